@@ -1,0 +1,80 @@
+import { chmodSync, mkdirSync } from "node:fs";
+import { hostname } from "node:os";
+import { dirname, join } from "node:path";
+import { loadConfig } from "./config/load";
+import type { Config } from "./config/types";
+import { DockerClient } from "./docker/client";
+import { ComposeCli } from "./docker/compose";
+import { ProcessRunner } from "./exec/runner";
+import { createLogger, type Logger } from "./log";
+import type { Printer } from "./output";
+import { Restic } from "./restic/restic";
+import type { ServiceContext } from "./services/context";
+import { StopJournal } from "./state/journal";
+import { currentOwner } from "./state/process-info";
+import { StateStore } from "./state/store";
+
+declare const __BACKUP_TUI_VERSION__: string | undefined;
+export const VERSION = typeof __BACKUP_TUI_VERSION__ === "string" ? __BACKUP_TUI_VERSION__ : "0.0.0-dev";
+
+export interface GlobalOptions {
+  config?: string;
+  json?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+/** What every command receives from cli.ts. */
+export interface CommandEnv {
+  globals: GlobalOptions;
+  printer: Printer;
+  /** Aborted on SIGINT/SIGTERM/SIGHUP: long work stops, stacks are restarted, then we exit. */
+  signal: AbortSignal;
+  /** Command line for lock owners and the run history (never holds secrets). */
+  commandLine: string;
+}
+
+export function exeDir(): string {
+  return dirname(process.execPath);
+}
+
+export function readConfig(globals: GlobalOptions): Config {
+  return loadConfig({ flag: globals.config, env: process.env, exeDir: exeDir(), cwd: process.cwd(), uid: process.getuid?.() ?? 1000 });
+}
+
+export function ensureStateDir(config: Config): void {
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  try {
+    chmodSync(config.stateDir, 0o700);
+  } catch {
+    // not ours to change (e.g. a shared mount): the files inside are 0600 anyway
+  }
+}
+
+export function openLogger(config: Config, globals: GlobalOptions, tui = false): Logger {
+  return createLogger({
+    file: join(config.stateDir, "backup-tui.log"),
+    fileLevel: globals.verbose ? "debug" : "info",
+    stderrLevel: tui || globals.quiet ? undefined : globals.verbose ? "debug" : undefined,
+  });
+}
+
+/** The composition root: real runner, Docker, restic, store, journal. */
+export function openContext(env: CommandEnv, config = readConfig(env.globals)): ServiceContext {
+  ensureStateDir(config);
+  for (const w of config.warnings) env.printer.warn(w);
+  const log = openLogger(config, env.globals);
+  const runner = new ProcessRunner(log);
+  return {
+    config,
+    runner,
+    docker: new DockerClient(),
+    compose: new ComposeCli(runner, config.docker.composeCommand),
+    restic: new Restic(runner, { binary: config.restic.binary, repository: config.restic.repository, password: config.restic.password, workDir: config.stateDir, log }),
+    store: StateStore.open(join(config.stateDir, "state.db")),
+    journal: new StopJournal(config.stateDir),
+    log,
+    owner: currentOwner(hostname(), env.commandLine),
+    version: VERSION,
+  };
+}

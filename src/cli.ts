@@ -1,0 +1,167 @@
+import { Command, CommanderError, Option } from "commander";
+import { VERSION, type CommandEnv, type GlobalOptions } from "./app";
+import { AppError, ExitCode, signalExitCode } from "./errors";
+import { killAllChildren } from "./exec/runner";
+import { redact } from "./exec/redact";
+import { Printer } from "./output";
+
+type Loader = () => Promise<{ run: (env: CommandEnv, ...args: never[]) => Promise<number | void> }>;
+
+let received: NodeJS.Signals | undefined;
+const controller = new AbortController();
+
+function printerFor(g: GlobalOptions): Printer {
+  return new Printer({
+    json: !!g.json,
+    quiet: !!g.quiet,
+    color: !process.env.NO_COLOR && !!process.stderr.isTTY && process.env.TERM !== "dumb",
+    tty: !!process.stderr.isTTY,
+  });
+}
+
+/** Commander action that loads its command module only when it runs. */
+function lazy(program: Command, load: Loader) {
+  return async (...args: unknown[]) => {
+    const cmd = args[args.length - 1] as Command;
+    const globals = program.opts<GlobalOptions>();
+    const env: CommandEnv = {
+      globals,
+      printer: printerFor(globals),
+      signal: controller.signal,
+      commandLine: ["backup-tui", ...process.argv.slice(2)].join(" ").slice(0, 300),
+    };
+    const mod = await load();
+    const code = await mod.run(env, ...(args.slice(0, -1) as never[]), cmd.opts() as never);
+    exitCode = typeof code === "number" ? code : ExitCode.ok;
+  };
+}
+
+let exitCode: number = ExitCode.ok;
+
+const wait = () => new Option("--wait <duration>", "wait this long for a busy repository instead of exiting 75 (e.g. 10m)");
+
+/** The one registry of commands. Each module is imported only when its command runs. */
+function buildProgram(): Command {
+  const program = new Command("backup-tui")
+    .description("Back up Docker Compose stacks with restic, mirror the repository with rclone, and restore them.")
+    .version(VERSION, "-V, --version", "print the version")
+    .option("-c, --config <file>", "config file (default: see README, Configuration)")
+    .option("--json", "machine-readable output: JSON lines on stdout")
+    .option("-v, --verbose", "debug logging to stderr and the log file")
+    .option("-q, --quiet", "only warnings and errors")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+
+  program.command("backup").argument("[stacks...]", "stacks to back up (default: those enabled in the dirlist)")
+    .description("Stage 1: back up stacks into the restic repository, restarting what was running")
+    .option("--all", "every discovered stack, enabled or not")
+    .option("--dry-run", "print the plan: stacks, paths, what would stop; change nothing")
+    .addOption(new Option("--strategy <name>", "override the stop strategy").choices(["stop", "down", "pause", "none"]))
+    .option("--single-pass", "no hot pass: stop, back up, start")
+    .option("--parallel <n>", "stacks backed up at once", "1")
+    .option("--volume <name>", "back up one named volume, stopping only the containers that mount it")
+    .option("--scheduled", "mark the run as scheduled (timers and cron use this)")
+    .addOption(wait())
+    .action(lazy(program, () => import("./commands/backup")));
+
+  program.command("stacks").description("list discovered stacks: state, volumes, enabled, last backup")
+    .option("--sizes", "measure volume sizes (reads the disk)")
+    .action(lazy(program, () => import("./commands/stacks")));
+
+  program.command("dirlist").description("which stacks are backed up: list | enable NAME | disable NAME | add EXT:/path | sync")
+    .argument("[action]", "list, enable, disable, add or sync", "list")
+    .argument("[names...]", "stack names or EXT:/path entries")
+    .action(lazy(program, () => import("./commands/dirlist")));
+
+  program.command("recover").description("restart containers a dead run left stopped")
+    .addOption(wait())
+    .action(lazy(program, () => import("./commands/recover")));
+
+  program.command("snapshots").description("list snapshots (the most recent few per stack by default)")
+    .option("--stack <name>", "only this stack")
+    .option("--host <name>", "only this host")
+    .option("--tag <tag>", "only snapshots with this tag")
+    .option("--latest <n>", "newest N per stack", "5")
+    .option("--all", "every snapshot, including hot ones")
+    .action(lazy(program, () => import("./commands/snapshots")));
+
+  program.command("init").description("write a starter config and password file, and create the repository (safe to repeat)")
+    .option("--dir <dir>", "where to write config.ini (default: /etc/backup-tui as root, else ~/.config/backup-tui)")
+    .option("--repository <repo>", "repository location for a new config")
+    .action(lazy(program, () => import("./commands/init")));
+
+  program.command("doctor").description("check Docker, Compose, restic, rclone, config, repository and free space")
+    .action(lazy(program, () => import("./commands/doctor")));
+
+  const config = program.command("config").description("validate or show the configuration");
+  config.command("validate").description("check the configuration and exit 0, or 78 naming the problem")
+    .action(lazy(program, () => import("./commands/config-validate")));
+  config.command("show").description("print the effective configuration (secrets masked)")
+    .action(lazy(program, () => import("./commands/config-show")));
+  program.command("validate").description("same as `config validate` (the seed tool's name)")
+    .action(lazy(program, () => import("./commands/config-validate")));
+
+  program.command("unlock").description("remove stale restic locks from the repository")
+    .option("--remove-all", "remove every restic lock, even live ones (only when nothing else uses the repository)")
+    .action(lazy(program, () => import("./commands/unlock")));
+
+  program.command("status").description("last runs, pending recovery, lock holder")
+    .action(lazy(program, () => import("./commands/status")));
+
+  program.command("history").description("recent runs with their status")
+    .option("--limit <n>", "how many", "20")
+    .action(lazy(program, () => import("./commands/history")));
+
+  return program;
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (received) {
+    process.stderr.write(`\n${signal} again: still stopping restic and restarting stacks; please wait\n`);
+    return;
+  }
+  received = signal;
+  process.stderr.write(`\n${signal}: stopping restic and restarting stacks before exit\n`);
+  controller.abort(signal);
+}
+
+export async function main(argv: string[]): Promise<never> {
+  for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, onSignal);
+  const program = buildProgram();
+  const globals = () => program.opts<GlobalOptions>();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    if (argv.length <= 2) {
+      if (process.stdin.isTTY && process.stdout.isTTY) {
+        const { runTui } = await import("./tui/run");
+        exitCode = await runTui();
+      } else {
+        program.outputHelp();
+        exitCode = ExitCode.ok;
+      }
+    } else {
+      await program.parseAsync(argv);
+    }
+  } catch (err) {
+    exitCode = handleError(err, printerFor(globals()));
+  }
+  if (received && exitCode !== ExitCode.serviceDown) exitCode = signalExitCode(received);
+  killAllChildren();
+  process.exit(exitCode);
+}
+
+function handleError(err: unknown, printer: Printer): number {
+  if (err instanceof CommanderError) {
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return ExitCode.ok;
+    return ExitCode.usage; // commander already printed the message
+  }
+  if (err instanceof AppError) {
+    printer.error(redact(err.message), err.hint, err.exitCode);
+    return err.exitCode;
+  }
+  // A bug: say so plainly; the stack goes to stderr only with --verbose.
+  const e = err as Error;
+  printer.error(`internal error: ${redact(e?.message ?? String(err))}`, "This is a bug in backup-tui; run with --verbose for details and report it.", ExitCode.failed);
+  if (process.argv.includes("-v") || process.argv.includes("--verbose")) process.stderr.write(`${e?.stack ?? ""}\n`);
+  return ExitCode.failed;
+}

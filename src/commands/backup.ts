@@ -1,0 +1,88 @@
+import { openContext, type CommandEnv } from "../app";
+import { DirlistFile } from "../docker/dirlist";
+import { ExitCode, UsageError } from "../errors";
+import { format, table } from "../output";
+import { runBackup, type BackupReport } from "../services/backup";
+import { planBackup, type BackupPlan } from "../services/plan";
+import { preflight } from "../services/preflight";
+import { selectStacks } from "../services/selection";
+import { withRepoLock } from "./locked";
+
+interface Options {
+  all?: boolean;
+  dryRun?: boolean;
+  strategy?: "stop" | "down" | "pause" | "none";
+  singlePass?: boolean;
+  parallel: string;
+  volume?: string;
+  scheduled?: boolean;
+  wait?: string;
+}
+
+export async function run(env: CommandEnv, names: string[], o: Options): Promise<number> {
+  const parallel = Number(o.parallel);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 16) throw new UsageError(`--parallel must be a whole number from 1 to 16 (got ${JSON.stringify(o.parallel)})`);
+  if (o.volume) throw new UsageError("--volume is not available yet", "Back up the stack that owns the volume instead.");
+  const ctx = openContext(env);
+  const dirlist = new DirlistFile(ctx.config.dirlistFile);
+  const sel = await selectStacks(ctx, dirlist, { names, all: o.all, recordNew: !o.dryRun });
+  for (const w of sel.warnings) env.printer.warn(w);
+  if (sel.added.length) env.printer.info(`new stacks added to ${dirlist.path} (disabled): ${sel.added.join(", ")}`);
+  if (!sel.selected.length) {
+    throw new UsageError(
+      "no stack is selected for backup",
+      `Enable stacks with \`backup-tui dirlist enable NAME\` (edits ${dirlist.path}), name them on the command line, or pass --all.`,
+    );
+  }
+  const overrides = { strategy: o.strategy, twoPass: o.singlePass ? false : undefined };
+  if (o.dryRun) {
+    const plan = await planBackup(ctx, sel.selected, overrides);
+    env.printer.result(plan, () => renderPlan(plan));
+    return ExitCode.ok;
+  }
+  return withRepoLock(ctx, env, o.wait, async () => {
+    const emit = env.printer.event.bind(env.printer);
+    await preflight(ctx, emit, env.signal);
+    const report = await runBackup(ctx, { stacks: sel.selected, trigger: o.scheduled ? "scheduled" : "manual", parallel, signal: env.signal, ...overrides }, emit);
+    env.printer.result({ type: "summary", ...report, fatal: undefined }, () => renderSummary(report));
+    if (report.fatal) throw report.fatal;
+    for (const w of report.warnings) env.printer.warn(w);
+    return report.exitCode;
+  });
+}
+
+function renderSummary(r: BackupReport): string {
+  const rows = r.outcomes.map((o) => [
+    o.stack,
+    o.status,
+    format.ms(o.durationMs),
+    o.downtimeMs ? format.ms(o.downtimeMs) : "0",
+    format.bytes(o.bytesAdded),
+    o.snapshotId?.slice(0, 8) ?? "-",
+  ]);
+  const lines = [table(["STACK", "RESULT", "DURATION", "DOWNTIME", "ADDED", "SNAPSHOT"], rows)];
+  for (const o of r.outcomes) {
+    if (o.unreadable?.length) lines.push(`${o.stack}: ${o.unreadable.length} file(s) could not be read:\n  ${o.unreadable.slice(0, 20).join("\n  ")}`);
+    if (o.status === "failed" && o.error) lines.push(`${o.stack} failed: ${o.error}`);
+    for (const f of o.notRestarted ?? []) lines.push(`URGENT: ${f.name} (${o.stack}) is not running again: ${f.reason}${f.logTail ? `\n  last log lines:\n    ${f.logTail.trim().split("\n").join("\n    ")}` : ""}`);
+  }
+  if (r.retention) lines.push(`retention: ${r.retention.map((x) => `${x.stack} -${x.removed}`).join(", ")}`);
+  if (r.verification) lines.push(`verification (${r.verification.level}): ${r.verification.ok ? "ok" : `FAILED\n${r.verification.detail ?? ""}`}`);
+  lines.push(`run #${r.runId}: ${r.status}`);
+  return lines.join("\n");
+}
+
+function renderPlan(plan: BackupPlan): string {
+  const out: string[] = ["Dry run: nothing is stopped, nothing is written.", ""];
+  for (const s of plan.stacks) {
+    out.push(`${s.stack} (${s.state}) strategy ${s.strategy}${s.twoPass ? ", two-pass" : ""}, about ${format.bytes(s.estimatedBytes)}`);
+    if (s.stop.length) out.push(`  would stop: ${s.stop.join(", ")}`);
+    if (s.pause.length) out.push(`  would pause: ${s.pause.join(", ")}`);
+    if (s.down.length) out.push(`  would compose down/up: ${s.down.join(", ")}`);
+    for (const u of s.untouched) out.push(`  leaves alone: ${u}`);
+    for (const p of s.paths) out.push(`  path: ${p}`);
+    for (const e of s.excludes) out.push(`  exclude: ${e}`);
+    for (const n of s.notes) out.push(`  note: ${n}`);
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,69 @@
+import ini from "ini";
+import { ConfigError } from "../errors";
+
+export interface IniDoc {
+  /** Top-level keys (the legacy flat format). */
+  flat: Record<string, string>;
+  /** Section name → key → raw string value. */
+  sections: Record<string, Record<string, string>>;
+  /** "section.KEY" (or ".KEY" for flat keys) → 1-based line number. */
+  lines: Map<string, number>;
+  warnings: string[];
+}
+
+/** Keys whose values are taken whole: an unquoted ; or # in them is an error, not a comment. */
+const WHOLE_VALUE_KEYS = /PASSWORD|TOKEN|HOOK|COMMAND|URL|EXCLUDE|HASH/;
+
+/**
+ * Parses INI text with the `ini` package, adding what it does not do: line numbers for
+ * messages, dotted section names kept whole, duplicate-key warnings, and a refusal to
+ * silently cut secrets or commands at ; or #.
+ */
+export function parseIni(bytes: Buffer, file: string): IniDoc {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ConfigError(`${file}: not valid UTF-8 text`, "Save the config file as UTF-8.");
+  }
+  if (text.includes("\0")) throw new ConfigError(`${file}: contains NUL bytes; it is not a text config file`);
+  const lines = new Map<string, number>();
+  const warnings: string[] = [];
+  let section = "";
+  const escaped = text.split(/\r?\n/).map((raw, i) => {
+    const line = raw.trim();
+    const header = /^\[(.*)\]$/.exec(line);
+    if (header) {
+      section = header[1].trim();
+      return `[${section.replace(/\./g, "\\.")}]`;
+    }
+    const kv = /^([^=;#[]+?)\s*=\s*(.*)$/.exec(line);
+    if (kv) {
+      const [, key, value] = kv;
+      const id = `${section}.${key}`;
+      if (lines.has(id)) warnings.push(`${file}:${i + 1}: ${key} is set twice${section ? ` in [${section}]` : ""}; the last one wins`);
+      lines.set(id, i + 1);
+      const quoted = /^(["']).*\1$/.test(value);
+      if (!quoted && WHOLE_VALUE_KEYS.test(key) && /[;#]/.test(value)) {
+        throw new ConfigError(
+          `${file}:${i + 1}: ${key}${section ? ` in [${section}]` : ""} contains ';' or '#', which INI would treat as the start of a comment`,
+          `Put the whole value in double quotes: ${key}="..."`,
+        );
+      }
+    } else if (line && !/^[;#]/.test(line)) {
+      throw new ConfigError(`${file}:${i + 1}: cannot read this line: ${JSON.stringify(line.slice(0, 80))}`, "Lines are [section], KEY=value, or comments starting with # or ;.");
+    }
+    return raw;
+  });
+  const parsed = ini.parse(escaped.join("\n")) as Record<string, unknown>;
+  const flat: Record<string, string> = {};
+  const sections: Record<string, Record<string, string>> = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    if (v !== null && typeof v === "object") {
+      sections[k.replace(/\\\./g, ".")] = Object.fromEntries(
+        Object.entries(v as Record<string, unknown>).map(([kk, vv]) => [kk, String(vv)]),
+      );
+    } else flat[k] = String(v);
+  }
+  return { flat, sections, lines, warnings };
+}

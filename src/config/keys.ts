@@ -1,0 +1,120 @@
+import { z } from "zod";
+
+/** Seconds, as a positive whole number. */
+const seconds = z.coerce.number().int().positive().max(7 * 24 * 3600);
+const count = z.coerce.number().int().min(0).max(100000);
+const bool = z
+  .string()
+  .transform((s) => s.trim().toLowerCase())
+  .pipe(z.enum(["true", "false", "yes", "no", "1", "0", "on", "off"]))
+  .transform((s) => ["true", "yes", "1", "on"].includes(s));
+const text = z.string().trim().min(1).max(4096);
+const path = text.refine((p) => !p.includes("\0"), "must not contain NUL");
+const cron = text;
+const resticDuration = z.string().trim().regex(/^(\d+[yYmMwdDhH])+$|^unlimited$/, "a restic duration such as 7d, 2w, 1y6m");
+const size = z.string().trim().regex(/^\d+(\.\d+)?\s*[KMGT]?i?B?$/i, "a size such as 500G or 2T");
+const percent = z.coerce.number().min(0).max(99);
+const strategy = z.enum(["stop", "down", "pause", "none"]);
+const depth = z.enum(["metadata", "subset", "data", "files"]);
+const bwlimit = z.string().trim().regex(/^(0|\d+(\.\d+)?[BKMGTP]?(:\d+(\.\d+)?[BKMGTP]?)?|off)$/i, "an rclone bandwidth such as 10M, 512K or 0 (unlimited)");
+
+export interface KeyDef {
+  schema: z.ZodType;
+  description: string;
+  default?: string;
+  secret?: boolean;
+  example?: string;
+}
+
+/** Every key backup-tui reads, by section. This table is the config reference (README, config.example.ini). */
+export const SECTIONS = {
+  docker: {
+    DOCKER_STACKS_DIR: { schema: path, description: "Directory whose sub-directories hold Compose projects (compose.yaml, docker-compose.yml, ...). Optional: stacks are also found from running containers' labels.", example: "/opt/stacks" },
+    DOCKER_TIMEOUT: { schema: seconds, default: "300", description: "Seconds any single Docker or Compose operation may take before it is killed." },
+    STOP_TIMEOUT: { schema: seconds, default: "30", description: "Seconds a container gets to stop gracefully before Docker kills it." },
+    STOP_STRATEGY: { schema: strategy, default: "stop", description: "How stacks are quiesced for the backup: stop (Docker API stop/start), down (compose down / up -d), pause (freeze), none (hot backup)." },
+    TWO_PASS: { schema: bool, default: "true", description: "Low-downtime mode for stop/down: a hot pass while the stack runs, then a short final pass while it is stopped." },
+    COMPOSE_COMMAND: { schema: text, description: "Compose command for the down strategy: 'docker compose' (v2) or 'docker-compose' (v1). Detected when unset.", example: "docker compose" },
+    BACKUP_BIND_MOUNTS: { schema: bool, default: "false", description: "Also back up bind mounts that lie outside the stack directory." },
+  },
+  local_backup: {
+    RESTIC_REPOSITORY: { schema: text, description: "restic repository: a local path, or s3:, rest:, sftp:, rclone: URL. Required in a config file.", example: "/mnt/backup/restic-repo" },
+    RESTIC_PASSWORD: { schema: text, secret: true, description: "Repository password in clear (prefer RESTIC_PASSWORD_FILE). The config file must then be chmod 600." },
+    RESTIC_PASSWORD_FILE: { schema: path, description: "File holding the repository password (chmod 600).", example: "/etc/backup-tui/restic-password" },
+    RESTIC_PASSWORD_COMMAND: { schema: text, description: "Command that prints the repository password." },
+    RESTIC_BINARY: { schema: path, default: "restic", description: "restic executable to run." },
+    HOSTNAME: { schema: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/, "a host name of letters, digits, '.', '_' and '-'"), description: "Host name recorded in snapshots (default: this machine's)." },
+    BACKUP_TIMEOUT: { schema: seconds, default: "3600", description: "Seconds one restic backup may take before it is killed." },
+    KEEP_LAST: { schema: count, description: "Retention: keep the last N snapshots of each stack." },
+    KEEP_HOURLY: { schema: count, description: "Retention: hourly snapshots to keep." },
+    KEEP_DAILY: { schema: count, default: "7", description: "Retention: daily snapshots to keep." },
+    KEEP_WEEKLY: { schema: count, default: "4", description: "Retention: weekly snapshots to keep." },
+    KEEP_MONTHLY: { schema: count, default: "12", description: "Retention: monthly snapshots to keep." },
+    KEEP_YEARLY: { schema: count, default: "3", description: "Retention: yearly snapshots to keep." },
+    KEEP_WITHIN: { schema: resticDuration, description: "Retention: keep every snapshot newer than this (e.g. 14d)." },
+    AUTO_PRUNE: { schema: bool, default: "false", description: "Apply retention (forget --prune) after each successful backup." },
+    ENABLE_VERIFICATION: { schema: bool, default: "false", description: "Verify the repository after each backup." },
+    VERIFICATION_DEPTH: { schema: depth, default: "metadata", description: "metadata (restic check), subset (read a sample of the data), data (read everything), files (restore and compare)." },
+    DIRLIST_FILE: { schema: path, description: "The dirlist file that enables stacks (default: ../dirlist for a config in config/, else dirlist beside the config)." },
+    COMPRESSION: { schema: z.enum(["auto", "off", "max"]), description: "restic compression (repository format 2)." },
+    MAX_REPO_SIZE: { schema: size, description: "Size budget for the repository (prune schedule)." },
+    MIN_FREE_PERCENT: { schema: percent, description: "Free-space floor for a local repository's filesystem (prune schedule)." },
+    LOW_SPACE_ACTION: { schema: z.enum(["prune", "skip"]), default: "skip", description: "When space is critically low before a backup: prune the oldest unprotected snapshots, or skip the backup." },
+    NOTIFY_BEFORE_DELETE: { schema: resticDuration, description: "Announce size-based deletions this long before they happen (e.g. 24h)." },
+  },
+  cloud_sync: {
+    RCLONE_REMOTE: { schema: z.string().trim().regex(/^[A-Za-z0-9_.-][A-Za-z0-9_. -]*$/, "an rclone remote name"), description: "rclone remote the repository is mirrored to.", example: "b2-backup" },
+    RCLONE_PATH: { schema: text, description: "Path on the remote; one per repository (per host).", example: "backups/host1/restic" },
+    RCLONE_BINARY: { schema: path, default: "rclone", description: "rclone executable to run." },
+    TRANSFERS: { schema: z.coerce.number().int().min(1).max(256), default: "4", description: "Parallel transfers." },
+    RETRIES: { schema: z.coerce.number().int().min(1).max(100), default: "3", description: "Attempts, with exponential backoff." },
+    BANDWIDTH: { schema: bwlimit, description: "Bandwidth limit (rclone --bwlimit), e.g. 10M; 0 = unlimited." },
+    BANDWIDTH_LIMIT: { schema: bwlimit, description: "Alias of BANDWIDTH (the seed tool's name)." },
+    SYNC_TIMEOUT: { schema: seconds, default: "3600", description: "Seconds one sync may take before it is killed." },
+  },
+  schedule: {
+    BACKUP: { schema: cron, description: "Cron expression for backups.", example: "0 3 * * *" },
+    SYNC: { schema: cron, description: "Cron expression for cloud sync." },
+    VERIFY: { schema: cron, description: "Cron expression for verification." },
+    PRUNE: { schema: cron, description: "Cron expression for retention." },
+    DOOMSDAY: { schema: cron, description: "Cron expression for the full-host backup." },
+  },
+  notify: {
+    WEBHOOK_URL: { schema: text, secret: true, description: "Generic JSON webhook." },
+    NTFY_URL: { schema: text, secret: true, description: "ntfy topic URL." },
+    GOTIFY_URL: { schema: text, description: "Gotify server URL." },
+    GOTIFY_TOKEN: { schema: text, secret: true, description: "Gotify application token." },
+    HEALTHCHECKS_URL: { schema: text, secret: true, description: "healthchecks.io-style ping URL." },
+    NOTIFY_ON: { schema: text, default: "failure", description: "Comma list of failure, partial, success." },
+  },
+  security: {
+    CONFIRM_PASSWORD_HASH: { schema: text, secret: true, description: "scrypt hash of the confirmation password for destructive actions." },
+  },
+} satisfies Record<string, Record<string, KeyDef>>;
+
+/** Keys of a [stack:NAME] section. */
+export const STACK_KEYS = {
+  STOP_STRATEGY: { schema: strategy, description: "Overrides [docker] STOP_STRATEGY for this stack." },
+  TWO_PASS: { schema: bool, description: "Overrides [docker] TWO_PASS for this stack." },
+  SCHEDULE: { schema: cron, description: "Cron expression for this stack's own backups." },
+  KEEP_LAST: { schema: count, description: "Retention override." },
+  KEEP_HOURLY: { schema: count, description: "Retention override." },
+  KEEP_DAILY: { schema: count, description: "Retention override." },
+  KEEP_WEEKLY: { schema: count, description: "Retention override." },
+  KEEP_MONTHLY: { schema: count, description: "Retention override." },
+  KEEP_YEARLY: { schema: count, description: "Retention override." },
+  KEEP_WITHIN: { schema: resticDuration, description: "Retention override." },
+  EXCLUDE: { schema: text, description: "Comma list of glob patterns excluded from this stack's backup." },
+  EXTRA_PATHS: { schema: text, description: "Comma list of extra absolute paths backed up with this stack." },
+  PRE_HOOK: { schema: text, description: "Command run (sh -c) before the stack is backed up; failing fails the stack." },
+  POST_HOOK: { schema: text, description: "Command run after the stack's backup, whatever happened." },
+  HOOK_TIMEOUT: { schema: seconds, default: "300", description: "Seconds a hook may take." },
+} satisfies Record<string, KeyDef>;
+
+export type SectionName = keyof typeof SECTIONS;
+export const SECTION_NAMES = Object.keys(SECTIONS) as SectionName[];
+
+/** Legacy flat files: which section a bare key belongs to. */
+export function sectionOfKey(key: string): SectionName | undefined {
+  return SECTION_NAMES.find((s) => key in SECTIONS[s]);
+}

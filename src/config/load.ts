@@ -1,0 +1,303 @@
+import { readFileSync, statSync } from "node:fs";
+import { hostname as osHostname } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import type { z } from "zod";
+import { ConfigError } from "../errors";
+import { Secret } from "../exec/redact";
+import { parseIni } from "./ini-file";
+import { SECTIONS, SECTION_NAMES, STACK_KEYS, sectionOfKey, type KeyDef, type SectionName } from "./keys";
+import { defaultStateDir, locateConfig, locateDirlist, type LocateInput } from "./locate";
+import type { Config, KeepPolicy, PasswordSource, StackSettings, Strategy, VerifyLevel } from "./types";
+
+export interface LoadInput extends LocateInput {
+  uid: number;
+}
+
+interface RawValue {
+  value: string;
+  origin: string;
+}
+type RawSections = Record<string, Record<string, RawValue>>;
+
+const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** Loads, validates and normalises the configuration. Throws ConfigError (exit 78) naming file, key and expectation. */
+export function loadConfig(input: LoadInput): Config {
+  const file = locateConfig(input);
+  const stateDir = defaultStateDir(input.env, input.uid, input.home);
+  const warnings: string[] = [];
+  const raw: RawSections = {};
+  let format: Config["source"]["format"] = "embedded";
+
+  if (file) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, "Check the file's permissions.");
+    }
+    if (bytes.length > 1024 * 1024) throw new ConfigError(`${file}: ${bytes.length} bytes is too large for a config file`);
+    const doc = parseIni(bytes, file);
+    warnings.push(...doc.warnings);
+    const hasSections = Object.keys(doc.sections).length > 0;
+    format = hasSections ? "sectioned" : "legacy";
+    for (const [key, value] of Object.entries(doc.flat)) {
+      const section = sectionOfKey(key);
+      const origin = `${file}:${doc.lines.get(`.${key}`) ?? "?"}`;
+      if (!section) warnings.push(`${origin}: unknown key ${key} (ignored)`);
+      else put(raw, section, key, { value, origin });
+    }
+    for (const [section, keys] of Object.entries(doc.sections)) {
+      const known = section in SECTIONS || section.startsWith("stack:");
+      if (!known) {
+        warnings.push(`${file}:${doc.lines.get(`${section}.${Object.keys(keys)[0]}`) ?? "?"}: unknown section [${section}] (ignored)`);
+        continue;
+      }
+      for (const [key, value] of Object.entries(keys)) {
+        put(raw, section, key, { value, origin: `${file}:${doc.lines.get(`${section}.${key}`) ?? "?"}` });
+      }
+    }
+    checkPermissions(file, raw);
+  }
+
+  for (const section of SECTION_NAMES) {
+    for (const key of Object.keys(SECTIONS[section])) {
+      const name = `BACKUP_TUI_${section.toUpperCase()}_${key}`;
+      const value = input.env[name];
+      if (value !== undefined && value !== "") put(raw, section, key, { value, origin: `environment ${name}` });
+    }
+  }
+
+  const errors: string[] = [];
+  const v = <T>(section: SectionName, key: string): T | undefined => {
+    const defs = SECTIONS[section] as Record<string, KeyDef>;
+    return validate<T>(defs[key], raw[section]?.[key], section, key, errors);
+  };
+  for (const [section, keys] of Object.entries(raw)) {
+    const defs: Record<string, KeyDef> = section.startsWith("stack:") ? STACK_KEYS : (SECTIONS as Record<string, Record<string, KeyDef>>)[section];
+    for (const [key, rv] of Object.entries(keys)) {
+      if (!(key in defs)) warnings.push(`${rv.origin}: unknown key ${key} in [${section}] (ignored)${suggest(key, Object.keys(defs))}`);
+    }
+  }
+
+  const baseDir = file ? dirname(file) : input.cwd;
+  const repository = v<string>("local_backup", "RESTIC_REPOSITORY");
+  if (file && !repository) errors.push(`${file}: [local_backup] RESTIC_REPOSITORY is required (a local path or a restic URL such as s3:...)`);
+
+  const password = passwordSource(raw, v, baseDir, input.env, !file, stateDir, warnings, errors);
+  const keep = keepPolicy((k) => v<number | string>("local_backup", k));
+
+  const stacks: Record<string, StackSettings> = {};
+  for (const section of Object.keys(raw).filter((s) => s.startsWith("stack:"))) {
+    const name = section.slice("stack:".length);
+    if (!STACK_NAME.test(name)) {
+      errors.push(`${Object.values(raw[section])[0]?.origin ?? file}: [${section}]: a stack name is letters, digits, '.', '_' and '-'`);
+      continue;
+    }
+    const s = <T>(key: keyof typeof STACK_KEYS) => validate<T>(STACK_KEYS[key], raw[section][key], section, key, errors);
+    const stackKeep = keepPolicy((k) => s<number | string>(k as keyof typeof STACK_KEYS));
+    stacks[name] = {
+      strategy: s<Strategy>("STOP_STRATEGY"),
+      twoPass: s<boolean>("TWO_PASS"),
+      schedule: s<string>("SCHEDULE"),
+      keep: Object.keys(stackKeep).length ? stackKeep : undefined,
+      exclude: list(s<string>("EXCLUDE")),
+      extraPaths: list(s<string>("EXTRA_PATHS")),
+      preHook: s<string>("PRE_HOOK"),
+      postHook: s<string>("POST_HOOK"),
+      hookTimeoutSec: s<number>("HOOK_TIMEOUT") ?? 300,
+    };
+    for (const p of stacks[name].extraPaths) {
+      if (!p.startsWith("/")) errors.push(`[${section}] EXTRA_PATHS: ${JSON.stringify(p)} must be an absolute path`);
+    }
+  }
+
+  const cloud = {
+    remote: v<string>("cloud_sync", "RCLONE_REMOTE"),
+    path: v<string>("cloud_sync", "RCLONE_PATH"),
+    binary: v<string>("cloud_sync", "RCLONE_BINARY") ?? "rclone",
+    transfers: v<number>("cloud_sync", "TRANSFERS") ?? 4,
+    retries: v<number>("cloud_sync", "RETRIES") ?? 3,
+    bandwidth: v<string>("cloud_sync", "BANDWIDTH") ?? v<string>("cloud_sync", "BANDWIDTH_LIMIT"),
+    syncTimeoutSec: v<number>("cloud_sync", "SYNC_TIMEOUT") ?? 3600,
+  };
+  if (cloud.remote && !cloud.path) errors.push("[cloud_sync] RCLONE_PATH is required when RCLONE_REMOTE is set (one remote path per repository)");
+
+  const notifyOn = list(v<string>("notify", "NOTIFY_ON") ?? "failure");
+  for (const n of notifyOn) if (!["failure", "partial", "success"].includes(n)) errors.push(`[notify] NOTIFY_ON: ${JSON.stringify(n)} is not one of failure, partial, success`);
+  const secret = (section: SectionName, key: string) => {
+    const s = v<string>(section, key);
+    return s === undefined ? undefined : new Secret(s);
+  };
+
+  if (errors.length) {
+    throw new ConfigError(
+      errors.length === 1 ? errors[0] : `${errors.length} problems in the configuration:\n  ${errors.join("\n  ")}`,
+      "Fix the values named above; `backup-tui config validate` checks again. Every key is described in config.example.ini.",
+    );
+  }
+  const stacksDir = v<string>("docker", "DOCKER_STACKS_DIR");
+  return {
+    source: { file, format },
+    stateDir,
+    dirlistFile: locateDirlist(file, v<string>("local_backup", "DIRLIST_FILE"), stateDir),
+    hostname: v<string>("local_backup", "HOSTNAME") ?? osHostname(),
+    docker: {
+      stacksDir: stacksDir ? resolve(baseDir, stacksDir) : undefined,
+      timeoutSec: v<number>("docker", "DOCKER_TIMEOUT") ?? 300,
+      stopTimeoutSec: v<number>("docker", "STOP_TIMEOUT") ?? 30,
+      strategy: v<Strategy>("docker", "STOP_STRATEGY") ?? "stop",
+      twoPass: v<boolean>("docker", "TWO_PASS") ?? true,
+      composeCommand: v<string>("docker", "COMPOSE_COMMAND"),
+      backupBindMounts: v<boolean>("docker", "BACKUP_BIND_MOUNTS") ?? false,
+    },
+    restic: {
+      repository: repository ? resolveRepository(repository, baseDir) : join(stateDir, "repository"),
+      password,
+      binary: v<string>("local_backup", "RESTIC_BINARY") ?? "restic",
+      backupTimeoutSec: v<number>("local_backup", "BACKUP_TIMEOUT") ?? 3600,
+      compression: v<string>("local_backup", "COMPRESSION"),
+      autoInit: !file && !repository,
+    },
+    retention: { keep, autoPrune: v<boolean>("local_backup", "AUTO_PRUNE") ?? false },
+    verification: {
+      enabled: v<boolean>("local_backup", "ENABLE_VERIFICATION") ?? false,
+      depth: v<VerifyLevel>("local_backup", "VERIFICATION_DEPTH") ?? "metadata",
+    },
+    space: {
+      maxRepoSize: v<string>("local_backup", "MAX_REPO_SIZE"),
+      minFreePercent: v<number>("local_backup", "MIN_FREE_PERCENT"),
+      lowSpaceAction: v<"prune" | "skip">("local_backup", "LOW_SPACE_ACTION") ?? "skip",
+      notifyBeforeDelete: v<string>("local_backup", "NOTIFY_BEFORE_DELETE"),
+    },
+    cloud,
+    schedule: {
+      backup: v<string>("schedule", "BACKUP"),
+      sync: v<string>("schedule", "SYNC"),
+      verify: v<string>("schedule", "VERIFY"),
+      prune: v<string>("schedule", "PRUNE"),
+      doomsday: v<string>("schedule", "DOOMSDAY"),
+    },
+    notify: {
+      webhookUrl: secret("notify", "WEBHOOK_URL"),
+      ntfyUrl: secret("notify", "NTFY_URL"),
+      gotifyUrl: v<string>("notify", "GOTIFY_URL"),
+      gotifyToken: secret("notify", "GOTIFY_TOKEN"),
+      healthchecksUrl: secret("notify", "HEALTHCHECKS_URL"),
+      on: notifyOn,
+    },
+    security: { confirmPasswordHash: secret("security", "CONFIRM_PASSWORD_HASH") },
+    stacks,
+    warnings,
+  };
+}
+
+function put(raw: RawSections, section: string, key: string, value: RawValue): void {
+  (raw[section] ??= {})[key] = value;
+}
+
+function validate<T>(def: KeyDef, rv: RawValue | undefined, section: string, key: string, errors: string[]): T | undefined {
+  if (!rv) return undefined;
+  const value = rv.value.replace(/^(["'])(.*)\1$/, "$2");
+  const r = (def.schema as z.ZodType).safeParse(value);
+  if (r.success) return r.data as T;
+  const why = r.error.issues.map((i) => i.message).join("; ");
+  const shown = def.secret ? "" : ` (got ${JSON.stringify(value.slice(0, 60))})`;
+  errors.push(`${rv.origin}: [${section}] ${key}: ${why}${shown}`);
+  return undefined;
+}
+
+function list(s: string | undefined): string[] {
+  return (s ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+}
+
+function keepPolicy(get: (key: string) => number | string | undefined): KeepPolicy {
+  const k: KeepPolicy = {};
+  const n = (key: string) => get(key) as number | undefined;
+  if (n("KEEP_LAST") !== undefined) k.last = n("KEEP_LAST");
+  if (n("KEEP_HOURLY") !== undefined) k.hourly = n("KEEP_HOURLY");
+  if (n("KEEP_DAILY") !== undefined) k.daily = n("KEEP_DAILY");
+  if (n("KEEP_WEEKLY") !== undefined) k.weekly = n("KEEP_WEEKLY");
+  if (n("KEEP_MONTHLY") !== undefined) k.monthly = n("KEEP_MONTHLY");
+  if (n("KEEP_YEARLY") !== undefined) k.yearly = n("KEEP_YEARLY");
+  const within = get("KEEP_WITHIN");
+  if (within !== undefined) k.within = String(within);
+  return k;
+}
+
+function passwordSource(
+  raw: RawSections,
+  v: <T>(section: SectionName, key: string) => T | undefined,
+  baseDir: string,
+  env: NodeJS.ProcessEnv,
+  embedded: boolean,
+  stateDir: string,
+  warnings: string[],
+  errors: string[],
+): PasswordSource {
+  const set = ["RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE", "RESTIC_PASSWORD_COMMAND"].filter((k) => raw.local_backup?.[k]);
+  if (set.length > 1) {
+    errors.push(`[local_backup]: set only one of ${set.join(", ")} (they name the same repository password)`);
+    return { kind: "none" };
+  }
+  const origin = (k: string) => raw.local_backup?.[k]?.origin ?? "";
+  const value = v<string>("local_backup", "RESTIC_PASSWORD");
+  if (value !== undefined) return { kind: "value", value: new Secret(value), origin: origin("RESTIC_PASSWORD") };
+  const file = v<string>("local_backup", "RESTIC_PASSWORD_FILE");
+  if (file !== undefined) return { kind: "file", path: resolve(baseDir, file), origin: origin("RESTIC_PASSWORD_FILE") };
+  const command = v<string>("local_backup", "RESTIC_PASSWORD_COMMAND");
+  if (command !== undefined) return { kind: "command", command, origin: origin("RESTIC_PASSWORD_COMMAND") };
+  if (set.length) return { kind: "none" }; // invalid value: already an error
+  if (embedded) return { kind: "file", path: join(stateDir, "password"), origin: "embedded default" };
+  if (env.RESTIC_PASSWORD_FILE) {
+    warnings.push("no password source in the config: using RESTIC_PASSWORD_FILE from the environment");
+    return { kind: "file", path: resolve(env.RESTIC_PASSWORD_FILE), origin: "environment RESTIC_PASSWORD_FILE" };
+  }
+  if (env.RESTIC_PASSWORD_COMMAND) {
+    warnings.push("no password source in the config: using RESTIC_PASSWORD_COMMAND from the environment");
+    return { kind: "command", command: env.RESTIC_PASSWORD_COMMAND, origin: "environment RESTIC_PASSWORD_COMMAND" };
+  }
+  if (env.RESTIC_PASSWORD) {
+    warnings.push("no password source in the config: using RESTIC_PASSWORD from the environment");
+    return { kind: "value", value: new Secret(env.RESTIC_PASSWORD), origin: "environment RESTIC_PASSWORD" };
+  }
+  return { kind: "none" };
+}
+
+/** Local repository paths are made absolute relative to the config; URLs stay as they are. */
+function resolveRepository(repo: string, baseDir: string): string {
+  if (/^(s3|b2|azure|gs|swift|rest|sftp|rclone|local):/.test(repo)) return repo;
+  return resolve(baseDir, repo);
+}
+
+function checkPermissions(file: string, raw: RawSections): void {
+  const secretKeys: string[] = [];
+  for (const [section, keys] of Object.entries(raw)) {
+    const defs = (SECTIONS as Record<string, Record<string, KeyDef>>)[section] ?? {};
+    for (const [key, rv] of Object.entries(keys)) {
+      if (defs[key]?.secret || /:\/\/[^/@\s]+:[^/@\s]+@/.test(rv.value)) secretKeys.push(`[${section}] ${key}`);
+    }
+  }
+  if (!secretKeys.length) return;
+  const mode = statSync(file).mode & 0o777;
+  if (mode & 0o077) {
+    throw new ConfigError(
+      `${file} holds secrets (${secretKeys.join(", ")}) but is readable by other users (mode ${mode.toString(8).padStart(4, "0")})`,
+      `Run: chmod 600 ${file}`,
+    );
+  }
+}
+
+function suggest(key: string, known: string[]): string {
+  const close = known.find((k) => distance(k, key) <= 2);
+  return close ? `; did you mean ${close}?` : "";
+}
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length][b.length];
+}

@@ -1,0 +1,77 @@
+import type { Secret } from "../exec/redact";
+
+export type Strategy = "stop" | "down" | "pause" | "none";
+export type VerifyLevel = "metadata" | "subset" | "data" | "files";
+
+export interface KeepPolicy {
+  last?: number;
+  hourly?: number;
+  daily?: number;
+  weekly?: number;
+  monthly?: number;
+  yearly?: number;
+  within?: string;
+}
+
+export type PasswordSource =
+  | { kind: "value"; value: Secret; origin: string }
+  | { kind: "file"; path: string; origin: string }
+  | { kind: "command"; command: string; origin: string }
+  | { kind: "none" };
+
+export interface StackSettings {
+  strategy?: Strategy;
+  twoPass?: boolean;
+  schedule?: string;
+  keep?: KeepPolicy;
+  exclude: string[];
+  extraPaths: string[];
+  preHook?: string;
+  postHook?: string;
+  hookTimeoutSec: number;
+}
+
+/** The validated, normalised configuration every service receives. */
+export interface Config {
+  /** Where it came from: a file path, or "embedded default". */
+  source: { file?: string; format: "sectioned" | "legacy" | "embedded" };
+  stateDir: string;
+  dirlistFile: string;
+  hostname: string;
+  docker: {
+    stacksDir?: string;
+    timeoutSec: number;
+    stopTimeoutSec: number;
+    strategy: Strategy;
+    twoPass: boolean;
+    composeCommand?: string;
+    backupBindMounts: boolean;
+  };
+  restic: {
+    repository: string;
+    password: PasswordSource;
+    binary: string;
+    backupTimeoutSec: number;
+    compression?: string;
+    /** The embedded default creates its repository on first use. */
+    autoInit: boolean;
+  };
+  retention: { keep: KeepPolicy; autoPrune: boolean };
+  verification: { enabled: boolean; depth: VerifyLevel };
+  space: { maxRepoSize?: string; minFreePercent?: number; lowSpaceAction: "prune" | "skip"; notifyBeforeDelete?: string };
+  cloud: {
+    remote?: string;
+    path?: string;
+    binary: string;
+    transfers: number;
+    retries: number;
+    bandwidth?: string;
+    syncTimeoutSec: number;
+  };
+  schedule: Partial<Record<"backup" | "sync" | "verify" | "prune" | "doomsday", string>>;
+  notify: { webhookUrl?: Secret; ntfyUrl?: Secret; gotifyUrl?: string; gotifyToken?: Secret; healthchecksUrl?: Secret; on: string[] };
+  security: { confirmPasswordHash?: Secret };
+  stacks: Record<string, StackSettings>;
+  /** Non-fatal findings (unknown keys, inherited passwords). */
+  warnings: string[];
+}

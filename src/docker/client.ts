@@ -1,0 +1,185 @@
+import Docker from "dockerode";
+import { AppError, ExitCode } from "../errors";
+
+export type ContainerStatus = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
+
+export interface Mount {
+  type: string;
+  name?: string;
+  source: string;
+  destination: string;
+  rw: boolean;
+}
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  status: ContainerStatus;
+  exitCode?: number;
+  health?: string;
+  image: string;
+  imageId: string;
+  labels: Record<string, string>;
+  mounts: Mount[];
+  restartPolicy?: string;
+  startedAt?: string;
+}
+
+export interface VolumeInfo {
+  name: string;
+  mountpoint: string;
+  driver: string;
+  labels: Record<string, string>;
+}
+
+/** The Docker Engine operations backup-tui uses. DockerClient is the real one; tests may pass a fake. */
+export interface DockerApi {
+  version(): Promise<{ version: string; apiVersion: string; os?: string }>;
+  /** All containers (running or not), optionally only those carrying a label. */
+  listContainers(label?: string): Promise<ContainerInfo[]>;
+  inspect(id: string): Promise<ContainerInfo | undefined>;
+  stop(id: string, timeoutSec: number): Promise<void>;
+  start(id: string): Promise<void>;
+  pause(id: string): Promise<void>;
+  unpause(id: string): Promise<void>;
+  listVolumes(label?: string): Promise<VolumeInfo[]>;
+  inspectVolume(name: string): Promise<VolumeInfo | undefined>;
+  createVolume(name: string, labels?: Record<string, string>): Promise<VolumeInfo>;
+  logsTail(id: string, lines: number): Promise<string>;
+}
+
+/** dockerode behind DockerApi; honours DOCKER_HOST (remote or rootless engines). */
+export class DockerClient implements DockerApi {
+  private readonly d: Docker;
+  constructor(opts?: Docker.DockerOptions) {
+    this.d = new Docker(opts);
+  }
+
+  async version() {
+    const v = await this.call("version", () => this.d.version());
+    return { version: v.Version, apiVersion: v.ApiVersion, os: v.Os };
+  }
+
+  async listContainers(label?: string): Promise<ContainerInfo[]> {
+    const list = await this.call("list containers", () => this.d.listContainers({ all: true, filters: label ? { label: [label] } : undefined }));
+    const out: ContainerInfo[] = [];
+    for (const c of list) {
+      const info = await this.inspect(c.Id);
+      if (info) out.push(info);
+    }
+    return out;
+  }
+
+  async inspect(id: string): Promise<ContainerInfo | undefined> {
+    try {
+      const c = await this.d.getContainer(id).inspect();
+      return {
+        id: c.Id,
+        name: c.Name.replace(/^\//, ""),
+        status: c.State.Status as ContainerStatus,
+        exitCode: c.State.ExitCode,
+        health: c.State.Health?.Status,
+        image: c.Config.Image,
+        imageId: c.Image,
+        labels: c.Config.Labels ?? {},
+        mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, name: m.Name, source: m.Source, destination: m.Destination, rw: m.RW })),
+        restartPolicy: c.HostConfig.RestartPolicy?.Name,
+        startedAt: c.State.StartedAt,
+      };
+    } catch (err) {
+      if (statusCode(err) === 404) return undefined;
+      throw dockerError(`inspect container ${id.slice(0, 12)}`, err);
+    }
+  }
+
+  async stop(id: string, timeoutSec: number) {
+    await this.tolerate([304], `stop ${id.slice(0, 12)}`, () => this.d.getContainer(id).stop({ t: timeoutSec }));
+  }
+  async start(id: string) {
+    await this.tolerate([304], `start ${id.slice(0, 12)}`, () => this.d.getContainer(id).start());
+  }
+  async pause(id: string) {
+    await this.call(`pause ${id.slice(0, 12)}`, () => this.d.getContainer(id).pause());
+  }
+  async unpause(id: string) {
+    await this.call(`unpause ${id.slice(0, 12)}`, () => this.d.getContainer(id).unpause());
+  }
+
+  async listVolumes(label?: string): Promise<VolumeInfo[]> {
+    const r = await this.call("list volumes", () => this.d.listVolumes({ filters: label ? { label: [label] } : undefined }));
+    return (r.Volumes ?? []).map(toVolume);
+  }
+
+  async inspectVolume(name: string): Promise<VolumeInfo | undefined> {
+    try {
+      return toVolume(await this.d.getVolume(name).inspect());
+    } catch (err) {
+      if (statusCode(err) === 404) return undefined;
+      throw dockerError(`inspect volume ${name}`, err);
+    }
+  }
+
+  async createVolume(name: string, labels?: Record<string, string>): Promise<VolumeInfo> {
+    const v = await this.call(`create volume ${name}`, () => this.d.createVolume({ Name: name, Labels: labels }));
+    return toVolume(v as unknown as Docker.VolumeInspectInfo);
+  }
+
+  async logsTail(id: string, lines: number): Promise<string> {
+    try {
+      const buf = (await this.d.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+      return demux(buf);
+    } catch {
+      return "";
+    }
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw dockerError(what, err);
+    }
+  }
+
+  private async tolerate(codes: number[], what: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      if (!codes.includes(statusCode(err) ?? 0)) throw dockerError(what, err);
+    }
+  }
+}
+
+function toVolume(v: Docker.VolumeInspectInfo): VolumeInfo {
+  return { name: v.Name, mountpoint: v.Mountpoint, driver: v.Driver, labels: (v.Labels as Record<string, string> | null) ?? {} };
+}
+
+function statusCode(err: unknown): number | undefined {
+  return (err as { statusCode?: number }).statusCode;
+}
+
+function dockerError(what: string, err: unknown): AppError {
+  const e = err as NodeJS.ErrnoException & { json?: { message?: string }; reason?: string };
+  if (e.code === "ENOENT" || e.code === "ECONNREFUSED" || e.code === "EACCES") {
+    const where = process.env.DOCKER_HOST ?? "/var/run/docker.sock";
+    return new AppError(
+      `cannot reach the Docker engine at ${where} (${e.code})`,
+      ExitCode.failed,
+      e.code === "EACCES" ? "Run as root or as a member of the docker group." : "Is dockerd running? Set DOCKER_HOST for a remote or rootless engine.",
+    );
+  }
+  return new AppError(`Docker: ${what} failed: ${e.json?.message ?? e.reason ?? e.message}`, ExitCode.failed);
+}
+
+/** Docker multiplexes stdout/stderr with 8-byte frame headers when there is no TTY. */
+function demux(buf: Buffer): string {
+  if (!Buffer.isBuffer(buf)) return String(buf);
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2 || buf[i] === 0) && buf[i + 1] === 0) {
+    const len = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + len));
+    i += 8 + len;
+  }
+  return (parts.length ? Buffer.concat(parts) : buf).toString("utf8");
+}

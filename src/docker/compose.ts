@@ -1,0 +1,57 @@
+import type { Runner } from "../exec/runner";
+import { AppError, ExitCode } from "../errors";
+
+/** Everything needed to address a Compose project exactly as its owner does. */
+export interface ComposeTarget {
+  project: string;
+  workingDir?: string;
+  configFiles: string[];
+  envFiles: string[];
+}
+
+/** docker compose (v2) or docker-compose (v1), driven through the process runner. */
+export class ComposeCli {
+  private command?: Promise<string[]>;
+  constructor(private readonly runner: Runner, private readonly configured?: string) {}
+
+  /** The compose command in use: COMPOSE_COMMAND, else v2 when it answers, else v1. */
+  detect(): Promise<string[]> {
+    this.command ??= (async () => {
+      if (this.configured) return this.configured.split(/\s+/).filter(Boolean);
+      for (const cmd of [["docker", "compose"], ["docker-compose"]]) {
+        try {
+          await this.runner.run(cmd[0], [...cmd.slice(1), "version"], { timeoutMs: 15_000 });
+          return cmd;
+        } catch {
+          // try the next one
+        }
+      }
+      throw new AppError("neither `docker compose` (v2) nor `docker-compose` (v1) is available", ExitCode.failed, "Install the Compose plugin, or set COMPOSE_COMMAND in [docker].");
+    })();
+    return this.command;
+  }
+
+  async version(): Promise<string> {
+    const cmd = await this.detect();
+    const r = await this.runner.run(cmd[0], [...cmd.slice(1), "version", "--short"], { timeoutMs: 15_000 }).catch(() => undefined);
+    return r?.stdout.trim() ?? "unknown";
+  }
+
+  async down(t: ComposeTarget, o: { stopTimeoutSec: number; timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+    await this.run(t, ["down", "--timeout", String(o.stopTimeoutSec)], o);
+  }
+
+  /** Brings back exactly the named services (naming them also activates their profiles). */
+  async up(t: ComposeTarget, services: string[], o: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+    await this.run(t, ["up", "-d", ...services], o);
+  }
+
+  private async run(t: ComposeTarget, args: string[], o: { timeoutMs: number; signal?: AbortSignal }) {
+    const cmd = await this.detect();
+    const base = [...cmd.slice(1), "--project-name", t.project];
+    if (t.workingDir) base.push("--project-directory", t.workingDir);
+    for (const f of t.configFiles) base.push("-f", f);
+    for (const e of t.envFiles) base.push("--env-file", e);
+    await this.runner.run(cmd[0], [...base, ...args], { cwd: t.workingDir, timeoutMs: o.timeoutMs, signal: o.signal });
+  }
+}

@@ -1,0 +1,198 @@
+import type { Strategy } from "../config/types";
+import { errorMessage } from "../errors";
+import type { JournalContainer, JournalEntry } from "../state/journal";
+import type { ContainerInfo, DockerApi } from "./client";
+import type { ComposeCli, ComposeTarget } from "./compose";
+import type { Stack } from "./discovery";
+import { COMPOSE, dependsOn, labelStrategy } from "./labels";
+
+/** What quiescing a stack will do to each container: decided from state, config and labels only. */
+export interface QuiescePlan {
+  strategy: Strategy;
+  /** Running containers to stop, in levels: dependents first; each level may stop in parallel. */
+  stopLevels: ContainerInfo[][];
+  pause: ContainerInfo[];
+  /** Services to bring down/up with compose (strategy down). */
+  downServices: string[];
+  untouched: Array<{ container: ContainerInfo; reason: string }>;
+  notes: string[];
+}
+
+const isUp = (c: ContainerInfo) => c.status === "running" || c.status === "restarting";
+
+export function planQuiesce(stack: Stack, stackStrategy: Strategy): QuiescePlan {
+  const plan: QuiescePlan = { strategy: stackStrategy, stopLevels: [], pause: [], downServices: [], untouched: [], notes: [] };
+  const toStop: ContainerInfo[] = [];
+  const exempt = stack.containers.filter((c) => labelStrategy(c) === "none");
+  let strategy = stackStrategy;
+  if (strategy === "down" && exempt.some(isUp)) {
+    strategy = "stop";
+    plan.notes.push(`${exempt.map((c) => c.name).join(", ")} must keep running (label), so compose down is replaced by stopping the other containers`);
+  }
+  if (strategy === "down" && !stack.containers.some((c) => c.labels[COMPOSE.project])) strategy = "stop";
+  plan.strategy = strategy;
+  for (const c of stack.containers) {
+    const own = labelStrategy(c) ?? strategy;
+    const effective = own === "down" ? (strategy === "down" ? "down" : "stop") : own;
+    if (c.status === "paused") plan.untouched.push({ container: c, reason: "already paused" });
+    else if (!isUp(c)) plan.untouched.push({ container: c, reason: `not running (${c.status}); it stays as it is` });
+    else if (effective === "none") plan.untouched.push({ container: c, reason: "strategy none: backed up while running" });
+    else if (effective === "pause") plan.pause.push(c);
+    else if (effective === "down") plan.downServices.push(c.labels[COMPOSE.service] ?? c.name);
+    else toStop.push(c);
+  }
+  plan.stopLevels = dependencyLevels(toStop).reverse();
+  return plan;
+}
+
+/** Groups containers by dependency depth: level 0 has no dependencies among them. */
+export function dependencyLevels(containers: ContainerInfo[]): ContainerInfo[][] {
+  const byService = new Map(containers.map((c) => [c.labels[COMPOSE.service] ?? c.name, c]));
+  const depth = new Map<string, number>();
+  const visit = (svc: string, seen: Set<string>): number => {
+    if (depth.has(svc)) return depth.get(svc)!;
+    if (seen.has(svc)) return 0; // a cycle: Compose refuses those, so treat as no dependency
+    seen.add(svc);
+    const c = byService.get(svc);
+    const deps = c ? dependsOn(c).filter((d) => byService.has(d)) : [];
+    const d = deps.length ? 1 + Math.max(...deps.map((x) => visit(x, seen))) : 0;
+    depth.set(svc, d);
+    return d;
+  };
+  const levels: ContainerInfo[][] = [];
+  for (const [svc, c] of byService) (levels[visit(svc, new Set())] ??= []).push(c);
+  return levels.filter(Boolean);
+}
+
+export function plannedActions(plan: QuiescePlan): JournalContainer[] {
+  const entry = (c: ContainerInfo, action: JournalContainer["action"], level: number) => ({ id: c.id, name: c.name, service: c.labels[COMPOSE.service], action, level });
+  const depth = (i: number) => plan.stopLevels.length - 1 - i;
+  return [
+    ...plan.stopLevels.flatMap((level, i) => level.map((c) => entry(c, "stopped", depth(i)))),
+    ...plan.pause.map((c) => entry(c, "paused", 0)),
+  ];
+}
+
+export interface LifecycleDeps {
+  docker: DockerApi;
+  compose: ComposeCli;
+  stopTimeoutSec: number;
+  timeoutMs: number;
+  /** How long to wait for a container to be seen running/stopped. */
+  settleMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export function composeTarget(stack: Stack): ComposeTarget {
+  return { project: stack.project, workingDir: stack.dir, configFiles: stack.composeFiles, envFiles: stack.envFiles };
+}
+
+/** Stops/pauses per plan. The journal entry must already be written. Throws after undoing what it did, if a step fails. */
+export async function quiesce(stack: Stack, plan: QuiescePlan, deps: LifecycleDeps): Promise<void> {
+  if (plan.downServices.length) {
+    await deps.compose.down(composeTarget(stack), { stopTimeoutSec: deps.stopTimeoutSec, timeoutMs: deps.timeoutMs });
+  }
+  for (const level of plan.stopLevels) {
+    await Promise.all(level.map((c) => deps.docker.stop(c.id, deps.stopTimeoutSec)));
+  }
+  await Promise.all(plan.pause.map((c) => deps.docker.pause(c.id)));
+  const expectStopped = [...plan.stopLevels.flat()];
+  await waitFor(deps, async () => {
+    for (const c of expectStopped) {
+      const now = await deps.docker.inspect(c.id);
+      if (now && isUp(now)) return `${c.name} is still ${now.status}`;
+    }
+    return undefined;
+  }, "stop");
+}
+
+export interface ResumeReport {
+  started: string[];
+  failed: Array<{ name: string; reason: string; logTail: string }>;
+}
+
+/** Brings back exactly what a journal entry says was stopped or paused, and checks it runs. */
+export async function resume(entry: JournalEntry, deps: LifecycleDeps): Promise<ResumeReport> {
+  const report: ResumeReport = { started: [], failed: [] };
+  const target: ComposeTarget | undefined = entry.project
+    ? { project: entry.project, workingDir: entry.workingDir, configFiles: entry.configFiles ?? [], envFiles: entry.envFiles ?? [] }
+    : undefined;
+  if (entry.strategy === "down" && target) {
+    const services = [...new Set(entry.containers.map((c) => c.service).filter((s): s is string => !!s))];
+    try {
+      await deps.compose.up(target, services, { timeoutMs: deps.timeoutMs });
+    } catch (err) {
+      for (const c of entry.containers) report.failed.push({ name: c.name, reason: errorMessage(err), logTail: "" });
+      return report;
+    }
+  } else {
+    const stopped = entry.containers.filter((c) => c.action === "stopped");
+    const levels = dependencyLevelsOfJournal(stopped);
+    for (const level of levels) {
+      await Promise.all(level.map(async (c) => {
+        try {
+          const current = await findCurrent(c, entry, deps.docker);
+          if (!current) throw new Error("the container no longer exists");
+          if (!isUp(current)) await deps.docker.start(current.id);
+        } catch (err) {
+          report.failed.push({ name: c.name, reason: errorMessage(err), logTail: "" });
+        }
+      }));
+    }
+    for (const c of entry.containers.filter((x) => x.action === "paused")) {
+      try {
+        const current = await deps.docker.inspect(c.id);
+        if (current?.status === "paused") await deps.docker.unpause(c.id);
+      } catch (err) {
+        report.failed.push({ name: c.name, reason: errorMessage(err), logTail: "" });
+      }
+    }
+  }
+  // Verify: every container we touched must be seen running.
+  const pending = new Set(entry.containers.map((c) => c.name).filter((n) => !report.failed.some((f) => f.name === n)));
+  await waitFor(deps, async () => {
+    for (const c of entry.containers) {
+      if (!pending.has(c.name)) continue;
+      const now = await findCurrent(c, entry, deps.docker);
+      if (now && now.status === "running") {
+        pending.delete(c.name);
+        report.started.push(c.name);
+      }
+    }
+    return pending.size ? `${[...pending].join(", ")} not running yet` : undefined;
+  }, "start").catch(() => undefined);
+  for (const name of pending) {
+    const c = entry.containers.find((x) => x.name === name)!;
+    const now = await findCurrent(c, entry, deps.docker).catch(() => undefined);
+    const reason = now ? `is ${now.status}${now.exitCode ? ` (exit code ${now.exitCode})` : ""}` : "no longer exists";
+    report.failed.push({ name, reason, logTail: now ? await deps.docker.logsTail(now.id, 20) : "" });
+  }
+  return report;
+}
+
+/** Start order: dependencies first, each level in parallel (the journal records each container's depth). */
+function dependencyLevelsOfJournal(stopped: JournalContainer[]): JournalContainer[][] {
+  const levels: JournalContainer[][] = [];
+  for (const c of stopped) (levels[c.level ?? 0] ??= []).push(c);
+  return levels.filter(Boolean);
+}
+
+/** The container as it is now: by id, or (after `up -d` recreated it) by project and service. */
+async function findCurrent(c: JournalContainer, entry: JournalEntry, docker: DockerApi): Promise<ContainerInfo | undefined> {
+  const byId = await docker.inspect(c.id);
+  if (byId) return byId;
+  if (!entry.project || !c.service) return undefined;
+  const all = await docker.listContainers(`${COMPOSE.project}=${entry.project}`);
+  const same = all.filter((x) => x.labels[COMPOSE.service] === c.service);
+  return same.find((x) => x.name === c.name) ?? same[0];
+}
+
+async function waitFor(deps: LifecycleDeps, check: () => Promise<string | undefined>, what: string): Promise<void> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const deadline = Date.now() + (deps.settleMs ?? 15_000);
+  let last: string | undefined;
+  while ((last = await check()) !== undefined) {
+    if (Date.now() > deadline) throw new Error(`${what} not confirmed: ${last}`);
+    await sleep(250);
+  }
+}

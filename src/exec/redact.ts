@@ -1,0 +1,36 @@
+/** Masks secrets in text meant for logs, error messages and the terminal. */
+const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+):([^/@\s]+)@/gi;
+const SECRET_ASSIGNMENT = /\b([A-Z0-9_]*(?:PASSWORD|PASS|SECRET|TOKEN|KEY)[A-Z0-9_]*)=(\S+)/g;
+
+export const MASK = "***";
+
+/** A secret value: prints as *** everywhere except through reveal(). */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return MASK;
+  }
+  toJSON(): string {
+    return MASK;
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return MASK;
+  }
+}
+
+export function redact(text: string, secrets: readonly string[] = []): string {
+  let out = text.replace(URL_CREDENTIALS, `$1$2:${MASK}@`).replace(SECRET_ASSIGNMENT, `$1=${MASK}`);
+  for (const s of secrets) if (s.length >= 3) out = out.split(s).join(MASK);
+  return out;
+}
+
+/** Env var names whose values must never be shown. */
+export function isSecretName(name: string): boolean {
+  return /PASSWORD|PASS$|SECRET|TOKEN|(^|_)KEY($|_)|CREDENTIAL/i.test(name);
+}

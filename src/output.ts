@@ -1,0 +1,138 @@
+import type { ServiceEvent } from "./services/events";
+
+export interface PrinterOptions {
+  json: boolean;
+  quiet: boolean;
+  color: boolean;
+  /** stderr is a terminal: progress may redraw one line. */
+  tty: boolean;
+}
+
+const fmtBytes = (n: number | undefined): string => {
+  if (n === undefined) return "-";
+  const u = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < u.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(i ? 1 : 0)} ${u[i]}`;
+};
+const fmtMs = (ms: number | undefined): string => (ms === undefined ? "-" : ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`);
+export const format = { bytes: fmtBytes, ms: fmtMs };
+
+/** Results to stdout, messages and progress to stderr; --json switches the format, never the logic. */
+export class Printer {
+  private progressShown = false;
+  private lastProgressAt = 0;
+  constructor(readonly o: PrinterOptions) {}
+
+  private paint(code: number, s: string): string {
+    return this.o.color ? `\x1b[${code}m${s}\x1b[0m` : s;
+  }
+
+  /** A command's result: JSON on stdout under --json, else the text renderer. */
+  result(data: unknown, text: () => string): void {
+    this.clearProgress();
+    if (this.o.json) process.stdout.write(JSON.stringify(data) + "\n");
+    else {
+      const t = text();
+      if (t) process.stdout.write(t.endsWith("\n") ? t : `${t}\n`);
+    }
+  }
+
+  info(message: string): void {
+    if (this.o.quiet || this.o.json) return;
+    this.clearProgress();
+    process.stderr.write(`${message}\n`);
+  }
+
+  warn(message: string): void {
+    this.clearProgress();
+    if (this.o.json) process.stderr.write(JSON.stringify({ type: "warning", message }) + "\n");
+    else process.stderr.write(`${this.paint(33, "warning:")} ${message}\n`);
+  }
+
+  error(message: string, hint?: string, exitCode?: number): void {
+    this.clearProgress();
+    if (this.o.json) process.stderr.write(JSON.stringify({ type: "error", message, hint, exitCode }) + "\n");
+    else process.stderr.write(`${this.paint(31, "error:")} ${message}\n${hint ? `${this.paint(2, "hint:")} ${hint}\n` : ""}`);
+  }
+
+  /** Service events: JSON lines on stdout under --json; progress lines on stderr otherwise. */
+  event(e: ServiceEvent): void {
+    if (this.o.json) {
+      process.stdout.write(JSON.stringify(e) + "\n");
+      return;
+    }
+    if (e.type === "progress") return this.progress(e);
+    if (e.type === "warning") return this.warn(e.stack ? `${e.stack}: ${e.message}` : e.message);
+    if (this.o.quiet) return;
+    const line = describe(e);
+    if (line) this.info(line);
+  }
+
+  private progress(e: Extract<ServiceEvent, { type: "progress" }>): void {
+    if (this.o.quiet) return;
+    const p = e.progress;
+    const now = Date.now();
+    const every = this.o.tty ? 200 : 10_000;
+    if (now - this.lastProgressAt < every) return;
+    this.lastProgressAt = now;
+    const pct = `${Math.floor(p.percent * 100)}%`.padStart(4);
+    const eta = p.secondsRemaining ? ` ETA ${p.secondsRemaining}s` : "";
+    const text = `  ${e.stack} [${e.pass}] ${pct} ${fmtBytes(p.bytesDone)}/${fmtBytes(p.totalBytes)} ${p.filesDone}/${p.totalFiles} files${eta}`;
+    if (this.o.tty) {
+      const width = process.stderr.columns || 80;
+      process.stderr.write(`\r${bar(p.percent, 20)} ${text.trim()}`.slice(0, width - 1).padEnd(width - 1));
+      this.progressShown = true;
+    } else process.stderr.write(text + "\n");
+  }
+
+  private clearProgress(): void {
+    if (!this.progressShown) return;
+    process.stderr.write(`\r${" ".repeat((process.stderr.columns || 80) - 1)}\r`);
+    this.progressShown = false;
+  }
+}
+
+function bar(fraction: number, width: number): string {
+  const full = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+  return `[${"#".repeat(full)}${"-".repeat(width - full)}]`;
+}
+
+function describe(e: ServiceEvent): string | undefined {
+  switch (e.type) {
+    case "info":
+      return e.stack ? `${e.stack}: ${e.message}` : e.message;
+    case "run-start":
+      return `${e.kind} run #${e.runId}: ${e.stacks.join(", ") || "(nothing)"}`;
+    case "stack-start":
+      return `▶ ${e.stack}: strategy ${e.strategy}${e.twoPass ? ", two-pass" : ""}`;
+    case "phase": {
+      const names: Record<string, string> = {
+        "pre-hook": "running pre-hook", "hot-pass": "hot pass (stack running)", stopping: "stopping", "final-pass": "final pass (stack stopped)",
+        backup: "backing up", starting: "starting again", "post-hook": "running post-hook", retention: "applying retention",
+        verify: "verifying the repository", recover: "recovering", cleanup: "cleaning up",
+      };
+      const who = e.stack === "*" ? "" : `${e.stack}: `;
+      return `  ${who}${names[e.phase] ?? e.phase}${e.detail ? ` (${e.detail})` : ""}`;
+    }
+    case "stack-done": {
+      const o = e.outcome;
+      const mark = o.status === "succeeded" ? "✔" : o.status === "partial" ? "!" : "✘";
+      const extra = o.status === "failed" ? `: ${o.error?.split("\n")[0] ?? ""}` : ` ${o.snapshotId?.slice(0, 8) ?? ""}, +${fmtBytes(o.bytesAdded)}, downtime ${fmtMs(o.downtimeMs)}`;
+      return `${mark} ${o.stack} ${o.status}${extra}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A plain text table: columns padded to the widest cell. */
+export function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd();
+  return [line(head), ...rows.map(line)].join("\n");
+}

@@ -1,0 +1,307 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { hostname as osHostname } from "node:os";
+import { join } from "node:path";
+import { AppError, ConfigError, ExitCode, ToolError } from "../errors";
+import type { KeepPolicy, PasswordSource } from "../config/types";
+import type { Runner, RunOptions } from "../exec/runner";
+import type { Logger } from "../log";
+import { isAlive } from "../state/process-info";
+import { featuresOf, MIN_RESTIC, compareVersions, parseResticVersion, type ResticFeatures } from "./features";
+import { BackupLine, ForgetResult, jsonLine, LsNode, SnapshotList, Stats, type BackupSummary, type ForgetGroup, type Snapshot } from "./json";
+
+export interface ResticSettings {
+  binary: string;
+  repository: string;
+  password: PasswordSource;
+  /** restic's cache and our temporary files live here. */
+  workDir: string;
+  log?: Logger;
+  /** Extra environment for restic (tests; tool variables pass through anyway). */
+  env?: Record<string, string | undefined>;
+}
+
+export interface BackupProgress {
+  percent: number;
+  bytesDone: number;
+  totalBytes: number;
+  filesDone: number;
+  totalFiles: number;
+  secondsRemaining?: number;
+  currentFiles: string[];
+}
+
+export interface BackupRequest {
+  paths: string[];
+  host: string;
+  tags: string[];
+  parent?: string;
+  excludes?: string[];
+  compression?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: BackupProgress) => void;
+}
+
+export interface BackupResult {
+  summary: BackupSummary;
+  snapshotId: string;
+  /** restic exit 3: the snapshot exists but some files could not be read. */
+  partial: boolean;
+  unreadable: Array<{ item: string; message: string }>;
+}
+
+export interface ForgetRequest {
+  ids?: string[];
+  tags?: string[];
+  host?: string;
+  groupBy?: string;
+  keep?: KeepPolicy;
+  keepTags?: string[];
+  prune?: boolean;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
+type Call = Pick<RunOptions, "signal" | "timeoutMs" | "onStdoutLine" | "onStderrLine" | "bufferStdout" | "okExitCodes" | "input">;
+
+/** The typed restic wrapper: every restic invocation goes through here (and through the runner). */
+export class Restic {
+  private featuresCache?: Promise<ResticFeatures>;
+  private readonly host = osHostname();
+
+  constructor(private readonly runner: Runner, private readonly s: ResticSettings) {}
+
+  get repository(): string {
+    return this.s.repository;
+  }
+
+  features(): Promise<ResticFeatures> {
+    this.featuresCache ??= this.runner.run(this.s.binary, ["version"], { timeoutMs: 15_000 }).then((r) => {
+      const version = parseResticVersion(r.stdout);
+      if (compareVersions(version, MIN_RESTIC) < 0) {
+        throw new AppError(`restic ${version} is too old; backup-tui needs ${MIN_RESTIC} or newer`, ExitCode.failed, "Install a newer restic (https://restic.net).");
+      }
+      return featuresOf(version);
+    });
+    return this.featuresCache;
+  }
+
+  /** True when a repository answers at the configured location with the configured password. */
+  async exists(signal?: AbortSignal): Promise<boolean> {
+    try {
+      await this.run(["cat", "config"], { signal, timeoutMs: 120_000 });
+      return true;
+    } catch (err) {
+      if (err instanceof AppError && (err as AppError & { kind?: string }).kind === "no-repository") return false;
+      throw err;
+    }
+  }
+
+  /** Idempotent: an existing repository is fine. */
+  async init(signal?: AbortSignal): Promise<"created" | "exists"> {
+    if (await this.exists(signal)) return "exists";
+    await this.run(["init"], { signal, timeoutMs: 300_000 });
+    return "created";
+  }
+
+  async backup(req: BackupRequest): Promise<BackupResult> {
+    const tmp = join(this.s.workDir, "tmp");
+    mkdirSync(tmp, { recursive: true, mode: 0o700 });
+    const list = join(tmp, `files-from-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.txt`);
+    writeFileSync(list, req.paths.join("\n") + "\n", { mode: 0o600 });
+    const args = ["backup", "--json", "--host", req.host, "--files-from-verbatim", list];
+    for (const t of req.tags) args.push("--tag", t);
+    if (req.parent) args.push("--parent", req.parent);
+    for (const e of req.excludes ?? []) args.push("--exclude", e);
+    if (req.compression) args.push("--compression", req.compression);
+    let summary: BackupSummary | undefined;
+    const unreadable: BackupResult["unreadable"] = [];
+    try {
+      const r = await this.run(args, {
+        signal: req.signal,
+        timeoutMs: req.timeoutMs,
+        bufferStdout: false,
+        okExitCodes: [0, 3],
+        onStdoutLine: (line) => {
+          const parsed = BackupLine.safeParse(jsonLine(line));
+          if (!parsed.success) return;
+          const m = parsed.data;
+          if (m.message_type === "summary") summary = m;
+          else if (m.message_type === "status" && req.onProgress) {
+            req.onProgress({
+              percent: m.percent_done ?? 0,
+              bytesDone: m.bytes_done ?? 0,
+              totalBytes: m.total_bytes ?? 0,
+              filesDone: m.files_done ?? 0,
+              totalFiles: m.total_files ?? 0,
+              secondsRemaining: m.seconds_remaining,
+              currentFiles: m.current_files ?? [],
+            });
+          }
+        },
+        onStderrLine: (line) => {
+          const parsed = BackupLine.safeParse(jsonLine(line));
+          if (parsed.success && parsed.data.message_type === "error") {
+            const e = parsed.data.error;
+            const message = typeof e === "string" ? e : typeof e?.message === "string" ? e.message : JSON.stringify(e);
+            unreadable.push({ item: parsed.data.item ?? "", message });
+          }
+        },
+      });
+      if (!summary?.snapshot_id) {
+        throw new ToolError("restic backup finished without reporting a snapshot", r.command, r.exitCode, r.stderr.slice(-2000), "exit");
+      }
+      return { summary, snapshotId: summary.snapshot_id, partial: r.exitCode === 3, unreadable };
+    } finally {
+      rmSync(list, { force: true });
+    }
+  }
+
+  async snapshots(o: { tags?: string[]; host?: string; ids?: string[]; signal?: AbortSignal } = {}): Promise<Snapshot[]> {
+    const args = ["snapshots", "--json"];
+    if (o.tags?.length) args.push("--tag", o.tags.join(","));
+    if (o.host) args.push("--host", o.host);
+    args.push(...(o.ids ?? []));
+    const r = await this.run(args, { signal: o.signal, timeoutMs: 600_000 });
+    return SnapshotList.parse(JSON.parse(r.stdout.trim() || "[]"));
+  }
+
+  async forget(o: ForgetRequest): Promise<ForgetGroup[]> {
+    const args = ["forget", "--json", "-q"];
+    if (o.tags?.length) args.push("--tag", o.tags.join(","));
+    if (o.host) args.push("--host", o.host);
+    if (o.groupBy) args.push("--group-by", o.groupBy);
+    const k = o.keep ?? {};
+    const flags: Array<[keyof KeepPolicy, string]> = [["last", "--keep-last"], ["hourly", "--keep-hourly"], ["daily", "--keep-daily"], ["weekly", "--keep-weekly"], ["monthly", "--keep-monthly"], ["yearly", "--keep-yearly"], ["within", "--keep-within"]];
+    for (const [key, flag] of flags) if (k[key] !== undefined) args.push(flag, String(k[key]));
+    for (const t of o.keepTags ?? []) args.push("--keep-tag", t);
+    if (o.prune) args.push("--prune");
+    if (o.dryRun) args.push("--dry-run");
+    args.push(...(o.ids ?? []));
+    const r = await this.run(args, { signal: o.signal, timeoutMs: 6 * 3600_000 });
+    const first = r.stdout.split("\n").find((l) => l.trim().startsWith("["));
+    return first ? ForgetResult.parse(JSON.parse(first)) : [];
+  }
+
+  async tag(ids: string[], change: { add?: string[]; remove?: string[] }, signal?: AbortSignal): Promise<void> {
+    const args = ["tag"];
+    for (const t of change.add ?? []) args.push("--add", t);
+    for (const t of change.remove ?? []) args.push("--remove", t);
+    await this.run([...args, ...ids], { signal, timeoutMs: 600_000 });
+  }
+
+  /** restic check; `ok` false when restic found damage (the output says what). */
+  async check(o: { readDataSubset?: string; readData?: boolean; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<{ ok: boolean; output: string }> {
+    const args = ["check"];
+    if (o.readData) args.push("--read-data");
+    else if (o.readDataSubset) args.push(`--read-data-subset=${o.readDataSubset}`);
+    try {
+      const r = await this.run(args, { signal: o.signal, timeoutMs: o.timeoutMs ?? 24 * 3600_000 });
+      return { ok: true, output: r.stdout + r.stderr };
+    } catch (err) {
+      if (err instanceof ToolError && err.reason === "exit") return { ok: false, output: err.stderrTail };
+      throw err;
+    }
+  }
+
+  async stats(o: { mode?: "restore-size" | "raw-data"; ids?: string[]; signal?: AbortSignal } = {}): Promise<{ totalSize: number; totalFileCount?: number }> {
+    const r = await this.run(["stats", "--json", "--mode", o.mode ?? "raw-data", ...(o.ids ?? [])], { signal: o.signal, timeoutMs: 3600_000 });
+    const s = Stats.parse(JSON.parse(r.stdout.trim()));
+    return { totalSize: s.total_size, totalFileCount: s.total_file_count };
+  }
+
+  /** Streams the nodes of a snapshot. */
+  async ls(snapshot: string, onNode: (n: LsNode) => void, o: { path?: string; signal?: AbortSignal } = {}): Promise<void> {
+    await this.run(["ls", "--json", snapshot, ...(o.path ? [o.path] : [])], {
+      signal: o.signal,
+      timeoutMs: 3600_000,
+      bufferStdout: false,
+      onStdoutLine: (line) => {
+        const n = LsNode.safeParse(jsonLine(line));
+        if (n.success && n.data.struct_type !== undefined) onNode(n.data);
+      },
+    });
+  }
+
+  async prune(signal?: AbortSignal): Promise<void> {
+    await this.run(["prune"], { signal, timeoutMs: 24 * 3600_000 });
+  }
+
+  async unlock(o: { removeAll?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    await this.run(["unlock", ...(o.removeAll ? ["--remove-all"] : [])], { signal: o.signal, timeoutMs: 300_000 });
+  }
+
+  /** Runs restic with the repository and password in its environment (never argv); retries once after clearing a stale local lock. */
+  private async run(args: string[], call: Call): Promise<{ stdout: string; stderr: string; exitCode: number; command: string }> {
+    try {
+      return await this.runOnce(args, call);
+    } catch (err) {
+      const lock = err instanceof ToolError ? parseLockHolder(err.stderrTail) : undefined;
+      if (lock && lock.host === this.host && !isAlive(lock.pid) && args[0] !== "unlock") {
+        this.s.log?.warn({ pid: lock.pid }, "removing a stale restic lock left by a dead process");
+        await this.runOnce(["unlock"], { timeoutMs: 300_000 });
+        return await this.runOnce(args, call);
+      }
+      throw err;
+    }
+  }
+
+  private async runOnce(args: string[], call: Call) {
+    const { env, secrets } = this.environment();
+    try {
+      return await this.runner.run(this.s.binary, args, { ...call, env, secrets });
+    } catch (err) {
+      throw classify(err, this.s.repository);
+    }
+  }
+
+  private environment(): { env: Record<string, string | undefined>; secrets: string[] } {
+    const env: Record<string, string | undefined> = {
+      // Inherited password variables never reach restic: the configured source wins.
+      RESTIC_PASSWORD: undefined,
+      RESTIC_PASSWORD_FILE: undefined,
+      RESTIC_PASSWORD_COMMAND: undefined,
+      RESTIC_REPOSITORY_FILE: undefined,
+      RESTIC_REPOSITORY: this.s.repository,
+      RESTIC_CACHE_DIR: process.env.RESTIC_CACHE_DIR ?? join(this.s.workDir, "restic-cache"),
+      RESTIC_PROGRESS_FPS: "2",
+      ...this.s.env,
+    };
+    const secrets: string[] = [];
+    const p = this.s.password;
+    if (p.kind === "value") {
+      env.RESTIC_PASSWORD = p.value.reveal();
+      secrets.push(p.value.reveal());
+    } else if (p.kind === "file") env.RESTIC_PASSWORD_FILE = p.path;
+    else if (p.kind === "command") env.RESTIC_PASSWORD_COMMAND = p.command;
+    else throw new ConfigError("no repository password is configured", "Set RESTIC_PASSWORD_FILE in [local_backup], or run `backup-tui init` to create one.");
+    return { env, secrets };
+  }
+}
+
+export function parseLockHolder(stderr: string): { pid: number; host: string } | undefined {
+  const m = /locked (?:exclusively |non-exclusively )?by PID (\d+) on (\S+)/.exec(stderr);
+  return m ? { pid: Number(m[1]), host: m[2] } : undefined;
+}
+
+/** Turns restic's failures into errors that say what to do. */
+export function classify(err: unknown, repository: string): unknown {
+  if (!(err instanceof ToolError) || err.reason !== "exit") return err;
+  const s = err.stderrTail;
+  const code = err.toolExitCode;
+  const tagged = (e: AppError, kind: string) => Object.assign(e, { kind, cause: err });
+  if (code === 12 || /wrong password|no key found/i.test(s)) {
+    return tagged(new AppError(`restic could not open ${repository}: wrong password`, ExitCode.failed, "Check the password source in [local_backup] (RESTIC_PASSWORD_FILE / _COMMAND)."), "wrong-password");
+  }
+  if (code === 10 || /Is there a repository at the following location|repository does not exist|unable to open config file/i.test(s)) {
+    return tagged(new AppError(`no restic repository at ${repository}`, ExitCode.failed, "Create it with `backup-tui init`, or fix RESTIC_REPOSITORY."), "no-repository");
+  }
+  if (code === 11 || /repository is already locked/i.test(s)) {
+    const holder = parseLockHolder(s);
+    return tagged(
+      new AppError(`the restic repository is locked${holder ? ` by PID ${holder.pid} on ${holder.host}` : ""}`, ExitCode.busy, "If no other restic runs against it, clear the lock with `backup-tui unlock`."),
+      "locked",
+    );
+  }
+  return err;
+}

@@ -1,0 +1,174 @@
+import type { Strategy } from "../config/types";
+import type { Stack } from "../docker/discovery";
+import { composeTarget, plannedActions, planQuiesce, quiesce, resume, type LifecycleDeps, type ResumeReport } from "../docker/lifecycle";
+import { errorMessage, ToolError } from "../errors";
+import type { BackupResult } from "../restic/restic";
+import type { JournalEntry } from "../state/journal";
+import { clearStaging, stagingDir, writeStagedJson } from "../state/staging";
+import type { ServiceContext } from "./context";
+import type { EventSink, StackOutcome } from "./events";
+import { buildManifest } from "./manifest";
+import { stackPaths } from "./stack-paths";
+
+export interface StackJob {
+  stack: Stack;
+  runId: number;
+  trigger: "manual" | "scheduled";
+  strategy: Strategy;
+  twoPass: boolean;
+  /** The latest kind:stack snapshot of this stack and host: always passed explicitly. */
+  parent?: string;
+  signal: AbortSignal;
+  toolVersions: Record<string, string>;
+}
+
+export interface StackRun {
+  outcome: StackOutcome;
+  /** The hot pass's snapshot, forgotten in one batch at the end of the run. */
+  hotSnapshot?: string;
+}
+
+export function lifecycleDeps(ctx: ServiceContext): LifecycleDeps {
+  return { docker: ctx.docker, compose: ctx.compose, stopTimeoutSec: ctx.config.docker.stopTimeoutSec, timeoutMs: ctx.config.docker.timeoutSec * 1000 };
+}
+
+/**
+ * Backs one stack up into ONE snapshot. Two-pass when it must stop: a hot pass while it runs,
+ * then stop, a final pass against the hot snapshot, start. Whatever happens, what was
+ * stopped is started again before this returns.
+ */
+export async function backupStack(ctx: ServiceContext, job: StackJob, emit: EventSink): Promise<StackRun> {
+  const { stack } = job;
+  const started = Date.now();
+  const settings = ctx.config.stacks[stack.name];
+  const plan = planQuiesce(stack, job.strategy);
+  const actions = plannedActions(plan);
+  const mustQuiesce = actions.length > 0 || plan.downServices.length > 0;
+  const twoPass = job.twoPass && mustQuiesce;
+  const outcome: StackOutcome = { stack: stack.name, status: "failed", durationMs: 0, downtimeMs: 0 };
+  for (const n of plan.notes) emit({ type: "warning", stack: stack.name, message: n });
+  emit({ type: "stack-start", stack: stack.name, strategy: plan.strategy, twoPass });
+
+  const sp = stackPaths(stack, ctx.config);
+  for (const b of sp.skippedBinds) emit({ type: "warning", stack: stack.name, message: `bind mount ${b} lies outside the stack directory and is not backed up (set BACKUP_BIND_MOUNTS=true)` });
+  for (const m of sp.missing) emit({ type: "warning", stack: stack.name, message: `${m} does not exist; skipped` });
+  const staging = stagingDir(ctx.config.stateDir, stack.name);
+  const manifestPath = writeStagedJson(staging, "manifest.json", buildManifest(stack, sp, plan.strategy, ctx.config.hostname, job.toolVersions));
+  const paths = [...sp.paths, manifestPath];
+  const tags = (kind: string) => ["backup-tui", `stack:${stack.name}`, ...stack.volumes.map((v) => `vol:${v.name}`), `kind:${kind}`, `trigger:${job.trigger}`];
+  const backup = (kind: string, pass: "hot" | "final" | "single", parent?: string) =>
+    ctx.restic.backup({
+      paths,
+      host: ctx.config.hostname,
+      tags: tags(kind),
+      parent,
+      excludes: sp.excludes,
+      compression: ctx.config.restic.compression,
+      timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
+      signal: job.signal,
+      onProgress: (progress) => emit({ type: "progress", stack: stack.name, pass, progress }),
+    });
+
+  let hot: BackupResult | undefined;
+  let result: BackupResult | undefined;
+  try {
+    if (settings?.preHook) {
+      emit({ type: "phase", stack: stack.name, phase: "pre-hook" });
+      await runHook(ctx, stack, settings.preHook, "pre", settings.hookTimeoutSec, job.signal);
+    }
+    if (twoPass) {
+      emit({ type: "phase", stack: stack.name, phase: "hot-pass" });
+      hot = await backup("hot", "hot", job.parent);
+    }
+    if (mustQuiesce) {
+      const entry: JournalEntry = {
+        id: `${job.runId}-${stack.name}`,
+        runId: job.runId,
+        stack: stack.name,
+        strategy: plan.downServices.length ? "down" : plan.strategy,
+        ...composeTarget(stack),
+        containers: actions.length ? actions : stack.containers.filter((c) => plan.downServices.includes(c.labels["com.docker.compose.service"] ?? c.name)).map((c) => ({ id: c.id, name: c.name, service: c.labels["com.docker.compose.service"], action: "stopped" as const })),
+        owner: ctx.owner,
+        writtenAt: new Date().toISOString(),
+      };
+      const r = await quiesced(ctx, stack, plan, entry, emit, async () => {
+        emit({ type: "phase", stack: stack.name, phase: twoPass ? "final-pass" : "backup" });
+        result = await backup("stack", twoPass ? "final" : "single", hot?.snapshotId ?? job.parent);
+      });
+      outcome.downtimeMs = r.downtimeMs;
+      if (r.report.failed.length) outcome.notRestarted = r.report.failed;
+    } else {
+      emit({ type: "phase", stack: stack.name, phase: "backup" });
+      result = await backup("stack", "single", job.parent);
+    }
+  } catch (err) {
+    outcome.error = errorMessage(err);
+    if (err instanceof ToolError && err.stderrTail && !outcome.error.includes(err.stderrTail)) outcome.error += `\n${err.stderrTail}`;
+  } finally {
+    if (settings?.postHook) {
+      emit({ type: "phase", stack: stack.name, phase: "post-hook" });
+      await runHook(ctx, stack, settings.postHook, "post", settings.hookTimeoutSec).catch((err) => {
+        emit({ type: "warning", stack: stack.name, message: `post-hook failed: ${errorMessage(err)}` });
+      });
+    }
+    clearStaging(staging);
+  }
+
+  if (result) {
+    outcome.snapshotId = result.snapshotId;
+    outcome.bytesAdded = result.summary.data_added + (hot?.summary.data_added ?? 0);
+    outcome.filesNew = result.summary.files_new;
+    outcome.filesChanged = result.summary.files_changed;
+    outcome.unreadable = [...new Set([...(hot?.unreadable ?? []), ...result.unreadable].map((u) => `${u.item}: ${u.message}`))];
+    outcome.status = result.partial || hot?.partial ? "partial" : "succeeded";
+  }
+  if (outcome.notRestarted?.length) {
+    outcome.status = "failed";
+    const names = outcome.notRestarted.map((f) => `${f.name} (${f.reason})`).join(", ");
+    outcome.error = [outcome.error, `not running again after the backup: ${names}`].filter(Boolean).join("\n");
+  }
+  outcome.durationMs = Date.now() - started;
+  return { outcome, hotSnapshot: hot?.snapshotId };
+}
+
+/** Stops the stack (journalled first), runs work, and always brings it back. */
+async function quiesced(
+  ctx: ServiceContext,
+  stack: Stack,
+  plan: ReturnType<typeof planQuiesce>,
+  entry: JournalEntry,
+  emit: EventSink,
+  work: () => Promise<void>,
+): Promise<{ downtimeMs: number; report: ResumeReport }> {
+  const deps = lifecycleDeps(ctx);
+  ctx.journal.write(entry);
+  emit({ type: "phase", stack: stack.name, phase: "stopping", detail: entry.containers.map((c) => c.name).join(", ") });
+  const stoppedAt = Date.now();
+  let report: ResumeReport = { started: [], failed: [] };
+  try {
+    await quiesce(stack, plan, deps);
+    await work();
+  } finally {
+    emit({ type: "phase", stack: stack.name, phase: "starting" });
+    report = await resume(entry, deps);
+    if (report.failed.length) {
+      // Keep what did not come back in the journal: `recover` and the next run try again.
+      ctx.journal.write({ ...entry, containers: entry.containers.filter((c) => report.failed.some((f) => f.name === c.name)) });
+    } else {
+      ctx.journal.remove(entry.id);
+    }
+  }
+  return { downtimeMs: Date.now() - stoppedAt, report };
+}
+
+async function runHook(ctx: ServiceContext, stack: Stack, command: string, which: "pre" | "post", timeoutSec: number, signal?: AbortSignal): Promise<void> {
+  const r = await ctx.runner.run("sh", ["-c", command], {
+    cwd: stack.dir,
+    timeoutMs: timeoutSec * 1000,
+    signal,
+    env: { BACKUP_TUI_STACK: stack.name, BACKUP_TUI_HOOK: which },
+  }).catch((err) => {
+    throw new Error(`${which}-hook failed: ${errorMessage(err)}`);
+  });
+  ctx.log.info({ stack: stack.name, hook: which, out: r.stdout.slice(-2000) }, "hook done");
+}

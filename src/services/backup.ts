@@ -1,0 +1,131 @@
+import type { Strategy } from "../config/types";
+import type { Stack } from "../docker/discovery";
+import { ExitCode, errorMessage } from "../errors";
+import type { Snapshot } from "../restic/json";
+import { backupStack, type StackRun } from "./backup-stack";
+import type { ServiceContext } from "./context";
+import type { EventSink, StackOutcome } from "./events";
+import { applyRetention } from "./retention";
+import { verifyRepository } from "./verify";
+
+export interface BackupRequest {
+  stacks: Stack[];
+  trigger: "manual" | "scheduled";
+  strategy?: Strategy;
+  twoPass?: boolean;
+  parallel: number;
+  signal: AbortSignal;
+}
+
+export interface BackupReport {
+  runId: number;
+  outcomes: StackOutcome[];
+  status: "succeeded" | "partial" | "failed" | "interrupted";
+  exitCode: number;
+  retention?: Array<{ stack: string; removed: number }>;
+  verification?: { ok: boolean; level: string; detail?: string };
+  warnings: string[];
+  /** An error that stopped the whole run (not one stack): the caller reports it. */
+  fatal?: unknown;
+}
+
+/** The newest kind:stack snapshot per stack for this host: the explicit parents. */
+export function latestByStack(snapshots: Snapshot[], host: string): Map<string, Snapshot> {
+  const out = new Map<string, Snapshot>();
+  for (const s of snapshots) {
+    if (s.hostname !== host || !s.tags.includes("kind:stack")) continue;
+    const stack = s.tags.find((t) => t.startsWith("stack:"))?.slice("stack:".length);
+    if (!stack) continue;
+    const cur = out.get(stack);
+    if (!cur || s.time > cur.time) out.set(stack, s);
+  }
+  return out;
+}
+
+/**
+ * Stage 1: backs up the given stacks (the caller holds the repository lock and has run
+ * recovery). Stacks run one after another, or N at a time with parallel > 1.
+ */
+export async function runBackup(ctx: ServiceContext, req: BackupRequest, emit: EventSink): Promise<BackupReport> {
+  const runId = ctx.store.startRun("backup", req.trigger, ctx.owner);
+  emit({ type: "run-start", runId, kind: "backup", stacks: req.stacks.map((s) => s.name) });
+  const warnings: string[] = [];
+  const hot: string[] = [];
+  const outcomes: StackOutcome[] = [];
+  let report: BackupReport | undefined;
+  try {
+    const [features, dockerVersion, composeVersion] = await Promise.all([
+      ctx.restic.features(),
+      ctx.docker.version().then((v) => v.version).catch(() => "unknown"),
+      ctx.compose.version().catch(() => "unknown"),
+    ]);
+    const tools = { "backup-tui": ctx.version, restic: features.version, docker: dockerVersion, compose: composeVersion };
+    const parents = latestByStack(await ctx.restic.snapshots({ tags: ["backup-tui"], host: ctx.config.hostname, signal: req.signal }), ctx.config.hostname);
+
+    const queue = [...req.stacks];
+    const worker = async () => {
+      for (let stack = queue.shift(); stack; stack = queue.shift()) {
+        if (req.signal.aborted) break;
+        const settings = ctx.config.stacks[stack.name];
+        const run: StackRun = await backupStack(ctx, {
+          stack,
+          runId,
+          trigger: req.trigger,
+          strategy: req.strategy ?? settings?.strategy ?? ctx.config.docker.strategy,
+          twoPass: req.twoPass ?? settings?.twoPass ?? ctx.config.docker.twoPass,
+          parent: parents.get(stack.name)?.id,
+          signal: req.signal,
+          toolVersions: tools,
+        }, emit);
+        if (run.hotSnapshot) hot.push(run.hotSnapshot);
+        outcomes.push(run.outcome);
+        ctx.store.recordStack({ runId, startedAt: new Date(Date.now() - run.outcome.durationMs).toISOString(), ...run.outcome });
+        emit({ type: "stack-done", outcome: run.outcome });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(req.parallel, req.stacks.length)) }, worker));
+
+    if (hot.length) {
+      emit({ type: "phase", stack: "*", phase: "cleanup", detail: `forgetting ${hot.length} hot snapshot(s)` });
+      await ctx.restic.forget({ ids: hot }).catch((err) => warnings.push(`could not forget hot snapshots ${hot.join(" ")}: ${errorMessage(err)}`));
+    }
+    report = { runId, outcomes, status: "succeeded", exitCode: ExitCode.ok, warnings };
+    const good = outcomes.filter((o) => o.status === "succeeded" || o.status === "partial").map((o) => o.stack);
+    if (!req.signal.aborted && ctx.config.retention.autoPrune && good.length) {
+      emit({ type: "phase", stack: "*", phase: "retention" });
+      try {
+        const r = await applyRetention(ctx, good, { signal: req.signal });
+        report.retention = r.map((x) => ({ stack: x.stack, removed: x.removed.length }));
+      } catch (err) {
+        warnings.push(`retention failed: ${errorMessage(err)}`);
+      }
+    }
+    if (!req.signal.aborted && ctx.config.verification.enabled && good.length) {
+      emit({ type: "phase", stack: "*", phase: "verify", detail: ctx.config.verification.depth });
+      report.verification = await verifyRepository(ctx, ctx.config.verification.depth, req.signal);
+    }
+  } catch (err) {
+    report = { runId, outcomes, status: "failed", exitCode: ExitCode.failed, warnings, fatal: err };
+  } finally {
+    if (report) finish(ctx, report, req);
+  }
+  return report;
+}
+
+function finish(ctx: ServiceContext, report: BackupReport, req: BackupRequest): void {
+  const o = report.outcomes;
+  const down = o.some((x) => x.notRestarted?.length);
+  const failed = o.some((x) => x.status === "failed") || report.status === "failed" || report.verification?.ok === false;
+  const partial = o.some((x) => x.status === "partial") || report.warnings.length > 0;
+  report.status = req.signal.aborted ? "interrupted" : failed ? "failed" : partial ? "partial" : "succeeded";
+  report.exitCode = down
+    ? ExitCode.serviceDown
+    : report.status === "failed" || report.status === "interrupted"
+      ? ExitCode.failed
+      : o.some((x) => x.status === "partial")
+        ? ExitCode.partial
+        : ExitCode.ok;
+  const fatal = report.fatal === undefined ? [] : [errorMessage(report.fatal)];
+  const error = o.filter((x) => x.error).map((x) => `${x.stack}: ${x.error}`).concat(fatal, report.warnings).join("\n") || undefined;
+  ctx.store.finishRun(report.runId, report.status, report.exitCode, error, { outcomes: o, retention: report.retention, verification: report.verification });
+}

@@ -1,0 +1,31 @@
+import type { BackupProgress } from "../restic/restic";
+
+export type Phase = "pre-hook" | "hot-pass" | "stopping" | "final-pass" | "backup" | "starting" | "post-hook" | "retention" | "verify" | "recover" | "cleanup";
+
+export interface StackOutcome {
+  stack: string;
+  status: "succeeded" | "partial" | "failed" | "skipped";
+  durationMs: number;
+  downtimeMs: number;
+  snapshotId?: string;
+  bytesAdded?: number;
+  filesNew?: number;
+  filesChanged?: number;
+  unreadable?: string[];
+  error?: string;
+  /** Containers we stopped that did not run again. */
+  notRestarted?: Array<{ name: string; reason: string; logTail: string }>;
+}
+
+/** Progress and results, emitted by services; the CLI prints them, the TUI renders them. */
+export type ServiceEvent =
+  | { type: "info"; message: string; stack?: string }
+  | { type: "warning"; message: string; stack?: string }
+  | { type: "run-start"; runId: number; kind: string; stacks: string[] }
+  | { type: "stack-start"; stack: string; strategy: string; twoPass: boolean }
+  | { type: "phase"; stack: string; phase: Phase; detail?: string }
+  | { type: "progress"; stack: string; pass: "hot" | "final" | "single"; progress: BackupProgress }
+  | { type: "stack-done"; outcome: StackOutcome };
+
+export type EventSink = (e: ServiceEvent) => void;
+export const noEvents: EventSink = () => undefined;

@@ -1,0 +1,41 @@
+import type { Strategy } from "../config/types";
+import type { Stack } from "../docker/discovery";
+import { COMPOSE } from "../docker/labels";
+import type { StackPaths } from "./stack-paths";
+
+/** The manifest stored inside every stack snapshot: what restore needs to map paths back. */
+export interface StackManifest {
+  format: 1;
+  stack: string;
+  project: string;
+  dir?: string;
+  composeFiles: string[];
+  envFiles: string[];
+  host: string;
+  createdAt: string;
+  strategy: Strategy;
+  paths: string[];
+  excludes: string[];
+  volumes: Array<{ name: string; mountpoint: string; driver: string; labels: Record<string, string> }>;
+  containers: Array<{ name: string; service?: string; image: string; imageId: string; status: string }>;
+  tools: Record<string, string>;
+}
+
+export function buildManifest(stack: Stack, sp: StackPaths, strategy: Strategy, host: string, tools: Record<string, string>): StackManifest {
+  return {
+    format: 1,
+    stack: stack.name,
+    project: stack.project,
+    dir: stack.dir,
+    composeFiles: stack.composeFiles,
+    envFiles: stack.envFiles,
+    host,
+    createdAt: new Date().toISOString(),
+    strategy,
+    paths: sp.paths,
+    excludes: sp.excludes,
+    volumes: stack.volumes.map((v) => ({ name: v.name, mountpoint: v.mountpoint, driver: v.driver, labels: v.labels })),
+    containers: stack.containers.map((c) => ({ name: c.name, service: c.labels[COMPOSE.service], image: c.image, imageId: c.imageId, status: c.status })),
+    tools,
+  };
+}

@@ -1,0 +1,64 @@
+import type { Strategy } from "../config/types";
+import type { Stack } from "../docker/discovery";
+import { planQuiesce } from "../docker/lifecycle";
+import type { ServiceContext } from "./context";
+import { stackPaths } from "./stack-paths";
+
+export interface StackPlan {
+  stack: string;
+  state: string;
+  strategy: Strategy;
+  twoPass: boolean;
+  stop: string[];
+  pause: string[];
+  down: string[];
+  untouched: string[];
+  paths: string[];
+  excludes: string[];
+  estimatedBytes?: number;
+  notes: string[];
+}
+
+export interface BackupPlan {
+  type: "plan";
+  stacks: StackPlan[];
+}
+
+/** What a backup would do, computed without stopping or writing anything. */
+export async function planBackup(ctx: ServiceContext, stacks: Stack[], o: { strategy?: Strategy; twoPass?: boolean }): Promise<BackupPlan> {
+  const out: StackPlan[] = [];
+  for (const stack of stacks) {
+    const settings = ctx.config.stacks[stack.name];
+    const q = planQuiesce(stack, o.strategy ?? settings?.strategy ?? ctx.config.docker.strategy);
+    const sp = stackPaths(stack, ctx.config);
+    const stop = q.stopLevels.flat().map((c) => c.name);
+    const notes = [...q.notes, ...sp.skippedBinds.map((b) => `bind mount ${b} is outside the stack directory: not backed up (BACKUP_BIND_MOUNTS=true adds it)`), ...sp.missing.map((m) => `${m} does not exist`)];
+    out.push({
+      stack: stack.name,
+      state: stack.state,
+      strategy: q.strategy,
+      twoPass: (o.twoPass ?? settings?.twoPass ?? ctx.config.docker.twoPass) && (stop.length > 0 || q.pause.length > 0 || q.downServices.length > 0),
+      stop,
+      pause: q.pause.map((c) => c.name),
+      down: q.downServices,
+      untouched: q.untouched.map((u) => `${u.container.name}: ${u.reason}`),
+      paths: sp.paths,
+      excludes: sp.excludes,
+      estimatedBytes: await diskUsage(ctx, sp.paths),
+      notes,
+    });
+  }
+  return { type: "plan", stacks: out };
+}
+
+/** Apparent size of paths (du), or undefined when it cannot be measured. */
+export async function diskUsage(ctx: ServiceContext, paths: string[]): Promise<number | undefined> {
+  if (!paths.length) return 0;
+  try {
+    const r = await ctx.runner.run("du", ["-s", "-b", "-c", "--", ...paths], { timeoutMs: 120_000, okExitCodes: [0, 1] });
+    const total = r.stdout.trim().split("\n").pop()?.split(/\s+/)[0];
+    return total ? Number(total) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,38 @@
+import { resume } from "../docker/lifecycle";
+import { lifecycleDeps } from "./backup-stack";
+import type { ServiceContext } from "./context";
+import type { EventSink } from "./events";
+import { isAlive } from "../state/process-info";
+
+export interface RecoverResult {
+  recovered: string[];
+  failed: Array<{ stack: string; name: string; reason: string }>;
+  /** Entries of a run that is still alive: never touched. */
+  live: number;
+}
+
+/**
+ * Restarts what a dead run left stopped or paused. Call it only while holding the
+ * repository lock; entries of live runs are left alone.
+ */
+export async function recoverStopped(ctx: ServiceContext, emit: EventSink): Promise<RecoverResult> {
+  const result: RecoverResult = { recovered: [], failed: [], live: 0 };
+  for (const entry of ctx.journal.list()) {
+    const mine = entry.owner.pid === process.pid && entry.owner.host === ctx.owner.host;
+    if (entry.owner.host !== ctx.owner.host || mine || isAlive(entry.owner.pid, entry.owner.pidStart)) {
+      result.live++;
+      continue;
+    }
+    emit({ type: "phase", stack: entry.stack, phase: "recover", detail: `restarting ${entry.containers.map((c) => c.name).join(", ")} left stopped by pid ${entry.owner.pid}` });
+    ctx.log.warn({ entry }, "recovering containers left stopped by a dead run");
+    const report = await resume(entry, lifecycleDeps(ctx));
+    result.recovered.push(...report.started);
+    for (const f of report.failed) result.failed.push({ stack: entry.stack, name: f.name, reason: f.reason });
+    if (report.failed.length) {
+      ctx.journal.write({ ...entry, containers: entry.containers.filter((c) => report.failed.some((f) => f.name === c.name)) });
+    } else {
+      ctx.journal.remove(entry.id);
+    }
+  }
+  return result;
+}

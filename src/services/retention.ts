@@ -1,0 +1,45 @@
+import type { KeepPolicy } from "../config/types";
+import { AppError, ExitCode } from "../errors";
+import type { ForgetGroup } from "../restic/json";
+import type { ServiceContext } from "./context";
+
+export function policyFor(ctx: ServiceContext, stack: string): KeepPolicy {
+  return ctx.config.stacks[stack]?.keep ?? ctx.config.retention.keep;
+}
+
+/** A policy that keeps nothing would delete every snapshot: refuse it. */
+export function assertPolicyKeepsSomething(policy: KeepPolicy, stack: string): void {
+  const counts = [policy.last, policy.hourly, policy.daily, policy.weekly, policy.monthly, policy.yearly];
+  if (counts.some((n) => (n ?? 0) > 0) || policy.within) return;
+  throw new AppError(`the retention policy for ${stack} keeps no snapshot`, ExitCode.config, "Set at least one KEEP_* value above 0 (for example KEEP_DAILY=7).");
+}
+
+export interface RetentionResult {
+  stack: string;
+  kept: number;
+  removed: string[];
+}
+
+/** Per-stack retention: forget by stack tag, grouped by host, never touching `protected`; one prune after. */
+export async function applyRetention(ctx: ServiceContext, stacks: string[], o: { dryRun?: boolean; prune?: boolean; signal?: AbortSignal } = {}): Promise<RetentionResult[]> {
+  const results: RetentionResult[] = [];
+  for (const stack of stacks) {
+    const policy = policyFor(ctx, stack);
+    assertPolicyKeepsSomething(policy, stack);
+    const groups: ForgetGroup[] = await ctx.restic.forget({
+      tags: ["backup-tui", `stack:${stack}`, "kind:stack"],
+      groupBy: "host",
+      keep: policy,
+      keepTags: ["protected"],
+      dryRun: o.dryRun,
+      signal: o.signal,
+    });
+    results.push({
+      stack,
+      kept: groups.reduce((n, g) => n + g.keep.length, 0),
+      removed: groups.flatMap((g) => g.remove.map((s) => s.id)),
+    });
+  }
+  if (!o.dryRun && o.prune !== false && results.some((r) => r.removed.length)) await ctx.restic.prune(o.signal);
+  return results;
+}

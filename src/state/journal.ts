@@ -1,0 +1,86 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync } from "node:fs";
+import { join } from "node:path";
+import type { Owner } from "./process-info";
+
+export interface JournalContainer {
+  id: string;
+  name: string;
+  service?: string;
+  /** What we did to it: stopped (start it again) or paused (unpause it). */
+  action: "stopped" | "paused";
+  /** Dependency depth: 0 starts first. */
+  level?: number;
+}
+
+/** Written before anything is stopped; removed once it all runs again. */
+export interface JournalEntry {
+  id: string;
+  runId: number | string;
+  stack: string;
+  strategy: string;
+  project?: string;
+  workingDir?: string;
+  configFiles?: string[];
+  envFiles?: string[];
+  profiles?: string[];
+  containers: JournalContainer[];
+  owner: Owner;
+  writtenAt: string;
+}
+
+/** The stop journal: one JSON file per stopped stack under <state>/journal, written atomically. */
+export class StopJournal {
+  private readonly dir: string;
+  constructor(stateDir: string) {
+    this.dir = join(stateDir, "journal");
+  }
+
+  write(entry: JournalEntry): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const file = join(this.dir, `${safe(entry.id)}.json`);
+    const tmp = `${file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(entry, null, 2), { mode: 0o600 });
+    const fd = openSync(tmp, "r");
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, file);
+    syncDir(this.dir);
+  }
+
+  remove(id: string): void {
+    rmSync(join(this.dir, `${safe(id)}.json`), { force: true });
+    syncDir(this.dir);
+  }
+
+  list(): JournalEntry[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir).filter((n) => n.endsWith(".json"));
+    } catch {
+      return [];
+    }
+    const out: JournalEntry[] = [];
+    for (const n of names) {
+      try {
+        out.push(JSON.parse(readFileSync(join(this.dir, n), "utf8")) as JournalEntry);
+      } catch {
+        // A torn write never reaches *.json (rename is atomic); ignore anything unreadable.
+      }
+    }
+    return out;
+  }
+}
+
+function safe(id: string): string {
+  return id.replace(/[^A-Za-z0-9_.-]/g, "_");
+}
+
+function syncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, "r");
+    fsyncSync(fd);
+    closeSync(fd);
+  } catch {
+    // best effort
+  }
+}
