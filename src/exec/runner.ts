@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { execa } from "execa";
 import { ToolError } from "../errors";
 import type { Logger } from "../log";
@@ -52,8 +53,27 @@ function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/**
+ * True while a process of the group still runs. Zombies do not count: they are dead, and an init
+ * that reaps late (or a container PID 1 that never reaps) would otherwise stall every kill.
+ */
 function groupAlive(pgid: number): boolean {
-  return killGroup(pgid, 0 as unknown as NodeJS.Signals);
+  if (!killGroup(pgid, 0 as unknown as NodeJS.Signals)) return false;
+  let pids: string[];
+  try {
+    pids = readdirSync("/proc").filter((n) => /^\d+$/.test(n));
+  } catch {
+    return true; // no /proc: trust kill(0)
+  }
+  return pids.some((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return state !== "Z" && Number(pgrp) === pgid;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer | string): void; end(): void } {
@@ -117,6 +137,12 @@ export class ProcessRunner implements Runner {
       killGroup(pgid, "SIGTERM");
       graceTimer = setTimeout(() => killGroup(pgid, "SIGKILL"), o.killGraceMs ?? 5000);
     };
+    // When the leader exits, what it left in its group would hold our pipes open and stall the run.
+    child.nodeChildProcess.once("exit", () => {
+      if (!pgid || reason || !groupAlive(pgid)) return;
+      killGroup(pgid, "SIGTERM");
+      graceTimer ??= setTimeout(() => killGroup(pgid, "SIGKILL"), o.killGraceMs ?? 5000);
+    });
     const timer = o.timeoutMs ? setTimeout(() => terminate("timeout"), o.timeoutMs) : undefined;
     const onAbort = () => terminate("aborted");
     o.signal?.addEventListener("abort", onAbort, { once: true });
