@@ -130,14 +130,9 @@ export function loadConfig(input: LoadInput): Config {
     return s === undefined ? undefined : new Secret(s);
   };
 
-  if (errors.length) {
-    throw new ConfigError(
-      errors.length === 1 ? errors[0] : `${errors.length} problems in the configuration:\n  ${errors.join("\n  ")}`,
-      "Fix the values named above; `backup-tui config validate` checks again. Every key is described in config.example.ini.",
-    );
-  }
   const stacksDir = v<string>("docker", "DOCKER_STACKS_DIR");
-  return {
+  // Built before the error check: every v() below validates, and must be able to report.
+  const config: Config = {
     source: { file, format },
     stateDir,
     dirlistFile: locateDirlist(file, v<string>("local_backup", "DIRLIST_FILE"), stateDir),
@@ -190,6 +185,13 @@ export function loadConfig(input: LoadInput): Config {
     stacks,
     warnings,
   };
+  if (errors.length) {
+    throw new ConfigError(
+      errors.length === 1 ? errors[0] : `${errors.length} problems in the configuration:\n  ${errors.join("\n  ")}`,
+      "Fix the values named above; `backup-tui config validate` checks again. Every key is described in config.example.ini.",
+    );
+  }
+  return config;
 }
 
 function put(raw: RawSections, section: string, key: string, value: RawValue): void {

@@ -148,18 +148,22 @@ export async function resume(entry: JournalEntry, deps: LifecycleDeps): Promise<
       }
     }
   }
-  // Verify: every container we touched must be seen running.
+  // Verify: every container we touched must be seen running. One that exited after
+  // we started it has failed for good (a restart policy shows as "restarting" instead).
   const pending = new Set(entry.containers.map((c) => c.name).filter((n) => !report.failed.some((f) => f.name === n)));
+  const exited = new Set<string>();
   await waitFor(deps, async () => {
     for (const c of entry.containers) {
       if (!pending.has(c.name)) continue;
       const now = await findCurrent(c, entry, deps.docker);
-      if (now && now.status === "running") {
+      if (now?.status === "running") {
         pending.delete(c.name);
         report.started.push(c.name);
+      } else if (now && (now.status === "exited" || now.status === "dead")) {
+        exited.add(c.name);
       }
     }
-    return pending.size ? `${[...pending].join(", ")} not running yet` : undefined;
+    return pending.size && exited.size < pending.size ? `${[...pending].join(", ")} not running yet` : undefined;
   }, "start").catch(() => undefined);
   for (const name of pending) {
     const c = entry.containers.find((x) => x.name === name)!;

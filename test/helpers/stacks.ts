@@ -61,3 +61,20 @@ export function volumeMountpoint(volume: string): string {
 export function execIn(container: string, script: string): string {
   return docker(["exec", container, "sh", "-c", script]);
 }
+
+export interface ContainerEvent {
+  atMs: number;
+  action: string;
+  name: string;
+}
+
+/** Container events of a project since a time (ms), oldest first, from `docker events`. */
+export function containerEvents(project: string, sinceMs: number): ContainerEvent[] {
+  const out = docker([
+    "events", "--since", new Date(sinceMs - 2000).toISOString(), "--until", new Date(Date.now() + 1000).toISOString(),
+    "--filter", `label=com.docker.compose.project=${project}`, "--filter", "type=container",
+    "--format", "{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}}",
+  ]);
+  return out.trim().split("\n").filter(Boolean).map((l) => l.split(" ")).map(([t, action, name]) => ({ atMs: Number(BigInt(t) / 1_000_000n), action, name }))
+    .filter((e) => e.atMs >= sinceMs);
+}
