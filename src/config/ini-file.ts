@@ -1,5 +1,6 @@
 import ini from "ini";
 import { ConfigError } from "../errors";
+import { isSecretName, redact } from "../exec/redact";
 
 export interface IniDoc {
   /** Top-level keys (the legacy flat format). */
@@ -51,7 +52,9 @@ export function parseIni(bytes: Buffer, file: string): IniDoc {
         );
       }
     } else if (line && !/^[;#]/.test(line)) {
-      throw new ConfigError(`${file}:${i + 1}: cannot read this line: ${JSON.stringify(line.slice(0, 80))}`, "Lines are [section], KEY=value, or comments starting with # or ;.");
+      // A mistyped `RESTIC_PASSWORD: x` must not print the password it holds.
+      const shown = isSecretName(line) || redact(line) !== line ? "(not shown: it may hold a secret)" : JSON.stringify(line.slice(0, 80));
+      throw new ConfigError(`${file}:${i + 1}: cannot read this line: ${shown}`, "Lines are [section], KEY=value, or comments starting with # or ;.");
     }
     return raw;
   });

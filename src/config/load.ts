@@ -44,7 +44,7 @@ export function loadConfig(input: LoadInput): Config {
     for (const [key, value] of Object.entries(doc.flat)) {
       const section = sectionOfKey(key);
       const origin = `${file}:${doc.lines.get(`.${key}`) ?? "?"}`;
-      if (!section) warnings.push(`${origin}: unknown key ${key} (ignored)`);
+      if (!section) warnings.push(`${origin}: unknown key ${key} (ignored)${suggest(key, SECTION_NAMES.flatMap((s) => Object.keys(SECTIONS[s])))}`);
       else put(raw, section, key, { value, origin });
     }
     for (const [section, keys] of Object.entries(doc.sections)) {
@@ -239,7 +239,7 @@ function passwordSource(
 ): PasswordSource {
   const set = ["RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE", "RESTIC_PASSWORD_COMMAND"].filter((k) => raw.local_backup?.[k]);
   if (set.length > 1) {
-    errors.push(`[local_backup]: set only one of ${set.join(", ")} (they name the same repository password)`);
+    errors.push(`${raw.local_backup[set[set.length - 1]].origin}: [local_backup] set only one of ${set.join(", ")} (they name the same repository password)`);
     return { kind: "none" };
   }
   const origin = (k: string) => raw.local_backup?.[k]?.origin ?? "";

@@ -139,9 +139,9 @@ export class EditableDirlist {
   get entries(): DirlistEntry[] {
     return [...this.#entries.values()].map((e) => ({ ...e }));
   }
-  /** By stack name or EXT:/path. */
-  get(key: string): DirlistEntry | undefined {
-    const e = this.#entries.get(key);
+  /** By stack name or EXT:/path (spelt any way the file accepts). */
+  get(name: string): DirlistEntry | undefined {
+    const e = this.#entries.get(keyOf(name));
     return e && { ...e };
   }
   /** Validated like a line of the file, so an edit can never write what a read would refuse. */
@@ -149,9 +149,15 @@ export class EditableDirlist {
     const e = entryFromArgument(formatEntry(entry), entry.enabled);
     this.#entries.set(entryKey(e), e);
   }
-  remove(key: string): boolean {
-    return this.#entries.delete(key);
+  remove(name: string): boolean {
+    return this.#entries.delete(keyOf(name));
   }
+}
+
+/** The key of `web`, `EXT:/srv/data/` and the like; what does not parse cannot be listed, so is its own key. */
+function keyOf(name: string): string {
+  const e = parseToken(name.trim());
+  return "error" in e ? name : entryKey(e);
 }
 
 /** Turns a user's argument (`web`, `EXT:/srv/data`) into an entry, refusing what the file would refuse. */
@@ -173,10 +179,12 @@ export class DirlistFile {
 
   /** undefined: the stack (or EXT:/path) is not listed. */
   isEnabled(stackName: string): boolean | undefined {
-    return this.read().entries.find((e) => entryKey(e) === stackName)?.enabled;
+    const key = keyOf(stackName);
+    return this.read().entries.find((e) => entryKey(e) === key)?.enabled;
   }
 
-  async edit<T>(fn: (doc: EditableDirlist) => T): Promise<T> {
+  /** Read-modify-write under a lock beside the file; written only when the text changes. */
+  async edit<T>(fn: (doc: EditableDirlist) => T | Promise<T>): Promise<T> {
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     let release: () => Promise<void>;
     // proper-lockfile's default throws from a timer, which would crash the process; refuse the write instead.
@@ -187,7 +195,7 @@ export class DirlistFile {
         lockfilePath: `${this.path}.lock`,
         stale: 10_000,
         onCompromised: () => void (compromised = true),
-        retries: { retries: 30, factor: 1.2, minTimeout: 20, maxTimeout: 250 },
+        retries: { retries: 30, factor: 1.2, minTimeout: 20, maxTimeout: 250 }, // ~5 s in all
       });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw err;
@@ -197,7 +205,7 @@ export class DirlistFile {
       const bytes = this.#readBytes();
       const original = bytes ? decode(bytes, this.path) : "";
       const doc = new EditableDirlist(parseDirlist(original, this.path).entries);
-      const result = fn(doc);
+      const result = await fn(doc);
       const text = serializeDirlist(doc.entries, original);
       if (text !== original) {
         if (compromised) throw new BusyError(`lost the lock on ${this.path} while editing it; nothing was written`, "Try again.");

@@ -4,14 +4,18 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, cli, ensureBinary, makeWorld, restic, type TestWorld } from "../helpers/env";
+import { BIN, cli, ensureBinary, makeWorld, restic, RESTIC_014, type TestWorld } from "../helpers/env";
 import { composeDown, composeUp, containerStates, docker, execIn, volumeMountpoint, writeStack } from "../helpers/stacks";
 
 const sha = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
 const snapshots = (w: TestWorld, tag?: string) =>
   JSON.parse(restic(w, ["snapshots", "--json", ...(tag ? ["--tag", tag] : [])])) as Array<{ id: string; tags: string[]; paths: string[]; hostname: string }>;
 
-describe("backup: real stacks, real restic", () => {
+// The whole file runs on the current restic and again on 0.14, the oldest supported.
+describe.each([
+  ["current restic", undefined],
+  ["restic 0.14", RESTIC_014],
+])("backup: real stacks, %s", (_name, resticBinary) => {
   let w: TestWorld;
   const dirs: string[] = [];
   const up = (name: string, ...args: Parameters<typeof writeStack> extends [unknown, unknown, ...infer R] ? R : never) => {
@@ -23,7 +27,7 @@ describe("backup: real stacks, real restic", () => {
 
   beforeAll(() => {
     ensureBinary();
-    w = makeWorld();
+    w = makeWorld("", { resticBinary });
     restic(w, ["init", "-q"]);
   });
   afterAll(() => {

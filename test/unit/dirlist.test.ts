@@ -267,6 +267,23 @@ describe("DirlistFile", () => {
     await expect(d.edit((doc) => doc.get("web")?.enabled)).resolves.toBe(true);
   });
 
+  it("Given an async callback, When edit() runs it, Then its changes are written after it settles", async () => {
+    const d = new DirlistFile(file);
+    await d.edit(async (doc) => {
+      await new Promise((r) => setTimeout(r, 20));
+      doc.set({ kind: "stack", name: "late", enabled: true });
+    });
+    expect(readFileSync(file, "utf8")).toBe("+late\n");
+  });
+
+  it("Given an external listed as EXT:/srv/data, When looked up as EXT:/srv/data/, Then it is found", async () => {
+    const d = new DirlistFile(file);
+    await d.addExternal("/srv/data", false);
+    expect(d.isEnabled("EXT:/srv/data/")).toBe(false);
+    await d.enable("EXT:/srv//data/");
+    expect(readFileSync(file, "utf8")).toBe("EXT:/srv/data\n");
+  });
+
   it("Given a dirlist reached by a symlink, When edited, Then the target changes and the link stays a link", async () => {
     const real = join(dir, "real-dirlist");
     writeFileSync(real, "+a\n");
