@@ -1,5 +1,66 @@
-// TEMPORARY placeholder (to be replaced by the real command)
-import type { CommandEnv } from "../app";
-export async function run(_env: CommandEnv): Promise<number> {
-  return 0;
+import { statfsSync, statSync } from "node:fs";
+import { readConfig, type CommandEnv } from "../app";
+import { defaultStateDir } from "../config/locate";
+import { DockerClient } from "../docker/client";
+import { ComposeCli } from "../docker/compose";
+import { ProcessRunner } from "../exec/runner";
+import { createLogger } from "../log";
+import { table } from "../output";
+import { Restic } from "../restic/restic";
+import { runDoctor, type Check, type ConfigOutcome, type FsProbe } from "../services/doctor";
+
+const realFs: FsProbe = {
+  stat(path) {
+    try {
+      const s = statSync(path);
+      return { mode: s.mode & 0o7777, dev: s.dev, isDirectory: s.isDirectory() };
+    } catch {
+      return undefined;
+    }
+  },
+  statfs(path) {
+    const s = statfsSync(path);
+    return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
+  },
+};
+
+/** Checks every dependency and prints them all; a broken config is one failed check, not the end of the report. */
+export async function run(env: CommandEnv): Promise<number> {
+  let outcome: ConfigOutcome;
+  try {
+    outcome = { ok: true, config: readConfig(env.globals) };
+  } catch (error) {
+    outcome = { ok: false, error, stateDir: defaultStateDir(process.env, process.getuid?.() ?? 1000) };
+  }
+  const config = outcome.ok ? outcome.config : undefined;
+  // No log file: the doctor must not create the state directory it is about to inspect.
+  const runner = new ProcessRunner(env.globals.verbose ? createLogger({ stderrLevel: "debug" }) : undefined);
+  const checks = await runDoctor({
+    runner,
+    docker: new DockerClient(),
+    compose: new ComposeCli(runner, config?.docker.composeCommand),
+    restic: new Restic(runner, {
+      binary: config?.restic.binary ?? "restic",
+      repository: config?.restic.repository ?? "",
+      password: config?.restic.password ?? { kind: "none" },
+      workDir: outcome.ok ? outcome.config.stateDir : outcome.stateDir,
+    }),
+    config: outcome,
+    fs: realFs,
+    dockerHost: process.env.DOCKER_HOST || "unix:///var/run/docker.sock",
+    signal: env.signal,
+  });
+  const count = (s: Check["status"]) => checks.filter((c) => c.status === s).length;
+  const ok = count("fail") === 0;
+  env.printer.result({ type: "doctor", ok, failed: count("fail"), warnings: count("warn"), checks }, () => render(checks, count("fail"), count("warn")));
+  return ok ? 0 : 1;
+}
+
+function render(checks: Check[], failures: number, warnings: number): string {
+  const oneLine = (s: string) => s.replace(/\s*\n\s*/g, "; ");
+  const lines = [table(["STATUS", "CHECK", "DETAIL"], checks.map((c) => [c.status.toUpperCase(), c.name, oneLine(c.detail)]))];
+  const hints = checks.filter((c) => c.status !== "ok" && c.hint);
+  if (hints.length) lines.push("", ...hints.map((c) => `${c.name}: ${oneLine(c.hint ?? "")}`));
+  lines.push("", failures ? `${failures} check(s) failed, ${warnings} warning(s)` : warnings ? `all good, with ${warnings} warning(s)` : "all good");
+  return lines.join("\n");
 }

@@ -64,7 +64,10 @@ export function loadConfig(input: LoadInput): Config {
     for (const key of Object.keys(SECTIONS[section])) {
       const name = `BACKUP_TUI_${section.toUpperCase()}_${key}`;
       const value = input.env[name];
-      if (value !== undefined && value !== "") put(raw, section, key, { value, origin: `environment ${name}` });
+      if (value === undefined || value === "") continue;
+      // An overriding password source replaces the file's, whichever kind it was.
+      if (section === "local_backup" && PASSWORD_KEYS.includes(key)) for (const k of PASSWORD_KEYS) delete raw.local_backup?.[k];
+      put(raw, section, key, { value, origin: `environment ${name}` });
     }
   }
 
@@ -194,9 +197,13 @@ export function loadConfig(input: LoadInput): Config {
   return config;
 }
 
+/** An empty value means "not set" (seed templates leave unused keys blank). */
 function put(raw: RawSections, section: string, key: string, value: RawValue): void {
+  if (value.value.trim() === "" || value.value.trim() === '""') return;
   (raw[section] ??= {})[key] = value;
 }
+
+const PASSWORD_KEYS = ["RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE", "RESTIC_PASSWORD_COMMAND"];
 
 function validate<T>(def: KeyDef, rv: RawValue | undefined, section: string, key: string, errors: string[]): T | undefined {
   if (!rv) return undefined;

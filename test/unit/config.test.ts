@@ -269,6 +269,19 @@ describe("loadConfig: permissions of a config holding secrets", () => {
   });
 });
 
+describe("loadConfig: blank values and overriding password sources", () => {
+  it("Given a seed-style template with unused keys left blank, When loaded, Then blank keys count as unset", () => {
+    const c = load("[local_backup]\nRESTIC_REPOSITORY=/mnt/repo\nRESTIC_PASSWORD=\nRESTIC_PASSWORD_FILE=/etc/pw\nRESTIC_PASSWORD_COMMAND=\nHOSTNAME=\n[docker]\nDOCKER_TIMEOUT=\n");
+    expect(c.restic.password).toMatchObject({ kind: "file", path: "/etc/pw" });
+    expect(c.docker.timeoutSec).toBe(300);
+  });
+
+  it("Given RESTIC_PASSWORD_FILE in the file, When BACKUP_TUI_LOCAL_BACKUP_RESTIC_PASSWORD_COMMAND is set, Then the environment's source replaces it", () => {
+    const c = load(REPO_AND_FILE, { BACKUP_TUI_LOCAL_BACKUP_RESTIC_PASSWORD_COMMAND: "pass show restic" });
+    expect(c.restic.password).toMatchObject({ kind: "command", command: "pass show restic" });
+  });
+});
+
 describe("loadConfig: environment", () => {
   it("Given BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY, When loaded, Then it wins over the file", () => {
     const c = load(REPO_AND_FILE, { BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: "/from/env" });
