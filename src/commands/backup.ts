@@ -6,6 +6,9 @@ import { runBackup, type BackupReport } from "../services/backup";
 import { planBackup, type BackupPlan } from "../services/plan";
 import { preflight } from "../services/preflight";
 import { selectStacks } from "../services/selection";
+import type { Stack } from "../docker/discovery";
+import type { ServiceContext } from "../services/context";
+import { volumeTarget } from "../services/volume-target";
 import { withRepoLock } from "./locked";
 
 interface Options {
@@ -22,8 +25,27 @@ interface Options {
 export async function run(env: CommandEnv, names: string[], o: Options): Promise<number> {
   const parallel = Number(o.parallel);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 16) throw new UsageError(`--parallel must be a whole number from 1 to 16 (got ${JSON.stringify(o.parallel)})`);
-  if (o.volume) throw new UsageError("--volume is not available yet", "Back up the stack that owns the volume instead.");
+  if (o.volume && names.length) throw new UsageError("--volume takes no stack names", "Back up either stacks or one volume per run.");
   const ctx = openContext(env);
+  const { stacks, volume } = o.volume ? await volumeSelection(ctx, o.volume) : await stackSelection(env, ctx, names, o);
+  const overrides = { strategy: o.strategy, twoPass: o.singlePass ? false : undefined };
+  if (o.dryRun) {
+    const plan = await planBackup(ctx, stacks, overrides);
+    env.printer.result(plan, () => renderPlan(plan));
+    return ExitCode.ok;
+  }
+  return withRepoLock(ctx, env, o.wait, async () => {
+    const emit = env.printer.event.bind(env.printer);
+    await preflight(ctx, emit, env.signal);
+    const report = await runBackup(ctx, { stacks, volume, trigger: o.scheduled ? "scheduled" : "manual", parallel, signal: env.signal, ...overrides }, emit);
+    env.printer.result({ type: "summary", ...report, fatal: undefined }, () => renderSummary(report));
+    if (report.fatal) throw report.fatal;
+    for (const w of report.warnings) env.printer.warn(w);
+    return report.exitCode;
+  });
+}
+
+async function stackSelection(env: CommandEnv, ctx: ServiceContext, names: string[], o: Options): Promise<{ stacks: Stack[]; volume?: undefined }> {
   const dirlist = new DirlistFile(ctx.config.dirlistFile);
   const sel = await selectStacks(ctx, dirlist, { names, all: o.all, recordNew: !o.dryRun });
   for (const w of sel.warnings) env.printer.warn(w);
@@ -34,21 +56,12 @@ export async function run(env: CommandEnv, names: string[], o: Options): Promise
       `Enable stacks with \`backup-tui dirlist enable NAME\` (edits ${dirlist.path}), name them on the command line, or pass --all.`,
     );
   }
-  const overrides = { strategy: o.strategy, twoPass: o.singlePass ? false : undefined };
-  if (o.dryRun) {
-    const plan = await planBackup(ctx, sel.selected, overrides);
-    env.printer.result(plan, () => renderPlan(plan));
-    return ExitCode.ok;
-  }
-  return withRepoLock(ctx, env, o.wait, async () => {
-    const emit = env.printer.event.bind(env.printer);
-    await preflight(ctx, emit, env.signal);
-    const report = await runBackup(ctx, { stacks: sel.selected, trigger: o.scheduled ? "scheduled" : "manual", parallel, signal: env.signal, ...overrides }, emit);
-    env.printer.result({ type: "summary", ...report, fatal: undefined }, () => renderSummary(report));
-    if (report.fatal) throw report.fatal;
-    for (const w of report.warnings) env.printer.warn(w);
-    return report.exitCode;
-  });
+  return { stacks: sel.selected };
+}
+
+async function volumeSelection(ctx: ServiceContext, name: string): Promise<{ stacks: Stack[]; volume: { name: string; owner?: string } }> {
+  const { target, owner } = await volumeTarget(ctx.docker, ctx.config.docker.stacksDir, name);
+  return { stacks: [target], volume: { name, owner } };
 }
 
 function renderSummary(r: BackupReport): string {

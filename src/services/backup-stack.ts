@@ -20,6 +20,10 @@ export interface StackJob {
   parent?: string;
   signal: AbortSignal;
   toolVersions: Record<string, string>;
+  /** "volume": one named volume only (stack.volumes[0]); no hooks, no directory. */
+  kind?: "stack" | "volume";
+  /** The stack a volume belongs to, for its tag. */
+  owner?: string;
 }
 
 export interface StackRun {
@@ -40,7 +44,8 @@ export function lifecycleDeps(ctx: ServiceContext): LifecycleDeps {
 export async function backupStack(ctx: ServiceContext, job: StackJob, emit: EventSink): Promise<StackRun> {
   const { stack } = job;
   const started = Date.now();
-  const settings = ctx.config.stacks[stack.name];
+  const kind = job.kind ?? "stack";
+  const settings = kind === "stack" ? ctx.config.stacks[stack.name] : undefined;
   const plan = planQuiesce(stack, job.strategy);
   const actions = plannedActions(plan);
   const mustQuiesce = actions.length > 0 || plan.downServices.length > 0;
@@ -49,13 +54,14 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
   for (const n of plan.notes) emit({ type: "warning", stack: stack.name, message: n });
   emit({ type: "stack-start", stack: stack.name, strategy: plan.strategy, twoPass });
 
-  const sp = stackPaths(stack, ctx.config);
+  const sp = kind === "stack" ? stackPaths(stack, ctx.config) : { paths: stack.volumes.map((v) => v.mountpoint), excludes: [], skippedBinds: [], missing: [] };
   for (const b of sp.skippedBinds) emit({ type: "warning", stack: stack.name, message: `bind mount ${b} lies outside the stack directory and is not backed up (set BACKUP_BIND_MOUNTS=true)` });
   for (const m of sp.missing) emit({ type: "warning", stack: stack.name, message: `${m} does not exist; skipped` });
   const staging = stagingDir(ctx.config.stateDir, stack.name);
   const manifestPath = writeStagedJson(staging, "manifest.json", buildManifest(stack, sp, plan.strategy, ctx.config.hostname, job.toolVersions));
   const paths = [...sp.paths, manifestPath];
-  const tags = (kind: string) => ["backup-tui", `stack:${stack.name}`, ...stack.volumes.map((v) => `vol:${v.name}`), `kind:${kind}`, `trigger:${job.trigger}`];
+  const stackTag = kind === "stack" ? stack.name : job.owner;
+  const tags = (k: string) => ["backup-tui", ...(stackTag ? [`stack:${stackTag}`] : []), ...stack.volumes.map((v) => `vol:${v.name}`), `kind:${k}`, `trigger:${job.trigger}`];
   const backup = (kind: string, pass: "hot" | "final" | "single", parent?: string) =>
     ctx.restic.backup({
       paths,
@@ -93,13 +99,13 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
       };
       const r = await quiesced(ctx, stack, plan, entry, emit, async () => {
         emit({ type: "phase", stack: stack.name, phase: twoPass ? "final-pass" : "backup" });
-        result = await backup("stack", twoPass ? "final" : "single", hot?.snapshotId ?? job.parent);
+        result = await backup(kind, twoPass ? "final" : "single", hot?.snapshotId ?? job.parent);
       });
       outcome.downtimeMs = r.downtimeMs;
       if (r.report.failed.length) outcome.notRestarted = r.report.failed;
     } else {
       emit({ type: "phase", stack: stack.name, phase: "backup" });
-      result = await backup("stack", "single", job.parent);
+      result = await backup(kind, "single", job.parent);
     }
   } catch (err) {
     outcome.error = errorMessage(err);

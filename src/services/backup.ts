@@ -10,6 +10,8 @@ import { verifyRepository } from "./verify";
 
 export interface BackupRequest {
   stacks: Stack[];
+  /** A single-volume backup: stacks holds one pseudo-stack with that volume and the containers mounting it. */
+  volume?: { name: string; owner?: string };
   trigger: "manual" | "scheduled";
   strategy?: Strategy;
   twoPass?: boolean;
@@ -31,13 +33,18 @@ export interface BackupReport {
 
 /** The newest kind:stack snapshot per stack for this host: the explicit parents. */
 export function latestByStack(snapshots: Snapshot[], host: string): Map<string, Snapshot> {
+  return latestBy(snapshots, host, "kind:stack", "stack:");
+}
+
+/** The newest snapshot of `kind` per value of the tag with `prefix`, for this host. */
+export function latestBy(snapshots: Snapshot[], host: string, kind: string, prefix: string): Map<string, Snapshot> {
   const out = new Map<string, Snapshot>();
   for (const s of snapshots) {
-    if (s.hostname !== host || !s.tags.includes("kind:stack")) continue;
-    const stack = s.tags.find((t) => t.startsWith("stack:"))?.slice("stack:".length);
-    if (!stack) continue;
-    const cur = out.get(stack);
-    if (!cur || s.time > cur.time) out.set(stack, s);
+    if (s.hostname !== host || !s.tags.includes(kind)) continue;
+    const key = s.tags.find((t) => t.startsWith(prefix))?.slice(prefix.length);
+    if (!key) continue;
+    const cur = out.get(key);
+    if (!cur || s.time > cur.time) out.set(key, s);
   }
   return out;
 }
@@ -60,7 +67,8 @@ export async function runBackup(ctx: ServiceContext, req: BackupRequest, emit: E
       ctx.compose.version().catch(() => "unknown"),
     ]);
     const tools = { "backup-tui": ctx.version, restic: features.version, docker: dockerVersion, compose: composeVersion };
-    const parents = latestByStack(await ctx.restic.snapshots({ tags: ["backup-tui"], host: ctx.config.hostname, signal: req.signal }), ctx.config.hostname);
+    const all = await ctx.restic.snapshots({ tags: ["backup-tui"], host: ctx.config.hostname, signal: req.signal });
+    const parents = req.volume ? latestBy(all, ctx.config.hostname, "kind:volume", "vol:") : latestByStack(all, ctx.config.hostname);
 
     const queue = [...req.stacks];
     const worker = async () => {
@@ -73,9 +81,11 @@ export async function runBackup(ctx: ServiceContext, req: BackupRequest, emit: E
           trigger: req.trigger,
           strategy: req.strategy ?? settings?.strategy ?? ctx.config.docker.strategy,
           twoPass: req.twoPass ?? settings?.twoPass ?? ctx.config.docker.twoPass,
-          parent: parents.get(stack.name)?.id,
+          parent: parents.get(req.volume?.name ?? stack.name)?.id,
           signal: req.signal,
           toolVersions: tools,
+          kind: req.volume ? "volume" : "stack",
+          owner: req.volume?.owner,
         }, emit);
         if (run.hotSnapshot) hot.push(run.hotSnapshot);
         outcomes.push(run.outcome);
@@ -94,7 +104,7 @@ export async function runBackup(ctx: ServiceContext, req: BackupRequest, emit: E
     if (!req.signal.aborted && ctx.config.retention.autoPrune && good.length) {
       emit({ type: "phase", stack: "*", phase: "retention" });
       try {
-        const r = await applyRetention(ctx, good, { signal: req.signal });
+        const r = await applyRetention(ctx, good, { signal: req.signal, volume: req.volume?.name });
         report.retention = r.map((x) => ({ stack: x.stack, removed: x.removed.length }));
       } catch (err) {
         warnings.push(`retention failed: ${errorMessage(err)}`);

@@ -21,13 +21,14 @@ export interface RetentionResult {
 }
 
 /** Per-stack retention: forget by stack tag, grouped by host, never touching `protected`; one prune after. */
-export async function applyRetention(ctx: ServiceContext, stacks: string[], o: { dryRun?: boolean; prune?: boolean; signal?: AbortSignal } = {}): Promise<RetentionResult[]> {
+export async function applyRetention(ctx: ServiceContext, stacks: string[], o: { dryRun?: boolean; prune?: boolean; signal?: AbortSignal; volume?: string } = {}): Promise<RetentionResult[]> {
   const results: RetentionResult[] = [];
   for (const stack of stacks) {
-    const policy = policyFor(ctx, stack);
+    const policy = o.volume ? ctx.config.retention.keep : policyFor(ctx, stack);
     assertPolicyKeepsSomething(policy, stack);
     const groups: ForgetGroup[] = await ctx.restic.forget({
-      tags: ["backup-tui", `stack:${stack}`, "kind:stack"],
+      // Volume snapshots have their own retention, never counted against their stack's.
+      tags: o.volume ? ["backup-tui", `vol:${o.volume}`, "kind:volume"] : ["backup-tui", `stack:${stack}`, "kind:stack"],
       groupBy: "host",
       keep: policy,
       keepTags: ["protected"],
