@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cli, ensureBinary, makeWorld, restic, ROOT, type TestWorld } from "../helpers/env";
@@ -137,6 +137,23 @@ describe("backup faults: nothing left stopped", () => {
     rmSync(join(mp, "broken"));
     expect(cli(w, ["recover"]).code).toBe(0);
     expect(containerStates("fragile")).toEqual({ "fragile-app-1": "running" });
+  });
+
+  it("a stale restic lock left by a killed local restic is cleared automatically", async () => {
+    // A real restic run killed with -9 leaves its lock behind; prune (exclusive) would trip on it.
+    const { spawn } = await import("node:child_process");
+    const big = join(w.dir, "big");
+    mkdirSync(big);
+    for (let i = 0; i < 40; i++) writeFileSync(join(big, `f${i}`), Buffer.alloc(4 * 1024 * 1024, i));
+    const child = spawn("restic", ["backup", big], { env: { ...process.env, RESTIC_REPOSITORY: w.repo, RESTIC_PASSWORD_FILE: w.passwordFile }, stdio: "ignore" });
+    await waitFor(() => restic(w, ["list", "locks", "--no-lock"]).trim() !== "", 30_000, "restic to take its lock");
+    child.kill("SIGKILL");
+    await new Promise((r) => child.on("close", r));
+    expect(restic(w, ["list", "locks", "--no-lock"]).trim()).not.toBe("");
+    // forget --prune via AUTO_PRUNE needs an exclusive lock.
+    const r = cli(w, ["backup", "faulty"], { BACKUP_TUI_LOCAL_BACKUP_AUTO_PRUNE: "true" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(containerStates("faulty")).toEqual(running());
   });
 
   it("a failing pre-hook fails that stack without stopping anything", () => {

@@ -94,4 +94,16 @@ describe("strategies, labels and single-volume backups", () => {
     expect(snaps[0].paths).not.toContain(volumeMountpoint("twovol_webdata"));
     expect(cli(w, ["backup", "--volume", "no_such_volume"]).code).toBe(2);
   });
+
+  it("--parallel 2 backs up two stacks at once and both come back", () => {
+    const t0 = Date.now();
+    const r = cli(w, ["backup", "pausey", "labelled", "--parallel", "2", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const outcomes = summaryOf(r.stdout).outcomes;
+    expect(outcomes.map((o: { stack: string }) => o.stack).sort()).toEqual(["labelled", "pausey"]);
+    expect(containerStates("pausey")).toEqual({ "pausey-app-1": "running" });
+    expect(containerStates("labelled")).toEqual({ "labelled-keep-1": "running", "labelled-other-1": "running" });
+    expect(containerEvents("pausey", t0).some((e) => e.action === "die")).toBe(true);
+    expect(cli(w, ["backup", "pausey", "--parallel", "0"]).code).toBe(2);
+  });
 });
