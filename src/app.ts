@@ -10,6 +10,7 @@ import { createLogger, type Logger } from "./log";
 import type { Printer } from "./output";
 import { Restic } from "./restic/restic";
 import type { ServiceContext } from "./services/context";
+import type { EventSink } from "./services/events";
 import { StopJournal } from "./state/journal";
 import { currentOwner } from "./state/process-info";
 import { StateStore } from "./state/store";
@@ -57,6 +58,15 @@ export function openLogger(config: Config, globals: GlobalOptions, tui = false):
     fileLevel: globals.verbose ? "debug" : "info",
     stderrLevel: tui || globals.quiet ? undefined : globals.verbose ? "debug" : undefined,
   });
+}
+
+/** Service events to the printer, and (except progress ticks) to the log file. */
+export function eventSink(env: CommandEnv, ctx: ServiceContext): EventSink {
+  return (e) => {
+    env.printer.event(e);
+    if (e.type === "warning") ctx.log.warn({ stack: e.stack }, e.message);
+    else if (e.type !== "progress") ctx.log.info({ event: e }, e.type);
+  };
 }
 
 /** The composition root: real runner, Docker, restic, store, journal. */

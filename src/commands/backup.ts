@@ -1,4 +1,4 @@
-import { openContext, type CommandEnv } from "../app";
+import { eventSink, openContext, type CommandEnv } from "../app";
 import { DirlistFile } from "../docker/dirlist";
 import { ExitCode, UsageError } from "../errors";
 import { format, table } from "../output";
@@ -35,10 +35,11 @@ export async function run(env: CommandEnv, names: string[], o: Options): Promise
     return ExitCode.ok;
   }
   return withRepoLock(ctx, env, o.wait, async () => {
-    const emit = env.printer.event.bind(env.printer);
+    const emit = eventSink(env, ctx);
     await preflight(ctx, emit, env.signal);
     const report = await runBackup(ctx, { stacks, volume, trigger: o.scheduled ? "scheduled" : "manual", parallel, signal: env.signal, ...overrides }, emit);
     env.printer.result({ type: "summary", ...report, fatal: undefined }, () => renderSummary(report));
+    ctx.log.info({ runId: report.runId, status: report.status, exitCode: report.exitCode, outcomes: report.outcomes }, "backup run finished");
     if (report.fatal) throw report.fatal;
     for (const w of report.warnings) env.printer.warn(w);
     return report.exitCode;

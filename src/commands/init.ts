@@ -31,15 +31,15 @@ export async function run(env: CommandEnv, o: { dir?: string; repository?: strin
     if (o.repository) env.printer.warn(`${config.source.file} already exists: --repository ignored (it uses ${config.restic.repository})`);
   }
   for (const w of config.warnings) env.printer.warn(w);
+  ensureStateDir(config);
+  const runner = new ProcessRunner(openLogger(config, env.globals));
+  const restic = new Restic(runner, { binary: config.restic.binary, repository: config.restic.repository, password: config.restic.password, workDir: config.stateDir });
+  await restic.features(); // restic present and new enough, before anything is created
+
   const password = ensurePassword(config);
   for (const f of [config.source.file, password.path]) {
     if (f && statSync(f).mode & 0o077) env.printer.warn(`${f} is readable by other users; run: chmod 600 ${f}`);
   }
-
-  ensureStateDir(config);
-  const runner = new ProcessRunner(openLogger(config, env.globals));
-  const restic = new Restic(runner, { binary: config.restic.binary, repository: config.restic.repository, password: config.restic.password, workDir: config.stateDir });
-  await restic.features();
   let repoStatus: Status;
   try {
     repoStatus = await restic.init(env.signal);
@@ -155,6 +155,7 @@ function ensurePassword(config: Config): { path?: string; status: Status } {
 function passwordNotice(pw: PasswordSource, configFile: string | undefined): string[] {
   const where =
     pw.kind === "file" ? [`The password is in the file ${pw.path}`]
+    : pw.kind === "value" && pw.origin.startsWith("environment") ? [`The password comes from the ${pw.origin.replace("environment", "environment variable")}`]
     : pw.kind === "value" ? [`The password is written in ${configFile ?? pw.origin} ([local_backup] RESTIC_PASSWORD)`]
     : pw.kind === "command" ? ["The password is printed by the command in RESTIC_PASSWORD_COMMAND", `(${pw.origin})`]
     : ["No password source is configured"];

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { isAlive, type Owner } from "./process-info";
@@ -70,6 +70,7 @@ export class StateStore {
   static open(file: string): StateStore {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const db = new DatabaseSync(file, { timeout: 5000 });
+    chmodSync(file, 0o600);
     db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
     db.exec(SCHEMA);
     return new StateStore(db);
