@@ -81,9 +81,27 @@ function buildProgram(): Command {
     .option("--stack <name>", "only this stack")
     .option("--host <name>", "only this host")
     .option("--tag <tag>", "only snapshots with this tag")
+    .option("--since <when>", "newer than a date (2026-11-01) or a duration back from now (7d)")
+    .option("--until <when>", "older than a date or duration")
     .option("--latest <n>", "newest N per stack", "5")
     .option("--all", "every snapshot, including hot ones")
+    .option("--refresh", "re-read the repository (the catalog is otherwise used as it is)")
     .action(lazy(program, () => import("./commands/snapshots")));
+
+  program.command("ls").description("list files in a snapshot (from the catalog; indexed on first use)")
+    .argument("<snapshot>", "snapshot id (prefix) or latest")
+    .argument("[path]", "directory inside the snapshot (default: its top-level paths)")
+    .option("--stack <name>", "with latest: that stack's newest snapshot")
+    .option("--host <name>", "with latest: that host's")
+    .option("-r, --recursive", "everything under the path")
+    .action(lazy(program, () => import("./commands/ls")));
+
+  program.command("find").description("search file names (or paths, with a '/') across the newest snapshots")
+    .argument("<pattern>", "glob (e.g. '*.sql'); a plain word matches anywhere in the name")
+    .option("--stack <name>", "only this stack")
+    .option("--host <name>", "only this host")
+    .option("--snapshots <n>", "how many of the newest snapshots per stack to search", "3")
+    .action(lazy(program, () => import("./commands/find")));
 
   program.command("init").description("write a starter config and password file, and create the repository (safe to repeat)")
     .option("--dir <dir>", "where to write config.ini (default: /etc/backup-tui as root, else ~/.config/backup-tui)")

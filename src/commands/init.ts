@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, constants, copyFileSync, existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { ensureStateDir, exeDir, openLogger, readConfig, type CommandEnv } from "../app";
@@ -12,6 +12,7 @@ import { ProcessRunner } from "../exec/runner";
 import { Restic } from "../restic/restic";
 
 type Status = "created" | "exists";
+type PasswordStatus = Status | "copied";
 
 /**
  * Writes a starter config (never over an existing one), the repository password file and the
@@ -36,7 +37,9 @@ export async function run(env: CommandEnv, o: { dir?: string; repository?: strin
   const restic = new Restic(runner, { binary: config.restic.binary, repository: config.restic.repository, password: config.restic.password, workDir: config.stateDir });
   await restic.features(); // restic present and new enough, before anything is created
 
-  const password = ensurePassword(config);
+  // The embedded default may already have a repository: its password moves with it.
+  const adopted = configStatus === "created" && !o.repository ? adoptEmbeddedPassword(config) : undefined;
+  const password = adopted ?? ensurePassword(config);
   for (const f of [config.source.file, password.path]) {
     if (f && statSync(f).mode & 0o077) env.printer.warn(`${f} is readable by other users; run: chmod 600 ${f}`);
   }
@@ -59,7 +62,7 @@ export async function run(env: CommandEnv, o: { dir?: string; repository?: strin
     important: notice,
   };
   env.printer.result(data, () => {
-    const said = (s: Status, created: string) => (s === "created" ? created : "exists, left unchanged");
+    const said = (s: PasswordStatus, created: string) => (s === "created" ? created : s === "copied" ? `copied from ${join(config.stateDir, "password")}, the embedded default's` : "exists, left unchanged");
     return [
       `config:      ${config.source.file} (${said(configStatus, "created, mode 0600")})`,
       password.path ? `password:    ${password.path} (${said(password.status, "created, mode 0600, random")})` : `password:    ${config.restic.password.kind} source (${config.restic.password.kind === "none" ? "none" : config.restic.password.origin})`,
@@ -135,8 +138,18 @@ function writeStarterConfig(file: string, repository: string | undefined, stateD
   chmodSync(file, 0o600);
 }
 
+/** The password file the embedded default created (before any config existed) becomes the new config's. */
+function adoptEmbeddedPassword(config: Config): { path: string; status: PasswordStatus } | undefined {
+  const pw = config.restic.password;
+  const embedded = join(config.stateDir, "password");
+  if (pw.kind !== "file" || existsSync(pw.path) || !existsSync(embedded) || config.restic.repository !== join(config.stateDir, "repository")) return undefined;
+  copyFileSync(embedded, pw.path, constants.COPYFILE_EXCL);
+  chmodSync(pw.path, 0o600);
+  return { path: pw.path, status: "copied" };
+}
+
 /** Creates a missing password file, unless a local repository already exists and needs the lost one. */
-function ensurePassword(config: Config): { path?: string; status: Status } {
+function ensurePassword(config: Config): { path?: string; status: PasswordStatus } {
   const pw = config.restic.password;
   if (pw.kind === "none") throw new ConfigError("no repository password is configured", "Set RESTIC_PASSWORD_FILE in [local_backup] (init then creates the file).");
   if (pw.kind !== "file") return { status: "exists" };

@@ -1,35 +1,56 @@
 import { openContext, type CommandEnv } from "../app";
+import { parseDuration } from "../duration";
 import { UsageError } from "../errors";
-import { table } from "../output";
+import { format, table } from "../output";
+import { ensureCatalog, refreshCatalog } from "../services/catalog";
 
-export async function run(env: CommandEnv, o: { stack?: string; host?: string; tag?: string; latest: string; all?: boolean }): Promise<number> {
+interface Options {
+  stack?: string;
+  host?: string;
+  tag?: string;
+  since?: string;
+  until?: string;
+  latest: string;
+  all?: boolean;
+  refresh?: boolean;
+}
+
+/** "2026-11-01", an ISO time, or a duration back from now ("7d"). */
+export function parseWhen(text: string, flag: string): string {
+  if (/^\d+(\.\d+)?(ms|s|m|h|d|w)+/.test(text) && !/^\d{4}-/.test(text)) return new Date(Date.now() - parseDuration(text, flag)).toISOString();
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new UsageError(`${flag}: cannot read ${JSON.stringify(text)} as a date`, "Use 2026-11-01, 2026-11-01T12:00, or a duration back from now such as 7d.");
+  return new Date(t).toISOString();
+}
+
+export async function run(env: CommandEnv, o: Options): Promise<number> {
   const latest = Number(o.latest);
   if (!Number.isInteger(latest) || latest < 1) throw new UsageError(`--latest must be a positive whole number (got ${JSON.stringify(o.latest)})`);
+  const since = o.since ? parseWhen(o.since, "--since") : undefined;
+  const until = o.until ? parseWhen(o.until, "--until") : undefined;
   const ctx = openContext(env);
-  const tags = [o.stack ? `stack:${o.stack}` : undefined, o.tag].filter((t): t is string => !!t);
-  const all = await ctx.restic.snapshots({ tags, host: o.host, signal: env.signal });
-  const shown = all.filter((s) => o.all || !s.tags.includes("kind:hot")).sort((a, b) => b.time.localeCompare(a.time));
-  const perStack = new Map<string, number>();
-  const picked = shown.filter((s) => {
-    const key = s.tags.find((t) => t.startsWith("stack:")) ?? "(other)";
-    const n = (perStack.get(key) ?? 0) + 1;
-    perStack.set(key, n);
-    return o.all || n <= latest;
-  });
-  env.printer.result({ type: "snapshots", snapshots: picked }, () =>
-    picked.length
+  if (o.refresh) {
+    const r = await refreshCatalog(ctx, env.signal);
+    env.printer.info(`catalog refreshed: ${r.total} snapshots (+${r.added}, -${r.removed})`);
+  } else await ensureCatalog(ctx, env.signal);
+  const filtered = !!(o.since || o.until || o.all);
+  const rows = ctx.store.catalog.list({ stack: o.stack, host: o.host, tag: o.tag, since, until, includeHot: o.all, latestPerStack: filtered ? undefined : latest });
+  const total = ctx.store.catalog.count();
+  env.printer.result({ type: "snapshots", snapshots: rows, refreshedAt: ctx.store.catalog.refreshedAt() }, () =>
+    rows.length
       ? table(
-          ["ID", "TIME", "HOST", "STACK", "KIND", "TAGS"],
-          picked.map((s) => [
-            s.short_id ?? s.id.slice(0, 8),
+          ["ID", "TIME", "HOST", "STACK", "KIND", "ADDED", "TAGS"],
+          rows.map((s) => [
+            s.shortId,
             s.time.slice(0, 19).replace("T", " "),
-            s.hostname,
-            s.tags.find((t) => t.startsWith("stack:"))?.slice(6) ?? "-",
-            s.tags.find((t) => t.startsWith("kind:"))?.slice(5) ?? "-",
+            s.host,
+            s.stack ?? "-",
+            s.kind ?? "-",
+            s.dataAdded === undefined ? "-" : format.bytes(s.dataAdded),
             s.tags.filter((t) => !/^(stack|kind|vol):|^backup-tui$/.test(t)).join(",") || "-",
           ]),
-        ) + (shown.length > picked.length ? `\n(${shown.length - picked.length} older not shown: --latest N or --all)` : "")
-      : "No snapshots.",
+        ) + (!filtered && total > rows.length ? `\n(${rows.length} of ${total}: newest ${latest} per stack; --latest N, --since, --until or --all for more)` : "")
+      : "No snapshots match.",
   );
   return 0;
 }

@@ -5,6 +5,7 @@ import type { Snapshot } from "../restic/json";
 import { backupStack, type StackRun } from "./backup-stack";
 import type { ServiceContext } from "./context";
 import type { EventSink, StackOutcome } from "./events";
+import { refreshCatalog } from "./catalog";
 import { applyRetention } from "./retention";
 import { verifyRepository } from "./verify";
 
@@ -114,6 +115,7 @@ export async function runBackup(ctx: ServiceContext, req: BackupRequest, emit: E
       emit({ type: "phase", stack: "*", phase: "verify", detail: ctx.config.verification.depth });
       report.verification = await verifyRepository(ctx, ctx.config.verification.depth, req.signal);
     }
+    if (!req.signal.aborted) await refreshCatalog(ctx).catch((err) => warnings.push(`could not refresh the snapshot catalog: ${errorMessage(err)}`));
   } catch (err) {
     report = { runId, outcomes, status: "failed", exitCode: ExitCode.failed, warnings, fatal: err };
   } finally {

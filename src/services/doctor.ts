@@ -2,7 +2,7 @@ import { dirname, join } from "node:path";
 import type { Config } from "../config/types";
 import type { DockerApi } from "../docker/client";
 import type { ComposeCli } from "../docker/compose";
-import { AppError, errorMessage } from "../errors";
+import { AppError, errorMessage, ToolError } from "../errors";
 import type { Runner } from "../exec/runner";
 import type { Restic } from "../restic/restic";
 import type { ResticFeatures } from "../restic/features";
@@ -66,19 +66,21 @@ const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
     p.then(resolve, reject).finally(() => clearTimeout(t));
   });
 
-const failed = (name: string, err: unknown, hint?: string): Check => ({
-  name,
-  status: "fail",
-  detail: errorMessage(err),
-  hint: (err instanceof AppError ? err.hint : undefined) ?? hint,
-});
+/** A failed check from an error: a tool that cannot start is said plainly, and our own hint beats the runner's generic one. */
+const failed = (name: string, err: unknown, hint?: string): Check => {
+  if (err instanceof ToolError && err.reason === "spawn") {
+    return { name, status: "fail", detail: `${err.command.split(" ")[0]} could not be started: not installed, not on PATH, or not executable`, hint };
+  }
+  return { name, status: "fail", detail: errorMessage(err), hint: (err instanceof AppError ? err.hint : undefined) ?? hint };
+};
 
 export async function checkDocker(d: Pick<DoctorDeps, "docker" | "dockerHost" | "dockerTimeoutMs">): Promise<Check> {
   try {
     const v = await withTimeout(d.docker.version(), d.dockerTimeoutMs ?? 10_000, `the Docker engine at ${d.dockerHost}`);
     return { name: "docker", status: "ok", detail: `Docker ${v.version}, API ${v.apiVersion} at ${d.dockerHost}`, data: { ...v, host: d.dockerHost } };
   } catch (err) {
-    return failed("docker", err, "Is dockerd running? Set DOCKER_HOST for a remote or rootless engine.");
+    const f = failed("docker", err, "Is dockerd running? Set DOCKER_HOST for a remote or rootless engine.");
+    return f.detail.includes(d.dockerHost) ? f : { ...f, detail: `${f.detail} (engine at ${d.dockerHost})` };
   }
 }
 
@@ -98,7 +100,8 @@ export async function checkCompose(d: Pick<DoctorDeps, "compose" | "config">): P
     return { name: "compose", status: "ok", detail: `${label} ${version} (${kind})`, data: { command: label, version, kind } };
   } catch (err) {
     const why = usesDown ? "the down strategy needs it" : "needed only by the down strategy and to recreate stacks on restore";
-    return { ...failed("compose", err, "Install the Compose plugin (docker compose)."), status: missing, detail: `${errorMessage(err)}; ${why}` };
+    const f = failed("compose", err, "Install the Compose plugin (docker compose).");
+    return { ...f, status: missing, detail: `${f.detail}; ${why}` };
   }
 }
 
@@ -137,8 +140,9 @@ export async function checkRclone(runner: Runner, outcome: ConfigOutcome): Promi
     return { name: "rclone", status: "ok", detail: `rclone ${version}${target}`, data: { version, remote: cloud?.remote } };
   } catch (err) {
     const hint = "Install rclone (https://rclone.org), or set RCLONE_BINARY in [cloud_sync].";
-    if (cloud?.remote) return { ...failed("rclone", err, hint), detail: `${errorMessage(err)}; [cloud_sync] RCLONE_REMOTE is ${cloud.remote}, so sync cannot run` };
-    return { name: "rclone", status: "warn", detail: `${errorMessage(err)}; needed only for cloud sync (none configured)`, hint };
+    const f = failed("rclone", err, hint);
+    if (cloud?.remote) return { ...f, detail: `${f.detail}; [cloud_sync] RCLONE_REMOTE is ${cloud.remote}, so sync cannot run` };
+    return { ...f, status: "warn", detail: `${f.detail}; needed only for cloud sync (none configured)` };
   }
 }
 

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { Catalog } from "./catalog";
 import { isAlive, type Owner } from "./process-info";
 
 export type RunStatus = "running" | "succeeded" | "partial" | "failed" | "interrupted";
@@ -65,7 +66,11 @@ CREATE INDEX IF NOT EXISTS run_stacks_stack ON run_stacks(stack, started_at);
 
 /** The SQLite state store (node:sqlite): run history with its status lifecycle. */
 export class StateStore {
-  private constructor(private readonly db: DatabaseSync) {}
+  /** The snapshot catalog lives in the same database. */
+  readonly catalog: Catalog;
+  private constructor(private readonly db: DatabaseSync) {
+    this.catalog = new Catalog(db);
+  }
 
   static open(file: string): StateStore {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });

@@ -148,6 +148,22 @@ describe("the single executable", () => {
       });
     });
 
+    it("Given a repository the embedded default created (no config yet), When init writes a config, Then that repository's password comes along", () => {
+      const state = join(tmp, "state-embedded");
+      mkdirSync(state, { mode: 0o700 });
+      writeFileSync(join(state, "password"), "embedded-default-password-0123456789\n", { mode: 0o600 });
+      execFileSync("restic", ["init", "-q"], {
+        env: { PATH: env.PATH, HOME: env.HOME, RESTIC_REPOSITORY: join(state, "repository"), RESTIC_PASSWORD_FILE: join(state, "password"), RESTIC_CACHE_DIR: join(tmp, "cache") },
+      });
+      const dir = join(tmp, "cfg-embedded");
+      const r = run(["init", "--dir", dir], { BACKUP_TUI_STATE_DIR: state });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/password:.*copied from/);
+      expect(r.stdout).toMatch(/repository:.*exists/);
+      expect(readFileSync(join(dir, "restic-password"), "utf8")).toBe("embedded-default-password-0123456789\n");
+      expect(mode(join(dir, "restic-password"))).toBe(0o600);
+    });
+
     it("Given the config init wrote, When `doctor` runs, Then the repository opens and the files are private", () => {
       const r = run(["doctor", "--json"], { BACKUP_TUI_CONFIG: join(cfgDir(), "config.ini") });
       const checks = JSON.parse(r.stdout).checks as Array<{ name: string; status: string }>;

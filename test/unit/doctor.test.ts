@@ -131,7 +131,11 @@ describe("runDoctor", () => {
   });
 
   it("Given no rclone, When no remote is configured, Then it warns; When a remote is, Then it fails", async () => {
-    expect(byName(await runDoctor(deps({ runner: rcloneMissing })), "rclone").status).toBe("warn");
+    expect(byName(await runDoctor(deps({ runner: rcloneMissing })), "rclone")).toMatchObject({
+      status: "warn",
+      detail: "rclone could not be started: not installed, not on PATH, or not executable; needed only for cloud sync (none configured)",
+      hint: expect.stringContaining("https://rclone.org"),
+    });
     const withRemote = await runDoctor(deps({ runner: rcloneMissing, config: { ok: true, config: makeConfig({ remote: "b2" }) } }));
     expect(byName(withRemote, "rclone")).toMatchObject({ status: "fail", detail: expect.stringContaining("RCLONE_REMOTE is b2") });
   });

@@ -1,0 +1,236 @@
+import type { DatabaseSync } from "node:sqlite";
+import type { LsNode, Snapshot } from "../restic/json";
+
+export interface CatalogSnapshot {
+  id: string;
+  shortId: string;
+  time: string;
+  host: string;
+  stack?: string;
+  kind?: string;
+  tags: string[];
+  paths: string[];
+  parent?: string;
+  protected: boolean;
+  dataAdded?: number;
+  totalBytes?: number;
+  indexed: boolean;
+}
+
+export interface SnapshotFilter {
+  stack?: string;
+  host?: string;
+  tag?: string;
+  since?: string;
+  until?: string;
+  /** Newest N per stack (default: all). */
+  latestPerStack?: number;
+  includeHot?: boolean;
+  limit?: number;
+}
+
+export interface CatalogFile {
+  snapshotId: string;
+  path: string;
+  name: string;
+  type: string;
+  size?: number;
+  mtime?: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS snapshots (
+  id TEXT PRIMARY KEY,
+  short_id TEXT NOT NULL,
+  time TEXT NOT NULL,
+  host TEXT NOT NULL,
+  stack TEXT,
+  kind TEXT,
+  tags TEXT NOT NULL,
+  paths TEXT NOT NULL,
+  parent TEXT,
+  protected INTEGER NOT NULL DEFAULT 0,
+  data_added INTEGER,
+  total_bytes INTEGER,
+  indexed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS snapshots_stack_time ON snapshots(stack, time);
+CREATE INDEX IF NOT EXISTS snapshots_time ON snapshots(time);
+CREATE TABLE IF NOT EXISTS snapshot_files (
+  snapshot_id TEXT NOT NULL,
+  path TEXT NOT NULL,
+  parent_dir TEXT NOT NULL,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  size INTEGER,
+  mtime TEXT,
+  PRIMARY KEY (snapshot_id, path)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS snapshot_files_dir ON snapshot_files(snapshot_id, parent_dir);
+CREATE INDEX IF NOT EXISTS snapshot_files_name ON snapshot_files(name);
+CREATE TABLE IF NOT EXISTS catalog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+const tagValue = (tags: string[], prefix: string) => tags.find((t) => t.startsWith(prefix))?.slice(prefix.length);
+
+/** The snapshot catalog: restic's snapshot list and (on demand) file trees, queryable without restic. */
+export class Catalog {
+  constructor(private readonly db: DatabaseSync) {
+    db.exec(SCHEMA);
+  }
+
+  /** Brings the catalog in line with restic's list: inserts new ids, deletes removed ones, updates tags. */
+  sync(snapshots: Snapshot[]): { added: number; removed: number } {
+    const known = new Map((this.db.prepare("SELECT id, tags FROM snapshots").all() as Array<{ id: string; tags: string }>).map((r) => [r.id, r.tags]));
+    const seen = new Set<string>();
+    let added = 0;
+    const insert = this.db.prepare(
+      `INSERT OR REPLACE INTO snapshots (id, short_id, time, host, stack, kind, tags, paths, parent, protected, data_added, total_bytes, indexed)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE((SELECT indexed FROM snapshots WHERE id = ?), 0))`,
+    );
+    this.db.exec("BEGIN");
+    try {
+      for (const s of snapshots) {
+        seen.add(s.id);
+        const tags = JSON.stringify(s.tags);
+        if (known.get(s.id) === tags) continue;
+        if (!known.has(s.id)) added++;
+        insert.run(
+          s.id, s.short_id ?? s.id.slice(0, 8), s.time, s.hostname, tagValue(s.tags, "stack:") ?? null, tagValue(s.tags, "kind:") ?? null,
+          tags, JSON.stringify(s.paths), s.parent ?? null, s.tags.includes("protected") ? 1 : 0,
+          s.summary?.data_added ?? null, s.summary?.total_bytes_processed ?? null, s.id,
+        );
+      }
+      const gone = [...known.keys()].filter((id) => !seen.has(id));
+      const del = this.db.prepare("DELETE FROM snapshots WHERE id = ?");
+      const delFiles = this.db.prepare("DELETE FROM snapshot_files WHERE snapshot_id = ?");
+      for (const id of gone) {
+        del.run(id);
+        delFiles.run(id);
+      }
+      this.db.prepare("INSERT OR REPLACE INTO catalog_meta (key, value) VALUES ('refreshed_at', ?)").run(new Date().toISOString());
+      this.db.exec("COMMIT");
+      return { added, removed: gone.length };
+    } catch (err) {
+      this.db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  refreshedAt(): string | undefined {
+    return (this.db.prepare("SELECT value FROM catalog_meta WHERE key = 'refreshed_at'").get() as { value: string } | undefined)?.value;
+  }
+
+  count(): number {
+    return Number((this.db.prepare("SELECT COUNT(*) AS n FROM snapshots").get() as { n: number }).n);
+  }
+
+  list(f: SnapshotFilter = {}): CatalogSnapshot[] {
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    if (f.stack) where.push("stack = ?"), args.push(f.stack);
+    if (f.host) where.push("host = ?"), args.push(f.host);
+    if (f.since) where.push("time >= ?"), args.push(f.since);
+    if (f.until) where.push("time <= ?"), args.push(f.until);
+    if (f.tag) where.push("EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?)"), args.push(f.tag);
+    if (!f.includeHot) where.push("(kind IS NULL OR kind != 'hot')");
+    const cond = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const sql = f.latestPerStack
+      ? `SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY COALESCE(stack, '') ORDER BY time DESC) AS rn FROM snapshots ${cond}) WHERE rn <= ? ORDER BY time DESC`
+      : `SELECT * FROM snapshots ${cond} ORDER BY time DESC`;
+    if (f.latestPerStack) args.push(f.latestPerStack);
+    const limited = f.limit ? `${sql} LIMIT ${Math.max(1, Math.floor(f.limit))}` : sql;
+    return (this.db.prepare(limited).all(...args) as Array<Record<string, unknown>>).map(toSnapshot);
+  }
+
+  /** A snapshot by full id or unique prefix; "latest" resolves within a filter. */
+  resolve(ref: string, f: SnapshotFilter = {}): CatalogSnapshot | undefined {
+    if (ref === "latest") return this.list({ ...f, limit: 1 })[0];
+    const rows = this.db.prepare("SELECT * FROM snapshots WHERE id LIKE ? ORDER BY time DESC LIMIT 2").all(`${ref.replace(/[%_]/g, "")}%`) as Array<Record<string, unknown>>;
+    return rows.length === 1 ? toSnapshot(rows[0]) : undefined;
+  }
+
+  isIndexed(id: string): boolean {
+    return !!(this.db.prepare("SELECT indexed FROM snapshots WHERE id = ?").get(id) as { indexed: number } | undefined)?.indexed;
+  }
+
+  /** Stores a snapshot's file tree in one transaction, as `produce` streams it (restic ls --json). */
+  async index(id: string, produce: (add: (node: LsNode) => void) => Promise<void>): Promise<number> {
+    const ins = this.db.prepare("INSERT OR REPLACE INTO snapshot_files (snapshot_id, path, parent_dir, name, type, size, mtime) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    let n = 0;
+    this.db.exec("BEGIN");
+    try {
+      this.db.prepare("DELETE FROM snapshot_files WHERE snapshot_id = ?").run(id);
+      await produce((node) => {
+        const parent = node.path.slice(0, node.path.lastIndexOf("/")) || "/";
+        ins.run(id, node.path, parent, node.name, node.type, node.size ?? null, node.mtime ?? null);
+        n++;
+      });
+      this.db.prepare("UPDATE snapshots SET indexed = 1 WHERE id = ?").run(id);
+      this.db.exec("COMMIT");
+      return n;
+    } catch (err) {
+      this.db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  /** Direct children of a directory in an indexed snapshot. */
+  children(id: string, dir: string): CatalogFile[] {
+    const d = dir === "/" ? "/" : dir.replace(/\/+$/, "");
+    return (this.db.prepare("SELECT * FROM snapshot_files WHERE snapshot_id = ? AND parent_dir = ? ORDER BY type != 'dir', name").all(id, d) as Array<Record<string, unknown>>).map(toFile);
+  }
+
+  file(id: string, path: string): CatalogFile | undefined {
+    const r = this.db.prepare("SELECT * FROM snapshot_files WHERE snapshot_id = ? AND path = ?").get(id, path) as Record<string, unknown> | undefined;
+    return r ? toFile(r) : undefined;
+  }
+
+  /** Every entry under a path (inclusive) of an indexed snapshot. */
+  tree(id: string, root: string): CatalogFile[] {
+    const r = root.replace(/\/+$/, "") || "/";
+    return (this.db.prepare("SELECT * FROM snapshot_files WHERE snapshot_id = ? AND (path = ? OR path LIKE ? ESCAPE '\\') ORDER BY path").all(id, r, `${escapeLike(r === "/" ? "" : r)}/%`) as Array<Record<string, unknown>>).map(toFile);
+  }
+
+  /** Files whose name (or, with a '/', path) matches a glob, across indexed snapshots. */
+  find(pattern: string, snapshotIds: string[], limit = 1000): CatalogFile[] {
+    if (!snapshotIds.length) return [];
+    const column = pattern.includes("/") ? "path" : "name";
+    const marks = snapshotIds.map(() => "?").join(",");
+    return (this.db.prepare(`SELECT * FROM snapshot_files WHERE snapshot_id IN (${marks}) AND ${column} GLOB ? ORDER BY path LIMIT ?`).all(...snapshotIds, pattern, limit) as Array<Record<string, unknown>>).map(toFile);
+  }
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function toSnapshot(r: Record<string, unknown>): CatalogSnapshot {
+  const opt = <T>(v: unknown) => (v === null || v === undefined ? undefined : (v as T));
+  return {
+    id: String(r.id),
+    shortId: String(r.short_id),
+    time: String(r.time),
+    host: String(r.host),
+    stack: opt<string>(r.stack),
+    kind: opt<string>(r.kind),
+    tags: JSON.parse(String(r.tags)),
+    paths: JSON.parse(String(r.paths)),
+    parent: opt<string>(r.parent),
+    protected: Number(r.protected) === 1,
+    dataAdded: opt<number>(r.data_added),
+    totalBytes: opt<number>(r.total_bytes),
+    indexed: Number(r.indexed) === 1,
+  };
+}
+
+function toFile(r: Record<string, unknown>): CatalogFile {
+  return {
+    snapshotId: String(r.snapshot_id),
+    path: String(r.path),
+    name: String(r.name),
+    type: String(r.type),
+    size: r.size === null ? undefined : Number(r.size),
+    mtime: r.mtime === null ? undefined : String(r.mtime),
+  };
+}
