@@ -70,6 +70,8 @@ writeFileSync(seaConfig, JSON.stringify({
   executable: base,
   output: out,
   disableExperimentalSEAWarning: true,
+  // dockerode's dependencies call url.parse(); users should not see Node's deprecation notice.
+  execArgv: ["--disable-warning=DEP0169"],
   useCodeCache: true,
 }, null, 2));
 rmSync(out, { force: true });

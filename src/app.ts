@@ -15,8 +15,8 @@ import { StopJournal } from "./state/journal";
 import { currentOwner } from "./state/process-info";
 import { StateStore } from "./state/store";
 
-declare const __BACKUP_TUI_VERSION__: string | undefined;
-export const VERSION = typeof __BACKUP_TUI_VERSION__ === "string" ? __BACKUP_TUI_VERSION__ : "0.0.0-dev";
+import { VERSION } from "./version";
+export { VERSION };
 
 export interface GlobalOptions {
   config?: string;
@@ -78,7 +78,7 @@ export function openContext(env: CommandEnv, config = readConfig(env.globals)): 
   return {
     config,
     runner,
-    docker: new DockerClient(),
+    docker: new DockerClient({ timeout: (config.docker.timeoutSec + config.docker.stopTimeoutSec) * 1000 }),
     compose: new ComposeCli(runner, config.docker.composeCommand),
     restic: new Restic(runner, { binary: config.restic.binary, repository: config.restic.repository, password: config.restic.password, workDir: config.stateDir, log }),
     store: StateStore.open(join(config.stateDir, "state.db")),

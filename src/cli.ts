@@ -1,9 +1,10 @@
 import { Command, CommanderError, Option } from "commander";
-import { VERSION, type CommandEnv, type GlobalOptions } from "./app";
+import type { CommandEnv, GlobalOptions } from "./app";
 import { AppError, ExitCode, signalExitCode } from "./errors";
-import { killAllChildren } from "./exec/runner";
+import { killAllChildren } from "./exec/process-groups";
 import { redact } from "./exec/redact";
 import { Printer } from "./output";
+import { VERSION } from "./version";
 
 type Loader = () => Promise<{ run: (env: CommandEnv, ...args: never[]) => Promise<number | void> }>;
 

@@ -168,6 +168,9 @@ function dockerError(what: string, err: unknown): AppError {
       e.code === "EACCES" ? "Run as root or as a member of the docker group." : "Is dockerd running? Set DOCKER_HOST for a remote or rootless engine.",
     );
   }
+  if (e.code === "ETIMEDOUT" || /timeout/i.test(e.message ?? "")) {
+    return new AppError(`Docker: ${what} timed out`, ExitCode.failed, "The Docker engine did not answer in time; check `docker info` and DOCKER_TIMEOUT.");
+  }
   return new AppError(`Docker: ${what} failed: ${e.json?.message ?? e.reason ?? e.message}`, ExitCode.failed);
 }
 

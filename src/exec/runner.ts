@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { execa } from "execa";
 import { ToolError } from "../errors";
 import type { Logger } from "../log";
+import { killGroup, liveGroups } from "./process-groups";
 import { redact } from "./redact";
 
 export interface RunOptions {
@@ -37,28 +38,14 @@ export interface Runner {
   run(file: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
 }
 
-const liveGroups = new Set<number>();
-
-/** Kill every process group we started that still runs (used on exit paths). */
-export function killAllChildren(signal: NodeJS.Signals = "SIGKILL"): void {
-  for (const pgid of liveGroups) killGroup(pgid, signal);
-}
-
-function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { killAllChildren } from "./process-groups";
 
 /**
  * True while a process of the group still runs. Zombies do not count: they are dead, and an init
  * that reaps late (or a container PID 1 that never reaps) would otherwise stall every kill.
  */
 function groupAlive(pgid: number): boolean {
-  if (!killGroup(pgid, 0 as unknown as NodeJS.Signals)) return false;
+  if (!killGroup(pgid, 0)) return false;
   let pids: string[];
   try {
     pids = readdirSync("/proc").filter((n) => /^\d+$/.test(n));

@@ -79,6 +79,15 @@ export const LsNode = z.object({
 });
 export type LsNode = z.infer<typeof LsNode>;
 
+export const RestoreStatus = z.object({
+  message_type: z.literal("status"),
+  percent_done: z.number().optional(),
+  total_files: z.number().optional(),
+  files_restored: z.number().optional(),
+  total_bytes: z.number().optional(),
+  bytes_restored: z.number().optional(),
+});
+
 export const Stats = z.object({ total_size: z.number(), total_file_count: z.number().optional(), snapshots_count: z.number().optional() }).passthrough();
 
 /** Parses one line of JSON; undefined for anything that is not a JSON object. */

@@ -7,7 +7,7 @@ import type { Runner, RunOptions } from "../exec/runner";
 import type { Logger } from "../log";
 import { isAlive } from "../state/process-info";
 import { featuresOf, MIN_RESTIC, compareVersions, parseResticVersion, type ResticFeatures } from "./features";
-import { BackupLine, ForgetResult, jsonLine, LsNode, SnapshotList, Stats, type BackupSummary, type ForgetGroup, type Snapshot } from "./json";
+import { BackupLine, ForgetResult, jsonLine, LsNode, RestoreStatus, SnapshotList, Stats, type BackupSummary, type ForgetGroup, type Snapshot } from "./json";
 
 export interface ResticSettings {
   binary: string;
@@ -28,6 +28,14 @@ export interface BackupProgress {
   totalFiles: number;
   secondsRemaining?: number;
   currentFiles: string[];
+}
+
+export interface RestoreProgress {
+  percent: number;
+  bytesDone: number;
+  totalBytes: number;
+  filesDone: number;
+  totalFiles: number;
 }
 
 export interface BackupRequest {
@@ -225,6 +233,31 @@ export class Restic {
 
   async prune(signal?: AbortSignal): Promise<void> {
     await this.run(["prune"], { signal, timeoutMs: 24 * 3600_000 });
+  }
+
+  /** The content of one file in a snapshot. */
+  async dump(snapshot: string, path: string, signal?: AbortSignal): Promise<string> {
+    const r = await this.run(["dump", snapshot, path], { signal, timeoutMs: 600_000 });
+    return r.stdout;
+  }
+
+  /** Restores a snapshot (or the given paths of it) under target, which mirrors the absolute paths. */
+  async restore(o: { snapshot: string; target: string; include?: string[]; signal?: AbortSignal; timeoutMs?: number; onProgress?: (p: RestoreProgress) => void }): Promise<void> {
+    const features = await this.features();
+    const args = ["restore", o.snapshot, "--target", o.target];
+    for (const i of o.include ?? []) args.push("--include", i);
+    if (features.jsonRestore && o.onProgress) args.push("--json");
+    await this.run(args, {
+      signal: o.signal,
+      timeoutMs: o.timeoutMs ?? 24 * 3600_000,
+      bufferStdout: false,
+      onStdoutLine: (line) => {
+        const p = RestoreStatus.safeParse(jsonLine(line));
+        if (p.success && o.onProgress) {
+          o.onProgress({ percent: p.data.percent_done ?? 0, bytesDone: p.data.bytes_restored ?? 0, totalBytes: p.data.total_bytes ?? 0, filesDone: p.data.files_restored ?? 0, totalFiles: p.data.total_files ?? 0 });
+        }
+      },
+    });
   }
 
   async unlock(o: { removeAll?: boolean; signal?: AbortSignal } = {}): Promise<void> {

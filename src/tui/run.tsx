@@ -1,5 +1,5 @@
 import { Box, render, Text, useApp, useInput } from "ink";
-import { VERSION } from "../app";
+import { VERSION } from "../version";
 
 function Placeholder() {
   const { exit } = useApp();

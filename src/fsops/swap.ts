@@ -1,0 +1,93 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { isAlive, type Owner } from "../state/process-info";
+
+/** One live path being replaced by restored content. */
+export interface SwapEntry {
+  id: string;
+  live: string;
+  /** Where restic put the restored content. */
+  staged: string;
+  /** Where the live content goes while the swap happens. */
+  old: string;
+  stagingRoot: string;
+  owner: Owner;
+}
+
+/** A staging directory beside the live path, so the final swap is a rename on one filesystem. */
+export function stagingRootFor(live: string, runId: string | number): string {
+  const root = join(dirname(live), `.backup-tui-restore-${runId}-${basename(live)}`);
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  return root;
+}
+
+/** The restore journal: what a swap in progress needs to be finished or undone after a crash. */
+export class SwapJournal {
+  private readonly dir: string;
+  constructor(stateDir: string) {
+    this.dir = join(stateDir, "restore-journal");
+  }
+  write(e: SwapEntry): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const f = join(this.dir, `${e.id}.json`);
+    writeFileSync(`${f}.tmp`, JSON.stringify(e), { mode: 0o600 });
+    renameSync(`${f}.tmp`, f);
+  }
+  remove(id: string): void {
+    rmSync(join(this.dir, `${id}.json`), { force: true });
+  }
+  list(): SwapEntry[] {
+    try {
+      return readdirSync(this.dir).filter((n) => n.endsWith(".json")).map((n) => JSON.parse(readFileSync(join(this.dir, n), "utf8")) as SwapEntry);
+    } catch {
+      return [];
+    }
+  }
+}
+
+/**
+ * Replaces live with staged: live → old, staged → live, then old is deleted. Each step is a
+ * rename on one filesystem; the journal entry lets `finishInterruptedSwaps` complete it.
+ */
+export function swapIn(e: SwapEntry, journal: SwapJournal): void {
+  if (!existsSync(e.staged)) throw new Error(`restored content for ${e.live} is missing at ${e.staged}`);
+  journal.write(e);
+  mkdirSync(dirname(e.live), { recursive: true });
+  if (existsSync(e.live)) renameSync(e.live, e.old);
+  renameSync(e.staged, e.live);
+  rmSync(e.old, { recursive: true, force: true });
+  rmSync(e.stagingRoot, { recursive: true, force: true });
+  journal.remove(e.id);
+}
+
+/** Throws away a staging area that was never swapped in. */
+export function discardStaging(stagingRoot: string): void {
+  rmSync(stagingRoot, { recursive: true, force: true });
+}
+
+/**
+ * After a crash: a swap whose live path is missing is completed from the staged copy, or
+ * rolled back from the old one; leftovers are removed. Only entries of dead processes.
+ */
+export function finishInterruptedSwaps(journal: SwapJournal, host: string): Array<{ live: string; action: "completed" | "rolled-back" | "cleaned" }> {
+  const done: Array<{ live: string; action: "completed" | "rolled-back" | "cleaned" }> = [];
+  for (const e of journal.list()) {
+    if (e.owner.host !== host || isAlive(e.owner.pid, e.owner.pidStart)) continue;
+    let action: "completed" | "rolled-back" | "cleaned" = "cleaned";
+    if (!existsSync(e.live)) {
+      if (existsSync(e.staged)) {
+        renameSync(e.staged, e.live);
+        action = "completed";
+      } else if (existsSync(e.old)) {
+        renameSync(e.old, e.live);
+        action = "rolled-back";
+      }
+    }
+    rmSync(e.old, { recursive: true, force: true });
+    rmSync(e.stagingRoot, { recursive: true, force: true });
+    journal.remove(e.id);
+    done.push({ live: e.live, action });
+  }
+  return done;
+}
