@@ -65,6 +65,20 @@ function buildProgram(): Command {
     .addOption(wait())
     .action(lazy(program, () => import("./commands/backup")));
 
+  program.command("restore").argument("[path]", "stage 3: where to pull the repository (not available yet)")
+    .description("restore a stack, a volume or one file from a snapshot (safety snapshot first, stacks restarted)")
+    .option("--stack <name>", "restore this stack: its directory and volumes")
+    .option("--volume <name>", "restore one named volume (created when missing); stops only the containers using it")
+    .option("--file <path>", "only this file or folder (as shown by `ls`, or its live path)")
+    .option("--snapshot <id>", "snapshot id (prefix), or latest", "latest")
+    .option("--host <name>", "with latest: another host's snapshots (restoring on a new machine)")
+    .option("--target <dir>", "restore under this directory instead: nothing live is touched")
+    .option("--dry-run", "show what would be added, changed and removed")
+    .option("--yes", "confirm without asking (headless)")
+    .option("--confirm-password-file <file>", "the confirmation password, when CONFIRM_PASSWORD_HASH is set")
+    .addOption(wait())
+    .action(lazy(program, () => import("./commands/restore")));
+
   program.command("stacks").description("list discovered stacks: state, volumes, enabled, last backup")
     .option("--sizes", "measure volume sizes (reads the disk)")
     .action(lazy(program, () => import("./commands/stacks")));
@@ -104,6 +118,31 @@ function buildProgram(): Command {
     .option("--snapshots <n>", "how many of the newest snapshots per stack to search", "3")
     .action(lazy(program, () => import("./commands/find")));
 
+  const guarded = (c: Command) =>
+    c.option("--yes", "confirm without asking (headless)")
+      .option("--confirm-password-file <file>", "the confirmation password, when CONFIRM_PASSWORD_HASH is set")
+      .addOption(wait());
+
+  program.command("protect").argument("<snapshot>", "snapshot id (prefix)")
+    .description("mark a snapshot protected: retention never removes it, delete refuses it")
+    .addOption(wait())
+    .action(lazy(program, () => import("./commands/protect")));
+  program.command("unprotect").argument("<snapshot>", "snapshot id (prefix)")
+    .description("remove the protected mark")
+    .addOption(wait())
+    .action(lazy(program, () => import("./commands/unprotect")));
+  guarded(program.command("delete").argument("<snapshots...>", "snapshot ids (prefixes)")
+    .description("delete snapshots (guarded; protected ones are refused)")
+    .option("--prune", "also free their data now"))
+    .action(lazy(program, () => import("./commands/delete")));
+  guarded(program.command("forget").description("apply the keep policy per stack by hand (guarded unless --dry-run)")
+    .option("--stack <name>", "only this stack")
+    .option("--dry-run", "show what would be removed")
+    .option("--prune", "also free the data"))
+    .action(lazy(program, () => import("./commands/forget")));
+  guarded(program.command("prune").description("delete data no snapshot uses (guarded)"))
+    .action(lazy(program, () => import("./commands/prune")));
+
   program.command("init").description("write a starter config and password file, and create the repository (safe to repeat)")
     .option("--dir <dir>", "where to write config.ini (default: /etc/backup-tui as root, else ~/.config/backup-tui)")
     .option("--repository <repo>", "repository location for a new config")
@@ -117,6 +156,9 @@ function buildProgram(): Command {
     .action(lazy(program, () => import("./commands/config-validate")));
   config.command("show").description("print the effective configuration (secrets masked)")
     .action(lazy(program, () => import("./commands/config-show")));
+  config.command("set-confirm-password").description("set the password destructive actions ask for (stored as an scrypt hash)")
+    .option("--password-file <file>", "read it from a file instead of the terminal")
+    .action(lazy(program, () => import("./commands/config-set-confirm-password")));
   program.command("validate").description("same as `config validate` (the seed tool's name)")
     .action(lazy(program, () => import("./commands/config-validate")));
 

@@ -115,6 +115,7 @@ function describe(e: ServiceEvent): string | undefined {
         "pre-hook": "running pre-hook", "hot-pass": "hot pass (stack running)", stopping: "stopping", "final-pass": "final pass (stack stopped)",
         backup: "backing up", starting: "starting again", "post-hook": "running post-hook", retention: "applying retention",
         verify: "verifying the repository", recover: "recovering", cleanup: "cleaning up",
+        "safety-snapshot": "safety snapshot of the current data", restoring: "restoring",
       };
       const who = e.stack === "*" ? "" : `${e.stack}: `;
       return `  ${who}${names[e.phase] ?? e.phase}${e.detail ? ` (${e.detail})` : ""}`;

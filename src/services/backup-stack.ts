@@ -1,13 +1,13 @@
 import type { Strategy } from "../config/types";
 import type { Stack } from "../docker/discovery";
-import { composeTarget, plannedActions, planQuiesce, quiesce, resume, type LifecycleDeps, type ResumeReport } from "../docker/lifecycle";
+import { plannedActions, planQuiesce } from "../docker/lifecycle";
 import { errorMessage, ToolError } from "../errors";
 import type { BackupResult } from "../restic/restic";
-import type { JournalEntry } from "../state/journal";
 import { clearStaging, stagingDir, writeStagedJson } from "../state/staging";
 import type { ServiceContext } from "./context";
 import type { EventSink, StackOutcome } from "./events";
 import { buildManifest } from "./manifest";
+import { quiesced } from "./quiesced";
 import { stackPaths } from "./stack-paths";
 
 export interface StackJob {
@@ -30,10 +30,6 @@ export interface StackRun {
   outcome: StackOutcome;
   /** The hot pass's snapshot, forgotten in one batch at the end of the run. */
   hotSnapshot?: string;
-}
-
-export function lifecycleDeps(ctx: ServiceContext): LifecycleDeps {
-  return { docker: ctx.docker, compose: ctx.compose, stopTimeoutSec: ctx.config.docker.stopTimeoutSec, timeoutMs: ctx.config.docker.timeoutSec * 1000 };
 }
 
 /**
@@ -87,22 +83,13 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
       hot = await backup("hot", "hot", job.parent);
     }
     if (mustQuiesce) {
-      const entry: JournalEntry = {
-        id: `${job.runId}-${stack.name}`,
-        runId: job.runId,
-        stack: stack.name,
-        strategy: plan.downServices.length ? "down" : plan.strategy,
-        ...composeTarget(stack),
-        containers: actions.length ? actions : stack.containers.filter((c) => plan.downServices.includes(c.labels["com.docker.compose.service"] ?? c.name)).map((c) => ({ id: c.id, name: c.name, service: c.labels["com.docker.compose.service"], action: "stopped" as const })),
-        owner: ctx.owner,
-        writtenAt: new Date().toISOString(),
-      };
-      const r = await quiesced(ctx, stack, plan, entry, emit, async () => {
+      const r = await quiesced(ctx, stack, plan, job.runId, emit, async () => {
         emit({ type: "phase", stack: stack.name, phase: twoPass ? "final-pass" : "backup" });
         result = await backup(kind, twoPass ? "final" : "single", hot?.snapshotId ?? job.parent);
       });
       outcome.downtimeMs = r.downtimeMs;
       if (r.report.failed.length) outcome.notRestarted = r.report.failed;
+      if (r.error) throw r.error;
     } else {
       emit({ type: "phase", stack: stack.name, phase: "backup" });
       result = await backup(kind, "single", job.parent);
@@ -135,36 +122,6 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
   }
   outcome.durationMs = Date.now() - started;
   return { outcome, hotSnapshot: hot?.snapshotId };
-}
-
-/** Stops the stack (journalled first), runs work, and always brings it back. */
-async function quiesced(
-  ctx: ServiceContext,
-  stack: Stack,
-  plan: ReturnType<typeof planQuiesce>,
-  entry: JournalEntry,
-  emit: EventSink,
-  work: () => Promise<void>,
-): Promise<{ downtimeMs: number; report: ResumeReport }> {
-  const deps = lifecycleDeps(ctx);
-  ctx.journal.write(entry);
-  emit({ type: "phase", stack: stack.name, phase: "stopping", detail: entry.containers.map((c) => c.name).join(", ") });
-  const stoppedAt = Date.now();
-  let report: ResumeReport = { started: [], failed: [] };
-  try {
-    await quiesce(stack, plan, deps);
-    await work();
-  } finally {
-    emit({ type: "phase", stack: stack.name, phase: "starting" });
-    report = await resume(entry, deps);
-    if (report.failed.length) {
-      // Keep what did not come back in the journal: `recover` and the next run try again.
-      ctx.journal.write({ ...entry, containers: entry.containers.filter((c) => report.failed.some((f) => f.name === c.name)) });
-    } else {
-      ctx.journal.remove(entry.id);
-    }
-  }
-  return { downtimeMs: Date.now() - stoppedAt, report };
 }
 
 async function runHook(ctx: ServiceContext, stack: Stack, command: string, which: "pre" | "post", timeoutSec: number, signal?: AbortSignal): Promise<void> {

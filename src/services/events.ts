@@ -1,6 +1,8 @@
 import type { BackupProgress } from "../restic/restic";
 
-export type Phase = "pre-hook" | "hot-pass" | "stopping" | "final-pass" | "backup" | "starting" | "post-hook" | "retention" | "verify" | "recover" | "cleanup";
+export type Phase =
+  | "pre-hook" | "hot-pass" | "stopping" | "final-pass" | "backup" | "starting" | "post-hook"
+  | "retention" | "verify" | "recover" | "cleanup" | "safety-snapshot" | "restoring";
 
 export interface StackOutcome {
   stack: string;

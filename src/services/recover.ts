@@ -1,5 +1,5 @@
 import { resume } from "../docker/lifecycle";
-import { lifecycleDeps } from "./backup-stack";
+import { lifecycleDeps } from "./quiesced";
 import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
 import { isAlive } from "../state/process-info";

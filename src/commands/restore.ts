@@ -1,0 +1,80 @@
+import { eventSink, openContext, type CommandEnv } from "../app";
+import { AppError, ExitCode, UsageError } from "../errors";
+import { format, table } from "../output";
+import { ensureCatalog, refreshCatalog, resolveSnapshot } from "../services/catalog";
+import { preflight } from "../services/preflight";
+import { restore, type RestoreReport } from "../services/restore";
+import type { CatalogSnapshot } from "../state/catalog";
+import { confirmDestructive } from "./guard";
+import { withRepoLock } from "./locked";
+
+interface Options {
+  stack?: string;
+  volume?: string;
+  file?: string;
+  snapshot: string;
+  host?: string;
+  target?: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  confirmPasswordFile?: string;
+  wait?: string;
+}
+
+export async function run(env: CommandEnv, path: string | undefined, o: Options): Promise<number> {
+  if (!o.stack && !o.volume) {
+    if (path) throw new AppError("pulling the repository back from the cloud (stage 3) is not available yet", ExitCode.usage, "Use `rclone copy REMOTE:PATH DIR` for now; restore --stack/--volume restore data from the repository.");
+    throw new UsageError("say what to restore: --stack NAME or --volume NAME", "Add --file PATH for one file or folder, --target DIR to restore somewhere else.");
+  }
+  if (o.stack && o.volume) throw new UsageError("--stack and --volume exclude each other");
+  if (path) throw new UsageError(`unexpected argument ${JSON.stringify(path)}`, "Name a single file with --file PATH.");
+  const ctx = openContext(env);
+  const snapshot = await pick(ctx, o, env.signal);
+  const scope = o.stack ? { kind: "stack" as const, stack: o.stack } : { kind: "volume" as const, volume: o.volume! };
+  const label = `${o.file ? `${o.file} of ` : ""}${o.stack ? `stack ${o.stack}` : `volume ${o.volume}`}`;
+  const req = { scope, snapshot, file: o.file, target: o.target, dryRun: o.dryRun, signal: env.signal };
+  if (o.dryRun || o.target) {
+    const report = await restore(ctx, req, eventSink(env, ctx));
+    env.printer.result({ type: "restore", ...report }, () => render(report, snapshot, label));
+    return ExitCode.ok;
+  }
+  await confirmDestructive(env, ctx.config, ctx.log, `restore ${label} from snapshot ${snapshot.shortId} (${snapshot.time.slice(0, 16).replace("T", " ")}) over the live data`, o);
+  return withRepoLock(ctx, env, o.wait, async () => {
+    const emit = eventSink(env, ctx);
+    await preflight(ctx, emit, env.signal);
+    const report = await restore(ctx, req, emit);
+    await refreshCatalog(ctx).catch(() => undefined);
+    env.printer.result({ type: "restore", ...report }, () => render(report, snapshot, label));
+    return report.exitCode;
+  });
+}
+
+/** --snapshot ID, or latest: the newest stack snapshot of the stack (or snapshot holding the volume) for this host or --host. */
+async function pick(ctx: ReturnType<typeof openContext>, o: Options, signal: AbortSignal): Promise<CatalogSnapshot> {
+  const host = o.host ?? ctx.config.hostname;
+  if (o.snapshot !== "latest") return resolveSnapshot(ctx, o.snapshot, {}, signal);
+  if (o.stack) return resolveSnapshot(ctx, "latest", { stack: o.stack, host, kind: "stack" }, signal);
+  await ensureCatalog(ctx, signal);
+  const find = () => ctx.store.catalog.list({ tag: `vol:${o.volume}`, host }).find((s) => s.kind === "stack" || s.kind === "volume");
+  const snap = find() ?? (await refreshCatalog(ctx, signal), find());
+  if (!snap) throw new AppError(`no snapshot holds volume ${o.volume}${o.host ? ` from host ${o.host}` : ""}`, ExitCode.usage, "List them with `backup-tui snapshots --tag vol:NAME --all`.");
+  return snap;
+}
+
+function render(r: RestoreReport, snap: CatalogSnapshot, label: string): string {
+  if (r.mode === "dry-run") {
+    const lines = [`Dry run: restoring ${label} from ${snap.shortId} would change:`];
+    lines.push(table(["PATH", "ADDED", "CHANGED", "REMOVED", "BYTES"], (r.diff ?? []).map((d) => [d.live, String(d.added.length), String(d.changed.length), String(d.removed.length), format.bytes(d.bytes)])));
+    for (const d of r.diff ?? []) {
+      for (const [k, list] of [["+", d.added], ["~", d.changed], ["-", d.removed]] as const) for (const p of list.slice(0, 20)) lines.push(`  ${k} ${p}`);
+    }
+    return lines.join("\n");
+  }
+  if (r.mode === "target") return `restored ${label} from ${snap.shortId} under ${r.mappings.length ? "the target directory" : ""}:\n${r.mappings.map((m) => `  ${m.source}`).join("\n")}`;
+  const lines = [`restored ${label} from ${snap.shortId}:`, ...r.mappings.map((m) => `  ${m.live}${m.live !== m.source ? ` (from ${m.source})` : ""}`)];
+  if (r.createdVolumes.length) lines.push(`created volumes: ${r.createdVolumes.join(", ")}`);
+  if (r.safetySnapshot) lines.push(`the previous data is kept in safety snapshot ${r.safetySnapshot.slice(0, 8)} (kind:pre-restore)`);
+  if (r.downtimeMs) lines.push(`downtime: ${format.ms(r.downtimeMs)}`);
+  for (const f of r.notRestarted) lines.push(`URGENT: ${f.name} is not running again: ${f.reason}`);
+  return lines.join("\n");
+}

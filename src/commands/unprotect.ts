@@ -1,0 +1,3 @@
+import { tagCommand } from "./protect";
+
+export const run = tagCommand(false);

@@ -1,0 +1,180 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { ContainerInfo } from "../docker/client";
+import { discoverStacks, stackState, type Stack } from "../docker/discovery";
+import { planQuiesce, type ResumeReport } from "../docker/lifecycle";
+import { AppError, ExitCode, errorMessage } from "../errors";
+import { discardStaging, stagingRootFor, swapIn, SwapJournal } from "../fsops/swap";
+import { walk } from "../fsops/tree";
+import type { CatalogSnapshot } from "../state/catalog";
+import { ensureIndexed } from "./catalog";
+import type { ServiceContext } from "./context";
+import type { EventSink } from "./events";
+import type { StackManifest } from "./manifest";
+import { quiesced } from "./quiesced";
+import { diffTree, isManifestPath, mapPaths, narrowToFile, type DiffSummary, type RestoreMapping } from "./restore-plan";
+
+export interface RestoreRequest {
+  scope: { kind: "stack"; stack: string } | { kind: "volume"; volume: string };
+  snapshot: CatalogSnapshot;
+  /** One file or folder only (a snapshot path, or its live path). */
+  file?: string;
+  /** Restore under this directory instead: nothing live is touched. */
+  target?: string;
+  dryRun?: boolean;
+  signal: AbortSignal;
+}
+
+export interface RestoreReport {
+  mode: "target" | "dry-run" | "in-place";
+  snapshot: string;
+  mappings: RestoreMapping[];
+  diff?: Array<{ live: string } & DiffSummary>;
+  safetySnapshot?: string;
+  createdVolumes: string[];
+  downtimeMs: number;
+  notRestarted: ResumeReport["failed"];
+  exitCode: number;
+  runId?: number;
+}
+
+/** The manifest stored in a snapshot of ours; undefined for snapshots made by plain restic. */
+export async function readManifest(ctx: ServiceContext, snap: CatalogSnapshot, signal?: AbortSignal): Promise<StackManifest | undefined> {
+  const path = snap.paths.find(isManifestPath);
+  if (!path) return undefined;
+  try {
+    return JSON.parse(await ctx.restic.dump(snap.id, path, signal)) as StackManifest;
+  } catch (err) {
+    ctx.log.warn({ err: errorMessage(err) }, "cannot read the snapshot's manifest");
+    return undefined;
+  }
+}
+
+/**
+ * Restores a stack, a volume, or one file of either: under --target (touching nothing live),
+ * as a dry run (what would change), or in place — stopping only what runs, taking a safety
+ * snapshot of the current data, restoring into staging beside each path, swapping it in,
+ * and starting again what was running.
+ */
+export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: EventSink): Promise<RestoreReport> {
+  const snap = req.snapshot;
+  const manifest = await readManifest(ctx, snap, req.signal);
+  const mountpoints = new Map<string, string>();
+  for (const v of manifest?.volumes ?? []) {
+    const here = await ctx.docker.inspectVolume(v.name);
+    if (here) mountpoints.set(v.name, here.mountpoint);
+  }
+  let mappings = mapPaths(snap.paths, manifest, mountpoints);
+  if (req.scope.kind === "volume") {
+    const name = req.scope.volume;
+    mappings = mappings.filter((m) => m.volume === name);
+    if (!mappings.length) throw new AppError(`snapshot ${snap.shortId} holds no volume ${name}`, ExitCode.usage, "Pick a snapshot tagged vol:NAME: `backup-tui snapshots --tag vol:NAME`.");
+  }
+  if (req.file) {
+    const one = narrowToFile(mappings, req.file);
+    if (!one) throw new AppError(`${req.file} is not inside snapshot ${snap.shortId}`, ExitCode.usage, `Browse it with \`backup-tui ls ${snap.shortId}\`.`);
+    mappings = [one];
+  }
+  const report: RestoreReport = { mode: "in-place", snapshot: snap.id, mappings, createdVolumes: [], downtimeMs: 0, notRestarted: [], exitCode: ExitCode.ok };
+
+  if (req.target) {
+    report.mode = "target";
+    emit({ type: "phase", stack: scopeName(req), phase: "restoring", detail: `under ${req.target}` });
+    await ctx.restic.restore({ snapshot: snap.id, target: req.target, include: mappings.map((m) => m.source), signal: req.signal });
+    return report;
+  }
+
+  if (req.dryRun) {
+    report.mode = "dry-run";
+    await ensureIndexed(ctx, snap, req.signal);
+    report.diff = mappings.map((m) => ({ live: m.live, ...diffTree(m, ctx.store.catalog.tree(snap.id, m.source), walk(m.live)) }));
+    return report;
+  }
+
+  const runId = ctx.store.startRun("restore", "manual", ctx.owner);
+  report.runId = runId;
+  const swaps = new SwapJournal(ctx.config.stateDir);
+  const staged: string[] = [];
+  try {
+    for (const m of mappings) {
+      if (m.volume && !mountpoints.has(m.volume)) {
+        const recorded = manifest?.volumes.find((v) => v.name === m.volume);
+        const created = await ctx.docker.createVolume(m.volume, recorded?.labels ?? {});
+        mountpoints.set(m.volume, created.mountpoint);
+        report.createdVolumes.push(m.volume);
+        // The snapshot path is under the old host's mountpoint: keep the part below it.
+        m.live = created.mountpoint + m.source.slice((recorded?.mountpoint ?? m.source).length);
+      }
+    }
+    const affected = await affectedContainers(ctx, req, manifest, mappings);
+    const work = async () => {
+      const existing = mappings.filter((m) => existsSync(m.live)).map((m) => m.live);
+      if (existing.length) {
+        emit({ type: "phase", stack: scopeName(req), phase: "safety-snapshot" });
+        const stackTag = req.scope.kind === "stack" ? req.scope.stack : manifest?.stack;
+        const safety = await ctx.restic.backup({
+          paths: existing,
+          host: ctx.config.hostname,
+          tags: ["backup-tui", ...(stackTag ? [`stack:${stackTag}`] : []), ...mappings.filter((m) => m.volume).map((m) => `vol:${m.volume}`), "kind:pre-restore", "trigger:manual"],
+          signal: req.signal,
+          timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
+        });
+        report.safetySnapshot = safety.snapshotId;
+      }
+      for (const m of mappings) {
+        emit({ type: "phase", stack: scopeName(req), phase: "restoring", detail: m.live });
+        const root = stagingRootFor(m.live, runId);
+        staged.push(root);
+        await ctx.restic.restore({ snapshot: snap.id, target: root, include: [m.source], signal: req.signal });
+        swapIn({ id: `${runId}-${staged.length}`, live: m.live, staged: join(root, m.source), old: `${root}.old`, stagingRoot: root, owner: ctx.owner }, swaps);
+      }
+    };
+    const plan = planQuiesce(affected, "stop");
+    if (plan.stopLevels.length) {
+      const r = await quiesced(ctx, affected, plan, `restore-${runId}`, emit, work);
+      report.downtimeMs = r.downtimeMs;
+      report.notRestarted = r.report.failed;
+      if (r.error) throw r.error;
+    } else {
+      await work();
+    }
+    report.exitCode = report.notRestarted.length ? ExitCode.serviceDown : ExitCode.ok;
+    ctx.store.finishRun(runId, report.notRestarted.length ? "failed" : "succeeded", report.exitCode, undefined, report);
+    return report;
+  } catch (err) {
+    ctx.store.finishRun(runId, req.signal.aborted ? "interrupted" : "failed", report.notRestarted.length ? ExitCode.serviceDown : ExitCode.failed, errorMessage(err), report);
+    const hint = report.safetySnapshot ? `The data as it was before is in safety snapshot ${report.safetySnapshot.slice(0, 8)} (kind:pre-restore).` : undefined;
+    throw Object.assign(new AppError(`restore failed: ${errorMessage(err)}`, report.notRestarted.length ? ExitCode.serviceDown : ExitCode.failed, hint), { cause: err });
+  } finally {
+    for (const root of staged) discardStaging(root);
+  }
+}
+
+function scopeName(req: RestoreRequest): string {
+  return req.scope.kind === "stack" ? req.scope.stack : req.scope.volume;
+}
+
+/** The containers that must be stopped: the stack's, or only those mounting the restored volume. */
+async function affectedContainers(ctx: ServiceContext, req: RestoreRequest, manifest: StackManifest | undefined, mappings: RestoreMapping[]): Promise<Stack> {
+  const stacks = await discoverStacks(ctx.docker, ctx.config.docker.stacksDir);
+  const name = req.scope.kind === "stack" ? req.scope.stack : manifest?.stack;
+  const stack = stacks.find((s) => s.name === name) ?? stacks.find((s) => manifest && s.project === manifest.project);
+  const onlyVolumes = mappings.every((m) => m.volume);
+  let containers: ContainerInfo[] = stack?.containers ?? [];
+  if (req.scope.kind === "volume" || onlyVolumes) {
+    const volumes = new Set(mappings.map((m) => m.volume));
+    const all = await ctx.docker.listContainers();
+    containers = all.filter((c) => c.mounts.some((mt) => mt.type === "volume" && mt.name && volumes.has(mt.name)));
+  }
+  return {
+    name: stack?.name ?? name ?? scopeName(req),
+    project: stack?.project ?? manifest?.project ?? "",
+    dir: stack?.dir ?? manifest?.dir,
+    source: "labels",
+    composeFiles: stack?.composeFiles ?? manifest?.composeFiles ?? [],
+    envFiles: stack?.envFiles ?? manifest?.envFiles ?? [],
+    containers,
+    volumes: [],
+    state: stackState(containers),
+  };
+}
