@@ -17,7 +17,7 @@ import os from "node:os";
 import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
-const BIN = path.join(ROOT, "bin", "backup-tui");
+const BUILT = path.join(ROOT, "bin", "backup-tui");
 const argv = process.argv.slice(2);
 const opt = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
 const SMOKE = argv.includes("--smoke");
@@ -79,6 +79,7 @@ const W = {
 const STACK_DIR = path.join(W.stacksDir, PROJECT);
 const CONTAINER = `${PROJECT}-app-1`;
 const LOG = path.join(W.stateDir, "backup-tui.log");
+const BIN = path.join(DIR, "backup-tui"); // a private copy: a rebuild of bin/ during the run cannot mix builds
 const cleanEnv = () => {
   const e = { ...process.env, NO_COLOR: "1" };
   for (const k of ["RESTIC_PASSWORD", "RESTIC_PASSWORD_COMMAND", "RESTIC_REPOSITORY_FILE", "RESTIC_CACHE_DIR"]) delete e[k];
@@ -324,13 +325,17 @@ function machineInfo() {
   return {
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? "?", memGiB: (os.totalmem() / 2 ** 30).toFixed(1), kernel: os.release(),
     tmpFs: sh("stat", ["-f", "-c", "%T", base]).trim(), dockerRoot, dockerFs: sh("stat", ["-f", "-c", "%T", dockerRoot]).trim(), driver: sh("docker", ["info", "-f", "{{.Driver}}"]).trim(),
-    bt: `${sh(BIN, ["--version"]).trim()} (binary built ${fs.statSync(BIN).mtime.toISOString().slice(0, 16)}Z, tree ${spawnSync("git", ["-C", ROOT, "describe", "--always", "--dirty"], { encoding: "utf8" }).stdout?.trim() || "?"})`, restic: sh("restic", ["version"]).split(" ")[1], docker: sh("docker", ["version", "-f", "{{.Server.Version}}"]).trim(), compose: sh("docker", ["compose", "version", "--short"]).trim(),
+    bt: `${sh(BIN, ["--version"]).trim()} (binary built ${BUILT_AT}Z, tree ${spawnSync("git", ["-C", ROOT, "describe", "--always", "--dirty"], { encoding: "utf8" }).stdout?.trim() || "?"})`, restic: sh("restic", ["version"]).split(" ")[1], docker: sh("docker", ["version", "-f", "{{.Server.Version}}"]).trim(), compose: sh("docker", ["compose", "version", "--short"]).trim(),
   };
 }
 
+let BUILT_AT;
 async function main() {
   if (process.getuid?.() !== 0) fail("run as root: the data is written into a Docker volume's mountpoint");
-  if (!fs.existsSync(BIN)) fail(`${BIN} is missing: run \`npm run build\` first`);
+  if (!fs.existsSync(BUILT)) fail(`${BUILT} is missing: run \`npm run build\` first`);
+  BUILT_AT = fs.statSync(BUILT).mtime.toISOString().slice(0, 16);
+  fs.copyFileSync(BUILT, BIN);
+  fs.chmodSync(BIN, 0o755);
   log(`${SMOKE ? "smoke" : "full"} run; project ${PROJECT}, workdir ${DIR}`);
   const info = machineInfo();
   setUpWorld();

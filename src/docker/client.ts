@@ -120,8 +120,10 @@ export class DockerClient implements DockerApi {
   }
 
   async createVolume(name: string, labels?: Record<string, string>): Promise<VolumeInfo> {
-    const v = await this.call(`create volume ${name}`, () => this.d.createVolume({ Name: name, Labels: labels }));
-    return toVolume(v as unknown as Docker.VolumeInspectInfo);
+    await this.call(`create volume ${name}`, () => this.d.createVolume({ Name: name, Labels: labels }));
+    const created = await this.inspectVolume(name);
+    if (!created) throw new AppError(`Docker: volume ${name} was created but cannot be inspected`, ExitCode.failed);
+    return created;
   }
 
   async logsTail(id: string, lines: number): Promise<string> {

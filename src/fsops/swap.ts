@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, isAbsolute, join } from "node:path";
 import { isAlive, type Owner } from "../state/process-info";
 
 /** One live path being replaced by restored content. */
@@ -16,6 +16,7 @@ export interface SwapEntry {
 
 /** A staging directory beside the live path, so the final swap is a rename on one filesystem. */
 export function stagingRootFor(live: string, runId: string | number): string {
+  if (!isAbsolute(live)) throw new Error(`bug: restore target ${JSON.stringify(live)} is not an absolute path`);
   const root = join(dirname(live), `.backup-tui-restore-${runId}-${basename(live)}`);
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true, mode: 0o700 });
@@ -54,11 +55,26 @@ export function swapIn(e: SwapEntry, journal: SwapJournal): void {
   if (!existsSync(e.staged)) throw new Error(`restored content for ${e.live} is missing at ${e.staged}`);
   journal.write(e);
   mkdirSync(dirname(e.live), { recursive: true });
-  if (existsSync(e.live)) renameSync(e.live, e.old);
-  renameSync(e.staged, e.live);
+  const hadLive = existsSync(e.live);
+  if (hadLive) renameSync(e.live, e.old);
+  try {
+    renameSync(e.staged, e.live);
+  } catch (err) {
+    if (hadLive && !existsSync(e.live)) renameSync(e.old, e.live); // put the live data back
+    throw err;
+  }
   rmSync(e.old, { recursive: true, force: true });
   rmSync(e.stagingRoot, { recursive: true, force: true });
   journal.remove(e.id);
+}
+
+/** True when path is the root of a mount (a rename into or out of it cannot work). */
+export function isMountPoint(path: string): boolean {
+  try {
+    return statSync(path).dev !== statSync(dirname(path)).dev;
+  } catch {
+    return false;
+  }
 }
 
 /** Throws away a staging area that was never swapped in. */

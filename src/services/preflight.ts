@@ -4,21 +4,32 @@ import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
 import { recoverStopped, type RecoverResult } from "./recover";
 
+export interface Recovery extends RecoverResult {
+  interruptedRuns: number;
+  swaps: Array<{ live: string; action: string }>;
+}
+
 /**
- * What every run does first, under the repository lock: mark runs of dead processes
- * interrupted, restart what they left stopped, and (embedded default only) make sure the
- * repository and its password exist.
+ * Undoes what dead runs left behind (call it holding the repository lock): marks their runs
+ * interrupted, finishes or rolls back restore swaps, restarts the containers they stopped.
  */
-export async function preflight(ctx: ServiceContext, emit: EventSink, signal?: AbortSignal): Promise<RecoverResult> {
-  const interrupted = ctx.store.markDeadRunsInterrupted(ctx.owner.host);
-  if (interrupted) emit({ type: "warning", message: `${interrupted} earlier run(s) were interrupted (their process is gone)` });
-  for (const s of finishInterruptedSwaps(new SwapJournal(ctx.config.stateDir), ctx.owner.host)) {
-    const what = s.action === "completed" ? "finished swapping in the restored data" : s.action === "rolled-back" ? "put the previous data back" : "removed leftovers";
+export async function recoverInterrupted(ctx: ServiceContext, emit: EventSink): Promise<Recovery> {
+  const interruptedRuns = ctx.store.markDeadRunsInterrupted(ctx.owner.host);
+  if (interruptedRuns) emit({ type: "warning", message: `${interruptedRuns} earlier run(s) were interrupted (their process is gone)` });
+  const swaps = finishInterruptedSwaps(new SwapJournal(ctx.config.stateDir), ctx.owner.host);
+  for (const s of swaps) {
+    const what = s.action === "completed" ? "finished swapping in the restored data" : s.action === "rolled-back" ? "put the previous data back" : "the live data was intact; removed the partial restore";
     emit({ type: "warning", message: `an interrupted restore of ${s.live} was found: ${what}` });
   }
   const recovered = await recoverStopped(ctx, emit);
   if (recovered.recovered.length) emit({ type: "warning", message: `restarted ${recovered.recovered.join(", ")}, left stopped by an interrupted run` });
   for (const f of recovered.failed) emit({ type: "warning", message: `${f.stack}: ${f.name} left stopped by an interrupted run could not be restarted: ${f.reason}` });
+  return { ...recovered, interruptedRuns, swaps };
+}
+
+/** What every run does first, under the repository lock: recovery, then (embedded default only) the repository and its password. */
+export async function preflight(ctx: ServiceContext, emit: EventSink, signal?: AbortSignal): Promise<Recovery> {
+  const recovery = await recoverInterrupted(ctx, emit);
   if (ctx.config.restic.autoInit) {
     const pw = ctx.config.restic.password;
     if (pw.kind === "file" && ensurePasswordFile(pw.path)) {
@@ -26,5 +37,5 @@ export async function preflight(ctx: ServiceContext, emit: EventSink, signal?: A
     }
     if ((await ctx.restic.init(signal)) === "created") emit({ type: "info", message: `created the restic repository at ${ctx.config.restic.repository}` });
   }
-  return recovered;
+  return recovery;
 }

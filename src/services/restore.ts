@@ -4,7 +4,7 @@ import type { ContainerInfo } from "../docker/client";
 import { discoverStacks, stackState, type Stack } from "../docker/discovery";
 import { planQuiesce, type ResumeReport } from "../docker/lifecycle";
 import { AppError, ExitCode, errorMessage } from "../errors";
-import { discardStaging, stagingRootFor, swapIn, SwapJournal } from "../fsops/swap";
+import { discardStaging, isMountPoint, stagingRootFor, swapIn, SwapJournal } from "../fsops/swap";
 import { walk } from "../fsops/tree";
 import type { CatalogSnapshot } from "../state/catalog";
 import { ensureIndexed } from "./catalog";
@@ -91,6 +91,14 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     return report;
   }
 
+  const mounted = mappings.filter((m) => isMountPoint(m.live));
+  if (mounted.length) {
+    throw new AppError(
+      `${mounted.map((m) => m.live).join(", ")} ${mounted.length === 1 ? "is a mount point" : "are mount points"}: restoring in place would need to replace the mount`,
+      ExitCode.usage,
+      "Restore with --target DIR and copy the files into place, or restore a narrower --file.",
+    );
+  }
   const runId = ctx.store.startRun("restore", "manual", ctx.owner);
   report.runId = runId;
   const swaps = new SwapJournal(ctx.config.stateDir);
@@ -125,8 +133,11 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
         emit({ type: "phase", stack: scopeName(req), phase: "restoring", detail: m.live });
         const root = stagingRootFor(m.live, runId);
         staged.push(root);
+        // Journalled before restic writes, so a crash at any point leaves nothing behind unnoticed.
+        const swap = { id: `${runId}-${staged.length}`, live: m.live, staged: join(root, m.source), old: `${root}.old`, stagingRoot: root, owner: ctx.owner };
+        swaps.write(swap);
         await ctx.restic.restore({ snapshot: snap.id, target: root, include: [m.source], signal: req.signal });
-        swapIn({ id: `${runId}-${staged.length}`, live: m.live, staged: join(root, m.source), old: `${root}.old`, stagingRoot: root, owner: ctx.owner }, swaps);
+        swapIn(swap, swaps);
       }
     };
     const plan = planQuiesce(affected, "stop");
@@ -147,6 +158,7 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     throw Object.assign(new AppError(`restore failed: ${errorMessage(err)}`, report.notRestarted.length ? ExitCode.serviceDown : ExitCode.failed, hint), { cause: err });
   } finally {
     for (const root of staged) discardStaging(root);
+    for (const e of swaps.list()) if (e.owner.pid === ctx.owner.pid && staged.includes(e.stagingRoot)) swaps.remove(e.id);
   }
 }
 
