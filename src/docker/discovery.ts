@@ -81,7 +81,11 @@ export async function discoverStacks(docker: DockerApi, stacksDir: string | unde
   const stacks: Stack[] = [];
   const claimed = new Set<string>();
   for (const d of dirs) {
-    const project = [...byProject.entries()].find(([, cs]) => cs.some((c) => c.labels[COMPOSE.workingDir] && canonical(c.labels[COMPOSE.workingDir]) === d.dir))?.[0];
+    // The project whose containers were started from this directory; else the one Compose
+    // would name after it (so one project never shows up as two stacks).
+    const project =
+      [...byProject.entries()].find(([, cs]) => cs.some((c) => c.labels[COMPOSE.workingDir] && canonical(c.labels[COMPOSE.workingDir]) === d.dir))?.[0] ??
+      (byProject.has(defaultProjectName(d.dir)) && !claimed.has(defaultProjectName(d.dir)) ? defaultProjectName(d.dir) : undefined);
     const name = project ?? defaultProjectName(d.dir);
     if (project) claimed.add(project);
     stacks.push(build(d.name, name, d.dir, project ? "both" : "dir", byProject.get(name) ?? [], volumes, [d.composeFile]));

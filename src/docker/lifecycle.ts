@@ -92,10 +92,12 @@ export async function quiesce(stack: Stack, plan: QuiescePlan, deps: LifecycleDe
   if (plan.downServices.length) {
     await deps.compose.down(composeTarget(stack), { stopTimeoutSec: deps.stopTimeoutSec, timeoutMs: deps.timeoutMs });
   }
+  // allSettled: a failed stop must not return while other stops of its level still run
+  // (the caller restarts everything, and a stop finishing later would leave that container down).
   for (const level of plan.stopLevels) {
-    await Promise.all(level.map((c) => deps.docker.stop(c.id, deps.stopTimeoutSec)));
+    await settleAll(level.map((c) => deps.docker.stop(c.id, deps.stopTimeoutSec)));
   }
-  await Promise.all(plan.pause.map((c) => deps.docker.pause(c.id)));
+  await settleAll(plan.pause.map((c) => deps.docker.pause(c.id)));
   const expectStopped = [...plan.stopLevels.flat()];
   await waitFor(deps, async () => {
     for (const c of expectStopped) {
@@ -104,6 +106,11 @@ export async function quiesce(stack: Stack, plan: QuiescePlan, deps: LifecycleDe
     }
     return undefined;
   }, "stop");
+}
+
+async function settleAll(work: Array<Promise<unknown>>): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
 export interface ResumeReport {

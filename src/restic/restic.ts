@@ -151,7 +151,7 @@ export class Restic {
           const parsed = BackupLine.safeParse(jsonLine(line));
           if (parsed.success && parsed.data.message_type === "error") {
             const e = parsed.data.error;
-            const message = typeof e === "string" ? e : typeof e?.message === "string" ? e.message : JSON.stringify(e);
+            const message = errorText(e);
             unreadable.push({ item: parsed.data.item ?? "", message });
           }
         },
@@ -270,22 +270,20 @@ export class Restic {
       return await this.runOnce(args, call);
     } catch (err) {
       const lock = err instanceof ToolError ? parseLockHolder(err.stderrTail) : undefined;
-      if (lock && lock.host === this.host && !isAlive(lock.pid) && args[0] !== "unlock") {
-        this.s.log?.warn({ pid: lock.pid }, "removing a stale restic lock left by a dead process");
+      if (!lock || lock.host !== this.host || isAlive(lock.pid) || args[0] === "unlock") throw classify(err, this.s.repository);
+      this.s.log?.warn({ pid: lock.pid }, "removing a stale restic lock left by a dead process");
+      try {
         await this.runOnce(["unlock"], { timeoutMs: 300_000 });
         return await this.runOnce(args, call);
+      } catch (again) {
+        throw classify(again, this.s.repository);
       }
-      throw err;
     }
   }
 
   private async runOnce(args: string[], call: Call) {
     const { env, secrets } = this.environment();
-    try {
-      return await this.runner.run(this.s.binary, args, { ...call, env, secrets });
-    } catch (err) {
-      throw classify(err, this.s.repository);
-    }
+    return this.runner.run(this.s.binary, args, { ...call, env, secrets });
   }
 
   private environment(): { env: Record<string, string | undefined>; secrets: string[] } {
@@ -310,6 +308,19 @@ export class Restic {
     else throw new ConfigError("no repository password is configured", "Set RESTIC_PASSWORD_FILE in [local_backup], or run `backup-tui init` to create one.");
     return { env, secrets };
   }
+}
+
+/** restic 0.14 reports {"Op","Path","Err":errno} without a message; newer ones {"message"}. */
+function errorText(e: unknown): string {
+  if (typeof e === "string") return e;
+  const o = (e ?? {}) as { message?: unknown; Op?: unknown; Path?: unknown; Err?: unknown };
+  if (typeof o.message === "string") return o.message;
+  if (typeof o.Op === "string") {
+    const errno: Record<number, string> = { 1: "operation not permitted", 2: "no such file or directory", 5: "input/output error", 13: "permission denied" };
+    const why = typeof o.Err === "number" ? (errno[o.Err] ?? `errno ${o.Err}`) : String(o.Err ?? "error");
+    return `${o.Op} ${String(o.Path ?? "")}: ${why}`;
+  }
+  return JSON.stringify(e);
 }
 
 export function parseLockHolder(stderr: string): { pid: number; host: string } | undefined {

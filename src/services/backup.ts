@@ -45,7 +45,7 @@ export function latestBy(snapshots: Snapshot[], host: string, kind: string, pref
     const key = s.tags.find((t) => t.startsWith(prefix))?.slice(prefix.length);
     if (!key) continue;
     const cur = out.get(key);
-    if (!cur || s.time > cur.time) out.set(key, s);
+    if (!cur || Date.parse(s.time) > Date.parse(cur.time)) out.set(key, s);
   }
   return out;
 }

@@ -197,10 +197,8 @@ describe("backupStack", () => {
     expect(tc.restic.calls).toEqual(["backup kind:hot"]);
   });
 
-  // BUG (src/docker/lifecycle.ts quiesce, Promise.all per level): see lifecycle.test.ts. A stop
-  // that is still in flight when its sibling fails completes after resume has looked, so the
-  // container ends stopped while the journal entry has already been removed.
-  it.fails("Given one stop fails while a sibling's stop is slow, When backed up, Then every container runs afterwards", async () => {
+  // Regression: see lifecycle.test.ts — every container runs afterwards, even when a sibling's stop was slow.
+  it("Given one stop fails while a sibling's stop is slow, When backed up, Then every container runs afterwards", async () => {
     const containers = [container({ name: "app-web-1", service: "web" }), container({ name: "app-worker-1", service: "worker" })];
     const { tc, stack } = setup({ containers, docker: { failStop: ["app-web-1"], delayMs: { "app-worker-1": 60 } } });
 
@@ -475,12 +473,8 @@ describe("latestBy", () => {
     expect(latestBy(snaps, "test-host", "kind:volume", "vol:").get("data")?.id).toBe("v1");
   });
 
-  // BUG (src/services/backup.ts latestBy, `s.time > cur.time`): restic's times are RFC 3339 in
-  // the host's local offset, so string order is not time order across a DST change (and Go
-  // trims trailing zeros of the fraction: "…:00.5Z" sorts after "…:00.53Z"). The wrong parent
-  // only slows the next backup (restic rescans), but it is wrong. Fix: compare Date.parse()
-  // values (ties broken by the string).
-  it.fails("Given snapshots on both sides of a DST change, When picked, Then the later instant wins", () => {
+  // Regression: snapshot times are compared as instants (offsets, trimmed fractions), not as strings.
+  it("Given snapshots on both sides of a DST change, When picked, Then the later instant wins", () => {
     const snaps = [
       snapshot({ id: "before", time: "2026-10-25T02:30:00+02:00", tags: tags("app") }), // 00:30 UTC
       snapshot({ id: "after", time: "2026-10-25T02:10:00+01:00", tags: tags("app") }), // 01:10 UTC

@@ -161,14 +161,8 @@ describe("discoverStacks", () => {
     expect(stacks.map((s) => s.name)).toEqual(["x"]);
   });
 
-  // BUG (src/docker/discovery.ts discoverStacks, `byProject.get(name)` for a directory no
-  // container claims by working_dir): a directory "shop" and containers of project "shop"
-  // started from another directory give TWO stacks named "shop" holding the same containers
-  // (one says source "dir"). Backing up "shop" then stops them twice / picks either. Compose run
-  // in that directory addresses project "shop", so they are one project: when no working_dir
-  // claims the directory but its default project name has containers, claim that project too
-  // (add it to `claimed`, source "both").
-  it.fails("Given a directory and same-named project containers from another directory, When discovered, Then stack names are unique", async () => {
+  // Regression: a directory and the project Compose names after it are one stack, not two.
+  it("Given a directory and same-named project containers from another directory, When discovered, Then stack names are unique", async () => {
     stackDir("shop");
     const docker = fakeDocker({ containers: [container({ name: "shop-web-1", project: "shop", workingDir: "/srv/elsewhere/shop" })] });
 

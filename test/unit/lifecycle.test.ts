@@ -262,13 +262,8 @@ describe("quiesce", () => {
     await expect(quiesce(stack, planQuiesce(stack, "stop"), deps(docker))).rejects.toThrow(/stop web failed/);
   });
 
-  // BUG (src/docker/lifecycle.ts, quiesce: `await Promise.all(level.map(... docker.stop ...))`):
-  // when one stop of a level fails, Promise.all rejects at once while the other stops of that
-  // level are still in flight. The caller's resume then sees those containers still running
-  // (so it does not start them) and removes the journal; moments later their stop completes
-  // and they stay down, unjournalled. Fix: Promise.allSettled per level, then throw the first
-  // rejection once every stop of the level has settled.
-  it.fails("Given one stop of a level fails while another is slow, When quiesce throws, Then no stop is still in flight", async () => {
+  // Regression: a failed stop must not return while a sibling's stop is still in flight (allSettled per level).
+  it("Given one stop of a level fails while another is slow, When quiesce throws, Then no stop is still in flight", async () => {
     const stack = fakeStack("app", [container({ name: "web" }), container({ name: "worker" })]);
     const docker = fakeDocker({ containers: stack.containers, failStop: ["web"], delayMs: { worker: 60 } });
 

@@ -278,10 +278,8 @@ describe("Restic", () => {
     expect(res.unreadable[0].message).toContain("locked.txt");
   });
 
-  // restic 0.14 prints the Go error struct ({"Op":"open","Path":…,"Err":13}) without a message;
-  // src/restic/restic.ts backup() then reports the raw JSON as the message. Minor: render
-  // Op/Path/Err (13 = EACCES, "permission denied") instead.
-  it.fails("Given restic 0.14's errno-only error object, When reported, Then the message says permission denied", async () => {
+  // Regression: restic 0.14 reports {Op, Path, Err} without a message; it is rendered readably.
+  it("Given restic 0.14's errno-only error object, When reported, Then the message says permission denied", async () => {
     const { restic: r } = restic([{ match: "restic backup", stdout: fixture("0.14", "backup-partial.stdout.jsonl"), stderr: fixture("0.14", "backup-partial.stderr.txt"), exitCode: 3 }]);
 
     const res = await r.backup(backupReq);
@@ -337,14 +335,8 @@ describe("Restic", () => {
     expect(runner.commands()).toEqual(["restic forget --json -q aaa bbb"]);
   });
 
-  // BUG (src/restic/restic.ts, Restic.run / runOnce): runOnce already passes every failure
-  // through classify(), which turns a lock refusal into an AppError (kind "locked"); run() then
-  // tests `err instanceof ToolError` to find the holder, which is never true for a lock error.
-  // So a stale lock of a dead local restic is never unlocked and retried (the integration test
-  // only passes because a failed retention is a warning with exit 0). Fix: let runOnce throw the
-  // raw ToolError, decide on unlock+retry in run(), and classify() only what run() finally throws
-  // (or read the holder from the classified error's `cause`).
-  it.fails("Given a lock held by a dead process on this host, When a command is refused, Then restic unlock runs once and the command is retried", async () => {
+  // Regression: the unlock-and-retry must see the raw ToolError (classify only what finally fails).
+  it("Given a lock held by a dead process on this host, When a command is refused, Then restic unlock runs once and the command is retried", async () => {
     const { runner, restic: r } = restic([
       { match: "restic snapshots", exitCode: 11, stderr: lockStderr("0.19", deadPid(), hostname()), times: 1 },
       { match: "restic unlock", times: 1 },
@@ -357,8 +349,8 @@ describe("Restic", () => {
     expect(snaps).toHaveLength(2);
   });
 
-  // Same bug as above (no unlock is ever attempted).
-  it.fails("Given restic 0.14 (exit 1) refusing with a dead holder's lock, When run, Then it unlocks and retries too", async () => {
+  // Regression: the same with restic 0.14's exit code 1.
+  it("Given restic 0.14 (exit 1) refusing with a dead holder's lock, When run, Then it unlocks and retries too", async () => {
     const { runner, restic: r } = restic([
       { match: "restic snapshots", exitCode: 1, stderr: lockStderr("0.14", deadPid(), hostname()), times: 1 },
       { match: "restic unlock", times: 1 },
@@ -388,8 +380,8 @@ describe("Restic", () => {
     expect(runner.commands()).toEqual(["restic snapshots --json"]);
   });
 
-  // Same bug as above (no unlock is ever attempted).
-  it.fails("Given the retry is refused again, When run, Then it gives up after one unlock", async () => {
+  // Regression: one unlock, one retry, then give up.
+  it("Given the retry is refused again, When run, Then it gives up after one unlock", async () => {
     const stderr = lockStderr("0.19", deadPid(), hostname());
     const { runner, restic: r } = restic([
       { match: "restic snapshots", exitCode: 11, stderr },
