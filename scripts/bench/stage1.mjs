@@ -199,16 +199,18 @@ async function btBackup(single) {
   if (ev.find((x) => x.e.type === "stack-start")?.e.twoPass !== !single) fail(`backup-tui did not run ${single ? "single" : "two"}-pass`);
   const at = (pred) => ev.find((x) => pred(x.e))?.at;
   const marks = {
-    stopping: at((e) => e.phase === "stopping"), pass: at((e) => e.phase === (single ? "backup" : "final-pass")),
-    starting: at((e) => e.phase === "starting"), done: at((e) => e.type === "stack-done"),
+    runStart: at((e) => e.type === "run-start"), stackStart: at((e) => e.type === "stack-start"), stopping: at((e) => e.phase === "stopping"),
+    pass: at((e) => e.phase === (single ? "backup" : "final-pass")), starting: at((e) => e.phase === "starting"), done: at((e) => e.type === "stack-done"), end: t0 + wallMs,
   };
-  // restic calls from the debug log (pino: time in ms): the last `restic backup` is the one in the stop window.
-  const entries = fs.readFileSync(LOG, "utf8").slice(fileSize(LOG) < logFrom ? 0 : logFrom).split("\n").flatMap((l) => { try { return [JSON.parse(l)]; } catch { return []; } });
-  const execs = entries.filter((e) => e.msg === "exec" && /restic backup /.test(e.cmd ?? ""));
-  const exec = execs.at(-1), done = exec && entries.find((e) => e.msg === "exec done" && e.cmd === exec.cmd && e.time >= exec.time);
+  // Tool calls from the debug log (pino, time in ms): the last `restic backup` is the one in the stop window.
+  const entries = fs.readFileSync(LOG).subarray(fileSize(LOG) < logFrom ? 0 : logFrom).toString().split("\n").flatMap((l) => { try { return [JSON.parse(l)]; } catch { return []; } });
+  const exec = entries.filter((e) => e.msg === "exec" && /restic backup /.test(e.cmd ?? "")).at(-1);
+  const done = exec && entries.find((e) => e.msg === "exec done" && e.cmd === exec.cmd && e.time >= exec.time);
   if (!exec || !done) fail("no restic backup exec/exec done lines in backup-tui.log (is -v debug logging gone?)");
+  const msOf = (re) => entries.filter((e) => e.msg === "exec done" && re.test(e.cmd ?? "")).reduce((a, e) => (a ?? 0) + e.ms, undefined);
+  const calls = { parents: msOf(/restic snapshots .*--tag/), catalog: msOf(/restic snapshots --json$/), forget: msOf(/restic forget /) };
   last = o.snapshotId;
-  return { t0, wallMs, btDownMs: o.downtimeMs, down: downtime(t0, true), marks, restic: { at: exec.time, doneAt: done.time } };
+  return { t0, wallMs, btDownMs: o.downtimeMs, down: downtime(t0, true), marks, calls, restic: { at: exec.time, doneAt: done.time } };
 }
 
 async function resticBackup(kind, parent) {
@@ -249,7 +251,8 @@ async function timeIt(n, cmd, args, env) {
 
 // ---------- statistics and report ----------
 const sorted = (xs) => [...xs].sort((a, b) => a - b);
-const median = (xs) => { const a = sorted(xs), m = a.length >> 1; return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2; };
+const median = (xs) => { const a = sorted(xs), m = a.length >> 1; return a.some((x) => x === undefined || Number.isNaN(x)) ? NaN : a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2; };
+const msCell = (x) => (Number.isNaN(x) ? "-" : String(Math.round(x))); // "-": that call did not happen
 const st = (xs) => ({ min: sorted(xs)[0], med: median(xs), spread: sorted(xs).at(-1) - sorted(xs)[0] });
 const s2 = (ms) => (ms / 1000).toFixed(2);
 const table = (head, rows) => [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
@@ -269,11 +272,24 @@ function report(R, info, changes, costs) {
     return [c, what, s2(b.med), s2(b.spread), s2(r.med), s2(r.spread), ratio.toFixed(2), s2(fixed), target ? (ok ? "met" : "MISSED") : "-"];
   }));
   const bd = (c, f) => median(R[c]["bt-two"].map(f));
+  const cols = CASES.flatMap((c) => [[c.name, "bt-single"], [c.name, "bt-two"]]);
+  const wall = [
+    ["start → run-start event (start-up, config, lock, preflight)", (x) => x.marks.runStart - x.t0],
+    ["run-start → stack-start (tool versions, parents)", (x) => x.marks.stackStart - x.marks.runStart],
+    ["  `restic snapshots --tag backup-tui` (parents)", (x) => x.calls.parents],
+    ["stack-start → stopping (two-pass: the hot pass)", (x) => x.marks.stopping - x.marks.stackStart],
+    ["stopping → stack-done (the stop window)", (x) => x.marks.done - x.marks.stopping],
+    ["stack-done → exit", (x) => x.marks.end - x.marks.done],
+    ["  `restic forget` (hot snapshot)", (x) => x.calls.forget],
+    ["  `restic snapshots --json` (catalog refresh)", (x) => x.calls.catalog],
+    ["**backup-tui wall**", (x) => x.wallMs],
+  ];
   const steps = [
     ["stopping event → die (docker stop)", (x) => x.down.dieAt - x.marks.stopping],
     ["die → final-pass event (stop confirmed)", (x) => x.marks.pass - x.down.dieAt],
     ["final-pass event → restic spawned", (x) => x.restic.at - x.marks.pass],
     ["restic final pass (whole process)", (x) => x.restic.doneAt - x.restic.at],
+    ["  of it beyond one repository open (scan, read, save)", (x) => x.restic.doneAt - x.restic.at - costs.open],
     ["restic exit → starting event", (x) => x.marks.starting - x.restic.doneAt],
     ["starting event → start (docker start)", (x) => x.down.startAt - x.marks.starting],
     ["start → stack-done (start verification)", (x) => x.marks.done - x.down.startAt],
@@ -301,7 +317,13 @@ function report(R, info, changes, costs) {
     "",
     "### Inside the stop window, two-pass (median ms)",
     "",
-    table(["step", ...CASES.map((c) => c.name)], steps.map(([name, f]) => [name, ...CASES.map((c) => String(Math.round(bd(c.name, f))))])),
+    table(["step", ...CASES.map((c) => c.name)], steps.map(([name, f]) => [name, ...CASES.map((c) => msCell(bd(c.name, f)))])),
+    "",
+    "### Where backup-tui's wall time goes (median ms)",
+    "",
+    "Phase events are timed on arrival of backup-tui's `--json` lines; tool calls are the `exec done` durations of its debug log.",
+    "",
+    table(["step", ...cols.map(([c, v]) => `${c} ${v === "bt-single" ? "single" : "two"}`)], wall.map(([name, f]) => [name, ...cols.map(([c, v]) => msCell(median(R[c][v].map(f))))])),
     "",
     `Component costs (median of ${costs.n}): backup-tui start-up (\`--version\`) ${costs.version} ms, \`restic version\` ${costs.resticVersion} ms, repository open (\`restic cat config\`) ${costs.open} ms, \`docker compose version\` ${costs.compose} ms.`,
     "",

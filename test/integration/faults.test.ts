@@ -151,8 +151,12 @@ describe("backup faults: nothing left stopped", () => {
     await new Promise((r) => child.on("close", r));
     expect(restic(w, ["list", "locks", "--no-lock"]).trim()).not.toBe("");
     // forget --prune via AUTO_PRUNE needs an exclusive lock.
-    const r = cli(w, ["backup", "faulty"], { BACKUP_TUI_LOCAL_BACKUP_AUTO_PRUNE: "true" });
+    const r = cli(w, ["backup", "faulty", "--json"], { BACKUP_TUI_LOCAL_BACKUP_AUTO_PRUNE: "true" });
     expect(r.code, r.stderr).toBe(0);
+    const summary = r.stdout.trim().split("\n").map((l) => JSON.parse(l)).find((e) => e.type === "summary");
+    expect(summary.warnings).toEqual([]); // retention ran: a lock failure would be a warning
+    expect(summary.retention).toEqual([{ stack: "faulty", removed: expect.any(Number) }]);
+    expect(restic(w, ["list", "locks", "--no-lock"]).trim()).toBe("");
     expect(containerStates("faulty")).toEqual(running());
   });
 
