@@ -323,7 +323,10 @@ function report(R, info, changes, costs) {
     "",
     "Phase events are timed on arrival of backup-tui's `--json` lines; tool calls are the `exec done` durations of its debug log.",
     "",
-    table(["step", ...cols.map(([c, v]) => `${c} ${v === "bt-single" ? "single" : "two"}`)], wall.map(([name, f]) => [name, ...cols.map(([c, v]) => msCell(median(R[c][v].map(f))))])),
+    table(["step", ...cols.map(([c, v]) => `${c} ${v === "bt-single" ? "single" : "two"}`)], [
+      ...wall.map(([name, f]) => [name, ...cols.map(([c, v]) => msCell(median(R[c][v].map(f))))]),
+      ["raw sequence wall", ...cols.map(([c, v]) => msCell(median(R[c][v.replace("bt", "raw")].map((x) => x.wallMs))))],
+    ]),
     "",
     `Component costs (median of ${costs.n}): backup-tui start-up (\`--version\`) ${costs.version} ms, \`restic version\` ${costs.resticVersion} ms, repository open (\`restic cat config\`) ${costs.open} ms, \`docker compose version\` ${costs.compose} ms.`,
     "",
