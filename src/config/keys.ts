@@ -71,6 +71,9 @@ export const SECTIONS = {
     BANDWIDTH: { schema: bwlimit, description: "Bandwidth limit (rclone --bwlimit), e.g. 10M; 0 = unlimited." },
     BANDWIDTH_LIMIT: { schema: bwlimit, description: "Alias of BANDWIDTH (the seed tool's name)." },
     SYNC_TIMEOUT: { schema: seconds, default: "3600", description: "Seconds one sync may take before it is killed." },
+    RCLONE_CONFIG: { schema: path, description: "rclone config file (default: rclone's own, ~/.config/rclone/rclone.conf; RCLONE_CONFIG_<NAME>_* variables work too).", example: "/etc/backup-tui/rclone.conf" },
+    KEEP_DELETED_DAYS: { schema: z.coerce.number().int().min(0).max(3650), default: "7", description: "Files a sync deletes or replaces on the remote are kept this many days beside it (RCLONE_PATH.deleted/DATE); 0 deletes them at once." },
+    MAX_DELETE_PERCENT: { schema: z.coerce.number().int().min(0).max(100), default: "50", description: "Refuse a sync that would remove more than this share of the remote's snapshots (a damaged or emptied local repository); --force overrides." },
   },
   schedule: {
     BACKUP: { schema: cron, description: "Cron expression for backups.", example: "0 3 * * *" },

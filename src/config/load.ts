@@ -123,6 +123,9 @@ export function loadConfig(input: LoadInput): Config {
     retries: v<number>("cloud_sync", "RETRIES") ?? 3,
     bandwidth: v<string>("cloud_sync", "BANDWIDTH") ?? v<string>("cloud_sync", "BANDWIDTH_LIMIT"),
     syncTimeoutSec: v<number>("cloud_sync", "SYNC_TIMEOUT") ?? 3600,
+    configFile: ((f) => (f ? resolve(baseDir, f) : undefined))(v<string>("cloud_sync", "RCLONE_CONFIG")),
+    keepDeletedDays: v<number>("cloud_sync", "KEEP_DELETED_DAYS") ?? 7,
+    maxDeletePercent: v<number>("cloud_sync", "MAX_DELETE_PERCENT") ?? 50,
   };
   if (cloud.remote && !cloud.path) errors.push("[cloud_sync] RCLONE_PATH is required when RCLONE_REMOTE is set (one remote path per repository)");
 

@@ -67,6 +67,9 @@ export interface Config {
     retries: number;
     bandwidth?: string;
     syncTimeoutSec: number;
+    configFile?: string;
+    keepDeletedDays: number;
+    maxDeletePercent: number;
   };
   schedule: Partial<Record<"backup" | "sync" | "verify" | "prune" | "doomsday", string>>;
   notify: { webhookUrl?: Secret; ntfyUrl?: Secret; gotifyUrl?: string; gotifyToken?: Secret; healthchecksUrl?: Secret; on: string[] };

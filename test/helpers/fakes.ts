@@ -377,7 +377,7 @@ export function testConfig(stateDir: string, over: { stacks?: Record<string, Par
     retention: { keep: { last: 3 }, autoPrune: false, ...over.retention },
     verification: { enabled: false, depth: "metadata", ...over.verification },
     space: { lowSpaceAction: "skip" },
-    cloud: { binary: "rclone", transfers: 4, retries: 3, syncTimeoutSec: 3600 },
+    cloud: { binary: "rclone", transfers: 4, retries: 3, syncTimeoutSec: 3600, keepDeletedDays: 7, maxDeletePercent: 50 },
     schedule: {},
     notify: { on: ["failure"] },
     security: {},

@@ -25,7 +25,7 @@ function makeConfig(over: { file?: string; repository?: string; autoInit?: boole
     retention: { keep: {}, autoPrune: false },
     verification: { enabled: false, depth: "metadata" },
     space: { lowSpaceAction: "skip" },
-    cloud: { remote: over.remote, path: over.remote ? "backups/host1" : undefined, binary: "rclone", transfers: 4, retries: 3, syncTimeoutSec: 3600 },
+    cloud: { remote: over.remote, path: over.remote ? "backups/host1" : undefined, binary: "rclone", transfers: 4, retries: 3, syncTimeoutSec: 3600, keepDeletedDays: 7, maxDeletePercent: 50 },
     schedule: {},
     notify: { on: ["failure"] },
     security: {},
