@@ -8,6 +8,7 @@ import { ComposeCli } from "./docker/compose";
 import { ProcessRunner } from "./exec/runner";
 import { createLogger, type Logger } from "./log";
 import type { Printer } from "./output";
+import { Rclone } from "./rclone/rclone";
 import { Restic } from "./restic/restic";
 import type { ServiceContext } from "./services/context";
 import type { EventSink } from "./services/events";
@@ -75,12 +76,18 @@ export function openContext(env: CommandEnv, config = readConfig(env.globals)): 
   for (const w of config.warnings) env.printer.warn(w);
   const log = openLogger(config, env.globals);
   const runner = new ProcessRunner(log);
+  // restic's rclone: backend runs rclone itself: hand it the same rclone config.
+  const rcloneEnv = config.cloud.configFile ? { RCLONE_CONFIG: config.cloud.configFile } : undefined;
+  const resticFor = (repository: string) =>
+    new Restic(runner, { binary: config.restic.binary, repository, password: config.restic.password, workDir: config.stateDir, log, env: rcloneEnv });
   return {
     config,
     runner,
     docker: new DockerClient({ timeout: (config.docker.timeoutSec + config.docker.stopTimeoutSec) * 1000 }),
     compose: new ComposeCli(runner, config.docker.composeCommand),
-    restic: new Restic(runner, { binary: config.restic.binary, repository: config.restic.repository, password: config.restic.password, workDir: config.stateDir, log }),
+    restic: resticFor(config.restic.repository),
+    resticFor,
+    rclone: new Rclone(runner, { binary: config.cloud.binary, configFile: config.cloud.configFile, log }),
     store: StateStore.open(join(config.stateDir, "state.db")),
     journal: new StopJournal(config.stateDir),
     log,

@@ -65,8 +65,9 @@ function buildProgram(): Command {
     .addOption(wait())
     .action(lazy(program, () => import("./commands/backup")));
 
-  program.command("restore").argument("[path]", "stage 3: where to pull the repository (not available yet)")
-    .description("restore a stack, a volume or one file from a snapshot (safety snapshot first, stacks restarted)")
+  program.command("restore").argument("[path]", "stage 3 (no --stack/--volume): pull the repository from the cloud into PATH (default: RESTIC_REPOSITORY)")
+    .description("stage 3: pull the repository back from the cloud and verify it; or restore a stack, a volume or one file from a snapshot")
+    .option("--force", "stage 3: pull into a directory that is not empty")
     .option("--stack <name>", "restore this stack: its directory and volumes")
     .option("--volume <name>", "restore one named volume (created when missing); stops only the containers using it")
     .option("--file <path>", "only this file or folder (as shown by `ls`, or its live path)")
@@ -78,6 +79,21 @@ function buildProgram(): Command {
     .option("--confirm-password-file <file>", "the confirmation password, when CONFIRM_PASSWORD_HASH is set")
     .addOption(wait())
     .action(lazy(program, () => import("./commands/restore")));
+
+  program.command("sync").description("Stage 2: mirror the repository to RCLONE_REMOTE:RCLONE_PATH with rclone, then check the copy")
+    .option("--dry-run", "show what would be transferred")
+    .option("--bwlimit <rate>", "bandwidth limit (rclone --bwlimit), e.g. 10M")
+    .option("--transfers <n>", "parallel transfers")
+    .option("--force", "sync even when the local repository fails its check or has far fewer snapshots than the cloud copy")
+    .addOption(wait())
+    .action(lazy(program, () => import("./commands/sync")));
+
+  program.command("verify").description("prove the repository is sound: metadata (restic check), subset (read a sample), data (read everything)")
+    .addOption(new Option("--level <level>", "how deep").choices(["metadata", "subset", "data"]).default("metadata"))
+    .option("--subset <share>", "with --level subset: how much to read, e.g. 5% or 1/10", "5%")
+    .option("--remote", "check the cloud copy itself (through restic's rclone backend), without pulling it")
+    .addOption(wait())
+    .action(lazy(program, () => import("./commands/verify")));
 
   program.command("stacks").description("list discovered stacks: state, volumes, enabled, last backup")
     .option("--sizes", "measure volume sizes (reads the disk)")

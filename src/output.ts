@@ -67,6 +67,7 @@ export class Printer {
       return;
     }
     if (e.type === "progress") return this.progress(e);
+    if (e.type === "transfer") return this.transfer(e);
     if (e.type === "warning") return this.warn(e.stack ? `${e.stack}: ${e.message}` : e.message);
     if (this.o.quiet) return;
     const line = describe(e);
@@ -74,20 +75,29 @@ export class Printer {
   }
 
   private progress(e: Extract<ServiceEvent, { type: "progress" }>): void {
-    if (this.o.quiet) return;
     const p = e.progress;
-    const now = Date.now();
-    const every = this.o.tty ? 200 : 10_000;
-    if (now - this.lastProgressAt < every) return;
-    this.lastProgressAt = now;
-    const pct = `${Math.floor(p.percent * 100)}%`.padStart(4);
     const eta = p.secondsRemaining ? ` ETA ${p.secondsRemaining}s` : "";
-    const text = `  ${e.stack} [${e.pass}] ${pct} ${fmtBytes(p.bytesDone)}/${fmtBytes(p.totalBytes)} ${p.filesDone}/${p.totalFiles} files${eta}`;
+    this.line(p.percent, `${e.stack} [${e.pass}] ${Math.floor(p.percent * 100)}% ${fmtBytes(p.bytesDone)}/${fmtBytes(p.totalBytes)} ${p.filesDone}/${p.totalFiles} files${eta}`);
+  }
+
+  private transfer(e: Extract<ServiceEvent, { type: "transfer" }>): void {
+    const p = e.progress;
+    const fraction = p.totalBytes ? p.bytes / p.totalBytes : 0;
+    const eta = p.eta ? ` ETA ${Math.round(p.eta)}s` : "";
+    this.line(fraction, `${e.what}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""} ${Math.floor(fraction * 100)}% ${fmtBytes(p.bytes)}/${fmtBytes(p.totalBytes)} ${fmtBytes(p.speed)}/s ${p.transfers}/${p.totalTransfers} files${eta}`);
+  }
+
+  /** One progress line: redrawn in place on a terminal, every 10 s otherwise. */
+  private line(fraction: number, text: string): void {
+    if (this.o.quiet) return;
+    const now = Date.now();
+    if (now - this.lastProgressAt < (this.o.tty ? 200 : 10_000)) return;
+    this.lastProgressAt = now;
     if (this.o.tty) {
       const width = process.stderr.columns || 80;
-      process.stderr.write(`\r${bar(p.percent, 20)} ${text.trim()}`.slice(0, width - 1).padEnd(width - 1));
+      process.stderr.write(`\r${bar(fraction, 20)} ${text}`.slice(0, width - 1).padEnd(width - 1));
       this.progressShown = true;
-    } else process.stderr.write(text + "\n");
+    } else process.stderr.write(`  ${text}\n`);
   }
 
   private clearProgress(): void {
@@ -116,6 +126,8 @@ function describe(e: ServiceEvent): string | undefined {
         backup: "backing up", starting: "starting again", "post-hook": "running post-hook", retention: "applying retention",
         verify: "verifying the repository", recover: "recovering", cleanup: "cleaning up",
         "safety-snapshot": "safety snapshot of the current data", restoring: "restoring",
+        connect: "connecting to", "check-local": "checking the repository", "check-remote": "checking the remote",
+        transfer: "transferring", compare: "comparing the copy with the original", retry: "retrying",
       };
       const who = e.stack === "*" ? "" : `${e.stack}: `;
       return `  ${who}${names[e.phase] ?? e.phase}${e.detail ? ` (${e.detail})` : ""}`;

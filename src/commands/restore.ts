@@ -7,6 +7,7 @@ import { restore, type RestoreReport } from "../services/restore";
 import type { CatalogSnapshot } from "../state/catalog";
 import { confirmDestructive } from "./guard";
 import { withRepoLock } from "./locked";
+import { pull } from "./pull";
 
 interface Options {
   stack?: string;
@@ -19,12 +20,13 @@ interface Options {
   yes?: boolean;
   confirmPasswordFile?: string;
   wait?: string;
+  force?: boolean;
 }
 
 export async function run(env: CommandEnv, path: string | undefined, o: Options): Promise<number> {
   if (!o.stack && !o.volume) {
-    if (path) throw new AppError("pulling the repository back from the cloud (stage 3) is not available yet", ExitCode.usage, "Use `rclone copy REMOTE:PATH DIR` for now; restore --stack/--volume restore data from the repository.");
-    throw new UsageError("say what to restore: --stack NAME or --volume NAME", "Add --file PATH for one file or folder, --target DIR to restore somewhere else.");
+    if (o.file || o.target || o.dryRun) throw new UsageError("--file, --target and --dry-run go with --stack or --volume");
+    return pull(env, path, o); // stage 3: the repository back from the cloud
   }
   if (o.stack && o.volume) throw new UsageError("--stack and --volume exclude each other");
   if (path) throw new UsageError(`unexpected argument ${JSON.stringify(path)}`, "Name a single file with --file PATH.");

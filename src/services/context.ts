@@ -3,6 +3,7 @@ import type { DockerApi } from "../docker/client";
 import type { ComposeCli } from "../docker/compose";
 import type { Runner } from "../exec/runner";
 import type { Logger } from "../log";
+import type { Rclone } from "../rclone/rclone";
 import type { Restic } from "../restic/restic";
 import type { StopJournal } from "../state/journal";
 import type { Owner } from "../state/process-info";
@@ -15,6 +16,9 @@ export interface ServiceContext {
   docker: DockerApi;
   compose: ComposeCli;
   restic: Restic;
+  /** A restic wrapper for another repository (a pulled copy, the cloud copy) with the configured password. */
+  resticFor(repository: string): Restic;
+  rclone: Rclone;
   store: StateStore;
   journal: StopJournal;
   log: Logger;

@@ -1,8 +1,10 @@
+import type { TransferProgress } from "../rclone/rclone";
 import type { BackupProgress } from "../restic/restic";
 
 export type Phase =
   | "pre-hook" | "hot-pass" | "stopping" | "final-pass" | "backup" | "starting" | "post-hook"
-  | "retention" | "verify" | "recover" | "cleanup" | "safety-snapshot" | "restoring";
+  | "retention" | "verify" | "recover" | "cleanup" | "safety-snapshot" | "restoring"
+  | "connect" | "check-local" | "check-remote" | "transfer" | "compare" | "retry";
 
 export interface StackOutcome {
   stack: string;
@@ -27,7 +29,8 @@ export type ServiceEvent =
   | { type: "stack-start"; stack: string; strategy: string; twoPass: boolean }
   | { type: "phase"; stack: string; phase: Phase; detail?: string }
   | { type: "progress"; stack: string; pass: "hot" | "final" | "single"; progress: BackupProgress }
-  | { type: "stack-done"; outcome: StackOutcome };
+  | { type: "stack-done"; outcome: StackOutcome }
+  | { type: "transfer"; what: "sync" | "pull"; attempt: number; progress: TransferProgress };
 
 export type EventSink = (e: ServiceEvent) => void;
 export const noEvents: EventSink = () => undefined;

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Config, StackSettings } from "../../src/config/types";
 import type { ContainerInfo, ContainerStatus, DockerApi, Mount, VolumeInfo } from "../../src/docker/client";
+import { Rclone } from "../../src/rclone/rclone";
 import { ComposeCli } from "../../src/docker/compose";
 import { stackState, type Stack } from "../../src/docker/discovery";
 import { COMPOSE } from "../../src/docker/labels";
@@ -417,6 +418,8 @@ export function testContext(o: { docker?: FakeDocker; restic?: FakeRestic; runne
     // ServiceContext names the Restic class, whose private fields make it nominal:
     // the fake has every method services call.
     restic: restic as unknown as Restic,
+    resticFor: () => restic as unknown as Restic,
+    rclone: new Rclone(runner, { binary: "rclone" }),
     store,
     journal: new StopJournal(stateDir),
     log: silentLogger,

@@ -1,0 +1,40 @@
+import { eventSink, openContext, type CommandEnv } from "../app";
+import { UsageError } from "../errors";
+import { format } from "../output";
+import { preflight } from "../services/preflight";
+import { syncRepository } from "../services/sync";
+import { withRepoLock } from "./locked";
+
+interface Options {
+  dryRun?: boolean;
+  bwlimit?: string;
+  transfers?: string;
+  force?: boolean;
+  wait?: string;
+}
+
+export async function run(env: CommandEnv, o: Options): Promise<number> {
+  const transfers = o.transfers === undefined ? undefined : Number(o.transfers);
+  if (transfers !== undefined && (!Number.isInteger(transfers) || transfers < 1 || transfers > 256)) throw new UsageError(`--transfers must be a whole number from 1 to 256 (got ${JSON.stringify(o.transfers)})`);
+  const ctx = openContext(env);
+  // Never while a backup writes the repository: the same lock as backup (or --wait for it).
+  return withRepoLock(ctx, env, o.wait, async () => {
+    const emit = eventSink(env, ctx);
+    await preflight(ctx, emit, env.signal);
+    const r = await syncRepository(ctx, { dryRun: o.dryRun, bwlimit: o.bwlimit, transfers, force: o.force, retryBaseMs: retryBase(), signal: env.signal }, emit);
+    env.printer.result({ type: "sync", ...r }, () => {
+      const s = r.transfer?.stats;
+      const lines = [`${o.dryRun ? "dry run: " : ""}synced to ${r.remote}: ${r.transfer?.copied ?? 0} file(s) copied, ${r.transfer?.deleted ?? 0} removed, ${format.bytes(s?.bytes)} in ${format.ms(Math.round((s?.elapsedTime ?? 0) * 1000))}${r.attempts > 1 ? ` (${r.attempts} attempts)` : ""}`];
+      if (r.verified) lines.push(r.verified.ok ? "the cloud copy matches the local repository" : `THE CLOUD COPY DIFFERS:\n  ${r.verified.differences.slice(0, 20).join("\n  ")}`);
+      if (r.purgedDeletedDirs.length) lines.push(`removed kept-deleted folders older than the keep period: ${r.purgedDeletedDirs.join(", ")}`);
+      return lines.join("\n");
+    });
+    return r.exitCode;
+  });
+}
+
+/** Backoff base for retries; BACKUP_TUI_RETRY_BASE_MS shortens it (tests). */
+export function retryBase(): number | undefined {
+  const v = Number(process.env.BACKUP_TUI_RETRY_BASE_MS);
+  return Number.isFinite(v) && v > 0 ? v : undefined;
+}

@@ -1,0 +1,167 @@
+import { AppError, ExitCode, ToolError } from "../errors";
+import type { Runner, RunOptions } from "../exec/runner";
+import type { Logger } from "../log";
+import { jsonLine } from "../restic/json";
+import { LogLine, type TransferStats } from "./json";
+
+export interface RcloneSettings {
+  binary: string;
+  /** rclone's config file; undefined lets rclone use its own default (and RCLONE_CONFIG_* variables). */
+  configFile?: string;
+  log?: Logger;
+}
+
+export interface TransferProgress {
+  bytes: number;
+  totalBytes: number;
+  transfers: number;
+  totalTransfers: number;
+  speed: number;
+  eta?: number;
+  errors: number;
+}
+
+export interface TransferOptions {
+  transfers?: number;
+  bwlimit?: string;
+  /** Files deleted or overwritten on the destination are moved here instead (rclone --backup-dir). */
+  backupDir?: string;
+  dryRun?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: TransferProgress) => void;
+}
+
+export interface TransferResult {
+  stats?: TransferStats;
+  copied: number;
+  deleted: number;
+}
+
+/** The typed rclone wrapper: every rclone invocation goes through here and the runner. */
+export class Rclone {
+  constructor(private readonly runner: Runner, private readonly s: RcloneSettings) {}
+
+  async version(): Promise<string> {
+    const r = await this.run(["version"], { timeoutMs: 15_000 });
+    return /rclone v?(\S+)/.exec(r.stdout)?.[1] ?? "unknown";
+  }
+
+  /** Makes src identical to dst: the stage-2 mirror. */
+  sync(src: string, dst: string, o: TransferOptions = {}): Promise<TransferResult> {
+    return this.transfer("sync", src, dst, o);
+  }
+
+  /** Copies what dst lacks (rerunning converges): the stage-3 pull. */
+  copy(src: string, dst: string, o: TransferOptions = {}): Promise<TransferResult> {
+    return this.transfer("copy", src, dst, o);
+  }
+
+  /** Compares sizes and hashes (where both sides have them); differences are listed. */
+  async check(src: string, dst: string, o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<{ ok: boolean; differences: string[] }> {
+    const differences: string[] = [];
+    try {
+      await this.run(["check", src, dst, "--use-json-log", "--one-way=false"], {
+        signal: o.signal,
+        timeoutMs: o.timeoutMs ?? 3600_000,
+        onStderrLine: (line) => {
+          const l = LogLine.safeParse(jsonLine(line));
+          if (l.success && l.data.level === "error" && l.data.object) differences.push(`${l.data.object}: ${l.data.msg ?? ""}`.trim());
+        },
+      });
+      return { ok: true, differences };
+    } catch (err) {
+      if (err instanceof ToolError && err.reason === "exit" && differences.length) return { ok: false, differences };
+      throw err;
+    }
+  }
+
+  /** Entries of a remote directory (names; directories end in /). Missing directory: []. */
+  async lsf(path: string, o: { dirsOnly?: boolean; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<string[]> {
+    try {
+      const r = await this.run(["lsf", path, ...(o.dirsOnly ? ["--dirs-only"] : [])], { signal: o.signal, timeoutMs: o.timeoutMs ?? 300_000 });
+      return r.stdout.split("\n").filter(Boolean);
+    } catch (err) {
+      if (err instanceof ToolError && /directory not found|not found|doesn't exist|no such file/i.test(err.stderrTail)) return [];
+      throw err;
+    }
+  }
+
+  /** A small file's content (decoded as UTF-8: compare it with a file decoded the same way), or undefined when missing. */
+  async cat(path: string, o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<string | undefined> {
+    try {
+      const r = await this.run(["cat", path], { signal: o.signal, timeoutMs: o.timeoutMs ?? 120_000 });
+      return r.stdout;
+    } catch (err) {
+      if (err instanceof ToolError && /not found|doesn't exist|no such file|is a directory/i.test(err.stderrTail)) return undefined;
+      throw err;
+    }
+  }
+
+  async purge(path: string, o: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.run(["purge", path], { signal: o.signal, timeoutMs: 3600_000 });
+  }
+
+  private async transfer(verb: "sync" | "copy", src: string, dst: string, o: TransferOptions): Promise<TransferResult> {
+    const args = [verb, src, dst, "--use-json-log", "--stats", "1s", "--stats-log-level", "NOTICE", "-v", "--create-empty-src-dirs", "--retries", "1", "--low-level-retries", "10"];
+    if (o.transfers) args.push("--transfers", String(o.transfers));
+    if (o.bwlimit) args.push("--bwlimit", o.bwlimit);
+    if (o.backupDir) args.push("--backup-dir", o.backupDir);
+    if (o.dryRun) args.push("--dry-run");
+    const result: TransferResult = { copied: 0, deleted: 0 };
+    let lastError = "";
+    await this.run(args, {
+      signal: o.signal,
+      timeoutMs: o.timeoutMs,
+      onStderrLine: (line) => {
+        const l = LogLine.safeParse(jsonLine(line));
+        if (!l.success) return;
+        const m = l.data;
+        if (m.stats) {
+          result.stats = m.stats;
+          o.onProgress?.({
+            bytes: m.stats.bytes,
+            totalBytes: m.stats.totalBytes ?? 0,
+            transfers: m.stats.transfers ?? 0,
+            totalTransfers: m.stats.totalTransfers ?? 0,
+            speed: m.stats.speed ?? 0,
+            eta: m.stats.eta ?? undefined,
+            errors: m.stats.errors ?? 0,
+          });
+        }
+        if (m.msg?.startsWith("Copied")) result.copied++;
+        if (m.msg === "Deleted" || m.msg?.startsWith("Moved into backup dir")) result.deleted++;
+        if (m.level === "error" || m.level === "critical") lastError = `${m.object ? `${m.object}: ` : ""}${m.msg ?? ""}`;
+      },
+    }).catch((err) => {
+      if (err instanceof ToolError && lastError) {
+        throw new ToolError(`rclone ${verb} failed: ${lastError}`, err.command, err.toolExitCode, err.stderrTail, err.reason, err.hint);
+      }
+      throw err;
+    });
+    return result;
+  }
+
+  private async run(args: string[], call: Pick<RunOptions, "signal" | "timeoutMs" | "onStderrLine">) {
+    const full = this.s.configFile ? ["--config", this.s.configFile, ...args] : args;
+    try {
+      return await this.runner.run(this.s.binary, full, { ...call, env: { RCLONE_PASSWORD_COMMAND: undefined } });
+    } catch (err) {
+      throw classifyRclone(err);
+    }
+  }
+}
+
+/** rclone failures that have a clear cause get a message and a hint. */
+export function classifyRclone(err: unknown): unknown {
+  if (!(err instanceof ToolError) || err.reason !== "exit") return err;
+  const s = err.stderrTail;
+  if (/didn't find section in config file|NotFound.*remote|Failed to create file system.*config/i.test(s)) {
+    const remote = /\(\\?"?([^"\\)]+)\\?"?\)/.exec(s)?.[1];
+    return Object.assign(new AppError(`rclone does not know the remote${remote ? ` ${remote}` : ""}`, ExitCode.config, "Define it with `rclone config`, RCLONE_CONFIG in [cloud_sync], or RCLONE_CONFIG_<NAME>_TYPE=... variables."), { cause: err });
+  }
+  if (/401|403|unauthori[sz]ed|forbidden|permission denied|authentication failed|unable to authenticate|handshake failed|InvalidAccessKeyId|SignatureDoesNotMatch/i.test(s)) {
+    return Object.assign(new AppError("the remote refused the credentials", ExitCode.failed, "Check the remote's user, password or keys in the rclone config (rclone config show NAME)."), { cause: err, kind: "auth" });
+  }
+  return err;
+}

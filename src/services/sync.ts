@@ -1,0 +1,148 @@
+import { AppError, ExitCode, ToolError, errorMessage } from "../errors";
+import { localRepoFacts } from "../fsops/repo-files";
+import type { TransferResult } from "../rclone/rclone";
+import type { ServiceContext } from "./context";
+import type { EventSink } from "./events";
+import { describeRetry, withRetries } from "./retry";
+
+export interface SyncRequest {
+  dryRun?: boolean;
+  bwlimit?: string;
+  transfers?: number;
+  /** Sync even when the local repository looks damaged or much smaller than the remote. */
+  force?: boolean;
+  retryBaseMs?: number;
+  signal: AbortSignal;
+  now?: Date;
+}
+
+export interface SyncReport {
+  runId: number;
+  remote: string;
+  attempts: number;
+  transfer?: TransferResult;
+  verified?: { ok: boolean; differences: string[] };
+  localSnapshots: number;
+  remoteSnapshots: number;
+  purgedDeletedDirs: string[];
+  exitCode: number;
+}
+
+export function remotePath(ctx: ServiceContext): string {
+  const { remote, path } = ctx.config.cloud;
+  if (!remote || !path) throw new AppError("no cloud remote is configured", ExitCode.config, "Set RCLONE_REMOTE and RCLONE_PATH in [cloud_sync].");
+  return `${remote}:${path}`;
+}
+
+/** The local directory of the configured repository, or a clear error for a remote one. */
+export function localRepository(ctx: ServiceContext): string {
+  const repo = ctx.config.restic.repository;
+  if (!repo.startsWith("/")) {
+    throw new AppError(`RESTIC_REPOSITORY ${repo} is not a local directory: there is nothing to mirror`, ExitCode.config, "Stage 2 mirrors a local repository; a remote repository is already off the host.");
+  }
+  return repo;
+}
+
+const DATE_DIR = /^(\d{4}-\d{2}-\d{2})\/?$/;
+
+/**
+ * Stage 2: mirrors the local repository to RCLONE_REMOTE:RCLONE_PATH (the caller holds the
+ * repository lock, so no backup writes meanwhile). Refuses to push a damaged, foreign or
+ * much smaller repository over the cloud copy; keeps what the mirror deletes for
+ * KEEP_DELETED_DAYS; retries with backoff; checks the copy afterwards.
+ */
+export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit: EventSink): Promise<SyncReport> {
+  const repo = localRepository(ctx);
+  const remote = remotePath(ctx);
+  const cloud = ctx.config.cloud;
+  const runId = ctx.store.startRun("sync", "manual", ctx.owner);
+  const report: SyncReport = { runId, remote, attempts: 0, localSnapshots: 0, remoteSnapshots: 0, purgedDeletedDirs: [], exitCode: ExitCode.ok };
+  try {
+    const local = localRepoFacts(repo);
+    if (!local.exists) throw new AppError(`no restic repository at ${repo}`, ExitCode.failed, "Run a backup first (or `backup-tui init`).");
+    report.localSnapshots = local.snapshots;
+
+    emit({ type: "phase", stack: "*", phase: "connect", detail: remote });
+    const remoteConfig = await ctx.rclone.cat(`${remote}/config`, { signal: req.signal, timeoutMs: 120_000 });
+    if (remoteConfig !== undefined && remoteConfig !== local.config) {
+      throw new AppError(
+        `${remote} holds a different restic repository`,
+        ExitCode.failed,
+        "Each repository (each host) needs its own RCLONE_PATH; mirroring would overwrite the other one. Choose another path.",
+      );
+    }
+    report.remoteSnapshots = remoteConfig === undefined ? 0 : (await ctx.rclone.lsf(`${remote}/snapshots`, { signal: req.signal })).length;
+
+    if (!req.force) {
+      emit({ type: "phase", stack: "*", phase: "check-local" });
+      const check = await ctx.restic.check({ signal: req.signal, timeoutMs: cloud.syncTimeoutSec * 1000 });
+      if (!check.ok) {
+        throw new AppError(
+          "the local repository fails `restic check`: not pushing it over the cloud copy",
+          ExitCode.failed,
+          `Repair it (restic repair index / repair snapshots), or restore it from the cloud with \`backup-tui restore ${repo}\`. Details:\n${check.output.trim().split("\n").slice(-5).join("\n")}`,
+        );
+      }
+      const floor = Math.ceil(report.remoteSnapshots * (1 - cloud.maxDeletePercent / 100));
+      if (report.remoteSnapshots > 0 && local.snapshots < floor) {
+        throw new AppError(
+          `the local repository has ${local.snapshots} snapshots, the cloud copy ${report.remoteSnapshots}: the sync would remove more than ${cloud.maxDeletePercent}% of them`,
+          ExitCode.failed,
+          "If that is what you want (a large forget), run `backup-tui sync --force`; otherwise restore the local repository from the cloud first.",
+        );
+      }
+    }
+
+    const day = (req.now ?? new Date()).toISOString().slice(0, 10);
+    const deletedRoot = `${remote.replace(/\/+$/, "")}.deleted`;
+    emit({ type: "phase", stack: "*", phase: "transfer", detail: `${repo} → ${remote}` });
+    report.transfer = await withRetries(
+      (attempt) => {
+        report.attempts = attempt;
+        return ctx.rclone.sync(repo, remote, {
+          transfers: req.transfers ?? cloud.transfers,
+          bwlimit: req.bwlimit ?? cloud.bandwidth,
+          backupDir: cloud.keepDeletedDays > 0 ? `${deletedRoot}/${day}` : undefined,
+          dryRun: req.dryRun,
+          timeoutMs: cloud.syncTimeoutSec * 1000,
+          signal: req.signal,
+          onProgress: (progress) => emit({ type: "transfer", what: "sync", attempt, progress }),
+        });
+      },
+      {
+        attempts: cloud.retries,
+        baseMs: req.retryBaseMs ?? 2000,
+        signal: req.signal,
+        // A tool failure may pass (network); a classified one (credentials, unknown remote) will not.
+        retryable: (err) => err instanceof ToolError || !(err instanceof AppError),
+        onRetry: (attempt, waitMs, err) => emit({ type: "warning", message: `sync ${describeRetry(attempt, waitMs, err)}` }),
+      },
+    );
+
+    if (!req.dryRun) {
+      emit({ type: "phase", stack: "*", phase: "compare" });
+      report.verified = await ctx.rclone.check(repo, remote, { signal: req.signal, timeoutMs: cloud.syncTimeoutSec * 1000 });
+      if (!report.verified.ok) report.exitCode = ExitCode.failed;
+      report.purgedDeletedDirs = await purgeOldDeleted(ctx, deletedRoot, cloud.keepDeletedDays, req.now ?? new Date(), req.signal);
+    }
+    ctx.store.finishRun(runId, report.exitCode ? "failed" : "succeeded", report.exitCode, report.verified?.ok === false ? `cloud copy differs: ${report.verified.differences.slice(0, 10).join("; ")}` : undefined, report);
+    return report;
+  } catch (err) {
+    ctx.store.finishRun(runId, req.signal.aborted ? "interrupted" : "failed", ExitCode.failed, errorMessage(err), report);
+    throw err;
+  }
+}
+
+/** Removes RCLONE_PATH.deleted/YYYY-MM-DD folders older than the keep period. */
+async function purgeOldDeleted(ctx: ServiceContext, root: string, keepDays: number, now: Date, signal?: AbortSignal): Promise<string[]> {
+  if (keepDays <= 0) return [];
+  const cutoff = now.getTime() - keepDays * 86_400_000;
+  const purged: string[] = [];
+  for (const entry of await ctx.rclone.lsf(root, { dirsOnly: true, signal })) {
+    const m = DATE_DIR.exec(entry);
+    if (!m || Date.parse(`${m[1]}T00:00:00Z`) >= cutoff) continue;
+    await ctx.rclone.purge(`${root}/${m[1]}`, { signal });
+    purged.push(m[1]);
+  }
+  return purged;
+}
