@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join } from "node:path";
+import { writeJsonAtomic } from "../state/atomic-file";
 import { isAlive, type Owner } from "../state/process-info";
 
 /** One live path being replaced by restored content. */
@@ -30,10 +31,7 @@ export class SwapJournal {
     this.dir = join(stateDir, "restore-journal");
   }
   write(e: SwapEntry): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const f = join(this.dir, `${e.id}.json`);
-    writeFileSync(`${f}.tmp`, JSON.stringify(e), { mode: 0o600 });
-    renameSync(`${f}.tmp`, f);
+    writeJsonAtomic(join(this.dir, `${e.id}.json`), e);
   }
   remove(id: string): void {
     rmSync(join(this.dir, `${id}.json`), { force: true });

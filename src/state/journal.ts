@@ -1,5 +1,6 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { writeJsonAtomic } from "./atomic-file";
 import type { Owner } from "./process-info";
 
 export interface JournalContainer {
@@ -36,20 +37,11 @@ export class StopJournal {
   }
 
   write(entry: JournalEntry): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const file = join(this.dir, `${safe(entry.id)}.json`);
-    const tmp = `${file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(entry, null, 2), { mode: 0o600 });
-    const fd = openSync(tmp, "r");
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, file);
-    syncDir(this.dir);
+    writeJsonAtomic(join(this.dir, `${safe(entry.id)}.json`), entry);
   }
 
   remove(id: string): void {
     rmSync(join(this.dir, `${safe(id)}.json`), { force: true });
-    syncDir(this.dir);
   }
 
   list(): JournalEntry[] {
@@ -73,14 +65,4 @@ export class StopJournal {
 
 function safe(id: string): string {
   return id.replace(/[^A-Za-z0-9_.-]/g, "_");
-}
-
-function syncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, "r");
-    fsyncSync(fd);
-    closeSync(fd);
-  } catch {
-    // best effort
-  }
 }

@@ -1,4 +1,5 @@
-import { mkdirSync, rmSync, writeFileSync, renameSync } from "node:fs";
+import { rmSync } from "node:fs";
+import { writeJsonAtomic } from "./atomic-file";
 import { join } from "node:path";
 
 /**
@@ -10,10 +11,8 @@ export function stagingDir(stateDir: string, stack: string): string {
 }
 
 export function writeStagedJson(dir: string, name: string, value: unknown): string {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, name);
-  writeFileSync(`${file}.tmp`, JSON.stringify(value, null, 2) + "\n", { mode: 0o600 });
-  renameSync(`${file}.tmp`, file);
+  writeJsonAtomic(file, value);
   return file;
 }
 
