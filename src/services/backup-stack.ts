@@ -2,6 +2,7 @@ import type { Strategy } from "../config/types";
 import type { Stack } from "../docker/discovery";
 import { plannedActions, planQuiesce } from "../docker/lifecycle";
 import { errorMessage, ToolError } from "../errors";
+import type { Snapshot } from "../restic/json";
 import type { BackupResult } from "../restic/restic";
 import { clearStaging, stagingDir, writeStagedJson } from "../state/staging";
 import type { ServiceContext } from "./context";
@@ -28,6 +29,8 @@ export interface StackJob {
 
 export interface StackRun {
   outcome: StackOutcome;
+  /** The final snapshot as the catalog records it (so the next run needs no `restic snapshots`). */
+  snapshot?: Snapshot;
   /** The hot pass's snapshot, forgotten in one batch at the end of the run. */
   hotSnapshot?: string;
 }
@@ -58,7 +61,19 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
   const paths = [...sp.paths, manifestPath];
   const stackTag = kind === "stack" ? stack.name : job.owner;
   const tags = (k: string) => ["backup-tui", ...(stackTag ? [`stack:${stackTag}`] : []), ...stack.volumes.map((v) => `vol:${v.name}`), `kind:${k}`, `trigger:${job.trigger}`];
-  const backup = (kind: string, pass: "hot" | "final" | "single", parent?: string) =>
+  let finalStartedAt = "";
+  const backup = async (k: string, pass: "hot" | "final" | "single", parent?: string): Promise<BackupResult> => {
+    if (pass !== "hot") finalStartedAt = new Date().toISOString();
+    try {
+      return await backupOnce(k, pass, parent);
+    } catch (err) {
+      // The catalog's parent may have been forgotten by hand meanwhile: let restic pick one.
+      if (!parent || !(err instanceof ToolError) || !/no matching ID found/i.test(err.stderrTail)) throw err;
+      emit({ type: "warning", stack: stack.name, message: `parent snapshot ${parent.slice(0, 8)} is gone; restic chooses one by path` });
+      return backupOnce(k, pass, undefined);
+    }
+  };
+  const backupOnce = (kind: string, pass: "hot" | "final" | "single", parent?: string) =>
     ctx.restic.backup({
       paths,
       host: ctx.config.hostname,
@@ -121,7 +136,17 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
     outcome.error = [outcome.error, `not running again after the backup: ${names}`].filter(Boolean).join("\n");
   }
   outcome.durationMs = Date.now() - started;
-  return { outcome, hotSnapshot: hot?.snapshotId };
+  const snapshot: Snapshot | undefined = result && {
+    id: result.snapshotId,
+    short_id: result.snapshotId.slice(0, 8),
+    time: finalStartedAt,
+    tree: "",
+    paths,
+    hostname: ctx.config.hostname,
+    tags: tags(kind),
+    summary: { data_added: outcome.bytesAdded, total_bytes_processed: result.summary.total_bytes_processed },
+  };
+  return { outcome, hotSnapshot: hot?.snapshotId, snapshot };
 }
 
 async function runHook(ctx: ServiceContext, stack: Stack, command: string, which: "pre" | "post", timeoutSec: number, signal?: AbortSignal): Promise<void> {

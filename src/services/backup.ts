@@ -32,6 +32,13 @@ export interface BackupReport {
   fatal?: unknown;
 }
 
+/** The catalog's snapshots of one kind, in restic's shape. */
+function catalogAsSnapshots(ctx: ServiceContext, kind: "stack" | "volume"): Snapshot[] {
+  return ctx.store.catalog
+    .list({ host: ctx.config.hostname, tag: `kind:${kind}` })
+    .map((c) => ({ id: c.id, short_id: c.shortId, time: c.time, tree: "", paths: c.paths, hostname: c.host, tags: c.tags }));
+}
+
 /** The newest kind:stack snapshot per stack for this host: the explicit parents. */
 export function latestByStack(snapshots: Snapshot[], host: string): Map<string, Snapshot> {
   return latestBy(snapshots, host, "kind:stack", "stack:");
@@ -68,7 +75,9 @@ export async function runBackup(ctx: ServiceContext, req: BackupRequest, emit: E
       ctx.compose.version().catch(() => "unknown"),
     ]);
     const tools = { "backup-tui": ctx.version, restic: features.version, docker: dockerVersion, compose: composeVersion };
-    const all = await ctx.restic.snapshots({ tags: ["backup-tui"], host: ctx.config.hostname, signal: req.signal });
+    // Parents from the catalog (kept current by our own runs): saves a repository open (~0.7 s).
+    if (!ctx.store.catalog.refreshedAt()) await refreshCatalog(ctx, req.signal);
+    const all = catalogAsSnapshots(ctx, req.volume ? "volume" : "stack");
     const parents = req.volume ? latestBy(all, ctx.config.hostname, "kind:volume", "vol:") : latestByStack(all, ctx.config.hostname);
 
     const queue = [...req.stacks];
@@ -89,6 +98,7 @@ export async function runBackup(ctx: ServiceContext, req: BackupRequest, emit: E
           owner: req.volume?.owner,
         }, emit);
         if (run.hotSnapshot) hot.push(run.hotSnapshot);
+        if (run.snapshot) ctx.store.catalog.add([run.snapshot]);
         outcomes.push(run.outcome);
         ctx.store.recordStack({ runId, startedAt: new Date(Date.now() - run.outcome.durationMs).toISOString(), ...run.outcome });
         emit({ type: "stack-done", outcome: run.outcome });
@@ -115,7 +125,8 @@ export async function runBackup(ctx: ServiceContext, req: BackupRequest, emit: E
       emit({ type: "phase", stack: "*", phase: "verify", detail: ctx.config.verification.depth });
       report.verification = await verifyRepository(ctx, ctx.config.verification.depth, req.signal);
     }
-    if (!req.signal.aborted) await refreshCatalog(ctx).catch((err) => warnings.push(`could not refresh the snapshot catalog: ${errorMessage(err)}`));
+    // Retention removed snapshots the catalog still lists: re-read it (prune made this run long anyway).
+    if (!req.signal.aborted && report.retention) await refreshCatalog(ctx).catch((err) => warnings.push(`could not refresh the snapshot catalog: ${errorMessage(err)}`));
   } catch (err) {
     report = { runId, outcomes, status: "failed", exitCode: ExitCode.failed, warnings, fatal: err };
   } finally {

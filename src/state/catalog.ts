@@ -117,6 +117,21 @@ export class Catalog {
     }
   }
 
+  /** Adds snapshots we just made, without asking restic (times are ours, close to restic's). */
+  add(snapshots: Snapshot[]): void {
+    const insert = this.db.prepare(
+      `INSERT OR REPLACE INTO snapshots (id, short_id, time, host, stack, kind, tags, paths, parent, protected, data_added, total_bytes, indexed)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+    );
+    for (const s of snapshots) {
+      insert.run(
+        s.id, s.short_id ?? s.id.slice(0, 8), s.time, s.hostname, tagValue(s.tags, "stack:") ?? null, tagValue(s.tags, "kind:") ?? null,
+        JSON.stringify(s.tags), JSON.stringify(s.paths), s.parent ?? null, s.tags.includes("protected") ? 1 : 0,
+        s.summary?.data_added ?? null, s.summary?.total_bytes_processed ?? null,
+      );
+    }
+  }
+
   refreshedAt(): string | undefined {
     return (this.db.prepare("SELECT value FROM catalog_meta WHERE key = 'refreshed_at'").get() as { value: string } | undefined)?.value;
   }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { StackSettings } from "../../src/config/types";
 import type { Stack } from "../../src/docker/discovery";
-import { ExitCode } from "../../src/errors";
+import { ExitCode, ToolError } from "../../src/errors";
 import type { JournalEntry } from "../../src/state/journal";
 import { backupStack, type StackJob } from "../../src/services/backup-stack";
 import { latestBy, latestByStack, runBackup, type BackupRequest } from "../../src/services/backup";
@@ -318,6 +318,41 @@ describe("runBackup", () => {
     const lastBackupAt = tc.restic.calls.findLastIndex((c) => c.startsWith("backup"));
     expect(forgetAt).toBeGreaterThan(lastBackupAt);
     expect(tc.restic.calls.filter((c) => c === "forget")).toHaveLength(1);
+  });
+
+  it("Given a previous run, When the next run starts, Then parents come from the catalog without listing the repository", async () => {
+    const { tc, stacks } = twoStacks();
+    await runBackup(tc.ctx, request(stacks), () => undefined);
+    expect(tc.restic.calls.filter((c) => c === "snapshots")).toHaveLength(1); // the first run fills the catalog once
+    const firstFinals = tc.restic.backups.filter((b) => kindOf(b.tags) === "kind:stack").length;
+    const finals = tc.restic.created.filter((id) => id.endsWith("-stack"));
+
+    await runBackup(tc.ctx, request(stacks), () => undefined);
+
+    expect(tc.restic.calls.filter((c) => c === "snapshots")).toHaveLength(1);
+    const hotOfSecondRun = tc.restic.backups.filter((b) => kindOf(b.tags) === "kind:hot").slice(2);
+    expect(hotOfSecondRun.map((b) => b.parent).sort()).toEqual(finals.sort());
+    expect(firstFinals).toBe(2);
+  });
+
+  it("Given the catalog's parent was forgotten by hand, When backed up, Then restic is asked again without a parent", async () => {
+    const { tc, stacks } = twoStacks();
+    await runBackup(tc.ctx, request(stacks.slice(0, 1)), () => undefined);
+    const original = tc.restic.backup;
+    let refused = 0;
+    tc.restic.backup = async (req) => {
+      if (req.parent && refused === 0) {
+        refused++;
+        throw new ToolError("restic failed (exit 1)", "restic backup", 1, 'Fatal: invalid id "x": no matching ID found for prefix "x"', "exit");
+      }
+      return original(req);
+    };
+    const events: string[] = [];
+    const report = await runBackup(tc.ctx, request(stacks.slice(0, 1)), (e) => e.type === "warning" && events.push(e.message));
+
+    expect(report.exitCode).toBe(ExitCode.ok);
+    expect(refused).toBe(1);
+    expect(events.some((m) => m.includes("is gone"))).toBe(true);
   });
 
   it("Given a run, When it ends, Then the store holds the run and one row per stack", async () => {
