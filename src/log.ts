@@ -59,7 +59,18 @@ export function createLogger(o: LogOptions): pino.Logger {
   const levels = streams.map((s) => pino.levels.values[s.level as string] ?? 30);
   const level = streams.length ? pino.levels.labels[Math.min(...levels)] : "silent";
   return pino(
-    { level, redact: { paths: REDACT_PATHS, censor: "***" }, base: { pid: process.pid } },
+    {
+      level,
+      redact: { paths: REDACT_PATHS, censor: "***" },
+      base: { pid: process.pid },
+      // Credentials inside strings (user:pass@ in URLs, NAME_PASSWORD=...) are masked too.
+      formatters: { log: (obj) => JSON.parse(redact(JSON.stringify(obj))) as Record<string, unknown> },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((a) => (typeof a === "string" ? redact(a) : a)) as Parameters<typeof method>);
+        },
+      },
+    },
     pino.multistream(streams),
   );
 }

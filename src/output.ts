@@ -1,3 +1,4 @@
+import { redact } from "./exec/redact";
 import type { ServiceEvent } from "./services/events";
 
 export interface PrinterOptions {
@@ -28,6 +29,11 @@ export class Printer {
   private lastProgressAt = 0;
   constructor(readonly o: PrinterOptions) {}
 
+  /** Everything shown passes through redact(): credentials in URLs never reach the terminal. */
+  private write(stream: NodeJS.WriteStream, text: string): void {
+    stream.write(redact(text));
+  }
+
   private paint(code: number, s: string): string {
     return this.o.color ? `\x1b[${code}m${s}\x1b[0m` : s;
   }
@@ -35,35 +41,35 @@ export class Printer {
   /** A command's result: JSON on stdout under --json, else the text renderer. */
   result(data: unknown, text: () => string): void {
     this.clearProgress();
-    if (this.o.json) process.stdout.write(JSON.stringify(data) + "\n");
+    if (this.o.json) this.write(process.stdout, JSON.stringify(data) + "\n");
     else {
       const t = text();
-      if (t) process.stdout.write(t.endsWith("\n") ? t : `${t}\n`);
+      if (t) this.write(process.stdout, t.endsWith("\n") ? t : `${t}\n`);
     }
   }
 
   info(message: string): void {
     if (this.o.quiet || this.o.json) return;
     this.clearProgress();
-    process.stderr.write(`${message}\n`);
+    this.write(process.stderr, `${message}\n`);
   }
 
   warn(message: string): void {
     this.clearProgress();
-    if (this.o.json) process.stderr.write(JSON.stringify({ type: "warning", message }) + "\n");
-    else process.stderr.write(`${this.paint(33, "warning:")} ${message}\n`);
+    if (this.o.json) this.write(process.stderr, JSON.stringify({ type: "warning", message }) + "\n");
+    else this.write(process.stderr, `${this.paint(33, "warning:")} ${message}\n`);
   }
 
   error(message: string, hint?: string, exitCode?: number): void {
     this.clearProgress();
-    if (this.o.json) process.stderr.write(JSON.stringify({ type: "error", message, hint, exitCode }) + "\n");
-    else process.stderr.write(`${this.paint(31, "error:")} ${message}\n${hint ? `${this.paint(2, "hint:")} ${hint}\n` : ""}`);
+    if (this.o.json) this.write(process.stderr, JSON.stringify({ type: "error", message, hint, exitCode }) + "\n");
+    else this.write(process.stderr, `${this.paint(31, "error:")} ${message}\n${hint ? `${this.paint(2, "hint:")} ${hint}\n` : ""}`);
   }
 
   /** Service events: JSON lines on stdout under --json; progress lines on stderr otherwise. */
   event(e: ServiceEvent): void {
     if (this.o.json) {
-      process.stdout.write(JSON.stringify(e) + "\n");
+      this.write(process.stdout, JSON.stringify(e) + "\n");
       return;
     }
     if (e.type === "progress") return this.progress(e);
@@ -95,14 +101,14 @@ export class Printer {
     this.lastProgressAt = now;
     if (this.o.tty) {
       const width = process.stderr.columns || 80;
-      process.stderr.write(`\r${bar(fraction, 20)} ${text}`.slice(0, width - 1).padEnd(width - 1));
+      this.write(process.stderr, `\r${bar(fraction, 20)} ${text}`.slice(0, width - 1).padEnd(width - 1));
       this.progressShown = true;
-    } else process.stderr.write(`  ${text}\n`);
+    } else this.write(process.stderr, `  ${text}\n`);
   }
 
   private clearProgress(): void {
     if (!this.progressShown) return;
-    process.stderr.write(`\r${" ".repeat((process.stderr.columns || 80) - 1)}\r`);
+    this.write(process.stderr, `\r${" ".repeat((process.stderr.columns || 80) - 1)}\r`);
     this.progressShown = false;
   }
 }
