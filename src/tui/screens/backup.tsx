@@ -1,0 +1,91 @@
+import { Box, Text, useInput } from "ink";
+import { format } from "../../output";
+import { bar, duration, fit, phaseLabel } from "../format";
+import type { BackupRunState, StackRow } from "../use-backup-run";
+
+export interface BackupProps {
+  state: BackupRunState;
+  /** The stacks this screen was opened for; undefined: those enabled in the dirlist. */
+  names?: string[];
+  width: number;
+  height: number;
+  active: boolean;
+  onStart(names?: string[]): void;
+}
+
+function progressCells(r: StackRow, barW: number): string {
+  const o = r.outcome;
+  if (o) {
+    const snap = o.snapshotId ? o.snapshotId.slice(0, 8) : "-";
+    return `${fit(o.status, 10)} down ${fit(o.downtimeMs ? duration(o.downtimeMs) : "0", 7)} +${fit(format.bytes(o.bytesAdded), 9)} ${snap}`;
+  }
+  const p = r.progress;
+  if (!p) return "";
+  const eta = p.secondsRemaining ? ` ETA ${p.secondsRemaining}s` : "";
+  return `${bar(p.percent, barW)} ${String(Math.floor(p.percent * 100)).padStart(3)}% ${format.bytes(p.bytesDone)}/${format.bytes(p.totalBytes)} ${p.filesDone}/${p.totalFiles}f${eta}`;
+}
+
+/** One backup run: per-stack phase and progress, a log tail, the summary; busy shown as a message. */
+export function BackupScreen({ state, names, width, height, active, onStart }: BackupProps) {
+  useInput(
+    (_input, key) => {
+      if (key.return && state.status !== "running") onStart(names);
+    },
+    { isActive: active },
+  );
+  const what = names?.length ? names.join(", ") : "the stacks enabled in the dirlist";
+  if (state.status === "idle") {
+    return (
+      <Box flexDirection="column">
+        <Text>Back up <Text bold>{what}</Text>?</Text>
+        <Text wrap="wrap">A hot pass runs while the stacks serve; running containers are then stopped for a short final pass and started again. Ctrl-C aborts and restarts them.</Text>
+        <Text> </Text>
+        <Text>Press <Text bold>Enter</Text> to start, <Text bold>q</Text> to go back.</Text>
+      </Box>
+    );
+  }
+  const stackW = Math.max(10, Math.min(24, ...state.rows.map((r) => r.stack.length + 1)));
+  const phaseW = 12;
+  const barW = Math.max(6, Math.min(20, width - stackW - phaseW - 40));
+  const logLines = Math.max(2, height - state.rows.length - 6);
+  const r = state.report;
+  const headline =
+    state.status === "running"
+      ? state.aborting ? "Aborting: stopping restic and restarting stacks…" : `Backing up${state.runId ? ` (run #${state.runId})` : ""}${state.phase ? ` · ${state.phase}` : ""}…`
+      : state.status === "done" && r
+        ? `Run #${r.runId} ${r.status} (exit ${r.exitCode}). Enter: run again.`
+        : "The run did not complete. Enter: try again.";
+  return (
+    <Box flexDirection="column">
+      <Text bold color={state.status === "error" || r?.status === "failed" ? "red" : state.status === "done" ? "green" : undefined} wrap="truncate-end">{headline}</Text>
+      {state.error ? (
+        <Box flexDirection="column">
+          <Text color="red" wrap="wrap">{state.error.busy ? "Repository busy: " : "error: "}{state.error.message}</Text>
+          {state.error.hint ? <Text wrap="wrap">{state.error.hint}</Text> : null}
+        </Box>
+      ) : null}
+      {state.rows.length ? (
+        <Text bold>{`${fit("STACK", stackW)}${fit(state.status === "running" ? "PHASE" : "", phaseW)}${state.rows.some((x) => x.outcome) ? "RESULT    DOWNTIME     ADDED      SNAPSHOT" : "PROGRESS"}`}</Text>
+      ) : null}
+      {state.rows.map((row) => (
+        <Text key={row.stack} wrap="truncate-end">
+          {fit(row.stack, stackW)}
+          {fit(row.outcome ? "" : row.phase ? `${phaseLabel(row.phase)}` : "waiting", phaseW)}
+          <Text color={row.outcome?.status === "failed" ? "red" : undefined}>{progressCells(row, barW)}</Text>
+        </Text>
+      ))}
+      {state.rows.flatMap((row) =>
+        (row.outcome?.notRestarted ?? []).map((f) => (
+          <Text key={row.stack + f.name} color="red" wrap="wrap">URGENT: {f.name} ({row.stack}) is not running again: {f.reason}</Text>
+        )),
+      )}
+      {r?.warnings.slice(0, 2).map((w) => <Text key={w} color="yellow" wrap="truncate-end">! {w}</Text>)}
+      <Box flexDirection="column" marginTop={1}>
+        <Text dimColor>log</Text>
+        {state.log.slice(-logLines).map((l, i) => (
+          <Text key={`${state.log.length - logLines + i}`} dimColor wrap="truncate-end">{l}</Text>
+        ))}
+      </Box>
+    </Box>
+  );
+}

@@ -1,0 +1,85 @@
+import { Box, Text, useInput } from "ink";
+import { useEffect } from "react";
+import type { StackStatus, TuiBackend } from "../backend";
+import { VirtualList } from "../components/virtual-list";
+import { age, fit } from "../format";
+import { useDashboard } from "../use-dashboard";
+import { useListCursor } from "../use-list-cursor";
+
+export interface DashboardProps {
+  backend: TuiBackend;
+  width: number;
+  height: number;
+  active: boolean;
+  /** Bumped when something changed the data (a run finished): reloads. */
+  reloadKey?: number;
+  onBackup(names?: string[]): void;
+  onSnapshots(stack?: string): void;
+}
+
+function lastText(s: StackStatus, now: number): string {
+  return s.lastBackup ? `${age(s.lastBackup.at, now)} ago ${s.lastBackup.status}` : "never";
+}
+
+/** Stacks with state, enabled, last backup and snapshot count; warnings that need a person. */
+export function DashboardScreen({ backend, width, height, active, reloadKey, onBackup, onSnapshots }: DashboardProps) {
+  const d = useDashboard(backend);
+  useEffect(() => {
+    if (reloadKey) d.reload();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [reloadKey]);
+  const stacks = d.data?.stacks ?? [];
+  const warnings = d.data?.warnings ?? [];
+  const shownWarnings = warnings.slice(0, Math.max(1, Math.min(warnings.length, Math.floor(height / 3))));
+  const listHeight = Math.max(1, height - 3 - (shownWarnings.length ? shownWarnings.length + 1 : 0) - (d.error ? 1 : 0));
+  const list = useListCursor(stacks.length, listHeight);
+  const selected = stacks[list.cursor];
+
+  useInput(
+    (input, key) => {
+      if (list.onKey(input, key)) return;
+      if (key.return && selected) onBackup([selected.name]);
+      else if (input === "b") onBackup(undefined);
+      else if (input === "s") onSnapshots(selected?.name);
+      else if (input === "r") d.reload();
+    },
+    { isActive: active },
+  );
+
+  const now = Date.now();
+  const nameW = Math.max(12, width - 2 - 10 - 8 - 20 - 6);
+  const data = d.data;
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate-end">
+        {data ? `repository ${data.repository} · host ${data.host} · ${data.snapshotTotal} snapshot(s), catalog ${data.catalogRefreshedAt ? `${age(data.catalogRefreshedAt, now)} old` : "never refreshed (4, then r)"}` : "loading…"}
+      </Text>
+      <Text bold>{`  ${fit("STACK", nameW)}${fit("STATE", 10)}${fit("ENABLED", 8)}${fit("LAST BACKUP", 20)}${"SNAPS".padStart(5)}`}</Text>
+      <VirtualList
+        items={stacks}
+        cursor={list.cursor}
+        top={list.top}
+        height={listHeight}
+        empty={d.loading ? "discovering stacks…" : "No stacks found. Set DOCKER_STACKS_DIR, or start a Compose project."}
+        render={(s, sel) => (
+          <Text bold={sel} wrap="truncate-end">
+            {fit(s.name, nameW)}
+            <Text color={s.state === "running" ? "green" : undefined}>{fit(s.external ? "external" : s.state, 10)}</Text>
+            {fit(s.enabled ? "yes" : "no", 8)}
+            <Text color={s.lastBackup?.status === "failed" ? "red" : undefined}>{fit(lastText(s, now), 20)}</Text>
+            {String(s.snapshots).padStart(5)}
+          </Text>
+        )}
+      />
+      {d.error ? <Text color="red" wrap="truncate-end">error: {d.error}</Text> : null}
+      {shownWarnings.length ? (
+        <Box flexDirection="column" marginTop={1}>
+          {shownWarnings.map((w) => (
+            <Text key={w} color="yellow" wrap="truncate-end">! {w}</Text>
+          ))}
+          {warnings.length > shownWarnings.length ? <Text dimColor>(+{warnings.length - shownWarnings.length} more)</Text> : null}
+        </Box>
+      ) : null}
+    </Box>
+  );
+}

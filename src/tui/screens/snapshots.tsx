@@ -1,0 +1,83 @@
+import { Box, Text, useInput } from "ink";
+import { useEffect, useState } from "react";
+import { format } from "../../output";
+import type { CatalogSnapshot } from "../../state/catalog";
+import type { TuiBackend } from "../backend";
+import { TextInput } from "../components/text-input";
+import { VirtualList } from "../components/virtual-list";
+import { fit, restoreCommand } from "../format";
+import { useListCursor } from "../use-list-cursor";
+import { LATEST_PER_STACK, useSnapshots } from "../use-snapshots";
+import { FilesPane } from "./files";
+
+export interface SnapshotsProps {
+  backend: TuiBackend;
+  width: number;
+  height: number;
+  active: boolean;
+  initialStack?: string;
+  onCapture(captured: boolean): void;
+  onHint(hint: string | undefined): void;
+  /** Tells the App the files pane is open (its keys differ). */
+  onPane?(pane: "list" | "files"): void;
+}
+
+/** Snapshots from the catalog ("filter & fetch"), a virtualised list; Enter browses a snapshot's files. */
+export function SnapshotsScreen({ backend, width, height, active, initialStack, onCapture, onHint, onPane }: SnapshotsProps) {
+  const s = useSnapshots(backend, initialStack);
+  const [typing, setTyping] = useState(false);
+  const [opened, setOpened] = useState<CatalogSnapshot>();
+  const listHeight = Math.max(1, height - 4);
+  const list = useListCursor(s.rows.length, listHeight);
+  const current = s.rows[list.cursor];
+  useEffect(() => onCapture(typing), [typing, onCapture]);
+  useEffect(() => onPane?.(opened ? "files" : "list"), [opened, onPane]);
+  useEffect(() => {
+    if (!opened) onHint(current ? `restore: ${restoreCommand(current)}` : undefined);
+  }, [current, opened, onHint]);
+
+  useInput(
+    (input, key) => {
+      if (list.onKey(input, key)) return;
+      if (key.return && current) setOpened(current);
+      else if (input === "s") s.cycleStack();
+      else if (input === "/") setTyping(true);
+      else if (input === "a") s.toggleAll();
+      else if (input === "r") s.refresh();
+    },
+    { isActive: active && !typing && !opened },
+  );
+
+  if (opened) {
+    return <FilesPane backend={backend} snap={opened} width={width} height={height} active={active} onClose={() => setOpened(undefined)} onHint={onHint} />;
+  }
+  const stackW = Math.max(8, Math.min(24, width - 70));
+  const filter = [s.stack ? `stack ${s.stack}` : "all stacks", s.text ? `name contains "${s.text}"` : "", s.all ? "every snapshot" : `latest ${LATEST_PER_STACK} per stack`].filter(Boolean).join(" · ");
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate-end">{filter} · {s.rows.length} shown{s.refreshing ? " · refreshing from the repository…" : ""}</Text>
+      <Text bold>{`  ${fit("ID", 10)}${fit("TIME", 18)}${fit("STACK", stackW)}${fit("KIND", 10)}${fit("HOST", 14)}${"ADDED".padStart(9)}`}</Text>
+      <VirtualList
+        items={s.rows}
+        cursor={list.cursor}
+        top={list.top}
+        height={listHeight}
+        empty="No snapshots in the catalog: press r to read the repository."
+        render={(r, sel) => (
+          <Text bold={sel} wrap="truncate-end">
+            {fit(r.shortId, 10)}
+            {fit(r.time.slice(0, 16).replace("T", " "), 18)}
+            {fit(r.stack ?? "-", stackW)}
+            {fit(`${r.kind ?? "-"}${r.protected ? " P" : ""}`, 10)}
+            {fit(r.host, 14)}
+            {(r.dataAdded === undefined ? "" : format.bytes(r.dataAdded)).padStart(9)}
+          </Text>
+        )}
+      />
+      {typing ? (
+        <TextInput label="filter stacks: " value={s.text} onChange={s.setText} onSubmit={() => setTyping(false)} onCancel={() => (s.setText(""), setTyping(false))} />
+      ) : null}
+      {s.error ? <Text color="red" wrap="wrap">error: {s.error}</Text> : s.notice ? <Text color="green" wrap="truncate-end">{s.notice}</Text> : null}
+    </Box>
+  );
+}

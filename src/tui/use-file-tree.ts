@@ -1,0 +1,63 @@
+import { useCallback, useEffect, useState } from "react";
+import type { CatalogFile, CatalogSnapshot } from "../state/catalog";
+import type { TuiBackend } from "./backend";
+import { describeError } from "./use-async";
+
+export interface FileTreeState {
+  dir: string;
+  /** Where browsing starts (and Backspace leaves the tree). */
+  root?: string;
+  entries: CatalogFile[];
+  /** Indexing the snapshot (restic ls) on first open. */
+  indexing: boolean;
+  error?: string;
+  open(entry: CatalogFile): void;
+  up(): boolean;
+}
+
+export function parentDir(dir: string): string {
+  if (dir === "/") return "/";
+  return dir.slice(0, dir.lastIndexOf("/")) || "/";
+}
+
+/** A snapshot's tree from the catalog: indexed once (ensureIndexed), then browsed without restic. */
+export function useFileTree(backend: TuiBackend, snap: CatalogSnapshot): FileTreeState {
+  const [indexing, setIndexing] = useState(!snap.indexed);
+  const [error, setError] = useState<string>();
+  const [dir, setDir] = useState("/");
+  const [entries, setEntries] = useState<CatalogFile[]>([]);
+
+  useEffect(() => {
+    const c = new AbortController();
+    setIndexing(true);
+    backend.index(snap, c.signal).then(
+      () => !c.signal.aborted && setIndexing(false),
+      (err) => !c.signal.aborted && (setIndexing(false), setError(describeError(err))),
+    );
+    return () => c.abort();
+  }, [backend, snap]);
+
+  // restic's tree starts at "/" and holds every parent of the backed-up paths: start below the chain of lone dirs.
+  const [root, setRoot] = useState<string>();
+  useEffect(() => {
+    if (indexing || error) return;
+    let d = "/";
+    for (let kids = backend.children(snap.id, d); kids.length === 1 && kids[0].type === "dir"; kids = backend.children(snap.id, d)) d = kids[0].path;
+    setRoot(d);
+    setDir(d);
+  }, [backend, snap, indexing, error]);
+
+  useEffect(() => {
+    if (root !== undefined) setEntries(backend.children(snap.id, dir));
+  }, [backend, snap, dir, root]);
+
+  const open = useCallback((e: CatalogFile) => {
+    if (e.type === "dir") setDir(e.path);
+  }, []);
+  const up = useCallback(() => {
+    if (dir === "/" || dir === root) return false;
+    setDir(parentDir(dir));
+    return true;
+  }, [dir, root]);
+  return { dir, root, entries, indexing, error, open, up };
+}
