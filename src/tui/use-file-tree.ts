@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { CatalogFile, CatalogSnapshot } from "../state/catalog";
 import type { TuiBackend } from "./backend";
 import { describeError } from "./use-async";
@@ -54,10 +54,15 @@ export function useFileTree(backend: TuiBackend, snap: CatalogSnapshot): FileTre
   const open = useCallback((e: CatalogFile) => {
     if (e.type === "dir") setDir(e.path);
   }, []);
+  // Keys can arrive in a burst before a re-render: each step up must start where the last one ended.
+  const dirRef = useRef(dir);
+  dirRef.current = dir;
   const up = useCallback(() => {
-    if (dir === "/" || dir === root) return false;
-    setDir(parentDir(dir));
+    const d = dirRef.current;
+    if (d === "/" || d === root) return false;
+    dirRef.current = parentDir(d);
+    setDir(dirRef.current);
     return true;
-  }, [dir, root]);
+  }, [root]);
   return { dir, root, entries, indexing, error, open, up };
 }

@@ -237,7 +237,7 @@ describe("TUI snapshots browser", () => {
     expect(f).toContain("· /srv/web\n");
     expect(calls).toContain("index 00000001");
     await press(stdin, KEY.down);
-    await until(() => lastFrame()?.replace(/\n/g, ""), /--file \/srv\/web\/compose.yaml --target DIR/);
+    await until(() => lastFrame()?.replace(/\n/g, " "), /--file \/srv\/web\/compose.yaml --target DIR/);
     await press(stdin, KEY.up, KEY.enter);
     f = await until(lastFrame, /nginx\.conf/);
     expect(f).toContain("· /srv/web/conf");
@@ -280,7 +280,8 @@ describe("TUI backup run", () => {
     emit({ type: "stack-done", outcome: { stack: "web", status: "succeeded", durationMs: 4000, downtimeMs: 1200, snapshotId: "abcdef0123456789", bytesAdded: 2048 } });
     finish({ runId: 7, outcomes: [], status: "succeeded", exitCode: 0, warnings: [] });
     f = await until(lastFrame, /Run #7 succeeded/);
-    expect(f).toMatch(/web\s+succeeded\s+down 1\.2s\s+\+2\.0 KiB\s+abcdef01/);
+    expect(f).toMatch(/web\s+succeeded 1\.2s\s+2\.0 KiB\s+abcdef01/);
+    expect(f).toMatch(/STACK\s+RESULT\s+DOWNTIME\s+ADDED\s+SNAPSHOT/);
     expect(f).toContain("web: succeeded snapshot abcdef01");
   });
 

@@ -17,7 +17,7 @@ function progressCells(r: StackRow, barW: number): string {
   const o = r.outcome;
   if (o) {
     const snap = o.snapshotId ? o.snapshotId.slice(0, 8) : "-";
-    return `${fit(o.status, 10)} down ${fit(o.downtimeMs ? duration(o.downtimeMs) : "0", 7)} +${fit(format.bytes(o.bytesAdded), 9)} ${snap}`;
+    return `${fit(o.status, 10)}${fit(o.downtimeMs ? duration(o.downtimeMs) : "0", 10)}${fit(format.bytes(o.bytesAdded), 11)}${snap}`;
   }
   const p = r.progress;
   if (!p) return "";
@@ -65,7 +65,7 @@ export function BackupScreen({ state, names, width, height, active, onStart }: B
         </Box>
       ) : null}
       {state.rows.length ? (
-        <Text bold>{`${fit("STACK", stackW)}${fit(state.status === "running" ? "PHASE" : "", phaseW)}${state.rows.some((x) => x.outcome) ? "RESULT    DOWNTIME     ADDED      SNAPSHOT" : "PROGRESS"}`}</Text>
+        <Text bold>{`${fit("STACK", stackW)}${fit(state.status === "running" ? "PHASE" : "", phaseW)}${state.rows.some((x) => x.outcome) ? `${fit("RESULT", 10)}${fit("DOWNTIME", 10)}${fit("ADDED", 11)}SNAPSHOT` : "PROGRESS"}`}</Text>
       ) : null}
       {state.rows.map((row) => (
         <Text key={row.stack} wrap="truncate-end">

@@ -33,11 +33,11 @@ export function DashboardScreen({ backend, width, height, active, reloadKey, onB
   const shownWarnings = warnings.slice(0, Math.max(1, Math.min(warnings.length, Math.floor(height / 3))));
   const listHeight = Math.max(1, height - 3 - (shownWarnings.length ? shownWarnings.length + 1 : 0) - (d.error ? 1 : 0));
   const list = useListCursor(stacks.length, listHeight);
-  const selected = stacks[list.cursor];
 
   useInput(
     (input, key) => {
       if (list.onKey(input, key)) return;
+      const selected = stacks[list.current()];
       if (key.return && selected) onBackup([selected.name]);
       else if (input === "b") onBackup(undefined);
       else if (input === "s") onSnapshots(selected?.name);

@@ -39,7 +39,8 @@ export function FilesPane({ backend, snap, width, height, active, onClose, onHin
   useInput(
     (input, key) => {
       if (list.onKey(input, key)) return;
-      if ((key.return || key.rightArrow) && current) tree.open(current);
+      const entry = tree.entries[list.current()];
+      if ((key.return || key.rightArrow) && entry) tree.open(entry);
       else if (key.backspace || key.delete || key.leftArrow) {
         if (!tree.up()) onClose();
       }

@@ -39,7 +39,8 @@ export function SnapshotsScreen({ backend, width, height, active, initialStack, 
   useInput(
     (input, key) => {
       if (list.onKey(input, key)) return;
-      if (key.return && current) setOpened(current);
+      const row = s.rows[list.current()];
+      if (key.return && row) setOpened(row);
       else if (input === "s") s.cycleStack();
       else if (input === "/") setTyping(true);
       else if (input === "a") s.toggleAll();

@@ -22,13 +22,13 @@ export function StacksScreen({ backend, width, height, active, onCapture }: Stac
   const [adding, setAdding] = useState<string | undefined>(undefined);
   const listHeight = Math.max(1, height - 4);
   const list = useListCursor(sel.rows.length, listHeight);
-  const current = sel.rows[list.cursor];
   useEffect(() => onCapture(adding !== undefined), [adding, onCapture]);
 
   useInput(
     (input, key) => {
       if (list.onKey(input, key)) return;
-      if (input === " " && current) sel.toggle(current.key);
+      const row = sel.rows[list.current()];
+      if (input === " " && row) sel.toggle(row.key);
       else if (input === "a") setAdding("/");
     },
     { isActive: active && adding === undefined },

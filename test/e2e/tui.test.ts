@@ -1,0 +1,147 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBinary, makeWorld, restic, type TestWorld } from "../helpers/env";
+import { composeDown, composeUp, containerStates, volumeMountpoint, writeStack } from "../helpers/stacks";
+
+// The TUI as a person sees it: the compiled binary in a real terminal (tmux), driven by keys.
+// Our own tmux server (-L), so nothing else running tmux is touched; killed at the end.
+const SOCKET = `btui-e2e-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8" });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let world: TestWorld;
+let bin: string;
+let stackDir: string;
+const STACK = "tuiweb";
+
+function start(session: string, extraEnv: Record<string, string> = {}, exitFile = join(world.dir, `${session}.exit`)): string {
+  const env = { BACKUP_TUI_CONFIG: world.configFile, BACKUP_TUI_STATE_DIR: world.stateDir, ...extraEnv };
+  const assigns = Object.entries(env).map(([k, v]) => `${k}='${v}'`).join(" ");
+  // After the TUI exits the shell records the code, then prints the terminal mode into the pane.
+  const script = `env ${assigns} ${bin}; echo EXIT=$? > ${exitFile}; stty -a; sleep 120`;
+  tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", "sh", "-c", script);
+  return exitFile;
+}
+
+const pane = (session: string, escapes = false) => tmux("capture-pane", "-p", ...(escapes ? ["-e"] : []), "-t", session);
+const keys = (session: string, ...k: string[]) => tmux("send-keys", "-t", session, ...k);
+
+async function waitFor(session: string, re: RegExp, ms = 20_000): Promise<string> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const f = pane(session);
+    if (re.test(f)) return f;
+    if (Date.now() > end) throw new Error(`pane never showed ${re}:\n${f}`);
+    await sleep(20);
+  }
+}
+
+async function waitExit(file: string, ms = 120_000): Promise<number> {
+  const end = Date.now() + ms;
+  while (!existsSync(file) || !readFileSync(file, "utf8").includes("\n")) {
+    if (Date.now() > end) throw new Error("the TUI did not exit");
+    await sleep(50);
+  }
+  return Number(/EXIT=(\d+)/.exec(readFileSync(file, "utf8"))![1]);
+}
+
+beforeAll(() => {
+  bin = ensureBinary();
+  world = makeWorld();
+  stackDir = writeStack(world.stacksDir, STACK, { app: { volumes: ["data:/data"] } }, ["data"]);
+  composeUp(stackDir);
+  restic(world, ["init"]);
+});
+
+afterAll(() => {
+  try {
+    tmux("kill-server");
+  } catch {
+    // no server left
+  }
+  if (stackDir) composeDown(stackDir);
+  world?.cleanup();
+});
+
+describe("the TUI in a terminal", () => {
+  it("Given a running stack, When the TUI is driven by keys, Then it enables the stack, backs it up, and quits with 0 restoring the terminal", async () => {
+    const started = Date.now();
+    const exitFile = start("main", { NO_COLOR: "1" });
+    await waitFor("main", /\[1 Dashboard\]/, 5000);
+    const firstFrame = Date.now() - started;
+    let f = await waitFor("main", new RegExp(`${STACK}\\s+running\\s+no\\s+never`));
+    const stacksShown = Date.now() - started;
+    console.log(`TUI in tmux: first frame ${firstFrame} ms, stacks discovered ${stacksShown} ms`);
+    expect(f).toContain("q/Esc quit");
+    // NO_COLOR: not one colour or style escape in the frame.
+    expect(pane("main", true)).not.toMatch(/\u001B\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7]|4[0-7]|7)m/);
+
+    // Stack selection: toggle it on; the dirlist file changes at once.
+    keys("main", "2");
+    f = await waitFor("main", new RegExp(`\\[ \\] ${STACK}`));
+    const row = f.split("\n").filter((l) => /\[[ x]\] /.test(l)).findIndex((l) => l.includes(STACK));
+    keys("main", ...Array(row).fill("Down"), "Space");
+    await waitFor("main", new RegExp(`\\[x\\] ${STACK}`));
+    expect(readFileSync(join(world.dir, "dirlist"), "utf8")).toMatch(new RegExp(`^\\+${STACK}$`, "m"));
+
+    // Back up the enabled stacks: confirm, watch it finish.
+    keys("main", "q");
+    await waitFor("main", /\[1 Dashboard\]/);
+    keys("main", "b");
+    await waitFor("main", /Back up the stacks enabled in the dirlist\?/);
+    keys("main", "Enter");
+    f = await waitFor("main", /Run #\d+ (succeeded|partial|failed)/, 120_000);
+    expect(f).toMatch(/Run #\d+ succeeded \(exit 0\)/);
+    const snapId = new RegExp(`${STACK}\\s+succeeded\\s+\\S+\\s+.+?\\s([0-9a-f]{8})\\s*$`, "m").exec(f)?.[1];
+    expect(snapId).toBeTruthy();
+    const snaps = JSON.parse(restic(world, ["snapshots", "--json", "--tag", `stack:${STACK}`])) as Array<{ short_id: string; tags: string[] }>;
+    expect(snaps.map((s) => s.short_id)).toContain(snapId);
+    expect(Object.values(containerStates(STACK))).toEqual(["running"]);
+
+    // Snapshots: the new one is listed; its tree opens.
+    keys("main", "4");
+    await waitFor("main", new RegExp(`› ${snapId}`));
+    keys("main", "Enter");
+    await waitFor("main", /restore: backup-tui restore --stack tuiweb --snapshot [0-9a-f]{8} --file/);
+
+    // q closes the tree, q goes to the dashboard, q quits.
+    keys("main", "q");
+    await waitFor("main", /latest 5 per stack/);
+    keys("main", "q");
+    await waitFor("main", /\[1 Dashboard\]/);
+    keys("main", "q");
+    expect(await waitExit(exitFile)).toBe(0);
+    f = await waitFor("main", /speed/);
+    expect(f).toMatch(/(^|\s)icanon(\s|$)/m);
+    expect(f).toMatch(/(^|\s)echo(\s|$)/m);
+  });
+
+  it("Given a terminal with colours, When NO_COLOR is not set, Then the frame does use colour (so the NO_COLOR check above means something)", async () => {
+    const exitFile = start("colour", { TERM: "xterm-256color" });
+    await waitFor("colour", new RegExp(`${STACK}\\s+running`));
+    expect(pane("colour", true)).toMatch(/\u001B\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7])m/);
+    keys("colour", "q");
+    expect(await waitExit(exitFile)).toBe(0);
+  });
+
+  it("Given a backup in progress, When Ctrl-C is pressed, Then restic is stopped, the stack runs again, and the TUI exits 130", async () => {
+    // Enough data that the hot pass is still reading when the key arrives.
+    writeFileSync(join(world.dir, "fill.sh"), `dd if=/dev/urandom of='${volumeMountpoint(`${STACK}_data`)}/big' bs=1M count=400 status=none\n`);
+    execFileSync("sh", [join(world.dir, "fill.sh")]);
+    const exitFile = start("abort", { NO_COLOR: "1" });
+    await waitFor("abort", new RegExp(`${STACK}\\s+running\\s+yes`));
+    keys("abort", "b");
+    await waitFor("abort", /Back up the stacks enabled/);
+    keys("abort", "Enter");
+    await waitFor("abort", /hot pass|final pass|stopping/, 60_000);
+    keys("abort", "C-c");
+    const code = await waitExit(exitFile);
+    expect(code).toBe(130);
+    expect(Object.values(containerStates(STACK))).toEqual(["running"]);
+    expect(readdirSync(join(world.stateDir, "journal"))).toEqual([]);
+    const f = await waitFor("abort", /speed/);
+    expect(f).toMatch(/(^|\s)icanon(\s|$)/m);
+  });
+});
