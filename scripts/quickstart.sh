@@ -60,7 +60,7 @@ services:
   app:
     image: $IMAGE
     # 'sleep & wait' so the TERM trap runs at once: the stack stops in milliseconds.
-    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do date >> /data/clock.log; sleep 5 & wait $$!; done"]
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do date >> /data/clock.log; sleep 5 & wait \$\$!; done"]
     volumes: ["data:/data"]
 volumes:
   data: {}
