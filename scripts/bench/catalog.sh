@@ -334,7 +334,8 @@ done
 [[ ${COUNT[json]} == "$NSNAP" ]] || die "--all listed ${COUNT[json]} of $NSNAP snapshots"
 [[ ${COUNT[rlist]} == $((NSNAP / NSTACKS)) ]] || die "restic listed ${COUNT[rlist]} snapshots of $X, expected $((NSNAP / NSTACKS))"
 
-declare -A MEAN MIN MAX SD RUNS
+declare -A MEAN MIN MAX SD RUNS CPU
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for row in "${ROWS[@]}"; do
   IFS='|' read -r id label kind cmd <<<"$row"
   if [[ $kind == restic || $id == refresh ]]; then w=$SLOW_WARMUP r=$SLOW_RUNS; else w=$FAST_WARMUP r=$FAST_RUNS; fi
@@ -342,8 +343,9 @@ for row in "${ROWS[@]}"; do
   if ! hyperfine -N --style basic --warmup "$w" --runs "$r" --export-json "$WORK/$id.json" -n "$label" "$cmd" >&2; then
     die "measured command failed: $cmd"
   fi
-  read -r MEAN[$id] MIN[$id] MAX[$id] SD[$id] RUNS[$id] < <(jq -r '.results[0] | "\(.mean) \(.min) \(.max) \(.stddev // 0) \(.times | length)"' "$WORK/$id.json")
+  read -r MEAN[$id] MIN[$id] MAX[$id] SD[$id] RUNS[$id] CPU[$id] < <(jq -r '.results[0] | "\(.mean) \(.min) \(.max) \(.stddev // 0) \(.times | length) \(.user + .system)"' "$WORK/$id.json")
 done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------------------------------------
 f() { printf '%.3f' "$1"; }
@@ -355,8 +357,8 @@ echo
 echo "Repository: $NSNAP snapshots ($NSTACKS stacks x 2 hosts, 6-hourly, newest $NEWEST) at $FIX; built in $(printf '%.0f' "$BUILD_SECONDS") s ($(jq -r '"\(.phases.backups.count) restic backups \(.phases.backups.seconds | floor) s, \(.phases.rewrite_times.count) restic rewrite --new-time \(.phases.rewrite_times.seconds | floor) s, tag/check \((.phases.untag + .phases.verify + .phases.rewrite_host) | floor) s"' "$META"))."
 echo "backup-tui $("$BIN" --version), $(restic version | cut -d' ' -f1-2), hyperfine $(hyperfine --version | cut -d' ' -f2), $(nproc) cores. Stack X = $X; 7d/14d/21d are counted back from the newest snapshot."
 echo
-echo "| benchmark | rows | mean (s) | min (s) | max (s) | σ (s) | σ/mean | runs | target < $TARGET s |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| benchmark | rows | mean (s) | min (s) | max (s) | σ (s) | σ/mean | CPU (s) | runs | target < $TARGET s |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 maxnoise=0
 for row in "${ROWS[@]}"; do
   IFS='|' read -r id label kind cmd <<<"$row"
@@ -364,12 +366,12 @@ for row in "${ROWS[@]}"; do
   if (($(echo "$noise > $maxnoise" | bc))); then maxnoise=$noise; fi
   tgt=-
   [[ $kind == catalog ]] && tgt=$(verdict "${MEAN[$id]}")
-  echo "| \`$label\` | ${COUNT[$id]} | $(f "${MEAN[$id]}") | $(f "${MIN[$id]}") | $(f "${MAX[$id]}") | $(f "${SD[$id]}") | $noise% | ${RUNS[$id]} | $tgt |"
+  echo "| \`$label\` | ${COUNT[$id]} | $(f "${MEAN[$id]}") | $(f "${MIN[$id]}") | $(f "${MAX[$id]}") | $(f "${SD[$id]}") | $noise% | $(f "${CPU[$id]}") | ${RUNS[$id]} | $tgt |"
 done
 echo
 echo "Untimed, once: first \`snapshots --refresh\` into an empty catalog $(f "$REFRESH_FIRST") s; first \`find 'needle*' --stack $X\` (indexes $(jq -r '.searched' < <("$B" --json find 'needle*' --stack "$X")) snapshot trees with restic ls) $(f "$FIND_FIRST") s."
 echo "Speed-up, catalog vs restic: listing $(printf '%.1f' "$(echo "scale=3; ${MEAN[rlist]} / ${MEAN[list]}" | bc)")x, find $(printf '%.1f' "$(echo "scale=3; ${MEAN[rfind]} / ${MEAN[find]}" | bc)")x (restic find searches all ${COUNT[rlist]} snapshots of $X, backup-tui the newest 3 per stack)."
-echo "Noise: σ/mean up to $maxnoise%; start-up floor $(f "${MEAN[startup]}") s of every backup-tui figure."
+echo "Noise: σ/mean up to $maxnoise%; load average $LOAD_BEFORE before the measurements, $LOAD_AFTER after ($(nproc) cores; CPU = user + system of the process tree, mean, less sensitive to other load than wall time). Start-up floor $(f "${MEAN[startup]}") s of every backup-tui figure."
 missed=()
 for row in "${ROWS[@]}"; do
   IFS='|' read -r id label kind cmd <<<"$row"

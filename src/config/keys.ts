@@ -89,6 +89,7 @@ export const SECTIONS = {
     GOTIFY_TOKEN: { schema: text, secret: true, description: "Gotify application token." },
     HEALTHCHECKS_URL: { schema: text, secret: true, description: "healthchecks.io-style ping URL." },
     NOTIFY_ON: { schema: text, default: "failure", description: "Comma list of failure, partial, success." },
+    PROMETHEUS_TEXTFILE: { schema: path, description: "Write metrics here after every run, for node_exporter's textfile collector.", example: "/var/lib/node_exporter/textfile_collector/backup_tui.prom" },
   },
   security: {
     CONFIRM_PASSWORD_HASH: { schema: text, secret: true, description: "scrypt hash of the confirmation password for destructive actions." },

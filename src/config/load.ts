@@ -186,6 +186,7 @@ export function loadConfig(input: LoadInput): Config {
       gotifyToken: secret("notify", "GOTIFY_TOKEN"),
       healthchecksUrl: secret("notify", "HEALTHCHECKS_URL"),
       on: notifyOn,
+      prometheusTextfile: ((f) => (f ? resolve(baseDir, f) : undefined))(v<string>("notify", "PROMETHEUS_TEXTFILE")),
     },
     security: { confirmPasswordHash: secret("security", "CONFIRM_PASSWORD_HASH") },
     stacks,

@@ -72,7 +72,7 @@ export interface Config {
     maxDeletePercent: number;
   };
   schedule: Partial<Record<"backup" | "sync" | "verify" | "prune" | "doomsday", string>>;
-  notify: { webhookUrl?: Secret; ntfyUrl?: Secret; gotifyUrl?: string; gotifyToken?: Secret; healthchecksUrl?: Secret; on: string[] };
+  notify: { webhookUrl?: Secret; ntfyUrl?: Secret; gotifyUrl?: string; gotifyToken?: Secret; healthchecksUrl?: Secret; on: string[]; prometheusTextfile?: string };
   security: { confirmPasswordHash?: Secret };
   stacks: Record<string, StackSettings>;
   /** Non-fatal findings (unknown keys, inherited passwords). */

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -74,6 +74,18 @@ export interface CliResult {
 export function cli(world: Pick<TestWorld, "env">, args: string[], extraEnv: NodeJS.ProcessEnv = {}): CliResult {
   const r = spawnSync(BIN, args, { env: { ...world.env, ...extraEnv }, encoding: "utf8", timeout: 280_000 });
   return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs the binary without blocking the event loop (the test may serve HTTP meanwhile). */
+export function cliAsync(world: Pick<TestWorld, "env">, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(BIN, args, { env: { ...world.env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code: code ?? 128, stdout, stderr }));
+  });
 }
 
 /** restic against the world's repository, for assertions. */

@@ -1,0 +1,65 @@
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliAsync, ensureBinary, makeWorld, restic, type TestWorld } from "../helpers/env";
+import { composeDown, composeUp, writeStack } from "../helpers/stacks";
+import { parseExposition } from "../helpers/prometheus";
+
+describe("notifications and metrics from a real backup", () => {
+  let w: TestWorld;
+  let dir: string;
+  let base: string;
+  const got: Array<{ path: string; body: string }> = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      got.push({ path: req.url ?? "", body });
+      res.writeHead(200).end();
+    });
+  });
+
+  beforeAll(async () => {
+    ensureBinary();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    w = makeWorld();
+    restic(w, ["init", "-q"]);
+    dir = writeStack(w.stacksDir, "notified", { app: { volumes: ["data:/data"] } }, ["data"]);
+    composeUp(dir);
+  });
+  afterAll(async () => {
+    composeDown(dir);
+    w.cleanup();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it("a successful backup pings healthchecks (start, then success), posts to the webhook with NOTIFY_ON=success, and writes parseable metrics", async () => {
+    const prom = join(w.dir, "metrics", "backup_tui.prom");
+    const r = await cliAsync(w, ["backup", "notified"], {
+      BACKUP_TUI_NOTIFY_WEBHOOK_URL: `${base}/hook`,
+      BACKUP_TUI_NOTIFY_HEALTHCHECKS_URL: `${base}/ping/abc`,
+      BACKUP_TUI_NOTIFY_NOTIFY_ON: "failure,success",
+      BACKUP_TUI_NOTIFY_PROMETHEUS_TEXTFILE: prom,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(got.map((g) => g.path)).toEqual(["/ping/abc/start", ...got.slice(1).map((g) => g.path)]);
+    expect(got.map((g) => g.path).sort()).toEqual(["/hook", "/ping/abc", "/ping/abc/start"]);
+    const hook = JSON.parse(got.find((g) => g.path === "/hook")!.body);
+    expect(hook).toMatchObject({ kind: "backup", status: "succeeded", exitCode: 0 });
+    expect(hook.lines[0]).toContain("notified: succeeded");
+    const metrics = parseExposition(readFileSync(prom, "utf8"));
+    const ok = metrics.find((m) => m.name === "backup_tui_stack_last_success" && m.labels.includes('stack="notified"'));
+    expect(ok?.value).toBe(1);
+    const ts = metrics.find((m) => m.name === "backup_tui_stack_last_success_timestamp_seconds")!.value;
+    expect(Math.abs(ts - Date.now() / 1000)).toBeLessThan(120);
+    expect(metrics.find((m) => m.name === "backup_tui_snapshots")!.value).toBeGreaterThanOrEqual(1);
+  });
+
+  it("a dead notification endpoint does not fail the backup", async () => {
+    const r = await cliAsync(w, ["backup", "notified"], { BACKUP_TUI_NOTIFY_WEBHOOK_URL: "http://127.0.0.1:9/hook", BACKUP_TUI_NOTIFY_NOTIFY_ON: "success" });
+    expect(r.code, r.stderr).toBe(0);
+  });
+});
