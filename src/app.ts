@@ -32,6 +32,8 @@ export interface CommandEnv {
   printer: Printer;
   /** Aborted on SIGINT/SIGTERM/SIGHUP: long work stops, stacks are restarted, then we exit. */
   signal: AbortSignal;
+  /** The daemon's SIGHUP: reload the configuration. */
+  onReload: (listener: () => void) => void;
   /** Command line for lock owners and the run history (never holds secrets). */
   commandLine: string;
 }

@@ -10,6 +10,9 @@ type Loader = () => Promise<{ run: (env: CommandEnv, ...args: never[]) => Promis
 
 let received: NodeJS.Signals | undefined;
 const controller = new AbortController();
+/** In the daemon, SIGHUP means "reload the config" instead of "stop". */
+const reloadListeners: Array<() => void> = [];
+const isDaemon = () => process.argv.slice(2).find((a) => !a.startsWith("-")) === "daemon";
 
 function printerFor(g: GlobalOptions): Printer {
   return new Printer({
@@ -29,6 +32,7 @@ function lazy(program: Command, load: Loader) {
       globals,
       printer: printerFor(globals),
       signal: controller.signal,
+      onReload: (listener) => reloadListeners.push(listener),
       commandLine: ["backup-tui", ...process.argv.slice(2)].join(" ").slice(0, 300),
     };
     const mod = await load();
@@ -182,6 +186,16 @@ function buildProgram(): Command {
     .option("--remove-all", "remove every restic lock, even live ones (only when nothing else uses the repository)")
     .action(lazy(program, () => import("./commands/unlock")));
 
+  program.command("schedule").description("scheduled jobs: list | install --systemd|--cron | uninstall")
+    .argument("[action]", "list, install or uninstall", "list")
+    .option("--systemd", "install systemd service + timer units (and a boot-time recover unit)")
+    .option("--cron", "install a cron file (with @reboot recover)")
+    .option("--dir <dir>", "where to write the units or the cron file (default /etc/systemd/system or /etc/cron.d)")
+    .action(lazy(program, () => import("./commands/schedule")));
+
+  program.command("daemon").description("run the schedules in-process (croner); SIGHUP reloads the config, SIGTERM stops after the running job")
+    .action(lazy(program, () => import("./commands/daemon")));
+
   program.command("status").description("last runs, pending recovery, lock holder")
     .action(lazy(program, () => import("./commands/status")));
 
@@ -193,6 +207,10 @@ function buildProgram(): Command {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
+  if (signal === "SIGHUP" && isDaemon()) {
+    for (const l of reloadListeners) l();
+    return;
+  }
   if (received) {
     process.stderr.write(`\n${signal} again: still stopping restic and restarting stacks; please wait\n`);
     return;

@@ -225,7 +225,7 @@ else
   FIX=$CACHE_DIR/catalog-10k
   mkdir -p "$CACHE_DIR"
   exec 9>"$CACHE_DIR/catalog-10k.lock"
-  flock 9 # one builder at a time; readers wait for it
+  flock 9 # exclusive while building or checking: one builder at a time
   if ((REBUILD_REPO)) || ! valid_repo "$FIX"; then
     tmp=$FIX.building
     build_repo "$tmp"
@@ -234,7 +234,7 @@ else
   else
     log "reusing $FIX: $(jq -r '"\(.snapshots) snapshots, built \(.built_at) in \(.build_seconds | floor) s"' "$FIX/meta.json")"
   fi
-  flock -u 9
+  flock -s 9 # shared while measuring: a concurrent --rebuild-repo waits for us
 fi
 META=$FIX/meta.json
 NSNAP=$(jq -r .snapshots "$META")
@@ -277,7 +277,7 @@ must() {
   rm -f "$out" "$out.err"
 }
 
-log "untimed: backup-tui snapshots --refresh (empty catalog -> $NSNAP snapshots)"
+log "untimed: backup-tui snapshots --refresh (empty catalog and restic cache -> $NSNAP snapshots)"
 t=$(date +%s.%N)
 must "first refresh" "$BIN" snapshots --refresh >/dev/null
 REFRESH_FIRST=$(since "$t")
@@ -369,7 +369,7 @@ for row in "${ROWS[@]}"; do
   echo "| \`$label\` | ${COUNT[$id]} | $(f "${MEAN[$id]}") | $(f "${MIN[$id]}") | $(f "${MAX[$id]}") | $(f "${SD[$id]}") | $noise% | $(f "${CPU[$id]}") | ${RUNS[$id]} | $tgt |"
 done
 echo
-echo "Untimed, once: first \`snapshots --refresh\` into an empty catalog $(f "$REFRESH_FIRST") s; first \`find 'needle*' --stack $X\` (indexes $(jq -r '.searched' < <("$B" --json find 'needle*' --stack "$X")) snapshot trees with restic ls) $(f "$FIND_FIRST") s."
+echo "Untimed, once: first \`snapshots --refresh\` into an empty catalog (restic cache empty too) $(f "$REFRESH_FIRST") s; first \`find 'needle*' --stack $X\` (indexes $(jq -r '.searched' < <("$B" --json find 'needle*' --stack "$X")) snapshot trees with restic ls) $(f "$FIND_FIRST") s."
 echo "Speed-up, catalog vs restic: listing $(printf '%.1f' "$(echo "scale=3; ${MEAN[rlist]} / ${MEAN[list]}" | bc)")x, find $(printf '%.1f' "$(echo "scale=3; ${MEAN[rfind]} / ${MEAN[find]}" | bc)")x (restic find searches all ${COUNT[rlist]} snapshots of $X, backup-tui the newest 3 per stack)."
 echo "Noise: σ/mean up to $maxnoise%; load average $LOAD_BEFORE before the measurements, $LOAD_AFTER after ($(nproc) cores; CPU = user + system of the process tree, mean, less sensitive to other load than wall time). Start-up floor $(f "${MEAN[startup]}") s of every backup-tui figure."
 missed=()
