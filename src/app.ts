@@ -72,11 +72,10 @@ export function eventSink(env: CommandEnv, ctx: ServiceContext): EventSink {
   };
 }
 
-/** The composition root: real runner, Docker, restic, store, journal. */
-export function openContext(env: CommandEnv, config = readConfig(env.globals)): ServiceContext {
+/** The composition root: real runner, Docker, restic, rclone, store, journal. */
+export function buildContext(config: Config, o: { globals: GlobalOptions; commandLine: string; tui?: boolean }): ServiceContext {
   ensureStateDir(config);
-  for (const w of config.warnings) env.printer.warn(w);
-  const log = openLogger(config, env.globals);
+  const log = openLogger(config, o.globals, o.tui);
   const runner = new ProcessRunner(log);
   // restic's rclone: backend runs rclone itself: hand it the same rclone config.
   const rcloneEnv = config.cloud.configFile ? { RCLONE_CONFIG: config.cloud.configFile } : undefined;
@@ -93,7 +92,13 @@ export function openContext(env: CommandEnv, config = readConfig(env.globals)): 
     store: StateStore.open(join(config.stateDir, "state.db")),
     journal: new StopJournal(config.stateDir),
     log,
-    owner: currentOwner(hostname(), env.commandLine),
+    owner: currentOwner(hostname(), o.commandLine),
     version: VERSION,
   };
+}
+
+/** A command's context: config warnings printed, then buildContext. */
+export function openContext(env: CommandEnv, config = readConfig(env.globals)): ServiceContext {
+  for (const w of config.warnings) env.printer.warn(w);
+  return buildContext(config, { globals: env.globals, commandLine: env.commandLine });
 }

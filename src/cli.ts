@@ -12,6 +12,8 @@ let received: NodeJS.Signals | undefined;
 const controller = new AbortController();
 /** In the daemon, SIGHUP means "reload the config" instead of "stop". */
 const reloadListeners: Array<() => void> = [];
+/** While Ink owns the terminal, nothing else may write to it. */
+let tuiActive = false;
 const isDaemon = () => process.argv.slice(2).find((a) => !a.startsWith("-")) === "daemon";
 
 function printerFor(g: GlobalOptions): Printer {
@@ -212,11 +214,11 @@ function onSignal(signal: NodeJS.Signals): void {
     return;
   }
   if (received) {
-    process.stderr.write(`\n${signal} again: still stopping restic and restarting stacks; please wait\n`);
+    if (!tuiActive) process.stderr.write(`\n${signal} again: still stopping restic and restarting stacks; please wait\n`);
     return;
   }
   received = signal;
-  process.stderr.write(`\n${signal}: stopping restic and restarting stacks before exit\n`);
+  if (!tuiActive) process.stderr.write(`\n${signal}: stopping restic and restarting stacks before exit\n`);
   controller.abort(signal);
 }
 
@@ -229,7 +231,9 @@ export async function main(argv: string[]): Promise<never> {
     if (argv.length <= 2) {
       if (process.stdin.isTTY && process.stdout.isTTY) {
         const { runTui } = await import("./tui/run");
-        exitCode = await runTui();
+        tuiActive = true;
+        exitCode = await runTui(controller.signal);
+        tuiActive = false;
       } else {
         program.outputHelp();
         exitCode = ExitCode.ok;

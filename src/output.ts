@@ -9,19 +9,11 @@ export interface PrinterOptions {
   tty: boolean;
 }
 
-const fmtBytes = (n: number | undefined): string => {
-  if (n === undefined) return "-";
-  const u = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < u.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i ? 1 : 0)} ${u[i]}`;
-};
-const fmtMs = (ms: number | undefined): string => (ms === undefined ? "-" : ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`);
-export const format = { bytes: fmtBytes, ms: fmtMs };
+import { format } from "./format";
+
+export { format };
+const fmtBytes = format.bytes;
+const fmtMs = format.ms;
 
 /** Results to stdout, messages and progress to stderr; --json switches the format, never the logic. */
 export class Printer {

@@ -1,17 +1,15 @@
 import { eventSink, openContext, type CommandEnv } from "../app";
 import { DirlistFile } from "../docker/dirlist";
-import { ExitCode, UsageError, errorMessage } from "../errors";
-import type { RunNotice } from "../notify/message";
-import { afterRun, beforeRun } from "../services/after-run";
+import { parseDuration } from "../duration";
+import { ExitCode, UsageError } from "../errors";
+import { lockedBackup } from "../services/backup-run";
 import { format, table } from "../output";
-import { runBackup, type BackupReport } from "../services/backup";
+import type { BackupReport } from "../services/backup";
 import { planBackup, type BackupPlan } from "../services/plan";
-import { preflight } from "../services/preflight";
 import { selectStacks } from "../services/selection";
 import type { Stack } from "../docker/discovery";
 import type { ServiceContext } from "../services/context";
 import { volumeTarget } from "../services/volume-target";
-import { withRepoLock } from "./locked";
 
 interface Options {
   all?: boolean;
@@ -36,19 +34,16 @@ export async function run(env: CommandEnv, names: string[], o: Options): Promise
     env.printer.result(plan, () => renderPlan(plan));
     return ExitCode.ok;
   }
-  return withRepoLock(ctx, env, o.wait, async () => {
-    const emit = eventSink(env, ctx);
-    const startedAt = new Date().toISOString();
-    await beforeRun(ctx);
-    await preflight(ctx, emit, env.signal);
-    const report = await runBackup(ctx, { stacks, volume, trigger: o.scheduled ? "scheduled" : "manual", parallel, signal: env.signal, ...overrides }, emit);
-    await afterRun(ctx, backupNotice(ctx, report, startedAt));
-    env.printer.result({ type: "summary", ...report, fatal: undefined }, () => renderSummary(report));
-    ctx.log.info({ runId: report.runId, status: report.status, exitCode: report.exitCode, outcomes: report.outcomes }, "backup run finished");
-    if (report.fatal) throw report.fatal;
-    for (const w of report.warnings) env.printer.warn(w);
-    return report.exitCode;
-  });
+  const report = await lockedBackup(
+    ctx,
+    { stacks, volume, trigger: o.scheduled ? "scheduled" : "manual", parallel, signal: env.signal, ...overrides },
+    { waitMs: o.wait ? parseDuration(o.wait, "--wait") : 0, onWait: (m) => env.printer.info(m) },
+    eventSink(env, ctx),
+  );
+  env.printer.result({ type: "summary", ...report, fatal: undefined }, () => renderSummary(report));
+  if (report.fatal) throw report.fatal;
+  for (const w of report.warnings) env.printer.warn(w);
+  return report.exitCode;
 }
 
 async function stackSelection(env: CommandEnv, ctx: ServiceContext, names: string[], o: Options): Promise<{ stacks: Stack[]; volume?: undefined }> {
@@ -68,24 +63,6 @@ async function stackSelection(env: CommandEnv, ctx: ServiceContext, names: strin
 async function volumeSelection(ctx: ServiceContext, name: string): Promise<{ stacks: Stack[]; volume: { name: string; owner?: string } }> {
   const { target, owner } = await volumeTarget(ctx.docker, ctx.config.docker.stacksDir, name);
   return { stacks: [target], volume: { name, owner } };
-}
-
-function backupNotice(ctx: ServiceContext, r: BackupReport, startedAt: string): RunNotice {
-  return {
-    kind: "backup",
-    runId: r.runId,
-    status: r.status,
-    host: ctx.config.hostname,
-    exitCode: r.exitCode,
-    lines: r.outcomes.map((o) =>
-      o.status === "failed"
-        ? `${o.stack}: FAILED ${o.error?.split("\n")[0] ?? ""}`
-        : `${o.stack}: ${o.status}, downtime ${format.ms(o.downtimeMs)}, +${format.bytes(o.bytesAdded)}, snapshot ${o.snapshotId?.slice(0, 8)}`,
-    ),
-    error: [r.fatal === undefined ? "" : errorMessage(r.fatal), ...r.warnings].filter(Boolean).join("\n") || undefined,
-    startedAt,
-    finishedAt: new Date().toISOString(),
-  };
 }
 
 function renderSummary(r: BackupReport): string {

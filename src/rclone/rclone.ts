@@ -28,6 +28,11 @@ export interface TransferOptions {
   backupDir?: string;
   dryRun?: boolean;
   timeoutMs?: number;
+  /**
+   * Stop rclone when nothing moves (no bytes, listing, check, transfer or delete) for this long:
+   * with a server that is gone, rclone's own retries go on for many minutes per file.
+   */
+  stallTimeoutMs?: number;
   signal?: AbortSignal;
   onProgress?: (p: TransferProgress) => void;
 }
@@ -110,35 +115,63 @@ export class Rclone {
     if (o.dryRun) args.push("--dry-run");
     const result: TransferResult = { copied: 0, deleted: 0 };
     let lastError = "";
-    await this.run(args, {
-      signal: o.signal,
-      timeoutMs: o.timeoutMs,
-      onStderrLine: (line) => {
-        const l = LogLine.safeParse(jsonLine(line));
-        if (!l.success) return;
-        const m = l.data;
-        if (m.stats) {
-          result.stats = m.stats;
-          o.onProgress?.({
-            bytes: m.stats.bytes,
-            totalBytes: m.stats.totalBytes ?? 0,
-            transfers: m.stats.transfers ?? 0,
-            totalTransfers: m.stats.totalTransfers ?? 0,
-            speed: m.stats.speed ?? 0,
-            eta: m.stats.eta ?? undefined,
-            errors: m.stats.errors ?? 0,
-          });
-        }
-        if (m.msg?.startsWith("Copied")) result.copied++;
-        if (m.msg === "Deleted" || m.msg?.startsWith("Moved into backup dir")) result.deleted++;
-        if (m.level === "error" || m.level === "critical") lastError = `${m.object ? `${m.object}: ` : ""}${m.msg ?? ""}`;
-      },
-    }).catch((err) => {
+    // The stall watchdog: any change in what rclone reports is progress; elapsed time is not.
+    const watchdog = o.stallTimeoutMs ? new AbortController() : undefined;
+    let lastActivity = Date.now();
+    let lastSignature = "";
+    const timer = watchdog
+      ? setInterval(() => {
+          if (Date.now() - lastActivity >= o.stallTimeoutMs!) watchdog.abort();
+        }, Math.min(1000, Math.max(50, o.stallTimeoutMs! / 4)))
+      : undefined;
+    const signal = watchdog ? AbortSignal.any(o.signal ? [o.signal, watchdog.signal] : [watchdog.signal]) : o.signal;
+    try {
+      await this.run(args, {
+        signal,
+        timeoutMs: o.timeoutMs,
+        onStderrLine: (line) => {
+          const l = LogLine.safeParse(jsonLine(line));
+          if (!l.success) return;
+          const m = l.data;
+          if (m.stats) {
+            result.stats = m.stats;
+            const signature = progressSignature(m.stats);
+            if (signature !== lastSignature) {
+              lastSignature = signature;
+              lastActivity = Date.now();
+            }
+            o.onProgress?.({
+              bytes: m.stats.bytes,
+              totalBytes: m.stats.totalBytes ?? 0,
+              transfers: m.stats.transfers ?? 0,
+              totalTransfers: m.stats.totalTransfers ?? 0,
+              speed: m.stats.speed ?? 0,
+              eta: m.stats.eta ?? undefined,
+              errors: m.stats.errors ?? 0,
+            });
+          }
+          if (m.msg?.startsWith("Copied")) result.copied++;
+          if (m.msg === "Deleted" || m.msg?.startsWith("Moved into backup dir")) result.deleted++;
+          if (m.level === "error" || m.level === "critical") lastError = `${m.object ? `${m.object}: ` : ""}${m.msg ?? ""}`;
+          else if (m.level === "info" && m.object) lastActivity = Date.now();
+        },
+      });
+    } catch (err) {
+      if (err instanceof ToolError && watchdog?.signal.aborted && !o.signal?.aborted) {
+        const secs = Math.round(o.stallTimeoutMs! / 1000);
+        throw new ToolError(
+          `rclone ${verb} made no progress for ${secs} s and was stopped${lastError ? ` (last error: ${lastError})` : ""}`,
+          err.command, err.toolExitCode, err.stderrTail, "timeout",
+          "The remote stopped answering. Check that it is reachable; the transfer is retried and resumes where it stopped.",
+        );
+      }
       if (err instanceof ToolError && lastError) {
         throw new ToolError(`rclone ${verb} failed: ${lastError}`, err.command, err.toolExitCode, err.stderrTail, err.reason, err.hint);
       }
       throw err;
-    });
+    } finally {
+      if (timer) clearInterval(timer);
+    }
     return result;
   }
 
@@ -152,16 +185,32 @@ export class Rclone {
   }
 }
 
+/** What changes while a transfer makes headway (elapsed time and speed do not count). */
+function progressSignature(st: TransferStats): string {
+  const x = st as Record<string, unknown>;
+  return ["bytes", "checks", "transfers", "deletes", "deletedDirs", "renames", "listed", "serverSideMoves", "serverSideCopies", "totalBytes", "totalChecks", "totalTransfers"]
+    .map((k) => String(x[k] ?? ""))
+    .join(",");
+}
+
 /** rclone failures that have a clear cause get a message and a hint. */
 export function classifyRclone(err: unknown): unknown {
   if (!(err instanceof ToolError) || err.reason !== "exit") return err;
   const s = err.stderrTail;
-  if (/didn't find section in config file|NotFound.*remote|Failed to create file system.*config/i.test(s)) {
-    const remote = /\(\\?"?([^"\\)]+)\\?"?\)/.exec(s)?.[1];
+  // Only the remote's name can be unknown: a path that merely ends in "config" (the repository's
+  // config file) is not a config problem.
+  if (/didn't find section in config file|NotFound.*remote/i.test(s)) {
+    const remote = /didn't find section in config file \(\\?"?([^"\\)]+)\\?"?\)/.exec(s)?.[1];
     return Object.assign(new AppError(`rclone does not know the remote${remote ? ` ${remote}` : ""}`, ExitCode.config, "Define it with `rclone config`, RCLONE_CONFIG in [cloud_sync], or RCLONE_CONFIG_<NAME>_TYPE=... variables."), { cause: err });
   }
-  if (/401|403|unauthori[sz]ed|forbidden|permission denied|authentication failed|unable to authenticate|handshake failed|InvalidAccessKeyId|SignatureDoesNotMatch/i.test(s)) {
+  // Status codes as whole words: restic's file names are hex and often contain "401" or "403".
+  if (/\b(401|403)\b|unauthori[sz]ed|forbidden|permission denied|authentication failed|unable to authenticate|handshake failed|InvalidAccessKeyId|SignatureDoesNotMatch/i.test(s)) {
     return Object.assign(new AppError("the remote refused the credentials", ExitCode.failed, "Check the remote's user, password or keys in the rclone config (rclone config show NAME)."), { cause: err, kind: "auth" });
+  }
+  // Unreachable: stays a ToolError, so the caller retries it.
+  const net = /connection refused|no route to host|network is unreachable|i\/o timeout|connection reset by peer|no such host|broken pipe|TLS handshake timeout/i.exec(s);
+  if (net) {
+    return new ToolError(`rclone could not reach the remote (${net[0].toLowerCase()})`, err.command, err.toolExitCode, err.stderrTail, err.reason, "Check that the server is up and reachable from this host.");
   }
   return err;
 }

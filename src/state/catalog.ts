@@ -136,6 +136,12 @@ export class Catalog {
     return (this.db.prepare("SELECT value FROM catalog_meta WHERE key = 'refreshed_at'").get() as { value: string } | undefined)?.value;
   }
 
+  /** Snapshots per stack (hot ones excluded), in one query. */
+  countByStack(): Map<string, number> {
+    const rows = this.db.prepare("SELECT stack, COUNT(*) AS n FROM snapshots WHERE stack IS NOT NULL AND (kind IS NULL OR kind != 'hot') GROUP BY stack").all() as Array<{ stack: string; n: number }>;
+    return new Map(rows.map((r) => [r.stack, Number(r.n)]));
+  }
+
   count(): number {
     return Number((this.db.prepare("SELECT COUNT(*) AS n FROM snapshots").get() as { n: number }).n);
   }

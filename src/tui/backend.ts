@@ -1,14 +1,14 @@
 import { DirlistFile, entryKey } from "../docker/dirlist";
 import type { StackState } from "../docker/discovery";
 import { UsageError } from "../errors";
-import { runBackup, type BackupReport } from "../services/backup";
+import type { BackupReport } from "../services/backup";
+import { lockedBackup } from "../services/backup-run";
 import { ensureIndexed, refreshCatalog } from "../services/catalog";
 import type { ServiceContext } from "../services/context";
 import type { EventSink } from "../services/events";
-import { preflight } from "../services/preflight";
 import { selectStacks } from "../services/selection";
 import type { CatalogFile, CatalogSnapshot, SnapshotFilter } from "../state/catalog";
-import { acquireRepoLock, readOwner } from "../state/lock";
+import { readOwner } from "../state/lock";
 import { isAlive } from "../state/process-info";
 
 /** One row of the dashboard. */
@@ -69,7 +69,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
       const sel = await selectStacks(ctx, dirlist(), { recordNew: false });
       const last = ctx.store.lastBackups();
       const counts = new Map<string, number>();
-      for (const s of ctx.store.catalog.list({})) if (s.stack) counts.set(s.stack, (counts.get(s.stack) ?? 0) + 1);
+      for (const [stack, n] of ctx.store.catalog.countByStack()) counts.set(stack, n);
       const stacks: StackStatus[] = sel.known.map((s) => {
         const l = last.get(s.name)?.last;
         return {
@@ -118,15 +118,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
       for (const w of sel.warnings) emit({ type: "warning", message: w });
       if (sel.added.length) emit({ type: "info", message: `new stacks added to the dirlist (disabled): ${sel.added.join(", ")}` });
       if (!sel.selected.length) throw new UsageError("no stack is selected for backup", "Enable stacks on the Stacks screen (2), or pick one on the dashboard and press Enter.");
-      const lock = await acquireRepoLock({ stateDir: ctx.config.stateDir, repository: ctx.config.restic.repository, owner: ctx.owner, waitMs: 0, log: ctx.log });
-      try {
-        await preflight(ctx, emit, signal);
-        const report = await runBackup(ctx, { stacks: sel.selected, trigger: "manual", parallel: 1, signal }, emit);
-        ctx.log.info({ runId: report.runId, status: report.status, exitCode: report.exitCode, outcomes: report.outcomes }, "backup run finished (tui)");
-        return report;
-      } finally {
-        await lock.release();
-      }
+      return lockedBackup(ctx, { stacks: sel.selected, trigger: "manual", parallel: 1, signal }, {}, emit);
     },
 
     listSnapshots: (filter) => ctx.store.catalog.list(filter),

@@ -1,5 +1,3 @@
-import type { ServiceContext } from "../services/context";
-
 /**
  * Opens the TUI; resolves with the exit code when the user quits. `signal` is the CLI's
  * abort signal (SIGTERM/SIGHUP/SIGINT): a running backup is aborted, stacks restarted, then we quit.
@@ -11,26 +9,39 @@ export async function runTui(signal?: AbortSignal): Promise<number> {
   if (noColor) process.env.FORCE_COLOR = "0";
   let ink: typeof import("ink");
   let ui: typeof import("./app");
+  let boot: typeof import("./boot");
   try {
-    [ink, ui] = await Promise.all([import("ink"), import("./app")]);
+    [ink, ui, boot] = await Promise.all([import("ink"), import("./app"), import("./boot")]);
   } finally {
     if (noColor) delete process.env.FORCE_COLOR;
   }
-  // Config errors surface before any frame: cli.ts prints them and exits 78.
-  const { openTuiContext } = await import("./context");
-  const { createBackend } = await import("./backend");
-  const ctx: ServiceContext = openTuiContext();
-  const own = signal ?? processSignals();
+
   let code = 0;
-  const app = ink.render(<ui.App backend={createBackend(ctx)} signal={own} onExit={(c) => (code = c)} />, {
-    exitOnCtrlC: false,
-    alternateScreen: true,
+  let failure: { err: unknown } | undefined;
+  let close = () => undefined as void;
+  const own = signal ?? processSignals();
+  // The services (config, Docker client, state store) load after the first frame is out.
+  const load = new Promise<void>((r) => setTimeout(r, 0)).then(async () => {
+    const { openTuiContext } = await import("./context");
+    const { createBackend } = await import("./backend");
+    const ctx = openTuiContext();
+    close = () => ctx.store.close();
+    return createBackend(ctx);
   });
+  const onExit = (c: number) => (code = c);
+  const app = ink.render(
+    <boot.Boot load={load} onExit={onExit} onError={(err) => (failure = { err })}>
+      {(backend) => <ui.App backend={backend} signal={own} onExit={onExit} />}
+    </boot.Boot>,
+    { exitOnCtrlC: false, alternateScreen: true },
+  );
   try {
     await app.waitUntilExit();
   } finally {
-    ctx.store.close();
+    close();
   }
+  // A config error: the alternate screen is gone, cli.ts prints it (exit 78).
+  if (failure) throw failure.err;
   return code;
 }
 

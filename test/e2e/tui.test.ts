@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBinary, makeWorld, restic, type TestWorld } from "../helpers/env";
@@ -20,7 +20,7 @@ function start(session: string, extraEnv: Record<string, string> = {}, exitFile 
   const env = { BACKUP_TUI_CONFIG: world.configFile, BACKUP_TUI_STATE_DIR: world.stateDir, ...extraEnv };
   const assigns = Object.entries(env).map(([k, v]) => `${k}='${v}'`).join(" ");
   // After the TUI exits the shell records the code, then prints the terminal mode into the pane.
-  const script = `env ${assigns} ${bin}; echo EXIT=$? > ${exitFile}; stty -a; sleep 120`;
+  const script = `env ${assigns} ${bin} 2> ${exitFile}.stderr; echo EXIT=$? > ${exitFile}; stty -a; sleep 120`;
   tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", "sh", "-c", script);
   return exitFile;
 }
@@ -56,11 +56,18 @@ beforeAll(() => {
 });
 
 afterAll(() => {
+  let socket = "";
+  try {
+    socket = tmux("display-message", "-p", "#{socket_path}").trim();
+  } catch {
+    // no session left to ask
+  }
   try {
     tmux("kill-server");
   } catch {
     // no server left
   }
+  if (socket) rmSync(socket, { force: true });
   if (stackDir) composeDown(stackDir);
   world?.cleanup();
 });
@@ -116,6 +123,8 @@ describe("the TUI in a terminal", () => {
     f = await waitFor("main", /speed/);
     expect(f).toMatch(/(^|\s)icanon(\s|$)/m);
     expect(f).toMatch(/(^|\s)echo(\s|$)/m);
+    // No log line or warning on stderr while it ran (Ink's cursor restore, a control sequence, is all).
+    expect(readFileSync(`${exitFile}.stderr`, "utf8").replace(/\u001B\[[?0-9;]*[A-Za-z]/g, "")).toBe("");
   });
 
   it("Given a terminal with colours, When NO_COLOR is not set, Then the frame does use colour (so the NO_COLOR check above means something)", async () => {
@@ -135,7 +144,7 @@ describe("the TUI in a terminal", () => {
     keys("abort", "b");
     await waitFor("abort", /Back up the stacks enabled/);
     keys("abort", "Enter");
-    await waitFor("abort", /hot pass|final pass|stopping/, 60_000);
+    await waitFor("abort", new RegExp(`^${STACK}\\s+(hot pass|stopping|final pass)`, "m"), 60_000);
     keys("abort", "C-c");
     const code = await waitExit(exitFile);
     expect(code).toBe(130);

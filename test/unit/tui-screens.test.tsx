@@ -6,7 +6,8 @@ import { App } from "../../src/tui/app";
 import type { BackupReport } from "../../src/services/backup";
 import type { EventSink } from "../../src/services/events";
 import type { CatalogFile, CatalogSnapshot } from "../../src/state/catalog";
-import { BusyError } from "../../src/errors";
+import { BusyError, ConfigError } from "../../src/errors";
+import { Boot } from "../../src/tui/boot";
 
 const KEY = { up: "\u001B[A", down: "\u001B[B", pageDown: "\u001B[6~", pageUp: "\u001B[5~", enter: "\r", esc: "\u001B", backspace: "\u007F", ctrlC: "\u0003", space: " " };
 const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
@@ -170,6 +171,34 @@ describe("TUI stack selection", () => {
     expect(lastFrame()).toContain("[2 Stacks]"); // q typed into the input, not "back"
     await press(stdin, "a", KEY.backspace, ..."rel", KEY.enter);
     await until(lastFrame, /error: an external path must be absolute/);
+  });
+});
+
+describe("TUI key bursts and start-up", () => {
+  it("Given several keys in one read of stdin, When they are handled, Then each sees where the previous one left the cursor", async () => {
+    const { backend, calls } = fakeBackend({ rows: ["a", "b", "c"].map((key) => ({ key, kind: "stack" as const, enabled: false, listed: true, found: true, state: "running" as const })) });
+    const { lastFrame, stdin } = renderApp(backend);
+    await until(lastFrame, /web/);
+    await press(stdin, "2");
+    await until(lastFrame, /\[ \] c/);
+    await press(stdin, `${KEY.down}${KEY.down} `);
+    await until(lastFrame, /\[x\] c/);
+    expect(calls).toEqual(["enable c"]);
+  });
+
+  it("Given the services are still opening, When the first frame is drawn, Then the shell shows at once; a config error ends the app with that error", async () => {
+    let open!: (b: TuiBackend) => void;
+    const load = new Promise<TuiBackend>((r) => (open = r));
+    const { lastFrame } = render(<Boot load={load} onExit={() => undefined} onError={() => undefined}>{(b) => <App backend={b} size={{ columns: 80, rows: 24 }} onExit={() => undefined} />}</Boot>);
+    expect(lastFrame()).toMatch(/\[1 Dashboard\][\s\S]*starting…/);
+    open(fakeBackend().backend);
+    await until(lastFrame, /web\s+running/);
+
+    const errors: unknown[] = [];
+    const bad = render(<Boot load={Promise.reject(new ConfigError("bad key"))} onExit={() => undefined} onError={(e) => errors.push(e)}>{() => null}</Boot>);
+    await tick(50);
+    expect(errors).toHaveLength(1);
+    bad.unmount();
   });
 });
 
