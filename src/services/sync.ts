@@ -12,6 +12,8 @@ export interface SyncRequest {
   /** Sync even when the local repository looks damaged or much smaller than the remote. */
   force?: boolean;
   retryBaseMs?: number;
+  /** Stop an rclone run that makes no progress for this long and retry (default 2 min). */
+  stallTimeoutMs?: number;
   signal: AbortSignal;
   now?: Date;
 }
@@ -45,6 +47,22 @@ export function localRepository(ctx: ServiceContext): string {
 
 const DATE_DIR = /^(\d{4}-\d{2}-\d{2})\/?$/;
 
+export const DEFAULT_STALL_TIMEOUT_MS = 120_000;
+
+/** A tool failure may pass (network); a classified one (credentials, unknown remote) will not. */
+export const retryableRemoteError = (err: unknown) => err instanceof ToolError || !(err instanceof AppError);
+
+/** Once the retries are used up, one message that says where, what and how often. */
+export function gaveUp(err: unknown, remote: string, attempts: number, signal: AbortSignal): unknown {
+  if (signal.aborted || !retryableRemoteError(err) || attempts < 2) return err;
+  return new AppError(
+    `${remote} could not be reached after ${attempts} attempts: ${errorMessage(err).split("\n")[0]}`,
+    ExitCode.failed,
+    "Nothing was changed locally. Check that the remote is up and reachable (`rclone lsd REMOTE:`), then run the command again: it resumes where it stopped.",
+    { cause: err },
+  );
+}
+
 /**
  * Stage 2: mirrors the local repository to RCLONE_REMOTE:RCLONE_PATH (the caller holds the
  * repository lock, so no backup writes meanwhile). Refuses to push a damaged, foreign or
@@ -63,15 +81,32 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
     report.localSnapshots = local.snapshots;
 
     emit({ type: "phase", stack: "*", phase: "connect", detail: remote });
-    const remoteConfig = await ctx.rclone.cat(`${remote}/config`, { signal: req.signal, timeoutMs: 120_000 });
-    if (remoteConfig !== undefined && remoteConfig !== local.config) {
+    const retries = {
+      attempts: cloud.retries,
+      baseMs: req.retryBaseMs ?? 2000,
+      signal: req.signal,
+      retryable: retryableRemoteError,
+    };
+    let connectAttempts = 0;
+    const remoteConfig = await withRetries(
+      async (attempt) => {
+        connectAttempts = attempt;
+        const config = await ctx.rclone.cat(`${remote}/config`, { signal: req.signal, timeoutMs: 120_000 });
+        const snapshots = config === undefined ? 0 : (await ctx.rclone.lsf(`${remote}/snapshots`, { signal: req.signal })).length;
+        return { config, snapshots };
+      },
+      { ...retries, onRetry: (attempt, waitMs, err) => emit({ type: "warning", message: `connecting to ${remote}: ${describeRetry(attempt, waitMs, err)}` }) },
+    ).catch((err) => {
+      throw gaveUp(err, remote, connectAttempts, req.signal);
+    });
+    if (remoteConfig.config !== undefined && remoteConfig.config !== local.config) {
       throw new AppError(
         `${remote} holds a different restic repository`,
         ExitCode.failed,
         "Each repository (each host) needs its own RCLONE_PATH; mirroring would overwrite the other one. Choose another path.",
       );
     }
-    report.remoteSnapshots = remoteConfig === undefined ? 0 : (await ctx.rclone.lsf(`${remote}/snapshots`, { signal: req.signal })).length;
+    report.remoteSnapshots = remoteConfig.snapshots;
 
     if (!req.force) {
       emit({ type: "phase", stack: "*", phase: "check-local" });
@@ -105,19 +140,15 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
           backupDir: cloud.keepDeletedDays > 0 ? `${deletedRoot}/${day}` : undefined,
           dryRun: req.dryRun,
           timeoutMs: cloud.syncTimeoutSec * 1000,
+          stallTimeoutMs: req.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
           signal: req.signal,
           onProgress: (progress) => emit({ type: "transfer", what: "sync", attempt, progress }),
         });
       },
-      {
-        attempts: cloud.retries,
-        baseMs: req.retryBaseMs ?? 2000,
-        signal: req.signal,
-        // A tool failure may pass (network); a classified one (credentials, unknown remote) will not.
-        retryable: (err) => err instanceof ToolError || !(err instanceof AppError),
-        onRetry: (attempt, waitMs, err) => emit({ type: "warning", message: `sync ${describeRetry(attempt, waitMs, err)}` }),
-      },
-    );
+      { ...retries, onRetry: (attempt, waitMs, err) => emit({ type: "warning", message: `sync ${describeRetry(attempt, waitMs, err)}` }) },
+    ).catch((err) => {
+      throw gaveUp(err, remote, report.attempts, req.signal);
+    });
 
     if (!req.dryRun) {
       emit({ type: "phase", stack: "*", phase: "compare" });
