@@ -3,7 +3,7 @@ import { eventSink, openContext, type CommandEnv } from "../app";
 import { table } from "../output";
 import { pullRepository } from "../services/pull";
 import { withRepoLock } from "./locked";
-import { retryBase } from "./sync";
+import { retryBase, stallTimeout } from "./sync";
 
 /** `restore [PATH]` without --stack/--volume: stage 3, the repository pulled back from the cloud. */
 export async function pull(env: CommandEnv, path: string | undefined, o: { force?: boolean; wait?: string }): Promise<number> {
@@ -11,7 +11,7 @@ export async function pull(env: CommandEnv, path: string | undefined, o: { force
   const target = path ? resolve(path) : undefined;
   const lockCtx = target ? { ...ctx, config: { ...ctx.config, restic: { ...ctx.config.restic, repository: target } } } : ctx;
   return withRepoLock(lockCtx, env, o.wait, async () => {
-    const r = await pullRepository(ctx, { path: target, force: o.force, retryBaseMs: retryBase(), signal: env.signal }, eventSink(env, ctx));
+    const r = await pullRepository(ctx, { path: target, force: o.force, retryBaseMs: retryBase(), stallTimeoutMs: stallTimeout(), signal: env.signal }, eventSink(env, ctx));
     env.printer.result({ type: "pull", ...r }, () => {
       const lines = [`pulled ${r.remote} into ${r.path} (${r.transfer?.copied ?? 0} file(s) copied${r.attempts > 1 ? `, ${r.attempts} attempts` : ""})`];
       lines.push(r.checkOk ? "the repository opens with the configured password and passes `restic check`" : `RESTIC CHECK FAILED on the pulled repository:\n${r.checkOutput ?? ""}`);

@@ -35,7 +35,7 @@ export async function run(env: CommandEnv, o: Options): Promise<number> {
   } else await ensureCatalog(ctx, env.signal);
   const filtered = !!(o.since || o.until || o.all);
   const rows = ctx.store.catalog.list({ stack: o.stack, host: o.host, tag: o.tag, since, until, includeHot: o.all, latestPerStack: filtered ? undefined : latest });
-  const total = ctx.store.catalog.count();
+  const total = filtered ? rows.length : ctx.store.catalog.countMatching({ stack: o.stack, host: o.host, tag: o.tag });
   env.printer.result({ type: "snapshots", snapshots: rows, refreshedAt: ctx.store.catalog.refreshedAt() }, () =>
     rows.length
       ? table(
@@ -49,7 +49,7 @@ export async function run(env: CommandEnv, o: Options): Promise<number> {
             s.dataAdded === undefined ? "-" : format.bytes(s.dataAdded),
             s.tags.filter((t) => !/^(stack|kind|vol):|^backup-tui$/.test(t)).join(",") || "-",
           ]),
-        ) + (!filtered && total > rows.length ? `\n(${rows.length} of ${total}: newest ${latest} per stack; --latest N, --since, --until or --all for more)` : "")
+        ) + (!filtered && total > rows.length ? `\n(${rows.length} of ${total}: newest ${latest} per stack and host; --latest N, --since, --until or --all for more)` : "")
       : "No snapshots match.",
   );
   return 0;

@@ -21,7 +21,7 @@ export async function run(env: CommandEnv, o: Options): Promise<number> {
   return withRepoLock(ctx, env, o.wait, async () => {
     const emit = eventSink(env, ctx);
     await preflight(ctx, emit, env.signal);
-    const r = await syncRepository(ctx, { dryRun: o.dryRun, bwlimit: o.bwlimit, transfers, force: o.force, retryBaseMs: retryBase(), signal: env.signal }, emit);
+    const r = await syncRepository(ctx, { dryRun: o.dryRun, bwlimit: o.bwlimit, transfers, force: o.force, retryBaseMs: retryBase(), stallTimeoutMs: stallTimeout(), signal: env.signal }, emit);
     env.printer.result({ type: "sync", ...r }, () => {
       const s = r.transfer?.stats;
       const lines = [`${o.dryRun ? "dry run: " : ""}synced to ${r.remote}: ${r.transfer?.copied ?? 0} file(s) copied, ${r.transfer?.deleted ?? 0} removed, ${format.bytes(s?.bytes)} in ${format.ms(Math.round((s?.elapsedTime ?? 0) * 1000))}${r.attempts > 1 ? ` (${r.attempts} attempts)` : ""}`];
@@ -36,5 +36,11 @@ export async function run(env: CommandEnv, o: Options): Promise<number> {
 /** Backoff base for retries; BACKUP_TUI_RETRY_BASE_MS shortens it (tests). */
 export function retryBase(): number | undefined {
   const v = Number(process.env.BACKUP_TUI_RETRY_BASE_MS);
+  return Number.isFinite(v) && v > 0 ? v : undefined;
+}
+
+/** How long rclone may make no progress before the attempt is given up; BACKUP_TUI_RCLONE_STALL_MS shortens it (tests). */
+export function stallTimeout(): number | undefined {
+  const v = Number(process.env.BACKUP_TUI_RCLONE_STALL_MS);
   return Number.isFinite(v) && v > 0 ? v : undefined;
 }

@@ -1,4 +1,4 @@
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import { AppError, ExitCode } from "../errors";
 
 export type ContainerStatus = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
@@ -50,18 +50,22 @@ export interface DockerApi {
 
 /** dockerode behind DockerApi; honours DOCKER_HOST (remote or rootless engines). */
 export class DockerClient implements DockerApi {
-  private readonly d: Docker;
-  constructor(opts?: Docker.DockerOptions) {
-    this.d = new Docker(opts);
+  private engine?: Promise<Docker>;
+  /** dockerode (and its ssh/grpc dependencies) loads on first use: commands that never touch Docker start faster. */
+  constructor(private readonly opts?: Docker.DockerOptions) {}
+
+  private docker(): Promise<Docker> {
+    this.engine ??= import("dockerode").then((m) => new m.default(this.opts));
+    return this.engine;
   }
 
   async version() {
-    const v = await this.call("version", () => this.d.version());
+    const v = await this.call("version", async () => (await this.docker()).version());
     return { version: v.Version, apiVersion: v.ApiVersion, os: v.Os };
   }
 
   async listContainers(label?: string): Promise<ContainerInfo[]> {
-    const list = await this.call("list containers", () => this.d.listContainers({ all: true, filters: label ? { label: [label] } : undefined }));
+    const list = await this.call("list containers", async () => (await this.docker()).listContainers({ all: true, filters: label ? { label: [label] } : undefined }));
     const out: ContainerInfo[] = [];
     for (const c of list) {
       const info = await this.inspect(c.Id);
@@ -72,7 +76,7 @@ export class DockerClient implements DockerApi {
 
   async inspect(id: string): Promise<ContainerInfo | undefined> {
     try {
-      const c = await this.d.getContainer(id).inspect();
+      const c = await (await this.docker()).getContainer(id).inspect();
       return {
         id: c.Id,
         name: c.Name.replace(/^\//, ""),
@@ -93,26 +97,26 @@ export class DockerClient implements DockerApi {
   }
 
   async stop(id: string, timeoutSec: number) {
-    await this.tolerate([304], `stop ${id.slice(0, 12)}`, () => this.d.getContainer(id).stop({ t: timeoutSec }));
+    await this.tolerate([304], `stop ${id.slice(0, 12)}`, async () => (await this.docker()).getContainer(id).stop({ t: timeoutSec }));
   }
   async start(id: string) {
-    await this.tolerate([304], `start ${id.slice(0, 12)}`, () => this.d.getContainer(id).start());
+    await this.tolerate([304], `start ${id.slice(0, 12)}`, async () => (await this.docker()).getContainer(id).start());
   }
   async pause(id: string) {
-    await this.call(`pause ${id.slice(0, 12)}`, () => this.d.getContainer(id).pause());
+    await this.call(`pause ${id.slice(0, 12)}`, async () => (await this.docker()).getContainer(id).pause());
   }
   async unpause(id: string) {
-    await this.call(`unpause ${id.slice(0, 12)}`, () => this.d.getContainer(id).unpause());
+    await this.call(`unpause ${id.slice(0, 12)}`, async () => (await this.docker()).getContainer(id).unpause());
   }
 
   async listVolumes(label?: string): Promise<VolumeInfo[]> {
-    const r = await this.call("list volumes", () => this.d.listVolumes({ filters: label ? { label: [label] } : undefined }));
+    const r = await this.call("list volumes", async () => (await this.docker()).listVolumes({ filters: label ? { label: [label] } : undefined }));
     return (r.Volumes ?? []).map(toVolume);
   }
 
   async inspectVolume(name: string): Promise<VolumeInfo | undefined> {
     try {
-      return toVolume(await this.d.getVolume(name).inspect());
+      return toVolume(await (await this.docker()).getVolume(name).inspect());
     } catch (err) {
       if (statusCode(err) === 404) return undefined;
       throw dockerError(`inspect volume ${name}`, err);
@@ -120,7 +124,7 @@ export class DockerClient implements DockerApi {
   }
 
   async createVolume(name: string, labels?: Record<string, string>): Promise<VolumeInfo> {
-    await this.call(`create volume ${name}`, () => this.d.createVolume({ Name: name, Labels: labels }));
+    await this.call(`create volume ${name}`, async () => (await this.docker()).createVolume({ Name: name, Labels: labels }));
     const created = await this.inspectVolume(name);
     if (!created) throw new AppError(`Docker: volume ${name} was created but cannot be inspected`, ExitCode.failed);
     return created;
@@ -128,7 +132,7 @@ export class DockerClient implements DockerApi {
 
   async logsTail(id: string, lines: number): Promise<string> {
     try {
-      const buf = (await this.d.getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+      const buf = (await (await this.docker()).getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
       return demux(buf);
     } catch {
       return "";

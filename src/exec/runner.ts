@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { execa } from "execa";
 import { ToolError } from "../errors";
 import type { Logger } from "../log";
 import { killGroup, liveGroups } from "./process-groups";
@@ -39,6 +38,10 @@ export interface Runner {
 }
 
 export { killAllChildren } from "./process-groups";
+
+/** execa loads on the first spawn: commands that spawn nothing start faster. */
+let execaModule: Promise<typeof import("execa")> | undefined;
+const loadExeca = () => (execaModule ??= import("execa"));
 
 /**
  * True while a process of the group still runs. Zombies do not count: they are dead, and an init
@@ -95,6 +98,7 @@ export class ProcessRunner implements Runner {
     if (o.signal?.aborted) throw new ToolError(`${file} not started: cancelled`, command, undefined, "", "aborted");
 
     const started = Date.now();
+    const { execa } = await loadExeca();
     const child = execa(file, args, {
       cwd: o.cwd,
       env: o.env,

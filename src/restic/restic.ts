@@ -166,7 +166,8 @@ export class Restic {
   }
 
   async snapshots(o: { tags?: string[]; host?: string; ids?: string[]; signal?: AbortSignal } = {}): Promise<Snapshot[]> {
-    const args = ["snapshots", "--json"];
+    // --no-lock: a listing needs no lock (faster, and works on read-only repositories).
+    const args = ["snapshots", "--json", "--no-lock"];
     if (o.tags?.length) args.push("--tag", o.tags.join(","));
     if (o.host) args.push("--host", o.host);
     args.push(...(o.ids ?? []));

@@ -1,17 +1,19 @@
-import { AppError, ExitCode, ToolError, errorMessage } from "../errors";
+import { AppError, ExitCode, errorMessage } from "../errors";
 import { isEmptyDir } from "../fsops/repo-files";
 import type { Snapshot } from "../restic/json";
 import type { TransferResult } from "../rclone/rclone";
 import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
 import { describeRetry, withRetries } from "./retry";
-import { remotePath } from "./sync";
+import { DEFAULT_STALL_TIMEOUT_MS, gaveUp, remotePath, retryableRemoteError } from "./sync";
 
 export interface PullRequest {
   /** Where the repository goes (default: the configured local repository path). */
   path?: string;
   force?: boolean;
   retryBaseMs?: number;
+  /** Stop an rclone run that makes no progress for this long and retry (default 2 min). */
+  stallTimeoutMs?: number;
   signal: AbortSignal;
 }
 
@@ -70,7 +72,19 @@ export async function pullRepository(ctx: ServiceContext, req: PullRequest, emit
   const report: PullReport = { runId, remote, path, attempts: 0, checkOk: false, stacks: [], exitCode: ExitCode.ok };
   try {
     emit({ type: "phase", stack: "*", phase: "connect", detail: remote });
-    if ((await ctx.rclone.cat(`${remote}/config`, { signal: req.signal })) === undefined) {
+    const retries = { attempts: ctx.config.cloud.retries, baseMs: req.retryBaseMs ?? 2000, signal: req.signal, retryable: retryableRemoteError };
+    const hint = `What was copied so far stays in ${path}. Check that the remote is up and reachable (\`rclone lsd REMOTE:\`), then run the same command again: it continues where it stopped.`;
+    let connectAttempts = 0;
+    const config = await withRetries(
+      (attempt) => {
+        connectAttempts = attempt;
+        return ctx.rclone.cat(`${remote}/config`, { signal: req.signal });
+      },
+      { ...retries, onRetry: (attempt, waitMs, err) => emit({ type: "warning", message: `connecting to ${remote}: ${describeRetry(attempt, waitMs, err)}` }) },
+    ).catch((err) => {
+      throw gaveUp(err, `connecting to ${remote}`, connectAttempts, req.signal, hint);
+    });
+    if (config === undefined) {
       throw new AppError(`${remote} holds no restic repository (no config file)`, ExitCode.failed, "Check RCLONE_REMOTE and RCLONE_PATH in [cloud_sync].");
     }
     emit({ type: "phase", stack: "*", phase: "transfer", detail: `${remote} → ${path}` });
@@ -81,18 +95,15 @@ export async function pullRepository(ctx: ServiceContext, req: PullRequest, emit
           transfers: ctx.config.cloud.transfers,
           bwlimit: ctx.config.cloud.bandwidth,
           timeoutMs: ctx.config.cloud.syncTimeoutSec * 1000,
+          stallTimeoutMs: req.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
           signal: req.signal,
           onProgress: (progress) => emit({ type: "transfer", what: "pull", attempt, progress }),
         });
       },
-      {
-        attempts: ctx.config.cloud.retries,
-        baseMs: req.retryBaseMs ?? 2000,
-        signal: req.signal,
-        retryable: (err) => err instanceof ToolError || !(err instanceof AppError),
-        onRetry: (attempt, waitMs, err) => emit({ type: "warning", message: `pull ${describeRetry(attempt, waitMs, err)}` }),
-      },
-    );
+      { ...retries, onRetry: (attempt, waitMs, err) => emit({ type: "warning", message: `pull ${describeRetry(attempt, waitMs, err)}` }) },
+    ).catch((err) => {
+      throw gaveUp(err, `pull from ${remote}`, report.attempts, req.signal, hint);
+    });
     const restic = ctx.resticFor(path);
     emit({ type: "phase", stack: "*", phase: "check-local", detail: "opening it with the configured password" });
     report.stacks = summarizeStacks(await restic.snapshots({ signal: req.signal }));

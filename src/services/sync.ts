@@ -52,16 +52,13 @@ export const DEFAULT_STALL_TIMEOUT_MS = 120_000;
 /** A tool failure may pass (network); a classified one (credentials, unknown remote) will not. */
 export const retryableRemoteError = (err: unknown) => err instanceof ToolError || !(err instanceof AppError);
 
-/** Once the retries are used up, one message that says where, what and how often. */
-export function gaveUp(err: unknown, remote: string, attempts: number, signal: AbortSignal): unknown {
+/** Once the retries are used up, one message that says what failed, how often, and what to do. */
+export function gaveUp(err: unknown, what: string, attempts: number, signal: AbortSignal, hint: string): unknown {
   if (signal.aborted || !retryableRemoteError(err) || attempts < 2) return err;
-  return new AppError(
-    `${remote} could not be reached after ${attempts} attempts: ${errorMessage(err).split("\n")[0]}`,
-    ExitCode.failed,
-    "Nothing was changed locally. Check that the remote is up and reachable (`rclone lsd REMOTE:`), then run the command again: it resumes where it stopped.",
-    { cause: err },
-  );
+  return new AppError(`${what} failed after ${attempts} attempts: ${errorMessage(err).split("\n")[0]}`, ExitCode.failed, hint, { cause: err });
 }
+
+const SYNC_GAVE_UP_HINT = "Nothing was changed locally. Check that the remote is up and reachable (`rclone lsd REMOTE:`), then sync again: it resumes where it stopped.";
 
 /**
  * Stage 2: mirrors the local repository to RCLONE_REMOTE:RCLONE_PATH (the caller holds the
@@ -97,7 +94,7 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
       },
       { ...retries, onRetry: (attempt, waitMs, err) => emit({ type: "warning", message: `connecting to ${remote}: ${describeRetry(attempt, waitMs, err)}` }) },
     ).catch((err) => {
-      throw gaveUp(err, remote, connectAttempts, req.signal);
+      throw gaveUp(err, `connecting to ${remote}`, connectAttempts, req.signal, SYNC_GAVE_UP_HINT);
     });
     if (remoteConfig.config !== undefined && remoteConfig.config !== local.config) {
       throw new AppError(
@@ -147,7 +144,7 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
       },
       { ...retries, onRetry: (attempt, waitMs, err) => emit({ type: "warning", message: `sync ${describeRetry(attempt, waitMs, err)}` }) },
     ).catch((err) => {
-      throw gaveUp(err, remote, report.attempts, req.signal);
+      throw gaveUp(err, `sync to ${remote}`, report.attempts, req.signal, SYNC_GAVE_UP_HINT);
     });
 
     if (!req.dryRun) {

@@ -23,7 +23,7 @@ export interface SnapshotFilter {
   tag?: string;
   since?: string;
   until?: string;
-  /** Newest N per stack (default: all). */
+  /** Newest N per stack and host (default: all). */
   latestPerStack?: number;
   includeHot?: boolean;
   limit?: number;
@@ -146,6 +146,11 @@ export class Catalog {
     return Number((this.db.prepare("SELECT COUNT(*) AS n FROM snapshots").get() as { n: number }).n);
   }
 
+  /** How many snapshots a filter matches, before any newest-N limit. */
+  countMatching(f: SnapshotFilter): number {
+    return this.list({ ...f, latestPerStack: undefined, limit: undefined }).length;
+  }
+
   list(f: SnapshotFilter = {}): CatalogSnapshot[] {
     const where: string[] = [];
     const args: Array<string | number> = [];
@@ -157,7 +162,7 @@ export class Catalog {
     if (!f.includeHot) where.push("(kind IS NULL OR kind != 'hot')");
     const cond = where.length ? `WHERE ${where.join(" AND ")}` : "";
     const sql = f.latestPerStack
-      ? `SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY COALESCE(stack, '') ORDER BY time DESC) AS rn FROM snapshots ${cond}) WHERE rn <= ? ORDER BY time DESC`
+      ? `SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY COALESCE(stack, ''), host ORDER BY time DESC) AS rn FROM snapshots ${cond}) WHERE rn <= ? ORDER BY time DESC`
       : `SELECT * FROM snapshots ${cond} ORDER BY time DESC`;
     if (f.latestPerStack) args.push(f.latestPerStack);
     const limited = f.limit ? `${sql} LIMIT ${Math.max(1, Math.floor(f.limit))}` : sql;

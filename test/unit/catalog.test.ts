@@ -43,7 +43,7 @@ describe("snapshot catalog", () => {
     const tagged = store.catalog.list({ tag: "protected" });
     const ms = performance.now() - t;
     expect(ms).toBeLessThan(500);
-    expect(latest).toHaveLength(100);
+    expect(latest).toHaveLength(200); // 5 per stack and host
     expect(latest.every((s) => s.kind !== "hot")).toBe(true);
     expect(stack.length).toBeGreaterThan(0);
     expect(stack.every((s) => s.stack === "stack7" && s.host === "host-a" && s.time >= "2025-01-05" && s.time <= "2025-01-10")).toBe(true);

@@ -322,7 +322,7 @@ describe("Restic", () => {
 
     expect(snaps).toHaveLength(2);
     expect(groups[0].remove).toHaveLength(1);
-    expect(runner.calls[0].args).toEqual(["snapshots", "--json", "--tag", "backup-tui,stack:app", "--host", "fixture-host"]);
+    expect(runner.calls[0].args).toEqual(["snapshots", "--json", "--no-lock", "--tag", "backup-tui,stack:app", "--host", "fixture-host"]);
     expect(runner.calls[1].args).toEqual(["forget", "--json", "-q", "--tag", "backup-tui,stack:app,kind:stack", "--group-by", "host", "--keep-last", "1", "--keep-daily", "7", "--keep-within", "2d", "--keep-tag", "protected", "--dry-run"]);
   });
 
@@ -335,61 +335,61 @@ describe("Restic", () => {
     expect(runner.commands()).toEqual(["restic forget --json -q aaa bbb"]);
   });
 
+  // Commands that take a repository lock (tag here; listings run with --no-lock).
   // Regression: the unlock-and-retry must see the raw ToolError (classify only what finally fails).
   it("Given a lock held by a dead process on this host, When a command is refused, Then restic unlock runs once and the command is retried", async () => {
     const { runner, restic: r } = restic([
-      { match: "restic snapshots", exitCode: 11, stderr: lockStderr("0.19", deadPid(), hostname()), times: 1 },
+      { match: "restic tag", exitCode: 11, stderr: lockStderr("0.19", deadPid(), hostname()), times: 1 },
       { match: "restic unlock", times: 1 },
-      { match: "restic snapshots", stdout: fixture("0.19", "snapshots.json") },
+      { match: "restic tag" },
     ]);
 
-    const snaps = await r.snapshots();
+    await r.tag(["aaa"], { add: ["protected"] });
 
-    expect(runner.commands()).toEqual(["restic snapshots --json", "restic unlock", "restic snapshots --json"]);
-    expect(snaps).toHaveLength(2);
+    expect(runner.commands()).toEqual(["restic tag --add protected aaa", "restic unlock", "restic tag --add protected aaa"]);
   });
 
   // Regression: the same with restic 0.14's exit code 1.
   it("Given restic 0.14 (exit 1) refusing with a dead holder's lock, When run, Then it unlocks and retries too", async () => {
     const { runner, restic: r } = restic([
-      { match: "restic snapshots", exitCode: 1, stderr: lockStderr("0.14", deadPid(), hostname()), times: 1 },
+      { match: "restic tag", exitCode: 1, stderr: lockStderr("0.14", deadPid(), hostname()), times: 1 },
       { match: "restic unlock", times: 1 },
-      { match: "restic snapshots", stdout: "[]" },
+      { match: "restic tag" },
     ]);
 
-    await r.snapshots();
+    await r.tag(["aaa"], { add: ["protected"] });
 
     expect(runner.commands().filter((c) => c === "restic unlock")).toHaveLength(1);
   });
 
   it("Given a lock held by a live process, When refused, Then no unlock runs and it fails busy naming the holder", async () => {
-    const { runner, restic: r } = restic([{ match: "restic snapshots", exitCode: 11, stderr: lockStderr("0.19", process.pid, hostname()) }]);
+    const { runner, restic: r } = restic([{ match: "restic tag", exitCode: 11, stderr: lockStderr("0.19", process.pid, hostname()) }]);
 
-    const err = (await r.snapshots().then(() => undefined, (e: unknown) => e)) as AppError & { kind?: string };
+    const err = (await r.tag(["aaa"], { add: ["protected"] }).then(() => undefined, (e: unknown) => e)) as AppError & { kind?: string };
 
     expect(err.kind).toBe("locked");
     expect(err.exitCode).toBe(ExitCode.busy);
     expect(err.message).toContain(`PID ${process.pid}`);
-    expect(runner.commands()).toEqual(["restic snapshots --json"]);
+    expect(runner.commands()).toEqual(["restic tag --add protected aaa"]);
   });
 
   it("Given a lock held on another host, When refused, Then it is not unlocked from here", async () => {
-    const { runner, restic: r } = restic([{ match: "restic snapshots", exitCode: 11, stderr: lockStderr("0.19", deadPid(), "some-other-host") }]);
+    const { runner, restic: r } = restic([{ match: "restic tag", exitCode: 11, stderr: lockStderr("0.19", deadPid(), "some-other-host") }]);
 
-    await expect(r.snapshots()).rejects.toMatchObject({ kind: "locked" });
-    expect(runner.commands()).toEqual(["restic snapshots --json"]);
+    await expect(r.tag(["aaa"], { add: ["protected"] })).rejects.toMatchObject({ kind: "locked" });
+    expect(runner.commands()).toEqual(["restic tag --add protected aaa"]);
   });
 
   // Regression: one unlock, one retry, then give up.
   it("Given the retry is refused again, When run, Then it gives up after one unlock", async () => {
     const stderr = lockStderr("0.19", deadPid(), hostname());
     const { runner, restic: r } = restic([
-      { match: "restic snapshots", exitCode: 11, stderr },
+      { match: "restic tag", exitCode: 11, stderr },
       { match: "restic unlock" },
     ]);
 
-    await expect(r.snapshots()).rejects.toMatchObject({ kind: "locked" });
-    expect(runner.commands()).toEqual(["restic snapshots --json", "restic unlock", "restic snapshots --json"]);
+    await expect(r.tag(["aaa"], { add: ["protected"] })).rejects.toMatchObject({ kind: "locked" });
+    expect(runner.commands()).toEqual(["restic tag --add protected aaa", "restic unlock", "restic tag --add protected aaa"]);
   });
 
   it("Given `restic version` answers, When features are asked twice, Then restic runs once and the features fit the version", async () => {
