@@ -89,12 +89,18 @@ export function buildContext(config: Config, o: { globals: GlobalOptions; comman
     restic: resticFor(config.restic.repository),
     resticFor,
     rclone: new Rclone(runner, { binary: config.cloud.binary, configFile: config.cloud.configFile, log }),
-    store: StateStore.open(join(config.stateDir, "state.db")),
+    store: openStore(config),
     journal: new StopJournal(config.stateDir),
     log,
     owner: currentOwner(hostname(), o.commandLine),
     version: VERSION,
   };
+}
+
+function openStore(config: Config): StateStore {
+  const store = StateStore.open(join(config.stateDir, "state.db"));
+  store.catalog.bindTo(config.restic.repository);
+  return store;
 }
 
 /** A command's context: config warnings printed, then buildContext. */

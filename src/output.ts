@@ -61,7 +61,7 @@ export class Printer {
   /** Service events: JSON lines on stdout under --json; progress lines on stderr otherwise. */
   event(e: ServiceEvent): void {
     if (this.o.json) {
-      this.write(process.stdout, JSON.stringify(e) + "\n");
+      this.write(process.stdout, JSON.stringify({ ...e, at: new Date().toISOString() }) + "\n");
       return;
     }
     if (e.type === "progress") return this.progress(e);

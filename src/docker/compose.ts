@@ -11,30 +11,42 @@ export interface ComposeTarget {
 
 /** docker compose (v2) or docker-compose (v1), driven through the process runner. */
 export class ComposeCli {
-  private command?: Promise<string[]>;
   constructor(private readonly runner: Runner, private readonly configured?: string) {}
 
-  /** The compose command in use: COMPOSE_COMMAND, else v2 when it answers, else v1. */
-  detect(): Promise<string[]> {
-    this.command ??= (async () => {
-      if (this.configured) return this.configured.split(/\s+/).filter(Boolean);
-      for (const cmd of [["docker", "compose"], ["docker-compose"]]) {
+  private found?: Promise<{ cmd: string[]; version: string }>;
+
+  /** v2 when it answers, else v1; with its version, from one `version` call. */
+  private probe(): Promise<{ cmd: string[]; version: string }> {
+    this.found ??= (async () => {
+      const candidates = this.configured ? [this.configuredCmd()] : [["docker", "compose"], ["docker-compose"]];
+      for (const cmd of candidates) {
         try {
-          await this.runner.run(cmd[0], [...cmd.slice(1), "version"], { timeoutMs: 15_000 });
-          return cmd;
+          const r = await this.runner.run(cmd[0], [...cmd.slice(1), "version"], { timeoutMs: 15_000 });
+          return { cmd, version: /v?(\d+\.\d+\.\d+[\w.+-]*)/.exec(r.stdout)?.[1] ?? "unknown" };
         } catch {
           // try the next one
         }
       }
-      throw new AppError("neither `docker compose` (v2) nor `docker-compose` (v1) is available", ExitCode.failed, "Install the Compose plugin, or set COMPOSE_COMMAND in [docker].");
+      throw new AppError(
+        this.configured ? `COMPOSE_COMMAND ${JSON.stringify(this.configured)} does not answer \`version\`` : "neither `docker compose` (v2) nor `docker-compose` (v1) is available",
+        ExitCode.failed,
+        "Install the Compose plugin, or set COMPOSE_COMMAND in [docker].",
+      );
     })();
-    return this.command;
+    return this.found;
+  }
+
+  private configuredCmd(): string[] {
+    return (this.configured ?? "").split(/\s+/).filter(Boolean);
+  }
+
+  /** The compose command in use: COMPOSE_COMMAND as given (its own errors speak for it), else detected. */
+  async detect(): Promise<string[]> {
+    return this.configured ? this.configuredCmd() : (await this.probe()).cmd;
   }
 
   async version(): Promise<string> {
-    const cmd = await this.detect();
-    const r = await this.runner.run(cmd[0], [...cmd.slice(1), "version", "--short"], { timeoutMs: 15_000 }).catch(() => undefined);
-    return r?.stdout.trim() ?? "unknown";
+    return (await this.probe()).version;
   }
 
   async down(t: ComposeTarget, o: { stopTimeoutSec: number; timeoutMs: number; signal?: AbortSignal }): Promise<void> {

@@ -11,6 +11,9 @@ import { buildManifest } from "./manifest";
 import { quiesced } from "./quiesced";
 import { stackPaths } from "./stack-paths";
 
+/** restic's words for a --parent it cannot load (a prefix, or a full id whose file is gone). */
+const PARENT_GONE = /no matching ID found|failed to load snapshot|unable to load parent|loading parent snapshot/i;
+
 export interface StackJob {
   stack: Stack;
   runId: number;
@@ -67,9 +70,11 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
     try {
       return await backupOnce(k, pass, parent);
     } catch (err) {
-      // The catalog's parent may have been forgotten by hand meanwhile: let restic pick one.
-      if (!parent || !(err instanceof ToolError) || !/no matching ID found/i.test(err.stderrTail)) throw err;
+      // The catalog's parent may have been forgotten by hand, or the repository re-created:
+      // let restic pick a parent, and have the next run re-read the catalog.
+      if (!parent || !(err instanceof ToolError) || !PARENT_GONE.test(err.stderrTail)) throw err;
       emit({ type: "warning", stack: stack.name, message: `parent snapshot ${parent.slice(0, 8)} is gone; restic chooses one by path` });
+      ctx.store.catalog.invalidate();
       return backupOnce(k, pass, undefined);
     }
   };

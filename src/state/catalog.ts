@@ -132,6 +132,23 @@ export class Catalog {
     }
   }
 
+  /**
+   * Ties the catalog to one repository: when the configured repository changed, everything
+   * cached about the old one is dropped (it would name parents the new one lacks).
+   */
+  bindTo(repository: string): boolean {
+    const cur = (this.db.prepare("SELECT value FROM catalog_meta WHERE key = 'repository'").get() as { value: string } | undefined)?.value;
+    if (cur === repository) return false;
+    this.db.exec("DELETE FROM snapshots; DELETE FROM snapshot_files; DELETE FROM catalog_meta;");
+    this.db.prepare("INSERT INTO catalog_meta (key, value) VALUES ('repository', ?)").run(repository);
+    return cur !== undefined;
+  }
+
+  /** Forget when the catalog was last read from restic: the next user re-reads it. */
+  invalidate(): void {
+    this.db.prepare("DELETE FROM catalog_meta WHERE key = 'refreshed_at'").run();
+  }
+
   refreshedAt(): string | undefined {
     return (this.db.prepare("SELECT value FROM catalog_meta WHERE key = 'refreshed_at'").get() as { value: string } | undefined)?.value;
   }

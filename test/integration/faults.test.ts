@@ -169,4 +169,18 @@ describe("backup faults: nothing left stopped", () => {
     expect(containerEvents("faulty", t0).filter((e) => e.action === "die")).toEqual([]);
     expect(containerStates("faulty")).toEqual(running());
   });
+
+  it("a repository re-created at the same path (the catalog's parent is gone) still backs up, and the next run re-reads the catalog", () => {
+    expect(cli(w, ["backup", "faulty"]).code).toBe(0);
+    rmSync(w.repo, { recursive: true, force: true });
+    restic(w, ["init", "-q"]);
+    const r = cli(w, ["backup", "faulty"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("is gone");
+    const again = cli(w, ["backup", "faulty"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain("is gone");
+    expect(JSON.parse(restic(w, ["snapshots", "--json", "--tag", "kind:stack"]))).toHaveLength(2);
+    expect(containerStates("faulty")).toEqual(running());
+  });
 });

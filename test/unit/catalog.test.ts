@@ -76,4 +76,14 @@ describe("snapshot catalog", () => {
     expect(store.catalog.find("*.yml", [id]).map((f) => f.name)).toEqual(["a.yml", "b_%.yml"]);
     expect(store.catalog.find("/srv/*/db.*", [id]).map((f) => f.path)).toEqual(["/srv/app/db.sqlite"]);
   });
+
+  it("Given a catalog of one repository, When bound to another, Then it is emptied and must be read again", () => {
+    store.catalog.bindTo("/srv/repo-a");
+    store.catalog.sync(synthetic(1, 3));
+    expect(store.catalog.bindTo("/srv/repo-a")).toBe(false);
+    expect(store.catalog.count()).toBe(3);
+    expect(store.catalog.bindTo("/srv/repo-b")).toBe(true);
+    expect(store.catalog.count()).toBe(0);
+    expect(store.catalog.refreshedAt()).toBeUndefined();
+  });
 });
