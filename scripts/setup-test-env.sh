@@ -414,7 +414,8 @@ else
   ln -sf ../../bin/env "$root/usr/bin/env"
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
-  bb_version=$(/bin/busybox | head -n1 | sed -n 's/^BusyBox v\([^ ]*\).*/\1/p')
+  # sed reads to the end: `| head -n1` would close the pipe early and (pipefail) kill the script with 141.
+  bb_version=$(/bin/busybox 2>&1 | sed -n '1s/^BusyBox v\([^ ]*\).*/\1/p')
   tar -C "$root" --numeric-owner --owner=0 --group=0 -c . |
     docker import \
       -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \

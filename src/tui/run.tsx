@@ -33,7 +33,9 @@ export async function runTui(signal?: AbortSignal): Promise<number> {
     <boot.Boot load={load} onExit={onExit} onError={(err) => (failure = { err })}>
       {(backend) => <ui.App backend={backend} signal={own} onExit={onExit} />}
     </boot.Boot>,
-    { exitOnCtrlC: false, alternateScreen: true },
+    // We only get here on a terminal: draw frames even when CI=true is in the environment (Ink
+    // would otherwise print just the last frame at exit, a blank screen to the person at the keys).
+    { exitOnCtrlC: false, alternateScreen: true, interactive: Boolean(process.stdout.isTTY) },
   );
   try {
     await app.waitUntilExit();

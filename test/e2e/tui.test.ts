@@ -16,9 +16,14 @@ let bin: string;
 let stackDir: string;
 const STACK = "tuiweb";
 
-function start(session: string, extraEnv: Record<string, string> = {}, exitFile = join(world.dir, `${session}.exit`)): string {
+/** Starts the TUI in a tmux session; an undefined value in extraEnv removes that variable. */
+function start(session: string, extraEnv: Record<string, string | undefined> = {}, exitFile = join(world.dir, `${session}.exit`)): string {
   const env = { BACKUP_TUI_CONFIG: world.configFile, BACKUP_TUI_STATE_DIR: world.stateDir, ...extraEnv };
-  const assigns = Object.entries(env).map(([k, v]) => `${k}='${v}'`).join(" ");
+  const entries = Object.entries(env);
+  const assigns = [
+    ...entries.filter(([, v]) => v === undefined).map(([k]) => `-u ${k}`), // env takes options before assignments
+    ...entries.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}='${v}'`),
+  ].join(" ");
   // After the TUI exits the shell records the code, then prints the terminal mode into the pane.
   const script = `env ${assigns} ${bin} 2> ${exitFile}.stderr; echo EXIT=$? > ${exitFile}; stty -a; sleep 120`;
   tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", "sh", "-c", script);
@@ -128,7 +133,8 @@ describe("the TUI in a terminal", () => {
   });
 
   it("Given a terminal with colours, When NO_COLOR is not set, Then the frame does use colour (so the NO_COLOR check above means something)", async () => {
-    const exitFile = start("colour", { TERM: "xterm-256color" });
+    // CI=true (as on the CI machine) makes chalk drop colour even on a terminal: not what is tested here.
+    const exitFile = start("colour", { TERM: "xterm-256color", CI: undefined, CONTINUOUS_INTEGRATION: undefined });
     await waitFor("colour", new RegExp(`${STACK}\\s+running`));
     expect(pane("colour", true)).toMatch(/\u001B\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7])m/);
     keys("colour", "q");

@@ -161,9 +161,11 @@ describe("backup faults: nothing left stopped", () => {
   });
 
   it("a failing pre-hook fails that stack without stopping anything", () => {
-    writeFileSync(w.configFile, `${readFileSync(w.configFile, "utf8")}\n[stack:faulty]\nPRE_HOOK="echo cannot-prepare >&2; exit 7"\n`);
+    const config = readFileSync(w.configFile, "utf8");
+    writeFileSync(w.configFile, `${config}\n[stack:faulty]\nPRE_HOOK="echo cannot-prepare >&2; exit 7"\n`);
     const t0 = Date.now();
     const r = cli(w, ["backup", "faulty"]);
+    writeFileSync(w.configFile, config); // the tests after this one back up with no hook
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).toContain("pre-hook failed");
     expect(containerEvents("faulty", t0).filter((e) => e.action === "die")).toEqual([]);
