@@ -96,9 +96,23 @@ export class Rclone {
   async cat(path: string, o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<string | undefined> {
     try {
       const r = await this.run(["cat", path], { signal: o.signal, timeoutMs: o.timeoutMs ?? 120_000 });
+      // Bucket remotes (S3, B2, GCS...) take a missing object for an empty directory: cat prints
+      // nothing and succeeds. Empty output counts only when the path is a file.
+      if (r.stdout === "" && !(await this.isFile(path, o))) return undefined;
       return r.stdout;
     } catch (err) {
       if (err instanceof ToolError && /not found|doesn't exist|no such file|is a directory/i.test(err.stderrTail)) return undefined;
+      throw err;
+    }
+  }
+
+  /** True when path is a file (object) on the remote; false when missing or a directory (prefix). */
+  async isFile(path: string, o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<boolean> {
+    try {
+      const r = await this.run(["lsjson", "--stat", path], { signal: o.signal, timeoutMs: o.timeoutMs ?? 120_000 });
+      return (JSON.parse(r.stdout || "{}") as { IsDir?: boolean }).IsDir === false;
+    } catch (err) {
+      if (err instanceof ToolError && /not found|doesn't exist|no such file/i.test(err.stderrTail)) return false;
       throw err;
     }
   }

@@ -236,30 +236,61 @@ export function sshWrapper(dir: string, key: string): string {
 }
 
 export interface S3Server extends DetachedServer {
-  /** The self-signed certificate: restic's --cacert / RESTIC_CACERT. */
-  ca: string;
+  /** The self-signed certificate (restic's --cacert / RESTIC_CACERT); undefined over plain HTTP. */
+  ca?: string;
   bucket: string;
   endpoint: string;
+  dir: string;
 }
 
-/** s3rver (npm) over HTTPS with a fresh self-signed certificate for 127.0.0.1, with one bucket. Keys: S3RVER/S3RVER. */
-export async function s3rver(o: { dir: string; workDir: string; bucket: string; port?: number }): Promise<S3Server> {
+/**
+ * s3rver (npm) with one bucket; keys S3RVER/S3RVER. HTTPS by default, with a fresh self-signed
+ * certificate for 127.0.0.1 (restic's s3 backend fails over plain HTTP on its chunked uploads);
+ * `tls: false` for rclone's s3 backend, which works over HTTP.
+ */
+export async function s3rver(o: { dir: string; workDir: string; bucket: string; port?: number; tls?: boolean }): Promise<S3Server> {
   mkdirSync(o.dir, { recursive: true });
   mkdirSync(o.workDir, { recursive: true });
-  const key = join(o.workDir, "s3-key.pem");
-  const ca = join(o.workDir, "s3-cert.pem");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", ca, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"], { stdio: "pipe" });
   const port = o.port ?? (await freePort());
-  const script = join(ROOT, "node_modules", "s3rver", "bin", "s3rver.js");
+  const tls = o.tls ?? true;
+  const args = ["-d", o.dir, "-a", "127.0.0.1", "-p", String(port), "--configure-bucket", o.bucket];
+  let ca: string | undefined;
+  if (tls) {
+    const key = join(o.workDir, `s3-key-${port}.pem`);
+    ca = join(o.workDir, `s3-cert-${port}.pem`);
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", ca, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"], { stdio: "pipe" });
+    args.push("--key", key, "--cert", ca);
+  }
   const server = new DetachedServer({
     name: "s3rver",
     command: process.execPath,
-    args: [script, "-d", o.dir, "-a", "127.0.0.1", "-p", String(port), "--key", key, "--cert", ca, "--configure-bucket", o.bucket],
+    args: [join(ROOT, "node_modules", "s3rver", "bin", "s3rver.js"), ...args],
     port,
     log: join(o.workDir, `s3rver-${port}.log`),
   });
   await server.start();
-  return Object.assign(server, { ca, bucket: o.bucket, endpoint: `https://127.0.0.1:${port}` });
+  return Object.assign(server, { ca, bucket: o.bucket, endpoint: `${tls ? "https" : "http"}://127.0.0.1:${port}`, dir: o.dir });
+}
+
+/**
+ * RCLONE_CONFIG_<NAME>_* for rclone's s3 backend on s3rver over HTTP. s3rver's ListObjects with a
+ * delimiter leaves out prefixes that hold only deeper keys (restic's data/xx/), so plain listings
+ * miss data/: RCLONE_FAST_LIST (one recursive listing) sidesteps that. The machine's
+ * AWS_CA_BUNDLE must not reach rclone's s3 backend (TESTING.md).
+ */
+export function s3RemoteEnv(name: string, server: S3Server): NodeJS.ProcessEnv {
+  const p = `RCLONE_CONFIG_${name.toUpperCase()}_`;
+  if (server.ca) throw new Error("s3RemoteEnv: start s3rver with tls: false for rclone");
+  return {
+    [`${p}TYPE`]: "s3",
+    [`${p}PROVIDER`]: "Other",
+    [`${p}ENDPOINT`]: server.endpoint,
+    [`${p}ACCESS_KEY_ID`]: "S3RVER",
+    [`${p}SECRET_ACCESS_KEY`]: "S3RVER",
+    [`${p}FORCE_PATH_STYLE`]: "true",
+    RCLONE_FAST_LIST: "true",
+    AWS_CA_BUNDLE: undefined,
+  };
 }
 
 /** Every file under dir (relative paths), for "nothing changed" assertions. */

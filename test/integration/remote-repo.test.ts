@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +13,8 @@ import { composeDown, composeUp, volumeMountpoint, writeStack } from "../helpers
 // RESTIC_REPOSITORY pointing off the host: rest: (rclone serve restic with a user and password),
 // sftp: (restic's own sftp backend: ssh with a key against rclone serve sftp), rclone: (restic's
 // rclone backend over a WebDAV remote) and s3: (s3rver over HTTPS). Credentials come from the
-// config or the environment; no process ever has them in its argv.
+// config file (rest: URL with user and password) or the environment (AWS keys, the rclone remote's
+// obscured password); no process ever has them in its argv.
 
 const MiB = 1024 * 1024;
 const STACK = "remoterepo";
@@ -59,10 +60,13 @@ describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {
   let webdav: RcloneServer;
   let s3: S3Server;
   let sshBin: string;
+  /** A config file of its own holding the rest: URL with the credentials (chmod 600). */
+  let restConfig: string;
+  const restUrl = () => `rest:http://backup:${REST_PASS}@127.0.0.1:${rest.port}/`;
 
   /** The environment of one kind: repository, its credentials, and a state directory of its own (a host). */
   const kinds: Record<string, () => NodeJS.ProcessEnv> = {
-    rest: () => ({ BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: `rest:http://backup:${REST_PASS}@127.0.0.1:${rest.port}/` }),
+    rest: () => ({ BACKUP_TUI_CONFIG: restConfig }),
     sftp: () => ({ BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: `sftp://backup@127.0.0.1:${sftp.port}/repo`, PATH: `${sshBin}:${process.env.PATH}` }),
     rclone: () => ({ BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: "rclone:dav:restic-repo", ...remoteEnv("dav", webdav) }),
     s3: () => ({
@@ -80,7 +84,8 @@ describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {
   });
   /** restic itself against a kind's repository, for assertions. */
   const resticJson = <T>(kind: string, args: string[]): T => {
-    const env = { ...process.env, ...envOf(kind), RESTIC_REPOSITORY: kinds[kind]().BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY, RESTIC_PASSWORD_FILE: w.passwordFile, RESTIC_PASSWORD: undefined };
+    const repository = kind === "rest" ? restUrl() : kinds[kind]().BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY;
+    const env = { ...process.env, ...envOf(kind), RESTIC_REPOSITORY: repository, RESTIC_PASSWORD_FILE: w.passwordFile, RESTIC_PASSWORD: undefined };
     return JSON.parse(execFileSync("restic", [...args, "--json"], { env, encoding: "utf8", maxBuffer: 64 * MiB })) as T;
   };
 
@@ -103,6 +108,8 @@ describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {
       rcloneServe("webdav", { dir: join(w.dir, "srv-webdav"), workDir: servers, user: "backup", pass: "dav-Pa55-7781" }),
       s3rver({ dir: join(w.dir, "srv-s3"), workDir: servers, bucket: "backups" }),
     ]);
+    restConfig = join(w.dir, "config-rest.ini");
+    writeFileSync(restConfig, readFileSync(w.configFile, "utf8").replace(/^RESTIC_REPOSITORY=.*$/m, `RESTIC_REPOSITORY=${restUrl()}`), { mode: 0o600 });
   });
   afterAll(async () => {
     await stopAllServers();
@@ -119,6 +126,15 @@ describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {
         outputs.push(r.stdout, r.stderr);
         return r;
       };
+
+      if (kind === "rest") {
+        // A config holding credentials must be private: refused while others can read it.
+        chmodSync(restConfig, 0o644);
+        const open = run(["config", "validate"]);
+        expect(open.code).toBe(78);
+        expect(open.stderr).toContain(`chmod 600 ${restConfig}`);
+        chmodSync(restConfig, 0o600);
+      }
 
       const init = run(["init"]);
       expect(init.code, init.stderr).toBe(0);

@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cli, ensureBinary, makeWorld, restic, type TestWorld } from "../helpers/env";
 import { start, waitFor, type Running } from "../helpers/processes";
-import { listFiles, obscure, rcloneServe, remoteEnv, stopAllServers, type RcloneServer } from "../helpers/servers";
+import { listFiles, obscure, rcloneServe, remoteEnv, s3RemoteEnv, s3rver, stopAllServers, type RcloneServer, type S3Server } from "../helpers/servers";
 import { composeDown, composeUp, volumeMountpoint, writeStack } from "../helpers/stacks";
 
 // Stage 2 (sync) and stage 3 (pull) against real servers on loopback: rclone serve sftp and
-// serve webdav with a user and password, and a local-type remote.
+// serve webdav with a user and password, s3rver through rclone's s3 backend, and a local-type remote.
 
 const MiB = 1024 * 1024;
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
@@ -50,6 +50,7 @@ describe("sync and pull against real servers on loopback", () => {
   let mountpoint: string;
   let sftp: RcloneServer;
   let webdav: RcloneServer;
+  let s3: S3Server;
   const background: Running[] = [];
   /** A second repository of 60 MiB random data: syncs long enough (with a bandwidth limit) to kill the server in the middle. */
   let bigRepo: string;
@@ -59,8 +60,8 @@ describe("sync and pull against real servers on loopback", () => {
   const snapshotIds = (repo: string) => (JSON.parse(resticAt(repo, ["snapshots", "--json", "--no-lock"])) as Array<{ id: string }>).map((s) => s.id).sort();
   /** Runs rclone with the remote's variables (the test's own check of the copy). */
   const rclone = (args: string[], env: NodeJS.ProcessEnv) => execFileSync("rclone", ["--config", "/dev/null", ...args], { env: { ...process.env, ...env }, encoding: "utf8", stdio: "pipe" });
-  const target = (name: string, server: RcloneServer | "local", path: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
-    ...remoteEnv(name, server),
+  const target = (name: string, server: RcloneServer | S3Server | "local", path: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+    ...(server !== "local" && "bucket" in server ? s3RemoteEnv(name, server) : remoteEnv(name, server as RcloneServer | "local")),
     BACKUP_TUI_CLOUD_SYNC_RCLONE_REMOTE: name,
     BACKUP_TUI_CLOUD_SYNC_RCLONE_PATH: path,
     BACKUP_TUI_RETRY_BASE_MS: "200",
@@ -89,8 +90,11 @@ describe("sync and pull against real servers on loopback", () => {
 
     sftp = await rcloneServe("sftp", { dir: join(w.dir, "srv-sftp"), workDir: join(w.dir, "servers"), user: "backup", pass: "sftp-pass-4711" });
     webdav = await rcloneServe("webdav", { dir: join(w.dir, "srv-webdav"), workDir: join(w.dir, "servers"), user: "backup", pass: "dav-pass-4711" });
+    s3 = await s3rver({ dir: join(w.dir, "srv-s3"), workDir: join(w.dir, "servers"), bucket: "mirrors", tls: false });
   });
   afterEach(async () => {
+    // A held backup (the lock test) lets go, so its restic does not outlive a failed test.
+    if (existsSync(join(w.dir, "hold-restic.sh"))) writeFileSync(join(w.dir, "hold.release"), "");
     for (const r of background.splice(0)) {
       r.child.kill("SIGKILL");
       await r.done;
@@ -102,12 +106,11 @@ describe("sync and pull against real servers on loopback", () => {
     w?.cleanup();
   });
 
-  for (const kind of ["sftp", "webdav", "local"] as const) {
+  for (const kind of ["sftp", "webdav", "s3", "local"] as const) {
     it(`${kind}: sync mirrors the repository, a second sync copies nothing, the pulled copy passes restic check and restores byte-identical, verify --remote passes`, () => {
-      const server = kind === "sftp" ? sftp : kind === "webdav" ? webdav : "local";
-      const path = kind === "local" ? join(w.dir, "mirror-local") : "mirror";
+      const server = kind === "sftp" ? sftp : kind === "webdav" ? webdav : kind === "s3" ? s3 : "local";
+      const path = kind === "local" ? join(w.dir, "mirror-local") : kind === "s3" ? `${s3.bucket}/mirror` : "mirror";
       const env = target("cloud", server, path);
-
       const first = cli(w, ["sync", "--json"], env);
       expect(first.code, first.stderr).toBe(0);
       const r1 = resultOf<SyncResult>(first.stdout, "sync");
@@ -116,7 +119,9 @@ describe("sync and pull against real servers on loopback", () => {
       expect(r1.attempts).toBe(1);
       // The test's own comparison: sizes and hashes where the remote has them.
       rclone(["check", w.repo, `cloud:${path}`, "--one-way=false"], env);
-      if (kind !== "local") expect(existsSync(join((server as RcloneServer).dir, path, "config"))).toBe(true);
+      // On the server's own disk (s3rver keeps each object as NAME._S3rver_object).
+      const onDisk = kind === "local" ? join(path, "config") : kind === "s3" ? join(s3.dir, path, "config._S3rver_object") : join((server as RcloneServer).dir, path, "config");
+      expect(readFileSync(onDisk)).toEqual(readFileSync(join(w.repo, "config")));
 
       const second = cli(w, ["sync", "--json"], env);
       expect(second.code, second.stderr).toBe(0);
