@@ -67,7 +67,7 @@ function buildProgram(): Command {
     .option("--single-pass", "no hot pass: stop, back up, start")
     .option("--parallel <n>", "stacks backed up at once", "1")
     .option("--volume <name>", "back up one named volume, stopping only the containers that mount it")
-    .option("--scheduled", "mark the run as scheduled (timers and cron use this)")
+    .option("--scheduled", "started by a schedule: follows the dirlist, leaves stacks with their own SCHEDULE to it")
     .addOption(wait())
     .action(lazy(program, () => import("./commands/backup")));
 
@@ -91,6 +91,7 @@ function buildProgram(): Command {
     .option("--bwlimit <rate>", "bandwidth limit (rclone --bwlimit), e.g. 10M")
     .option("--transfers <n>", "parallel transfers")
     .option("--force", "sync even when the local repository fails its check or has far fewer snapshots than the cloud copy")
+    .option("--scheduled", "started by a schedule (the daemon, a timer or cron): recorded as such")
     .addOption(wait())
     .action(lazy(program, () => import("./commands/sync")));
 
@@ -98,6 +99,7 @@ function buildProgram(): Command {
     .addOption(new Option("--level <level>", "how deep").choices(["metadata", "subset", "data"]).default("metadata"))
     .option("--subset <share>", "with --level subset: how much to read, e.g. 5% or 1/10", "5%")
     .option("--remote", "check the cloud copy itself (through restic's rclone backend), without pulling it")
+    .option("--scheduled", "started by a schedule (the daemon, a timer or cron): recorded as such")
     .addOption(wait())
     .action(lazy(program, () => import("./commands/verify")));
 
@@ -160,7 +162,8 @@ function buildProgram(): Command {
   guarded(program.command("forget").description("apply the keep policy per stack by hand (guarded unless --dry-run)")
     .option("--stack <name>", "only this stack")
     .option("--dry-run", "show what would be removed")
-    .option("--prune", "also free the data"))
+    .option("--prune", "also free the data")
+    .option("--scheduled", "the PRUNE schedule: apply the configured policy without asking (the policy is the consent)"))
     .action(lazy(program, () => import("./commands/forget")));
   guarded(program.command("prune").description("delete data no snapshot uses (guarded)"))
     .action(lazy(program, () => import("./commands/prune")));
@@ -188,7 +191,7 @@ function buildProgram(): Command {
     .option("--remove-all", "remove every restic lock, even live ones (only when nothing else uses the repository)")
     .action(lazy(program, () => import("./commands/unlock")));
 
-  program.command("schedule").description("scheduled jobs: list | install --systemd|--cron | uninstall")
+  program.command("schedule").description("scheduled jobs: list (last and next runs) | install --systemd|--cron | uninstall")
     .argument("[action]", "list, install or uninstall", "list")
     .option("--systemd", "install systemd service + timer units (and a boot-time recover unit)")
     .option("--cron", "install a cron file (with @reboot recover)")
@@ -198,11 +201,14 @@ function buildProgram(): Command {
   program.command("daemon").description("run the schedules in-process (croner); SIGHUP reloads the config, SIGTERM stops after the running job")
     .action(lazy(program, () => import("./commands/daemon")));
 
-  program.command("status").description("last runs, pending recovery, lock holder")
+  program.command("status").description("per stack: last good backup, age, next run, overdue; last verify; lock; pending recovery (exit 4 / 1)")
     .action(lazy(program, () => import("./commands/status")));
 
-  program.command("history").description("recent runs with their status")
+  program.command("history").description("past runs (backup, sync, restore, verify, prune, recover): who started them, how they ended")
     .option("--limit <n>", "how many", "20")
+    .option("--stack <name>", "only runs that backed up this stack")
+    .option("--since <when>", "started after a date (2026-11-01) or a duration back from now (7d)")
+    .option("--kind <kind>", "only backup, sync, restore, verify, prune or recover")
     .action(lazy(program, () => import("./commands/history")));
 
   return program;

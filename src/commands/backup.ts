@@ -6,10 +6,11 @@ import { lockedBackup } from "../services/backup-run";
 import { format, table } from "../output";
 import type { BackupReport } from "../services/backup";
 import { planBackup, type BackupPlan } from "../services/plan";
-import { selectStacks } from "../services/selection";
+import { selectStacks, type Selection } from "../services/selection";
 import type { Stack } from "../docker/discovery";
 import type { ServiceContext } from "../services/context";
 import { volumeTarget } from "../services/volume-target";
+import { jobIdFor, ownScheduleStacks } from "../schedule/jobs";
 
 interface Options {
   all?: boolean;
@@ -27,7 +28,9 @@ export async function run(env: CommandEnv, names: string[], o: Options): Promise
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 16) throw new UsageError(`--parallel must be a whole number from 1 to 16 (got ${JSON.stringify(o.parallel)})`);
   if (o.volume && names.length) throw new UsageError("--volume takes no stack names", "Back up either stacks or one volume per run.");
   const ctx = openContext(env);
+  if (o.scheduled) ctx.store.setScheduledJob(jobIdFor("backup", names));
   const { stacks, volume } = o.volume ? await volumeSelection(ctx, o.volume) : await stackSelection(env, ctx, names, o);
+  if (!stacks.length) return ExitCode.ok; // a scheduled run with nothing of its own to do (recorded as skipped)
   const overrides = { strategy: o.strategy, twoPass: o.singlePass ? false : undefined };
   if (o.dryRun) {
     const plan = await planBackup(ctx, stacks, overrides);
@@ -51,6 +54,7 @@ async function stackSelection(env: CommandEnv, ctx: ServiceContext, names: strin
   const sel = await selectStacks(ctx, dirlist, { names, all: o.all, recordNew: !o.dryRun });
   for (const w of sel.warnings) env.printer.warn(w);
   if (sel.added.length) env.printer.info(`new stacks added to ${dirlist.path} (disabled): ${sel.added.join(", ")}`);
+  if (o.scheduled && !o.all && !o.dryRun) return scheduledSelection(env, ctx, sel, names, dirlist.path);
   if (!sel.selected.length) {
     throw new UsageError(
       "no stack is selected for backup",
@@ -58,6 +62,22 @@ async function stackSelection(env: CommandEnv, ctx: ServiceContext, names: strin
     );
   }
   return { stacks: sel.selected };
+}
+
+/**
+ * A scheduled run follows the dirlist even for named stacks (disabling a stack stops its own
+ * SCHEDULE too), and the [schedule] BACKUP run leaves stacks with their own SCHEDULE to it.
+ */
+function scheduledSelection(env: CommandEnv, ctx: ServiceContext, sel: Selection, names: string[], dirlistPath: string): { stacks: Stack[] } {
+  const own = ownScheduleStacks(ctx.config);
+  const stacks = sel.selected.filter((s) => sel.enabled.has(s.name) && (names.length || !own.has(s.name)));
+  for (const s of sel.selected) if (!sel.enabled.has(s.name)) env.printer.info(`${s.name} is disabled in ${dirlistPath}: its scheduled backup is skipped`);
+  if (!stacks.length) {
+    const reason = names.length ? `disabled in ${dirlistPath}` : "no enabled stack without its own SCHEDULE";
+    ctx.store.recordSkipped("backup", jobIdFor("backup", names), reason, ctx.owner);
+    env.printer.info(`nothing to back up: ${reason}`);
+  }
+  return { stacks };
 }
 
 async function volumeSelection(ctx: ServiceContext, name: string): Promise<{ stacks: Stack[]; volume: { name: string; owner?: string } }> {

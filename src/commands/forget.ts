@@ -1,18 +1,20 @@
 import { openContext, type CommandEnv } from "../app";
 import { table } from "../output";
 import { ensureCatalog, refreshCatalog } from "../services/catalog";
-import { applyRetention } from "../services/retention";
+import { applyRetention, runRetention } from "../services/retention";
 import { confirmDestructive, type GuardOptions } from "./guard";
 import { withRepoLock } from "./locked";
 
 /** Retention by hand: the keep policy per stack (never `protected`), optionally pruning. */
-export async function run(env: CommandEnv, o: GuardOptions & { stack?: string; dryRun?: boolean; prune?: boolean; wait?: string }): Promise<number> {
+export async function run(env: CommandEnv, o: GuardOptions & { stack?: string; dryRun?: boolean; prune?: boolean; scheduled?: boolean; wait?: string }): Promise<number> {
   const ctx = openContext(env);
+  if (o.scheduled) ctx.store.setScheduledJob("prune");
   await ensureCatalog(ctx, env.signal);
   const stacks = o.stack ? [o.stack] : [...new Set(ctx.store.catalog.list({}).filter((s) => s.kind === "stack" && s.stack).map((s) => s.stack!))].sort();
-  if (!o.dryRun) await confirmDestructive(env, ctx.config, ctx.log, `apply retention to ${stacks.length} stack(s)${o.prune ? " and prune" : ""}`, o);
+  // The PRUNE schedule applies the policy the admin configured: that is its consent.
+  if (!o.dryRun && !o.scheduled) await confirmDestructive(env, ctx.config, ctx.log, `apply retention to ${stacks.length} stack(s)${o.prune ? " and prune" : ""}`, o);
   return withRepoLock(ctx, env, o.wait, async () => {
-    const results = await applyRetention(ctx, stacks, { dryRun: o.dryRun, prune: o.prune, signal: env.signal });
+    const results = o.dryRun ? await applyRetention(ctx, stacks, { dryRun: true, signal: env.signal }) : await runRetention(ctx, stacks, { prune: o.prune, signal: env.signal });
     if (!o.dryRun) await refreshCatalog(ctx, env.signal);
     env.printer.result({ type: "forget", dryRun: !!o.dryRun, results }, () =>
       `${o.dryRun ? "Dry run: would remove" : "Removed"}:\n${table(["STACK", "KEPT", "REMOVED"], results.map((r) => [r.stack, String(r.kept), String(r.removed.length)]))}`,

@@ -1,21 +1,60 @@
 import { openContext, type CommandEnv } from "../app";
+import { DirlistFile } from "../docker/dirlist";
+import { ExitCode } from "../errors";
+import { format, table } from "../output";
+import { stacksDue } from "../schedule/due";
 import { readOwner } from "../state/lock";
 import { isAlive } from "../state/process-info";
 
+/**
+ * One look at the host's backups, from local state only (no repository access): per stack the
+ * last good backup and its age, the next scheduled run, overdue flags; the last verify; the
+ * catalog's snapshot count and size; the lock holder; a pending recovery.
+ * Exit 4 when containers a dead run stopped are still down, 1 when a stack is overdue.
+ */
 export async function run(env: CommandEnv): Promise<number> {
   const ctx = openContext(env);
+  const now = new Date();
   const holder = readOwner(ctx.config.stateDir, ctx.config.restic.repository);
   const lock = holder ? { ...holder, alive: holder.host !== ctx.owner.host || isAlive(holder.pid, holder.pidStart) } : undefined;
   const pending = ctx.journal.list().map((e) => ({ stack: e.stack, containers: e.containers.map((c) => c.name), pid: e.owner.pid, alive: isAlive(e.owner.pid, e.owner.pidStart) }));
-  const last = [...ctx.store.lastBackups()].map(([stack, v]) => ({ stack, last: v.last.startedAt, status: v.last.status, lastGood: v.lastGood?.startedAt }));
-  const data = { type: "status", repository: ctx.config.restic.repository, lock, pendingRecovery: pending, stacks: last, lastRun: ctx.store.recentRuns(1)[0] };
+  const lastBackups = ctx.store.lastBackups();
+  const enabled = new DirlistFile(ctx.config.dirlistFile).read().entries.filter((e) => e.enabled).map((e) => e.name);
+  const due = new Map(stacksDue(ctx.config, enabled, lastBackups, now).map((d) => [d.stack, d]));
+  const stacks = [...new Set([...lastBackups.keys(), ...due.keys()])].sort().map((stack) => {
+    const l = lastBackups.get(stack);
+    const d = due.get(stack);
+    return {
+      stack,
+      last: l?.last.startedAt,
+      status: l?.last.status,
+      lastGood: l?.lastGood?.startedAt,
+      ageMs: l?.lastGood ? now.getTime() - Date.parse(l.lastGood.startedAt) : undefined,
+      next: d?.next,
+      schedule: d?.schedule,
+      overdue: d?.overdue ?? false,
+    };
+  });
+  const lastVerify = ctx.store.runs({ kind: "verify", limit: 1 })[0];
+  const catalog = { snapshots: ctx.store.catalog.count(), refreshedAt: ctx.store.catalog.refreshedAt() };
+  const data = { type: "status", repository: ctx.config.restic.repository, lock, pendingRecovery: pending, stacks, lastVerify, catalog, lastRun: ctx.store.recentRuns(1)[0] };
+
   env.printer.result(data, () => {
-    const lines = [`repository: ${ctx.config.restic.repository}`];
+    const lines = [`repository: ${ctx.config.restic.repository} · ${catalog.snapshots} snapshot(s) in the catalog${catalog.refreshedAt ? ` (read ${format.when(catalog.refreshedAt)})` : ""}`];
     lines.push(lock ? `lock: held by pid ${lock.pid} on ${lock.host} (${lock.command})${lock.alive ? "" : " — that process is gone"}` : "lock: free");
     lines.push(pending.length ? `PENDING RECOVERY: ${pending.map((p) => `${p.stack} (${p.containers.join(", ")})`).join("; ")} — run \`backup-tui recover\`` : "pending recovery: none");
-    for (const s of last) lines.push(`${s.stack}: last ${s.last.slice(0, 16).replace("T", " ")} ${s.status}; last good ${s.lastGood?.slice(0, 16).replace("T", " ") ?? "never"}`);
+    lines.push(lastVerify ? `last verify: ${format.when(lastVerify.startedAt)} ${lastVerify.status}` : "last verify: never");
+    if (stacks.length) {
+      lines.push(
+        table(
+          ["STACK", "LAST GOOD", "AGE", "LAST RESULT", "NEXT RUN", ""],
+          stacks.map((s) => [s.stack, format.when(s.lastGood), s.ageMs === undefined ? "-" : format.age(s.ageMs), s.status ?? "-", s.next ? format.when(s.next) : "not scheduled", s.overdue ? "OVERDUE" : ""]),
+        ),
+      );
+    }
     if (data.lastRun) lines.push(`last run: #${data.lastRun.id} ${data.lastRun.kind} ${data.lastRun.status}`);
     return lines.join("\n");
   });
-  return pending.some((p) => !p.alive) ? 4 : 0;
+  if (pending.some((p) => !p.alive)) return ExitCode.serviceDown;
+  return stacks.some((s) => s.overdue) ? ExitCode.failed : ExitCode.ok;
 }

@@ -10,6 +10,7 @@ interface Options {
   bwlimit?: string;
   transfers?: string;
   force?: boolean;
+  scheduled?: boolean;
   wait?: string;
 }
 
@@ -17,6 +18,7 @@ export async function run(env: CommandEnv, o: Options): Promise<number> {
   const transfers = o.transfers === undefined ? undefined : Number(o.transfers);
   if (transfers !== undefined && (!Number.isInteger(transfers) || transfers < 1 || transfers > 256)) throw new UsageError(`--transfers must be a whole number from 1 to 256 (got ${JSON.stringify(o.transfers)})`);
   const ctx = openContext(env);
+  if (o.scheduled) ctx.store.setScheduledJob("sync");
   // Never while a backup writes the repository: the same lock as backup (or --wait for it).
   return withRepoLock(ctx, env, o.wait, async () => {
     const emit = eventSink(env, ctx);

@@ -5,9 +5,10 @@ import { remotePath } from "../services/sync";
 import { runVerify } from "../services/verify";
 import { withRepoLock } from "./locked";
 
-export async function run(env: CommandEnv, o: { level: VerifyLevel; subset: string; remote?: boolean; wait?: string }): Promise<number> {
+export async function run(env: CommandEnv, o: { level: VerifyLevel; subset: string; remote?: boolean; scheduled?: boolean; wait?: string }): Promise<number> {
   if (!/^(\d+(\.\d+)?%|\d+\/\d+)$/.test(o.subset)) throw new UsageError(`--subset ${JSON.stringify(o.subset)}: use a share such as 5% or n/N such as 1/10`);
   const ctx = openContext(env);
+  if (o.scheduled) ctx.store.setScheduledJob("verify");
   const target = o.remote ? `rclone:${remotePath(ctx)}` : ctx.config.restic.repository;
   const restic = o.remote ? ctx.resticFor(target) : undefined;
   env.printer.info(`verifying ${target} (${o.level}${o.level === "subset" ? ` ${o.subset}` : ""})`);

@@ -178,6 +178,7 @@ export function loadConfig(input: LoadInput): Config {
       verify: v<string>("schedule", "VERIFY"),
       prune: v<string>("schedule", "PRUNE"),
       doomsday: v<string>("schedule", "DOOMSDAY"),
+      overdueAfter: v<string>("schedule", "OVERDUE_AFTER"),
     },
     notify: {
       webhookUrl: secret("notify", "WEBHOOK_URL"),

@@ -1,4 +1,5 @@
-import { writeFileSync, renameSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
+import { writeTextAtomic } from "../state/atomic-file";
 import { dirname } from "node:path";
 
 export interface Metric {
@@ -27,7 +28,5 @@ export function render(metrics: Metric[]): string {
 /** Atomic write, so node_exporter never reads half a file. */
 export function writeTextfile(file: string, metrics: Metric[]): void {
   mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, render(metrics), { mode: 0o644 });
-  renameSync(tmp, file);
+  writeTextAtomic(file, render(metrics), 0o644);
 }

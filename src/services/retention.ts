@@ -1,5 +1,5 @@
 import type { KeepPolicy } from "../config/types";
-import { AppError, ExitCode } from "../errors";
+import { AppError, ExitCode, errorMessage } from "../errors";
 import type { ForgetGroup } from "../restic/json";
 import type { ServiceContext } from "./context";
 
@@ -43,4 +43,17 @@ export async function applyRetention(ctx: ServiceContext, stacks: string[], o: {
   }
   if (!o.dryRun && o.prune !== false && results.some((r) => r.removed.length)) await ctx.restic.prune(o.signal);
   return results;
+}
+
+/** Retention by hand or by the PRUNE schedule, recorded in the run history (kind prune). */
+export async function runRetention(ctx: ServiceContext, stacks: string[], o: { prune?: boolean; signal?: AbortSignal }): Promise<RetentionResult[]> {
+  const runId = ctx.store.startRun("prune", "manual", ctx.owner);
+  try {
+    const results = await applyRetention(ctx, stacks, { ...o, prune: !!o.prune });
+    ctx.store.finishRun(runId, "succeeded", ExitCode.ok, undefined, { prune: !!o.prune, results: results.map((r) => ({ stack: r.stack, kept: r.kept, removed: r.removed.length })) });
+    return results;
+  } catch (err) {
+    ctx.store.finishRun(runId, o.signal?.aborted ? "interrupted" : "failed", err instanceof AppError ? err.exitCode : ExitCode.failed, errorMessage(err));
+    throw err;
+  }
 }

@@ -4,13 +4,15 @@ import { DatabaseSync } from "node:sqlite";
 import { Catalog } from "./catalog";
 import { isAlive, type Owner } from "./process-info";
 
-export type RunStatus = "running" | "succeeded" | "partial" | "failed" | "interrupted";
+export type RunStatus = "running" | "succeeded" | "partial" | "failed" | "interrupted" | "skipped";
 export type RunKind = "backup" | "sync" | "restore" | "verify" | "prune" | "recover";
 
 export interface RunRow {
   id: number;
   kind: RunKind;
   trigger: string;
+  /** The schedule job that started it (backup, backup:NAME, sync, verify, prune). */
+  job?: string;
   status: RunStatus;
   startedAt: string;
   finishedAt?: string;
@@ -64,6 +66,16 @@ CREATE TABLE IF NOT EXISTS run_stacks (
 CREATE INDEX IF NOT EXISTS run_stacks_stack ON run_stacks(stack, started_at);
 `;
 
+export interface RunFilter {
+  limit?: number;
+  kind?: RunKind;
+  /** Runs that backed up (or tried) this stack. */
+  stack?: string;
+  /** ISO time: runs started at or after it. */
+  since?: string;
+  job?: string;
+}
+
 /** The SQLite state store (node:sqlite): run history with its status lifecycle. */
 export class StateStore {
   /** The snapshot catalog lives in the same database. */
@@ -78,13 +90,33 @@ export class StateStore {
     chmodSync(file, 0o600);
     db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
     db.exec(SCHEMA);
+    // Added after the first release: databases made before it gain the column.
+    const columns = (db.prepare("PRAGMA table_info(runs)").all() as Array<{ name: string }>).map((c) => c.name);
+    if (!columns.includes("job")) db.exec("ALTER TABLE runs ADD COLUMN job TEXT; CREATE INDEX IF NOT EXISTS runs_job ON runs(job, id);");
     return new StateStore(db);
   }
 
+  private scheduledJob: string | undefined;
+
+  /** Runs this process starts from now on were started by that schedule job (trigger "scheduled"). */
+  setScheduledJob(job: string): void {
+    this.scheduledJob = job;
+  }
+
   startRun(kind: RunKind, trigger: string, owner: Owner): number {
+    const job = this.scheduledJob;
     const r = this.db
-      .prepare("INSERT INTO runs (kind, trigger, status, started_at, pid, pid_start, host) VALUES (?, ?, 'running', ?, ?, ?, ?)")
-      .run(kind, trigger, new Date().toISOString(), owner.pid, owner.pidStart ?? null, owner.host);
+      .prepare("INSERT INTO runs (kind, trigger, job, status, started_at, pid, pid_start, host) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)")
+      .run(kind, job ? "scheduled" : trigger, job ?? null, new Date().toISOString(), owner.pid, owner.pidStart ?? null, owner.host);
+    return Number(r.lastInsertRowid);
+  }
+
+  /** A scheduled run that did not start (its previous run was still going): recorded, never silent. */
+  recordSkipped(kind: RunKind, job: string, reason: string, owner: Owner): number {
+    const now = new Date().toISOString();
+    const r = this.db
+      .prepare("INSERT INTO runs (kind, trigger, job, status, started_at, finished_at, pid, pid_start, host, error) VALUES (?, 'scheduled', ?, 'skipped', ?, ?, ?, ?, ?, ?)")
+      .run(kind, job, now, now, owner.pid, owner.pidStart ?? null, owner.host, reason);
     return Number(r.lastInsertRowid);
   }
 
@@ -117,13 +149,24 @@ export class StateStore {
   }
 
   recentRuns(limit = 20, kind?: RunKind): RunRow[] {
-    const rows = (kind
-      ? this.db.prepare("SELECT * FROM runs WHERE kind = ? ORDER BY id DESC LIMIT ?").all(kind, limit)
-      : this.db.prepare("SELECT * FROM runs ORDER BY id DESC LIMIT ?").all(limit)) as Array<Record<string, unknown>>;
+    return this.runs({ limit, kind });
+  }
+
+  /** Newest first, filtered. */
+  runs(f: RunFilter = {}): RunRow[] {
+    const where: string[] = [];
+    const params: Array<string | number> = [];
+    if (f.kind) where.push("kind = ?"), params.push(f.kind);
+    if (f.job) where.push("job = ?"), params.push(f.job);
+    if (f.since) where.push("started_at >= ?"), params.push(f.since);
+    if (f.stack) where.push("id IN (SELECT run_id FROM run_stacks WHERE stack = ?)"), params.push(f.stack);
+    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...params, f.limit ?? 20) as Array<Record<string, unknown>>;
     return rows.map((r) => ({
       id: Number(r.id),
       kind: r.kind as RunKind,
       trigger: String(r.trigger),
+      job: (r.job as string | null) ?? undefined,
       status: r.status as RunStatus,
       startedAt: String(r.started_at),
       finishedAt: (r.finished_at as string | null) ?? undefined,
