@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { CronError, parseSchedule } from "../schedule/cron";
 
 /** Seconds, as a positive whole number. */
 const seconds = z.coerce.number().int().positive().max(7 * 24 * 3600);
@@ -11,14 +10,8 @@ const bool = z
   .transform((s) => ["true", "yes", "1", "on"].includes(s));
 const text = z.string().trim().min(1).max(4096);
 const path = text.refine((p) => !p.includes("\0"), "must not contain NUL");
-const cron = text.superRefine((expr, ctx) => {
-  try {
-    parseSchedule(expr);
-  } catch (err) {
-    if (!(err instanceof CronError)) throw err;
-    ctx.addIssue({ code: "custom", message: `not a valid cron expression: ${err.message}` });
-  }
-});
+/** A cron expression: load.ts parses it with croner (this table stays free of imports for the example generator). */
+const cron = text;
 const resticDuration = z.string().trim().regex(/^(\d+[yYmMwdDhH])+$|^unlimited$/, "a restic duration such as 7d, 2w, 1y6m");
 const size = z.string().trim().regex(/^\d+(\.\d+)?\s*[KMGT]?i?B?$/i, "a size such as 500G or 2T");
 const percent = z.coerce.number().min(0).max(99);
@@ -28,6 +21,8 @@ const bwlimit = z.string().trim().regex(/^(0|\d+(\.\d+)?[BKMGTP]?(:\d+(\.\d+)?[B
 
 export interface KeyDef {
   schema: z.ZodType;
+  /** Checked further by load.ts: a cron expression. */
+  cron?: boolean;
   description: string;
   default?: string;
   secret?: boolean;
@@ -84,12 +79,12 @@ export const SECTIONS = {
     MAX_DELETE_PERCENT: { schema: z.coerce.number().int().min(0).max(100), default: "50", description: "Refuse a sync that would remove more than this share of the remote's snapshots (a damaged or emptied local repository); --force overrides." },
   },
   schedule: {
-    BACKUP: { schema: cron, description: "When enabled stacks are backed up: cron (minute hour day month weekday; 6 fields with seconds first; or @daily...). Stacks with their own SCHEDULE are left to it.", example: "0 3 * * *" },
-    SYNC: { schema: cron, description: "When the repository is synced to the cloud (needs [cloud_sync]).", example: "0 5 * * *" },
-    VERIFY: { schema: cron, description: "When the repository is verified, at VERIFICATION_DEPTH (files counts as data).", example: "0 6 * * 0" },
-    PRUNE: { schema: cron, description: "When the keep policy is applied and unused data pruned (no confirmation asked: the policy is the consent).", example: "30 4 * * 0" },
+    BACKUP: { schema: cron, cron: true, description: "When enabled stacks are backed up: cron (minute hour day month weekday; 6 fields with seconds first; or @daily...). Stacks with their own SCHEDULE are left to it.", example: "0 3 * * *" },
+    SYNC: { schema: cron, cron: true, description: "When the repository is synced to the cloud (needs [cloud_sync]).", example: "0 5 * * *" },
+    VERIFY: { schema: cron, cron: true, description: "When the repository is verified, at VERIFICATION_DEPTH (files counts as data).", example: "0 6 * * 0" },
+    PRUNE: { schema: cron, cron: true, description: "When the keep policy is applied and unused data pruned (no confirmation asked: the policy is the consent).", example: "30 4 * * 0" },
     OVERDUE_AFTER: { schema: z.string().trim().regex(/^(\d+(\.\d+)?(s|m|h|d|w))+$/, "a duration such as 36h or 8d"), description: "A stack whose last good backup is older than this is overdue (status, notification). Default: twice the longest gap of its schedule.", example: "36h" },
-    DOOMSDAY: { schema: cron, description: "When the full-host backup runs (not available yet: listed by `schedule list`, never run)." },
+    DOOMSDAY: { schema: cron, cron: true, description: "When the full-host backup runs (not available yet: listed by `schedule list`, never run)." },
   },
   notify: {
     WEBHOOK_URL: { schema: text, secret: true, description: "Generic JSON webhook." },
@@ -109,7 +104,7 @@ export const SECTIONS = {
 export const STACK_KEYS = {
   STOP_STRATEGY: { schema: strategy, description: "Overrides [docker] STOP_STRATEGY for this stack." },
   TWO_PASS: { schema: bool, description: "Overrides [docker] TWO_PASS for this stack." },
-  SCHEDULE: { schema: cron, description: "This stack's own backup schedule (cron); the [schedule] BACKUP run then leaves it out.", example: "0 2 * * 0" },
+  SCHEDULE: { schema: cron, cron: true, description: "This stack's own backup schedule (cron); the [schedule] BACKUP run then leaves it out.", example: "0 2 * * 0" },
   KEEP_LAST: { schema: count, description: "Retention override." },
   KEEP_HOURLY: { schema: count, description: "Retention override." },
   KEEP_DAILY: { schema: count, description: "Retention override." },

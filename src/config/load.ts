@@ -3,6 +3,7 @@ import { hostname as osHostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { z } from "zod";
 import { ConfigError } from "../errors";
+import { CronError, parseSchedule } from "../schedule/cron";
 import { Secret } from "../exec/redact";
 import { parseIni } from "./ini-file";
 import { SECTIONS, SECTION_NAMES, STACK_KEYS, sectionOfKey, type KeyDef, type SectionName } from "./keys";
@@ -214,6 +215,15 @@ function validate<T>(def: KeyDef, rv: RawValue | undefined, section: string, key
   if (!rv) return undefined;
   const value = rv.value.replace(/^(["'])(.*)\1$/, "$2");
   const r = (def.schema as z.ZodType).safeParse(value);
+  if (r.success && def.cron) {
+    try {
+      parseSchedule(r.data as string);
+    } catch (err) {
+      if (!(err instanceof CronError)) throw err;
+      errors.push(`${rv.origin}: [${section}] ${key}: not a valid cron expression: ${err.message} (got ${JSON.stringify(value.slice(0, 60))})`);
+      return undefined;
+    }
+  }
   if (r.success) return r.data as T;
   const why = r.error.issues.map((i) => i.message).join("; ");
   const shown = def.secret ? "" : ` (got ${JSON.stringify(value.slice(0, 60))})`;
