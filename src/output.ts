@@ -81,7 +81,8 @@ export class Printer {
   private transfer(e: Extract<ServiceEvent, { type: "transfer" }>): void {
     const p = e.progress;
     const fraction = p.totalBytes ? p.bytes / p.totalBytes : 0;
-    const eta = p.eta ? ` ETA ${Math.round(p.eta)}s` : "";
+    // rclone reports a stalled transfer's ETA as 2^63 ns: no estimate, not 292 years.
+    const eta = p.eta && p.eta < 30 * 86_400 ? ` ETA ${format.ms(Math.round(p.eta) * 1000)}` : p.speed === 0 && fraction < 1 ? " (stalled)" : "";
     this.line(fraction, `${e.what}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""} ${Math.floor(fraction * 100)}% ${fmtBytes(p.bytes)}/${fmtBytes(p.totalBytes)} ${fmtBytes(p.speed)}/s ${p.transfers}/${p.totalTransfers} files${eta}`);
   }
 
