@@ -44,6 +44,7 @@ export class CronError extends Error {}
 /** Parses and validates; the message says what is wrong in words a config author can act on. */
 export function parseSchedule(expr: string): Schedule {
   const trimmed = expr.trim();
+  if (!trimmed) throw new CronError("empty: a cron expression has 5 fields (minute hour day month weekday)");
   if (trimmed.toLowerCase() === "@reboot") throw new CronError("@reboot is not a schedule (boot-time recovery is installed by `schedule install`)");
   const expanded = NICKNAMES[trimmed.toLowerCase()] ?? trimmed;
   if (expanded.startsWith("@")) throw new CronError(`unknown nickname ${JSON.stringify(trimmed)} (use @hourly, @daily, @weekly, @monthly or @yearly)`);
@@ -84,13 +85,16 @@ function expand(field: string, min: number, max: number, names?: string[], nameB
       if (field.split(",").length === 1) step = by;
     } else if (m[1].includes("-")) {
       [lo, hi] = m[1].split("-").map(num) as [number, number];
+      if (max === 7 && hi === 0 && lo > 0) hi = 7; // fri-sun: Sunday closes the range
     } else {
       lo = num(m[1]);
       hi = m[2] ? (max === 7 ? 6 : max) : lo;
     }
     for (let v = lo; v <= hi; v += by) values.add(max === 7 ? v % 7 : v);
   }
-  return { values: [...values].sort((a, b) => a - b), any: false, step };
+  const sorted = [...values].sort((a, b) => a - b);
+  // 0-7 or mon-sun: every day of the week is the same as *.
+  return { values: sorted, any: max === 7 && sorted.length === 7, step };
 }
 
 const range = (lo: number, hi: number) => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
@@ -130,7 +134,7 @@ export function describe(s: Schedule): string {
   let time: string;
   const secs = s.second.values.length === 1 && s.second.values[0] === 0 ? "" : s.second.any ? "every second" : s.second.step ? `every ${s.second.step} seconds` : `at second ${list(s.second)}`;
   if (secs && (!s.minute.any || !s.hour.any)) return `cron ${s.expr}`;
-  if (secs) time = secs;
+  if (secs) time = secs.startsWith("every") ? secs : `every minute ${secs}`;
   else if (s.minute.any && s.hour.any) time = "every minute";
   else if (s.minute.step && s.hour.any) time = `every ${s.minute.step} minutes`;
   else if (s.hour.any) time = `every hour at :${s.minute.values.map(pad).join(", :")}`;
@@ -176,5 +180,5 @@ export function toOnCalendar(s: Schedule): string[] {
 export function toCronFields(s: Schedule): string {
   if (!(s.second.values.length === 1 && s.second.values[0] === 0)) throw new CronError(`${s.expr}: cron runs at most once a minute; drop the seconds field or use --systemd or \`backup-tui daemon\``);
   if ([s.minute, s.hour, s.dom, s.month, s.dow].some(special)) throw new CronError(`${s.expr}: L, W and # are not understood by cron; use \`backup-tui daemon\``);
-  return s.fields.slice(1).join(" ");
+  return s.fields.slice(1).map((f) => (f === "?" ? "*" : f)).join(" ");
 }

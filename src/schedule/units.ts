@@ -29,7 +29,7 @@ export function unitBase(job: Job): string {
 
 /** systemd's quoting for ExecStart: double quotes where needed, % doubled. */
 function sdArg(a: string): string {
-  const s = a.replace(/%/g, "%%");
+  const s = a.replace(/%/g, "%%").replace(/\$/g, "$$$$"); // systemd expands % specifiers and $VARIABLES
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
