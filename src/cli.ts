@@ -165,7 +165,9 @@ function buildProgram(): Command {
     .option("--prune", "also free the data")
     .option("--scheduled", "the PRUNE schedule: apply the configured policy without asking (the policy is the consent)"))
     .action(lazy(program, () => import("./commands/forget")));
-  guarded(program.command("prune").description("delete data no snapshot uses (guarded)"))
+  guarded(program.command("prune").description("delete data no snapshot uses (guarded); --cancel calls off pending space deletions")
+    .argument("[snapshots...]", "with --cancel: only these pending deletions (ids or prefixes)")
+    .option("--cancel", "cancel pending deletions (MAX_REPO_SIZE / MIN_FREE_PERCENT with NOTIFY_BEFORE_DELETE)"))
     .action(lazy(program, () => import("./commands/prune")));
 
   program.command("init").description("write a starter config and password file, and create the repository (safe to repeat)")

@@ -1,7 +1,9 @@
 import { openContext, type CommandEnv } from "../app";
 import { table } from "../output";
 import { ensureCatalog, refreshCatalog } from "../services/catalog";
-import { applyRetention, runRetention } from "../services/retention";
+import { ExitCode } from "../errors";
+import { applyRetention, runRetention, type RetentionRun } from "../services/retention";
+import { spaceLines } from "../services/space";
 import { confirmDestructive, type GuardOptions } from "./guard";
 import { withRepoLock } from "./locked";
 
@@ -14,11 +16,17 @@ export async function run(env: CommandEnv, o: GuardOptions & { stack?: string; d
   // The PRUNE schedule applies the policy the admin configured: that is its consent.
   if (!o.dryRun && !o.scheduled) await confirmDestructive(env, ctx.config, ctx.log, `apply retention to ${stacks.length} stack(s)${o.prune ? " and prune" : ""}`, o);
   return withRepoLock(ctx, env, o.wait, async () => {
-    const results = o.dryRun ? await applyRetention(ctx, stacks, { dryRun: true, signal: env.signal }) : await runRetention(ctx, stacks, { prune: o.prune, signal: env.signal });
+    const run = o.dryRun ? { results: await applyRetention(ctx, stacks, { dryRun: true, signal: env.signal }) } : await runRetention(ctx, stacks, { prune: o.prune, signal: env.signal });
     if (!o.dryRun) await refreshCatalog(ctx, env.signal);
-    env.printer.result({ type: "forget", dryRun: !!o.dryRun, results }, () =>
-      `${o.dryRun ? "Dry run: would remove" : "Removed"}:\n${table(["STACK", "KEPT", "REMOVED"], results.map((r) => [r.stack, String(r.kept), String(r.removed.length)]))}`,
+    const { results, space } = run as RetentionRun;
+    env.printer.result({ type: "forget", dryRun: !!o.dryRun, results, space }, () =>
+      [
+        `${o.dryRun ? "Dry run: would remove" : "Removed"}:\n${table(["STACK", "KEPT", "REMOVED"], results.map((r) => [r.stack, String(r.kept), String(r.removed.length)]))}`,
+        ...(space ? spaceLines(space) : []),
+        ...(space?.exhausted ? [`STILL OVER THE SPACE LIMITS: ${space.after.reasons.join("; ")}`] : []),
+      ].join("\n"),
     );
+    if (space?.exhausted) return ExitCode.failed;
     return 0;
   });
 }

@@ -9,7 +9,7 @@ import { isAlive } from "../state/process-info";
 /**
  * One look at the host's backups, from local state only (no repository access): per stack the
  * last good backup and its age, the next scheduled run, overdue flags; the last verify; the
- * catalog's snapshot count and size; the lock holder; a pending recovery.
+ * catalog's snapshot count; deletions pending for space; the lock holder; a pending recovery.
  * Exit 4 when containers a dead run stopped are still down, 1 when a stack is overdue.
  */
 export async function run(env: CommandEnv): Promise<number> {
@@ -37,12 +37,17 @@ export async function run(env: CommandEnv): Promise<number> {
   });
   const lastVerify = ctx.store.runs({ kind: "verify", limit: 1 })[0];
   const catalog = { snapshots: ctx.store.catalog.count(), refreshedAt: ctx.store.catalog.refreshedAt() };
-  const data = { type: "status", repository: ctx.config.restic.repository, lock, pendingRecovery: pending, stacks, lastVerify, catalog, lastRun: ctx.store.recentRuns(1)[0] };
+  const pendingDeletions = ctx.store.pendingDeletions();
+  const data = { type: "status", repository: ctx.config.restic.repository, lock, pendingRecovery: pending, pendingDeletions, stacks, lastVerify, catalog, lastRun: ctx.store.recentRuns(1)[0] };
 
   env.printer.result(data, () => {
     const lines = [`repository: ${ctx.config.restic.repository} · ${catalog.snapshots} snapshot(s) in the catalog${catalog.refreshedAt ? ` (read ${format.when(catalog.refreshedAt)})` : ""}`];
     lines.push(lock ? `lock: held by pid ${lock.pid} on ${lock.host} (${lock.command})${lock.alive ? "" : " — that process is gone"}` : "lock: free");
     lines.push(pending.length ? `PENDING RECOVERY: ${pending.map((p) => `${p.stack} (${p.containers.join(", ")})`).join("; ")} — run \`backup-tui recover\`` : "pending recovery: none");
+    if (pendingDeletions.length) {
+      lines.push(`PENDING DELETIONS (space limits; cancel with \`backup-tui prune --cancel\`):`);
+      for (const p of pendingDeletions) lines.push(`  ${p.shortId} ${p.stack ?? "-"} ${format.when(p.time)} — forgotten after ${format.when(p.dueAt)}`);
+    }
     lines.push(lastVerify ? `last verify: ${format.when(lastVerify.startedAt)} ${lastVerify.status}` : "last verify: never");
     if (stacks.length) {
       lines.push(

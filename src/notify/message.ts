@@ -10,9 +10,12 @@ export interface RunNotice {
   error?: string;
   startedAt: string;
   finishedAt: string;
+  /** An announcement (deletions to come): sent whatever NOTIFY_ON says, never a healthchecks ping. */
+  announce?: boolean;
 }
 
 export function title(n: RunNotice): string {
+  if (n.announce) return `backup-tui ${n.kind} on ${n.host}: snapshots will be deleted`;
   const word = n.status === "succeeded" ? "succeeded" : n.status === "partial" ? "finished with warnings" : n.status === "interrupted" ? "was interrupted" : "FAILED";
   return `backup-tui ${n.kind} on ${n.host} ${word}`;
 }

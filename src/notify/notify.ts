@@ -8,7 +8,7 @@ export function requestsFor(config: Config, n: RunNotice): Array<{ what: string;
   const out: Array<{ what: string; req: HttpRequest }> = [];
   const c = config.notify;
   const bad = n.status !== "succeeded";
-  if (wanted(c.on, n.status)) {
+  if (n.announce || wanted(c.on, n.status)) {
     if (c.webhookUrl) {
       out.push({ what: "webhook", req: { url: c.webhookUrl.reveal(), headers: { "content-type": "application/json" }, body: JSON.stringify({ source: "backup-tui", title: title(n), ...n }) } });
     }
@@ -31,7 +31,7 @@ export function requestsFor(config: Config, n: RunNotice): Array<{ what: string;
       });
     }
   }
-  if (c.healthchecksUrl) {
+  if (c.healthchecksUrl && !n.announce) {
     // healthchecks.io: ping URL on success, URL/fail on failure, the log in the body. Always sent.
     const base = c.healthchecksUrl.reveal().replace(/\/+$/, "");
     out.push({ what: "healthchecks", req: { url: n.status === "failed" || n.status === "interrupted" ? `${base}/fail` : base, body: body(n) } });

@@ -2,7 +2,7 @@ import { errorMessage } from "../errors";
 import type { RunNotice } from "../notify/message";
 import { notifyRun, notifyStart } from "../notify/notify";
 import { writeTextfile, type Metric } from "../notify/textfile";
-import type { RunKind } from "../state/store";
+import type { RunKind, RunStatus } from "../state/store";
 import type { ServiceContext } from "./context";
 
 /** The metrics node_exporter's textfile collector reads, from the state store. */
@@ -39,4 +39,13 @@ export async function afterRun(ctx: ServiceContext, notice: RunNotice, o: { base
 
 export async function beforeRun(ctx: ServiceContext, o: { baseMs?: number } = {}): Promise<void> {
   await notifyStart(ctx.config, ctx.log, o);
+}
+
+/** Closes a recorded run (sync, verify, prune) in the state store, then notifies and writes metrics (never throws). */
+export async function closeRun(
+  ctx: ServiceContext,
+  r: { kind: RunKind; runId: number; startedAt: string; status: Exclude<RunStatus, "running" | "skipped">; exitCode: number; error?: string; summary?: unknown; lines: string[] },
+): Promise<void> {
+  ctx.store.finishRun(r.runId, r.status, r.exitCode, r.error, r.summary);
+  await afterRun(ctx, { kind: r.kind, runId: r.runId, status: r.status, host: ctx.config.hostname, exitCode: r.exitCode, lines: r.lines, error: r.error, startedAt: r.startedAt, finishedAt: new Date().toISOString() });
 }

@@ -1,4 +1,4 @@
-import { errorMessage } from "../errors";
+import { AppError, ExitCode, errorMessage } from "../errors";
 import type { RunNotice } from "../notify/message";
 import { format } from "../format";
 import { afterRun, beforeRun } from "./after-run";
@@ -7,6 +7,7 @@ import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
 import { withRepositoryLock } from "./locked";
 import { preflight } from "./preflight";
+import { enforceSpace, freeSpace, isLocalRepository, spaceLines } from "./space";
 
 /**
  * A whole backup run as the CLI, the TUI and the daemon do it: the repository lock, the
@@ -17,6 +18,7 @@ export async function lockedBackup(ctx: ServiceContext, req: BackupRequest, o: {
     const startedAt = new Date().toISOString();
     await beforeRun(ctx);
     await preflight(ctx, emit, req.signal);
+    await lowSpaceGate(ctx, emit, startedAt, req.signal);
     const report = await runBackup(ctx, req, emit);
     ctx.log.info({ runId: report.runId, status: report.status, exitCode: report.exitCode, outcomes: report.outcomes }, "backup run finished");
     await afterRun(ctx, backupNotice(ctx, report, startedAt));
@@ -40,4 +42,32 @@ export function backupNotice(ctx: ServiceContext, r: BackupReport, startedAt: st
     startedAt,
     finishedAt: new Date().toISOString(),
   };
+}
+
+/**
+ * Before a backup, a local repository's filesystem under MIN_FREE_PERCENT: LOW_SPACE_ACTION=skip
+ * refuses the backup (recorded, urgent notification), prune forgets the oldest unprotected
+ * snapshots at once (no NOTIFY_BEFORE_DELETE delay) and goes on.
+ */
+async function lowSpaceGate(ctx: ServiceContext, emit: EventSink, startedAt: string, signal: AbortSignal): Promise<void> {
+  const floor = ctx.config.space.minFreePercent;
+  if (floor === undefined || !isLocalRepository(ctx.config.restic.repository)) return;
+  let percent: number;
+  try {
+    percent = freeSpace(ctx.config.restic.repository).percent;
+  } catch {
+    return; // no repository yet: nothing to measure
+  }
+  if (percent >= floor) return;
+  const low = `only ${percent.toFixed(1)}% of the repository's filesystem is free (MIN_FREE_PERCENT ${floor}%)`;
+  if (ctx.config.space.lowSpaceAction === "prune") {
+    emit({ type: "warning", stack: "*", message: `${low}: forgetting the oldest unprotected snapshots first` });
+    const r = await enforceSpace(ctx, { immediate: true, signal });
+    for (const line of spaceLines(r)) emit({ type: "warning", stack: "*", message: line });
+    return;
+  }
+  const reason = `backup skipped: ${low}`;
+  ctx.store.recordSkipped("backup", ctx.store.currentJob(), reason, ctx.owner);
+  await afterRun(ctx, { kind: "backup", status: "failed", host: ctx.config.hostname, exitCode: ExitCode.failed, lines: [reason], startedAt, finishedAt: new Date().toISOString() });
+  throw new AppError(reason, ExitCode.failed, "Free space on that filesystem, lower MIN_FREE_PERCENT, or set LOW_SPACE_ACTION=prune to make room by forgetting the oldest unprotected snapshots.");
 }

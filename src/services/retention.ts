@@ -1,7 +1,10 @@
 import type { KeepPolicy } from "../config/types";
 import { AppError, ExitCode, errorMessage } from "../errors";
 import type { ForgetGroup } from "../restic/json";
+import { notifyRun } from "../notify/notify";
+import { closeRun } from "./after-run";
 import type { ServiceContext } from "./context";
+import { enforceSpace, spaceConfigured, spaceLines, type SpaceResult } from "./space";
 
 export function policyFor(ctx: ServiceContext, stack: string): KeepPolicy {
   return ctx.config.stacks[stack]?.keep ?? ctx.config.retention.keep;
@@ -45,15 +48,36 @@ export async function applyRetention(ctx: ServiceContext, stacks: string[], o: {
   return results;
 }
 
-/** Retention by hand or by the PRUNE schedule, recorded in the run history (kind prune). */
-export async function runRetention(ctx: ServiceContext, stacks: string[], o: { prune?: boolean; signal?: AbortSignal }): Promise<RetentionResult[]> {
+export interface RetentionRun {
+  results: RetentionResult[];
+  /** With --prune and MAX_REPO_SIZE / MIN_FREE_PERCENT set: what the space limits took. */
+  space?: SpaceResult;
+}
+
+/**
+ * Retention by hand or by the PRUNE schedule, recorded in the run history (kind prune): the keep
+ * policy, then (when pruning) the space limits. New pending deletions are announced whatever
+ * NOTIFY_ON says; limits that cannot be met are a failure.
+ */
+export async function runRetention(ctx: ServiceContext, stacks: string[], o: { prune?: boolean; signal?: AbortSignal }): Promise<RetentionRun> {
   const runId = ctx.store.startRun("prune", "manual", ctx.owner);
+  const startedAt = new Date().toISOString();
   try {
     const results = await applyRetention(ctx, stacks, { ...o, prune: !!o.prune });
-    ctx.store.finishRun(runId, "succeeded", ExitCode.ok, undefined, { prune: !!o.prune, results: results.map((r) => ({ stack: r.stack, kept: r.kept, removed: r.removed.length })) });
-    return results;
+    const space = o.prune && spaceConfigured(ctx) ? await enforceSpace(ctx, { signal: o.signal }) : undefined;
+    const lines = [
+      ...results.map((r) => `${r.stack}: kept ${r.kept}, removed ${r.removed.length}`),
+      ...(space ? spaceLines(space) : []),
+    ];
+    const summary = { prune: !!o.prune, results: results.map((r) => ({ stack: r.stack, kept: r.kept, removed: r.removed.length })), space: space && { deleted: space.deleted.map((s) => s.id), pending: space.pending.map((p) => p.snapshotId), exhausted: space.exhausted, before: space.before, after: space.after } };
+    const error = space?.exhausted ? `still over the space limits (${space.after.reasons.join("; ")}): only protected snapshots and each stack's newest are left` : undefined;
+    await closeRun(ctx, { kind: "prune", runId, startedAt, status: error ? "failed" : "succeeded", exitCode: error ? ExitCode.failed : ExitCode.ok, error, summary, lines });
+    if (space?.pending.length) {
+      await notifyRun(ctx.config, ctx.log, { kind: "prune", runId, status: "partial", announce: true, host: ctx.config.hostname, exitCode: 0, lines, startedAt, finishedAt: new Date().toISOString() });
+    }
+    return { results, space };
   } catch (err) {
-    ctx.store.finishRun(runId, o.signal?.aborted ? "interrupted" : "failed", err instanceof AppError ? err.exitCode : ExitCode.failed, errorMessage(err));
+    await closeRun(ctx, { kind: "prune", runId, startedAt, status: o.signal?.aborted ? "interrupted" : "failed", exitCode: err instanceof AppError ? err.exitCode : ExitCode.failed, error: errorMessage(err), lines: [`retention for ${stacks.length} stack(s) failed`] });
     throw err;
   }
 }

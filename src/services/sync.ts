@@ -1,4 +1,5 @@
 import { AppError, ExitCode, ToolError, errorMessage } from "../errors";
+import { closeRun } from "./after-run";
 import { localRepoFacts } from "../fsops/repo-files";
 import type { TransferResult } from "../rclone/rclone";
 import type { ServiceContext } from "./context";
@@ -71,6 +72,7 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
   const remote = remotePath(ctx);
   const cloud = ctx.config.cloud;
   const runId = ctx.store.startRun("sync", "manual", ctx.owner);
+  const startedAt = new Date().toISOString();
   const report: SyncReport = { runId, remote, attempts: 0, localSnapshots: 0, remoteSnapshots: 0, purgedDeletedDirs: [], exitCode: ExitCode.ok };
   try {
     const local = localRepoFacts(repo);
@@ -153,10 +155,12 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
       if (!report.verified.ok) report.exitCode = ExitCode.failed;
       report.purgedDeletedDirs = await purgeOldDeleted(ctx, deletedRoot, cloud.keepDeletedDays, req.now ?? new Date(), req.signal);
     }
-    ctx.store.finishRun(runId, report.exitCode ? "failed" : "succeeded", report.exitCode, report.verified?.ok === false ? `cloud copy differs: ${report.verified.differences.slice(0, 10).join("; ")}` : undefined, report);
+    const error = report.verified?.ok === false ? `cloud copy differs: ${report.verified.differences.slice(0, 10).join("; ")}` : undefined;
+    const lines = [`${req.dryRun ? "dry run: " : ""}${report.transfer?.copied ?? 0} file(s) copied, ${report.transfer?.deleted ?? 0} removed, to ${remote}`];
+    await closeRun(ctx, { kind: "sync", runId, startedAt, status: report.exitCode ? "failed" : "succeeded", exitCode: report.exitCode, error, summary: report, lines });
     return report;
   } catch (err) {
-    ctx.store.finishRun(runId, req.signal.aborted ? "interrupted" : "failed", ExitCode.failed, errorMessage(err), report);
+    await closeRun(ctx, { kind: "sync", runId, startedAt, status: req.signal.aborted ? "interrupted" : "failed", exitCode: ExitCode.failed, error: errorMessage(err), summary: report, lines: [`sync to ${remote} failed`] });
     throw err;
   }
 }

@@ -1,4 +1,5 @@
 import type { VerifyLevel } from "../config/types";
+import { closeRun } from "./after-run";
 import { ExitCode, errorMessage } from "../errors";
 import type { Restic } from "../restic/restic";
 import type { ServiceContext } from "./context";
@@ -24,12 +25,14 @@ export async function verifyRepository(ctx: ServiceContext, level: VerifyLevel, 
 /** A recorded verify run (kind verify) around verifyRepository. */
 export async function runVerify(ctx: ServiceContext, level: VerifyLevel, o: { subset?: string; restic?: Restic; signal?: AbortSignal; target: string }): Promise<VerifyResult & { runId: number }> {
   const runId = ctx.store.startRun("verify", "manual", ctx.owner);
+  const startedAt = new Date().toISOString();
+  const lines = [`${o.target} (${level})`];
   try {
     const r = await verifyRepository(ctx, level, o.signal, o);
-    ctx.store.finishRun(runId, r.ok ? "succeeded" : "failed", r.ok ? ExitCode.ok : ExitCode.failed, r.ok ? undefined : r.detail, { ...r, target: o.target });
+    await closeRun(ctx, { kind: "verify", runId, startedAt, status: r.ok ? "succeeded" : "failed", exitCode: r.ok ? ExitCode.ok : ExitCode.failed, error: r.ok ? undefined : r.detail, summary: { ...r, target: o.target }, lines });
     return { ...r, runId };
   } catch (err) {
-    ctx.store.finishRun(runId, o.signal?.aborted ? "interrupted" : "failed", ExitCode.failed, errorMessage(err), { level, target: o.target });
+    await closeRun(ctx, { kind: "verify", runId, startedAt, status: o.signal?.aborted ? "interrupted" : "failed", exitCode: ExitCode.failed, error: errorMessage(err), summary: { level, target: o.target }, lines });
     throw err;
   }
 }

@@ -64,7 +64,30 @@ CREATE TABLE IF NOT EXISTS run_stacks (
   error TEXT
 );
 CREATE INDEX IF NOT EXISTS run_stacks_stack ON run_stacks(stack, started_at);
+CREATE TABLE IF NOT EXISTS pending_deletions (
+  snapshot_id TEXT PRIMARY KEY,
+  short_id TEXT NOT NULL,
+  stack TEXT,
+  host TEXT NOT NULL,
+  time TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  due_at TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
 `;
+
+/** A snapshot chosen to free space, announced, and forgotten once due unless cancelled. */
+export interface PendingDeletion {
+  snapshotId: string;
+  shortId: string;
+  stack?: string;
+  host: string;
+  /** The snapshot's own time. */
+  time: string;
+  reason: string;
+  dueAt: string;
+  createdAt: string;
+}
 
 export interface RunFilter {
   limit?: number;
@@ -103,6 +126,11 @@ export class StateStore {
     this.scheduledJob = job;
   }
 
+  /** The schedule job this process runs for, if any. */
+  currentJob(): string | undefined {
+    return this.scheduledJob;
+  }
+
   startRun(kind: RunKind, trigger: string, owner: Owner): number {
     const job = this.scheduledJob;
     const r = this.db
@@ -111,12 +139,39 @@ export class StateStore {
     return Number(r.lastInsertRowid);
   }
 
-  /** A scheduled run that did not start (its previous run was still going): recorded, never silent. */
-  recordSkipped(kind: RunKind, job: string, reason: string, owner: Owner): number {
+  addPending(rows: PendingDeletion[]): void {
+    const ins = this.db.prepare("INSERT OR REPLACE INTO pending_deletions (snapshot_id, short_id, stack, host, time, reason, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    for (const r of rows) ins.run(r.snapshotId, r.shortId, r.stack ?? null, r.host, r.time, r.reason, r.dueAt, r.createdAt);
+  }
+
+  /** Pending deletions, soonest due first. */
+  pendingDeletions(): PendingDeletion[] {
+    return (this.db.prepare("SELECT * FROM pending_deletions ORDER BY due_at, time").all() as Array<Record<string, unknown>>).map((r) => ({
+      snapshotId: String(r.snapshot_id),
+      shortId: String(r.short_id),
+      stack: (r.stack as string | null) ?? undefined,
+      host: String(r.host),
+      time: String(r.time),
+      reason: String(r.reason),
+      dueAt: String(r.due_at),
+      createdAt: String(r.created_at),
+    }));
+  }
+
+  /** Cancels these pending deletions (ids or prefixes), or all of them; returns how many. */
+  cancelPending(ids?: string[]): number {
+    if (!ids) return Number(this.db.prepare("DELETE FROM pending_deletions").run().changes);
+    let n = 0;
+    for (const id of ids) n += Number(this.db.prepare("DELETE FROM pending_deletions WHERE snapshot_id LIKE ?").run(`${id}%`).changes);
+    return n;
+  }
+
+  /** A run that did not start (its previous run was still going, too little space): recorded, never silent. */
+  recordSkipped(kind: RunKind, job: string | undefined, reason: string, owner: Owner): number {
     const now = new Date().toISOString();
     const r = this.db
-      .prepare("INSERT INTO runs (kind, trigger, job, status, started_at, finished_at, pid, pid_start, host, error) VALUES (?, 'scheduled', ?, 'skipped', ?, ?, ?, ?, ?, ?)")
-      .run(kind, job, now, now, owner.pid, owner.pidStart ?? null, owner.host, reason);
+      .prepare("INSERT INTO runs (kind, trigger, job, status, started_at, finished_at, pid, pid_start, host, error) VALUES (?, ?, ?, 'skipped', ?, ?, ?, ?, ?, ?)")
+      .run(kind, job ? "scheduled" : "manual", job ?? null, now, now, owner.pid, owner.pidStart ?? null, owner.host, reason);
     return Number(r.lastInsertRowid);
   }
 
