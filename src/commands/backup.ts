@@ -1,7 +1,7 @@
 import { eventSink, openContext, type CommandEnv } from "../app";
 import { DirlistFile } from "../docker/dirlist";
 import { parseDuration } from "../duration";
-import { ExitCode, UsageError } from "../errors";
+import { ExitCode, UsageError, errorMessage } from "../errors";
 import { lockedBackup } from "../services/backup-run";
 import { format, table } from "../output";
 import type { BackupReport } from "../services/backup";
@@ -9,6 +9,7 @@ import { planBackup, type BackupPlan } from "../services/plan";
 import { selectStacks, type Selection } from "../services/selection";
 import type { Stack } from "../docker/discovery";
 import type { ServiceContext } from "../services/context";
+import { notifyOverdue } from "../services/overdue";
 import { volumeTarget } from "../services/volume-target";
 import { jobIdFor, ownScheduleStacks } from "../schedule/jobs";
 
@@ -43,6 +44,8 @@ export async function run(env: CommandEnv, names: string[], o: Options): Promise
     { waitMs: o.wait ? parseDuration(o.wait, "--wait") : 0, onWait: (m) => env.printer.info(m) },
     eventSink(env, ctx),
   );
+  // Under timers or cron there is no daemon watching: each scheduled run looks for overdue stacks.
+  if (o.scheduled) await notifyOverdue(ctx).catch((err) => ctx.log.warn({ err: errorMessage(err) }, "overdue check failed"));
   env.printer.result({ type: "summary", ...report, fatal: undefined }, () => renderSummary(report));
   if (report.fatal) throw report.fatal;
   for (const w of report.warnings) env.printer.warn(w);

@@ -1,14 +1,10 @@
 import { openContext, readConfig, type CommandEnv } from "../app";
-import type { Config } from "../config/types";
-import { DirlistFile } from "../docker/dirlist";
 import { AppError, BusyError, ExitCode, ToolError, errorMessage } from "../errors";
 import { format } from "../output";
-import { notifyRun } from "../notify/notify";
-import { stacksDue } from "../schedule/due";
 import { jobsOf, type Job } from "../schedule/jobs";
 import { Scheduler } from "../schedule/scheduler";
+import { notifyOverdue } from "../services/overdue";
 import { selfCommand } from "../schedule/self";
-import type { ServiceContext } from "../services/context";
 import { acquireRepoLock } from "../state/lock";
 import type { RunKind } from "../state/store";
 
@@ -32,7 +28,9 @@ export async function run(env: CommandEnv): Promise<number> {
   const say = (line: string) => env.printer.info(`${format.when(new Date().toISOString())} ${line}`);
   const self = selfCommand();
   const globals = [...(env.globals.config ? ["--config", env.globals.config] : []), "--quiet"];
-  const overdue = new OverdueWatch(ctx, () => config);
+  const overdue = {
+    check: () => notifyOverdue(ctx, config).catch((err) => ctx.log.warn({ err: errorMessage(err) }, "overdue check failed")),
+  };
 
   const scheduler = new Scheduler({
     run: async (job, signal) => {
@@ -96,38 +94,4 @@ export async function run(env: CommandEnv): Promise<number> {
   await lock.release();
   say("stopped");
   return ExitCode.ok;
-}
-
-/** Notifies once when a stack becomes overdue (and again only after it has caught up). */
-class OverdueWatch {
-  private readonly told = new Set<string>();
-  constructor(
-    private readonly ctx: ServiceContext,
-    private readonly config: () => Config,
-  ) {}
-
-  async check(): Promise<void> {
-    try {
-      const config = this.config();
-      const enabled = new DirlistFile(config.dirlistFile).read().entries.filter((e) => e.enabled).map((e) => e.name);
-      const due = stacksDue(config, enabled, this.ctx.store.lastBackups());
-      for (const d of due) if (!d.overdue) this.told.delete(d.stack);
-      const fresh = due.filter((d) => d.overdue && !this.told.has(d.stack));
-      if (!fresh.length) return;
-      for (const d of fresh) this.told.add(d.stack);
-      this.ctx.log.warn({ stacks: fresh.map((d) => d.stack) }, "stacks overdue");
-      const now = new Date().toISOString();
-      await notifyRun(config, this.ctx.log, {
-        kind: "schedule check",
-        status: "failed",
-        host: config.hostname,
-        exitCode: ExitCode.failed,
-        lines: fresh.map((d) => `${d.stack}: OVERDUE, last good backup ${d.lastGood ? format.when(d.lastGood) : "never"} (allowed: ${format.age(d.thresholdMs)}, schedule ${d.schedule})`),
-        startedAt: now,
-        finishedAt: now,
-      });
-    } catch (err) {
-      this.ctx.log.warn({ err: errorMessage(err) }, "overdue check failed");
-    }
-  }
 }

@@ -71,7 +71,7 @@ function report(env: CommandEnv, type: string, r: InstallResult, jobs: Job[]): n
 /** The automation dashboard in text: each job, when, its last run and its next. */
 function list(env: CommandEnv, ctx: ServiceContext): number {
   const jobs = jobsOf(ctx.config);
-  const enabled = new Set(new DirlistFile(ctx.config.dirlistFile).read().entries.filter((e) => e.enabled).map((e) => e.name));
+  const enabled = new Set(new DirlistFile(ctx.config.dirlistFile).enabledKeys());
   const rows = jobs.map((j) => {
     const last = ctx.store.runs({ job: j.id, limit: 1 })[0];
     const why = j.unavailable ?? (j.stack && !enabled.has(j.stack) ? `${j.stack} is disabled in the dirlist` : undefined);

@@ -19,7 +19,7 @@ export async function run(env: CommandEnv): Promise<number> {
   const lock = holder ? { ...holder, alive: holder.host !== ctx.owner.host || isAlive(holder.pid, holder.pidStart) } : undefined;
   const pending = ctx.journal.list().map((e) => ({ stack: e.stack, containers: e.containers.map((c) => c.name), pid: e.owner.pid, alive: isAlive(e.owner.pid, e.owner.pidStart) }));
   const lastBackups = ctx.store.lastBackups();
-  const enabled = new DirlistFile(ctx.config.dirlistFile).read().entries.filter((e) => e.enabled).map((e) => e.name);
+  const enabled = new DirlistFile(ctx.config.dirlistFile).enabledKeys();
   const due = new Map(stacksDue(ctx.config, enabled, lastBackups, now).map((d) => [d.stack, d]));
   const stacks = [...new Set([...lastBackups.keys(), ...due.keys()])].sort().map((stack) => {
     const l = lastBackups.get(stack);

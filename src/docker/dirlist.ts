@@ -171,6 +171,11 @@ function entryFromArgument(arg: string, enabled: boolean): DirlistEntry {
 export class DirlistFile {
   constructor(readonly path: string) {}
 
+  /** What is enabled, as stack names and EXT:/path keys (the names runs are recorded under). */
+  enabledKeys(): string[] {
+    return this.read().entries.filter((e) => e.enabled).map(entryKey);
+  }
+
   /** A missing file is an empty list. */
   read(): { entries: DirlistEntry[]; warnings: string[] } {
     const bytes = this.#readBytes();

@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS run_stacks (
   error TEXT
 );
 CREATE INDEX IF NOT EXISTS run_stacks_stack ON run_stacks(stack, started_at);
+CREATE TABLE IF NOT EXISTS overdue_notified (stack TEXT PRIMARY KEY, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pending_deletions (
   snapshot_id TEXT PRIMARY KEY,
   short_id TEXT NOT NULL,
@@ -137,6 +138,19 @@ export class StateStore {
       .prepare("INSERT INTO runs (kind, trigger, job, status, started_at, pid, pid_start, host) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)")
       .run(kind, job ? "scheduled" : trigger, job ?? null, new Date().toISOString(), owner.pid, owner.pidStart ?? null, owner.host);
     return Number(r.lastInsertRowid);
+  }
+
+  /** Stacks whose overdue notification went out (cleared once they catch up): one per episode. */
+  overdueNotified(): Set<string> {
+    return new Set((this.db.prepare("SELECT stack FROM overdue_notified").all() as Array<{ stack: string }>).map((r) => r.stack));
+  }
+
+  setOverdueNotified(stacks: string[], on: boolean): void {
+    const now = new Date().toISOString();
+    for (const s of stacks) {
+      if (on) this.db.prepare("INSERT OR REPLACE INTO overdue_notified (stack, at) VALUES (?, ?)").run(s, now);
+      else this.db.prepare("DELETE FROM overdue_notified WHERE stack = ?").run(s);
+    }
   }
 
   addPending(rows: PendingDeletion[]): void {

@@ -5,9 +5,11 @@ import type { TuiBackend } from "./backend";
 import { Footer } from "./components/footer";
 import { HelpOverlay } from "./components/help-overlay";
 import { TabBar } from "./components/tab-bar";
-import { globalKeys, MENU, SCREEN_KEYS, type ScreenId } from "./keymap";
+import { globalKeys, MENU, SCREEN_KEYS, screenTitle, type ScreenId } from "./keymap";
 import { BackupScreen } from "./screens/backup";
 import { DashboardScreen } from "./screens/dashboard";
+import { HistoryScreen } from "./screens/history";
+import { SchedulesScreen } from "./screens/schedules";
 import { SnapshotsScreen } from "./screens/snapshots";
 import { StacksScreen } from "./screens/stacks";
 import { BackContext } from "./use-back-handler";
@@ -15,7 +17,7 @@ import { useBackupRun } from "./use-backup-run";
 
 interface Route {
   id: ScreenId;
-  /** backup: the stacks asked for; snapshots: the stack filter. */
+  /** backup: the stacks asked for; snapshots: the stack filter; history: the schedule job. */
   names?: string[];
   /** Distinguishes two visits of the same screen (a new request resets it). */
   seq: number;
@@ -43,7 +45,8 @@ export function App({ backend, onExit, signal, size }: AppProps) {
   const [help, setHelp] = useState(false);
   const [captured, setCaptured] = useState(false);
   const [hint, setHint] = useState<string>();
-  const [pane, setPane] = useState<"list" | "files">("list");
+  /** A pane open inside the screen (a snapshot's files, a run's details): its keys differ. */
+  const [pane, setPane] = useState<ScreenId>();
   const [flash, setFlash] = useState<string>();
   const [quitting, setQuitting] = useState<number>();
   const [reloadKey, setReloadKey] = useState(0);
@@ -78,9 +81,10 @@ export function App({ backend, onExit, signal, size }: AppProps) {
 
   const go = useCallback((id: ScreenId, names?: string[]) => {
     setHint(undefined);
-    setPane("list");
+    setPane(undefined);
     setStack((s) => (id === "dashboard" ? [s[0]] : [s[0], { id, names, seq: (s.at(-1)?.seq ?? 0) + 1 }]));
   }, []);
+  const onPane = useCallback((p: "list" | "files" | "run") => setPane(p === "list" ? undefined : p), []);
   const startBackupScreen = useCallback(
     (names?: string[]) => {
       if (!run.running) run.reset();
@@ -114,12 +118,11 @@ export function App({ backend, onExit, signal, size }: AppProps) {
     }
   });
 
-  const screenId: ScreenId = route.id === "snapshots" && pane === "files" ? "files" : route.id;
+  const screenId: ScreenId = pane ?? route.id;
   const keys = [...SCREEN_KEYS[screenId], ...globalKeys(atRoot)];
   const hintLines = hint ? Math.ceil(hint.length / Math.max(20, columns)) : 0;
   const body = Math.max(4, rows - HEADER_LINES - FOOTER_LINES - hintLines - 1);
   const active = !help && quitting === undefined;
-  const title = MENU.find((m) => m.id === route.id)?.title ?? route.id;
 
   let screen;
   switch (route.id) {
@@ -133,15 +136,21 @@ export function App({ backend, onExit, signal, size }: AppProps) {
       screen = <BackupScreen state={run.state} names={route.names} width={columns} height={body} active={active} onStart={run.start} />;
       break;
     case "snapshots":
-      screen = <SnapshotsScreen key={route.seq} backend={backend} width={columns} height={body} active={active} initialStack={route.names?.[0]} onCapture={setCaptured} onHint={setHint} onPane={setPane} />;
+      screen = <SnapshotsScreen key={route.seq} backend={backend} width={columns} height={body} active={active} initialStack={route.names?.[0]} onCapture={setCaptured} onHint={setHint} onPane={onPane} />;
+      break;
+    case "schedules":
+      screen = <SchedulesScreen key={route.seq} backend={backend} width={columns} height={body} active={active} reloadKey={reloadKey} onHistory={(job) => go("history", [job])} />;
+      break;
+    case "history":
+      screen = <HistoryScreen key={route.seq} backend={backend} width={columns} height={body} active={active} initialJob={route.names?.[0]} reloadKey={reloadKey} onPane={onPane} />;
       break;
   }
   return (
     <BackContext.Provider value={backRef}>
       <Box flexDirection="column" width={columns}>
-        <TabBar current={screenId} running={run.running} />
+        <TabBar current={screenId} running={run.running} width={columns} />
         <Box height={1} />
-        {help ? <HelpOverlay title={screenId === "files" ? "Files" : title} keys={SCREEN_KEYS[screenId]} global={globalKeys(atRoot)} /> : <Box flexDirection="column" height={body}>{screen}</Box>}
+        {help ? <HelpOverlay title={screenTitle(screenId)} keys={SCREEN_KEYS[screenId]} global={globalKeys(atRoot)} /> : <Box flexDirection="column" height={body}>{screen}</Box>}
         {quitting !== undefined && run.running ? <Text color="yellow" bold>Quitting: stopping restic and restarting stacks first…</Text> : null}
         {flash ? <Text color="yellow" wrap="truncate-end">{flash}</Text> : null}
         <Footer keys={keys} hint={hint} />

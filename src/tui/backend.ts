@@ -1,15 +1,21 @@
 import { DirlistFile, entryKey } from "../docker/dirlist";
 import type { StackState } from "../docker/discovery";
-import { UsageError } from "../errors";
+import { errorMessage, UsageError } from "../errors";
 import type { BackupReport } from "../services/backup";
 import { lockedBackup } from "../services/backup-run";
 import { ensureIndexed, refreshCatalog } from "../services/catalog";
 import type { ServiceContext } from "../services/context";
 import type { EventSink } from "../services/events";
 import { selectStacks } from "../services/selection";
+import { describe as describeSchedule, nextRuns } from "../schedule/cron";
+import { stacksDue, type StackDue } from "../schedule/due";
+import { installedAt } from "../schedule/install";
+import { jobsOf } from "../schedule/jobs";
 import type { CatalogFile, CatalogSnapshot, SnapshotFilter } from "../state/catalog";
 import { readOwner } from "../state/lock";
 import { isAlive } from "../state/process-info";
+import type { PendingDeletion, RunFilter, RunRow, StackResultRow } from "../state/store";
+import { span, when } from "./format";
 
 /** One row of the dashboard. */
 export interface StackStatus {
@@ -19,6 +25,10 @@ export interface StackStatus {
   external: boolean;
   lastBackup?: { at: string; status: string; snapshotId?: string };
   snapshots: number;
+  /** The next scheduled backup (ISO): a schedule covers the stack and the dirlist enables it. */
+  next?: string;
+  /** Its last good backup is older than its schedule allows, or it was tried and never succeeded. */
+  overdue?: boolean;
 }
 
 export interface Dashboard {
@@ -27,8 +37,36 @@ export interface Dashboard {
   stacks: StackStatus[];
   snapshotTotal: number;
   catalogRefreshedAt?: string;
-  /** Things that need a person: pending recovery, a stale lock, a failed last run, config warnings. */
+  /**
+   * Things that need a person: pending recovery, a stale lock, a failed last run, snapshots about
+   * to be forgotten for space, overdue stacks, config warnings (most urgent first).
+   */
   warnings: string[];
+}
+
+/** One scheduled job, as `backup-tui schedule list` shows it. */
+export interface ScheduleRow {
+  /** backup, backup:NAME, sync, verify, prune, doomsday. */
+  id: string;
+  /** Where it is set: "[schedule] BACKUP", "[stack:web] SCHEDULE". */
+  key: string;
+  cron: string;
+  /** The schedule in words: "every day at 03:00". */
+  description: string;
+  stack?: string;
+  enabled: boolean;
+  /** Why it does not run: unavailable here, or its stack is disabled in the dirlist. */
+  why?: string;
+  /** The next few run times (ISO), when enabled. */
+  next: string[];
+  /** Its newest run (a skipped one included). */
+  last?: RunRow;
+}
+
+export interface Schedules {
+  jobs: ScheduleRow[];
+  /** Where the schedule is installed (systemd timers, a cron file); empty: not installed. */
+  installed: string[];
 }
 
 /** One row of the stack selection screen (the dirlist). */
@@ -60,6 +98,12 @@ export interface TuiBackend {
   /** Indexes the snapshot's tree on first use (restic ls), then lists one directory. */
   index(snap: CatalogSnapshot, signal?: AbortSignal): Promise<void>;
   children(snapshotId: string, dir: string): CatalogFile[];
+  /** The scheduled jobs with their last and next runs (what `backup-tui schedule list` shows). */
+  schedules(): Promise<Schedules>;
+  /** Run history from the state store, newest first. */
+  runs(filter: Pick<RunFilter, "limit" | "kind" | "job">): RunRow[];
+  /** A run's per-stack results. */
+  runStacks(runId: number): StackResultRow[];
 }
 
 export function createBackend(ctx: ServiceContext, configWarnings: string[] = ctx.config.warnings): TuiBackend {
@@ -70,8 +114,19 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
       const last = ctx.store.lastBackups();
       const counts = new Map<string, number>();
       for (const [stack, n] of ctx.store.catalog.countByStack()) counts.set(stack, n);
+      const now = new Date();
+      const scheduleWarnings: string[] = [];
+      let due: StackDue[] = [];
+      try {
+        // A scheduled backup skips a stack the dirlist disables, even one with its own SCHEDULE.
+        due = stacksDue(ctx.config, sel.enabled, last, now).filter((d) => sel.enabled.has(d.stack));
+      } catch (err) {
+        scheduleWarnings.push(`schedule: ${errorMessage(err)}`);
+      }
+      const dueOf = new Map(due.map((d) => [d.stack, d]));
       const stacks: StackStatus[] = sel.known.map((s) => {
         const l = last.get(s.name)?.last;
+        const d = dueOf.get(s.name);
         return {
           name: s.name,
           state: s.state,
@@ -79,6 +134,8 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
           external: s.source === "external",
           lastBackup: l && { at: l.startedAt, status: l.status, snapshotId: l.snapshotId },
           snapshots: counts.get(s.name) ?? 0,
+          next: d?.next,
+          overdue: d?.overdue ?? false,
         };
       });
       return {
@@ -87,7 +144,14 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
         stacks,
         snapshotTotal: ctx.store.catalog.count(),
         catalogRefreshedAt: ctx.store.catalog.refreshedAt(),
-        warnings: [...configWarnings, ...sel.warnings, ...healthWarnings(ctx)],
+        warnings: [
+          ...healthWarnings(ctx),
+          ...pendingWarnings(ctx.store.pendingDeletions(), now),
+          ...overdueWarnings(due, now),
+          ...scheduleWarnings,
+          ...configWarnings,
+          ...sel.warnings,
+        ],
       };
     },
 
@@ -125,7 +189,51 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
     refreshSnapshots: (signal) => refreshCatalog(ctx, signal),
     index: (snap, signal) => ensureIndexed(ctx, snap, signal),
     children: (id, dir) => ctx.store.catalog.children(id, dir),
+
+    async schedules() {
+      const now = new Date();
+      const enabled = new Set(dirlist().read().entries.filter((e) => e.enabled && e.kind === "stack").map((e) => e.name));
+      const jobs = jobsOf(ctx.config).map((j): ScheduleRow => {
+        const why = j.unavailable ?? (j.stack && !enabled.has(j.stack) ? `${j.stack} is disabled in the dirlist` : undefined);
+        return {
+          id: j.id,
+          key: j.key,
+          cron: j.schedule.expr,
+          description: describeSchedule(j.schedule),
+          stack: j.stack,
+          enabled: !why,
+          why,
+          next: why ? [] : nextRuns(j.schedule, 3, now).map((d) => d.toISOString()),
+          last: ctx.store.runs({ job: j.id, limit: 1 })[0],
+        };
+      });
+      return { jobs, installed: installedAt() };
+    },
+    runs: (filter) => ctx.store.runs(filter),
+    runStacks: (id) => ctx.store.stackResults(id),
   };
+}
+
+/** "N snapshot(s) will be forgotten for space at <time>": one line per announced batch. */
+function pendingWarnings(pending: PendingDeletion[], now: Date): string[] {
+  const batches = new Map<string, number>();
+  for (const p of pending) batches.set(p.dueAt, (batches.get(p.dueAt) ?? 0) + 1);
+  return [...batches].map(([dueAt, n]) => {
+    const at = Date.parse(dueAt) > now.getTime() ? `at ${when(dueAt)}` : `at the next prune or backup (due since ${when(dueAt)})`;
+    return `${n} snapshot(s) will be forgotten for space ${at}; \`backup-tui prune --cancel\` calls it off`;
+  });
+}
+
+/** One line naming every overdue stack and how old its last good backup is. */
+function overdueWarnings(due: StackDue[], now: Date): string[] {
+  const late = due.filter((d) => d.overdue);
+  if (!late.length) return [];
+  const what = late.map((d) =>
+    d.lastGood
+      ? `${d.stack} (last good backup ${span(now.getTime() - Date.parse(d.lastGood))} ago, expected within ${span(d.thresholdMs)})`
+      : `${d.stack} (no good backup yet${d.lastStatus ? `, last attempt ${d.lastStatus}` : ""})`,
+  );
+  return [`OVERDUE: ${what.join(", ")}`];
 }
 
 /** Pending recovery, the lock holder, the last run: what `backup-tui status` reports. */

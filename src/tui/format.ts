@@ -1,14 +1,42 @@
 import type { Phase } from "../services/events";
 import type { CatalogSnapshot } from "../state/catalog";
+import type { RunRow, StackResultRow } from "../state/store";
 
-/** "3m", "5h", "2d" since an ISO time; "never" without one. */
-export function age(iso: string | undefined, now = Date.now()): string {
-  if (!iso) return "never";
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+/** A length of time in one unit: "45s", "12m", "5h", "3d" (rounded down). */
+export function span(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m`;
   if (s < 86400) return `${Math.floor(s / 3600)}h`;
   return `${Math.floor(s / 86400)}d`;
+}
+
+/** "3m", "5h", "2d" since an ISO time; "never" without one. */
+export function age(iso: string | undefined, now = Date.now()): string {
+  if (!iso) return "never";
+  return span(now - Date.parse(iso));
+}
+
+/** "in 5h" until an ISO time ("due now" once past); "-" without one. */
+export function until(iso: string | undefined, now = Date.now()): string {
+  if (!iso) return "-";
+  const ms = Date.parse(iso) - now;
+  return ms < 1000 ? "due now" : `in ${span(ms)}`;
+}
+
+const p2 = (n: number) => String(n).padStart(2, "0");
+
+/** Local time (schedules are local), "2026-11-22 03:00"; with seconds "2026-11-22 03:00:05"; "-" without one. */
+export function when(iso: string | undefined, seconds = false): string {
+  if (!iso) return "-";
+  const d = new Date(iso);
+  const s = `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} ${p2(d.getHours())}:${p2(d.getMinutes())}`;
+  return seconds ? `${s}:${p2(d.getSeconds())}` : s;
+}
+
+/** The first line of a (multi-line) message. */
+export function firstLine(s: string | undefined): string {
+  return (s ?? "").split("\n")[0].trim();
 }
 
 /** "[#####-----]": plain characters, readable without colour. */
@@ -60,4 +88,25 @@ export function restoreCommand(snap: Pick<CatalogSnapshot, "shortId" | "stack" |
   const target = snap.kind === "volume" && volume ? `--volume ${shellQuote(volume)}` : snap.stack ? `--stack ${shellQuote(snap.stack)}` : undefined;
   if (!target) return `restic restore ${snap.shortId} --target DIR${file ? ` --include ${shellQuote(file)}` : ""}`;
   return `backup-tui restore ${target} --snapshot ${snap.shortId}${file ? ` --file ${shellQuote(file)} --target DIR` : ""}`;
+}
+
+/** A result's colour (the word alone says it too, for NO_COLOR). */
+export function statusColor(status: string | undefined): string | undefined {
+  if (status === "failed") return "red";
+  if (status === "partial" || status === "interrupted" || status === "skipped") return "yellow";
+  if (status === "succeeded") return "green";
+  return undefined;
+}
+
+/** Who started a run: "by hand", or the schedule job ("backup", "backup:web"). */
+export function startedBy(r: Pick<RunRow, "job" | "trigger">): string {
+  return r.job ?? (r.trigger === "manual" ? "by hand" : r.trigger);
+}
+
+const SHORT: Record<string, string> = { succeeded: "ok", partial: "partial", failed: "FAILED", skipped: "skipped" };
+
+/** "web:ok db:FAILED — db: restic exploded": each stack's result, then the run's error (first line). */
+export function runNote(stacks: Pick<StackResultRow, "stack" | "status">[], error: string | undefined): string {
+  const parts = stacks.map((s) => `${s.stack}:${SHORT[s.status] ?? s.status}`).join(" ");
+  return [parts, firstLine(error)].filter(Boolean).join(" — ") || "-";
 }

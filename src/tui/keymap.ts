@@ -1,17 +1,29 @@
-/** The screens of the app; the first four have a number key. */
-export type ScreenId = "dashboard" | "stacks" | "backup" | "snapshots" | "files";
+/** The screens of the app; those in MENU have a number key, the others are panes of one of them. */
+export type ScreenId = "dashboard" | "stacks" | "backup" | "snapshots" | "schedules" | "history" | "files" | "run";
 
 export interface KeyHelp {
   keys: string;
   label: string;
 }
 
-export const MENU: Array<{ id: ScreenId; key: string; title: string }> = [
-  { id: "dashboard", key: "1", title: "Dashboard" },
-  { id: "stacks", key: "2", title: "Stacks" },
-  { id: "backup", key: "3", title: "Backup" },
-  { id: "snapshots", key: "4", title: "Snapshots" },
+export const MENU: Array<{ id: ScreenId; key: string; title: string; short: string }> = [
+  { id: "dashboard", key: "1", title: "Dashboard", short: "Dash" },
+  { id: "stacks", key: "2", title: "Stacks", short: "Stacks" },
+  { id: "backup", key: "3", title: "Backup", short: "Backup" },
+  { id: "snapshots", key: "4", title: "Snapshots", short: "Snaps" },
+  { id: "schedules", key: "5", title: "Schedules", short: "Sched" },
+  { id: "history", key: "6", title: "History", short: "Hist" },
 ];
+
+/** Panes opened from a screen: the tab bar marks their screen, the help names them. */
+export const PANES: Partial<Record<ScreenId, { parent: ScreenId; title: string }>> = {
+  files: { parent: "snapshots", title: "Files" },
+  run: { parent: "history", title: "Run details" },
+};
+
+export function screenTitle(id: ScreenId): string {
+  return PANES[id]?.title ?? MENU.find((m) => m.id === id)?.title ?? id;
+}
 
 /** Every key of every screen: the footer shows them, `?` explains them. */
 export const SCREEN_KEYS: Record<ScreenId, KeyHelp[]> = {
@@ -40,16 +52,31 @@ export const SCREEN_KEYS: Record<ScreenId, KeyHelp[]> = {
     { keys: "a", label: "all / latest 5" },
     { keys: "r", label: "refresh from repo" },
   ],
+  schedules: [
+    { keys: "↑↓", label: "select job" },
+    { keys: "Enter", label: "its runs" },
+    { keys: "r", label: "reload" },
+  ],
+  history: [
+    { keys: "↑↓ PgUp PgDn", label: "move" },
+    { keys: "Enter", label: "details" },
+    { keys: "f", label: "cycle kind" },
+    { keys: "r", label: "reload" },
+  ],
   files: [
     { keys: "↑↓ PgUp PgDn", label: "move" },
     { keys: "Enter/→", label: "open dir" },
     { keys: "Bksp/←", label: "up" },
   ],
+  run: [
+    { keys: "↑↓", label: "select stack" },
+    { keys: "Bksp/←", label: "back to the list" },
+  ],
 };
 
 export function globalKeys(atRoot: boolean): KeyHelp[] {
   return [
-    { keys: "1-4", label: "screens" },
+    { keys: `1-${MENU.length}`, label: "screens" },
     { keys: "?", label: "help" },
     { keys: "q/Esc", label: atRoot ? "quit" : "back" },
   ];

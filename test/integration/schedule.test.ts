@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { cli, ensureBinary, makeWorld, restic, type TestWorld } from "../helpers/env";
+import { cli, cliAsync, ensureBinary, makeWorld, restic, type TestWorld } from "../helpers/env";
 import { start, waitFor, type Running } from "../helpers/processes";
 import { composeDown, composeUp, containerStates, writeStack } from "../helpers/stacks";
 
@@ -192,6 +192,40 @@ describe("schedules: daemon, install, status", () => {
       expect(hook.lines.join("\n")).toMatch(/alpha: OVERDUE, last good backup/);
       d.child.kill("SIGTERM");
       await d.done;
+      expect(got).toHaveLength(1);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("under timers (no daemon) a scheduled backup reports overdue stacks: once per stack until it catches up", async () => {
+    const got: Array<{ lines: string[] }> = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        got.push(JSON.parse(body));
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const limit = (after: string) => setConfig(`[schedule]\nBACKUP=0 3 * * *\nOVERDUE_AFTER=${after}\n[notify]\nWEBHOOK_URL=${url}`);
+      // Both enabled stacks backed up now: nothing overdue (whatever an earlier test reported is cleared), nothing sent.
+      limit("1h");
+      expect((await cliAsync(w, ["backup", "--scheduled"])).code).toBe(0);
+      expect(got).toEqual([]);
+      await new Promise((r) => setTimeout(r, 8000));
+      // Only alpha backed up: beta's last good backup (8 s+) is now older than 6 s; alpha's is not.
+      limit("6s");
+      const second = await cliAsync(w, ["backup", "--scheduled", "alpha"]);
+      expect(second.code, second.stderr).toBe(0);
+      expect(got).toHaveLength(1);
+      expect(got[0].lines.join("\n")).toMatch(/^beta: OVERDUE/);
+      expect(got[0].lines.join("\n")).not.toContain("alpha");
+      // Still overdue, already reported: no second message.
+      expect((await cliAsync(w, ["backup", "--scheduled", "alpha"])).code).toBe(0);
       expect(got).toHaveLength(1);
     } finally {
       server.close();

@@ -2,7 +2,7 @@ import { Box, Text, useInput } from "ink";
 import { useEffect } from "react";
 import type { StackStatus, TuiBackend } from "../backend";
 import { VirtualList } from "../components/virtual-list";
-import { age, fit } from "../format";
+import { age, fit, until } from "../format";
 import { useDashboard } from "../use-dashboard";
 import { useListCursor } from "../use-list-cursor";
 
@@ -21,7 +21,7 @@ function lastText(s: StackStatus, now: number): string {
   return s.lastBackup ? `${age(s.lastBackup.at, now)} ago ${s.lastBackup.status}` : "never";
 }
 
-/** Stacks with state, enabled, last backup and snapshot count; warnings that need a person. */
+/** Stacks with state, enabled, last backup, next scheduled run, overdue mark and snapshot count; warnings that need a person. */
 export function DashboardScreen({ backend, width, height, active, reloadKey, onBackup, onSnapshots }: DashboardProps) {
   const d = useDashboard(backend);
   useEffect(() => {
@@ -47,14 +47,15 @@ export function DashboardScreen({ backend, width, height, active, reloadKey, onB
   );
 
   const now = Date.now();
-  const nameW = Math.max(12, width - 2 - 10 - 8 - 20 - 6);
+  // STATE 10, ENABLED 8, LAST BACKUP 20, NEXT RUN 9, SNAPS 5, OVERDUE 8 and the cursor: 62 columns.
+  const nameW = Math.max(10, width - 1 - 62);
   const data = d.data;
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
         {data ? `repository ${data.repository} · host ${data.host} · ${data.snapshotTotal} snapshot(s), catalog ${data.catalogRefreshedAt ? `${age(data.catalogRefreshedAt, now)} old` : "never refreshed (4, then r)"}` : "loading…"}
       </Text>
-      <Text bold>{`  ${fit("STACK", nameW)}${fit("STATE", 10)}${fit("ENABLED", 8)}${fit("LAST BACKUP", 20)}${"SNAPS".padStart(5)}`}</Text>
+      <Text bold>{`  ${fit("STACK", nameW)}${fit("STATE", 10)}${fit("ENABLED", 8)}${fit("LAST BACKUP", 20)}${fit("NEXT RUN", 9)}${"SNAPS".padStart(5)}`}</Text>
       <VirtualList
         items={stacks}
         cursor={list.cursor}
@@ -67,7 +68,9 @@ export function DashboardScreen({ backend, width, height, active, reloadKey, onB
             <Text color={s.state === "running" ? "green" : undefined}>{fit(s.external ? "external" : s.state, 10)}</Text>
             {fit(s.enabled ? "yes" : "no", 8)}
             <Text color={s.lastBackup?.status === "failed" ? "red" : undefined}>{fit(lastText(s, now), 20)}</Text>
+            {fit(until(s.next, now), 9)}
             {String(s.snapshots).padStart(5)}
+            {s.overdue ? <Text color="red" bold> OVERDUE</Text> : null}
           </Text>
         )}
       />
