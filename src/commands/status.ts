@@ -2,7 +2,9 @@ import { openContext, type CommandEnv } from "../app";
 import { DirlistFile } from "../docker/dirlist";
 import { ExitCode } from "../errors";
 import { format, table } from "../output";
+import { localRepoBytes } from "../fsops/repo-files";
 import { stacksDue } from "../schedule/due";
+import { freeSpace, isLocalRepository } from "../services/space";
 import { readOwner } from "../state/lock";
 import { isAlive } from "../state/process-info";
 
@@ -38,10 +40,13 @@ export async function run(env: CommandEnv): Promise<number> {
   const lastVerify = ctx.store.runs({ kind: "verify", limit: 1 })[0];
   const catalog = { snapshots: ctx.store.catalog.count(), refreshedAt: ctx.store.catalog.refreshedAt() };
   const pendingDeletions = ctx.store.pendingDeletions();
-  const data = { type: "status", repository: ctx.config.restic.repository, lock, pendingRecovery: pending, pendingDeletions, stacks, lastVerify, catalog, lastRun: ctx.store.recentRuns(1)[0] };
+  const repo = ctx.config.restic.repository;
+  const disk = isLocalRepository(repo) ? repoDisk(repo) : undefined;
+  const data = { type: "status", repository: ctx.config.restic.repository, lock, pendingRecovery: pending, pendingDeletions, disk, stacks, lastVerify, catalog, lastRun: ctx.store.recentRuns(1)[0] };
 
   env.printer.result(data, () => {
     const lines = [`repository: ${ctx.config.restic.repository} · ${catalog.snapshots} snapshot(s) in the catalog${catalog.refreshedAt ? ` (read ${format.when(catalog.refreshedAt)})` : ""}`];
+    if (disk) lines.push(`on disk: ${format.bytes(disk.repoBytes)}${ctx.config.space.maxRepoSize ? ` (MAX_REPO_SIZE ${ctx.config.space.maxRepoSize})` : ""}; filesystem ${disk.freePercent.toFixed(0)}% free${ctx.config.space.minFreePercent !== undefined ? ` (MIN_FREE_PERCENT ${ctx.config.space.minFreePercent}%)` : ""}`);
     lines.push(lock ? `lock: held by pid ${lock.pid} on ${lock.host} (${lock.command})${lock.alive ? "" : " — that process is gone"}` : "lock: free");
     lines.push(pending.length ? `PENDING RECOVERY: ${pending.map((p) => `${p.stack} (${p.containers.join(", ")})`).join("; ")} — run \`backup-tui recover\`` : "pending recovery: none");
     if (pendingDeletions.length) {
@@ -62,4 +67,14 @@ export async function run(env: CommandEnv): Promise<number> {
   });
   if (pending.some((p) => !p.alive)) return ExitCode.serviceDown;
   return stacks.some((s) => s.overdue) ? ExitCode.failed : ExitCode.ok;
+}
+
+/** A local repository's size and its filesystem's free share; undefined before it exists. */
+function repoDisk(repo: string): { repoBytes: number; freePercent: number } | undefined {
+  try {
+    const bytes = localRepoBytes(repo.replace(/^local:/i, ""));
+    return bytes === undefined ? undefined : { repoBytes: bytes, freePercent: freeSpace(repo).percent };
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface LocalRepoFacts {
@@ -28,4 +28,19 @@ export function isEmptyDir(dir: string): boolean {
   } catch {
     return true;
   }
+}
+
+/** Bytes a local repository takes on disk (file sizes; packs are large, so this is a quick walk). */
+export function localRepoBytes(dir: string): number | undefined {
+  if (!existsSync(join(dir, "config"))) return undefined;
+  let total = 0;
+  const visit = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) visit(p);
+      else if (e.isFile()) total += lstatSync(p).size;
+    }
+  };
+  visit(dir);
+  return total;
 }

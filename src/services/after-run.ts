@@ -2,7 +2,9 @@ import { errorMessage } from "../errors";
 import type { RunNotice } from "../notify/message";
 import { notifyRun, notifyStart } from "../notify/notify";
 import { writeTextfile, type Metric } from "../notify/textfile";
+import { localRepoBytes } from "../fsops/repo-files";
 import type { RunKind, RunStatus } from "../state/store";
+import { freeSpace, isLocalRepository } from "./space";
 import type { ServiceContext } from "./context";
 
 /** The metrics node_exporter's textfile collector reads, from the state store. */
@@ -20,7 +22,24 @@ export function collectMetrics(ctx: ServiceContext): Metric[] {
     { name: "backup_tui_last_run_success", help: "1 when the last run of this kind succeeded.", type: "gauge", samples: lastRuns.map(([kind, r]) => ({ labels: { kind }, value: r!.status === "succeeded" || r!.status === "partial" ? 1 : 0 })) },
     { name: "backup_tui_last_run_timestamp_seconds", help: "When the last run of this kind started.", type: "gauge", samples: lastRuns.map(([kind, r]) => ({ labels: { kind }, value: seconds(r!.startedAt) })) },
     { name: "backup_tui_snapshots", help: "Snapshots in the repository (catalog).", type: "gauge", samples: [{ value: ctx.store.catalog.count() }] },
+    ...repositoryMetrics(ctx),
   ];
+}
+
+/** A local repository's size on disk and its filesystem's free share (remote ones: none). */
+function repositoryMetrics(ctx: ServiceContext): Metric[] {
+  const repo = ctx.config.restic.repository;
+  if (!isLocalRepository(repo)) return [];
+  try {
+    const bytes = localRepoBytes(repo.replace(/^local:/i, ""));
+    if (bytes === undefined) return [];
+    return [
+      { name: "backup_tui_repository_bytes", help: "Bytes the local repository takes on disk.", type: "gauge", samples: [{ value: bytes }] },
+      { name: "backup_tui_repository_fs_free_ratio", help: "Free share (0-1) of the filesystem holding the local repository.", type: "gauge", samples: [{ value: freeSpace(repo).percent / 100 }] },
+    ];
+  } catch {
+    return [];
+  }
 }
 
 /** Notifications and metrics after a run: failures are logged, never raised. */

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -56,6 +57,14 @@ describe("notifications and metrics from a real backup", () => {
     const ts = metrics.find((m) => m.name === "backup_tui_stack_last_success_timestamp_seconds")!.value;
     expect(Math.abs(ts - Date.now() / 1000)).toBeLessThan(120);
     expect(metrics.find((m) => m.name === "backup_tui_snapshots")!.value).toBeGreaterThanOrEqual(1);
+    // The local repository's size on disk and its filesystem's free share.
+    const repoBytes = execFileSync("find", [w.repo, "-type", "f", "-printf", "%s\\n"], { encoding: "utf8" }).trim().split("\n").reduce((n, l) => n + Number(l), 0);
+    const measured = metrics.find((m) => m.name === "backup_tui_repository_bytes")!.value;
+    expect(measured).toBeGreaterThan(0);
+    expect(measured).toBe(repoBytes);
+    const free = metrics.find((m) => m.name === "backup_tui_repository_fs_free_ratio")!.value;
+    expect(free).toBeGreaterThan(0);
+    expect(free).toBeLessThanOrEqual(1);
   });
 
   it("a dead notification endpoint does not fail the backup", async () => {
