@@ -150,7 +150,9 @@ export function App({ backend, onExit, signal, size }: AppProps) {
       <Box flexDirection="column" width={columns}>
         <TabBar current={screenId} running={run.running} width={columns} />
         <Box height={1} />
-        {help ? <HelpOverlay title={screenTitle(screenId)} keys={SCREEN_KEYS[screenId]} global={globalKeys(atRoot)} /> : <Box flexDirection="column" height={body}>{screen}</Box>}
+        {help ? <HelpOverlay title={screenTitle(screenId)} keys={SCREEN_KEYS[screenId]} global={globalKeys(atRoot)} /> : null}
+        {/* Hidden, not unmounted, under the help: an open pane, the cursor and filters survive it. */}
+        <Box flexDirection="column" height={body} display={help ? "none" : "flex"}>{screen}</Box>
         {quitting !== undefined && run.running ? <Text color="yellow" bold>Quitting: stopping restic and restarting stacks first…</Text> : null}
         {flash ? <Text color="yellow" wrap="truncate-end">{flash}</Text> : null}
         <Footer keys={keys} hint={hint} />

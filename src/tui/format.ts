@@ -110,3 +110,26 @@ export function runNote(stacks: Pick<StackResultRow, "stack" | "status">[], erro
   const parts = stacks.map((s) => `${s.stack}:${SHORT[s.status] ?? s.status}`).join(" ");
   return [parts, firstLine(error)].filter(Boolean).join(" — ") || "-";
 }
+
+/** A table cell: cut to width-1 with an ellipsis and followed by a space, so columns never touch. */
+export function col(s: string, width: number): string {
+  return `${fit(s, width - 1)} `;
+}
+
+/** Hard-wraps text (at spaces where it can) into at most `max` lines of `width`; the last ends in "…" when cut. */
+export function wrapLines(text: string, width: number, max: number): string[] {
+  const w = Math.max(8, width);
+  const out: string[] = [];
+  for (const para of text.split("\n").map((l) => l.trimEnd()).filter(Boolean)) {
+    let rest = para;
+    while (rest.length > w) {
+      const cut = rest.lastIndexOf(" ", w);
+      const at = cut > w / 2 ? cut : w;
+      out.push(rest.slice(0, at));
+      rest = rest.slice(at).trimStart();
+    }
+    out.push(rest);
+  }
+  if (out.length > max) return [...out.slice(0, max - 1), fit(out[max - 1], w - 1).trimEnd() + "…"];
+  return out;
+}

@@ -93,6 +93,11 @@ function fakeBackend(o: FakeOptions = {}) {
     children(_id, dir) {
       return o.files?.[dir] ?? [];
     },
+    async schedules() {
+      return { jobs: [], installed: [] };
+    },
+    runs: () => [],
+    runStacks: () => [],
   };
   return { backend, calls };
 }
@@ -109,10 +114,10 @@ describe("TUI app shell", () => {
   it("Given the dashboard, When it loads, Then it shows the stacks, their state, and a footer with every key", async () => {
     const { lastFrame } = renderApp(fakeBackend({ warnings: ["pending recovery: web (web-app-1) was left stopped by dead pid 42"] }).backend);
     const f = await until(lastFrame, /web/);
-    expect(f).toMatch(/web\s+running\s+yes\s+1h ago succeeded\s+3/);
-    expect(f).toMatch(/db\s+stopped\s+no\s+never\s+0/);
+    expect(f).toMatch(/web\s+running\s+yes\s+1h ago succeeded\s+-\s+3/);
+    expect(f).toMatch(/db\s+stopped\s+no\s+never\s+-\s+0/);
     expect(f).toContain("pending recovery: web");
-    for (const k of ["Enter", "back up enabled", "snapshots", "?", "help", "q", "quit", "1-4"]) expect(f).toContain(k);
+    for (const k of ["Enter", "back up enabled", "snapshots", "?", "help", "q", "quit", "1-6"]) expect(f).toContain(k);
     for (const line of f.split("\n")) expect(line.length).toBeLessThanOrEqual(80);
     expect(f.split("\n").length).toBeLessThanOrEqual(24);
   });
@@ -303,7 +308,7 @@ describe("TUI backup run", () => {
     let f = await until(lastFrame, /50%/);
     expect(f).toMatch(/web\s+hot pass\s+\[#+-+\]\s+50%/);
     expect(f).toContain("ETA 3s");
-    expect(f).toContain("● backup running");
+    expect(f.split("\n")[0]).toMatch(/\[3 Backup\] 4 Snapshots 5 Schedules 6 History ● running$/);
     emit({ type: "phase", stack: "web", phase: "final-pass" });
     await until(lastFrame, /final pass/);
     emit({ type: "stack-done", outcome: { stack: "web", status: "succeeded", durationMs: 4000, downtimeMs: 1200, snapshotId: "abcdef0123456789", bytesAdded: 2048 } });

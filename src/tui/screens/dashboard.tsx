@@ -30,8 +30,17 @@ export function DashboardScreen({ backend, width, height, active, reloadKey, onB
   }, [reloadKey]);
   const stacks = d.data?.stacks ?? [];
   const warnings = d.data?.warnings ?? [];
-  const shownWarnings = warnings.slice(0, Math.max(1, Math.min(warnings.length, Math.floor(height / 3))));
-  const listHeight = Math.max(1, height - 3 - (shownWarnings.length ? shownWarnings.length + 1 : 0) - (d.error ? 1 : 0));
+  // Warnings wrap (a hint at the end of one must not be cut off); they get up to a third of the screen.
+  const linesOf = (w: string) => Math.max(1, Math.ceil((w.length + 2) / Math.max(20, width)));
+  const shownWarnings: string[] = [];
+  let warningLines = 0;
+  for (const w of warnings) {
+    if (shownWarnings.length && warningLines + linesOf(w) > Math.max(2, Math.floor(height / 3))) break;
+    shownWarnings.push(w);
+    warningLines += linesOf(w);
+  }
+  const more = warnings.length > shownWarnings.length ? 1 : 0;
+  const listHeight = Math.max(1, height - 3 - (shownWarnings.length ? warningLines + 1 + more : 0) - (d.error ? 1 : 0));
   const list = useListCursor(stacks.length, listHeight);
 
   useInput(
@@ -78,7 +87,7 @@ export function DashboardScreen({ backend, width, height, active, reloadKey, onB
       {shownWarnings.length ? (
         <Box flexDirection="column" marginTop={1}>
           {shownWarnings.map((w) => (
-            <Text key={w} color="yellow" wrap="truncate-end">! {w}</Text>
+            <Text key={w} color="yellow" wrap="wrap">! {w}</Text>
           ))}
           {warnings.length > shownWarnings.length ? <Text dimColor>(+{warnings.length - shownWarnings.length} more)</Text> : null}
         </Box>

@@ -3,7 +3,7 @@ import { useEffect, useState } from "react";
 import type { RunRow } from "../../state/store";
 import type { TuiBackend } from "../backend";
 import { VirtualList } from "../components/virtual-list";
-import { fit, runNote, startedBy, statusColor, when } from "../format";
+import { col, fit, runNote, startedBy, statusColor, when } from "../format";
 import { useHistory, HISTORY_LIMIT } from "../use-history";
 import { useListCursor } from "../use-list-cursor";
 import { RunPane } from "./run";
@@ -63,12 +63,12 @@ export function HistoryScreen({ backend, width, height, active, initialJob, relo
         empty={h.kind || h.job ? "No such runs: f shows the other kinds." : "No runs yet: a backup, sync, verify or prune (by hand or scheduled) is recorded here."}
         render={(r, sel) => (
           <Text bold={sel} wrap="truncate-end">
-            {fit(String(r.id), 6)}
-            {fit(r.kind, 8)}
-            {fit(wide ? when(r.startedAt) : when(r.startedAt).slice(5), timeW)}
-            {fit(startedBy(r), 12)}
-            <Text color={statusColor(r.status)}>{fit(r.status, 12)}</Text>
-            {fit(r.exitCode === undefined ? "-" : String(r.exitCode), 5)}
+            {col(String(r.id), 6)}
+            {col(r.kind, 8)}
+            {col(wide ? when(r.startedAt) : when(r.startedAt).slice(5), timeW)}
+            {col(startedBy(r), 12)}
+            <Text color={statusColor(r.status)}>{col(r.status, 12)}</Text>
+            {col(r.exitCode === undefined ? "-" : String(r.exitCode), 5)}
             {fit(runNote(h.stacksOf(r.id), r.error), noteW)}
           </Text>
         )}

@@ -3,7 +3,7 @@ import { useCallback } from "react";
 import { format } from "../../output";
 import type { RunRow, StackResultRow } from "../../state/store";
 import { VirtualList } from "../components/virtual-list";
-import { duration, firstLine, fit, startedBy, statusColor, when } from "../format";
+import { col, duration, firstLine, fit, startedBy, statusColor, when, wrapLines } from "../format";
 import { useBackHandler } from "../use-back-handler";
 import { useListCursor } from "../use-list-cursor";
 
@@ -16,13 +16,14 @@ export interface RunPaneProps {
   onClose(): void;
 }
 
-const ERROR_LINES = 4;
+/** At most this many lines of the run's error, and of the selected stack's. */
+const ERROR_LINES = 3;
 
 /** One run: who started it, how it ended, its error, and per stack status, downtime, bytes added, snapshot, error. */
 export function RunPane({ run, stacks, width, height, active, onClose }: RunPaneProps) {
-  const errLines = (run.error ?? "").split("\n").filter((l) => l.trim()).slice(0, ERROR_LINES);
-  // Header 2, the run's error, the table's header, the selected stack's error (up to 3 lines).
-  const listHeight = Math.max(1, Math.min(Math.max(1, stacks.length), height - 2 - errLines.length - 1 - 4));
+  const errLines = wrapLines(run.error ?? "", width - 8, ERROR_LINES);
+  // Header 2, the run's error, the table's header and its position line, the selected stack's error.
+  const listHeight = Math.max(1, Math.min(Math.max(1, stacks.length), height - 2 - errLines.length - 2 - ERROR_LINES));
   const list = useListCursor(stacks.length, listHeight);
   const back = useCallback(() => {
     onClose();
@@ -39,16 +40,19 @@ export function RunPane({ run, stacks, width, height, active, onClose }: RunPane
 
   const took = run.finishedAt ? duration(Date.parse(run.finishedAt) - Date.parse(run.startedAt)) : undefined;
   const by = run.job ? `by schedule ${run.job}` : startedBy(run);
+  // The finish time without its date when it is the start's.
+  const finished = run.finishedAt && when(run.finishedAt, true).replace(`${when(run.startedAt).slice(0, 11)}`, "");
   const selected = stacks[list.cursor];
   const stackW = Math.max(10, Math.min(24, width - 62));
   const errW = Math.max(0, width - 1 - 2 - stackW - 10 - 9 - 9 - 11 - 10);
   return (
     <Box flexDirection="column">
       <Text bold color={statusColor(run.status)} wrap="truncate-end">
-        Run #{run.id} · {run.kind} · {run.status}{run.exitCode === undefined ? "" : ` (exit ${run.exitCode})`}
+        Run #{run.id} · {run.kind} · {run.status}{run.exitCode === undefined ? "" : ` (exit ${run.exitCode})`} · {by}
       </Text>
       <Text wrap="truncate-end">
-        {by} · started {when(run.startedAt, true)}{run.finishedAt ? ` · finished ${when(run.finishedAt, true)} · took ${took}` : " · not finished"}
+        started {when(run.startedAt, true)}
+        {run.finishedAt ? ` · finished ${finished} · took ${took}` : " · not finished"}
       </Text>
       {errLines.map((l, i) => (
         <Text key={i} color="red" wrap="truncate-end">{i ? "       " : "error: "}{l}</Text>
@@ -63,19 +67,21 @@ export function RunPane({ run, stacks, width, height, active, onClose }: RunPane
             height={listHeight}
             render={(s, sel) => (
               <Text bold={sel} wrap="truncate-end">
-                {fit(s.stack, stackW)}
-                <Text color={statusColor(s.status)}>{fit(s.status, 10)}</Text>
-                {fit(duration(s.durationMs), 9)}
-                {fit(s.downtimeMs ? duration(s.downtimeMs) : "0", 9)}
-                {fit(format.bytes(s.bytesAdded), 11)}
-                {fit(s.snapshotId ? s.snapshotId.slice(0, 8) : "-", 10)}
+                {col(s.stack, stackW)}
+                <Text color={statusColor(s.status)}>{col(s.status, 10)}</Text>
+                {col(duration(s.durationMs), 9)}
+                {col(s.downtimeMs ? duration(s.downtimeMs) : "0", 9)}
+                {col(format.bytes(s.bytesAdded), 11)}
+                {col(s.snapshotId ? s.snapshotId.slice(0, 8) : "-", 10)}
                 {errW >= 8 ? fit(firstLine(s.error), errW) : ""}
               </Text>
             )}
           />
-          {(selected?.error ?? "").split("\n").filter((l) => l.trim()).slice(0, 3).map((l, i) => (
-            <Text key={i} color="red" wrap="truncate-end">{i ? " ".repeat(selected!.stack.length + 2) : `${selected!.stack}: `}{l}</Text>
-          ))}
+          {selected?.error
+            ? wrapLines(selected.error, width - 3 - selected.stack.length, ERROR_LINES).map((l, i) => (
+                <Text key={i} color="red" wrap="truncate-end">{i ? " ".repeat(selected.stack.length + 2) : `${selected.stack}: `}{l}</Text>
+              ))
+            : null}
         </>
       ) : (
         <Text dimColor>{run.kind === "backup" ? "No stack was backed up in this run." : `A ${run.kind} run: no per-stack results.`}</Text>

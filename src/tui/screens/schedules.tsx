@@ -2,7 +2,7 @@ import { Box, Text, useInput } from "ink";
 import { useEffect } from "react";
 import type { ScheduleRow, TuiBackend } from "../backend";
 import { VirtualList } from "../components/virtual-list";
-import { age, firstLine, fit, statusColor, until, when } from "../format";
+import { age, col, firstLine, fit, statusColor, until, when } from "../format";
 import { useListCursor } from "../use-list-cursor";
 import { useSchedules } from "../use-schedules";
 
@@ -46,7 +46,7 @@ export function SchedulesScreen({ backend, width, height, active, reloadKey, onH
   );
 
   const now = Date.now();
-  // JOB 12, CRON 13, LAST RUN 18, NEXT RUN 8 and the cursor: 53 columns; WHEN and ENABLED share the rest.
+  // JOB 11, CRON 13, LAST RUN 18, NEXT RUN 9 and the cursor: 53 columns; WHEN and ENABLED share the rest.
   const whenW = Math.max(12, Math.min(30, width - 61));
   const enabledW = Math.max(7, width - 54 - whenW);
   const installed = s.data?.installed ?? [];
@@ -59,7 +59,7 @@ export function SchedulesScreen({ backend, width, height, active, reloadKey, onH
             : `${jobs.length} job(s) · not installed: \`backup-tui schedule install --systemd\` (or --cron), or run \`backup-tui daemon\``
           : "loading…"}
       </Text>
-      <Text bold>{`  ${fit("JOB", 12)}${fit("CRON", 13)}${fit("WHEN", whenW)}${fit("LAST RUN", 18)}${fit("NEXT RUN", 8)}ENABLED`}</Text>
+      <Text bold>{`  ${fit("JOB", 11)}${fit("CRON", 13)}${fit("WHEN", whenW)}${fit("LAST RUN", 18)}${fit("NEXT RUN", 9)}ENABLED`}</Text>
       <VirtualList
         items={jobs}
         cursor={list.cursor}
@@ -68,11 +68,11 @@ export function SchedulesScreen({ backend, width, height, active, reloadKey, onH
         empty={s.loading ? "loading…" : "No schedules configured. Set [schedule] BACKUP=0 3 * * * (and SYNC, VERIFY, PRUNE) or [stack:NAME] SCHEDULE in the config."}
         render={(j, sel) => (
           <Text bold={sel} wrap="truncate-end">
-            {fit(j.id, 12)}
-            {fit(j.cron, 13)}
-            {fit(j.description, whenW)}
-            <Text color={statusColor(j.last?.status)}>{fit(lastCell(j, now), 18)}</Text>
-            {fit(j.enabled ? until(j.next[0], now) : "-", 8)}
+            {col(j.id, 11)}
+            {col(j.cron, 13)}
+            {col(j.description, whenW)}
+            <Text color={statusColor(j.last?.status)}>{col(lastCell(j, now), 18)}</Text>
+            {col(j.enabled ? until(j.next[0], now) : "-", 9)}
             <Text color={j.enabled ? undefined : "yellow"}>{fit(j.enabled ? "yes" : enabledW >= 14 ? `no: ${j.why}` : "no", enabledW)}</Text>
           </Text>
         )}
