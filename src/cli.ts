@@ -95,8 +95,10 @@ function buildProgram(): Command {
     .addOption(wait())
     .action(lazy(program, () => import("./commands/sync")));
 
-  program.command("verify").description("prove the repository is sound: metadata (restic check), subset (read a sample), data (read everything)")
-    .addOption(new Option("--level <level>", "how deep").choices(["metadata", "subset", "data"]).default("metadata"))
+  program.command("verify").description("prove the repository is sound: metadata (restic check), subset (read a sample), data (read everything), files (restore and compare)")
+    .addOption(new Option("--level <level>", "how deep: files also restores each stack's newest snapshot into scratch space and compares it").choices(["metadata", "subset", "data", "files"]).default("metadata"))
+    .option("--stack <name...>", "with --level files: only these stacks")
+    .option("--scratch <dir>", "with --level files: restore there (default: STATE_DIR/verify-scratch)")
     .option("--subset <share>", "with --level subset: how much to read, e.g. 5% or 1/10", "5%")
     .option("--remote", "check the cloud copy itself (through restic's rclone backend), without pulling it")
     .option("--scheduled", "started by a schedule (the daemon, a timer or cron): recorded as such")

@@ -1,20 +1,28 @@
-import { openContext, type CommandEnv } from "../app";
+import { eventSink, openContext, type CommandEnv } from "../app";
 import type { VerifyLevel } from "../config/types";
 import { ExitCode, UsageError } from "../errors";
 import { remotePath } from "../services/sync";
 import { runVerify } from "../services/verify";
+import { describeCheck } from "../services/verify-files";
 import { withRepoLock } from "./locked";
 
-export async function run(env: CommandEnv, o: { level: VerifyLevel; subset: string; remote?: boolean; scheduled?: boolean; wait?: string }): Promise<number> {
+export async function run(env: CommandEnv, o: { level: VerifyLevel; subset: string; remote?: boolean; stack?: string[]; scratch?: string; scheduled?: boolean; wait?: string }): Promise<number> {
   if (!/^(\d+(\.\d+)?%|\d+\/\d+)$/.test(o.subset)) throw new UsageError(`--subset ${JSON.stringify(o.subset)}: use a share such as 5% or n/N such as 1/10`);
+  if (o.level === "files" && o.remote) throw new UsageError("--level files restores from the local repository; --remote takes metadata, subset or data", "Pull the cloud copy first (`backup-tui restore PATH`) to verify its files.");
+  if ((o.stack?.length || o.scratch) && o.level !== "files") throw new UsageError("--stack and --scratch go with --level files");
   const ctx = openContext(env);
   if (o.scheduled) ctx.store.setScheduledJob("verify");
   const target = o.remote ? `rclone:${remotePath(ctx)}` : ctx.config.restic.repository;
   const restic = o.remote ? ctx.resticFor(target) : undefined;
   env.printer.info(`verifying ${target} (${o.level}${o.level === "subset" ? ` ${o.subset}` : ""})`);
-  const verify = () => runVerify(ctx, o.level, { subset: o.subset, restic, signal: env.signal, target });
+  const verify = () => runVerify(ctx, o.level, { subset: o.subset, restic, signal: env.signal, target, stacks: o.stack, scratch: o.scratch, emit: eventSink(env, ctx) });
   // The cloud copy is not written by our jobs; the local repository must not change under the check.
   const r = o.remote ? await verify() : await withRepoLock(ctx, env, o.wait, verify);
-  env.printer.result({ type: "verify", target, ...r }, () => (r.ok ? `verified ${target}: ${o.level} OK` : `VERIFICATION FAILED for ${target} (${o.level}):\n${r.detail ?? ""}`));
+  env.printer.result({ type: "verify", target, ...r }, () =>
+    [
+      r.ok ? `verified ${target}: ${o.level} OK` : `VERIFICATION FAILED for ${target} (${o.level}):\n${r.detail ?? ""}`,
+      ...(r.ok ? (r.files ?? []).flatMap(describeCheck) : []),
+    ].join("\n"),
+  );
   return r.ok ? ExitCode.ok : ExitCode.failed;
 }

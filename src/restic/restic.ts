@@ -243,9 +243,11 @@ export class Restic {
   }
 
   /** Restores a snapshot (or the given paths of it) under target, which mirrors the absolute paths. */
-  async restore(o: { snapshot: string; target: string; include?: string[]; signal?: AbortSignal; timeoutMs?: number; onProgress?: (p: RestoreProgress) => void }): Promise<void> {
+  /** `verify`: restic re-reads every restored file and checks it against the snapshot's blob hashes. */
+  async restore(o: { snapshot: string; target: string; include?: string[]; verify?: boolean; signal?: AbortSignal; timeoutMs?: number; onProgress?: (p: RestoreProgress) => void }): Promise<void> {
     const features = await this.features();
     const args = ["restore", o.snapshot, "--target", o.target];
+    if (o.verify) args.push("--verify");
     for (const i of o.include ?? []) args.push("--include", i);
     if (features.jsonRestore && o.onProgress) args.push("--json");
     await this.run(args, {

@@ -123,7 +123,12 @@ export async function runBackup(ctx: ServiceContext, req: BackupRequest, emit: E
     }
     if (!req.signal.aborted && ctx.config.verification.enabled && good.length) {
       emit({ type: "phase", stack: "*", phase: "verify", detail: ctx.config.verification.depth });
-      report.verification = await verifyRepository(ctx, ctx.config.verification.depth, req.signal);
+      // The files level checks what this run wrote: its stacks' new snapshots (a volume run: metadata).
+      const depth = req.volume && ctx.config.verification.depth === "files" ? "metadata" : ctx.config.verification.depth;
+      report.verification = await verifyRepository(ctx, depth, req.signal, { stacks: good, emit }).catch((err) => {
+        if (req.signal.aborted) throw err;
+        return { ok: false, level: depth, detail: errorMessage(err) };
+      });
     }
     // Retention removed snapshots the catalog still lists: re-read it (prune made this run long anyway).
     if (!req.signal.aborted && report.retention) await refreshCatalog(ctx).catch((err) => warnings.push(`could not refresh the snapshot catalog: ${errorMessage(err)}`));

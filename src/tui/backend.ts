@@ -192,7 +192,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
 
     async schedules() {
       const now = new Date();
-      const enabled = new Set(dirlist().read().entries.filter((e) => e.enabled && e.kind === "stack").map((e) => e.name));
+      const enabled = new Set(dirlist().enabledKeys());
       const jobs = jobsOf(ctx.config).map((j): ScheduleRow => {
         const why = j.unavailable ?? (j.stack && !enabled.has(j.stack) ? `${j.stack} is disabled in the dirlist` : undefined);
         return {
