@@ -10,6 +10,7 @@
 #   - rclone (current, from sid) as /usr/local/bin/rclone
 #   - Compose v2 as /usr/local/lib/docker/cli-plugins/docker-compose
 #   - a local image local/busybox:latest made with `docker import`
+#   - a local image local/db-test:latest (PostgreSQL 15, MariaDB 10.11) made with mmdebstrap
 #
 # Idempotent: every step is skipped when its result is already in place, so a
 # second run takes seconds and changes nothing. Safe with no stdin (CI).
@@ -35,8 +36,9 @@ COMPOSE_MIN=2.0.0   # Compose v2
 RESTIC_OLD_DIR=/opt/restic-0.14
 PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
 BUSYBOX_IMAGE=local/busybox:latest
+DB_IMAGE=local/db-test:latest # PostgreSQL 15 + MariaDB 10.11 from bookworm, for the dump tests
 
-REQUIRED_PKGS=(docker.io busybox-static tmux sqlite3 jq psmisc procps curl)
+REQUIRED_PKGS=(docker.io busybox-static tmux sqlite3 jq psmisc procps curl mmdebstrap)
 OPTIONAL_PKGS=(hyperfine btrfs-progs)
 
 export DEBIAN_FRONTEND=noninteractive
@@ -426,6 +428,24 @@ else
   docker run --rm "$BUSYBOX_IMAGE" sh -c 'true' || die "$BUSYBOX_IMAGE does not run"
 fi
 
+# The database image: a bookworm root with postgresql and mariadb-server made by mmdebstrap
+# (apt's parallel downloads: ~1 min; debootstrap fetches one package at a time, ~13 min here).
+if docker image inspect "$DB_IMAGE" >/dev/null 2>&1; then
+  log "image $DB_IMAGE already present"
+else
+  log "building $DB_IMAGE (postgresql, mariadb-server) with mmdebstrap"
+  mmdebstrap --quiet --variant=minbase --include=postgresql,mariadb-server \
+    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
+    bookworm "$TMP/db-root.tar" "$(system_mirror)" </dev/null || die "mmdebstrap could not build the database root"
+  docker import \
+    -c 'ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'CMD ["sh"]' \
+    -c "LABEL org.backup-tui.test-image=db" \
+    "$TMP/db-root.tar" "$DB_IMAGE" >/dev/null
+  rm -f "$TMP/db-root.tar"
+  docker run --rm "$DB_IMAGE" sh -c 'command -v pg_dumpall && command -v mariadb-dump' >/dev/null || die "$DB_IMAGE lacks pg_dumpall or mariadb-dump"
+fi
+
 # ---------------------------------------------------------------------------
 # 5. summary
 # ---------------------------------------------------------------------------
@@ -440,6 +460,7 @@ printf '  %-22s %s\n' \
   "restic (oldest)" "$(restic_version "$RESTIC_OLD_DIR/restic") ($RESTIC_OLD_DIR/restic)" \
   "rclone" "$(rclone_version /usr/local/bin/rclone) (/usr/local/bin/rclone)" \
   "busybox image" "$BUSYBOX_IMAGE $(docker image inspect -f '{{.Id}}' "$BUSYBOX_IMAGE" 2>/dev/null | cut -c1-19)" \
+  "database image" "$DB_IMAGE $(docker image inspect -f '{{.Id}}' "$DB_IMAGE" 2>/dev/null | cut -c1-19)" \
   "tmux" "$(first tmux -V)" \
   "sqlite3" "$(first sqlite3 --version | cut -d' ' -f1)" \
   "jq" "$(first jq --version)" \

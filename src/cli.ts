@@ -76,6 +76,7 @@ function buildProgram(): Command {
     .option("--force", "stage 3: pull into a directory that is not empty")
     .option("--stack <name>", "restore this stack: its directory and volumes")
     .option("--volume <name>", "restore one named volume (created when missing); stops only the containers using it")
+    .option("--dump <service>", "with --stack: load that service's database dump (backup-tui.dump label) into its running container")
     .option("--file <path>", "only this file or folder (as shown by `ls`, or its live path)")
     .option("--snapshot <id>", "snapshot id (prefix), or latest", "latest")
     .option("--host <name>", "with latest: another host's snapshots (restoring on a new machine)")
@@ -256,6 +257,8 @@ export async function main(argv: string[]): Promise<never> {
   }
   if (received && exitCode !== ExitCode.serviceDown) exitCode = signalExitCode(received);
   killAllChildren();
+  // A pipe (`backup-tui --json snapshots | jq`) may still hold output: exit once it is written.
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((r) => (s.writableLength ? s.write("", () => r()) : r()))));
   process.exit(exitCode);
 }
 

@@ -4,6 +4,7 @@ import { format, table } from "../output";
 import { ensureCatalog, refreshCatalog, resolveSnapshot } from "../services/catalog";
 import { preflight } from "../services/preflight";
 import { restore, type RestoreReport } from "../services/restore";
+import { restoreDump } from "../services/restore-dump";
 import type { CatalogSnapshot } from "../state/catalog";
 import { confirmDestructive } from "./guard";
 import { withRepoLock } from "./locked";
@@ -11,6 +12,7 @@ import { pull } from "./pull";
 
 interface Options {
   stack?: string;
+  dump?: string;
   volume?: string;
   file?: string;
   snapshot: string;
@@ -30,8 +32,10 @@ export async function run(env: CommandEnv, path: string | undefined, o: Options)
   }
   if (o.stack && o.volume) throw new UsageError("--stack and --volume exclude each other");
   if (path) throw new UsageError(`unexpected argument ${JSON.stringify(path)}`, "Name a single file with --file PATH.");
+  if (o.dump && (!o.stack || o.file || o.target || o.dryRun)) throw new UsageError("--dump SERVICE goes with --stack, alone", "`backup-tui restore --stack NAME --dump SERVICE`; to fetch the dump file, use --file PATH --target DIR.");
   const ctx = openContext(env);
   const snapshot = await pick(ctx, o, env.signal);
+  if (o.dump) return loadDump(env, ctx, o, snapshot);
   const scope = o.stack ? { kind: "stack" as const, stack: o.stack } : { kind: "volume" as const, volume: o.volume! };
   const label = `${o.file ? `${o.file} of ` : ""}${o.stack ? `stack ${o.stack}` : `volume ${o.volume}`}`;
   const req = { scope, snapshot, file: o.file, target: o.target, dryRun: o.dryRun, signal: env.signal };
@@ -48,6 +52,23 @@ export async function run(env: CommandEnv, path: string | undefined, o: Options)
     await refreshCatalog(ctx).catch(() => undefined);
     env.printer.result({ type: "restore", ...report }, () => render(report, snapshot, label));
     return report.exitCode;
+  });
+}
+
+/** restore --stack NAME --dump SERVICE: the database loaded back from its dump (guarded, under the lock). */
+async function loadDump(env: CommandEnv, ctx: ReturnType<typeof openContext>, o: Options, snapshot: CatalogSnapshot): Promise<number> {
+  await confirmDestructive(env, ctx.config, ctx.log, `load ${o.dump}'s database dump from snapshot ${snapshot.shortId} (${format.when(snapshot.time)}) into the running ${o.dump} of ${o.stack}`, o);
+  return withRepoLock(ctx, env, o.wait, async () => {
+    const r = await restoreDump(ctx, { stack: o.stack!, service: o.dump!, snapshot, signal: env.signal }, eventSink(env, ctx));
+    await refreshCatalog(ctx).catch(() => undefined);
+    env.printer.result({ type: "restore-dump", ...r }, () =>
+      [
+        `loaded ${o.dump}'s ${r.engine} dump (${format.bytes(r.bytes)}) from ${snapshot.shortId} into ${r.container} in ${format.ms(r.ms)}`,
+        `the database as it was before is kept in safety snapshot ${r.safetySnapshot?.slice(0, 8)} (kind:pre-restore)`,
+        ...r.warnings.map((w) => `warning from the database: ${w}`),
+      ].join("\n"),
+    );
+    return ExitCode.ok;
   });
 }
 

@@ -10,6 +10,10 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   extendEnv?: boolean;
   input?: string;
+  /** A file to feed the child's stdin from (a dump loaded back), instead of input. */
+  inputFile?: string;
+  /** Write the child's stdout to this file (binary safe, not kept in memory): a database dump. */
+  stdoutFile?: string;
   /** Kill the whole process group after this long (TERM, then KILL after killGraceMs). */
   timeoutMs?: number;
   killGraceMs?: number;
@@ -104,7 +108,8 @@ export class ProcessRunner implements Runner {
       env: o.env,
       extendEnv: o.extendEnv ?? true,
       input: o.input,
-      stdin: o.input === undefined ? "ignore" : undefined,
+      stdin: o.inputFile ? { file: o.inputFile } : o.input === undefined ? "ignore" : undefined,
+      stdout: o.stdoutFile ? { file: o.stdoutFile } : "pipe",
       detached: true, // own process group: a timeout or abort kills the whole tree
       reject: false,
       stripFinalNewline: false,

@@ -26,6 +26,12 @@ export interface TransferOptions {
   bwlimit?: string;
   /** Files deleted or overwritten on the destination are moved here instead (rclone --backup-dir). */
   backupDir?: string;
+  /**
+   * rclone --immutable: a file that exists on both sides with different content is an error, not
+   * an upload (and nothing is deleted). restic never rewrites a file in place, so a difference means
+   * one side is damaged: a flipped byte in a local pack must not replace the cloud's good one.
+   */
+  immutable?: boolean;
   dryRun?: boolean;
   timeoutMs?: number;
   /**
@@ -126,6 +132,7 @@ export class Rclone {
     if (o.transfers) args.push("--transfers", String(o.transfers));
     if (o.bwlimit) args.push("--bwlimit", o.bwlimit);
     if (o.backupDir) args.push("--backup-dir", o.backupDir);
+    if (o.immutable) args.push("--immutable");
     if (o.dryRun) args.push("--dry-run");
     const result: TransferResult = { copied: 0, deleted: 0 };
     let lastError = "";
@@ -216,6 +223,17 @@ export function classifyRclone(err: unknown): unknown {
   if (/didn't find section in config file|NotFound.*remote/i.test(s)) {
     const remote = /didn't find section in config file \(\\?"?([^"\\)]+)\\?"?\)/.exec(s)?.[1];
     return Object.assign(new AppError(`rclone does not know the remote${remote ? ` ${remote}` : ""}`, ExitCode.config, "Define it with `rclone config`, RCLONE_CONFIG in [cloud_sync], or RCLONE_CONFIG_<NAME>_TYPE=... variables."), { cause: err });
+  }
+  if (/immutable file modified/i.test(s)) {
+    const files = s.split("\n").filter((l) => /do not match: immutable file modified/.test(l)).map((l) => /"object":"([^"]+)"/.exec(l)?.[1] ?? /([^\s":]+): Source and destination/.exec(l)?.[1]).filter(Boolean);
+    return Object.assign(
+      new AppError(
+        `refusing to overwrite repository files on the remote that differ from the local ones${files.length ? ` (${files.slice(0, 5).join(", ")}${files.length > 5 ? ", ..." : ""})` : ""}: restic never rewrites a file, so one side is damaged; nothing was deleted`,
+        ExitCode.failed,
+        "Run `backup-tui verify --level data` here and `backup-tui verify --remote --level data`. If the local repository is sound, `backup-tui sync --force` replaces the damaged cloud files (the old ones are kept under RCLONE_PATH.deleted).",
+      ),
+      { cause: err, kind: "immutable" },
+    );
   }
   // Status codes as whole words: restic's file names are hex and often contain "401" or "403".
   if (/\b(401|403)\b|unauthori[sz]ed|forbidden|permission denied|authentication failed|unable to authenticate|handshake failed|InvalidAccessKeyId|SignatureDoesNotMatch/i.test(s)) {

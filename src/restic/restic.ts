@@ -70,7 +70,7 @@ export interface ForgetRequest {
   signal?: AbortSignal;
 }
 
-type Call = Pick<RunOptions, "signal" | "timeoutMs" | "onStdoutLine" | "onStderrLine" | "bufferStdout" | "okExitCodes" | "input">;
+type Call = Pick<RunOptions, "signal" | "timeoutMs" | "onStdoutLine" | "onStderrLine" | "bufferStdout" | "okExitCodes" | "input" | "stdoutFile">;
 
 /** The typed restic wrapper: every restic invocation goes through here (and through the runner). */
 export class Restic {
@@ -242,8 +242,15 @@ export class Restic {
     return r.stdout;
   }
 
-  /** Restores a snapshot (or the given paths of it) under target, which mirrors the absolute paths. */
-  /** `verify`: restic re-reads every restored file and checks it against the snapshot's blob hashes. */
+  /** One file of a snapshot written to a local file (binary safe, streamed). */
+  async dumpToFile(snapshot: string, path: string, file: string, signal?: AbortSignal): Promise<void> {
+    await this.run(["dump", snapshot, path], { signal, timeoutMs: 24 * 3600_000, stdoutFile: file });
+  }
+
+  /**
+   * Restores a snapshot (or the given paths of it) under target, which mirrors the absolute paths.
+   * `verify`: restic re-reads every restored file and checks it against the snapshot's blob hashes.
+   */
   async restore(o: { snapshot: string; target: string; include?: string[]; verify?: boolean; signal?: AbortSignal; timeoutMs?: number; onProgress?: (p: RestoreProgress) => void }): Promise<void> {
     const features = await this.features();
     const args = ["restore", o.snapshot, "--target", o.target];
@@ -350,5 +357,34 @@ export function classify(err: unknown, repository: string): unknown {
       "locked",
     );
   }
-  return err;
+  if (/no space left on device/i.test(s)) {
+    const where = /(?:write|open|create|mkdir) ([^:"]+): no space left on device/i.exec(s)?.[1];
+    const lock = /unable to create lock/i.test(s) ? " (restic could not even create its lock: unable to create lock)" : "";
+    return tagged(
+      new AppError(`no space left on device${where ? ` writing ${where}` : ""}${lock}: restic stopped`, ExitCode.failed, "Free space there (or set MAX_REPO_SIZE / MIN_FREE_PERCENT so old snapshots make room), then run it again; what was there before is intact."),
+      "no-space",
+    );
+  }
+  return readable(err);
+}
+
+/**
+ * restic's --json mode writes its errors as JSON lines (exit_error, error): the message becomes
+ * their text, and a closing "There were N errors" is preceded by the errors themselves.
+ */
+function readable(err: ToolError): ToolError {
+  const lines = err.stderrTail.split("\n");
+  const messages = lines.map((l) => {
+    try {
+      const j = JSON.parse(l) as { message_type?: string; message?: string; error?: { message?: string }; item?: string };
+      if (j.message_type === "exit_error") return j.message;
+      if (j.message_type === "error") return `${j.item ? `${j.item}: ` : ""}${j.error?.message ?? j.message ?? ""}`;
+    } catch {
+      // a plain text line
+    }
+    return /^(ignoring error|error|Fatal)/i.test(l.trim()) ? l.trim() : undefined;
+  }).filter((m): m is string => !!m);
+  if (!messages.length) return err;
+  const shown = [...new Set(messages)].slice(-4).join("; ");
+  return new ToolError(`restic failed (exit ${err.toolExitCode}): ${shown}`, err.command, err.toolExitCode, err.stderrTail, err.reason, err.hint);
 }

@@ -1,7 +1,9 @@
+import { join } from "node:path";
+import { dumpSpecs, runDumps } from "./dumps";
 import type { Strategy } from "../config/types";
 import type { Stack } from "../docker/discovery";
 import { plannedActions, planQuiesce } from "../docker/lifecycle";
-import { errorMessage, ToolError } from "../errors";
+import { AppError, errorMessage, ToolError } from "../errors";
 import type { Snapshot } from "../restic/json";
 import type { BackupResult } from "../restic/restic";
 import { clearStaging, stagingDir, writeStagedJson } from "../state/staging";
@@ -98,6 +100,13 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
       emit({ type: "phase", stack: stack.name, phase: "pre-hook" });
       await runHook(ctx, stack, settings.preHook, "pre", settings.hookTimeoutSec, job.signal);
     }
+    const dumps = kind === "stack" ? dumpSpecs(stack) : [];
+    if (dumps.length) {
+      emit({ type: "phase", stack: stack.name, phase: "dump", detail: dumps.map((d) => `${d.engine}:${d.service}`).join(", ") });
+      const records = await runDumps(ctx, dumps, join(staging, "dumps"), job.signal);
+      writeStagedJson(staging, "manifest.json", { ...buildManifest(stack, sp, plan.strategy, ctx.config.hostname, job.toolVersions), dumps: records });
+      paths.push(join(staging, "dumps"));
+    }
     if (twoPass) {
       emit({ type: "phase", stack: stack.name, phase: "hot-pass" });
       hot = await backup("hot", "hot", job.parent);
@@ -115,8 +124,9 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
       result = await backup(kind, "single", job.parent);
     }
   } catch (err) {
-    outcome.error = errorMessage(err);
-    if (err instanceof ToolError && err.stderrTail && !outcome.error.includes(err.stderrTail)) outcome.error += `\n${err.stderrTail}`;
+    outcome.error = errorMessage(err) + (err instanceof AppError && err.hint ? `\nhint: ${err.hint}` : "");
+    // restic's own words, when the message does not carry them already (restic.ts makes its JSON errors readable).
+    if (err instanceof ToolError && err.stderrTail && !/\(exit \d+\): /.test(outcome.error) && !outcome.error.includes(err.stderrTail)) outcome.error += `\n${err.stderrTail}`;
   } finally {
     if (settings?.postHook) {
       emit({ type: "phase", stack: stack.name, phase: "post-hook" });

@@ -1,3 +1,4 @@
+import type { DumpRecord } from "./dumps";
 import type { Strategy } from "../config/types";
 import type { Stack } from "../docker/discovery";
 import { COMPOSE } from "../docker/labels";
@@ -19,6 +20,8 @@ export interface StackManifest {
   volumes: Array<{ name: string; mountpoint: string; driver: string; labels: Record<string, string> }>;
   containers: Array<{ name: string; service?: string; image: string; imageId: string; status: string }>;
   tools: Record<string, string>;
+  /** Database dumps taken while the stack ran (backup-tui.dump labels): in the snapshot beside this file. */
+  dumps?: DumpRecord[];
 }
 
 export function buildManifest(stack: Stack, sp: StackPaths, strategy: Strategy, host: string, tools: Record<string, string>): StackManifest {

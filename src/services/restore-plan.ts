@@ -12,6 +12,8 @@ export interface RestoreMapping {
 }
 
 export const isManifestPath = (p: string) => /\/staging\/[^/]+\/manifest\.json$/.test(p);
+/** The stack's database dumps in a snapshot: restored with `--dump SERVICE` or under --target, never swapped in place. */
+export const isDumpsPath = (p: string) => /\/staging\/[^/]+\/dumps$/.test(p);
 
 /**
  * Maps a snapshot's paths to this host: volume data by volume name (its Mountpoint here,

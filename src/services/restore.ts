@@ -12,7 +12,7 @@ import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
 import type { StackManifest } from "./manifest";
 import { quiesced } from "./quiesced";
-import { diffTree, isManifestPath, mapPaths, narrowToFile, type DiffSummary, type RestoreMapping } from "./restore-plan";
+import { diffTree, isDumpsPath, isManifestPath, mapPaths, narrowToFile, type DiffSummary, type RestoreMapping } from "./restore-plan";
 
 export interface RestoreRequest {
   scope: { kind: "stack"; stack: string } | { kind: "volume"; volume: string };
@@ -83,6 +83,9 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     await ctx.restic.restore({ snapshot: snap.id, target: req.target, include: mappings.map((m) => m.source), signal: req.signal });
     return report;
   }
+
+  // The dumps are loaded into their databases with --dump (or fetched with --target); in place they would only land in the state dir.
+  if (!req.file) report.mappings = mappings = mappings.filter((m) => !isDumpsPath(m.source));
 
   if (req.dryRun) {
     report.mode = "dry-run";

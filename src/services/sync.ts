@@ -137,6 +137,7 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
           transfers: req.transfers ?? cloud.transfers,
           bwlimit: req.bwlimit ?? cloud.bandwidth,
           backupDir: cloud.keepDeletedDays > 0 ? `${deletedRoot}/${day}` : undefined,
+          immutable: !req.force,
           dryRun: req.dryRun,
           timeoutMs: cloud.syncTimeoutSec * 1000,
           stallTimeoutMs: req.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,

@@ -54,7 +54,8 @@ async function waitExit(file: string, ms = 120_000): Promise<number> {
 
 beforeAll(() => {
   bin = ensureBinary();
-  world = makeWorld();
+  // A schedule, so the dashboard and the Schedules screen have something to show.
+  world = makeWorld("[schedule]\nBACKUP=0 3 * * *");
   stackDir = writeStack(world.stacksDir, STACK, { app: { volumes: ["data:/data"] } }, ["data"]);
   composeUp(stackDir);
   restic(world, ["init"]);
@@ -83,7 +84,7 @@ describe("the TUI in a terminal", () => {
     const exitFile = start("main", { NO_COLOR: "1" });
     await waitFor("main", /\[1 Dashboard\]/, 5000);
     const firstFrame = Date.now() - started;
-    let f = await waitFor("main", new RegExp(`${STACK}\\s+running\\s+no\\s+never`));
+    let f = await waitFor("main", new RegExp(`${STACK}\\s+running\\s+no\\s+never\\s+-\\s+0`));
     const stacksShown = Date.now() - started;
     console.log(`TUI in tmux: first frame ${firstFrame} ms, stacks discovered ${stacksShown} ms`);
     expect(f).toContain("q/Esc quit");
@@ -118,9 +119,27 @@ describe("the TUI in a terminal", () => {
     keys("main", "Enter");
     await waitFor("main", /restore: backup-tui restore --stack tuiweb --snapshot [0-9a-f]{8} --file/);
 
-    // q closes the tree, q goes to the dashboard, q quits.
+    // q closes the tree, q goes to the dashboard.
     keys("main", "q");
     await waitFor("main", /latest 5 per stack/);
+    keys("main", "q");
+    f = await waitFor("main", /\[1 Dashboard\]/);
+    // Enabled and covered by [schedule] BACKUP: its next run is shown.
+    expect(f).toMatch(new RegExp(`${STACK}\\s+running\\s+yes\\s+\\d+[sm] ago succeeded\\s+in \\d+[smh]\\s+1`));
+
+    // History: the run, by hand; Enter shows its stack with the snapshot.
+    keys("main", "6");
+    f = await waitFor("main", new RegExp(`^› \\d+\\s+backup\\s+.*by hand\\s+succeeded\\s+0\\s+${STACK}:ok`, "m"));
+    keys("main", "Enter");
+    f = await waitFor("main", /Run #\d+ · backup · succeeded \(exit 0\) · by hand/);
+    expect(f).toMatch(new RegExp(`^› ${STACK}\\s+succeeded\\s+.*\\s${snapId}`, "m"));
+    keys("main", "q");
+    await waitFor("main", /all runs · \d+ shown/);
+
+    // Schedules: the [schedule] BACKUP job in words; it has not run yet (the backup above was by hand).
+    keys("main", "5");
+    f = await waitFor("main", /1 job\(s\)/);
+    expect(f).toMatch(/› backup\s+0 3 \* \* \*\s+every day at 03:00\s+never\s+in \d+[smh]\s+yes/);
     keys("main", "q");
     await waitFor("main", /\[1 Dashboard\]/);
     keys("main", "q");

@@ -7,6 +7,8 @@ export const IMAGE = "local/busybox:latest";
 export const LOOP = `trap 'exit 0' TERM; while true; do sleep 1; done`;
 
 export interface ServiceSpec {
+  /** Default: the busybox test image. */
+  image?: string;
   command?: string;
   volumes?: string[];
   dependsOn?: string[];
@@ -24,7 +26,7 @@ export function writeStack(stacksDir: string, name: string, services: Record<str
   mkdirSync(dir, { recursive: true });
   const lines = ["services:"];
   for (const [svc, s] of Object.entries(services)) {
-    lines.push(`  ${svc}:`, `    image: ${IMAGE}`, `    command: ["sh", "-c", ${JSON.stringify(s.command ?? LOOP)}]`, "    stop_grace_period: 5s");
+    lines.push(`  ${svc}:`, `    image: ${s.image ?? IMAGE}`, `    command: ["sh", "-c", ${JSON.stringify(s.command ?? LOOP)}]`, "    stop_grace_period: 5s");
     if (s.restart) lines.push(`    restart: ${s.restart}`);
     if (s.volumes?.length) lines.push("    volumes:", ...s.volumes.map((v) => `      - ${JSON.stringify(v)}`));
     if (s.dependsOn?.length) lines.push("    depends_on:", ...s.dependsOn.map((d) => `      - ${d}`));
@@ -75,6 +77,7 @@ export function containerEvents(project: string, sinceMs: number): ContainerEven
     "--filter", `label=com.docker.compose.project=${project}`, "--filter", "type=container",
     "--format", "{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}}",
   ]);
-  return out.trim().split("\n").filter(Boolean).map((l) => l.split(" ")).map(([t, action, name]) => ({ atMs: Number(BigInt(t) / 1_000_000n), action, name }))
+  // exec events carry the command (which may span lines) in their action: keep well-formed lines only.
+  return out.trim().split("\n").filter((l) => /^\d+ \S+ \S+$/.test(l)).map((l) => l.split(" ")).map(([t, action, name]) => ({ atMs: Number(BigInt(t) / 1_000_000n), action, name }))
     .filter((e) => e.atMs >= sinceMs);
 }

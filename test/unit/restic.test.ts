@@ -128,11 +128,31 @@ describe("classify and parseLockHolder", () => {
   it("Given errors that are not restic exits, When classified, Then they pass through unchanged", () => {
     const plain = new Error("boom");
     const timeout = new ToolError("restic timed out", "restic backup", 143, "", "timeout");
-    const other = new ToolError("restic failed (exit 1)", "restic backup", 1, "Fatal: unable to save snapshot", "exit");
+    const other = new ToolError("restic failed (exit 1)", "restic backup", 1, "something unexpected", "exit");
 
     expect(classify(plain, "/r")).toBe(plain);
     expect(classify(timeout, "/r")).toBe(timeout);
     expect(classify(other, "/r")).toBe(other);
+  });
+
+  it("Given restic's JSON error lines and a closing count, When classified, Then the message carries the errors themselves", () => {
+    const tail = [
+      '{"message_type":"error","error":{"message":"read /v/a: permission denied"},"during":"restore","item":"/v/a"}',
+      '{"message_type":"exit_error","code":1,"message":"Fatal: There were 1 errors"}',
+    ].join("\n");
+    const e = classify(new ToolError("restic failed (exit 1)", "restic restore", 1, tail, "exit"), "/r") as ToolError;
+    expect(e).toBeInstanceOf(ToolError);
+    expect(e.message).toBe("restic failed (exit 1): /v/a: read /v/a: permission denied; Fatal: There were 1 errors");
+    expect(e.stderrTail).toBe(tail);
+    expect(e.message).not.toContain("message_type");
+  });
+
+  it("Given a full disk, When classified, Then it says so with a hint, naming the file restic could not write", () => {
+    const tail = '{"message_type":"exit_error","code":1,"message":"Fatal: unable to save snapshot: write /repo/data/ab/abc: no space left on device"}';
+    const e = classify(new ToolError("restic failed (exit 1)", "restic backup", 1, tail, "exit"), "/repo") as AppError;
+    expect(e).toBeInstanceOf(AppError);
+    expect(e.message).toBe("no space left on device writing /repo/data/ab/abc: restic stopped");
+    expect(e.hint).toMatch(/Free space/);
   });
 
   it("Given text without a lock holder, When parsed, Then there is none", () => {
@@ -307,8 +327,8 @@ describe("Restic", () => {
 
     const err = await r.backup(backupReq).then(() => undefined, (e: unknown) => e);
 
-    expect(err).toBeInstanceOf(ToolError);
-    expect((err as ToolError).stderrTail).toContain("no space left on device");
+    expect(err).toBeInstanceOf(AppError);
+    expect(((err as AppError).cause as ToolError).stderrTail).toContain("no space left on device");
   });
 
   it.each(VERSIONS)("Given restic %s's snapshots and forget output, When listed and forgotten, Then they parse", async (v) => {

@@ -1,0 +1,175 @@
+import { createHash } from "node:crypto";
+import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync } from "node:fs";
+import { join, posix } from "node:path";
+import type { ContainerInfo } from "../docker/client";
+import type { Stack } from "../docker/discovery";
+import { COMPOSE, OUR } from "../docker/labels";
+import { AppError, ExitCode, ToolError, errorMessage } from "../errors";
+import type { ServiceContext } from "./context";
+
+// Database-aware backups: a container labelled backup-tui.dump=postgres|mariadb|sqlite has its
+// database dumped while it runs, into the stack's staging directory, so the dump is part of the
+// stack's one snapshot. The dump runs inside the container (docker exec) with the container's
+// own credentials from its environment; nothing secret is on any command line.
+
+export type DumpEngine = "postgres" | "mariadb" | "sqlite";
+const ENGINES = new Set<DumpEngine>(["postgres", "mariadb", "sqlite"]);
+
+export interface DumpSpec {
+  container: ContainerInfo;
+  /** The Compose service (or container name): the dump's file name. */
+  service: string;
+  engine: DumpEngine;
+  user?: string;
+  database?: string;
+  /** SQLite: the database file's path inside the container. */
+  path?: string;
+}
+
+/** What went into the snapshot, recorded in the stack's manifest. */
+export interface DumpRecord {
+  service: string;
+  container: string;
+  engine: DumpEngine;
+  image: string;
+  database?: string;
+  /** Absolute path of the dump file (as it is in the snapshot). */
+  file: string;
+  bytes: number;
+  sha256: string;
+  ms: number;
+}
+
+/** The dumps a stack's labels declare. A bad label is an error naming the container. */
+export function dumpSpecs(stack: Stack): DumpSpec[] {
+  const out: DumpSpec[] = [];
+  for (const c of stack.containers) {
+    const engine = c.labels[OUR.dump]?.trim().toLowerCase();
+    if (!engine) continue;
+    if (!ENGINES.has(engine as DumpEngine)) {
+      throw new AppError(`${c.name}: label ${OUR.dump}=${JSON.stringify(engine)} is not postgres, mariadb or sqlite`, ExitCode.config, "Fix the label in the stack's compose file.");
+    }
+    const service = (c.labels[COMPOSE.service] ?? c.name).replace(/[^A-Za-z0-9_.-]/g, "_");
+    const spec: DumpSpec = { container: c, service, engine: engine as DumpEngine, user: c.labels[`${OUR.dump}.user`], database: c.labels[`${OUR.dump}.database`], path: c.labels[`${OUR.dump}.path`] };
+    if (spec.engine === "sqlite" && !spec.path?.startsWith("/")) {
+      throw new AppError(`${c.name}: ${OUR.dump}=sqlite needs ${OUR.dump}.path=/absolute/path/inside/the/container.db`, ExitCode.config);
+    }
+    out.push(spec);
+  }
+  return out;
+}
+
+/** The file name of a service's dump in the staging directory. */
+export function dumpFileName(spec: Pick<DumpSpec, "service" | "engine">): string {
+  return `${spec.service}.${spec.engine === "sqlite" ? "sqlite" : "sql"}`;
+}
+
+// Run inside the container by sh; $1 = user, $2 = database (may be empty). Credentials come from
+// the container's own environment (the official images' variables), never from our argv.
+const POSTGRES_DUMP = `set -e
+U="\${1:-\${POSTGRES_USER:-postgres}}"
+[ -n "\${POSTGRES_PASSWORD:-}" ] && export PGPASSWORD="$POSTGRES_PASSWORD"
+if [ -n "$2" ]; then exec pg_dump -U "$U" --clean --if-exists --create -d "$2"; fi
+exec pg_dumpall -U "$U" --clean --if-exists`;
+
+const MARIADB_CLIENT = `D=$(command -v mariadb-dump || command -v mysqldump) || { echo "neither mariadb-dump nor mysqldump is in this image" >&2; exit 127; }`;
+const MARIADB_PASSWORD = `U="\${1:-root}"
+if [ "$U" = root ]; then P="\${MARIADB_ROOT_PASSWORD:-\${MYSQL_ROOT_PASSWORD:-}}"; else P="\${MARIADB_PASSWORD:-\${MYSQL_PASSWORD:-}}"; fi
+[ -n "$P" ] && export MYSQL_PWD="$P"`;
+const MARIADB_DUMP = `set -e
+${MARIADB_PASSWORD}
+${MARIADB_CLIENT}
+if [ -n "$2" ]; then exec "$D" -u"$U" --single-transaction --routines --events --triggers --databases "$2"; fi
+exec "$D" -u"$U" --single-transaction --routines --events --triggers --all-databases`;
+
+/** The last line a complete dump ends with: a dump cut short (a crash, a full disk) has none. */
+const COMPLETE: Record<"postgres" | "mariadb", RegExp> = {
+  postgres: /-- PostgreSQL database (cluster )?dump complete\s*(--\s*)?$/,
+  mariadb: /-- Dump completed( on [^\n]*)?\s*$/,
+};
+
+/**
+ * Dumps every declared database of a stack into dir, checking each dump is complete (its
+ * end-of-dump line, not empty). A failing dump throws, failing the stack's backup.
+ */
+export async function runDumps(ctx: ServiceContext, specs: DumpSpec[], dir: string, signal?: AbortSignal): Promise<DumpRecord[]> {
+  if (!specs.length) return [];
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const out: DumpRecord[] = [];
+  for (const spec of specs) {
+    if (spec.container.status !== "running" && spec.engine !== "sqlite") {
+      throw new AppError(`${spec.container.name} is not running: its ${spec.engine} database cannot be dumped`, ExitCode.failed, "Start it, or remove the backup-tui.dump label.");
+    }
+    const file = join(dir, dumpFileName(spec));
+    rmSync(file, { force: true });
+    const started = Date.now();
+    try {
+      if (spec.engine === "sqlite") await sqliteBackup(spec, file);
+      else await execDump(ctx, spec, file, signal);
+      const bytes = statSync(file).size;
+      if (!bytes) throw new Error("the dump is empty");
+      if (spec.engine !== "sqlite" && !COMPLETE[spec.engine].test(tail(file, 256))) throw new Error("the dump is incomplete (no end-of-dump line)");
+      out.push({ service: spec.service, container: spec.container.name, engine: spec.engine, image: spec.container.image, database: spec.database, file, bytes, sha256: sha256(file), ms: Date.now() - started });
+    } catch (err) {
+      rmSync(file, { force: true });
+      if (signal?.aborted) throw err;
+      const detail = err instanceof ToolError ? err.stderrTail.trim().split("\n").slice(-3).join(" | ") : "";
+      throw new AppError(`${spec.engine} dump of ${spec.container.name} failed: ${errorMessage(err)}${detail && !errorMessage(err).includes(detail) ? ` (${detail})` : ""}`, ExitCode.failed, "Check the backup-tui.dump.user / .database labels and the container's credentials.");
+    }
+  }
+  return out;
+}
+
+async function execDump(ctx: ServiceContext, spec: DumpSpec, file: string, signal?: AbortSignal): Promise<void> {
+  const script = spec.engine === "postgres" ? POSTGRES_DUMP : MARIADB_DUMP;
+  await ctx.runner.run("docker", ["exec", spec.container.id, "sh", "-c", script, "sh", spec.user ?? "", spec.database ?? ""], {
+    stdoutFile: file,
+    signal,
+    timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
+  });
+}
+
+/** SQLite through its online backup API, from the volume on the host (images rarely ship sqlite3). */
+async function sqliteBackup(spec: DumpSpec, file: string): Promise<void> {
+  const host = hostPath(spec.container, spec.path!);
+  if (!host) throw new Error(`${spec.path} is not inside a volume or bind mount of the container`);
+  const { DatabaseSync, backup } = await import("node:sqlite");
+  const db = new DatabaseSync(host, { readOnly: true });
+  try {
+    await backup(db, file);
+  } finally {
+    db.close();
+  }
+}
+
+/** A path inside a container as a path on the host, through its mounts (the longest match). */
+export function hostPath(c: ContainerInfo, inside: string): string | undefined {
+  const m = c.mounts
+    .filter((x) => inside === x.destination || inside.startsWith(`${x.destination.replace(/\/+$/, "")}/`))
+    .sort((a, b) => b.destination.length - a.destination.length)[0];
+  return m ? join(m.source, posix.relative(m.destination, inside)) : undefined;
+}
+
+function tail(file: string, n: number): string {
+  const fd = openSync(file, "r");
+  try {
+    const size = statSync(file).size;
+    const buf = Buffer.alloc(Math.min(n, size));
+    readSync(fd, buf, 0, buf.length, size - buf.length);
+    return buf.toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function sha256(file: string): string {
+  const h = createHash("sha256");
+  const fd = openSync(file, "r");
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) h.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest("hex");
+}

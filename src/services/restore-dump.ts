@@ -1,0 +1,104 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { discoverStacks } from "../docker/discovery";
+import { AppError, ExitCode, ToolError, errorMessage } from "../errors";
+import type { CatalogSnapshot } from "../state/catalog";
+import { stagingDir } from "../state/staging";
+import type { ServiceContext } from "./context";
+import { dumpSpecs, runDumps, type DumpRecord } from "./dumps";
+import type { EventSink } from "./events";
+import { readManifest } from "./restore";
+
+export interface DumpRestoreReport {
+  snapshot: string;
+  service: string;
+  container: string;
+  engine: DumpRecord["engine"];
+  bytes: number;
+  /** The database as it was before, kept as a kind:pre-restore snapshot. */
+  safetySnapshot?: string;
+  ms: number;
+  /** Errors the client printed and went past (a role that exists already...): shown, not fatal. */
+  warnings: string[];
+}
+
+/** Messages of a dump's own clean-up statements on a live server: expected, not worth a warning. */
+const HARMLESS = /current user cannot be dropped|role "[^"]+" already exists|cannot drop the currently open database/;
+
+// Loads a dump back into the running database container: the client runs inside it with the
+// container's own credentials (as the dump did), the dump on its stdin.
+const POSTGRES_LOAD = `set -e
+U="\${1:-\${POSTGRES_USER:-postgres}}"
+[ -n "\${POSTGRES_PASSWORD:-}" ] && export PGPASSWORD="$POSTGRES_PASSWORD"
+exec psql -U "$U" -d postgres -q -v ON_ERROR_STOP=0 -X`;
+const MARIADB_LOAD = `set -e
+U="\${1:-root}"
+if [ "$U" = root ]; then P="\${MARIADB_ROOT_PASSWORD:-\${MYSQL_ROOT_PASSWORD:-}}"; else P="\${MARIADB_PASSWORD:-\${MYSQL_PASSWORD:-}}"; fi
+[ -n "$P" ] && export MYSQL_PWD="$P"
+C=$(command -v mariadb || command -v mysql) || { echo "neither mariadb nor mysql is in this image" >&2; exit 127; }
+exec "$C" -u"$U"`;
+
+/**
+ * `restore --stack NAME --dump SERVICE`: the service's dump from a snapshot, checked against the
+ * hash recorded at backup time, loaded into its running container — after a fresh dump of the
+ * current database was kept as a safety snapshot. SQLite dumps are files: restore them with --file.
+ */
+export async function restoreDump(ctx: ServiceContext, o: { stack: string; service: string; snapshot: CatalogSnapshot; signal: AbortSignal }, emit: EventSink): Promise<DumpRestoreReport> {
+  const started = Date.now();
+  const manifest = await readManifest(ctx, o.snapshot, o.signal);
+  const record = manifest?.dumps?.find((d) => d.service === o.service);
+  if (!record) {
+    const have = manifest?.dumps?.map((d) => d.service).join(", ");
+    throw new AppError(`snapshot ${o.snapshot.shortId} holds no dump of ${o.service}`, ExitCode.usage, have ? `It has dumps of: ${have}.` : "Its stack had no backup-tui.dump label when it was backed up.");
+  }
+  if (record.engine === "sqlite") {
+    throw new AppError(`${o.service}'s dump is a SQLite file: restore it as a file`, ExitCode.usage, `\`backup-tui restore --stack ${o.stack} --file ${record.file} --target DIR\`, then copy it over the stopped service's database file.`);
+  }
+  const stack = (await discoverStacks(ctx.docker, ctx.config.docker.stacksDir)).find((s) => s.name === o.stack);
+  const spec = stack ? dumpSpecs(stack).find((d) => d.service === o.service) : undefined;
+  if (!spec || spec.container.status !== "running") {
+    throw new AppError(`${o.service} of ${o.stack} is not running with a backup-tui.dump label: there is no database to load the dump into`, ExitCode.usage, "Start the stack (`docker compose up -d`) and try again.");
+  }
+
+  const work = join(stagingDir(ctx.config.stateDir, o.stack), "dump-restore");
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true, mode: 0o700 });
+  try {
+    emit({ type: "phase", stack: o.stack, phase: "restoring", detail: `fetching ${o.service}'s dump from ${o.snapshot.shortId}` });
+    const file = join(work, "restore.sql");
+    await ctx.restic.dumpToFile(o.snapshot.id, record.file, file, o.signal);
+    const hash = createHash("sha256").update(readFileSync(file)).digest("hex");
+    if (hash !== record.sha256) throw new AppError(`the dump of ${o.service} in ${o.snapshot.shortId} does not match the hash recorded when it was made`, ExitCode.failed, "Verify the repository (`backup-tui verify --level data`) and pick another snapshot.");
+
+    // The database as it is now, kept before it is overwritten.
+    emit({ type: "phase", stack: o.stack, phase: "safety-snapshot", detail: `dumping ${o.service} as it is now` });
+    const [current] = await runDumps(ctx, [spec], join(work, "current"), o.signal);
+    const safety = await ctx.restic.backup({
+      paths: [current.file],
+      host: ctx.config.hostname,
+      tags: ["backup-tui", `stack:${o.stack}`, "kind:pre-restore", "trigger:manual"],
+      timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
+      signal: o.signal,
+    });
+
+    emit({ type: "phase", stack: o.stack, phase: "restoring", detail: `loading ${o.service}'s dump into ${spec.container.name}` });
+    let stderr = "";
+    try {
+      ({ stderr } = await ctx.runner.run("docker", ["exec", "-i", spec.container.id, "sh", "-c", spec.engine === "postgres" ? POSTGRES_LOAD : MARIADB_LOAD, "sh", spec.user ?? ""], {
+        inputFile: file,
+        bufferStdout: false,
+        timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
+        signal: o.signal,
+      }));
+    } catch (err) {
+      const detail = err instanceof ToolError ? err.stderrTail.trim().split("\n").slice(-3).join(" | ") : "";
+      throw new AppError(`loading the dump into ${spec.container.name} failed: ${errorMessage(err)}${detail ? ` (${detail})` : ""}`, ExitCode.failed, `The database as it was before is in safety snapshot ${safety.snapshotId.slice(0, 8)}.`);
+    }
+    const warnings = stderr.split("\n").filter((l) => /ERROR/.test(l) && !HARMLESS.test(l)).slice(0, 10);
+    for (const w of warnings) ctx.log.warn({ service: o.service, message: w }, "dump load");
+    return { snapshot: o.snapshot.id, service: o.service, container: spec.container.name, engine: spec.engine, bytes: record.bytes, safetySnapshot: safety.snapshotId, ms: Date.now() - started, warnings };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
