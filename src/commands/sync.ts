@@ -27,7 +27,13 @@ export async function run(env: CommandEnv, o: Options): Promise<number> {
     env.printer.result({ type: "sync", ...r }, () => {
       const s = r.transfer?.stats;
       const lines = [`${o.dryRun ? "dry run: " : ""}synced to ${r.remote}: ${r.transfer?.copied ?? 0} file(s) copied, ${r.transfer?.deleted ?? 0} removed, ${format.bytes(s?.bytes)} in ${format.ms(Math.round((s?.elapsedTime ?? 0) * 1000))}${r.attempts > 1 ? ` (${r.attempts} attempts)` : ""}`];
-      if (r.verified) lines.push(r.verified.ok ? "the cloud copy matches the local repository" : `THE CLOUD COPY DIFFERS:\n  ${r.verified.differences.slice(0, 20).join("\n  ")}`);
+      if (r.verified) {
+        lines.push(
+          r.verified.ok
+            ? "the cloud copy matches the local repository"
+            : `THE CLOUD COPY DIFFERS from the local repository (restic never rewrites a file: one side is damaged, and it was not copied over the other):\n  ${r.verified.differences.slice(0, 20).join("\n  ")}\nRun \`backup-tui verify --level data\` and \`backup-tui verify --remote --level data\`; \`sync --force\` replaces the cloud's files with the local ones.`,
+        );
+      }
       if (r.purgedDeletedDirs.length) lines.push(`removed kept-deleted folders older than the keep period: ${r.purgedDeletedDirs.join(", ")}`);
       return lines.join("\n");
     });

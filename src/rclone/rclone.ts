@@ -27,9 +27,10 @@ export interface TransferOptions {
   /** Files deleted or overwritten on the destination are moved here instead (rclone --backup-dir). */
   backupDir?: string;
   /**
-   * rclone --immutable: a file that exists on both sides with different content is an error, not
-   * an upload (and nothing is deleted). restic never rewrites a file in place, so a difference means
-   * one side is damaged: a flipped byte in a local pack must not replace the cloud's good one.
+   * rclone --immutable --size-only: a file that exists on both sides is never rewritten (one of
+   * another size is an error, and then nothing is deleted). restic never rewrites a file, so a
+   * difference means one side is damaged: a flipped byte in a local pack must not replace the
+   * cloud's good one. The check after the sync (hashes) then names what differs.
    */
   immutable?: boolean;
   dryRun?: boolean;
@@ -132,7 +133,8 @@ export class Rclone {
     if (o.transfers) args.push("--transfers", String(o.transfers));
     if (o.bwlimit) args.push("--bwlimit", o.bwlimit);
     if (o.backupDir) args.push("--backup-dir", o.backupDir);
-    if (o.immutable) args.push("--immutable");
+    // Size, not time: a copied repository's new mtimes are no difference; a different size is an error.
+    if (o.immutable) args.push("--immutable", "--size-only");
     if (o.dryRun) args.push("--dry-run");
     const result: TransferResult = { copied: 0, deleted: 0 };
     let lastError = "";

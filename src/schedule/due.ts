@@ -19,8 +19,8 @@ export interface StackDue {
 }
 
 /**
- * Due dates for the stacks a schedule covers: those the dirlist enables (the [schedule] BACKUP
- * run) and those with a SCHEDULE of their own. A stack that was tried but never backed up well is
+ * Due dates for the stacks a schedule covers: those the dirlist enables, under their own SCHEDULE
+ * or the [schedule] BACKUP run. A stack that was tried but never backed up well is
  * overdue at once; one never tried yet is not (it has not had its first turn).
  */
 export function stacksDue(
@@ -29,7 +29,8 @@ export function stacksDue(
   last: Map<string, { last: StackResultRow; lastGood?: StackResultRow }>,
   now: Date = new Date(),
 ): StackDue[] {
-  const names = new Set([...enabled, ...Object.keys(config.stacks).filter((n) => config.stacks[n].schedule)]);
+  // A scheduled backup follows the dirlist (a disabled stack's own SCHEDULE is skipped too).
+  const names = new Set(enabled);
   const fixed = config.schedule.overdueAfter ? parseDuration(config.schedule.overdueAfter, "[schedule] OVERDUE_AFTER") : undefined;
   const out: StackDue[] = [];
   for (const stack of [...names].sort()) {

@@ -56,6 +56,7 @@ export function duration(ms: number | undefined): string {
 
 const PHASES: Partial<Record<Phase, string>> = {
   "pre-hook": "pre-hook",
+  dump: "dumping databases",
   "hot-pass": "hot pass",
   stopping: "stopping",
   "final-pass": "final pass",

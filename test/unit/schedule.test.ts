@@ -802,14 +802,14 @@ describe("stacksDue", () => {
 
   it("Given a stack with its own weekly SCHEDULE, Then its job is backup:NAME and it is measured against its own interval", () => {
     const c = daily("[stack:db]\nSCHEDULE=0 2 * * 0\n");
-    const [d] = stacksDue(c, [], new Map([["db", good("db", 100)]]), NOW);
+    const [d] = stacksDue(c, ["db"], new Map([["db", good("db", 100)]]), NOW);
     expect(d).toMatchObject({ stack: "db", job: "backup:db", schedule: "0 2 * * 0", thresholdMs: 2 * 168 * HOUR, overdue: false });
     expect(d.next).toBe(at(2026, 12, 6, 2, 0).toISOString());
   });
 
-  it("Given enabled stacks, stacks with own schedules and a configured stack neither enabled nor scheduled, Then only the first two are listed, sorted", () => {
-    const c = daily("[stack:db]\nSCHEDULE=0 2 * * 0\n[stack:idle]\nSTOP_STRATEGY=pause\n");
-    const due = stacksDue(c, ["web", "app"], new Map(), NOW);
+  it("Given enabled stacks, one enabled with its own schedule, one with its own schedule but disabled, and a configured stack neither, Then only the enabled ones are listed, sorted", () => {
+    const c = daily("[stack:db]\nSCHEDULE=0 2 * * 0\n[stack:off]\nSCHEDULE=0 1 * * *\n[stack:idle]\nSTOP_STRATEGY=pause\n");
+    const due = stacksDue(c, ["web", "app", "db"], new Map(), NOW);
     expect(due.map((d) => [d.stack, d.job])).toEqual([["app", "backup"], ["db", "backup:db"], ["web", "backup"]]);
   });
 
