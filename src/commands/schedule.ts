@@ -1,14 +1,14 @@
 import { userInfo } from "node:os";
 import { openContext, type CommandEnv } from "../app";
-import { DirlistFile } from "../docker/dirlist";
 import { AppError, ExitCode, UsageError } from "../errors";
 import { format, table } from "../output";
-import { CronError, describe, nextRuns } from "../schedule/cron";
+import { CronError } from "../schedule/cron";
 import { CRON_DIR, installCron, installedAt, installSystemd, SYSTEMD_DIR, uninstallCron, uninstallSystemd, type InstallResult } from "../schedule/install";
 import { jobsOf, type Job } from "../schedule/jobs";
 import { invocation } from "../schedule/self";
 import { cronFile, systemdUnits } from "../schedule/units";
 import type { ServiceContext } from "../services/context";
+import { scheduleRows } from "../services/schedules";
 
 interface Options {
   systemd?: boolean;
@@ -70,22 +70,12 @@ function report(env: CommandEnv, type: string, r: InstallResult, jobs: Job[]): n
 
 /** The automation dashboard in text: each job, when, its last run and its next. */
 function list(env: CommandEnv, ctx: ServiceContext): number {
-  const jobs = jobsOf(ctx.config);
-  const enabled = new Set(new DirlistFile(ctx.config.dirlistFile).enabledKeys());
-  const rows = jobs.map((j) => {
-    const last = ctx.store.runs({ job: j.id, limit: 1 })[0];
-    const why = j.unavailable ?? (j.stack && !enabled.has(j.stack) ? `${j.stack} is disabled in the dirlist` : undefined);
-    return {
-      job: j.id,
-      key: j.key,
-      cron: j.schedule.expr,
-      description: describe(j.schedule),
-      enabled: !why,
-      why,
-      next: why ? undefined : nextRuns(j.schedule, 1)[0]?.toISOString(),
-      last: last && { id: last.id, startedAt: last.startedAt, status: last.status, exitCode: last.exitCode, error: last.error },
-    };
-  });
+  const rows = scheduleRows(ctx).map(({ id, next, last, ...r }) => ({
+    job: id,
+    ...r,
+    next: next[0],
+    last: last && { id: last.id, startedAt: last.startedAt, status: last.status, exitCode: last.exitCode, error: last.error },
+  }));
   const installed = installedAt();
   env.printer.result({ type: "schedule", installed, jobs: rows }, () => {
     if (!rows.length) return "No schedules configured. Set [schedule] BACKUP=0 3 * * * (and SYNC, VERIFY, PRUNE) or [stack:NAME] SCHEDULE in the config.";

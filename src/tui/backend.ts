@@ -6,11 +6,10 @@ import { lockedBackup } from "../services/backup-run";
 import { ensureIndexed, refreshCatalog } from "../services/catalog";
 import type { ServiceContext } from "../services/context";
 import type { EventSink } from "../services/events";
+import { scheduleRows, type ScheduleRow } from "../services/schedules";
 import { selectStacks } from "../services/selection";
-import { describe as describeSchedule, nextRuns } from "../schedule/cron";
 import { stacksDue, type StackDue } from "../schedule/due";
 import { installedAt } from "../schedule/install";
-import { jobsOf } from "../schedule/jobs";
 import type { CatalogFile, CatalogSnapshot, SnapshotFilter } from "../state/catalog";
 import { readOwner } from "../state/lock";
 import { isAlive } from "../state/process-info";
@@ -45,23 +44,7 @@ export interface Dashboard {
 }
 
 /** One scheduled job, as `backup-tui schedule list` shows it. */
-export interface ScheduleRow {
-  /** backup, backup:NAME, sync, verify, prune, doomsday. */
-  id: string;
-  /** Where it is set: "[schedule] BACKUP", "[stack:web] SCHEDULE". */
-  key: string;
-  cron: string;
-  /** The schedule in words: "every day at 03:00". */
-  description: string;
-  stack?: string;
-  enabled: boolean;
-  /** Why it does not run: unavailable here, or its stack is disabled in the dirlist. */
-  why?: string;
-  /** The next few run times (ISO), when enabled. */
-  next: string[];
-  /** Its newest run (a skipped one included). */
-  last?: RunRow;
-}
+export type { ScheduleRow };
 
 export interface Schedules {
   jobs: ScheduleRow[];
@@ -191,23 +174,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
     children: (id, dir) => ctx.store.catalog.children(id, dir),
 
     async schedules() {
-      const now = new Date();
-      const enabled = new Set(dirlist().enabledKeys());
-      const jobs = jobsOf(ctx.config).map((j): ScheduleRow => {
-        const why = j.unavailable ?? (j.stack && !enabled.has(j.stack) ? `${j.stack} is disabled in the dirlist` : undefined);
-        return {
-          id: j.id,
-          key: j.key,
-          cron: j.schedule.expr,
-          description: describeSchedule(j.schedule),
-          stack: j.stack,
-          enabled: !why,
-          why,
-          next: why ? [] : nextRuns(j.schedule, 3, now).map((d) => d.toISOString()),
-          last: ctx.store.runs({ job: j.id, limit: 1 })[0],
-        };
-      });
-      return { jobs, installed: installedAt() };
+      return { jobs: scheduleRows(ctx, 3), installed: installedAt() };
     },
     runs: (filter) => ctx.store.runs(filter),
     runStacks: (id) => ctx.store.stackResults(id),

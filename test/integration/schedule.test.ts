@@ -1,11 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cli, cliAsync, ensureBinary, makeWorld, restic, type TestWorld } from "../helpers/env";
 import { start, waitFor, type Running } from "../helpers/processes";
+import { webhook } from "../helpers/webhook";
 import { composeDown, composeUp, containerStates, writeStack } from "../helpers/stacks";
 
 // Schedules end to end: the daemon running real backups on short (seconds) schedules, skipping
@@ -171,64 +170,45 @@ describe("schedules: daemon, install, status", () => {
   });
 
   it("the daemon notifies once when a stack is overdue", async () => {
-    const got: string[] = [];
-    const server = createServer((req, res) => {
-      let body = "";
-      req.on("data", (c) => (body += c));
-      req.on("end", () => {
-        got.push(body);
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const hook = await webhook();
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-      setConfig(`[schedule]\nBACKUP=0 3 1 1 *\nOVERDUE_AFTER=1s\n[notify]\nWEBHOOK_URL=${url}`);
+      setConfig(`[schedule]\nBACKUP=0 3 1 1 *\nOVERDUE_AFTER=1s\n[notify]\nWEBHOOK_URL=${hook.url}`);
       const d = start(["daemon"], w.env);
       background.push(d);
-      await waitFor(() => got.length > 0, 30_000, "the overdue notification");
-      const hook = JSON.parse(got[0]);
-      expect(hook.status).toBe("failed");
-      expect(hook.lines.join("\n")).toMatch(/alpha: OVERDUE, last good backup/);
+      await waitFor(() => hook.got.length > 0, 30_000, "the overdue notification");
+      const sent = hook.json()[0] as { status: string; lines: string[] };
+      expect(sent.status).toBe("failed");
+      expect(sent.lines.join("\n")).toMatch(/alpha: OVERDUE, last good backup/);
       d.child.kill("SIGTERM");
       await d.done;
-      expect(got).toHaveLength(1);
+      expect(hook.got).toHaveLength(1);
     } finally {
-      server.close();
+      await hook.close();
     }
   });
 
   it("under timers (no daemon) a scheduled backup reports overdue stacks: once per stack until it catches up", async () => {
-    const got: Array<{ lines: string[] }> = [];
-    const server = createServer((req, res) => {
-      let body = "";
-      req.on("data", (c) => (body += c));
-      req.on("end", () => {
-        got.push(JSON.parse(body));
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const hook = await webhook();
+    const got = () => hook.json() as Array<{ lines: string[] }>;
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-      const limit = (after: string) => setConfig(`[schedule]\nBACKUP=0 3 * * *\nOVERDUE_AFTER=${after}\n[notify]\nWEBHOOK_URL=${url}`);
+      const limit = (after: string) => setConfig(`[schedule]\nBACKUP=0 3 * * *\nOVERDUE_AFTER=${after}\n[notify]\nWEBHOOK_URL=${hook.url}`);
       // Both enabled stacks backed up now: nothing overdue (whatever an earlier test reported is cleared), nothing sent.
       limit("1h");
       expect((await cliAsync(w, ["backup", "--scheduled"])).code).toBe(0);
-      expect(got).toEqual([]);
+      expect(got()).toEqual([]);
       await new Promise((r) => setTimeout(r, 8000));
       // Only alpha backed up: beta's last good backup (8 s+) is now older than 6 s; alpha's is not.
       limit("6s");
       const second = await cliAsync(w, ["backup", "--scheduled", "alpha"]);
       expect(second.code, second.stderr).toBe(0);
-      expect(got).toHaveLength(1);
-      expect(got[0].lines.join("\n")).toMatch(/^beta: OVERDUE/);
-      expect(got[0].lines.join("\n")).not.toContain("alpha");
+      expect(got()).toHaveLength(1);
+      expect(got()[0].lines.join("\n")).toMatch(/^beta: OVERDUE/);
+      expect(got()[0].lines.join("\n")).not.toContain("alpha");
       // Still overdue, already reported: no second message.
       expect((await cliAsync(w, ["backup", "--scheduled", "alpha"])).code).toBe(0);
-      expect(got).toHaveLength(1);
+      expect(got()).toHaveLength(1);
     } finally {
-      server.close();
+      await hook.close();
     }
   });
 

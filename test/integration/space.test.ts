@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, cliAsync, ensureBinary, makeWorld, restic, type TestWorld } from "../helpers/env";
+import { webhook, type Webhook } from "../helpers/webhook";
 import { composeDown, composeUp, volumeMountpoint, writeStack } from "../helpers/stacks";
 
 // Pruning beyond the keep policy on a real repository: each snapshot holds 2 MiB of random
@@ -20,18 +19,10 @@ describe("space limits: MAX_REPO_SIZE, MIN_FREE_PERCENT, pending deletions", () 
   let volume: string;
   let protectedId: string;
   let round = 0;
-  const got: string[] = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      got.push(body);
-      res.writeHead(200).end();
-    });
-  });
-  let hook = "";
+  let hook: Webhook;
+  const got = () => hook.got.map((g) => g.body);
 
-  const env = (extra: NodeJS.ProcessEnv = {}) => ({ BACKUP_TUI_LOCAL_BACKUP_KEEP_LAST: "50", BACKUP_TUI_NOTIFY_WEBHOOK_URL: hook, ...extra });
+  const env = (extra: NodeJS.ProcessEnv = {}) => ({ BACKUP_TUI_LOCAL_BACKUP_KEEP_LAST: "50", BACKUP_TUI_NOTIFY_WEBHOOK_URL: hook.url, ...extra });
   const snapshots = () =>
     (JSON.parse(restic(w, ["snapshots", "--json", "--no-lock", "--tag", "stack:shrink,kind:stack"])) as Array<{ id: string; time: string }>).sort((a, b) => a.time.localeCompare(b.time)).map((s) => s.id);
   const repoBytes = () => (JSON.parse(restic(w, ["stats", "--json", "--no-lock", "--mode", "raw-data"])) as { total_size: number }).total_size;
@@ -44,8 +35,7 @@ describe("space limits: MAX_REPO_SIZE, MIN_FREE_PERCENT, pending deletions", () 
 
   beforeAll(async () => {
     ensureBinary();
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-    hook = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    hook = await webhook();
     w = makeWorld();
     restic(w, ["init", "-q"]);
     dir = writeStack(w.stacksDir, "shrink", { app: { volumes: ["data:/data"] } }, ["data"]);
@@ -58,7 +48,7 @@ describe("space limits: MAX_REPO_SIZE, MIN_FREE_PERCENT, pending deletions", () 
   afterAll(async () => {
     composeDown(dir);
     w.cleanup();
-    await new Promise<void>((r) => server.close(() => r()));
+    await hook.close();
   });
 
   it("MAX_REPO_SIZE forgets the oldest unprotected snapshots at once until the repository fits; the protected and the newest stay", async () => {
@@ -90,13 +80,13 @@ describe("space limits: MAX_REPO_SIZE, MIN_FREE_PERCENT, pending deletions", () 
     expect((await backupFresh()).code).toBe(0);
     const [, victim, , newest] = snapshots();
     const limits = { BACKUP_TUI_LOCAL_BACKUP_MAX_REPO_SIZE: `${repoBytes() - MiB}B`, BACKUP_TUI_LOCAL_BACKUP_NOTIFY_BEFORE_DELETE: "3s" };
-    got.length = 0;
+    hook.got.length = 0;
 
     const first = await cliAsync(w, ["forget", "--prune", "--scheduled"], env(limits));
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain("unless cancelled");
     expect(snapshots()).toContain(victim); // nothing deleted yet
-    const announced = got.map((b) => JSON.parse(b)).find((n) => n.announce);
+    const announced = got().map((b) => JSON.parse(b)).find((n) => n.announce);
     expect(announced.title).toContain("snapshots will be deleted");
     expect(announced.lines.join("\n")).toContain(victim.slice(0, 8));
     const status = await cliAsync(w, ["status"], env(limits));
@@ -121,13 +111,13 @@ describe("space limits: MAX_REPO_SIZE, MIN_FREE_PERCENT, pending deletions", () 
 
   it("below MIN_FREE_PERCENT before a backup: skip refuses it (exit 1, recorded, notified); prune makes room first and backs up", async () => {
     const before = snapshots();
-    got.length = 0;
+    hook.got.length = 0;
     const floor = { BACKUP_TUI_LOCAL_BACKUP_MIN_FREE_PERCENT: "99" }; // never met on a real disk
     const skipped = await backupFresh(floor);
     expect(skipped.code).toBe(1);
     expect(skipped.stderr).toContain("backup skipped: only");
     expect(snapshots()).toEqual(before);
-    expect(JSON.parse(got[0])).toMatchObject({ kind: "backup", status: "failed" });
+    expect(JSON.parse(got()[0])).toMatchObject({ kind: "backup", status: "failed" });
     expect(JSON.parse(cli(w, ["history", "--json", "--kind", "backup"]).stdout).runs[0]).toMatchObject({ status: "skipped" });
 
     const pruned = await backupFresh({ ...floor, BACKUP_TUI_LOCAL_BACKUP_LOW_SPACE_ACTION: "prune" });
