@@ -10,7 +10,7 @@ import { selectStacks, type Selection } from "../services/selection";
 import type { Stack } from "../docker/discovery";
 import type { ServiceContext } from "../services/context";
 import { notifyOverdue } from "../services/overdue";
-import { volumeTarget } from "../services/volume-target";
+import { assertVolumeName, volumeTarget } from "../services/volume-target";
 import { jobIdFor, ownScheduleStacks } from "../schedule/jobs";
 
 interface Options {
@@ -28,6 +28,7 @@ export async function run(env: CommandEnv, names: string[], o: Options): Promise
   const parallel = Number(o.parallel);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 16) throw new UsageError(`--parallel must be a whole number from 1 to 16 (got ${JSON.stringify(o.parallel)})`);
   if (o.volume && names.length) throw new UsageError("--volume takes no stack names", "Back up either stacks or one volume per run.");
+  if (o.volume !== undefined) assertVolumeName(o.volume);
   const ctx = openContext(env);
   if (o.scheduled) ctx.store.setScheduledJob(jobIdFor("backup", names));
   const { stacks, volume } = o.volume ? await volumeSelection(ctx, o.volume) : await stackSelection(env, ctx, names, o);

@@ -13,6 +13,7 @@ export async function run(env: CommandEnv, pattern: string, o: { stack?: string;
     if (!s.indexed) env.printer.info(`indexing snapshot ${s.shortId} (${s.stack ?? "-"})`);
     await ensureIndexed(ctx, s, env.signal);
   }
+  if (!pattern.trim() || pattern.length > 1024) throw new UsageError(`the pattern must be 1 to 1024 characters (got ${pattern.length})`);
   const glob = /[*?[]/.test(pattern) ? pattern : `*${pattern}*`;
   const hits = ctx.store.catalog.find(glob, snaps.map((s) => s.id));
   const byId = new Map(snaps.map((s) => [s.id, s]));

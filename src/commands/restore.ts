@@ -5,6 +5,7 @@ import { ensureCatalog, refreshCatalog, resolveSnapshot } from "../services/cata
 import { preflight } from "../services/preflight";
 import { restore, type RestoreReport } from "../services/restore";
 import { restoreDump } from "../services/restore-dump";
+import { assertVolumeName } from "../services/volume-target";
 import type { CatalogSnapshot } from "../state/catalog";
 import { confirmDestructive } from "./guard";
 import { withRepoLock } from "./locked";
@@ -31,6 +32,7 @@ export async function run(env: CommandEnv, path: string | undefined, o: Options)
     return pull(env, path, o); // stage 3: the repository back from the cloud
   }
   if (o.stack && o.volume) throw new UsageError("--stack and --volume exclude each other");
+  if (o.volume !== undefined) assertVolumeName(o.volume);
   if (path) throw new UsageError(`unexpected argument ${JSON.stringify(path)}`, "Name a single file with --file PATH.");
   if (o.dump && (!o.stack || o.file || o.target || o.dryRun)) throw new UsageError("--dump SERVICE goes with --stack, alone", "`backup-tui restore --stack NAME --dump SERVICE`; to fetch the dump file, use --file PATH --target DIR.");
   const ctx = openContext(env);

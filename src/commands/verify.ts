@@ -7,7 +7,10 @@ import { describeCheck } from "../services/verify-files";
 import { withRepoLock } from "./locked";
 
 export async function run(env: CommandEnv, o: { level: VerifyLevel; subset: string; remote?: boolean; stack?: string[]; scratch?: string; scheduled?: boolean; wait?: string }): Promise<number> {
-  if (!/^(\d+(\.\d+)?%|\d+\/\d+)$/.test(o.subset)) throw new UsageError(`--subset ${JSON.stringify(o.subset)}: use a share such as 5% or n/N such as 1/10`);
+  const share = /^(\d+(?:\.\d+)?)%$/.exec(o.subset);
+  const part = /^(\d+)\/(\d+)$/.exec(o.subset);
+  const sane = share ? Number(share[1]) > 0 && Number(share[1]) <= 100 : part ? Number(part[1]) >= 1 && Number(part[1]) <= Number(part[2]) : false;
+  if (!sane) throw new UsageError(`--subset ${JSON.stringify(o.subset.slice(0, 40))}: use a share above 0 and at most 100%, such as 5%, or n/N with 1 <= n <= N, such as 1/10`);
   if (o.level === "files" && o.remote) throw new UsageError("--level files restores from the local repository; --remote takes metadata, subset or data", "Pull the cloud copy first (`backup-tui restore PATH`) to verify its files.");
   if ((o.stack?.length || o.scratch) && o.level !== "files") throw new UsageError("--stack and --scratch go with --level files");
   const ctx = openContext(env);

@@ -33,8 +33,13 @@ export function loadConfig(input: LoadInput): Config {
   if (file) {
     let bytes: Buffer;
     try {
+      // A FIFO or /dev/zero would block or fill memory: only a regular file of sane size is read.
+      const st = statSync(file);
+      if (!st.isFile()) throw new ConfigError(`${file} is not a regular file`, "Point --config (or BACKUP_TUI_CONFIG) at an INI file.");
+      if (st.size > 1024 * 1024) throw new ConfigError(`${file}: ${st.size} bytes is too large for a config file`);
       bytes = readFileSync(file);
     } catch (err) {
+      if (err instanceof ConfigError) throw err;
       throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, "Check the file's permissions.");
     }
     if (bytes.length > 1024 * 1024) throw new ConfigError(`${file}: ${bytes.length} bytes is too large for a config file`);
@@ -66,6 +71,11 @@ export function loadConfig(input: LoadInput): Config {
       const name = `BACKUP_TUI_${section.toUpperCase()}_${key}`;
       const value = input.env[name];
       if (value === undefined || value === "") continue;
+      // The gate before destructive actions is the config file's: the caller's environment cannot replace it.
+      if (section === "security" && key === "CONFIRM_PASSWORD_HASH") {
+        warnings.push(`environment ${name} is ignored: the confirmation password hash is read from the config file only`);
+        continue;
+      }
       // An overriding password source replaces the file's, whichever kind it was.
       if (section === "local_backup" && PASSWORD_KEYS.includes(key)) for (const k of PASSWORD_KEYS) delete raw.local_backup?.[k];
       put(raw, section, key, { value, origin: `environment ${name}` });
@@ -313,7 +323,8 @@ function checkPermissions(file: string, raw: RawSections): void {
 }
 
 function suggest(key: string, known: string[]): string {
-  const close = known.find((k) => distance(k, key) <= 2);
+  // Within 2 edits the lengths differ by 2 at most: a long key (or a hostile one) is not compared.
+  const close = known.find((k) => Math.abs(k.length - key.length) <= 2 && distance(k, key) <= 2);
   return close ? `; did you mean ${close}?` : "";
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, posix } from "node:path";
 import lockfile from "proper-lockfile";
 import { BusyError, ConfigError, UsageError } from "../errors";
@@ -267,8 +267,13 @@ export class DirlistFile {
 
   #readBytes(): Buffer | undefined {
     try {
+      // A FIFO or /dev/zero would block or fill memory: only a regular file of sane size is read.
+      const st = statSync(this.path);
+      if (!st.isFile()) throw new ConfigError(`${this.path} is not a regular file`, "DIRLIST_FILE must name a plain text file.");
+      if (st.size > 16 * 1024 * 1024) throw new ConfigError(`${this.path}: ${st.size} bytes is too large for a dirlist`);
       return readFileSync(this.path);
     } catch (err) {
+      if (err instanceof ConfigError) throw err;
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw new ConfigError(`cannot read ${this.path}: ${(err as NodeJS.ErrnoException).code ?? err}`, "Check the file's permissions.");
     }

@@ -1,5 +1,7 @@
 /** Masks secrets in text meant for logs, error messages and the terminal. */
-const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+):([^/@\s]+)@/gi;
+// The scheme must start where no scheme character precedes it: a long run of letters is then
+// tried once, not from every position (which made this quadratic).
+const URL_CREDENTIALS = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+):([^/@\s]+)@/gi;
 const SECRET_ASSIGNMENT = /\b([A-Z0-9_]*(?:PASSWORD|PASS|SECRET|TOKEN|KEY)[A-Z0-9_]*)=(\S+)/g;
 
 export const MASK = "***";

@@ -27,6 +27,10 @@ export async function resolveSnapshot(
   scope: { stack?: string; host?: string; kind?: string; tag?: string } = {},
   signal?: AbortSignal,
 ): Promise<CatalogSnapshot> {
+  // An id is hex: "", "%" or "_" would otherwise match whatever single snapshot there is.
+  if (ref !== "latest" && !/^[0-9a-f]{4,64}$/i.test(ref)) {
+    throw new AppError(`${JSON.stringify(ref.slice(0, 80))} is not a snapshot id`, ExitCode.usage, "Give at least 4 hex digits of the id (`backup-tui snapshots` lists them), or latest.");
+  }
   await ensureCatalog(ctx, signal);
   const find = () =>
     ref === "latest"

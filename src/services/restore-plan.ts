@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { join } from "node:path";
 import type { StackManifest } from "./manifest";
 
@@ -32,7 +33,9 @@ export function mapPaths(snapshotPaths: string[], manifest: StackManifest | unde
 
 /** Narrows mappings to one file or folder: given as a snapshot path or as its live path. */
 export function narrowToFile(mappings: RestoreMapping[], file: string): RestoreMapping | undefined {
-  const clean = file.replace(/\/+$/, "");
+  // Absolute and normalised first: "/srv/app/../../etc/passwd" must not pass as inside /srv/app.
+  if (!file.startsWith("/") || file.includes("\0")) return undefined;
+  const clean = posix.normalize(file).replace(/\/+$/, "") || "/";
   const under = (root: string) => clean === root || clean.startsWith(`${root}/`);
   for (const m of mappings) {
     if (under(m.source)) return { source: clean, live: m.live + clean.slice(m.source.length), volume: m.volume };

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { ContainerInfo } from "../docker/client";
 import { discoverStacks, stackState, type Stack } from "../docker/discovery";
 import { planQuiesce, type ResumeReport } from "../docker/lifecycle";
@@ -77,20 +77,23 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
   }
   const report: RestoreReport = { mode: "in-place", snapshot: snap.id, mappings, createdVolumes: [], downtimeMs: 0, notRestarted: [], exitCode: ExitCode.ok };
 
-  if (req.target) {
-    report.mode = "target";
-    emit({ type: "phase", stack: scopeName(req), phase: "restoring", detail: `under ${req.target}` });
-    await ctx.restic.restore({ snapshot: snap.id, target: req.target, include: mappings.map((m) => m.source), signal: req.signal });
+  // The dumps are loaded into their databases with --dump (or fetched with --target); in place they would only land in the state dir.
+  if (!req.file && !req.target) report.mappings = mappings = mappings.filter((m) => !isDumpsPath(m.source));
+
+  if (req.dryRun) {
+    // Nothing is written: what the restore would change, live or under --target.
+    report.mode = "dry-run";
+    await ensureIndexed(ctx, snap, req.signal);
+    const where = (m: RestoreMapping) => (req.target ? join(resolve(req.target), m.source) : m.live);
+    report.diff = mappings.map((m) => ({ live: where(m), ...diffTree({ ...m, live: where(m) }, ctx.store.catalog.tree(snap.id, m.source), walk(where(m))) }));
     return report;
   }
 
-  // The dumps are loaded into their databases with --dump (or fetched with --target); in place they would only land in the state dir.
-  if (!req.file) report.mappings = mappings = mappings.filter((m) => !isDumpsPath(m.source));
-
-  if (req.dryRun) {
-    report.mode = "dry-run";
-    await ensureIndexed(ctx, snap, req.signal);
-    report.diff = mappings.map((m) => ({ live: m.live, ...diffTree(m, ctx.store.catalog.tree(snap.id, m.source), walk(m.live)) }));
+  if (req.target) {
+    report.mode = "target";
+    assertTargetApart(req.target, mappings);
+    emit({ type: "phase", stack: scopeName(req), phase: "restoring", detail: `under ${req.target}` });
+    await ctx.restic.restore({ snapshot: snap.id, target: req.target, include: mappings.map((m) => m.source), signal: req.signal });
     return report;
   }
 
@@ -192,4 +195,16 @@ async function affectedContainers(ctx: ServiceContext, req: RestoreRequest, mani
     volumes: [],
     state: stackState(containers),
   };
+}
+
+/** --target restores beside the live data, never over it: `--target /` would overwrite it unguarded. */
+function assertTargetApart(target: string, mappings: RestoreMapping[]): void {
+  const root = resolve(target);
+  const inside = (a: string, b: string) => a === b || a.startsWith(`${b === "/" ? "" : b}/`);
+  for (const m of mappings) {
+    const dest = join(root, m.source);
+    if (root === "/" || inside(dest, m.live) || inside(m.live, dest)) {
+      throw new AppError(`--target ${target} would restore ${m.source} over the live ${m.live}`, ExitCode.usage, "Restore under an empty directory elsewhere, or in place (without --target: guarded, with a safety snapshot).");
+    }
+  }
 }

@@ -27,3 +27,10 @@ export async function volumeTarget(docker: DockerApi, stacksDir: string | undefi
   };
   return { target, owner: stack?.name };
 }
+
+/** Docker's own rule for volume names; anything else would reach the Engine API's URL path. */
+export function assertVolumeName(name: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/.test(name)) {
+    throw new UsageError(`${JSON.stringify(name.slice(0, 80))} is not a Docker volume name`, "A volume name is letters, digits, '_', '.' and '-' (`docker volume ls` lists them).");
+  }
+}
