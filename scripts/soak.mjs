@@ -99,11 +99,13 @@ async function main() {
     const signal = pick(["SIGKILL", "SIGTERM", "SIGINT"]);
     const args = [...(random() < 0.5 ? ["--single-pass"] : []), ...(random() < 0.3 ? ["--parallel", "2"] : [])];
     const after = Math.floor(random() * 6000);
+    const trialStart = Date.now();
     const r = await backupOnce(args, after, signal);
     totals.trials++;
     totals.faults[signal]++;
     if (r.code === 0) totals.completedBeforeSignal++;
-    const okCodes = { SIGKILL: [null], SIGTERM: [143, 0, 1], SIGINT: [130, 0, 1] }[signal];
+    // 0: the run finished before the signal came.
+    const okCodes = { SIGKILL: [null, 0], SIGTERM: [143, 0, 1], SIGINT: [130, 0, 1] }[signal];
     if (r.sig !== "SIGKILL" && !okCodes.includes(r.code)) {
       totals.badExitCodes++;
       violations.push(`trial ${t}: ${signal} after ${after} ms exited ${r.code}: ${r.stderr.trim().split("\n").slice(-2).join(" | ")}`);
@@ -120,7 +122,9 @@ async function main() {
     for (const [name, state] of Object.entries(expected)) {
       if (state === "running" && now[name] !== "running") {
         totals.leftStopped++;
-        violations.push(`trial ${t}: ${name} is ${now[name]} after ${signal} at ${after} ms`);
+        const events = sh("docker", ["events", "--since", new Date(trialStart - 2000).toISOString(), "--until", new Date().toISOString(), "--filter", `container=${name}`, "--format", "{{.TimeNano}} {{.Action}}"])
+          .trim().split("\n").filter((l) => /^\d+ \w+$/.test(l)).map((l) => `${Math.round(Number(BigInt(l.split(" ")[0]) / 1_000_000n) - trialStart)}ms:${l.split(" ")[1]}`).join(" ");
+        violations.push(`trial ${t}: ${name} is ${now[name]} after ${signal} at ${after} ms (${args.join(" ") || "two-pass"}; exit ${r.sig ?? r.code}; events since the trial began: ${events}; stderr: ${r.stderr.trim().split("\n").slice(-4).join(" | ")})`);
         sh("docker", ["start", name]);
       }
       if (state !== "running" && now[name] === "running") {
@@ -132,8 +136,18 @@ async function main() {
     if (t % 10 === 0 || t === TRIALS) {
       totals.checks++;
       try {
-        sh("restic", ["unlock"], { env: resticEnv }); // a SIGKILLed restic leaves its lock (backup-tui clears it itself too)
-        sh("restic", ["check", "-q"], { env: resticEnv });
+        // A SIGKILLed backup-tui cannot take its restic with it (it runs in its own process group):
+        // that restic finishes on its own and holds its lock meanwhile. Wait for it, up to a minute.
+        for (let waited = 0; ; waited += 2) {
+          sh("restic", ["unlock"], { env: resticEnv });
+          try {
+            sh("restic", ["check", "-q"], { env: resticEnv });
+            break;
+          } catch (err) {
+            if (waited >= 60 || !/lock/i.test(String(err.stderr ?? ""))) throw err;
+            await new Promise((r) => setTimeout(r, 2000));
+          }
+        }
       } catch (err) {
         totals.checkFailures++;
         violations.push(`trial ${t}: restic check failed: ${String(err.stderr ?? err).trim().split("\n").slice(-3).join(" | ")}`);

@@ -181,6 +181,29 @@ export async function resume(entry: JournalEntry, deps: LifecycleDeps): Promise<
   return report;
 }
 
+/**
+ * A run killed just after asking Docker to stop a container does not take the stop with it:
+ * Docker finishes it on its own, up to the stop timeout later. Before recovery decides what to
+ * start, wait until every such stop must be over (the journal's age says when), so a container
+ * that dies a moment after recovery looked at it is not left stopped.
+ */
+export async function settleStops(entry: JournalEntry, deps: LifecycleDeps, now: () => number = Date.now): Promise<void> {
+  const written = Date.parse(entry.writtenAt);
+  const until = written + (deps.stopTimeoutSec + 5) * 1000;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const stopping = entry.containers.filter((c) => c.action === "stopped");
+  while (now() < until) {
+    let pending = false;
+    for (const c of stopping) {
+      const current = await deps.docker.inspect(c.id);
+      // Still the instance the dead run meant to stop (started before the journal was written), and still up.
+      if (current && isUp(current) && (!current.startedAt || Date.parse(current.startedAt) <= written)) pending = true;
+    }
+    if (!pending) return;
+    await sleep(250);
+  }
+}
+
 /** Start order: dependencies first, each level in parallel (the journal records each container's depth). */
 function dependencyLevelsOfJournal(stopped: JournalContainer[]): JournalContainer[][] {
   const levels: JournalContainer[][] = [];

@@ -104,7 +104,10 @@ export async function runBackup(ctx: ServiceContext, req: BackupRequest, emit: E
         emit({ type: "stack-done", outcome: run.outcome });
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(req.parallel, req.stacks.length)) }, worker));
+    // allSettled: one worker failing must not end the run while another has its stack stopped.
+    const settled = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(req.parallel, req.stacks.length)) }, worker));
+    const broken = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (broken) throw broken.reason;
 
     if (hot.length) {
       emit({ type: "phase", stack: "*", phase: "cleanup", detail: `forgetting ${hot.length} hot snapshot(s)` });

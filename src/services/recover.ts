@@ -1,4 +1,4 @@
-import { resume } from "../docker/lifecycle";
+import { resume, settleStops } from "../docker/lifecycle";
 import { lifecycleDeps } from "./quiesced";
 import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
@@ -25,6 +25,7 @@ export async function recoverStopped(ctx: ServiceContext, emit: EventSink): Prom
     }
     emit({ type: "phase", stack: entry.stack, phase: "recover", detail: `restarting ${entry.containers.map((c) => c.name).join(", ")} left stopped by pid ${entry.owner.pid}` });
     ctx.log.warn({ entry }, "recovering containers left stopped by a dead run");
+    await settleStops(entry, lifecycleDeps(ctx));
     const report = await resume(entry, lifecycleDeps(ctx));
     result.recovered.push(...report.started);
     for (const f of report.failed) result.failed.push({ stack: entry.stack, name: f.name, reason: f.reason });
