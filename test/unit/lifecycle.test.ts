@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ContainerInfo } from "../../src/docker/client";
 import { ComposeCli } from "../../src/docker/compose";
-import { dependencyLevels, plannedActions, planQuiesce, quiesce, resume, type LifecycleDeps } from "../../src/docker/lifecycle";
+import { dependencyLevels, plannedActions, planQuiesce, quiesce, resume, settleStops, type LifecycleDeps } from "../../src/docker/lifecycle";
 import { OUR } from "../../src/docker/labels";
 import type { JournalEntry } from "../../src/state/journal";
 import { currentOwner } from "../../src/state/process-info";
@@ -393,5 +393,45 @@ describe("resume", () => {
     expect(report.failed).toHaveLength(1);
     expect(report.failed[0]).toMatchObject({ name: "app-web-1" });
     expect(report.failed[0].reason).toContain("no such service: web");
+  });
+});
+
+describe("settleStops: stops a killed run asked Docker for, finished by Docker after it died", () => {
+  const T0 = Date.parse("2026-12-01T03:00:00Z");
+  const journal = (writtenAt: number): JournalEntry => ({ ...entry([{ id: "id-db", name: "db", service: "db", action: "stopped" }]), writtenAt: new Date(writtenAt).toISOString() });
+  /** inspect() answers running for the first `runningFor` calls, then exited; the clock advances 250 ms per sleep. */
+  const world = (runningFor: number, startedAt: number) => {
+    let calls = 0;
+    let clock = T0 + 1000;
+    const docker = {
+      inspect: async () => ({ ...container({ name: "db" }), status: calls++ < runningFor ? "running" : "exited", startedAt: new Date(startedAt).toISOString() }),
+    } as unknown as FakeDocker;
+    const d = { ...deps(docker), sleep: async () => void (clock += 250) };
+    return { d, now: () => clock, calls: () => calls };
+  };
+
+  it("Given the instance the dead run was stopping still up, When settled, Then it waits until Docker has stopped it", async () => {
+    const w = world(3, T0 - 60_000);
+    await settleStops(journal(T0), w.d, w.now);
+    expect(w.calls()).toBe(4);
+  });
+
+  it("Given a container started after the journal was written (someone started it again), Then it does not wait", async () => {
+    const w = world(100, T0 + 500);
+    await settleStops(journal(T0), w.d, w.now);
+    expect(w.calls()).toBe(1);
+  });
+
+  it("Given a container that stays up, Then it waits no longer than the stop timeout after the journal was written", async () => {
+    const w = world(1_000_000, T0 - 60_000);
+    await settleStops(journal(T0), w.d, w.now);
+    expect(w.now()).toBeGreaterThanOrEqual(T0 + (7 + 5) * 1000);
+    expect(w.now()).toBeLessThan(T0 + (7 + 5) * 1000 + 500);
+  });
+
+  it("Given a journal older than the stop timeout, Then any stop is over and it does not look at all", async () => {
+    const w = world(100, T0 - 60_000);
+    await settleStops(journal(T0 - 3_600_000), w.d, w.now);
+    expect(w.calls()).toBe(0);
   });
 });
