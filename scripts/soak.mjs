@@ -50,7 +50,7 @@ function cleanup() {
   }
   rmSync(dir, { recursive: true, force: true });
 }
-process.on("SIGINT", () => (cleanup(), process.exit(130)));
+for (const s of ["SIGINT", "SIGTERM"]) process.on(s, () => (cleanup(), process.exit(s === "SIGINT" ? 130 : 143)));
 
 function setup() {
   mkdirSync(stacksDir);
