@@ -28,9 +28,7 @@ export async function run(env: CommandEnv): Promise<number> {
   const say = (line: string) => env.printer.info(`${format.when(new Date().toISOString())} ${line}`);
   const self = selfCommand();
   const globals = [...(env.globals.config ? ["--config", env.globals.config] : []), "--quiet"];
-  const overdue = {
-    check: () => notifyOverdue(ctx, config).catch((err) => ctx.log.warn({ err: errorMessage(err) }, "overdue check failed")),
-  };
+  const checkOverdue = () => void notifyOverdue(ctx, config).catch((err) => ctx.log.warn({ err: errorMessage(err) }, "overdue check failed"));
 
   const scheduler = new Scheduler({
     run: async (job, signal) => {
@@ -60,7 +58,7 @@ export async function run(env: CommandEnv): Promise<number> {
       const what = typeof code === "number" ? `exit ${code}` : `could not run: ${errorMessage(code)}`;
       say(`${job.id}: finished, ${what}, in ${format.ms(ms)}`);
       ctx.log[code === 0 ? "info" : "warn"]({ job: job.id, exitCode: typeof code === "number" ? code : undefined, ms }, "scheduled job finished");
-      void overdue.check();
+      checkOverdue();
     },
   });
 
@@ -82,8 +80,8 @@ export async function run(env: CommandEnv): Promise<number> {
       ctx.log.error({ err: errorMessage(err) }, "daemon reload failed");
     }
   });
-  void overdue.check();
-  const hourly = setInterval(() => void overdue.check(), HOUR);
+  checkOverdue();
+  const hourly = setInterval(checkOverdue, HOUR);
 
   await new Promise<void>((resolve) => (env.signal.aborted ? resolve() : env.signal.addEventListener("abort", () => resolve(), { once: true })));
   clearInterval(hourly);
