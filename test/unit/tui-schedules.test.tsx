@@ -7,15 +7,14 @@ import { App } from "../../src/tui/app";
 import { createBackend } from "../../src/tui/backend";
 import { runNote, startedBy, until, when } from "../../src/tui/format";
 import { container, fakeDocker, testContext, type TestContext } from "../helpers/fakes";
+import { KEY, press, until as untilFrame } from "../helpers/ink";
 
 // The Dashboard's schedule columns, the Schedules screen and the History screen, drawn by the App
 // over the real backend: a real (temporary) SQLite state store with recorded runs, a config with
 // [schedule] BACKUP, SYNC, VERIFY and a [stack:db] SCHEDULE, and a real dirlist file.
 
-const KEY = { up: "\u001B[A", down: "\u001B[B", pageDown: "\u001B[6~", enter: "\r", esc: "\u001B" };
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
 
 let tc: TestContext | undefined;
 afterEach(() => {
@@ -24,22 +23,6 @@ afterEach(() => {
   tc = undefined;
 });
 
-async function press(stdin: { write(s: string): void }, ...keys: string[]) {
-  for (const k of keys) {
-    stdin.write(k);
-    await tick();
-  }
-}
-
-async function until_(frame: () => string | undefined, re: RegExp, ms = 3000): Promise<string> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const f = frame() ?? "";
-    if (re.test(f)) return f;
-    if (Date.now() > end) throw new Error(`frame never matched ${re}:\n${f}`);
-    await tick(10);
-  }
-}
 
 const lineWith = (f: string, re: RegExp) => f.split("\n").find((l) => re.test(l)) ?? "";
 /** "in 22h" to the schedule's next run, as a pattern: seen now or a few seconds later (the frame is drawn in between). */
@@ -116,7 +99,7 @@ describe("TUI dashboard with schedules", () => {
   it("Given a [schedule] BACKUP and an overdue stack, When the dashboard loads, Then each stack shows its next run, the overdue one is marked, and the pending deletions are announced", async () => {
     const { backend, dueAt } = world();
     const { lastFrame } = renderApp(backend);
-    const f = await until_(lastFrame, /cache\s+running/);
+    const f = await untilFrame(lastFrame, /cache\s+running/);
     fitsTerminal(f);
     const next = nextIn("0 3 * * *");
     expect(f).toMatch(/STACK\s+STATE\s+ENABLED\s+LAST BACKUP\s+NEXT RUN\s+SNAPS/);
@@ -148,9 +131,9 @@ describe("TUI schedules screen", () => {
   it("Given configured schedules, When 5 is pressed, Then each job shows its cron, its description, its last result, its next run and whether it runs", async () => {
     const { backend } = world();
     const { lastFrame, stdin } = renderApp(backend);
-    await until_(lastFrame, /cache\s+running/);
+    await untilFrame(lastFrame, /cache\s+running/);
     await press(stdin, "5");
-    let f = await until_(lastFrame, /4 job\(s\)/);
+    let f = await untilFrame(lastFrame, /4 job\(s\)/);
     fitsTerminal(f);
     expect(f.split("\n")[0]).toContain("[5 Schedules]");
     expect(f).toMatch(/JOB\s+CRON\s+WHEN\s+LAST RUN\s+NEXT RUN\s+ENABLED/);
@@ -165,11 +148,11 @@ describe("TUI schedules screen", () => {
     expect(f).toContain("not installed");
 
     await press(stdin, KEY.down);
-    f = await until_(lastFrame, /› sync/);
+    f = await untilFrame(lastFrame, /› sync/);
     expect(f).toContain("last run: never");
     expect(f).toContain("not enabled: no [cloud_sync] RCLONE_REMOTE is set");
     await press(stdin, KEY.down, KEY.down);
-    f = await until_(lastFrame, /› backup:db/);
+    f = await untilFrame(lastFrame, /› backup:db/);
     expect(f).toContain("backup:db · [stack:db] SCHEDULE = */15 * * * * · every 15 minutes");
     expect(f).toContain("not enabled: db is disabled in the dirlist (Stacks, 2, enables it)");
     expect(f).toMatch(/last run #3 .* skipped: db is disabled in the dirlist/);
@@ -179,9 +162,9 @@ describe("TUI schedules screen", () => {
     const { backend } = world();
     const size = { columns: 130, rows: 30 };
     const { lastFrame, stdin } = renderApp(backend, size);
-    await until_(lastFrame, /cache\s+running/);
+    await untilFrame(lastFrame, /cache\s+running/);
     await press(stdin, "5");
-    const f = await until_(lastFrame, /4 job\(s\)/);
+    const f = await untilFrame(lastFrame, /4 job\(s\)/);
     fitsTerminal(f, size);
     expect(lineWith(f, /^[ ›] sync /)).toMatch(/never\s+-\s+no: no \[cloud_sync\] RCLONE_REMOTE is set$/);
     expect(lineWith(f, /^[ ›] backup:db /)).toMatch(/no: db is disabled in the dirlist$/);
@@ -190,24 +173,24 @@ describe("TUI schedules screen", () => {
   it("Given a job, When Enter is pressed, Then History shows only that job's runs; f goes back to all runs", async () => {
     const { backend } = world();
     const { lastFrame, stdin } = renderApp(backend);
-    await until_(lastFrame, /cache\s+running/);
+    await untilFrame(lastFrame, /cache\s+running/);
     await press(stdin, "5");
-    await until_(lastFrame, /4 job\(s\)/);
+    await untilFrame(lastFrame, /4 job\(s\)/);
     await press(stdin, KEY.down, KEY.down, KEY.down, KEY.enter);
-    let f = await until_(lastFrame, /job backup:db · 1 shown/);
+    let f = await untilFrame(lastFrame, /job backup:db · 1 shown/);
     expect(f.split("\n")[0]).toContain("[6 History]");
     expect(lineWith(f, /^› 3 /)).toMatch(/3\s+backup\s+\d\d-\d\d \d\d:\d\d\s+backup:db\s+skipped\s+-\s+db is disabled in the…$/);
     expect(f).not.toMatch(/^[ ›] [124] /m);
     await press(stdin, "f");
-    f = await until_(lastFrame, /all runs · 4 shown/);
+    f = await untilFrame(lastFrame, /all runs · 4 shown/);
   });
 
   it("Given no schedule in the config, When 5 is pressed, Then the screen says how to set one", async () => {
     tc = testContext();
     const { lastFrame, stdin } = renderApp(createBackend(tc.ctx));
-    await until_(lastFrame, /\[1 Dashboard\]/);
+    await untilFrame(lastFrame, /\[1 Dashboard\]/);
     await press(stdin, "5");
-    const f = await until_(lastFrame, /0 job\(s\)/);
+    const f = await untilFrame(lastFrame, /0 job\(s\)/);
     expect(f.replace(/\n/g, " ")).toMatch(/No schedules configured\. Set \[schedule\] BACKUP=0 3 \* \* \*/);
   });
 });
@@ -216,9 +199,9 @@ describe("TUI history screen", () => {
   it("Given recorded runs, When 6 is pressed, Then they are listed newest first with kind, who started them, status, exit code and per-stack results", async () => {
     const { backend } = world();
     const { lastFrame, stdin } = renderApp(backend);
-    await until_(lastFrame, /cache\s+running/);
+    await untilFrame(lastFrame, /cache\s+running/);
     await press(stdin, "6");
-    const f = await until_(lastFrame, /all runs · 4 shown/);
+    const f = await untilFrame(lastFrame, /all runs · 4 shown/);
     fitsTerminal(f);
     expect(f).toMatch(/RUN\s+KIND\s+STARTED\s+BY\s+STATUS\s+EXIT\s+STACKS \/ ERROR/);
     const rows = f.split("\n").filter((l) => /^[ ›] \d+ /.test(l));
@@ -231,11 +214,11 @@ describe("TUI history screen", () => {
   it("Given a run, When Enter is pressed on it, Then its stacks are shown with status, downtime, bytes added, snapshot and error; Esc goes back to the list", async () => {
     const { backend } = world();
     const { lastFrame, stdin } = renderApp(backend);
-    await until_(lastFrame, /cache\s+running/);
+    await untilFrame(lastFrame, /cache\s+running/);
     await press(stdin, "6");
-    await until_(lastFrame, /all runs · 4 shown/);
+    await untilFrame(lastFrame, /all runs · 4 shown/);
     await press(stdin, KEY.down, KEY.down, KEY.enter);
-    let f = await until_(lastFrame, /Run #2 · backup · failed \(exit 1\)/);
+    let f = await untilFrame(lastFrame, /Run #2 · backup · failed \(exit 1\)/);
     fitsTerminal(f);
     expect(f.split("\n")[0]).toContain("[6 History]");
     expect(f).toMatch(/Run #2 · backup · failed \(exit 1\) · by schedule backup\n/);
@@ -250,44 +233,44 @@ describe("TUI history screen", () => {
     await press(stdin, "?");
     expect(lastFrame()).toContain("Help: Run details");
     await press(stdin, "x", KEY.down);
-    f = await until_(lastFrame, /› cache/);
+    f = await untilFrame(lastFrame, /› cache/);
     expect(f).not.toContain("disk full");
     await press(stdin, KEY.esc);
-    f = await until_(lastFrame, /all runs · 4 shown/);
+    f = await untilFrame(lastFrame, /all runs · 4 shown/);
     expect(f).toContain("› 2 ");
     await press(stdin, "q");
-    await until_(lastFrame, /\[1 Dashboard\]/);
+    await untilFrame(lastFrame, /\[1 Dashboard\]/);
   });
 
   it("Given the kind filter, When f is pressed, Then only that kind is listed, cycling back to all", async () => {
     const { backend } = world();
     const { lastFrame, stdin } = renderApp(backend);
-    await until_(lastFrame, /cache\s+running/);
+    await untilFrame(lastFrame, /cache\s+running/);
     await press(stdin, "6");
-    await until_(lastFrame, /all runs · 4 shown/);
+    await untilFrame(lastFrame, /all runs · 4 shown/);
     await press(stdin, "f");
-    let f = await until_(lastFrame, /backup runs · 3 shown/);
+    let f = await untilFrame(lastFrame, /backup runs · 3 shown/);
     expect(f).not.toMatch(/^[ ›] 4 /m);
     await press(stdin, "f");
-    f = await until_(lastFrame, /sync runs · 0 shown/);
+    f = await untilFrame(lastFrame, /sync runs · 0 shown/);
     expect(f).toContain("No such runs");
     await press(stdin, "f");
-    f = await until_(lastFrame, /verify runs · 1 shown/);
+    f = await untilFrame(lastFrame, /verify runs · 1 shown/);
     await press(stdin, "f", "f", "f", "f");
-    await until_(lastFrame, /all runs · 4 shown/);
+    await untilFrame(lastFrame, /all runs · 4 shown/);
   });
 
   it("Given a run recorded by another process (the daemon), When r is pressed, Then the History screen lists it", async () => {
     const { ctx, backend } = world();
     const { lastFrame, stdin } = renderApp(backend);
-    await until_(lastFrame, /cache\s+running/);
+    await untilFrame(lastFrame, /cache\s+running/);
     await press(stdin, "6");
-    await until_(lastFrame, /all runs · 4 shown/);
+    await untilFrame(lastFrame, /all runs · 4 shown/);
     // A run recorded by another process (the daemon) shows after r.
     const r = ctx.store.startRun("prune", "scheduled", ctx.owner);
     ctx.store.finishRun(r, "succeeded", 0);
     await press(stdin, "r");
-    const f = await until_(lastFrame, /all runs · 5 shown/);
+    const f = await untilFrame(lastFrame, /all runs · 5 shown/);
     expect(lineWith(f, /^› 5 /)).toMatch(/5\s+prune\s+\S+ \S+\s+verify\s+succeeded/);
   });
 
@@ -300,10 +283,10 @@ describe("TUI history screen", () => {
       store.finishRun(id, "succeeded", 0);
     }
     const { lastFrame, stdin } = renderApp(createBackend(tc.ctx), { columns: 100, rows: 30 });
-    await until_(lastFrame, /\[1 Dashboard\]/);
+    await untilFrame(lastFrame, /\[1 Dashboard\]/);
     let t = Date.now();
     await press(stdin, "6");
-    let f = await until_(lastFrame, /all runs · 5000 shown \(the newest 5000\)/);
+    let f = await untilFrame(lastFrame, /all runs · 5000 shown \(the newest 5000\)/);
     const load = Date.now() - t;
     const shown = f.split("\n").filter((l) => /^[ ›] \d+ /.test(l));
     expect(shown.length).toBeGreaterThan(5);
@@ -314,7 +297,7 @@ describe("TUI history screen", () => {
     for (let i = 1; i <= 3; i++) {
       t = Date.now();
       stdin.write(KEY.pageDown);
-      f = await until_(lastFrame, new RegExp(`\\b${i * page + 1}/5000`));
+      f = await untilFrame(lastFrame, new RegExp(`\\b${i * page + 1}/5000`));
       times.push(Date.now() - t);
     }
     expect(f).toContain(`› ${6000 - 3 * page} `);

@@ -8,26 +8,8 @@ import type { EventSink } from "../../src/services/events";
 import type { CatalogFile, CatalogSnapshot } from "../../src/state/catalog";
 import { BusyError, ConfigError } from "../../src/errors";
 import { Boot } from "../../src/tui/boot";
+import { KEY, press, tick, until } from "../helpers/ink";
 
-const KEY = { up: "\u001B[A", down: "\u001B[B", pageDown: "\u001B[6~", pageUp: "\u001B[5~", enter: "\r", esc: "\u001B", backspace: "\u007F", ctrlC: "\u0003", space: " " };
-const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
-
-async function press(stdin: { write(s: string): void }, ...keys: string[]) {
-  for (const k of keys) {
-    stdin.write(k);
-    await tick();
-  }
-}
-
-async function until(frame: () => string | undefined, re: RegExp, ms = 2000): Promise<string> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const f = frame() ?? "";
-    if (re.test(f)) return f;
-    if (Date.now() > end) throw new Error(`frame never matched ${re}:\n${f}`);
-    await tick(10);
-  }
-}
 
 function snapshot(i: number, stack: string, over: Partial<CatalogSnapshot> = {}): CatalogSnapshot {
   const id = i.toString(16).padStart(8, "0") + "f".repeat(56);

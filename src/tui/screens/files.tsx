@@ -1,11 +1,11 @@
 import { Box, Text, useInput } from "ink";
-import { useCallback, useEffect } from "react";
+import { useEffect } from "react";
 import { format } from "../../output";
 import type { CatalogSnapshot } from "../../state/catalog";
 import type { TuiBackend } from "../backend";
 import { VirtualList } from "../components/virtual-list";
 import { fit, restoreCommand } from "../format";
-import { useBackHandler } from "../use-back-handler";
+import { useCloseOnBack } from "../use-back-handler";
 import { useFileTree } from "../use-file-tree";
 import { useListCursor } from "../use-list-cursor";
 
@@ -30,11 +30,7 @@ export function FilesPane({ backend, snap, width, height, active, onClose, onHin
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [tree.dir]);
   useEffect(() => onHint(`restore: ${restoreCommand(snap, current?.path)}`), [snap, current, onHint]);
-  const back = useCallback(() => {
-    onClose();
-    return true;
-  }, [onClose]);
-  useBackHandler(back, active);
+  useCloseOnBack(onClose, active);
 
   useInput(
     (input, key) => {

@@ -1,10 +1,9 @@
 import { Box, Text, useInput } from "ink";
-import { useCallback } from "react";
 import { format } from "../../output";
 import type { RunRow, StackResultRow } from "../../state/store";
 import { VirtualList } from "../components/virtual-list";
 import { col, duration, firstLine, fit, startedBy, statusColor, when, wrapLines } from "../format";
-import { useBackHandler } from "../use-back-handler";
+import { useCloseOnBack } from "../use-back-handler";
 import { useListCursor } from "../use-list-cursor";
 
 export interface RunPaneProps {
@@ -25,11 +24,7 @@ export function RunPane({ run, stacks, width, height, active, onClose }: RunPane
   // Header 2, the run's error, the table's header and its position line, the selected stack's error.
   const listHeight = Math.max(1, Math.min(Math.max(1, stacks.length), height - 2 - errLines.length - 2 - ERROR_LINES));
   const list = useListCursor(stacks.length, listHeight);
-  const back = useCallback(() => {
-    onClose();
-    return true;
-  }, [onClose]);
-  useBackHandler(back, active);
+  useCloseOnBack(onClose, active);
   useInput(
     (input, key) => {
       if (list.onKey(input, key)) return;
