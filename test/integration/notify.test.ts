@@ -1,31 +1,24 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliAsync, ensureBinary, makeWorld, restic, type TestWorld } from "../helpers/env";
 import { composeDown, composeUp, writeStack } from "../helpers/stacks";
 import { parseExposition } from "../helpers/prometheus";
+import { webhook, type Webhook } from "../helpers/webhook";
 
 describe("notifications and metrics from a real backup", () => {
   let w: TestWorld;
   let dir: string;
   let base: string;
-  const got: Array<{ path: string; body: string }> = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (d) => (body += d));
-    req.on("end", () => {
-      got.push({ path: req.url ?? "", body });
-      res.writeHead(200).end();
-    });
-  });
+  let hook: Webhook;
+  let got: Webhook["got"];
 
   beforeAll(async () => {
     ensureBinary();
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    hook = await webhook("");
+    base = hook.url;
+    got = hook.got;
     w = makeWorld();
     restic(w, ["init", "-q"]);
     dir = writeStack(w.stacksDir, "notified", { app: { volumes: ["data:/data"] } }, ["data"]);
@@ -34,7 +27,7 @@ describe("notifications and metrics from a real backup", () => {
   afterAll(async () => {
     composeDown(dir);
     w.cleanup();
-    await new Promise<void>((r) => server.close(() => r()));
+    await hook.close();
   });
 
   it("a successful backup pings healthchecks (start, then success), posts to the webhook with NOTIFY_ON=success, and writes parseable metrics", async () => {
