@@ -117,6 +117,7 @@ export const STACK_KEYS = {
   PRE_HOOK: { schema: text, description: "Command run (sh -c) before the stack is backed up; failing fails the stack." },
   POST_HOOK: { schema: text, description: "Command run after the stack's backup, whatever happened." },
   HOOK_TIMEOUT: { schema: seconds, default: "300", description: "Seconds a hook may take." },
+  DUMP: { schema: text, description: "Database dumps, as the backup-tui.dump labels declare them: comma list of SERVICE:ENGINE[:user=U][:database=D][:path=/file/in/container.db], ENGINE postgres, mariadb or sqlite. Overrides a label on the same service.", example: "db:postgres:database=app, cache:sqlite:path=/data/cache.db" },
 } satisfies Record<string, KeyDef>;
 
 export type SectionName = keyof typeof SECTIONS;

@@ -8,7 +8,7 @@ import { Secret } from "../exec/redact";
 import { parseIni } from "./ini-file";
 import { SECTIONS, SECTION_NAMES, STACK_KEYS, sectionOfKey, type KeyDef, type SectionName } from "./keys";
 import { defaultStateDir, locateConfig, locateDirlist, type LocateInput } from "./locate";
-import type { Config, KeepPolicy, PasswordSource, StackSettings, Strategy, VerifyLevel } from "./types";
+import type { Config, DumpDeclaration, KeepPolicy, PasswordSource, StackSettings, Strategy, VerifyLevel } from "./types";
 
 export interface LoadInput extends LocateInput {
   uid: number;
@@ -120,9 +120,10 @@ export function loadConfig(input: LoadInput): Config {
       preHook: s<string>("PRE_HOOK"),
       postHook: s<string>("POST_HOOK"),
       hookTimeoutSec: s<number>("HOOK_TIMEOUT") ?? 300,
+      dumps: dumpDeclarations(s<string>("DUMP"), `${raw[section].DUMP?.origin}: [${section}] DUMP`, errors),
     };
     for (const p of stacks[name].extraPaths) {
-      if (!p.startsWith("/")) errors.push(`[${section}] EXTRA_PATHS: ${JSON.stringify(p)} must be an absolute path`);
+      if (!p.startsWith("/")) errors.push(`${raw[section].EXTRA_PATHS?.origin}: [${section}] EXTRA_PATHS: ${JSON.stringify(p)} must be an absolute path`);
     }
   }
 
@@ -141,7 +142,7 @@ export function loadConfig(input: LoadInput): Config {
   if (cloud.remote && !cloud.path) errors.push("[cloud_sync] RCLONE_PATH is required when RCLONE_REMOTE is set (one remote path per repository)");
 
   const notifyOn = list(v<string>("notify", "NOTIFY_ON") ?? "failure");
-  for (const n of notifyOn) if (!["failure", "partial", "success"].includes(n)) errors.push(`[notify] NOTIFY_ON: ${JSON.stringify(n)} is not one of failure, partial, success`);
+  for (const n of notifyOn) if (!["failure", "partial", "success"].includes(n)) errors.push(`${raw.notify?.NOTIFY_ON?.origin}: [notify] NOTIFY_ON: ${JSON.stringify(n)} is not one of failure, partial, success`);
   const secret = (section: SectionName, key: string) => {
     const s = v<string>(section, key);
     return s === undefined ? undefined : new Secret(s);
@@ -335,4 +336,43 @@ function distance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++)
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
   return d[a.length][b.length];
+}
+
+/** `db:postgres:database=app, cache:sqlite:path=/data/c.db` → declarations; a bad item is an error naming it. */
+function dumpDeclarations(value: string | undefined, where: string, errors: string[]): DumpDeclaration[] {
+  const out: DumpDeclaration[] = [];
+  for (const item of list(value)) {
+    const [service, engine, ...opts] = item.split(":").map((x) => x.trim());
+    const bad = (why: string) => errors.push(`${where}: ${JSON.stringify(item)} ${why} (the form is SERVICE:ENGINE[:user=U][:database=D][:path=/file.db])`);
+    if (!service || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(service)) {
+      bad("needs a service name (letters, digits, '.', '_', '-')");
+      continue;
+    }
+    if (engine !== "postgres" && engine !== "mariadb" && engine !== "sqlite") {
+      bad("needs an engine: postgres, mariadb or sqlite");
+      continue;
+    }
+    const d: DumpDeclaration = { service, engine };
+    let ok = true;
+    for (const opt of opts) {
+      const m = /^(user|database|path)=(.+)$/.exec(opt);
+      if (!m) {
+        bad(`has an unknown option ${JSON.stringify(opt)}`);
+        ok = false;
+        break;
+      }
+      d[m[1] as "user" | "database" | "path"] = m[2];
+    }
+    if (!ok) continue;
+    if (engine === "sqlite" && !d.path?.startsWith("/")) {
+      bad("needs path=/absolute/path/inside/the/container.db for sqlite");
+      continue;
+    }
+    if (out.some((x) => x.service === service)) {
+      bad("declares the same service twice");
+      continue;
+    }
+    out.push(d);
+  }
+  return out;
 }

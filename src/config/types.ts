@@ -19,6 +19,15 @@ export type PasswordSource =
   | { kind: "command"; command: string; origin: string }
   | { kind: "none" };
 
+/** A database dump declared in [stack:NAME] DUMP (as the backup-tui.dump labels would). */
+export interface DumpDeclaration {
+  service: string;
+  engine: "postgres" | "mariadb" | "sqlite";
+  user?: string;
+  database?: string;
+  path?: string;
+}
+
 export interface StackSettings {
   strategy?: Strategy;
   twoPass?: boolean;
@@ -29,6 +38,7 @@ export interface StackSettings {
   preHook?: string;
   postHook?: string;
   hookTimeoutSec: number;
+  dumps: DumpDeclaration[];
 }
 
 /** The validated, normalised configuration every service receives. */

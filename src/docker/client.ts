@@ -46,6 +46,21 @@ export interface DockerApi {
   inspectVolume(name: string): Promise<VolumeInfo | undefined>;
   createVolume(name: string, labels?: Record<string, string>): Promise<VolumeInfo>;
   logsTail(id: string, lines: number): Promise<string>;
+  /** How a container was started (its env may hold secrets: memory only, never logged). */
+  runConfig(id: string): Promise<RunConfig | undefined>;
+  /** Creates and starts a container with no mounts and no network (scratch work); returns its id. */
+  runScratch(name: string, config: RunConfig, labels: Record<string, string>): Promise<string>;
+  /** Removes a container and its anonymous volumes, running or not; gone already is fine. */
+  removeContainer(id: string): Promise<void>;
+}
+
+export interface RunConfig {
+  image: string;
+  cmd?: string[];
+  entrypoint?: string[];
+  env: string[];
+  user?: string;
+  workingDir?: string;
 }
 
 /** dockerode behind DockerApi; honours DOCKER_HOST (remote or rootless engines). */
@@ -137,6 +152,46 @@ export class DockerClient implements DockerApi {
     } catch {
       return "";
     }
+  }
+
+  async runConfig(id: string): Promise<RunConfig | undefined> {
+    try {
+      const c = await (await this.docker()).getContainer(id).inspect();
+      const entrypoint = c.Config.Entrypoint as string[] | string | null | undefined;
+      return {
+        image: c.Config.Image,
+        cmd: c.Config.Cmd ?? undefined,
+        entrypoint: typeof entrypoint === "string" ? [entrypoint] : (entrypoint ?? undefined),
+        env: c.Config.Env ?? [],
+        user: c.Config.User || undefined,
+        workingDir: c.Config.WorkingDir || undefined,
+      };
+    } catch (err) {
+      if (statusCode(err) === 404) return undefined;
+      throw dockerError(`inspect ${id.slice(0, 12)}`, err);
+    }
+  }
+
+  async runScratch(name: string, config: RunConfig, labels: Record<string, string>): Promise<string> {
+    return this.call(`start a scratch container from ${config.image}`, async () => {
+      const c = await (await this.docker()).createContainer({
+        name,
+        Image: config.image,
+        Cmd: config.cmd,
+        Entrypoint: config.entrypoint,
+        Env: config.env,
+        User: config.user,
+        WorkingDir: config.workingDir,
+        Labels: labels,
+        HostConfig: { NetworkMode: "none", AutoRemove: false },
+      });
+      await c.start();
+      return c.id;
+    });
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.tolerate([404], `remove container ${id.slice(0, 12)}`, async () => (await this.docker()).getContainer(id).remove({ force: true, v: true }));
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {

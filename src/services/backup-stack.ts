@@ -100,7 +100,7 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
       emit({ type: "phase", stack: stack.name, phase: "pre-hook" });
       await runHook(ctx, stack, settings.preHook, "pre", settings.hookTimeoutSec, job.signal);
     }
-    const dumps = kind === "stack" ? dumpSpecs(stack) : [];
+    const dumps = kind === "stack" ? dumpSpecs(stack, ctx.config.stacks[stack.name]?.dumps) : [];
     if (dumps.length) {
       emit({ type: "phase", stack: stack.name, phase: "dump", detail: dumps.map((d) => `${d.engine}:${d.service}`).join(", ") });
       const records = await runDumps(ctx, dumps, join(staging, "dumps"), job.signal);

@@ -5,7 +5,10 @@ import type { ContainerInfo } from "../docker/client";
 import type { Stack } from "../docker/discovery";
 import { COMPOSE, OUR } from "../docker/labels";
 import { AppError, ExitCode, ToolError, errorMessage } from "../errors";
+import type { DumpDeclaration } from "../config/types";
 import type { ServiceContext } from "./context";
+import { readDump, sqliteContents, type DumpContents } from "./dump-contents";
+import { dumpScript } from "./dump-scripts";
 
 // Database-aware backups: a container labelled backup-tui.dump=postgres|mariadb|sqlite has its
 // database dumped while it runs, into the stack's staging directory, so the dump is part of the
@@ -33,28 +36,43 @@ export interface DumpRecord {
   engine: DumpEngine;
   image: string;
   database?: string;
+  /** The database user it was made as (empty: the image's default). */
+  user?: string;
   /** Absolute path of the dump file (as it is in the snapshot). */
   file: string;
   bytes: number;
   sha256: string;
+  /** The databases, tables and row counts the dump holds, read from it when it was made. */
+  contents?: DumpContents;
   ms: number;
 }
 
-/** The dumps a stack's labels declare. A bad label is an error naming the container. */
-export function dumpSpecs(stack: Stack): DumpSpec[] {
+/**
+ * The dumps a stack declares: its containers' labels, and [stack:NAME] DUMP (which wins for the
+ * same service). A bad label, or a declared service the stack has no container for, is an error.
+ */
+export function dumpSpecs(stack: Stack, declared: DumpDeclaration[] = []): DumpSpec[] {
   const out: DumpSpec[] = [];
+  const serviceOf = (c: ContainerInfo) => (c.labels[COMPOSE.service] ?? c.name).replace(/[^A-Za-z0-9_.-]/g, "_");
   for (const c of stack.containers) {
     const engine = c.labels[OUR.dump]?.trim().toLowerCase();
-    if (!engine) continue;
+    if (!engine || declared.some((d) => d.service === serviceOf(c))) continue;
     if (!ENGINES.has(engine as DumpEngine)) {
       throw new AppError(`${c.name}: label ${OUR.dump}=${JSON.stringify(engine)} is not postgres, mariadb or sqlite`, ExitCode.config, "Fix the label in the stack's compose file.");
     }
-    const service = (c.labels[COMPOSE.service] ?? c.name).replace(/[^A-Za-z0-9_.-]/g, "_");
-    const spec: DumpSpec = { container: c, service, engine: engine as DumpEngine, user: c.labels[`${OUR.dump}.user`], database: c.labels[`${OUR.dump}.database`], path: c.labels[`${OUR.dump}.path`] };
+    const spec: DumpSpec = { container: c, service: serviceOf(c), engine: engine as DumpEngine, user: c.labels[`${OUR.dump}.user`], database: c.labels[`${OUR.dump}.database`], path: c.labels[`${OUR.dump}.path`] };
     if (spec.engine === "sqlite" && !spec.path?.startsWith("/")) {
       throw new AppError(`${c.name}: ${OUR.dump}=sqlite needs ${OUR.dump}.path=/absolute/path/inside/the/container.db`, ExitCode.config);
     }
     out.push(spec);
+  }
+  for (const d of declared) {
+    const c = stack.containers.find((x) => serviceOf(x) === d.service) ?? stack.containers.find((x) => x.name === d.service);
+    if (!c) {
+      const have = stack.containers.map(serviceOf).join(", ") || "none";
+      throw new AppError(`[stack:${stack.name}] DUMP names service ${d.service}, which ${stack.name} has no container for (services: ${have})`, ExitCode.config, "Fix DUMP in the config file, or create the service (`docker compose up -d`).");
+    }
+    out.push({ container: c, ...d });
   }
   return out;
 }
@@ -63,24 +81,6 @@ export function dumpSpecs(stack: Stack): DumpSpec[] {
 export function dumpFileName(spec: Pick<DumpSpec, "service" | "engine">): string {
   return `${spec.service}.${spec.engine === "sqlite" ? "sqlite" : "sql"}`;
 }
-
-// Run inside the container by sh; $1 = user, $2 = database (may be empty). Credentials come from
-// the container's own environment (the official images' variables), never from our argv.
-const POSTGRES_DUMP = `set -e
-U="\${1:-\${POSTGRES_USER:-postgres}}"
-[ -n "\${POSTGRES_PASSWORD:-}" ] && export PGPASSWORD="$POSTGRES_PASSWORD"
-if [ -n "$2" ]; then exec pg_dump -U "$U" --clean --if-exists --create -d "$2"; fi
-exec pg_dumpall -U "$U" --clean --if-exists`;
-
-const MARIADB_CLIENT = `D=$(command -v mariadb-dump || command -v mysqldump) || { echo "neither mariadb-dump nor mysqldump is in this image" >&2; exit 127; }`;
-const MARIADB_PASSWORD = `U="\${1:-root}"
-if [ "$U" = root ]; then P="\${MARIADB_ROOT_PASSWORD:-\${MYSQL_ROOT_PASSWORD:-}}"; else P="\${MARIADB_PASSWORD:-\${MYSQL_PASSWORD:-}}"; fi
-[ -n "$P" ] && export MYSQL_PWD="$P"`;
-const MARIADB_DUMP = `set -e
-${MARIADB_PASSWORD}
-${MARIADB_CLIENT}
-if [ -n "$2" ]; then exec "$D" -u"$U" --single-transaction --routines --events --triggers --databases "$2"; fi
-exec "$D" -u"$U" --single-transaction --routines --events --triggers --all-databases`;
 
 /** The last line a complete dump ends with: a dump cut short (a crash, a full disk) has none. */
 const COMPLETE: Record<"postgres" | "mariadb", RegExp> = {
@@ -109,7 +109,8 @@ export async function runDumps(ctx: ServiceContext, specs: DumpSpec[], dir: stri
       const bytes = statSync(file).size;
       if (!bytes) throw new Error("the dump is empty");
       if (spec.engine !== "sqlite" && !COMPLETE[spec.engine].test(tail(file, 256))) throw new Error("the dump is incomplete (no end-of-dump line)");
-      out.push({ service: spec.service, container: spec.container.name, engine: spec.engine, image: spec.container.image, database: spec.database, file, bytes, sha256: sha256(file), ms: Date.now() - started });
+      const read = spec.engine === "sqlite" ? { sha256: sha256(file), contents: await sqliteContents(file) } : await readDump(file, spec.engine);
+      out.push({ service: spec.service, container: spec.container.name, engine: spec.engine, image: spec.container.image, database: spec.database, user: spec.user, file, bytes, ...read, ms: Date.now() - started });
     } catch (err) {
       rmSync(file, { force: true });
       if (signal?.aborted) throw err;
@@ -121,7 +122,7 @@ export async function runDumps(ctx: ServiceContext, specs: DumpSpec[], dir: stri
 }
 
 async function execDump(ctx: ServiceContext, spec: DumpSpec, file: string, signal?: AbortSignal): Promise<void> {
-  const script = spec.engine === "postgres" ? POSTGRES_DUMP : MARIADB_DUMP;
+  const script = dumpScript(spec.engine);
   await ctx.runner.run("docker", ["exec", spec.container.id, "sh", "-c", script, "sh", spec.user ?? "", spec.database ?? ""], {
     stdoutFile: file,
     signal,

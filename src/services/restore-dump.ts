@@ -8,6 +8,7 @@ import { stagingDir } from "../state/staging";
 import type { ServiceContext } from "./context";
 import { dumpSpecs, runDumps, type DumpRecord } from "./dumps";
 import type { EventSink } from "./events";
+import { HARMLESS, loadScript } from "./dump-scripts";
 import { readManifest } from "./restore";
 
 export interface DumpRestoreReport {
@@ -22,22 +23,6 @@ export interface DumpRestoreReport {
   /** Errors the client printed and went past (a role that exists already...): shown, not fatal. */
   warnings: string[];
 }
-
-/** Messages of a dump's own clean-up statements on a live server: expected, not worth a warning. */
-const HARMLESS = /current user cannot be dropped|role "[^"]+" already exists|cannot drop the currently open database/;
-
-// Loads a dump back into the running database container: the client runs inside it with the
-// container's own credentials (as the dump did), the dump on its stdin.
-const POSTGRES_LOAD = `set -e
-U="\${1:-\${POSTGRES_USER:-postgres}}"
-[ -n "\${POSTGRES_PASSWORD:-}" ] && export PGPASSWORD="$POSTGRES_PASSWORD"
-exec psql -U "$U" -d postgres -q -v ON_ERROR_STOP=0 -X`;
-const MARIADB_LOAD = `set -e
-U="\${1:-root}"
-if [ "$U" = root ]; then P="\${MARIADB_ROOT_PASSWORD:-\${MYSQL_ROOT_PASSWORD:-}}"; else P="\${MARIADB_PASSWORD:-\${MYSQL_PASSWORD:-}}"; fi
-[ -n "$P" ] && export MYSQL_PWD="$P"
-C=$(command -v mariadb || command -v mysql) || { echo "neither mariadb nor mysql is in this image" >&2; exit 127; }
-exec "$C" -u"$U"`;
 
 /**
  * `restore --stack NAME --dump SERVICE`: the service's dump from a snapshot, checked against the
@@ -56,7 +41,7 @@ export async function restoreDump(ctx: ServiceContext, o: { stack: string; servi
     throw new AppError(`${o.service}'s dump is a SQLite file: restore it as a file`, ExitCode.usage, `\`backup-tui restore --stack ${o.stack} --file ${record.file} --target DIR\`, then copy it over the stopped service's database file.`);
   }
   const stack = (await discoverStacks(ctx.docker, ctx.config.docker.stacksDir)).find((s) => s.name === o.stack);
-  const spec = stack ? dumpSpecs(stack).find((d) => d.service === o.service) : undefined;
+  const spec = stack ? dumpSpecs(stack, ctx.config.stacks[stack.name]?.dumps).find((d) => d.service === o.service) : undefined;
   if (!spec || spec.container.status !== "running") {
     throw new AppError(`${o.service} of ${o.stack} is not running with a backup-tui.dump label: there is no database to load the dump into`, ExitCode.usage, "Start the stack (`docker compose up -d`) and try again.");
   }
@@ -85,7 +70,7 @@ export async function restoreDump(ctx: ServiceContext, o: { stack: string; servi
     emit({ type: "phase", stack: o.stack, phase: "restoring", detail: `loading ${o.service}'s dump into ${spec.container.name}` });
     let stderr = "";
     try {
-      ({ stderr } = await ctx.runner.run("docker", ["exec", "-i", spec.container.id, "sh", "-c", spec.engine === "postgres" ? POSTGRES_LOAD : MARIADB_LOAD, "sh", spec.user ?? ""], {
+      ({ stderr } = await ctx.runner.run("docker", ["exec", "-i", spec.container.id, "sh", "-c", loadScript(spec.engine), "sh", spec.user ?? ""], {
         inputFile: file,
         bufferStdout: false,
         timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,

@@ -1,12 +1,15 @@
-import { mkdirSync, rmSync, statfsSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import { AppError, ExitCode, errorMessage, ToolError } from "../errors";
 import { format } from "../format";
 import { walk } from "../fsops/tree";
 import type { CatalogFile, CatalogSnapshot } from "../state/catalog";
-import { ensureCatalog, ensureIndexed } from "./catalog";
+import { ensureIndexed, refreshCatalog } from "./catalog";
 import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
+import type { StackManifest } from "./manifest";
+import { isManifestPath } from "./restore-plan";
+import { removeLeftoverScratch, verifyDump, type DumpCheck } from "./verify-dump";
 
 /** One snapshot restored into scratch space and compared with its listing. */
 export interface FilesCheck {
@@ -21,6 +24,8 @@ export interface FilesCheck {
   extra: string[];
   /** Restored with another type or size than listed. */
   differing: string[];
+  /** The database dumps in the snapshot, each loaded into a throw-away server and compared with its manifest. */
+  dumps: DumpCheck[];
   /** restic's own failure: a pack it could not read, content that did not match its hash (--verify). */
   error?: string;
   ok: boolean;
@@ -75,14 +80,16 @@ export function compareTree(listing: CatalogFile[], restored: Map<string, { type
  * each snapshot, whatever happens.
  */
 export async function verifyFiles(ctx: ServiceContext, o: { stacks?: string[]; scratch: string; signal?: AbortSignal; emit?: EventSink }): Promise<FilesCheck[]> {
-  await ensureCatalog(ctx, o.signal);
+  // What the repository holds now (snapshots made or forgotten by hand included), not what the catalog last saw.
+  await refreshCatalog(ctx, o.signal);
+  for (const name of await removeLeftoverScratch(ctx)) ctx.log.info({ container: name }, "removed a scratch container a dead verify left");
   const targets = filesTargets(ctx, o.stacks);
   const checks: FilesCheck[] = [];
   mkdirSync(o.scratch, { recursive: true, mode: 0o700 });
   for (const snap of targets) {
     if (o.signal?.aborted) break;
     const dir = join(o.scratch, `${snap.shortId}-${process.pid}`);
-    const check: FilesCheck = { stack: snap.stack!, snapshot: snap.id, time: snap.time, files: 0, bytes: 0, missing: [], extra: [], differing: [], ok: false };
+    const check: FilesCheck = { stack: snap.stack!, snapshot: snap.id, time: snap.time, files: 0, bytes: 0, missing: [], extra: [], differing: [], dumps: [], ok: false };
     checks.push(check);
     o.emit?.({ type: "phase", stack: snap.stack!, phase: "verify", detail: `restoring ${snap.shortId} into scratch space` });
     try {
@@ -93,7 +100,8 @@ export async function verifyFiles(ctx: ServiceContext, o: { stacks?: string[]; s
       await ctx.restic.restore({ snapshot: snap.id, target: dir, verify: true, signal: o.signal });
       const listing = snap.paths.flatMap((p) => ctx.store.catalog.tree(snap.id, p));
       Object.assign(check, compareTree(listing, walk(dir), dir));
-      check.ok = !check.missing.length && !check.extra.length && !check.differing.length;
+      check.dumps = await verifyDumps(ctx, snap, dir, o);
+      check.ok = !check.missing.length && !check.extra.length && !check.differing.length && check.dumps.every((d) => d.ok);
     } catch (err) {
       if (o.signal?.aborted) throw err;
       check.error = err instanceof ToolError && err.stderrTail ? `${errorMessage(err)}\n${err.stderrTail.split("\n").slice(-6).join("\n")}` : errorMessage(err);
@@ -101,6 +109,21 @@ export async function verifyFiles(ctx: ServiceContext, o: { stacks?: string[]; s
       rmSync(dir, { recursive: true, force: true });
     }
   }
+  return checks;
+}
+
+/** The dumps the restored snapshot's manifest lists, each proved by loading it (see verifyDump). */
+async function verifyDumps(ctx: ServiceContext, snap: CatalogSnapshot, dir: string, o: { signal?: AbortSignal; emit?: EventSink }): Promise<DumpCheck[]> {
+  const manifestPath = snap.paths.find(isManifestPath);
+  if (!manifestPath) return [];
+  let manifest: StackManifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, manifestPath), "utf8")) as StackManifest;
+  } catch {
+    return []; // a missing or unreadable manifest is reported by the comparison with the listing
+  }
+  const checks: DumpCheck[] = [];
+  for (const rec of manifest.dumps ?? []) checks.push(await verifyDump(ctx, rec, join(dir, rec.file), { stack: snap.stack!, signal: o.signal, emit: o.emit }));
   return checks;
 }
 
@@ -116,11 +139,18 @@ function assertRoom(scratch: string, snap: CatalogSnapshot): void {
 
 /** What went wrong with one snapshot, in a few lines. */
 export function describeCheck(c: FilesCheck): string[] {
-  if (c.ok) return [`${c.stack}: ${c.snapshot.slice(0, 8)} restores: ${c.files} files, ${format.bytes(c.bytes)}, identical to its listing`];
+  const dumps = (c.dumps ?? []).map(describeDump);
+  if (c.ok) return [`${c.stack}: ${c.snapshot.slice(0, 8)} restores: ${c.files} files, ${format.bytes(c.bytes)}, identical to its listing`, ...dumps];
   const lines = [`${c.stack}: ${c.snapshot.slice(0, 8)} (${format.when(c.time)}) FAILED`];
   if (c.error) lines.push(`  ${c.error.replace(/\n/g, "\n  ")}`);
   for (const [what, list] of [["missing", c.missing], ["not in the listing", c.extra], ["differing", c.differing]] as const) {
     if (list.length) lines.push(`  ${list.length} ${what}: ${list.slice(0, SHOWN).join(", ")}${list.length > SHOWN ? ", ..." : ""}`);
   }
-  return lines;
+  return [...lines, ...dumps];
+}
+
+function describeDump(d: DumpCheck): string {
+  if (d.ok) return `  dump ${d.service} (${d.engine}) loads: ${d.tables} table(s), ${d.rows} row(s) as claimed (${(d.ms / 1000).toFixed(1)} s)`;
+  const why = d.error ? [d.error] : d.problems;
+  return `  dump ${d.service} (${d.engine}) FAILED: ${why.slice(0, SHOWN).join("; ")}${why.length > SHOWN ? "; ..." : ""}`;
 }

@@ -172,6 +172,11 @@ export function fakeDocker(o: FakeDockerOptions = {}): FakeDocker {
       const c = byId.get(id);
       return (c && o.failStart?.[c.name]?.logTail) ?? "";
     },
+    runConfig: async () => undefined,
+    runScratch: async () => {
+      throw new Error("the fake Docker engine runs no scratch containers");
+    },
+    removeContainer: async () => {},
   };
 }
 
@@ -367,7 +372,7 @@ export function snapshot(s: { id: string; time: string; host?: string; tags: str
 
 export function testConfig(stateDir: string, over: { stacks?: Record<string, Partial<StackSettings>>; docker?: Partial<Config["docker"]>; retention?: Partial<Config["retention"]>; verification?: Partial<Config["verification"]> } = {}): Config {
   const stacks: Record<string, StackSettings> = {};
-  for (const [name, s] of Object.entries(over.stacks ?? {})) stacks[name] = { exclude: [], extraPaths: [], hookTimeoutSec: 60, ...s };
+  for (const [name, s] of Object.entries(over.stacks ?? {})) stacks[name] = { exclude: [], extraPaths: [], hookTimeoutSec: 60, dumps: [], ...s } as StackSettings;
   return {
     source: { format: "embedded" },
     stateDir,

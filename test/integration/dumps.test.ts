@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -33,6 +34,7 @@ const hasImage = (() => {
   }
 })();
 
+const scratchContainers = () => docker(["ps", "-a", "--filter", "label=backup-tui.verify-owner", "--format", "{{.Names}}"]).trim().split("\n").filter(Boolean);
 const psql = (container: string, sql: string) => execFileSync("docker", ["exec", container, "psql", "-U", "postgres", "-d", "shop", "-At", "-c", sql], { encoding: "utf8" }).trim();
 const maria = (container: string, sql: string) => execFileSync("docker", ["exec", container, "mariadb", "-uroot", "-N", "-B", "-e", sql], { encoding: "utf8" }).trim();
 
@@ -43,7 +45,8 @@ describe.skipIf(!hasImage)("database dumps: postgres, mariadb, sqlite", () => {
 
   beforeAll(async () => {
     ensureBinary();
-    w = makeWorld("[stack:dbs]\nSTOP_STRATEGY=none");
+    // maria's dump is declared in the config instead of by a label.
+    w = makeWorld("[stack:dbs]\nSTOP_STRATEGY=none\nDUMP=maria:mariadb");
     restic(w, ["init", "-q"]);
     // Compose reads $VAR itself: $$ passes a $ to the shell.
     const sh = (script: string) => script.replace(/\$/g, "$$$$");
@@ -51,7 +54,7 @@ describe.skipIf(!hasImage)("database dumps: postgres, mariadb, sqlite", () => {
     dirs.push(
       writeStack(w.stacksDir, "dbs", {
         pg: { image: DB_IMAGE, command: sh(PG), volumes: ["pgdata:/var/lib/postgresql/data"], labels: dumpLabels("postgres") },
-        maria: { image: DB_IMAGE, command: sh(MARIA), volumes: ["mydata:/var/lib/mysql"], labels: dumpLabels("mariadb") },
+        maria: { image: DB_IMAGE, command: sh(MARIA), volumes: ["mydata:/var/lib/mysql"] },
         lite: { volumes: ["litedata:/data"], labels: dumpLabels("sqlite", { "backup-tui.dump.path": "/data/app.db" }) },
       }, ["pgdata", "mydata", "litedata"]),
       writeStack(w.stacksDir, "dbbad", {
@@ -99,6 +102,11 @@ describe.skipIf(!hasImage)("database dumps: postgres, mariadb, sqlite", () => {
       expect(d.bytes).toBeGreaterThan(0);
       expect(d.sha256).toMatch(/^[0-9a-f]{64}$/);
     }
+    // What each dump holds, read from the dump: the rows of the moment it was taken.
+    const held = (service: string) => manifest.dumps.find((d: { service: string }) => d.service === service).contents.tables;
+    expect(held("pg")["shop.public.items"]).toBeGreaterThanOrEqual(1000);
+    expect(held("maria")).toMatchObject({ "shop2.t": 500 });
+    expect(held("lite")).toEqual({ "main.notes": 200 });
     const pgDump = restic(w, ["dump", snap.id, manifest.dumps.find((d: { service: string }) => d.service === "pg").file]);
     expect(pgDump).toContain("CREATE DATABASE shop");
     expect(pgDump).toMatch(/-- PostgreSQL database cluster dump complete\s*--\s*$/);
@@ -152,11 +160,64 @@ describe.skipIf(!hasImage)("database dumps: postgres, mariadb, sqlite", () => {
     expect(containerStates("dbbad")).toEqual({ "dbbad-pg-1": "running" });
   });
 
+  it("verify --level files loads every dump into a throw-away container and finds the rows it claimed; no scratch container is left", () => {
+    // A scratch container a killed verify left behind (its owner pid is gone) is removed too.
+    docker(["run", "-d", "--name", `btui-leftover-${process.pid}`, "--label", "backup-tui.verify-owner=2147483646", "local/busybox:latest", "sleep", "600"]);
+    const r = cli(w, ["verify", "--level", "files", "--stack", "dbs"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/dump pg \(postgres\) loads: \d+ table\(s\), \d+ row\(s\) as claimed/);
+    expect(r.stdout).toMatch(/dump maria \(mariadb\) loads: \d+ table\(s\), \d+ row\(s\) as claimed/);
+    expect(r.stdout).toMatch(/dump lite \(sqlite\) loads: 1 table\(s\), 200 row\(s\) as claimed/);
+    expect(scratchContainers()).toEqual([]);
+  });
+
+  it("verify --level files fails a snapshot whose dump lost rows (hash as recorded) or was altered after it was made, naming the table; the scratch container is gone", () => {
+    const snap = JSON.parse(restic(w, ["snapshots", "--json", "--latest", "1", "--tag", "stack:dbs,kind:stack"]))[0];
+    const staging = join(w.stateDir, "staging", "dbs");
+    // A snapshot like the last one, but its postgres dump lacks 10 rows of items. Made with restic
+    // itself from the snapshot's own paths, the staging directory restored where it was.
+    const craft = (recordHash: boolean) => {
+      restic(w, ["restore", snap.id, "--target", "/", "--include", staging]);
+      const file = join(staging, "dumps", "pg.sql");
+      const lines = readFileSync(file, "utf8").split("\n");
+      const at = lines.findIndex((l) => l.startsWith("COPY public.items "));
+      lines.splice(at + 1, 10);
+      writeFileSync(file, lines.join("\n"));
+      if (recordHash) {
+        const manifest = JSON.parse(readFileSync(join(staging, "manifest.json"), "utf8"));
+        manifest.dumps.find((d: { service: string }) => d.service === "pg").sha256 = createHash("sha256").update(readFileSync(file)).digest("hex");
+        writeFileSync(join(staging, "manifest.json"), JSON.stringify(manifest));
+      }
+      const made = restic(w, ["backup", "--json", "--host", snap.hostname, ...snap.tags.flatMap((t: string) => ["--tag", t]), ...snap.paths]).trim().split("\n").map((l) => JSON.parse(l)).find((m) => m.message_type === "summary");
+      rmSync(staging, { recursive: true, force: true });
+      return made.snapshot_id as string;
+    };
+    try {
+      const lost = craft(true);
+      const r = cli(w, ["verify", "--level", "files", "--stack", "dbs"]);
+      expect(r.code).toBe(1);
+      expect(r.stdout + r.stderr).toMatch(/dump pg \(postgres\) FAILED: shop\.public\.items: (\d+) row\(s\) claimed, (\d+) found/);
+      const [, claimed, found] = /shop\.public\.items: (\d+) row\(s\) claimed, (\d+) found/.exec(r.stdout + r.stderr)!;
+      expect(Number(claimed) - Number(found)).toBe(10);
+      expect(r.stdout + r.stderr).toMatch(/dump maria \(mariadb\) loads/);
+      expect(scratchContainers()).toEqual([]);
+      restic(w, ["forget", lost]);
+
+      const altered = craft(false);
+      const r2 = cli(w, ["verify", "--level", "files", "--stack", "dbs"]);
+      expect(r2.code).toBe(1);
+      expect(r2.stdout + r2.stderr).toContain("dump pg (postgres) FAILED: the dump differs from the one made at backup time (sha256)");
+      restic(w, ["forget", altered]);
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
+  });
+
   it("restore --dump of a service without a dump is a usage error naming the dumps there are", () => {
     const r = cli(w, ["restore", "--stack", "dbs", "--dump", "nope", "--yes"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/holds no dump of nope/);
-    expect(r.stderr).toMatch(/lite.*maria.*pg|pg.*maria.*lite/);
+    for (const name of ["lite", "maria", "pg"]) expect(r.stderr).toMatch(new RegExp(`It has dumps of: .*\\b${name}\\b`));
     writeFileSync(join(w.dir, "unused"), "");
   });
 });

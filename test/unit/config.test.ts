@@ -86,6 +86,7 @@ describe("loadConfig: formats", () => {
       preHook: "docker exec my.app-db pg_dump -U app app > /srv/dumps/app.sql",
       postHook: undefined,
       hookTimeoutSec: 600,
+      dumps: [],
     });
   });
 
@@ -126,6 +127,17 @@ describe("loadConfig: formats", () => {
 
 describe("loadConfig: broken configs name file:line, key and expectation", () => {
   const file = () => join(root, "etc/config.ini");
+
+  it("Given [stack:NAME] DUMP, Then good items become declarations and a bad one names file:line, the item and the form", () => {
+    const ok = load(`${REPO_AND_FILE}[stack:shop]\nDUMP=db:postgres:user=app:database=shop, cache:sqlite:path=/data/c.db\n`);
+    expect(ok.stacks.shop.dumps).toEqual([{ service: "db", engine: "postgres", user: "app", database: "shop" }, { service: "cache", engine: "sqlite", path: "/data/c.db" }]);
+    for (const [value, says] of [["db:oracle", "needs an engine"], ["cache:sqlite", "needs path="], ["db:postgres:port=5", 'unknown option "port=5"'], ["db:postgres,db:mariadb", "same service twice"], [":postgres", "needs a service name"]]) {
+      const err = loadError(`${REPO_AND_FILE}[stack:shop]\nDUMP=${value}\n`);
+      expect(err.message).toContain(`${file()}:5: [stack:shop] DUMP`);
+      expect(err.message).toContain(says);
+      expect(err.message).toContain("SERVICE:ENGINE");
+    }
+  });
 
   it("Given DOCKER_TIMEOUT=abc, When loaded, Then the error names file:line, section, key and the bad value", () => {
     const err = loadError(`${REPO_AND_FILE}[docker]\nDOCKER_TIMEOUT=abc\n`);

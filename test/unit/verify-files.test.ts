@@ -27,8 +27,17 @@ describe("compareTree (verify --level files)", () => {
   });
 
   it("Given a failed check, Then the description names the stack, the snapshot and at most 20 paths of each kind", () => {
-    const lines = describeCheck({ stack: "web", snapshot: "0123456789abcdef", time: "2026-12-01T03:00:00Z", files: 0, bytes: 0, missing: Array.from({ length: 25 }, (_, i) => `/m${i}`), extra: [], differing: [], ok: false });
+    const lines = describeCheck({ stack: "web", snapshot: "0123456789abcdef", time: "2026-12-01T03:00:00Z", files: 0, bytes: 0, missing: Array.from({ length: 25 }, (_, i) => `/m${i}`), extra: [], differing: [], dumps: [], ok: false });
     expect(lines[0]).toMatch(/^web: 01234567 \(.*\) FAILED$/);
     expect(lines[1]).toMatch(/^  25 missing: \/m0, .*\/m19, \.\.\.$/);
   });
 });
+
+describe("describeCheck with dumps", () => {
+  it("Given a dump that loaded with fewer rows than claimed, Then the stack FAILS and the line names the table and both counts", () => {
+    const lines = describeCheck({ stack: "db", snapshot: "0123456789abcdef", time: "2026-12-01T03:00:00Z", files: 3, bytes: 10, missing: [], extra: [], differing: [], ok: false, dumps: [{ service: "pg", engine: "postgres", ok: false, tables: 1, rows: 5, problems: ["shop.public.items: 5 row(s) claimed, 3 found"], ms: 900 }] });
+    expect(lines[0]).toMatch(/FAILED$/);
+    expect(lines).toContain("  dump pg (postgres) FAILED: shop.public.items: 5 row(s) claimed, 3 found");
+  });
+});
+
