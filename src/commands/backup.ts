@@ -29,6 +29,8 @@ export async function run(env: CommandEnv, names: string[], o: Options): Promise
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 16) throw new UsageError(`--parallel must be a whole number from 1 to 16 (got ${JSON.stringify(o.parallel)})`);
   if (o.volume && names.length) throw new UsageError("--volume takes no stack names", "Back up either stacks or one volume per run.");
   if (o.volume !== undefined) assertVolumeName(o.volume);
+  // Every argument is checked before anything is written (the selection records new stacks in the dirlist).
+  const waitMs = o.wait ? parseDuration(o.wait, "--wait") : 0;
   const ctx = openContext(env);
   if (o.scheduled) ctx.store.setScheduledJob(jobIdFor("backup", names));
   const { stacks, volume } = o.volume ? await volumeSelection(ctx, o.volume) : await stackSelection(env, ctx, names, o);
@@ -42,7 +44,7 @@ export async function run(env: CommandEnv, names: string[], o: Options): Promise
   const report = await lockedBackup(
     ctx,
     { stacks, volume, trigger: o.scheduled ? "scheduled" : "manual", parallel, signal: env.signal, ...overrides },
-    { waitMs: o.wait ? parseDuration(o.wait, "--wait") : 0, onWait: (m) => env.printer.info(m) },
+    { waitMs, onWait: (m) => env.printer.info(m) },
     eventSink(env, ctx),
   );
   // Under timers or cron there is no daemon watching: each scheduled run looks for overdue stacks.

@@ -36,6 +36,8 @@ export function parseIni(bytes: Buffer, file: string): IniDoc {
     const header = /^\[(.*)\]$/.exec(line);
     if (header) {
       section = header[1].trim();
+      // INI would cut "[stack:a;b]" to "stack:a" and apply its keys to another stack.
+      if (/[;#]/.test(section)) throw new ConfigError(`${file}:${i + 1}: [${section}]: a section name cannot contain ';' or '#'`, "Rename the section (stack names are letters, digits, '.', '_' and '-').");
       return `[${section.replace(/\./g, "\\.")}]`;
     }
     const kv = /^([^=;#[]+?)\s*=\s*(.*)$/.exec(line);
@@ -45,16 +47,22 @@ export function parseIni(bytes: Buffer, file: string): IniDoc {
       if (lines.has(id)) warnings.push(`${file}:${i + 1}: ${key} is set twice${section ? ` in [${section}]` : ""}; the last one wins`);
       lines.set(id, i + 1);
       const quoted = /^(["']).*\1$/.test(value);
-      if (!quoted && WHOLE_VALUE_KEYS.test(key) && /[;#]/.test(value)) {
+      if (quoted) return raw;
+      if (WHOLE_VALUE_KEYS.test(key) && /[;#]/.test(value)) {
         throw new ConfigError(
           `${file}:${i + 1}: ${key}${section ? ` in [${section}]` : ""} contains ';' or '#', which INI would treat as the start of a comment`,
           `Put the whole value in double quotes: ${key}="..."`,
         );
       }
+      // A comment starts at ';' or '#' after white space ("0 3 * * *   # daily"); elsewhere the
+      // character is part of the value (a repository at /srv/repo#2 is not cut to /srv/repo).
+      const comment = value.search(/\s[;#]/);
+      const kept = (comment < 0 ? value : value.slice(0, comment)).trimEnd();
+      return `${key}=${kept.replace(/[;#]/g, "\\$&")}`;
     } else if (line && !/^[;#]/.test(line)) {
       // A mistyped `RESTIC_PASSWORD: x` must not print the password it holds.
       const shown = isSecretName(line) || redact(line) !== line ? "(not shown: it may hold a secret)" : JSON.stringify(line.slice(0, 80));
-      throw new ConfigError(`${file}:${i + 1}: cannot read this line: ${shown}`, "Lines are [section], KEY=value, or comments starting with # or ;.");
+      throw new ConfigError(`${file}:${i + 1}: cannot read this line: ${shown}`, "Lines are [section] headers, NAME=value settings, or comments starting with # or ;.");
     }
     return raw;
   });

@@ -43,7 +43,7 @@ function parseToken(token: string): DirlistEntry | Refusal {
 }
 
 /** External paths are absolute and free of `..`, so an entry can never climb out of where it points. */
-function checkExternalPath(p: string): string | Refusal {
+export function checkExternalPath(p: string): string | Refusal {
   if (/[\u0000-\u001f\u007f]/.test(p)) return { error: "an external path must not contain control characters" };
   if (!p.startsWith("/")) return { error: "an external path must be absolute (start with /)" };
   if (p.split("/").includes("..")) return { error: "an external path must not contain '..' segments" };

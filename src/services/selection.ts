@@ -1,4 +1,4 @@
-import type { DirlistFile } from "../docker/dirlist";
+import { checkExternalPath, type DirlistFile } from "../docker/dirlist";
 import { discoverStacks, externalStack, type Stack } from "../docker/discovery";
 import { UsageError } from "../errors";
 import type { ServiceContext } from "./context";
@@ -46,7 +46,7 @@ export async function selectStacks(ctx: ServiceContext, dirlist: DirlistFile, re
   let selected: Stack[];
   if (req.names?.length) {
     selected = req.names.map((n) => {
-      const s = known.find((k) => k.name === n) ?? (n.startsWith("EXT:/") ? externalStack(n.slice(4)) : undefined);
+      const s = known.find((k) => k.name === n) ?? (n.startsWith("EXT:/") ? externalStack(externalArgument(n)) : undefined);
       if (!s) {
         throw new UsageError(`no stack named ${JSON.stringify(n)}`, `Known stacks: ${found.map((k) => k.name).join(", ") || "(none found)"}. Run \`backup-tui stacks\`.`);
       }
@@ -61,4 +61,11 @@ export async function selectStacks(ctx: ServiceContext, dirlist: DirlistFile, re
     }
   }
   return { selected, known, enabled, added, warnings };
+}
+
+/** An `EXT:/path` named on the command line passes the same checks as one in the dirlist. */
+function externalArgument(n: string): string {
+  const p = checkExternalPath(n.slice(4));
+  if (typeof p !== "string") throw new UsageError(`${JSON.stringify(n)}: ${p.error}`, "Name the directory by its absolute path, such as EXT:/srv/data.");
+  return p;
 }

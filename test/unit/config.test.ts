@@ -203,6 +203,19 @@ describe("loadConfig: broken configs name file:line, key and expectation", () =>
     expect(c.restic.password.kind === "value" && c.restic.password.value.reveal()).toBe(expected);
   });
 
+  it("Given '#' or ';' inside a plain value, Then it is kept; after white space it starts a comment", () => {
+    const c = load("[local_backup]\nRESTIC_REPOSITORY=/srv/repo#2;b   # the second repo\nRESTIC_PASSWORD_FILE=/etc/pw\n[docker]\nDOCKER_STACKS_DIR=/srv/stacks ; beside it\n[schedule]\nBACKUP=0 3 * * *\t# daily\n");
+    expect(c.restic.repository).toBe("/srv/repo#2;b");
+    expect(c.docker.stacksDir).toBe("/srv/stacks");
+    expect(c.schedule.backup).toBe("0 3 * * *");
+  });
+
+  it("Given [stack:a;b], When loaded, Then it is refused naming the line, not applied to stack a", () => {
+    const err = loadError(`${REPO_AND_FILE}[stack:a;b]\nSTOP_STRATEGY=none\n`);
+    expect(err.message).toContain("[stack:a;b]: a section name cannot contain ';' or '#'");
+    expect(err.message).toContain(":4:");
+  });
+
   it("Given a RESTIC_PASSWORD_COMMAND with an unquoted '#', When loaded, Then it is refused rather than silently cut", () => {
     expect(loadError("[local_backup]\nRESTIC_REPOSITORY=/r\nRESTIC_PASSWORD_COMMAND=pass show restic # from pass\n").message).toContain("RESTIC_PASSWORD_COMMAND");
   });
