@@ -85,6 +85,7 @@ export const SECTIONS = {
     PRUNE: { schema: cron, cron: true, description: "When the keep policy is applied and unused data pruned (no confirmation asked: the policy is the consent).", example: "30 4 * * 0" },
     OVERDUE_AFTER: { schema: z.string().trim().regex(/^(\d+(\.\d+)?(s|m|h|d|w))+$/, "a duration such as 36h or 8d"), description: "A stack whose last good backup is older than this is overdue (status, notification). Default: twice the longest gap of its schedule.", example: "36h" },
     DOOMSDAY: { schema: cron, cron: true, description: "When the full-host backup runs (not available yet: listed by `schedule list`, never run)." },
+    PAUSED: { schema: z.string().trim().regex(/^[A-Za-z0-9_.:-]+(\s*,\s*[A-Za-z0-9_.:-]+)*$/, "a comma list of job ids such as sync, backup:db"), description: "Scheduled jobs switched off without losing their schedule (comma list of backup, sync, verify, prune, doomsday, backup:NAME): the daemon does not run them, `schedule install` leaves them out, `schedule list` says so. The TUI's Schedules screen toggles it.", example: "sync, backup:db" },
   },
   notify: {
     WEBHOOK_URL: { schema: text, secret: true, description: "Generic JSON webhook." },

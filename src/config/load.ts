@@ -191,6 +191,7 @@ export function loadConfig(input: LoadInput): Config {
       prune: v<string>("schedule", "PRUNE"),
       doomsday: v<string>("schedule", "DOOMSDAY"),
       overdueAfter: v<string>("schedule", "OVERDUE_AFTER"),
+      paused: v<string>("schedule", "PAUSED"),
     },
     notify: {
       webhookUrl: secret("notify", "WEBHOOK_URL"),

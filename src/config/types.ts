@@ -81,7 +81,7 @@ export interface Config {
     keepDeletedDays: number;
     maxDeletePercent: number;
   };
-  schedule: Partial<Record<"backup" | "sync" | "verify" | "prune" | "doomsday" | "overdueAfter", string>>;
+  schedule: Partial<Record<"backup" | "sync" | "verify" | "prune" | "doomsday" | "overdueAfter" | "paused", string>>;
   notify: { webhookUrl?: Secret; ntfyUrl?: Secret; gotifyUrl?: string; gotifyToken?: Secret; healthchecksUrl?: Secret; on: string[]; prometheusTextfile?: string };
   security: { confirmPasswordHash?: Secret };
   stacks: Record<string, StackSettings>;

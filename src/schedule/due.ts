@@ -2,6 +2,7 @@ import type { Config } from "../config/types";
 import { parseDuration } from "../duration";
 import type { StackResultRow } from "../state/store";
 import { longestInterval, nextRuns, parseSchedule } from "./cron";
+import { pausedJobs } from "./jobs";
 
 /** A scheduled stack: when it runs next, and whether its last good backup is too old. */
 export interface StackDue {
@@ -33,10 +34,11 @@ export function stacksDue(
   const names = new Set(enabled);
   const fixed = config.schedule.overdueAfter ? parseDuration(config.schedule.overdueAfter, "[schedule] OVERDUE_AFTER") : undefined;
   const out: StackDue[] = [];
+  const paused = new Set(pausedJobs(config));
   for (const stack of [...names].sort()) {
     const own = config.stacks[stack]?.schedule;
     const expr = own ?? config.schedule.backup;
-    if (!expr) continue;
+    if (!expr || paused.has(own ? `backup:${stack}` : "backup")) continue;
     const schedule = parseSchedule(expr);
     const thresholdMs = fixed ?? 2 * longestInterval(schedule, now);
     const l = last.get(stack);

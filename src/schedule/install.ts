@@ -19,7 +19,7 @@ export interface InstallResult {
   todo: string[];
 }
 
-const ours = (file: string) => {
+export const ours = (file: string) => {
   try {
     return readFileSync(file, "utf8").startsWith(MARK);
   } catch {
@@ -28,7 +28,7 @@ const ours = (file: string) => {
 };
 
 /** Files of ours in dir (they carry MARK), by name. */
-function installedUnits(dir: string): string[] {
+export function installedUnits(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((n) => n.startsWith("backup-tui") && /\.(service|timer)$/.test(n) && ours(join(dir, n))).sort();
 }

@@ -39,7 +39,15 @@ export function jobsOf(config: Config): Job[] {
   for (const name of Object.keys(config.stacks).sort()) {
     add(`backup:${name}`, "backup", `[stack:${name}] SCHEDULE`, config.stacks[name].schedule, ["backup", "--scheduled", name], { stack: name });
   }
+  // Switched off by hand: kept in the config, never run, installed or armed.
+  const paused = new Set(pausedJobs(config));
+  for (const j of jobs) if (paused.has(j.id)) j.unavailable = "paused ([schedule] PAUSED)";
   return jobs;
+}
+
+/** The job ids [schedule] PAUSED switches off. */
+export function pausedJobs(config: Config): string[] {
+  return (config.schedule.paused ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 }
 
 /** Stacks with a SCHEDULE of their own: the global BACKUP job leaves them to it. */
