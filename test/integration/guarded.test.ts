@@ -333,9 +333,6 @@ describe("positive controls: the right password lets each action do its work", (
   });
 });
 
-/** Known bugs are it.fails; SHOW_BUGS=1 runs them as plain tests, to read why they fail. */
-const fails = process.env.SHOW_BUGS ? it : it.fails;
-
 describe("ways around the guard", () => {
   // Was a guard bypass (fixed): a caller set BACKUP_TUI_SECURITY_CONFIRM_PASSWORD_HASH to the hash of a
   // password of their own choosing and deleted. The hash now comes from the config file only.
@@ -355,10 +352,10 @@ describe("ways around the guard", () => {
     expect(r.code, show(r)).toBe(2);
   });
 
-  // BUG (guard bypass, by design in part): `forget --scheduled` skips the guard ("the policy is the consent"),
-  // but the policy itself can come from the caller's environment (BACKUP_TUI_LOCAL_BACKUP_KEEP_*), so anyone can
-  // forget and prune by hand without the password. Expected: refused (exit 2) or the file's policy only.
-  fails("forget --scheduled by hand with a policy from the environment is refused", () => {
+  // Was a guard bypass (fixed): `forget --scheduled` skips the guard ("the policy is the consent"), but the
+  // policy itself could come from the caller's environment (BACKUP_TUI_LOCAL_BACKUP_KEEP_*), so anyone could
+  // forget and prune by hand without the password. Now refused (exit 2) when a policy key comes from the environment.
+  it("forget --scheduled by hand with a policy from the environment is refused", () => {
     backup(["--strategy", "none"]);
     const before = ids();
     expect(stackSnapshots().length).toBeGreaterThanOrEqual(2);
