@@ -6,6 +6,7 @@ import type { Config } from "./config/types";
 import { DockerClient } from "./docker/client";
 import { ComposeCli } from "./docker/compose";
 import { ProcessRunner } from "./exec/runner";
+import { childRecords } from "./state/children";
 import { createLogger, type Logger } from "./log";
 import type { Printer } from "./output";
 import { Rclone } from "./rclone/rclone";
@@ -76,7 +77,7 @@ export function eventSink(env: CommandEnv, ctx: ServiceContext): EventSink {
 export function buildContext(config: Config, o: { globals: GlobalOptions; commandLine: string; tui?: boolean }): ServiceContext {
   ensureStateDir(config);
   const log = openLogger(config, o.globals, o.tui);
-  const runner = new ProcessRunner(log);
+  const runner = new ProcessRunner(log, childRecords(config.stateDir));
   // restic's rclone: backend runs rclone itself: hand it the same rclone config.
   const rcloneEnv = config.cloud.configFile ? { RCLONE_CONFIG: config.cloud.configFile } : undefined;
   const resticFor = (repository: string) =>

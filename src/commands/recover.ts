@@ -8,7 +8,8 @@ export async function run(env: CommandEnv, o: { wait?: string }): Promise<number
   return withRepoLock(ctx, env, o.wait, async () => {
     const r = await recoverInterrupted(ctx, eventSink(env, ctx));
     env.printer.result({ type: "recover", ...r }, () => {
-      const lines = [r.recovered.length ? `restarted: ${r.recovered.join(", ")}` : r.swaps.length ? "" : "nothing to recover"].filter(Boolean);
+      const lines = [r.recovered.length ? `restarted: ${r.recovered.join(", ")}` : r.swaps.length || r.orphans.length ? "" : "nothing to recover"].filter(Boolean);
+      if (r.orphans.length) lines.push(`stopped, left running by a dead run: ${r.orphans.join(", ")}`);
       for (const s of r.swaps) lines.push(`interrupted restore of ${s.live}: ${s.action}`);
       for (const f of r.failed) lines.push(`NOT running: ${f.name} (${f.stack}): ${f.reason}`);
       if (r.live) lines.push(`${r.live} entr${r.live === 1 ? "y" : "ies"} belong to a run that is still alive: left alone`);

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { ToolError } from "../errors";
 import type { Logger } from "../log";
 import { killGroup, liveGroups } from "./process-groups";
@@ -51,7 +52,7 @@ const loadExeca = () => (execaModule ??= import("execa"));
  * True while a process of the group still runs. Zombies do not count: they are dead, and an init
  * that reaps late (or a container PID 1 that never reaps) would otherwise stall every kill.
  */
-function groupAlive(pgid: number): boolean {
+export function groupAlive(pgid: number): boolean {
   if (!killGroup(pgid, 0)) return false;
   let pids: string[];
   try {
@@ -92,8 +93,17 @@ function tail(text: string, lines = 20): string {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
+/** Where the runner notes the process groups it starts, so a later run can stop those a killed run left. */
+export interface ChildLedger {
+  add(pgid: number, name: string): void;
+  remove(pgid: number): void;
+}
+
 export class ProcessRunner implements Runner {
-  constructor(private readonly log?: Logger) {}
+  constructor(
+    private readonly log?: Logger,
+    private readonly ledger?: ChildLedger,
+  ) {}
 
   async run(file: string, args: readonly string[], o: RunOptions = {}): Promise<RunResult> {
     const secrets = o.secrets ?? [];
@@ -118,7 +128,10 @@ export class ProcessRunner implements Runner {
       encoding: "utf8",
     });
     const pgid = child.pid;
-    if (pgid) liveGroups.add(pgid);
+    if (pgid) {
+      liveGroups.add(pgid);
+      this.ledger?.add(pgid, basename(file));
+    }
 
     const out = o.onStdoutLine ? lineSplitter(o.onStdoutLine) : undefined;
     const err = o.onStderrLine ? lineSplitter(o.onStderrLine) : undefined;
@@ -183,6 +196,7 @@ export class ProcessRunner implements Runner {
         }
         if (graceTimer) clearTimeout(graceTimer);
         liveGroups.delete(pgid);
+        this.ledger?.remove(pgid);
       }
     }
   }

@@ -1,11 +1,14 @@
 import { ensurePasswordFile } from "../config/password-file";
 import { finishInterruptedSwaps, SwapJournal } from "../fsops/swap";
+import { childRecords } from "../state/children";
 import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
 import { recoverStopped, type RecoverResult } from "./recover";
 
 export interface Recovery extends RecoverResult {
   interruptedRuns: number;
+  /** Processes (restic, rclone...) a dead run left running, now stopped: "restic (pid N)". */
+  orphans: string[];
   swaps: Array<{ live: string; action: string }>;
 }
 
@@ -16,6 +19,9 @@ export interface Recovery extends RecoverResult {
 export async function recoverInterrupted(ctx: ServiceContext, emit: EventSink): Promise<Recovery> {
   const interruptedRuns = ctx.store.markDeadRunsInterrupted(ctx.owner.host);
   if (interruptedRuns) emit({ type: "warning", message: `${interruptedRuns} earlier run(s) were interrupted (their process is gone)` });
+  // First: a restic a killed run left behind must not keep reading volumes while they are restored.
+  const orphans = await childRecords(ctx.config.stateDir).reapOrphans();
+  if (orphans.length) emit({ type: "warning", message: `stopped ${orphans.join(", ")}, left running by an interrupted run` });
   const swaps = finishInterruptedSwaps(new SwapJournal(ctx.config.stateDir), ctx.owner.host);
   for (const s of swaps) {
     const what = s.action === "completed" ? "finished swapping in the restored data" : s.action === "rolled-back" ? "put the previous data back" : "the live data was intact; removed the partial restore";
@@ -24,7 +30,7 @@ export async function recoverInterrupted(ctx: ServiceContext, emit: EventSink): 
   const recovered = await recoverStopped(ctx, emit);
   if (recovered.recovered.length) emit({ type: "warning", message: `restarted ${recovered.recovered.join(", ")}, left stopped by an interrupted run` });
   for (const f of recovered.failed) emit({ type: "warning", message: `${f.stack}: ${f.name} left stopped by an interrupted run could not be restarted: ${f.reason}` });
-  return { ...recovered, interruptedRuns, swaps };
+  return { ...recovered, interruptedRuns, orphans, swaps };
 }
 
 /** What every run does first, under the repository lock: recovery, then (embedded default only) the repository and its password. */

@@ -6,6 +6,8 @@ import { alive, hangingFake, killHard, start, waitFor } from "../helpers/process
 import { composeDown, composeUp, containerEvents, containerStates, volumeMountpoint, writeStack } from "../helpers/stacks";
 
 const FAKE = join(ROOT, "test", "helpers", "fake-restic.sh");
+/** Alive and not a zombie waiting for whoever inherited it. */
+const runs = (pid: number) => alive(pid) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
 
 describe("backup faults: nothing left stopped", () => {
   let w: TestWorld;
@@ -41,10 +43,13 @@ describe("backup faults: nothing left stopped", () => {
 
   it("kill -9 between stop and start: status flags it (exit 4), recover brings every container back, history says interrupted", async () => {
     const run = start(["backup", "faulty"], hangEnv("kind:stack"));
-    fakes.push(await hangingFake(marker));
+    const orphan = await hangingFake(marker);
+    fakes.push(orphan);
     expect(containerStates("faulty")).toEqual({ "faulty-db-1": "exited", "faulty-web-1": "exited" });
     run.child.kill("SIGKILL");
     await run.done;
+    // Its restic (a fake that ignores TERM) outlives it, until recovery stops it.
+    expect(runs(orphan)).toBe(true);
 
     const status = cli(w, ["status"]);
     expect(status.code).toBe(4);
@@ -52,6 +57,8 @@ describe("backup faults: nothing left stopped", () => {
     const r = cli(w, ["recover"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/restarted: .*faulty-db-1/);
+    expect(r.stdout).toMatch(new RegExp(`stopped, left running by a dead run: fake-restic.sh \\(pid ${orphan}\\)`));
+    expect(runs(orphan)).toBe(false);
     expect(containerStates("faulty")).toEqual(running());
     expect(cli(w, ["status"]).code).toBe(0);
     const hist = JSON.parse(cli(w, ["history", "--json"]).stdout);
