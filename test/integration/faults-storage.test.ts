@@ -295,6 +295,48 @@ describe("out of disk: restore --target into a filesystem too small for the snap
   });
 });
 
+describe("out of disk: restore in place when the live filesystem has no room for the restored copy", () => {
+  let w: TestWorld;
+  let dir: string;
+  const running = { "tight-app-1": "running" };
+
+  beforeAll(() => {
+    ensureBinary();
+    w = makeWorld();
+    restic(w, ["init", "-q"]);
+    // The whole stacks directory is a 12 MiB tmpfs: 7 MiB of data fit once, not twice.
+    mountTmpfs(w.stacksDir, "12m");
+    dir = writeStack(w.stacksDir, "tight", { app: { volumes: ["./data:/data"] } });
+    mkdirSync(join(dir, "data"));
+    writeFileSync(join(dir, "data", "blob.bin"), randomBytes(7 * MiB));
+    writeFileSync(join(dir, "data", "note.txt"), "as backed up\n");
+    composeUp(dir);
+    const r = cli(w, ["backup", "tight"]);
+    expect(r.code, allOutput(r)).toBe(0);
+    writeFileSync(join(dir, "data", "note.txt"), "changed after the backup\n");
+  });
+  afterAll(() => {
+    if (dir) composeDown(dir);
+    if (w) unmount(w.stacksDir);
+    w?.cleanup();
+  });
+
+  it("fails with exit 1 saying there is no space; the live data is as it was, the stack runs again, no partial copy or pending swap is left, the repository checks clean", () => {
+    const live = treeDigest(dir);
+    const r = cli(w, ["restore", "--stack", "tight", "--yes"]);
+    const out = allOutput(r);
+    expect(r.code, out).toBe(1);
+    expect(out).toMatch(/no space left on device/i);
+    expect(out).not.toMatch(STACK_FRAME);
+    expect(treeDigest(dir)).toEqual(live);
+    expect(containerStates("tight")).toEqual(running);
+    expect(readdirSync(w.stacksDir)).toEqual(["tight"]);
+    expect(cli(w, ["status"]).stdout).toContain("pending recovery: none");
+    expect(resticLocks(w)).toBe("");
+    expect(() => resticAt(w, w.repo, ["check"])).not.toThrow();
+  });
+});
+
 // ================================================================ B: a damaged repository
 
 type Damage = "flipped-pack" | "deleted-pack" | "deleted-index" | "garbage-snapshot";
