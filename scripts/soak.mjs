@@ -4,22 +4,23 @@
 // container that ran before runs again, none that was stopped was started, and every few
 // trials the repository passes `restic check` with every completed snapshot still there.
 //
-//   npm exec -- node scripts/soak.mjs [--trials N] [--seed S] [--report RELIABILITY.md]
+//   npm exec -- node scripts/soak.mjs [--trials N] [--seed S] [--report RELIABILITY.md] [--bin PATH]
 //
 // Needs root, docker (local/busybox:latest), restic and bin/backup-tui. Prints a table; with
 // --report, replaces the soak section of that file. Exits non-zero on any violation.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "..");
-const BIN = join(ROOT, "bin", "backup-tui");
+let BIN = join(ROOT, "bin", "backup-tui");
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
 };
 const TRIALS = Number(arg("trials", "50"));
+BIN = resolve(arg("bin", BIN));
 let seed = Number(arg("seed", String(Date.now() % 100000)));
 const REPORT = arg("report");
 const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -86,7 +87,29 @@ function backupOnce(args, killAfterMs, signal) {
   });
 }
 
-const totals = { trials: 0, faults: { SIGKILL: 0, SIGTERM: 0, SIGINT: 0 }, completedBeforeSignal: 0, leftStopped: 0, wronglyStarted: 0, recoverRuns: 0, checks: 0, checkFailures: 0, lostSnapshots: 0, badExitCodes: 0 };
+/** The process groups a run noted in its state dir (restic, docker...): those still running when it died. */
+const childGroups = () => {
+  const d = join(dir, "state", "children");
+  return existsSync(d) ? readdirSync(d).map((n) => Number(n.replace(/\.json$/, ""))).filter((n) => n > 0) : [];
+};
+const groupRuns = (pgid) => {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  return readdirSync("/proc").some((p) => /^\d+$/.test(p) && (() => {
+    try {
+      const st = readFileSync(`/proc/${p}/stat`, "utf8");
+      const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
+      return f[0] !== "Z" && Number(f[2]) === pgid;
+    } catch {
+      return false;
+    }
+  })());
+};
+
+const totals = { trials: 0, orphansLeft: 0, orphansFound: 0, faults: { SIGKILL: 0, SIGTERM: 0, SIGINT: 0 }, completedBeforeSignal: 0, leftStopped: 0, wronglyStarted: 0, recoverRuns: 0, checks: 0, checkFailures: 0, lostSnapshots: 0, badExitCodes: 0 };
 const violations = [];
 
 async function main() {
@@ -112,11 +135,16 @@ async function main() {
     }
     if (r.sig === "SIGKILL") {
       totals.recoverRuns++;
+      const orphans = childGroups().filter(groupRuns);
+      totals.orphansFound += orphans.length;
       try {
         sh(BIN, ["recover", "--wait", "2m"], { env });
       } catch (err) {
         violations.push(`trial ${t}: recover failed: ${String(err.stderr ?? err).trim()}`);
       }
+      const left = orphans.filter(groupRuns);
+      totals.orphansLeft += left.length;
+      if (left.length) violations.push(`trial ${t}: process group(s) ${left.join(", ")} of the killed run still run after recover`);
     }
     const now = states();
     for (const [name, state] of Object.entries(expected)) {
@@ -136,8 +164,7 @@ async function main() {
     if (t % 10 === 0 || t === TRIALS) {
       totals.checks++;
       try {
-        // A SIGKILLed backup-tui cannot take its restic with it (it runs in its own process group):
-        // that restic finishes on its own and holds its lock meanwhile. Wait for it, up to a minute.
+        // recover stopped what a SIGKILLed run left running; its stale lock is removed by unlock.
         for (let waited = 0; ; waited += 2) {
           sh("restic", ["unlock"], { env: resticEnv });
           try {
@@ -167,6 +194,7 @@ async function main() {
     ["faults injected: SIGKILL / SIGTERM / SIGINT", `${totals.faults.SIGKILL} / ${totals.faults.SIGTERM} / ${totals.faults.SIGINT}`],
     ["runs that finished before the signal", totals.completedBeforeSignal],
     ["`recover` runs after SIGKILL", totals.recoverRuns],
+    ["processes (restic, docker...) a killed run left running / still running after `recover`", `${totals.orphansFound} / ${totals.orphansLeft}`],
     ["containers left stopped", totals.leftStopped],
     ["containers started that were stopped before", totals.wronglyStarted],
     ["exit codes other than documented", totals.badExitCodes],

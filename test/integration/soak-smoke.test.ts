@@ -17,6 +17,7 @@ describe("scripts/soak.mjs", () => {
     expect(r.stdout).toMatch(/\| containers left stopped \| 0 \|/);
     expect(r.stdout).toMatch(/\| faults injected: SIGKILL \/ SIGTERM \/ SIGINT \| \d+ \/ \d+ \/ \d+ \|/);
     expect(r.stdout).toMatch(/\| restic check runs \/ failures \| 1 \/ 0 \|/);
+    expect(r.stdout).toMatch(/\| processes \(restic, docker\.\.\.\) a killed run left running \/ still running after `recover` \| \d+ \/ 0 \|/);
     const text = readFileSync(report, "utf8");
     expect(text).toContain("hand-written intro stays");
     expect(text).toMatch(/<!-- soak:begin[\s\S]*\| trials .* \| 3 \|[\s\S]*<!-- soak:end -->/);
