@@ -63,7 +63,7 @@ function buildProgram(): Command {
     .description("Stage 1: back up stacks into the restic repository, restarting what was running")
     .option("--all", "every discovered stack, enabled or not")
     .option("--dry-run", "print the plan: stacks, paths, what would stop; change nothing")
-    .addOption(new Option("--strategy <name>", "override the stop strategy").choices(["stop", "down", "pause", "none"]))
+    .addOption(new Option("--strategy <name>", "override the stop strategy").choices(["stop", "down", "pause", "none", "snapshot"]))
     .option("--single-pass", "no hot pass: stop, back up, start")
     .option("--parallel <n>", "stacks backed up at once", "1")
     .option("--volume <name>", "back up one named volume, stopping only the containers that mount it")

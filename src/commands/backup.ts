@@ -16,7 +16,7 @@ import { jobIdFor, ownScheduleStacks } from "../schedule/jobs";
 interface Options {
   all?: boolean;
   dryRun?: boolean;
-  strategy?: "stop" | "down" | "pause" | "none";
+  strategy?: "stop" | "down" | "pause" | "none" | "snapshot";
   singlePass?: boolean;
   parallel: string;
   volume?: string;
@@ -103,6 +103,7 @@ function renderSummary(r: BackupReport): string {
   const lines = [table(["STACK", "RESULT", "DURATION", "DOWNTIME", "ADDED", "SNAPSHOT"], rows)];
   for (const o of r.outcomes) {
     if (o.unreadable?.length) lines.push(`${o.stack}: ${o.unreadable.length} file(s) could not be read:\n  ${o.unreadable.slice(0, 20).join("\n  ")}`);
+    for (const n of o.notes ?? []) lines.push(`${o.stack}: ${n}`);
     if (o.status === "failed" && o.error) lines.push(`${o.stack} failed: ${o.error}`);
     for (const f of o.notRestarted ?? []) lines.push(`URGENT: ${f.name} (${o.stack}) is not running again: ${f.reason}${f.logTail ? `\n  last log lines:\n    ${f.logTail.trim().split("\n").join("\n    ")}` : ""}`);
   }
@@ -119,6 +120,7 @@ function renderPlan(plan: BackupPlan): string {
     if (s.stop.length) out.push(`  would stop: ${s.stop.join(", ")}`);
     if (s.pause.length) out.push(`  would pause: ${s.pause.join(", ")}`);
     if (s.down.length) out.push(`  would compose down/up: ${s.down.join(", ")}`);
+    for (const v of s.snapshots ?? []) out.push(`  would snapshot (btrfs, read-only): ${v}`);
     for (const u of s.untouched) out.push(`  leaves alone: ${u}`);
     for (const p of s.paths) out.push(`  path: ${p}`);
     for (const e of s.excludes) out.push(`  exclude: ${e}`);

@@ -7,6 +7,8 @@ import { ProcessRunner } from "../exec/runner";
 import { createLogger } from "../log";
 import { table } from "../output";
 import { Restic } from "../restic/restic";
+import { discoverStacks } from "../docker/discovery";
+import { BtrfsProvider } from "../fssnap/btrfs";
 import { runDoctor, type Check, type ConfigOutcome, type FsProbe } from "../services/doctor";
 
 const realFs: FsProbe = {
@@ -35,9 +37,10 @@ export async function run(env: CommandEnv): Promise<number> {
   const config = outcome.ok ? outcome.config : undefined;
   // No log file: the doctor must not create the state directory it is about to inspect.
   const runner = new ProcessRunner(env.globals.verbose ? createLogger({ stderrLevel: "debug" }) : undefined);
+  const docker = new DockerClient();
   const checks = await runDoctor({
     runner,
-    docker: new DockerClient(),
+    docker,
     compose: new ComposeCli(runner, config?.docker.composeCommand),
     restic: new Restic(runner, {
       binary: config?.restic.binary ?? "restic",
@@ -49,6 +52,7 @@ export async function run(env: CommandEnv): Promise<number> {
     fs: realFs,
     dockerHost: process.env.DOCKER_HOST || "unix:///var/run/docker.sock",
     signal: env.signal,
+    snapshot: config ? { stacks: () => discoverStacks(docker, config.docker.stacksDir), providers: [new BtrfsProvider(runner)] } : undefined,
   });
   const count = (s: Check["status"]) => checks.filter((c) => c.status === s).length;
   const ok = count("fail") === 0;

@@ -15,7 +15,8 @@ const cron = text;
 const resticDuration = z.string().trim().regex(/^(\d+[yYmMwdDhH])+$|^unlimited$/, "a restic duration such as 7d, 2w, 1y6m");
 const size = z.string().trim().regex(/^\d+(\.\d+)?\s*[KMGT]?i?B?$/i, "a size such as 500G or 2T");
 const percent = z.coerce.number().min(0).max(99);
-const strategy = z.enum(["stop", "down", "pause", "none"]);
+const strategy = z.enum(["stop", "down", "pause", "none", "snapshot"]);
+const fallbackStrategy = z.enum(["stop", "down", "pause", "none"]);
 const depth = z.enum(["metadata", "subset", "data", "files"]);
 const bwlimit = z.string().trim().regex(/^(0|\d+(\.\d+)?[BKMGTP]?(:\d+(\.\d+)?[BKMGTP]?)?|off)$/i, "an rclone bandwidth such as 10M, 512K or 0 (unlimited)");
 
@@ -35,7 +36,10 @@ export const SECTIONS = {
     DOCKER_STACKS_DIR: { schema: path, description: "Directory whose sub-directories hold Compose projects (compose.yaml, docker-compose.yml, ...). Optional: stacks are also found from running containers' labels.", example: "/opt/stacks" },
     DOCKER_TIMEOUT: { schema: seconds, default: "300", description: "Seconds any single Docker or Compose operation may take before it is killed." },
     STOP_TIMEOUT: { schema: seconds, default: "30", description: "Seconds a container gets to stop gracefully before Docker kills it." },
-    STOP_STRATEGY: { schema: strategy, default: "stop", description: "How stacks are quiesced for the backup: stop (Docker API stop/start), down (compose down / up -d), pause (freeze), none (hot backup)." },
+    STOP_STRATEGY: { schema: strategy, default: "stop", description: "How stacks are quiesced for the backup: stop (Docker API stop/start), down (compose down / up -d), pause (freeze), none (hot backup), snapshot (freeze for a read-only btrfs snapshot, back up from it while the stack runs)." },
+    SNAPSHOT_FALLBACK: { schema: fallbackStrategy, description: "Strategy for a snapshot stack whose data is not all on btrfs (said in the plan and the summary). Default: STOP_STRATEGY, or stop when that is snapshot.", example: "stop" },
+    SNAPSHOT_FREEZE: { schema: z.enum(["pause", "stop"]), default: "pause", description: "How the snapshot strategy freezes a stack's running containers while its btrfs snapshots are taken: pause (well under a second) or stop (a clean shutdown, seconds)." },
+    SNAPSHOT_MIN_FREE: { schema: size, default: "1G", description: "The snapshot strategy refuses a stack (no container is touched) when a btrfs filesystem holding its data has less free space than this: writes while the snapshot exists need room.", example: "1G" },
     TWO_PASS: { schema: bool, default: "true", description: "Low-downtime mode for stop/down: a hot pass while the stack runs, then a short final pass while it is stopped." },
     COMPOSE_COMMAND: { schema: text, description: "Compose command for the down strategy: 'docker compose' (v2) or 'docker-compose' (v1). Detected when unset.", example: "docker compose" },
     BACKUP_BIND_MOUNTS: { schema: bool, default: "false", description: "Also back up bind mounts that lie outside the stack directory." },

@@ -163,6 +163,9 @@ export function loadConfig(input: LoadInput): Config {
       twoPass: v<boolean>("docker", "TWO_PASS") ?? true,
       composeCommand: v<string>("docker", "COMPOSE_COMMAND"),
       backupBindMounts: v<boolean>("docker", "BACKUP_BIND_MOUNTS") ?? false,
+      snapshotFallback: v<Exclude<Strategy, "snapshot">>("docker", "SNAPSHOT_FALLBACK"),
+      snapshotFreeze: v<"pause" | "stop">("docker", "SNAPSHOT_FREEZE") ?? "pause",
+      snapshotMinFree: v<string>("docker", "SNAPSHOT_MIN_FREE") ?? "1G",
     },
     restic: {
       repository: repository ? resolveRepository(repository, baseDir) : join(stateDir, "repository"),

@@ -1,6 +1,6 @@
 import type { Secret } from "../exec/redact";
 
-export type Strategy = "stop" | "down" | "pause" | "none";
+export type Strategy = "stop" | "down" | "pause" | "none" | "snapshot";
 export type VerifyLevel = "metadata" | "subset" | "data" | "files";
 
 export interface KeepPolicy {
@@ -56,6 +56,10 @@ export interface Config {
     twoPass: boolean;
     composeCommand?: string;
     backupBindMounts: boolean;
+    /** The snapshot strategy: its fallback when a stack's data is not all on btrfs, how it freezes, the free space it needs. */
+    snapshotFallback?: Exclude<Strategy, "snapshot">;
+    snapshotFreeze?: "pause" | "stop";
+    snapshotMinFree?: string;
   };
   restic: {
     repository: string;

@@ -19,13 +19,18 @@ export const OUR = {
   dump: "backup-tui.dump",
 } as const;
 
-const STRATEGIES = new Set(["stop", "down", "pause", "none"]);
+const STRATEGIES = new Set(["stop", "down", "pause", "none", "snapshot"]);
 
 /** The strategy a container's labels ask for, if any. */
 export function labelStrategy(c: ContainerInfo): Strategy | undefined {
   if (c.labels[OUR.stop]?.toLowerCase() === "false") return "none";
   const s = c.labels[OUR.strategy]?.toLowerCase();
   return s && STRATEGIES.has(s) ? (s as Strategy) : undefined;
+}
+
+/** A stack takes the snapshot strategy when it is configured, or when any of its containers asks for it by label. */
+export function stackStrategy(containers: ContainerInfo[], configured: Strategy): Strategy {
+  return containers.some((c) => labelStrategy(c) === "snapshot") ? "snapshot" : configured;
 }
 
 /** Services a container depends on (Compose v2's depends_on label: "svc:condition:required,..."). */

@@ -20,7 +20,11 @@ export interface QuiescePlan {
 
 const isUp = (c: ContainerInfo) => c.status === "running" || c.status === "restarting";
 
-export function planQuiesce(stack: Stack, stackStrategy: Strategy): QuiescePlan {
+/**
+ * `freeze`: what the snapshot strategy does to a running container while its btrfs snapshots
+ * are taken (a container's own pause/stop/none label still wins).
+ */
+export function planQuiesce(stack: Stack, stackStrategy: Strategy, freeze: "pause" | "stop" = "pause"): QuiescePlan {
   const plan: QuiescePlan = { strategy: stackStrategy, stopLevels: [], pause: [], downServices: [], untouched: [], notes: [] };
   const toStop: ContainerInfo[] = [];
   const exempt = stack.containers.filter((c) => labelStrategy(c) === "none");
@@ -32,8 +36,10 @@ export function planQuiesce(stack: Stack, stackStrategy: Strategy): QuiescePlan 
   if (strategy === "down" && !stack.containers.some((c) => c.labels[COMPOSE.project])) strategy = "stop";
   plan.strategy = strategy;
   for (const c of stack.containers) {
-    const own = labelStrategy(c) ?? strategy;
-    const effective = own === "down" ? (strategy === "down" ? "down" : "stop") : own;
+    const label = labelStrategy(c);
+    // A snapshot label outside the snapshot strategy (its fallback): the stack's strategy applies.
+    const own = label === undefined || label === "snapshot" ? strategy : label;
+    const effective = own === "down" ? (strategy === "down" ? "down" : "stop") : own === "snapshot" ? freeze : own;
     if (c.status === "paused") plan.untouched.push({ container: c, reason: "already paused" });
     else if (!isUp(c)) plan.untouched.push({ container: c, reason: `not running (${c.status}); it stays as it is` });
     else if (effective === "none") plan.untouched.push({ container: c, reason: "strategy none: backed up while running" });

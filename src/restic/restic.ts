@@ -48,6 +48,8 @@ export interface BackupRequest {
   timeoutMs?: number;
   signal?: AbortSignal;
   onProgress?: (p: BackupProgress) => void;
+  /** Run restic through this argv prefix (the snapshot strategy's private mount namespace). */
+  launcher?: string[];
 }
 
 export interface BackupResult {
@@ -70,7 +72,7 @@ export interface ForgetRequest {
   signal?: AbortSignal;
 }
 
-type Call = Pick<RunOptions, "signal" | "timeoutMs" | "onStdoutLine" | "onStderrLine" | "bufferStdout" | "okExitCodes" | "input" | "stdoutFile">;
+type Call = Pick<RunOptions, "signal" | "timeoutMs" | "onStdoutLine" | "onStderrLine" | "bufferStdout" | "okExitCodes" | "input" | "stdoutFile"> & { launcher?: string[] };
 
 /** The typed restic wrapper: every restic invocation goes through here (and through the runner). */
 export class Restic {
@@ -130,6 +132,7 @@ export class Restic {
         timeoutMs: req.timeoutMs,
         bufferStdout: false,
         okExitCodes: [0, 3],
+        launcher: req.launcher,
         onStdoutLine: (line) => {
           const parsed = BackupLine.safeParse(jsonLine(line));
           if (!parsed.success) return;
@@ -291,8 +294,9 @@ export class Restic {
     }
   }
 
-  private async runOnce(args: string[], call: Call) {
+  private async runOnce(args: string[], { launcher, ...call }: Call) {
     const { env, secrets } = this.environment();
+    if (launcher?.length) return this.runner.run(launcher[0], [...launcher.slice(1), this.s.binary, ...args], { ...call, env, secrets });
     return this.runner.run(this.s.binary, args, { ...call, env, secrets });
   }
 

@@ -3,12 +3,15 @@ import { dumpSpecs, runDumps } from "./dumps";
 import type { Strategy } from "../config/types";
 import type { Stack } from "../docker/discovery";
 import { plannedActions, planQuiesce } from "../docker/lifecycle";
+import { stackStrategy } from "../docker/labels";
+import { namespaceLauncher, type SnapshotPlan } from "../fssnap/plan";
 import { AppError, errorMessage, ToolError } from "../errors";
 import type { Snapshot } from "../restic/json";
 import type { BackupResult } from "../restic/restic";
 import { clearStaging, stagingDir, writeStagedJson } from "../state/staging";
 import type { ServiceContext } from "./context";
 import type { EventSink, StackOutcome } from "./events";
+import { checkSnapshotSpace, decideSnapshot, dropSnapshots, freezeAndSnapshot, snapshotPaths } from "./fs-snapshot";
 import { buildManifest } from "./manifest";
 import { quiesced } from "./quiesced";
 import { stackPaths } from "./stack-paths";
@@ -43,22 +46,37 @@ export interface StackRun {
 /**
  * Backs one stack up into ONE snapshot. Two-pass when it must stop: a hot pass while it runs,
  * then stop, a final pass against the hot snapshot, start. Whatever happens, what was
- * stopped is started again before this returns.
+ * stopped is started again before this returns. The snapshot strategy: freeze, btrfs snapshots,
+ * thaw at once, then one pass from the snapshots (same paths) while the stack runs.
  */
 export async function backupStack(ctx: ServiceContext, job: StackJob, emit: EventSink): Promise<StackRun> {
   const { stack } = job;
   const started = Date.now();
   const kind = job.kind ?? "stack";
   const settings = kind === "stack" ? ctx.config.stacks[stack.name] : undefined;
-  const plan = planQuiesce(stack, job.strategy);
+  const sp = kind === "stack" ? stackPaths(stack, ctx.config) : { paths: stack.volumes.map((v) => v.mountpoint), excludes: [], skippedBinds: [], missing: [] };
+  const outcome: StackOutcome = { stack: stack.name, status: "failed", durationMs: 0, downtimeMs: 0 };
+  let strategy = stackStrategy(stack.containers, job.strategy);
+  let snapPlan: SnapshotPlan | undefined;
+  if (strategy === "snapshot") {
+    const d = decideSnapshot(ctx, snapshotPaths(stack, sp.paths), `${job.runId}-${stack.name}`);
+    for (const n of d.notes) emit({ type: "info", stack: stack.name, message: n });
+    outcome.notes = [...d.notes];
+    if (d.use) snapPlan = d.plan;
+    else {
+      strategy = d.fallback;
+      outcome.notes.push(d.note);
+      emit({ type: "warning", stack: stack.name, message: d.note });
+    }
+  }
+  const plan = planQuiesce(stack, strategy, ctx.config.docker.snapshotFreeze ?? "pause");
   const actions = plannedActions(plan);
   const mustQuiesce = actions.length > 0 || plan.downServices.length > 0;
-  const twoPass = job.twoPass && mustQuiesce;
-  const outcome: StackOutcome = { stack: stack.name, status: "failed", durationMs: 0, downtimeMs: 0 };
+  // A snapshot is consistent: no hot pass.
+  const twoPass = job.twoPass && mustQuiesce && !snapPlan;
   for (const n of plan.notes) emit({ type: "warning", stack: stack.name, message: n });
   emit({ type: "stack-start", stack: stack.name, strategy: plan.strategy, twoPass });
 
-  const sp = kind === "stack" ? stackPaths(stack, ctx.config) : { paths: stack.volumes.map((v) => v.mountpoint), excludes: [], skippedBinds: [], missing: [] };
   for (const b of sp.skippedBinds) emit({ type: "warning", stack: stack.name, message: `bind mount ${b} lies outside the stack directory and is not backed up (set BACKUP_BIND_MOUNTS=true)` });
   for (const m of sp.missing) emit({ type: "warning", stack: stack.name, message: `${m} does not exist; skipped` });
   const staging = stagingDir(ctx.config.stateDir, stack.name);
@@ -67,6 +85,7 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
   const stackTag = kind === "stack" ? stack.name : job.owner;
   const tags = (k: string) => ["backup-tui", ...(stackTag ? [`stack:${stackTag}`] : []), ...stack.volumes.map((v) => `vol:${v.name}`), `kind:${k}`, `trigger:${job.trigger}`];
   let finalStartedAt = "";
+  let launcher: string[] | undefined;
   const backup = async (k: string, pass: "hot" | "final" | "single", parent?: string): Promise<BackupResult> => {
     if (pass !== "hot") finalStartedAt = new Date().toISOString();
     try {
@@ -88,6 +107,7 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
       parent,
       excludes: sp.excludes,
       compression: ctx.config.restic.compression,
+      launcher,
       timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
       signal: job.signal,
       onProgress: (progress) => emit({ type: "progress", stack: stack.name, pass, progress }),
@@ -107,21 +127,38 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
       writeStagedJson(staging, "manifest.json", { ...buildManifest(stack, sp, plan.strategy, ctx.config.hostname, job.toolVersions), dumps: records });
       paths.push(join(staging, "dumps"));
     }
-    if (twoPass) {
-      emit({ type: "phase", stack: stack.name, phase: "hot-pass" });
-      hot = await backup("hot", "hot", job.parent);
-    }
-    if (mustQuiesce) {
-      const r = await quiesced(ctx, stack, plan, job.runId, emit, async () => {
-        emit({ type: "phase", stack: stack.name, phase: twoPass ? "final-pass" : "backup" });
-        result = await backup(kind, twoPass ? "final" : "single", hot?.snapshotId ?? job.parent);
-      });
-      outcome.downtimeMs = r.downtimeMs;
-      if (r.report.failed.length) outcome.notRestarted = r.report.failed;
-      if (r.error) throw r.error;
+    if (snapPlan) {
+      checkSnapshotSpace(ctx.config, snapPlan);
+      const f = await freezeAndSnapshot(ctx, stack, plan, snapPlan, job.runId, emit, job.signal);
+      outcome.downtimeMs = f.downtimeMs;
+      if (f.report.failed.length) outcome.notRestarted = f.report.failed;
+      try {
+        if (f.error) throw f.error;
+        emit({ type: "phase", stack: stack.name, phase: "backup", detail: `from ${snapPlan.snapshots.length} btrfs snapshot(s) while the stack runs` });
+        launcher = namespaceLauncher(snapPlan.binds);
+        result = await backup(kind, "single", job.parent);
+      } finally {
+        emit({ type: "phase", stack: stack.name, phase: "cleanup", detail: "deleting the btrfs snapshot(s)" });
+        const keep = f.entry.containers.filter((c) => f.report.failed.some((x) => x.name === c.name));
+        for (const p of await dropSnapshots(ctx, f.entry, { keepContainers: keep })) emit({ type: "warning", stack: stack.name, message: p });
+      }
     } else {
-      emit({ type: "phase", stack: stack.name, phase: "backup" });
-      result = await backup(kind, "single", job.parent);
+      if (twoPass) {
+        emit({ type: "phase", stack: stack.name, phase: "hot-pass" });
+        hot = await backup("hot", "hot", job.parent);
+      }
+      if (mustQuiesce) {
+        const r = await quiesced(ctx, stack, plan, job.runId, emit, async () => {
+          emit({ type: "phase", stack: stack.name, phase: twoPass ? "final-pass" : "backup" });
+          result = await backup(kind, twoPass ? "final" : "single", hot?.snapshotId ?? job.parent);
+        });
+        outcome.downtimeMs = r.downtimeMs;
+        if (r.report.failed.length) outcome.notRestarted = r.report.failed;
+        if (r.error) throw r.error;
+      } else {
+        emit({ type: "phase", stack: stack.name, phase: "backup" });
+        result = await backup(kind, "single", job.parent);
+      }
     }
   } catch (err) {
     outcome.error = errorMessage(err) + (err instanceof AppError && err.hint ? `\nhint: ${err.hint}` : "");

@@ -2,6 +2,7 @@ import type { Config } from "../config/types";
 import type { DockerApi } from "../docker/client";
 import type { ComposeCli } from "../docker/compose";
 import type { Runner } from "../exec/runner";
+import type { FsSnapshotProvider } from "../fssnap/provider";
 import type { Logger } from "../log";
 import type { Rclone } from "../rclone/rclone";
 import type { Restic } from "../restic/restic";
@@ -24,4 +25,6 @@ export interface ServiceContext {
   log: Logger;
   owner: Owner;
   version: string;
+  /** The snapshot strategy's providers (default: btrfs); tests pass observers. */
+  fsSnapshotProviders?: FsSnapshotProvider[];
 }

@@ -6,6 +6,11 @@ import { AppError, errorMessage, ToolError } from "../errors";
 import type { Runner } from "../exec/runner";
 import type { Restic } from "../restic/restic";
 import type { ResticFeatures } from "../restic/features";
+import type { Stack } from "../docker/discovery";
+import { stackStrategy } from "../docker/labels";
+import type { FsSnapshotProvider } from "../fssnap/provider";
+import { checkSnapshotSpace, decideSnapshot, snapshotPaths } from "./fs-snapshot";
+import { stackPaths } from "./stack-paths";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -40,6 +45,8 @@ export interface DoctorDeps {
   signal?: AbortSignal;
   /** Docker must answer within this long (a dead TCP DOCKER_HOST would otherwise hang). */
   dockerTimeoutMs?: number;
+  /** The snapshot strategy check: the discovered stacks and the filesystem snapshot providers. */
+  snapshot?: { stacks(): Promise<Stack[]>; providers: FsSnapshotProvider[] };
 }
 
 export const SPACE_WARN_PERCENT = 10;
@@ -57,7 +64,49 @@ export async function runDoctor(d: DoctorDeps): Promise<Check[]> {
     checkRepository(d.restic, d.config, d.fs, d.signal),
   ]);
   const [config, permissions, ...rest] = local;
-  return [docker, compose, restic, rclone, config, permissions, repository, ...rest];
+  const snapshot = d.snapshot && d.config.ok && docker.status === "ok" ? [await checkSnapshotStrategy(d.config.config, d.snapshot, d.runner)] : [];
+  return [docker, compose, restic, rclone, config, permissions, repository, ...rest, ...snapshot];
+}
+
+/** Which stacks qualify for STOP_STRATEGY=snapshot (all their data on btrfs, root, room) and why the others do not. */
+export async function checkSnapshotStrategy(config: Config, s: NonNullable<DoctorDeps["snapshot"]>, runner: Runner): Promise<Check> {
+  const name = "snapshot strategy";
+  let stacks: Stack[];
+  try {
+    stacks = await s.stacks();
+  } catch (err) {
+    return failed(name, err);
+  }
+  const rows: Array<{ stack: string; configured: boolean; qualifies: boolean; reason?: string; subvolumes?: string[] }> = [];
+  for (const stack of stacks) {
+    const configured = stackStrategy(stack.containers, config.stacks[stack.name]?.strategy ?? config.docker.strategy) === "snapshot";
+    const d = decideSnapshot({ config, runner, fsSnapshotProviders: s.providers }, snapshotPaths(stack, stackPaths(stack, config).paths), "doctor");
+    if (!d.use) {
+      rows.push({ stack: stack.name, configured, qualifies: false, reason: d.reason });
+      continue;
+    }
+    let reason: string | undefined;
+    try {
+      checkSnapshotSpace(config, d.plan);
+    } catch (err) {
+      reason = errorMessage(err);
+    }
+    rows.push({ stack: stack.name, configured, qualifies: !reason, reason, subvolumes: d.plan.snapshots.map((x) => x.unit.source) });
+  }
+  const yes = rows.filter((r) => r.qualifies).map((r) => r.stack);
+  const no = rows.filter((r) => !r.qualifies);
+  const fallingBack = no.filter((r) => r.configured);
+  const detail = [
+    `qualify: ${yes.length ? yes.join(", ") : "none"}`,
+    ...no.map((r) => `${r.stack}${r.configured ? " (set to snapshot: falls back)" : ""}: ${r.reason}`),
+  ].join("\n");
+  return {
+    name,
+    status: fallingBack.length ? "warn" : "ok",
+    detail: stacks.length ? detail : "no stacks found",
+    hint: fallingBack.length ? "Put the stack's volumes on btrfs subvolumes (or choose another STOP_STRATEGY for it); LVM thin and ZFS are not supported yet." : undefined,
+    data: { stacks: rows },
+  };
 }
 
 const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>

@@ -17,6 +17,8 @@ export interface StackOutcome {
   filesChanged?: number;
   unreadable?: string[];
   error?: string;
+  /** What the run decided on its own and the summary repeats (the snapshot strategy's fallback). */
+  notes?: string[];
   /** Containers we stopped that did not run again. */
   notRestarted?: Array<{ name: string; reason: string; logTail: string }>;
 }

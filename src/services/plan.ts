@@ -1,6 +1,9 @@
 import type { Strategy } from "../config/types";
 import type { Stack } from "../docker/discovery";
 import { planQuiesce } from "../docker/lifecycle";
+import { stackStrategy } from "../docker/labels";
+import { errorMessage } from "../errors";
+import { checkSnapshotSpace, decideSnapshot, snapshotPaths } from "./fs-snapshot";
 import type { ServiceContext } from "./context";
 import { stackPaths } from "./stack-paths";
 
@@ -13,6 +16,8 @@ export interface StackPlan {
   pause: string[];
   down: string[];
   untouched: string[];
+  /** The snapshot strategy: the btrfs subvolumes it would snapshot. */
+  snapshots?: string[];
   paths: string[];
   excludes: string[];
   estimatedBytes?: number;
@@ -29,19 +34,38 @@ export async function planBackup(ctx: ServiceContext, stacks: Stack[], o: { stra
   const out: StackPlan[] = [];
   for (const stack of stacks) {
     const settings = ctx.config.stacks[stack.name];
-    const q = planQuiesce(stack, o.strategy ?? settings?.strategy ?? ctx.config.docker.strategy);
     const sp = stackPaths(stack, ctx.config);
+    let strategy = stackStrategy(stack.containers, o.strategy ?? settings?.strategy ?? ctx.config.docker.strategy);
+    const snapNotes: string[] = [];
+    let snapshots: string[] | undefined;
+    if (strategy === "snapshot") {
+      const d = decideSnapshot(ctx, snapshotPaths(stack, sp.paths), "dry-run");
+      snapNotes.push(...d.notes);
+      if (d.use) {
+        snapshots = d.plan.snapshots.map((x) => x.unit.source);
+        try {
+          checkSnapshotSpace(ctx.config, d.plan);
+        } catch (err) {
+          snapNotes.push(`would refuse: ${errorMessage(err)}`);
+        }
+      } else {
+        strategy = d.fallback;
+        snapNotes.push(d.note);
+      }
+    }
+    const q = planQuiesce(stack, strategy, ctx.config.docker.snapshotFreeze ?? "pause");
     const stop = q.stopLevels.flat().map((c) => c.name);
-    const notes = [...q.notes, ...sp.skippedBinds.map((b) => `bind mount ${b} is outside the stack directory: not backed up (BACKUP_BIND_MOUNTS=true adds it)`), ...sp.missing.map((m) => `${m} does not exist`)];
+    const notes = [...snapNotes, ...q.notes, ...sp.skippedBinds.map((b) => `bind mount ${b} is outside the stack directory: not backed up (BACKUP_BIND_MOUNTS=true adds it)`), ...sp.missing.map((m) => `${m} does not exist`)];
     out.push({
       stack: stack.name,
       state: stack.state,
       strategy: q.strategy,
-      twoPass: (o.twoPass ?? settings?.twoPass ?? ctx.config.docker.twoPass) && (stop.length > 0 || q.pause.length > 0 || q.downServices.length > 0),
+      twoPass: !snapshots && (o.twoPass ?? settings?.twoPass ?? ctx.config.docker.twoPass) && (stop.length > 0 || q.pause.length > 0 || q.downServices.length > 0),
       stop,
       pause: q.pause.map((c) => c.name),
       down: q.downServices,
       untouched: q.untouched.map((u) => `${u.container.name}: ${u.reason}`),
+      snapshots,
       paths: sp.paths,
       excludes: sp.excludes,
       estimatedBytes: await diskUsage(ctx, sp.paths),

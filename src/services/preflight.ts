@@ -29,6 +29,8 @@ export async function recoverInterrupted(ctx: ServiceContext, emit: EventSink): 
   }
   const recovered = await recoverStopped(ctx, emit);
   if (recovered.recovered.length) emit({ type: "warning", message: `restarted ${recovered.recovered.join(", ")}, left stopped by an interrupted run` });
+  if (recovered.snapshotsRemoved.length) emit({ type: "warning", message: `deleted ${recovered.snapshotsRemoved.length} filesystem snapshot(s) left by an interrupted run` });
+  for (const p of recovered.snapshotsLeft) emit({ type: "warning", message: p });
   for (const f of recovered.failed) emit({ type: "warning", message: `${f.stack}: ${f.name} left stopped by an interrupted run could not be restarted: ${f.reason}` });
   return { ...recovered, interruptedRuns, orphans, swaps };
 }

@@ -25,6 +25,8 @@ export interface JournalEntry {
   envFiles?: string[];
   profiles?: string[];
   containers: JournalContainer[];
+  /** Filesystem snapshots (the snapshot strategy) to delete: written before they are made. */
+  fsSnapshots?: Array<{ provider: string; path: string }>;
   owner: Owner;
   writtenAt: string;
 }
