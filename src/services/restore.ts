@@ -168,6 +168,16 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
   }
 }
 
+/** What a restore would do, for a confirmation screen: the dry run's changes, and the running containers it would stop. */
+export async function previewRestore(ctx: ServiceContext, req: RestoreRequest): Promise<RestoreReport & { stops: string[] }> {
+  const report = await restore(ctx, { ...req, dryRun: true }, () => undefined);
+  if (req.target) return { ...report, stops: [] };
+  const manifest = await readManifest(ctx, req.snapshot, req.signal);
+  const affected = await affectedContainers(ctx, req, manifest, report.mappings);
+  const plan = planQuiesce(affected, "stop");
+  return { ...report, stops: plan.stopLevels.flat().map((c) => c.name) };
+}
+
 function scopeName(req: RestoreRequest): string {
   return req.scope.kind === "stack" ? req.scope.stack : req.scope.volume;
 }

@@ -18,6 +18,8 @@ export interface RunRow {
   finishedAt?: string;
   exitCode?: number;
   error?: string;
+  /** The process that ran it (its log lines carry the same pid). */
+  pid?: number;
 }
 
 export interface StackResultRow {
@@ -241,6 +243,7 @@ export class StateStore {
       finishedAt: (r.finished_at as string | null) ?? undefined,
       exitCode: (r.exit_code as number | null) ?? undefined,
       error: (r.error as string | null) ?? undefined,
+      pid: (r.pid as number | null) ?? undefined,
     }));
   }
 

@@ -1,7 +1,7 @@
 import { Box, Text, useApp, useInput, useWindowSize } from "ink";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ExitCode } from "../errors";
-import type { TuiBackend } from "./backend";
+import { restoreLabel, type RestoreChoice, type TuiBackend } from "./backend";
 import { Footer } from "./components/footer";
 import { HelpOverlay } from "./components/help-overlay";
 import { TabBar } from "./components/tab-bar";
@@ -14,6 +14,9 @@ import { SnapshotsScreen } from "./screens/snapshots";
 import { StacksScreen } from "./screens/stacks";
 import { BackContext } from "./use-back-handler";
 import { useBackupRun } from "./use-backup-run";
+import { restoreSummary, syncSummary, verifySummary } from "./summaries";
+import { useTaskRun, type TaskKind } from "./use-task-run";
+import type { EventSink } from "../services/events";
 
 interface Route {
   id: ScreenId;
@@ -52,51 +55,83 @@ export function App({ backend, onExit, signal, size }: AppProps) {
   const [reloadKey, setReloadKey] = useState(0);
   const backRef = useRef<(() => boolean) | undefined>(undefined);
   const run = useBackupRun(backend);
+  /** A restore, sync or verify: one at a time, and never beside a backup. */
+  const task = useTaskRun();
+  /** What the run screen (3) shows: the backup, or the last restore/sync/verify. */
+  const [show, setShow] = useState<"backup" | "task">("backup");
+  const busy = run.running || task.running;
   const route = stack[stack.length - 1];
   const atRoot = stack.length === 1;
 
   // Leaves once nothing is running: a Ctrl-C during a backup waits for the stacks to be restarted.
   useEffect(() => {
-    if (quitting === undefined || run.running) return;
+    if (quitting === undefined || busy) return;
     onExit(quitting);
     exit();
-  }, [quitting, run.running, onExit, exit]);
+  }, [quitting, busy, onExit, exit]);
   useEffect(() => {
     if (run.state.status === "done" || run.state.status === "error") setReloadKey((k) => k + 1);
   }, [run.state.status]);
+  useEffect(() => {
+    if (task.state.status === "done" || task.state.status === "error") setReloadKey((k) => k + 1);
+  }, [task.state.status]);
   const quit = useCallback(
     (code: number) => {
       if (run.running) run.abort();
+      if (task.running) task.abort();
       setQuitting(code);
     },
-    [run],
+    [run, task],
   );
   useEffect(() => {
     if (!signal) return;
-    const onAbort = () => quit(run.running ? ExitCode.sigterm : ExitCode.ok);
+    const onAbort = () => quit(busy ? ExitCode.sigterm : ExitCode.ok);
     if (signal.aborted) onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
     return () => signal.removeEventListener("abort", onAbort);
-  }, [signal, quit, run.running]);
+  }, [signal, quit, busy]);
 
   const go = useCallback((id: ScreenId, names?: string[]) => {
     setHint(undefined);
     setPane(undefined);
     setStack((s) => (id === "dashboard" ? [s[0]] : [s[0], { id, names, seq: (s.at(-1)?.seq ?? 0) + 1 }]));
   }, []);
-  const onPane = useCallback((p: "list" | "files" | "run") => setPane(p === "list" ? undefined : p), []);
+  const onPane = useCallback((p: "list" | "files" | "run" | "restore" | "log") => setPane(p === "list" ? undefined : p), []);
   const startBackupScreen = useCallback(
     (names?: string[]) => {
       if (!run.running) run.reset();
+      if (!task.running && names) setShow("backup");
       go("backup", names);
     },
-    [run, go],
+    [run, task.running, go],
   );
+  const startTask = useCallback(
+    (kind: TaskKind, title: string, work: (signal: AbortSignal, emit: EventSink) => Promise<{ ok: boolean; summary: string[] }>) => {
+      if (run.running || task.running) {
+        setFlash(`${run.running ? "a backup" : "a run"} is in progress: wait for it to finish (Ctrl-C aborts it)`);
+        return;
+      }
+      if (task.start(kind, title, work)) {
+        setShow("task");
+        go("backup");
+      }
+    },
+    [run.running, task, go],
+  );
+  const onRestore = useCallback(
+    (choice: RestoreChoice, password: string | undefined) =>
+      startTask("restore", `restore ${restoreLabel(choice)} from ${choice.snapshot.shortId}${choice.target ? ` under ${choice.target}` : " in place"}`, async (sig, emit) =>
+        restoreSummary(await backend.restore(choice, password, sig, emit), choice),
+      ),
+    [backend, startTask],
+  );
+  const onSync = useCallback(() => startTask("sync", "sync the repository to the cloud (backup-tui sync)", async (sig, emit) => syncSummary(await backend.sync(sig, emit))), [backend, startTask]);
+  const onVerify = useCallback(() => startTask("verify", "verify the repository (backup-tui verify: restic check)", async (sig, emit) => verifySummary(await backend.verify(sig, emit))), [backend, startTask]);
 
   useInput((input, key) => {
     if (key.ctrl && input === "c") {
-      if (quitting !== undefined && run.running) setFlash("still stopping restic and restarting stacks; please wait");
-      else quit(run.running ? ExitCode.sigint : ExitCode.ok);
+      if (quitting !== undefined && busy) setFlash("still stopping restic and restarting stacks; please wait");
+      else quit(busy ? ExitCode.sigint : ExitCode.ok);
       return;
     }
     if (quitting !== undefined) return;
@@ -110,7 +145,7 @@ export function App({ backend, onExit, signal, size }: AppProps) {
     else if (input === "q" || key.escape) {
       if (backRef.current?.()) return;
       if (!atRoot) go("dashboard");
-      else if (run.running) setFlash("a backup is running: Ctrl-C aborts it (stacks are restarted) and quits");
+      else if (busy) setFlash(`a ${run.running ? "backup" : task.state.kind ?? "run"} is running: Ctrl-C aborts it (stacks are restarted) and quits`);
       else quit(ExitCode.ok);
     } else {
       const m = MENU.find((x) => x.key === input);
@@ -133,10 +168,13 @@ export function App({ backend, onExit, signal, size }: AppProps) {
       screen = <StacksScreen key={route.seq} backend={backend} width={columns} height={body} active={active} onCapture={setCaptured} />;
       break;
     case "backup":
-      screen = <BackupScreen state={run.state} names={route.names} width={columns} height={body} active={active} onStart={run.start} />;
+      screen = (
+        <BackupScreen state={run.state} names={route.names} width={columns} height={body} active={active} onStart={(names) => (setShow("backup"), run.start(names))}
+          task={task.state} show={show} onSync={onSync} onVerify={onVerify} onShowBackup={() => (run.reset(), setShow("backup"))} />
+      );
       break;
     case "snapshots":
-      screen = <SnapshotsScreen key={route.seq} backend={backend} width={columns} height={body} active={active} initialStack={route.names?.[0]} onCapture={setCaptured} onHint={setHint} onPane={onPane} />;
+      screen = <SnapshotsScreen key={route.seq} backend={backend} width={columns} height={body} active={active} initialStack={route.names?.[0]} onCapture={setCaptured} onHint={setHint} onPane={onPane} onRestore={onRestore} />;
       break;
     case "schedules":
       screen = <SchedulesScreen key={route.seq} backend={backend} width={columns} height={body} active={active} reloadKey={reloadKey} onHistory={(job) => go("history", [job])} />;
@@ -148,12 +186,12 @@ export function App({ backend, onExit, signal, size }: AppProps) {
   return (
     <BackContext.Provider value={backRef}>
       <Box flexDirection="column" width={columns}>
-        <TabBar current={screenId} running={run.running} width={columns} />
+        <TabBar current={screenId} running={busy} width={columns} />
         <Box height={1} />
         {help ? <HelpOverlay title={screenTitle(screenId)} keys={SCREEN_KEYS[screenId]} global={globalKeys(atRoot)} /> : null}
         {/* Hidden, not unmounted, under the help: an open pane, the cursor and filters survive it. */}
         <Box flexDirection="column" height={body} display={help ? "none" : "flex"}>{screen}</Box>
-        {quitting !== undefined && run.running ? <Text color="yellow" bold>Quitting: stopping restic and restarting stacks first…</Text> : null}
+        {quitting !== undefined && busy ? <Text color="yellow" bold>Quitting: stopping restic and restarting stacks first…</Text> : null}
         {flash ? <Text color="yellow" wrap="truncate-end">{flash}</Text> : null}
         <Footer keys={keys} hint={hint} />
       </Box>

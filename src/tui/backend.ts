@@ -1,19 +1,30 @@
+import { setIniValue } from "../config/edit";
 import { DirlistFile, entryKey } from "../docker/dirlist";
 import type { StackState } from "../docker/discovery";
 import { errorMessage, UsageError } from "../errors";
+import { verifyConfirmPassword } from "../security/confirm-hash";
 import type { BackupReport } from "../services/backup";
 import { lockedBackup } from "../services/backup-run";
 import { ensureIndexed, refreshCatalog } from "../services/catalog";
 import type { ServiceContext } from "../services/context";
 import type { EventSink } from "../services/events";
+import { withRepositoryLock } from "../services/locked";
+import { preflight } from "../services/preflight";
+import { previewRestore, restore, type RestoreReport } from "../services/restore";
+import { runLog, type LogEntry } from "../services/run-log";
+import { syncRepository, type SyncReport } from "../services/sync";
+import { runVerify, type VerifyResult } from "../services/verify";
 import { scheduleRows, type ScheduleRow } from "../services/schedules";
 import { selectStacks } from "../services/selection";
 import { stacksDue, type StackDue } from "../schedule/due";
 import { installedAt } from "../schedule/install";
+import { scheduleDrift } from "../schedule/drift";
+import { pausedJobs } from "../schedule/jobs";
 import type { CatalogFile, CatalogSnapshot, SnapshotFilter } from "../state/catalog";
 import { readOwner } from "../state/lock";
 import { isAlive } from "../state/process-info";
 import type { PendingDeletion, RunFilter, RunRow, StackResultRow } from "../state/store";
+import type { ServiceEvent } from "../services/events";
 import { span, when } from "./format";
 
 /** One row of the dashboard. */
@@ -50,6 +61,30 @@ export interface Schedules {
   jobs: ScheduleRow[];
   /** Where the schedule is installed (systemd timers, a cron file); empty: not installed. */
   installed: string[];
+  /** Installed units or cron lines that no longer match the config: `schedule install` again. */
+  drift?: string[];
+  /** Job ids switched off with [schedule] PAUSED. */
+  paused?: string[];
+}
+
+/** What to restore: a stack or a volume of a snapshot, all of it or one file or folder, in place or under a directory. */
+export interface RestoreChoice {
+  snapshot: CatalogSnapshot;
+  scope: { kind: "stack"; stack: string } | { kind: "volume"; volume: string };
+  file?: string;
+  target?: string;
+}
+
+/** What a restore would do, for the confirmation screen (a dry run: nothing written). */
+export interface RestorePreview {
+  /** Live paths (in place) or paths under the target, with what would change there. */
+  paths: Array<{ path: string; added: number; changed: number; removed: number; bytes: number }>;
+  /** Running containers it stops while it writes (in place). */
+  stops: string[];
+  /** The gate: in place needs the confirmation password when CONFIRM_PASSWORD_HASH is set. */
+  needsPassword: boolean;
+  /** In place without a confirmation password set: the CLI's warning. */
+  unguarded?: string;
 }
 
 /** One row of the stack selection screen (the dirlist). */
@@ -87,10 +122,50 @@ export interface TuiBackend {
   runs(filter: Pick<RunFilter, "limit" | "kind" | "job">): RunRow[];
   /** A run's per-stack results. */
   runStacks(runId: number): StackResultRow[];
+  /** A run's lines from the log file (its pid, between its start and finish). */
+  runLog(run: RunRow): LogEntry[];
+  /** What the restore would change and stop, without writing anything. */
+  previewRestore(choice: RestoreChoice, signal?: AbortSignal): Promise<RestorePreview>;
+  /** The confirmation password against CONFIRM_PASSWORD_HASH (a wrong one is logged, like the CLI's guard). */
+  checkConfirmPassword(password: string, choice: RestoreChoice): boolean;
+  /**
+   * `backup-tui restore`: under a target directory as is; in place only with the right confirmation
+   * password (when one is set), under the repository lock, after recovery of dead runs.
+   */
+  restore(choice: RestoreChoice, password: string | undefined, signal: AbortSignal, emit: EventSink): Promise<RestoreReport>;
+  /** `backup-tui sync`: under the repository lock, after recovery of dead runs. */
+  sync(signal: AbortSignal, emit: EventSink): Promise<SyncReport>;
+  /** `backup-tui verify` (metadata: restic check) under the repository lock. */
+  verify(signal: AbortSignal, emit: EventSink): Promise<VerifyResult & { runId: number; target: string; level: string }>;
+  /** Switches a scheduled job off or on ([schedule] PAUSED in the config file). */
+  setJobEnabled(id: string, enabled: boolean): Promise<void>;
+}
+
+/** The CLI's words for a restore, also the guard's log line. */
+export function restoreLabel(c: RestoreChoice): string {
+  const what = c.scope.kind === "stack" ? `stack ${c.scope.stack}` : `volume ${c.scope.volume}`;
+  return `${c.file ? `${c.file} of ` : ""}${what}`;
+}
+
+function guardAction(c: RestoreChoice): string {
+  return `restore ${restoreLabel(c)} from snapshot ${c.snapshot.shortId} (${c.snapshot.time.slice(0, 16).replace("T", " ")}) over the live data`;
 }
 
 export function createBackend(ctx: ServiceContext, configWarnings: string[] = ctx.config.warnings): TuiBackend {
   const dirlist = () => new DirlistFile(ctx.config.dirlistFile);
+  // Events go to the log file too, as the CLI's eventSink writes them (a run's log is read back from it).
+  const logged = (emit: EventSink): EventSink => (e: ServiceEvent) => {
+    emit(e);
+    if (e.type === "warning") ctx.log.warn({ stack: e.stack }, e.message);
+    else if (e.type !== "progress") ctx.log.info({ event: e }, e.type);
+  };
+  const hash = () => ctx.config.security.confirmPasswordHash?.reveal();
+  const check = (password: string, choice: RestoreChoice) => {
+    const ok = verifyConfirmPassword(password, hash() ?? "");
+    if (ok) ctx.log.info({ action: guardAction(choice) }, "confirmed destructive action");
+    else ctx.log.warn({ action: guardAction(choice), user: process.env.SUDO_USER ?? process.env.USER }, "refused: wrong confirmation password");
+    return ok;
+  };
   return {
     async dashboard() {
       const sel = await selectStacks(ctx, dirlist(), { recordNew: false });
@@ -165,7 +240,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
       for (const w of sel.warnings) emit({ type: "warning", message: w });
       if (sel.added.length) emit({ type: "info", message: `new stacks added to the dirlist (disabled): ${sel.added.join(", ")}` });
       if (!sel.selected.length) throw new UsageError("no stack is selected for backup", "Enable stacks on the Stacks screen (2), or pick one on the dashboard and press Enter.");
-      return lockedBackup(ctx, { stacks: sel.selected, trigger: "manual", parallel: 1, signal }, {}, emit);
+      return lockedBackup(ctx, { stacks: sel.selected, trigger: "manual", parallel: 1, signal }, {}, logged(emit));
     },
 
     listSnapshots: (filter) => ctx.store.catalog.list(filter),
@@ -174,10 +249,60 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
     children: (id, dir) => ctx.store.catalog.children(id, dir),
 
     async schedules() {
-      return { jobs: scheduleRows(ctx, 3), installed: installedAt() };
+      return { jobs: scheduleRows(ctx, 3), installed: installedAt(), drift: scheduleDrift(ctx.config), paused: pausedJobs(ctx.config) };
     },
     runs: (filter) => ctx.store.runs(filter),
     runStacks: (id) => ctx.store.stackResults(id),
+    runLog: (run) => runLog(ctx.config.stateDir, run),
+
+    async previewRestore(choice, signal) {
+      const p = await previewRestore(ctx, { ...choice, signal: signal ?? new AbortController().signal });
+      const inPlace = !choice.target;
+      return {
+        paths: (p.diff ?? []).map((d) => ({ path: d.live, added: d.added.length, changed: d.changed.length, removed: d.removed.length, bytes: d.bytes })),
+        stops: p.stops,
+        needsPassword: inPlace && !!hash(),
+        unguarded: inPlace && !hash() ? "no confirmation password is set; anyone who can run backup-tui can do this. Set one with `backup-tui config set-confirm-password`." : undefined,
+      };
+    },
+    checkConfirmPassword: check,
+    async restore(choice, password, signal, emit) {
+      const sink = logged(emit);
+      const req = { scope: choice.scope, snapshot: choice.snapshot, file: choice.file, target: choice.target, signal };
+      // Under a directory nothing live is touched: the CLI asks nothing and takes no lock either.
+      if (choice.target) return restore(ctx, req, sink);
+      if (hash()) {
+        if (password === undefined) throw new UsageError(`refusing to ${guardAction(choice)}: a confirmation password is required`);
+        if (!check(password, choice)) throw new UsageError("wrong confirmation password; nothing was changed");
+      }
+      return withRepositoryLock(ctx, {}, async () => {
+        await preflight(ctx, sink, signal);
+        const report = await restore(ctx, req, sink);
+        await refreshCatalog(ctx).catch(() => undefined);
+        return report;
+      });
+    },
+    sync: (signal, emit) =>
+      withRepositoryLock(ctx, {}, async () => {
+        const sink = logged(emit);
+        await preflight(ctx, sink, signal);
+        return syncRepository(ctx, { signal }, sink);
+      }),
+    async verify(signal, emit) {
+      const target = ctx.config.restic.repository;
+      const level = "metadata" as const;
+      const r = await withRepositoryLock(ctx, {}, () => runVerify(ctx, level, { signal, target, emit: logged(emit) }));
+      return { ...r, target, level };
+    },
+    async setJobEnabled(id, enabled) {
+      const file = ctx.config.source.file;
+      if (!file) throw new UsageError("no config file was read: there is nowhere to write [schedule] PAUSED", "Create one (`backup-tui init`) or pass --config FILE.");
+      const paused = new Set(pausedJobs(ctx.config));
+      if (enabled) paused.delete(id);
+      else paused.add(id);
+      setIniValue(file, "schedule", "PAUSED", [...paused].sort().join(", "));
+      ctx.config.schedule.paused = [...paused].sort().join(", ") || undefined;
+    },
   };
 }
 

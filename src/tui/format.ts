@@ -134,3 +134,15 @@ export function wrapLines(text: string, width: number, max: number): string[] {
   if (out.length > max) return [...out.slice(0, max - 1), fit(out[max - 1], w - 1).trimEnd() + "…"];
   return out;
 }
+
+/** What a restore from this snapshot restores in the TUI: its stack, or its volume; undefined for plain restic snapshots. */
+export function restoreScope(snap: Pick<CatalogSnapshot, "stack" | "kind" | "tags">): { kind: "stack"; stack: string } | { kind: "volume"; volume: string } | undefined {
+  const volume = snap.tags.find((t) => t.startsWith("vol:"))?.slice(4);
+  if (snap.kind === "volume" && volume) return { kind: "volume", volume };
+  return snap.stack ? { kind: "stack", stack: snap.stack } : undefined;
+}
+
+/** The volumes a snapshot holds (its vol: tags). */
+export function snapshotVolumes(snap: Pick<CatalogSnapshot, "tags">): string[] {
+  return snap.tags.filter((t) => t.startsWith("vol:")).map((t) => t.slice(4));
+}

@@ -1,5 +1,5 @@
 /** The screens of the app; those in MENU have a number key, the others are panes of one of them. */
-export type ScreenId = "dashboard" | "stacks" | "backup" | "snapshots" | "schedules" | "history" | "files" | "run";
+export type ScreenId = "dashboard" | "stacks" | "backup" | "snapshots" | "schedules" | "history" | "files" | "run" | "restore" | "log";
 
 export interface KeyHelp {
   keys: string;
@@ -19,6 +19,8 @@ export const MENU: Array<{ id: ScreenId; key: string; title: string; short: stri
 export const PANES: Partial<Record<ScreenId, { parent: ScreenId; title: string }>> = {
   files: { parent: "snapshots", title: "Files" },
   run: { parent: "history", title: "Run details" },
+  restore: { parent: "snapshots", title: "Restore" },
+  log: { parent: "history", title: "Run log" },
 };
 
 export function screenTitle(id: ScreenId): string {
@@ -41,7 +43,9 @@ export const SCREEN_KEYS: Record<ScreenId, KeyHelp[]> = {
     { keys: "r", label: "reload" },
   ],
   backup: [
-    { keys: "Enter", label: "start / run again" },
+    { keys: "Enter", label: "back up / again" },
+    { keys: "s", label: "sync" },
+    { keys: "v", label: "verify" },
     { keys: "^C", label: "abort run" },
   ],
   snapshots: [
@@ -51,10 +55,13 @@ export const SCREEN_KEYS: Record<ScreenId, KeyHelp[]> = {
     { keys: "/", label: "type filter" },
     { keys: "a", label: "all / latest 5" },
     { keys: "r", label: "refresh from repo" },
+    { keys: "R", label: "restore stack" },
+    { keys: "v", label: "restore a volume" },
   ],
   schedules: [
     { keys: "↑↓", label: "select job" },
     { keys: "Enter", label: "its runs" },
+    { keys: "Space", label: "enable/disable" },
     { keys: "r", label: "reload" },
   ],
   history: [
@@ -67,10 +74,21 @@ export const SCREEN_KEYS: Record<ScreenId, KeyHelp[]> = {
     { keys: "↑↓ PgUp PgDn", label: "move" },
     { keys: "Enter/→", label: "open dir" },
     { keys: "Bksp/←", label: "up" },
+    { keys: "R", label: "restore in place" },
+    { keys: "t", label: "restore to dir" },
   ],
   run: [
     { keys: "↑↓", label: "select stack" },
+    { keys: "l", label: "its log" },
     { keys: "Bksp/←", label: "back to the list" },
+  ],
+  restore: [
+    { keys: "Enter/y", label: "confirm" },
+    { keys: "n/Esc", label: "cancel" },
+  ],
+  log: [
+    { keys: "↑↓ PgUp PgDn g G", label: "scroll" },
+    { keys: "Bksp/←", label: "back to the run" },
   ],
 };
 

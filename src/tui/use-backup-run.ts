@@ -41,7 +41,8 @@ export type BackupRunAction =
 export const LOG_LINES = 50;
 export const idleRun: BackupRunState = { status: "idle", rows: [], log: [], aborting: false };
 
-function describe(e: ServiceEvent): string | undefined {
+/** An event as one log line (progress ticks and transfers are not lines). */
+export function describeEvent(e: ServiceEvent): string | undefined {
   switch (e.type) {
     case "info":
     case "warning":
@@ -87,7 +88,7 @@ export function backupRunReducer(s: BackupRunState, a: BackupRunAction): BackupR
     }
     case "event": {
       const e = a.event;
-      const line = describe(e);
+      const line = describeEvent(e);
       const log = line ? [...s.log, line].slice(-LOG_LINES) : s.log;
       switch (e.type) {
         case "run-start":

@@ -80,6 +80,13 @@ function fakeBackend(o: FakeOptions = {}) {
     },
     runs: () => [],
     runStacks: () => [],
+    runLog: () => [],
+    previewRestore: async () => ({ paths: [], stops: [], needsPassword: false }),
+    checkConfirmPassword: () => false,
+    restore: async () => { throw new Error("not in this test"); },
+    sync: async () => { throw new Error("not in this test"); },
+    verify: async () => { throw new Error("not in this test"); },
+    setJobEnabled: async () => undefined,
   };
   return { backend, calls };
 }
@@ -234,7 +241,7 @@ describe("TUI snapshots browser", () => {
     await until(lastFrame, /refreshed: 40 snapshot/);
   });
 
-  it("Given a snapshot, When Enter opens it, Then its tree is browsed with Enter and Backspace, and the restore command follows the cursor", async () => {
+  it("Given a snapshot, When Enter opens it, Then its tree is browsed with Enter and Backspace, with the restore keys in the footer", async () => {
     const snap = snapshot(1, "web");
     const file = (path: string, type = "file"): CatalogFile => ({ snapshotId: snap.id, path, name: path.split("/").pop()!, type, size: 1234 });
     const files = {
@@ -247,13 +254,14 @@ describe("TUI snapshots browser", () => {
     const { lastFrame, stdin } = renderApp(backend);
     await until(lastFrame, /web/);
     await press(stdin, "4");
-    await until(lastFrame, /restore: backup-tui restore --stack web --snapshot 00000001/);
+    await until(lastFrame, /R restore stack/);
     await press(stdin, KEY.enter);
     let f = await until(lastFrame, /› conf\//);
     expect(f).toContain("· /srv/web\n");
+    expect(f).toMatch(/R restore in place\s+t restore to\s+dir/);
     expect(calls).toContain("index 00000001");
     await press(stdin, KEY.down);
-    await until(() => lastFrame()?.replace(/\n/g, " "), /--file \/srv\/web\/compose.yaml --target DIR/);
+    await until(lastFrame, /› compose\.yaml/);
     await press(stdin, KEY.up, KEY.enter);
     f = await until(lastFrame, /nginx\.conf/);
     expect(f).toContain("· /srv/web/conf");

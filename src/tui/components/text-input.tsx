@@ -6,10 +6,12 @@ export interface TextInputProps {
   onChange(v: string): void;
   onSubmit(v: string): void;
   onCancel(): void;
+  /** A password: each character drawn as `*`, the value never on screen. */
+  mask?: boolean;
 }
 
 /** A one-line input: typing, Backspace, Enter submits, Esc cancels. It owns every key while shown. */
-export function TextInput({ label, value, onChange, onSubmit, onCancel }: TextInputProps) {
+export function TextInput({ label, value, onChange, onSubmit, onCancel, mask }: TextInputProps) {
   useInput((input, key) => {
     if (key.return) onSubmit(value);
     else if (key.escape) onCancel();
@@ -19,7 +21,7 @@ export function TextInput({ label, value, onChange, onSubmit, onCancel }: TextIn
   return (
     <Text>
       {label}
-      <Text bold>{value}</Text>
+      <Text bold>{mask ? "*".repeat(value.length) : value}</Text>
       <Text inverse> </Text>
     </Text>
   );

@@ -2,6 +2,8 @@ import { Box, Text, useInput } from "ink";
 import { format } from "../../output";
 import { bar, duration, fit, phaseLabel } from "../format";
 import type { BackupRunState, StackRow } from "../use-backup-run";
+import type { TaskState } from "../use-task-run";
+import { TaskView } from "./task";
 
 export interface BackupProps {
   state: BackupRunState;
@@ -11,6 +13,14 @@ export interface BackupProps {
   height: number;
   active: boolean;
   onStart(names?: string[]): void;
+  /** The last restore, sync or verify, shown instead of the backup when `show` is "task". */
+  task?: TaskState;
+  show?: "backup" | "task";
+  /** s / v: `backup-tui sync`, `backup-tui verify` (not while something runs). */
+  onSync?(): void;
+  onVerify?(): void;
+  /** Enter on a finished task: back to the backup question. */
+  onShowBackup?(): void;
 }
 
 function progressCells(r: StackRow, barW: number): string {
@@ -26,13 +36,20 @@ function progressCells(r: StackRow, barW: number): string {
 }
 
 /** One backup run: per-stack phase and progress, a log tail, the summary; busy shown as a message. */
-export function BackupScreen({ state, names, width, height, active, onStart }: BackupProps) {
+export function BackupScreen({ state, names, width, height, active, onStart, task, show = "backup", onSync, onVerify, onShowBackup }: BackupProps) {
+  const busy = state.status === "running" || task?.status === "running";
   useInput(
-    (_input, key) => {
-      if (key.return && state.status !== "running") onStart(names);
+    (input, key) => {
+      if (busy) return;
+      if (key.return) {
+        if (show === "task") onShowBackup?.();
+        else onStart(names);
+      } else if (input === "s") onSync?.();
+      else if (input === "v") onVerify?.();
     },
     { isActive: active },
   );
+  if (show === "task" && task && task.status !== "idle") return <TaskView state={task} width={width} height={height} />;
   const what = names?.length ? names.join(", ") : "the stacks enabled in the dirlist";
   if (state.status === "idle") {
     return (
@@ -41,6 +58,8 @@ export function BackupScreen({ state, names, width, height, active, onStart }: B
         <Text wrap="wrap">A hot pass runs while the stacks serve; running containers are then stopped for a short final pass and started again. Ctrl-C aborts and restarts them.</Text>
         <Text> </Text>
         <Text>Press <Text bold>Enter</Text> to start, <Text bold>q</Text> to go back.</Text>
+        <Text> </Text>
+        <Text>Or <Text bold>s</Text>: sync the repository to the cloud (<Text bold>backup-tui sync</Text>); <Text bold>v</Text>: verify it (<Text bold>backup-tui verify</Text>, restic check).</Text>
       </Box>
     );
   }

@@ -1,10 +1,11 @@
 import { Box, Text, useInput } from "ink";
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { format } from "../../output";
 import type { CatalogSnapshot } from "../../state/catalog";
-import type { TuiBackend } from "../backend";
+import type { RestoreChoice, TuiBackend } from "../backend";
+import { TextInput } from "../components/text-input";
 import { VirtualList } from "../components/virtual-list";
-import { fit, restoreCommand } from "../format";
+import { fit, restoreCommand, restoreScope } from "../format";
 import { useCloseOnBack } from "../use-back-handler";
 import { useFileTree } from "../use-file-tree";
 import { useListCursor } from "../use-list-cursor";
@@ -17,31 +18,43 @@ export interface FilesProps {
   active: boolean;
   onClose(): void;
   onHint(hint: string | undefined): void;
+  /** R / t: restore the selected file or folder (in place, or under a typed directory). */
+  onRestore?(choice: RestoreChoice): void;
+  onCapture?(captured: boolean): void;
 }
 
-/** A snapshot's file tree from the catalog: Enter into dirs, Backspace/← up; restore shown as a CLI command. */
-export function FilesPane({ backend, snap, width, height, active, onClose, onHint }: FilesProps) {
+/** A snapshot's file tree from the catalog: Enter into dirs, Backspace/← up; R / t restore the selected entry. */
+export function FilesPane({ backend, snap, width, height, active, onClose, onHint, onRestore, onCapture }: FilesProps) {
   const tree = useFileTree(backend, snap);
-  const listHeight = Math.max(1, height - 3);
+  const [typing, setTyping] = useState<string>();
+  const scope = restoreScope(snap);
+  const listHeight = Math.max(1, height - 3 - (typing === undefined ? 0 : 1));
   const list = useListCursor(tree.entries.length, listHeight);
   const current = tree.entries[list.cursor];
   useEffect(() => {
     list.setCursor(0);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [tree.dir]);
-  useEffect(() => onHint(`restore: ${restoreCommand(snap, current?.path)}`), [snap, current, onHint]);
-  useCloseOnBack(onClose, active);
+  useEffect(() => onHint(scope ? undefined : `restore: ${restoreCommand(snap, current?.path)}`), [snap, scope, current, onHint]);
+  useEffect(() => onCapture?.(typing !== undefined), [typing, onCapture]);
+  useCloseOnBack(onClose, active && typing === undefined);
+  const restoreAt = (target?: string) => {
+    const file = tree.entries[list.current()]?.path ?? tree.dir;
+    if (scope && onRestore) onRestore({ snapshot: snap, scope, file, target });
+  };
 
   useInput(
     (input, key) => {
       if (list.onKey(input, key)) return;
       const entry = tree.entries[list.current()];
       if ((key.return || key.rightArrow) && entry) tree.open(entry);
+      else if (input === "R" && tree.root !== undefined) restoreAt();
+      else if (input === "t" && tree.root !== undefined && scope) setTyping("");
       else if (key.backspace || key.delete || key.leftArrow) {
         if (!tree.up()) onClose();
       }
     },
-    { isActive: active },
+    { isActive: active && typing === undefined },
   );
 
   const sizeW = 10;
@@ -66,6 +79,18 @@ export function FilesPane({ backend, snap, width, height, active, onClose, onHin
           )}
         />
       )}
+      {typing !== undefined ? (
+        <TextInput
+          label={`restore ${fit(current?.path ?? tree.dir, 30).trim()} under directory: `}
+          value={typing}
+          onChange={setTyping}
+          onSubmit={(dir) => {
+            setTyping(undefined);
+            if (dir.trim()) restoreAt(dir.trim());
+          }}
+          onCancel={() => setTyping(undefined)}
+        />
+      ) : null}
     </Box>
   );
 }

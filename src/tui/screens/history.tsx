@@ -7,6 +7,7 @@ import { col, fit, runNote, startedBy, statusColor, when } from "../format";
 import { useHistory, HISTORY_LIMIT } from "../use-history";
 import { useListCursor } from "../use-list-cursor";
 import { RunPane } from "./run";
+import { RunLogPane } from "./run-log";
 
 export interface HistoryProps {
   backend: TuiBackend;
@@ -17,16 +18,17 @@ export interface HistoryProps {
   initialJob?: string;
   reloadKey?: number;
   /** Tells the App the details pane is open (its keys differ). */
-  onPane?(pane: "list" | "run"): void;
+  onPane?(pane: "list" | "run" | "log"): void;
 }
 
 /** Past runs, newest first, a virtualised list (only the rows in view are drawn); Enter shows a run. */
 export function HistoryScreen({ backend, width, height, active, initialJob, reloadKey, onPane }: HistoryProps) {
   const h = useHistory(backend, initialJob, reloadKey);
   const [opened, setOpened] = useState<RunRow>();
+  const [log, setLog] = useState(false);
   const listHeight = Math.max(1, height - 3 - (h.error ? 1 : 0));
   const list = useListCursor(h.rows.length, listHeight);
-  useEffect(() => onPane?.(opened ? "run" : "list"), [opened, onPane]);
+  useEffect(() => onPane?.(opened ? (log ? "log" : "run") : "list"), [opened, log, onPane]);
 
   useInput(
     (input, key) => {
@@ -42,7 +44,8 @@ export function HistoryScreen({ backend, width, height, active, initialJob, relo
   if (opened) {
     // The row as re-read (a running run may have finished since the list was read).
     const fresh = h.rows.find((r) => r.id === opened.id) ?? opened;
-    return <RunPane run={fresh} stacks={backend.runStacks(fresh.id)} width={width} height={height} active={active} onClose={() => setOpened(undefined)} />;
+    if (log) return <RunLogPane backend={backend} run={fresh} width={width} height={height} active={active} onClose={() => setLog(false)} />;
+    return <RunPane run={fresh} stacks={backend.runStacks(fresh.id)} width={width} height={height} active={active} onClose={() => setOpened(undefined)} onLog={() => setLog(true)} />;
   }
   // Narrow terminals: the date without the year leaves the stacks column room.
   const wide = width >= 100;

@@ -13,13 +13,15 @@ export interface RunPaneProps {
   height: number;
   active: boolean;
   onClose(): void;
+  /** l: the run's log. */
+  onLog?(): void;
 }
 
 /** At most this many lines of the run's error, and of the selected stack's. */
 const ERROR_LINES = 3;
 
 /** One run: who started it, how it ended, its error, and per stack status, downtime, bytes added, snapshot, error. */
-export function RunPane({ run, stacks, width, height, active, onClose }: RunPaneProps) {
+export function RunPane({ run, stacks, width, height, active, onClose, onLog }: RunPaneProps) {
   const errLines = wrapLines(run.error ?? "", width - 8, ERROR_LINES);
   // Header 2, the run's error, the table's header and its position line, the selected stack's error.
   const listHeight = Math.max(1, Math.min(Math.max(1, stacks.length), height - 2 - errLines.length - 2 - ERROR_LINES));
@@ -28,7 +30,8 @@ export function RunPane({ run, stacks, width, height, active, onClose }: RunPane
   useInput(
     (input, key) => {
       if (list.onKey(input, key)) return;
-      if (key.backspace || key.delete || key.leftArrow || key.return) onClose();
+      if (input === "l") onLog?.();
+      else if (key.backspace || key.delete || key.leftArrow || key.return) onClose();
     },
     { isActive: active },
   );

@@ -1,10 +1,11 @@
 import { Box, Text, useInput } from "ink";
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import type { ScheduleRow, TuiBackend } from "../backend";
 import { VirtualList } from "../components/virtual-list";
 import { age, col, firstLine, fit, statusColor, until, when } from "../format";
 import { useListCursor } from "../use-list-cursor";
 import { useSchedules } from "../use-schedules";
+import { describeError } from "../use-async";
 
 export interface SchedulesProps {
   backend: TuiBackend;
@@ -23,7 +24,7 @@ function lastCell(j: ScheduleRow, now: number): string {
   return j.last ? `${age(j.last.startedAt, now)} ago ${j.last.status}` : "never";
 }
 
-/** The automation page: every scheduled job, when it runs in words, how its last run went, the next. Read-only. */
+/** The automation page: every scheduled job, when it runs in words, how its last run went, the next; Space pauses or resumes one. */
 export function SchedulesScreen({ backend, width, height, active, reloadKey, onHistory }: SchedulesProps) {
   const s = useSchedules(backend);
   useEffect(() => {
@@ -31,7 +32,10 @@ export function SchedulesScreen({ backend, width, height, active, reloadKey, onH
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [reloadKey]);
   const jobs = s.data?.jobs ?? [];
-  const listHeight = Math.max(1, height - 4 - DETAIL_LINES - (s.error ? 1 : 0));
+  const [note, setNote] = useState<{ text: string; error?: boolean }>();
+  const drift = s.data?.drift ?? [];
+  const driftLines = Math.min(drift.length * 2, 4);
+  const listHeight = Math.max(1, height - 4 - DETAIL_LINES - (s.error ? 1 : 0) - (note ? 1 : 0) - driftLines);
   const list = useListCursor(jobs.length, listHeight);
   const selected = jobs[list.cursor];
 
@@ -41,6 +45,16 @@ export function SchedulesScreen({ backend, width, height, active, reloadKey, onH
       const job = jobs[list.current()];
       if (key.return && job) onHistory(job.id);
       else if (input === "r") s.reload();
+      else if (input === " " && job) {
+        const paused = s.data?.paused?.includes(job.id) ?? false;
+        backend.setJobEnabled(job.id, paused).then(
+          () => {
+            setNote({ text: `${job.id} ${paused ? "resumed" : "paused"}: [schedule] PAUSED written to the config file${s.data?.installed.length ? "" : "; a running daemon picks it up on SIGHUP (systemctl reload) or restart"}` });
+            s.reload();
+          },
+          (err) => setNote({ text: describeError(err), error: true }),
+        );
+      }
     },
     { isActive: active },
   );
@@ -59,6 +73,10 @@ export function SchedulesScreen({ backend, width, height, active, reloadKey, onH
             : `${jobs.length} job(s) · not installed: \`backup-tui schedule install --systemd\` (or --cron), or run \`backup-tui daemon\``
           : "loading…"}
       </Text>
+      {drift.map((d) => (
+        <Text key={d} color="yellow" wrap="wrap">! {d}</Text>
+      ))}
+      {note ? <Text color={note.error ? "red" : "green"} wrap="truncate-end">{note.text}</Text> : null}
       <Text bold>{`  ${fit("JOB", 11)}${fit("CRON", 13)}${fit("WHEN", whenW)}${fit("LAST RUN", 18)}${fit("NEXT RUN", 9)}ENABLED`}</Text>
       <VirtualList
         items={jobs}

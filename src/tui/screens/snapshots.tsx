@@ -2,13 +2,15 @@ import { Box, Text, useInput } from "ink";
 import { useEffect, useState } from "react";
 import { format } from "../../output";
 import type { CatalogSnapshot } from "../../state/catalog";
-import type { TuiBackend } from "../backend";
+import type { RestoreChoice, TuiBackend } from "../backend";
 import { TextInput } from "../components/text-input";
 import { VirtualList } from "../components/virtual-list";
-import { fit, restoreCommand } from "../format";
+import { fit, restoreCommand, restoreScope, snapshotVolumes } from "../format";
 import { useListCursor } from "../use-list-cursor";
 import { LATEST_PER_STACK, useSnapshots } from "../use-snapshots";
+import { useCloseOnBack } from "../use-back-handler";
 import { FilesPane } from "./files";
+import { RestoreConfirm } from "./restore-confirm";
 
 export interface SnapshotsProps {
   backend: TuiBackend;
@@ -19,22 +21,33 @@ export interface SnapshotsProps {
   onCapture(captured: boolean): void;
   onHint(hint: string | undefined): void;
   /** Tells the App the files pane is open (its keys differ). */
-  onPane?(pane: "list" | "files"): void;
+  onPane?(pane: "list" | "files" | "restore"): void;
+  /** A restore was confirmed (password checked when one is set): the App runs it. */
+  onRestore?(choice: RestoreChoice, password: string | undefined): void;
 }
 
 /** Snapshots from the catalog ("filter & fetch"), a virtualised list; Enter browses a snapshot's files. */
-export function SnapshotsScreen({ backend, width, height, active, initialStack, onCapture, onHint, onPane }: SnapshotsProps) {
+export function SnapshotsScreen({ backend, width, height, active, initialStack, onCapture, onHint, onPane, onRestore }: SnapshotsProps) {
   const s = useSnapshots(backend, initialStack);
   const [typing, setTyping] = useState(false);
   const [opened, setOpened] = useState<CatalogSnapshot>();
+  const [confirm, setConfirm] = useState<RestoreChoice>();
+  /** v on a snapshot with several volumes: pick one. */
+  const [picking, setPicking] = useState<{ snap: CatalogSnapshot; volumes: string[]; cursor: number }>();
   const listHeight = Math.max(1, height - 4);
   const list = useListCursor(s.rows.length, listHeight);
   const current = s.rows[list.cursor];
   useEffect(() => onCapture(typing), [typing, onCapture]);
-  useEffect(() => onPane?.(opened ? "files" : "list"), [opened, onPane]);
+  useEffect(() => onPane?.(confirm ? "restore" : opened ? "files" : "list"), [opened, confirm, onPane]);
   useEffect(() => {
-    if (!opened) onHint(current ? `restore: ${restoreCommand(current)}` : undefined);
+    if (!opened) onHint(current && !restoreScope(current) ? `restore: ${restoreCommand(current)}` : undefined);
   }, [current, opened, onHint]);
+  useCloseOnBack(() => setPicking(undefined), active && !!picking && !confirm);
+  const restoreVolume = (snap: CatalogSnapshot) => {
+    const volumes = snapshotVolumes(snap);
+    if (volumes.length === 1) setConfirm({ snapshot: snap, scope: { kind: "volume", volume: volumes[0] } });
+    else if (volumes.length) setPicking({ snap, volumes, cursor: 0 });
+  };
 
   useInput(
     (input, key) => {
@@ -45,12 +58,63 @@ export function SnapshotsScreen({ backend, width, height, active, initialStack, 
       else if (input === "/") setTyping(true);
       else if (input === "a") s.toggleAll();
       else if (input === "r") s.refresh();
+      else if (input === "R" && row) {
+        const scope = restoreScope(row);
+        if (scope) setConfirm({ snapshot: row, scope });
+      } else if (input === "v" && row) restoreVolume(row);
     },
-    { isActive: active && !typing && !opened },
+    { isActive: active && !typing && !opened && !confirm && !picking },
+  );
+  useInput(
+    (_input, key) => {
+      if (!picking) return;
+      if (key.upArrow) setPicking({ ...picking, cursor: Math.max(0, picking.cursor - 1) });
+      else if (key.downArrow) setPicking({ ...picking, cursor: Math.min(picking.volumes.length - 1, picking.cursor + 1) });
+      else if (key.return) {
+        setConfirm({ snapshot: picking.snap, scope: { kind: "volume", volume: picking.volumes[picking.cursor] } });
+        setPicking(undefined);
+      }
+    },
+    { isActive: active && !!picking && !confirm },
   );
 
+  const confirmPane = confirm ? (
+    <RestoreConfirm
+      backend={backend}
+      choice={confirm}
+      width={width}
+      height={height}
+      active={active}
+      onCapture={onCapture}
+      onCancel={() => setConfirm(undefined)}
+      onConfirmed={(pw) => {
+        const c = confirm;
+        setConfirm(undefined);
+        onRestore?.(c, pw);
+      }}
+    />
+  ) : null;
   if (opened) {
-    return <FilesPane backend={backend} snap={opened} width={width} height={height} active={active} onClose={() => setOpened(undefined)} onHint={onHint} />;
+    // The tree stays mounted under the confirmation: cancelling returns to the same folder.
+    return (
+      <Box flexDirection="column">
+        {confirmPane}
+        <Box flexDirection="column" display={confirm ? "none" : "flex"}>
+          <FilesPane backend={backend} snap={opened} width={width} height={height} active={active && !confirm} onClose={() => setOpened(undefined)} onHint={onHint} onRestore={setConfirm} onCapture={onCapture} />
+        </Box>
+      </Box>
+    );
+  }
+  if (confirmPane) return confirmPane;
+  if (picking) {
+    return (
+      <Box flexDirection="column">
+        <Text bold>Restore which volume of {picking.snap.shortId}? (Enter picks, Esc cancels)</Text>
+        {picking.volumes.map((v, i) => (
+          <Text key={v} bold={i === picking.cursor}>{i === picking.cursor ? "› " : "  "}{v}</Text>
+        ))}
+      </Box>
+    );
   }
   const stackW = Math.max(8, Math.min(24, width - 70));
   const filter = [s.stack ? `stack ${s.stack}` : "all stacks", s.text ? `name contains "${s.text}"` : "", s.all ? "every snapshot" : `latest ${LATEST_PER_STACK} per stack`].filter(Boolean).join(" · ");

@@ -1,0 +1,57 @@
+import { Box, Text } from "ink";
+import { useEffect, useState } from "react";
+import { format } from "../../output";
+import { bar, duration } from "../format";
+import type { TaskState } from "../use-task-run";
+
+const VERB = { restore: "Restoring", sync: "Syncing", verify: "Verifying" } as const;
+
+/** A restore, sync or verify: phase, elapsed time, transfer progress, the log tail, then the summary. */
+export function TaskView({ state, width, height }: { state: TaskState; width: number; height: number }) {
+  // Elapsed time ticks while it runs (restic check and restore report no progress of their own).
+  const [, setNow] = useState(0);
+  useEffect(() => {
+    if (state.status !== "running") return;
+    const t = setInterval(() => setNow((n) => n + 1), 1000);
+    return () => clearInterval(t);
+  }, [state.status]);
+  const took = state.startedAt ? duration((state.finishedAt ?? Date.now()) - state.startedAt) : "";
+  const kind = state.kind ?? "restore";
+  const headline =
+    state.status === "running"
+      ? state.aborting
+        ? "Aborting: stopping the child processes and restarting stacks…"
+        : `${VERB[kind]}… ${took}${state.phase ? ` · ${state.phase}` : ""}`
+      : state.status === "done"
+        ? `${kind} ${state.ok ? "finished" : "finished with problems"} in ${took}. Enter: back up · s sync · v verify`
+        : `${kind} did not complete (${took}).`;
+  const t = state.transfer;
+  const summary = state.status === "done" ? state.summary : [];
+  const logLines = Math.max(2, height - 4 - summary.length - (state.error ? 2 : 0) - (t ? 1 : 0));
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="truncate-end" color={state.status === "error" || state.ok === false ? "red" : state.status === "done" ? "green" : undefined}>{headline}</Text>
+      <Text wrap="truncate-end" dimColor>{state.title}</Text>
+      {state.error ? (
+        <Box flexDirection="column">
+          <Text color="red" wrap="wrap">{state.error.busy ? "Repository busy: " : "error: "}{state.error.message}</Text>
+          {state.error.hint ? <Text wrap="wrap">{state.error.hint}</Text> : null}
+        </Box>
+      ) : null}
+      {t && state.status === "running" ? (
+        <Text wrap="truncate-end">
+          {bar(t.totalBytes ? t.bytes / t.totalBytes : 0, Math.max(6, Math.min(20, width - 60)))} {format.bytes(t.bytes)}/{format.bytes(t.totalBytes)} {format.bytes(t.speed)}/s {t.transfers}/{t.totalTransfers} files{t.eta ? ` ETA ${t.eta}s` : ""}
+        </Text>
+      ) : null}
+      {summary.map((l, i) => (
+        <Text key={i} wrap="truncate-end" color={/^(URGENT|THE CLOUD|.*FAILED)/.test(l) ? "red" : undefined}>{l}</Text>
+      ))}
+      <Box flexDirection="column" marginTop={1}>
+        <Text dimColor>log</Text>
+        {state.log.slice(-logLines).map((l, i) => (
+          <Text key={`${state.log.length - logLines + i}`} dimColor wrap="truncate-end">{l}</Text>
+        ))}
+      </Box>
+    </Box>
+  );
+}
