@@ -68,6 +68,7 @@ function buildProgram(): Command {
     .option("--parallel <n>", "stacks backed up at once", "1")
     .option("--volume <name>", "back up one named volume, stopping only the containers that mount it")
     .option("--scheduled", "started by a schedule: follows the dirlist, leaves stacks with their own SCHEDULE to it")
+    .option("--doomsday", "full-host backup: every stack, then a kind:doomsday snapshot of volumes, daemon.json, config, inventory and the recovery kit")
     .addOption(wait())
     .action(lazy(program, () => import("./commands/backup")));
 
@@ -84,6 +85,8 @@ function buildProgram(): Command {
     .option("--dry-run", "show what would be added, changed and removed")
     .option("--yes", "confirm without asking (headless)")
     .option("--confirm-password-file <file>", "the confirmation password, when CONFIRM_PASSWORD_HASH is set")
+    .option("--disaster", "bare-metal recovery on a new host: pull, check, recreate networks and volumes, restore every stack and its data, load dumps, start stacks")
+    .option("--overwrite", "with --disaster: go on even where a network, volume, container or stack directory exists already")
     .addOption(wait())
     .action(lazy(program, () => import("./commands/restore")));
 
@@ -100,7 +103,7 @@ function buildProgram(): Command {
     .addOption(new Option("--level <level>", "how deep: files also restores each stack's newest snapshot into scratch space and compares it").choices(["metadata", "subset", "data", "files"]).default("metadata"))
     .option("--stack <name...>", "with --level files: only these stacks")
     .option("--scratch <dir>", "with --level files: restore there (default: STATE_DIR/verify-scratch)")
-    .option("--subset <share>", "with --level subset: how much to read, e.g. 5% or 1/10", "5%")
+    .option("--subset <share>", "with --level subset: how much to read: 5%, part 1/10, or next/10 (the part after the last one read; 10 runs read everything). Default: VERIFICATION_SUBSET (5%)")
     .option("--remote", "check the cloud copy itself (through restic's rclone backend), without pulling it")
     .option("--scheduled", "started by a schedule (the daemon, a timer or cron): recorded as such")
     .addOption(wait())

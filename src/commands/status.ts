@@ -12,7 +12,8 @@ import { isAlive } from "../state/process-info";
  * One look at the host's backups, from local state only (no repository access): per stack the
  * last good backup and its age, the next scheduled run, overdue flags; the last verify; the
  * catalog's snapshot count; deletions pending for space; the lock holder; a pending recovery.
- * Exit 4 when containers a dead run stopped are still down, 1 when a stack is overdue.
+ * Exit 4 when containers a dead run stopped are still down, 1 when a stack is overdue or the last
+ * verification (of the repository, or of a stack's restore) failed.
  */
 export async function run(env: CommandEnv): Promise<number> {
   const ctx = openContext(env);
@@ -21,9 +22,10 @@ export async function run(env: CommandEnv): Promise<number> {
   const lock = holder ? { ...holder, alive: holder.host !== ctx.owner.host || isAlive(holder.pid, holder.pidStart) } : undefined;
   const pending = ctx.journal.list().map((e) => ({ stack: e.stack, containers: e.containers.map((c) => c.name), pid: e.owner.pid, alive: isAlive(e.owner.pid, e.owner.pidStart) }));
   const lastBackups = ctx.store.lastBackups();
+  const verified = ctx.store.verifications.latest(ctx.config.restic.repository);
   const enabled = new DirlistFile(ctx.config.dirlistFile).enabledKeys();
   const due = new Map(stacksDue(ctx.config, enabled, lastBackups, now).map((d) => [d.stack, d]));
-  const stacks = [...new Set([...lastBackups.keys(), ...due.keys()])].sort().map((stack) => {
+  const stacks = [...new Set([...lastBackups.keys(), ...due.keys(), ...verified.stacks.keys()])].sort().map((stack) => {
     const l = lastBackups.get(stack);
     const d = due.get(stack);
     return {
@@ -35,6 +37,7 @@ export async function run(env: CommandEnv): Promise<number> {
       next: d?.next,
       schedule: d?.schedule,
       overdue: d?.overdue ?? false,
+      verified: verified.stacks.get(stack),
     };
   });
   const lastVerify = ctx.store.runs({ kind: "verify", limit: 1 })[0];
@@ -42,7 +45,7 @@ export async function run(env: CommandEnv): Promise<number> {
   const pendingDeletions = ctx.store.pendingDeletions();
   const repo = ctx.config.restic.repository;
   const disk = isLocalRepository(repo) ? repoDisk(repo) : undefined;
-  const data = { type: "status", repository: ctx.config.restic.repository, lock, pendingRecovery: pending, pendingDeletions, disk, stacks, lastVerify, catalog, lastRun: ctx.store.recentRuns(1)[0] };
+  const data = { type: "status", repository: ctx.config.restic.repository, lock, pendingRecovery: pending, pendingDeletions, disk, stacks, lastVerify, verification: verified.repository, catalog, lastRun: ctx.store.recentRuns(1)[0] };
 
   env.printer.result(data, () => {
     const lines = [`repository: ${ctx.config.restic.repository} · ${catalog.snapshots} snapshot(s) in the catalog${catalog.refreshedAt ? ` (read ${format.when(catalog.refreshedAt)})` : ""}`];
@@ -53,12 +56,27 @@ export async function run(env: CommandEnv): Promise<number> {
       lines.push(`PENDING DELETIONS (space limits; cancel with \`backup-tui prune --cancel\`):`);
       for (const p of pendingDeletions) lines.push(`  ${p.shortId} ${p.stack ?? "-"} ${format.when(p.time)} — forgotten after ${format.when(p.dueAt)}`);
     }
-    lines.push(lastVerify ? `last verify: ${format.when(lastVerify.startedAt)} ${lastVerify.status}` : "last verify: never");
+    const v = verified.repository;
+    lines.push(
+      v
+        ? `last verify: ${format.when(v.at)} ${v.level}${v.part ? ` ${v.part}` : ""} ${v.ok ? "OK" : "FAILED"}${v.ok ? "" : ` — ${(v.detail ?? "").split("\n")[0]}`}`
+        : lastVerify
+          ? `last verify: ${format.when(lastVerify.startedAt)} ${lastVerify.status}`
+          : "last verify: never",
+    );
     if (stacks.length) {
       lines.push(
         table(
-          ["STACK", "LAST GOOD", "AGE", "LAST RESULT", "NEXT RUN", ""],
-          stacks.map((s) => [s.stack, format.when(s.lastGood), s.ageMs === undefined ? "-" : format.age(s.ageMs), s.status ?? "-", s.next ? format.when(s.next) : "not scheduled", s.overdue ? "OVERDUE" : ""]),
+          ["STACK", "LAST GOOD", "AGE", "LAST RESULT", "NEXT RUN", "RESTORE PROVED", ""],
+          stacks.map((s) => [
+            s.stack,
+            format.when(s.lastGood),
+            s.ageMs === undefined ? "-" : format.age(s.ageMs),
+            s.status ?? "-",
+            s.next ? format.when(s.next) : "not scheduled",
+            s.verified ? `${format.age(now.getTime() - Date.parse(s.verified.at))} ago ${s.verified.ok ? "ok" : "FAILED"}` : "never",
+            s.overdue ? "OVERDUE" : "",
+          ]),
         ),
       );
     }
@@ -66,7 +84,8 @@ export async function run(env: CommandEnv): Promise<number> {
     return lines.join("\n");
   });
   if (pending.some((p) => !p.alive)) return ExitCode.serviceDown;
-  return stacks.some((s) => s.overdue) ? ExitCode.failed : ExitCode.ok;
+  const verifyFailed = (verified.repository && !verified.repository.ok) || stacks.some((s) => s.verified && !s.verified.ok);
+  return stacks.some((s) => s.overdue) || verifyFailed ? ExitCode.failed : ExitCode.ok;
 }
 
 /** A local repository's size and its filesystem's free share; undefined before it exists. */

@@ -18,6 +18,16 @@ const percent = z.coerce.number().min(0).max(99);
 const strategy = z.enum(["stop", "down", "pause", "none", "snapshot"]);
 const fallbackStrategy = z.enum(["stop", "down", "pause", "none"]);
 const depth = z.enum(["metadata", "subset", "data", "files"]);
+/** restic's --read-data-subset (a share, or part n of N), or next/N: rotating through N parts. */
+export function isSubsetSpec(s: string): boolean {
+  const share = /^(\d+(?:\.\d+)?)%$/.exec(s);
+  if (share) return Number(share[1]) > 0 && Number(share[1]) <= 100;
+  const part = /^(\d+)\/(\d+)$/.exec(s);
+  if (part) return Number(part[1]) >= 1 && Number(part[1]) <= Number(part[2]);
+  const next = /^next\/(\d+)$/.exec(s);
+  return !!next && Number(next[1]) >= 2 && Number(next[1]) <= 10000;
+}
+const subsetSpec = z.string().trim().refine(isSubsetSpec, "a share such as 5%, a part n/N such as 1/10, or next/N such as next/12");
 const bwlimit = z.string().trim().regex(/^(0|\d+(\.\d+)?[BKMGTP]?(:\d+(\.\d+)?[BKMGTP]?)?|off)$/i, "an rclone bandwidth such as 10M, 512K or 0 (unlimited)");
 
 export interface KeyDef {
@@ -62,6 +72,7 @@ export const SECTIONS = {
     AUTO_PRUNE: { schema: bool, default: "false", description: "Apply retention (forget --prune) after each successful backup." },
     ENABLE_VERIFICATION: { schema: bool, default: "false", description: "Verify the repository after each backup." },
     VERIFICATION_DEPTH: { schema: depth, default: "metadata", description: "metadata (restic check), subset (read a sample of the data), data (read everything), files (restore and compare)." },
+    VERIFICATION_SUBSET: { schema: subsetSpec, default: "5%", description: "What the subset level reads: a share (5%), a fixed part (n/N), or next/N — the part after the last one read, so N verifications read the whole repository (next/12: all of it over 12 runs)." },
     DIRLIST_FILE: { schema: path, description: "The dirlist file that enables stacks (default: ../dirlist for a config in config/, else dirlist beside the config)." },
     COMPRESSION: { schema: z.enum(["auto", "off", "max"]), description: "restic compression (repository format 2)." },
     MAX_REPO_SIZE: { schema: size, description: "Size budget for the repository (restic's raw data): `forget --prune` and the PRUNE job then forget the oldest unprotected snapshots beyond the keep policy, never a stack's newest.", example: "500G" },
@@ -88,8 +99,15 @@ export const SECTIONS = {
     VERIFY: { schema: cron, cron: true, description: "When the repository is verified, at VERIFICATION_DEPTH (files counts as data).", example: "0 6 * * 0" },
     PRUNE: { schema: cron, cron: true, description: "When the keep policy is applied and unused data pruned (no confirmation asked: the policy is the consent).", example: "30 4 * * 0" },
     OVERDUE_AFTER: { schema: z.string().trim().regex(/^(\d+(\.\d+)?(s|m|h|d|w))+$/, "a duration such as 36h or 8d"), description: "A stack whose last good backup is older than this is overdue (status, notification). Default: twice the longest gap of its schedule.", example: "36h" },
-    DOOMSDAY: { schema: cron, cron: true, description: "When the full-host backup runs (not available yet: listed by `schedule list`, never run)." },
+    DOOMSDAY: { schema: cron, cron: true, description: "When the full-host (doomsday) backup runs: `backup --doomsday`, every stack plus the host's Docker world and the recovery kit.", example: "0 1 * * 0" },
     PAUSED: { schema: z.string().trim().regex(/^[A-Za-z0-9_.:-]+(\s*,\s*[A-Za-z0-9_.:-]+)*$/, "a comma list of job ids such as sync, backup:db"), description: "Scheduled jobs switched off without losing their schedule (comma list of backup, sync, verify, prune, doomsday, backup:NAME): the daemon does not run them, `schedule install` leaves them out, `schedule list` says so. The TUI's Schedules screen toggles it.", example: "sync, backup:db" },
+  },
+  doomsday: {
+    SAVE_IMAGES: { schema: text, default: "off", description: "Images `docker save`d into the doomsday snapshot (loaded back by `restore --disaster` when missing): off, local (every image with no registry digest: built here, cannot be pulled again), or a comma list of image names.", example: "local" },
+    PASSWORD_HINT: { schema: text, description: "Where you keep the repository password, written into the recovery kit's runbook (never the password itself).", example: "password manager, entry 'backup-tui restic'" },
+    DAEMON_CONFIG: { schema: path, default: "/etc/docker/daemon.json", description: "The Docker daemon's config file, kept in the doomsday snapshot when it exists." },
+    PORTAINER_URL: { schema: text, description: "Portainer to back up through its API (POST /api/backup) into the doomsday snapshot; unreachable is a warning, not a failure.", example: "https://127.0.0.1:9443" },
+    PORTAINER_TOKEN: { schema: text, secret: true, description: "Portainer access token (X-API-Key) for PORTAINER_URL.", example: "ptr_AbCdEf123456" },
   },
   notify: {
     WEBHOOK_URL: { schema: text, secret: true, description: "Generic JSON webhook." },

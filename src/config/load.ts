@@ -179,6 +179,7 @@ export function loadConfig(input: LoadInput): Config {
     verification: {
       enabled: v<boolean>("local_backup", "ENABLE_VERIFICATION") ?? false,
       depth: v<VerifyLevel>("local_backup", "VERIFICATION_DEPTH") ?? "metadata",
+      subset: v<string>("local_backup", "VERIFICATION_SUBSET") ?? "5%",
     },
     space: {
       maxRepoSize: v<string>("local_backup", "MAX_REPO_SIZE"),
@@ -206,6 +207,13 @@ export function loadConfig(input: LoadInput): Config {
       prometheusTextfile: ((f) => (f ? resolve(baseDir, f) : undefined))(v<string>("notify", "PROMETHEUS_TEXTFILE")),
     },
     security: { confirmPasswordHash: secret("security", "CONFIRM_PASSWORD_HASH") },
+    doomsday: {
+      saveImages: v<string>("doomsday", "SAVE_IMAGES") ?? "off",
+      passwordHint: v<string>("doomsday", "PASSWORD_HINT"),
+      daemonConfig: v<string>("doomsday", "DAEMON_CONFIG") ?? "/etc/docker/daemon.json",
+      portainerUrl: v<string>("doomsday", "PORTAINER_URL"),
+      portainerToken: secret("doomsday", "PORTAINER_TOKEN"),
+    },
     stacks,
     warnings,
   };

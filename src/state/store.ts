@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { Verifications } from "./verifications";
 import { Catalog } from "./catalog";
 import { isAlive, type Owner } from "./process-info";
 
@@ -106,8 +107,11 @@ export interface RunFilter {
 export class StateStore {
   /** The snapshot catalog lives in the same database. */
   readonly catalog: Catalog;
+  /** What verify found, per repository and per stack. */
+  readonly verifications: Verifications;
   private constructor(private readonly db: DatabaseSync) {
     this.catalog = new Catalog(db);
+    this.verifications = new Verifications(db);
   }
 
   static open(file: string): StateStore {

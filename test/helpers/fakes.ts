@@ -381,7 +381,7 @@ export function testConfig(stateDir: string, over: { stacks?: Record<string, Par
     docker: { timeoutSec: 30, stopTimeoutSec: 10, strategy: "stop", twoPass: true, backupBindMounts: false, composeCommand: "docker compose", ...over.docker },
     restic: { repository: "/srv/restic-repo", password: { kind: "file", path: join(stateDir, "restic-password"), origin: "test" }, binary: "restic", backupTimeoutSec: 3600, autoInit: false },
     retention: { keep: { last: 3 }, autoPrune: false, ...over.retention },
-    verification: { enabled: false, depth: "metadata", ...over.verification },
+    verification: { enabled: false, depth: "metadata", subset: "5%", ...over.verification } as Config["verification"],
     space: { lowSpaceAction: "skip" },
     cloud: { binary: "rclone", transfers: 4, retries: 3, syncTimeoutSec: 3600, keepDeletedDays: 7, maxDeletePercent: 50 },
     schedule: {},

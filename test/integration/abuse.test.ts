@@ -181,6 +181,7 @@ const BAD = {
   bool: ["maybe", "2", "truee", "y"],
   strategy: ["explode", "STOP", "rm -rf /"],
   depth: ["deep", "everything"],
+  subset: ["5 percent", "0%", "101%", "4/3", "next/1", "next/x"],
   compression: ["zstd", "on"],
   lowSpace: ["delete", "panic"],
   resticDuration: ["14 days", "forever", "-1d", "7"],
@@ -205,7 +206,7 @@ const TYPED: Record<string, Record<string, ValueType>> = {
   docker: { DOCKER_TIMEOUT: "seconds", STOP_TIMEOUT: "seconds", STOP_STRATEGY: "strategy", TWO_PASS: "bool", BACKUP_BIND_MOUNTS: "bool" },
   local_backup: {
     HOSTNAME: "hostname", BACKUP_TIMEOUT: "seconds", ...keepCounts(), KEEP_WITHIN: "resticDuration", AUTO_PRUNE: "bool",
-    ENABLE_VERIFICATION: "bool", VERIFICATION_DEPTH: "depth", COMPRESSION: "compression", MAX_REPO_SIZE: "size",
+    ENABLE_VERIFICATION: "bool", VERIFICATION_DEPTH: "depth", VERIFICATION_SUBSET: "subset", COMPRESSION: "compression", MAX_REPO_SIZE: "size",
     MIN_FREE_PERCENT: "percent", LOW_SPACE_ACTION: "lowSpace", NOTIFY_BEFORE_DELETE: "duration",
   },
   cloud_sync: {

@@ -50,7 +50,11 @@ describe("verify --level files", () => {
     expect(existsSync(scratch) ? readdirSync(scratch) : []).toEqual([]);
     const hist = JSON.parse(cli(w, ["history", "--json", "--kind", "verify"]).stdout).runs;
     expect(hist[0]).toMatchObject({ kind: "verify", status: "succeeded" });
-    expect(cli(w, ["status"]).stdout).toMatch(/last verify: .* succeeded/);
+    const status = cli(w, ["status"]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/last verify: .* files OK/);
+    expect(status.stdout).toMatch(/^vfa .* ago ok\s*$/m);
+    expect(status.stdout).toMatch(/^vfb .* ago ok\s*$/m);
   });
 
   it("--stack limits it; an unknown stack is a usage error (exit 2); --stack without --level files too", () => {
@@ -86,5 +90,24 @@ describe("verify --level files", () => {
     expect(r.stdout + r.stderr).toMatch(/ciphertext verification failed|checksum|hash|does not match|error/i);
     expect(Object.values(containerStates("vfa"))).toEqual(["running"]);
     expect(readdirSync(join(w.dir, "state-damaged", "verify-scratch"))).toEqual([]);
+    // status remembers it: the failed stack says FAILED and the check exits 1 (a monitoring signal).
+    const status = cli(w, ["status"], env);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/last verify: .* files FAILED/);
+    expect(status.stdout).toMatch(/^vf[ab] .* ago FAILED/m);
+  });
+
+  it("--subset next/3 reads the parts in turn (1/3, 2/3, 3/3, then 1/3 again) and status names the last part read", () => {
+    const parts: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = cli(w, ["verify", "--level", "subset", "--subset", "next/3"]);
+      expect(r.code, r.stderr).toBe(0);
+      parts.push(/subset (\d\/3) OK/.exec(r.stdout)![1]);
+    }
+    expect(parts).toEqual(["1/3", "2/3", "3/3", "1/3"]);
+    expect(cli(w, ["status"]).stdout).toMatch(/last verify: .* subset 1\/3 OK/);
+    const bad = cli(w, ["verify", "--level", "subset", "--subset", "next/1"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("next/N");
   });
 });

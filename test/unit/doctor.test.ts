@@ -23,7 +23,7 @@ function makeConfig(over: { file?: string; repository?: string; autoInit?: boole
       autoInit: over.autoInit ?? false,
     },
     retention: { keep: {}, autoPrune: false },
-    verification: { enabled: false, depth: "metadata" },
+    verification: { enabled: false, depth: "metadata", subset: "5%" },
     space: { lowSpaceAction: "skip" },
     cloud: { remote: over.remote, path: over.remote ? "backups/host1" : undefined, binary: "rclone", transfers: 4, retries: 3, syncTimeoutSec: 3600, keepDeletedDays: 7, maxDeletePercent: 50 },
     schedule: {},
