@@ -117,7 +117,11 @@ describe("schedules: daemon, install, status", () => {
     await waitFor(() => since().filter((r) => r.job === "backup" && r.status === "succeeded").length >= 2, 90_000, "two scheduled backups");
     await waitFor(() => since().some((r) => r.job === "backup:beta" && r.status === "failed"), 30_000, "the failing job");
     await waitFor(() => since().some((r) => r.status === "skipped"), 30_000, "a skipped overlap");
+    // A manual backup while the daemon works: it waits for the repository, never writes beside it.
+    const manual = cli(w, ["backup", "alpha", "--wait", "2m"]);
+    expect(manual.code, manual.stderr).toBe(0);
     const runs = since();
+    expect(runs.some((r) => r.trigger === "manual" && r.kind === "backup" && r.status === "succeeded")).toBe(true);
     // One at a time: no two runs of the daemon overlap in time.
     const spans = runs.filter((r) => r.status !== "skipped" && r.finishedAt).map((r) => [Date.parse(r.startedAt), Date.parse(r.finishedAt!)]).sort((a, b) => a[0] - b[0]);
     expect(spans.length).toBeGreaterThanOrEqual(3);
