@@ -61,7 +61,7 @@ describe("loadConfig: formats", () => {
     const c = load(fixture("sectioned.ini"));
     expect(c.source.format).toBe("sectioned");
     expect(c.warnings).toEqual([]);
-    expect(c.docker).toEqual({ stacksDir: "/opt/stacks", timeoutSec: 120, stopTimeoutSec: 20, strategy: "down", twoPass: false, composeCommand: "docker compose", backupBindMounts: false });
+    expect(c.docker).toEqual({ stacksDir: "/opt/stacks", timeoutSec: 120, stopTimeoutSec: 20, strategy: "down", twoPass: false, composeCommand: "docker compose", backupBindMounts: false, snapshotFreeze: "pause", snapshotMinFree: "1G" });
     expect(c.hostname).toBe("prod-server-01");
     expect(c.restic).toMatchObject({ repository: "/mnt/backup/restic-repo", backupTimeoutSec: 7200, compression: "max", autoInit: false });
     expect(c.restic.password).toEqual({ kind: "file", path: "/etc/backup-tui/restic-password", origin: `${join(root, "etc/config.ini")}:12` });
