@@ -76,6 +76,26 @@ describe("backup faults: nothing left stopped", () => {
     expect(containerStates("faulty")).toEqual(running());
   });
 
+  it("kill -9 mid retention (AUTO_PRUNE): the stack already runs; recover stops the orphaned forget, history says interrupted, the new snapshot is kept and the repository checks clean", async () => {
+    const before = (JSON.parse(restic(w, ["snapshots", "--json", "--no-lock", "--tag", "kind:stack"])) as unknown[]).length;
+    const run = start(["backup", "faulty"], hangEnv("forget", { BACKUP_TUI_LOCAL_BACKUP_AUTO_PRUNE: "true", FAKE_RESTIC_IGNORE_TERM: "1" }));
+    const orphan = await hangingFake(marker);
+    fakes.push(orphan);
+    expect(containerStates("faulty")).toEqual(running());
+    run.child.kill("SIGKILL");
+    await run.done;
+    const r = cli(w, ["recover"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`(pid ${orphan})`);
+    expect(runs(orphan)).toBe(false);
+    expect(containerStates("faulty")).toEqual(running());
+    const hist = JSON.parse(cli(w, ["history", "--json"]).stdout);
+    expect(hist.runs[0]).toMatchObject({ kind: "backup", status: "interrupted" });
+    restic(w, ["unlock"]);
+    restic(w, ["check", "-q"]);
+    expect((JSON.parse(restic(w, ["snapshots", "--json", "--no-lock", "--tag", "kind:stack"])) as unknown[]).length).toBe(before + 1);
+  });
+
   it("the next backup run recovers what a killed run left stopped before it starts", async () => {
     const run = start(["backup", "faulty"], hangEnv("kind:stack"));
     fakes.push(await hangingFake(marker));
