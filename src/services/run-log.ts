@@ -25,12 +25,15 @@ export function logFiles(stateDir: string, keep = 3): string[] {
 /**
  * A run's lines from the log: those its process (the run's pid) wrote between its start and
  * its finish (still running: up to now). Lines are JSON (pino); anything else is skipped.
- * `max` keeps the newest lines of a very long run.
+ * `max` keeps the newest lines of a very long run. The same process's runs before and after
+ * (the TUI, the daemon) bound the window, so a neighbour's lines never count as this run's.
  */
-export function runLog(stateDir: string, run: Pick<RunRow, "pid" | "startedAt" | "finishedAt">, max = 5000): LogEntry[] {
+export function runLog(stateDir: string, run: Pick<RunRow, "pid" | "startedAt" | "finishedAt">, neighbours: { prevFinished?: string; nextStarted?: string } = {}, max = 5000): LogEntry[] {
   if (run.pid === undefined) return [];
-  const from = Date.parse(run.startedAt) - SLACK_MS;
-  const to = (run.finishedAt ? Date.parse(run.finishedAt) : Date.now()) + SLACK_MS;
+  let from = Date.parse(run.startedAt) - SLACK_MS;
+  let to = (run.finishedAt ? Date.parse(run.finishedAt) : Date.now()) + SLACK_MS;
+  if (neighbours.prevFinished) from = Math.max(from, Date.parse(neighbours.prevFinished) + 1);
+  if (neighbours.nextStarted) to = Math.min(to, Date.parse(neighbours.nextStarted) - 1);
   const out: LogEntry[] = [];
   for (const file of logFiles(stateDir)) {
     let text: string;

@@ -253,7 +253,13 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
     },
     runs: (filter) => ctx.store.runs(filter),
     runStacks: (id) => ctx.store.stackResults(id),
-    runLog: (run) => runLog(ctx.config.stateDir, run),
+    runLog(run) {
+      // The same process's neighbouring runs (the TUI or the daemon runs several) bound this one's lines.
+      const mine = ctx.store.runs({ limit: 200 }).filter((r) => r.pid === run.pid && r.id !== run.id);
+      const prev = mine.find((r) => r.id < run.id);
+      const next = mine.filter((r) => r.id > run.id).at(-1);
+      return runLog(ctx.config.stateDir, run, { prevFinished: prev?.finishedAt, nextStarted: next?.startedAt });
+    },
 
     async previewRestore(choice, signal) {
       const p = await previewRestore(ctx, { ...choice, signal: signal ?? new AbortController().signal });

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { CatalogFile, CatalogSnapshot } from "../state/catalog";
 import type { TuiBackend } from "./backend";
 import { describeError } from "./use-async";
@@ -25,7 +25,6 @@ export function useFileTree(backend: TuiBackend, snap: CatalogSnapshot): FileTre
   const [indexing, setIndexing] = useState(!snap.indexed);
   const [error, setError] = useState<string>();
   const [dir, setDir] = useState("/");
-  const [entries, setEntries] = useState<CatalogFile[]>([]);
 
   useEffect(() => {
     const c = new AbortController();
@@ -47,9 +46,8 @@ export function useFileTree(backend: TuiBackend, snap: CatalogSnapshot): FileTre
     setDir(d);
   }, [backend, snap, indexing, error]);
 
-  useEffect(() => {
-    if (root !== undefined) setEntries(backend.children(snap.id, dir));
-  }, [backend, snap, dir, root]);
+  // Read while rendering (the catalog is local SQLite): a frame never shows a new folder's name over the old one's entries.
+  const entries = useMemo(() => (root !== undefined ? backend.children(snap.id, dir) : []), [backend, snap, dir, root]);
 
   const open = useCallback((e: CatalogFile) => {
     if (e.type === "dir") setDir(e.path);

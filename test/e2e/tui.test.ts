@@ -1,9 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBinary, makeWorld, restic, type TestWorld } from "../helpers/env";
+import { remoteEnv } from "../helpers/servers";
 import { composeDown, composeUp, containerStates, volumeMountpoint, writeStack } from "../helpers/stacks";
+import { hashConfirmPassword } from "../../src/security/confirm-hash";
 
 // The TUI as a person sees it: the compiled binary in a real terminal (tmux), driven by keys.
 // Our own tmux server (-L), so nothing else running tmux is touched; killed at the end.
@@ -15,6 +17,9 @@ let world: TestWorld;
 let bin: string;
 let stackDir: string;
 const STACK = "tuiweb";
+const CONFIRM = "tui-e2e-Confirm-77";
+/** Every pane captured, so no frame ever showing a password can slip by. */
+const seen: string[] = [];
 
 /** Starts the TUI in a tmux session; an undefined value in extraEnv removes that variable. */
 function start(session: string, extraEnv: Record<string, string | undefined> = {}, exitFile = join(world.dir, `${session}.exit`)): string {
@@ -30,7 +35,11 @@ function start(session: string, extraEnv: Record<string, string | undefined> = {
   return exitFile;
 }
 
-const pane = (session: string, escapes = false) => tmux("capture-pane", "-p", ...(escapes ? ["-e"] : []), "-t", session);
+const pane = (session: string, escapes = false) => {
+  const p = tmux("capture-pane", "-p", ...(escapes ? ["-e"] : []), "-t", session);
+  seen.push(p);
+  return p;
+};
 const keys = (session: string, ...k: string[]) => tmux("send-keys", "-t", session, ...k);
 
 async function waitFor(session: string, re: RegExp, ms = 20_000): Promise<string> {
@@ -59,6 +68,10 @@ beforeAll(() => {
   stackDir = writeStack(world.stacksDir, STACK, { app: { volumes: ["data:/data"] } }, ["data"]);
   composeUp(stackDir);
   restic(world, ["init"]);
+  // A file the restore test puts back; a confirmation password; a cloud remote (a local rclone directory).
+  writeFileSync(join(volumeMountpoint(`${STACK}_data`), "note.txt"), "original\n");
+  mkdirSync(join(world.dir, "cloud"));
+  appendFileSync(world.configFile, `[security]\nCONFIRM_PASSWORD_HASH=${hashConfirmPassword(CONFIRM)}\n[cloud_sync]\nRCLONE_REMOTE=cloud\nRCLONE_PATH=${join(world.dir, "cloud")}\n`);
 });
 
 afterAll(() => {
@@ -117,15 +130,15 @@ describe("the TUI in a terminal", () => {
     keys("main", "4");
     await waitFor("main", new RegExp(`› ${snapId}`));
     keys("main", "Enter");
-    await waitFor("main", /restore: backup-tui restore --stack tuiweb --snapshot [0-9a-f]{8} --file/);
+    await waitFor("main", /R restore in place\s+t restore to dir/);
 
     // q closes the tree, q goes to the dashboard.
     keys("main", "q");
     await waitFor("main", /latest 5 per stack/);
     keys("main", "q");
-    f = await waitFor("main", /\[1 Dashboard\]/);
-    // Enabled and covered by [schedule] BACKUP: its next run is shown.
-    expect(f).toMatch(new RegExp(`${STACK}\\s+running\\s+yes\\s+\\d+[sm] ago succeeded\\s+in \\d+[smh]\\s+1`));
+    // Enabled and covered by [schedule] BACKUP: its next run is shown (once the dashboard has reloaded).
+    f = await waitFor("main", new RegExp(`${STACK}\\s+running\\s+yes\\s+\\d+[sm] ago succeeded\\s+in \\d+[smh]\\s+1`));
+    expect(f).toContain("[1 Dashboard]");
 
     // History: the run, by hand; Enter shows its stack with the snapshot.
     keys("main", "6");
@@ -148,6 +161,95 @@ describe("the TUI in a terminal", () => {
     expect(f).toMatch(/(^|\s)icanon(\s|$)/m);
     expect(f).toMatch(/(^|\s)echo(\s|$)/m);
     // No log line or warning on stderr while it ran (Ink's cursor restore, a control sequence, is all).
+    expect(readFileSync(`${exitFile}.stderr`, "utf8").replace(/\u001B\[[?0-9;]*[A-Za-z]/g, "")).toBe("");
+  });
+
+  it("Given a snapshot, When a file is restored with the password gate, a sync and a verify are run and a run's log is read, Then the file is back, the password never shows, and it quits with 0", async () => {
+    const note = join(volumeMountpoint(`${STACK}_data`), "note.txt");
+    writeFileSync(note, "changed\n");
+    const started = Date.now();
+    const exitFile = start("restore", { NO_COLOR: "1", ...remoteEnv("cloud", "local") });
+    await waitFor("restore", new RegExp(`${STACK}\\s+running\\s+yes`));
+    keys("restore", "4");
+    await waitFor("restore", /› [0-9a-f]{8}\s/);
+    keys("restore", "Enter");
+    // Walk the tree down to note.txt: each level, find the next name on the path and step onto it.
+    for (let depth = 0; ; depth++) {
+      // The header, then the first row under the cursor (not "indexing…").
+      const f = await waitFor("restore", /· \/\S*\n› \S/);
+      const dir = /· (\/\S*)\n/.exec(f)![1];
+      const rest = note.slice(dir === "/" ? 1 : dir.length + 1).split("/");
+      expect(note.startsWith(dir === "/" ? "/" : `${dir}/`) && depth < 12).toBe(true);
+      const rows = f.split("\n").filter((l) => /^[› ] \S/.test(l)).map((l) => l.slice(2).split(/\s+/)[0].replace(/\/$/, ""));
+      const at = rows.indexOf(rest[0]);
+      expect(at, `${rest[0]} not in ${JSON.stringify(rows)}:\n${f}`).toBeGreaterThanOrEqual(0);
+      if (at) keys("restore", ...Array(at).fill("Down"));
+      await waitFor("restore", new RegExp(`^› ${rest[0].replace(/\./g, "\\.")}`, "m"));
+      if (rest.length === 1) break;
+      keys("restore", "Enter");
+      await waitFor("restore", new RegExp(`· ${dir === "/" ? "" : dir}/${rest[0]}\n`));
+    }
+
+    // R: the confirmation names the live file and the container it stops; then the password, masked.
+    keys("restore", "R");
+    let f = await waitFor("restore", /Enter\/y continue \(asks the confirmation password\)/, 30_000);
+    expect(f).toContain(note);
+    expect(f).toMatch(new RegExp(`It STOPS ${STACK}-app-1 while it writes`));
+    keys("restore", "Enter");
+    await waitFor("restore", /confirmation password:/);
+    keys("restore", "-l", "wrong-Guess-42");
+    await waitFor("restore", /confirmation password: \*{14}/);
+    keys("restore", "Enter");
+    await waitFor("restore", /wrong confirmation password; nothing was changed/);
+    expect(readFileSync(note, "utf8")).toBe("changed\n");
+    keys("restore", "-l", CONFIRM);
+    await waitFor("restore", new RegExp(`confirmation password: \\*{${CONFIRM.length}}`));
+    keys("restore", "Enter");
+    f = await waitFor("restore", /restore (finished|did not complete)/, 90_000);
+    expect(f).toMatch(/restore finished in/);
+    expect(f).toContain(`restored ${note} of stack ${STACK}`);
+    expect(f).toMatch(/safety snapshot [0-9a-f]{8} \(kind:pre-restore\)/);
+    expect(readFileSync(note, "utf8")).toBe("original\n");
+    expect(Object.values(containerStates(STACK))).toEqual(["running"]);
+    const restoredAt = Date.now();
+
+    // s: sync to the cloud directory; v: verify; both finish with their summary.
+    keys("restore", "s");
+    f = await waitFor("restore", /sync (finished|did not complete)/, 60_000);
+    expect(f).toMatch(/sync finished in .*\n.*\n.*synced to cloud:/);
+    expect(existsSync(join(world.dir, "cloud", "config"))).toBe(true);
+    keys("restore", "v");
+    f = await waitFor("restore", /verify (finished|did not complete)/, 60_000);
+    expect(f).toMatch(/verified \S+: metadata OK/);
+    console.log(`TUI e2e: restore through the gate ${restoredAt - started} ms, sync + verify ${Date.now() - restoredAt} ms`);
+
+    // History: the sync run (below the verify) and its log, read back from backup-tui.log.
+    keys("restore", "6");
+    await waitFor("restore", /^› \d+\s+verify\s/m);
+    keys("restore", "Down", "Enter");
+    await waitFor("restore", /Run #\d+ · sync · succeeded/);
+    keys("restore", "l");
+    f = await waitFor("restore", /Run #\d+ · sync · log \([1-9]\d* line/);
+    expect(f).toMatch(/\d\d:\d\d:\d\d (check-local|transfer|compare)/);
+    // Only the sync's own lines: the restore just before it ran in the same process.
+    expect(f).not.toMatch(/restoring|safety-snapshot/);
+
+    // One key at a time: each q closes one pane.
+    keys("restore", "q");
+    await waitFor("restore", /Run #\d+ · sync · succeeded/);
+    keys("restore", "q");
+    await waitFor("restore", /all runs · \d+ shown/);
+    keys("restore", "q");
+    await waitFor("restore", /\[1 Dashboard\]/);
+    keys("restore", "q");
+    expect(await waitExit(exitFile)).toBe(0);
+    f = await waitFor("restore", /speed/);
+    expect(f).toMatch(/(^|\s)icanon(\s|$)/m);
+    expect(f).toMatch(/(^|\s)echo(\s|$)/m);
+    for (const p of seen) {
+      expect(p).not.toContain(CONFIRM);
+      expect(p).not.toContain("wrong-Guess-42");
+    }
     expect(readFileSync(`${exitFile}.stderr`, "utf8").replace(/\u001B\[[?0-9;]*[A-Za-z]/g, "")).toBe("");
   });
 

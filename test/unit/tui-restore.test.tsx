@@ -379,5 +379,8 @@ describe("TUI backend over the real services", () => {
     expect(got.map((e) => e.msg)).toEqual(["old part", "new part"]);
     expect(logLine(got[1])).toMatch(/^\d\d:\d\d:\d\d hello$/);
     expect(runLog(dir, { ...run, pid: undefined })).toEqual([]);
+    // The same process's previous run ended after "old part" was written: that line is its.
+    expect(runLog(dir, run, { prevFinished: new Date(t0 + 2).toISOString() }).map((e) => e.msg)).toEqual(["new part"]);
+    expect(runLog(dir, run, { nextStarted: new Date(t0 + 2000).toISOString() }).map((e) => e.msg)).toEqual(["old part"]);
   });
 });
