@@ -9,6 +9,7 @@ import { mountOf, parseMountinfo } from "../../src/fssnap/mountinfo";
 import { namespaceLauncher, planSnapshots } from "../../src/fssnap/plan";
 import type { FsSnapshotProvider, SnapshotUnit } from "../../src/fssnap/provider";
 import { checkSnapshotSpace, decideSnapshot, snapshotFallback, snapshotPaths } from "../../src/services/fs-snapshot";
+import type { Config } from "../../src/config/types";
 import { container, fakeRunner, fakeStack, testConfig } from "../helpers/fakes";
 
 const MOUNTINFO = [
@@ -90,7 +91,7 @@ describe("planSnapshots", () => {
 
 describe("snapshot strategy decisions", () => {
   const web = container({ name: "web", mounts: [{ type: "volume", name: "v", source: "/pool/a", destination: "/data", rw: true }] });
-  const cfg = (docker: Parameters<typeof testConfig>[1]["docker"] = {}) => testConfig("/tmp/none", { docker: { strategy: "snapshot", ...docker } });
+  const cfg = (docker: Partial<Config["docker"]> = {}) => testConfig("/tmp/none", { docker: { strategy: "snapshot", ...docker } });
 
   it("freezes by pause (or stop per SNAPSHOT_FREEZE); labels still win; a snapshot label elsewhere is the stack's strategy", () => {
     const stack = fakeStack("app", [web, container({ name: "cache", labels: { "backup-tui.strategy": "none" } }), container({ name: "db", labels: { "backup-tui.strategy": "stop" } })]);
