@@ -1,4 +1,12 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadConfig } from "../../src/config/load";
+import { stacksDue } from "../../src/schedule/due";
+import { scheduleDrift } from "../../src/schedule/drift";
+import { installSystemd } from "../../src/schedule/install";
+import { jobsOf } from "../../src/schedule/jobs";
+import { invocation } from "../../src/schedule/self";
+import { systemdUnits } from "../../src/schedule/units";
 import { cleanup, render } from "ink-testing-library";
 import { afterEach, describe, expect, it } from "vitest";
 import { nextRuns, parseSchedule } from "../../src/schedule/cron";
@@ -183,6 +191,49 @@ describe("TUI schedules screen", () => {
     expect(f).not.toMatch(/^[ ›] [124] /m);
     await press(stdin, "f");
     f = await untilFrame(lastFrame, /all runs · 4 shown/);
+  });
+
+  it("Given a config file and installed timers, When Space is pressed on backup:db, Then [schedule] PAUSED is written (comments kept), the job does not run anywhere, the timers are said to differ, and Space resumes it", async () => {
+    world();
+    const { ctx } = tc!;
+    const file = join(tc!.dir, "config.ini");
+    writeFileSync(file, "# my notes\n[local_backup]\nRESTIC_REPOSITORY=/srv/repo\nRESTIC_PASSWORD=pw-1234\n[schedule]\n; nightly\nBACKUP=0 3 * * *\nSYNC=30 4 * * *\nVERIFY=0 5 * * 0\n\n[stack:db]\nSCHEDULE=*/15 * * * *\n", { mode: 0o600 });
+    ctx.config.source = { file, format: "sectioned" };
+    writeFileSync(ctx.config.dirlistFile, "+web\n+db\n+cache\n");
+    // Timers installed for the config as it was (into a scratch directory: not the live systemd).
+    const unitDir = join(tc!.dir, "systemd");
+    mkdirSync(unitDir);
+    await installSystemd(systemdUnits(jobsOf(ctx.config), invocation(ctx.config)), unitDir, ctx.runner);
+    expect(scheduleDrift(ctx.config, { systemd: unitDir, cron: unitDir })).toEqual([]);
+
+    const { lastFrame, stdin } = renderApp(createBackend(ctx), { columns: 120, rows: 30 });
+    await untilFrame(lastFrame, /\[1 Dashboard\]/);
+    await press(stdin, "5");
+    await untilFrame(lastFrame, /› backup\s/);
+    await press(stdin, KEY.down, KEY.down, KEY.down);
+    await untilFrame(lastFrame, /› backup:db\s/);
+    await press(stdin, KEY.space);
+    const f = await untilFrame(lastFrame, /› backup:db\s.*-\s+no: paused \(\[schedule\] PAUSED\)/);
+    expect(f).toContain("backup:db paused: [schedule] PAUSED written to the config file");
+    const text = readFileSync(file, "utf8");
+    expect(text).toMatch(/^\[schedule\]\nPAUSED=backup:db\n; nightly\nBACKUP=0 3 \* \* \*/m);
+    expect(text.startsWith("# my notes\n")).toBe(true);
+
+    // The file as the loader reads it: the daemon, `schedule install` and `schedule list` all leave the job out.
+    const fresh = loadConfig({ flag: file, env: {}, exeDir: tc!.dir, cwd: tc!.dir, uid: 0 });
+    expect(fresh.schedule.paused).toBe("backup:db");
+    expect(jobsOf(fresh).find((j) => j.id === "backup:db")?.unavailable).toBe("paused ([schedule] PAUSED)");
+    expect(systemdUnits(jobsOf(fresh), invocation(fresh)).map((u) => u.name)).not.toContain("backup-tui-stack-db.timer");
+    expect(stacksDue(fresh, ["web", "db"], new Map()).map((d) => d.stack)).toEqual(["web"]);
+    const drift = scheduleDrift(ctx.config, { systemd: unitDir, cron: unitDir });
+    expect(drift).toHaveLength(1);
+    expect(drift[0]).toMatch(/no longer wanted: backup-tui-stack-db\.service, backup-tui-stack-db\.timer.*run `backup-tui schedule install --systemd` again/);
+
+    await press(stdin, KEY.space);
+    await untilFrame(lastFrame, /backup:db resumed/);
+    expect(readFileSync(file, "utf8")).toMatch(/^PAUSED=$/m);
+    expect(jobsOf(loadConfig({ flag: file, env: {}, exeDir: tc!.dir, cwd: tc!.dir, uid: 0 })).find((j) => j.id === "backup:db")?.unavailable).toBeUndefined();
+    expect(scheduleDrift(ctx.config, { systemd: unitDir, cron: unitDir })).toEqual([]);
   });
 
   it("Given no schedule in the config, When 5 is pressed, Then the screen says how to set one", async () => {
