@@ -222,17 +222,22 @@ function buildProgram(): Command {
   return program;
 }
 
+/** A line about a signal, before any printer may exist: a JSON warning line under --json. */
+function say(message: string): void {
+  process.stderr.write(process.argv.includes("--json") ? `${JSON.stringify({ type: "warning", message })}\n` : `\n${message}\n`);
+}
+
 function onSignal(signal: NodeJS.Signals): void {
   if (signal === "SIGHUP" && isDaemon()) {
     for (const l of reloadListeners) l();
     return;
   }
   if (received) {
-    if (!tuiActive) process.stderr.write(`\n${signal} again: still stopping restic and restarting stacks; please wait\n`);
+    if (!tuiActive) say(`${signal} again: still stopping restic and restarting stacks; please wait`);
     return;
   }
   received = signal;
-  if (!tuiActive) process.stderr.write(`\n${signal}: stopping restic and restarting stacks before exit\n`);
+  if (!tuiActive) say(`${signal}: stopping restic and restarting stacks before exit`);
   controller.abort(signal);
 }
 

@@ -25,7 +25,11 @@ export async function run(env: CommandEnv): Promise<number> {
     if (err instanceof BusyError) throw new BusyError(`another daemon already runs the schedules of this repository (${err.message.replace(/^.*locked by /, "")})`, "Stop it first (one daemon per repository).");
     throw err;
   });
-  const say = (line: string) => env.printer.info(`${format.when(new Date().toISOString())} ${line}`);
+  // A line per event on stderr; under --json a JSON line on stdout instead ({"type":"daemon","message":...}).
+  const say = (line: string) => {
+    if (env.globals.json) env.printer.result({ type: "daemon", at: new Date().toISOString(), message: line }, () => "");
+    else env.printer.info(`${format.when(new Date().toISOString())} ${line}`);
+  };
   const self = selfCommand();
   const globals = [...(env.globals.config ? ["--config", env.globals.config] : []), "--quiet"];
   const checkOverdue = () => void notifyOverdue(ctx, config).catch((err) => ctx.log.warn({ err: errorMessage(err) }, "overdue check failed"));

@@ -156,7 +156,7 @@ describe("schedules: daemon, install, status", () => {
 
   it("a second daemon for the same repository is refused with exit 75; a config with no schedule is refused with 78", async () => {
     setConfig("[schedule]\nBACKUP=0 3 1 1 *");
-    const d = start(["daemon"], w.env);
+    const d = start(["--json", "daemon"], w.env);
     background.push(d);
     const locks = join(w.stateDir, "locks");
     const daemonHolds = () => existsSync(locks) && readdirSync(locks).some((f) => f.endsWith(".owner.json") && readFileSync(join(locks, f), "utf8").includes("daemon"));
@@ -165,7 +165,14 @@ describe("schedules: daemon, install, status", () => {
     expect(second.code).toBe(75);
     expect(second.stderr).toContain("another daemon");
     d.child.kill("SIGTERM");
-    expect((await d.done).code).toBe(143);
+    const end = await d.done;
+    expect(end.code).toBe(143);
+    // Under --json the daemon's lines are JSON on stdout; stderr holds only JSON lines too.
+    const lines = end.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.type)).toContain("daemon");
+    expect(lines.some((l) => /backup: next run/.test(l.message))).toBe(true);
+    expect(lines.at(-1).message).toBe("stopped");
+    for (const l of end.stderr.trim().split("\n").filter(Boolean)) expect(JSON.parse(l)).toMatchObject({ type: "warning" });
 
     setConfig("");
     const none = cli(w, ["daemon"]);
