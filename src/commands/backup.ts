@@ -22,9 +22,11 @@ interface Options {
   volume?: string;
   scheduled?: boolean;
   wait?: string;
+  doomsday?: boolean;
 }
 
 export async function run(env: CommandEnv, names: string[], o: Options): Promise<number> {
+  if (o.doomsday) return (await import("./doomsday")).runDoomsday(env, names, o);
   const parallel = Number(o.parallel);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 16) throw new UsageError(`--parallel must be a whole number from 1 to 16 (got ${JSON.stringify(o.parallel)})`);
   if (o.volume && names.length) throw new UsageError("--volume takes no stack names", "Back up either stacks or one volume per run.");

@@ -24,9 +24,13 @@ interface Options {
   confirmPasswordFile?: string;
   wait?: string;
   force?: boolean;
+  disaster?: boolean;
+  overwrite?: boolean;
 }
 
 export async function run(env: CommandEnv, path: string | undefined, o: Options): Promise<number> {
+  if (o.disaster) return (await import("./disaster")).runDisaster(env, path, o);
+  if (o.overwrite) throw new UsageError("--overwrite goes with --disaster");
   if (!o.stack && !o.volume) {
     if (o.file || o.target || o.dryRun) throw new UsageError("--file, --target and --dry-run go with --stack or --volume");
     return pull(env, path, o); // stage 3: the repository back from the cloud

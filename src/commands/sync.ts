@@ -1,6 +1,7 @@
 import { eventSink, openContext, type CommandEnv } from "../app";
-import { UsageError } from "../errors";
+import { UsageError, errorMessage } from "../errors";
 import { format } from "../output";
+import { pushKit } from "../services/doomsday";
 import { preflight } from "../services/preflight";
 import { syncRepository } from "../services/sync";
 import { withRepoLock } from "./locked";
@@ -24,6 +25,9 @@ export async function run(env: CommandEnv, o: Options): Promise<number> {
     const emit = eventSink(env, ctx);
     await preflight(ctx, emit, env.signal);
     const r = await syncRepository(ctx, { dryRun: o.dryRun, bwlimit: o.bwlimit, transfers, force: o.force, retryBaseMs: retryBase(), stallTimeoutMs: stallTimeout(), signal: env.signal }, emit);
+    // The doomsday recovery kit goes beside the cloud copy (RCLONE_PATH.kit), readable without the password.
+    const kit = o.dryRun || r.exitCode ? undefined : await pushKit(ctx, env.signal).catch((err) => void env.printer.warn(`the recovery kit was not copied beside the cloud copy: ${errorMessage(err)}`));
+    if (kit) emit({ type: "info", message: `recovery kit copied to ${kit}` });
     env.printer.result({ type: "sync", ...r }, () => {
       const s = r.transfer?.stats;
       const lines = [`${o.dryRun ? "dry run: " : ""}synced to ${r.remote}: ${r.transfer?.copied ?? 0} file(s) copied, ${r.transfer?.deleted ?? 0} removed, ${format.bytes(s?.bytes)} in ${format.ms(Math.round((s?.elapsedTime ?? 0) * 1000))}${r.attempts > 1 ? ` (${r.attempts} attempts)` : ""}`];

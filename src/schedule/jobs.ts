@@ -35,7 +35,7 @@ export function jobsOf(config: Config): Job[] {
   const level = config.verification.depth === "files" ? "data" : config.verification.depth;
   add("verify", "verify", "[schedule] VERIFY", s.verify, ["verify", "--scheduled", "--level", level]);
   add("prune", "prune", "[schedule] PRUNE", s.prune, ["forget", "--prune", "--scheduled"]);
-  add("doomsday", "doomsday", "[schedule] DOOMSDAY", s.doomsday, [], { unavailable: "the full-host (doomsday) backup is not built yet" });
+  add("doomsday", "doomsday", "[schedule] DOOMSDAY", s.doomsday, ["backup", "--doomsday", "--scheduled"]);
   for (const name of Object.keys(config.stacks).sort()) {
     add(`backup:${name}`, "backup", `[stack:${name}] SCHEDULE`, config.stacks[name].schedule, ["backup", "--scheduled", name], { stack: name });
   }

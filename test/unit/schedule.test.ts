@@ -397,30 +397,30 @@ describe("jobsOf", () => {
     expect(WAIT).toBe("1h");
     expect(byId.backup.args).toEqual(["backup", "--scheduled", "--wait", "1h"]);
     expect(byId.sync.args).toEqual(["sync", "--scheduled", "--wait", "1h"]);
-    expect(byId.verify.args).toEqual(["verify", "--scheduled", "--level", "data", "--wait", "1h"]); // files counts as data
+    expect(byId.verify.args).toEqual(["verify", "--scheduled", "--level", "files", "--wait", "1h"]); // the depth as configured
     expect(byId.prune.args).toEqual(["forget", "--prune", "--scheduled", "--wait", "1h"]);
     expect(byId["backup:web"].args).toEqual(["backup", "--scheduled", "web", "--wait", "1h"]);
     expect(byId["backup:web"].stack).toBe("web");
     expect(byId["backup:web"].schedule.expr).toBe("*/15 * * * *");
     expect(byId.backup.stack).toBeUndefined();
-    expect(byId.doomsday.args).toEqual([]);
+    expect(byId.doomsday.args).toEqual(["backup", "--doomsday", "--scheduled", "--wait", "1h"]);
   });
 
   it("Given VERIFICATION_DEPTH=subset, Then verify runs at that level", () => {
     expect(jobsOf(fullConfig({ depth: "subset" })).find((j) => j.id === "verify")?.args).toEqual(["verify", "--scheduled", "--level", "subset", "--wait", "1h"]);
   });
 
-  it("Given no RCLONE_REMOTE, Then sync is unavailable and says why; doomsday is always unavailable", () => {
+  it("Given no RCLONE_REMOTE, Then sync is unavailable and says why; doomsday runs `backup --doomsday`", () => {
     const jobs = jobsOf(fullConfig());
     expect(jobs.find((j) => j.id === "sync")?.unavailable).toContain("RCLONE_REMOTE");
-    expect(jobs.find((j) => j.id === "doomsday")?.unavailable).toBeTruthy();
-    expect(jobs.filter((j) => j.unavailable).map((j) => j.id)).toEqual(["sync", "doomsday"]);
+    expect(jobs.find((j) => j.id === "doomsday")?.unavailable).toBeUndefined();
+    expect(jobs.filter((j) => j.unavailable).map((j) => j.id)).toEqual(["sync"]);
   });
 
-  it("Given RCLONE_REMOTE and RCLONE_PATH, Then sync is available; doomsday still is not", () => {
+  it("Given RCLONE_REMOTE and RCLONE_PATH, Then sync and doomsday are available", () => {
     const jobs = jobsOf(fullConfig({ cloud: true }));
     expect(jobs.find((j) => j.id === "sync")?.unavailable).toBeUndefined();
-    expect(jobs.filter((j) => j.unavailable).map((j) => j.id)).toEqual(["doomsday"]);
+    expect(jobs.filter((j) => j.unavailable).map((j) => j.id)).toEqual([]);
   });
 
   it("Given RCLONE_REMOTE without RCLONE_PATH, Then the config is refused", () => {
@@ -468,6 +468,8 @@ describe("systemdUnits", () => {
       "backup-tui-verify.timer",
       "backup-tui-prune.service",
       "backup-tui-prune.timer",
+      "backup-tui-doomsday.service",
+      "backup-tui-doomsday.timer",
       "backup-tui-stack-db.service",
       "backup-tui-stack-db.timer",
       "backup-tui-stack-web.service",
@@ -478,9 +480,10 @@ describe("systemdUnits", () => {
     expect(MARK.startsWith("#")).toBe(true);
   });
 
-  it("Given unavailable jobs (sync without a remote, doomsday), Then they get no units", () => {
+  it("Given an unavailable job (sync without a remote), Then it gets no units; doomsday gets its own", () => {
     const names = units().map((f) => f.name);
-    expect(names.some((n) => n.includes("sync") || n.includes("doomsday"))).toBe(false);
+    expect(names.some((n) => n.includes("sync"))).toBe(false);
+    expect(names).toContain("backup-tui-doomsday.timer");
     expect(systemdUnits(jobsOf(fullConfig({ cloud: true })), INV).map((f) => f.name)).toContain("backup-tui-sync.timer");
   });
 
@@ -609,7 +612,7 @@ describe("cronFile", () => {
   it("Given unavailable jobs, Then they have no line", () => {
     const t = file();
     expect(t).not.toMatch(/ sync --scheduled/);
-    expect(t).not.toMatch(/doomsday/);
+    expect(t).toMatch(/ backup --doomsday --scheduled --wait 1h /);
     expect(cronFile(jobsOf(fullConfig({ cloud: true })), INV, "root")).toMatch(/^0 5 \* \* \* root .* sync --scheduled --wait 1h >\/dev\/null$/m);
   });
 

@@ -1,0 +1,48 @@
+import { eventSink, openContext, type CommandEnv } from "../app";
+import { DirlistFile } from "../docker/dirlist";
+import { parseDuration } from "../duration";
+import { ExitCode, UsageError } from "../errors";
+import { format } from "../output";
+import { lockedBackup } from "../services/backup-run";
+import { doomsdaySnapshot, type DoomsdayReport } from "../services/doomsday";
+import { withRepositoryLock } from "../services/locked";
+import { selectStacks } from "../services/selection";
+
+/**
+ * `backup --doomsday`: every stack as stage 1 (the same stop/start care, the same service),
+ * then the kind:doomsday snapshot of the rest of the host and the recovery kit.
+ */
+export async function runDoomsday(env: CommandEnv, names: string[], o: { parallel: string; scheduled?: boolean; wait?: string; dryRun?: boolean; volume?: string }): Promise<number> {
+  if (names.length || o.volume || o.dryRun) throw new UsageError("--doomsday backs up the whole host: it takes no stack names, --volume or --dry-run");
+  const parallel = Number(o.parallel);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 16) throw new UsageError(`--parallel must be a whole number from 1 to 16 (got ${JSON.stringify(o.parallel)})`);
+  const ctx = openContext(env);
+  if (o.scheduled) ctx.store.setScheduledJob("doomsday");
+  const emit = eventSink(env, ctx);
+  const sel = await selectStacks(ctx, new DirlistFile(ctx.config.dirlistFile), { names: [], all: true, recordNew: true });
+  for (const w of sel.warnings) env.printer.warn(w);
+  const stacks = sel.selected.filter((s) => s.source !== "external" || sel.enabled.has(s.name));
+  const trigger = o.scheduled ? "scheduled" : "manual";
+  const waitMs = o.wait ? parseDuration(o.wait, "--wait") : 0;
+  const lockOpts = { waitMs, onWait: (m: string) => env.printer.info(m) };
+  const backup = stacks.length
+    ? await lockedBackup(ctx, { stacks, trigger, parallel, signal: env.signal }, lockOpts, emit)
+    : { runId: 0, outcomes: [], status: "succeeded" as const, exitCode: ExitCode.ok, warnings: [] };
+  if (backup.fatal) throw backup.fatal;
+  if (env.signal.aborted) return backup.exitCode;
+  const doom = await withRepositoryLock(ctx, lockOpts, () => doomsdaySnapshot(ctx, { stacks, backup, trigger, signal: env.signal }, emit));
+  env.printer.result({ type: "doomsday", backup: { ...backup, fatal: undefined }, ...doom }, () => render(backup.outcomes, doom));
+  for (const w of backup.warnings) env.printer.warn(w);
+  return Math.max(backup.exitCode, doom.exitCode);
+}
+
+function render(outcomes: Array<{ stack: string; status: string; snapshotId?: string; error?: string }>, d: DoomsdayReport): string {
+  const lines = ["stacks:"];
+  for (const o of outcomes) lines.push(`  ${o.stack}: ${o.status}${o.snapshotId ? ` ${o.snapshotId.slice(0, 8)}` : ""}${o.error ? ` (${o.error.split("\n")[0]})` : ""}`);
+  lines.push(`doomsday snapshot ${d.snapshotId?.slice(0, 8) ?? "-"} (+${format.bytes(d.bytesAdded ?? 0)}): ${d.containers} container(s), ${d.networks} network(s), ${d.volumes.length} volume(s) outside the stack snapshots${d.volumes.length ? ` (${d.volumes.join(", ")})` : ""}`);
+  for (const i of d.images) lines.push(`  saved image ${i.ref}: ${format.bytes(i.bytes)}`);
+  if (d.localImages.length && !d.images.length) lines.push(`  images built here, not saved (SAVE_IMAGES=local keeps them): ${d.localImages.join(", ")}`);
+  if (d.portainer) lines.push(`  Portainer: ${"bytes" in d.portainer ? format.bytes(d.portainer.bytes) : `FAILED: ${d.portainer.error}`}`);
+  lines.push(`recovery kit: ${d.kit.dir} (${d.kit.files.join(", ")}); \`sync\` puts it beside the cloud copy`);
+  return lines.join("\n");
+}

@@ -1,0 +1,301 @@
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { COMPOSE } from "../docker/labels";
+import { AppError, ExitCode, errorMessage } from "../errors";
+import type { CatalogSnapshot } from "../state/catalog";
+import { refreshCatalog, resolveSnapshot } from "./catalog";
+import type { ServiceContext } from "./context";
+import { DisasterJournal } from "./disaster-journal";
+import { DOOMSDAY_TAG } from "./doomsday";
+import type { EventSink } from "./events";
+import { BUILTIN_NETWORKS, startOrder, type Inventory, type InventoryStack } from "./inventory";
+import { pullRepository } from "./pull";
+import { readManifest, restore } from "./restore";
+import { restoreDump } from "./restore-dump";
+
+// Bare-metal recovery (`restore --disaster`): on a new host with Docker, from the cloud copy
+// alone. Every step is journalled (disaster-journal.ts) so a rerun continues; nothing that
+// existed on the host before the recovery began is touched unless `overwrite`.
+
+export interface DisasterRequest {
+  /** The old host's name (snapshots are per host); default: this config's HOSTNAME. */
+  host?: string;
+  overwrite?: boolean;
+  /** Skip the pull (the repository is already local: the pull step of an earlier run, or a copy by hand). */
+  noPull?: boolean;
+  retryBaseMs?: number;
+  stallTimeoutMs?: number;
+  /** How long a started stack gets to run (and be healthy, where it has healthchecks). */
+  settleTimeoutMs?: number;
+  signal: AbortSignal;
+}
+
+export interface StackRecovery {
+  stack: string;
+  /** What it was when the doomsday backup ran. */
+  wasRunning: boolean;
+  state: "running" | "unhealthy" | "stopped" | "failed" | "not-started";
+  containers: Array<{ name: string; status: string; health?: string }>;
+  dumps: string[];
+  error?: string;
+}
+
+export interface DisasterReport {
+  snapshot: string;
+  snapshotTime: string;
+  host: string;
+  resumed: boolean;
+  created: { networks: string[]; volumes: string[] };
+  imagesLoaded: string[];
+  stacks: StackRecovery[];
+  /** Containers started outside Compose on the old host: their volumes are back, the containers are for you to recreate. */
+  manualContainers: Array<{ name: string; image: string }>;
+  /** Host files from the snapshot, put aside for review (daemon.json...). */
+  files: Record<string, string>;
+  warnings: string[];
+  durationMs: number;
+  exitCode: number;
+}
+
+const INVENTORY_PATH = /\/staging\/doomsday\/inventory\.json$/;
+
+/** Names already on the engine. */
+async function engineNames(ctx: ServiceContext, kind: "network" | "volume" | "container", signal?: AbortSignal): Promise<string[]> {
+  const args = kind === "container" ? ["ps", "-a", "--format", "{{.Names}}"] : [kind, "ls", "--format", "{{.Name}}"];
+  const r = await ctx.runner.run("docker", args, { timeoutMs: ctx.config.docker.timeoutSec * 1000, signal });
+  return r.stdout.split("\n").map((s) => s.trim()).filter(Boolean);
+}
+
+export async function disasterRestore(ctx: ServiceContext, req: DisasterRequest, emit: EventSink): Promise<DisasterReport> {
+  const started = Date.now();
+  const journal = new DisasterJournal(ctx.config.stateDir);
+  const resumed = journal.resumed;
+  const host = req.host ?? journal.data.host ?? ctx.config.hostname;
+  const say = (message: string, stack = "disaster") => emit({ type: "info", stack, message });
+  if (resumed) say(`continuing the recovery begun ${journal.data.startedAt} (${journal.data.done.length} step(s) done; journal ${journal.file})`);
+  const warnings: string[] = [];
+  const warn = (message: string, stack = "disaster") => {
+    warnings.push(message);
+    emit({ type: "warning", stack, message });
+  };
+
+  // 1. The repository, from the cloud copy (stage 3), checked.
+  await journal.step("pull", async () => {
+    if (req.noPull) return;
+    const repo = ctx.config.restic.repository;
+    if (!repo.startsWith("/")) throw new AppError(`RESTIC_REPOSITORY ${repo} is not a local directory`, ExitCode.config, "Set RESTIC_REPOSITORY to an empty local directory: the recovery pulls the cloud copy into it.");
+    const r = await pullRepository(ctx, { path: repo, retryBaseMs: req.retryBaseMs, stallTimeoutMs: req.stallTimeoutMs, signal: req.signal }, emit);
+    if (!r.checkOk) throw new AppError("the pulled repository fails `restic check`", ExitCode.failed, `${r.checkOutput ?? ""}\nRepair the cloud copy or pull again; nothing on this host was changed yet.`.trim());
+    say(`pulled ${r.remote} (${r.transfer?.copied ?? 0} file(s)); restic check passed`);
+  });
+
+  // 2. The newest doomsday snapshot of the host, and its inventory.
+  await refreshCatalog(ctx, req.signal);
+  const snap = journal.data.snapshot
+    ? await resolveSnapshot(ctx, journal.data.snapshot, {}, req.signal)
+    : ctx.store.catalog.list({ host, tag: DOOMSDAY_TAG, limit: 1 })[0];
+  if (!snap) {
+    const hosts = [...new Set(ctx.store.catalog.list({ tag: DOOMSDAY_TAG }).map((s) => s.host))];
+    throw new AppError(`the repository holds no doomsday snapshot from host ${host}`, ExitCode.usage, hosts.length ? `It has doomsday snapshots from: ${hosts.join(", ")} — pass --host NAME.` : "Run `backup-tui backup --doomsday` on the old host (and `sync`) first.");
+  }
+  const invPath = snap.paths.find((p) => INVENTORY_PATH.test(p));
+  if (!invPath) throw new AppError(`snapshot ${snap.shortId} has no inventory.json`, ExitCode.failed, "Pick another doomsday snapshot.");
+  const inv = JSON.parse(await ctx.restic.dump(snap.id, invPath, req.signal)) as Inventory;
+  say(`recovering ${inv.host} from doomsday snapshot ${snap.shortId} (${snap.time}): ${inv.stacks.length} stack(s), ${inv.volumes.length} volume(s), ${inv.networks.length} network(s)`);
+
+  // 3. What is on this host already: recorded once, before anything is created.
+  if (!journal.data.preexisting) {
+    const [networks, volumes, containers] = await Promise.all([engineNames(ctx, "network", req.signal), engineNames(ctx, "volume", req.signal), engineNames(ctx, "container", req.signal)]);
+    const dirs = inv.stacks.map((s) => s.dir).filter((d): d is string => !!d && existsSync(d) && readdirSync(d).length > 0);
+    journal.data.preexisting = { networks: networks.filter((n) => !BUILTIN_NETWORKS.has(n)), volumes, containers, dirs };
+    journal.data.snapshot = snap.id;
+    journal.data.host = host;
+    journal.save();
+  }
+  const pre = journal.data.preexisting;
+  const conflicts = [
+    ...inv.networks.filter((n) => pre.networks.includes(n.name)).map((n) => `network ${n.name}`),
+    ...inv.volumes.filter((v) => pre.volumes.includes(v.name)).map((v) => `volume ${v.name}`),
+    ...inv.containers.filter((c) => pre.containers.includes(c.name)).map((c) => `container ${c.name}`),
+    ...inv.stacks.filter((s) => s.dir && pre.dirs.includes(s.dir)).map((s) => `stack directory ${s.dir}`),
+  ];
+  if (conflicts.length && !req.overwrite) {
+    throw new AppError(
+      `this host already has ${conflicts.length} thing(s) the recovery would replace: ${conflicts.slice(0, 12).join(", ")}${conflicts.length > 12 ? ", ..." : ""}`,
+      ExitCode.usage,
+      "Nothing was changed. Remove them, or pass --overwrite to restore over them (stack data then gets a safety snapshot first).",
+    );
+  }
+  for (const c of conflicts) warn(`--overwrite: ${c} existed before the recovery and is restored over`);
+
+  const report: DisasterReport = { snapshot: snap.id, snapshotTime: snap.time, host: inv.host, resumed, created: journal.data.created, imagesLoaded: [], stacks: [], manualContainers: [], files: {}, warnings, durationMs: 0, exitCode: ExitCode.ok };
+
+  // 4. Images kept with docker save, where this host lacks them.
+  for (const img of inv.savedImages) {
+    await journal.step(`image:${img.ref}`, async () => {
+      const have = await ctx.runner.run("docker", ["image", "inspect", img.ref], { timeoutMs: 60_000, okExitCodes: [0, 1], signal: req.signal });
+      if (have.exitCode === 0) return;
+      emit({ type: "phase", stack: "disaster", phase: "restoring", detail: `loading image ${img.ref}` });
+      const tmp = join(ctx.config.stateDir, "disaster", "image.tar");
+      mkdirSync(join(ctx.config.stateDir, "disaster"), { recursive: true, mode: 0o700 });
+      try {
+        await ctx.restic.dumpToFile(snap.id, img.file, tmp, req.signal);
+        await ctx.runner.run("docker", ["load", "-q", "-i", tmp], { timeoutMs: ctx.config.docker.timeoutSec * 4000, signal: req.signal });
+      } finally {
+        rmSync(tmp, { force: true });
+      }
+      report.imagesLoaded.push(img.ref);
+    });
+  }
+
+  // 5. Networks and named volumes, as they were (labels included: Compose adopts them).
+  await journal.step("networks", async () => {
+    const here = new Set(await engineNames(ctx, "network", req.signal));
+    for (const n of inv.networks) {
+      if (here.has(n.name)) continue;
+      const base = ["network", "create", "--driver", n.driver];
+      if (n.internal) base.push("--internal");
+      if (n.attachable) base.push("--attachable");
+      for (const [k, v] of Object.entries(n.labels)) base.push("--label", `${k}=${v}`);
+      for (const [k, v] of Object.entries(n.options)) base.push("--opt", `${k}=${v}`);
+      const ipam = n.subnets.flatMap((s) => [...(s.subnet ? ["--subnet", s.subnet] : []), ...(s.subnet && s.gateway ? ["--gateway", s.gateway] : [])]);
+      const run = (args: string[]) => ctx.runner.run("docker", [...args, n.name], { timeoutMs: ctx.config.docker.timeoutSec * 1000, signal: req.signal });
+      try {
+        await run([...base, ...ipam]);
+      } catch (err) {
+        if (!ipam.length) throw err;
+        warn(`network ${n.name}: its old subnet ${n.subnets.map((s) => s.subnet).join(", ")} is not free here; created with one Docker picks`);
+        await run(base);
+      }
+      journal.data.created.networks.push(n.name);
+      journal.save();
+      say(`created network ${n.name}`);
+    }
+  });
+  await journal.step("volumes", async () => {
+    for (const v of inv.volumes) {
+      if (await ctx.docker.inspectVolume(v.name)) continue;
+      if (v.driver !== "local") warn(`volume ${v.name} used driver ${v.driver}: created with the local driver`);
+      await ctx.docker.createVolume(v.name, v.labels);
+      journal.data.created.volumes.push(v.name);
+      journal.save();
+    }
+    say(`created ${journal.data.created.volumes.length} volume(s)`);
+  });
+
+  // 6. Stack directories and volume data: each stack's snapshot, then volumes only the doomsday snapshot holds.
+  const stackSnaps = new Map<string, CatalogSnapshot>();
+  for (const s of inv.stacks) {
+    if (!s.snapshot) {
+      warn(`stack ${s.name} had no snapshot when the doomsday backup ran: it cannot be recovered`, s.name);
+      continue;
+    }
+    const ss = await resolveSnapshot(ctx, s.snapshot, {}, req.signal);
+    stackSnaps.set(s.name, ss);
+    await journal.step(`restore:${s.name}`, async () => {
+      emit({ type: "phase", stack: s.name, phase: "restoring", detail: `stack ${s.name} from ${ss.shortId}` });
+      const r = await restore(ctx, { scope: { kind: "stack", stack: s.name }, snapshot: ss, signal: req.signal }, emit);
+      for (const v of r.createdVolumes) if (!journal.data.created.volumes.includes(v)) journal.data.created.volumes.push(v);
+    });
+  }
+  for (const v of inv.volumes.filter((x) => x.in === "doomsday")) {
+    if (!snap.paths.includes(v.mountpoint)) continue;
+    await journal.step(`volume:${v.name}`, async () => {
+      emit({ type: "phase", stack: "disaster", phase: "restoring", detail: `volume ${v.name}` });
+      await restore(ctx, { scope: { kind: "volume", volume: v.name }, snapshot: snap, signal: req.signal }, emit);
+    });
+  }
+  const aside = join(ctx.config.stateDir, "disaster", "files");
+  for (const [what, p] of Object.entries(inv.files)) {
+    if (what === "portainer" || what === "daemon.json") {
+      const dest = join(aside, what === "portainer" ? "portainer-backup.tar.gz" : "daemon.json");
+      await journal.step(`file:${what}`, async () => {
+        mkdirSync(aside, { recursive: true, mode: 0o700 });
+        await ctx.restic.dumpToFile(snap.id, p, dest, req.signal);
+      });
+      report.files[what] = dest;
+    }
+  }
+
+  // 7. Stacks that ran, started in dependency order; their databases loaded from the dumps.
+  const order = startOrder(inv.stacks.filter((s) => s.running && stackSnaps.has(s.name)));
+  const byName = new Map(inv.stacks.map((s) => [s.name, s]));
+  for (const name of order) {
+    const s = byName.get(name)!;
+    const rec: StackRecovery = { stack: name, wasRunning: true, state: "not-started", containers: [], dumps: [] };
+    report.stacks.push(rec);
+    try {
+      await journal.step(`start:${name}`, async () => {
+        emit({ type: "phase", stack: name, phase: "starting", detail: `compose up -d${s.dependsOn.length ? ` (after ${s.dependsOn.join(", ")})` : ""}` });
+        await ctx.compose.up({ project: s.project, workingDir: s.dir, configFiles: s.composeFiles, envFiles: s.envFiles }, [], { timeoutMs: ctx.config.docker.timeoutSec * 1000, signal: req.signal });
+      });
+      const manifest = await readManifest(ctx, stackSnaps.get(name)!, req.signal);
+      for (const d of (manifest?.dumps ?? []).filter((x) => x.engine !== "sqlite")) {
+        await journal.step(`dump:${name}:${d.service}`, async () => {
+          await waitForDatabase(ctx, s, d.service, d.engine as "postgres" | "mariadb", req.settleTimeoutMs ?? 120_000, req.signal);
+          emit({ type: "phase", stack: name, phase: "dump", detail: `loading ${d.service}'s ${d.engine} dump` });
+          const r = await restoreDump(ctx, { stack: name, service: d.service, snapshot: stackSnaps.get(name)!, signal: req.signal }, emit);
+          for (const w of r.warnings) warn(`${name}/${d.service}: ${w}`, name);
+        });
+        rec.dumps.push(d.service);
+      }
+    } catch (err) {
+      if (req.signal.aborted) throw err;
+      rec.state = "failed";
+      rec.error = errorMessage(err) + (err instanceof AppError && err.hint ? ` (${err.hint})` : "");
+      warn(`${name}: ${rec.error}`, name);
+    }
+  }
+  for (const s of inv.stacks.filter((x) => !x.running && stackSnaps.has(x.name))) report.stacks.push({ stack: s.name, wasRunning: false, state: "not-started", containers: [], dumps: [] });
+
+  // 8. Each stack's state, and health where it has healthchecks.
+  await settle(ctx, report.stacks.filter((r) => r.wasRunning && r.state !== "failed"), byName, req.settleTimeoutMs ?? 120_000, req.signal);
+  const composed = new Set(inv.stacks.map((s) => s.project));
+  report.manualContainers = inv.containers.filter((c) => !c.project || !composed.has(c.project)).map((c) => ({ name: c.name, image: c.image }));
+  for (const c of report.manualContainers) warn(`container ${c.name} (${c.image}) was not started by Compose: its volumes are restored, recreate it by hand (inventory.json has its mounts and labels)`);
+
+  const down = report.stacks.some((r) => r.wasRunning && r.state !== "running");
+  report.exitCode = down ? ExitCode.serviceDown : ExitCode.ok;
+  report.durationMs = Date.now() - started;
+  if (!down) journal.complete();
+  return report;
+}
+
+/** Waits until the stack's database answers a query (a fresh container initialises first). */
+async function waitForDatabase(ctx: ServiceContext, s: InventoryStack, service: string, engine: "postgres" | "mariadb", timeoutMs: number, signal: AbortSignal): Promise<void> {
+  const probe = engine === "postgres"
+    ? 'psql -U "${POSTGRES_USER:-postgres}" -d postgres -XAtqc "select 1"'
+    : 'P="${MARIADB_ROOT_PASSWORD:-${MYSQL_ROOT_PASSWORD:-}}"; [ -n "$P" ] && export MYSQL_PWD="$P"; $(command -v mariadb || command -v mysql) -uroot -N -B -e "select 1"';
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    if (signal.aborted) throw new AppError("interrupted", ExitCode.failed);
+    const c = (await ctx.docker.listContainers(`${COMPOSE.project}=${s.project}`)).find((x) => x.labels[COMPOSE.service] === service && x.status === "running");
+    if (c) {
+      const r = await ctx.runner.run("docker", ["exec", c.id, "sh", "-c", probe], { timeoutMs: 20_000, okExitCodes: [0, 1, 2, 3, 126, 127], signal }).catch((err) => ({ exitCode: 1, stderr: errorMessage(err) }));
+      if (r.exitCode === 0) return;
+      last = r.stderr.trim().split("\n").pop() ?? "";
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new AppError(`${service}'s ${engine} does not accept connections after ${Math.round(timeoutMs / 1000)} s${last ? ` (${last})` : ""}: its dump was not loaded`, ExitCode.serviceDown);
+}
+
+/** Polls the started stacks until every container runs (and is healthy where it has a healthcheck), or time is up. */
+async function settle(ctx: ServiceContext, recs: StackRecovery[], byName: Map<string, InventoryStack>, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let pending = false;
+    for (const rec of recs) {
+      const s = byName.get(rec.stack)!;
+      const cs = await ctx.docker.listContainers(`${COMPOSE.project}=${s.project}`);
+      rec.containers = cs.map((c) => ({ name: c.name, status: c.status, health: c.health }));
+      const running = cs.length > 0 && cs.every((c) => c.status === "running");
+      const starting = cs.some((c) => c.health === "starting" || c.status === "restarting" || c.status === "created");
+      rec.state = !cs.length ? "stopped" : running ? (cs.some((c) => c.health === "unhealthy") ? "unhealthy" : "running") : "stopped";
+      if (starting || rec.state !== "running") pending = true;
+    }
+    if (!pending || Date.now() > deadline || signal.aborted) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
