@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { BIN } from "./env";
 
 export function alive(pid: number): boolean {
@@ -50,3 +50,18 @@ export function killHard(pid: number): void {
     // gone
   }
 }
+
+/** Every process's argv (NUL-separated in /proc, joined with spaces), except ones that vanished meanwhile. */
+export function allCommandLines(): Array<{ pid: number; argv: string }> {
+  const out: Array<{ pid: number; argv: string }> = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      out.push({ pid: Number(name), argv: readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0").join(" ") });
+    } catch {
+      // exited
+    }
+  }
+  return out;
+}
+

@@ -1,12 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { treeDigest } from "../helpers/checksums";
 import { cli, ensureBinary, makeWorld, type TestWorld } from "../helpers/env";
-import { start } from "../helpers/processes";
+import { allCommandLines, start } from "../helpers/processes";
 import { rcloneServe, remoteEnv, s3rver, sshKey, sshWrapper, stopAllServers, type RcloneServer, type S3Server } from "../helpers/servers";
 import { composeDown, composeUp, volumeMountpoint, writeStack } from "../helpers/stacks";
 
@@ -35,20 +35,6 @@ function resultOf<T>(stdout: string, type: string): T {
     .find((o) => o.type === type);
   if (!found) throw new Error(`no ${type} result in:\n${stdout.slice(-2000)}`);
   return found as T;
-}
-
-/** Every process's argv (NUL-separated in /proc), except ones that vanished meanwhile. */
-function allCommandLines(): Array<{ pid: number; argv: string }> {
-  const out: Array<{ pid: number; argv: string }> = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      out.push({ pid: Number(name), argv: readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0").join(" ") });
-    } catch {
-      // exited
-    }
-  }
-  return out;
 }
 
 describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {

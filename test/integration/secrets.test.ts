@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBinary, makeWorld, restic, type TestWorld } from "../helpers/env";
-import { start } from "../helpers/processes";
+import { allCommandLines, start } from "../helpers/processes";
 import { obscure, rcloneServe, remoteEnv, stopAllServers, type RcloneServer } from "../helpers/servers";
 import { composeDown, composeUp, volumeMountpoint, writeStack } from "../helpers/stacks";
 
@@ -16,20 +16,6 @@ import { composeDown, composeUp, volumeMountpoint, writeStack } from "../helpers
 const MiB = 1024 * 1024;
 const CONFIRM_PW = "confirm-Secret-77a1";
 const SFTP_PW = "sftp-Secret-51c9";
-
-/** Every process's argv right now, except ones that vanished meanwhile. */
-function commandLines(): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      out.push(readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0").join(" "));
-    } catch {
-      // exited
-    }
-  }
-  return out;
-}
 
 describe("secrets stay out of argv, output, logs and history", () => {
   let w: TestWorld;
@@ -46,7 +32,7 @@ describe("secrets stay out of argv, output, logs and history", () => {
     let finished = false;
     void r.done.then(() => (finished = true));
     while (!finished) {
-      for (const a of commandLines()) argvSeen.add(a);
+      for (const p of allCommandLines()) argvSeen.add(p.argv);
       await new Promise((res) => setTimeout(res, 20));
     }
     const res = await r.done;
