@@ -123,7 +123,7 @@ describe("TUI restore", () => {
     let fr = await until(lastFrame, /This OVERWRITES the live data at:/);
     expect(fr.replace(/\n/g, " ")).toContain("Restore /srv/web/index.html of stack web from snapshot c53e77c8 (2026-11-22 22:45) in place");
     expect(fr).toMatch(/\/srv\/web\/index\.html\s+\(\+1 new, ~2 changed, -0 removed; 2\.0 KiB\)/);
-    expect(fr).toContain("It STOPS web-app-1 while it writes, and starts them again.");
+    expect(fr).toContain("It STOPS web-app-1 while it writes, and starts it again.");
     expect(fr).toContain("asks the confirmation password");
     expect(fr).toContain("[4 Snapshots]");
     await press(stdin, KEY.enter);

@@ -44,7 +44,7 @@ export function TaskView({ state, width, height }: { state: TaskState; width: nu
         </Text>
       ) : null}
       {summary.map((l, i) => (
-        <Text key={i} wrap="truncate-end" color={/^(URGENT|THE CLOUD|.*FAILED)/.test(l) ? "red" : undefined}>{l}</Text>
+        <Text key={i} wrap="wrap" color={/^(URGENT|THE CLOUD|.*FAILED)/.test(l) ? "red" : undefined}>{l}</Text>
       ))}
       <Box flexDirection="column" marginTop={1}>
         <Text dimColor>log</Text>
