@@ -19,8 +19,9 @@ export async function portainerBackup(url: string, token: Secret | undefined, fi
       signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(120_000)]) : AbortSignal.timeout(120_000),
     });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    throw new Error(`Portainer at ${safeUrl(endpoint)} cannot be reached (${cause ?? errorMessage(err)})`);
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? errorMessage(err);
+    throw new Error(`Portainer at ${safeUrl(endpoint)} cannot be reached (${why})`);
   }
   if (!res.ok) {
     const body = (await res.text().catch(() => "")).slice(0, 200).replace(/\s+/g, " ");
