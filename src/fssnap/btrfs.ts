@@ -57,19 +57,21 @@ export class BtrfsProvider implements FsSnapshotProvider {
       }
       if (d === m.mountPoint || d === "/") break;
     }
-    // ...or, when the mount shows only a directory inside a subvolume, the mount's subvol= and another mount that reaches it.
-    if (!subvolume) {
-      subvolume = m.superOptions.find((o) => o.startsWith("subvol="))?.slice("subvol=".length) ?? "/";
-      for (const n of sameFs) {
-        if (!isUnder(subvolume, n.root)) continue;
-        const candidate = joinAbs(n.mountPoint, relativeTo(subvolume, n.root));
-        if (inode(candidate) === SUBVOLUME_ROOT_INO) {
-          source = candidate;
-          break;
-        }
+    // ...or, when the mount shows only a directory inside a subvolume, the mount's subvol=.
+    subvolume ??= m.superOptions.find((o) => o.startsWith("subvol="))?.slice("subvol=".length) ?? "/";
+    // Snapshot through the mount nearest the top level that shows the subvolume whole: a Docker
+    // volume's own bind mount goes away when its containers stop (SNAPSHOT_FREEZE=stop).
+    const walked = source ? statSync(source).dev : undefined;
+    for (const n of [...sameFs].sort((a, b) => a.root.length - b.root.length)) {
+      if (!isUnder(subvolume, n.root)) continue;
+      const candidate = joinAbs(n.mountPoint, relativeTo(subvolume, n.root));
+      const st = statOf(candidate);
+      if (st?.ino === SUBVOLUME_ROOT_INO && (walked === undefined || st.dev === walked)) {
+        source = candidate;
+        break;
       }
-      if (!source) return { unsupported: `${path} lies inside btrfs subvolume ${subvolume} of ${m.source}, which no mount shows whole: mount the filesystem's top level (subvolid=5) somewhere` };
     }
+    if (!source) return { unsupported: `${path} lies inside btrfs subvolume ${subvolume} of ${m.source}, which no mount shows whole: mount the filesystem's top level (subvolid=5) somewhere` };
     // Snapshots go beside the subvolume (the top level's inside it), through a writable mount showing that directory.
     const parent = subvolume === "/" ? "/" : dirname(subvolume);
     const holder = sameFs
@@ -110,10 +112,12 @@ export class BtrfsProvider implements FsSnapshotProvider {
   }
 }
 
-function inode(path: string): number | undefined {
+function statOf(path: string): { ino: number; dev: number } | undefined {
   try {
-    return statSync(path).ino;
+    return statSync(path);
   } catch {
     return undefined;
   }
 }
+
+const inode = (path: string) => statOf(path)?.ino;

@@ -105,6 +105,14 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
       `    command: ["sh", "-c", "trap 'exit 0' TERM; i=0; while true; do i=$$((i+1)); echo \\"line $$i\\" >> /data/log; usleep 2000; done"]`,
       "    stop_grace_period: 2s",
       "    volumes: [\"data:/data\"]",
+      // Never stopped: keeps the bind-driver volume mounted while the writer is stopped (Docker
+      // unmounts such a volume when its last container stops: a plain stop backup would read an empty Mountpoint).
+      "  keeper:",
+      `    image: ${IMAGE}`,
+      `    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]`,
+      "    stop_grace_period: 2s",
+      "    labels: { backup-tui.stop: \"false\" }",
+      "    volumes: [\"data:/data\"]",
       "volumes:",
       "  data:",
       "    external: true",
@@ -176,7 +184,7 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
     expect(subvolumes()).toEqual(["data"]);
     expect(btrfsMounts()).toBe(mountsBefore);
     expect(readdirSync(join(w.stateDir, "journal")).filter((n) => n.endsWith(".json"))).toEqual([]);
-    expect(containerStates(stack)).toEqual({ [`${stack}-writer-1`]: "running" });
+    expect(containerStates(stack)).toEqual({ [`${stack}-keeper-1`]: "running", [`${stack}-writer-1`]: "running" });
   }, 120_000);
 
   it("records the same paths as a plain backup, so switching strategies keeps the parent", () => {
@@ -194,8 +202,28 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
     expect(again.paths).toContain(mountpoint);
     expect(stopped.parent).toBe(first.id);
     expect(again.parent).toBe(stopped.id);
-    // Unchanged files are recognised through the snapshot (same inodes and times): only the log changed.
-    expect(summaryOf(snap.stdout).outcomes[0].filesChanged).toBe(1);
+    expect(restic(w, ["ls", stopped.id, join(mountpoint, "blob")])).toContain(join(mountpoint, "blob"));
+    // Unchanged files are recognised through the snapshot (same inodes and times): nothing new, only the log and the manifest changed.
+    const o = summaryOf(snap.stdout).outcomes[0];
+    expect(o.filesNew).toBe(0);
+    expect(o.filesChanged).toBe(2);
+  }, 120_000);
+
+  it("SNAPSHOT_FREEZE=stop stops and starts instead of pausing, and snapshots through the top-level mount (the volume's own mount goes with its last container)", () => {
+    docker(["stop", "-t", "2", `${stack}-keeper-1`]);
+    try {
+      const t0 = Date.now();
+      const r = cli(w, ["backup", stack, "--json"], { BACKUP_TUI_DOCKER_SNAPSHOT_FREEZE: "stop" });
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      const actions = containerEvents(stack, t0).filter((e) => e.name === `${stack}-writer-1`).map((e) => e.action);
+      expect(actions).toEqual(expect.arrayContaining(["die", "start"]));
+      expect(actions).not.toContain("pause");
+      const log = execFileSync("restic", ["dump", "latest", join(mountpoint, "log")], { env: { ...process.env, RESTIC_REPOSITORY: w.repo, RESTIC_PASSWORD_FILE: w.passwordFile } });
+      expect(log.length).toBeGreaterThan(500);
+      expect(subvolumes()).toEqual(["data"]);
+    } finally {
+      docker(["start", `${stack}-keeper-1`]);
+    }
   }, 120_000);
 
   it("kill -9 in mid-backup: recover deletes the btrfs snapshot and leaves the service running", async () => {
@@ -224,7 +252,7 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
     expect(r.stdout).toMatch(/deleted filesystem snapshots left by a dead run/);
     expect(subvolumes()).toEqual(["data"]);
     expect(readdirSync(join(w.stateDir, "journal")).filter((n) => n.endsWith(".json"))).toEqual([]);
-    expect(containerStates(stack)).toEqual({ [`${stack}-writer-1`]: "running" });
+    expect(containerStates(stack)).toEqual({ [`${stack}-keeper-1`]: "running", [`${stack}-writer-1`]: "running" });
   }, 120_000);
 
   it("a stack on ext4 (/var/lib/docker) falls back to the configured strategy and says so; doctor tells which qualify", () => {
@@ -263,7 +291,7 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
       expect(outcome.error).toMatch(/not enough free space for a btrfs snapshot: .* less than SNAPSHOT_MIN_FREE 16M; nothing was paused or stopped/);
       expect(r.stderr + r.stdout).not.toMatch(/\n\s+at /); // no stack trace
       expect(containerEvents(stack, t0).map((e) => e.action)).not.toContain("pause");
-      expect(containerStates(stack)).toEqual({ [`${stack}-writer-1`]: "running" });
+      expect(containerStates(stack)).toEqual({ [`${stack}-keeper-1`]: "running", [`${stack}-writer-1`]: "running" });
       expect(subvolumes()).toEqual(["data"]);
     } finally {
       sh("rm", ["-f", join(mnt, "data", "fill")]);
