@@ -378,6 +378,8 @@ describe("TUI backend over the real services", () => {
     const got = runLog(dir, run);
     expect(got.map((e) => e.msg)).toEqual(["old part", "new part"]);
     expect(logLine(got[1])).toMatch(/^\d\d:\d\d:\d\d hello$/);
+    expect(logLine({ time: t0, level: "info", msg: "transfer", fields: { event: { type: "transfer", what: "sync", attempt: 1, progress: { bytes: 512, totalBytes: 1024, transfers: 1, totalTransfers: 4, speed: 1, errors: 0 } } } })).toMatch(/^\d\d:\d\d:\d\d sync 50% 512 B\/1\.0 KiB 1\/4 files$/);
+    expect(logLine({ time: t0, level: "warn", msg: "refused: wrong confirmation password", fields: { action: "restore stack web" } })).toMatch(/WARN refused: wrong confirmation password action=restore stack web$/);
     expect(runLog(dir, { ...run, pid: undefined })).toEqual([]);
     // The same process's previous run ended after "old part" was written: that line is its.
     expect(runLog(dir, run, { prevFinished: new Date(t0 + 2).toISOString() }).map((e) => e.msg)).toEqual(["new part"]);

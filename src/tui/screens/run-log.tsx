@@ -1,5 +1,6 @@
 import { Box, Text, useInput } from "ink";
 import { useEffect, useMemo } from "react";
+import { format } from "../../output";
 import type { ServiceEvent } from "../../services/events";
 import type { LogEntry } from "../../services/run-log";
 import type { RunRow } from "../../state/store";
@@ -14,13 +15,22 @@ export function logLine(e: LogEntry): string {
   const t = new Date(e.time);
   const hms = [t.getHours(), t.getMinutes(), t.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
   const f = e.fields;
-  let text = f.event ? (describeEvent(f.event as ServiceEvent) ?? e.msg) : e.msg;
+  const ev = f.event as ServiceEvent | undefined;
+  let text = ev ? (describeEvent(ev) ?? progressText(ev) ?? e.msg) : e.msg;
   if (!f.event) {
     const extra = ["stack", "job", "action", "err", "error", "reason"].filter((k) => f[k] !== undefined && f[k] !== "*").map((k) => `${k}=${typeof f[k] === "string" ? f[k] : JSON.stringify(f[k])}`);
     if (extra.length) text += ` ${extra.join(" ")}`;
   }
   const level = e.level === "info" ? "" : `${e.level.toUpperCase()} `;
   return `${hms} ${level}${text.replace(/\s*\n\s*/g, " | ")}`;
+}
+
+/** rclone's progress ticks (logged like every event) as one short line each. */
+function progressText(e: ServiceEvent): string | undefined {
+  if (e.type !== "transfer") return undefined;
+  const p = e.progress;
+  const pct = p.totalBytes ? Math.floor((100 * p.bytes) / p.totalBytes) : 0;
+  return `${e.what}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""} ${pct}% ${format.bytes(p.bytes)}/${format.bytes(p.totalBytes)} ${p.transfers}/${p.totalTransfers} files`;
 }
 
 export interface RunLogProps {
