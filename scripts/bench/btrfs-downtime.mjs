@@ -77,7 +77,12 @@ function setUp() {
   fs.writeFileSync(path.join(STACK_DIR, "compose.yaml"), [
     "services:", "  app:", "    image: local/busybox:latest",
     `    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1 & wait $$!; done"]`,
-    "    stop_grace_period: 10s", "    volumes:", "      - data:/data", "volumes:", "  data:", "    external: true", `    name: ${ID}`, ""].join("\n"));
+    "    stop_grace_period: 10s", "    volumes:", "      - data:/data",
+    // Never stopped (label): Docker unmounts a bind-driver volume when its last container stops,
+    // and a stop backup would then read an empty Mountpoint.
+    "  keeper:", "    image: local/busybox:latest", `    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1 & wait $$!; done"]`,
+    "    labels: { backup-tui.stop: \"false\" }", "    volumes:", "      - data:/data",
+    "volumes:", "  data:", "    external: true", `    name: ${ID}`, ""].join("\n"));
   sh("docker", ["compose", "up", "-d", "--quiet-pull"], { cwd: STACK_DIR });
   up = true;
 }
@@ -138,8 +143,8 @@ function mutate() {
 
 function events(sinceMs) {
   const out = sh("docker", ["events", "--since", (sinceMs / 1000 - 1).toFixed(3), "--until", (Date.now() / 1000).toFixed(3), "--filter", "type=container",
-    "--filter", `label=com.docker.compose.project=${ID}`, "--format", "{{.TimeNano}} {{.Action}}"]);
-  return out.trim().split("\n").filter((l) => /^\d+ \S+$/.test(l)).map((l) => l.split(" ")).map(([t, action]) => ({ at: Number(BigInt(t) / 1000n) / 1000, action })).filter((e) => e.at >= sinceMs);
+    "--filter", `label=com.docker.compose.project=${ID}`, "--format", "{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}}"]);
+  return out.trim().split("\n").filter((l) => /^\d+ \S+ \S+$/.test(l)).map((l) => l.split(" ")).map(([t, action, name]) => ({ at: Number(BigInt(t) / 1000n) / 1000, action, name })).filter((e) => e.at >= sinceMs);
 }
 async function backup(mode) {
   const t0 = Date.now();
@@ -149,6 +154,9 @@ async function backup(mode) {
   const lines = r.out.trim().split("\n").flatMap((l) => { try { return [JSON.parse(l)]; } catch { return []; } });
   const o = lines.find((e) => e.type === "summary")?.outcomes?.[0];
   if (o?.status !== "succeeded") fail(`backup (${mode.name}) did not succeed`, r.out);
+  // Every run must have read the whole volume (a stop run reading an empty Mountpoint would look fast).
+  const stats = JSON.parse(sh("restic", ["stats", "--json", "--mode", "restore-size", o.snapshotId], { env: resticEnv }));
+  if (stats.total_size < DATA.bytes) fail(`backup (${mode.name}) holds ${stats.total_size} bytes, less than the ${DATA.bytes} of the volume`);
   const strategy = lines.find((e) => e.type === "stack-start")?.strategy;
   if (strategy !== mode.args[1]) fail(`backup (${mode.name}) ran with strategy ${strategy}`);
   const ev = events(t0);
@@ -156,6 +164,8 @@ async function backup(mode) {
   const from = ev.filter((e) => e.action === a), to = ev.filter((e) => e.action === b);
   if (from.length !== 1 || to.length !== 1 || to[0].at < from[0].at) fail(`expected one ${a} and one ${b} event, got: ${ev.map((e) => e.action).join(" ")}`);
   if (sh("docker", ["inspect", "-f", "{{.State.Running}} {{.State.Paused}}", `${ID}-app-1`]).trim() !== "true false") fail("the container is not running after the backup");
+  const app = ev.filter((e) => e.name === `${ID}-app-1`);
+  if (app.length !== ev.length) fail("the keeper container was touched");
   return { downtime: to[0].at - from[0].at, reported: o.downtimeMs, wall };
 }
 function freshRepo() {
@@ -178,8 +188,8 @@ function render(results, meta) {
     `Run ${meta.date} · \`node scripts/bench/btrfs-downtime.mjs${SMOKE ? " --smoke" : ""}\` · ${SIZE.repeats} repeat(s) per figure`,
     "",
     `- Machine: ${meta.cpus} × ${meta.cpu}, ${meta.mem} GiB memory, kernel ${meta.kernel}; load average ${meta.loadStart} at the start, ${meta.loadEnd} at the end. restic ${meta.restic}.`,
-    `- Stack: one busybox service on one local-driver Docker volume bound to a btrfs subvolume (a ${SIZE.image} sparse image on a loop device, under /var/tmp); ${SIZE.small} small files (4–64 KiB) + ${SIZE.large} × ${SIZE.largeBytes >> 20} MiB, random data, ${(DATA.bytes / 2 ** 20).toFixed(0)} MiB. The repository is on ext4 (/var/tmp).`,
-    "- Method: per repeat and mode, a fresh repository and state dir: `first` = the first backup into it; `1% changed` = the next one, after rewriting 1% of the small files and 1% of the large data while the container runs. Downtime from `docker events`: pause → unpause for snapshot (SNAPSHOT_FREEZE=pause), die → start for stop. `reported` = backup-tui's own downtimeMs.",
+    `- Stack: one busybox service (plus an idle \`backup-tui.stop=false\` one that keeps the volume mounted while the first is stopped) on one local-driver Docker volume bound to a btrfs subvolume (a ${SIZE.image} sparse image on a loop device, under /var/tmp); ${SIZE.small} small files (4–64 KiB) + ${SIZE.large} × ${SIZE.largeBytes >> 20} MiB, random data, ${(DATA.bytes / 2 ** 20).toFixed(0)} MiB. The repository is on ext4 (/var/tmp).`,
+    "- Method: per repeat and mode, a fresh repository and state dir: `first` = the first backup into it; `1% changed` = the next one, after rewriting 1% of the small files and 1% of the large data while the container runs. Downtime from `docker events`: pause → unpause for snapshot (SNAPSHOT_FREEZE=pause), die → start for stop. `reported` = backup-tui's own downtimeMs. Each snapshot is checked to hold the whole volume (restic stats).",
     "",
     "| case | mode | downtime min (s) | median | max | reported median | wall median (s) |",
     "|---|---|---|---|---|---|---|",
