@@ -49,7 +49,7 @@ export function SchedulesScreen({ backend, width, height, active, reloadKey, onH
         const paused = s.data?.paused?.includes(job.id) ?? false;
         backend.setJobEnabled(job.id, paused).then(
           () => {
-            setNote({ text: `${job.id} ${paused ? "resumed" : "paused"}: [schedule] PAUSED written to the config file${s.data?.installed.length ? "" : "; a running daemon picks it up on SIGHUP (systemctl reload) or restart"}` });
+            setNote({ text: `${job.id} ${paused ? "resumed" : "paused"}: [schedule] PAUSED written to the config file${s.data?.installed.length ? "" : "; a running `backup-tui daemon` picks it up on SIGHUP or a restart"}` });
             s.reload();
           },
           (err) => setNote({ text: describeError(err), error: true }),
