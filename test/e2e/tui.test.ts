@@ -164,7 +164,7 @@ describe("the TUI in a terminal", () => {
     expect(readFileSync(`${exitFile}.stderr`, "utf8").replace(/\u001B\[[?0-9;]*[A-Za-z]/g, "")).toBe("");
   });
 
-  it("Given a snapshot, When a file is restored with the password gate, a sync and a verify are run and a run's log is read, Then the file is back, the password never shows, and it quits with 0", async () => {
+  it("Given a snapshot, When a file is restored with the password gate, a sync and a verify are run, a run's log is read and a job paused, Then the file is back, the password never shows, and it quits with 0", async () => {
     const note = join(volumeMountpoint(`${STACK}_data`), "note.txt");
     writeFileSync(note, "changed\n");
     const started = Date.now();
@@ -239,6 +239,18 @@ describe("the TUI in a terminal", () => {
     await waitFor("restore", /Run #\d+ · sync · succeeded/);
     keys("restore", "q");
     await waitFor("restore", /all runs · \d+ shown/);
+    keys("restore", "q");
+    await waitFor("restore", /\[1 Dashboard\]/);
+
+    // Schedules: Space pauses the backup job in the config file itself; Space again resumes it.
+    keys("restore", "5");
+    await waitFor("restore", /› backup\s+0 3 \* \* \*.*yes/);
+    keys("restore", "Space");
+    await waitFor("restore", /› backup\s+0 3 \* \* \*.*no: paused/);
+    expect(readFileSync(world.configFile, "utf8")).toMatch(/^\[schedule\]\nPAUSED=backup\nBACKUP=0 3 \* \* \*$/m);
+    keys("restore", "Space");
+    await waitFor("restore", /› backup\s+0 3 \* \* \*.*yes/);
+    expect(readFileSync(world.configFile, "utf8")).toMatch(/^PAUSED=$/m);
     keys("restore", "q");
     await waitFor("restore", /\[1 Dashboard\]/);
     keys("restore", "q");
