@@ -172,15 +172,17 @@ export async function disasterRestore(ctx: ServiceContext, req: DisasterRequest,
       say(`created network ${n.name}`);
     }
   });
+  // Volumes whose data a snapshot holds are created by the restore itself (no safety snapshot of an empty volume).
+  const restored = new Set(inv.volumes.filter((v) => (v.in === "doomsday" && snap.paths.includes(v.mountpoint)) || (v.in.startsWith("stack:") && inv.stacks.some((s) => `stack:${s.name}` === v.in && s.snapshot))).map((v) => v.name));
   await journal.step("volumes", async () => {
     for (const v of inv.volumes) {
-      if (await ctx.docker.inspectVolume(v.name)) continue;
+      if (restored.has(v.name) || (await ctx.docker.inspectVolume(v.name))) continue;
       if (v.driver !== "local") warn(`volume ${v.name} used driver ${v.driver}: created with the local driver`);
       await ctx.docker.createVolume(v.name, v.labels);
       journal.data.created.volumes.push(v.name);
       journal.save();
     }
-    say(`created ${journal.data.created.volumes.length} volume(s)`);
+    say(`created ${journal.data.created.volumes.length} volume(s) holding no data; the others come with their data`);
   });
 
   // 6. Stack directories and volume data: each stack's snapshot, then volumes only the doomsday snapshot holds.
@@ -196,13 +198,15 @@ export async function disasterRestore(ctx: ServiceContext, req: DisasterRequest,
       emit({ type: "phase", stack: s.name, phase: "restoring", detail: `stack ${s.name} from ${ss.shortId}` });
       const r = await restore(ctx, { scope: { kind: "stack", stack: s.name }, snapshot: ss, signal: req.signal }, emit);
       for (const v of r.createdVolumes) if (!journal.data.created.volumes.includes(v)) journal.data.created.volumes.push(v);
+      journal.save();
     });
   }
   for (const v of inv.volumes.filter((x) => x.in === "doomsday")) {
     if (!snap.paths.includes(v.mountpoint)) continue;
     await journal.step(`volume:${v.name}`, async () => {
       emit({ type: "phase", stack: "disaster", phase: "restoring", detail: `volume ${v.name}` });
-      await restore(ctx, { scope: { kind: "volume", volume: v.name }, snapshot: snap, signal: req.signal }, emit);
+      const r = await restore(ctx, { scope: { kind: "volume", volume: v.name }, snapshot: snap, signal: req.signal }, emit);
+      for (const x of r.createdVolumes) if (!journal.data.created.volumes.includes(x)) journal.data.created.volumes.push(x);
     });
   }
   const aside = join(ctx.config.stateDir, "disaster", "files");

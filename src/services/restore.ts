@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ContainerInfo } from "../docker/client";
 import { discoverStacks, stackState, type Stack } from "../docker/discovery";
@@ -122,7 +122,8 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     }
     const affected = await affectedContainers(ctx, req, manifest, mappings);
     const work = async () => {
-      const existing = mappings.filter((m) => existsSync(m.live)).map((m) => m.live);
+      // An empty directory (a volume just created) holds nothing to keep: no safety snapshot for it.
+      const existing = mappings.filter((m) => existsSync(m.live) && !emptyDir(m.live)).map((m) => m.live);
       if (existing.length) {
         emit({ type: "phase", stack: scopeName(req), phase: "safety-snapshot" });
         const stackTag = req.scope.kind === "stack" ? req.scope.stack : manifest?.stack;
@@ -216,5 +217,13 @@ function assertTargetApart(target: string, mappings: RestoreMapping[]): void {
     if (root === "/" || inside(dest, m.live) || inside(m.live, dest)) {
       throw new AppError(`--target ${target} would restore ${m.source} over the live ${m.live}`, ExitCode.usage, "Restore under an empty directory elsewhere, or in place (without --target: guarded, with a safety snapshot).");
     }
+  }
+}
+
+function emptyDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory() && readdirSync(p).length === 0;
+  } catch {
+    return false;
   }
 }
