@@ -12,6 +12,7 @@ import type { ServiceContext } from "../services/context";
 import { notifyOverdue } from "../services/overdue";
 import { assertVolumeName, volumeTarget } from "../services/volume-target";
 import { jobIdFor, ownScheduleStacks } from "../schedule/jobs";
+import { startScheduled } from "./scheduled";
 
 interface Options {
   all?: boolean;
@@ -34,7 +35,7 @@ export async function run(env: CommandEnv, names: string[], o: Options): Promise
   // Every argument is checked before anything is written (the selection records new stacks in the dirlist).
   const waitMs = o.wait ? parseDuration(o.wait, "--wait") : 0;
   const ctx = openContext(env);
-  if (o.scheduled) ctx.store.setScheduledJob(jobIdFor("backup", names));
+  if (o.scheduled && !startScheduled(env, ctx, "backup", jobIdFor("backup", names))) return ExitCode.ok;
   const { stacks, volume } = o.volume ? await volumeSelection(ctx, o.volume) : await stackSelection(env, ctx, names, o);
   if (!stacks.length) return ExitCode.ok; // a scheduled run with nothing of its own to do (recorded as skipped)
   const overrides = { strategy: o.strategy, twoPass: o.singlePass ? false : undefined };

@@ -6,11 +6,12 @@ import { applyRetention, runRetention, type RetentionRun } from "../services/ret
 import { spaceLines } from "../services/space";
 import { confirmDestructive, type GuardOptions } from "./guard";
 import { withRepoLock } from "./locked";
+import { startScheduled } from "./scheduled";
 
 /** Retention by hand: the keep policy per stack (never `protected`), optionally pruning. */
 export async function run(env: CommandEnv, o: GuardOptions & { stack?: string; dryRun?: boolean; prune?: boolean; scheduled?: boolean; wait?: string }): Promise<number> {
   const ctx = openContext(env);
-  if (o.scheduled) ctx.store.setScheduledJob("prune");
+  if (o.scheduled && !startScheduled(env, ctx, "prune", "prune")) return ExitCode.ok;
   await ensureCatalog(ctx, env.signal);
   const stacks = o.stack ? [o.stack] : [...new Set(ctx.store.catalog.list({}).filter((s) => s.kind === "stack" && s.stack).map((s) => s.stack!))].sort();
   // The PRUNE schedule applies the policy the admin configured: that is its consent. So the policy

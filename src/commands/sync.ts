@@ -1,10 +1,11 @@
 import { eventSink, openContext, type CommandEnv } from "../app";
-import { UsageError, errorMessage } from "../errors";
+import { ExitCode, UsageError, errorMessage } from "../errors";
 import { format } from "../output";
 import { pushKit } from "../services/doomsday";
 import { preflight } from "../services/preflight";
 import { syncRepository } from "../services/sync";
 import { withRepoLock } from "./locked";
+import { startScheduled } from "./scheduled";
 
 interface Options {
   dryRun?: boolean;
@@ -19,7 +20,7 @@ export async function run(env: CommandEnv, o: Options): Promise<number> {
   const transfers = o.transfers === undefined ? undefined : Number(o.transfers);
   if (transfers !== undefined && (!Number.isInteger(transfers) || transfers < 1 || transfers > 256)) throw new UsageError(`--transfers must be a whole number from 1 to 256 (got ${JSON.stringify(o.transfers)})`);
   const ctx = openContext(env);
-  if (o.scheduled) ctx.store.setScheduledJob("sync");
+  if (o.scheduled && !startScheduled(env, ctx, "sync", "sync")) return ExitCode.ok;
   // Never while a backup writes the repository: the same lock as backup (or --wait for it).
   return withRepoLock(ctx, env, o.wait, async () => {
     const emit = eventSink(env, ctx);

@@ -6,6 +6,7 @@ import { remotePath } from "../services/sync";
 import { runVerify } from "../services/verify";
 import { describeCheck } from "../services/verify-files";
 import { withRepoLock } from "./locked";
+import { startScheduled } from "./scheduled";
 
 export async function run(env: CommandEnv, o: { level: VerifyLevel; subset?: string; remote?: boolean; stack?: string[]; scratch?: string; scheduled?: boolean; wait?: string }): Promise<number> {
   if (o.subset !== undefined && !isSubsetSpec(o.subset)) {
@@ -14,7 +15,7 @@ export async function run(env: CommandEnv, o: { level: VerifyLevel; subset?: str
   if (o.level === "files" && o.remote) throw new UsageError("--level files restores from the local repository; --remote takes metadata, subset or data", "Pull the cloud copy first (`backup-tui restore PATH`) to verify its files.");
   if ((o.stack?.length || o.scratch) && o.level !== "files") throw new UsageError("--stack and --scratch go with --level files");
   const ctx = openContext(env);
-  if (o.scheduled) ctx.store.setScheduledJob("verify");
+  if (o.scheduled && !startScheduled(env, ctx, "verify", "verify")) return ExitCode.ok;
   const target = o.remote ? `rclone:${remotePath(ctx)}` : ctx.config.restic.repository;
   const restic = o.remote ? ctx.resticFor(target) : undefined;
   env.printer.info(`verifying ${target} (${o.level}${o.level === "subset" ? ` ${o.subset ?? ctx.config.verification.subset}` : ""})`);

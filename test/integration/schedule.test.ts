@@ -268,6 +268,22 @@ describe("schedules: daemon, install, status", () => {
     expect(existsSync(join(cronDir, "backup-tui"))).toBe(false);
   });
 
+  it("a paused job run by a timer installed before the pause does nothing and is recorded as skipped", () => {
+    setConfig("[schedule]\nBACKUP=0 3 * * *\nPAUSED=backup:alpha, prune");
+    const before = snapshotsOf("alpha");
+    const r = cli(w, ["backup", "--scheduled", "alpha"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("backup:alpha is paused ([schedule] PAUSED): nothing done");
+    expect(snapshotsOf("alpha")).toBe(before);
+    expect(history()[0]).toMatchObject({ job: "backup:alpha", status: "skipped", error: "paused ([schedule] PAUSED)" });
+    expect(cli(w, ["forget", "--prune", "--scheduled"]).code).toBe(0);
+    expect(history()[0]).toMatchObject({ job: "prune", status: "skipped" });
+    // By hand (no --scheduled) a paused job's command still runs.
+    setConfig("[schedule]\nPAUSED=backup:alpha");
+    expect(cli(w, ["backup", "alpha"]).code).toBe(0);
+    expect(snapshotsOf("alpha")).toBe(before + 1);
+  });
+
   it("a bad cron expression is a config error naming the key (exit 78)", () => {
     setConfig("[stack:alpha]\nSCHEDULE=61 * * * *");
     const r = cli(w, ["config", "validate"]);
