@@ -58,3 +58,18 @@ export function relativeTo(child: string, dir: string): string {
 }
 
 export const joinAbs = (dir: string, rel: string) => (rel ? (dir === "/" ? `/${rel}` : `${dir}/${rel}`) : dir);
+
+/**
+ * When `path` is itself a bind mount of a directory that another mount of the same filesystem
+ * shows (a Docker local-driver volume made with `o=bind,device=DIR`), that directory as this
+ * process reaches it. Such a volume is unmounted by Docker when its last container stops.
+ * `undefined` for a plain directory; `null` for a mount whose origin no other mount shows (NFS, CIFS...).
+ */
+export function bindOrigin(path: string, mounts: MountEntry[]): string | null | undefined {
+  const own = mountOf(path, mounts);
+  if (!own || own.mountPoint !== path) return undefined;
+  const holder = mounts
+    .filter((n) => n !== own && n.dev === own.dev && isUnder(own.root, n.root) && !isUnder(n.mountPoint, path))
+    .sort((a, b) => a.root.length - b.root.length)[0];
+  return holder ? joinAbs(holder.mountPoint, relativeTo(own.root, holder.root)) : null;
+}

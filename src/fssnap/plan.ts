@@ -58,3 +58,6 @@ export function namespaceLauncher(binds: SnapshotPlan["binds"]): string[] {
   const script = 'n=$1; shift; while [ "$n" -gt 0 ]; do mount --bind "$1" "$2" || exit 125; shift 2; n=$((n-1)); done; exec "$@"';
   return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "backup-tui-ns", String(binds.length), ...binds.flatMap((b) => [b.copy, b.original])];
 }
+
+/** Private mount namespaces and bind mounts need root. */
+export const privateMountsAllowed = (): boolean => (process.geteuid?.() ?? 0) === 0;

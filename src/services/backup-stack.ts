@@ -4,14 +4,14 @@ import type { Strategy } from "../config/types";
 import type { Stack } from "../docker/discovery";
 import { plannedActions, planQuiesce } from "../docker/lifecycle";
 import { stackStrategy } from "../docker/labels";
-import { namespaceLauncher, type SnapshotPlan } from "../fssnap/plan";
+import { namespaceLauncher, privateMountsAllowed, type SnapshotPlan } from "../fssnap/plan";
 import { AppError, errorMessage, ToolError } from "../errors";
 import type { Snapshot } from "../restic/json";
 import type { BackupResult } from "../restic/restic";
 import { clearStaging, stagingDir, writeStagedJson } from "../state/staging";
 import type { ServiceContext } from "./context";
 import type { EventSink, StackOutcome } from "./events";
-import { checkSnapshotSpace, decideSnapshot, dropSnapshots, freezeAndSnapshot, snapshotPaths } from "./fs-snapshot";
+import { checkSnapshotSpace, decideSnapshot, dropSnapshots, freezeAndSnapshot, snapshotPaths, stoppedVolumeBinds } from "./fs-snapshot";
 import { buildManifest } from "./manifest";
 import { quiesced } from "./quiesced";
 import { stackPaths } from "./stack-paths";
@@ -143,6 +143,7 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
         for (const p of await dropSnapshots(ctx, f.entry, { keepContainers: keep })) emit({ type: "warning", stack: stack.name, message: p });
       }
     } else {
+      if (plan.stopLevels.length || plan.downServices.length) launcher = bindVolumesWhileStopped(stack, emit);
       if (twoPass) {
         emit({ type: "phase", stack: stack.name, phase: "hot-pass" });
         hot = await backup("hot", "hot", job.parent);
@@ -199,6 +200,24 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
     summary: { data_added: outcome.bytesAdded, total_bytes_processed: result.summary.total_bytes_processed },
   };
   return { outcome, hotSnapshot: hot?.snapshotId, snapshot };
+}
+
+/**
+ * Docker unmounts a bind-driver volume (`o=bind,device=DIR`) when its last container stops: the
+ * backup then reads DIR bound over the Mountpoint in a private mount namespace, under the same path.
+ */
+function bindVolumesWhileStopped(stack: Stack, emit: EventSink): string[] | undefined {
+  const { binds, unreachable } = stoppedVolumeBinds(stack);
+  for (const name of unreachable) {
+    emit({ type: "warning", stack: stack.name, message: `volume ${name} is a separate mount that Docker removes while its containers are stopped: it may be backed up empty (use STOP_STRATEGY=pause, or keep a container with backup-tui.stop=false on it)` });
+  }
+  if (!binds.length) return undefined;
+  if (!privateMountsAllowed()) {
+    emit({ type: "warning", stack: stack.name, message: `volume(s) ${binds.map((b) => b.original).join(", ")} are bind mounts Docker removes while their containers are stopped, and re-binding them needs root: they may be backed up empty` });
+    return undefined;
+  }
+  emit({ type: "info", stack: stack.name, message: `read through their bind source while stopped: ${binds.map((b) => `${b.original} ← ${b.copy}`).join(", ")}` });
+  return namespaceLauncher(binds);
 }
 
 async function runHook(ctx: ServiceContext, stack: Stack, command: string, which: "pre" | "post", timeoutSec: number, signal?: AbortSignal): Promise<void> {

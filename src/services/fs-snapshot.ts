@@ -3,6 +3,7 @@ import type { Stack } from "../docker/discovery";
 import { quiesce, resume, type QuiescePlan, type ResumeReport } from "../docker/lifecycle";
 import { AppError, ExitCode, errorMessage } from "../errors";
 import { BtrfsProvider } from "../fssnap/btrfs";
+import { bindOrigin, readMountinfo, type MountEntry } from "../fssnap/mountinfo";
 import { planSnapshots, type SnapshotPlan } from "../fssnap/plan";
 import type { FsSnapshotProvider } from "../fssnap/provider";
 import type { JournalEntry } from "../state/journal";
@@ -145,4 +146,26 @@ export async function dropSnapshots(ctx: ServiceContext, entry: JournalEntry, o:
   else ctx.journal.write({ ...entry, containers, fsSnapshots: left });
   if (problems.length) ctx.log.warn({ problems }, "filesystem snapshots left behind");
   return problems;
+}
+
+/**
+ * Volumes whose Mountpoint is a bind mount Docker removes when their containers stop (local
+ * driver, `o=bind,device=DIR`): while stopped, restic must read them through a private mount
+ * namespace where DIR is bound over the Mountpoint again (same paths in the repository).
+ * `unreachable`: separate mounts (NFS, CIFS...) whose origin is not visible here.
+ */
+export function stoppedVolumeBinds(stack: Stack, mounts?: MountEntry[]): { binds: Array<{ original: string; copy: string }>; unreachable: string[] } {
+  try {
+    mounts ??= readMountinfo();
+  } catch {
+    return { binds: [], unreachable: [] }; // no /proc: nothing to learn
+  }
+  const binds: Array<{ original: string; copy: string }> = [];
+  const unreachable: string[] = [];
+  for (const v of stack.volumes) {
+    const origin = bindOrigin(v.mountpoint, mounts);
+    if (origin === null) unreachable.push(v.name);
+    else if (origin) binds.push({ original: v.mountpoint, copy: origin });
+  }
+  return { binds, unreachable };
 }

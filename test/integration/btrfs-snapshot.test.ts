@@ -226,6 +226,20 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
     }
   }, 120_000);
 
+  it("a plain stop backup of a bind-driver volume reads its bind source while Docker has it unmounted, under the same path", () => {
+    docker(["stop", "-t", "2", `${stack}-keeper-1`]);
+    try {
+      const r = cli(w, ["backup", stack, "--strategy", "stop", "--single-pass", "--json"]);
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect(r.stderr + r.stdout).toMatch(/read through their bind source while stopped/);
+      const id = summaryOf(r.stdout).outcomes[0].snapshotId as string;
+      expect(restic(w, ["ls", id, join(mountpoint, "blob")])).toContain(join(mountpoint, "blob"));
+      expect(btrfsMounts()).toBeGreaterThan(0);
+    } finally {
+      docker(["start", `${stack}-keeper-1`]);
+    }
+  }, 120_000);
+
   it("kill -9 in mid-backup: recover deletes the btrfs snapshot and leaves the service running", async () => {
     sh("dd", ["if=/dev/urandom", `of=${join(mnt, "data", "blob2")}`, "bs=1M", "count=60", "status=none"]);
     const run = start(["backup", stack], w.env);

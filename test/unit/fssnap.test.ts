@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { planQuiesce } from "../../src/docker/lifecycle";
 import { stackStrategy } from "../../src/docker/labels";
 import { BtrfsProvider } from "../../src/fssnap/btrfs";
-import { mountOf, parseMountinfo } from "../../src/fssnap/mountinfo";
+import { bindOrigin, mountOf, parseMountinfo } from "../../src/fssnap/mountinfo";
 import { namespaceLauncher, planSnapshots } from "../../src/fssnap/plan";
 import type { FsSnapshotProvider, SnapshotUnit } from "../../src/fssnap/provider";
 import { checkSnapshotSpace, decideSnapshot, snapshotFallback, snapshotPaths } from "../../src/services/fs-snapshot";
@@ -44,6 +44,13 @@ describe("mountinfo", () => {
     expect(mountOf("/var/lib/docker/volumes/db/_data/pg/base", m)).toMatchObject({ root: "/vols/db", fsType: "btrfs", dev: "0:39" });
     expect(mountOf("/var/lib/docker/volumes/other/_data", m)).toMatchObject({ fsType: "ext4", mountPoint: "/" });
     expect(mountOf("/mnt/poolx", m)?.mountPoint).toBe("/");
+  });
+
+  it("finds the bind source of a volume mount (null when no other mount shows it, undefined for a plain directory)", () => {
+    const m = parseMountinfo(MOUNTINFO + "\n61 26 0:77 /export/v /var/lib/docker/volumes/nfs/_data rw - nfs4 srv:/export rw");
+    expect(bindOrigin("/var/lib/docker/volumes/db/_data", m)).toBe("/mnt/pool/vols/db");
+    expect(bindOrigin("/var/lib/docker/volumes/nfs/_data", m)).toBeNull();
+    expect(bindOrigin("/var/lib/docker/volumes/other/_data", m)).toBeUndefined();
   });
 });
 
