@@ -66,7 +66,7 @@ describe("loadConfig: formats", () => {
     expect(c.restic).toMatchObject({ repository: "/mnt/backup/restic-repo", backupTimeoutSec: 7200, compression: "max", autoInit: false });
     expect(c.restic.password).toEqual({ kind: "file", path: "/etc/backup-tui/restic-password", origin: `${join(root, "etc/config.ini")}:12` });
     expect(c.retention).toEqual({ keep: { last: 3, daily: 14, weekly: 8, monthly: 12, yearly: 5, within: "14d" }, autoPrune: true });
-    expect(c.verification).toEqual({ enabled: true, depth: "subset" });
+    expect(c.verification).toEqual({ enabled: true, depth: "subset", subset: "5%" });
     expect(c.space.lowSpaceAction).toBe("prune");
     expect(c.cloud).toMatchObject({ remote: "b2-backup", path: "backups/host1/restic", binary: "rclone", transfers: 8, retries: 5, bandwidth: "10M", syncTimeoutSec: 1800 });
     expect(c.schedule).toMatchObject({ backup: "0 3 * * *", sync: "30 4 * * *" });
