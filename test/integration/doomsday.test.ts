@@ -1,12 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { treeDigest } from "../helpers/checksums";
-import { cli, cliAsync, ensureBinary, makeWorld, restic, type TestWorld } from "../helpers/env";
+import { BIN, cli, cliAsync, ensureBinary, makeWorld, restic, type TestWorld } from "../helpers/env";
 import { canRunPrivateDockerd, startPrivateDockerd, type PrivateDockerd } from "../helpers/private-dockerd";
 import { start, waitFor } from "../helpers/processes";
 import { rcloneServe, remoteEnv, stopAllServers, type RcloneServer } from "../helpers/servers";
@@ -177,6 +177,11 @@ describe.skipIf(!canRunPrivateDockerd || !hasImages)("doomsday: full-host backup
     const kitOnRemote = join(sftp.dir, "hosts", "drill-host", "restic.kit");
     expect(readdirSync(kitOnRemote).sort()).toEqual(["RUNBOOK.txt", "backup-tui", "config.redacted.ini"]);
     expect(readFileSync(join(kitOnRemote, "RUNBOOK.txt"), "utf8")).toBe(runbook);
+    // The kit's executable is this backup-tui: fetched and made executable (runbook step 1), it runs.
+    const fetched = join(w.dir, "kit-backup-tui");
+    copyFileSync(join(kitOnRemote, "backup-tui"), fetched);
+    chmodSync(fetched, 0o755);
+    expect(execFileSync(fetched, ["--version"], { encoding: "utf8" })).toBe(execFileSync(BIN, ["--version"], { encoding: "utf8" }));
 
     // What must come back, recorded before the disaster.
     for (const st of stacks) before.dirs[st] = treeDigest(join(w.stacksDir, st));
@@ -240,4 +245,28 @@ describe.skipIf(!canRunPrivateDockerd || !hasImages)("doomsday: full-host backup
     expect(again.code, again.stderr).toBe(2);
     expect(again.stderr).toMatch(/already has \d+ thing\(s\) the recovery would replace: network /);
   }, 400_000);
+});
+
+describe("doomsday: usage errors (no Docker needed)", () => {
+  let w: TestWorld;
+  beforeAll(() => {
+    ensureBinary();
+    w = makeWorld();
+  });
+  afterAll(() => w?.cleanup());
+
+  it("Given --doomsday with stack names, or --disaster with --stack, or --overwrite alone, Then exit 2 naming what is wrong; --disaster without --yes off a terminal is refused", () => {
+    const a = cli(w, ["backup", "--doomsday", "web"]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain("--doomsday backs up the whole host");
+    const b = cli(w, ["restore", "--disaster", "--stack", "web"]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain("--disaster recovers the whole host");
+    const c = cli(w, ["restore", "--overwrite"]);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toContain("--overwrite goes with --disaster");
+    const d = cli(w, ["restore", "--disaster"]);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toMatch(/refusing to recover the whole Docker host .* without confirmation/);
+  });
 });
