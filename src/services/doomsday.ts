@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Stack } from "../docker/discovery";
+import { COMPOSE } from "../docker/labels";
+import { planQuiesce } from "../docker/lifecycle";
 import { AppError, ExitCode, errorMessage } from "../errors";
 import { format } from "../format";
 import type { Snapshot } from "../restic/json";
@@ -12,6 +14,7 @@ import { portainerBackup } from "./doomsday-portainer";
 import type { EventSink } from "./events";
 import { readInventory, stackDependencies, type Inventory, type InventoryImage, type InventoryStack } from "./inventory";
 import type { StackManifest } from "./manifest";
+import { quiesced } from "./quiesced";
 
 // The doomsday snapshot (kind:doomsday): beside the stacks' own snapshots of the same run, the
 // rest of the host's Docker world — named volumes no stack snapshot holds (containers outside
@@ -34,6 +37,8 @@ export interface DoomsdayReport {
   portainer?: { bytes: number } | { error: string };
   kit: { dir: string; files: string[] };
   bytesAdded?: number;
+  /** Containers outside the stacks stopped for the copy of their volumes that did not run again. */
+  notRestarted?: string[];
   warnings: string[];
   exitCode: number;
 }
@@ -183,15 +188,32 @@ export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack
 
     emit({ type: "phase", stack: "doomsday", phase: "backup", detail: `${paths.length} path(s): ${report.volumes.length} volume(s) outside the stack snapshots, kit, inventory` });
     const tags = ["backup-tui", DOOMSDAY_TAG, `trigger:${req.trigger}`];
-    const r = await ctx.restic.backup({
-      paths,
-      host: ctx.config.hostname,
-      tags,
-      compression: ctx.config.restic.compression,
-      timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
-      signal: req.signal,
-      onProgress: (progress) => emit({ type: "progress", stack: "doomsday", pass: "single", progress }),
-    });
+    const once = () =>
+      ctx.restic.backup({
+        paths,
+        host: ctx.config.hostname,
+        tags,
+        compression: ctx.config.restic.compression,
+        timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
+        signal: req.signal,
+        onProgress: (progress) => emit({ type: "progress", stack: "doomsday", pass: "single", progress }),
+      });
+    // Containers outside the stacks that mount these volumes are stopped meanwhile, with the
+    // stacks' care (journalled, started again whatever happens; backup-tui.stop=false respected).
+    const owners = await outsideContainers(ctx, req.stacks, report.volumes);
+    let r: Awaited<ReturnType<typeof once>> | undefined;
+    if (owners.containers.length) {
+      const plan = planQuiesce(owners, ctx.config.docker.strategy === "none" ? "none" : "stop", "stop");
+      const q = await quiesced(ctx, owners, plan, `doomsday-${runId}`, emit, async () => {
+        r = await once();
+      });
+      for (const f of q.report.failed) warn(`URGENT: ${f.name} is not running again after the doomsday backup: ${f.reason}`);
+      if (q.report.failed.length) report.notRestarted = q.report.failed.map((f) => f.name);
+      if (q.error) throw q.error;
+    } else {
+      r = await once();
+    }
+    if (!r) throw new AppError("the doomsday backup wrote no snapshot", ExitCode.failed);
     report.snapshotId = r.snapshotId;
     report.bytesAdded = r.summary.data_added;
     const snap: Snapshot = { id: r.snapshotId, short_id: r.snapshotId.slice(0, 8), time: createdAt, tree: "", paths, hostname: ctx.config.hostname, tags, summary: { data_added: r.summary.data_added, total_bytes_processed: r.summary.total_bytes_processed } };
@@ -200,7 +222,7 @@ export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack
 
     // The kit stays on this host for `sync` to push beside the cloud copy.
     report.kit = { dir: kitDir(ctx.config.stateDir), files: writeKit(kitDir(ctx.config.stateDir), ctx.config, facts).files };
-    report.exitCode = report.warnings.length ? ExitCode.partial : ExitCode.ok;
+    report.exitCode = report.notRestarted?.length ? ExitCode.serviceDown : report.warnings.length ? ExitCode.partial : ExitCode.ok;
     ctx.store.finishRun(runId, report.warnings.length ? "partial" : "succeeded", report.exitCode, report.warnings.join("\n") || undefined, report);
     return report;
   } catch (err) {
@@ -209,6 +231,16 @@ export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack
   } finally {
     clearStaging(staging);
   }
+}
+
+/** Running containers of no backed-up stack that mount the given volumes, as one pseudo-stack. */
+async function outsideContainers(ctx: ServiceContext, stacks: Stack[], volumes: string[]): Promise<Stack> {
+  const projects = new Set(stacks.map((s) => s.project).filter(Boolean));
+  const wanted = new Set(volumes);
+  const containers = volumes.length
+    ? (await ctx.docker.listContainers()).filter((c) => c.status === "running" && !projects.has(c.labels[COMPOSE.project] ?? "") && c.mounts.some((m) => m.type === "volume" && m.name && wanted.has(m.name)))
+    : [];
+  return { name: "doomsday-volumes", project: "", source: "labels", composeFiles: [], envFiles: [], containers, volumes: [], state: containers.length ? "running" : "not-found" };
 }
 
 function passwordSource(ctx: ServiceContext): string {

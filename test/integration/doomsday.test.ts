@@ -157,8 +157,11 @@ describe.skipIf(!canRunPrivateDockerd || !hasImages)("doomsday: full-host backup
     expect(summary.portainer.bytes).toBeGreaterThan(0);
     expect(portainerCalls).toBe(1);
     expect(summary.kit.files.sort()).toEqual(["RUNBOOK.txt", "backup-tui", "config.redacted.ini"]);
-    // Stacks that ran run again after their stop/start.
+    // Stacks that ran run again after their stop/start; the container outside Compose was stopped for its volume's copy, and runs again.
     expect(running()).toEqual(["app-api-1", "db-pg-1", "loner", "web-front-1"]);
+    const lonerEvents = d.docker(["events", "--since", new Date(t0 - 1000).toISOString(), "--until", new Date().toISOString(), "--filter", "container=loner", "--filter", "type=container", "--format", "{{.Action}}"]).trim().split("\n");
+    expect(lonerEvents.indexOf("stop")).toBeGreaterThanOrEqual(0);
+    expect(lonerEvents.lastIndexOf("start")).toBeGreaterThan(lonerEvents.indexOf("stop"));
     // The secret-free kit: runbook names remote and hint, never the password; config without secrets.
     const runbook = readFileSync(join(w.stateDir, "kit", "RUNBOOK.txt"), "utf8");
     expect(runbook).toContain("drill:hosts/drill-host/restic");
