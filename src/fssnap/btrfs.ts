@@ -85,11 +85,21 @@ export class BtrfsProvider implements FsSnapshotProvider {
     const unit: SnapshotUnit = {
       provider: this.name,
       key: `btrfs:${m.dev}:${subvolume}`,
+      path: subvolume,
       source: source!,
       snapshotDir,
       fs: { id: `btrfs:${m.dev}`, source: m.source, mountPoint: holder.mountPoint, freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize },
     };
     return { unit, rel: relativeTo(fsPath(real, m), subvolume) };
+  }
+
+  async nestedUnits(unit: SnapshotUnit, rels: string[], signal?: AbortSignal): Promise<string[]> {
+    // Subvolumes directly below this one, as paths from the top level ("sv/d/nested"; older btrfs-progs prefix <FS_TREE>/).
+    const r = await this.runner.run("btrfs", ["subvolume", "list", "-o", unit.source], { timeoutMs: 60_000, signal });
+    const nested = r.stdout.split("\n").map((l) => / path (.+)$/.exec(l)?.[1]).filter((p): p is string => !!p)
+      .map((p) => `/${p.replace(/^<FS_TREE>\//, "")}`);
+    const roots = rels.map((rel) => joinAbs(unit.path, rel));
+    return nested.filter((n) => roots.some((root) => isUnder(n, root) && n !== root) && !n.split("/").includes(SNAPSHOT_DIR_NAME));
   }
 
   async create(unit: SnapshotUnit, dest: string, signal?: AbortSignal): Promise<void> {

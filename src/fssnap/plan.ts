@@ -7,6 +7,8 @@ export interface PlannedSnapshot {
   unit: SnapshotUnit;
   /** Where the read-only snapshot is made. */
   dest: string;
+  /** The planned paths inside the unit, relative to its root. */
+  rels: string[];
 }
 
 /** The snapshots that capture a set of paths, and where each path is found inside them. */
@@ -38,9 +40,10 @@ export function planSnapshots(providers: FsSnapshotProvider[], paths: string[], 
     const located = hit.r as Exclude<typeof hit.r, { unsupported: string }>;
     let snap = units.get(located.unit.key);
     if (!snap) {
-      snap = { provider: hit.p.name, unit: located.unit, dest: join(located.unit.snapshotDir, `${tag}-${units.size}`) };
+      snap = { provider: hit.p.name, unit: located.unit, dest: join(located.unit.snapshotDir, `${tag}-${units.size}`), rels: [] };
       units.set(located.unit.key, snap);
     }
+    snap.rels.push(located.rel);
     binds.push({ original: path, copy: joinAbs(snap.dest, located.rel) });
   }
   if (reasons.length) return { reasons };

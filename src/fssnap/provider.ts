@@ -21,6 +21,8 @@ export interface SnapshotUnit {
   provider: string;
   /** Equal for two paths in the same unit. */
   key: string;
+  /** The unit's path inside its filesystem ("/" for btrfs's top level). */
+  path: string;
   /** The unit's root as this process reaches it: the snapshot's source. */
   source: string;
   /** The directory this unit's snapshots are made in (created when missing; same filesystem). */
@@ -42,6 +44,11 @@ export interface FsSnapshotProvider {
   readonly name: string;
   /** Where an absolute path lives, or why this provider cannot snapshot it (another filesystem, no root, read-only). */
   locate(path: string): Located | Unsupported;
+  /**
+   * Units nested below the given paths (relative to the unit's root) that a snapshot of the unit
+   * would show empty (btrfs: subvolumes inside the subvolume), as filesystem paths.
+   */
+  nestedUnits(unit: SnapshotUnit, rels: string[], signal?: AbortSignal): Promise<string[]>;
   /** A read-only snapshot of the unit at dest (dest does not exist yet). */
   create(unit: SnapshotUnit, dest: string, signal?: AbortSignal): Promise<void>;
   /** Deletes a snapshot this provider made; a missing one is not an error. */

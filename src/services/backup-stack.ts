@@ -59,7 +59,7 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
   let strategy = stackStrategy(stack.containers, job.strategy);
   let snapPlan: SnapshotPlan | undefined;
   if (strategy === "snapshot") {
-    const d = decideSnapshot(ctx, snapshotPaths(stack, sp.paths), `${job.runId}-${stack.name}`);
+    const d = await decideSnapshot(ctx, snapshotPaths(stack, sp.paths), `${job.runId}-${stack.name}`, job.signal);
     for (const n of d.notes) emit({ type: "info", stack: stack.name, message: n });
     outcome.notes = [...d.notes];
     if (d.use) snapPlan = d.plan;

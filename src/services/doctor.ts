@@ -80,7 +80,7 @@ export async function checkSnapshotStrategy(config: Config, s: NonNullable<Docto
   const rows: Array<{ stack: string; configured: boolean; qualifies: boolean; reason?: string; subvolumes?: string[] }> = [];
   for (const stack of stacks) {
     const configured = stackStrategy(stack.containers, config.stacks[stack.name]?.strategy ?? config.docker.strategy) === "snapshot";
-    const d = decideSnapshot({ config, runner, fsSnapshotProviders: s.providers }, snapshotPaths(stack, stackPaths(stack, config).paths), "doctor");
+    const d = await decideSnapshot({ config, runner, fsSnapshotProviders: s.providers }, snapshotPaths(stack, stackPaths(stack, config).paths), "doctor");
     if (!d.use) {
       rows.push({ stack: stack.name, configured, qualifies: false, reason: d.reason });
       continue;

@@ -48,11 +48,12 @@ export function snapshotPaths(stack: Stack, paths: string[]): { required: string
  * Whether a stack's paths can all be snapshotted (an optional path that cannot is read live,
  * with a note); else the fallback and a sentence saying why.
  */
-export function decideSnapshot(
+export async function decideSnapshot(
   ctx: Pick<ServiceContext, "fsSnapshotProviders" | "runner" | "config">,
   paths: { required: string[]; optional: string[] },
   id: string,
-): SnapshotDecision & { notes: string[] } {
+  signal?: AbortSignal,
+): Promise<SnapshotDecision & { notes: string[] }> {
   const providers = snapshotProviders(ctx);
   const notes: string[] = [];
   const optional = paths.optional.filter((p) => {
@@ -62,10 +63,34 @@ export function decideSnapshot(
     return false;
   });
   const r = planSnapshots(providers, [...paths.required, ...optional], id);
-  if ("plan" in r) return { use: true, plan: r.plan, notes };
+  const reasons = "plan" in r ? await nestedReasons(providers, r.plan, signal) : r.reasons;
+  if ("plan" in r && !reasons.length) return { use: true, plan: r.plan, notes };
   const fallback = snapshotFallback(ctx.config);
-  const reason = r.reasons.join("; ");
+  const reason = reasons.join("; ");
   return { use: false, fallback, reason, note: `snapshot strategy not possible (${reason}): strategy ${fallback} used instead`, notes: [] };
+}
+
+/**
+ * A unit nested below a planned path (a btrfs subvolume inside the subvolume) shows empty in
+ * the parent's snapshot: unless it is itself a planned path's whole unit, the data would be missed.
+ */
+async function nestedReasons(providers: FsSnapshotProvider[], plan: SnapshotPlan, signal?: AbortSignal): Promise<string[]> {
+  const byName = new Map(providers.map((p) => [p.name, p]));
+  const covered = new Set(plan.snapshots.filter((s) => s.rels.includes("")).map((s) => `${s.unit.fs.id}:${s.unit.path}`));
+  const reasons: string[] = [];
+  for (const s of plan.snapshots) {
+    let nested: string[];
+    try {
+      nested = await byName.get(s.provider)!.nestedUnits(s.unit, s.rels, signal);
+    } catch (err) {
+      reasons.push(`cannot list the subvolumes inside ${s.unit.source}: ${errorMessage(err)}`);
+      continue;
+    }
+    for (const n of nested.filter((x) => !covered.has(`${s.unit.fs.id}:${x}`))) {
+      reasons.push(`${s.unit.source} holds the nested subvolume ${n}, which its snapshot would show empty`);
+    }
+  }
+  return reasons;
 }
 
 /** Refuses (before anything is frozen) when a filesystem has less free space than SNAPSHOT_MIN_FREE. */

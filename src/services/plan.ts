@@ -39,7 +39,7 @@ export async function planBackup(ctx: ServiceContext, stacks: Stack[], o: { stra
     const snapNotes: string[] = [];
     let snapshots: string[] | undefined;
     if (strategy === "snapshot") {
-      const d = decideSnapshot(ctx, snapshotPaths(stack, sp.paths), "dry-run");
+      const d = await decideSnapshot(ctx, snapshotPaths(stack, sp.paths), "dry-run");
       snapNotes.push(...d.notes);
       if (d.use) {
         snapshots = d.plan.snapshots.map((x) => x.unit.source);

@@ -52,6 +52,9 @@ class Observer implements FsSnapshotProvider {
   locate(path: string) {
     return this.real.locate(path);
   }
+  nestedUnits(unit: SnapshotUnit, rels: string[], signal?: AbortSignal) {
+    return this.real.nestedUnits(unit, rels, signal);
+  }
   async create(unit: SnapshotUnit, dest: string, signal?: AbortSignal) {
     this.frozen = readFileSync(this.file);
     await this.real.create(unit, dest, signal);
@@ -311,4 +314,15 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
       sh("rm", ["-f", join(mnt, "data", "fill")]);
     }
   }, 120_000);
+
+  it("a nested subvolume inside the volume (empty in its parent's snapshot) makes the stack fall back", () => {
+    sh("btrfs", ["subvolume", "create", join(mnt, "data", "inner")]);
+    try {
+      const dry = cli(w, ["backup", stack, "--dry-run"]);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toMatch(/snapshot strategy not possible \(.*holds the nested subvolume \/data\/inner, which its snapshot would show empty\): strategy stop used instead/);
+    } finally {
+      sh("btrfs", ["subvolume", "delete", join(mnt, "data", "inner")]);
+    }
+  }, 60_000);
 });

@@ -20,16 +20,17 @@ const MOUNTINFO = [
 ].join("\n");
 
 /** A provider over a fixed map: path prefix → unit; anything else is on ext4. */
-function fakeProvider(units: Record<string, { key: string; free?: number }>): FsSnapshotProvider {
+function fakeProvider(units: Record<string, { key: string; free?: number; path?: string }>, nested: Record<string, string[]> = {}): FsSnapshotProvider {
   return {
     name: "fake",
     locate(path) {
-      const root = Object.keys(units).find((r) => path === r || path.startsWith(`${r}/`));
+      const root = Object.keys(units).sort((a, b) => b.length - a.length).find((r) => path === r || path.startsWith(`${r}/`));
       if (!root) return { unsupported: `${path} is on ext4 (mounted at /), not btrfs` };
       const u = units[root];
-      const unit: SnapshotUnit = { provider: "fake", key: u.key, source: root, snapshotDir: `/pool/.snaps`, fs: { id: "fs1", source: "/dev/loop9", mountPoint: "/pool", freeBytes: u.free ?? 10 << 30, totalBytes: 20 << 30 } };
+      const unit: SnapshotUnit = { provider: "fake", key: u.key, path: u.path ?? `/${u.key}`, source: root, snapshotDir: `/pool/.snaps`, fs: { id: "fs1", source: "/dev/loop9", mountPoint: "/pool", freeBytes: u.free ?? 10 << 30, totalBytes: 20 << 30 } };
       return { unit, rel: path.slice(root.length + 1) };
     },
+    nestedUnits: async (unit, rels) => (nested[unit.key] ?? []).filter((n) => rels.some((r) => n.startsWith(`${unit.path}/${r}`.replace(/\/$/, "")))),
     create: async () => undefined,
     remove: async () => undefined,
     exists: () => false,
@@ -119,17 +120,29 @@ describe("snapshot strategy decisions", () => {
     expect(snapshotFallback(cfg({ snapshotFallback: "none" }))).toBe("none");
   });
 
-  it("reads an unwritten stack directory live when it is not on btrfs, but falls back when a container writes there", () => {
+  it("reads an unwritten stack directory live when it is not on btrfs, but falls back when a container writes there", async () => {
     const provider = fakeProvider({ "/pool/a": { key: "A" } });
     const ctx = { config: cfg(), runner: fakeRunner(), fsSnapshotProviders: [provider] };
     const stack = fakeStack("app", [web], { dir: "/srv/app" });
-    const d = decideSnapshot(ctx, snapshotPaths(stack, ["/srv/app", "/pool/a"]), "1-app");
+    const d = await decideSnapshot(ctx, snapshotPaths(stack, ["/srv/app", "/pool/a"]), "1-app");
     expect(d.use).toBe(true);
     expect(d.notes[0]).toMatch(/stack directory is read live/);
     const binder = container({ name: "b", mounts: [{ type: "bind", source: "/srv/app/data", destination: "/d", rw: true }] });
     const written = fakeStack("app", [binder], { dir: "/srv/app" });
-    const f = decideSnapshot(ctx, snapshotPaths(written, ["/srv/app", "/pool/a"]), "1-app");
+    const f = await decideSnapshot(ctx, snapshotPaths(written, ["/srv/app", "/pool/a"]), "1-app");
     expect(f).toMatchObject({ use: false, fallback: "stop", note: expect.stringMatching(/^snapshot strategy not possible \(\/srv\/app is on ext4.*\): strategy stop used instead$/) });
+  });
+
+  it("falls back when a nested subvolume below a path would show empty in the snapshot, unless it is backed up as its own unit", async () => {
+    const units = { "/pool/a": { key: "A", path: "/a" }, "/pool/a/inner": { key: "I", path: "/a/inner" } };
+    const nested = { A: ["/a/inner"] };
+    const ctx = (p: FsSnapshotProvider) => ({ config: cfg(), runner: fakeRunner(), fsSnapshotProviders: [p] });
+    const alone = await decideSnapshot(ctx(fakeProvider({ "/pool/a": units["/pool/a"] }, nested)), { required: ["/pool/a"], optional: [] }, "1");
+    expect(alone).toMatchObject({ use: false, reason: "/pool/a holds the nested subvolume /a/inner, which its snapshot would show empty" });
+    const both = await decideSnapshot(ctx(fakeProvider(units, nested)), { required: ["/pool/a", "/pool/a/inner"], optional: [] }, "1");
+    expect(both.use).toBe(true);
+    const beside = await decideSnapshot(ctx(fakeProvider({ "/pool/a": units["/pool/a"] }, nested)), { required: ["/pool/a/sub"], optional: [] }, "1");
+    expect(beside.use).toBe(true); // the nested subvolume is not below the backed-up path
   });
 
   it("refuses a filesystem with less free space than SNAPSHOT_MIN_FREE, naming it", () => {
