@@ -103,7 +103,7 @@ export const SECTIONS = {
     PAUSED: { schema: z.string().trim().regex(/^[A-Za-z0-9_.:-]+(\s*,\s*[A-Za-z0-9_.:-]+)*$/, "a comma list of job ids such as sync, backup:db"), description: "Scheduled jobs switched off without losing their schedule (comma list of backup, sync, verify, prune, doomsday, backup:NAME): the daemon does not run them, `schedule install` leaves them out, `schedule list` says so. The TUI's Schedules screen toggles it.", example: "sync, backup:db" },
   },
   doomsday: {
-    SAVE_IMAGES: { schema: text, default: "off", description: "Images `docker save`d into the doomsday snapshot (loaded back by `restore --disaster` when missing): off, local (every image with no registry digest: built here, cannot be pulled again), or a comma list of image names.", example: "local" },
+    SAVE_IMAGES: { schema: text, default: "off", description: "Images `docker save`d into the doomsday snapshot (loaded back by `restore --disaster` when missing): off, local (every image with no registry digest: built here, cannot be pulled again), or a comma list of image names." },
     PASSWORD_HINT: { schema: text, description: "Where you keep the repository password, written into the recovery kit's runbook (never the password itself).", example: "password manager, entry 'backup-tui restic'" },
     DAEMON_CONFIG: { schema: path, default: "/etc/docker/daemon.json", description: "The Docker daemon's config file, kept in the doomsday snapshot when it exists." },
     PORTAINER_URL: { schema: text, description: "Portainer to back up through its API (POST /api/backup) into the doomsday snapshot; unreachable is a warning, not a failure.", example: "https://127.0.0.1:9443" },
