@@ -272,6 +272,17 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
     expect(containerStates(stack)).toEqual({ [`${stack}-keeper-1`]: "running", [`${stack}-writer-1`]: "running" });
   }, 120_000);
 
+  it("SIGTERM while restic reads the snapshot: restic stops, the snapshot is deleted, exit 143", async () => {
+    const run = start(["backup", stack], w.env);
+    await waitFor(() => existsSync(snapDir()) && readdirSync(snapDir()).length > 0 && childrenOf(run.child.pid!).some((k) => /restic/.test(cmdline(k))), 60_000, "restic reading the btrfs snapshot");
+    run.child.kill("SIGTERM");
+    const done = await run.done;
+    expect(done.code, done.stderr).toBe(143);
+    expect(subvolumes()).toEqual(["data"]);
+    expect(readdirSync(join(w.stateDir, "journal")).filter((n) => n.endsWith(".json"))).toEqual([]);
+    expect(containerStates(stack)).toEqual({ [`${stack}-keeper-1`]: "running", [`${stack}-writer-1`]: "running" });
+  }, 120_000);
+
   it("a stack on ext4 (/var/lib/docker) falls back to the configured strategy and says so; doctor tells which qualify", () => {
     const dir = writeStack(w.stacksDir, flatStack, { app: { volumes: ["data:/data"] } }, ["data"]);
     dirs.push(dir);
