@@ -57,7 +57,7 @@ export interface DisasterReport {
   exitCode: number;
 }
 
-const INVENTORY_PATH = /\/staging\/doomsday\/inventory\.json$/;
+const INVENTORY_PATH = /\/staging\/_?doomsday\/inventory\.json$/;
 
 /** Names already on the engine. */
 async function engineNames(ctx: ServiceContext, kind: "network" | "volume" | "container", signal?: AbortSignal): Promise<string[]> {

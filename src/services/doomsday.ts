@@ -19,9 +19,10 @@ import { quiesced } from "./quiesced";
 // The doomsday snapshot (kind:doomsday): beside the stacks' own snapshots of the same run, the
 // rest of the host's Docker world — named volumes no stack snapshot holds (containers outside
 // Compose included), daemon.json, the config and dirlist, the inventory, saved images, a
-// Portainer backup — and the recovery kit. Staged under STATE/staging/doomsday.
+// Portainer backup — and the recovery kit. Staged under STATE/staging/_doomsday.
 
-export const DOOMSDAY_STAGE = "doomsday";
+/** Its staging directory: a stack name cannot start with "_", so no stack's staging is this one. */
+export const DOOMSDAY_STAGE = "_doomsday";
 export const DOOMSDAY_TAG = "kind:doomsday";
 
 export interface DoomsdayReport {
@@ -171,7 +172,7 @@ export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack
     // A manifest in the stack snapshots' shape: `restore --volume` and the disaster restore map its volumes by name.
     const manifest: StackManifest = {
       format: 1,
-      stack: DOOMSDAY_STAGE,
+      stack: "doomsday",
       project: "",
       composeFiles: [],
       envFiles: [],
