@@ -121,7 +121,7 @@ export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack
     if (saved.length) paths.push(join(staging, "images"));
 
     if (cfg.portainerUrl) {
-      emit({ type: "phase", stack: "doomsday", phase: "backup", detail: "Portainer backup (POST /api/backup)" });
+      emit({ type: "phase", stack: "doomsday", phase: "backup", detail: "Portainer: POST /api/backup" });
       const file = join(staging, "portainer-backup.tar.gz");
       try {
         const bytes = await portainerBackup(cfg.portainerUrl, cfg.portainerToken, file, req.signal);
