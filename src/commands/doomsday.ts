@@ -7,6 +7,7 @@ import { lockedBackup } from "../services/backup-run";
 import { doomsdaySnapshot, type DoomsdayReport } from "../services/doomsday";
 import { withRepositoryLock } from "../services/locked";
 import { selectStacks } from "../services/selection";
+import { startScheduled } from "./scheduled";
 
 /**
  * `backup --doomsday`: every stack as stage 1 (the same stop/start care, the same service),
@@ -16,14 +17,15 @@ export async function runDoomsday(env: CommandEnv, names: string[], o: { paralle
   if (names.length || o.volume || o.dryRun) throw new UsageError("--doomsday backs up the whole host: it takes no stack names, --volume or --dry-run");
   const parallel = Number(o.parallel);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 16) throw new UsageError(`--parallel must be a whole number from 1 to 16 (got ${JSON.stringify(o.parallel)})`);
+  // Every argument is checked before anything is written (the selection records new stacks in the dirlist).
+  const waitMs = o.wait ? parseDuration(o.wait, "--wait") : 0;
   const ctx = openContext(env);
-  if (o.scheduled) ctx.store.setScheduledJob("doomsday");
+  if (o.scheduled && !startScheduled(env, ctx, "backup", "doomsday")) return ExitCode.ok;
   const emit = eventSink(env, ctx);
   const sel = await selectStacks(ctx, new DirlistFile(ctx.config.dirlistFile), { names: [], all: true, recordNew: true });
   for (const w of sel.warnings) env.printer.warn(w);
   const stacks = sel.selected.filter((s) => s.source !== "external" || sel.enabled.has(s.name));
   const trigger = o.scheduled ? "scheduled" : "manual";
-  const waitMs = o.wait ? parseDuration(o.wait, "--wait") : 0;
   const lockOpts = { waitMs, onWait: (m: string) => env.printer.info(m) };
   const backup = stacks.length
     ? await lockedBackup(ctx, { stacks, trigger, parallel, signal: env.signal }, lockOpts, emit)

@@ -96,7 +96,7 @@ export const SECTIONS = {
   schedule: {
     BACKUP: { schema: cron, cron: true, description: "When enabled stacks are backed up: cron (minute hour day month weekday; 6 fields with seconds first; or @daily...). Stacks with their own SCHEDULE are left to it.", example: "0 3 * * *" },
     SYNC: { schema: cron, cron: true, description: "When the repository is synced to the cloud (needs [cloud_sync]).", example: "0 5 * * *" },
-    VERIFY: { schema: cron, cron: true, description: "When the repository is verified, at VERIFICATION_DEPTH (files counts as data).", example: "0 6 * * 0" },
+    VERIFY: { schema: cron, cron: true, description: "When the repository is verified, at VERIFICATION_DEPTH (files: restores each stack's newest snapshot and loads its database dumps).", example: "0 6 * * 0" },
     PRUNE: { schema: cron, cron: true, description: "When the keep policy is applied and unused data pruned (no confirmation asked: the policy is the consent).", example: "30 4 * * 0" },
     OVERDUE_AFTER: { schema: z.string().trim().regex(/^(\d+(\.\d+)?(s|m|h|d|w))+$/, "a duration such as 36h or 8d"), description: "A stack whose last good backup is older than this is overdue (status, notification). Default: twice the longest gap of its schedule.", example: "36h" },
     DOOMSDAY: { schema: cron, cron: true, description: "When the full-host (doomsday) backup runs: `backup --doomsday`, every stack plus the host's Docker world and the recovery kit.", example: "0 1 * * 0" },

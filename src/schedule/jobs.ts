@@ -32,8 +32,7 @@ export function jobsOf(config: Config): Job[] {
   add("sync", "sync", "[schedule] SYNC", s.sync, ["sync", "--scheduled"], {
     unavailable: config.cloud.remote ? undefined : "no [cloud_sync] RCLONE_REMOTE is set",
   });
-  const level = config.verification.depth === "files" ? "data" : config.verification.depth;
-  add("verify", "verify", "[schedule] VERIFY", s.verify, ["verify", "--scheduled", "--level", level]);
+  add("verify", "verify", "[schedule] VERIFY", s.verify, ["verify", "--scheduled", "--level", config.verification.depth]);
   add("prune", "prune", "[schedule] PRUNE", s.prune, ["forget", "--prune", "--scheduled"]);
   add("doomsday", "doomsday", "[schedule] DOOMSDAY", s.doomsday, ["backup", "--doomsday", "--scheduled"]);
   for (const name of Object.keys(config.stacks).sort()) {

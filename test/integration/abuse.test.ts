@@ -180,6 +180,9 @@ const BAD = {
   count: ["-1", "many", "2.5", "100001"],
   bool: ["maybe", "2", "truee", "y"],
   strategy: ["explode", "STOP", "rm -rf /"],
+  fallback: ["snapshot", "explode"],
+  freeze: ["freeze", "kill"],
+  jobList: [`backup;touch ${M.cfg}`, "backup db", ",sync"],
   depth: ["deep", "everything"],
   subset: ["5 percent", "0%", "101%", "4/3", "next/1", "next/x"],
   compression: ["zstd", "on"],
@@ -203,7 +206,7 @@ type ValueType = keyof typeof BAD;
 const keepCounts = (): Record<string, ValueType> => Object.fromEntries(["KEEP_LAST", "KEEP_HOURLY", "KEEP_DAILY", "KEEP_WEEKLY", "KEEP_MONTHLY", "KEEP_YEARLY"].map((k) => [k, "count" as const]));
 /** Every key whose value has a type beyond free text, by section. */
 const TYPED: Record<string, Record<string, ValueType>> = {
-  docker: { DOCKER_TIMEOUT: "seconds", STOP_TIMEOUT: "seconds", STOP_STRATEGY: "strategy", TWO_PASS: "bool", BACKUP_BIND_MOUNTS: "bool" },
+  docker: { DOCKER_TIMEOUT: "seconds", STOP_TIMEOUT: "seconds", STOP_STRATEGY: "strategy", SNAPSHOT_FALLBACK: "fallback", SNAPSHOT_FREEZE: "freeze", SNAPSHOT_MIN_FREE: "size", TWO_PASS: "bool", BACKUP_BIND_MOUNTS: "bool" },
   local_backup: {
     HOSTNAME: "hostname", BACKUP_TIMEOUT: "seconds", ...keepCounts(), KEEP_WITHIN: "resticDuration", AUTO_PRUNE: "bool",
     ENABLE_VERIFICATION: "bool", VERIFICATION_DEPTH: "depth", VERIFICATION_SUBSET: "subset", COMPRESSION: "compression", MAX_REPO_SIZE: "size",
@@ -213,7 +216,7 @@ const TYPED: Record<string, Record<string, ValueType>> = {
     RCLONE_REMOTE: "remote", TRANSFERS: "transfers", RETRIES: "retries", BANDWIDTH: "bwlimit", BANDWIDTH_LIMIT: "bwlimit",
     SYNC_TIMEOUT: "seconds", KEEP_DELETED_DAYS: "keepDeletedDays", MAX_DELETE_PERCENT: "maxDeletePercent",
   },
-  schedule: { BACKUP: "cron", SYNC: "cron", VERIFY: "cron", PRUNE: "cron", DOOMSDAY: "cron", OVERDUE_AFTER: "duration" },
+  schedule: { BACKUP: "cron", SYNC: "cron", VERIFY: "cron", PRUNE: "cron", DOOMSDAY: "cron", OVERDUE_AFTER: "duration", PAUSED: "jobList" },
   notify: { NOTIFY_ON: "notifyOn" },
   "stack:foo": { STOP_STRATEGY: "strategy", TWO_PASS: "bool", SCHEDULE: "cron", ...keepCounts(), KEEP_WITHIN: "resticDuration", HOOK_TIMEOUT: "seconds" },
 };
@@ -223,6 +226,7 @@ const FREE_TEXT: Record<string, string[]> = {
   local_backup: ["RESTIC_REPOSITORY", "RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE", "RESTIC_PASSWORD_COMMAND", "RESTIC_BINARY", "DIRLIST_FILE"],
   cloud_sync: ["RCLONE_PATH", "RCLONE_BINARY", "RCLONE_CONFIG"],
   schedule: [],
+  doomsday: ["SAVE_IMAGES", "PASSWORD_HINT", "DAEMON_CONFIG", "PORTAINER_URL", "PORTAINER_TOKEN"],
   notify: ["WEBHOOK_URL", "NTFY_URL", "GOTIFY_URL", "GOTIFY_TOKEN", "HEALTHCHECKS_URL", "PROMETHEUS_TEXTFILE"],
   security: ["CONFIRM_PASSWORD_HASH"],
   "stack:foo": ["EXCLUDE", "EXTRA_PATHS", "PRE_HOOK", "POST_HOOK", "DUMP"],

@@ -397,7 +397,7 @@ describe("jobsOf", () => {
     expect(WAIT).toBe("1h");
     expect(byId.backup.args).toEqual(["backup", "--scheduled", "--wait", "1h"]);
     expect(byId.sync.args).toEqual(["sync", "--scheduled", "--wait", "1h"]);
-    expect(byId.verify.args).toEqual(["verify", "--scheduled", "--level", "data", "--wait", "1h"]); // files counts as data
+    expect(byId.verify.args).toEqual(["verify", "--scheduled", "--level", "files", "--wait", "1h"]); // the depth as configured
     expect(byId.prune.args).toEqual(["forget", "--prune", "--scheduled", "--wait", "1h"]);
     expect(byId["backup:web"].args).toEqual(["backup", "--scheduled", "web", "--wait", "1h"]);
     expect(byId["backup:web"].stack).toBe("web");
