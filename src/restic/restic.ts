@@ -5,7 +5,7 @@ import { AppError, ConfigError, ExitCode, ToolError } from "../errors";
 import type { KeepPolicy, PasswordSource } from "../config/types";
 import type { Runner, RunOptions } from "../exec/runner";
 import type { Logger } from "../log";
-import { isAlive } from "../state/process-info";
+import { isAlive, pidExists } from "../state/process-info";
 import { featuresOf, MIN_RESTIC, compareVersions, parseResticVersion, type ResticFeatures } from "./features";
 import { BackupLine, ForgetResult, jsonLine, LsNode, RestoreStatus, SnapshotList, Stats, type BackupSummary, type ForgetGroup, type Snapshot } from "./json";
 
@@ -285,6 +285,8 @@ export class Restic {
       const lock = err instanceof ToolError ? parseLockHolder(err.stderrTail) : undefined;
       if (!lock || lock.host !== this.host || isAlive(lock.pid) || args[0] === "unlock") throw classify(err, this.s.repository);
       this.s.log?.warn({ pid: lock.pid }, "removing a stale restic lock left by a dead process");
+      // restic counts a zombie (a killed restic init has not reaped yet) as its holder still running.
+      await waitGone(lock.pid, 30_000);
       try {
         await this.runOnce(["unlock"], { timeoutMs: 300_000 });
         return await this.runOnce(args, call);
@@ -392,3 +394,10 @@ function readable(err: ToolError): ToolError {
   const shown = [...new Set(messages)].slice(-4).join("; ");
   return new ToolError(`restic failed (exit ${err.toolExitCode}): ${shown}`, err.command, err.toolExitCode, err.stderrTail, err.reason, err.hint);
 }
+
+/** Waits (up to ms) until a dead process is gone from the process table. */
+async function waitGone(pid: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (pidExists(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+}
+

@@ -74,6 +74,10 @@ async function stopGroup(pgid: number, graceMs: number): Promise<boolean> {
   const deadline = Date.now() + graceMs;
   while (groupAlive(pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   if (groupAlive(pgid)) killGroup(pgid, "SIGKILL");
+  // Until init reaps them the dead keep their pids, and restic reads a lock whose holder pid
+  // exists as held: wait (a few seconds at most) for the group to leave the process table.
+  const reaped = Date.now() + 10_000;
+  while (killGroup(pgid, 0) && Date.now() < reaped) await new Promise((r) => setTimeout(r, 100));
   return true;
 }
 

@@ -11,13 +11,29 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
-/** True when the process that wrote (pid, startTime) still runs on this host. */
-export function isAlive(pid: number, startTime?: string): boolean {
+/** A dead process its parent has not reaped yet (an orphan waits for init, which may take seconds). */
+export function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** True while the pid exists at all, a zombie included (what restic's own stale-lock check sees). */
+export function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
+    return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/** True when the process that wrote (pid, startTime) still runs on this host (a zombie does not). */
+export function isAlive(pid: number, startTime?: string): boolean {
+  if (!pidExists(pid) || isZombie(pid)) return false;
   if (!startTime) return true;
   const now = processStartTime(pid);
   return now === undefined || now === startTime;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { groupAlive } from "../../src/exec/runner";
 import { ChildRecords } from "../../src/state/children";
-import { processStartTime } from "../../src/state/process-info";
+import { isAlive, isZombie, pidExists, processStartTime } from "../../src/state/process-info";
 
 // Real process groups (sleep in its own group), records as a killed run would have left them.
 const spawned: number[] = [];
@@ -69,3 +69,19 @@ describe("ChildRecords: what a killed run left running", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 });
+
+describe("a zombie is dead", () => {
+  it("Given a child its parent has not reaped, Then isAlive is false while its pid still exists (what restic's stale-lock check sees)", async () => {
+    // python3: fork a child that exits at once; the parent prints its pid and does not reap it.
+    const p = spawn("python3", ["-c", "import os,time\npid=os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True); time.sleep(3)"], { stdio: ["ignore", "pipe", "ignore"] });
+    spawned.push(p.pid!);
+    const pid = await new Promise<number>((resolve) => p.stdout!.once("data", (d) => resolve(Number(String(d).trim()))));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(isZombie(pid)).toBe(true);
+    expect(pidExists(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(false);
+    expect(isAlive(process.pid)).toBe(true);
+    p.kill("SIGKILL");
+  });
+});
+
