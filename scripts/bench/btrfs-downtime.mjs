@@ -11,10 +11,10 @@
 // and runs one compose project on that volume. Everything is removed at the end, also on failure
 // or SIGINT/SIGTERM. A failed step exits non-zero before any figure is printed.
 import { spawn, spawnSync } from "node:child_process";
-import { randomFillSync } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { writeRandom } from "./random-data.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const argv = process.argv.slice(2);
@@ -94,18 +94,6 @@ function tearDown() {
   fs.rmSync(DIR, { recursive: true, force: true });
 }
 
-const CHUNK = Buffer.allocUnsafe(8 << 20);
-function writeRandom(file, size, offset = 0, flags = "w") {
-  const fd = fs.openSync(file, flags);
-  try {
-    for (let done = 0; done < size;) {
-      const n = Math.min(CHUNK.length, size - done);
-      randomFillSync(CHUNK, 0, n);
-      fs.writeSync(fd, CHUNK, 0, n, offset + done);
-      done += n;
-    }
-  } finally { fs.closeSync(fd); }
-}
 let DATA;
 function generate() {
   const mp = sh("docker", ["volume", "inspect", "-f", "{{.Mountpoint}}", ID]).trim();

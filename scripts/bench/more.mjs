@@ -15,10 +15,10 @@
 // dir under /var/tmp) is removed at the end, also on failure or SIGINT/SIGTERM. A failed measured operation (or any
 // failed setup step or sanity check) prints FAILED and exits 1 before any figure is printed or written.
 import { spawn, spawnSync } from "node:child_process";
-import { randomFillSync } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { prng, writeRandom } from "./random-data.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const BUILT = path.join(ROOT, "bin", "backup-tui");
@@ -175,22 +175,6 @@ function expectRunning(stacks) {
   if (down.length) fail(`containers not running afterwards: ${down.join(", ")}`);
 }
 
-// Deterministic sizes (mulberry32), random contents.
-function prng(seed) {
-  return () => { seed = (seed + 0x6d2b79f5) | 0; let t = Math.imul(seed ^ (seed >>> 15), 1 | seed); t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t; return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32; };
-}
-const CHUNK = Buffer.allocUnsafe(8 << 20);
-function writeRandom(file, size) {
-  const fd = fs.openSync(file, "w");
-  try {
-    for (let done = 0; done < size;) {
-      const n = Math.min(CHUNK.length, size - done);
-      randomFillSync(CHUNK, 0, n);
-      fs.writeSync(fd, CHUNK, 0, n, done);
-      done += n;
-    }
-  } finally { fs.closeSync(fd); }
-}
 /** small files of 4–64 KiB in dirs of 100, plus `large` files of largeBytes. */
 function fill(mp, { small, large, largeBytes }, seed) {
   const rnd = prng(seed);

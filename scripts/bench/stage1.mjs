@@ -11,10 +11,10 @@
 // at the end, also on failure or SIGINT/SIGTERM. Any failed step exits non-zero before any figure
 // is printed.
 import { spawn, spawnSync } from "node:child_process";
-import { randomFillSync } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { prng, writeRandom } from "./random-data.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const BUILT = path.join(ROOT, "bin", "backup-tui");
@@ -101,22 +101,6 @@ function setUpWorld() {
   sh("restic", ["init", "-q", "--repo", W.template], { env: resticEnv });
 }
 
-// Deterministic sizes (mulberry32), random contents.
-function prng(seed) {
-  return () => { seed = (seed + 0x6d2b79f5) | 0; let t = Math.imul(seed ^ (seed >>> 15), 1 | seed); t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t; return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32; };
-}
-const CHUNK = Buffer.allocUnsafe(8 << 20);
-function writeRandom(file, size, offset = 0, flags = "w") {
-  const fd = fs.openSync(file, flags);
-  try {
-    for (let done = 0; done < size;) {
-      const n = Math.min(CHUNK.length, size - done);
-      randomFillSync(CHUNK, 0, n);
-      fs.writeSync(fd, CHUNK, 0, n, offset + done);
-      done += n;
-    }
-  } finally { fs.closeSync(fd); }
-}
 let DATA; // { mp, small: [{file,size}], large: [file] , bytes }
 function generateData() {
   const mp = sh("docker", ["volume", "inspect", "-f", "{{.Mountpoint}}", `${PROJECT}_data`]).trim();
