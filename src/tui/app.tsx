@@ -1,21 +1,22 @@
 import { Box, Text, useApp, useInput, useWindowSize } from "ink";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ExitCode } from "../errors";
-import { restoreLabel, type RestoreChoice, type TuiBackend } from "./backend";
+import { restoreLabel, type DisasterChoice, type RestoreChoice, type TuiBackend } from "./backend";
 import { Footer } from "./components/footer";
 import { HelpOverlay } from "./components/help-overlay";
 import { TabBar } from "./components/tab-bar";
 import { globalKeys, MENU, SCREEN_KEYS, screenTitle, type ScreenId } from "./keymap";
 import { BackupScreen } from "./screens/backup";
 import { DashboardScreen } from "./screens/dashboard";
+import { DisasterScreen } from "./screens/disaster";
 import { HistoryScreen } from "./screens/history";
 import { SchedulesScreen } from "./screens/schedules";
 import { SnapshotsScreen } from "./screens/snapshots";
 import { StacksScreen } from "./screens/stacks";
 import { BackContext } from "./use-back-handler";
 import { useBackupRun } from "./use-backup-run";
-import { restoreSummary, syncSummary, verifySummary } from "./summaries";
-import { useTaskRun, type TaskKind } from "./use-task-run";
+import { disasterSummary, restoreSummary, syncSummary, verifySummary } from "./summaries";
+import { useTaskRun, type TaskKind, type TaskResult } from "./use-task-run";
 import type { EventSink } from "../services/events";
 
 interface Route {
@@ -106,14 +107,14 @@ export function App({ backend, onExit, signal, size }: AppProps) {
     [run, task.running, go],
   );
   const startTask = useCallback(
-    (kind: TaskKind, title: string, work: (signal: AbortSignal, emit: EventSink) => Promise<{ ok: boolean; summary: string[] }>) => {
+    (kind: TaskKind, title: string, work: (signal: AbortSignal, emit: EventSink) => Promise<TaskResult>, stay = false) => {
       if (run.running || task.running) {
         setFlash(`${run.running ? "a backup" : "a run"} is in progress: wait for it to finish (Ctrl-C aborts it)`);
         return;
       }
       if (task.start(kind, title, work)) {
         setShow("task");
-        go("backup");
+        if (!stay) go("backup");
       }
     },
     [run.running, task, go],
@@ -126,6 +127,12 @@ export function App({ backend, onExit, signal, size }: AppProps) {
     [backend, startTask],
   );
   const onSync = useCallback(() => startTask("sync", "sync the repository to the cloud (backup-tui sync)", async (sig, emit) => syncSummary(await backend.sync(sig, emit))), [backend, startTask]);
+  // The recovery's progress and report stay on its own screen (3 shows them too).
+  const onDisaster = useCallback(
+    (choice: DisasterChoice, password: string | undefined) =>
+      startTask("disaster", `bare-metal recovery (backup-tui restore --disaster${choice.host ? ` --host ${choice.host}` : ""}${choice.overwrite ? " --overwrite" : ""})`, async (sig, emit) => disasterSummary(await backend.disaster!.run(choice, password, sig, emit)), true),
+    [backend, startTask],
+  );
   const onVerify = useCallback(() => startTask("verify", "verify the repository (backup-tui verify: restic check)", async (sig, emit) => verifySummary(await backend.verify(sig, emit))), [backend, startTask]);
 
   useInput((input, key) => {
@@ -162,7 +169,7 @@ export function App({ backend, onExit, signal, size }: AppProps) {
   let screen;
   switch (route.id) {
     case "dashboard":
-      screen = <DashboardScreen backend={backend} width={columns} height={body} active={active} reloadKey={reloadKey} onBackup={startBackupScreen} onSnapshots={(s) => go("snapshots", s ? [s] : undefined)} />;
+      screen = <DashboardScreen backend={backend} width={columns} height={body} active={active} reloadKey={reloadKey} onBackup={startBackupScreen} onSnapshots={(s) => go("snapshots", s ? [s] : undefined)} onDisaster={() => go("disaster")} />;
       break;
     case "stacks":
       screen = <StacksScreen key={route.seq} backend={backend} width={columns} height={body} active={active} onCapture={setCaptured} />;
@@ -178,6 +185,9 @@ export function App({ backend, onExit, signal, size }: AppProps) {
       break;
     case "schedules":
       screen = <SchedulesScreen key={route.seq} backend={backend} width={columns} height={body} active={active} reloadKey={reloadKey} onHistory={(job) => go("history", [job])} />;
+      break;
+    case "disaster":
+      screen = <DisasterScreen key={route.seq} backend={backend} task={task.state} width={columns} height={body} active={active} onCapture={setCaptured} onStart={onDisaster} />;
       break;
     case "history":
       screen = <HistoryScreen key={route.seq} backend={backend} width={columns} height={body} active={active} initialJob={route.names?.[0]} reloadKey={reloadKey} onPane={onPane} />;

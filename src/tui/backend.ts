@@ -11,6 +11,9 @@ import type { EventSink } from "../services/events";
 import { withRepositoryLock } from "../services/locked";
 import { preflight } from "../services/preflight";
 import { previewRestore, restore, type RestoreReport } from "../services/restore";
+import { disasterRestore, type DisasterReport } from "../services/disaster";
+import { DisasterJournal } from "../services/disaster-journal";
+import { retryBase, stallTimeout } from "../commands/sync";
 import { runLog, type LogEntry } from "../services/run-log";
 import { syncRepository, type SyncReport } from "../services/sync";
 import { runVerify, type VerifyResult } from "../services/verify";
@@ -87,6 +90,37 @@ export interface RestorePreview {
   unguarded?: string;
 }
 
+/** What `restore --disaster` is asked for: --host, --overwrite. */
+export interface DisasterChoice {
+  /** The old host's name; default: the interrupted recovery's, else this config's HOSTNAME. */
+  host?: string;
+  overwrite: boolean;
+}
+
+/** Step 1 of the disaster flow: where it pulls from, and an interrupted recovery to continue. */
+export interface DisasterPlan {
+  /** RCLONE_REMOTE:RCLONE_PATH; none: no pull, the local repository is used as it is (the CLI's noPull). */
+  remote?: string;
+  repository: string;
+  /** The host whose newest doomsday snapshot is recovered when none is typed. */
+  host: string;
+  /** An interrupted recovery's journal: a run continues it (finished steps are skipped). */
+  journal?: { file: string; startedAt: string; steps: number; host?: string; snapshot?: string };
+  /** The CLI's gate: the confirmation password when CONFIRM_PASSWORD_HASH is set. */
+  needsPassword: boolean;
+  /** No confirmation password set: the CLI's warning. */
+  unguarded?: string;
+}
+
+/** `backup-tui restore --disaster`, for the TUI's guided flow. */
+export interface DisasterBackend {
+  plan(): Promise<DisasterPlan>;
+  /** The confirmation password against CONFIRM_PASSWORD_HASH (a wrong one is logged, like the CLI's guard). */
+  checkPassword(password: string, choice: DisasterChoice): boolean;
+  /** As the CLI: the password (when set) checked again, the repository lock, recovery of dead runs, disasterRestore. */
+  run(choice: DisasterChoice, password: string | undefined, signal: AbortSignal, emit: EventSink): Promise<DisasterReport>;
+}
+
 /** One row of the stack selection screen (the dirlist). */
 export interface SelectionRow {
   /** The dirlist key: a stack name or EXT:/path. */
@@ -139,6 +173,8 @@ export interface TuiBackend {
   verify(signal: AbortSignal, emit: EventSink): Promise<VerifyResult & { runId: number; target: string; level: string }>;
   /** Switches a scheduled job off or on ([schedule] PAUSED in the config file). */
   setJobEnabled(id: string, enabled: boolean): Promise<void>;
+  /** Bare-metal recovery (`restore --disaster`); the real backend always has it. */
+  disaster?: DisasterBackend;
 }
 
 /** The CLI's words for a restore, also the guard's log line. */
@@ -149,6 +185,13 @@ export function restoreLabel(c: RestoreChoice): string {
 
 function guardAction(c: RestoreChoice): string {
   return `restore ${restoreLabel(c)} from snapshot ${c.snapshot.shortId} (${c.snapshot.time.slice(0, 16).replace("T", " ")}) over the live data`;
+}
+
+const UNGUARDED = "no confirmation password is set; anyone who can run backup-tui can do this. Set one with `backup-tui config set-confirm-password`.";
+
+/** The CLI's words for the recovery (commands/disaster.ts), also the guard's log line. */
+export function disasterAction(remote: string | undefined, c: DisasterChoice): string {
+  return `recover the whole Docker host${c.host ? ` ${c.host}` : ""} from ${remote ?? "the repository"} onto this machine${c.overwrite ? " (overwriting what exists)" : ""}`;
 }
 
 export function createBackend(ctx: ServiceContext, configWarnings: string[] = ctx.config.warnings): TuiBackend {
@@ -268,7 +311,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
         paths: (p.diff ?? []).map((d) => ({ path: d.live, added: d.added.length, changed: d.changed.length, removed: d.removed.length, bytes: d.bytes })),
         stops: p.stops,
         needsPassword: inPlace && !!hash(),
-        unguarded: inPlace && !hash() ? "no confirmation password is set; anyone who can run backup-tui can do this. Set one with `backup-tui config set-confirm-password`." : undefined,
+        unguarded: inPlace && !hash() ? UNGUARDED : undefined,
       };
     },
     checkConfirmPassword: check,
@@ -308,6 +351,46 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
       else paused.add(id);
       setIniValue(file, "schedule", "PAUSED", [...paused].sort().join(", "));
       ctx.config.schedule.paused = [...paused].sort().join(", ") || undefined;
+    },
+    disaster: disasterBackend(ctx, hash, logged),
+  };
+}
+
+/** `restore --disaster` as src/commands/disaster.ts runs it: the guard, the lock, preflight, disasterRestore. */
+function disasterBackend(ctx: ServiceContext, hash: () => string | undefined, logged: (emit: EventSink) => EventSink): DisasterBackend {
+  const remote = () => (ctx.config.cloud.remote ? `${ctx.config.cloud.remote}:${ctx.config.cloud.path}` : undefined);
+  const check = (password: string, c: DisasterChoice) => {
+    const action = disasterAction(remote(), c);
+    const ok = verifyConfirmPassword(password, hash() ?? "");
+    if (ok) ctx.log.info({ action }, "confirmed destructive action");
+    else ctx.log.warn({ action, user: process.env.SUDO_USER ?? process.env.USER }, "refused: wrong confirmation password");
+    return ok;
+  };
+  return {
+    async plan() {
+      // Reading the journal writes nothing (a finished recovery's journal reads as none).
+      const j = new DisasterJournal(ctx.config.stateDir);
+      return {
+        remote: remote(),
+        repository: ctx.config.restic.repository,
+        host: j.data.host ?? ctx.config.hostname,
+        journal: j.resumed ? { file: j.file, startedAt: j.data.startedAt, steps: j.data.done.length, host: j.data.host, snapshot: j.data.snapshot } : undefined,
+        needsPassword: !!hash(),
+        unguarded: hash() ? undefined : UNGUARDED,
+      };
+    },
+    checkPassword: check,
+    async run(c, password, signal, emit) {
+      if (hash()) {
+        if (password === undefined) throw new UsageError(`refusing to ${disasterAction(remote(), c)}: a confirmation password is required`);
+        if (!check(password, c)) throw new UsageError("wrong confirmation password; nothing was changed");
+      }
+      const sink = logged(emit);
+      return withRepositoryLock(ctx, {}, async () => {
+        await preflight(ctx, sink, signal);
+        const settleTimeoutMs = Number(process.env.BACKUP_TUI_SETTLE_TIMEOUT_MS) || undefined;
+        return disasterRestore(ctx, { host: c.host, overwrite: c.overwrite, noPull: !ctx.config.cloud.remote, retryBaseMs: retryBase(), stallTimeoutMs: stallTimeout(), settleTimeoutMs, signal }, sink);
+      });
     },
   };
 }

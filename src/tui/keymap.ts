@@ -1,5 +1,5 @@
 /** The screens of the app; those in MENU have a number key, the others are panes of one of them. */
-export type ScreenId = "dashboard" | "stacks" | "backup" | "snapshots" | "schedules" | "history" | "files" | "run" | "restore" | "log";
+export type ScreenId = "dashboard" | "stacks" | "backup" | "snapshots" | "schedules" | "history" | "files" | "run" | "restore" | "log" | "disaster";
 
 export interface KeyHelp {
   keys: string;
@@ -21,6 +21,7 @@ export const PANES: Partial<Record<ScreenId, { parent: ScreenId; title: string }
   run: { parent: "history", title: "Run details" },
   restore: { parent: "snapshots", title: "Restore" },
   log: { parent: "history", title: "Run log" },
+  disaster: { parent: "dashboard", title: "Disaster recovery" },
 };
 
 export function screenTitle(id: ScreenId): string {
@@ -35,6 +36,7 @@ export const SCREEN_KEYS: Record<ScreenId, KeyHelp[]> = {
     { keys: "b", label: "back up enabled" },
     { keys: "s", label: "its snapshots" },
     { keys: "r", label: "reload" },
+    { keys: "D", label: "disaster recovery" },
   ],
   stacks: [
     { keys: "↑↓", label: "move" },
@@ -89,6 +91,12 @@ export const SCREEN_KEYS: Record<ScreenId, KeyHelp[]> = {
   log: [
     { keys: "↑↓ PgUp PgDn g G", label: "scroll" },
     { keys: "Bksp/←", label: "back to the run" },
+  ],
+  disaster: [
+    { keys: "Enter", label: "next step" },
+    { keys: "o", label: "overwrite on/off" },
+    { keys: "h", label: "old host name" },
+    { keys: "^C", label: "abort (rerun continues)" },
   ],
 };
 

@@ -1,10 +1,12 @@
 import { format } from "../output";
+import type { DisasterReport } from "../services/disaster";
 import type { RestoreReport } from "../services/restore";
 import type { SyncReport } from "../services/sync";
 import type { VerifyResult } from "../services/verify";
 import { describeCheck } from "../services/verify-files";
 import type { RestoreChoice } from "./backend";
 import { restoreLabel } from "./backend";
+import type { TaskResult } from "./use-task-run";
 
 /** A finished restore in the CLI's words. */
 export function restoreSummary(r: RestoreReport, c: RestoreChoice): { ok: boolean; summary: string[] } {
@@ -34,4 +36,13 @@ export function syncSummary(r: SyncReport): { ok: boolean; summary: string[] } {
 export function verifySummary(r: VerifyResult & { runId: number; target: string; level: string }): { ok: boolean; summary: string[] } {
   const head = r.ok ? `run #${r.runId}: verified ${r.target}: ${r.level} OK` : `run #${r.runId}: VERIFICATION FAILED for ${r.target} (${r.level}):`;
   return { ok: r.ok, summary: [head, ...(r.ok ? (r.files ?? []).flatMap(describeCheck) : (r.detail ?? "").split("\n"))] };
+}
+
+/** A finished recovery in the CLI's words (commands/disaster.ts), for the run screen (3). */
+export function disasterSummary(r: DisasterReport): TaskResult {
+  const lines = [`recovered ${r.host} from doomsday snapshot ${r.snapshot.slice(0, 8)} (${format.when(r.snapshotTime)}) in ${format.ms(r.durationMs)}${r.resumed ? " (continued an interrupted recovery)" : ""}`];
+  lines.push(`created ${r.created.networks.length} network(s), ${r.created.volumes.length} volume(s)${r.imagesLoaded.length ? `; loaded images ${r.imagesLoaded.join(", ")}` : ""}`);
+  for (const s of r.stacks) lines.push(`${s.state === "failed" ? "FAILED " : ""}${s.stack}: ${s.wasRunning ? s.state : "was stopped: not started"}${s.error ? `: ${s.error}` : ""}`);
+  for (const c of r.manualContainers) lines.push(`recreate by hand: ${c.name} (${c.image}), not a Compose container; its volumes are restored`);
+  return { ok: r.exitCode === 0, summary: lines, disaster: r };
 }

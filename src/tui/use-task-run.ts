@@ -2,10 +2,18 @@ import { useCallback, useReducer, useRef } from "react";
 import { AppError, BusyError, errorMessage } from "../errors";
 import type { EventSink, ServiceEvent } from "../services/events";
 import type { TransferProgress } from "../rclone/rclone";
+import type { DisasterReport } from "../services/disaster";
 import { describeEvent, LOG_LINES } from "./use-backup-run";
 
-/** Runs other than a backup the TUI starts: a restore, a sync, a verify. */
-export type TaskKind = "restore" | "sync" | "verify";
+/** Runs other than a backup the TUI starts: a restore, a sync, a verify, a bare-metal recovery. */
+export type TaskKind = "restore" | "sync" | "verify" | "disaster";
+
+/** What a task's work resolves to: the summary lines, and (a recovery) its report. */
+export interface TaskResult {
+  ok: boolean;
+  summary: string[];
+  disaster?: DisasterReport;
+}
 
 export interface TaskState {
   status: "idle" | "running" | "done" | "error";
@@ -22,6 +30,8 @@ export interface TaskState {
   /** done: did it succeed (a verify that found damage, a restore that left a container down: false). */
   ok?: boolean;
   summary: string[];
+  /** A finished recovery's report (the disaster screen draws it). */
+  disaster?: DisasterReport;
   error?: { message: string; hint?: string; busy: boolean };
 }
 
@@ -29,7 +39,7 @@ export type TaskAction =
   | { type: "start"; kind: TaskKind; title: string; at: number }
   | { type: "event"; event: ServiceEvent }
   | { type: "abort" }
-  | { type: "finished"; ok: boolean; summary: string[]; at: number }
+  | { type: "finished"; ok: boolean; summary: string[]; disaster?: DisasterReport; at: number }
   | { type: "failed"; error: unknown; at: number };
 
 export const idleTask: TaskState = { status: "idle", title: "", log: [], aborting: false, summary: [] };
@@ -42,7 +52,7 @@ export function taskReducer(s: TaskState, a: TaskAction): TaskState {
     case "abort":
       return s.status === "running" ? { ...s, aborting: true, log: [...s.log, "aborting: stopping the child processes and restarting stacks…"].slice(-LOG_LINES) } : s;
     case "finished":
-      return { ...s, status: "done", ok: a.ok, summary: a.summary, finishedAt: a.at };
+      return { ...s, status: "done", ok: a.ok, summary: a.summary, disaster: a.disaster, finishedAt: a.at };
     case "failed": {
       const err = a.error;
       return { ...s, status: "error", ok: false, finishedAt: a.at, error: { message: errorMessage(err), hint: err instanceof AppError ? err.hint : undefined, busy: err instanceof BusyError } };
@@ -62,7 +72,7 @@ export interface TaskRun {
   state: TaskState;
   running: boolean;
   /** Starts `work` unless something runs; its result becomes the summary. */
-  start(kind: TaskKind, title: string, work: (signal: AbortSignal, emit: EventSink) => Promise<{ ok: boolean; summary: string[] }>): boolean;
+  start(kind: TaskKind, title: string, work: (signal: AbortSignal, emit: EventSink) => Promise<TaskResult>): boolean;
   /** Through the AbortSignal the services use: child processes stop, stopped stacks are started again. */
   abort(): void;
 }
@@ -78,7 +88,7 @@ export function useTaskRun(): TaskRun {
     dispatch({ type: "start", kind, title, at: Date.now() });
     work(c.signal, (event) => dispatch({ type: "event", event }))
       .then(
-        (r) => dispatch({ type: "finished", ok: r.ok, summary: r.summary, at: Date.now() }),
+        (r) => dispatch({ type: "finished", ok: r.ok, summary: r.summary, disaster: r.disaster, at: Date.now() }),
         (error) => dispatch({ type: "failed", error, at: Date.now() }),
       )
       .finally(() => {

@@ -15,6 +15,8 @@ export interface DashboardProps {
   reloadKey?: number;
   onBackup(names?: string[]): void;
   onSnapshots(stack?: string): void;
+  /** D: the bare-metal recovery flow. */
+  onDisaster?(): void;
 }
 
 function lastText(s: StackStatus, now: number): string {
@@ -22,7 +24,7 @@ function lastText(s: StackStatus, now: number): string {
 }
 
 /** Stacks with state, enabled, last backup, next scheduled run, overdue mark and snapshot count; warnings that need a person. */
-export function DashboardScreen({ backend, width, height, active, reloadKey, onBackup, onSnapshots }: DashboardProps) {
+export function DashboardScreen({ backend, width, height, active, reloadKey, onBackup, onSnapshots, onDisaster }: DashboardProps) {
   const d = useDashboard(backend);
   useEffect(() => {
     if (reloadKey) d.reload();
@@ -51,6 +53,7 @@ export function DashboardScreen({ backend, width, height, active, reloadKey, onB
       else if (input === "b") onBackup(undefined);
       else if (input === "s") onSnapshots(selected?.name);
       else if (input === "r") d.reload();
+      else if (input === "D") onDisaster?.();
     },
     { isActive: active },
   );

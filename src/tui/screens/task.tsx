@@ -4,7 +4,7 @@ import { format } from "../../output";
 import { bar, duration } from "../format";
 import type { TaskState } from "../use-task-run";
 
-const VERB = { restore: "Restoring", sync: "Syncing", verify: "Verifying" } as const;
+const VERB = { restore: "Restoring", sync: "Syncing", verify: "Verifying", disaster: "Recovering" } as const;
 
 /** A restore, sync or verify: phase, elapsed time, transfer progress, the log tail, then the summary. */
 export function TaskView({ state, width, height }: { state: TaskState; width: number; height: number }) {
