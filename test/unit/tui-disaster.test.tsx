@@ -1,10 +1,14 @@
 import { cleanup, render } from "ink-testing-library";
+import { Secret } from "../../src/exec/redact";
+import { hashConfirmPassword } from "../../src/security/confirm-hash";
+import { DisasterJournal } from "../../src/services/disaster-journal";
 import { afterEach, describe, expect, it } from "vitest";
 import { AppError, ExitCode } from "../../src/errors";
 import type { DisasterReport } from "../../src/services/disaster";
 import type { EventSink } from "../../src/services/events";
 import { App } from "../../src/tui/app";
-import type { DisasterChoice, DisasterPlan, TuiBackend } from "../../src/tui/backend";
+import { createBackend, type DisasterChoice, type DisasterPlan, type TuiBackend } from "../../src/tui/backend";
+import { testContext, type TestContext } from "../helpers/fakes";
 import { KEY, press, until } from "../helpers/ink";
 
 // The guided bare-metal recovery (dashboard D) over a fake backend: the steps, the gate, the
@@ -75,7 +79,12 @@ async function openFlow(stdin: { write(s: string): void }, lastFrame: () => stri
   return until(lastFrame, /Step 1 of 4/);
 }
 
-afterEach(() => cleanup());
+let tc: TestContext | undefined;
+afterEach(() => {
+  cleanup();
+  tc?.cleanup();
+  tc = undefined;
+});
 
 describe("TUI disaster recovery", () => {
   it("Given no confirmation password, When D, Enter and 'yes' are typed, Then step 1 says where it pulls from, nothing runs before the yes, and the run gets --overwrite and --host as chosen", async () => {
@@ -214,5 +223,43 @@ describe("TUI disaster recovery", () => {
     await press(stdin, "o", KEY.enter, ..."yes", KEY.enter);
     await until(lastFrame, /Recovering…/);
     expect(f.runs.map((r) => r.choice.overwrite)).toEqual([false, true]);
+  });
+});
+
+describe("TUI disaster backend over the real services", () => {
+  it("Given an interrupted recovery's journal and a cloud remote, When the plan is read, Then it names the remote, the repository and the journal's host, and writes nothing", async () => {
+    tc = testContext();
+    tc.ctx.config.cloud.remote = "cloud";
+    tc.ctx.config.cloud.path = "hosts/oldhost/restic";
+    const backend = createBackend(tc.ctx);
+    let plan = await backend.disaster!.plan();
+    expect(plan.journal).toBeUndefined();
+    expect(plan.host).toBe(tc.ctx.config.hostname);
+    expect(plan.unguarded).toMatch(/no confirmation password is set/);
+    const j = new DisasterJournal(tc.stateDir);
+    j.data.host = "oldhost";
+    j.data.snapshot = "d00m5da7" + "b".repeat(56);
+    j.data.done.push("pull", "networks");
+    j.save();
+    plan = await backend.disaster!.plan();
+    expect(plan).toMatchObject({ remote: "cloud:hosts/oldhost/restic", repository: tc.ctx.config.restic.repository, host: "oldhost", needsPassword: false });
+    expect(plan.journal).toMatchObject({ file: j.file, steps: 2, host: "oldhost", startedAt: j.data.startedAt });
+    // A finished recovery's journal is history: nothing to continue.
+    j.complete();
+    expect((await backend.disaster!.plan()).journal).toBeUndefined();
+  });
+
+  it("Given a confirmation hash, When the recovery is asked with a wrong or no password, Then it refuses before anything runs (no docker, restic or rclone call, no lock)", async () => {
+    tc = testContext();
+    tc.ctx.config.security.confirmPasswordHash = new Secret(hashConfirmPassword(SECRET));
+    const backend = createBackend(tc.ctx);
+    const signal = new AbortController().signal;
+    expect((await backend.disaster!.plan()).needsPassword).toBe(true);
+    await expect(backend.disaster!.run({ overwrite: false }, "wrong", signal, () => undefined)).rejects.toThrow("wrong confirmation password; nothing was changed");
+    await expect(backend.disaster!.run({ overwrite: true }, undefined, signal, () => undefined)).rejects.toThrow(/refusing to recover the whole Docker host from the repository onto this machine \(overwriting what exists\): a confirmation password is required/);
+    expect(tc.runner.calls).toEqual([]);
+    expect(tc.restic.calls).toEqual([]);
+    expect(tc.docker.calls).toEqual([]);
+    expect(backend.disaster!.checkPassword(SECRET, { overwrite: false })).toBe(true);
   });
 });
