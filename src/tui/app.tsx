@@ -107,15 +107,15 @@ export function App({ backend, onExit, signal, size }: AppProps) {
     [run, task.running, go],
   );
   const startTask = useCallback(
-    (kind: TaskKind, title: string, work: (signal: AbortSignal, emit: EventSink) => Promise<TaskResult>, stay = false) => {
+    (kind: TaskKind, title: string, work: (signal: AbortSignal, emit: EventSink) => Promise<TaskResult>, stay = false): boolean => {
       if (run.running || task.running) {
         setFlash(`${run.running ? "a backup" : "a run"} is in progress: wait for it to finish (Ctrl-C aborts it)`);
-        return;
+        return false;
       }
-      if (task.start(kind, title, work)) {
-        setShow("task");
-        if (!stay) go("backup");
-      }
+      if (!task.start(kind, title, work)) return false;
+      setShow("task");
+      if (!stay) go("backup");
+      return true;
     },
     [run.running, task, go],
   );
@@ -133,6 +133,7 @@ export function App({ backend, onExit, signal, size }: AppProps) {
       startTask("disaster", `bare-metal recovery (backup-tui restore --disaster${choice.host ? ` --host ${choice.host}` : ""}${choice.overwrite ? " --overwrite" : ""})`, async (sig, emit) => disasterSummary(await backend.disaster!.run(choice, password, sig, emit)), true),
     [backend, startTask],
   );
+  const onRecoveryShown = useCallback((shown: boolean) => setPane(shown ? "recovery" : undefined), []);
   const onVerify = useCallback(() => startTask("verify", "verify the repository (backup-tui verify: restic check)", async (sig, emit) => verifySummary(await backend.verify(sig, emit))), [backend, startTask]);
 
   useInput((input, key) => {
@@ -187,7 +188,7 @@ export function App({ backend, onExit, signal, size }: AppProps) {
       screen = <SchedulesScreen key={route.seq} backend={backend} width={columns} height={body} active={active} reloadKey={reloadKey} onHistory={(job) => go("history", [job])} />;
       break;
     case "disaster":
-      screen = <DisasterScreen key={route.seq} backend={backend} task={task.state} width={columns} height={body} active={active} onCapture={setCaptured} onStart={onDisaster} />;
+      screen = <DisasterScreen key={route.seq} backend={backend} task={task.state} width={columns} height={body} active={active} onCapture={setCaptured} onStart={onDisaster} onRunShown={onRecoveryShown} />;
       break;
     case "history":
       screen = <HistoryScreen key={route.seq} backend={backend} width={columns} height={body} active={active} initialJob={route.names?.[0]} reloadKey={reloadKey} onPane={onPane} />;

@@ -1,5 +1,5 @@
 /** The screens of the app; those in MENU have a number key, the others are panes of one of them. */
-export type ScreenId = "dashboard" | "stacks" | "backup" | "snapshots" | "schedules" | "history" | "files" | "run" | "restore" | "log" | "disaster";
+export type ScreenId = "dashboard" | "stacks" | "backup" | "snapshots" | "schedules" | "history" | "files" | "run" | "restore" | "log" | "disaster" | "recovery";
 
 export interface KeyHelp {
   keys: string;
@@ -22,6 +22,7 @@ export const PANES: Partial<Record<ScreenId, { parent: ScreenId; title: string }
   restore: { parent: "snapshots", title: "Restore" },
   log: { parent: "history", title: "Run log" },
   disaster: { parent: "dashboard", title: "Disaster recovery" },
+  recovery: { parent: "dashboard", title: "Disaster recovery: progress and report" },
 };
 
 export function screenTitle(id: ScreenId): string {
@@ -96,7 +97,10 @@ export const SCREEN_KEYS: Record<ScreenId, KeyHelp[]> = {
     { keys: "Enter", label: "next step" },
     { keys: "o", label: "overwrite on/off" },
     { keys: "h", label: "old host name" },
-    { keys: "^C", label: "abort (rerun continues)" },
+  ],
+  recovery: [
+    { keys: "Enter", label: "back to step 1 (when finished)" },
+    { keys: "^C", label: "abort (a rerun continues)" },
   ],
 };
 

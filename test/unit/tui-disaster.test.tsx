@@ -98,6 +98,7 @@ describe("TUI disaster recovery", () => {
     expect(fr).toContain("overwrite: off");
     expect(fr).toMatch(/Ctrl-C aborts it .*journal keeps every finished step/);
     expect(fr).toContain("warning: no confirmation password is set");
+    expect(fr).toMatch(/Enter next step\s+o overwrite on\/off\s+h old host name/);
     expect(fr).not.toContain("interrupted recovery was found");
     // h: the old host's name; o: overwrite.
     await press(stdin, "h", ..."oldhost", KEY.enter, "o");
@@ -150,6 +151,8 @@ describe("TUI disaster recovery", () => {
     expect(fr).toContain("disaster: pulled cloud:hosts/oldhost/restic (42 file(s)); restic check passed");
     expect(fr).toContain("web: restoring (stack web from 1a2b3c4d)");
     expect(fr).toContain("● running");
+    expect(fr).toContain("^C abort (a rerun continues)");
+    expect(fr).not.toContain("o overwrite on/off");
     finish(REPORT);
     fr = await until(lastFrame, /Step 4 of 4/);
     const flat = fr.replace(/\n/g, " ");
@@ -261,5 +264,24 @@ describe("TUI disaster backend over the real services", () => {
     expect(tc.restic.calls).toEqual([]);
     expect(tc.docker.calls).toEqual([]);
     expect(backend.disaster!.checkPassword(SECRET, { overwrite: false })).toBe(true);
+  });
+});
+
+describe("TUI disaster recovery beside other runs", () => {
+  it("Given a sync in progress, When the recovery is confirmed, Then it is refused with a flash and step 1 stays (nothing runs)", async () => {
+    const f = fake();
+    let endSync!: () => void;
+    f.backend.sync = () => new Promise((_res, rej) => (endSync = () => rej(new Error("stopped"))));
+    const { lastFrame, stdin } = renderApp(f.backend);
+    await until(lastFrame, /D disaster recovery/);
+    await press(stdin, "3", "s");
+    await until(lastFrame, /Syncing/);
+    await press(stdin, "1", "D");
+    await until(lastFrame, /Step 1 of 4/);
+    await press(stdin, KEY.enter, ..."yes", KEY.enter);
+    const fr = await until(lastFrame, /a run is in progress: wait for it to finish/);
+    expect(fr).toContain("Step 1 of 4");
+    expect(f.runs).toEqual([]);
+    endSync();
   });
 });

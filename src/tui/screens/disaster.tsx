@@ -18,8 +18,10 @@ export interface DisasterScreenProps {
   active: boolean;
   /** While text is typed every key is the input's (no screen keys). */
   onCapture(captured: boolean): void;
-  /** Confirmed (and the password checked, when one is set): start the recovery. */
-  onStart(choice: DisasterChoice, password: string | undefined): void;
+  /** Confirmed (and the password checked, when one is set): start the recovery; false when another run is going. */
+  onStart(choice: DisasterChoice, password: string | undefined): boolean;
+  /** Steps 3–4 shown (their keys differ) or not. */
+  onRunShown(shown: boolean): void;
 }
 
 type Step = "plan" | "host" | "confirm" | "password" | "run";
@@ -31,7 +33,7 @@ const ABORT_NOTE = "Ctrl-C aborts it (through its AbortSignal) and quits: the jo
  * continued), 2 the CLI's gate (yes, then the confirmation password when one is set),
  * 3 progress, 4 the report.
  */
-export function DisasterScreen({ backend, task, width, height, active, onCapture, onStart }: DisasterScreenProps) {
+export function DisasterScreen({ backend, task, width, height, active, onCapture, onStart, onRunShown }: DisasterScreenProps) {
   const mine = task.kind === "disaster" && task.status !== "idle";
   const [step, setStep] = useState<Step>(mine ? "run" : "plan");
   const [plan, setPlan] = useState<DisasterPlan>();
@@ -59,6 +61,12 @@ export function DisasterScreen({ backend, task, width, height, active, onCapture
   const typing = step === "host" || step === "confirm" || step === "password";
   useEffect(() => onCapture(typing), [typing, onCapture]);
   useEffect(() => () => onCapture(false), [onCapture]);
+  const runShown = step === "run" && mine;
+  useEffect(() => onRunShown(runShown), [runShown, onRunShown]);
+  const start = (pw: string | undefined) => {
+    setText("");
+    setStep(onStart(choice, pw) ? "run" : "plan");
+  };
   const back = useCallback(() => {
     setText("");
     setStep("plan");
@@ -139,10 +147,7 @@ export function DisasterScreen({ backend, task, width, height, active, onCapture
                 } else if (plan.needsPassword) {
                   setText("");
                   setStep("password");
-                } else {
-                  setStep("run");
-                  onStart(choice, undefined);
-                }
+                } else start(undefined);
               }} />
             <Text dimColor>Enter confirms, Esc cancels.</Text>
           </Box>
@@ -152,11 +157,8 @@ export function DisasterScreen({ backend, task, width, height, active, onCapture
             {wrong ? <Text color="red">wrong confirmation password; nothing was changed{wrong > 1 ? ` (${wrong} tries)` : ""}</Text> : null}
             <TextInput label="confirmation password: " value={text} mask onChange={setText} onCancel={back}
               onSubmit={(pw) => {
-                if (backend.disaster?.checkPassword(pw, choice)) {
-                  setText("");
-                  setStep("run");
-                  onStart(choice, pw);
-                } else {
+                if (backend.disaster?.checkPassword(pw, choice)) start(pw);
+                else {
                   setWrong((n) => n + 1);
                   setText("");
                 }
