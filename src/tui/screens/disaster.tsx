@@ -103,14 +103,13 @@ export function DisasterScreen({ backend, task, width, height, active, onCapture
   else {
     body = (
       <Box flexDirection="column">
-        <Text bold wrap="wrap">Step {step === "plan" || step === "host" ? 1 : 2} of 4 · Bare-metal recovery of host {host} onto this machine (`restore --disaster`)</Text>
+        <Text bold wrap="wrap">Step {step === "plan" || step === "host" ? 1 : 2} of 4 · Recover host {host} onto this machine (restore --disaster)</Text>
         <Text wrap="wrap">
-          pulls from: {plan.remote ? plan.remote : "nowhere ([cloud_sync] RCLONE_REMOTE is not set): the local repository is used as it is"}
+          pulls from: {plan.remote ? `${plan.remote} → ${plan.repository} (restic check)` : `nowhere (no [cloud_sync] RCLONE_REMOTE): uses ${plan.repository} as it is`}
         </Text>
-        <Text wrap="wrap">into: {plan.repository} (the local repository, checked with restic check)</Text>
-        <Text wrap="wrap">then: recreates the networks and volumes, restores every stack and volume of the newest doomsday snapshot of {host}, loads saved images and database dumps, starts the stacks that ran, and reports each one.</Text>
+        <Text wrap="wrap">It recreates networks and volumes, restores each stack and volume of the newest doomsday snapshot, loads images and database dumps, starts the stacks that ran.</Text>
         <Text wrap="wrap">
-          overwrite: {choice.overwrite ? "ON — networks, volumes, containers and stack directories already on this host are restored over (stack data gets a safety snapshot first)" : "off — it refuses if anything it would recreate already exists here (nothing is changed)"}
+          overwrite: {choice.overwrite ? "ON — restores over what exists here (stack data: a safety snapshot first)" : "off — refuses if anything it recreates exists here"}
         </Text>
         {plan.journal ? (
           <Text color="yellow" wrap="wrap">
@@ -118,12 +117,11 @@ export function DisasterScreen({ backend, task, width, height, active, onCapture
           </Text>
         ) : null}
         {plan.unguarded ? <Text color="yellow" wrap="wrap">warning: {plan.unguarded}</Text> : null}
-        <Text dimColor wrap="wrap">{ABORT_NOTE}</Text>
-        {note ? <Text color="red" wrap="wrap">{note}</Text> : null}
-        <Text> </Text>
+        <Text dimColor wrap="wrap">Ctrl-C during the run aborts it and quits; a rerun continues from the journal.</Text>
+        {note ? <Text color="red" wrap="wrap">{note}</Text> : <Text> </Text>}
         {step === "plan" ? (
           <Text wrap="wrap">
-            <Text bold>Enter</Text> {plan.journal ? "continue the interrupted recovery" : "go on (asks for confirmation)"}, <Text bold>o</Text> overwrite on/off, <Text bold>h</Text> old host name, <Text bold>Esc</Text> back
+            <Text bold>Enter</Text> {plan.journal ? "continue the interrupted recovery" : "go on (asks for confirmation)"} · <Text bold>o</Text> overwrite · <Text bold>h</Text> host · <Text bold>Esc</Text> back
           </Text>
         ) : null}
         {step === "host" ? (
