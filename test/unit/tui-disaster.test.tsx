@@ -267,6 +267,22 @@ describe("TUI disaster backend over the real services", () => {
   });
 });
 
+describe("TUI disaster recovery report with many stacks", () => {
+  it("Given 30 recovered stacks and one failed last, When the report shows at 80x24, Then the failed one is listed (worst first) and the rest counted", async () => {
+    const f = fake();
+    const { lastFrame, stdin } = renderApp(f.backend);
+    await openFlow(stdin, lastFrame);
+    await press(stdin, KEY.enter, ..."yes", KEY.enter);
+    await until(lastFrame, /Recovering…/);
+    const many = Array.from({ length: 29 }, (_, i) => ({ stack: `s${String(i).padStart(2, "0")}`, wasRunning: true, state: "running" as const, containers: [], dumps: [] }));
+    f.runs[0].finish({ ...REPORT, stacks: [...many, { stack: "zz-db", wasRunning: true, state: "failed", containers: [], dumps: [], error: "boom" }] });
+    const fr = await until(lastFrame, /Step 4 of 4/);
+    expect(fr).toMatch(/^! zz-db\s+FAILED/m);
+    expect(fr).toMatch(/\(\+\d+ more stack\(s\); the worst are listed first\)/);
+    expect(fr.split("\n").length).toBeLessThanOrEqual(24);
+  });
+});
+
 describe("TUI disaster recovery beside other runs", () => {
   it("Given a sync in progress, When the recovery is confirmed, Then it is refused with a flash and step 1 stays (nothing runs)", async () => {
     const f = fake();

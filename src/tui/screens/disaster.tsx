@@ -210,6 +210,7 @@ function Progress({ task, width, height }: { task: TaskState; width: number; hei
   );
 }
 
+const SEVERITY: Record<StackRecovery["state"], number> = { failed: 0, unhealthy: 1, stopped: 2, running: 3, "not-started": 4 };
 const STATE_COLOR: Record<StackRecovery["state"], string | undefined> = { running: "green", unhealthy: "yellow", stopped: "yellow", failed: "red", "not-started": undefined };
 
 /** Step 4: each stack's state, what was created, what is left to do by hand, the warnings. */
@@ -225,7 +226,11 @@ function Report({ r, width, height }: { r: DisasterReport; width: number; height
   for (const [what, p] of Object.entries(r.files)) rest.push({ text: `${what} from the old host is at ${p}: review it and put it in place by hand` });
   const shown = new Set(rest.map((x) => x.text));
   for (const w of r.warnings) if (!/recreate it by hand/.test(w) && !r.stacks.some((s) => s.error && w.endsWith(s.error))) shown.has(w) || rest.push({ text: `warning: ${w}`, color: "yellow" });
-  const room = Math.max(1, height - 5 - r.stacks.length);
+  // Many stacks: the worst first, so a failed one is never cut off.
+  const stackRoom = Math.max(3, height - 5 - Math.min(rest.length, 4));
+  const stacks = r.stacks.length > stackRoom ? [...r.stacks].sort((a, b) => SEVERITY[a.state] - SEVERITY[b.state]).slice(0, stackRoom - 1) : r.stacks;
+  const hidden = r.stacks.length - stacks.length;
+  const room = Math.max(1, height - 5 - stacks.length - (hidden ? 1 : 0));
   return (
     <Box flexDirection="column">
       <Text bold wrap="wrap" color={ok ? "green" : "red"}>
@@ -233,11 +238,12 @@ function Report({ r, width, height }: { r: DisasterReport; width: number; height
       </Text>
       <Text wrap="truncate-end">created {r.created.networks.length} network(s), {r.created.volumes.length} volume(s) · exit {r.exitCode} · Enter: back to step 1</Text>
       <Text bold wrap="truncate-end">  {fit("STACK", nameW)} {fit("STATE", 24)} CONTAINERS</Text>
-      {r.stacks.map((s) => (
+      {stacks.map((s) => (
         <Text key={s.stack} wrap="truncate-end" color={STATE_COLOR[s.state]} bold={s.state === "failed"}>
           {s.state === "failed" ? "! " : "  "}{fit(s.stack, nameW)} {fit(s.wasRunning ? s.state.toUpperCase() : "was stopped: not started", 24)} {s.containers.map((c) => `${c.name} ${c.status}${c.health ? `/${c.health}` : ""}`).join(", ") || "-"}
         </Text>
       ))}
+      {hidden ? <Text dimColor>  (+{hidden} more stack(s); the worst are listed first)</Text> : null}
       {rest.slice(0, room).map((x, i) => (
         <Text key={i} wrap="wrap" color={x.color}>{x.text}</Text>
       ))}
