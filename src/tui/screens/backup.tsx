@@ -4,6 +4,7 @@ import { bar, duration, fit, phaseLabel } from "../format";
 import type { BackupRunState, StackRow } from "../use-backup-run";
 import type { TaskState } from "../use-task-run";
 import { TaskView } from "./task";
+import { LogTail } from "../components/log-tail";
 
 export interface BackupProps {
   state: BackupRunState;
@@ -99,12 +100,7 @@ export function BackupScreen({ state, names, width, height, active, onStart, tas
         )),
       )}
       {r?.warnings.slice(0, 2).map((w) => <Text key={w} color="yellow" wrap="truncate-end">! {w}</Text>)}
-      <Box flexDirection="column" marginTop={1}>
-        <Text dimColor>log</Text>
-        {state.log.slice(-logLines).map((l, i) => (
-          <Text key={`${state.log.length - logLines + i}`} dimColor wrap="truncate-end">{l}</Text>
-        ))}
-      </Box>
+      <LogTail log={state.log} count={logLines} />
     </Box>
   );
 }

@@ -8,6 +8,7 @@ import { duration, fit } from "../format";
 import { describeError } from "../use-async";
 import { useCloseOnBack } from "../use-back-handler";
 import type { TaskState } from "../use-task-run";
+import { LogTail } from "../components/log-tail";
 
 export interface DisasterScreenProps {
   backend: TuiBackend;
@@ -200,12 +201,7 @@ function Progress({ task, width, height }: { task: TaskState; width: number; hei
         </Box>
       ) : null}
       {running ? <Text color="yellow" wrap="wrap">{ABORT_NOTE}</Text> : null}
-      <Box flexDirection="column" marginTop={1}>
-        <Text dimColor>log</Text>
-        {task.log.slice(-logLines).map((l, i) => (
-          <Text key={`${task.log.length - logLines + i}`} dimColor wrap="truncate-end">{l}</Text>
-        ))}
-      </Box>
+      <LogTail log={task.log} count={logLines} />
     </Box>
   );
 }

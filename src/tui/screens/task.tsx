@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { format } from "../../output";
 import { bar, duration } from "../format";
 import type { TaskState } from "../use-task-run";
+import { LogTail } from "../components/log-tail";
 
 const VERB = { restore: "Restoring", sync: "Syncing", verify: "Verifying", disaster: "Recovering" } as const;
 
@@ -46,12 +47,7 @@ export function TaskView({ state, width, height }: { state: TaskState; width: nu
       {summary.map((l, i) => (
         <Text key={i} wrap="wrap" color={/^(URGENT|THE CLOUD|.*FAILED)/.test(l) ? "red" : undefined}>{l}</Text>
       ))}
-      <Box flexDirection="column" marginTop={1}>
-        <Text dimColor>log</Text>
-        {state.log.slice(-logLines).map((l, i) => (
-          <Text key={`${state.log.length - logLines + i}`} dimColor wrap="truncate-end">{l}</Text>
-        ))}
-      </Box>
+      <LogTail log={state.log} count={logLines} />
     </Box>
   );
 }
