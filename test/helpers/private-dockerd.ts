@@ -1,11 +1,13 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
-// A dockerd of the test's own (its own data root, exec root, socket, address pool, no
-// iptables), for tests that must wipe a whole "host": the shared dockerd holds other people's
-// containers and volumes. DOCKER_HOST points both backup-tui (dockerode, docker, compose) and
-// the test's docker calls at it.
+// A dockerd of the test's own (its own data root, exec root, socket, address pool, default
+// bridge, no iptables), for tests that must wipe a whole "host": the shared dockerd holds other
+// people's containers and volumes. DOCKER_HOST points both backup-tui (dockerode, docker,
+// compose) and the test's docker calls at it.
+// Never `--bridge=none`: a dockerd started so deletes the host's docker0, the shared daemon's
+// default bridge (every later `docker run` there fails). It gets a bridge of its own instead.
 
 export const DOCKERD = ["/usr/bin/dockerd", "/usr/sbin/dockerd"].find((p) => existsSync(p)) ?? "dockerd";
 export const canRunPrivateDockerd = existsSync(DOCKERD) && process.getuid?.() === 0;
@@ -27,10 +29,15 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
   const sock = join(dir, "docker.sock");
   const host = `unix://${sock}`;
   const pool = `base=10.${200 + Math.floor(Math.random() * 50)}.0.0/16,size=24`;
+  // Its default bridge: an interface of its own, on a subnet outside every pool.
+  const bridge = `btui${Math.random().toString(16).slice(2, 8)}`;
+  execFileSync("ip", ["link", "add", bridge, "type", "bridge"], { stdio: "pipe" });
+  execFileSync("ip", ["addr", "add", `10.${250 + Math.floor(Math.random() * 5)}.${Math.floor(Math.random() * 255)}.1/24`, "dev", bridge], { stdio: "pipe" });
+  execFileSync("ip", ["link", "set", bridge, "up"], { stdio: "pipe" });
   const log = openSync(join(dir, "dockerd.log"), "a");
   const child: ChildProcess = spawn(DOCKERD, [
     "--data-root", join(dir, "root"), "--exec-root", join(dir, "exec"), "--pidfile", join(dir, "dockerd.pid"),
-    "-H", host, "--iptables=false", "--ip-masq=false", "--bridge=none", "--default-address-pool", pool,
+    "-H", host, "--iptables=false", "--ip-masq=false", "--bridge", bridge, "--default-address-pool", pool,
   ], { stdio: ["ignore", log, log], detached: true });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   const docker = (args: string[], input?: string) => execFileSync("docker", args, { encoding: "utf8", input, env: { ...process.env, DOCKER_HOST: host }, stdio: ["pipe", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
@@ -40,7 +47,11 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
       docker(["version", "--format", "{{.Server.Version}}"]);
       break;
     } catch (err) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`private dockerd did not start (log: ${join(dir, "dockerd.log")}): ${String(err)}`);
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill("SIGKILL");
+        spawnSync("ip", ["link", "delete", bridge], { stdio: "ignore" });
+        throw new Error(`private dockerd did not start (log: ${join(dir, "dockerd.log")}): ${String(err)}`);
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -72,6 +83,11 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
         // nothing mounted
       }
       rmSync(dir, { recursive: true, force: true });
+      try {
+        execFileSync("ip", ["link", "delete", bridge], { stdio: "pipe" });
+      } catch {
+        // gone already
+      }
     },
   };
 }
