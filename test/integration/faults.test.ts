@@ -168,11 +168,11 @@ describe("backup faults: nothing left stopped", () => {
 
   it("a stale restic lock left by a killed local restic is cleared automatically", async () => {
     // A real restic run killed with -9 leaves its lock behind; prune (exclusive) would trip on it.
+    // It backs up its stdin, which stays open: it holds its lock until it is killed (no race with a quick finish).
     const { spawn } = await import("node:child_process");
-    const big = join(w.dir, "big");
-    mkdirSync(big);
-    for (let i = 0; i < 40; i++) writeFileSync(join(big, `f${i}`), Buffer.alloc(4 * 1024 * 1024, i));
-    const child = spawn("restic", ["backup", big], { env: { ...process.env, RESTIC_REPOSITORY: w.repo, RESTIC_PASSWORD_FILE: w.passwordFile }, stdio: "ignore" });
+    const child = spawn("restic", ["backup", "--stdin", "--stdin-filename", "endless"], { env: { ...process.env, RESTIC_REPOSITORY: w.repo, RESTIC_PASSWORD_FILE: w.passwordFile }, stdio: ["pipe", "ignore", "ignore"] });
+    child.stdin!.on("error", () => {}); // EPIPE once it is killed
+    child.stdin!.write(Buffer.alloc(1024 * 1024, 7));
     await waitFor(() => restic(w, ["list", "locks", "--no-lock"]).trim() !== "", 30_000, "restic to take its lock");
     child.kill("SIGKILL");
     await new Promise((r) => child.on("close", r));
