@@ -5,6 +5,7 @@ import type { BackupRunState, StackRow } from "../use-backup-run";
 import type { TaskState } from "../use-task-run";
 import { TaskView } from "./task";
 import { LogTail } from "../components/log-tail";
+import { RunError } from "../components/run-error";
 
 export interface BackupProps {
   state: BackupRunState;
@@ -78,12 +79,7 @@ export function BackupScreen({ state, names, width, height, active, onStart, tas
   return (
     <Box flexDirection="column">
       <Text bold color={state.status === "error" || r?.status === "failed" ? "red" : state.status === "done" ? "green" : undefined} wrap="truncate-end">{headline}</Text>
-      {state.error ? (
-        <Box flexDirection="column">
-          <Text color="red" wrap="wrap">{state.error.busy ? "Repository busy: " : "error: "}{state.error.message}</Text>
-          {state.error.hint ? <Text wrap="wrap">{state.error.hint}</Text> : null}
-        </Box>
-      ) : null}
+      <RunError error={state.error} />
       {state.rows.length ? (
         <Text bold>{`${fit("STACK", stackW)}${fit(state.status === "running" ? "PHASE" : "", phaseW)}${state.rows.some((x) => x.outcome) ? `${fit("RESULT", 10)}${fit("DOWNTIME", 10)}${fit("ADDED", 11)}SNAPSHOT` : "PROGRESS"}`}</Text>
       ) : null}

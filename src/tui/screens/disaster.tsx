@@ -9,6 +9,7 @@ import { describeError } from "../use-async";
 import { useCloseOnBack } from "../use-back-handler";
 import type { TaskState } from "../use-task-run";
 import { LogTail } from "../components/log-tail";
+import { RunError } from "../components/run-error";
 
 export interface DisasterScreenProps {
   backend: TuiBackend;
@@ -193,13 +194,9 @@ function Progress({ task, width, height }: { task: TaskState; width: number; hei
           : `The recovery did not complete (${took}).`}
       </Text>
       <Text wrap="truncate-end" dimColor>{task.title}</Text>
-      {task.error ? (
-        <Box flexDirection="column">
-          <Text color="red" wrap="wrap">{task.error.busy ? "Repository busy: " : "error: "}{task.error.message}</Text>
-          {task.error.hint ? <Text wrap="wrap">{task.error.hint}</Text> : null}
-          <Text wrap="wrap">The journal keeps the finished steps: Enter (or `backup-tui restore --disaster`) runs it again and continues.</Text>
-        </Box>
-      ) : null}
+      <RunError error={task.error}>
+        <Text wrap="wrap">The journal keeps the finished steps: Enter (or `backup-tui restore --disaster`) runs it again and continues.</Text>
+      </RunError>
       {running ? <Text color="yellow" wrap="wrap">{ABORT_NOTE}</Text> : null}
       <LogTail log={task.log} count={logLines} />
     </Box>

@@ -4,6 +4,7 @@ import { format } from "../../output";
 import { bar, duration } from "../format";
 import type { TaskState } from "../use-task-run";
 import { LogTail } from "../components/log-tail";
+import { RunError } from "../components/run-error";
 
 const VERB = { restore: "Restoring", sync: "Syncing", verify: "Verifying", disaster: "Recovering" } as const;
 
@@ -33,12 +34,7 @@ export function TaskView({ state, width, height }: { state: TaskState; width: nu
     <Box flexDirection="column">
       <Text bold wrap="truncate-end" color={state.status === "error" || state.ok === false ? "red" : state.status === "done" ? "green" : undefined}>{headline}</Text>
       <Text wrap="truncate-end" dimColor>{state.title}</Text>
-      {state.error ? (
-        <Box flexDirection="column">
-          <Text color="red" wrap="wrap">{state.error.busy ? "Repository busy: " : "error: "}{state.error.message}</Text>
-          {state.error.hint ? <Text wrap="wrap">{state.error.hint}</Text> : null}
-        </Box>
-      ) : null}
+      <RunError error={state.error} />
       {t && state.status === "running" ? (
         <Text wrap="truncate-end">
           {bar(t.totalBytes ? t.bytes / t.totalBytes : 0, Math.max(6, Math.min(20, width - 60)))} {format.bytes(t.bytes)}/{format.bytes(t.totalBytes)} {format.bytes(t.speed)}/s {t.transfers}/{t.totalTransfers} files{t.eta ? ` ETA ${t.eta}s` : ""}
