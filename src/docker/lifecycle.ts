@@ -161,19 +161,26 @@ export async function resume(entry: JournalEntry, deps: LifecycleDeps): Promise<
       }
     }
   }
-  // Verify: every container we touched must be seen running. One that exited after
-  // we started it has failed for good (a restart policy shows as "restarting" instead).
+  // Verify: every container we touched must be seen running, at two checks a poll apart: one
+  // that dies a moment after its start (a failing entrypoint) is caught by the second. One that
+  // exited after we started it has failed for good (a restart policy shows as "restarting").
   const pending = new Set(entry.containers.map((c) => c.name).filter((n) => !report.failed.some((f) => f.name === n)));
   const exited = new Set<string>();
+  const seenRunning = new Map<string, number>();
   await waitFor(deps, async () => {
     for (const c of entry.containers) {
       if (!pending.has(c.name)) continue;
       const now = await findCurrent(c, entry, deps.docker);
       if (now?.status === "running") {
-        pending.delete(c.name);
-        report.started.push(c.name);
-      } else if (now && (now.status === "exited" || now.status === "dead")) {
-        exited.add(c.name);
+        const seen = (seenRunning.get(c.name) ?? 0) + 1;
+        seenRunning.set(c.name, seen);
+        if (seen >= 2) {
+          pending.delete(c.name);
+          report.started.push(c.name);
+        }
+      } else {
+        seenRunning.delete(c.name);
+        if (now && (now.status === "exited" || now.status === "dead")) exited.add(c.name);
       }
     }
     return pending.size && exited.size < pending.size ? `${[...pending].join(", ")} not running yet` : undefined;

@@ -292,6 +292,20 @@ describe("resume", () => {
     expect(docker.get("web")?.status).toBe("running");
   });
 
+  it("Given a container that dies a moment after its start (seen running once, then exited), When resumed, Then it is reported failed, not started", async () => {
+    const docker = fakeDocker({ containers: [container({ name: "db", status: "exited" })] });
+    let looks = 0;
+    const inspect = docker.inspect.bind(docker);
+    docker.inspect = async (id: string) => {
+      const c = await inspect(id);
+      // The first look is before the start; the second (the first check after it) still sees it running.
+      return c && looks++ >= 2 ? { ...c, status: "exited" as const, exitCode: 1 } : c;
+    };
+    const report = await resume(entry([{ id: "id-db", name: "db", service: "db", action: "stopped", level: 0 }]), deps(docker));
+    expect(report.started).toEqual([]);
+    expect(report.failed.map((f) => [f.name, f.reason])).toEqual([["db", "is exited (exit code 1)"]]);
+  });
+
   it("Given a journalled diamond, When resumed, Then the middle level starts in parallel", async () => {
     const stack = fakeStack("app", diamond().map((c) => ({ ...c, status: "exited" as const })));
     const docker = fakeDocker({ containers: stack.containers });
