@@ -1,6 +1,7 @@
 import { COMPOSE } from "../docker/labels";
 import { AppError, ExitCode, errorMessage } from "../errors";
 import type { ServiceContext } from "./context";
+import { probeScript } from "./dump-scripts";
 import type { StackRecovery } from "./disaster";
 import type { InventoryStack } from "./inventory";
 
@@ -8,16 +9,13 @@ import type { InventoryStack } from "./inventory";
 
 /** Waits until the stack's database answers a query (a fresh container initialises first). */
 export async function waitForDatabase(ctx: ServiceContext, s: InventoryStack, service: string, engine: "postgres" | "mariadb", timeoutMs: number, signal: AbortSignal): Promise<void> {
-  const probe = engine === "postgres"
-    ? 'psql -U "${POSTGRES_USER:-postgres}" -d postgres -XAtqc "select 1"'
-    : 'P="${MARIADB_ROOT_PASSWORD:-${MYSQL_ROOT_PASSWORD:-}}"; [ -n "$P" ] && export MYSQL_PWD="$P"; $(command -v mariadb || command -v mysql) -uroot -N -B -e "select 1"';
   const deadline = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < deadline) {
     if (signal.aborted) throw new AppError("interrupted", ExitCode.failed);
     const c = (await ctx.docker.listContainers(`${COMPOSE.project}=${s.project}`)).find((x) => x.labels[COMPOSE.service] === service && x.status === "running");
     if (c) {
-      const r = await ctx.runner.run("docker", ["exec", c.id, "sh", "-c", probe], { timeoutMs: 20_000, okExitCodes: [0, 1, 2, 3, 126, 127], signal }).catch((err) => ({ exitCode: 1, stderr: errorMessage(err) }));
+      const r = await ctx.runner.run("docker", ["exec", c.id, "sh", "-c", probeScript(engine), "sh", ""], { timeoutMs: 20_000, okExitCodes: [0, 1, 2, 3, 126, 127], signal }).catch((err) => ({ exitCode: 1, stderr: errorMessage(err) }));
       if (r.exitCode === 0) return;
       last = r.stderr.trim().split("\n").pop() ?? "";
     }

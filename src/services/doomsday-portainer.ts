@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import type { Secret } from "../exec/redact";
 import { errorMessage } from "../errors";
+import { where } from "../notify/http";
 
 /**
  * Portainer's configuration through its API: POST {url}/api/backup with the access token in
@@ -21,27 +22,15 @@ export async function portainerBackup(url: string, token: Secret | undefined, fi
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message ?? errorMessage(err);
-    throw new Error(`Portainer at ${safeUrl(endpoint)} cannot be reached (${why})`);
+    throw new Error(`Portainer at ${where(endpoint)} cannot be reached (${why})`);
   }
   if (!res.ok) {
     const body = (await res.text().catch(() => "")).slice(0, 200).replace(/\s+/g, " ");
     const why = res.status === 401 || res.status === 403 ? "the token is not accepted (PORTAINER_TOKEN)" : body;
-    throw new Error(`Portainer backup at ${safeUrl(endpoint)} answered HTTP ${res.status}${why ? `: ${why}` : ""}`);
+    throw new Error(`Portainer backup at ${where(endpoint)} answered HTTP ${res.status}${why ? `: ${why}` : ""}`);
   }
   const buf = Buffer.from(await res.arrayBuffer());
-  if (!buf.length) throw new Error(`Portainer backup at ${safeUrl(endpoint)} returned an empty archive`);
+  if (!buf.length) throw new Error(`Portainer backup at ${where(endpoint)} returned an empty archive`);
   writeFileSync(file, buf, { mode: 0o600 });
   return buf.length;
-}
-
-/** A URL without user:password. */
-function safeUrl(u: string): string {
-  try {
-    const x = new URL(u);
-    x.username = "";
-    x.password = "";
-    return x.toString();
-  } catch {
-    return "the configured PORTAINER_URL";
-  }
 }

@@ -128,6 +128,17 @@ export class TupleScanner {
   }
 }
 
+/** A file's sha256 (hex), streamed: dumps may be large. */
+export function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash("sha256");
+    createReadStream(file)
+      .on("data", (c) => h.update(c))
+      .on("end", () => resolve(h.digest("hex")))
+      .on("error", reject);
+  });
+}
+
 /** One pass over a dump file: its sha256 and, for postgres/mariadb, what it holds. */
 export async function readDump(file: string, engine: "postgres" | "mariadb"): Promise<{ sha256: string; contents: DumpContents }> {
   const hash = createHash("sha256");

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { ContainerInfo } from "../docker/client";
@@ -7,7 +6,7 @@ import { COMPOSE, OUR } from "../docker/labels";
 import { AppError, ExitCode, ToolError, errorMessage } from "../errors";
 import type { DumpDeclaration } from "../config/types";
 import type { ServiceContext } from "./context";
-import { readDump, sqliteContents, type DumpContents } from "./dump-contents";
+import { readDump, sha256File, sqliteContents, type DumpContents } from "./dump-contents";
 import { dumpScript } from "./dump-scripts";
 
 // Database-aware backups: a container labelled backup-tui.dump=postgres|mariadb|sqlite has its
@@ -109,7 +108,7 @@ export async function runDumps(ctx: ServiceContext, specs: DumpSpec[], dir: stri
       const bytes = statSync(file).size;
       if (!bytes) throw new Error("the dump is empty");
       if (spec.engine !== "sqlite" && !COMPLETE[spec.engine].test(tail(file, 256))) throw new Error("the dump is incomplete (no end-of-dump line)");
-      const read = spec.engine === "sqlite" ? { sha256: sha256(file), contents: await sqliteContents(file) } : await readDump(file, spec.engine);
+      const read = spec.engine === "sqlite" ? { sha256: await sha256File(file), contents: await sqliteContents(file) } : await readDump(file, spec.engine);
       out.push({ service: spec.service, container: spec.container.name, engine: spec.engine, image: spec.container.image, database: spec.database, user: spec.user, file, bytes, ...read, ms: Date.now() - started });
     } catch (err) {
       rmSync(file, { force: true });
@@ -161,16 +160,4 @@ function tail(file: string, n: number): string {
   } finally {
     closeSync(fd);
   }
-}
-
-function sha256(file: string): string {
-  const h = createHash("sha256");
-  const fd = openSync(file, "r");
-  try {
-    const buf = Buffer.alloc(1 << 20);
-    for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) h.update(buf.subarray(0, n));
-  } finally {
-    closeSync(fd);
-  }
-  return h.digest("hex");
 }

@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { discoverStacks } from "../docker/discovery";
 import { AppError, ExitCode, ToolError, errorMessage } from "../errors";
@@ -8,6 +7,7 @@ import { stagingDir } from "../state/staging";
 import type { ServiceContext } from "./context";
 import { dumpSpecs, runDumps, type DumpRecord } from "./dumps";
 import type { EventSink } from "./events";
+import { sha256File } from "./dump-contents";
 import { HARMLESS, loadScript } from "./dump-scripts";
 import { readManifest } from "./restore";
 
@@ -53,7 +53,7 @@ export async function restoreDump(ctx: ServiceContext, o: { stack: string; servi
     emit({ type: "phase", stack: o.stack, phase: "restoring", detail: `fetching ${o.service}'s dump from ${o.snapshot.shortId}` });
     const file = join(work, "restore.sql");
     await ctx.restic.dumpToFile(o.snapshot.id, record.file, file, o.signal);
-    const hash = createHash("sha256").update(readFileSync(file)).digest("hex");
+    const hash = await sha256File(file);
     if (hash !== record.sha256) throw new AppError(`the dump of ${o.service} in ${o.snapshot.shortId} does not match the hash recorded when it was made`, ExitCode.failed, "Verify the repository (`backup-tui verify --level data`) and pick another snapshot.");
 
     // The database as it is now, kept before it is overwritten.

@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { randomBytes } from "node:crypto";
 import type { RunConfig } from "../docker/client";
 import { ToolError, errorMessage } from "../errors";
-import { compareContents, sqliteContents, type DumpContents } from "./dump-contents";
+import { isAlive } from "../state/process-info";
+import { compareContents, sha256File, sqliteContents, type DumpContents } from "./dump-contents";
 import { countScript, HARMLESS, loadScript, probeScript } from "./dump-scripts";
 import type { DumpRecord } from "./dumps";
 import type { ServiceContext } from "./context";
@@ -40,7 +40,7 @@ export async function verifyDump(ctx: ServiceContext, rec: DumpRecord, file: str
   const started = Date.now();
   const check: DumpCheck = { service: rec.service, engine: rec.engine, ok: false, tables: 0, rows: 0, problems: [], ms: 0 };
   try {
-    if ((await sha256(file)) !== rec.sha256) {
+    if ((await sha256File(file)) !== rec.sha256) {
       check.problems.push("the dump differs from the one made at backup time (sha256)");
       return check;
     }
@@ -165,28 +165,9 @@ export async function removeLeftoverScratch(ctx: ServiceContext): Promise<string
   const removed: string[] = [];
   for (const c of await ctx.docker.listContainers(SCRATCH_LABEL)) {
     const pid = Number(c.labels[SCRATCH_LABEL]);
-    if (pid === process.pid || (pid > 0 && alive(pid))) continue;
+    if (pid === process.pid || (pid > 0 && isAlive(pid))) continue;
     await ctx.docker.removeContainer(c.id);
     removed.push(c.name);
   }
   return removed;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-function sha256(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash("sha256");
-    createReadStream(file)
-      .on("data", (c) => h.update(c))
-      .on("end", () => resolve(h.digest("hex")))
-      .on("error", reject);
-  });
 }
