@@ -39,10 +39,10 @@ engine_words() {
     ok) d="Docker $2, API $3 at $4" h="" ;;
     host-down)
       d="the Docker engine at DOCKER_HOST=$2 does not answer"
-      h="DOCKER_HOST is set, so no other engine is started or installed: start that engine, or unset DOCKER_HOST to use a local one." ;;
+      h="DOCKER_HOST is set, so only that engine is used (none is started or installed here): start it, or unset DOCKER_HOST to use a local one." ;;
     context-down)
       d="the Docker engine of the docker context \"$2\" does not answer"
-      h="That context is in use, so no other engine is started or installed: start its engine, or run \`docker context use default\`." ;;
+      h="That context is in use, so only its engine is used (none is started or installed here): start it, or run \`docker context use default\`." ;;
     permission-denied)
       d="permission denied on $2: this user may not use the Docker engine"
       h="Run as root, or add this user to the docker group (usermod -aG docker USER) and log in again." ;;

@@ -36,12 +36,12 @@ export function engineWords(s: EngineSituation): EngineWords {
     case "host-down":
       return {
         detail: `the Docker engine at DOCKER_HOST=${s.host} does not answer`,
-        hint: "DOCKER_HOST is set, so no other engine is started or installed: start that engine, or unset DOCKER_HOST to use a local one.",
+        hint: "DOCKER_HOST is set, so only that engine is used (none is started or installed here): start it, or unset DOCKER_HOST to use a local one.",
       };
     case "context-down":
       return {
         detail: `the Docker engine of the docker context "${s.context}" does not answer`,
-        hint: "That context is in use, so no other engine is started or installed: start its engine, or run `docker context use default`.",
+        hint: "That context is in use, so only its engine is used (none is started or installed here): start it, or run `docker context use default`.",
       };
     case "permission-denied":
       return {

@@ -57,4 +57,30 @@ describe("scripts/quickstart.sh", () => {
     expect(second.out).toMatch(/quickstart done in \d+ s\. Next:/);
     expect(second.ms).toBeLessThan(60_000);
   });
+
+});
+
+describe("the engine check: scripts/lib/docker-engine.sh and `backup-tui doctor` on this host", () => {
+  const shell = (env: NodeJS.ProcessEnv) =>
+    spawnSync("bash", ["-c", `. ${join(ROOT, "scripts/lib/docker-engine.sh")}; engine_ensure`], { env: { ...process.env, ...env }, encoding: "utf8", timeout: 60_000 });
+  const doctor = (env: NodeJS.ProcessEnv) => {
+    const r = spawnSync(BIN, ["--json", "doctor"], { env: { ...process.env, BACKUP_TUI_STATE_DIR: state, ...env }, encoding: "utf8", timeout: 60_000 });
+    return (JSON.parse(r.stdout) as { checks: Array<{ name: string; detail: string; hint?: string }> }).checks.find((c) => c.name === "docker");
+  };
+
+  it("Given the engine that answers, Then both say the same version line", () => {
+    const s = shell({});
+    expect(s.status, s.stderr).toBe(0);
+    expect(s.stdout).toBe(`==> ${doctor({})?.detail}\n`);
+  });
+
+  it("Given a DOCKER_HOST that does not answer, Then both say the same sentence and hint, and the script starts nothing", () => {
+    const env = { DOCKER_HOST: "tcp://127.0.0.1:1" };
+    const s = shell(env);
+    const d = doctor(env);
+    expect(s.status).toBe(1);
+    expect(d?.detail).toBe("the Docker engine at DOCKER_HOST=tcp://127.0.0.1:1 does not answer");
+    expect(s.stderr).toBe(`error: ${d?.detail}\nhint: ${d?.hint}\n`);
+    expect(s.stdout).toBe("");
+  });
 });

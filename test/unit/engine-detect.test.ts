@@ -60,7 +60,7 @@ const aptInstallsDockerd = (w: World) =>
   script(join(w.bin, "apt-get"), `case " $* " in *" install "*) printf '#!%s\\necho "dockerd $*" >>"$STATE/calls"; touch "$STATE/up"\\n' "${BASH}" >"${w.bin}/dockerd"; chmod 755 "${w.bin}/dockerd" ;; esac`);
 
 function sh(w: World, code: string, env: Record<string, string> = {}) {
-  const r = spawnSync(BASH, ["-c", `source ${LIB}; ${code}`], { env: { ...w.env, ...env }, encoding: "utf8", timeout: 15_000 });
+  const r = spawnSync(BASH, ["-c", `set -euo pipefail; source ${LIB}; ${code}`], { env: { ...w.env, ...env }, encoding: "utf8", timeout: 15_000 });
   const calls = existsSync(join(w.state, "calls")) ? readFileSync(join(w.state, "calls"), "utf8").trim().split("\n") : [];
   return { rc: r.status, stdout: r.stdout, stderr: r.stderr, calls, started: calls.filter((c) => /^(dockerd|systemctl|apt-get)/.test(c)) };
 }
