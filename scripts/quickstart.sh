@@ -40,7 +40,7 @@ engine_ensure || exit 1
 docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || apt_install docker-compose
 compose() { if docker compose version >/dev/null 2>&1; then docker compose "$@"; else docker-compose "$@"; fi; }
 
-# 2b. The executable, rebuilt only when a source is newer than it.
+# 3. The executable, rebuilt only when a source is newer than it.
 [ -x node_modules/.bin/esbuild ] || npm ci --no-audit --no-fund --loglevel=error
 inputs=(src scripts/build.mjs package.json package-lock.json)
 [ -e node_modules/.package-lock.json ] && inputs+=(node_modules/.package-lock.json)
@@ -51,7 +51,7 @@ else
   npm run --silent build
 fi
 
-# 3. A demo stack: one service writing into a named volume. Its image is made
+# 4. A demo stack: one service writing into a named volume. Its image is made
 #    locally from busybox-static when Docker Hub cannot be reached.
 IMAGE=busybox:latest
 if ! docker image inspect "$IMAGE" >/dev/null 2>&1 && ! docker pull -q "$IMAGE" >/dev/null 2>&1; then
@@ -78,7 +78,7 @@ YAML
 echo "GREETING=hello" >"$DEMO_DIR/.env"
 (cd "$DEMO_DIR" && compose up -d)
 
-# 4. The main job, on the embedded default (no config file) unless BACKUP_TUI_CONFIG
+# 5. The main job, on the embedded default (no config file) unless BACKUP_TUI_CONFIG
 #    names one: enable the demo stack only, back it up, list the snapshots.
 BT=("$ROOT/bin/backup-tui")
 cfg=${BACKUP_TUI_CONFIG:-${BACKUP_CONFIG:-}}
@@ -91,7 +91,7 @@ log "backup-tui backup"
 log "backup-tui snapshots"
 "${BT[@]}" snapshots
 
-# 5. What to run next, pasteable: the same config, state directory and engine as above.
+# 6. What to run next, pasteable: the same config, state directory and engine as above.
 prefix=""
 for v in BACKUP_TUI_STATE_DIR XDG_STATE_HOME DOCKER_HOST; do
   [ -z "${!v:-}" ] || prefix+="$v=$(printf '%q' "${!v}") "
