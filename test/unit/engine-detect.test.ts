@@ -90,6 +90,15 @@ describe("engine_ensure (scripts/lib/docker-engine.sh): decides from what answer
     expect(existsSync(join(w.root, "usr/sbin/policy-rc.d"))).toBe(false); // the temporary no-start policy is removed again
   });
 
+  it("Given Docker's own docker-ce-cli (which docker.io conflicts with) and no engine, When ensured, Then docker-ce is installed, not docker.io", () => {
+    const w = world();
+    aptInstallsDockerd(w);
+    script(join(w.bin, "dpkg-query"), `[ "\${!#}" = docker-ce-cli ] && printf installed`);
+    const r = sh(w, "engine_ensure");
+    expect(r.rc, r.stderr).toBe(0);
+    expect(r.calls.filter((c) => c.startsWith("apt-get") && c.includes(" install "))).toEqual([expect.stringMatching(/ install docker-ce$/)]);
+  });
+
   it("Given a dockerd binary that is not running, When ensured, Then it is started detached with its log and pid recorded, and nothing is installed", () => {
     const w = world();
     dockerdUp(w);
