@@ -4,6 +4,7 @@ import { localRepoFacts } from "../fsops/repo-files";
 import type { TransferResult } from "../rclone/rclone";
 import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
+import { assertSameRepository } from "./repo-identity";
 import { describeRetry, withRetries } from "./retry";
 
 export interface SyncRequest {
@@ -98,13 +99,11 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
     ).catch((err) => {
       throw gaveUp(err, `connecting to ${remote}`, connectAttempts, req.signal, SYNC_GAVE_UP_HINT);
     });
-    if (remoteConfig.config !== undefined && remoteConfig.config !== local.config) {
-      throw new AppError(
-        `${remote} holds a different restic repository`,
-        ExitCode.failed,
-        "Each repository (each host) needs its own RCLONE_PATH; mirroring would overwrite the other one. Choose another path.",
-      );
-    }
+    assertSameRepository(
+      { where: repo, config: local.config },
+      { where: remote, config: remoteConfig.config },
+      "Each repository (each host) needs its own RCLONE_PATH; mirroring would overwrite the other one. Choose another path.",
+    );
     report.remoteSnapshots = remoteConfig.snapshots;
 
     if (!req.force) {
