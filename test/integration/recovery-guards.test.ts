@@ -159,7 +159,7 @@ describe("recovery guards: pull over another repository, live paths that exist, 
     const config = join(w.dir, "other config.ini");
     writeFileSync(config, readFileSync(w.configFile, "utf8").replace(/^RESTIC_PASSWORD_FILE=.*$/m, "RESTIC_PASSWORD_FILE=/nonexistent/restic-password"), { mode: 0o600 });
     const pulled = join(w.dir, "pulled");
-    const env = { ...w.env, ...cloud, BACKUP_TUI_LOCAL_BACKUP_RESTIC_PASSWORD_FILE: w.passwordFile };
+    const env: NodeJS.ProcessEnv = { ...w.env, ...cloud, BACKUP_TUI_LOCAL_BACKUP_RESTIC_PASSWORD_FILE: w.passwordFile };
     delete env.BACKUP_TUI_CONFIG;
     const r = spawnSync(BIN, ["--config", config, "restore", pulled], { env, encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
