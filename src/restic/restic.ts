@@ -297,12 +297,12 @@ export class Restic {
   }
 
   private async runOnce(args: string[], { launcher, ...call }: Call) {
-    const { env, secrets } = this.environment();
+    const { env, secrets } = this.environment(args[0]);
     if (launcher?.length) return this.runner.run(launcher[0], [...launcher.slice(1), this.s.binary, ...args], { ...call, env, secrets });
     return this.runner.run(this.s.binary, args, { ...call, env, secrets });
   }
 
-  private environment(): { env: Record<string, string | undefined>; secrets: string[] } {
+  private environment(op: string | undefined): { env: Record<string, string | undefined>; secrets: string[] } {
     const env: Record<string, string | undefined> = {
       // Inherited password variables never reach restic: the configured source wins.
       RESTIC_PASSWORD: undefined,
@@ -321,7 +321,8 @@ export class Restic {
       secrets.push(p.value.reveal());
     } else if (p.kind === "file") env.RESTIC_PASSWORD_FILE = p.path;
     else if (p.kind === "command") env.RESTIC_PASSWORD_COMMAND = p.command;
-    else throw new ConfigError("no repository password is configured", "Set RESTIC_PASSWORD_FILE in [local_backup], or run `backup-tui init` to create one.");
+    // A new password only fits a new repository: an existing one opens with its own.
+    else throw new ConfigError("no repository password is configured", op === "init" || op === "backup" ? "Set RESTIC_PASSWORD_FILE in [local_backup], or run `backup-tui init` to create one." : "Set RESTIC_PASSWORD_FILE (or RESTIC_PASSWORD_COMMAND) in [local_backup] to the repository's password (your safe copy of it).");
     return { env, secrets };
   }
 }

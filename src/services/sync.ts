@@ -77,7 +77,7 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
   const report: SyncReport = { runId, remote, attempts: 0, localSnapshots: 0, remoteSnapshots: 0, purgedDeletedDirs: [], exitCode: ExitCode.ok };
   try {
     const local = localRepoFacts(repo);
-    if (!local.exists) throw new AppError(`no restic repository at ${repo}`, ExitCode.failed, "Run a backup first (or `backup-tui init`).");
+    if (!local.exists) throw new AppError(`no restic repository at ${repo}: there is nothing to mirror`, ExitCode.failed, `Nothing was sent. On a host that has backed up, check RESTIC_REPOSITORY in [local_backup]; on a new host whose backups are in the cloud copy, bring it back first with \`backup-tui restore ${repo}\`; on a new setup, back up first (\`backup-tui backup\`).`);
     report.localSnapshots = local.snapshots;
 
     emit({ type: "phase", stack: "*", phase: "connect", detail: remote });

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AppError, ToolError } from "../../src/errors";
-import { classify } from "../../src/restic/restic";
+import type { Runner } from "../../src/exec/runner";
+import { classify, Restic } from "../../src/restic/restic";
 import { liveHostPaths, occupied, recoveryConflicts } from "../../src/services/disaster-conflicts";
 import { DisasterJournal } from "../../src/services/disaster-journal";
 import type { StackManifest } from "../../src/services/manifest";
@@ -110,5 +111,15 @@ describe("restic errors: no hint suggests init where data is expected; a passwor
     const err = classify(raw, "/srv/repo", { password: { kind: "command", command: "pass show restic-secret", origin: "/etc/backup-tui/config.ini:7" } }) as AppError;
     expect(err.message).toBe("restic could not read the repository password from the password command (/etc/backup-tui/config.ini:7): exit status 1");
     expect(err.message).not.toContain("restic-secret");
+  });
+
+  it("Given no password source, When a repository is read, Then the hint asks for the repository's password, never a new one from init; a backup may be told init", async () => {
+    const runner = { run: async () => ({ stdout: "[]", stderr: "", exitCode: 0, command: "restic" }) } as unknown as Runner;
+    const restic = new Restic(runner, { binary: "restic", repository: "/srv/repo", password: { kind: "none" }, workDir: dir });
+    const read = await restic.snapshots().catch((e: unknown) => e as AppError);
+    expect((read as AppError).hint).not.toMatch(/init/);
+    expect((read as AppError).hint).toContain("the repository's password");
+    const backup = await restic.backup({ paths: ["/srv/app"], host: "h", tags: [] }).catch((e: unknown) => e as AppError);
+    expect((backup as AppError).hint).toMatch(/backup-tui init/);
   });
 });
