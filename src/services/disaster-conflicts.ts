@@ -37,12 +37,14 @@ export function occupied(p: string): boolean {
 }
 
 /** Everything of the inventory (and of the stacks' live paths) the host had before: one line each. */
-export function recoveryConflicts(inv: Pick<Inventory, "networks" | "volumes" | "containers" | "stacks">, pre: Preexisting, livePaths: string[]): string[] {
+export function recoveryConflicts(inv: Pick<Inventory, "networks" | "volumes" | "containers" | "stacks">, pre: Preexisting, livePaths: string[], manifestVolumes: string[] = []): string[] {
   const dirs = new Set(inv.stacks.map((s) => s.dir).filter((d): d is string => !!d));
+  // The inventory's volumes, and any a stack snapshot's manifest names beside them.
+  const volumes = [...new Set([...inv.volumes.map((v) => v.name), ...manifestVolumes])];
   const paths = [...new Set([...pre.dirs, ...(pre.paths ?? [])])].filter((p) => dirs.has(p) || livePaths.includes(p));
   return [
     ...inv.networks.filter((n) => pre.networks.includes(n.name)).map((n) => `network ${n.name}`),
-    ...inv.volumes.filter((v) => pre.volumes.includes(v.name)).map((v) => `volume ${v.name}`),
+    ...volumes.filter((v) => pre.volumes.includes(v)).map((v) => `volume ${v}`),
     ...inv.containers.filter((c) => pre.containers.includes(c.name)).map((c) => `container ${c.name}`),
     ...paths.sort().map((p) => (dirs.has(p) ? `stack directory ${p}` : `path ${p}`)),
   ];

@@ -153,7 +153,8 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
     journal.data.snapshot = snap.id;
     journal.data.host = host;
   }
-  const conflicts = recoveryConflicts(inv, journal.data.preexisting, livePaths);
+  const manifestVolumes = [...manifests.values()].flatMap((m) => m?.volumes.map((v) => v.name) ?? []);
+  const conflicts = recoveryConflicts(inv, journal.data.preexisting, livePaths, manifestVolumes);
   if (conflicts.length && !req.overwrite) {
     // Refused: no journal is written (a rerun starts afresh, pulling again if the copy is gone).
     throw new AppError(

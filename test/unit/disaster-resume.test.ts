@@ -78,6 +78,12 @@ describe("disaster conflicts: every live path the recovery writes", () => {
     expect(recoveryConflicts(inv, pre, liveHostPaths(snapshotPaths, manifest))).toEqual(["network web_default", "path /etc/nginx", "stack directory /srv/web"]);
   });
 
+  it("Given a volume only a stack manifest names (not the inventory) that exists here, Then it is a conflict too", () => {
+    const inv = { networks: [], volumes: [], containers: [], stacks: [{ name: "web", dir: "/srv/web" }] } as never;
+    const pre = { networks: [], volumes: ["web_data", "unrelated"], containers: [], dirs: [] };
+    expect(recoveryConflicts(inv, pre, [], ["web_data"])).toEqual(["volume web_data"]);
+  });
+
   it("Given a missing path or an empty directory, Then it is not occupied; a file or a directory with files is", () => {
     mkdirSync(join(dir, "empty"));
     mkdirSync(join(dir, "full"));
