@@ -18,8 +18,10 @@ import { readManifest, restore } from "./restore";
 import { restoreDump } from "./restore-dump";
 
 // Bare-metal recovery (`restore --disaster`): on a new host with Docker, from the cloud copy
-// alone. Every step is journalled (disaster-journal.ts) so a rerun continues; nothing that
-// existed on the host before the recovery began is touched unless `overwrite`.
+// alone. Every step is journalled (disaster-journal.ts) once the recovery is accepted, so a
+// rerun continues, skipping a step only while what it made is still there; nothing that
+// existed on the host before the recovery began (engine objects or live paths) is touched
+// unless `overwrite`.
 
 export interface DisasterRequest {
   /** The old host's name (snapshots are per host); default: this config's HOSTNAME. */
