@@ -183,6 +183,8 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
     outcome.unreadable = [...new Set([...(hot?.unreadable ?? []), ...result.unreadable].map((u) => `${u.item}: ${u.message}`))];
     outcome.status = result.partial || hot?.partial ? "partial" : "succeeded";
   }
+  // Stopped by a signal before it finished: not a failure of the stack (nor a success).
+  if (!result && job.signal.aborted) outcome.status = "interrupted";
   if (outcome.notRestarted?.length) {
     outcome.status = "failed";
     const names = outcome.notRestarted.map((f) => `${f.name} (${f.reason})`).join(", ");
