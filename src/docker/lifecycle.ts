@@ -1,5 +1,5 @@
 import type { Strategy } from "../config/types";
-import { AppError, ExitCode, errorMessage } from "../errors";
+import { AppError, abortExitCode, errorMessage } from "../errors";
 import type { JournalContainer, JournalEntry } from "../state/journal";
 import type { ContainerInfo, DockerApi } from "./client";
 import type { ComposeCli, ComposeTarget } from "./compose";
@@ -177,7 +177,7 @@ function whenAborted(signal?: AbortSignal): { promise: Promise<boolean>; dispose
 }
 
 function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new AppError(`interrupted by ${typeof signal.reason === "string" ? signal.reason : "an abort"} while stopping the stack`, ExitCode.sigint);
+  if (signal?.aborted) throw new AppError(`interrupted by ${typeof signal.reason === "string" ? signal.reason : "an abort"} while stopping the stack`, abortExitCode(signal));
 }
 
 async function settleAll(work: Array<Promise<unknown>>): Promise<void> {

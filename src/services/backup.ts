@@ -1,6 +1,6 @@
 import type { Strategy } from "../config/types";
 import type { Stack } from "../docker/discovery";
-import { ExitCode, errorMessage, signalExitCode } from "../errors";
+import { ExitCode, abortExitCode, errorMessage } from "../errors";
 import type { Snapshot } from "../restic/json";
 import { backupStack, type StackRun } from "./backup-stack";
 import type { ServiceContext } from "./context";
@@ -154,7 +154,7 @@ function finish(ctx: ServiceContext, report: BackupReport, req: BackupRequest): 
   report.exitCode = down
     ? ExitCode.serviceDown
     : report.status === "interrupted"
-      ? interruptedExitCode(req.signal)
+      ? abortExitCode(req.signal)
       : report.status === "failed"
         ? ExitCode.failed
         : report.status === "partial"
@@ -163,10 +163,4 @@ function finish(ctx: ServiceContext, report: BackupReport, req: BackupRequest): 
   const fatal = report.fatal === undefined ? [] : [errorMessage(report.fatal)];
   const error = o.filter((x) => x.error).map((x) => `${x.stack}: ${x.error}`).concat(fatal, report.warnings).join("\n") || undefined;
   ctx.store.finishRun(report.runId, report.status, report.exitCode, error, { outcomes: o, retention: report.retention, verification: report.verification });
-}
-
-/** The exit code of a run its signal aborted: 130/143/129 (a TUI or scheduler abort without a signal name: 130, as Ctrl-C). */
-function interruptedExitCode(signal: AbortSignal): number {
-  const reason = signal.reason;
-  return reason === "SIGINT" || reason === "SIGTERM" || reason === "SIGHUP" ? signalExitCode(reason) : ExitCode.sigint;
 }
