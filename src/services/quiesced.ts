@@ -1,5 +1,5 @@
 import type { Stack } from "../docker/discovery";
-import { composeTarget, plannedActions, quiesce, resume, type LifecycleDeps, type QuiescePlan, type ResumeReport } from "../docker/lifecycle";
+import { composeTarget, plannedActions, quiesce, resume, type LifecycleDeps, type QuiesceOptions, type QuiescePlan, type ResumeReport } from "../docker/lifecycle";
 import { COMPOSE } from "../docker/labels";
 import type { JournalEntry } from "../state/journal";
 import type { ServiceContext } from "./context";
@@ -35,6 +35,26 @@ export function killedNote(name: string, timeoutSec: number): string {
 }
 
 /**
+ * What quiesce reports while stopping, as warnings (they reach the output and the log file through
+ * the event sink): a container Docker had to kill at the timeout (also collected into `killed`),
+ * and an abort that cuts the stop short.
+ */
+export function stopNotices(stack: Stack, emit: EventSink, killed: string[], signal?: AbortSignal): QuiesceOptions {
+  return {
+    signal,
+    onKilled: (name, timeoutSec) => {
+      const note = killedNote(name, timeoutSec);
+      killed.push(note);
+      emit({ type: "warning", stack: stack.name, message: note });
+    },
+    onAbort: (still) => {
+      const what = still.length ? `killing ${still.join(", ")} (still stopping) and ` : "";
+      emit({ type: "warning", stack: stack.name, message: `interrupted while stopping: ${what}starting every container that ran` });
+    },
+  };
+}
+
+/**
  * Stops what the plan says (journalled first), runs work, and always brings it back —
  * also when stopping or work fails (returned as `error`, so the restart report is never
  * lost). What does not come back stays in the journal for `recover`. With a signal, an abort
@@ -58,19 +78,7 @@ export async function quiesced(
   const killed: string[] = [];
   let error: unknown;
   try {
-    await quiesce(stack, plan, deps, {
-      signal: o.signal,
-      // Warnings reach the output and the log file through the event sink.
-      onKilled: (name, timeoutSec) => {
-        const note = killedNote(name, timeoutSec);
-        killed.push(note);
-        emit({ type: "warning", stack: stack.name, message: note });
-      },
-      onAbort: (still) => {
-        const what = still.length ? `killing ${still.join(", ")} (still stopping) and ` : "";
-        emit({ type: "warning", stack: stack.name, message: `interrupted while stopping: ${what}starting every container that ran` });
-      },
-    });
+    await quiesce(stack, plan, deps, stopNotices(stack, emit, killed, o.signal));
     await work();
   } catch (err) {
     error = err;
