@@ -72,6 +72,15 @@ export function signalExitCode(signal: NodeJS.Signals): number {
   return signal === "SIGHUP" ? ExitCode.sighup : signal === "SIGINT" ? ExitCode.sigint : ExitCode.sigterm;
 }
 
+/**
+ * The exit code a run ended by its abort signal records and exits with: 130/143/129 for the
+ * signal that aborted it (an abort without a signal name, e.g. the TUI's Ctrl-C: 130).
+ */
+export function abortExitCode(signal: AbortSignal): number {
+  const reason: unknown = signal.reason;
+  return reason === "SIGINT" || reason === "SIGTERM" || reason === "SIGHUP" ? signalExitCode(reason) : ExitCode.sigint;
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

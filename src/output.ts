@@ -134,7 +134,7 @@ function describe(e: ServiceEvent): string | undefined {
     case "stack-done": {
       const o = e.outcome;
       const mark = o.status === "succeeded" ? "✔" : o.status === "partial" ? "!" : "✘";
-      const extra = o.status === "failed" ? `: ${o.error?.split("\n")[0] ?? ""}` : ` ${o.snapshotId?.slice(0, 8) ?? ""}, +${fmtBytes(o.bytesAdded)}, downtime ${fmtMs(o.downtimeMs)}`;
+      const extra = o.status === "failed" ? `: ${o.error?.split("\n")[0] ?? ""}` : o.status === "interrupted" ? `, downtime ${fmtMs(o.downtimeMs)}` : ` ${o.snapshotId?.slice(0, 8) ?? ""}, +${fmtBytes(o.bytesAdded)}, downtime ${fmtMs(o.downtimeMs)}`;
       return `${mark} ${o.stack} ${o.status}${extra}`;
     }
     default:

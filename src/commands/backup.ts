@@ -116,10 +116,17 @@ function renderSummary(r: BackupReport): string {
   return lines.join("\n");
 }
 
-function renderPlan(plan: BackupPlan): string {
+/** "postgres dump of db (app-db-1), database app as user postgres". */
+function dumpLine(d: BackupPlan["stacks"][number]["dumps"][number]): string {
+  const detail = d.engine === "sqlite" ? `file ${d.path}` : [d.database ? `database ${d.database}` : "all databases", d.user ? `as user ${d.user}` : ""].filter(Boolean).join(" ");
+  return `${d.engine} dump of ${d.service} (${d.container}), ${detail}`;
+}
+
+export function renderPlan(plan: BackupPlan): string {
   const out: string[] = ["Dry run: nothing is stopped, nothing is written.", ""];
   for (const s of plan.stacks) {
     out.push(`${s.stack} (${s.state}) strategy ${s.strategy}${s.twoPass ? ", two-pass" : ""}, about ${format.bytes(s.estimatedBytes)}`);
+    for (const d of s.dumps) out.push(`  would dump first, while the service runs: ${dumpLine(d)}`);
     if (s.stop.length) out.push(`  would stop: ${s.stop.join(", ")}`);
     if (s.pause.length) out.push(`  would pause: ${s.pause.join(", ")}`);
     if (s.down.length) out.push(`  would compose down/up: ${s.down.join(", ")}`);

@@ -91,7 +91,7 @@ export async function run(env: CommandEnv): Promise<number> {
   clearInterval(hourly);
   const running = scheduler.state().running;
   if (running) say(`stopping: waiting for ${running} to stop and restart its stacks`);
-  const dropped = await scheduler.stop();
+  const dropped = await scheduler.stop(env.signal.reason);
   if (dropped.length) ctx.log.warn({ dropped }, "queued jobs dropped at shutdown");
   await lock.release();
   say("stopped");

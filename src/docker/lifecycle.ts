@@ -1,5 +1,5 @@
 import type { Strategy } from "../config/types";
-import { errorMessage } from "../errors";
+import { AppError, abortExitCode, errorMessage } from "../errors";
 import type { JournalContainer, JournalEntry } from "../state/journal";
 import type { ContainerInfo, DockerApi } from "./client";
 import type { ComposeCli, ComposeTarget } from "./compose";
@@ -93,25 +93,91 @@ export function composeTarget(stack: Stack): ComposeTarget {
   return { project: stack.project, workingDir: stack.dir, configFiles: stack.composeFiles, envFiles: stack.envFiles };
 }
 
+export interface QuiesceOptions {
+  /** Aborts the stop wait at once: containers still stopping are killed, then quiesce throws. */
+  signal?: AbortSignal;
+  /** A container Docker killed because it did not exit within the stop timeout (it ignores SIGTERM). */
+  onKilled?: (name: string, timeoutSec: number) => void;
+  /** The stop was aborted: these containers were still stopping and are killed. */
+  onAbort?: (stillStopping: string[]) => void;
+}
+
+/** Exit code of a container ended by SIGKILL (128 + 9). */
+const KILLED = 137;
+
 /** Stops/pauses per plan. The journal entry must already be written. Throws after undoing what it did, if a step fails. */
-export async function quiesce(stack: Stack, plan: QuiescePlan, deps: LifecycleDeps): Promise<void> {
+export async function quiesce(stack: Stack, plan: QuiescePlan, deps: LifecycleDeps, o: QuiesceOptions = {}): Promise<void> {
+  throwIfAborted(o.signal);
   if (plan.downServices.length) {
     await deps.compose.down(composeTarget(stack), { stopTimeoutSec: deps.stopTimeoutSec, timeoutMs: deps.timeoutMs });
   }
-  // allSettled: a failed stop must not return while other stops of its level still run
-  // (the caller restarts everything, and a stop finishing later would leave that container down).
   for (const level of plan.stopLevels) {
-    await settleAll(level.map((c) => deps.docker.stop(c.id, deps.stopTimeoutSec)));
+    throwIfAborted(o.signal);
+    await stopLevel(level, deps, o);
   }
+  throwIfAborted(o.signal);
   await settleAll(plan.pause.map((c) => deps.docker.pause(c.id)));
   const expectStopped = [...plan.stopLevels.flat()];
   await waitFor(deps, async () => {
+    throwIfAborted(o.signal);
     for (const c of expectStopped) {
       const now = await deps.docker.inspect(c.id);
       if (now && isUp(now)) return `${c.name} is still ${now.status}`;
     }
     return undefined;
   }, "stop");
+}
+
+/**
+ * Stops one level in parallel. allSettled: a failed stop must not return while other stops of its
+ * level still run (the caller restarts everything, and a stop finishing later would leave that
+ * container down). An abort does not wait out the stop timeout: whatever is still stopping is
+ * killed (what Docker does at the timeout anyway), its stop call then returns, and quiesce throws.
+ */
+async function stopLevel(level: ContainerInfo[], deps: LifecycleDeps, o: QuiesceOptions): Promise<void> {
+  const pending = new Set(level.map((c) => c.name));
+  const stops = level.map(async (c) => {
+    const t0 = Date.now();
+    try {
+      await deps.docker.stop(c.id, deps.stopTimeoutSec);
+    } finally {
+      pending.delete(c.name);
+    }
+    // A stop that took the whole timeout and ended in SIGKILL: Docker killed it (it ignores SIGTERM).
+    if (o.onKilled && !o.signal?.aborted && Date.now() - t0 >= deps.stopTimeoutSec * 1000 - 250) {
+      const now = await deps.docker.inspect(c.id).catch(() => undefined);
+      if (now?.exitCode === KILLED) o.onKilled(c.name, deps.stopTimeoutSec);
+    }
+  });
+  const all = Promise.allSettled(stops);
+  const abort = whenAborted(o.signal);
+  const aborted = await Promise.race([all.then(() => false), abort.promise]).finally(abort.dispose);
+  if (aborted) {
+    const still = level.filter((c) => pending.has(c.name));
+    o.onAbort?.(still.map((c) => c.name));
+    // A stop with no grace: Docker sends SIGKILL at once (also while an earlier stop still waits).
+    await Promise.allSettled(still.map((c) => deps.docker.stop(c.id, 0)));
+    await Promise.race([all, new Promise((r) => setTimeout(r, 10_000).unref())]);
+    throwIfAborted(o.signal);
+  }
+  const failed = (await all).find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
+/** Resolves true when the signal aborts (never without one); dispose removes its listener. */
+function whenAborted(signal?: AbortSignal): { promise: Promise<boolean>; dispose: () => void } {
+  if (!signal) return { promise: new Promise(() => undefined), dispose: () => undefined };
+  if (signal.aborted) return { promise: Promise.resolve(true), dispose: () => undefined };
+  let listener = () => undefined as void;
+  const promise = new Promise<boolean>((resolve) => {
+    listener = () => resolve(true);
+    signal.addEventListener("abort", listener, { once: true });
+  });
+  return { promise, dispose: () => signal.removeEventListener("abort", listener) };
+}
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new AppError(`interrupted by ${typeof signal.reason === "string" ? signal.reason : "an abort"} while stopping the stack`, abortExitCode(signal));
 }
 
 async function settleAll(work: Array<Promise<unknown>>): Promise<void> {

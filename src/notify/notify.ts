@@ -33,8 +33,10 @@ export function requestsFor(config: Config, n: RunNotice): Array<{ what: string;
   }
   if (c.healthchecksUrl && !n.announce) {
     // healthchecks.io: ping URL on success, URL/fail on failure, the log in the body. Always sent.
+    // A partial run pings its exit code (URL/3): healthchecks counts a non-zero one as a failure, as a scheduler does.
     const base = c.healthchecksUrl.reveal().replace(/\/+$/, "");
-    out.push({ what: "healthchecks", req: { url: n.status === "failed" || n.status === "interrupted" ? `${base}/fail` : base, body: body(n) } });
+    const url = n.status === "failed" || n.status === "interrupted" ? `${base}/fail` : n.status === "partial" && n.exitCode ? `${base}/${n.exitCode}` : base;
+    out.push({ what: "healthchecks", req: { url, body: body(n) } });
   }
   return out;
 }

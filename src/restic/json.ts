@@ -50,6 +50,8 @@ export const Snapshot = z.object({
   tags: z.array(z.string()).nullish().transform((t) => t ?? []),
   id: z.string(),
   short_id: z.string().optional(),
+  /** Set by `restic tag` (protect/unprotect): the id of the snapshot this one rewrote, first of the chain. */
+  original: z.string().optional(),
   summary: z
     .object({ data_added: z.number().optional(), total_bytes_processed: z.number().optional(), total_files_processed: z.number().optional() })
     .passthrough()

@@ -78,15 +78,15 @@ export class Scheduler {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
-  /** Stops the timers, drops the queue, asks the running job to stop and waits for it. */
-  async stop(): Promise<string[]> {
+  /** Stops the timers, drops the queue, asks the running job to stop and waits for it. `reason`: the signal, so the job records its exit code. */
+  async stop(reason?: unknown): Promise<string[]> {
     this.stopping = true;
     for (const t of this.timers) t.cron.stop();
     this.timers = [];
     const dropped = this.queue.splice(0).map((j) => j.id);
     const current = this.current;
     if (current) {
-      current.controller.abort();
+      current.controller.abort(reason);
       await current.done;
     }
     for (const w of this.idleWaiters.splice(0)) w();

@@ -36,7 +36,9 @@ export function backupNotice(ctx: ServiceContext, r: BackupReport, startedAt: st
     lines: r.outcomes.map((o) =>
       o.status === "failed"
         ? `${o.stack}: FAILED ${o.error?.split("\n")[0] ?? ""}`
-        : `${o.stack}: ${o.status}, downtime ${format.ms(o.downtimeMs)}, +${format.bytes(o.bytesAdded)}, snapshot ${o.snapshotId?.slice(0, 8)}`,
+        : o.status === "interrupted"
+          ? `${o.stack}: interrupted, downtime ${format.ms(o.downtimeMs)}`
+          : `${o.stack}: ${o.status}, downtime ${format.ms(o.downtimeMs)}, +${format.bytes(o.bytesAdded)}, snapshot ${o.snapshotId?.slice(0, 8)}`,
     ),
     error: [r.fatal === undefined ? "" : errorMessage(r.fatal), ...r.warnings].filter(Boolean).join("\n") || undefined,
     startedAt,

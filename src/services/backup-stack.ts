@@ -152,8 +152,9 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
         const r = await quiesced(ctx, stack, plan, job.runId, emit, async () => {
           emit({ type: "phase", stack: stack.name, phase: twoPass ? "final-pass" : "backup" });
           result = await backup(kind, twoPass ? "final" : "single", hot?.snapshotId ?? job.parent);
-        });
+        }, { signal: job.signal });
         outcome.downtimeMs = r.downtimeMs;
+        if (r.killed.length) outcome.notes = [...(outcome.notes ?? []), ...r.killed];
         if (r.report.failed.length) outcome.notRestarted = r.report.failed;
         if (r.error) throw r.error;
       } else {
@@ -183,6 +184,8 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
     outcome.unreadable = [...new Set([...(hot?.unreadable ?? []), ...result.unreadable].map((u) => `${u.item}: ${u.message}`))];
     outcome.status = result.partial || hot?.partial ? "partial" : "succeeded";
   }
+  // Stopped by a signal before it finished: not a failure of the stack (nor a success).
+  if (!result && job.signal.aborted) outcome.status = "interrupted";
   if (outcome.notRestarted?.length) {
     outcome.status = "failed";
     const names = outcome.notRestarted.map((f) => `${f.name} (${f.reason})`).join(", ");

@@ -1,6 +1,6 @@
 import type { Strategy } from "../config/types";
 import type { Stack } from "../docker/discovery";
-import { ExitCode, errorMessage } from "../errors";
+import { ExitCode, abortExitCode, errorMessage } from "../errors";
 import type { Snapshot } from "../restic/json";
 import { backupStack, type StackRun } from "./backup-stack";
 import type { ServiceContext } from "./context";
@@ -147,15 +147,19 @@ function finish(ctx: ServiceContext, report: BackupReport, req: BackupRequest): 
   const o = report.outcomes;
   const down = o.some((x) => x.notRestarted?.length);
   const failed = o.some((x) => x.status === "failed") || report.status === "failed" || report.verification?.ok === false;
+  // Partial: a stack backed up with unreadable files, or the run's own cleanup (hot snapshots,
+  // retention, catalog) failed. Exit 3 either way, so a scheduler or healthcheck sees it.
   const partial = o.some((x) => x.status === "partial") || report.warnings.length > 0;
   report.status = req.signal.aborted ? "interrupted" : failed ? "failed" : partial ? "partial" : "succeeded";
   report.exitCode = down
     ? ExitCode.serviceDown
-    : report.status === "failed" || report.status === "interrupted"
-      ? ExitCode.failed
-      : o.some((x) => x.status === "partial")
-        ? ExitCode.partial
-        : ExitCode.ok;
+    : report.status === "interrupted"
+      ? abortExitCode(req.signal)
+      : report.status === "failed"
+        ? ExitCode.failed
+        : report.status === "partial"
+          ? ExitCode.partial
+          : ExitCode.ok;
   const fatal = report.fatal === undefined ? [] : [errorMessage(report.fatal)];
   const error = o.filter((x) => x.error).map((x) => `${x.stack}: ${x.error}`).concat(fatal, report.warnings).join("\n") || undefined;
   ctx.store.finishRun(report.runId, report.status, report.exitCode, error, { outcomes: o, retention: report.retention, verification: report.verification });

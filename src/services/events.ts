@@ -8,7 +8,8 @@ export type Phase =
 
 export interface StackOutcome {
   stack: string;
-  status: "succeeded" | "partial" | "failed" | "skipped";
+  /** interrupted: a signal (Ctrl-C, SIGTERM) stopped its backup before it finished. */
+  status: "succeeded" | "partial" | "failed" | "skipped" | "interrupted";
   durationMs: number;
   downtimeMs: number;
   snapshotId?: string;

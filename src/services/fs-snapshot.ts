@@ -9,7 +9,7 @@ import type { FsSnapshotProvider } from "../fssnap/provider";
 import type { JournalEntry } from "../state/journal";
 import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
-import { journalEntry, lifecycleDeps } from "./quiesced";
+import { journalEntry, lifecycleDeps, stopNotices } from "./quiesced";
 import { parseSize } from "./space";
 
 const MiB = 1024 * 1024;
@@ -139,7 +139,7 @@ export async function freezeAndSnapshot(
   const frozenAt = Date.now();
   let error: unknown;
   try {
-    await quiesce(stack, qplan, deps);
+    await quiesce(stack, qplan, deps, stopNotices(stack, emit, [], signal));
     for (const s of snap.snapshots) await providers.get(s.provider)!.create(s.unit, s.dest, signal);
   } catch (err) {
     error = err;

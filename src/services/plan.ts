@@ -1,11 +1,23 @@
-import type { Strategy } from "../config/types";
+import type { DumpDeclaration, Strategy } from "../config/types";
 import type { Stack } from "../docker/discovery";
 import { planQuiesce } from "../docker/lifecycle";
 import { stackStrategy } from "../docker/labels";
 import { errorMessage } from "../errors";
+import { dumpSpecs, type DumpEngine, type DumpSpec } from "./dumps";
 import { checkSnapshotSpace, decideSnapshot, snapshotPaths } from "./fs-snapshot";
 import type { ServiceContext } from "./context";
 import { stackPaths } from "./stack-paths";
+
+/** A database dump the backup takes first, while the service runs (the stack is stopped only afterwards). */
+export interface DumpPlan {
+  service: string;
+  container: string;
+  engine: DumpEngine;
+  database?: string;
+  user?: string;
+  /** SQLite: the database file inside the container. */
+  path?: string;
+}
 
 export interface StackPlan {
   stack: string;
@@ -21,6 +33,7 @@ export interface StackPlan {
   paths: string[];
   excludes: string[];
   estimatedBytes?: number;
+  dumps: DumpPlan[];
   notes: string[];
 }
 
@@ -55,7 +68,9 @@ export async function planBackup(ctx: ServiceContext, stacks: Stack[], o: { stra
     }
     const q = planQuiesce(stack, strategy, ctx.config.docker.snapshotFreeze ?? "pause");
     const stop = q.stopLevels.flat().map((c) => c.name);
-    const notes = [...snapNotes, ...q.notes, ...sp.skippedBinds.map((b) => `bind mount ${b} is outside the stack directory: not backed up (BACKUP_BIND_MOUNTS=true adds it)`), ...sp.missing.map((m) => `${m} does not exist`)];
+    const dumpNotes: string[] = [];
+    const dumps = planDumps(stack, settings?.dumps, dumpNotes);
+    const notes = [...snapNotes, ...dumpNotes, ...q.notes, ...sp.skippedBinds.map((b) => `bind mount ${b} is outside the stack directory: not backed up (BACKUP_BIND_MOUNTS=true adds it)`), ...sp.missing.map((m) => `${m} does not exist`)];
     out.push({
       stack: stack.name,
       state: stack.state,
@@ -69,10 +84,26 @@ export async function planBackup(ctx: ServiceContext, stacks: Stack[], o: { stra
       paths: sp.paths,
       excludes: sp.excludes,
       estimatedBytes: await diskUsage(ctx, sp.paths),
+      dumps,
       notes,
     });
   }
   return { type: "plan", stacks: out };
+}
+
+/** The stack's dumps as the run would take them; what the run would refuse goes into notes. */
+function planDumps(stack: Stack, declared: DumpDeclaration[] | undefined, notes: string[]): DumpPlan[] {
+  let specs: DumpSpec[];
+  try {
+    specs = dumpSpecs(stack, declared);
+  } catch (err) {
+    notes.push(`would fail: ${errorMessage(err)}`);
+    return [];
+  }
+  for (const d of specs) {
+    if (d.engine !== "sqlite" && d.container.status !== "running") notes.push(`would fail: ${d.container.name} is not running, so its ${d.engine} database cannot be dumped`);
+  }
+  return specs.map((d) => ({ service: d.service, container: d.container.name, engine: d.engine, database: d.database, user: d.user, path: d.path }));
 }
 
 /** Apparent size of paths (du), or undefined when it cannot be measured. */

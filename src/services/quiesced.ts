@@ -1,5 +1,5 @@
 import type { Stack } from "../docker/discovery";
-import { composeTarget, plannedActions, quiesce, resume, type LifecycleDeps, type QuiescePlan, type ResumeReport } from "../docker/lifecycle";
+import { composeTarget, plannedActions, quiesce, resume, type LifecycleDeps, type QuiesceOptions, type QuiescePlan, type ResumeReport } from "../docker/lifecycle";
 import { COMPOSE } from "../docker/labels";
 import type { JournalEntry } from "../state/journal";
 import type { ServiceContext } from "./context";
@@ -29,10 +29,37 @@ export function journalEntry(ctx: ServiceContext, stack: Stack, plan: QuiescePla
   };
 }
 
+/** What the summary says of a container Docker had to kill at the stop timeout. */
+export function killedNote(name: string, timeoutSec: number): string {
+  return `${name} did not stop in ${timeoutSec} s: killed (it ignores SIGTERM; raise STOP_TIMEOUT, or make it exit on TERM: a \`trap 'exit 0' TERM\` in its command, or exec its program as PID 1)`;
+}
+
+/**
+ * What quiesce reports while stopping, as warnings (they reach the output and the log file through
+ * the event sink): a container Docker had to kill at the timeout (also collected into `killed`),
+ * and an abort that cuts the stop short.
+ */
+export function stopNotices(stack: Stack, emit: EventSink, killed: string[], signal?: AbortSignal): QuiesceOptions {
+  return {
+    signal,
+    onKilled: (name, timeoutSec) => {
+      const note = killedNote(name, timeoutSec);
+      killed.push(note);
+      emit({ type: "warning", stack: stack.name, message: note });
+    },
+    onAbort: (still) => {
+      const what = still.length ? `killing ${still.join(", ")} (still stopping) and ` : "";
+      emit({ type: "warning", stack: stack.name, message: `interrupted while stopping: ${what}starting every container that ran` });
+    },
+  };
+}
+
 /**
  * Stops what the plan says (journalled first), runs work, and always brings it back —
  * also when stopping or work fails (returned as `error`, so the restart report is never
- * lost). What does not come back stays in the journal for `recover`.
+ * lost). What does not come back stays in the journal for `recover`. With a signal, an abort
+ * while stopping does not wait out STOP_TIMEOUT: what is still stopping is killed, then
+ * everything that ran is started again. `killed`: notes on containers Docker killed at the timeout.
  */
 export async function quiesced(
   ctx: ServiceContext,
@@ -41,15 +68,17 @@ export async function quiesced(
   runId: number | string,
   emit: EventSink,
   work: () => Promise<void>,
-): Promise<{ downtimeMs: number; report: ResumeReport; error?: unknown }> {
+  o: { signal?: AbortSignal } = {},
+): Promise<{ downtimeMs: number; report: ResumeReport; error?: unknown; killed: string[] }> {
   const deps = lifecycleDeps(ctx);
   const entry = journalEntry(ctx, stack, plan, runId);
   ctx.journal.write(entry);
   emit({ type: "phase", stack: stack.name, phase: "stopping", detail: entry.containers.map((c) => c.name).join(", ") });
   const stoppedAt = Date.now();
+  const killed: string[] = [];
   let error: unknown;
   try {
-    await quiesce(stack, plan, deps);
+    await quiesce(stack, plan, deps, stopNotices(stack, emit, killed, o.signal));
     await work();
   } catch (err) {
     error = err;
@@ -61,5 +90,5 @@ export async function quiesced(
   } else {
     ctx.journal.remove(entry.id);
   }
-  return { downtimeMs: Date.now() - stoppedAt, report, error };
+  return { downtimeMs: Date.now() - stoppedAt, report, error, killed };
 }

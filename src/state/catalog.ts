@@ -75,13 +75,36 @@ const tagValue = (tags: string[], prefix: string) => tags.find((t) => t.startsWi
 
 /** The snapshot catalog: restic's snapshot list and (on demand) file trees, queryable without restic. */
 export class Catalog {
-  constructor(private readonly db: DatabaseSync) {
+  /**
+   * `runFigures`: bytes each snapshot's backup run added, by snapshot id (the run history's), so a
+   * snapshot re-read from restic keeps our figure.
+   */
+  constructor(
+    private readonly db: DatabaseSync,
+    private readonly runFigures: () => Map<string, number> = () => new Map(),
+  ) {
     db.exec(SCHEMA);
   }
 
-  /** Brings the catalog in line with restic's list: inserts new ids, deletes removed ones, updates tags. */
+  /**
+   * Brings the catalog in line with restic's list: inserts new ids, deletes removed ones, updates tags.
+   * ADDED (data_added) is what the backup run added to the repository, hot pass included; restic's
+   * summary of a two-pass snapshot holds the final pass only. So a snapshot a run of ours made keeps
+   * the run's figure: also when it comes back under a new id (`restic tag`, i.e. protect, rewrites
+   * it; `original` names the first id) or into an emptied catalog (the run history still has it).
+   * Only snapshots no run of ours recorded show restic's own figure.
+   */
   sync(snapshots: Snapshot[]): { added: number; removed: number } {
-    const known = new Map((this.db.prepare("SELECT id, tags FROM snapshots").all() as Array<{ id: string; tags: string }>).map((r) => [r.id, r.tags]));
+    const rows = this.db.prepare("SELECT id, tags, data_added FROM snapshots").all() as Array<{ id: string; tags: string; data_added: number | null }>;
+    const known = new Map(rows.map((r) => [r.id, r.tags]));
+    const figure = new Map(rows.filter((r) => r.data_added !== null).map((r) => [r.id, Number(r.data_added)]));
+    let ours: Map<string, number> | undefined;
+    const dataAdded = (s: Snapshot): number | null => {
+      ours ??= this.runFigures();
+      const ids = [s.id, ...(s.original ? [s.original] : [])];
+      for (const from of [ours, figure]) for (const id of ids) if (from.has(id)) return from.get(id)!;
+      return s.summary?.data_added ?? null;
+    };
     const seen = new Set<string>();
     let added = 0;
     const insert = this.db.prepare(
@@ -98,7 +121,7 @@ export class Catalog {
         insert.run(
           s.id, s.short_id ?? s.id.slice(0, 8), s.time, s.hostname, tagValue(s.tags, "stack:") ?? null, tagValue(s.tags, "kind:") ?? null,
           tags, JSON.stringify(s.paths), s.parent ?? null, s.tags.includes("protected") ? 1 : 0,
-          s.summary?.data_added ?? null, s.summary?.total_bytes_processed ?? null, s.id,
+          dataAdded(s), s.summary?.total_bytes_processed ?? null, s.id,
         );
       }
       const gone = [...known.keys()].filter((id) => !seen.has(id));

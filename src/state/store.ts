@@ -26,7 +26,7 @@ export interface RunRow {
 export interface StackResultRow {
   runId: number;
   stack: string;
-  status: "succeeded" | "partial" | "failed" | "skipped";
+  status: "succeeded" | "partial" | "failed" | "skipped" | "interrupted";
   startedAt: string;
   durationMs: number;
   downtimeMs: number;
@@ -110,7 +110,7 @@ export class StateStore {
   /** What verify found, per repository and per stack. */
   readonly verifications: Verifications;
   private constructor(private readonly db: DatabaseSync) {
-    this.catalog = new Catalog(db);
+    this.catalog = new Catalog(db, () => this.bytesAddedBySnapshot());
     this.verifications = new Verifications(db);
   }
 
@@ -253,6 +253,12 @@ export class StateStore {
 
   stackResults(runId: number): StackResultRow[] {
     return (this.db.prepare("SELECT * FROM run_stacks WHERE run_id = ? ORDER BY rowid").all(runId) as Array<Record<string, unknown>>).map(toStackRow);
+  }
+
+  /** What each recorded stack backup added to the repository (hot pass included), by its snapshot id. */
+  bytesAddedBySnapshot(): Map<string, number> {
+    const rows = this.db.prepare("SELECT snapshot_id, bytes_added FROM run_stacks WHERE snapshot_id IS NOT NULL AND bytes_added IS NOT NULL").all() as Array<{ snapshot_id: string; bytes_added: number }>;
+    return new Map(rows.map((r) => [r.snapshot_id, Number(r.bytes_added)]));
   }
 
   /** The newest result per stack, and the newest successful one. */

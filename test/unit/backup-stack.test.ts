@@ -419,7 +419,7 @@ describe("runBackup", () => {
     ]);
   });
 
-  it("Given forgetting the hot snapshots fails, When the run ends, Then it is a warning naming them, not a failure", async () => {
+  it("Given forgetting the hot snapshots fails, When the run ends, Then it is a warning naming them, not a failure: the run is partial (exit 3)", async () => {
     const { tc, stacks } = twoStacks({ restic: { forgetError: new Error("repository is already locked") } });
 
     const report = await runBackup(tc.ctx, request(stacks), () => undefined);
@@ -427,8 +427,8 @@ describe("runBackup", () => {
     expect(report.warnings).toHaveLength(1);
     expect(report.warnings[0]).toContain(tc.restic.created[0]);
     expect(report.warnings[0]).toContain("already locked");
-    expect(report.exitCode).toBe(ExitCode.ok);
-    expect(report.status).not.toBe("failed");
+    expect(report.exitCode).toBe(ExitCode.partial);
+    expect(report.status).toBe("partial");
   });
 
   it("Given listing snapshots fails, When the run starts, Then it fails as a whole, no stack is touched, and the store says why", async () => {
@@ -453,7 +453,7 @@ describe("runBackup", () => {
 
     expect(tc.restic.backups).toEqual([]);
     expect(report.status).toBe("interrupted");
-    expect(report.exitCode).toBe(ExitCode.failed);
+    expect(report.exitCode).toBe(ExitCode.sigint);
   });
 
   it("Given parallel 2, When two stacks run, Then both are backed up at the same time", async () => {
