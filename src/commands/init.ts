@@ -105,7 +105,7 @@ function writeStarterConfig(file: string, repository: string | undefined, stateD
   const d = SECTIONS.docker.DOCKER_STACKS_DIR;
   const text = [
     `# backup-tui configuration, written by \`backup-tui init\` on ${new Date().toISOString().slice(0, 10)}.`,
-    "# Every key, its meaning and its default: config.example.ini in the backup-tui sources.",
+    "# Every key, its meaning and its default: `backup-tui config example`.",
     "# Any key can be overridden by the environment: BACKUP_TUI_<SECTION>_<KEY>.",
     "",
     "[docker]",
