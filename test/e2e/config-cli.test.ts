@@ -99,6 +99,22 @@ describe("config example / show / validate on the binary", () => {
   });
 });
 
+describe("the documented retention defaults, where a user meets them", () => {
+  it("forget --dry-run on a config that sets no KEEP_*: the defaults (daily 7, ...) keep the snapshot; exit 0, not 78 'keeps no snapshot'", () => {
+    const repo = join(dir, "repo");
+    writeFileSync(join(dir, "pw"), "e2e-repo-password\n", { mode: 0o600 });
+    const renv = { ...process.env, RESTIC_REPOSITORY: repo, RESTIC_PASSWORD_FILE: join(dir, "pw") };
+    execFileSync("restic", ["init", "-q"], { env: renv });
+    mkdirSync(join(dir, "data"));
+    writeFileSync(join(dir, "data", "f.txt"), "x\n");
+    execFileSync("restic", ["backup", "-q", "--tag", "backup-tui,stack:web,kind:stack", join(dir, "data")], { env: renv });
+    const file = config("defaults.ini", "");
+    const r = run(["--config", file, "forget", "--dry-run"]);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toMatch(/^web\s+1\s+0$/m);
+  });
+});
+
 describe("config set-confirm-password", () => {
   const pw = (name: string, text: string) => {
     const f = join(dir, name);
