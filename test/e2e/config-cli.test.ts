@@ -57,6 +57,7 @@ describe("config example / show / validate on the binary", () => {
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout).toMatch(/^\[docker\]\nDOCKER_TIMEOUT=300 +; default\nSTOP_TIMEOUT=12\n/m);
     expect(r.stdout).toMatch(/^KEEP_DAILY=7 +; default$/m);
+    expect(r.stdout).toMatch(/^TWO_PASS=true +; default$/m);
     expect(r.stdout).toMatch(/^KEEP_YEARLY=3 +; default$/m);
     expect(r.stdout).toMatch(/^\[stack:web\]\nKEEP_DAILY=30\n/m);
     expect(r.stdout).toMatch(/^GOTIFY_TOKEN=\*\*\*$/m);

@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SECTIONS, type KeyDef } from "../../src/config/keys";
 import { envName, loadConfig } from "../../src/config/load";
 import { AppError, ConfigError, UsageError } from "../../src/errors";
+import { redact } from "../../src/exec/redact";
+import { renderIni } from "../../src/commands/config-show";
 
 const REPO = "[local_backup]\nRESTIC_REPOSITORY=/mnt/repo\nRESTIC_PASSWORD_FILE=/etc/pw\n";
 const HASH = "[security]\nCONFIRM_PASSWORD_HASH=scrypt$16384$8$1$c2FsdA$aGFzaA\n";
@@ -182,5 +184,17 @@ describe("config messages", () => {
   ])("Given a key in the wrong section (%s), Then the warning says where it belongs", (lines, what, where) => {
     const c = load(`${REPO}${lines}\n`);
     expect(c.warnings).toEqual([expect.stringContaining(`unknown key ${what} (ignored): ${where}`)]);
+  });
+});
+
+describe("config show by INI keys", () => {
+  it("Given a config, When rendered, Then sections hold INI keys with defaults and environment said; TWO_PASS survives redaction, a password does not", () => {
+    const c = load(`${REPO}RESTIC_PASSWORD_FILE=\nRESTIC_PASSWORD=hunter2-Pw\n[docker]\nSTOP_TIMEOUT=12\n`, { BACKUP_TUI_DOCKER_DOCKER_TIMEOUT: "60" });
+    const text = redact(renderIni("f", c.keys ?? {}));
+    expect(text).toMatch(/^\[docker\]\nDOCKER_TIMEOUT=60 +; from the environment BACKUP_TUI_DOCKER_DOCKER_TIMEOUT\nSTOP_TIMEOUT=12\n/m);
+    expect(text).toMatch(/^TWO_PASS=true +; default$/m);
+    expect(text).toMatch(/^RESTIC_PASSWORD=\*\*\*$/m);
+    expect(text).not.toContain("hunter2-Pw");
+    expect(text).not.toMatch(/stopTimeoutSec|timeoutSec/);
   });
 });
