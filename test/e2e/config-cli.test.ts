@@ -88,6 +88,14 @@ describe("config example / show / validate on the binary", () => {
     expect(r.stderr).toContain("[schedule] PRUNE job cannot succeed");
   });
 
+  it("doctor: the same PRUNE schedule is a failed 'schedules' check naming the keys, not 'all good'", () => {
+    const file = config("prune-doctor.ini", "KEEP_DAILY=0\nKEEP_WEEKLY=0\nKEEP_MONTHLY=0\nKEEP_YEARLY=0\n[schedule]\nPRUNE=0 4 * * 0\n");
+    const r = run(["--config", file, "doctor"], { DOCKER_HOST: "unix:///nonexistent.sock" });
+    expect(r.code, show(r)).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL\s+schedules\s+\[local_backup\] KEEP_\*: the keep policy keeps no snapshot/m);
+    expect(r.stdout).not.toContain("all good");
+  });
+
   it("config validate: a [stack:NAME] for a stack not in a readable stacks dir is a warning", () => {
     const stacks = join(dir, "stacks");
     mkdirSync(join(stacks, "web"), { recursive: true });
