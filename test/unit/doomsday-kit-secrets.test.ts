@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load";
+import type { ServiceContext } from "../../src/services/context";
+import { kitDir, pushKit } from "../../src/services/doomsday";
 import { KIT_FILES, remaskKitConfig, writeKit } from "../../src/services/doomsday-kit";
 
 /** Each is a secret that is not a secret key's value; none may reach a kit file. */
@@ -98,5 +100,22 @@ describe("the recovery kit keeps no secret that is not a secret key", () => {
     for (const secret of Object.values(SECRETS)) expect(once).not.toContain(secret);
     remaskKitConfig(dir);
     expect(readFileSync(join(dir, KIT_FILES.config), "utf8")).toBe(once);
+  });
+
+  it("Given a kit left in the state dir by an older version, When sync pushes it beside the cloud copy, Then what rclone copies holds none of the secrets", async () => {
+    const stateDir = join(root, "state");
+    const dir = kitDir(stateDir);
+    writeKit(dir, loadConfig({ flag: (writeFileSync(join(root, "c.ini"), CONFIG, { mode: 0o600 }), join(root, "c.ini")), env: { BACKUP_TUI_STATE_DIR: stateDir }, exeDir: root, cwd: root, home: root, uid: 1000 }), {
+      host: "h", createdAt: "t", version: "t", repository: "r", passwordSource: "p", stacks: [], volumes: 0, networks: 0, savedImages: [], localImages: [],
+    });
+    writeFileSync(join(dir, KIT_FILES.config), CONFIG);
+    const copied: string[] = [];
+    const ctx = {
+      config: { stateDir, cloud: { remote: "cloud", path: "backups/h", syncTimeoutSec: 60 } },
+      rclone: { copy: async (from: string) => void copied.push(...readdirSync(from).map((f) => readFileSync(join(from, f), "utf8"))) },
+    } as unknown as ServiceContext;
+    expect(await pushKit(ctx)).toBe("cloud:backups/h.kit");
+    expect(copied.length).toBeGreaterThan(0);
+    for (const text of copied) for (const secret of Object.values(SECRETS)) expect(text).not.toContain(secret);
   });
 });
