@@ -178,4 +178,27 @@ describe("config set-confirm-password", () => {
     expect(readFileSync(exit, "utf8").trim()).toBe("EXIT=2");
     expect(hashOf(file)).toBeUndefined();
   });
+
+  it("on a terminal with a hash set, the current password is asked first; a wrong one changes nothing (exit 2) and the new one is never asked", async () => {
+    const file = config("tty-current.ini", "");
+    expect(run(["--config", file, "config", "set-confirm-password", "--password-file", pw("cur", "Current-Pass-2468")]).code).toBe(0);
+    const hash = hashOf(file);
+    const exit = join(dir, "tty-current.exit");
+    tmux("new-session", "-d", "-s", "cur", "-x", "100", "-y", "20", "sh", "-c", `env BACKUP_TUI_STATE_DIR=${join(dir, "state")} NO_COLOR=1 ${bin} --config ${file} config set-confirm-password; echo EXIT=$? > ${exit}; sleep 60`);
+    const pane = () => tmux("capture-pane", "-p", "-t", "cur");
+    const end = Date.now() + 20_000;
+    while (!/confirmation password:/.test(pane())) {
+      if (Date.now() > end) throw new Error(`no prompt:\n${pane()}`);
+      await sleep(50);
+    }
+    expect(pane()).not.toContain("new confirmation password");
+    tmux("send-keys", "-t", "cur", "Not-The-Current-1", "Enter");
+    const done = Date.now() + 20_000;
+    while (!existsSync(exit) && Date.now() < done) await sleep(50);
+    expect(readFileSync(exit, "utf8").trim()).toBe("EXIT=2");
+    expect(pane()).toContain("wrong confirmation password; nothing was changed");
+    expect(pane()).not.toContain("new confirmation password");
+    expect(pane()).not.toContain("Not-The-Current-1");
+    expect(hashOf(file)).toBe(hash);
+  });
 });
