@@ -1,13 +1,12 @@
-import type { Config, KeepPolicy } from "../config/types";
+import type { Config } from "../config/types";
 import { jobsOf, pausedJobs } from "../schedule/jobs";
+import { policyKeepsSomething as keepsSomething } from "./retention";
 
 /** A problem the loader cannot see in one key: a schedule that cannot succeed, a section naming nothing. */
 export interface ConfigFinding {
   level: "error" | "warning";
   message: string;
 }
-
-const keepsSomething = (k: KeepPolicy) => [k.last, k.hourly, k.daily, k.weekly, k.monthly, k.yearly].some((n) => (n ?? 0) > 0) || !!k.within;
 
 /**
  * What `config validate` and `doctor` know statically about the scheduled jobs (and the settings
