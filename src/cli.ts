@@ -184,13 +184,16 @@ function buildProgram(): Command {
   program.command("doctor").description("check Docker, Compose, restic, rclone, config, repository and free space")
     .action(lazy(program, () => import("./commands/doctor")));
 
-  const config = program.command("config").description("validate or show the configuration");
+  const config = program.command("config").description("validate, show or explain the configuration");
   config.command("validate").description("check the configuration and exit 0, or 78 naming the problem")
     .action(lazy(program, () => import("./commands/config-validate")));
   config.command("show").description("print the effective configuration (secrets masked)")
     .action(lazy(program, () => import("./commands/config-show")));
+  config.command("example").description("print every key with its description and default (the config reference, config.example.ini)")
+    .action(lazy(program, () => import("./commands/config-example")));
   config.command("set-confirm-password").description("set the password destructive actions ask for (stored as an scrypt hash)")
-    .option("--password-file <file>", "read it from a file instead of the terminal")
+    .option("--password-file <file>", "read the new one from a file instead of the terminal")
+    .option("--confirm-password-file <file>", "the current confirmation password, when one is set (or BACKUP_TUI_CONFIRM_PASSWORD; asked on a terminal)")
     .action(lazy(program, () => import("./commands/config-set-confirm-password")));
   program.command("validate").description("same as `config validate` (the seed tool's name)")
     .action(lazy(program, () => import("./commands/config-validate")));

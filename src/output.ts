@@ -40,6 +40,16 @@ export class Printer {
     }
   }
 
+  /**
+   * Text built into the executable that holds no secret (the example config): written as it is,
+   * because redact() would mangle its sample `RESTIC_PASSWORD=change-me` lines. Never for data.
+   */
+  builtInText(text: string): void {
+    this.clearProgress();
+    if (this.o.json) process.stdout.write(JSON.stringify({ type: "text", text }) + "\n");
+    else process.stdout.write(text);
+  }
+
   info(message: string): void {
     if (this.o.quiet || this.o.json) return;
     this.clearProgress();

@@ -1,7 +1,7 @@
 import { openContext, type CommandEnv } from "../app";
 import { table } from "../output";
 import { ensureCatalog, refreshCatalog } from "../services/catalog";
-import { ExitCode, UsageError } from "../errors";
+import { ExitCode } from "../errors";
 import { applyRetention, runRetention, type RetentionRun } from "../services/retention";
 import { spaceLines } from "../services/space";
 import { confirmDestructive, type GuardOptions } from "./guard";
@@ -14,14 +14,9 @@ export async function run(env: CommandEnv, o: GuardOptions & { stack?: string; d
   if (o.scheduled && !startScheduled(env, ctx, "prune", "prune")) return ExitCode.ok;
   await ensureCatalog(ctx, env.signal);
   const stacks = o.stack ? [o.stack] : [...new Set(ctx.store.catalog.list({}).filter((s) => s.kind === "stack" && s.stack).map((s) => s.stack!))].sort();
-  // The PRUNE schedule applies the policy the admin configured: that is its consent. So the policy
-  // must be the config file's: a caller's environment could otherwise forget without the password.
-  if (!o.dryRun && o.scheduled && ctx.config.security.confirmPasswordHash) {
-    const overrides = Object.keys(process.env).filter((k) => /^BACKUP_TUI_(LOCAL_BACKUP|RETENTION|SPACE)_(KEEP_|MAX_REPO_SIZE|MIN_FREE_PERCENT|LOW_SPACE_ACTION)/.test(k) && process.env[k]);
-    if (overrides.length) {
-      throw new UsageError(`forget --scheduled applies the keep policy of the config file, but the environment changes it (${overrides.join(", ")})`, "Unset those variables, or run without --scheduled (it asks for the confirmation password).");
-    }
-  }
+  // The PRUNE schedule applies the policy the admin configured: that is its consent. While a
+  // confirmation password is set, that policy can only come from the config file (loadConfig refuses
+  // an environment override of any key that decides what gets deleted).
   if (!o.dryRun && !o.scheduled) await confirmDestructive(env, ctx.config, ctx.log, `apply retention to ${stacks.length} stack(s)${o.prune ? " and prune" : ""}`, o);
   return withRepoLock(ctx, env, o.wait, async () => {
     const run = o.dryRun ? { results: await applyRetention(ctx, stacks, { dryRun: true, signal: env.signal }) } : await runRetention(ctx, stacks, { prune: o.prune, signal: env.signal });

@@ -105,7 +105,7 @@ function writeStarterConfig(file: string, repository: string | undefined, stateD
   const d = SECTIONS.docker.DOCKER_STACKS_DIR;
   const text = [
     `# backup-tui configuration, written by \`backup-tui init\` on ${new Date().toISOString().slice(0, 10)}.`,
-    "# Every key, its meaning and its default: config.example.ini in the backup-tui sources.",
+    "# Every key, its meaning and its default: `backup-tui config example`.",
     "# Any key can be overridden by the environment: BACKUP_TUI_<SECTION>_<KEY>.",
     "",
     "[docker]",
@@ -116,9 +116,8 @@ function writeStarterConfig(file: string, repository: string | undefined, stateD
     `RESTIC_REPOSITORY=${value(repo)}`,
     "# Losing this password loses every backup: keep a copy of the file somewhere safe.",
     `RESTIC_PASSWORD_FILE=${value(passwordFile)}`,
-    "#KEEP_DAILY=7",
-    "#KEEP_WEEKLY=4",
-    "#KEEP_MONTHLY=12",
+    "# Retention (these are the defaults; KEEP_* decide what gets deleted):",
+    ...(["KEEP_DAILY", "KEEP_WEEKLY", "KEEP_MONTHLY", "KEEP_YEARLY"] as const).map((k) => `#${k}=${SECTIONS.local_backup[k].default}`),
     "",
     "[cloud_sync]",
     "# Stage 2: mirror the repository with rclone (one remote path per host).",

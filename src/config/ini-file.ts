@@ -7,9 +7,13 @@ export interface IniDoc {
   flat: Record<string, string>;
   /** Section name → key → raw string value. */
   sections: Record<string, Record<string, string>>;
-  /** "section.KEY" (or ".KEY" for flat keys) → 1-based line number. */
+  /** "section.KEY" (or ".KEY" for flat keys) → 1-based line number; "[section]" → its first header's line. */
   lines: Map<string, number>;
   warnings: string[];
+  /** Lines that cannot be read: reported with the other problems, not one at a time. */
+  errors: string[];
+  /** How to fix those (one per kind of problem). */
+  hints: string[];
 }
 
 /** Keys whose values are taken whole: an unquoted ; or # in them is an error, not a comment. */
@@ -30,12 +34,15 @@ export function parseIni(bytes: Buffer, file: string): IniDoc {
   if (text.includes("\0")) throw new ConfigError(`${file}: contains NUL bytes; it is not a text config file`);
   const lines = new Map<string, number>();
   const warnings: string[] = [];
+  const errors: string[] = [];
+  const hints = new Set<string>();
   let section = "";
   const escaped = text.split(/\r?\n/).map((raw, i) => {
     const line = raw.trim();
     const header = /^\[(.*)\]$/.exec(line);
     if (header) {
       section = header[1].trim();
+      if (!lines.has(`[${section}]`)) lines.set(`[${section}]`, i + 1);
       // INI would cut "[stack:a;b]" to "stack:a" and apply its keys to another stack.
       if (/[;#]/.test(section)) throw new ConfigError(`${file}:${i + 1}: [${section}]: a section name cannot contain ';' or '#'`, "Rename the section (stack names are letters, digits, '.', '_' and '-').");
       return `[${section.replace(/\./g, "\\.")}]`;
@@ -49,10 +56,10 @@ export function parseIni(bytes: Buffer, file: string): IniDoc {
       const quoted = /^(["']).*\1$/.test(value);
       if (quoted) return raw;
       if (WHOLE_VALUE_KEYS.test(key) && /[;#]/.test(value)) {
-        throw new ConfigError(
-          `${file}:${i + 1}: ${key}${section ? ` in [${section}]` : ""} contains ';' or '#', which INI would treat as the start of a comment`,
-          `Put the whole value in double quotes: ${key}="..."`,
-        );
+        errors.push(`${file}:${i + 1}: ${key}${section ? ` in [${section}]` : ""} contains ';' or '#', which INI would treat as the start of a comment`);
+        hints.add(`Put the whole value in double quotes: ${key}="...".`);
+        lines.delete(id);
+        return "";
       }
       // A comment starts at ';' or '#' after white space ("0 3 * * *   # daily"); elsewhere the
       // character is part of the value (a repository at /srv/repo#2 is not cut to /srv/repo).
@@ -62,7 +69,9 @@ export function parseIni(bytes: Buffer, file: string): IniDoc {
     } else if (line && !/^[;#]/.test(line)) {
       // A mistyped `RESTIC_PASSWORD: x` must not print the password it holds.
       const shown = isSecretName(line) || redact(line) !== line ? "(not shown: it may hold a secret)" : JSON.stringify(line.slice(0, 80));
-      throw new ConfigError(`${file}:${i + 1}: cannot read this line: ${shown}`, "Lines are [section] headers, NAME=value settings, or comments starting with # or ;.");
+      errors.push(`${file}:${i + 1}: cannot read this line: ${shown}`);
+      hints.add("Lines are [section] headers, NAME=value settings, or comments starting with # or ;.");
+      return "";
     }
     return raw;
   });
@@ -76,5 +85,5 @@ export function parseIni(bytes: Buffer, file: string): IniDoc {
       );
     } else flat[k] = String(v);
   }
-  return { flat, sections, lines, warnings };
+  return { flat, sections, lines, warnings, errors, hints: [...hints] };
 }

@@ -41,6 +41,9 @@ export interface StackSettings {
   dumps: DumpDeclaration[];
 }
 
+/** Section → INI key → its value as written (secrets masked) or its default, and where it came from. */
+export type EffectiveKeys = Record<string, Record<string, { value: string; origin: string }>>;
+
 /** The validated, normalised configuration every service receives. */
 export interface Config {
   /** Where it came from: a file path, or "embedded default". */
@@ -94,4 +97,6 @@ export interface Config {
   stacks: Record<string, StackSettings>;
   /** Non-fatal findings (unknown keys, inherited passwords). */
   warnings: string[];
+  /** The keys by their INI names, for `config show` (set by loadConfig). */
+  keys?: EffectiveKeys;
 }

@@ -2,7 +2,8 @@
 // The scheme must start where no scheme character precedes it: a long run of letters is then
 // tried once, not from every position (which made this quadratic).
 const URL_CREDENTIALS = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+):([^/@\s]+)@/gi;
-const SECRET_ASSIGNMENT = /\b([A-Z0-9_]*(?:PASSWORD|PASS|SECRET|TOKEN|KEY)[A-Z0-9_]*)=(\S+)/g;
+// TWO_PASS (the low-downtime setting) names no password: `config show` prints it as it is.
+const SECRET_ASSIGNMENT = /\b([A-Z0-9_]*(?:PASSWORD|(?<!TWO_)PASS|SECRET|TOKEN|KEY)[A-Z0-9_]*)=(\S+)/g;
 
 export const MASK = "***";
 

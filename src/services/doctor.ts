@@ -9,6 +9,7 @@ import type { ResticFeatures } from "../restic/features";
 import type { Stack } from "../docker/discovery";
 import { stackStrategy } from "../docker/labels";
 import type { FsSnapshotProvider } from "../fssnap/provider";
+import { scheduleFindings, stackSectionFindings } from "./config-check";
 import { checkSnapshotSpace, decideSnapshot, snapshotPaths } from "./fs-snapshot";
 import { stackPaths } from "./stack-paths";
 import { diagnoseEngine, type EngineFacts } from "../docker/engine-facts";
@@ -69,7 +70,23 @@ export async function runDoctor(d: DoctorDeps): Promise<Check[]> {
   ]);
   const [config, permissions, ...rest] = local;
   const snapshot = d.snapshot && d.config.ok && docker.status === "ok" ? [await checkSnapshotStrategy(d.config.config, d.snapshot, d.runner)] : [];
-  return [docker, compose, restic, rclone, config, permissions, repository, ...rest, ...snapshot];
+  const found = d.snapshot && d.config.ok && docker.status === "ok" ? await d.snapshot.stacks().catch(() => undefined) : undefined;
+  const rules = d.config.ok ? [checkConfigRules(d.config.config, found?.flatMap((s) => [s.name, s.project]))] : [];
+  return [docker, compose, restic, rclone, config, permissions, ...rules, repository, ...rest, ...snapshot];
+}
+
+/** Schedules that cannot succeed, [stack:NAME] sections that name no stack (when the stacks could be listed). */
+export function checkConfigRules(config: Config, stacks: string[] | undefined): Check {
+  const findings = [...scheduleFindings(config), ...stackSectionFindings(config, stacks)];
+  const errors = findings.filter((f) => f.level === "error");
+  const detail = findings.length ? findings.map((f) => f.message).join("\n") : stacks ? "every schedule can run; every [stack:NAME] names a stack" : "every schedule can run";
+  return {
+    name: "schedules",
+    status: errors.length ? "fail" : findings.length ? "warn" : "ok",
+    detail,
+    hint: findings.length ? "Fix the keys named above in the config file; `backup-tui config validate` checks again." : undefined,
+    data: { findings },
+  };
 }
 
 /** Which stacks qualify for STOP_STRATEGY=snapshot (all their data on btrfs, root, room) and why the others do not. */
@@ -206,7 +223,7 @@ export async function checkRclone(runner: Runner, outcome: ConfigOutcome): Promi
 }
 
 export function checkConfig(outcome: ConfigOutcome): Check {
-  if (!outcome.ok) return failed("config", outcome.error, "Fix the value named above; every key is described in config.example.ini.");
+  if (!outcome.ok) return failed("config", outcome.error, "Fix the value named above; `backup-tui config example` prints every key with its description.");
   const c = outcome.config;
   const where = c.source.file ? `${c.source.file} (${c.source.format})` : `no config file: embedded default (repository ${c.restic.repository})`;
   const data = { file: c.source.file, format: c.source.format, warnings: c.warnings };

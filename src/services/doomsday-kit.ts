@@ -2,7 +2,8 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, w
 import { isSea } from "node:sea";
 import { join } from "node:path";
 import type { Config } from "../config/types";
-import { SECTIONS, STACK_KEYS } from "../config/keys";
+import { SECTIONS, STACK_KEYS, type KeyDef } from "../config/keys";
+import { isSecretName, redact } from "../exec/redact";
 
 // The recovery kit: what a person needs on a bare host to get everything back, beside the
 // encrypted repository (in the doomsday snapshot) and beside its cloud copy (RCLONE_PATH.kit,
@@ -10,25 +11,84 @@ import { SECTIONS, STACK_KEYS } from "../config/keys";
 
 export const KIT_FILES = { runbook: "RUNBOOK.txt", config: "config.redacted.ini", executable: "backup-tui" } as const;
 
-/** Secret keys: their values are removed from the kit's config. */
-function secretKeys(): Set<string> {
-  const out = new Set<string>(["RESTIC_PASSWORD"]);
-  for (const keys of Object.values(SECTIONS)) for (const [k, def] of Object.entries(keys)) if ((def as { secret?: boolean }).secret) out.add(k);
-  for (const [k, def] of Object.entries(STACK_KEYS)) if ((def as { secret?: boolean }).secret) out.add(k);
+/** Every key's declaration by name ([stack:NAME] keys included): what the kit must remove from its value. */
+function keyDefs(): Map<string, KeyDef> {
+  const out = new Map<string, KeyDef>();
+  for (const keys of Object.values(SECTIONS) as Array<Record<string, KeyDef>>) for (const [k, def] of Object.entries(keys)) out.set(k, def);
+  for (const [k, def] of Object.entries(STACK_KEYS) as Array<[string, KeyDef]>) if (!out.has(k)) out.set(k, def);
   return out;
 }
 
-/** The config file's text with every secret value removed (the line stays, emptied, so the reader sees what to fill in). */
+const URL_IN_TEXT = /([a-z][a-z0-9+.-]*:\/\/)([^\s/?#]*)([^\s]*)/gi;
+
+/**
+ * URLs in a value with their credentials removed: user:password@ always, the query and fragment
+ * always (tokens hide there), and with `siteOnly` the path too (a Gotify or ntfy token, a webhook's
+ * secret path). Returns the value and whether anything was removed.
+ */
+export function maskUrls(value: string, siteOnly: boolean): { value: string; changed: boolean } {
+  let changed = false;
+  const out = value.replace(URL_IN_TEXT, (all, scheme: string, authority: string, rest: string) => {
+    const host = authority.includes("@") ? authority.slice(authority.lastIndexOf("@") + 1) : authority;
+    const kept = siteOnly ? "" : rest.replace(/[?#].*$/, "");
+    const masked = `${scheme}${host}${kept}`;
+    if (masked !== all) changed = true;
+    return masked;
+  });
+  return { value: out, changed };
+}
+
+const KEY_LINE = /^(\s*(?:[#;]\s*)?)([A-Za-z_][A-Za-z0-9_]*)(\s*=\s*)(.*)$/;
+
+/**
+ * The config file's text for the recovery kit: secret values, commands (hooks, the password
+ * command: `PGPASSWORD=... pg_dump` lives there) and URL credentials removed, commented-out lines
+ * too. Each emptied line gets a note above it, and a header lists them all: fill them in by hand.
+ */
 export function redactConfigText(text: string): string {
-  const secrets = secretKeys();
-  return text
-    .split("\n")
-    .map((line) => {
-      const m = /^(\s*)([A-Za-z_][A-Za-z0-9_]*)(\s*=)/.exec(line);
-      if (!m || !secrets.has(m[2].toUpperCase())) return line;
-      return `${m[1]}${m[2]}${m[3]} ; removed from the recovery kit: a secret, fill it in by hand`;
-    })
-    .join("\n");
+  const defs = keyDefs();
+  const removed: string[] = [];
+  const out: string[] = [];
+  for (const line of text.split("\n")) {
+    const m = KEY_LINE.exec(line);
+    if (!m) {
+      out.push(redact(line));
+      continue;
+    }
+    const [, lead, key, eq, raw] = m;
+    const def = defs.get(key.toUpperCase());
+    const commented = /[#;]/.test(lead);
+    const value = raw.replace(/^(["'])(.*)\1$/, "$2");
+    const secret = def ? !!def.secret : isSecretName(key) && !/_FILE$/i.test(key);
+    const command = def ? def.kit === "command" : /HOOK|COMMAND/i.test(key);
+    const empty = (why: string) => {
+      if (!value.trim()) return out.push(line);
+      if (!commented) removed.push(key);
+      out.push(`${lead.replace(/\S.*$/, "")}# removed from the recovery kit (${why}): fill in ${key} by hand`, `${lead}${key}${eq.trimEnd()}`);
+    };
+    if (secret) {
+      empty("a secret");
+      continue;
+    }
+    if (command) {
+      empty("a command, which may hold a password");
+      continue;
+    }
+    const urls = maskUrls(value, def?.kit === "url");
+    const masked = redact(urls.value);
+    if (masked === value) {
+      out.push(line);
+      continue;
+    }
+    if (!commented) removed.push(key);
+    out.push(`${lead.replace(/\S.*$/, "")}# credentials, path or query removed from the recovery kit: fill in ${key} by hand`, `${lead}${key}${eq}${masked}`);
+  }
+  if (!removed.length) return out.join("\n");
+  return [
+    `# RECOVERY KIT COPY: the values of ${[...new Set(removed)].join(", ")} were removed (secrets, commands,`,
+    "# credentials inside URLs). Fill them in by hand before `backup-tui restore --disaster`.",
+    ...out,
+  ].join("\n");
 }
 
 export interface RunbookFacts {
@@ -106,7 +166,8 @@ export function writeKit(dir: string, config: Config, facts: RunbookFacts): { fi
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const files: string[] = [];
-  writeFileSync(join(dir, KIT_FILES.runbook), runbookText(facts), { mode: 0o644 });
+  // The runbook is readable by all: a URL in an error it quotes (Portainer's) loses its credentials.
+  writeFileSync(join(dir, KIT_FILES.runbook), redact(maskUrls(runbookText(facts), false).value), { mode: 0o644 });
   files.push(KIT_FILES.runbook);
   const configText = config.source.file && existsSync(config.source.file) ? readFileSync(config.source.file, "utf8") : "; the embedded default configuration was in use\n";
   writeFileSync(join(dir, KIT_FILES.config), redactConfigText(configText), { mode: 0o600 });
@@ -118,6 +179,12 @@ export function writeKit(dir: string, config: Config, facts: RunbookFacts): { fi
     files.push(KIT_FILES.executable);
   }
   return { files, executable: !!exe };
+}
+
+/** Re-masks the kit's config in place (a kit written by an older version goes out masked too). */
+export function remaskKitConfig(dir: string): void {
+  const file = join(dir, KIT_FILES.config);
+  if (existsSync(file)) writeFileSync(file, redactConfigText(readFileSync(file, "utf8")), { mode: 0o600 });
 }
 
 /** Where the kit sits beside the cloud copy: a sibling of RCLONE_PATH. */

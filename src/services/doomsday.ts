@@ -9,7 +9,7 @@ import type { Snapshot } from "../restic/json";
 import { clearStaging, stagingDir, writeStagedJson } from "../state/staging";
 import type { BackupReport } from "./backup";
 import type { ServiceContext } from "./context";
-import { KIT_FILES, kitRemotePath, writeKit, type RunbookFacts } from "./doomsday-kit";
+import { KIT_FILES, kitRemotePath, remaskKitConfig, writeKit, type RunbookFacts } from "./doomsday-kit";
 import { portainerBackup } from "./doomsday-portainer";
 import type { EventSink } from "./events";
 import { readInventory, stackDependencies, type Inventory, type InventoryImage, type InventoryStack } from "./inventory";
@@ -286,6 +286,7 @@ export async function pushKit(ctx: ServiceContext, signal?: AbortSignal): Promis
   const { remote, path } = ctx.config.cloud;
   if (!remote || !path || !existsSync(dir)) return undefined;
   const dest = kitRemotePath(remote, path);
+  remaskKitConfig(dir);
   await ctx.rclone.copy(dir, dest, { timeoutMs: ctx.config.cloud.syncTimeoutSec * 1000, signal });
   return dest;
 }

@@ -10,10 +10,15 @@ export function policyFor(ctx: ServiceContext, stack: string): KeepPolicy {
   return ctx.config.stacks[stack]?.keep ?? ctx.config.retention.keep;
 }
 
+/** Whether a keep policy keeps any snapshot (retention refuses one that does not; doctor and validate flag it). */
+export function policyKeepsSomething(policy: KeepPolicy): boolean {
+  const counts = [policy.last, policy.hourly, policy.daily, policy.weekly, policy.monthly, policy.yearly];
+  return counts.some((n) => (n ?? 0) > 0) || !!policy.within;
+}
+
 /** A policy that keeps nothing would delete every snapshot: refuse it. */
 export function assertPolicyKeepsSomething(policy: KeepPolicy, stack: string): void {
-  const counts = [policy.last, policy.hourly, policy.daily, policy.weekly, policy.monthly, policy.yearly];
-  if (counts.some((n) => (n ?? 0) > 0) || policy.within) return;
+  if (policyKeepsSomething(policy)) return;
   throw new AppError(`the retention policy for ${stack} keeps no snapshot`, ExitCode.config, "Set at least one KEEP_* value above 0 (for example KEEP_DAILY=7).");
 }
 

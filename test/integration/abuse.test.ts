@@ -605,7 +605,7 @@ describe("config corpus: malformed and hostile config files", () => {
         }
         let shown: Record<string, any> | undefined;
         if (validate.code === 0) {
-          const s = run(["--config", target, "config", "show"]);
+          const s = run(["--config", target, "--json", "config", "show"]);
           expectSane(s);
           expect(s.code, show(s)).toBe(0);
           shown = JSON.parse(s.stdout);

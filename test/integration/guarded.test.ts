@@ -21,7 +21,10 @@ import { composeDown, composeUp, docker, volumeMountpoint, writeStack } from "..
 const RIGHT = "Correct-Horse-7391-guard";
 const WRONG = "Wrong-Battery-5523-guard";
 const ATTACKER = "Attacker-Chosen-0001-guard";
-/** Retention that would remove every kind:stack snapshot but the newest (so a forget always has work). */
+/**
+ * Retention that would remove every kind:stack snapshot but the newest (so a forget always has work).
+ * Written into the config file: with a confirmation hash set, the environment may not change it.
+ */
 const POLICY = {
   BACKUP_TUI_LOCAL_BACKUP_KEEP_LAST: "1",
   BACKUP_TUI_LOCAL_BACKUP_KEEP_DAILY: "0",
@@ -124,6 +127,8 @@ const writeData = (version: string) => {
 beforeAll(() => {
   ensureBinary();
   w = makeWorld();
+  const policyLines = Object.entries(POLICY).map(([k, v]) => `${k.replace("BACKUP_TUI_LOCAL_BACKUP_", "")}=${v}`).join("\n");
+  writeFileSync(w.configFile, readFileSync(w.configFile, "utf8").replace("KEEP_LAST=3", policyLines), { mode: 0o600 });
   restic(w, ["init", "-q"]);
   project = `grd${randomBytes(4).toString("hex")}`;
   volume = `${project}_data`;
@@ -182,8 +187,8 @@ const ACTIONS: Action[] = [
   { name: "restore --volume", args: () => ["restore", "--volume", volume] },
   { name: "restore --stack --file", args: () => ["restore", "--stack", project, "--file", fileLive] },
   { name: "delete ID", args: () => ["delete", snap.first] },
-  { name: "forget", args: () => ["forget"], env: POLICY },
-  { name: "forget --prune", args: () => ["forget", "--prune"], env: POLICY },
+  { name: "forget", args: () => ["forget"] },
+  { name: "forget --prune", args: () => ["forget", "--prune"] },
   { name: "prune", args: () => ["prune"] },
 ];
 
@@ -301,7 +306,7 @@ describe("positive controls: the right password lets each action do its work", (
   it("forget applies the policy: removes exactly the older stack snapshot, keeps the safety snapshots", () => {
     backup(["--strategy", "none"]);
     const before = ids();
-    const r = run(["forget", "--yes"], { ...env, ...POLICY });
+    const r = run(["forget", "--yes"], env);
     expect(r.code, show(r)).toBe(0);
     expect(ids()).toEqual(before.filter((id) => id !== snap.second));
   });
@@ -310,7 +315,7 @@ describe("positive controls: the right password lets each action do its work", (
     const older = stackSnapshots()[0].id;
     backup(["--strategy", "none"]);
     const before = ids();
-    const r = run(["forget", "--prune", "--yes", "--confirm-password-file", files.right], POLICY);
+    const r = run(["forget", "--prune", "--yes", "--confirm-password-file", files.right]);
     expect(r.code, show(r)).toBe(0);
     expect(ids()).toEqual(before.filter((id) => id !== older));
     expect(restic(w, ["check"])).toContain("no errors were found");
@@ -354,7 +359,8 @@ describe("ways around the guard", () => {
 
   // Was a guard bypass (fixed): `forget --scheduled` skips the guard ("the policy is the consent"), but the
   // policy itself could come from the caller's environment (BACKUP_TUI_LOCAL_BACKUP_KEEP_*), so anyone could
-  // forget and prune by hand without the password. Now refused (exit 2) when a policy key comes from the environment.
+  // forget and prune by hand without the password. Now refused (exit 2) when a policy key comes from the environment
+  // (by the config loader, for every command: test/integration/guard-env-keys.test.ts).
   it("forget --scheduled by hand with a policy from the environment is refused", () => {
     backup(["--strategy", "none"]);
     const before = ids();

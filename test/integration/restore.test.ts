@@ -159,7 +159,9 @@ describe("browse and restore: real stacks, real restic", () => {
     const prot = snapshots(w, "protected");
     expect(prot).toHaveLength(1);
     expect(cli(w, ["delete", prot[0].short_id, "--yes"], env).code).toBe(2);
-    const f = cli(w, ["forget", "--yes", "--prune"], { ...env, BACKUP_TUI_LOCAL_BACKUP_KEEP_LAST: "1", BACKUP_TUI_LOCAL_BACKUP_KEEP_DAILY: "0", BACKUP_TUI_LOCAL_BACKUP_KEEP_WEEKLY: "0", BACKUP_TUI_LOCAL_BACKUP_KEEP_MONTHLY: "0", BACKUP_TUI_LOCAL_BACKUP_KEEP_YEARLY: "0" });
+    // With a confirmation hash set, the keep policy comes from the config file only (not the environment).
+    writeFileSync(w.configFile, readFileSync(w.configFile, "utf8").replace("KEEP_LAST=3", "KEEP_LAST=1\nKEEP_DAILY=0\nKEEP_WEEKLY=0\nKEEP_MONTHLY=0\nKEEP_YEARLY=0"), { mode: 0o600 });
+    const f = cli(w, ["forget", "--yes", "--prune"], env);
     expect(f.code, f.stderr).toBe(0);
     const left = snapshots(w, "kind:stack");
     expect(left.map((s) => s.id)).toContain(prot[0].id);

@@ -80,7 +80,8 @@ describe("loadConfig: formats", () => {
       strategy: "pause",
       twoPass: undefined,
       schedule: undefined,
-      keep: { daily: 30 },
+      // daily overridden; the other keys stay the global ones (the fixture's [local_backup]).
+      keep: { last: 3, daily: 30, weekly: 8, monthly: 12, yearly: 5, within: "14d" },
       exclude: ["*.log", "cache/**"],
       extraPaths: ["/srv/shared/uploads"],
       preHook: "docker exec my.app-db pg_dump -U app app > /srv/dumps/app.sql",
@@ -98,7 +99,7 @@ describe("loadConfig: formats", () => {
     expect(c.docker.timeoutSec).toBe(60);
     expect(c.restic.repository).toBe("/mnt/backup/restic-repo");
     expect(c.restic.password).toMatchObject({ kind: "file", path: "/etc/backup/restic-password" });
-    expect(c.retention.keep).toEqual({ daily: 3, weekly: 2 });
+    expect(c.retention.keep).toEqual({ daily: 3, weekly: 2, monthly: 12, yearly: 3 });
     expect(c.retention.autoPrune).toBe(true);
     expect(c.cloud).toMatchObject({ remote: "backblaze", path: "/backup/restic", transfers: 4, bandwidth: "0" });
   });

@@ -22,7 +22,7 @@ function makeConfig(over: { file?: string; repository?: string; autoInit?: boole
       backupTimeoutSec: 3600,
       autoInit: over.autoInit ?? false,
     },
-    retention: { keep: {}, autoPrune: false },
+    retention: { keep: { daily: 7, weekly: 4, monthly: 12, yearly: 3 }, autoPrune: false },
     verification: { enabled: false, depth: "metadata", subset: "5%" },
     space: { lowSpaceAction: "skip" },
     cloud: { remote: over.remote, path: over.remote ? "backups/host1" : undefined, binary: "rclone", transfers: 4, retries: 3, syncTimeoutSec: 3600, keepDeletedDays: 7, maxDeletePercent: 50 },
@@ -92,7 +92,7 @@ describe("runDoctor", () => {
     const checks = await runDoctor(deps());
     expect(checks.map((c) => [c.name, c.status])).toEqual([
       ["docker", "ok"], ["compose", "ok"], ["restic", "ok"], ["rclone", "ok"], ["config", "ok"], ["permissions", "ok"],
-      ["repository", "ok"], ["space: repository, state dir", "ok"], ["state dir", "ok"],
+      ["schedules", "ok"], ["repository", "ok"], ["space: repository, state dir", "ok"], ["state dir", "ok"],
     ]);
     expect(byName(checks, "docker").detail).toBe("Docker 27.3.1, API 1.47 at unix:///var/run/docker.sock");
     expect(byName(checks, "compose").detail).toContain("2.40.3 (v2 plugin)");
