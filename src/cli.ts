@@ -1,5 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import type { CommandEnv, GlobalOptions } from "./app";
+import { entryFor } from "./cli-entry";
+import { setHintGlobals } from "./command-hint";
 import { AppError, ExitCode, signalExitCode } from "./errors";
 import { killAllChildren } from "./exec/process-groups";
 import { redact } from "./exec/redact";
@@ -30,6 +32,7 @@ function lazy(program: Command, load: Loader) {
   return async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
     const globals = program.opts<GlobalOptions>();
+    setHintGlobals(globals);
     const env: CommandEnv = {
       globals,
       printer: printerFor(globals),
@@ -48,7 +51,7 @@ let exitCode: number = ExitCode.ok;
 const wait = () => new Option("--wait <duration>", "wait this long for a busy repository instead of exiting 75 (e.g. 10m)");
 
 /** The one registry of commands. Each module is imported only when its command runs. */
-function buildProgram(): Command {
+export function buildProgram(): Command {
   const program = new Command("backup-tui")
     .description("Back up Docker Compose stacks with restic, mirror the repository with rclone, and restore them.")
     .version(VERSION, "-V, --version", "print the version")
@@ -247,16 +250,18 @@ export async function main(argv: string[]): Promise<never> {
   const globals = () => program.opts<GlobalOptions>();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
-    if (argv.length <= 2) {
-      if (process.stdin.isTTY && process.stdout.isTTY) {
-        const { runTui } = await import("./tui/run");
-        tuiActive = true;
-        exitCode = await runTui(controller.signal);
-        tuiActive = false;
-      } else {
-        program.outputHelp();
-        exitCode = ExitCode.ok;
-      }
+    // No command, only global options (`backup-tui`, `backup-tui --config FILE`): the TUI on a terminal.
+    const entry = entryFor(argv.slice(2), program.options, !!process.stdin.isTTY && !!process.stdout.isTTY);
+    if (entry === "tui") {
+      program.parseOptions(argv.slice(2));
+      setHintGlobals(globals());
+      const { runTui } = await import("./tui/run");
+      tuiActive = true;
+      exitCode = await runTui(controller.signal, globals());
+      tuiActive = false;
+    } else if (entry === "help") {
+      program.outputHelp();
+      exitCode = ExitCode.ok;
     } else {
       await program.parseAsync(argv);
     }
