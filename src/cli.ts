@@ -198,8 +198,8 @@ export function buildProgram(): Command {
   program.command("validate").description("same as `config validate` (the seed tool's name)")
     .action(lazy(program, () => import("./commands/config-validate")));
 
-  program.command("unlock").description("remove stale restic locks from the repository")
-    .option("--remove-all", "remove every restic lock, even live ones (only when nothing else uses the repository)")
+  guarded(program.command("unlock").description("remove stale restic locks from the repository")
+    .option("--remove-all", "remove every restic lock, even other hosts' live ones (guarded; refused while a process on this host holds one)"))
     .action(lazy(program, () => import("./commands/unlock")));
 
   program.command("schedule").description("scheduled jobs: list (last and next runs) | install --systemd|--cron | uninstall")

@@ -7,7 +7,7 @@ import type { Runner, RunOptions } from "../exec/runner";
 import type { Logger } from "../log";
 import { isAlive, pidExists } from "../state/process-info";
 import { featuresOf, MIN_RESTIC, compareVersions, parseResticVersion, type ResticFeatures } from "./features";
-import { BackupLine, ForgetResult, jsonLine, LsNode, RestoreStatus, SnapshotList, Stats, type BackupSummary, type ForgetGroup, type Snapshot } from "./json";
+import { BackupLine, ForgetResult, jsonLine, LockInfo, LsNode, RestoreStatus, SnapshotList, Stats, type BackupSummary, type ForgetGroup, type Snapshot } from "./json";
 
 export interface ResticSettings {
   binary: string;
@@ -271,6 +271,28 @@ export class Restic {
         }
       },
     });
+  }
+
+  /**
+   * The repository's locks and their holders, read without taking a lock. A lock that cannot be
+   * read is tried once more (it may be being written), then listed as unreadable; one removed
+   * meanwhile is left out.
+   */
+  async locks(signal?: AbortSignal): Promise<{ locks: Array<LockInfo & { id: string }>; unreadable: string[] }> {
+    const { stdout } = await this.run(["list", "locks", "--no-lock"], { signal, timeoutMs: 120_000 });
+    const ids = stdout.split("\n").map((l) => l.trim()).filter((l) => /^[0-9a-f]{64}$/.test(l));
+    const read = async (id: string) => {
+      const r = await this.run(["cat", "lock", id, "--no-lock"], { signal, timeoutMs: 60_000 }).catch(() => undefined);
+      const lock = r && LockInfo.safeParse(jsonLine(r.stdout.replace(/\s*\n\s*/g, " ")));
+      return lock?.success ? lock.data : undefined;
+    };
+    const out: { locks: Array<LockInfo & { id: string }>; unreadable: string[] } = { locks: [], unreadable: [] };
+    for (const id of ids) {
+      const lock = (await read(id)) ?? (await new Promise((r) => setTimeout(r, 500)).then(() => read(id)));
+      if (lock) out.locks.push({ id, ...lock });
+      else if ((await this.run(["list", "locks", "--no-lock"], { signal, timeoutMs: 120_000 })).stdout.includes(id)) out.unreadable.push(id);
+    }
+    return out;
   }
 
   async unlock(o: { removeAll?: boolean; signal?: AbortSignal } = {}): Promise<void> {
