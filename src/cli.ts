@@ -235,12 +235,14 @@ function onSignal(signal: NodeJS.Signals): void {
     for (const l of reloadListeners) l();
     return;
   }
+  // The daemon says itself whether a job is running and must restart its stacks; idle, it just stops.
+  const what = isDaemon() ? "stopping" : "stopping restic and restarting stacks";
   if (received) {
-    if (!tuiActive) say(`${signal} again: still stopping restic and restarting stacks; please wait`);
+    if (!tuiActive) say(`${signal} again: still ${what}; please wait`);
     return;
   }
   received = signal;
-  if (!tuiActive) say(`${signal}: stopping restic and restarting stacks before exit`);
+  if (!tuiActive) say(`${signal}: ${what}${isDaemon() ? "" : " before exit"}`);
   controller.abort(signal);
 }
 

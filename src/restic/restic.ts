@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import { join } from "node:path";
@@ -343,7 +344,7 @@ export class Restic {
       secrets.push(p.value.reveal());
     } else if (p.kind === "file") env.RESTIC_PASSWORD_FILE = p.path;
     else if (p.kind === "command") env.RESTIC_PASSWORD_COMMAND = p.command;
-    else throw new ConfigError("no repository password is configured", "Set RESTIC_PASSWORD_FILE in [local_backup], or run `backup-tui init` to create one.");
+    else throw new ConfigError("no repository password is configured", `Set RESTIC_PASSWORD_FILE in [local_backup], or run \`${btui("init")}\` to create one.`);
     return { env, secrets };
   }
 }
@@ -376,12 +377,12 @@ export function classify(err: unknown, repository: string): unknown {
     return tagged(new AppError(`restic could not open ${repository}: wrong password`, ExitCode.failed, "Check the password source in [local_backup] (RESTIC_PASSWORD_FILE / _COMMAND)."), "wrong-password");
   }
   if (code === 10 || /Is there a repository at the following location|repository does not exist|unable to open config file/i.test(s)) {
-    return tagged(new AppError(`no restic repository at ${repository}`, ExitCode.failed, "Create it with `backup-tui init`, or fix RESTIC_REPOSITORY."), "no-repository");
+    return tagged(new AppError(`no restic repository at ${repository}`, ExitCode.failed, `Create it with \`${btui("init")}\`, or fix RESTIC_REPOSITORY.`), "no-repository");
   }
   if (code === 11 || /repository is already locked/i.test(s)) {
     const holder = parseLockHolder(s);
     return tagged(
-      new AppError(`the restic repository is locked${holder ? ` by PID ${holder.pid} on ${holder.host}` : ""}`, ExitCode.busy, "If no other restic runs against it, clear the lock with `backup-tui unlock`."),
+      new AppError(`the restic repository is locked${holder ? ` by PID ${holder.pid} on ${holder.host}` : ""}`, ExitCode.busy, `If no other restic runs against it, clear the lock with \`${btui("unlock")}\`.`),
       "locked",
     );
   }

@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { AppError, ExitCode, ToolError, errorMessage } from "../errors";
 import { closeRun } from "./after-run";
 import { localRepoFacts } from "../fsops/repo-files";
@@ -76,7 +77,7 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
   const report: SyncReport = { runId, remote, attempts: 0, localSnapshots: 0, remoteSnapshots: 0, purgedDeletedDirs: [], exitCode: ExitCode.ok };
   try {
     const local = localRepoFacts(repo);
-    if (!local.exists) throw new AppError(`no restic repository at ${repo}`, ExitCode.failed, "Run a backup first (or `backup-tui init`).");
+    if (!local.exists) throw new AppError(`no restic repository at ${repo}`, ExitCode.failed, `Run a backup first (or \`${btui("init")}\`).`);
     report.localSnapshots = local.snapshots;
 
     emit({ type: "phase", stack: "*", phase: "connect", detail: remote });
@@ -114,7 +115,7 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
         throw new AppError(
           "the local repository fails `restic check`: not pushing it over the cloud copy",
           ExitCode.failed,
-          `Repair it (restic repair index / repair snapshots), or restore it from the cloud with \`backup-tui restore ${repo}\`. Details:\n${check.output.trim().split("\n").slice(-5).join("\n")}`,
+          `Repair it (restic repair index / repair snapshots), or restore it from the cloud with \`${btui(`restore ${repo}`)}\`. Details:\n${check.output.trim().split("\n").slice(-5).join("\n")}`,
         );
       }
       const floor = Math.ceil(report.remoteSnapshots * (1 - cloud.maxDeletePercent / 100));
@@ -122,7 +123,7 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
         throw new AppError(
           `the local repository has ${local.snapshots} snapshots, the cloud copy ${report.remoteSnapshots}: the sync would remove more than ${cloud.maxDeletePercent}% of them`,
           ExitCode.failed,
-          "If that is what you want (a large forget), run `backup-tui sync --force`; otherwise restore the local repository from the cloud first.",
+          `If that is what you want (a large forget), run \`${btui("sync --force")}\`; otherwise restore the local repository from the cloud first.`,
         );
       }
     }
