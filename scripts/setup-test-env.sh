@@ -2,9 +2,11 @@
 # Installs and starts what backup-tui's integration tests need on a Debian 12
 # test machine (root, reaching only Debian's archive and the npm registry):
 #
-#   - bookworm packages: docker.io, busybox-static, tmux, sqlite3, jq, psmisc,
-#     procps, curl (required) and hyperfine, btrfs-progs (optional)
-#   - a dockerd started in the background when `docker info` does not answer
+#   - bookworm packages: busybox-static, tmux, sqlite3, jq, psmisc, procps, curl,
+#     mmdebstrap (required) and hyperfine, btrfs-progs (optional)
+#   - a Docker engine that answers (scripts/lib/docker-engine.sh, as quickstart.sh):
+#     the one that answers; else a stopped one started (docker.service, or dockerd in
+#     the background); else docker.io installed and started; DOCKER_HOST never overridden
 #   - restic (current, from sid) as /usr/local/bin/restic
 #   - restic 0.14 (bookworm) side by side as /opt/restic-0.14/restic
 #   - rclone (current, from sid) as /usr/local/bin/rclone
@@ -38,7 +40,7 @@ PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
 BUSYBOX_IMAGE=local/busybox:latest
 DB_IMAGE=local/db-test:latest # PostgreSQL 15 + MariaDB 10.11 from bookworm, for the dump tests
 
-REQUIRED_PKGS=(docker.io busybox-static tmux sqlite3 jq psmisc procps curl mmdebstrap)
+REQUIRED_PKGS=(busybox-static tmux sqlite3 jq psmisc procps curl mmdebstrap)
 OPTIONAL_PKGS=(hyperfine btrfs-progs)
 
 export DEBIAN_FRONTEND=noninteractive
@@ -134,86 +136,19 @@ if [ ${#missing_required[@]} -gt 0 ] || [ ${#missing_optional[@]} -gt 0 ]; then
 else
   log "bookworm packages already installed"
 fi
-command -v dockerd >/dev/null || die "dockerd not found after installing docker.io"
 [ -x /bin/busybox ] || die "/bin/busybox not found after installing busybox-static"
 
 # ---------------------------------------------------------------------------
-# 2. dockerd
+# 2. a Docker engine that answers: scripts/lib/docker-engine.sh, as in quickstart.sh
+#    (an engine that answers is used; DOCKER_HOST is never overridden; a stopped one is
+#    started; docker.io is installed only when no engine is). A dockerd started here is
+#    recorded in $DOCKERD_PIDFILE for scripts/stop-test-env.sh.
 # ---------------------------------------------------------------------------
-docker_answers() { timeout 15 docker info >/dev/null 2>&1; }
-
-pid_is_dockerd() {
-  [ -n "${1:-}" ] && [ -r "/proc/$1/comm" ] && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = dockerd ]
-}
-
-wait_for_docker() {
-  local i
-  for i in $(seq 1 "$1"); do
-    docker_answers && return 0
-    sleep 1
-  done
-  return 1
-}
-
-start_dockerd() {
-  log "starting dockerd (log: $DOCKERD_LOG)"
-  mkdir -p "$(dirname "$DOCKERD_LOG")"
-  (
-    cd /
-    # Close every inherited fd above 2 (our lock, and whatever pipes the
-    # caller passed down), then detach from the caller's session. stdin is
-    # /dev/null and stdout/stderr go to the log file only.
-    for fd in /proc/$BASHPID/fd/*; do
-      fd=${fd##*/}
-      if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
-    done
-    exec setsid dockerd "$@" </dev/null >>"$DOCKERD_LOG" 2>&1
-  ) &
-  local launcher=$! i up=0
-  # (no job control here, so setsid does not fork: $! is dockerd's pid)
-  for i in $(seq 1 60); do
-    if docker_answers; then up=1; break; fi
-    kill -0 "$launcher" 2>/dev/null || break # dockerd exited: give up early
-    sleep 1
-  done
-  if [ "$up" = 1 ]; then
-    # dockerd writes its own pid file; record it as the one we started.
-    local pid
-    pid=$(cat /var/run/docker.pid 2>/dev/null || echo "$launcher")
-    echo "$pid" >"$DOCKERD_PIDFILE"
-    return 0
-  fi
-  # Did not come up: stop what we launched so a retry starts clean.
-  if pid_is_dockerd "$launcher"; then
-    kill "$launcher" 2>/dev/null || true
-    for _ in $(seq 1 20); do pid_is_dockerd "$launcher" || break; sleep 0.5; done
-  fi
-  return 1
-}
-
-if docker_answers; then
-  log "docker daemon already answers"
-else
-  old_pid=$(cat "$DOCKERD_PIDFILE" 2>/dev/null || true)
-  if pid_is_dockerd "$old_pid" && wait_for_docker 60; then
-    log "dockerd (pid $old_pid, started earlier) answers now"
-  else
-    rm -f "$DOCKERD_PIDFILE"
-    log_size=$(stat -c %s "$DOCKERD_LOG" 2>/dev/null || echo 0)
-    if ! start_dockerd; then
-      # A kernel without working netfilter makes dockerd fail at its iptables
-      # setup; the tests need no NAT (no outside network), so retry without.
-      if tail -c +"$((log_size + 1))" "$DOCKERD_LOG" 2>/dev/null | grep -qi 'iptables'; then
-        warn "dockerd failed at iptables setup; retrying with --iptables=false"
-        start_dockerd --iptables=false || true
-      fi
-    fi
-    if ! docker_answers; then
-      tail -n 40 "$DOCKERD_LOG" >&2 || true
-      die "dockerd did not answer 'docker info' within 60s (log: $DOCKERD_LOG)"
-    fi
-  fi
-fi
+ENGINE_LOG=$DOCKERD_LOG
+ENGINE_PIDFILE=$DOCKERD_PIDFILE
+# shellcheck source=lib/docker-engine.sh
+. "$(dirname "$0")/lib/docker-engine.sh"
+engine_ensure || die "no Docker engine answers (see above)"
 
 # ---------------------------------------------------------------------------
 # 3. restic, rclone, Compose v2 from Debian's newer suites (private apt config)

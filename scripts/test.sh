@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 exec </dev/null
 started=$(date +%s)
 if [ "$(id -u)" -eq 0 ]; then
-  # Stop the dockerd only if this run started it (also on failure).
-  if ! timeout 15 docker info >/dev/null 2>&1; then trap 'bash scripts/stop-test-env.sh || true' EXIT; fi
+  # Stop the dockerd only if this run started it (also on failure): setup-test-env.sh
+  # records one it starts; stop-test-env.sh stops that one only.
+  . scripts/lib/docker-engine.sh
+  if ! engine_answers; then trap 'bash scripts/stop-test-env.sh || true' EXIT; fi
   bash scripts/setup-test-env.sh
 else
   echo "not root: skipping scripts/setup-test-env.sh (docker, restic, rclone must already be there)" >&2

@@ -2,7 +2,7 @@ import { eventSink, openContext, type CommandEnv } from "../app";
 import { UsageError } from "../errors";
 import { format, table } from "../output";
 import { disasterRestore, type DisasterReport } from "../services/disaster";
-import { preflight } from "../services/preflight";
+import { recoverInterrupted } from "../services/preflight";
 import { confirmDestructive } from "./guard";
 import { withRepoLock } from "./locked";
 import { retryBase, stallTimeout } from "./sync";
@@ -30,7 +30,8 @@ export async function runDisaster(env: CommandEnv, path: string | undefined, o: 
   await confirmDestructive(env, ctx.config, ctx.log, `recover the whole Docker host${o.host ? ` ${o.host}` : ""} from ${ctx.config.cloud.remote ? `${ctx.config.cloud.remote}:${ctx.config.cloud.path}` : "the repository"} onto this machine${o.overwrite ? " (overwriting what exists)" : ""}`, o);
   return withRepoLock(ctx, env, o.wait, async () => {
     const emit = eventSink(env, ctx);
-    await preflight(ctx, emit, env.signal);
+    // Not preflight: with the embedded default it would create an empty repository where the cloud copy goes.
+    await recoverInterrupted(ctx, emit);
     const settle = Number(process.env.BACKUP_TUI_SETTLE_TIMEOUT_MS) || undefined;
     const r = await disasterRestore(ctx, { host: o.host, overwrite: o.overwrite, noPull: !ctx.config.cloud.remote, retryBaseMs: retryBase(), stallTimeoutMs: stallTimeout(), settleTimeoutMs: settle, signal: env.signal }, emit);
     env.printer.result({ type: "disaster", ...r }, () => render(r));

@@ -2,6 +2,7 @@ import { statfsSync, statSync } from "node:fs";
 import { readConfig, type CommandEnv } from "../app";
 import { defaultStateDir } from "../config/locate";
 import { DockerClient } from "../docker/client";
+import { DEFAULT_DOCKER_HOST, readEngineFacts } from "../docker/engine-facts";
 import { ComposeCli } from "../docker/compose";
 import { ProcessRunner } from "../exec/runner";
 import { createLogger } from "../log";
@@ -50,7 +51,8 @@ export async function run(env: CommandEnv): Promise<number> {
     }),
     config: outcome,
     fs: realFs,
-    dockerHost: process.env.DOCKER_HOST || "unix:///var/run/docker.sock",
+    dockerHost: process.env.DOCKER_HOST || DEFAULT_DOCKER_HOST,
+    engineFacts: () => readEngineFacts(process.env),
     signal: env.signal,
     snapshot: config ? { stacks: () => discoverStacks(docker, config.docker.stacksDir), providers: [new BtrfsProvider(runner)] } : undefined,
   });

@@ -4,7 +4,7 @@ import { format, table } from "../output";
 import { ensureCatalog, refreshCatalog, resolveSnapshot } from "../services/catalog";
 import { preflight } from "../services/preflight";
 import { restore, type RestoreReport } from "../services/restore";
-import { restoreDump } from "../services/restore-dump";
+import { planDumpRestore, restoreDump } from "../services/restore-dump";
 import { assertVolumeName } from "../services/volume-target";
 import type { CatalogSnapshot } from "../state/catalog";
 import { confirmDestructive } from "./guard";
@@ -38,10 +38,10 @@ export async function run(env: CommandEnv, path: string | undefined, o: Options)
   if (o.stack && o.volume) throw new UsageError("--stack and --volume exclude each other");
   if (o.volume !== undefined) assertVolumeName(o.volume);
   if (path) throw new UsageError(`unexpected argument ${JSON.stringify(path)}`, "Name a single file with --file PATH.");
-  if (o.dump && (!o.stack || o.file || o.target || o.dryRun)) throw new UsageError("--dump SERVICE goes with --stack, alone", "`backup-tui restore --stack NAME --dump SERVICE`; to fetch the dump file, use --file PATH --target DIR.");
+  if (o.dump && (!o.stack || o.file || o.target)) throw new UsageError("--dump SERVICE goes with --stack (and --dry-run, --snapshot, --host), not with --file or --target", "`backup-tui restore --stack NAME --dump SERVICE [--dry-run]`; to fetch the dump file, use --file PATH --target DIR.");
   const ctx = openContext(env);
   const snapshot = await pick(ctx, o, env.signal);
-  if (o.dump) return loadDump(env, ctx, o, snapshot);
+  if (o.dump) return o.dryRun ? previewDump(env, ctx, o, snapshot) : loadDump(env, ctx, o, snapshot);
   const scope = o.stack ? { kind: "stack" as const, stack: o.stack } : { kind: "volume" as const, volume: o.volume! };
   const label = `${o.file ? `${o.file} of ` : ""}${o.stack ? `stack ${o.stack}` : `volume ${o.volume}`}`;
   const req = { scope, snapshot, file: o.file, target: o.target, dryRun: o.dryRun, signal: env.signal };
@@ -76,6 +76,22 @@ async function loadDump(env: CommandEnv, ctx: ReturnType<typeof openContext>, o:
     );
     return ExitCode.ok;
   });
+}
+
+/** restore --stack NAME --dump SERVICE --dry-run: the same checks, and what it would do; nothing is fetched, dumped or loaded. */
+async function previewDump(env: CommandEnv, ctx: ReturnType<typeof openContext>, o: Options, snapshot: CatalogSnapshot): Promise<number> {
+  const p = await planDumpRestore(ctx, { stack: o.stack!, service: o.dump!, snapshot, signal: env.signal });
+  env.printer.result({ type: "restore-dump-plan", ...p }, () =>
+    [
+      `Dry run: restoring ${o.stack}'s ${p.service} database from snapshot ${snapshot.shortId} would:`,
+      `  load the ${p.engine} dump ${p.file} (${format.bytes(p.bytes)}, sha256 ${p.sha256.slice(0, 16)}…, made ${format.when(p.snapshotTime)}; its hash is checked first)`,
+      `  into the running container ${p.container}${p.database ? `, database ${p.database}` : ""}${p.user ? ` as ${p.user}` : ""}`,
+      `  after keeping a dump of ${p.service} as it is now in a safety snapshot (kind:pre-restore)`,
+      "  stop nothing: the database keeps running while the dump loads",
+      "Nothing was changed.",
+    ].join("\n"),
+  );
+  return ExitCode.ok;
 }
 
 /** --snapshot ID, or latest: the newest stack snapshot of the stack (or snapshot holding the volume) for this host or --host. */

@@ -306,7 +306,7 @@ export class Restic {
       return await this.runOnce(args, call);
     } catch (err) {
       const lock = err instanceof ToolError ? parseLockHolder(err.stderrTail) : undefined;
-      if (!lock || lock.host !== this.host || isAlive(lock.pid) || args[0] === "unlock") throw classify(err, this.s.repository);
+      if (!lock || lock.host !== this.host || isAlive(lock.pid) || args[0] === "unlock") throw classify(err, this.s.repository, { op: args[0], password: this.s.password });
       this.s.log?.warn({ pid: lock.pid }, "removing a stale restic lock left by a dead process");
       // restic counts a zombie (a killed restic init has not reaped yet) as its holder still running.
       await waitGone(lock.pid, 30_000);
@@ -314,18 +314,18 @@ export class Restic {
         await this.runOnce(["unlock"], { timeoutMs: 300_000 });
         return await this.runOnce(args, call);
       } catch (again) {
-        throw classify(again, this.s.repository);
+        throw classify(again, this.s.repository, { op: args[0], password: this.s.password });
       }
     }
   }
 
   private async runOnce(args: string[], { launcher, ...call }: Call) {
-    const { env, secrets } = this.environment();
+    const { env, secrets } = this.environment(args[0]);
     if (launcher?.length) return this.runner.run(launcher[0], [...launcher.slice(1), this.s.binary, ...args], { ...call, env, secrets });
     return this.runner.run(this.s.binary, args, { ...call, env, secrets });
   }
 
-  private environment(): { env: Record<string, string | undefined>; secrets: string[] } {
+  private environment(op: string | undefined): { env: Record<string, string | undefined>; secrets: string[] } {
     const env: Record<string, string | undefined> = {
       // Inherited password variables never reach restic: the configured source wins.
       RESTIC_PASSWORD: undefined,
@@ -344,7 +344,8 @@ export class Restic {
       secrets.push(p.value.reveal());
     } else if (p.kind === "file") env.RESTIC_PASSWORD_FILE = p.path;
     else if (p.kind === "command") env.RESTIC_PASSWORD_COMMAND = p.command;
-    else throw new ConfigError("no repository password is configured", `Set RESTIC_PASSWORD_FILE in [local_backup], or run \`${btui("init")}\` to create one.`);
+    // A new password only fits a new repository: an existing one opens with its own.
+    else throw new ConfigError("no repository password is configured", op === "init" || op === "backup" ? `Set RESTIC_PASSWORD_FILE in [local_backup], or run \`${btui("init")}\` to create one.` : "Set RESTIC_PASSWORD_FILE (or RESTIC_PASSWORD_COMMAND) in [local_backup] to the repository's password (your safe copy of it).");
     return { env, secrets };
   }
 }
@@ -367,17 +368,43 @@ export function parseLockHolder(stderr: string): { pid: number; host: string } |
   return m ? { pid: Number(m[1]), host: m[2] } : undefined;
 }
 
-/** Turns restic's failures into errors that say what to do. */
-export function classify(err: unknown, repository: string): unknown {
+/** Where the password comes from, for a message: its origin and the file or command (never a value). */
+export function describePasswordSource(p: PasswordSource): string {
+  if (p.kind === "file") return `the password file ${p.path} (${p.origin || "RESTIC_PASSWORD_FILE"})`;
+  if (p.kind === "command") return `the password command (${p.origin || "RESTIC_PASSWORD_COMMAND"})`;
+  if (p.kind === "value") return `the password (${p.origin || "RESTIC_PASSWORD"})`;
+  return "no password source";
+}
+
+/** What a missing repository means depends on the operation: only a backup may start a new one. */
+function noRepositoryHint(op: string | undefined): string {
+  if (op === "backup" || op === "init") return `Create it with \`${btui("init")}\`, or fix RESTIC_REPOSITORY in [local_backup].`;
+  return `Nothing was read. Check RESTIC_REPOSITORY in [local_backup]; if the repository is only in the cloud copy, bring it back first with \`${btui("restore PATH")}\` (PATH: where it goes).`;
+}
+
+/**
+ * Turns restic's failures into errors that say what to do. `op` is restic's subcommand (the
+ * "no repository" hint depends on it), `password` the configured source (named when it fails).
+ */
+export function classify(err: unknown, repository: string, context: { op?: string; password?: PasswordSource } = {}): unknown {
   if (!(err instanceof ToolError) || err.reason !== "exit") return err;
   const s = err.stderrTail;
   const code = err.toolExitCode;
   const tagged = (e: AppError, kind: string) => Object.assign(e, { kind, cause: err });
+  const resolving = /Resolving password failed: (?:Fatal: )?([^"\n]*)/.exec(s);
+  if (resolving) {
+    const source = context.password ? describePasswordSource(context.password) : "the configured password source";
+    const why = resolving[1].replace(/\s+$/, "");
+    const fix = context.password?.kind === "file"
+      ? `Restore the password file from your safe copy to ${context.password.path}, or point RESTIC_PASSWORD_FILE in [local_backup] at it (\`--config FILE\` if this is not the config you meant).`
+      : "Fix RESTIC_PASSWORD_COMMAND / RESTIC_PASSWORD_FILE in [local_backup] (`--config FILE` if this is not the config you meant).";
+    return tagged(new AppError(`restic could not read the repository password from ${source}: ${why}`, ExitCode.config, fix), "password-source");
+  }
   if (code === 12 || /wrong password|no key found/i.test(s)) {
     return tagged(new AppError(`restic could not open ${repository}: wrong password`, ExitCode.failed, "Check the password source in [local_backup] (RESTIC_PASSWORD_FILE / _COMMAND)."), "wrong-password");
   }
   if (code === 10 || /Is there a repository at the following location|repository does not exist|unable to open config file/i.test(s)) {
-    return tagged(new AppError(`no restic repository at ${repository}`, ExitCode.failed, `Create it with \`${btui("init")}\`, or fix RESTIC_REPOSITORY.`), "no-repository");
+    return tagged(new AppError(`no restic repository at ${repository}`, ExitCode.failed, noRepositoryHint(context.op)), "no-repository");
   }
   if (code === 11 || /repository is already locked/i.test(s)) {
     const holder = parseLockHolder(s);

@@ -1,21 +1,27 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { COMPOSE } from "../docker/labels";
 import { AppError, ExitCode, errorMessage } from "../errors";
+import { localRepoFacts } from "../fsops/repo-files";
 import type { CatalogSnapshot } from "../state/catalog";
 import { refreshCatalog, resolveSnapshot } from "./catalog";
 import type { ServiceContext } from "./context";
+import { liveHostPaths, occupied, recoveryConflicts } from "./disaster-conflicts";
 import { DisasterJournal } from "./disaster-journal";
 import { settle, waitForDatabase } from "./disaster-start";
 import { DOOMSDAY_TAG } from "./doomsday";
 import type { EventSink } from "./events";
 import { BUILTIN_NETWORKS, startOrder, type Inventory } from "./inventory";
 import { pullRepository } from "./pull";
+import type { StackManifest } from "./manifest";
 import { readManifest, restore } from "./restore";
 import { restoreDump } from "./restore-dump";
 
 // Bare-metal recovery (`restore --disaster`): on a new host with Docker, from the cloud copy
-// alone. Every step is journalled (disaster-journal.ts) so a rerun continues; nothing that
-// existed on the host before the recovery began is touched unless `overwrite`.
+// alone. Every step is journalled (disaster-journal.ts) once the recovery is accepted, so a
+// rerun continues, skipping a step only while what it made is still there; nothing that
+// existed on the host before the recovery began (engine objects or live paths) is touched
+// unless `overwrite`.
 
 export interface DisasterRequest {
   /** The old host's name (snapshots are per host); default: this config's HOSTNAME. */
@@ -67,6 +73,25 @@ async function engineNames(ctx: ServiceContext, kind: "network" | "volume" | "co
 }
 
 export async function disasterRestore(ctx: ServiceContext, req: DisasterRequest, emit: EventSink): Promise<DisasterReport> {
+  try {
+    return await recover(ctx, req, emit);
+  } catch (err) {
+    // In a recovery the repository is data we need: never the generic "create it with init".
+    if (err instanceof AppError && (err as AppError & { kind?: string }).kind === "no-repository") {
+      throw new AppError(err.message, err.exitCode, missingRepositoryHint(ctx), { cause: err });
+    }
+    throw err;
+  }
+}
+
+function missingRepositoryHint(ctx: ServiceContext): string {
+  const repo = ctx.config.restic.repository;
+  return ctx.config.cloud.remote
+    ? `The recovery needs the cloud copy there: run \`backup-tui restore --disaster\` again (it pulls ${ctx.config.cloud.remote}:${ctx.config.cloud.path} into ${repo}), or pull it first with \`backup-tui restore ${repo}\`.`
+    : `The recovery reads the repository: set RCLONE_REMOTE and RCLONE_PATH in [cloud_sync] so it pulls the cloud copy into ${repo}, or copy the repository there by hand; then run it again.`;
+}
+
+async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSink): Promise<DisasterReport> {
   const started = Date.now();
   const journal = new DisasterJournal(ctx.config.stateDir);
   const resumed = journal.resumed;
@@ -79,15 +104,23 @@ export async function disasterRestore(ctx: ServiceContext, req: DisasterRequest,
     emit({ type: "warning", stack, message });
   };
 
+  // A step an earlier run completed is skipped only when its result is still there.
+  const redo = (id: string) => warn(`step ${id} was done by the interrupted run, but what it made is gone: doing it again`);
+  const step = <T>(id: string, fn: () => Promise<T>, stillThere: () => Promise<boolean> | boolean) => journal.step(id, fn, stillThere, redo);
+
   // 1. The repository, from the cloud copy (stage 3), checked.
-  await journal.step("pull", async () => {
-    if (req.noPull) return;
-    const repo = ctx.config.restic.repository;
+  const repo = ctx.config.restic.repository;
+  const repositoryThere = async () => (!repo.startsWith("/") || localRepoFacts(repo).exists) && (await ctx.restic.exists(req.signal).catch(() => false));
+  await step("pull", async () => {
+    if (req.noPull) {
+      if (!(await repositoryThere())) throw new AppError(`no restic repository at ${repo}`, ExitCode.failed, missingRepositoryHint(ctx));
+      return;
+    }
     if (!repo.startsWith("/")) throw new AppError(`RESTIC_REPOSITORY ${repo} is not a local directory`, ExitCode.config, "Set RESTIC_REPOSITORY to an empty local directory: the recovery pulls the cloud copy into it.");
     const r = await pullRepository(ctx, { path: repo, retryBaseMs: req.retryBaseMs, stallTimeoutMs: req.stallTimeoutMs, signal: req.signal }, emit);
     if (!r.checkOk) throw new AppError("the pulled repository fails `restic check`", ExitCode.failed, `${r.checkOutput ?? ""}\nRepair the cloud copy or pull again; nothing on this host was changed yet.`.trim());
     say(`pulled ${r.remote} (${r.transfer?.copied ?? 0} file(s)); restic check passed`);
-  });
+  }, repositoryThere);
 
   // 2. The newest doomsday snapshot of the host, and its inventory.
   await refreshCatalog(ctx, req.signal);
@@ -103,36 +136,44 @@ export async function disasterRestore(ctx: ServiceContext, req: DisasterRequest,
   const inv = JSON.parse(await ctx.restic.dump(snap.id, invPath, req.signal)) as Inventory;
   say(`recovering ${inv.host} from doomsday snapshot ${snap.shortId} (${snap.time}): ${inv.stacks.length} stack(s), ${inv.volumes.length} volume(s), ${inv.networks.length} network(s)`);
 
+  // Each stack's snapshot and manifest: which live paths (stack directory, bind sources, EXTRA_PATHS) its restore writes.
+  const stackSnaps = new Map<string, CatalogSnapshot>();
+  const manifests = new Map<string, StackManifest | undefined>();
+  for (const s of inv.stacks) {
+    if (!s.snapshot) continue;
+    const ss = await resolveSnapshot(ctx, s.snapshot, {}, req.signal);
+    stackSnaps.set(s.name, ss);
+    manifests.set(s.name, await readManifest(ctx, ss, req.signal));
+  }
+  const livePaths = [...new Set([...stackSnaps].flatMap(([name, ss]) => liveHostPaths(ss.paths, manifests.get(name))))];
+
   // 3. What is on this host already: recorded once, before anything is created.
   if (!journal.data.preexisting) {
     const [networks, volumes, containers] = await Promise.all([engineNames(ctx, "network", req.signal), engineNames(ctx, "volume", req.signal), engineNames(ctx, "container", req.signal)]);
-    const dirs = inv.stacks.map((s) => s.dir).filter((d): d is string => !!d && existsSync(d) && readdirSync(d).length > 0);
-    journal.data.preexisting = { networks: networks.filter((n) => !BUILTIN_NETWORKS.has(n)), volumes, containers, dirs };
+    const dirs = inv.stacks.map((s) => s.dir).filter((d): d is string => !!d && occupied(d));
+    journal.data.preexisting = { networks: networks.filter((n) => !BUILTIN_NETWORKS.has(n)), volumes, containers, dirs, paths: livePaths.filter(occupied) };
     journal.data.snapshot = snap.id;
     journal.data.host = host;
-    journal.save();
   }
-  const pre = journal.data.preexisting;
-  const conflicts = [
-    ...inv.networks.filter((n) => pre.networks.includes(n.name)).map((n) => `network ${n.name}`),
-    ...inv.volumes.filter((v) => pre.volumes.includes(v.name)).map((v) => `volume ${v.name}`),
-    ...inv.containers.filter((c) => pre.containers.includes(c.name)).map((c) => `container ${c.name}`),
-    ...inv.stacks.filter((s) => s.dir && pre.dirs.includes(s.dir)).map((s) => `stack directory ${s.dir}`),
-  ];
+  const manifestVolumes = [...manifests.values()].flatMap((m) => m?.volumes.map((v) => v.name) ?? []);
+  const conflicts = recoveryConflicts(inv, journal.data.preexisting, livePaths, manifestVolumes);
   if (conflicts.length && !req.overwrite) {
+    // Refused: no journal is written (a rerun starts afresh, pulling again if the copy is gone).
     throw new AppError(
-      `this host already has ${conflicts.length} thing(s) the recovery would replace: ${conflicts.slice(0, 12).join(", ")}${conflicts.length > 12 ? ", ..." : ""}`,
+      `this host already has ${conflicts.length} thing(s) the recovery would replace: ${conflicts.slice(0, 12).join(", ")}${conflicts.length > 12 ? `, ... (${conflicts.length - 12} more)` : ""}`,
       ExitCode.usage,
       "Nothing was changed. Remove them, or pass --overwrite to restore over them (stack data then gets a safety snapshot first).",
     );
   }
   for (const c of conflicts) warn(`--overwrite: ${c} existed before the recovery and is restored over`);
+  journal.commit();
 
   const report: DisasterReport = { snapshot: snap.id, snapshotTime: snap.time, host: inv.host, resumed, created: journal.data.created, imagesLoaded: [], stacks: [], manualContainers: [], files: {}, warnings, durationMs: 0, exitCode: ExitCode.ok };
 
   // 4. Images kept with docker save, where this host lacks them.
   for (const img of inv.savedImages) {
-    await journal.step(`image:${img.ref}`, async () => {
+    const imageThere = async () => (await ctx.runner.run("docker", ["image", "inspect", img.ref], { timeoutMs: 60_000, okExitCodes: [0, 1], signal: req.signal })).exitCode === 0;
+    await step(`image:${img.ref}`, async () => {
       const have = await ctx.runner.run("docker", ["image", "inspect", img.ref], { timeoutMs: 60_000, okExitCodes: [0, 1], signal: req.signal });
       if (have.exitCode === 0) return;
       emit({ type: "phase", stack: "disaster", phase: "restoring", detail: `loading image ${img.ref}` });
@@ -145,11 +186,15 @@ export async function disasterRestore(ctx: ServiceContext, req: DisasterRequest,
         rmSync(tmp, { force: true });
       }
       report.imagesLoaded.push(img.ref);
-    });
+    }, imageThere);
   }
 
   // 5. Networks and named volumes, as they were (labels included: Compose adopts them).
-  await journal.step("networks", async () => {
+  const networksThere = async () => {
+    const here = new Set(await engineNames(ctx, "network", req.signal));
+    return inv.networks.every((n) => here.has(n.name));
+  };
+  await step("networks", async () => {
     const here = new Set(await engineNames(ctx, "network", req.signal));
     for (const n of inv.networks) {
       if (here.has(n.name)) continue;
@@ -171,52 +216,60 @@ export async function disasterRestore(ctx: ServiceContext, req: DisasterRequest,
       journal.save();
       say(`created network ${n.name}`);
     }
-  });
+  }, networksThere);
   // Volumes whose data a snapshot holds are created by the restore itself (no safety snapshot of an empty volume).
   const restored = new Set(inv.volumes.filter((v) => (v.in === "doomsday" && snap.paths.includes(v.mountpoint)) || (v.in.startsWith("stack:") && inv.stacks.some((s) => `stack:${s.name}` === v.in && s.snapshot))).map((v) => v.name));
-  await journal.step("volumes", async () => {
+  const volumeThere = async (name: string) => !!(await ctx.docker.inspectVolume(name));
+  const emptyVolumesThere = async () => {
+    for (const v of inv.volumes) if (!restored.has(v.name) && !(await volumeThere(v.name))) return false;
+    return true;
+  };
+  await step("volumes", async () => {
     for (const v of inv.volumes) {
       if (restored.has(v.name) || (await ctx.docker.inspectVolume(v.name))) continue;
       if (v.driver !== "local") warn(`volume ${v.name} used driver ${v.driver}: created with the local driver`);
       await ctx.docker.createVolume(v.name, v.labels);
-      journal.data.created.volumes.push(v.name);
+      if (!journal.data.created.volumes.includes(v.name)) journal.data.created.volumes.push(v.name);
       journal.save();
     }
     say(`created ${journal.data.created.volumes.length} volume(s) holding no data; the others come with their data`);
-  });
+  }, emptyVolumesThere);
 
   // 6. Stack directories and volume data: each stack's snapshot, then volumes only the doomsday snapshot holds.
-  const stackSnaps = new Map<string, CatalogSnapshot>();
   for (const s of inv.stacks) {
-    if (!s.snapshot) {
+    const ss = stackSnaps.get(s.name);
+    if (!ss) {
       warn(`stack ${s.name} had no snapshot when the doomsday backup ran: it cannot be recovered`, s.name);
       continue;
     }
-    const ss = await resolveSnapshot(ctx, s.snapshot, {}, req.signal);
-    stackSnaps.set(s.name, ss);
-    await journal.step(`restore:${s.name}`, async () => {
+    const manifest = manifests.get(s.name);
+    const stackThere = async () => {
+      for (const v of manifest?.volumes ?? []) if (!(await volumeThere(v.name))) return false;
+      return liveHostPaths(ss.paths, manifest).every((p) => existsSync(p));
+    };
+    await step(`restore:${s.name}`, async () => {
       emit({ type: "phase", stack: s.name, phase: "restoring", detail: `stack ${s.name} from ${ss.shortId}` });
       const r = await restore(ctx, { scope: { kind: "stack", stack: s.name }, snapshot: ss, signal: req.signal }, emit);
       for (const v of r.createdVolumes) if (!journal.data.created.volumes.includes(v)) journal.data.created.volumes.push(v);
       journal.save();
-    });
+    }, stackThere);
   }
   for (const v of inv.volumes.filter((x) => x.in === "doomsday")) {
     if (!snap.paths.includes(v.mountpoint)) continue;
-    await journal.step(`volume:${v.name}`, async () => {
+    await step(`volume:${v.name}`, async () => {
       emit({ type: "phase", stack: "disaster", phase: "restoring", detail: `volume ${v.name}` });
       const r = await restore(ctx, { scope: { kind: "volume", volume: v.name }, snapshot: snap, signal: req.signal }, emit);
       for (const x of r.createdVolumes) if (!journal.data.created.volumes.includes(x)) journal.data.created.volumes.push(x);
-    });
+    }, () => volumeThere(v.name));
   }
   const aside = join(ctx.config.stateDir, "disaster", "files");
   for (const [what, p] of Object.entries(inv.files)) {
     if (what === "portainer" || what === "daemon.json") {
       const dest = join(aside, what === "portainer" ? "portainer-backup.tar.gz" : "daemon.json");
-      await journal.step(`file:${what}`, async () => {
+      await step(`file:${what}`, async () => {
         mkdirSync(aside, { recursive: true, mode: 0o700 });
         await ctx.restic.dumpToFile(snap.id, p, dest, req.signal);
-      });
+      }, () => existsSync(dest));
       report.files[what] = dest;
     }
   }
@@ -229,18 +282,21 @@ export async function disasterRestore(ctx: ServiceContext, req: DisasterRequest,
     const rec: StackRecovery = { stack: name, wasRunning: true, state: "not-started", containers: [], dumps: [] };
     report.stacks.push(rec);
     try {
-      await journal.step(`start:${name}`, async () => {
+      const containersOf = () => ctx.docker.listContainers(`${COMPOSE.project}=${s.project}`);
+      await step(`start:${name}`, async () => {
         emit({ type: "phase", stack: name, phase: "starting", detail: `compose up -d${s.dependsOn.length ? ` (after ${s.dependsOn.join(", ")})` : ""}` });
         await ctx.compose.up({ project: s.project, workingDir: s.dir, configFiles: s.composeFiles, envFiles: s.envFiles }, [], { timeoutMs: ctx.config.docker.timeoutSec * 1000, signal: req.signal });
-      });
-      const manifest = await readManifest(ctx, stackSnaps.get(name)!, req.signal);
+      }, async () => (await containersOf()).length > 0);
+      const manifest = manifests.get(name);
       for (const d of (manifest?.dumps ?? []).filter((x) => x.engine !== "sqlite")) {
-        await journal.step(`dump:${name}:${d.service}`, async () => {
+        // A loaded dump lives in its database's container (and volume, checked with the stack): gone with it.
+        const dbThere = async () => (await containersOf()).some((c) => c.labels[COMPOSE.service] === d.service);
+        await step(`dump:${name}:${d.service}`, async () => {
           await waitForDatabase(ctx, s, d.service, d.engine as "postgres" | "mariadb", req.settleTimeoutMs ?? 120_000, req.signal);
           emit({ type: "phase", stack: name, phase: "dump", detail: `loading ${d.service}'s ${d.engine} dump` });
           const r = await restoreDump(ctx, { stack: name, service: d.service, snapshot: stackSnaps.get(name)!, signal: req.signal }, emit);
           for (const w of r.warnings) warn(`${name}/${d.service}: ${w}`, name);
-        });
+        }, dbThere);
         rec.dumps.push(d.service);
       }
     } catch (err) {

@@ -12,6 +12,8 @@ import { stackStrategy } from "../docker/labels";
 import type { FsSnapshotProvider } from "../fssnap/provider";
 import { checkSnapshotSpace, decideSnapshot, snapshotPaths } from "./fs-snapshot";
 import { stackPaths } from "./stack-paths";
+import { diagnoseEngine, type EngineFacts } from "../docker/engine-facts";
+import { engineWords } from "../docker/engine-words";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -46,6 +48,8 @@ export interface DoctorDeps {
   signal?: AbortSignal;
   /** Docker must answer within this long (a dead TCP DOCKER_HOST would otherwise hang). */
   dockerTimeoutMs?: number;
+  /** What is on the host when Docker does not answer: says why, in the scripts' words (src/docker/engine-words.ts). */
+  engineFacts?: () => EngineFacts;
   /** The snapshot strategy check: the discovered stacks and the filesystem snapshot providers. */
   snapshot?: { stacks(): Promise<Stack[]>; providers: FsSnapshotProvider[] };
 }
@@ -124,11 +128,17 @@ const failed = (name: string, err: unknown, hint?: string): Check => {
   return { name, status: "fail", detail: errorMessage(err), hint: (err instanceof AppError ? err.hint : undefined) ?? hint };
 };
 
-export async function checkDocker(d: Pick<DoctorDeps, "docker" | "dockerHost" | "dockerTimeoutMs">): Promise<Check> {
+export async function checkDocker(d: Pick<DoctorDeps, "docker" | "dockerHost" | "dockerTimeoutMs" | "engineFacts">): Promise<Check> {
   try {
     const v = await withTimeout(d.docker.version(), d.dockerTimeoutMs ?? 10_000, `the Docker engine at ${d.dockerHost}`);
-    return { name: "docker", status: "ok", detail: `Docker ${v.version}, API ${v.apiVersion} at ${d.dockerHost}`, data: { ...v, host: d.dockerHost } };
+    const ok = engineWords({ kind: "ok", version: v.version, apiVersion: v.apiVersion, host: d.dockerHost });
+    return { name: "docker", status: "ok", detail: ok.detail, data: { ...v, host: d.dockerHost } };
   } catch (err) {
+    if (d.engineFacts) {
+      const situation = diagnoseEngine(d.engineFacts());
+      const w = engineWords(situation);
+      return { name: "docker", status: "fail", detail: w.detail, hint: w.hint, data: { situation, error: errorMessage(err) } };
+    }
     const f = failed("docker", err, "Is dockerd running? Set DOCKER_HOST for a remote or rootless engine.");
     return f.detail.includes(d.dockerHost) ? f : { ...f, detail: `${f.detail} (engine at ${d.dockerHost})` };
   }

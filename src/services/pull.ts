@@ -1,9 +1,10 @@
 import { AppError, ExitCode, errorMessage } from "../errors";
-import { isEmptyDir } from "../fsops/repo-files";
+import { isEmptyDir, localRepoFacts } from "../fsops/repo-files";
 import type { Snapshot } from "../restic/json";
 import type { TransferResult } from "../rclone/rclone";
 import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
+import { assertSameRepository } from "./repo-identity";
 import { describeRetry, withRetries } from "./retry";
 import { DEFAULT_STALL_TIMEOUT_MS, gaveUp, remotePath, retryableRemoteError } from "./sync";
 
@@ -87,6 +88,12 @@ export async function pullRepository(ctx: ServiceContext, req: PullRequest, emit
     if (config === undefined) {
       throw new AppError(`${remote} holds no restic repository (no config file)`, ExitCode.failed, "Check RCLONE_REMOTE and RCLONE_PATH in [cloud_sync].");
     }
+    // A repository already there (a partial pull, or --force) must be the same one: copying would overwrite its config and mix the two.
+    assertSameRepository(
+      { where: remote, config },
+      { where: path, config: localRepoFacts(path).config },
+      "Pull into an empty or missing directory (the cloud copy is a different repository from the one there), or check RCLONE_REMOTE and RCLONE_PATH in [cloud_sync].",
+    );
     emit({ type: "phase", stack: "*", phase: "transfer", detail: `${remote} → ${path}` });
     report.transfer = await withRetries(
       (attempt) => {
@@ -114,7 +121,7 @@ export async function pullRepository(ctx: ServiceContext, req: PullRequest, emit
     ctx.store.finishRun(runId, check.ok ? "succeeded" : "failed", report.exitCode, check.ok ? undefined : "restic check failed on the pulled repository", report);
     return report;
   } catch (err) {
-    ctx.store.finishRun(runId, req.signal.aborted ? "interrupted" : "failed", ExitCode.failed, errorMessage(err), report);
+    ctx.store.finishRun(runId, req.signal.aborted ? "interrupted" : "failed", err instanceof AppError && err.exitCode === ExitCode.usage ? ExitCode.usage : ExitCode.failed, errorMessage(err), report);
     throw err;
   }
 }

@@ -5,7 +5,7 @@ import { AppError, ExitCode, ToolError, errorMessage } from "../errors";
 import type { CatalogSnapshot } from "../state/catalog";
 import { stagingDir } from "../state/staging";
 import type { ServiceContext } from "./context";
-import { dumpSpecs, runDumps, type DumpRecord } from "./dumps";
+import { dumpSpecs, runDumps, type DumpRecord, type DumpSpec } from "./dumps";
 import type { EventSink } from "./events";
 import { sha256File } from "./dump-contents";
 import { HARMLESS, loadScript } from "./dump-scripts";
@@ -24,13 +24,36 @@ export interface DumpRestoreReport {
   warnings: string[];
 }
 
-/**
- * `restore --stack NAME --dump SERVICE`: the service's dump from a snapshot, checked against the
- * hash recorded at backup time, loaded into its running container — after a fresh dump of the
- * current database was kept as a safety snapshot. SQLite dumps are files: restore them with --file.
- */
-export async function restoreDump(ctx: ServiceContext, o: { stack: string; service: string; snapshot: CatalogSnapshot; signal: AbortSignal }, emit: EventSink): Promise<DumpRestoreReport> {
-  const started = Date.now();
+/** What a dump restore would do (`--dry-run`): nothing is fetched, dumped or loaded. */
+export interface DumpRestorePlan {
+  snapshot: string;
+  /** When the snapshot (and so the dump) was made. */
+  snapshotTime: string;
+  service: string;
+  engine: DumpRecord["engine"];
+  /** The dump file in the snapshot, its size and the sha256 recorded when it was made (checked before loading). */
+  file: string;
+  bytes: number;
+  sha256: string;
+  database?: string;
+  user?: string;
+  /** The running container it loads into. */
+  container: string;
+  /** A dump of the database as it is now is kept as a kind:pre-restore snapshot first. */
+  safetySnapshotFirst: true;
+  /** Containers stopped: none, the database keeps running while the dump loads. */
+  stops: string[];
+}
+
+interface DumpRestoreRequest {
+  stack: string;
+  service: string;
+  snapshot: CatalogSnapshot;
+  signal: AbortSignal;
+}
+
+/** Everything a dump restore checks before it changes anything: the dump, and the running container to load it into. */
+async function prepare(ctx: ServiceContext, o: DumpRestoreRequest) {
   const manifest = await readManifest(ctx, o.snapshot, o.signal);
   const record = manifest?.dumps?.find((d) => d.service === o.service);
   if (!record) {
@@ -45,7 +68,57 @@ export async function restoreDump(ctx: ServiceContext, o: { stack: string; servi
   if (!spec || spec.container.status !== "running") {
     throw new AppError(`${o.service} of ${o.stack} is not running with a backup-tui.dump label: there is no database to load the dump into`, ExitCode.usage, "Start the stack (`docker compose up -d`) and try again.");
   }
+  return { record, spec };
+}
 
+/** `restore --stack NAME --dump SERVICE --dry-run`: the same checks as the restore, and what it would do. */
+export async function planDumpRestore(ctx: ServiceContext, o: DumpRestoreRequest): Promise<DumpRestorePlan> {
+  const { record, spec } = await prepare(ctx, o);
+  return {
+    snapshot: o.snapshot.id,
+    snapshotTime: o.snapshot.time,
+    service: o.service,
+    engine: record.engine,
+    file: record.file,
+    bytes: record.bytes,
+    sha256: record.sha256,
+    database: record.database,
+    user: spec.user,
+    container: spec.container.name,
+    safetySnapshotFirst: true,
+    stops: [],
+  };
+}
+
+/**
+ * `restore --stack NAME --dump SERVICE`: the service's dump from a snapshot, checked against the
+ * hash recorded at backup time, loaded into its running container — after a fresh dump of the
+ * current database was kept as a safety snapshot. SQLite dumps are files: restore them with --file.
+ * Recorded in the run history: a restore run with the stack's row (its result) and the service in
+ * its summary.
+ */
+export async function restoreDump(ctx: ServiceContext, o: DumpRestoreRequest, emit: EventSink): Promise<DumpRestoreReport> {
+  const started = Date.now();
+  const { record, spec } = await prepare(ctx, o);
+  const runId = ctx.store.startRun("restore", "manual", ctx.owner);
+  const startedAt = new Date(started).toISOString();
+  // The stack's row says which stack (history --stack finds it) and how it ended; the summary names the service.
+  const stackRow = (status: "succeeded" | "failed", error?: string) => ({ runId, stack: o.stack, status, startedAt, durationMs: Date.now() - started, downtimeMs: 0, snapshotId: o.snapshot.id, error });
+  const summary = (extra: Partial<DumpRestoreReport>) => ({ type: "restore-dump", stack: o.stack, service: o.service, snapshot: o.snapshot.id, container: spec.container.name, engine: spec.engine, bytes: record.bytes, ...extra });
+  try {
+    const report = await load(ctx, o, record, spec, emit, started);
+    ctx.store.recordStack(stackRow("succeeded"));
+    ctx.store.finishRun(runId, "succeeded", ExitCode.ok, undefined, summary(report));
+    return report;
+  } catch (err) {
+    const error = `${o.stack}/${o.service}: ${errorMessage(err)}`;
+    ctx.store.recordStack(stackRow("failed", error));
+    ctx.store.finishRun(runId, o.signal.aborted ? "interrupted" : "failed", err instanceof AppError ? err.exitCode : ExitCode.failed, error, summary({}));
+    throw err;
+  }
+}
+
+async function load(ctx: ServiceContext, o: DumpRestoreRequest, record: DumpRecord, spec: DumpSpec, emit: EventSink, started: number): Promise<DumpRestoreReport> {
   const work = join(stagingDir(ctx.config.stateDir, o.stack), "dump-restore");
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true, mode: 0o700 });

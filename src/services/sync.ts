@@ -5,6 +5,7 @@ import { localRepoFacts } from "../fsops/repo-files";
 import type { TransferResult } from "../rclone/rclone";
 import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
+import { assertSameRepository } from "./repo-identity";
 import { describeRetry, withRetries } from "./retry";
 
 export interface SyncRequest {
@@ -77,7 +78,7 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
   const report: SyncReport = { runId, remote, attempts: 0, localSnapshots: 0, remoteSnapshots: 0, purgedDeletedDirs: [], exitCode: ExitCode.ok };
   try {
     const local = localRepoFacts(repo);
-    if (!local.exists) throw new AppError(`no restic repository at ${repo}`, ExitCode.failed, `Run a backup first (or \`${btui("init")}\`).`);
+    if (!local.exists) throw new AppError(`no restic repository at ${repo}: there is nothing to mirror`, ExitCode.failed, `Nothing was sent. On a host that has backed up, check RESTIC_REPOSITORY in [local_backup]; on a new host whose backups are in the cloud copy, bring it back first with \`${btui(`restore ${repo}`)}\`; on a new setup, back up first (\`${btui("backup")}\`).`);
     report.localSnapshots = local.snapshots;
 
     emit({ type: "phase", stack: "*", phase: "connect", detail: remote });
@@ -99,13 +100,11 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
     ).catch((err) => {
       throw gaveUp(err, `connecting to ${remote}`, connectAttempts, req.signal, SYNC_GAVE_UP_HINT);
     });
-    if (remoteConfig.config !== undefined && remoteConfig.config !== local.config) {
-      throw new AppError(
-        `${remote} holds a different restic repository`,
-        ExitCode.failed,
-        "Each repository (each host) needs its own RCLONE_PATH; mirroring would overwrite the other one. Choose another path.",
-      );
-    }
+    assertSameRepository(
+      { where: repo, config: local.config },
+      { where: remote, config: remoteConfig.config },
+      "Each repository (each host) needs its own RCLONE_PATH; mirroring would overwrite the other one. Choose another path.",
+    );
     report.remoteSnapshots = remoteConfig.snapshots;
 
     if (!req.force) {

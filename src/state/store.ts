@@ -269,7 +269,8 @@ export class StateStore {
   /** The newest result per stack, and the newest successful one. */
   lastBackups(): Map<string, { last: StackResultRow; lastGood?: StackResultRow }> {
     const out = new Map<string, { last: StackResultRow; lastGood?: StackResultRow }>();
-    const rows = this.db.prepare("SELECT * FROM run_stacks ORDER BY started_at DESC").all() as Array<Record<string, unknown>>;
+    // Backups only: a dump restore records its stack too (history --stack finds it), but it is no backup.
+    const rows = this.db.prepare("SELECT * FROM run_stacks WHERE run_id IN (SELECT id FROM runs WHERE kind = 'backup') ORDER BY started_at DESC").all() as Array<Record<string, unknown>>;
     for (const raw of rows) {
       const row = toStackRow(raw);
       const cur = out.get(row.stack);

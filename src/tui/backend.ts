@@ -9,7 +9,7 @@ import { ensureIndexed, refreshCatalog } from "../services/catalog";
 import type { ServiceContext } from "../services/context";
 import type { EventSink } from "../services/events";
 import { withRepositoryLock } from "../services/locked";
-import { preflight } from "../services/preflight";
+import { preflight, recoverInterrupted } from "../services/preflight";
 import { previewRestore, restore, type RestoreReport } from "../services/restore";
 import { disasterRestore, type DisasterReport } from "../services/disaster";
 import { DisasterJournal } from "../services/disaster-journal";
@@ -387,7 +387,7 @@ function disasterBackend(ctx: ServiceContext, hash: () => string | undefined, lo
       }
       const sink = logged(emit);
       return withRepositoryLock(ctx, {}, async () => {
-        await preflight(ctx, sink, signal);
+        await recoverInterrupted(ctx, sink); // not preflight: it may create an empty repository where the cloud copy goes
         const settleTimeoutMs = Number(process.env.BACKUP_TUI_SETTLE_TIMEOUT_MS) || undefined;
         return disasterRestore(ctx, { host: c.host, overwrite: c.overwrite, noPull: !ctx.config.cloud.remote, retryBaseMs: retryBase(), stallTimeoutMs: stallTimeout(), settleTimeoutMs, signal }, sink);
       });

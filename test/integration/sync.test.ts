@@ -304,7 +304,7 @@ describe("sync and pull against real servers on loopback", () => {
     const before = listFiles(path);
 
     const r = cli(w, ["sync"], env);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // a refusal (the check shared with restore PATH)
     expect(r.stderr).toContain(`error: cloud:${path} holds a different restic repository`);
     expect(r.stderr).toContain("needs its own RCLONE_PATH");
     expect(listFiles(path)).toEqual(before);

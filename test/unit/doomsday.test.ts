@@ -72,6 +72,7 @@ describe("doomsday: the disaster journal", () => {
       const j1 = new DisasterJournal(dir);
       expect(j1.resumed).toBe(false);
       await j1.step("pull", async () => void runs++);
+      j1.commit();
       const j2 = new DisasterJournal(dir);
       expect(j2.resumed).toBe(true);
       await j2.step("pull", async () => void runs++);

@@ -90,7 +90,7 @@ describe.each(VERSIONS)("recorded restic %s output", (v) => {
   });
 
   it("Given a no-repository failure, When classified, Then it says there is no repository and how to create one", () => {
-    const err = classify(toolError(v, "no-repository"), "/srv/repo") as AppError & { kind?: string };
+    const err = classify(toolError(v, "no-repository"), "/srv/repo", { op: "backup" }) as AppError & { kind?: string };
 
     expect(err.kind).toBe("no-repository");
     expect(err.message).toBe("no restic repository at /srv/repo");

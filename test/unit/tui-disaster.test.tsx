@@ -243,7 +243,7 @@ describe("TUI disaster backend over the real services", () => {
     j.data.host = "oldhost";
     j.data.snapshot = "d00m5da7" + "b".repeat(56);
     j.data.done.push("pull", "networks");
-    j.save();
+    j.commit();
     plan = await backend.disaster!.plan();
     expect(plan).toMatchObject({ remote: "cloud:hosts/oldhost/restic", repository: tc.ctx.config.restic.repository, host: "oldhost", needsPassword: false });
     expect(plan.journal).toMatchObject({ file: j.file, steps: 2, host: "oldhost", startedAt: j.data.startedAt });
