@@ -38,8 +38,9 @@ export async function run(env: CommandEnv, action: string, o: Options): Promise<
   ctx.log.info({ removed: r.removed }, "schedule uninstalled");
   env.printer.result({ type: "schedule-uninstall", ...r }, () => {
     if (r.removed.length) return `removed:\n  ${r.removed.join("\n  ")}`;
-    const none = `nothing of backup-tui's was installed in ${r.searched.join(" or ")}`;
-    return r.otherKind ? `${none}; it holds ${r.otherKind.found.join(", ")}: run \`${btui(`schedule uninstall ${r.otherKind.flag}${o.dir ? ` --dir ${shellQuote(o.dir)}` : ""}`)}\`` : none;
+    if (!r.otherKind) return `nothing of backup-tui's was installed in ${r.searched.join(" or ")}`;
+    const [asked, found] = o.cron ? ["cron file", "systemd units"] : ["systemd units", "cron file"];
+    return `no ${asked} of backup-tui's in ${r.searched.join(" or ")}, but its ${found}: ${r.otherKind.found.join(", ")}. To remove them: \`${btui(`schedule uninstall ${r.otherKind.flag}${o.dir ? ` --dir ${shellQuote(o.dir)}` : ""}`)}\``;
   });
   return ExitCode.ok;
 }
