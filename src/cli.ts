@@ -1,5 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import type { CommandEnv, GlobalOptions } from "./app";
+import { entryFor } from "./cli-entry";
+import { setHintGlobals } from "./command-hint";
 import { AppError, ExitCode, signalExitCode } from "./errors";
 import { killAllChildren } from "./exec/process-groups";
 import { redact } from "./exec/redact";
@@ -30,6 +32,7 @@ function lazy(program: Command, load: Loader) {
   return async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
     const globals = program.opts<GlobalOptions>();
+    setHintGlobals(globals);
     const env: CommandEnv = {
       globals,
       printer: printerFor(globals),
@@ -48,7 +51,7 @@ let exitCode: number = ExitCode.ok;
 const wait = () => new Option("--wait <duration>", "wait this long for a busy repository instead of exiting 75 (e.g. 10m)");
 
 /** The one registry of commands. Each module is imported only when its command runs. */
-function buildProgram(): Command {
+export function buildProgram(): Command {
   const program = new Command("backup-tui")
     .description("Back up Docker Compose stacks with restic, mirror the repository with rclone, and restore them.")
     .version(VERSION, "-V, --version", "print the version")
@@ -198,8 +201,8 @@ function buildProgram(): Command {
   program.command("validate").description("same as `config validate` (the seed tool's name)")
     .action(lazy(program, () => import("./commands/config-validate")));
 
-  program.command("unlock").description("remove stale restic locks from the repository")
-    .option("--remove-all", "remove every restic lock, even live ones (only when nothing else uses the repository)")
+  guarded(program.command("unlock").description("remove stale restic locks from the repository")
+    .option("--remove-all", "remove every restic lock, even other hosts' live ones (guarded; refused while a process on this host holds one)"))
     .action(lazy(program, () => import("./commands/unlock")));
 
   program.command("schedule").description("scheduled jobs: list (last and next runs) | install --systemd|--cron | uninstall")
@@ -235,12 +238,14 @@ function onSignal(signal: NodeJS.Signals): void {
     for (const l of reloadListeners) l();
     return;
   }
+  // The daemon says itself whether a job is running and must restart its stacks; idle, it just stops.
+  const what = isDaemon() ? "stopping" : "stopping restic and restarting stacks";
   if (received) {
-    if (!tuiActive) say(`${signal} again: still stopping restic and restarting stacks; please wait`);
+    if (!tuiActive) say(`${signal} again: still ${what}; please wait`);
     return;
   }
   received = signal;
-  if (!tuiActive) say(`${signal}: stopping restic and restarting stacks before exit`);
+  if (!tuiActive) say(`${signal}: ${what}${isDaemon() ? "" : " before exit"}`);
   controller.abort(signal);
 }
 
@@ -250,16 +255,18 @@ export async function main(argv: string[]): Promise<never> {
   const globals = () => program.opts<GlobalOptions>();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
-    if (argv.length <= 2) {
-      if (process.stdin.isTTY && process.stdout.isTTY) {
-        const { runTui } = await import("./tui/run");
-        tuiActive = true;
-        exitCode = await runTui(controller.signal);
-        tuiActive = false;
-      } else {
-        program.outputHelp();
-        exitCode = ExitCode.ok;
-      }
+    // No command, only global options (`backup-tui`, `backup-tui --config FILE`): the TUI on a terminal.
+    const entry = entryFor(argv.slice(2), program.options, !!process.stdin.isTTY && !!process.stdout.isTTY);
+    if (entry === "tui") {
+      program.parseOptions(argv.slice(2));
+      setHintGlobals(globals());
+      const { runTui } = await import("./tui/run");
+      tuiActive = true;
+      exitCode = await runTui(controller.signal, globals());
+      tuiActive = false;
+    } else if (entry === "help") {
+      program.outputHelp();
+      exitCode = ExitCode.ok;
     } else {
       await program.parseAsync(argv);
     }

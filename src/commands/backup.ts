@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { eventSink, openContext, type CommandEnv } from "../app";
 import { DirlistFile } from "../docker/dirlist";
 import { parseDuration } from "../duration";
@@ -67,7 +68,7 @@ async function stackSelection(env: CommandEnv, ctx: ServiceContext, names: strin
   if (!sel.selected.length) {
     throw new UsageError(
       "no stack is selected for backup",
-      `Enable stacks with \`backup-tui dirlist enable NAME\` (edits ${dirlist.path}), name them on the command line, or pass --all.`,
+      `Enable stacks with \`${btui("dirlist enable NAME")}\` (edits ${dirlist.path}), name them on the command line, or pass --all.`,
     );
   }
   return { stacks: sel.selected };

@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { readFileSync } from "node:fs";
 import type { CommandEnv } from "../app";
 import type { Config } from "../config/types";
@@ -25,7 +26,7 @@ export async function confirmDestructive(env: CommandEnv, config: Config, log: L
   }
   const hash = config.security.confirmPasswordHash?.reveal();
   if (!hash) {
-    env.printer.warn("no confirmation password is set; anyone who can run backup-tui can do this. Set one with `backup-tui config set-confirm-password`.");
+    env.printer.warn(`no confirmation password is set; anyone who can run backup-tui can do this. Set one with \`${btui("config set-confirm-password")}\`.`);
     return;
   }
   let password: string | undefined;

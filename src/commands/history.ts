@@ -1,6 +1,8 @@
 import { openContext, type CommandEnv } from "../app";
 import { UsageError } from "../errors";
 import { format, table } from "../output";
+import type { ServiceContext } from "../services/context";
+import { knownStacks, unknownStack } from "../services/known-stacks";
 import type { RunKind } from "../state/store";
 import { parseWhen } from "./snapshots";
 
@@ -14,6 +16,7 @@ export async function run(env: CommandEnv, o: { limit: string; stack?: string; s
   const since = o.since ? parseWhen(o.since, "--since") : undefined;
   const ctx = openContext(env);
   const runs = ctx.store.runs({ limit, stack: o.stack, since, kind: o.kind as RunKind | undefined }).map((r) => ({ ...r, stacks: ctx.store.stackResults(r.id) }));
+  if (o.stack && !runs.length) await assertKnownStack(ctx, o.stack);
   env.printer.result({ type: "history", runs }, () =>
     runs.length
       ? table(
@@ -25,10 +28,21 @@ export async function run(env: CommandEnv, o: { limit: string; stack?: string; s
             r.job ? `schedule ${r.job}` : r.trigger,
             r.status,
             r.exitCode === undefined ? "-" : String(r.exitCode),
-            r.stacks.map((s) => `${s.stack}:${s.status}${s.downtimeMs ? ` (down ${format.ms(s.downtimeMs)})` : ""}`).join(" ") || (r.error?.split("\n")[0].slice(0, 60) ?? "-"),
+            r.stacks.map((s) => `${s.stack}:${s.status}${s.downtimeMs ? ` (down ${format.ms(s.downtimeMs)})` : ""}`).join(" ") ||
+              [r.stack, r.error?.split("\n")[0].slice(0, 60)].filter(Boolean).join(": ") ||
+              "-",
           ]),
         )
-      : "No runs yet.",
+      : o.stack ? `No runs of ${o.stack} yet${o.kind || since ? " (with these filters)" : ""}.` : "No runs yet.",
   );
   return 0;
+}
+
+/** A --stack no run ever named and no discovery finds is a typo: say so, with the names there are. */
+async function assertKnownStack(ctx: ServiceContext, stack: string): Promise<void> {
+  const recorded = ctx.store.stackNames();
+  if (recorded.includes(stack)) return;
+  const found = await knownStacks(ctx);
+  if (found.names.includes(stack)) return;
+  throw unknownStack(stack, { ...found, names: [...new Set([...found.names, ...recorded])].sort() });
 }

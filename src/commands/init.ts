@@ -1,10 +1,11 @@
+import { btui } from "../command-hint";
 import { chmodSync, constants, copyFileSync, existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { ensureStateDir, exeDir, openLogger, readConfig, type CommandEnv } from "../app";
 import { SECTIONS } from "../config/keys";
 import { loadConfig } from "../config/load";
-import { defaultStateDir } from "../config/locate";
+import { defaultStateDir, locateConfig } from "../config/locate";
 import { ensurePasswordFile } from "../config/password-file";
 import type { Config, PasswordSource } from "../config/types";
 import { AppError, ConfigError, UsageError } from "../errors";
@@ -53,6 +54,7 @@ export async function run(env: CommandEnv, o: { dir?: string; repository?: strin
   }
 
   const notice = passwordNotice(config.restic.password, config.source.file);
+  const next = (args: string) => btui(args, { config: flagFor(config.source.file) });
   const data = {
     type: "init",
     config: { file: config.source.file, status: configStatus },
@@ -70,7 +72,7 @@ export async function run(env: CommandEnv, o: { dir?: string; repository?: strin
       "",
       box(notice),
       "",
-      configStatus === "created" ? `Next: edit ${config.source.file} (DOCKER_STACKS_DIR, [cloud_sync]), then run \`backup-tui doctor\` and \`backup-tui backup\`.` : "Next: `backup-tui doctor`, then `backup-tui backup`.",
+      configStatus === "created" ? `Next: edit ${config.source.file} (DOCKER_STACKS_DIR, [cloud_sync]), then run \`${next("doctor")}\` and \`${next("backup")}\`.` : `Next: \`${next("doctor")}\`, then \`${next("backup")}\`.`,
     ].join("\n");
   });
   return 0;
@@ -86,6 +88,16 @@ function target(env: CommandEnv, o: { dir?: string }, uid: number): { file: stri
   const existing = readConfig(env.globals);
   if (existing.source.file) return { existing };
   return { file: uid === 0 ? "/etc/backup-tui/config.ini" : join(homedir(), ".config", "backup-tui", "config.ini") };
+}
+
+/** The config file the next commands must name: the one init used, unless it is found without --config. */
+function flagFor(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try {
+    return locateConfig({ env: process.env, exeDir: exeDir(), cwd: process.cwd() }) === file ? undefined : file;
+  } catch {
+    return file; // BACKUP_TUI_CONFIG names a missing file: only --config finds this one
+  }
 }
 
 function loadAt(file: string, uid: number): Config {

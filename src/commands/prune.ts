@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { openContext, type CommandEnv } from "../app";
 import { UsageError } from "../errors";
 import { confirmDestructive, type GuardOptions } from "./guard";
@@ -5,7 +6,7 @@ import { withRepoLock } from "./locked";
 
 /** Frees data no snapshot uses (guarded); with --cancel, calls off pending space deletions instead. */
 export async function run(env: CommandEnv, ids: string[], o: GuardOptions & { wait?: string; cancel?: boolean }): Promise<number> {
-  if (ids.length && !o.cancel) throw new UsageError("prune takes snapshot ids only with --cancel", "`backup-tui prune --cancel [ID...]` calls off pending deletions; `backup-tui prune` frees unused data.");
+  if (ids.length && !o.cancel) throw new UsageError("prune takes snapshot ids only with --cancel", `\`${btui("prune --cancel [ID...]")}\` calls off pending deletions; \`${btui("prune")}\` frees unused data.`);
   const ctx = openContext(env);
   if (o.cancel) {
     const before = ctx.store.pendingDeletions();

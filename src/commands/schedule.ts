@@ -3,7 +3,8 @@ import { openContext, type CommandEnv } from "../app";
 import { AppError, ExitCode, UsageError } from "../errors";
 import { format, table } from "../output";
 import { CronError } from "../schedule/cron";
-import { CRON_DIR, installCron, installedAt, installSystemd, SYSTEMD_DIR, uninstallCron, uninstallSystemd, type InstallResult } from "../schedule/install";
+import { btui, shellQuote } from "../command-hint";
+import { CRON_DIR, installCron, installedAt, installSystemd, SYSTEMD_DIR, uninstallSchedules, type InstallResult } from "../schedule/install";
 import { jobsOf, type Job } from "../schedule/jobs";
 import { invocation } from "../schedule/self";
 import { cronFile, systemdUnits } from "../schedule/units";
@@ -22,7 +23,7 @@ export async function run(env: CommandEnv, action: string, o: Options): Promise<
   const ctx = openContext(env);
   if (action === "list") return list(env, ctx);
   if (action === "install") {
-    if (!o.systemd && !o.cron) throw new UsageError("schedule install needs --systemd or --cron", "Or run `backup-tui daemon` under your own supervisor.");
+    if (!o.systemd && !o.cron) throw new UsageError("schedule install needs --systemd or --cron", `Or run \`${btui("daemon")}\` under your own supervisor.`);
     const jobs = jobsOf(ctx.config);
     if (!jobs.some((j) => !j.unavailable)) {
       throw new AppError("no schedule is configured: nothing to install", ExitCode.config, "Set [schedule] BACKUP (e.g. BACKUP=0 3 * * *) or a [stack:NAME] SCHEDULE in the config.");
@@ -33,12 +34,14 @@ export async function run(env: CommandEnv, action: string, o: Options): Promise<
     ctx.log.info({ written: r.written, removed: r.removed, activated: r.activated }, "schedule installed");
     return report(env, "schedule-install", r, jobs);
   }
-  const results: InstallResult[] = [];
-  if (o.systemd || !o.cron) results.push(await uninstallSystemd(o.dir && o.systemd ? o.dir : SYSTEMD_DIR, ctx.runner));
-  if (o.cron || !o.systemd) results.push(uninstallCron(o.dir && o.cron ? o.dir : CRON_DIR));
-  const removed = results.flatMap((r) => r.removed);
-  ctx.log.info({ removed }, "schedule uninstalled");
-  env.printer.result({ type: "schedule-uninstall", removed, activated: results.flatMap((r) => r.activated) }, () => (removed.length ? `removed:\n  ${removed.join("\n  ")}` : "nothing of backup-tui's was installed"));
+  const r = await uninstallSchedules(o, ctx.runner);
+  ctx.log.info({ removed: r.removed }, "schedule uninstalled");
+  env.printer.result({ type: "schedule-uninstall", ...r }, () => {
+    if (r.removed.length) return `removed:\n  ${r.removed.join("\n  ")}`;
+    if (!r.otherKind) return `nothing of backup-tui's was installed in ${r.searched.join(" or ")}`;
+    const [asked, found] = o.cron ? ["cron file", "systemd units"] : ["systemd units", "cron file"];
+    return `no ${asked} of backup-tui's in ${r.searched.join(" or ")}, but its ${found}: ${r.otherKind.found.join(", ")}. To remove them: \`${btui(`schedule uninstall ${r.otherKind.flag}${o.dir ? ` --dir ${shellQuote(o.dir)}` : ""}`)}\``;
+  });
   return ExitCode.ok;
 }
 
@@ -83,7 +86,7 @@ function list(env: CommandEnv, ctx: ServiceContext): number {
       ["JOB", "CRON", "WHEN", "LAST RUN", "RESULT", "NEXT RUN", "ENABLED"],
       rows.map((r) => [r.job, r.cron, r.description, format.when(r.last?.startedAt), r.last?.status ?? "-", format.when(r.next), r.enabled ? "yes" : `no: ${r.why}`]),
     );
-    const how = installed.length ? `installed: ${installed.join("; ")}` : "not installed: run `backup-tui schedule install --systemd` (or --cron), or `backup-tui daemon`";
+    const how = installed.length ? `installed: ${installed.join("; ")}` : `not installed: run \`${btui("schedule install --systemd")}\` (or --cron), or \`${btui("daemon")}\``;
     return `${out}\n${how}`;
   });
   return ExitCode.ok;

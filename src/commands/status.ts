@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { openContext, type CommandEnv } from "../app";
 import { DirlistFile } from "../docker/dirlist";
 import { ExitCode } from "../errors";
@@ -51,9 +52,9 @@ export async function run(env: CommandEnv): Promise<number> {
     const lines = [`repository: ${ctx.config.restic.repository} · ${catalog.snapshots} snapshot(s) in the catalog${catalog.refreshedAt ? ` (read ${format.when(catalog.refreshedAt)})` : ""}`];
     if (disk) lines.push(`on disk: ${format.bytes(disk.repoBytes)}${ctx.config.space.maxRepoSize ? ` (MAX_REPO_SIZE ${ctx.config.space.maxRepoSize})` : ""}; filesystem ${disk.freePercent.toFixed(0)}% free${ctx.config.space.minFreePercent !== undefined ? ` (MIN_FREE_PERCENT ${ctx.config.space.minFreePercent}%)` : ""}`);
     lines.push(lock ? `lock: held by pid ${lock.pid} on ${lock.host} (${lock.command})${lock.alive ? "" : " — that process is gone"}` : "lock: free");
-    lines.push(pending.length ? `PENDING RECOVERY: ${pending.map((p) => `${p.stack} (${p.containers.join(", ")})`).join("; ")} — run \`backup-tui recover\`` : "pending recovery: none");
+    lines.push(pending.length ? `PENDING RECOVERY: ${pending.map((p) => `${p.stack} (${p.containers.join(", ")})`).join("; ")} — run \`${btui("recover")}\`` : "pending recovery: none");
     if (pendingDeletions.length) {
-      lines.push(`PENDING DELETIONS (space limits; cancel with \`backup-tui prune --cancel\`):`);
+      lines.push(`PENDING DELETIONS (space limits; cancel with \`${btui("prune --cancel")}\`):`);
       for (const p of pendingDeletions) lines.push(`  ${p.shortId} ${p.stack ?? "-"} ${format.when(p.time)} — forgotten after ${format.when(p.dueAt)}`);
     }
     const v = verified.repository;

@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { eventSink, openContext, type CommandEnv } from "../app";
 import { ExitCode, UsageError, errorMessage } from "../errors";
 import { format } from "../output";
@@ -36,7 +37,7 @@ export async function run(env: CommandEnv, o: Options): Promise<number> {
         lines.push(
           r.verified.ok
             ? "the cloud copy matches the local repository"
-            : `THE CLOUD COPY DIFFERS from the local repository (restic never rewrites a file: one side is damaged, and it was not copied over the other):\n  ${r.verified.differences.slice(0, 20).join("\n  ")}\nRun \`backup-tui verify --level data\` and \`backup-tui verify --remote --level data\`; \`sync --force\` replaces the cloud's files with the local ones.`,
+            : `THE CLOUD COPY DIFFERS from the local repository (restic never rewrites a file: one side is damaged, and it was not copied over the other):\n  ${r.verified.differences.slice(0, 20).join("\n  ")}\nRun \`${btui("verify --level data")}\` and \`${btui("verify --remote --level data")}\`; \`sync --force\` replaces the cloud's files with the local ones.`,
         );
       }
       if (r.purgedDeletedDirs.length) lines.push(`removed kept-deleted folders older than the keep period: ${r.purgedDeletedDirs.join(", ")}`);

@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { eventSink, openContext, type CommandEnv } from "../app";
 import type { VerifyLevel } from "../config/types";
 import { isSubsetSpec } from "../config/keys";
@@ -12,7 +13,7 @@ export async function run(env: CommandEnv, o: { level: VerifyLevel; subset?: str
   if (o.subset !== undefined && !isSubsetSpec(o.subset)) {
     throw new UsageError(`--subset ${JSON.stringify(o.subset.slice(0, 40))}: use a share above 0 and at most 100%, such as 5%, n/N with 1 <= n <= N, such as 1/10, or next/N (the part after the last one read), such as next/12`);
   }
-  if (o.level === "files" && o.remote) throw new UsageError("--level files restores from the local repository; --remote takes metadata, subset or data", "Pull the cloud copy first (`backup-tui restore PATH`) to verify its files.");
+  if (o.level === "files" && o.remote) throw new UsageError("--level files restores from the local repository; --remote takes metadata, subset or data", `Pull the cloud copy first (\`${btui("restore PATH")}\`) to verify its files.`);
   if ((o.stack?.length || o.scratch) && o.level !== "files") throw new UsageError("--stack and --scratch go with --level files");
   const ctx = openContext(env);
   if (o.scheduled && !startScheduled(env, ctx, "verify", "verify")) return ExitCode.ok;

@@ -11,7 +11,8 @@ export interface DirlistEntry {
   enabled: boolean;
 }
 
-const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** What a stack name in the dirlist may be. */
+export const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const MAX_BYTES = 1024 * 1024;
 const HINT = "Each line is +name, -name, EXT:/absolute/path, -EXT:/absolute/path, or a # comment.";
 

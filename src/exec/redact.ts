@@ -34,6 +34,31 @@ export function redact(text: string, secrets: readonly string[] = []): string {
   return out;
 }
 
+const URL_PARTS = /^([a-z][a-z0-9+.-]*:\/\/)?([^/?#@\s]*@)?([^/?#@\s]*)(.*)$/is;
+
+/**
+ * A URL as it may be shown: scheme and host; any user or password as ***, any path, query or
+ * fragment (an ntfy topic, a webhook token) as /***. Malformed URLs too, which cannot be parsed.
+ */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    const creds = u.username || u.password ? `${MASK}@` : "";
+    const rest = u.pathname.replace(/^\/$/, "") || u.search || u.hash ? `/${MASK}` : "";
+    return `${u.protocol}//${creds}${u.host}${rest}`;
+  } catch {
+    const [, scheme, creds, host, rest] = URL_PARTS.exec(url.trim())!;
+    // Without a scheme there is no telling a host from a topic or a token: nothing of it is shown.
+    if (!scheme) return MASK;
+    return `${scheme}${creds ? `${MASK}@` : ""}${host.replace(/[\u0000-\u001f\u007f]/g, "")}${rest ? `/${MASK}` : ""}`;
+  }
+}
+
+/** Text that may quote a URL (fetch's errors do): every occurrence of it shown redacted. */
+export function redactUrlIn(text: string, url: string): string {
+  return redact(url ? text.split(url).join(redactUrl(url)) : text);
+}
+
 /** Env var names whose values must never be shown. */
 export function isSecretName(name: string): boolean {
   return /PASSWORD|PASS$|SECRET|TOKEN|(^|_)KEY($|_)|CREDENTIAL/i.test(name);

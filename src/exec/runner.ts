@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { readdirSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { ToolError } from "../errors";
@@ -166,7 +167,7 @@ export class ProcessRunner implements Runner {
       if (r.failed && r.exitCode === undefined && !r.signal) {
         throw new ToolError(
           `${file} could not be started: ${redact(r.shortMessage ?? "", secrets)}`,
-          command, undefined, "", "spawn", `Is ${file} installed and on PATH? Run \`backup-tui doctor\`.`,
+          command, undefined, "", "spawn", `Is ${file} installed and on PATH? Run \`${btui("doctor")}\`.`,
         );
       }
       const exitCode = r.exitCode ?? 128 + signalNumber(r.signal);

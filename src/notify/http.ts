@@ -1,4 +1,5 @@
 import { errorMessage } from "../errors";
+import { redactUrl, redactUrlIn } from "../exec/redact";
 import type { Logger } from "../log";
 
 export interface HttpRequest {
@@ -14,7 +15,7 @@ export function where(url: string): string {
     const u = new URL(url);
     return `${u.protocol}//${u.host}`;
   } catch {
-    return "(invalid URL)";
+    return `${redactUrl(url)} (invalid URL)`;
   }
 }
 
@@ -31,7 +32,8 @@ export async function deliver(req: HttpRequest, o: { log: Logger; attempts?: num
       o.log.warn({ to: where(req.url), status: res.status, attempt: i }, `${o.what}: the endpoint answered ${res.status}`);
       if (res.status >= 400 && res.status < 500 && res.status !== 429) return false;
     } catch (err) {
-      o.log.warn({ to: where(req.url), attempt: i, err: errorMessage(err) }, `${o.what}: not delivered`);
+      // fetch's message quotes the URL whole ("Failed to parse URL from https://ntfy.sh/topic").
+      o.log.warn({ to: where(req.url), attempt: i, err: redactUrlIn(errorMessage(err), req.url) }, `${o.what}: not delivered`);
     }
     if (i < attempts) await new Promise((r) => setTimeout(r, (o.baseMs ?? 1000) * 2 ** (i - 1)));
   }

@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { AppError, ExitCode, ToolError } from "../errors";
 import type { Runner, RunOptions } from "../exec/runner";
 import type { Logger } from "../log";
@@ -232,7 +233,7 @@ export function classifyRclone(err: unknown): unknown {
       new AppError(
         `refusing to overwrite repository files on the remote that differ from the local ones${files.length ? ` (${files.slice(0, 5).join(", ")}${files.length > 5 ? ", ..." : ""})` : ""}: restic never rewrites a file, so one side is damaged; nothing was deleted`,
         ExitCode.failed,
-        "Run `backup-tui verify --level data` here and `backup-tui verify --remote --level data`. If the local repository is sound, `backup-tui sync --force` replaces the damaged cloud files (the old ones are kept under RCLONE_PATH.deleted).",
+        `Run \`${btui("verify --level data")}\` here and \`${btui("verify --remote --level data")}\`. If the local repository is sound, \`${btui("sync --force")}\` replaces the damaged cloud files (the old ones are kept under RCLONE_PATH.deleted).`,
       ),
       { cause: err, kind: "immutable" },
     );

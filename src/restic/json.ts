@@ -92,6 +92,16 @@ export const RestoreStatus = z.object({
 
 export const Stats = z.object({ total_size: z.number(), total_file_count: z.number().optional(), snapshots_count: z.number().optional() }).passthrough();
 
+/** `restic cat lock ID`: who holds a lock, since when, exclusive or not. */
+export const LockInfo = z.object({
+  time: z.string(),
+  exclusive: z.boolean().optional().default(false),
+  hostname: z.string(),
+  username: z.string().optional(),
+  pid: z.number().int(),
+});
+export type LockInfo = z.infer<typeof LockInfo>;
+
 /** Parses one line of JSON; undefined for anything that is not a JSON object. */
 export function jsonLine(line: string): unknown {
   const t = line.trim();

@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import { join } from "node:path";
@@ -7,7 +8,7 @@ import type { Runner, RunOptions } from "../exec/runner";
 import type { Logger } from "../log";
 import { isAlive, pidExists } from "../state/process-info";
 import { featuresOf, MIN_RESTIC, compareVersions, parseResticVersion, type ResticFeatures } from "./features";
-import { BackupLine, ForgetResult, jsonLine, LsNode, RestoreStatus, SnapshotList, Stats, type BackupSummary, type ForgetGroup, type Snapshot } from "./json";
+import { BackupLine, ForgetResult, jsonLine, LockInfo, LsNode, RestoreStatus, SnapshotList, Stats, type BackupSummary, type ForgetGroup, type Snapshot } from "./json";
 
 export interface ResticSettings {
   binary: string;
@@ -273,6 +274,28 @@ export class Restic {
     });
   }
 
+  /**
+   * The repository's locks and their holders, read without taking a lock. A lock that cannot be
+   * read is tried once more (it may be being written), then listed as unreadable; one removed
+   * meanwhile is left out.
+   */
+  async locks(signal?: AbortSignal): Promise<{ locks: Array<LockInfo & { id: string }>; unreadable: string[] }> {
+    const { stdout } = await this.run(["list", "locks", "--no-lock"], { signal, timeoutMs: 120_000 });
+    const ids = stdout.split("\n").map((l) => l.trim()).filter((l) => /^[0-9a-f]{64}$/.test(l));
+    const read = async (id: string) => {
+      const r = await this.run(["cat", "lock", id, "--no-lock"], { signal, timeoutMs: 60_000 }).catch(() => undefined);
+      const lock = r && LockInfo.safeParse(jsonLine(r.stdout.replace(/\s*\n\s*/g, " ")));
+      return lock?.success ? lock.data : undefined;
+    };
+    const out: { locks: Array<LockInfo & { id: string }>; unreadable: string[] } = { locks: [], unreadable: [] };
+    for (const id of ids) {
+      const lock = (await read(id)) ?? (await new Promise((r) => setTimeout(r, 500)).then(() => read(id)));
+      if (lock) out.locks.push({ id, ...lock });
+      else if ((await this.run(["list", "locks", "--no-lock"], { signal, timeoutMs: 120_000 })).stdout.includes(id)) out.unreadable.push(id);
+    }
+    return out;
+  }
+
   async unlock(o: { removeAll?: boolean; signal?: AbortSignal } = {}): Promise<void> {
     await this.run(["unlock", ...(o.removeAll ? ["--remove-all"] : [])], { signal: o.signal, timeoutMs: 300_000 });
   }
@@ -322,7 +345,7 @@ export class Restic {
     } else if (p.kind === "file") env.RESTIC_PASSWORD_FILE = p.path;
     else if (p.kind === "command") env.RESTIC_PASSWORD_COMMAND = p.command;
     // A new password only fits a new repository: an existing one opens with its own.
-    else throw new ConfigError("no repository password is configured", op === "init" || op === "backup" ? "Set RESTIC_PASSWORD_FILE in [local_backup], or run `backup-tui init` to create one." : "Set RESTIC_PASSWORD_FILE (or RESTIC_PASSWORD_COMMAND) in [local_backup] to the repository's password (your safe copy of it).");
+    else throw new ConfigError("no repository password is configured", op === "init" || op === "backup" ? `Set RESTIC_PASSWORD_FILE in [local_backup], or run \`${btui("init")}\` to create one.` : "Set RESTIC_PASSWORD_FILE (or RESTIC_PASSWORD_COMMAND) in [local_backup] to the repository's password (your safe copy of it).");
     return { env, secrets };
   }
 }
@@ -355,8 +378,8 @@ export function describePasswordSource(p: PasswordSource): string {
 
 /** What a missing repository means depends on the operation: only a backup may start a new one. */
 function noRepositoryHint(op: string | undefined): string {
-  if (op === "backup" || op === "init") return "Create it with `backup-tui init`, or fix RESTIC_REPOSITORY in [local_backup].";
-  return "Nothing was read. Check RESTIC_REPOSITORY in [local_backup]; if the repository is only in the cloud copy, bring it back first with `backup-tui restore PATH` (PATH: where it goes).";
+  if (op === "backup" || op === "init") return `Create it with \`${btui("init")}\`, or fix RESTIC_REPOSITORY in [local_backup].`;
+  return `Nothing was read. Check RESTIC_REPOSITORY in [local_backup]; if the repository is only in the cloud copy, bring it back first with \`${btui("restore PATH")}\` (PATH: where it goes).`;
 }
 
 /**
@@ -386,7 +409,7 @@ export function classify(err: unknown, repository: string, context: { op?: strin
   if (code === 11 || /repository is already locked/i.test(s)) {
     const holder = parseLockHolder(s);
     return tagged(
-      new AppError(`the restic repository is locked${holder ? ` by PID ${holder.pid} on ${holder.host}` : ""}`, ExitCode.busy, "If no other restic runs against it, clear the lock with `backup-tui unlock`."),
+      new AppError(`the restic repository is locked${holder ? ` by PID ${holder.pid} on ${holder.host}` : ""}`, ExitCode.busy, `If no other restic runs against it, clear the lock with \`${btui("unlock")}\`.`),
       "locked",
     );
   }

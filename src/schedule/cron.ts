@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { Cron } from "croner";
 
 // Cron expressions as the config holds them: 5 fields (minute hour day month weekday), 6 with
@@ -167,7 +168,7 @@ function spans(values: number[]): Array<[number, number]> {
  * week are restricted (cron matches either; systemd's one line would need both).
  */
 export function toOnCalendar(s: Schedule): string[] {
-  if ([s.second, s.minute, s.hour, s.dom, s.month, s.dow].some(special)) throw new CronError(`${s.expr}: L, W and # cannot be expressed as a systemd calendar; use \`backup-tui daemon\``);
+  if ([s.second, s.minute, s.hour, s.dom, s.month, s.dow].some(special)) throw new CronError(`${s.expr}: L, W and # cannot be expressed as a systemd calendar; use \`${btui("daemon")}\``);
   const num = (f: Field, width = 2) => (f.any ? "*" : f.values.map((v) => String(v).padStart(width, "0")).join(","));
   const time = `${num(s.hour)}:${num(s.minute)}:${num(s.second)}`;
   const date = (dom: Field) => `*-${num(s.month)}-${num(dom)}`;
@@ -178,7 +179,7 @@ export function toOnCalendar(s: Schedule): string[] {
 
 /** The five fields for a crontab line; refused when the schedule needs seconds. */
 export function toCronFields(s: Schedule): string {
-  if (!(s.second.values.length === 1 && s.second.values[0] === 0)) throw new CronError(`${s.expr}: cron runs at most once a minute; drop the seconds field or use --systemd or \`backup-tui daemon\``);
-  if ([s.minute, s.hour, s.dom, s.month, s.dow].some(special)) throw new CronError(`${s.expr}: L, W and # are not understood by cron; use \`backup-tui daemon\``);
+  if (!(s.second.values.length === 1 && s.second.values[0] === 0)) throw new CronError(`${s.expr}: cron runs at most once a minute; drop the seconds field or use --systemd or \`${btui("daemon")}\``);
+  if ([s.minute, s.hour, s.dom, s.month, s.dow].some(special)) throw new CronError(`${s.expr}: L, W and # are not understood by cron; use \`${btui("daemon")}\``);
   return s.fields.slice(1).map((f) => (f === "?" ? "*" : f)).join(" ");
 }

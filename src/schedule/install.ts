@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { AppError, ExitCode } from "../errors";
 import type { Runner } from "../exec/runner";
 import { writeTextAtomic } from "../state/atomic-file";
-import { MARK, RECOVER_UNIT, type UnitFile } from "./units";
+import { assertLineSafe, MARK, RECOVER_UNIT, type UnitFile } from "./units";
 
 export const SYSTEMD_DIR = "/etc/systemd/system";
 export const CRON_DIR = "/etc/cron.d";
@@ -45,6 +45,7 @@ async function systemctl(runner: Runner, args: string[], activated: string[]): P
 
 /** Writes the units, removes units of ours no schedule asks for any more, and (live) enables the timers. */
 export async function installSystemd(files: UnitFile[], dir: string, runner: Runner): Promise<InstallResult> {
+  assertLineSafe("--dir", dir);
   const live = liveSystemd(dir);
   const wanted = new Set(files.map((f) => f.name));
   const stale = installedUnits(dir).filter((n) => !wanted.has(n));
@@ -90,6 +91,7 @@ export async function uninstallSystemd(dir: string, runner: Runner): Promise<Ins
 }
 
 export function installCron(text: string, dir: string): InstallResult {
+  assertLineSafe("--dir", dir);
   const path = join(dir, CRON_FILE);
   if (existsSync(path) && !ours(path)) throw new AppError(`${path} exists and was not written by backup-tui; nothing was installed`, ExitCode.usage, "Move it away, or install into another directory with --dir.");
   mkdirSync(dir, { recursive: true });
@@ -103,6 +105,32 @@ export function uninstallCron(dir: string): InstallResult {
   const removed = ours(path) ? [path] : [];
   for (const p of removed) rmSync(p, { force: true });
   return { dir, written: [], removed, activated: [], todo: [] };
+}
+
+export interface UninstallResult {
+  removed: string[];
+  activated: string[];
+  /** The directories looked in. */
+  searched: string[];
+  /** Nothing removed, but the other kind is installed where we looked: the flag that would find it. */
+  otherKind?: { flag: "--systemd" | "--cron"; found: string[] };
+}
+
+/**
+ * Removes what `schedule install` wrote: with --systemd or --cron only that kind, else both; in
+ * --dir when given (the one directory holds either kind), else in the default directories.
+ */
+export async function uninstallSchedules(o: { systemd?: boolean; cron?: boolean; dir?: string }, runner: Runner): Promise<UninstallResult> {
+  const systemdDir = o.dir ?? SYSTEMD_DIR;
+  const cronDir = o.dir ?? CRON_DIR;
+  const results: InstallResult[] = [];
+  if (!o.cron) results.push(await uninstallSystemd(systemdDir, runner));
+  if (!o.systemd) results.push(uninstallCron(cronDir));
+  const removed = results.flatMap((r) => r.removed);
+  const out: UninstallResult = { removed, activated: results.flatMap((r) => r.activated), searched: [...new Set(results.map((r) => r.dir))] };
+  if (!removed.length && o.systemd && ours(join(cronDir, CRON_FILE))) out.otherKind = { flag: "--cron", found: [join(cronDir, CRON_FILE)] };
+  if (!removed.length && o.cron && installedUnits(systemdDir).length) out.otherKind = { flag: "--systemd", found: installedUnits(systemdDir).map((n) => join(systemdDir, n)) };
+  return out;
 }
 
 /** Where schedules are installed now (default directories), for `schedule list`. */

@@ -1,3 +1,4 @@
+import { ConfigError, UsageError } from "../errors";
 import { describe, toCronFields, toOnCalendar } from "./cron";
 import type { Job } from "./jobs";
 
@@ -33,23 +34,51 @@ function sdArg(a: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
+/** Free text in a unit (Description=): systemd expands % specifiers there too. */
+const sdText = (t: string) => t.replace(/%/g, "%%");
+
 /** sh quoting for a cron line, % escaped (cron turns a bare % into a newline). */
 function shArg(a: string): string {
   const s = /^[A-Za-z0-9_@+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`;
   return s.replace(/%/g, "\\%");
 }
 
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** A value as the user can read it: newlines, tabs and other control characters escaped. */
+export const printable = (v: string) => JSON.stringify(v);
+
+/**
+ * A unit or cron line is one line per setting: a newline in a path would end it and start a
+ * setting of the path's choosing; other control characters are refused with it. Checked for every
+ * value that goes into one, before anything is rendered.
+ */
+export function assertLineSafe(what: string, value: string, kind: "config" | "usage" = "usage"): void {
+  if (!CONTROL.test(value)) return;
+  const message = `${what} ${printable(value)} holds a newline or another control character: it cannot go into a systemd unit or a cron line`;
+  const hint = "Rename or move it to a path without control characters, then install again.";
+  throw kind === "config" ? new ConfigError(message, hint) : new UsageError(message, hint);
+}
+
+function assertInvocationSafe(jobs: Job[], inv: Invocation): void {
+  inv.command.forEach((c, i) => assertLineSafe(i === 0 ? "the executable path" : "the script path", c));
+  if (inv.configFile) assertLineSafe("the config file path", inv.configFile, "config");
+  if (inv.stateDir) assertLineSafe("the state directory (BACKUP_TUI_STATE_DIR)", inv.stateDir, "config");
+  for (const j of jobs) for (const a of j.args) assertLineSafe(`job ${j.id}'s argument`, a, "config");
+}
+
 const globalArgs = (inv: Invocation) => [...(inv.configFile ? ["--config", inv.configFile] : []), "--quiet"];
 
 /** One oneshot service and one timer per job, and the boot-time recover service. */
 export function systemdUnits(jobs: Job[], inv: Invocation): UnitFile[] {
+  assertInvocationSafe(jobs, inv);
   const env = inv.stateDir ? [`Environment=${sdArg(`BACKUP_TUI_STATE_DIR=${inv.stateDir}`)}`] : [];
   const exec = (args: string[]) => [...inv.command, ...globalArgs(inv), ...args].map(sdArg).join(" ");
   const service = (description: string, args: string[], o: { needs: string[]; extra: string[] }) =>
     [
       MARK,
       "[Unit]",
-      `Description=${description}`,
+      `Description=${sdText(description)}`,
       `After=${o.needs.join(" ")}`,
       `Wants=${o.needs.filter((n) => n !== "docker.service").join(" ") || "docker.service"}`,
       "",
@@ -78,7 +107,7 @@ export function systemdUnits(jobs: Job[], inv: Invocation): UnitFile[] {
       text: [
         MARK,
         "[Unit]",
-        `Description=backup-tui ${job.id}: ${when} (${job.key} = ${job.schedule.expr})`,
+        `Description=${sdText(`backup-tui ${job.id}: ${when} (${job.key} = ${job.schedule.expr})`)}`,
         "",
         "[Timer]",
         ...toOnCalendar(job.schedule).map((c) => `OnCalendar=${c}`),
@@ -105,6 +134,8 @@ export function systemdUnits(jobs: Job[], inv: Invocation): UnitFile[] {
 
 /** An /etc/cron.d file: one line per job, and @reboot recover. */
 export function cronFile(jobs: Job[], inv: Invocation, user: string): string {
+  assertInvocationSafe(jobs, inv);
+  assertLineSafe("the user name", user);
   const env = inv.stateDir ? `BACKUP_TUI_STATE_DIR=${shArg(inv.stateDir)} ` : "";
   const exec = (args: string[]) => `${env}${[...inv.command, ...globalArgs(inv), ...args].map(shArg).join(" ")} >/dev/null`;
   const lines = [

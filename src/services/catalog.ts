@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { AppError, ExitCode } from "../errors";
 import type { CatalogSnapshot } from "../state/catalog";
 import type { ServiceContext } from "./context";
@@ -29,7 +30,7 @@ export async function resolveSnapshot(
 ): Promise<CatalogSnapshot> {
   // An id is hex: "", "%" or "_" would otherwise match whatever single snapshot there is.
   if (ref !== "latest" && !/^[0-9a-f]{4,64}$/i.test(ref)) {
-    throw new AppError(`${JSON.stringify(ref.slice(0, 80))} is not a snapshot id`, ExitCode.usage, "Give at least 4 hex digits of the id (`backup-tui snapshots` lists them), or latest.");
+    throw new AppError(`${JSON.stringify(ref.slice(0, 80))} is not a snapshot id`, ExitCode.usage, `Give at least 4 hex digits of the id (\`${btui("snapshots")}\` lists them), or latest.`);
   }
   await ensureCatalog(ctx, signal);
   const find = () =>
@@ -43,7 +44,7 @@ export async function resolveSnapshot(
   }
   if (!snap) {
     const what = ref === "latest" ? `no snapshot${scope.stack ? ` of stack ${scope.stack}` : ""}${scope.host ? ` from host ${scope.host}` : ""}` : `no single snapshot matches ${JSON.stringify(ref)}`;
-    throw new AppError(what, ExitCode.usage, "List them with `backup-tui snapshots` (add --host for another machine's).");
+    throw new AppError(what, ExitCode.usage, `List them with \`${btui("snapshots")}\` (add --host for another machine's).`);
   }
   return snap;
 }

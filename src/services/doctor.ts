@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { dirname, join } from "node:path";
 import type { Config } from "../config/types";
 import type { DockerApi } from "../docker/client";
@@ -117,10 +118,10 @@ export async function checkSnapshotStrategy(config: Config, s: NonNullable<Docto
   const yes = rows.filter((r) => r.qualifies).map((r) => r.stack);
   const no = rows.filter((r) => !r.qualifies);
   const fallingBack = no.filter((r) => r.configured);
-  const detail = [
-    `qualify: ${yes.length ? yes.join(", ") : "none"}`,
-    ...no.map((r) => `${r.stack}${r.configured ? " (set to snapshot: falls back)" : ""}: ${r.reason}`),
-  ].join("\n");
+  // Nobody asked for snapshots: one line, not every path of every stack (--json keeps the rows).
+  const detail = !rows.some((r) => r.configured)
+    ? `not used (no stack has STOP_STRATEGY=snapshot); ${yes.length ? `would qualify: ${yes.join(", ")}` : `none of ${rows.length} stack(s) would qualify`}`
+    : [`qualify: ${yes.length ? yes.join(", ") : "none"}`, ...no.map((r) => `${r.stack}${r.configured ? " (set to snapshot: falls back)" : ""}: ${r.reason}`)].join("\n");
   return {
     name,
     status: fallingBack.length ? "warn" : "ok",
@@ -228,9 +229,9 @@ export function checkConfig(outcome: ConfigOutcome): Check {
   const where = c.source.file ? `${c.source.file} (${c.source.format})` : `no config file: embedded default (repository ${c.restic.repository})`;
   const data = { file: c.source.file, format: c.source.format, warnings: c.warnings };
   if (c.warnings.length) {
-    return { name: "config", status: "warn", detail: `${where}; ${c.warnings.length} warning(s): ${c.warnings.join("; ")}`, hint: "Fix or remove the keys named; `backup-tui config validate` checks again.", data };
+    return { name: "config", status: "warn", detail: `${where}; ${c.warnings.length} warning(s): ${c.warnings.join("; ")}`, hint: `Fix or remove the keys named; \`${btui("config validate")}\` checks again.`, data };
   }
-  const hint = c.source.file ? undefined : "Run `backup-tui init` to write a config file you can edit.";
+  const hint = c.source.file ? undefined : `Run \`${btui("init")}\` to write a config file you can edit.`;
   return { name: "config", status: "ok", detail: where, hint, data };
 }
 
@@ -268,23 +269,23 @@ export async function checkRepository(restic: Pick<Restic, "exists">, outcome: C
   const data = { repository: repo, password: pw.kind === "none" ? "none" : `${pw.kind} (${pw.origin})` };
   const local = isLocalRepository(repo);
   if (pw.kind === "none") {
-    return { name: "repository", status: "fail", detail: `no repository password is configured for ${repo}`, hint: "Set RESTIC_PASSWORD_FILE in [local_backup], or run `backup-tui init`.", data };
+    return { name: "repository", status: "fail", detail: `no repository password is configured for ${repo}`, hint: `Set RESTIC_PASSWORD_FILE in [local_backup], or run \`${btui("init")}\`.`, data };
   }
   if (pw.kind === "file" && !fs.stat(pw.path)) {
     const repoExists = local && !!fs.stat(join(localPath(repo), "config"));
     if (c.restic.autoInit && !repoExists) {
-      return { name: "repository", status: "warn", detail: `no repository yet at ${repo}; it will be created on first backup, with a new password file at ${pw.path}`, hint: "Run `backup-tui init` to create both now and see where the password is kept.", data };
+      return { name: "repository", status: "warn", detail: `no repository yet at ${repo}; it will be created on first backup, with a new password file at ${pw.path}`, hint: `Run \`${btui("init")}\` to create both now and see where the password is kept.`, data };
     }
     return {
       name: "repository", status: "fail", detail: `the password file ${pw.path} does not exist${repoExists ? `, but the repository at ${repo} does` : ""}`,
-      hint: repoExists ? "Restore the password file from your safe copy: without it the repository cannot be opened." : "Restore it from your safe copy; for a new repository `backup-tui init` creates one.",
+      hint: repoExists ? "Restore the password file from your safe copy: without it the repository cannot be opened." : `Restore it from your safe copy; for a new repository \`${btui("init")}\` creates one.`,
       data,
     };
   }
   try {
     if (await restic.exists(signal)) return { name: "repository", status: "ok", detail: `${repo} opens with the password (${pw.kind} from ${pw.origin})`, data };
-    if (c.restic.autoInit) return { name: "repository", status: "warn", detail: `no repository yet at ${repo}; it will be created on first backup`, hint: "Run `backup-tui init` to create it now.", data };
-    return { name: "repository", status: "fail", detail: `no restic repository at ${repo}`, hint: "Create it with `backup-tui init`, or fix RESTIC_REPOSITORY in [local_backup].", data };
+    if (c.restic.autoInit) return { name: "repository", status: "warn", detail: `no repository yet at ${repo}; it will be created on first backup`, hint: `Run \`${btui("init")}\` to create it now.`, data };
+    return { name: "repository", status: "fail", detail: `no restic repository at ${repo}`, hint: `Create it with \`${btui("init")}\`, or fix RESTIC_REPOSITORY in [local_backup].`, data };
   } catch (err) {
     return { ...failed("repository", err, "Check RESTIC_REPOSITORY and the password source in [local_backup]."), data };
   }
@@ -315,7 +316,7 @@ export function checkSpace(outcome: ConfigOutcome, fs: FsProbe): Check[] {
       const percent = totalBytes ? (freeBytes / totalBytes) * 100 : 0;
       const status: CheckStatus = percent < SPACE_FAIL_PERCENT ? "fail" : percent < SPACE_WARN_PERCENT ? "warn" : "ok";
       const detail = `${gib(freeBytes)} free of ${gib(totalBytes)} (${percent.toFixed(1)}%) on the file system of ${g.paths.join(" and ")}`;
-      const hint = status === "ok" ? undefined : "Free space there, apply retention (`backup-tui forget --prune`), or move the repository.";
+      const hint = status === "ok" ? undefined : `Free space there, apply retention (\`${btui("forget --prune")}\`), or move the repository.`;
       out.push({ name, status, detail, hint, data: { paths: g.paths, totalBytes, freeBytes, percentFree: Number(percent.toFixed(2)) } });
     } catch (err) {
       out.push({ name, status: "warn", detail: `cannot measure free space at ${g.probe}: ${errorMessage(err)}` });

@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import type { Secret } from "../exec/redact";
+import { redactUrlIn, type Secret } from "../exec/redact";
 import { errorMessage } from "../errors";
 import { where } from "../notify/http";
 
@@ -21,7 +21,7 @@ export async function portainerBackup(url: string, token: Secret | undefined, fi
     });
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? errorMessage(err);
+    const why = redactUrlIn(cause?.code ?? cause?.message ?? errorMessage(err), endpoint);
     throw new Error(`Portainer at ${where(endpoint)} cannot be reached (${why})`);
   }
   if (!res.ok) {

@@ -105,7 +105,7 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
       "Restore with --target DIR and copy the files into place, or restore a narrower --file.",
     );
   }
-  const runId = ctx.store.startRun("restore", "manual", ctx.owner);
+  const runId = ctx.store.startRun("restore", "manual", ctx.owner, { stack: req.scope.kind === "stack" ? req.scope.stack : manifest?.stack });
   report.runId = runId;
   const swaps = new SwapJournal(ctx.config.stateDir);
   const staged: string[] = [];

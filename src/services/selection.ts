@@ -2,6 +2,7 @@ import { checkExternalPath, type DirlistFile } from "../docker/dirlist";
 import { discoverStacks, externalStack, type Stack } from "../docker/discovery";
 import { UsageError } from "../errors";
 import type { ServiceContext } from "./context";
+import { unknownStack } from "./known-stacks";
 
 export interface Selection {
   selected: Stack[];
@@ -47,9 +48,7 @@ export async function selectStacks(ctx: ServiceContext, dirlist: DirlistFile, re
   if (req.names?.length) {
     selected = req.names.map((n) => {
       const s = known.find((k) => k.name === n) ?? (n.startsWith("EXT:/") ? externalStack(externalArgument(n)) : undefined);
-      if (!s) {
-        throw new UsageError(`no stack named ${JSON.stringify(n)}`, `Known stacks: ${found.map((k) => k.name).join(", ") || "(none found)"}. Run \`backup-tui stacks\`.`);
-      }
+      if (!s) throw unknownStack(n, found.map((k) => k.name));
       return s;
     });
   } else if (req.all) {

@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { statfsSync } from "node:fs";
 import { parseDuration } from "../duration";
 import { format } from "../format";
@@ -185,6 +186,6 @@ export function spaceLines(space: SpaceResult): string[] {
   return [
     ...space.before.reasons,
     ...(space.deleted.length ? [`forgotten for space: ${space.deleted.map(when).join(", ")}`] : []),
-    ...(space.pending.length ? [`to be forgotten for space at ${format.when(space.pending[0].dueAt)} unless cancelled (\`backup-tui prune --cancel\`): ${space.pending.map(when).join(", ")}`] : []),
+    ...(space.pending.length ? [`to be forgotten for space at ${format.when(space.pending[0].dueAt)} unless cancelled (\`${btui("prune --cancel")}\`): ${space.pending.map(when).join(", ")}`] : []),
   ];
 }

@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { AppError, ExitCode, ToolError, errorMessage } from "../errors";
 import { closeRun } from "./after-run";
 import { localRepoFacts } from "../fsops/repo-files";
@@ -77,7 +78,7 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
   const report: SyncReport = { runId, remote, attempts: 0, localSnapshots: 0, remoteSnapshots: 0, purgedDeletedDirs: [], exitCode: ExitCode.ok };
   try {
     const local = localRepoFacts(repo);
-    if (!local.exists) throw new AppError(`no restic repository at ${repo}: there is nothing to mirror`, ExitCode.failed, `Nothing was sent. On a host that has backed up, check RESTIC_REPOSITORY in [local_backup]; on a new host whose backups are in the cloud copy, bring it back first with \`backup-tui restore ${repo}\`; on a new setup, back up first (\`backup-tui backup\`).`);
+    if (!local.exists) throw new AppError(`no restic repository at ${repo}: there is nothing to mirror`, ExitCode.failed, `Nothing was sent. On a host that has backed up, check RESTIC_REPOSITORY in [local_backup]; on a new host whose backups are in the cloud copy, bring it back first with \`${btui(`restore ${repo}`)}\`; on a new setup, back up first (\`${btui("backup")}\`).`);
     report.localSnapshots = local.snapshots;
 
     emit({ type: "phase", stack: "*", phase: "connect", detail: remote });
@@ -113,7 +114,7 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
         throw new AppError(
           "the local repository fails `restic check`: not pushing it over the cloud copy",
           ExitCode.failed,
-          `Repair it (restic repair index / repair snapshots), or restore it from the cloud with \`backup-tui restore ${repo}\`. Details:\n${check.output.trim().split("\n").slice(-5).join("\n")}`,
+          `Repair it (restic repair index / repair snapshots), or restore it from the cloud with \`${btui(`restore ${repo}`)}\`. Details:\n${check.output.trim().split("\n").slice(-5).join("\n")}`,
         );
       }
       const floor = Math.ceil(report.remoteSnapshots * (1 - cloud.maxDeletePercent / 100));
@@ -121,7 +122,7 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
         throw new AppError(
           `the local repository has ${local.snapshots} snapshots, the cloud copy ${report.remoteSnapshots}: the sync would remove more than ${cloud.maxDeletePercent}% of them`,
           ExitCode.failed,
-          "If that is what you want (a large forget), run `backup-tui sync --force`; otherwise restore the local repository from the cloud first.",
+          `If that is what you want (a large forget), run \`${btui("sync --force")}\`; otherwise restore the local repository from the cloud first.`,
         );
       }
     }

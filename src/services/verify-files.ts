@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { mkdirSync, readFileSync, rmSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import { AppError, ExitCode, errorMessage, ToolError } from "../errors";
@@ -39,7 +40,7 @@ export function filesTargets(ctx: ServiceContext, stacks?: string[]): CatalogSna
   if (!stacks?.length) return latest.sort((a, b) => a.stack!.localeCompare(b.stack!));
   return stacks.map((name) => {
     const s = latest.find((x) => x.stack === name);
-    if (!s) throw new AppError(`no snapshot of ${name} from ${ctx.config.hostname} to verify`, ExitCode.usage, "Run `backup-tui snapshots` to see what there is (and `snapshots --refresh` after changes by hand).");
+    if (!s) throw new AppError(`no snapshot of ${name} from ${ctx.config.hostname} to verify`, ExitCode.usage, `Run \`${btui("snapshots")}\` to see what there is (and \`${btui("snapshots --refresh")}\` after changes by hand).`);
     return s;
   });
 }

@@ -21,6 +21,8 @@ export interface RunRow {
   error?: string;
   /** The process that ran it (its log lines carry the same pid). */
   pid?: number;
+  /** The stack a run was about when it is not a backup (a restore): backups list theirs in run_stacks. */
+  stack?: string;
 }
 
 export interface StackResultRow {
@@ -96,7 +98,7 @@ export interface PendingDeletion {
 export interface RunFilter {
   limit?: number;
   kind?: RunKind;
-  /** Runs that backed up (or tried) this stack. */
+  /** Runs that backed up (or tried) or restored this stack. */
   stack?: string;
   /** ISO time: runs started at or after it. */
   since?: string;
@@ -123,6 +125,7 @@ export class StateStore {
     // Added after the first release: databases made before it gain the column.
     const columns = (db.prepare("PRAGMA table_info(runs)").all() as Array<{ name: string }>).map((c) => c.name);
     if (!columns.includes("job")) db.exec("ALTER TABLE runs ADD COLUMN job TEXT; CREATE INDEX IF NOT EXISTS runs_job ON runs(job, id);");
+    if (!columns.includes("stack")) db.exec("ALTER TABLE runs ADD COLUMN stack TEXT;");
     return new StateStore(db);
   }
 
@@ -138,11 +141,12 @@ export class StateStore {
     return this.scheduledJob;
   }
 
-  startRun(kind: RunKind, trigger: string, owner: Owner): number {
+  /** `o.stack`: the stack a restore (or another single-stack run that records no stack results) is about. */
+  startRun(kind: RunKind, trigger: string, owner: Owner, o: { stack?: string } = {}): number {
     const job = this.scheduledJob;
     const r = this.db
-      .prepare("INSERT INTO runs (kind, trigger, job, status, started_at, pid, pid_start, host) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)")
-      .run(kind, job ? "scheduled" : trigger, job ?? null, new Date().toISOString(), owner.pid, owner.pidStart ?? null, owner.host);
+      .prepare("INSERT INTO runs (kind, trigger, job, status, started_at, pid, pid_start, host, stack) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)")
+      .run(kind, job ? "scheduled" : trigger, job ?? null, new Date().toISOString(), owner.pid, owner.pidStart ?? null, owner.host, o.stack ?? null);
     return Number(r.lastInsertRowid);
   }
 
@@ -234,7 +238,7 @@ export class StateStore {
     if (f.kind) where.push("kind = ?"), params.push(f.kind);
     if (f.job) where.push("job = ?"), params.push(f.job);
     if (f.since) where.push("started_at >= ?"), params.push(f.since);
-    if (f.stack) where.push("id IN (SELECT run_id FROM run_stacks WHERE stack = ?)"), params.push(f.stack);
+    if (f.stack) where.push("(stack = ? OR id IN (SELECT run_id FROM run_stacks WHERE stack = ?))"), params.push(f.stack, f.stack);
     const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...params, f.limit ?? 20) as Array<Record<string, unknown>>;
     return rows.map((r) => ({
@@ -248,7 +252,14 @@ export class StateStore {
       exitCode: (r.exit_code as number | null) ?? undefined,
       error: (r.error as string | null) ?? undefined,
       pid: (r.pid as number | null) ?? undefined,
+      stack: (r.stack as string | null) ?? undefined,
     }));
+  }
+
+  /** Every stack a recorded run named (backed up, restored), sorted. */
+  stackNames(): string[] {
+    const rows = this.db.prepare("SELECT stack FROM run_stacks UNION SELECT stack FROM runs WHERE stack IS NOT NULL ORDER BY stack").all() as Array<{ stack: string }>;
+    return rows.map((r) => r.stack);
   }
 
   stackResults(runId: number): StackResultRow[] {

@@ -1,8 +1,9 @@
+import type { GlobalOptions } from "../app";
 /**
  * Opens the TUI; resolves with the exit code when the user quits. `signal` is the CLI's
  * abort signal (SIGTERM/SIGHUP/SIGINT): a running backup is aborted, stacks restarted, then we quit.
  */
-export async function runTui(signal?: AbortSignal): Promise<number> {
+export async function runTui(signal?: AbortSignal, globals: GlobalOptions = {}): Promise<number> {
   // Chalk (under Ink) ignores NO_COLOR: translate it before Ink is first loaded, then put the env back
   // so restic and docker see the user's environment unchanged.
   const noColor = !!process.env.NO_COLOR && process.env.FORCE_COLOR === undefined;
@@ -24,7 +25,7 @@ export async function runTui(signal?: AbortSignal): Promise<number> {
   const load = new Promise<void>((r) => setTimeout(r, 0)).then(async () => {
     const { openTuiContext } = await import("./context");
     const { createBackend } = await import("./backend");
-    const ctx = openTuiContext();
+    const ctx = openTuiContext(globals);
     close = () => ctx.store.close();
     return createBackend(ctx);
   });
