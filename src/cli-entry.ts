@@ -9,32 +9,40 @@ export type Entry = "tui" | "help" | "command";
  * `-V`/`-h` and anything unknown, a missing option value included, go to commander as they are.
  */
 export function entryFor(args: readonly string[], globals: readonly Option[], terminal: boolean): Entry {
-  if (!onlyGlobalOptions(args, globals.filter((o) => o.long !== "--version" && o.long !== "--help"))) return "command";
+  const { command, clean } = scan(args, globals.filter((o) => o.long !== "--version" && o.long !== "--help"));
+  if (!clean || command !== undefined) return "command";
   return terminal ? "tui" : "help";
 }
 
-function onlyGlobalOptions(args: readonly string[], options: readonly Option[]): boolean {
+/** The command named after the global options (`-c FILE daemon` → "daemon"), if any. */
+export function commandName(args: readonly string[], globals: readonly Option[]): string | undefined {
+  return scan(args, globals).command;
+}
+
+/** Walks the global options; stops at the first argument that is not one (the command). */
+function scan(args: readonly string[], options: readonly Option[]): { command?: string; clean: boolean } {
   const takesValue = (o: Option) => o.required || o.optional;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (!a.startsWith("-") || a === "-" || a === "--") return false;
+    if (!a.startsWith("-") || a === "-") return { command: a, clean: true };
+    if (a === "--") return { command: args[i + 1], clean: false };
     if (a.startsWith("--")) {
       const eq = a.indexOf("=");
       const o = options.find((x) => x.long === (eq < 0 ? a : a.slice(0, eq)));
-      if (!o) return false;
+      if (!o) return { clean: false };
       if (eq >= 0) {
-        if (!takesValue(o)) return false;
-      } else if (o.required && ++i >= args.length) return false;
+        if (!takesValue(o)) return { clean: false };
+      } else if (o.required && ++i >= args.length) return { clean: false };
       continue;
     }
     // A cluster of short flags; one that takes a value takes the rest of the cluster, or the next argument.
     for (let j = 1; j < a.length; j++) {
       const o = options.find((x) => x.short === `-${a[j]}`);
-      if (!o) return false;
+      if (!o) return { clean: false };
       if (!takesValue(o)) continue;
-      if (j === a.length - 1 && o.required && ++i >= args.length) return false;
+      if (j === a.length - 1 && o.required && ++i >= args.length) return { clean: false };
       break;
     }
   }
-  return true;
+  return { clean: true };
 }

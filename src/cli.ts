@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import type { CommandEnv, GlobalOptions } from "./app";
-import { entryFor } from "./cli-entry";
+import { commandName, entryFor } from "./cli-entry";
 import { setHintGlobals } from "./command-hint";
 import { AppError, ExitCode, signalExitCode } from "./errors";
 import { killAllChildren } from "./exec/process-groups";
@@ -16,7 +16,9 @@ const controller = new AbortController();
 const reloadListeners: Array<() => void> = [];
 /** While Ink owns the terminal, nothing else may write to it. */
 let tuiActive = false;
-const isDaemon = () => process.argv.slice(2).find((a) => !a.startsWith("-")) === "daemon";
+/** Set once the program is built: `-c FILE daemon` names the daemon too (its SIGHUP reloads). */
+let command: string | undefined;
+const isDaemon = () => command === "daemon";
 
 function printerFor(g: GlobalOptions): Printer {
   return new Printer({
@@ -252,6 +254,7 @@ function onSignal(signal: NodeJS.Signals): void {
 export async function main(argv: string[]): Promise<never> {
   for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, onSignal);
   const program = buildProgram();
+  command = commandName(argv.slice(2), program.options);
   const globals = () => program.opts<GlobalOptions>();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { entryFor } from "../../src/cli-entry";
+import { commandName, entryFor } from "../../src/cli-entry";
 import { buildProgram } from "../../src/cli";
 import { btui, setHintGlobals, shellQuote } from "../../src/command-hint";
 
@@ -55,5 +55,19 @@ describe("printed commands carry the user's --config", () => {
     expect(btui("doctor")).toBe("backup-tui doctor");
     expect(btui("doctor", { config: "/etc/x.ini" })).toBe("backup-tui --config /etc/x.ini doctor");
     expect(shellQuote("a b")).toBe("'a b'");
+  });
+});
+
+describe("the command a line names (the daemon's SIGHUP reloads only when it is the daemon)", () => {
+  it.each([
+    [["daemon"], "daemon"],
+    [["-c", "/etc/b.ini", "daemon"], "daemon"],
+    [["--config", "daemon.ini", "daemon"], "daemon"],
+    [["-vc", "cfg.ini", "daemon"], "daemon"],
+    [["--config=/etc/b.ini", "backup", "daemon"], "backup"],
+    [["-c", "daemon"], undefined], // `daemon` is the config file's name here
+    [["--json"], undefined],
+  ])("Given %j, Then the command is %s", (args, expected) => {
+    expect(commandName(args, options)).toBe(expected);
   });
 });
