@@ -210,9 +210,10 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
     else if (e.type !== "progress") ctx.log.info({ event: e }, e.type);
   };
   const hash = () => ctx.config.security.confirmPasswordHash?.reveal();
-  const check = (password: string, choice: RestoreChoice) => {
+  // The confirmation screen checks the password, then the run checks it again: only the first says "confirmed".
+  const check = (password: string, choice: RestoreChoice, again = false) => {
     const ok = verifyConfirmPassword(password, hash() ?? "");
-    if (ok) ctx.log.info({ action: guardAction(choice) }, "confirmed destructive action");
+    if (ok && !again) ctx.log.info({ action: guardAction(choice) }, "confirmed destructive action");
     else ctx.log.warn({ action: guardAction(choice), user: process.env.SUDO_USER ?? process.env.USER }, "refused: wrong confirmation password");
     return ok;
   };
@@ -339,7 +340,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
         unguarded: inPlace && !hash() ? UNGUARDED : undefined,
       };
     },
-    checkConfirmPassword: check,
+    checkConfirmPassword: (password, choice) => check(password, choice),
     async restore(choice, password, signal, emit) {
       const sink = logged(emit);
       const req = { scope: choice.scope, snapshot: choice.snapshot, file: choice.file, target: choice.target, signal };
@@ -347,7 +348,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
       if (choice.target) return restore(ctx, req, sink);
       if (hash()) {
         if (password === undefined) throw new UsageError(`refusing to ${guardAction(choice)}: a confirmation password is required`);
-        if (!check(password, choice)) throw new UsageError("wrong confirmation password; nothing was changed");
+        if (!check(password, choice, true)) throw new UsageError("wrong confirmation password; nothing was changed");
       }
       return withRepositoryLock(ctx, {}, async () => {
         await preflight(ctx, sink, signal);
@@ -384,10 +385,10 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
 /** `restore --disaster` as src/commands/disaster.ts runs it: the guard, the lock, preflight, disasterRestore. */
 function disasterBackend(ctx: ServiceContext, hash: () => string | undefined, logged: (emit: EventSink) => EventSink): DisasterBackend {
   const remote = () => (ctx.config.cloud.remote ? `${ctx.config.cloud.remote}:${ctx.config.cloud.path}` : undefined);
-  const check = (password: string, c: DisasterChoice) => {
+  const check = (password: string, c: DisasterChoice, again = false) => {
     const action = disasterAction(remote(), c);
     const ok = verifyConfirmPassword(password, hash() ?? "");
-    if (ok) ctx.log.info({ action }, "confirmed destructive action");
+    if (ok && !again) ctx.log.info({ action }, "confirmed destructive action");
     else ctx.log.warn({ action, user: process.env.SUDO_USER ?? process.env.USER }, "refused: wrong confirmation password");
     return ok;
   };
@@ -404,11 +405,11 @@ function disasterBackend(ctx: ServiceContext, hash: () => string | undefined, lo
         unguarded: hash() ? undefined : UNGUARDED,
       };
     },
-    checkPassword: check,
+    checkPassword: (password, c) => check(password, c),
     async run(c, password, signal, emit) {
       if (hash()) {
         if (password === undefined) throw new UsageError(`refusing to ${disasterAction(remote(), c)}: a confirmation password is required`);
-        if (!check(password, c)) throw new UsageError("wrong confirmation password; nothing was changed");
+        if (!check(password, c, true)) throw new UsageError("wrong confirmation password; nothing was changed");
       }
       const sink = logged(emit);
       return withRepositoryLock(ctx, {}, async () => {

@@ -23,7 +23,7 @@ import { KEY, press, tick, until } from "../helpers/ink";
 
 const SNAP: CatalogSnapshot = {
   id: "c53e77c8" + "a".repeat(56), shortId: "c53e77c8", time: "2026-11-22T22:45:00.000Z", host: "h1", stack: "web", kind: "stack",
-  tags: ["backup-tui", "stack:web", "kind:stack", "vol:web_data", "vol:web_db"], paths: ["/srv/web"], protected: false, indexed: true,
+  tags: ["backup-tui", "stack:web", "kind:stack", "vol:web_data", "vol:web_db"], paths: ["/srv/web", "/var/lib/backup-tui/staging/web/manifest.json"], protected: false, indexed: true,
 };
 const file = (path: string, type = "file"): CatalogFile => ({ snapshotId: SNAP.id, path, name: path.split("/").pop()!, type, size: 100 });
 const FILES: Record<string, CatalogFile[]> = {
