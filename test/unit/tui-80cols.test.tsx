@@ -155,7 +155,7 @@ describe("the run history's words and the guard's log line (issue 16 item 15)", 
     const logged: string[] = [];
     const log = tc.ctx.log;
     const capture = (level: string) => (o: unknown, msg?: string) => void logged.push(`${level} ${typeof o === "string" ? o : msg}`);
-    (tc.ctx as { log: typeof log }).log = { ...log, info: capture("info"), warn: capture("warn"), child: () => tc!.ctx.log } as typeof log;
+    (tc.ctx as { log: typeof log }).log = { ...log, info: capture("info"), warn: capture("warn"), child: () => tc!.ctx.log } as unknown as typeof log;
     writeFileSync(tc.ctx.config.dirlistFile, "+web\n");
     const backend = createBackend(tc.ctx);
     const choice: RestoreChoice = { snapshot: snap(1), scope: { kind: "stack", stack: "web" } };
