@@ -7,6 +7,7 @@ import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
 import { assertSameRepository } from "./repo-identity";
 import { describeRetry, withRetries } from "./retry";
+import { assertFewSnapshotsRemoved, snapshotIds } from "./sync-delete-guard";
 
 export interface SyncRequest {
   dryRun?: boolean;
@@ -96,7 +97,7 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
       async (attempt) => {
         connectAttempts = attempt;
         const config = await ctx.rclone.cat(`${remote}/config`, { signal: req.signal, timeoutMs: 120_000 });
-        const snapshots = config === undefined ? 0 : (await ctx.rclone.lsf(`${remote}/snapshots`, { signal: req.signal })).length;
+        const snapshots = config === undefined ? [] : snapshotIds(await ctx.rclone.lsf(`${remote}/snapshots`, { signal: req.signal }));
         return { config, snapshots };
       },
       { ...retries, onRetry: (attempt, waitMs, err) => emit({ type: "warning", message: `connecting to ${remote}: ${describeRetry(attempt, waitMs, err)}` }) },
@@ -108,9 +109,11 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
       { where: remote, config: remoteConfig.config },
       "Each repository (each host) needs its own RCLONE_PATH; mirroring would overwrite the other one. Choose another path.",
     );
-    report.remoteSnapshots = remoteConfig.snapshots;
+    report.remoteSnapshots = remoteConfig.snapshots.length;
 
     if (!req.force) {
+      // By snapshot ID, before the (slow) check: an emptied repository passes `restic check`.
+      assertFewSnapshotsRemoved({ remote, remoteIds: remoteConfig.snapshots, localIds: snapshotIds(local.snapshotFiles), maxDeletePercent: cloud.maxDeletePercent, repo });
       emit({ type: "phase", stack: "*", phase: "check-local" });
       const check = await ctx.restic.check({ signal: req.signal, timeoutMs: cloud.syncTimeoutSec * 1000 });
       if (!check.ok) {
@@ -118,14 +121,6 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
           "the local repository fails `restic check`: not pushing it over the cloud copy",
           ExitCode.failed,
           `Repair it (restic repair index / repair snapshots), or restore it from the cloud with \`${btui(`restore ${repo}`)}\`. Details:\n${check.output.trim().split("\n").slice(-5).join("\n")}`,
-        );
-      }
-      const floor = Math.ceil(report.remoteSnapshots * (1 - cloud.maxDeletePercent / 100));
-      if (report.remoteSnapshots > 0 && local.snapshots < floor) {
-        throw new AppError(
-          `the local repository has ${local.snapshots} snapshots, the cloud copy ${report.remoteSnapshots}: the sync would remove more than ${cloud.maxDeletePercent}% of them`,
-          ExitCode.failed,
-          `If that is what you want (a large forget), run \`${btui("sync --force")}\`; otherwise restore the local repository from the cloud first.`,
         );
       }
     }
