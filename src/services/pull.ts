@@ -1,4 +1,5 @@
 import { AppError, ExitCode, errorMessage } from "../errors";
+import { endedWith } from "./after-run";
 import { isEmptyDir, localRepoFacts } from "../fsops/repo-files";
 import type { Snapshot } from "../restic/json";
 import type { TransferResult } from "../rclone/rclone";
@@ -121,7 +122,8 @@ export async function pullRepository(ctx: ServiceContext, req: PullRequest, emit
     ctx.store.finishRun(runId, check.ok ? "succeeded" : "failed", report.exitCode, check.ok ? undefined : "restic check failed on the pulled repository", report);
     return report;
   } catch (err) {
-    ctx.store.finishRun(runId, req.signal.aborted ? "interrupted" : "failed", err instanceof AppError && err.exitCode === ExitCode.usage ? ExitCode.usage : ExitCode.failed, errorMessage(err), report);
+    const ended = endedWith(req.signal, err instanceof AppError && err.exitCode === ExitCode.usage ? ExitCode.usage : ExitCode.failed);
+    ctx.store.finishRun(runId, ended.status, ended.exitCode, errorMessage(err), report);
     throw err;
   }
 }

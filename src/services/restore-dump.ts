@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { discoverStacks } from "../docker/discovery";
 import { AppError, ExitCode, ToolError, errorMessage } from "../errors";
+import { endedWith } from "./after-run";
 import type { CatalogSnapshot } from "../state/catalog";
 import { stagingDir } from "../state/staging";
 import type { ServiceContext } from "./context";
@@ -113,7 +114,8 @@ export async function restoreDump(ctx: ServiceContext, o: DumpRestoreRequest, em
   } catch (err) {
     const error = `${o.stack}/${o.service}: ${errorMessage(err)}`;
     ctx.store.recordStack(stackRow("failed", error));
-    ctx.store.finishRun(runId, o.signal.aborted ? "interrupted" : "failed", err instanceof AppError ? err.exitCode : ExitCode.failed, error, summary({}));
+    const ended = endedWith(o.signal, err instanceof AppError ? err.exitCode : ExitCode.failed);
+    ctx.store.finishRun(runId, ended.status, ended.exitCode, error, summary({}));
     throw err;
   }
 }
