@@ -347,7 +347,7 @@ export class Restic {
     } else if (p.kind === "file") env.RESTIC_PASSWORD_FILE = p.path;
     else if (p.kind === "command") env.RESTIC_PASSWORD_COMMAND = p.command;
     // A new password only fits a new repository: an existing one opens with its own.
-    else throw new ConfigError("no repository password is configured", op === "init" || op === "backup" ? `Set RESTIC_PASSWORD_FILE in [local_backup], or run \`${btui("init")}\` to create one.` : "Set RESTIC_PASSWORD_FILE (or RESTIC_PASSWORD_COMMAND) in [local_backup] to the repository's password (your safe copy of it).");
+    else throw new ConfigError("no repository password is configured", (op === "init" || op === "backup") && !this.s.cloudCopy ? `Set RESTIC_PASSWORD_FILE in [local_backup], or run \`${btui("init")}\` to create one.` : "Set RESTIC_PASSWORD_FILE (or RESTIC_PASSWORD_COMMAND) in [local_backup] to the repository's password (your safe copy of it).");
     return { env, secrets };
   }
 }

@@ -271,7 +271,7 @@ export async function checkRepository(restic: Pick<Restic, "exists">, outcome: C
   // In a disaster the repository is data to bring back from the cloud copy, not one to create.
   const cloud = cloudCopyOf(c);
   if (pw.kind === "none") {
-    return { name: "repository", status: "fail", detail: `no repository password is configured for ${repo}`, hint: `Set RESTIC_PASSWORD_FILE in [local_backup], or run \`${btui("init")}\`.`, data };
+    return { name: "repository", status: "fail", detail: `no repository password is configured for ${repo}`, hint: cloud ? `Set RESTIC_PASSWORD_FILE in [local_backup] to your safe copy of the repository's password (the cloud copy ${cloud} opens with it only); for a new setup \`${btui("init")}\` creates one.` : `Set RESTIC_PASSWORD_FILE in [local_backup], or run \`${btui("init")}\`.`, data };
   }
   if (pw.kind === "file" && !fs.stat(pw.path)) {
     const repoExists = local && !!fs.stat(join(localPath(repo), "config"));

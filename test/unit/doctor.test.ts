@@ -181,7 +181,7 @@ describe("runDoctor", () => {
     });
 
     // 17.17: where a cloud copy is configured the missing repository may be data to bring back (a disaster): never a bare "create it with init".
-    const onlyForNewSetup = /^(?:(?!init).)*Only for a new setup[^.]*`backup-tui init`/;
+    const onlyForNewSetup = /^(?:(?!init).)*for a new setup[^.]*`backup-tui init`/i;
     it("Given a configured repository that does not exist and a cloud copy, When checked, Then the hint brings it back from the cloud (restore PATH, --disaster); init only for a new setup", async () => {
       const checks = await runDoctor(deps({ config: { ok: true, config: makeConfig({ remote: "cloud" }) }, restic: { features: async () => featuresOf("0.19.1"), exists: async () => false } }));
       const c = byName(checks, "repository");
@@ -203,6 +203,12 @@ describe("runDoctor", () => {
       const hint = byName(checks, "repository").hint;
       expect(hint).toContain("put your safe copy of the password file at /var/lib/backup-tui/password and bring the repository back with `backup-tui restore /var/lib/backup-tui/repository`");
       expect(hint).toMatch(onlyForNewSetup);
+    });
+
+    it("Given no password source and a cloud copy, When checked, Then the hint asks for the repository's password (safe copy), init only for a new setup", async () => {
+      const checks = await runDoctor(deps({ config: { ok: true, config: makeConfig({ remote: "cloud", password: { kind: "none" } }) } }));
+      expect(byName(checks, "repository").hint).toContain("your safe copy of the repository's password (the cloud copy cloud:backups/host1 opens with it only)");
+      expect(byName(checks, "repository").hint).toMatch(onlyForNewSetup);
     });
 
     it("Given a wrong password, When checked, Then it fails with restic's classified message", async () => {
