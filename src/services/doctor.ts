@@ -85,7 +85,7 @@ export function checkConfigRules(config: Config, stacks: string[] | undefined): 
     name: "schedules",
     status: errors.length ? "fail" : findings.length ? "warn" : "ok",
     detail,
-    hint: findings.length ? "Fix the keys named above in the config file; `backup-tui config validate` checks again." : undefined,
+    hint: findings.length ? `Fix the keys named above in the config file; \`${btui("config validate")}\` checks again.` : undefined,
     data: { findings },
   };
 }
@@ -224,7 +224,7 @@ export async function checkRclone(runner: Runner, outcome: ConfigOutcome): Promi
 }
 
 export function checkConfig(outcome: ConfigOutcome): Check {
-  if (!outcome.ok) return failed("config", outcome.error, "Fix the value named above; `backup-tui config example` prints every key with its description.");
+  if (!outcome.ok) return failed("config", outcome.error, `Fix the value named above; \`${btui("config example")}\` prints every key with its description.`);
   const c = outcome.config;
   const where = c.source.file ? `${c.source.file} (${c.source.format})` : `no config file: embedded default (repository ${c.restic.repository})`;
   const data = { file: c.source.file, format: c.source.format, warnings: c.warnings };

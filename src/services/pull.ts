@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { AppError, ExitCode, errorMessage } from "../errors";
 import { endedWith } from "./after-run";
 import { isEmptyDir, localRepoFacts } from "../fsops/repo-files";
@@ -66,7 +67,7 @@ export function summarizeStacks(snapshots: Snapshot[]): StackSummary[] {
 export async function pullRepository(ctx: ServiceContext, req: PullRequest, emit: EventSink): Promise<PullReport> {
   const remote = remotePath(ctx);
   const path = req.path ?? ctx.config.restic.repository;
-  if (!path.startsWith("/")) throw new AppError(`${path} is not a local directory`, ExitCode.usage, "Give an absolute path: `backup-tui restore /srv/restic-repo`.");
+  if (!path.startsWith("/")) throw new AppError(`${path} is not a local directory`, ExitCode.usage, `Give an absolute path: \`${btui("restore /srv/restic-repo")}\`.`);
   if (!req.force && !isEmptyDir(path) && !(await looksLikePartialPull(ctx, path))) {
     throw new AppError(`${path} is not empty`, ExitCode.usage, "Pull into an empty or missing directory, or pass --force to copy into it (existing files that match are kept).");
   }

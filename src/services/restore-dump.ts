@@ -1,3 +1,4 @@
+import { btui, shellQuote } from "../command-hint";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { discoverStacks } from "../docker/discovery";
@@ -62,7 +63,7 @@ async function prepare(ctx: ServiceContext, o: DumpRestoreRequest) {
     throw new AppError(`snapshot ${o.snapshot.shortId} holds no dump of ${o.service}`, ExitCode.usage, have ? `It has dumps of: ${have}.` : "Its stack had no backup-tui.dump label when it was backed up.");
   }
   if (record.engine === "sqlite") {
-    throw new AppError(`${o.service}'s dump is a SQLite file: restore it as a file`, ExitCode.usage, `\`backup-tui restore --stack ${o.stack} --file ${record.file} --target DIR\`, then copy it over the stopped service's database file.`);
+    throw new AppError(`${o.service}'s dump is a SQLite file: restore it as a file`, ExitCode.usage, `\`${btui(`restore --stack ${o.stack} --file ${shellQuote(record.file)} --target DIR`)}\`, then copy it over the stopped service's database file.`);
   }
   const stack = (await discoverStacks(ctx.docker, ctx.config.docker.stacksDir)).find((s) => s.name === o.stack);
   const spec = stack ? dumpSpecs(stack, ctx.config.stacks[stack.name]?.dumps).find((d) => d.service === o.service) : undefined;
@@ -129,7 +130,7 @@ async function load(ctx: ServiceContext, o: DumpRestoreRequest, record: DumpReco
     const file = join(work, "restore.sql");
     await ctx.restic.dumpToFile(o.snapshot.id, record.file, file, o.signal);
     const hash = await sha256File(file);
-    if (hash !== record.sha256) throw new AppError(`the dump of ${o.service} in ${o.snapshot.shortId} does not match the hash recorded when it was made`, ExitCode.failed, "Verify the repository (`backup-tui verify --level data`) and pick another snapshot.");
+    if (hash !== record.sha256) throw new AppError(`the dump of ${o.service} in ${o.snapshot.shortId} does not match the hash recorded when it was made`, ExitCode.failed, `Verify the repository (\`${btui("verify --level data")}\`) and pick another snapshot.`);
 
     // The database as it is now, kept before it is overwritten.
     emit({ type: "phase", stack: o.stack, phase: "safety-snapshot", detail: `dumping ${o.service} as it is now` });

@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ContainerInfo } from "../docker/client";
@@ -69,11 +70,11 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
   if (req.scope.kind === "volume") {
     const name = req.scope.volume;
     mappings = mappings.filter((m) => m.volume === name);
-    if (!mappings.length) throw new AppError(`snapshot ${snap.shortId} holds no volume ${name}`, ExitCode.usage, "Pick a snapshot tagged vol:NAME: `backup-tui snapshots --tag vol:NAME`.");
+    if (!mappings.length) throw new AppError(`snapshot ${snap.shortId} holds no volume ${name}`, ExitCode.usage, `Pick a snapshot tagged vol:NAME: \`${btui("snapshots --tag vol:NAME")}\`.`);
   }
   if (req.file) {
     const one = narrowToFile(mappings, req.file);
-    if (!one) throw new AppError(`${req.file} is not inside snapshot ${snap.shortId}`, ExitCode.usage, `Browse it with \`backup-tui ls ${snap.shortId}\`.`);
+    if (!one) throw new AppError(`${req.file} is not inside snapshot ${snap.shortId}`, ExitCode.usage, `Browse it with \`${btui(`ls ${snap.shortId}`)}\`.`);
     mappings = [one];
   }
   const report: RestoreReport = { mode: "in-place", snapshot: snap.id, mappings, createdVolumes: [], downtimeMs: 0, notRestarted: [], exitCode: ExitCode.ok };
