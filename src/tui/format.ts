@@ -60,6 +60,7 @@ const PHASES: Partial<Record<Phase, string>> = {
   dump: "dumping databases",
   "hot-pass": "hot pass",
   stopping: "stopping",
+  pausing: "pausing",
   "final-pass": "final pass",
   backup: "backing up",
   starting: "starting",
