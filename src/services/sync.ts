@@ -22,7 +22,9 @@ export interface SyncRequest {
 }
 
 export interface SyncReport {
-  runId: number;
+  /** None for a dry run: it changes nothing, so it is not recorded as a sync. */
+  runId?: number;
+  dryRun?: boolean;
   remote: string;
   attempts: number;
   transfer?: TransferResult;
@@ -73,9 +75,10 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
   const repo = localRepository(ctx);
   const remote = remotePath(ctx);
   const cloud = ctx.config.cloud;
-  const runId = ctx.store.startRun("sync", "manual", ctx.owner);
+  // A dry run is not a sync: recorded, it would be the "last sync" that status and the metrics show.
+  const runId = req.dryRun ? undefined : ctx.store.startRun("sync", "manual", ctx.owner);
   const startedAt = new Date().toISOString();
-  const report: SyncReport = { runId, remote, attempts: 0, localSnapshots: 0, remoteSnapshots: 0, purgedDeletedDirs: [], exitCode: ExitCode.ok };
+  const report: SyncReport = { runId, dryRun: !!req.dryRun, remote, attempts: 0, localSnapshots: 0, remoteSnapshots: 0, purgedDeletedDirs: [], exitCode: ExitCode.ok };
   try {
     const local = localRepoFacts(repo);
     if (!local.exists) throw new AppError(`no restic repository at ${repo}: there is nothing to mirror`, ExitCode.failed, `Nothing was sent. On a host that has backed up, check RESTIC_REPOSITORY in [local_backup]; on a new host whose backups are in the cloud copy, bring it back first with \`${btui(`restore ${repo}`)}\`; on a new setup, back up first (\`${btui("backup")}\`).`);
@@ -158,10 +161,10 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
     }
     const error = report.verified?.ok === false ? `cloud copy differs: ${report.verified.differences.slice(0, 10).join("; ")}` : undefined;
     const lines = [`${req.dryRun ? "dry run: " : ""}${report.transfer?.copied ?? 0} file(s) copied, ${report.transfer?.deleted ?? 0} removed, to ${remote}`];
-    await closeRun(ctx, { kind: "sync", runId, startedAt, status: report.exitCode ? "failed" : "succeeded", exitCode: report.exitCode, error, summary: report, lines });
+    if (runId !== undefined) await closeRun(ctx, { kind: "sync", runId, startedAt, status: report.exitCode ? "failed" : "succeeded", exitCode: report.exitCode, error, summary: report, lines });
     return report;
   } catch (err) {
-    await closeRun(ctx, { kind: "sync", runId, startedAt, ...endedWith(req.signal), error: errorMessage(err), summary: report, lines: [`sync to ${remote} ${req.signal.aborted ? "interrupted" : "failed"}`] });
+    if (runId !== undefined) await closeRun(ctx, { kind: "sync", runId, startedAt, ...endedWith(req.signal), error: errorMessage(err), summary: report, lines: [`sync to ${remote} ${req.signal.aborted ? "interrupted" : "failed"}`] });
     throw err;
   }
 }

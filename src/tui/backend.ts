@@ -1,8 +1,8 @@
 import { btui } from "../command-hint";
 import { setIniValue } from "../config/edit";
 import { DirlistFile, entryKey } from "../docker/dirlist";
-import type { StackState } from "../docker/discovery";
-import { errorMessage, UsageError } from "../errors";
+import { discoverStacks, type StackState } from "../docker/discovery";
+import { ConfigError, errorMessage, UsageError } from "../errors";
 import { verifyConfirmPassword } from "../security/confirm-hash";
 import type { BackupReport } from "../services/backup";
 import { lockedBackup } from "../services/backup-run";
@@ -19,7 +19,7 @@ import { runLog, type LogEntry } from "../services/run-log";
 import { syncRepository, type SyncReport } from "../services/sync";
 import { runVerify, type VerifyResult } from "../services/verify";
 import { scheduleRows, type ScheduleRow } from "../services/schedules";
-import { selectStacks } from "../services/selection";
+import { selectStacks, type Selection } from "../services/selection";
 import { stacksDue, type StackDue } from "../schedule/due";
 import { installedAt } from "../schedule/install";
 import { scheduleDrift } from "../schedule/drift";
@@ -56,6 +56,11 @@ export interface Dashboard {
    * to be forgotten for space, overdue stacks, config warnings (most urgent first).
    */
   warnings: string[];
+  /**
+   * The dirlist has a line it cannot read: what is enabled is unknown (the stacks found are still
+   * listed), and a backup of the enabled stacks stops with this error until the line is fixed.
+   */
+  dirlistError?: string;
 }
 
 /** One scheduled job, as `backup-tui schedule list` shows it. */
@@ -141,9 +146,11 @@ export interface SelectionRow {
  */
 export interface TuiBackend {
   dashboard(): Promise<Dashboard>;
-  selection(): Promise<{ rows: SelectionRow[]; file: string; warnings: string[] }>;
+  /** dirlistError: the file has a line it cannot read (the rows are the stacks found, none enabled). */
+  selection(): Promise<{ rows: SelectionRow[]; file: string; warnings: string[]; dirlistError?: string }>;
   setEnabled(key: string, enabled: boolean): Promise<void>;
-  addExternal(path: string): Promise<void>;
+  /** Adds EXT:/path enabled; resolves to the key as written (the path normalised: "EXT:/srv/data"). */
+  addExternal(path: string): Promise<string | void>;
   /** Selection → repository lock → preflight → runBackup, like `backup-tui backup [names]`. */
   runBackup(names: string[] | undefined, signal: AbortSignal, emit: EventSink): Promise<BackupReport>;
   listSnapshots(filter: SnapshotFilter): CatalogSnapshot[];
@@ -204,15 +211,32 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
     else if (e.type !== "progress") ctx.log.info({ event: e }, e.type);
   };
   const hash = () => ctx.config.security.confirmPasswordHash?.reveal();
-  const check = (password: string, choice: RestoreChoice) => {
+  // The confirmation screen checks the password, then the run checks it again: only the first says "confirmed".
+  const check = (password: string, choice: RestoreChoice, again = false) => {
     const ok = verifyConfirmPassword(password, hash() ?? "");
-    if (ok) ctx.log.info({ action: guardAction(choice) }, "confirmed destructive action");
+    if (ok && !again) ctx.log.info({ action: guardAction(choice) }, "confirmed destructive action");
     else ctx.log.warn({ action: guardAction(choice), user: process.env.SUDO_USER ?? process.env.USER }, "refused: wrong confirmation password");
     return ok;
   };
+  /**
+   * The selection, or — when the dirlist has a line it cannot read — the stacks discovery finds with
+   * none enabled and the dirlist's error, so the screens show what is there and what to fix.
+   */
+  const readSelection = async (): Promise<{ sel: Selection; dirlistError?: string }> => {
+    const file = dirlist();
+    try {
+      file.read();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      const known = await discoverStacks(ctx.docker, ctx.config.docker.stacksDir);
+      const dirlistError = `the dirlist cannot be read: ${errorMessage(err)}.${err.hint ? ` ${err.hint}` : ""} Fix or delete that line, then press r; until then no stack counts as enabled, and backing up the enabled stacks stops with this error.`;
+      return { sel: { selected: [], known, enabled: new Set(), added: [], warnings: [] }, dirlistError };
+    }
+    return { sel: await selectStacks(ctx, file, { recordNew: false }) };
+  };
   return {
     async dashboard() {
-      const sel = await selectStacks(ctx, dirlist(), { recordNew: false });
+      const { sel, dirlistError } = await readSelection();
       const last = ctx.store.lastBackups();
       const counts = new Map<string, number>();
       for (const [stack, n] of ctx.store.catalog.countByStack()) counts.set(stack, n);
@@ -254,13 +278,14 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
           ...configWarnings,
           ...sel.warnings,
         ],
+        dirlistError,
       };
     },
 
     async selection() {
       const file = dirlist();
-      const sel = await selectStacks(ctx, file, { recordNew: false });
-      const { entries, warnings } = file.read();
+      const { sel, dirlistError } = await readSelection();
+      const { entries, warnings } = dirlistError ? { entries: [], warnings: [] } : file.read();
       const listed = new Map(entries.map((e) => [entryKey(e), e]));
       const rows: SelectionRow[] = sel.known.map((s) => ({
         key: s.name,
@@ -273,11 +298,12 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
       for (const [key, e] of listed) {
         if (!rows.some((r) => r.key === key)) rows.push({ key, kind: e.kind, enabled: e.enabled, listed: true, found: false });
       }
-      return { rows, file: file.path, warnings: [...new Set([...sel.warnings, ...warnings])] };
+      return { rows, file: file.path, warnings: [...new Set([...sel.warnings, ...warnings])], dirlistError };
     },
 
     setEnabled: (key, enabled) => (enabled ? dirlist().enable(key) : dirlist().disable(key)),
-    addExternal: (path) => dirlist().addExternal(path.trim()),
+    // Typed as /path or as EXT:/path: the same entry.
+    addExternal: (path) => dirlist().addExternal(path.trim().replace(/^EXT:/, "")),
 
     async runBackup(names, signal, emit) {
       const sel = await selectStacks(ctx, dirlist(), { names: names?.length ? names : undefined });
@@ -315,7 +341,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
         unguarded: inPlace && !hash() ? unguarded() : undefined,
       };
     },
-    checkConfirmPassword: check,
+    checkConfirmPassword: (password, choice) => check(password, choice),
     async restore(choice, password, signal, emit) {
       const sink = logged(emit);
       const req = { scope: choice.scope, snapshot: choice.snapshot, file: choice.file, target: choice.target, signal };
@@ -323,7 +349,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
       if (choice.target) return restore(ctx, req, sink);
       if (hash()) {
         if (password === undefined) throw new UsageError(`refusing to ${guardAction(choice)}: a confirmation password is required`);
-        if (!check(password, choice)) throw new UsageError("wrong confirmation password; nothing was changed");
+        if (!check(password, choice, true)) throw new UsageError("wrong confirmation password; nothing was changed");
       }
       return withRepositoryLock(ctx, {}, async () => {
         await preflight(ctx, sink, signal);
@@ -360,10 +386,10 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
 /** `restore --disaster` as src/commands/disaster.ts runs it: the guard, the lock, preflight, disasterRestore. */
 function disasterBackend(ctx: ServiceContext, hash: () => string | undefined, logged: (emit: EventSink) => EventSink): DisasterBackend {
   const remote = () => (ctx.config.cloud.remote ? `${ctx.config.cloud.remote}:${ctx.config.cloud.path}` : undefined);
-  const check = (password: string, c: DisasterChoice) => {
+  const check = (password: string, c: DisasterChoice, again = false) => {
     const action = disasterAction(remote(), c);
     const ok = verifyConfirmPassword(password, hash() ?? "");
-    if (ok) ctx.log.info({ action }, "confirmed destructive action");
+    if (ok && !again) ctx.log.info({ action }, "confirmed destructive action");
     else ctx.log.warn({ action, user: process.env.SUDO_USER ?? process.env.USER }, "refused: wrong confirmation password");
     return ok;
   };
@@ -380,11 +406,11 @@ function disasterBackend(ctx: ServiceContext, hash: () => string | undefined, lo
         unguarded: hash() ? undefined : unguarded(),
       };
     },
-    checkPassword: check,
+    checkPassword: (password, c) => check(password, c),
     async run(c, password, signal, emit) {
       if (hash()) {
         if (password === undefined) throw new UsageError(`refusing to ${disasterAction(remote(), c)}: a confirmation password is required`);
-        if (!check(password, c)) throw new UsageError("wrong confirmation password; nothing was changed");
+        if (!check(password, c, true)) throw new UsageError("wrong confirmation password; nothing was changed");
       }
       const sink = logged(emit);
       return withRepositoryLock(ctx, {}, async () => {

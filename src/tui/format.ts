@@ -1,5 +1,7 @@
 import { btui, shellQuote } from "../command-hint";
 import type { Phase } from "../services/events";
+import { isManifestPath } from "../services/restore-plan";
+import { format } from "../format";
 import type { CatalogSnapshot } from "../state/catalog";
 import type { RunRow, StackResultRow } from "../state/store";
 
@@ -97,9 +99,9 @@ export function statusColor(status: string | undefined): string | undefined {
   return undefined;
 }
 
-/** Who started a run: "by hand", or the schedule job ("backup", "backup:web"). */
+/** Who started a run, in the CLI's words: "manual", or "schedule backup:web". */
 export function startedBy(r: Pick<RunRow, "job" | "trigger">): string {
-  return r.job ?? (r.trigger === "manual" ? "by hand" : r.trigger);
+  return format.startedBy(r);
 }
 
 const SHORT: Record<string, string> = { succeeded: "ok", partial: "partial", failed: "FAILED", skipped: "skipped" };
@@ -143,4 +145,12 @@ export function restoreScope(snap: Pick<CatalogSnapshot, "stack" | "kind" | "tag
 /** The volumes a snapshot holds (its vol: tags). */
 export function snapshotVolumes(snap: Pick<CatalogSnapshot, "tags">): string[] {
   return snap.tags.filter((t) => t.startsWith("vol:")).map((t) => t.slice(4));
+}
+
+/**
+ * The volumes a restore can pick from this snapshot: those its manifest maps (the restore finds a
+ * volume's path there). A safety snapshot (kind:pre-restore) has vol: tags but no manifest, so none.
+ */
+export function restorableVolumes(snap: Pick<CatalogSnapshot, "tags" | "paths">): string[] {
+  return snap.paths.some(isManifestPath) ? snapshotVolumes(snap) : [];
 }

@@ -25,7 +25,7 @@ export function restoreSummary(r: RestoreReport, c: RestoreChoice): { ok: boolea
 
 export function syncSummary(r: SyncReport): { ok: boolean; summary: string[] } {
   const s = r.transfer?.stats;
-  const lines = [`run #${r.runId}: synced to ${r.remote}: ${r.transfer?.copied ?? 0} file(s) copied, ${r.transfer?.deleted ?? 0} removed, ${format.bytes(s?.bytes)} in ${format.ms(Math.round((s?.elapsedTime ?? 0) * 1000))}${r.attempts > 1 ? ` (${r.attempts} attempts)` : ""}`];
+  const lines = [`${r.runId ? `run #${r.runId}: ` : ""}synced to ${r.remote}: ${r.transfer?.copied ?? 0} file(s) copied, ${r.transfer?.deleted ?? 0} removed, ${format.bytes(s?.bytes)} in ${format.ms(Math.round((s?.elapsedTime ?? 0) * 1000))}${r.attempts > 1 ? ` (${r.attempts} attempts)` : ""}`];
   if (r.verified) {
     lines.push(r.verified.ok ? "the cloud copy matches the local repository" : "THE CLOUD COPY DIFFERS from the local repository:", ...r.verified.differences.slice(0, 10).map((d) => `  ${d}`));
     if (!r.verified.ok) lines.push(`Run \`${btui("verify --level data")}\` and \`${btui("verify --remote --level data")}\`; \`sync --force\` replaces the cloud's files with the local ones.`);
