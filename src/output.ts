@@ -129,7 +129,7 @@ function describe(e: ServiceEvent): string | undefined {
       return `▶ ${e.stack}: strategy ${e.strategy}${e.twoPass ? ", two-pass" : ""}`;
     case "phase": {
       const names: Record<string, string> = {
-        "pre-hook": "running pre-hook", dump: "dumping databases (stack running)", "hot-pass": "hot pass (stack running)", stopping: "stopping", "final-pass": "final pass (stack stopped)",
+        "pre-hook": "running pre-hook", dump: "dumping databases (stack running)", "hot-pass": "hot pass (stack running)", stopping: "stopping", pausing: "pausing", "final-pass": "final pass",
         backup: "backing up", starting: "starting again", "post-hook": "running post-hook", retention: "applying retention",
         verify: "verifying the repository", recover: "recovering", cleanup: "cleaning up",
         "safety-snapshot": "safety snapshot of the current data", restoring: "restoring",

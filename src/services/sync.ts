@@ -1,6 +1,6 @@
 import { btui } from "../command-hint";
 import { AppError, ExitCode, ToolError, errorMessage } from "../errors";
-import { closeRun } from "./after-run";
+import { closeRun, endedWith } from "./after-run";
 import { localRepoFacts } from "../fsops/repo-files";
 import type { TransferResult } from "../rclone/rclone";
 import type { ServiceContext } from "./context";
@@ -159,7 +159,7 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
     if (runId !== undefined) await closeRun(ctx, { kind: "sync", runId, startedAt, status: report.exitCode ? "failed" : "succeeded", exitCode: report.exitCode, error, summary: report, lines });
     return report;
   } catch (err) {
-    if (runId !== undefined) await closeRun(ctx, { kind: "sync", runId, startedAt, status: req.signal.aborted ? "interrupted" : "failed", exitCode: ExitCode.failed, error: errorMessage(err), summary: report, lines: [`sync to ${remote} failed`] });
+    if (runId !== undefined) await closeRun(ctx, { kind: "sync", runId, startedAt, ...endedWith(req.signal), error: errorMessage(err), summary: report, lines: [`sync to ${remote} ${req.signal.aborted ? "interrupted" : "failed"}`] });
     throw err;
   }
 }

@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { setIniValue } from "../config/edit";
 import { DirlistFile, entryKey } from "../docker/dirlist";
 import { discoverStacks, type StackState } from "../docker/discovery";
@@ -194,7 +195,7 @@ function guardAction(c: RestoreChoice): string {
   return `restore ${restoreLabel(c)} from snapshot ${c.snapshot.shortId} (${c.snapshot.time.slice(0, 16).replace("T", " ")}) over the live data`;
 }
 
-const UNGUARDED = "no confirmation password is set; anyone who can run backup-tui can do this. Set one with `backup-tui config set-confirm-password`.";
+const unguarded = () => `no confirmation password is set; anyone who can run backup-tui can do this. Set one with \`${btui("config set-confirm-password")}\`.`;
 
 /** The CLI's words for the recovery (commands/disaster.ts), also the guard's log line. */
 export function disasterAction(remote: string | undefined, c: DisasterChoice): string {
@@ -337,7 +338,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
         paths: (p.diff ?? []).map((d) => ({ path: d.live, added: d.added.length, changed: d.changed.length, removed: d.removed.length, bytes: d.bytes })),
         stops: p.stops,
         needsPassword: inPlace && !!hash(),
-        unguarded: inPlace && !hash() ? UNGUARDED : undefined,
+        unguarded: inPlace && !hash() ? unguarded() : undefined,
       };
     },
     checkConfirmPassword: (password, choice) => check(password, choice),
@@ -371,7 +372,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
     },
     async setJobEnabled(id, enabled) {
       const file = ctx.config.source.file;
-      if (!file) throw new UsageError("no config file was read: there is nowhere to write [schedule] PAUSED", "Create one (`backup-tui init`) or pass --config FILE.");
+      if (!file) throw new UsageError("no config file was read: there is nowhere to write [schedule] PAUSED", `Create one (\`${btui("init")}\`) or pass --config FILE.`);
       const paused = new Set(pausedJobs(ctx.config));
       if (enabled) paused.delete(id);
       else paused.add(id);
@@ -402,7 +403,7 @@ function disasterBackend(ctx: ServiceContext, hash: () => string | undefined, lo
         host: j.data.host ?? ctx.config.hostname,
         journal: j.resumed ? { file: j.file, startedAt: j.data.startedAt, steps: j.data.done.length, host: j.data.host, snapshot: j.data.snapshot } : undefined,
         needsPassword: !!hash(),
-        unguarded: hash() ? undefined : UNGUARDED,
+        unguarded: hash() ? undefined : unguarded(),
       };
     },
     checkPassword: (password, c) => check(password, c),
@@ -427,7 +428,7 @@ function pendingWarnings(pending: PendingDeletion[], now: Date): string[] {
   for (const p of pending) batches.set(p.dueAt, (batches.get(p.dueAt) ?? 0) + 1);
   return [...batches].map(([dueAt, n]) => {
     const at = Date.parse(dueAt) > now.getTime() ? `at ${when(dueAt)}` : `at the next prune or backup (due since ${when(dueAt)})`;
-    return `${n} snapshot(s) will be forgotten for space ${at}; \`backup-tui prune --cancel\` calls it off`;
+    return `${n} snapshot(s) will be forgotten for space ${at}; \`${btui("prune --cancel")}\` calls it off`;
   });
 }
 
@@ -448,7 +449,7 @@ function healthWarnings(ctx: ServiceContext): string[] {
   const out: string[] = [];
   const dead = ctx.journal.list().filter((e) => e.owner.host === ctx.owner.host && !isAlive(e.owner.pid, e.owner.pidStart));
   for (const e of dead) {
-    out.push(`pending recovery: ${e.stack} (${e.containers.map((c) => c.name).join(", ")}) was left stopped by dead pid ${e.owner.pid}; the next run or \`backup-tui recover\` restarts it`);
+    out.push(`pending recovery: ${e.stack} (${e.containers.map((c) => c.name).join(", ")}) was left stopped by dead pid ${e.owner.pid}; the next run or \`${btui("recover")}\` restarts it`);
   }
   const holder = readOwner(ctx.config.stateDir, ctx.config.restic.repository);
   if (holder && holder.pid !== ctx.owner.pid) {

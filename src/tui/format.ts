@@ -1,3 +1,4 @@
+import { btui, shellQuote } from "../command-hint";
 import type { Phase } from "../services/events";
 import { isManifestPath } from "../services/restore-plan";
 import { format } from "../format";
@@ -61,6 +62,7 @@ const PHASES: Partial<Record<Phase, string>> = {
   dump: "dumping databases",
   "hot-pass": "hot pass",
   stopping: "stopping",
+  pausing: "pausing",
   "final-pass": "final pass",
   backup: "backing up",
   starting: "starting",
@@ -81,16 +83,12 @@ export function fit(s: string, width: number): string {
   return s.length > width ? `${s.slice(0, Math.max(0, width - 1))}…` : s.padEnd(width);
 }
 
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /** The CLI command that restores a snapshot (or one file of it): restore stays a CLI action for now. */
 export function restoreCommand(snap: Pick<CatalogSnapshot, "shortId" | "stack" | "kind" | "tags">, file?: string): string {
   const volume = snap.tags.find((t) => t.startsWith("vol:"))?.slice(4);
   const target = snap.kind === "volume" && volume ? `--volume ${shellQuote(volume)}` : snap.stack ? `--stack ${shellQuote(snap.stack)}` : undefined;
   if (!target) return `restic restore ${snap.shortId} --target DIR${file ? ` --include ${shellQuote(file)}` : ""}`;
-  return `backup-tui restore ${target} --snapshot ${snap.shortId}${file ? ` --file ${shellQuote(file)} --target DIR` : ""}`;
+  return btui(`restore ${target} --snapshot ${snap.shortId}${file ? ` --file ${shellQuote(file)} --target DIR` : ""}`);
 }
 
 /** A result's colour (the word alone says it too, for NO_COLOR). */
