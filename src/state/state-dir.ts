@@ -13,6 +13,16 @@ export function userName(uid: number): string {
   return `uid ${uid}`;
 }
 
+/** What is wrong with a state directory owned by `owner` for user `uid` (message and fix); undefined when it is theirs. */
+export function stateDirOwnerProblem(dir: string, owner: number, uid: number): { message: string; hint: string } | undefined {
+  if (owner === uid) return undefined;
+  const me = uid === process.getuid?.() ? userInfo().username : userName(uid);
+  return {
+    message: `the state directory ${dir} is owned by ${userName(owner)} (uid ${owner}), not by ${me} (uid ${uid}) who runs backup-tui: its journals and locks cannot be trusted`,
+    hint: `If that directory is meant for ${me}, check what is in it and take it over: \`chown -R ${uid} ${dir}\`. Otherwise point BACKUP_TUI_STATE_DIR at a directory of your own.`,
+  };
+}
+
 /**
  * The state directory decides what we delete and kill (journals name paths and process groups
  * to clean up): one owned by another user could make us act on that user's say. Refused with
@@ -20,11 +30,6 @@ export function userName(uid: number): string {
  */
 export function assertOwnStateDir(dir: string, uid: number | undefined = process.getuid?.()): void {
   if (uid === undefined) return; // no uids on this platform
-  const owner = statSync(dir).uid;
-  if (owner === uid) return;
-  const me = uid === process.getuid?.() ? userInfo().username : userName(uid);
-  throw new ConfigError(
-    `the state directory ${dir} is owned by ${userName(owner)} (uid ${owner}), not by ${me} (uid ${uid}) who runs backup-tui: its journals and locks cannot be trusted`,
-    `If that directory is meant for ${me}, check what is in it and take it over: \`chown -R ${uid} ${dir}\`. Otherwise point BACKUP_TUI_STATE_DIR at a directory of your own.`,
-  );
+  const problem = stateDirOwnerProblem(dir, statSync(dir).uid, uid);
+  if (problem) throw new ConfigError(problem.message, problem.hint);
 }

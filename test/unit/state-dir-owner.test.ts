@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ensureStateDir } from "../../src/app";
 import type { Config } from "../../src/config/types";
 import { ConfigError, ExitCode } from "../../src/errors";
+import { checkStateDir, type FsProbe } from "../../src/services/doctor";
 import { writeJsonAtomic, writeTextAtomic } from "../../src/state/atomic-file";
 
 // Issue 17 item 14: the state directory's journals say which paths we delete and which process
@@ -102,5 +103,20 @@ describe("atomic writes and planted symlinks", () => {
     expect(existsSync(file)).toBe(true);
     expect(readFileSync(file, "utf8")).toBe("x\n");
     expect(readdirSync(dir).sort()).toEqual(["state.json", "victim"]);
+  });
+});
+
+describe("doctor on the state directory's owner", () => {
+  it("Given a state dir another user owns, When the doctor checks it, Then the check fails with the same message and fix", () => {
+    const uid = process.getuid!();
+    const fs: FsProbe = { stat: () => ({ mode: 0o700, dev: 1, isDirectory: true, uid: uid + 1 }), statfs: () => ({ totalBytes: 1, freeBytes: 1 }) };
+
+    const c = checkStateDir("/var/lib/backup-tui", fs);
+
+    expect(c.status).toBe("fail");
+    expect(c.detail).toContain(`the state directory /var/lib/backup-tui is owned by`);
+    expect(c.detail).toContain(`(uid ${uid + 1})`);
+    expect(c.hint).toContain(`chown -R ${uid} /var/lib/backup-tui`);
+    expect(checkStateDir("/var/lib/backup-tui", { ...fs, stat: () => ({ mode: 0o700, dev: 1, isDirectory: true, uid }) }).status).toBe("ok");
   });
 });
