@@ -15,6 +15,7 @@ import type { ServiceContext } from "./services/context";
 import type { EventSink } from "./services/events";
 import { StopJournal } from "./state/journal";
 import { currentOwner } from "./state/process-info";
+import { assertOwnStateDir } from "./state/state-dir";
 import { StateStore } from "./state/store";
 
 import { VERSION } from "./version";
@@ -49,6 +50,7 @@ export function readConfig(globals: GlobalOptions): Config {
 
 export function ensureStateDir(config: Config): void {
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  assertOwnStateDir(config.stateDir);
   try {
     chmodSync(config.stateDir, 0o700);
   } catch {

@@ -16,7 +16,7 @@ const realFs: FsProbe = {
   stat(path) {
     try {
       const s = statSync(path);
-      return { mode: s.mode & 0o7777, dev: s.dev, isDirectory: s.isDirectory() };
+      return { mode: s.mode & 0o7777, dev: s.dev, isDirectory: s.isDirectory(), uid: s.uid };
     } catch {
       return undefined;
     }

@@ -1,4 +1,5 @@
-import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
+import { writeTextAtomic } from "../state/atomic-file";
 
 /**
  * Sets KEY=value inside [section] of an INI file, keeping every other line as it is:
@@ -30,13 +31,11 @@ export function setIniValue(file: string, section: string, key: string, value: s
     lines.push("", `[${section}]`, entry, "");
   }
   const out = lines.join(eol);
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, out.endsWith(eol) ? out : out + eol, { mode: 0o600 });
+  let mode = 0o600;
   try {
-    const st = statSync(file);
-    chmodSync(tmp, st.mode & 0o700);
+    mode = statSync(file).mode & 0o700;
   } catch {
     // keep 0600
   }
-  renameSync(tmp, file);
+  writeTextAtomic(file, out.endsWith(eol) ? out : out + eol, mode);
 }

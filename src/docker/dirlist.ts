@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, posix } from "node:path";
 import lockfile from "proper-lockfile";
+import { writeTextAtomic } from "../state/atomic-file";
 import { BusyError, ConfigError, UsageError } from "../errors";
 
 /** One stack or external directory named in the dirlist file. */
@@ -285,13 +286,6 @@ export class DirlistFile {
   /** tmp + rename, so a reader never sees half a file; a symlinked dirlist stays a symlink. */
   #writeAtomic(text: string): void {
     const target = existsSync(this.path) ? realpathSync(this.path) : this.path;
-    const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
-    try {
-      writeFileSync(tmp, text, { mode: 0o600, flush: true });
-      renameSync(tmp, target);
-    } catch (err) {
-      rmSync(tmp, { force: true });
-      throw err;
-    }
+    writeTextAtomic(target, text, 0o600);
   }
 }

@@ -75,7 +75,7 @@ export interface TransferResult {
   deleted: number;
 }
 
-/** The typed rclone wrapper: every rclone invocation goes through here and the runner. */
+/** The typed rclone wrapper: every rclone invocation goes through here and the runner. Options, then `--`, then the paths: a path starting with "-" stays a path. */
 export class Rclone {
   constructor(private readonly runner: Runner, private readonly s: RcloneSettings) {}
 
@@ -98,7 +98,7 @@ export class Rclone {
   async check(src: string, dst: string, o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<{ ok: boolean; differences: string[] }> {
     const differences: string[] = [];
     try {
-      await this.run(["check", src, dst, "--use-json-log", "--one-way=false"], {
+      await this.run(["check", "--use-json-log", "--one-way=false", "--", src, dst], {
         signal: o.signal,
         timeoutMs: o.timeoutMs ?? 3600_000,
         onStderrLine: (line) => {
@@ -116,7 +116,7 @@ export class Rclone {
   /** Entries of a remote directory (names; directories end in /). Missing directory: []. */
   async lsf(path: string, o: { dirsOnly?: boolean; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<string[]> {
     try {
-      const r = await this.run(["lsf", path, ...(o.dirsOnly ? ["--dirs-only"] : [])], { signal: o.signal, timeoutMs: o.timeoutMs ?? 300_000 });
+      const r = await this.run(["lsf", ...(o.dirsOnly ? ["--dirs-only"] : []), "--", path], { signal: o.signal, timeoutMs: o.timeoutMs ?? 300_000 });
       return r.stdout.split("\n").filter(Boolean);
     } catch (err) {
       if (err instanceof ToolError && /directory not found|not found|doesn't exist|no such file/i.test(err.stderrTail)) return [];
@@ -127,7 +127,7 @@ export class Rclone {
   /** A small file's content (decoded as UTF-8: compare it with a file decoded the same way), or undefined when missing. */
   async cat(path: string, o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<string | undefined> {
     try {
-      const r = await this.run(["cat", path], { signal: o.signal, timeoutMs: o.timeoutMs ?? 120_000 });
+      const r = await this.run(["cat", "--", path], { signal: o.signal, timeoutMs: o.timeoutMs ?? 120_000 });
       // Bucket remotes (S3, B2, GCS...) take a missing object for an empty directory: cat prints
       // nothing and succeeds. Empty output counts only when the path is a file.
       if (r.stdout === "" && !(await this.isFile(path, o))) return undefined;
@@ -141,7 +141,7 @@ export class Rclone {
   /** True when path is a file (object) on the remote; false when missing or a directory (prefix). */
   async isFile(path: string, o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<boolean> {
     try {
-      const r = await this.run(["lsjson", "--stat", path], { signal: o.signal, timeoutMs: o.timeoutMs ?? 120_000 });
+      const r = await this.run(["lsjson", "--stat", "--", path], { signal: o.signal, timeoutMs: o.timeoutMs ?? 120_000 });
       return (JSON.parse(r.stdout || "{}") as { IsDir?: boolean }).IsDir === false;
     } catch (err) {
       if (err instanceof ToolError && /not found|doesn't exist|no such file/i.test(err.stderrTail)) return false;
@@ -150,17 +150,18 @@ export class Rclone {
   }
 
   async purge(path: string, o: { signal?: AbortSignal } = {}): Promise<void> {
-    await this.run(["purge", path], { signal: o.signal, timeoutMs: 3600_000 });
+    await this.run(["purge", "--", path], { signal: o.signal, timeoutMs: 3600_000 });
   }
 
   private async transfer(verb: "sync" | "copy", src: string, dst: string, o: TransferOptions): Promise<TransferResult> {
-    const args = [verb, src, dst, "--use-json-log", "--stats", "1s", "--stats-log-level", "NOTICE", "-v", "--create-empty-src-dirs", "--retries", "1", "--low-level-retries", "10"];
+    const args = [verb, "--use-json-log", "--stats", "1s", "--stats-log-level", "NOTICE", "-v", "--create-empty-src-dirs", "--retries", "1", "--low-level-retries", "10"];
     if (o.transfers) args.push("--transfers", String(o.transfers));
     if (o.bwlimit) args.push("--bwlimit", o.bwlimit);
     if (o.backupDir) args.push("--backup-dir", o.backupDir);
     // Size, not time: a copied repository's new mtimes are no difference; a different size is an error.
     if (o.immutable) args.push("--immutable", "--size-only");
     if (o.dryRun) args.push("--dry-run");
+    args.push("--", src, dst);
     const result: TransferResult = { copied: 0, deleted: 0 };
     let lastError = "";
     // The stall watchdog: any change in what rclone reports is progress; elapsed time is not.

@@ -77,7 +77,12 @@ export interface ForgetRequest {
 
 type Call = Pick<RunOptions, "signal" | "timeoutMs" | "onStdoutLine" | "onStderrLine" | "bufferStdout" | "okExitCodes" | "input" | "stdoutFile"> & { launcher?: string[] };
 
-/** The typed restic wrapper: every restic invocation goes through here (and through the runner). */
+/**
+ * The typed restic wrapper: every restic invocation goes through here (and through the runner).
+ * Options come first, then `--`, then the positionals (snapshot IDs, paths, types): a value read
+ * from a snapshot, a manifest or an inventory that starts with "-" is never taken for an option
+ * (`restic dump ID --password-command=...` would run that command).
+ */
 export class Restic {
   private featuresCache?: Promise<ResticFeatures>;
   private readonly host = osHostname();
@@ -102,7 +107,7 @@ export class Restic {
   /** True when a repository answers at the configured location with the configured password. */
   async exists(signal?: AbortSignal): Promise<boolean> {
     try {
-      await this.run(["cat", "config"], { signal, timeoutMs: 120_000 });
+      await this.run(["cat", "--", "config"], { signal, timeoutMs: 120_000 });
       return true;
     } catch (err) {
       if (err instanceof AppError && (err as AppError & { kind?: string }).kind === "no-repository") return false;
@@ -176,7 +181,7 @@ export class Restic {
     const args = ["snapshots", "--json", "--no-lock"];
     if (o.tags?.length) args.push("--tag", o.tags.join(","));
     if (o.host) args.push("--host", o.host);
-    args.push(...(o.ids ?? []));
+    args.push("--", ...(o.ids ?? []));
     const r = await this.run(args, { signal: o.signal, timeoutMs: 600_000 });
     return SnapshotList.parse(JSON.parse(r.stdout.trim() || "[]"));
   }
@@ -192,7 +197,7 @@ export class Restic {
     for (const t of o.keepTags ?? []) args.push("--keep-tag", t);
     if (o.prune) args.push("--prune");
     if (o.dryRun) args.push("--dry-run");
-    args.push(...(o.ids ?? []));
+    args.push("--", ...(o.ids ?? []));
     const r = await this.run(args, { signal: o.signal, timeoutMs: 6 * 3600_000 });
     const first = r.stdout.split("\n").find((l) => l.trim().startsWith("["));
     return first ? ForgetResult.parse(JSON.parse(first)) : [];
@@ -202,7 +207,7 @@ export class Restic {
     const args = ["tag"];
     for (const t of change.add ?? []) args.push("--add", t);
     for (const t of change.remove ?? []) args.push("--remove", t);
-    await this.run([...args, ...ids], { signal, timeoutMs: 600_000 });
+    await this.run([...args, "--", ...ids], { signal, timeoutMs: 600_000 });
   }
 
   /** restic check; `ok` false when restic found damage (the output says what). */
@@ -220,14 +225,14 @@ export class Restic {
   }
 
   async stats(o: { mode?: "restore-size" | "raw-data"; ids?: string[]; signal?: AbortSignal } = {}): Promise<{ totalSize: number; totalFileCount?: number }> {
-    const r = await this.run(["stats", "--json", "--mode", o.mode ?? "raw-data", ...(o.ids ?? [])], { signal: o.signal, timeoutMs: 3600_000 });
+    const r = await this.run(["stats", "--json", "--mode", o.mode ?? "raw-data", "--", ...(o.ids ?? [])], { signal: o.signal, timeoutMs: 3600_000 });
     const s = Stats.parse(JSON.parse(r.stdout.trim()));
     return { totalSize: s.total_size, totalFileCount: s.total_file_count };
   }
 
   /** Streams the nodes of a snapshot. */
   async ls(snapshot: string, onNode: (n: LsNode) => void, o: { path?: string; signal?: AbortSignal } = {}): Promise<void> {
-    await this.run(["ls", "--json", snapshot, ...(o.path ? [o.path] : [])], {
+    await this.run(["ls", "--json", "--", snapshot, ...(o.path ? [o.path] : [])], {
       signal: o.signal,
       timeoutMs: 3600_000,
       bufferStdout: false,
@@ -244,13 +249,13 @@ export class Restic {
 
   /** The content of one file in a snapshot. */
   async dump(snapshot: string, path: string, signal?: AbortSignal): Promise<string> {
-    const r = await this.run(["dump", snapshot, path], { signal, timeoutMs: 600_000 });
+    const r = await this.run(["dump", "--", snapshot, path], { signal, timeoutMs: 600_000 });
     return r.stdout;
   }
 
   /** One file of a snapshot written to a local file (binary safe, streamed). */
   async dumpToFile(snapshot: string, path: string, file: string, signal?: AbortSignal): Promise<void> {
-    await this.run(["dump", snapshot, path], { signal, timeoutMs: 24 * 3600_000, stdoutFile: file });
+    await this.run(["dump", "--", snapshot, path], { signal, timeoutMs: 24 * 3600_000, stdoutFile: file });
   }
 
   /**
@@ -259,10 +264,11 @@ export class Restic {
    */
   async restore(o: { snapshot: string; target: string; include?: string[]; verify?: boolean; signal?: AbortSignal; timeoutMs?: number; onProgress?: (p: RestoreProgress) => void }): Promise<void> {
     const features = await this.features();
-    const args = ["restore", o.snapshot, "--target", o.target];
+    const args = ["restore", "--target", o.target];
     if (o.verify) args.push("--verify");
     for (const i of o.include ?? []) args.push("--include", i);
     if (features.jsonRestore && o.onProgress) args.push("--json");
+    args.push("--", o.snapshot);
     await this.run(args, {
       signal: o.signal,
       timeoutMs: o.timeoutMs ?? 24 * 3600_000,
@@ -285,7 +291,7 @@ export class Restic {
     const { stdout } = await this.run(["list", "locks", "--no-lock"], { signal, timeoutMs: 120_000 });
     const ids = stdout.split("\n").map((l) => l.trim()).filter((l) => /^[0-9a-f]{64}$/.test(l));
     const read = async (id: string) => {
-      const r = await this.run(["cat", "lock", id, "--no-lock"], { signal, timeoutMs: 60_000 }).catch(() => undefined);
+      const r = await this.run(["cat", "--no-lock", "--", "lock", id], { signal, timeoutMs: 60_000 }).catch(() => undefined);
       const lock = r && LockInfo.safeParse(jsonLine(r.stdout.replace(/\s*\n\s*/g, " ")));
       return lock?.success ? lock.data : undefined;
     };

@@ -12,7 +12,7 @@ import { DisasterJournal } from "./disaster-journal";
 import { settle, waitForDatabase } from "./disaster-start";
 import { DOOMSDAY_TAG } from "./doomsday";
 import type { EventSink } from "./events";
-import { BUILTIN_NETWORKS, startOrder, type Inventory } from "./inventory";
+import { BUILTIN_NETWORKS, checkInventory, startOrder, type Inventory } from "./inventory";
 import { pullRepository } from "./pull";
 import type { StackManifest } from "./manifest";
 import { readManifest, restore } from "./restore";
@@ -134,7 +134,7 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
   }
   const invPath = snap.paths.find((p) => INVENTORY_PATH.test(p));
   if (!invPath) throw new AppError(`snapshot ${snap.shortId} has no inventory.json`, ExitCode.failed, "Pick another doomsday snapshot.");
-  const inv = JSON.parse(await ctx.restic.dump(snap.id, invPath, req.signal)) as Inventory;
+  const inv = checkInventory(JSON.parse(await ctx.restic.dump(snap.id, invPath, req.signal)) as Inventory, snap);
   say(`recovering ${inv.host} from doomsday snapshot ${snap.shortId} (${snap.time}): ${inv.stacks.length} stack(s), ${inv.volumes.length} volume(s), ${inv.networks.length} network(s)`);
 
   // Each stack's snapshot and manifest: which live paths (stack directory, bind sources, EXTRA_PATHS) its restore writes.

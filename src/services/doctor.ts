@@ -15,6 +15,7 @@ import { checkSnapshotSpace, decideSnapshot, snapshotPaths } from "./fs-snapshot
 import { stackPaths } from "./stack-paths";
 import { diagnoseEngine, type EngineFacts } from "../docker/engine-facts";
 import { engineWords } from "../docker/engine-words";
+import { stateDirOwnerProblem } from "../state/state-dir";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -30,7 +31,7 @@ export interface Check {
 /** The few file-system facts the doctor reads (the command passes the real ones; tests a fake). */
 export interface FsProbe {
   /** undefined when the path does not exist. */
-  stat(path: string): { mode: number; dev: number; isDirectory: boolean } | undefined;
+  stat(path: string): { mode: number; dev: number; isDirectory: boolean; uid?: number } | undefined;
   statfs(path: string): { totalBytes: number; freeBytes: number };
 }
 
@@ -334,6 +335,9 @@ export function checkStateDir(stateDir: string, fs: FsProbe): Check {
   const s = fs.stat(stateDir);
   if (!s) return { name: "state dir", status: "warn", detail: `${stateDir} does not exist yet; the first run creates it (0700)` };
   if (!s.isDirectory) return { name: "state dir", status: "fail", detail: `${stateDir} is not a directory`, hint: "Move that file away, or set BACKUP_TUI_STATE_DIR." };
+  const uid = process.getuid?.();
+  const owner = s.uid !== undefined && uid !== undefined ? stateDirOwnerProblem(stateDir, s.uid, uid) : undefined;
+  if (owner) return { name: "state dir", status: "fail", detail: owner.message, hint: owner.hint };
   const mode = (s.mode & 0o777).toString(8).padStart(4, "0");
   if ((s.mode & 0o777) !== 0o700) {
     return { name: "state dir", status: "warn", detail: `${stateDir} has mode ${mode}; it holds the run history and logs and should be 0700`, hint: `Run: chmod 700 ${stateDir}` };

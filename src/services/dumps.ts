@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readSync, realpathSync, rmSync, statSync } from "node:fs";
 import { join, posix } from "node:path";
 import type { ContainerInfo } from "../docker/client";
 import type { Stack } from "../docker/discovery";
@@ -131,8 +131,7 @@ async function execDump(ctx: ServiceContext, spec: DumpSpec, file: string, signa
 
 /** SQLite through its online backup API, from the volume on the host (images rarely ship sqlite3). */
 async function sqliteBackup(spec: DumpSpec, file: string): Promise<void> {
-  const host = hostPath(spec.container, spec.path!);
-  if (!host) throw new Error(`${spec.path} is not inside a volume or bind mount of the container`);
+  const host = resolveHostPath(spec.container, spec.path!);
   const { DatabaseSync, backup } = await import("node:sqlite");
   const db = new DatabaseSync(host, { readOnly: true });
   try {
@@ -142,12 +141,44 @@ async function sqliteBackup(spec: DumpSpec, file: string): Promise<void> {
   }
 }
 
-/** A path inside a container as a path on the host, through its mounts (the longest match). */
-export function hostPath(c: ContainerInfo, inside: string): string | undefined {
+/**
+ * A path inside a container as a path on the host, through its mounts (the longest match).
+ * The path is normalised first, as the container sees it: "/data/../../etc/shadow" is
+ * /etc/shadow, inside no mount. Undefined when it is inside none (or not absolute).
+ */
+export function hostPath(c: ContainerInfo, inside: string): { mount: ContainerInfo["mounts"][number]; path: string } | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (!inside.startsWith("/") || /[\u0000-\u001f\u007f]/.test(inside)) return undefined;
+  const clean = posix.normalize(inside).replace(/\/+$/, "") || "/";
   const m = c.mounts
-    .filter((x) => inside === x.destination || inside.startsWith(`${x.destination.replace(/\/+$/, "")}/`))
+    .filter((x) => {
+      const dest = x.destination.replace(/\/+$/, "") || "/";
+      return clean === dest || clean.startsWith(dest === "/" ? "/" : `${dest}/`);
+    })
     .sort((a, b) => b.destination.length - a.destination.length)[0];
-  return m ? join(m.source, posix.relative(m.destination, inside)) : undefined;
+  return m ? { mount: m, path: join(m.source, posix.relative(m.destination, clean)) } : undefined;
+}
+
+/**
+ * The host file a backup-tui.dump.path names, symlinks resolved: it must still be inside the
+ * mount's source (a symlink in the volume pointing at /etc/shadow is refused), and exist.
+ */
+export function resolveHostPath(c: ContainerInfo, inside: string): string {
+  const found = hostPath(c, inside);
+  const where = `${OUR.dump}.path=${JSON.stringify(inside)}`;
+  if (!found) throw new Error(`${where} is not inside a volume or bind mount of the container (mounts: ${c.mounts.map((m) => m.destination).join(", ") || "none"})`);
+  let real: string;
+  let root: string;
+  try {
+    root = realpathSync(found.mount.source);
+    real = realpathSync(found.path);
+  } catch (err) {
+    throw new Error(`${where}: ${found.path} cannot be read on the host (${errorMessage(err)})`);
+  }
+  if (real !== root && !real.startsWith(root === "/" ? "/" : `${root}/`)) {
+    throw new Error(`${where} resolves to ${real} on the host, outside the mount ${found.mount.destination} (${root}): refused`);
+  }
+  return real;
 }
 
 function tail(file: string, n: number): string {

@@ -1,3 +1,4 @@
+import { RecordedFileCheck } from "./recorded-paths";
 import { COMPOSE } from "../docker/labels";
 import type { ServiceContext } from "./context";
 
@@ -163,4 +164,31 @@ export function startOrder(stacks: Array<Pick<InventoryStack, "name" | "dependsO
   };
   for (const s of [...stacks].sort((a, b) => a.name.localeCompare(b.name))) visit(s.name);
   return out;
+}
+
+/**
+ * An inventory read from a doomsday snapshot, checked before the recovery acts on it (see
+ * recorded-paths.ts): the files it keeps must be inside the snapshot's paths, every other path
+ * absolute and clean, every network, volume and image a name Docker accepts. Throws an AppError
+ * naming what is unsafe.
+ */
+export function checkInventory(inv: Inventory, snapshot: { id: string; paths: readonly string[] }): Inventory {
+  const check = new RecordedFileCheck("inventory.json", snapshot.id);
+  for (const [what, p] of Object.entries(inv.files ?? {})) check.path(`files.${what}`, p, snapshot.paths);
+  for (const [i, img] of (inv.savedImages ?? []).entries()) {
+    check.path(`savedImages[${i}].file`, img.file, snapshot.paths);
+    check.name(`savedImages[${i}].ref`, img.ref, "image");
+  }
+  for (const [i, s] of (inv.stacks ?? []).entries()) {
+    check.optionalPath(`stacks[${i}].dir`, s.dir);
+    for (const [j, f] of (s.composeFiles ?? []).entries()) check.path(`stacks[${i}].composeFiles[${j}]`, f);
+    for (const [j, f] of (s.envFiles ?? []).entries()) check.path(`stacks[${i}].envFiles[${j}]`, f);
+  }
+  for (const [i, v] of (inv.volumes ?? []).entries()) {
+    check.name(`volumes[${i}].name`, v.name);
+    check.path(`volumes[${i}].mountpoint`, v.mountpoint);
+  }
+  for (const [i, n] of (inv.networks ?? []).entries()) check.name(`networks[${i}].name`, n.name);
+  check.refuse();
+  return inv;
 }

@@ -11,7 +11,7 @@ import type { CatalogSnapshot } from "../state/catalog";
 import { ensureIndexed } from "./catalog";
 import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
-import type { StackManifest } from "./manifest";
+import { checkManifest, type StackManifest } from "./manifest";
 import { endedWith } from "./after-run";
 import { quiesced } from "./quiesced";
 import { diffTree, isDumpsPath, isManifestPath, mapPaths, narrowToFile, type DiffSummary, type RestoreMapping } from "./restore-plan";
@@ -44,12 +44,15 @@ export interface RestoreReport {
 export async function readManifest(ctx: ServiceContext, snap: CatalogSnapshot, signal?: AbortSignal): Promise<StackManifest | undefined> {
   const path = snap.paths.find(isManifestPath);
   if (!path) return undefined;
+  let manifest: StackManifest;
   try {
-    return JSON.parse(await ctx.restic.dump(snap.id, path, signal)) as StackManifest;
+    manifest = JSON.parse(await ctx.restic.dump(snap.id, path, signal)) as StackManifest;
   } catch (err) {
     ctx.log.warn({ err: errorMessage(err) }, "cannot read the snapshot's manifest");
     return undefined;
   }
+  // Unsafe paths in it refuse the restore: it must not go on as if the snapshot had no manifest.
+  return checkManifest(manifest, snap);
 }
 
 /**

@@ -8,7 +8,7 @@ import type { CatalogFile, CatalogSnapshot } from "../state/catalog";
 import { ensureIndexed, refreshCatalog } from "./catalog";
 import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
-import type { StackManifest } from "./manifest";
+import { checkManifest, type StackManifest } from "./manifest";
 import { isManifestPath } from "./restore-plan";
 import { removeLeftoverScratch, verifyDump, type DumpCheck } from "./verify-dump";
 
@@ -123,6 +123,7 @@ async function verifyDumps(ctx: ServiceContext, snap: CatalogSnapshot, dir: stri
   } catch {
     return []; // a missing or unreadable manifest is reported by the comparison with the listing
   }
+  checkManifest(manifest, snap); // a dump file outside the snapshot is never read from the host
   const checks: DumpCheck[] = [];
   for (const rec of manifest.dumps ?? []) checks.push(await verifyDump(ctx, rec, join(dir, rec.file), { stack: snap.stack!, signal: o.signal, emit: o.emit }));
   return checks;

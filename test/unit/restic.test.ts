@@ -350,8 +350,8 @@ describe("Restic", () => {
 
     expect(snaps).toHaveLength(2);
     expect(groups[0].remove).toHaveLength(1);
-    expect(runner.calls[0].args).toEqual(["snapshots", "--json", "--no-lock", "--tag", "backup-tui,stack:app", "--host", "fixture-host"]);
-    expect(runner.calls[1].args).toEqual(["forget", "--json", "-q", "--tag", "backup-tui,stack:app,kind:stack", "--group-by", "host", "--keep-last", "1", "--keep-daily", "7", "--keep-within", "2d", "--keep-tag", "protected", "--dry-run"]);
+    expect(runner.calls[0].args).toEqual(["snapshots", "--json", "--no-lock", "--tag", "backup-tui,stack:app", "--host", "fixture-host", "--"]);
+    expect(runner.calls[1].args).toEqual(["forget", "--json", "-q", "--tag", "backup-tui,stack:app,kind:stack", "--group-by", "host", "--keep-last", "1", "--keep-daily", "7", "--keep-within", "2d", "--keep-tag", "protected", "--dry-run", "--"]);
   });
 
   it("Given snapshot ids, When forgotten, Then they are the trailing arguments of one call", async () => {
@@ -360,7 +360,7 @@ describe("Restic", () => {
     const groups = await r.forget({ ids: ["aaa", "bbb"] });
 
     expect(groups).toEqual([]);
-    expect(runner.commands()).toEqual(["restic forget --json -q aaa bbb"]);
+    expect(runner.commands()).toEqual(["restic forget --json -q -- aaa bbb"]);
   });
 
   // Commands that take a repository lock (tag here; listings run with --no-lock).
@@ -374,7 +374,7 @@ describe("Restic", () => {
 
     await r.tag(["aaa"], { add: ["protected"] });
 
-    expect(runner.commands()).toEqual(["restic tag --add protected aaa", "restic unlock", "restic tag --add protected aaa"]);
+    expect(runner.commands()).toEqual(["restic tag --add protected -- aaa", "restic unlock", "restic tag --add protected -- aaa"]);
   });
 
   // Regression: the same with restic 0.14's exit code 1.
@@ -398,14 +398,14 @@ describe("Restic", () => {
     expect(err.kind).toBe("locked");
     expect(err.exitCode).toBe(ExitCode.busy);
     expect(err.message).toContain(`PID ${process.pid}`);
-    expect(runner.commands()).toEqual(["restic tag --add protected aaa"]);
+    expect(runner.commands()).toEqual(["restic tag --add protected -- aaa"]);
   });
 
   it("Given a lock held on another host, When refused, Then it is not unlocked from here", async () => {
     const { runner, restic: r } = restic([{ match: "restic tag", exitCode: 11, stderr: lockStderr("0.19", deadPid(), "some-other-host") }]);
 
     await expect(r.tag(["aaa"], { add: ["protected"] })).rejects.toMatchObject({ kind: "locked" });
-    expect(runner.commands()).toEqual(["restic tag --add protected aaa"]);
+    expect(runner.commands()).toEqual(["restic tag --add protected -- aaa"]);
   });
 
   // Regression: one unlock, one retry, then give up.
@@ -417,7 +417,7 @@ describe("Restic", () => {
     ]);
 
     await expect(r.tag(["aaa"], { add: ["protected"] })).rejects.toMatchObject({ kind: "locked" });
-    expect(runner.commands()).toEqual(["restic tag --add protected aaa", "restic unlock", "restic tag --add protected aaa"]);
+    expect(runner.commands()).toEqual(["restic tag --add protected -- aaa", "restic unlock", "restic tag --add protected -- aaa"]);
   });
 
   it("Given `restic version` answers, When features are asked twice, Then restic runs once and the features fit the version", async () => {
@@ -438,19 +438,19 @@ describe("Restic", () => {
 
   it.each(VERSIONS)("Given no repository (restic %s), When init runs, Then it creates one; Given one, Then it leaves it", async (v) => {
     const missing = restic([
-      { match: "restic cat config", exitCode: exitCode(v, "no-repository"), stderr: fixture(v, "no-repository.stderr.txt") },
+      { match: "restic cat -- config", exitCode: exitCode(v, "no-repository"), stderr: fixture(v, "no-repository.stderr.txt") },
       { match: "restic init" },
     ]);
-    const present = restic([{ match: "restic cat config", stdout: "{}" }]);
+    const present = restic([{ match: "restic cat -- config", stdout: "{}" }]);
 
     expect(await missing.restic.init()).toBe("created");
     expect(await present.restic.init()).toBe("exists");
-    expect(missing.runner.commands()).toEqual(["restic cat config", "restic init"]);
-    expect(present.runner.commands()).toEqual(["restic cat config"]);
+    expect(missing.runner.commands()).toEqual(["restic cat -- config", "restic init"]);
+    expect(present.runner.commands()).toEqual(["restic cat -- config"]);
   });
 
   it.each(VERSIONS)("Given a wrong password (restic %s), When checking the repository exists, Then it throws instead of claiming there is none", async (v) => {
-    const { restic: r } = restic([{ match: "restic cat config", exitCode: exitCode(v, "wrong-password"), stderr: fixture(v, "wrong-password.stderr.txt") }]);
+    const { restic: r } = restic([{ match: "restic cat -- config", exitCode: exitCode(v, "wrong-password"), stderr: fixture(v, "wrong-password.stderr.txt") }]);
 
     await expect(r.exists()).rejects.toMatchObject({ kind: "wrong-password" });
   });
