@@ -5,6 +5,7 @@ import { setHintGlobals } from "./command-hint";
 import { AppError, ExitCode, signalExitCode } from "./errors";
 import { killAllChildren } from "./exec/process-groups";
 import { redact } from "./exec/redact";
+import { confirmPasswordFromEnv } from "./security/confirm-env";
 import { Printer } from "./output";
 import { VERSION } from "./version";
 
@@ -252,6 +253,7 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 
 export async function main(argv: string[]): Promise<never> {
+  confirmPasswordFromEnv(); // out of process.env before anything runs (the guard still has it)
   for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, onSignal);
   const program = buildProgram();
   command = commandName(argv.slice(2), program.options);

@@ -41,6 +41,7 @@ export async function run(env: CommandEnv): Promise<number> {
       try {
         const r = await ctx.runner.run(self[0], [...self.slice(1), ...globals, ...job.args], {
           signal,
+          child: "backup-tui", // the job reads our config overrides and credentials, as we do
           // On SIGTERM the job restarts its stacks before it exits: give it the time that takes.
           killGraceMs: (config.docker.stopTimeoutSec + config.docker.timeoutSec + 30) * 1000,
           onStdoutLine: (l) => ctx.log.debug({ job: job.id, out: l }, "job output"),

@@ -4,6 +4,7 @@ import type { CommandEnv } from "../app";
 import type { Config } from "../config/types";
 import { UsageError } from "../errors";
 import type { Logger } from "../log";
+import { confirmPasswordFromEnv } from "../security/confirm-env";
 import { verifyConfirmPassword } from "../security/confirm-hash";
 import { ask, interactive } from "./prompt";
 
@@ -30,14 +31,15 @@ export async function confirmDestructive(env: CommandEnv, config: Config, log: L
     return;
   }
   let password: string | undefined;
+  const fromEnv = confirmPasswordFromEnv();
   if (o.confirmPasswordFile) {
     try {
       password = readFileSync(o.confirmPasswordFile, "utf8").replace(/\r?\n$/, "");
     } catch (err) {
       throw new UsageError(`cannot read --confirm-password-file ${o.confirmPasswordFile}: ${(err as NodeJS.ErrnoException).code ?? err}`);
     }
-  } else if (process.env.BACKUP_TUI_CONFIRM_PASSWORD !== undefined) {
-    password = process.env.BACKUP_TUI_CONFIRM_PASSWORD;
+  } else if (fromEnv !== undefined) {
+    password = fromEnv;
   } else if (tty) {
     password = await ask("confirmation password: ", true);
   } else {

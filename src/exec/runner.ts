@@ -3,14 +3,18 @@ import { readdirSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { ToolError } from "../errors";
 import type { Logger } from "../log";
+import { childEnvironment, type ChildKind } from "./child-env";
 import { killGroup, liveGroups } from "./process-groups";
 import { redact } from "./redact";
 
 export interface RunOptions {
   cwd?: string;
-  /** Extra environment for the child (merged over ours unless extendEnv is false). undefined deletes a variable. */
+  /** Extra environment for the child (merged over what it inherits, unless extendEnv is false). undefined deletes a variable. */
   env?: Record<string, string | undefined>;
+  /** false: the child gets env only, nothing of ours. */
   extendEnv?: boolean;
+  /** Which of our secret-bearing variables the child may inherit (child-env.ts); "tool" (none of them) by default. */
+  child?: ChildKind;
   input?: string;
   /** A file to feed the child's stdin from (a dump loaded back), instead of input. */
   inputFile?: string;
@@ -116,8 +120,8 @@ export class ProcessRunner implements Runner {
     const { execa } = await loadExeca();
     const child = execa(file, args, {
       cwd: o.cwd,
-      env: o.env,
-      extendEnv: o.extendEnv ?? true,
+      env: childEnvironment(o.child ?? "tool", o.extendEnv === false ? {} : process.env, o.env),
+      extendEnv: false,
       input: o.input,
       stdin: o.inputFile ? { file: o.inputFile } : o.input === undefined ? "ignore" : undefined,
       stdout: o.stdoutFile ? { file: o.stdoutFile } : "pipe",

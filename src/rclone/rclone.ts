@@ -222,7 +222,7 @@ export class Rclone {
   private async run(args: string[], call: Pick<RunOptions, "signal" | "timeoutMs" | "onStderrLine">) {
     const full = this.s.configFile ? ["--config", this.s.configFile, ...args] : args;
     try {
-      return await this.runner.run(this.s.binary, full, { ...call, env: { RCLONE_PASSWORD_COMMAND: undefined } });
+      return await this.runner.run(this.s.binary, full, { ...call, env: { RCLONE_PASSWORD_COMMAND: undefined }, child: "rclone" });
     } catch (err) {
       throw classifyRclone(err);
     }

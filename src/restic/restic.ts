@@ -329,8 +329,10 @@ export class Restic {
 
   private async runOnce(args: string[], { launcher, ...call }: Call) {
     const { env, secrets } = this.environment(args[0]);
-    if (launcher?.length) return this.runner.run(launcher[0], [...launcher.slice(1), this.s.binary, ...args], { ...call, env, secrets });
-    return this.runner.run(this.s.binary, args, { ...call, env, secrets });
+    // restic with an rclone: repository starts rclone itself: it needs rclone's variables too.
+    const child = this.s.repository.startsWith("rclone:") ? "restic-rclone" : "restic";
+    if (launcher?.length) return this.runner.run(launcher[0], [...launcher.slice(1), this.s.binary, ...args], { ...call, env, secrets, child });
+    return this.runner.run(this.s.binary, args, { ...call, env, secrets, child });
   }
 
   private environment(op: string | undefined): { env: Record<string, string | undefined>; secrets: string[] } {

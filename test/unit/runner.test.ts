@@ -224,13 +224,13 @@ describe("ProcessRunner: secrets and environment", () => {
     expect(`${err.message} ${err.command}`).not.toContain(PW);
   });
 
-  it("Given RESTIC_PASSWORD inherited and env { RESTIC_PASSWORD: undefined }, When run, Then the child does not see it", async () => {
+  it("Given RESTIC_PASSWORD inherited and env { RESTIC_PASSWORD: undefined }, When a restic child runs, Then it does not see it", async () => {
     const before = process.env.RESTIC_PASSWORD;
     process.env.RESTIC_PASSWORD = "inherited-leak";
     try {
       const script = 'echo "${RESTIC_PASSWORD-unset} ${KEEP-none} ${HOME:+home}"';
-      expect((await runner.run("sh", ["-c", script])).stdout).toBe("inherited-leak none home\n");
-      const r = await runner.run("sh", ["-c", script], { env: { RESTIC_PASSWORD: undefined, KEEP: "kept" } });
+      expect((await runner.run("sh", ["-c", script], { child: "restic" })).stdout).toBe("inherited-leak none home\n");
+      const r = await runner.run("sh", ["-c", script], { child: "restic", env: { RESTIC_PASSWORD: undefined, KEEP: "kept" } });
       expect(r.stdout).toBe("unset kept home\n");
     } finally {
       if (before === undefined) delete process.env.RESTIC_PASSWORD;
