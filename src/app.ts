@@ -33,6 +33,8 @@ export interface CommandEnv {
   printer: Printer;
   /** Aborted on SIGINT/SIGTERM/SIGHUP: long work stops, stacks are restarted, then we exit. */
   signal: AbortSignal;
+  /** Aborts `signal` for a reason that is no signal (the repository lock was lost): the run stops as on SIGTERM. */
+  abort: (reason: Error) => void;
   /** The daemon's SIGHUP: reload the configuration. */
   onReload: (listener: () => void) => void;
   /** Command line for lock owners and the run history (never holds secrets). */

@@ -39,6 +39,7 @@ function lazy(program: Command, load: Loader) {
       globals,
       printer: printerFor(globals),
       signal: controller.signal,
+      abort: (reason) => controller.abort(reason),
       onReload: (listener) => reloadListeners.push(listener),
       commandLine: ["backup-tui", ...process.argv.slice(2)].join(" ").slice(0, 300),
     };

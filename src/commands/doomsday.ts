@@ -6,6 +6,7 @@ import { format } from "../output";
 import { lockedBackup } from "../services/backup-run";
 import { doomsdaySnapshot, type DoomsdayReport } from "../services/doomsday";
 import { withRepositoryLock } from "../services/locked";
+import { lockLost } from "./locked";
 import { selectStacks } from "../services/selection";
 import { startScheduled } from "./scheduled";
 
@@ -26,7 +27,7 @@ export async function runDoomsday(env: CommandEnv, names: string[], o: { paralle
   for (const w of sel.warnings) env.printer.warn(w);
   const stacks = sel.selected.filter((s) => s.source !== "external" || sel.enabled.has(s.name));
   const trigger = o.scheduled ? "scheduled" : "manual";
-  const lockOpts = { waitMs, onWait: (m: string) => env.printer.info(m) };
+  const lockOpts = { waitMs, onWait: (m: string) => env.printer.info(m), onLost: lockLost(env) };
   const backup = stacks.length
     ? await lockedBackup(ctx, { stacks, trigger, parallel, signal: env.signal }, lockOpts, emit)
     : { runId: 0, outcomes: [], status: "succeeded" as const, exitCode: ExitCode.ok, warnings: [] };

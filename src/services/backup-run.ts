@@ -5,7 +5,7 @@ import { afterRun, beforeRun } from "./after-run";
 import { runBackup, type BackupReport, type BackupRequest } from "./backup";
 import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
-import { withRepositoryLock } from "./locked";
+import { withRunLock, type LockWait } from "./locked";
 import { preflight } from "./preflight";
 import { enforceSpace, freeSpace, isLocalRepository, spaceLines } from "./space";
 
@@ -13,8 +13,10 @@ import { enforceSpace, freeSpace, isLocalRepository, spaceLines } from "./space"
  * A whole backup run as the CLI, the TUI and the daemon do it: the repository lock, the
  * healthchecks start ping, recovery of dead runs, the backup, notifications and metrics.
  */
-export async function lockedBackup(ctx: ServiceContext, req: BackupRequest, o: { waitMs?: number; onWait?: (m: string) => void }, emit: EventSink): Promise<BackupReport> {
-  return withRepositoryLock(ctx, o, async () => {
+export async function lockedBackup(ctx: ServiceContext, request: BackupRequest, o: LockWait, emit: EventSink): Promise<BackupReport> {
+  // A lost lock aborts this signal: the run stops as on SIGTERM, restarting its stacks.
+  return withRunLock(ctx, request.signal, o, async (signal) => {
+    const req = { ...request, signal };
     const startedAt = new Date().toISOString();
     await beforeRun(ctx);
     await preflight(ctx, emit, req.signal);

@@ -62,7 +62,7 @@ export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack
     report.warnings.push(message);
     emit({ type: "warning", stack: "doomsday", message });
   };
-  clearStaging(staging);
+  await clearStaging(staging);
   mkdirSync(staging, { recursive: true, mode: 0o700 });
   try {
     emit({ type: "phase", stack: "doomsday", phase: "backup", detail: "reading the Docker inventory" });
@@ -230,7 +230,7 @@ export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack
     ctx.store.finishRun(runId, req.signal.aborted ? "interrupted" : "failed", ExitCode.failed, errorMessage(err), report);
     throw err instanceof AppError ? err : new AppError(`doomsday snapshot failed: ${errorMessage(err)}`, ExitCode.failed);
   } finally {
-    clearStaging(staging);
+    await clearStaging(staging);
   }
 }
 

@@ -22,7 +22,7 @@ export async function recoverInterrupted(ctx: ServiceContext, emit: EventSink): 
   // First: a restic a killed run left behind must not keep reading volumes while they are restored.
   const orphans = await childRecords(ctx.config.stateDir).reapOrphans();
   if (orphans.length) emit({ type: "warning", message: `stopped ${orphans.join(", ")}, left running by an interrupted run` });
-  const swaps = finishInterruptedSwaps(new SwapJournal(ctx.config.stateDir), ctx.owner.host);
+  const swaps = await finishInterruptedSwaps(new SwapJournal(ctx.config.stateDir), ctx.owner.host);
   for (const s of swaps) {
     const what = s.action === "completed" ? "finished swapping in the restored data" : s.action === "rolled-back" ? "put the previous data back" : "the live data was intact; removed the partial restore";
     emit({ type: "warning", message: `an interrupted restore of ${s.live} was found: ${what}` });

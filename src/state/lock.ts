@@ -33,10 +33,11 @@ export class LockLostError extends AppError {
   constructor(
     readonly lockFile: string,
     readonly detail: string,
+    exitCode: number = ExitCode.failed,
   ) {
     super(
-      `the repository lock was lost while this run held it (${detail}): the run was stopped and its stacks restarted`,
-      ExitCode.failed,
+      `the repository lock was lost while this run held it (${detail}): the run was stopped as on SIGTERM, restarting what it had stopped`,
+      exitCode,
       `Something removed or replaced ${lockFile} (a person, a script, or a backup-tui on another host sharing this state directory). Check \`${btui("status")}\`, then run the job again.`,
     );
   }

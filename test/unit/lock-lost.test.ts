@@ -31,7 +31,7 @@ describe("a held lock that is removed or replaced", () => {
     expect(err).toBeInstanceOf(LockLostError);
     expect(err.exitCode).toBe(1);
     expect(err.message).toContain("its file was removed");
-    expect(err.message).toContain("the run was stopped and its stacks restarted");
+    expect(err.message).toContain("the run was stopped as on SIGTERM");
     expect(lock.lost()).toBe(err);
     await lock.release();
   });
