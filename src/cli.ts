@@ -6,6 +6,7 @@ import { AppError, ExitCode, signalExitCode } from "./errors";
 import { killAllChildren } from "./exec/process-groups";
 import { redact } from "./exec/redact";
 import { Printer } from "./output";
+import { stateDamage } from "./state/store-damage";
 import { VERSION } from "./version";
 
 type Loader = () => Promise<{ run: (env: CommandEnv, ...args: never[]) => Promise<number | void> }>;
@@ -288,6 +289,12 @@ function handleError(err: unknown, printer: Printer): number {
   if (err instanceof CommanderError) {
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return ExitCode.ok;
     return ExitCode.usage; // commander already printed the message
+  }
+  // The state database found damaged in the middle of a command: said plainly, set aside next time.
+  const damaged = stateDamage(err);
+  if (damaged) {
+    printer.error(damaged.message, damaged.hint, damaged.exitCode);
+    return damaged.exitCode;
   }
   if (err instanceof AppError) {
     printer.error(redact(err.message), err.hint, err.exitCode);

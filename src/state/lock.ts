@@ -93,6 +93,33 @@ export async function acquireRepoLock(o: LockOptions): Promise<RepoLock> {
   return holding(file, mine, o);
 }
 
+/**
+ * A short lock for a quick synchronous repair (setting a damaged state database aside), under
+ * the same file and takeover rules: waits (blocking, in small steps) up to waitMs for a holder.
+ */
+export function withLockSync<T>(stateDir: string, name: string, owner: Owner, fn: () => T, waitMs = 10_000): T {
+  const file = lockPaths(stateDir, name).info;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const mine: LockOwner = { ...owner, token: randomBytes(12).toString("hex") };
+  const tmp = writeTemp(file, mine);
+  const deadline = Date.now() + waitMs;
+  try {
+    for (;;) {
+      const r = claim(file, tmp, owner.host, undefined);
+      if (r.won) break;
+      if (Date.now() >= deadline) throw busy(r.holder, waitMs);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  } finally {
+    unlinkQuiet(tmp);
+  }
+  try {
+    return fn();
+  } finally {
+    if (inspect(file)?.owner?.token === mine.token) unlinkQuiet(file);
+  }
+}
+
 function holding(file: string, mine: LockOwner, o: LockOptions): RepoLock {
   let lost: LockLostError | undefined;
   let released = false;
