@@ -12,8 +12,8 @@ import { buildSync } from "esbuild";
 const SCRIPT = `
 import { hostname } from "node:os";
 import { createInterface } from "node:readline";
-import { acquireRepoLock } from ${JSON.stringify(resolve(import.meta.dirname, "..", "..", "src", "state", "lock.ts"))};
-import { currentOwner } from ${JSON.stringify(resolve(import.meta.dirname, "..", "..", "src", "state", "process-info.ts"))};
+import { acquireRepoLock } from ${srcModule("state", "lock.ts")};
+import { currentOwner } from ${srcModule("state", "process-info.ts")};
 const [stateDir, repository] = process.argv.slice(2);
 let lock;
 const say = (s) => process.stdout.write(s + "\\n");
@@ -34,19 +34,27 @@ createInterface({ input: process.stdin }).on("line", async (line) => {
 say("ready");
 `;
 
-let bundled: string | undefined;
+const bundled = new Map<string, string>();
 
-/** The racer script bundled once per test process (esbuild, as the build does). */
-function racerScript(): string {
-  if (bundled) return bundled;
-  const dir = mkdtempSync(join(tmpdir(), "lock-racer-"));
-  const entry = join(dir, "racer-entry.mjs");
-  writeFileSync(entry, SCRIPT);
-  const out = join(dir, "racer.cjs");
+/** A script that imports src/ modules by absolute path, bundled once per test process (esbuild, as the build does). */
+export function bundleScript(source: string): string {
+  const done = bundled.get(source);
+  if (done) return done;
+  const dir = mkdtempSync(join(tmpdir(), "test-script-"));
+  const entry = join(dir, "entry.mjs");
+  writeFileSync(entry, source);
+  const out = join(dir, "script.cjs");
   buildSync({ entryPoints: [entry], outfile: out, bundle: true, format: "cjs", platform: "node", target: "node26", logLevel: "warning" });
-  bundled = out;
+  bundled.set(source, out);
   return out;
 }
+
+/** An absolute src/ path for a script's import. */
+export function srcModule(...parts: string[]): string {
+  return JSON.stringify(resolve(import.meta.dirname, "..", "..", "src", ...parts));
+}
+
+const racerScript = () => bundleScript(SCRIPT);
 
 export interface Racer {
   child: ChildProcess;
