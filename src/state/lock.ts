@@ -133,7 +133,7 @@ function holding(file: string, mine: LockOwner, o: LockOptions): RepoLock {
     }
     if (released || now?.token === mine.token) return;
     const who = now ? `now held by pid ${now.pid} on ${now.host} (\`${now.command}\`)` : "its file was removed";
-    lost = new LockLostError(file, `${file}: ${who}`);
+    lost = new LockLostError(file, who);
     clearInterval(timer);
     o.log?.error({ file, holder: now }, "repository lock lost: stopping the run");
     o.onLost?.(lost);
