@@ -85,7 +85,8 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     report.mode = "dry-run";
     await ensureIndexed(ctx, snap, req.signal);
     const where = (m: RestoreMapping) => (req.target ? join(resolve(req.target), m.source) : m.live);
-    report.diff = mappings.map((m) => ({ live: where(m), ...diffTree({ ...m, live: where(m) }, ctx.store.catalog.tree(snap.id, m.source), walk(where(m))) }));
+    report.diff = [];
+    for (const m of mappings) report.diff.push({ live: where(m), ...diffTree({ ...m, live: where(m) }, ctx.store.catalog.tree(snap.id, m.source), await walk(where(m))) });
     return report;
   }
 

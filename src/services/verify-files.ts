@@ -101,7 +101,7 @@ export async function verifyFiles(ctx: ServiceContext, o: { stacks?: string[]; s
       mkdirSync(dir, { mode: 0o700 });
       await ctx.restic.restore({ snapshot: snap.id, target: dir, verify: true, signal: o.signal });
       const listing = snap.paths.flatMap((p) => ctx.store.catalog.tree(snap.id, p));
-      Object.assign(check, compareTree(listing, walk(dir), dir));
+      Object.assign(check, compareTree(listing, await walk(dir), dir));
       check.dumps = await verifyDumps(ctx, snap, dir, o);
       check.ok = !check.missing.length && !check.extra.length && !check.differing.length && check.dumps.every((d) => d.ok);
     } catch (err) {

@@ -52,8 +52,12 @@ export function lockPaths(stateDir: string, repository: string): { info: string 
   return { info: join(stateDir, "locks", `repo-${key}.owner.json`) };
 }
 
+/** The holder of a repository's lock, as status shows it (the token stays inside). */
 export function readOwner(stateDir: string, repository: string): Owner | undefined {
-  return inspect(lockPaths(stateDir, repository).info)?.owner;
+  const owner = inspect(lockPaths(stateDir, repository).info)?.owner;
+  if (!owner) return undefined;
+  const { token: _token, ...shown } = owner;
+  return shown;
 }
 
 /**
