@@ -18,23 +18,40 @@ export class StoreUnavailableError extends AppError {}
  * Anything else that keeps it from opening is a StoreUnavailableError naming the file and the fix.
  */
 export function openStateStore(file: string, o: { onSetAside?: (message: string) => void } = {}): StateStore {
-  const first = attempt(file);
+  let first: StateStore | { damaged: string } | StoreUnavailableError;
+  try {
+    first = attempt(file);
+  } catch (err) {
+    // Possibly another process setting it aside right now: once more, after it, under the lock.
+    if (!(err instanceof StoreUnavailableError)) throw err;
+    first = err;
+  }
   if (first instanceof StateStore) return remember(file, first);
   const owner = currentOwner(hostname(), "backup-tui (setting a damaged state database aside)");
-  return withLockSync(dirname(file), "state.db", owner, () => {
-    const again = attempt(file); // another process may have done it meanwhile
-    if (again instanceof StateStore) return remember(file, again);
-    const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
-    for (const ext of ["", "-wal", "-shm"]) if (existsSync(file + ext)) renameSync(file + ext, aside + ext);
-    rmSync(markerOf(file), { force: true });
-    const store = attempt(file);
-    if (!(store instanceof StateStore)) throw unavailable(file, new Error(store.damaged));
-    o.onSetAside?.(
-      `the state database ${file} was damaged (${again.damaged}): it was set aside as ${aside} and a fresh one created. ` +
-        "Run history starts over; the snapshot catalog refills from the repository.",
-    );
-    return remember(file, store);
-  });
+  try {
+    return withLockSync(dirname(file), "state.db", owner, () => setAside(file, o));
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw first instanceof StoreUnavailableError ? first : unavailable(file, err); // not even the lock could be written
+  }
+}
+
+/** Under the lock: a damaged database (still damaged: another process may have done it meanwhile) renamed, a fresh one made. */
+function setAside(file: string, o: { onSetAside?: (message: string) => void }): StateStore {
+  const again = attempt(file);
+  if (again instanceof StateStore) return remember(file, again);
+  const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+  // The WAL and its index first: a process that opens the path once the database is gone creates
+  // its own, which must stay where they are.
+  for (const ext of ["-wal", "-shm", ""]) if (existsSync(file + ext)) renameSync(file + ext, aside + ext);
+  rmSync(markerOf(file), { force: true });
+  const store = attempt(file);
+  if (!(store instanceof StateStore)) throw unavailable(file, new Error(store.damaged));
+  o.onSetAside?.(
+    `the state database ${file} was damaged (${again.damaged}): it was set aside as ${aside} and a fresh one created. ` +
+      "Run history starts over; the snapshot catalog refills from the repository.",
+  );
+  return remember(file, store);
 }
 
 function remember(file: string, store: StateStore): StateStore {
