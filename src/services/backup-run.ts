@@ -4,6 +4,7 @@ import { format } from "../format";
 import { afterRun, beforeRun } from "./after-run";
 import { runBackup, type BackupReport, type BackupRequest } from "./backup";
 import type { ServiceContext } from "./context";
+import { currentStacks } from "./current-stacks";
 import type { EventSink } from "./events";
 import { withRunLock, type LockWait } from "./locked";
 import { preflight } from "./preflight";
@@ -13,19 +14,25 @@ import { enforceSpace, freeSpace, isLocalRepository, spaceLines } from "./space"
  * A whole backup run as the CLI, the TUI and the daemon do it: the repository lock, the
  * healthchecks start ping, recovery of dead runs, the backup, notifications and metrics.
  */
-export async function lockedBackup(ctx: ServiceContext, request: BackupRequest, o: LockWait, emit: EventSink): Promise<BackupReport> {
+export async function lockedBackup(ctx: ServiceContext, req: BackupRequest, o: LockWait, emit: EventSink): Promise<BackupReport> {
   // A lost lock aborts this signal: the run stops as on SIGTERM, restarting its stacks.
-  return withRunLock(ctx, request.signal, o, async (signal) => {
-    const req = { ...request, signal };
-    const startedAt = new Date().toISOString();
-    await beforeRun(ctx);
-    await preflight(ctx, emit, req.signal);
-    await lowSpaceGate(ctx, emit, startedAt, req.signal);
-    const report = await runBackup(ctx, req, emit);
-    ctx.log.info({ runId: report.runId, status: report.status, exitCode: report.exitCode, outcomes: report.outcomes }, "backup run finished");
-    await afterRun(ctx, backupNotice(ctx, report, startedAt));
-    return report;
-  });
+  return withRunLock(ctx, req.signal, o, async (signal) => (await backupHoldingLock(ctx, { ...req, signal }, emit)).report);
+}
+
+/**
+ * lockedBackup's run for a caller that holds the repository lock already. The stacks' states
+ * are read here, under the lock and after recovery (`stacks`: as they were before the backup).
+ */
+export async function backupHoldingLock(ctx: ServiceContext, req: BackupRequest, emit: EventSink): Promise<{ report: BackupReport; stacks: BackupRequest["stacks"] }> {
+  const startedAt = new Date().toISOString();
+  await beforeRun(ctx);
+  await preflight(ctx, emit, req.signal);
+  await lowSpaceGate(ctx, emit, startedAt, req.signal);
+  const current = await currentStacks(ctx, req, emit);
+  const report = await runBackup(ctx, { ...req, ...current }, emit);
+  ctx.log.info({ runId: report.runId, status: report.status, exitCode: report.exitCode, outcomes: report.outcomes }, "backup run finished");
+  await afterRun(ctx, backupNotice(ctx, report, startedAt));
+  return { report, stacks: current.stacks };
 }
 
 export function backupNotice(ctx: ServiceContext, r: BackupReport, startedAt: string): RunNotice {
