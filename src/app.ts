@@ -17,6 +17,7 @@ import { StopJournal } from "./state/journal";
 import { currentOwner } from "./state/process-info";
 import { assertOwnStateDir } from "./state/state-dir";
 import { StateStore } from "./state/store";
+import { openStateStore, StoreUnavailableError } from "./state/store-repair";
 
 import { VERSION } from "./version";
 export { VERSION };
@@ -34,6 +35,8 @@ export interface CommandEnv {
   printer: Printer;
   /** Aborted on SIGINT/SIGTERM/SIGHUP: long work stops, stacks are restarted, then we exit. */
   signal: AbortSignal;
+  /** Aborts `signal` for a reason that is no signal (the repository lock was lost): the run stops as on SIGTERM. */
+  abort: (reason: Error) => void;
   /** The daemon's SIGHUP: reload the configuration. */
   onReload: (listener: () => void) => void;
   /** Command line for lock owners and the run history (never holds secrets). */
@@ -76,7 +79,17 @@ export function eventSink(env: CommandEnv, ctx: ServiceContext): EventSink {
 }
 
 /** The composition root: real runner, Docker, restic, rclone, store, journal. */
-export function buildContext(config: Config, o: { globals: GlobalOptions; commandLine: string; tui?: boolean }): ServiceContext {
+export interface ContextOptions {
+  globals: GlobalOptions;
+  commandLine: string;
+  tui?: boolean;
+  /** Said once to the user (a damaged state database set aside...); the log gets it too. */
+  warn?: (message: string) => void;
+  /** `recover`: if the state database cannot be opened at all, go on with the stop journal alone. */
+  withoutDatabase?: boolean;
+}
+
+export function buildContext(config: Config, o: ContextOptions): ServiceContext {
   ensureStateDir(config);
   const log = openLogger(config, o.globals, o.tui);
   const runner = new ProcessRunner(log, childRecords(config.stateDir));
@@ -92,7 +105,7 @@ export function buildContext(config: Config, o: { globals: GlobalOptions; comman
     restic: resticFor(config.restic.repository),
     resticFor,
     rclone: new Rclone(runner, { binary: config.cloud.binary, configFile: config.cloud.configFile, log }),
-    store: openStore(config),
+    store: openStore(config, log, o),
     journal: new StopJournal(config.stateDir),
     log,
     owner: currentOwner(hostname(), o.commandLine),
@@ -100,14 +113,25 @@ export function buildContext(config: Config, o: { globals: GlobalOptions; comman
   };
 }
 
-function openStore(config: Config): StateStore {
-  const store = StateStore.open(join(config.stateDir, "state.db"));
+function openStore(config: Config, log: Logger, o: ContextOptions): StateStore {
+  const say = (message: string) => {
+    log.warn(message);
+    o.warn?.(message);
+  };
+  let store: StateStore;
+  try {
+    store = openStateStore(join(config.stateDir, "state.db"), { onSetAside: say });
+  } catch (err) {
+    if (!(err instanceof StoreUnavailableError) || !o.withoutDatabase) throw err;
+    say(`${err.message}: recovering from the stop journal alone (this run is not recorded in the history)`);
+    store = StateStore.open(":memory:");
+  }
   store.catalog.bindTo(config.restic.repository);
   return store;
 }
 
 /** A command's context: config warnings printed, then buildContext. */
-export function openContext(env: CommandEnv, config = readConfig(env.globals)): ServiceContext {
+export function openContext(env: CommandEnv, config = readConfig(env.globals), o: { withoutDatabase?: boolean } = {}): ServiceContext {
   for (const w of config.warnings) env.printer.warn(w);
-  return buildContext(config, { globals: env.globals, commandLine: env.commandLine });
+  return buildContext(config, { globals: env.globals, commandLine: env.commandLine, warn: (m) => env.printer.warn(m), ...o });
 }

@@ -7,6 +7,7 @@ import { killAllChildren } from "./exec/process-groups";
 import { redact } from "./exec/redact";
 import { confirmPasswordFromEnv } from "./security/confirm-env";
 import { Printer } from "./output";
+import { stateDamage } from "./state/store-damage";
 import { VERSION } from "./version";
 
 type Loader = () => Promise<{ run: (env: CommandEnv, ...args: never[]) => Promise<number | void> }>;
@@ -40,6 +41,7 @@ function lazy(program: Command, load: Loader) {
       globals,
       printer: printerFor(globals),
       signal: controller.signal,
+      abort: (reason) => controller.abort(reason),
       onReload: (listener) => reloadListeners.push(listener),
       commandLine: ["backup-tui", ...process.argv.slice(2)].join(" ").slice(0, 300),
     };
@@ -289,6 +291,12 @@ function handleError(err: unknown, printer: Printer): number {
   if (err instanceof CommanderError) {
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return ExitCode.ok;
     return ExitCode.usage; // commander already printed the message
+  }
+  // The state database found damaged in the middle of a command: said plainly, set aside next time.
+  const damaged = stateDamage(err);
+  if (damaged) {
+    printer.error(damaged.message, damaged.hint, damaged.exitCode);
+    return damaged.exitCode;
   }
   if (err instanceof AppError) {
     printer.error(redact(err.message), err.hint, err.exitCode);

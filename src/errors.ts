@@ -78,6 +78,7 @@ export function signalExitCode(signal: NodeJS.Signals): number {
  */
 export function abortExitCode(signal: AbortSignal): number {
   const reason: unknown = signal.reason;
+  if (reason instanceof AppError) return reason.exitCode; // stopped for a reason of ours (the repository lock was lost)
   return reason === "SIGINT" || reason === "SIGTERM" || reason === "SIGHUP" ? signalExitCode(reason) : ExitCode.sigint;
 }
 

@@ -13,6 +13,7 @@ import type { ServiceContext } from "../services/context";
 import { notifyOverdue } from "../services/overdue";
 import { assertVolumeName, volumeTarget } from "../services/volume-target";
 import { jobIdFor, ownScheduleStacks } from "../schedule/jobs";
+import { lockLost } from "./locked";
 import { startScheduled } from "./scheduled";
 
 interface Options {
@@ -48,7 +49,7 @@ export async function run(env: CommandEnv, names: string[], o: Options): Promise
   const report = await lockedBackup(
     ctx,
     { stacks, volume, trigger: o.scheduled ? "scheduled" : "manual", parallel, signal: env.signal, ...overrides },
-    { waitMs, onWait: (m) => env.printer.info(m) },
+    { waitMs, onWait: (m) => env.printer.info(m), onLost: lockLost(env) },
     eventSink(env, ctx),
   );
   // Under timers or cron there is no daemon watching: each scheduled run looks for overdue stacks.

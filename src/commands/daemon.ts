@@ -21,7 +21,7 @@ export async function run(env: CommandEnv): Promise<number> {
   if (!jobsOf(config).some((j) => !j.unavailable)) {
     throw new AppError("no schedule is configured: the daemon would have nothing to do", ExitCode.config, "Set [schedule] BACKUP (e.g. BACKUP=0 3 * * *) or a [stack:NAME] SCHEDULE in the config.");
   }
-  const lock = await acquireRepoLock({ stateDir: config.stateDir, repository: `daemon ${config.restic.repository}`, owner: ctx.owner }).catch((err) => {
+  const lock = await acquireRepoLock({ stateDir: config.stateDir, repository: `daemon ${config.restic.repository}`, owner: ctx.owner, log: ctx.log, onLost: (err) => env.abort(err) }).catch((err) => {
     if (err instanceof BusyError) throw new BusyError(`another daemon already runs the schedules of this repository (${err.message.replace(/^.*locked by /, "")})`, "Stop it first (one daemon per repository).");
     throw err;
   });
@@ -96,5 +96,8 @@ export async function run(env: CommandEnv): Promise<number> {
   if (dropped.length) ctx.log.warn({ dropped }, "queued jobs dropped at shutdown");
   await lock.release();
   say("stopped");
+  // Another process removed or replaced this daemon's lock: stopped as on SIGTERM, and said so.
+  const lost = lock.lost();
+  if (lost) throw lost;
   return ExitCode.ok;
 }

@@ -6,6 +6,7 @@ import { format } from "../output";
 import { backupHoldingLock } from "../services/backup-run";
 import { doomsdaySnapshot, type DoomsdayReport } from "../services/doomsday";
 import { withRepositoryLock } from "../services/locked";
+import { lockLost } from "./locked";
 import { selectStacks } from "../services/selection";
 import { startScheduled } from "./scheduled";
 
@@ -26,8 +27,9 @@ export async function runDoomsday(env: CommandEnv, names: string[], o: { paralle
   for (const w of sel.warnings) env.printer.warn(w);
   const stacks = sel.selected.filter((s) => s.source !== "external" || sel.enabled.has(s.name));
   const trigger = o.scheduled ? "scheduled" : "manual";
-  const lockOpts = { waitMs, onWait: (m: string) => env.printer.info(m) };
+  const lockOpts = { waitMs, onWait: (m: string) => env.printer.info(m), onLost: lockLost(env) };
   // One lock for both: the stacks are read under it, and nothing runs between the two snapshots.
+  // A lost lock aborts env.signal (lockLost), which both runs below use.
   const done = await withRepositoryLock(ctx, lockOpts, async () => {
     const b = stacks.length
       ? await backupHoldingLock(ctx, { stacks, trigger, parallel, signal: env.signal }, emit)

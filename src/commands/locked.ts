@@ -3,8 +3,16 @@ import { parseDuration } from "../duration";
 import type { ServiceContext } from "../services/context";
 import { withRepositoryLock } from "../services/locked";
 
-/** withRepositoryLock for commands: --wait DURATION, the wait announced on stderr. */
+/** withRepositoryLock for commands: --wait DURATION, the wait announced on stderr, a lost lock aborting the run. */
 export function withRepoLock<T>(ctx: ServiceContext, env: CommandEnv, wait: string | undefined, fn: () => Promise<T>): Promise<T> {
   const waitMs = wait ? parseDuration(wait, "--wait") : 0;
-  return withRepositoryLock(ctx, { waitMs, onWait: (m) => env.printer.info(m) }, fn);
+  return withRepositoryLock(ctx, { waitMs, onWait: (m) => env.printer.info(m), onLost: lockLost(env) }, fn);
+}
+
+/** A lost repository lock stops this command as SIGTERM does (env.signal), then it exits with LockLostError. */
+export function lockLost(env: CommandEnv): (err: Error) => void {
+  return (err) => {
+    env.printer.warn("the repository lock was lost: stopping, restarting what this run stopped");
+    env.abort(err);
+  };
 }

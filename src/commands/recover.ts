@@ -4,7 +4,8 @@ import { recoverInterrupted } from "../services/preflight";
 import { withRepoLock } from "./locked";
 
 export async function run(env: CommandEnv, o: { wait?: string }): Promise<number> {
-  const ctx = openContext(env);
+  // Boot and crash recovery must not depend on the run history: without a database, the journal alone.
+  const ctx = openContext(env, undefined, { withoutDatabase: true });
   return withRepoLock(ctx, env, o.wait, async () => {
     const r = await recoverInterrupted(ctx, eventSink(env, ctx));
     env.printer.result({ type: "recover", ...r }, () => {

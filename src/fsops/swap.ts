@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { writeJsonAtomic } from "../state/atomic-file";
 import { isAlive, type Owner } from "../state/process-info";
@@ -16,10 +17,10 @@ export interface SwapEntry {
 }
 
 /** A staging directory beside the live path, so the final swap is a rename on one filesystem. */
-export function stagingRootFor(live: string, runId: string | number): string {
+export async function stagingRootFor(live: string, runId: string | number): Promise<string> {
   if (!isAbsolute(live)) throw new Error(`bug: restore target ${JSON.stringify(live)} is not an absolute path`);
   const root = join(dirname(live), `.backup-tui-restore-${runId}-${basename(live)}`);
-  rmSync(root, { recursive: true, force: true });
+  await removeTree(root);
   mkdirSync(root, { recursive: true, mode: 0o700 });
   return root;
 }
@@ -49,7 +50,7 @@ export class SwapJournal {
  * Replaces live with staged: live → old, staged → live, then old is deleted. Each step is a
  * rename on one filesystem; the journal entry lets `finishInterruptedSwaps` complete it.
  */
-export function swapIn(e: SwapEntry, journal: SwapJournal): void {
+export async function swapIn(e: SwapEntry, journal: SwapJournal): Promise<void> {
   if (!existsSync(e.staged)) throw new Error(`restored content for ${e.live} is missing at ${e.staged}`);
   journal.write(e);
   mkdirSync(dirname(e.live), { recursive: true });
@@ -61,9 +62,17 @@ export function swapIn(e: SwapEntry, journal: SwapJournal): void {
     if (hadLive && !existsSync(e.live)) renameSync(e.old, e.live); // put the live data back
     throw err;
   }
-  rmSync(e.old, { recursive: true, force: true });
-  rmSync(e.stagingRoot, { recursive: true, force: true });
+  await removeTree(e.old);
+  await removeTree(e.stagingRoot);
   journal.remove(e.id);
+}
+
+/**
+ * Deletes a tree without blocking the event loop (the old live data can be millions of files:
+ * a synchronous delete would stall signals, the lock check and every timer until it ends).
+ */
+export function removeTree(path: string): Promise<void> {
+  return rm(path, { recursive: true, force: true });
 }
 
 /** True when path is the root of a mount (a rename into or out of it cannot work). */
@@ -76,15 +85,15 @@ export function isMountPoint(path: string): boolean {
 }
 
 /** Throws away a staging area that was never swapped in. */
-export function discardStaging(stagingRoot: string): void {
-  rmSync(stagingRoot, { recursive: true, force: true });
+export function discardStaging(stagingRoot: string): Promise<void> {
+  return removeTree(stagingRoot);
 }
 
 /**
  * After a crash: a swap whose live path is missing is completed from the staged copy, or
  * rolled back from the old one; leftovers are removed. Only entries of dead processes.
  */
-export function finishInterruptedSwaps(journal: SwapJournal, host: string): Array<{ live: string; action: "completed" | "rolled-back" | "cleaned" }> {
+export async function finishInterruptedSwaps(journal: SwapJournal, host: string): Promise<Array<{ live: string; action: "completed" | "rolled-back" | "cleaned" }>> {
   const done: Array<{ live: string; action: "completed" | "rolled-back" | "cleaned" }> = [];
   for (const e of journal.list()) {
     if (e.owner.host !== host || isAlive(e.owner.pid, e.owner.pidStart)) continue;
@@ -98,8 +107,8 @@ export function finishInterruptedSwaps(journal: SwapJournal, host: string): Arra
         action = "rolled-back";
       }
     }
-    rmSync(e.old, { recursive: true, force: true });
-    rmSync(e.stagingRoot, { recursive: true, force: true });
+    await removeTree(e.old);
+    await removeTree(e.stagingRoot);
     journal.remove(e.id);
     done.push({ live: e.live, action });
   }

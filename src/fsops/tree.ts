@@ -1,5 +1,6 @@
 import { lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
 
 export interface FsEntry {
   type: "file" | "dir" | "symlink" | "other";
@@ -7,29 +8,36 @@ export interface FsEntry {
   mtimeMs: number;
 }
 
+/** Entries read between two yields to the event loop: a big tree never holds signals and timers for long. */
+const SLICE = 2000;
+
 /** Every entry under root (inclusive), keyed by absolute path. Missing root: empty map. */
-export function walk(root: string, limit = 5_000_000): Map<string, FsEntry> {
+export async function walk(root: string, limit = 5_000_000): Promise<Map<string, FsEntry>> {
   const out = new Map<string, FsEntry>();
-  const visit = (p: string) => {
-    if (out.size >= limit) return;
+  const pending = [root];
+  let sinceYield = 0;
+  while (pending.length && out.size < limit) {
+    if (++sinceYield >= SLICE) {
+      sinceYield = 0;
+      await yieldToLoop();
+    }
+    const p = pending.pop()!;
     let st;
     try {
       st = lstatSync(p);
     } catch {
-      return;
+      continue;
     }
     const type = st.isFile() ? "file" : st.isDirectory() ? "dir" : st.isSymbolicLink() ? "symlink" : "other";
     out.set(p, { type, size: st.size, mtimeMs: st.mtimeMs });
-    if (type === "dir") {
-      let names: string[] = [];
-      try {
-        names = readdirSync(p);
-      } catch {
-        return;
-      }
-      for (const n of names) visit(join(p, n));
+    if (type !== "dir") continue;
+    let names: string[] = [];
+    try {
+      names = readdirSync(p);
+    } catch {
+      continue;
     }
-  };
-  visit(root);
+    for (let i = names.length - 1; i >= 0; i--) pending.push(join(p, names[i]));
+  }
   return out;
 }

@@ -6,7 +6,7 @@ import { runBackup, type BackupReport, type BackupRequest } from "./backup";
 import type { ServiceContext } from "./context";
 import { currentStacks } from "./current-stacks";
 import type { EventSink } from "./events";
-import { withRepositoryLock } from "./locked";
+import { withRunLock, type LockWait } from "./locked";
 import { preflight } from "./preflight";
 import { enforceSpace, freeSpace, isLocalRepository, spaceLines } from "./space";
 
@@ -14,8 +14,9 @@ import { enforceSpace, freeSpace, isLocalRepository, spaceLines } from "./space"
  * A whole backup run as the CLI, the TUI and the daemon do it: the repository lock, the
  * healthchecks start ping, recovery of dead runs, the backup, notifications and metrics.
  */
-export async function lockedBackup(ctx: ServiceContext, req: BackupRequest, o: { waitMs?: number; onWait?: (m: string) => void }, emit: EventSink): Promise<BackupReport> {
-  return withRepositoryLock(ctx, o, async () => (await backupHoldingLock(ctx, req, emit)).report);
+export async function lockedBackup(ctx: ServiceContext, req: BackupRequest, o: LockWait, emit: EventSink): Promise<BackupReport> {
+  // A lost lock aborts this signal: the run stops as on SIGTERM, restarting its stacks.
+  return withRunLock(ctx, req.signal, o, async (signal) => (await backupHoldingLock(ctx, { ...req, signal }, emit)).report);
 }
 
 /**

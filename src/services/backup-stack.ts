@@ -173,7 +173,7 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
         emit({ type: "warning", stack: stack.name, message: `post-hook failed: ${errorMessage(err)}` });
       });
     }
-    clearStaging(staging);
+    await clearStaging(staging);
   }
 
   if (result) {

@@ -63,7 +63,7 @@ export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack
     report.warnings.push(message);
     emit({ type: "warning", stack: "doomsday", message });
   };
-  clearStaging(staging);
+  await clearStaging(staging);
   mkdirSync(staging, { recursive: true, mode: 0o700 });
   try {
     emit({ type: "phase", stack: "doomsday", phase: "backup", detail: "reading the Docker inventory" });
@@ -232,7 +232,7 @@ export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack
     ctx.store.finishRun(runId, ended.status, ended.exitCode, errorMessage(err), report);
     throw err instanceof AppError ? err : new AppError(`doomsday snapshot ${ended.status}: ${errorMessage(err)}`, ended.exitCode);
   } finally {
-    clearStaging(staging);
+    await clearStaging(staging);
   }
 }
 

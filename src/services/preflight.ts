@@ -1,4 +1,5 @@
 import { ensurePasswordFile } from "../config/password-file";
+import { errorMessage } from "../errors";
 import { finishInterruptedSwaps, SwapJournal } from "../fsops/swap";
 import { childRecords } from "../state/children";
 import type { ServiceContext } from "./context";
@@ -17,12 +18,18 @@ export interface Recovery extends RecoverResult {
  * interrupted, finishes or rolls back restore swaps, restarts the containers they stopped.
  */
 export async function recoverInterrupted(ctx: ServiceContext, emit: EventSink): Promise<Recovery> {
-  const interruptedRuns = ctx.store.markDeadRunsInterrupted(ctx.owner.host);
+  let interruptedRuns = 0;
+  try {
+    interruptedRuns = ctx.store.markDeadRunsInterrupted(ctx.owner.host);
+  } catch (err) {
+    // The run history is a record, not what recovery needs: the journals below are.
+    emit({ type: "warning", message: `could not mark interrupted runs in the state database: ${errorMessage(err)}` });
+  }
   if (interruptedRuns) emit({ type: "warning", message: `${interruptedRuns} earlier run(s) were interrupted (their process is gone)` });
   // First: a restic a killed run left behind must not keep reading volumes while they are restored.
   const orphans = await childRecords(ctx.config.stateDir).reapOrphans();
   if (orphans.length) emit({ type: "warning", message: `stopped ${orphans.join(", ")}, left running by an interrupted run` });
-  const swaps = finishInterruptedSwaps(new SwapJournal(ctx.config.stateDir), ctx.owner.host);
+  const swaps = await finishInterruptedSwaps(new SwapJournal(ctx.config.stateDir), ctx.owner.host);
   for (const s of swaps) {
     const what = s.action === "completed" ? "finished swapping in the restored data" : s.action === "rolled-back" ? "put the previous data back" : "the live data was intact; removed the partial restore";
     emit({ type: "warning", message: `an interrupted restore of ${s.live} was found: ${what}` });

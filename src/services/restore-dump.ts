@@ -1,5 +1,6 @@
 import { btui, shellQuote } from "../command-hint";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
+import { removeTree } from "../fsops/swap";
 import { join } from "node:path";
 import { discoverStacks } from "../docker/discovery";
 import { AppError, ExitCode, ToolError, errorMessage } from "../errors";
@@ -123,7 +124,7 @@ export async function restoreDump(ctx: ServiceContext, o: DumpRestoreRequest, em
 
 async function load(ctx: ServiceContext, o: DumpRestoreRequest, record: DumpRecord, spec: DumpSpec, emit: EventSink, started: number): Promise<DumpRestoreReport> {
   const work = join(stagingDir(ctx.config.stateDir, o.stack), "dump-restore");
-  rmSync(work, { recursive: true, force: true });
+  await removeTree(work);
   mkdirSync(work, { recursive: true, mode: 0o700 });
   try {
     emit({ type: "phase", stack: o.stack, phase: "restoring", detail: `fetching ${o.service}'s dump from ${o.snapshot.shortId}` });
@@ -160,6 +161,6 @@ async function load(ctx: ServiceContext, o: DumpRestoreRequest, record: DumpReco
     for (const w of warnings) ctx.log.warn({ service: o.service, message: w }, "dump load");
     return { snapshot: o.snapshot.id, service: o.service, container: spec.container.name, engine: spec.engine, bytes: record.bytes, safetySnapshot: safety.snapshotId, ms: Date.now() - started, warnings };
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    await removeTree(work);
   }
 }

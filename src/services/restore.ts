@@ -90,7 +90,8 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     report.mode = "dry-run";
     await ensureIndexed(ctx, snap, req.signal);
     const where = (m: RestoreMapping) => (req.target ? join(resolve(req.target), m.source) : m.live);
-    report.diff = mappings.map((m) => ({ live: where(m), ...diffTree({ ...m, live: where(m) }, ctx.store.catalog.tree(snap.id, m.source), walk(where(m))) }));
+    report.diff = [];
+    for (const m of mappings) report.diff.push({ live: where(m), ...diffTree({ ...m, live: where(m) }, ctx.store.catalog.tree(snap.id, m.source), await walk(where(m))) });
     return report;
   }
 
@@ -143,13 +144,13 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
       }
       for (const m of mappings) {
         emit({ type: "phase", stack: scopeName(req), phase: "restoring", detail: m.live });
-        const root = stagingRootFor(m.live, runId);
+        const root = await stagingRootFor(m.live, runId);
         staged.push(root);
         // Journalled before restic writes, so a crash at any point leaves nothing behind unnoticed.
         const swap = { id: `${runId}-${staged.length}`, live: m.live, staged: join(root, m.source), old: `${root}.old`, stagingRoot: root, owner: ctx.owner };
         swaps.write(swap);
         await ctx.restic.restore({ snapshot: snap.id, target: root, include: [m.source], signal: req.signal });
-        swapIn(swap, swaps);
+        await swapIn(swap, swaps);
       }
     };
     const plan = planQuiesce(affected, "stop");
@@ -170,7 +171,7 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     const hint = report.safetySnapshot ? `The data as it was before is in safety snapshot ${report.safetySnapshot.slice(0, 8)} (kind:pre-restore).` : undefined;
     throw Object.assign(new AppError(`restore ${ended.status}: ${errorMessage(err)}`, ended.exitCode, hint), { cause: err });
   } finally {
-    for (const root of staged) discardStaging(root);
+    for (const root of staged) await discardStaging(root);
     for (const e of swaps.list()) if (e.owner.pid === ctx.owner.pid && staged.includes(e.stagingRoot)) swaps.remove(e.id);
   }
 }

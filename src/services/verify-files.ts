@@ -1,5 +1,6 @@
 import { btui } from "../command-hint";
-import { mkdirSync, readFileSync, rmSync, statfsSync } from "node:fs";
+import { mkdirSync, readFileSync, statfsSync } from "node:fs";
+import { removeTree } from "../fsops/swap";
 import { join } from "node:path";
 import { AppError, ExitCode, errorMessage, ToolError } from "../errors";
 import { format } from "../format";
@@ -96,18 +97,18 @@ export async function verifyFiles(ctx: ServiceContext, o: { stacks?: string[]; s
     try {
       assertRoom(o.scratch, snap);
       await ensureIndexed(ctx, snap, o.signal);
-      rmSync(dir, { recursive: true, force: true });
+      await removeTree(dir);
       mkdirSync(dir, { mode: 0o700 });
       await ctx.restic.restore({ snapshot: snap.id, target: dir, verify: true, signal: o.signal });
       const listing = snap.paths.flatMap((p) => ctx.store.catalog.tree(snap.id, p));
-      Object.assign(check, compareTree(listing, walk(dir), dir));
+      Object.assign(check, compareTree(listing, await walk(dir), dir));
       check.dumps = await verifyDumps(ctx, snap, dir, o);
       check.ok = !check.missing.length && !check.extra.length && !check.differing.length && check.dumps.every((d) => d.ok);
     } catch (err) {
       if (o.signal?.aborted) throw err;
       check.error = err instanceof ToolError && err.stderrTail ? `${errorMessage(err)}\n${err.stderrTail.split("\n").slice(-6).join("\n")}` : errorMessage(err);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await removeTree(dir);
     }
   }
   return checks;

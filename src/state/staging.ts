@@ -1,4 +1,4 @@
-import { rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { writeJsonAtomic } from "./atomic-file";
 import { join } from "node:path";
 
@@ -16,6 +16,7 @@ export function writeStagedJson(dir: string, name: string, value: unknown): stri
   return file;
 }
 
-export function clearStaging(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+/** Async: a staging dir holds database dumps, which can be large (see removeTree). */
+export function clearStaging(dir: string): Promise<void> {
+  return rm(dir, { recursive: true, force: true });
 }

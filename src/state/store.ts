@@ -116,16 +116,31 @@ export class StateStore {
     this.verifications = new Verifications(db);
   }
 
+  /** Opens (or creates) the database; SQLite's error as it is (see openStateStore for a damaged one). ":memory:": none on disk. */
   static open(file: string): StateStore {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    const memory = file === ":memory:";
+    if (!memory) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const db = new DatabaseSync(file, { timeout: 5000 });
-    chmodSync(file, 0o600);
-    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
-    db.exec(SCHEMA);
-    // Added after the first release: databases made before it gain the column.
-    const columns = (db.prepare("PRAGMA table_info(runs)").all() as Array<{ name: string }>).map((c) => c.name);
-    if (!columns.includes("job")) db.exec("ALTER TABLE runs ADD COLUMN job TEXT; CREATE INDEX IF NOT EXISTS runs_job ON runs(job, id);");
-    if (!columns.includes("stack")) db.exec("ALTER TABLE runs ADD COLUMN stack TEXT;");
+    try {
+      if (!memory) chmodSync(file, 0o600);
+      db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+      // One writer at a time: processes starting together (boot) must not both add a column.
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        db.exec(SCHEMA);
+        // Added after the first release: databases made before it gain the column.
+        const columns = (db.prepare("PRAGMA table_info(runs)").all() as Array<{ name: string }>).map((c) => c.name);
+        if (!columns.includes("job")) db.exec("ALTER TABLE runs ADD COLUMN job TEXT; CREATE INDEX IF NOT EXISTS runs_job ON runs(job, id);");
+        if (!columns.includes("stack")) db.exec("ALTER TABLE runs ADD COLUMN stack TEXT;");
+        db.exec("COMMIT");
+      } catch (err) {
+        if (db.isTransaction) db.exec("ROLLBACK");
+        throw err;
+      }
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     return new StateStore(db);
   }
 

@@ -9,7 +9,7 @@ import { lockedBackup } from "../services/backup-run";
 import { ensureIndexed, refreshCatalog } from "../services/catalog";
 import type { ServiceContext } from "../services/context";
 import type { EventSink } from "../services/events";
-import { withRepositoryLock } from "../services/locked";
+import { withRunLock } from "../services/locked";
 import { preflight, recoverInterrupted } from "../services/preflight";
 import { previewRestore, restore, type RestoreReport } from "../services/restore";
 import { disasterRestore, type DisasterReport } from "../services/disaster";
@@ -351,15 +351,15 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
         if (password === undefined) throw new UsageError(`refusing to ${guardAction(choice)}: a confirmation password is required`);
         if (!check(password, choice, true)) throw new UsageError("wrong confirmation password; nothing was changed");
       }
-      return withRepositoryLock(ctx, {}, async () => {
+      return withRunLock(ctx, signal, {}, async (signal) => {
         await preflight(ctx, sink, signal);
-        const report = await restore(ctx, req, sink);
+        const report = await restore(ctx, { ...req, signal }, sink);
         await refreshCatalog(ctx).catch(() => undefined);
         return report;
       });
     },
     sync: (signal, emit) =>
-      withRepositoryLock(ctx, {}, async () => {
+      withRunLock(ctx, signal, {}, async (signal) => {
         const sink = logged(emit);
         await preflight(ctx, sink, signal);
         return syncRepository(ctx, { signal }, sink);
@@ -367,7 +367,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
     async verify(signal, emit) {
       const target = ctx.config.restic.repository;
       const level = "metadata" as const;
-      const r = await withRepositoryLock(ctx, {}, () => runVerify(ctx, level, { signal, target, emit: logged(emit) }));
+      const r = await withRunLock(ctx, signal, {}, (signal) => runVerify(ctx, level, { signal, target, emit: logged(emit) }));
       return { ...r, target, level };
     },
     async setJobEnabled(id, enabled) {
@@ -413,7 +413,7 @@ function disasterBackend(ctx: ServiceContext, hash: () => string | undefined, lo
         if (!check(password, c, true)) throw new UsageError("wrong confirmation password; nothing was changed");
       }
       const sink = logged(emit);
-      return withRepositoryLock(ctx, {}, async () => {
+      return withRunLock(ctx, signal, {}, async (signal) => {
         await recoverInterrupted(ctx, sink); // not preflight: it may create an empty repository where the cloud copy goes
         const settleTimeoutMs = Number(process.env.BACKUP_TUI_SETTLE_TIMEOUT_MS) || undefined;
         return disasterRestore(ctx, { host: c.host, overwrite: c.overwrite, noPull: !ctx.config.cloud.remote, retryBaseMs: retryBase(), stallTimeoutMs: stallTimeout(), settleTimeoutMs, signal }, sink);

@@ -1,25 +1,26 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BusyError } from "../../src/errors";
 import { acquireRepoLock, lockPaths, readOwner, type RepoLock } from "../../src/state/lock";
 import { currentOwner, processStartTime, type Owner } from "../../src/state/process-info";
+import { startRacer, type Racer } from "../helpers/lock-racer";
 
 const REPO = "/mnt/backup/restic-repo";
 const HOST = hostname();
 let stateDir: string;
 const held: RepoLock[] = [];
-const children: ChildProcess[] = [];
+const children: Racer[] = [];
 
 beforeEach(() => {
   stateDir = mkdtempSync(join(tmpdir(), "lock-"));
 });
 afterEach(async () => {
   for (const l of held.splice(0)) await l.release();
-  for (const c of children.splice(0)) c.kill("SIGKILL");
+  for (const c of children.splice(0)) c.child.kill("SIGKILL");
   rmSync(stateDir, { recursive: true, force: true });
 });
 
@@ -35,11 +36,10 @@ async function refusal(p: Promise<unknown>): Promise<BusyError> {
   return err as BusyError;
 }
 
-/** A lock left behind by a holder that is no longer there: proper-lockfile's dir plus our owner file. */
+/** A lock left behind by a holder that is no longer there: its owner file. */
 function craftLock(owner: Owner, repository = REPO): void {
   const p = lockPaths(stateDir, repository);
-  mkdirSync(p.lockDir, { recursive: true });
-  writeFileSync(p.target, "");
+  mkdirSync(join(stateDir, "locks"), { recursive: true });
   writeFileSync(p.info, JSON.stringify(owner));
 }
 
@@ -80,7 +80,7 @@ describe("acquireRepoLock", () => {
   it("Given two different repositories, When both are locked, Then they do not conflict", async () => {
     await take("/mnt/a");
     await expect(take("s3:https://s3.example.com/bucket/b")).resolves.toBeDefined();
-    expect(lockPaths(stateDir, "/mnt/a").lockDir).not.toBe(lockPaths(stateDir, "s3:https://s3.example.com/bucket/b").lockDir);
+    expect(lockPaths(stateDir, "/mnt/a").info).not.toBe(lockPaths(stateDir, "s3:https://s3.example.com/bucket/b").info);
   });
 
   it("Given a released lock, When released, Then the owner file is gone and the lock can be taken again", async () => {
@@ -88,7 +88,8 @@ describe("acquireRepoLock", () => {
     expect(readOwner(stateDir, REPO)?.pid).toBe(process.pid);
     await lock.release();
     expect(readOwner(stateDir, REPO)).toBeUndefined();
-    expect(existsSync(lockPaths(stateDir, REPO).lockDir)).toBe(false);
+    expect(existsSync(lockPaths(stateDir, REPO).info)).toBe(false);
+    expect(readdirSync(join(stateDir, "locks"))).toEqual([]);
     await expect(take()).resolves.toBeDefined();
   });
 
@@ -111,36 +112,39 @@ describe("acquireRepoLock", () => {
   });
 
   it("Given another node process holding the lock, When a job asks, Then it is refused; once that process is killed -9, the lock is taken over", async () => {
-    const p = lockPaths(stateDir, REPO);
-    mkdirSync(join(stateDir, "locks"), { recursive: true });
-    writeFileSync(p.target, "");
-    const lockfileModule = createRequire(import.meta.url).resolve("proper-lockfile");
-    const script = `
-      const lockfile = require(${JSON.stringify(lockfileModule)});
-      const fs = require("node:fs");
-      lockfile.lock(${JSON.stringify(p.target)}, { realpath: false, lockfilePath: ${JSON.stringify(p.lockDir)} }).then(() => {
-        fs.writeFileSync(${JSON.stringify(p.info)}, JSON.stringify({ pid: process.pid, host: ${JSON.stringify(HOST)}, startedAt: new Date().toISOString(), command: "other process" }));
-        process.stdout.write("locked\\n");
-        setInterval(() => {}, 1000);
-      });`;
-    const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
-    children.push(child);
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on("data", (d: Buffer) => d.toString().includes("locked") && resolve());
-      child.once("exit", (code) => reject(new Error(`lock holder exited early (${code})`)));
-    });
-    expect(processStartTime(child.pid!)).toBeDefined();
+    const holder = await startRacer(stateDir, REPO);
+    children.push(holder);
+    expect(await holder.ask("go")).toBe("won");
+    expect(processStartTime(holder.pid)).toBeDefined();
 
     const err = await refusal(take());
-    expect(err.message).toContain(`pid ${child.pid}`);
-    expect(err.message).toContain("other process");
+    expect(err.message).toContain(`pid ${holder.pid}`);
+    expect(err.message).toContain(`racer ${holder.pid}`);
 
-    const gone = new Promise((r) => child.once("exit", r));
-    child.kill("SIGKILL");
-    await gone;
-    expect(existsSync(p.lockDir)).toBe(true); // kill -9 leaves the lock behind
+    holder.child.kill("SIGKILL");
+    await holder.exited;
+    expect(existsSync(lockPaths(stateDir, REPO).info)).toBe(true); // kill -9 leaves the lock behind
     const lock = await take();
     expect(lock.owner.pid).toBe(process.pid);
     expect(readOwner(stateDir, REPO)?.pid).toBe(process.pid);
+  });
+
+  it("Given an empty lock file (a crash before it reached the disk), When a job asks, Then it takes the lock over", async () => {
+    mkdirSync(join(stateDir, "locks"), { recursive: true });
+    writeFileSync(lockPaths(stateDir, REPO).info, "");
+    await expect(take()).resolves.toBeDefined();
+    expect(readOwner(stateDir, REPO)?.pid).toBe(process.pid);
+  });
+
+  it("Given a takeover guard left by a contender killed in the middle of a takeover, When a job asks, Then it still takes the dead holder's lock over", async () => {
+    craftLock({ pid: deadPid(), host: HOST, startedAt: "2020-01-01T00:00:00Z", command: "crashed run" });
+    const p = lockPaths(stateDir, REPO);
+    // The guard of this generation of the lock (its inode and content), as the dead contender made it.
+    const generation = createHash("sha256").update(`${statSync(p.info, { bigint: true }).ino}\n${readFileSync(p.info, "utf8")}`).digest("hex").slice(0, 20);
+    const guard = `${p.info}.takeover-${generation}`;
+    writeFileSync(guard, JSON.stringify({ pid: deadPid(), host: HOST, startedAt: "x", command: "dead contender" }));
+    await expect(take()).resolves.toBeDefined();
+    expect(readOwner(stateDir, REPO)?.pid).toBe(process.pid);
+    expect(existsSync(guard)).toBe(false);
   });
 });
