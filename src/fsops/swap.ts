@@ -48,12 +48,16 @@ function existingAncestor(path: string): string {
 }
 
 /**
- * A staging directory beside the live path (beside its nearest existing ancestor when its parent is
- * missing), so the final swap is a rename on one filesystem and creates nothing live before it.
+ * A staging directory on the live path's filesystem, so the final swap is a rename and nothing live is
+ * created before it: in `near` (the directory holding the volume or folder the path is in, which no
+ * service sees) when it is on the same filesystem, else beside the live path (its nearest existing
+ * ancestor when its parent is missing).
  */
-export function stagingRootFor(live: string, runId: string | number): string {
+export function stagingRootFor(live: string, runId: string | number, near?: string): string {
   if (!isAbsolute(live)) throw new Error(`bug: restore target ${JSON.stringify(live)} is not an absolute path`);
-  const root = join(existingAncestor(dirname(live)), `.backup-tui-restore-${runId}-${basename(live)}`);
+  const beside = existingAncestor(dirname(live));
+  const dir = near && existsSync(near) && statSync(near).dev === statSync(beside).dev ? near : beside;
+  const root = join(dir, `.backup-tui-restore-${runId}-${basename(live)}`);
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true, mode: 0o700 });
   return root;

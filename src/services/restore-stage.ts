@@ -19,10 +19,11 @@ export interface Placement extends RestoreMapping {
   add: boolean;
   /** The mapping's root (the volume, stack directory or path the file is in) exists here: an added file shows in the running service at once. */
   rootExists: boolean;
+  rootLive: string;
 }
 
 export function placementOf(m: RestoreMapping, rootLive: string): Placement {
-  const base = { ...m, include: m.source, rootExists: existsSync(rootLive) };
+  const base = { ...m, include: m.source, rootLive, rootExists: existsSync(rootLive) };
   if (lexists(m.live)) return { ...base, add: false };
   let live = m.live;
   let source = m.source;
@@ -62,7 +63,7 @@ export async function stageCopies(
   o: { scope: string; signal: AbortSignal; roots: string[] },
 ): Promise<SwapEntry[]> {
   const entries = placements.map((p, i): SwapEntry => {
-    const root = stagingRootFor(p.live, runId);
+    const root = stagingRootFor(p.live, runId, dirname(p.rootLive));
     o.roots.push(root);
     return { id: `${runId}-${i + 1}`, runId, live: p.live, staged: join(root, p.source), old: `${root}.old`, stagingRoot: root, owner: ctx.owner, state: "writing", placement: p.add ? "add" : "replace" };
   });
