@@ -1,10 +1,10 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ContainerInfo } from "../docker/client";
 import { discoverStacks, stackState, type Stack } from "../docker/discovery";
 import { planQuiesce, type ResumeReport } from "../docker/lifecycle";
 import { AppError, ExitCode, errorMessage } from "../errors";
-import { discardStaging, isMountPoint, stagingRootFor, swapIn, SwapJournal } from "../fsops/swap";
+import { discardStaging, isMountPoint, swapIn, SwapJournal } from "../fsops/swap";
 import { walk } from "../fsops/tree";
 import { pausePoint } from "../state/pause-point";
 import type { CatalogSnapshot } from "../state/catalog";
