@@ -10,7 +10,7 @@ import { childRecords } from "./state/children";
 import { createLogger, type Logger } from "./log";
 import type { Printer } from "./output";
 import { Rclone } from "./rclone/rclone";
-import { Restic } from "./restic/restic";
+import { Restic, cloudCopyOf } from "./restic/restic";
 import type { ServiceContext } from "./services/context";
 import type { EventSink } from "./services/events";
 import { StopJournal } from "./state/journal";
@@ -81,7 +81,7 @@ export function buildContext(config: Config, o: { globals: GlobalOptions; comman
   // restic's rclone: backend runs rclone itself: hand it the same rclone config.
   const rcloneEnv = config.cloud.configFile ? { RCLONE_CONFIG: config.cloud.configFile } : undefined;
   const resticFor = (repository: string) =>
-    new Restic(runner, { binary: config.restic.binary, repository, password: config.restic.password, workDir: config.stateDir, log, env: rcloneEnv });
+    new Restic(runner, { binary: config.restic.binary, repository, password: config.restic.password, workDir: config.stateDir, log, env: rcloneEnv, cloudCopy: cloudCopyOf(config) });
   return {
     config,
     runner,

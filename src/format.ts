@@ -22,6 +22,10 @@ export const format = {
     const p = (n: number) => String(n).padStart(2, "0");
     return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
   },
+  /** Who started a run, one word in the CLI and the TUI: "manual", or "schedule JOB" ("schedule backup:web"). */
+  startedBy(r: { job?: string; trigger: string }): string {
+    return r.job ? `schedule ${r.job}` : r.trigger;
+  },
   /** An age: "3 h", "2 d". */
   age(ms: number): string {
     return ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : ms < 172_800_000 ? `${Math.round(ms / 3_600_000)} h` : `${Math.round(ms / 86_400_000)} d`;

@@ -10,6 +10,7 @@ export interface PrinterOptions {
 }
 
 import { format } from "./format";
+import { transferFraction, transferText } from "./rclone/progress-text";
 
 export { format };
 const fmtBytes = format.bytes;
@@ -89,18 +90,15 @@ export class Printer {
   }
 
   private transfer(e: Extract<ServiceEvent, { type: "transfer" }>): void {
-    const p = e.progress;
-    const fraction = p.totalBytes ? p.bytes / p.totalBytes : 0;
-    // rclone reports a stalled transfer's ETA as 2^63 ns: no estimate, not 292 years.
-    const eta = p.eta && p.eta < 30 * 86_400 ? ` ETA ${format.ms(Math.round(p.eta) * 1000)}` : p.speed === 0 && fraction < 1 ? " (stalled)" : "";
-    this.line(fraction, `${e.what}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""} ${Math.floor(fraction * 100)}% ${fmtBytes(p.bytes)}/${fmtBytes(p.totalBytes)} ${fmtBytes(p.speed)}/s ${p.transfers}/${p.totalTransfers} files${eta}`);
+    // The final stats are always shown: throttling them away left the first tick ("17% ... 0 B/s") standing.
+    this.line(transferFraction(e.progress), transferText(e.what, e.attempt, e.progress), e.progress.final);
   }
 
   /** One progress line: redrawn in place on a terminal, every 10 s otherwise. */
-  private line(fraction: number, text: string): void {
+  private line(fraction: number, text: string, always = false): void {
     if (this.o.quiet) return;
     const now = Date.now();
-    if (now - this.lastProgressAt < (this.o.tty ? 200 : 10_000)) return;
+    if (!always && now - this.lastProgressAt < (this.o.tty ? 200 : 10_000)) return;
     this.lastProgressAt = now;
     if (this.o.tty) {
       const width = process.stderr.columns || 80;
@@ -131,7 +129,7 @@ function describe(e: ServiceEvent): string | undefined {
       return `▶ ${e.stack}: strategy ${e.strategy}${e.twoPass ? ", two-pass" : ""}`;
     case "phase": {
       const names: Record<string, string> = {
-        "pre-hook": "running pre-hook", dump: "dumping databases (stack running)", "hot-pass": "hot pass (stack running)", stopping: "stopping", "final-pass": "final pass (stack stopped)",
+        "pre-hook": "running pre-hook", dump: "dumping databases (stack running)", "hot-pass": "hot pass (stack running)", stopping: "stopping", pausing: "pausing", "final-pass": "final pass",
         backup: "backing up", starting: "starting again", "post-hook": "running post-hook", retention: "applying retention",
         verify: "verifying the repository", recover: "recovering", cleanup: "cleaning up",
         "safety-snapshot": "safety snapshot of the current data", restoring: "restoring",

@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { readFileSync } from "node:fs";
 import { ensureStateDir, openLogger, readConfig, type CommandEnv } from "../app";
 import { setIniValue } from "../config/edit";
@@ -16,7 +17,7 @@ export function passwordProblem(password: string): string | undefined {
 export async function run(env: CommandEnv, o: { passwordFile?: string; confirmPasswordFile?: string }): Promise<number> {
   const config = readConfig(env.globals);
   const file = config.source.file;
-  if (!file) throw new ConfigError("there is no config file to store the hash in (the embedded default is in use)", "Write one with `backup-tui init`, then run this again.");
+  if (!file) throw new ConfigError("there is no config file to store the hash in (the embedded default is in use)", `Write one with \`${btui("init")}\`, then run this again.`);
   // Replacing the gate is itself behind the gate: the current password first (the guard's own ways: terminal, file, variable).
   if (config.security.confirmPasswordHash) {
     ensureStateDir(config);

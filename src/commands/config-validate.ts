@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { readdirSync } from "node:fs";
 import { readConfig, type CommandEnv } from "../app";
 import type { Config } from "../config/types";
@@ -16,7 +17,7 @@ export async function run(env: CommandEnv): Promise<number> {
   const errors = findings.filter((f) => f.level === "error").map((f) => f.message);
   const where = config.source.file ?? "embedded default (no config file found)";
   if (errors.length) {
-    throw new ConfigError(errors.length === 1 ? `${where}: ${errors[0]}` : `${where}: ${errors.length} problems:\n  ${errors.join("\n  ")}`, "Fix the keys named above; `backup-tui config example` prints every key with its description.");
+    throw new ConfigError(errors.length === 1 ? `${where}: ${errors[0]}` : `${where}: ${errors.length} problems:\n  ${errors.join("\n  ")}`, `Fix the keys named above; \`${btui("config example")}\` prints every key with its description.`);
   }
   env.printer.result({ type: "config-valid", file: config.source.file, format: config.source.format, warnings }, () => `config OK: ${where} (${config.source.format})`);
   return 0;

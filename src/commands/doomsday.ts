@@ -3,7 +3,7 @@ import { DirlistFile } from "../docker/dirlist";
 import { parseDuration } from "../duration";
 import { ExitCode, UsageError } from "../errors";
 import { format } from "../output";
-import { lockedBackup } from "../services/backup-run";
+import { backupHoldingLock } from "../services/backup-run";
 import { doomsdaySnapshot, type DoomsdayReport } from "../services/doomsday";
 import { withRepositoryLock } from "../services/locked";
 import { selectStacks } from "../services/selection";
@@ -27,12 +27,17 @@ export async function runDoomsday(env: CommandEnv, names: string[], o: { paralle
   const stacks = sel.selected.filter((s) => s.source !== "external" || sel.enabled.has(s.name));
   const trigger = o.scheduled ? "scheduled" : "manual";
   const lockOpts = { waitMs, onWait: (m: string) => env.printer.info(m) };
-  const backup = stacks.length
-    ? await lockedBackup(ctx, { stacks, trigger, parallel, signal: env.signal }, lockOpts, emit)
-    : { runId: 0, outcomes: [], status: "succeeded" as const, exitCode: ExitCode.ok, warnings: [] };
+  // One lock for both: the stacks are read under it, and nothing runs between the two snapshots.
+  const done = await withRepositoryLock(ctx, lockOpts, async () => {
+    const b = stacks.length
+      ? await backupHoldingLock(ctx, { stacks, trigger, parallel, signal: env.signal }, emit)
+      : { report: { runId: 0, outcomes: [], status: "succeeded" as const, exitCode: ExitCode.ok, warnings: [] }, stacks: [] };
+    if (b.report.fatal || env.signal.aborted) return { backup: b.report };
+    return { backup: b.report, doom: await doomsdaySnapshot(ctx, { stacks: b.stacks, backup: b.report, trigger, signal: env.signal }, emit) };
+  });
+  const { backup, doom } = done;
   if (backup.fatal) throw backup.fatal;
-  if (env.signal.aborted) return backup.exitCode;
-  const doom = await withRepositoryLock(ctx, lockOpts, () => doomsdaySnapshot(ctx, { stacks, backup, trigger, signal: env.signal }, emit));
+  if (!doom) return backup.exitCode;
   env.printer.result({ type: "doomsday", backup: { ...backup, fatal: undefined }, ...doom }, () => render(backup.outcomes, doom));
   for (const w of backup.warnings) env.printer.warn(w);
   return Math.max(backup.exitCode, doom.exitCode);

@@ -25,7 +25,7 @@ export async function run(env: CommandEnv, o: { limit: string; stack?: string; s
             String(r.id),
             r.kind,
             format.when(r.startedAt),
-            r.job ? `schedule ${r.job}` : r.trigger,
+            format.startedBy(r),
             r.status,
             r.exitCode === undefined ? "-" : String(r.exitCode),
             r.stacks.map((s) => `${s.stack}:${s.status}${s.downtimeMs ? ` (down ${format.ms(s.downtimeMs)})` : ""}`).join(" ") ||

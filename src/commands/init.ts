@@ -10,7 +10,7 @@ import { ensurePasswordFile } from "../config/password-file";
 import type { Config, PasswordSource } from "../config/types";
 import { AppError, ConfigError, UsageError } from "../errors";
 import { ProcessRunner } from "../exec/runner";
-import { Restic } from "../restic/restic";
+import { Restic, cloudCopyOf } from "../restic/restic";
 
 type Status = "created" | "exists";
 type PasswordStatus = Status | "copied";
@@ -35,7 +35,7 @@ export async function run(env: CommandEnv, o: { dir?: string; repository?: strin
   for (const w of config.warnings) env.printer.warn(w);
   ensureStateDir(config);
   const runner = new ProcessRunner(openLogger(config, env.globals));
-  const restic = new Restic(runner, { binary: config.restic.binary, repository: config.restic.repository, password: config.restic.password, workDir: config.stateDir });
+  const restic = new Restic(runner, { binary: config.restic.binary, repository: config.restic.repository, password: config.restic.password, workDir: config.stateDir, cloudCopy: cloudCopyOf(config) });
   await restic.features(); // restic present and new enough, before anything is created
 
   // The embedded default may already have a repository: its password moves with it.

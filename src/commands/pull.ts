@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { btui, shellQuote } from "../command-hint";
 import { eventSink, exeDir, openContext, type CommandEnv } from "../app";
 import { locateConfig } from "../config/locate";
 import type { Config } from "../config/types";
@@ -47,12 +48,8 @@ export function nextSteps(config: Config, pulledPath: string, stacks: StackSumma
     else notes.push(`Keep ${variable} set in the environment as for this run: the repository password comes from it.`);
   }
   const file = config.source.file;
-  const flag = file && file !== defaultConfig ? ` --config ${shellQuote(file)}` : "";
+  const named = file && file !== defaultConfig ? file : undefined; // the file this run read, unless the default search finds it anyway
   const prefix = vars.length ? `${vars.join(" ")} ` : "";
-  const commands = stacks.map((s) => `${prefix}backup-tui${flag} restore --stack ${shellQuote(s.stack)} --host ${shellQuote(s.host)}`);
+  const commands = stacks.map((s) => `${prefix}${btui(`restore --stack ${shellQuote(s.stack)} --host ${shellQuote(s.host)}`, { config: named })}`);
   return { commands, notes };
-}
-
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_/.:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { eventSink, openContext, type CommandEnv } from "../app";
 import { AppError, ExitCode, UsageError } from "../errors";
 import { format, table } from "../output";
@@ -38,7 +39,7 @@ export async function run(env: CommandEnv, path: string | undefined, o: Options)
   if (o.stack && o.volume) throw new UsageError("--stack and --volume exclude each other");
   if (o.volume !== undefined) assertVolumeName(o.volume);
   if (path) throw new UsageError(`unexpected argument ${JSON.stringify(path)}`, "Name a single file with --file PATH.");
-  if (o.dump && (!o.stack || o.file || o.target)) throw new UsageError("--dump SERVICE goes with --stack (and --dry-run, --snapshot, --host), not with --file or --target", "`backup-tui restore --stack NAME --dump SERVICE [--dry-run]`; to fetch the dump file, use --file PATH --target DIR.");
+  if (o.dump && (!o.stack || o.file || o.target)) throw new UsageError("--dump SERVICE goes with --stack (and --dry-run, --snapshot, --host), not with --file or --target", `\`${btui("restore --stack NAME --dump SERVICE [--dry-run]")}\`; to fetch the dump file, use --file PATH --target DIR.`);
   const ctx = openContext(env);
   const snapshot = await pick(ctx, o, env.signal);
   if (o.dump) return o.dryRun ? previewDump(env, ctx, o, snapshot) : loadDump(env, ctx, o, snapshot);
@@ -102,7 +103,7 @@ async function pick(ctx: ReturnType<typeof openContext>, o: Options, signal: Abo
   await ensureCatalog(ctx, signal);
   const find = () => ctx.store.catalog.list({ tag: `vol:${o.volume}`, host }).find((s) => s.kind === "stack" || s.kind === "volume");
   const snap = find() ?? (await refreshCatalog(ctx, signal), find());
-  if (!snap) throw new AppError(`no snapshot holds volume ${o.volume}${o.host ? ` from host ${o.host}` : ""}`, ExitCode.usage, "List them with `backup-tui snapshots --tag vol:NAME --all`.");
+  if (!snap) throw new AppError(`no snapshot holds volume ${o.volume}${o.host ? ` from host ${o.host}` : ""}`, ExitCode.usage, `List them with \`${btui("snapshots --tag vol:NAME --all")}\`.`);
   return snap;
 }
 

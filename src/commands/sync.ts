@@ -32,7 +32,11 @@ export async function run(env: CommandEnv, o: Options): Promise<number> {
     if (kit) emit({ type: "info", message: `recovery kit copied to ${kit}` });
     env.printer.result({ type: "sync", ...r }, () => {
       const s = r.transfer?.stats;
-      const lines = [`${o.dryRun ? "dry run: " : ""}synced to ${r.remote}: ${r.transfer?.copied ?? 0} file(s) copied, ${r.transfer?.deleted ?? 0} removed, ${format.bytes(s?.bytes)} in ${format.ms(Math.round((s?.elapsedTime ?? 0) * 1000))}${r.attempts > 1 ? ` (${r.attempts} attempts)` : ""}`];
+      const lines = [
+        r.dryRun
+          ? `dry run: would sync to ${r.remote}: ${r.transfer?.copied ?? 0} file(s) to copy (${format.bytes(s?.bytes)}), ${r.transfer?.deleted ?? 0} to remove; nothing was changed or recorded`
+          : `synced to ${r.remote}: ${r.transfer?.copied ?? 0} file(s) copied, ${r.transfer?.deleted ?? 0} removed, ${format.bytes(s?.bytes)} in ${format.ms(Math.round((s?.elapsedTime ?? 0) * 1000))}${r.attempts > 1 ? ` (${r.attempts} attempts)` : ""}`,
+      ];
       if (r.verified) {
         lines.push(
           r.verified.ok

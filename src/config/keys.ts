@@ -115,7 +115,7 @@ export const SECTIONS = {
     SYNC_TIMEOUT: { schema: seconds, default: "3600", description: "Seconds one sync may take before it is killed." },
     RCLONE_CONFIG: { schema: path, description: "rclone config file (default: rclone's own, ~/.config/rclone/rclone.conf; RCLONE_CONFIG_<NAME>_* variables work too).", example: "/etc/backup-tui/rclone.conf" },
     KEEP_DELETED_DAYS: { guarded: true, schema: whole(0, 3650, 7, "days"), default: "7", description: "Files a sync deletes or replaces on the remote are kept this many days beside it (RCLONE_PATH.deleted/DATE); 0 deletes them at once." },
-    MAX_DELETE_PERCENT: { guarded: true, schema: expecting(z.coerce.number().int().min(0).max(100), "a whole percentage (0 to 100), e.g. 50"), default: "50", description: "Refuse a sync that would remove more than this share of the remote's snapshots (a damaged or emptied local repository); --force overrides." },
+    MAX_DELETE_PERCENT: { guarded: true, schema: expecting(z.coerce.number().int().min(0).max(100), "a whole percentage (0 to 100), e.g. 50"), default: "50", description: "Refuse a sync (exit 2, also with --dry-run) that would remove more than this share of the remote's snapshots, counted by ID: those on the remote the local repository lacks (a damaged or emptied local repository); --force overrides." },
   },
   schedule: {
     BACKUP: { schema: cron, cron: true, description: "When enabled stacks are backed up: cron (minute hour day month weekday; 6 fields with seconds first; or @daily...). Stacks with their own SCHEDULE are left to it.", example: "0 3 * * *" },

@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { readFileSync, statSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -256,7 +257,7 @@ export function loadConfig(input: LoadInput): Config {
     const also = warnings.length ? `\nand ${warnings.length} warning(s):\n  ${warnings.join("\n  ")}` : "";
     throw new ConfigError(
       errors.length === 1 && !also ? errors[0] : `${errors.length} problem${errors.length > 1 ? "s" : ""} in the configuration:\n  ${errors.join("\n  ")}${also}`,
-      [...new Set(hints), "Fix the values named above; `backup-tui config validate` checks again, `backup-tui config example` prints every key with its description."].join(" "),
+      [...new Set(hints), `Fix the values named above; \`${btui("config validate")}\` checks again, \`${btui("config example")}\` prints every key with its description.`].join(" "),
     );
   }
   return config;

@@ -233,9 +233,11 @@ export class DirlistFile {
     await this.edit((doc) => doc.set(e));
   }
 
-  async addExternal(path: string, enabled = true): Promise<void> {
+  /** Resolves to the key as written: the path normalised ("EXT:/srv/data"). */
+  async addExternal(path: string, enabled = true): Promise<string> {
     const e = entryFromArgument(`EXT:${path}`, enabled);
     await this.edit((doc) => doc.set(e));
+    return entryKey(e);
   }
 
   /**

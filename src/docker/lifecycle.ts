@@ -187,7 +187,8 @@ async function settleAll(work: Array<Promise<unknown>>): Promise<void> {
 
 export interface ResumeReport {
   started: string[];
-  failed: Array<{ name: string; reason: string; logTail: string }>;
+  /** `gone`: Docker answered that the container no longer exists (removed): there is nothing left to start. */
+  failed: Array<{ name: string; reason: string; logTail: string; gone?: boolean }>;
 }
 
 /** Brings back exactly what a journal entry says was stopped or paused, and checks it runs. */
@@ -211,7 +212,7 @@ export async function resume(entry: JournalEntry, deps: LifecycleDeps): Promise<
       await Promise.all(level.map(async (c) => {
         try {
           const current = await findCurrent(c, entry, deps.docker);
-          if (!current) throw new Error("the container no longer exists");
+          if (!current) return void report.failed.push({ name: c.name, reason: "no longer exists", logTail: "", gone: true });
           if (!isUp(current)) await deps.docker.start(current.id);
         } catch (err) {
           report.failed.push({ name: c.name, reason: errorMessage(err), logTail: "" });
@@ -253,9 +254,10 @@ export async function resume(entry: JournalEntry, deps: LifecycleDeps): Promise<
   }, "start").catch(() => undefined);
   for (const name of pending) {
     const c = entry.containers.find((x) => x.name === name)!;
-    const now = await findCurrent(c, entry, deps.docker).catch(() => undefined);
-    const reason = now ? `is ${now.status}${now.exitCode ? ` (exit code ${now.exitCode})` : ""}` : "no longer exists";
-    report.failed.push({ name, reason, logTail: now ? await deps.docker.logsTail(now.id, 20) : "" });
+    const now = await findCurrent(c, entry, deps.docker).catch((err: unknown) => new Error(errorMessage(err)));
+    if (now instanceof Error) report.failed.push({ name, reason: `could not be inspected: ${now.message}`, logTail: "" });
+    else if (!now) report.failed.push({ name, reason: "no longer exists", logTail: "", gone: true });
+    else report.failed.push({ name, reason: `is ${now.status}${now.exitCode ? ` (exit code ${now.exitCode})` : ""}`, logTail: await deps.docker.logsTail(now.id, 20) });
   }
   return report;
 }

@@ -6,19 +6,21 @@ export interface LocalRepoFacts {
   /** The repository's config file (written once at init): equal files mean the same repository. */
   config?: string;
   snapshots: number;
+  /** The names in snapshots/ (restic names each snapshot's file by its ID). */
+  snapshotFiles: string[];
 }
 
 /** What a local restic repository's directory says, without opening it. */
 export function localRepoFacts(dir: string): LocalRepoFacts {
   const configFile = join(dir, "config");
-  if (!existsSync(configFile)) return { exists: false, snapshots: 0 };
-  let snapshots = 0;
+  if (!existsSync(configFile)) return { exists: false, snapshots: 0, snapshotFiles: [] };
+  let snapshotFiles: string[] = [];
   try {
-    snapshots = readdirSync(join(dir, "snapshots")).length;
+    snapshotFiles = readdirSync(join(dir, "snapshots"));
   } catch {
     // no snapshots yet
   }
-  return { exists: true, config: readFileSync(configFile, "utf8"), snapshots };
+  return { exists: true, config: readFileSync(configFile, "utf8"), snapshots: snapshotFiles.length, snapshotFiles };
 }
 
 /** True when dir is missing or empty. */

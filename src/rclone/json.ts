@@ -7,6 +7,8 @@ export const LogLine = z
     msg: z.string().optional(),
     object: z.string().optional(),
     size: z.number().optional(),
+    /** --dry-run: what it would have done ("copy", "delete", "move into backup dir"). */
+    skipped: z.string().optional(),
     stats: z
       .object({
         bytes: z.number(),

@@ -20,6 +20,30 @@ export interface TransferProgress {
   speed: number;
   eta?: number;
   errors: number;
+  /** Seconds since rclone started (its own count). */
+  elapsedSec?: number;
+  /** How long nothing has moved (no bytes, listing, check, transfer or delete): a stall is this, not a speed of 0. */
+  idleMs?: number;
+  /** rclone's final stats, after it exited 0: the transfer is complete. */
+  final?: boolean;
+}
+
+/** rclone's stats as a progress report; the final one gives the average speed (rclone's own reads 0 once done). */
+function progressOf(st: TransferStats, idleMs: number, final?: boolean): TransferProgress {
+  const elapsedSec = st.elapsedTime;
+  const average = final && elapsedSec ? st.bytes / elapsedSec : 0;
+  return {
+    bytes: st.bytes,
+    totalBytes: st.totalBytes ?? 0,
+    transfers: st.transfers ?? 0,
+    totalTransfers: st.totalTransfers ?? 0,
+    speed: final ? average : (st.speed ?? 0),
+    eta: final ? undefined : (st.eta ?? undefined),
+    errors: st.errors ?? 0,
+    elapsedSec,
+    idleMs,
+    ...(final ? { final } : {}),
+  };
 }
 
 export interface TransferOptions {
@@ -164,18 +188,11 @@ export class Rclone {
               lastSignature = signature;
               lastActivity = Date.now();
             }
-            o.onProgress?.({
-              bytes: m.stats.bytes,
-              totalBytes: m.stats.totalBytes ?? 0,
-              transfers: m.stats.transfers ?? 0,
-              totalTransfers: m.stats.totalTransfers ?? 0,
-              speed: m.stats.speed ?? 0,
-              eta: m.stats.eta ?? undefined,
-              errors: m.stats.errors ?? 0,
-            });
+            o.onProgress?.(progressOf(m.stats, Date.now() - lastActivity));
           }
-          if (m.msg?.startsWith("Copied")) result.copied++;
-          if (m.msg === "Deleted" || m.msg?.startsWith("Moved into backup dir")) result.deleted++;
+          // A dry run copies and deletes nothing: it says what it skips (counted as what it would do).
+          if (m.msg?.startsWith("Copied") || m.skipped === "copy") result.copied++;
+          if (m.msg === "Deleted" || m.msg?.startsWith("Moved into backup dir") || m.skipped === "delete" || m.skipped === "move into backup dir") result.deleted++;
           if (m.level === "error" || m.level === "critical") lastError = `${m.object ? `${m.object}: ` : ""}${m.msg ?? ""}`;
           else if (m.level === "info" && m.object) lastActivity = Date.now();
         },
@@ -196,6 +213,8 @@ export class Rclone {
     } finally {
       if (timer) clearInterval(timer);
     }
+    // rclone's last stats line is its final one; throttled displays would drop it, so it is marked.
+    if (result.stats) o.onProgress?.(progressOf(result.stats, 0, true));
     return result;
   }
 

@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import { join } from "node:path";
 import { AppError, ConfigError, ExitCode, ToolError } from "../errors";
-import type { KeepPolicy, PasswordSource } from "../config/types";
+import type { Config, KeepPolicy, PasswordSource } from "../config/types";
 import type { Runner, RunOptions } from "../exec/runner";
 import type { Logger } from "../log";
 import { isAlive, pidExists } from "../state/process-info";
@@ -19,6 +19,8 @@ export interface ResticSettings {
   log?: Logger;
   /** Extra environment for restic (tests; tool variables pass through anyway). */
   env?: Record<string, string | undefined>;
+  /** REMOTE:PATH of the repository's cloud copy ([cloud_sync]): a missing repository may be there. */
+  cloudCopy?: string;
 }
 
 export interface BackupProgress {
@@ -306,7 +308,7 @@ export class Restic {
       return await this.runOnce(args, call);
     } catch (err) {
       const lock = err instanceof ToolError ? parseLockHolder(err.stderrTail) : undefined;
-      if (!lock || lock.host !== this.host || isAlive(lock.pid) || args[0] === "unlock") throw classify(err, this.s.repository, { op: args[0], password: this.s.password });
+      if (!lock || lock.host !== this.host || isAlive(lock.pid) || args[0] === "unlock") throw classify(err, this.s.repository, { op: args[0], password: this.s.password, cloudCopy: this.s.cloudCopy });
       this.s.log?.warn({ pid: lock.pid }, "removing a stale restic lock left by a dead process");
       // restic counts a zombie (a killed restic init has not reaped yet) as its holder still running.
       await waitGone(lock.pid, 30_000);
@@ -314,7 +316,7 @@ export class Restic {
         await this.runOnce(["unlock"], { timeoutMs: 300_000 });
         return await this.runOnce(args, call);
       } catch (again) {
-        throw classify(again, this.s.repository, { op: args[0], password: this.s.password });
+        throw classify(again, this.s.repository, { op: args[0], password: this.s.password, cloudCopy: this.s.cloudCopy });
       }
     }
   }
@@ -345,7 +347,7 @@ export class Restic {
     } else if (p.kind === "file") env.RESTIC_PASSWORD_FILE = p.path;
     else if (p.kind === "command") env.RESTIC_PASSWORD_COMMAND = p.command;
     // A new password only fits a new repository: an existing one opens with its own.
-    else throw new ConfigError("no repository password is configured", op === "init" || op === "backup" ? `Set RESTIC_PASSWORD_FILE in [local_backup], or run \`${btui("init")}\` to create one.` : "Set RESTIC_PASSWORD_FILE (or RESTIC_PASSWORD_COMMAND) in [local_backup] to the repository's password (your safe copy of it).");
+    else throw new ConfigError("no repository password is configured", (op === "init" || op === "backup") && !this.s.cloudCopy ? `Set RESTIC_PASSWORD_FILE in [local_backup], or run \`${btui("init")}\` to create one.` : "Set RESTIC_PASSWORD_FILE (or RESTIC_PASSWORD_COMMAND) in [local_backup] to the repository's password (your safe copy of it).");
     return { env, secrets };
   }
 }
@@ -376,9 +378,24 @@ export function describePasswordSource(p: PasswordSource): string {
   return "no password source";
 }
 
+/** REMOTE:PATH of the configured cloud copy ([cloud_sync]), or undefined when there is none. */
+export function cloudCopyOf(c: Pick<Config, "cloud">): string | undefined {
+  return c.cloud.remote ? `${c.cloud.remote}:${c.cloud.path ?? ""}` : undefined;
+}
+
+/**
+ * What to do about a missing repository where a new one is an answer (backup, init, doctor). With
+ * a cloud copy configured the backups may be there (a disaster, a new host): bringing it back
+ * comes first, and `init` only for a new setup.
+ */
+export function newRepositoryHint(repository: string, cloudCopy?: string): string {
+  if (!cloudCopy) return `Create it with \`${btui("init")}\`, or fix RESTIC_REPOSITORY in [local_backup].`;
+  return `If this host's backups are in the cloud copy ${cloudCopy}, bring it back first with \`${btui(`restore ${repository}`)}\` (a whole new host: \`${btui("restore --disaster")}\`). Only for a new setup (that copy is empty) create it with \`${btui("init")}\`; or fix RESTIC_REPOSITORY in [local_backup].`;
+}
+
 /** What a missing repository means depends on the operation: only a backup may start a new one. */
-function noRepositoryHint(op: string | undefined): string {
-  if (op === "backup" || op === "init") return `Create it with \`${btui("init")}\`, or fix RESTIC_REPOSITORY in [local_backup].`;
+function noRepositoryHint(op: string | undefined, repository: string, cloudCopy?: string): string {
+  if (op === "backup" || op === "init") return newRepositoryHint(repository, cloudCopy);
   return `Nothing was read. Check RESTIC_REPOSITORY in [local_backup]; if the repository is only in the cloud copy, bring it back first with \`${btui("restore PATH")}\` (PATH: where it goes).`;
 }
 
@@ -386,7 +403,7 @@ function noRepositoryHint(op: string | undefined): string {
  * Turns restic's failures into errors that say what to do. `op` is restic's subcommand (the
  * "no repository" hint depends on it), `password` the configured source (named when it fails).
  */
-export function classify(err: unknown, repository: string, context: { op?: string; password?: PasswordSource } = {}): unknown {
+export function classify(err: unknown, repository: string, context: { op?: string; password?: PasswordSource; cloudCopy?: string } = {}): unknown {
   if (!(err instanceof ToolError) || err.reason !== "exit") return err;
   const s = err.stderrTail;
   const code = err.toolExitCode;
@@ -404,7 +421,7 @@ export function classify(err: unknown, repository: string, context: { op?: strin
     return tagged(new AppError(`restic could not open ${repository}: wrong password`, ExitCode.failed, "Check the password source in [local_backup] (RESTIC_PASSWORD_FILE / _COMMAND)."), "wrong-password");
   }
   if (code === 10 || /Is there a repository at the following location|repository does not exist|unable to open config file/i.test(s)) {
-    return tagged(new AppError(`no restic repository at ${repository}`, ExitCode.failed, noRepositoryHint(context.op)), "no-repository");
+    return tagged(new AppError(`no restic repository at ${repository}`, ExitCode.failed, noRepositoryHint(context.op, repository, context.cloudCopy)), "no-repository");
   }
   if (code === 11 || /repository is already locked/i.test(s)) {
     const holder = parseLockHolder(s);

@@ -1,4 +1,4 @@
-import { errorMessage } from "../errors";
+import { ExitCode, abortExitCode, errorMessage } from "../errors";
 import type { RunNotice } from "../notify/message";
 import { notifyRun, notifyStart } from "../notify/notify";
 import { writeTextfile, type Metric } from "../notify/textfile";
@@ -67,4 +67,14 @@ export async function closeRun(
 ): Promise<void> {
   ctx.store.finishRun(r.runId, r.status, r.exitCode, r.error, r.summary);
   await afterRun(ctx, { kind: r.kind, runId: r.runId, status: r.status, host: ctx.config.hostname, exitCode: r.exitCode, lines: r.lines, error: r.error, startedAt: r.startedAt, finishedAt: new Date().toISOString() });
+}
+
+/**
+ * How a run that ended in an error is recorded (and exits): "interrupted" with its signal's exit
+ * code (130/143/129) once its abort signal fired, else "failed" with `exitCode`. A container left
+ * stopped (exit 4) outranks both: it is what needs the user first.
+ */
+export function endedWith(signal: AbortSignal | undefined, exitCode: number = ExitCode.failed): { status: "interrupted" | "failed"; exitCode: number } {
+  const aborted = !!signal?.aborted;
+  return { status: aborted ? "interrupted" : "failed", exitCode: exitCode === ExitCode.serviceDown || !aborted ? exitCode : abortExitCode(signal!) };
 }

@@ -4,6 +4,7 @@ import { format } from "../format";
 import { afterRun, beforeRun } from "./after-run";
 import { runBackup, type BackupReport, type BackupRequest } from "./backup";
 import type { ServiceContext } from "./context";
+import { currentStacks } from "./current-stacks";
 import type { EventSink } from "./events";
 import { withRepositoryLock } from "./locked";
 import { preflight } from "./preflight";
@@ -14,16 +15,23 @@ import { enforceSpace, freeSpace, isLocalRepository, spaceLines } from "./space"
  * healthchecks start ping, recovery of dead runs, the backup, notifications and metrics.
  */
 export async function lockedBackup(ctx: ServiceContext, req: BackupRequest, o: { waitMs?: number; onWait?: (m: string) => void }, emit: EventSink): Promise<BackupReport> {
-  return withRepositoryLock(ctx, o, async () => {
-    const startedAt = new Date().toISOString();
-    await beforeRun(ctx);
-    await preflight(ctx, emit, req.signal);
-    await lowSpaceGate(ctx, emit, startedAt, req.signal);
-    const report = await runBackup(ctx, req, emit);
-    ctx.log.info({ runId: report.runId, status: report.status, exitCode: report.exitCode, outcomes: report.outcomes }, "backup run finished");
-    await afterRun(ctx, backupNotice(ctx, report, startedAt));
-    return report;
-  });
+  return withRepositoryLock(ctx, o, async () => (await backupHoldingLock(ctx, req, emit)).report);
+}
+
+/**
+ * lockedBackup's run for a caller that holds the repository lock already. The stacks' states
+ * are read here, under the lock and after recovery (`stacks`: as they were before the backup).
+ */
+export async function backupHoldingLock(ctx: ServiceContext, req: BackupRequest, emit: EventSink): Promise<{ report: BackupReport; stacks: BackupRequest["stacks"] }> {
+  const startedAt = new Date().toISOString();
+  await beforeRun(ctx);
+  await preflight(ctx, emit, req.signal);
+  await lowSpaceGate(ctx, emit, startedAt, req.signal);
+  const current = await currentStacks(ctx, req, emit);
+  const report = await runBackup(ctx, { ...req, ...current }, emit);
+  ctx.log.info({ runId: report.runId, status: report.status, exitCode: report.exitCode, outcomes: report.outcomes }, "backup run finished");
+  await afterRun(ctx, backupNotice(ctx, report, startedAt));
+  return { report, stacks: current.stacks };
 }
 
 export function backupNotice(ctx: ServiceContext, r: BackupReport, startedAt: string): RunNotice {

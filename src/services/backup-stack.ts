@@ -13,7 +13,7 @@ import type { ServiceContext } from "./context";
 import type { EventSink, StackOutcome } from "./events";
 import { checkSnapshotSpace, decideSnapshot, dropSnapshots, freezeAndSnapshot, snapshotPaths, stoppedVolumeBinds } from "./fs-snapshot";
 import { buildManifest } from "./manifest";
-import { quiesced } from "./quiesced";
+import { quiesced, quiescedAs } from "./quiesced";
 import { stackPaths } from "./stack-paths";
 
 /** restic's words for a --parent it cannot load (a prefix, or a full id whose file is gone). */
@@ -150,7 +150,7 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
       }
       if (mustQuiesce) {
         const r = await quiesced(ctx, stack, plan, job.runId, emit, async () => {
-          emit({ type: "phase", stack: stack.name, phase: twoPass ? "final-pass" : "backup" });
+          emit({ type: "phase", stack: stack.name, phase: twoPass ? "final-pass" : "backup", detail: `stack ${quiescedAs(plan)}` });
           result = await backup(kind, twoPass ? "final" : "single", hot?.snapshotId ?? job.parent);
         }, { signal: job.signal });
         outcome.downtimeMs = r.downtimeMs;

@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { COMPOSE } from "../docker/labels";
@@ -87,7 +88,7 @@ export async function disasterRestore(ctx: ServiceContext, req: DisasterRequest,
 function missingRepositoryHint(ctx: ServiceContext): string {
   const repo = ctx.config.restic.repository;
   return ctx.config.cloud.remote
-    ? `The recovery needs the cloud copy there: run \`backup-tui restore --disaster\` again (it pulls ${ctx.config.cloud.remote}:${ctx.config.cloud.path} into ${repo}), or pull it first with \`backup-tui restore ${repo}\`.`
+    ? `The recovery needs the cloud copy there: run \`${btui("restore --disaster")}\` again (it pulls ${ctx.config.cloud.remote}:${ctx.config.cloud.path} into ${repo}), or pull it first with \`${btui(`restore ${repo}`)}\`.`
     : `The recovery reads the repository: set RCLONE_REMOTE and RCLONE_PATH in [cloud_sync] so it pulls the cloud copy into ${repo}, or copy the repository there by hand; then run it again.`;
 }
 
@@ -129,7 +130,7 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
     : ctx.store.catalog.list({ host, tag: DOOMSDAY_TAG, limit: 1 })[0];
   if (!snap) {
     const hosts = [...new Set(ctx.store.catalog.list({ tag: DOOMSDAY_TAG }).map((s) => s.host))];
-    throw new AppError(`the repository holds no doomsday snapshot from host ${host}`, ExitCode.usage, hosts.length ? `It has doomsday snapshots from: ${hosts.join(", ")} — pass --host NAME.` : "Run `backup-tui backup --doomsday` on the old host (and `sync`) first.");
+    throw new AppError(`the repository holds no doomsday snapshot from host ${host}`, ExitCode.usage, hosts.length ? `It has doomsday snapshots from: ${hosts.join(", ")} — pass --host NAME.` : `Run \`${btui("backup --doomsday")}\` on the old host (and \`sync\`) first.`);
   }
   const invPath = snap.paths.find((p) => INVENTORY_PATH.test(p));
   if (!invPath) throw new AppError(`snapshot ${snap.shortId} has no inventory.json`, ExitCode.failed, "Pick another doomsday snapshot.");

@@ -5,7 +5,7 @@ import type { DockerApi } from "../docker/client";
 import type { ComposeCli } from "../docker/compose";
 import { AppError, errorMessage, ToolError } from "../errors";
 import type { Runner } from "../exec/runner";
-import type { Restic } from "../restic/restic";
+import { cloudCopyOf, newRepositoryHint, type Restic } from "../restic/restic";
 import type { ResticFeatures } from "../restic/features";
 import type { Stack } from "../docker/discovery";
 import { stackStrategy } from "../docker/labels";
@@ -85,7 +85,7 @@ export function checkConfigRules(config: Config, stacks: string[] | undefined): 
     name: "schedules",
     status: errors.length ? "fail" : findings.length ? "warn" : "ok",
     detail,
-    hint: findings.length ? "Fix the keys named above in the config file; `backup-tui config validate` checks again." : undefined,
+    hint: findings.length ? `Fix the keys named above in the config file; \`${btui("config validate")}\` checks again.` : undefined,
     data: { findings },
   };
 }
@@ -224,7 +224,7 @@ export async function checkRclone(runner: Runner, outcome: ConfigOutcome): Promi
 }
 
 export function checkConfig(outcome: ConfigOutcome): Check {
-  if (!outcome.ok) return failed("config", outcome.error, "Fix the value named above; `backup-tui config example` prints every key with its description.");
+  if (!outcome.ok) return failed("config", outcome.error, `Fix the value named above; \`${btui("config example")}\` prints every key with its description.`);
   const c = outcome.config;
   const where = c.source.file ? `${c.source.file} (${c.source.format})` : `no config file: embedded default (repository ${c.restic.repository})`;
   const data = { file: c.source.file, format: c.source.format, warnings: c.warnings };
@@ -268,13 +268,18 @@ export async function checkRepository(restic: Pick<Restic, "exists">, outcome: C
   const pw = c.restic.password;
   const data = { repository: repo, password: pw.kind === "none" ? "none" : `${pw.kind} (${pw.origin})` };
   const local = isLocalRepository(repo);
+  // In a disaster the repository is data to bring back from the cloud copy, not one to create.
+  const cloud = cloudCopyOf(c);
   if (pw.kind === "none") {
-    return { name: "repository", status: "fail", detail: `no repository password is configured for ${repo}`, hint: `Set RESTIC_PASSWORD_FILE in [local_backup], or run \`${btui("init")}\`.`, data };
+    return { name: "repository", status: "fail", detail: `no repository password is configured for ${repo}`, hint: cloud ? `Set RESTIC_PASSWORD_FILE in [local_backup] to your safe copy of the repository's password (the cloud copy ${cloud} opens with it only); for a new setup \`${btui("init")}\` creates one.` : `Set RESTIC_PASSWORD_FILE in [local_backup], or run \`${btui("init")}\`.`, data };
   }
   if (pw.kind === "file" && !fs.stat(pw.path)) {
     const repoExists = local && !!fs.stat(join(localPath(repo), "config"));
     if (c.restic.autoInit && !repoExists) {
-      return { name: "repository", status: "warn", detail: `no repository yet at ${repo}; it will be created on first backup, with a new password file at ${pw.path}`, hint: `Run \`${btui("init")}\` to create both now and see where the password is kept.`, data };
+      const hint = cloud
+        ? `If this host's backups are in the cloud copy ${cloud}, put your safe copy of the password file at ${pw.path} and bring the repository back with \`${btui(`restore ${repo}`)}\`. Only for a new setup run \`${btui("init")}\` to create both.`
+        : `Run \`${btui("init")}\` to create both now and see where the password is kept.`;
+      return { name: "repository", status: "warn", detail: `no repository yet at ${repo}; it will be created on first backup, with a new password file at ${pw.path}`, hint, data };
     }
     return {
       name: "repository", status: "fail", detail: `the password file ${pw.path} does not exist${repoExists ? `, but the repository at ${repo} does` : ""}`,
@@ -284,8 +289,8 @@ export async function checkRepository(restic: Pick<Restic, "exists">, outcome: C
   }
   try {
     if (await restic.exists(signal)) return { name: "repository", status: "ok", detail: `${repo} opens with the password (${pw.kind} from ${pw.origin})`, data };
-    if (c.restic.autoInit) return { name: "repository", status: "warn", detail: `no repository yet at ${repo}; it will be created on first backup`, hint: `Run \`${btui("init")}\` to create it now.`, data };
-    return { name: "repository", status: "fail", detail: `no restic repository at ${repo}`, hint: `Create it with \`${btui("init")}\`, or fix RESTIC_REPOSITORY in [local_backup].`, data };
+    if (c.restic.autoInit) return { name: "repository", status: "warn", detail: `no repository yet at ${repo}; it will be created on first backup`, hint: cloud ? newRepositoryHint(repo, cloud) : `Run \`${btui("init")}\` to create it now.`, data };
+    return { name: "repository", status: "fail", detail: `no restic repository at ${repo}`, hint: newRepositoryHint(repo, cloud), data };
   } catch (err) {
     return { ...failed("repository", err, "Check RESTIC_REPOSITORY and the password source in [local_backup]."), data };
   }

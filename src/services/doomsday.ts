@@ -4,6 +4,7 @@ import type { Stack } from "../docker/discovery";
 import { COMPOSE } from "../docker/labels";
 import { planQuiesce } from "../docker/lifecycle";
 import { AppError, ExitCode, errorMessage } from "../errors";
+import { endedWith } from "./after-run";
 import { format } from "../format";
 import type { Snapshot } from "../restic/json";
 import { clearStaging, stagingDir, writeStagedJson } from "../state/staging";
@@ -207,7 +208,7 @@ export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack
       const plan = planQuiesce(owners, ctx.config.docker.strategy === "none" ? "none" : "stop", "stop");
       const q = await quiesced(ctx, owners, plan, `doomsday-${runId}`, emit, async () => {
         r = await once();
-      });
+      }, { signal: req.signal });
       for (const f of q.report.failed) warn(`URGENT: ${f.name} is not running again after the doomsday backup: ${f.reason}`);
       if (q.report.failed.length) report.notRestarted = q.report.failed.map((f) => f.name);
       if (q.error) throw q.error;
@@ -227,8 +228,9 @@ export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack
     ctx.store.finishRun(runId, report.warnings.length ? "partial" : "succeeded", report.exitCode, report.warnings.join("\n") || undefined, report);
     return report;
   } catch (err) {
-    ctx.store.finishRun(runId, req.signal.aborted ? "interrupted" : "failed", ExitCode.failed, errorMessage(err), report);
-    throw err instanceof AppError ? err : new AppError(`doomsday snapshot failed: ${errorMessage(err)}`, ExitCode.failed);
+    const ended = endedWith(req.signal, report.notRestarted?.length ? ExitCode.serviceDown : ExitCode.failed);
+    ctx.store.finishRun(runId, ended.status, ended.exitCode, errorMessage(err), report);
+    throw err instanceof AppError ? err : new AppError(`doomsday snapshot ${ended.status}: ${errorMessage(err)}`, ended.exitCode);
   } finally {
     clearStaging(staging);
   }

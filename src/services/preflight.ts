@@ -37,6 +37,7 @@ export async function recoverInterrupted(ctx: ServiceContext, emit: EventSink): 
   if (recovered.snapshotsRemoved.length) emit({ type: "warning", message: `deleted ${recovered.snapshotsRemoved.length} filesystem snapshot(s) left by an interrupted run` });
   for (const p of recovered.snapshotsLeft) emit({ type: "warning", message: p });
   for (const f of recovered.failed) emit({ type: "warning", message: `${f.stack}: ${f.name} left stopped by an interrupted run could not be restarted: ${f.reason}` });
+  for (const g of recovered.gone) emit({ type: "warning", message: `${g.stack}: ${g.name}, left stopped by an interrupted run, no longer exists (removed?): nothing to restart; dropped from the recovery journal` });
   return { ...recovered, interruptedRuns, orphans, swaps };
 }
 

@@ -1,4 +1,6 @@
+import { btui } from "../command-hint";
 import { AppError, ExitCode, errorMessage } from "../errors";
+import { endedWith } from "./after-run";
 import { isEmptyDir, localRepoFacts } from "../fsops/repo-files";
 import type { Snapshot } from "../restic/json";
 import type { TransferResult } from "../rclone/rclone";
@@ -65,7 +67,7 @@ export function summarizeStacks(snapshots: Snapshot[]): StackSummary[] {
 export async function pullRepository(ctx: ServiceContext, req: PullRequest, emit: EventSink): Promise<PullReport> {
   const remote = remotePath(ctx);
   const path = req.path ?? ctx.config.restic.repository;
-  if (!path.startsWith("/")) throw new AppError(`${path} is not a local directory`, ExitCode.usage, "Give an absolute path: `backup-tui restore /srv/restic-repo`.");
+  if (!path.startsWith("/")) throw new AppError(`${path} is not a local directory`, ExitCode.usage, `Give an absolute path: \`${btui("restore /srv/restic-repo")}\`.`);
   if (!req.force && !isEmptyDir(path) && !(await looksLikePartialPull(ctx, path))) {
     throw new AppError(`${path} is not empty`, ExitCode.usage, "Pull into an empty or missing directory, or pass --force to copy into it (existing files that match are kept).");
   }
@@ -121,7 +123,8 @@ export async function pullRepository(ctx: ServiceContext, req: PullRequest, emit
     ctx.store.finishRun(runId, check.ok ? "succeeded" : "failed", report.exitCode, check.ok ? undefined : "restic check failed on the pulled repository", report);
     return report;
   } catch (err) {
-    ctx.store.finishRun(runId, req.signal.aborted ? "interrupted" : "failed", err instanceof AppError && err.exitCode === ExitCode.usage ? ExitCode.usage : ExitCode.failed, errorMessage(err), report);
+    const ended = endedWith(req.signal, err instanceof AppError && err.exitCode === ExitCode.usage ? ExitCode.usage : ExitCode.failed);
+    ctx.store.finishRun(runId, ended.status, ended.exitCode, errorMessage(err), report);
     throw err;
   }
 }

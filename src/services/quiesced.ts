@@ -29,6 +29,11 @@ export function journalEntry(ctx: ServiceContext, stack: Stack, plan: QuiescePla
   };
 }
 
+/** What a plan does to the stack, as the output says it: "paused" when it only pauses (STRATEGY=pause), else "stopped". */
+export function quiescedAs(plan: QuiescePlan): "paused" | "stopped" {
+  return plan.pause.length && !plan.stopLevels.length && !plan.downServices.length ? "paused" : "stopped";
+}
+
 /** What the summary says of a container Docker had to kill at the stop timeout. */
 export function killedNote(name: string, timeoutSec: number): string {
   return `${name} did not stop in ${timeoutSec} s: killed (it ignores SIGTERM; raise STOP_TIMEOUT, or make it exit on TERM: a \`trap 'exit 0' TERM\` in its command, or exec its program as PID 1)`;
@@ -73,7 +78,7 @@ export async function quiesced(
   const deps = lifecycleDeps(ctx);
   const entry = journalEntry(ctx, stack, plan, runId);
   ctx.journal.write(entry);
-  emit({ type: "phase", stack: stack.name, phase: "stopping", detail: entry.containers.map((c) => c.name).join(", ") });
+  emit({ type: "phase", stack: stack.name, phase: quiescedAs(plan) === "paused" ? "pausing" : "stopping", detail: entry.containers.map((c) => c.name).join(", ") });
   const stoppedAt = Date.now();
   const killed: string[] = [];
   let error: unknown;

@@ -12,6 +12,8 @@ export interface RecoverResult {
   /** ...and those that could not be deleted (they stay in the journal for the next recovery). */
   snapshotsLeft: string[];
   failed: Array<{ stack: string; name: string; reason: string }>;
+  /** Journalled containers Docker no longer has (removed meanwhile): reported once, dropped from the journal. */
+  gone: Array<{ stack: string; name: string }>;
   /** Entries of a run that is still alive: never touched. */
   live: number;
 }
@@ -21,7 +23,7 @@ export interface RecoverResult {
  * repository lock; entries of live runs are left alone.
  */
 export async function recoverStopped(ctx: ServiceContext, emit: EventSink): Promise<RecoverResult> {
-  const result: RecoverResult = { recovered: [], snapshotsRemoved: [], snapshotsLeft: [], failed: [], live: 0 };
+  const result: RecoverResult = { recovered: [], snapshotsRemoved: [], snapshotsLeft: [], failed: [], gone: [], live: 0 };
   for (const entry of ctx.journal.list()) {
     const mine = entry.owner.pid === process.pid && entry.owner.host === ctx.owner.host;
     if (entry.owner.host !== ctx.owner.host || mine || isAlive(entry.owner.pid, entry.owner.pidStart)) {
@@ -38,8 +40,12 @@ export async function recoverStopped(ctx: ServiceContext, emit: EventSink): Prom
     await settleStops(entry, lifecycleDeps(ctx));
     const report = await resume(entry, lifecycleDeps(ctx));
     result.recovered.push(...report.started);
-    for (const f of report.failed) result.failed.push({ stack: entry.stack, name: f.name, reason: f.reason });
-    const left = entry.containers.filter((c) => report.failed.some((f) => f.name === c.name));
+    for (const f of report.failed) {
+      if (f.gone) result.gone.push({ stack: entry.stack, name: f.name });
+      else result.failed.push({ stack: entry.stack, name: f.name, reason: f.reason });
+    }
+    // A container removed meanwhile has nothing left to start: it leaves the journal (else `status` says 4 forever).
+    const left = entry.containers.filter((c) => report.failed.some((f) => f.name === c.name && !f.gone));
     if (snaps.length) {
       const problems = await dropSnapshots(ctx, entry, { keepContainers: left });
       result.snapshotsLeft.push(...problems);

@@ -1,7 +1,9 @@
+import { btui, shellQuote } from "../command-hint";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { discoverStacks } from "../docker/discovery";
 import { AppError, ExitCode, ToolError, errorMessage } from "../errors";
+import { endedWith } from "./after-run";
 import type { CatalogSnapshot } from "../state/catalog";
 import { stagingDir } from "../state/staging";
 import type { ServiceContext } from "./context";
@@ -61,7 +63,7 @@ async function prepare(ctx: ServiceContext, o: DumpRestoreRequest) {
     throw new AppError(`snapshot ${o.snapshot.shortId} holds no dump of ${o.service}`, ExitCode.usage, have ? `It has dumps of: ${have}.` : "Its stack had no backup-tui.dump label when it was backed up.");
   }
   if (record.engine === "sqlite") {
-    throw new AppError(`${o.service}'s dump is a SQLite file: restore it as a file`, ExitCode.usage, `\`backup-tui restore --stack ${o.stack} --file ${record.file} --target DIR\`, then copy it over the stopped service's database file.`);
+    throw new AppError(`${o.service}'s dump is a SQLite file: restore it as a file`, ExitCode.usage, `\`${btui(`restore --stack ${o.stack} --file ${shellQuote(record.file)} --target DIR`)}\`, then copy it over the stopped service's database file.`);
   }
   const stack = (await discoverStacks(ctx.docker, ctx.config.docker.stacksDir)).find((s) => s.name === o.stack);
   const spec = stack ? dumpSpecs(stack, ctx.config.stacks[stack.name]?.dumps).find((d) => d.service === o.service) : undefined;
@@ -113,7 +115,8 @@ export async function restoreDump(ctx: ServiceContext, o: DumpRestoreRequest, em
   } catch (err) {
     const error = `${o.stack}/${o.service}: ${errorMessage(err)}`;
     ctx.store.recordStack(stackRow("failed", error));
-    ctx.store.finishRun(runId, o.signal.aborted ? "interrupted" : "failed", err instanceof AppError ? err.exitCode : ExitCode.failed, error, summary({}));
+    const ended = endedWith(o.signal, err instanceof AppError ? err.exitCode : ExitCode.failed);
+    ctx.store.finishRun(runId, ended.status, ended.exitCode, error, summary({}));
     throw err;
   }
 }
@@ -127,7 +130,7 @@ async function load(ctx: ServiceContext, o: DumpRestoreRequest, record: DumpReco
     const file = join(work, "restore.sql");
     await ctx.restic.dumpToFile(o.snapshot.id, record.file, file, o.signal);
     const hash = await sha256File(file);
-    if (hash !== record.sha256) throw new AppError(`the dump of ${o.service} in ${o.snapshot.shortId} does not match the hash recorded when it was made`, ExitCode.failed, "Verify the repository (`backup-tui verify --level data`) and pick another snapshot.");
+    if (hash !== record.sha256) throw new AppError(`the dump of ${o.service} in ${o.snapshot.shortId} does not match the hash recorded when it was made`, ExitCode.failed, `Verify the repository (\`${btui("verify --level data")}\`) and pick another snapshot.`);
 
     // The database as it is now, kept before it is overwritten.
     emit({ type: "phase", stack: o.stack, phase: "safety-snapshot", detail: `dumping ${o.service} as it is now` });

@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ContainerInfo } from "../docker/client";
@@ -12,6 +13,7 @@ import { ensureIndexed } from "./catalog";
 import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
 import type { StackManifest } from "./manifest";
+import { endedWith } from "./after-run";
 import { quiesced } from "./quiesced";
 import { placementOf, stageCopies, stopNeed, type Placement } from "./restore-stage";
 import { diffTree, isDumpsPath, isManifestPath, mapPaths, narrowToFile, type DiffSummary, type RestoreMapping } from "./restore-plan";
@@ -73,13 +75,13 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
   if (req.scope.kind === "volume") {
     const name = req.scope.volume;
     mappings = mappings.filter((m) => m.volume === name);
-    if (!mappings.length) throw new AppError(`snapshot ${snap.shortId} holds no volume ${name}`, ExitCode.usage, "Pick a snapshot tagged vol:NAME: `backup-tui snapshots --tag vol:NAME`.");
+    if (!mappings.length) throw new AppError(`snapshot ${snap.shortId} holds no volume ${name}`, ExitCode.usage, `Pick a snapshot tagged vol:NAME: \`${btui("snapshots --tag vol:NAME")}\`.`);
   }
   // Each path's root (the volume, stack directory or path holding it): an added file shows in a running service only inside one that exists.
   const rootOf = new Map<RestoreMapping, string>();
   if (req.file) {
     const one = narrowToFile(mappings, req.file);
-    if (!one) throw new AppError(`${req.file} is not inside snapshot ${snap.shortId}`, ExitCode.usage, `Browse it with \`backup-tui ls ${snap.shortId}\`.`);
+    if (!one) throw new AppError(`${req.file} is not inside snapshot ${snap.shortId}`, ExitCode.usage, `Browse it with \`${btui(`ls ${snap.shortId}`)}\`.`);
     const root = mappings.find((m) => one.live === m.live || one.live.startsWith(`${m.live}/`));
     mappings = [one];
     if (root) rootOf.set(one, root.live);
@@ -164,7 +166,7 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     const affected = need.stop ? await affectedContainers(ctx, req, manifest, mappings) : undefined;
     const plan = affected ? planQuiesce(affected, "stop") : undefined;
     if (affected && plan?.stopLevels.length) {
-      const r = await quiesced(ctx, affected, plan, `restore-${runId}`, emit, work);
+      const r = await quiesced(ctx, affected, plan, `restore-${runId}`, emit, work, { signal: req.signal });
       report.downtimeMs = r.downtimeMs;
       report.notRestarted = r.report.failed;
       if (r.error) throw r.error;
@@ -175,9 +177,10 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     ctx.store.finishRun(runId, report.notRestarted.length ? "failed" : "succeeded", report.exitCode, undefined, report);
     return report;
   } catch (err) {
-    ctx.store.finishRun(runId, req.signal.aborted ? "interrupted" : "failed", report.notRestarted.length ? ExitCode.serviceDown : ExitCode.failed, errorMessage(err), report);
+    const ended = endedWith(req.signal, report.notRestarted.length ? ExitCode.serviceDown : ExitCode.failed);
+    ctx.store.finishRun(runId, ended.status, ended.exitCode, errorMessage(err), report);
     const hint = report.safetySnapshot ? `The data as it was before is in safety snapshot ${report.safetySnapshot.slice(0, 8)} (kind:pre-restore).` : undefined;
-    throw Object.assign(new AppError(`restore failed: ${errorMessage(err)}`, report.notRestarted.length ? ExitCode.serviceDown : ExitCode.failed, hint), { cause: err });
+    throw Object.assign(new AppError(`restore ${ended.status}: ${errorMessage(err)}`, ended.exitCode, hint), { cause: err });
   } finally {
     for (const root of roots) discardStaging(root);
     for (const e of swaps.list()) if (e.owner.pid === ctx.owner.pid && roots.includes(e.stagingRoot)) swaps.remove(e.id);

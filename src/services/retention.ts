@@ -1,8 +1,8 @@
 import type { KeepPolicy } from "../config/types";
-import { AppError, ExitCode, abortExitCode, errorMessage } from "../errors";
+import { AppError, ExitCode, errorMessage } from "../errors";
 import type { ForgetGroup } from "../restic/json";
 import { notifyRun } from "../notify/notify";
-import { closeRun } from "./after-run";
+import { closeRun, endedWith } from "./after-run";
 import type { ServiceContext } from "./context";
 import { enforceSpace, spaceConfigured, spaceLines, type SpaceResult } from "./space";
 
@@ -82,7 +82,7 @@ export async function runRetention(ctx: ServiceContext, stacks: string[], o: { p
     }
     return { results, space };
   } catch (err) {
-    await closeRun(ctx, { kind: "prune", runId, startedAt, status: o.signal?.aborted ? "interrupted" : "failed", exitCode: o.signal?.aborted ? abortExitCode(o.signal) : err instanceof AppError ? err.exitCode : ExitCode.failed, error: errorMessage(err), lines: [`retention for ${stacks.length} stack(s) failed`] });
+    await closeRun(ctx, { kind: "prune", runId, startedAt, ...endedWith(o.signal, err instanceof AppError ? err.exitCode : ExitCode.failed), error: errorMessage(err), lines: [`retention for ${stacks.length} stack(s) failed`] });
     throw err;
   }
 }

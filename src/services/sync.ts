@@ -1,12 +1,13 @@
 import { btui } from "../command-hint";
 import { AppError, ExitCode, ToolError, errorMessage } from "../errors";
-import { closeRun } from "./after-run";
+import { closeRun, endedWith } from "./after-run";
 import { localRepoFacts } from "../fsops/repo-files";
 import type { TransferResult } from "../rclone/rclone";
 import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
 import { assertSameRepository } from "./repo-identity";
 import { describeRetry, withRetries } from "./retry";
+import { assertFewSnapshotsRemoved, snapshotIds } from "./sync-delete-guard";
 
 export interface SyncRequest {
   dryRun?: boolean;
@@ -22,7 +23,9 @@ export interface SyncRequest {
 }
 
 export interface SyncReport {
-  runId: number;
+  /** None for a dry run: it changes nothing, so it is not recorded as a sync. */
+  runId?: number;
+  dryRun?: boolean;
   remote: string;
   attempts: number;
   transfer?: TransferResult;
@@ -73,9 +76,10 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
   const repo = localRepository(ctx);
   const remote = remotePath(ctx);
   const cloud = ctx.config.cloud;
-  const runId = ctx.store.startRun("sync", "manual", ctx.owner);
+  // A dry run is not a sync: recorded, it would be the "last sync" that status and the metrics show.
+  const runId = req.dryRun ? undefined : ctx.store.startRun("sync", "manual", ctx.owner);
   const startedAt = new Date().toISOString();
-  const report: SyncReport = { runId, remote, attempts: 0, localSnapshots: 0, remoteSnapshots: 0, purgedDeletedDirs: [], exitCode: ExitCode.ok };
+  const report: SyncReport = { runId, dryRun: !!req.dryRun, remote, attempts: 0, localSnapshots: 0, remoteSnapshots: 0, purgedDeletedDirs: [], exitCode: ExitCode.ok };
   try {
     const local = localRepoFacts(repo);
     if (!local.exists) throw new AppError(`no restic repository at ${repo}: there is nothing to mirror`, ExitCode.failed, `Nothing was sent. On a host that has backed up, check RESTIC_REPOSITORY in [local_backup]; on a new host whose backups are in the cloud copy, bring it back first with \`${btui(`restore ${repo}`)}\`; on a new setup, back up first (\`${btui("backup")}\`).`);
@@ -93,7 +97,7 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
       async (attempt) => {
         connectAttempts = attempt;
         const config = await ctx.rclone.cat(`${remote}/config`, { signal: req.signal, timeoutMs: 120_000 });
-        const snapshots = config === undefined ? 0 : (await ctx.rclone.lsf(`${remote}/snapshots`, { signal: req.signal })).length;
+        const snapshots = config === undefined ? [] : snapshotIds(await ctx.rclone.lsf(`${remote}/snapshots`, { signal: req.signal }));
         return { config, snapshots };
       },
       { ...retries, onRetry: (attempt, waitMs, err) => emit({ type: "warning", message: `connecting to ${remote}: ${describeRetry(attempt, waitMs, err)}` }) },
@@ -105,9 +109,11 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
       { where: remote, config: remoteConfig.config },
       "Each repository (each host) needs its own RCLONE_PATH; mirroring would overwrite the other one. Choose another path.",
     );
-    report.remoteSnapshots = remoteConfig.snapshots;
+    report.remoteSnapshots = remoteConfig.snapshots.length;
 
     if (!req.force) {
+      // By snapshot ID, before the (slow) check: an emptied repository passes `restic check`.
+      assertFewSnapshotsRemoved({ remote, remoteIds: remoteConfig.snapshots, localIds: snapshotIds(local.snapshotFiles), maxDeletePercent: cloud.maxDeletePercent, repo });
       emit({ type: "phase", stack: "*", phase: "check-local" });
       const check = await ctx.restic.check({ signal: req.signal, timeoutMs: cloud.syncTimeoutSec * 1000 });
       if (!check.ok) {
@@ -115,14 +121,6 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
           "the local repository fails `restic check`: not pushing it over the cloud copy",
           ExitCode.failed,
           `Repair it (restic repair index / repair snapshots), or restore it from the cloud with \`${btui(`restore ${repo}`)}\`. Details:\n${check.output.trim().split("\n").slice(-5).join("\n")}`,
-        );
-      }
-      const floor = Math.ceil(report.remoteSnapshots * (1 - cloud.maxDeletePercent / 100));
-      if (report.remoteSnapshots > 0 && local.snapshots < floor) {
-        throw new AppError(
-          `the local repository has ${local.snapshots} snapshots, the cloud copy ${report.remoteSnapshots}: the sync would remove more than ${cloud.maxDeletePercent}% of them`,
-          ExitCode.failed,
-          `If that is what you want (a large forget), run \`${btui("sync --force")}\`; otherwise restore the local repository from the cloud first.`,
         );
       }
     }
@@ -158,10 +156,10 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
     }
     const error = report.verified?.ok === false ? `cloud copy differs: ${report.verified.differences.slice(0, 10).join("; ")}` : undefined;
     const lines = [`${req.dryRun ? "dry run: " : ""}${report.transfer?.copied ?? 0} file(s) copied, ${report.transfer?.deleted ?? 0} removed, to ${remote}`];
-    await closeRun(ctx, { kind: "sync", runId, startedAt, status: report.exitCode ? "failed" : "succeeded", exitCode: report.exitCode, error, summary: report, lines });
+    if (runId !== undefined) await closeRun(ctx, { kind: "sync", runId, startedAt, status: report.exitCode ? "failed" : "succeeded", exitCode: report.exitCode, error, summary: report, lines });
     return report;
   } catch (err) {
-    await closeRun(ctx, { kind: "sync", runId, startedAt, status: req.signal.aborted ? "interrupted" : "failed", exitCode: ExitCode.failed, error: errorMessage(err), summary: report, lines: [`sync to ${remote} failed`] });
+    if (runId !== undefined) await closeRun(ctx, { kind: "sync", runId, startedAt, ...endedWith(req.signal), error: errorMessage(err), summary: report, lines: [`sync to ${remote} ${req.signal.aborted ? "interrupted" : "failed"}`] });
     throw err;
   }
 }

@@ -1,6 +1,6 @@
 import type { VerifyLevel } from "../config/types";
-import { closeRun } from "./after-run";
-import { ExitCode, abortExitCode, errorMessage } from "../errors";
+import { closeRun, endedWith } from "./after-run";
+import { ExitCode, errorMessage } from "../errors";
 import type { Restic } from "../restic/restic";
 import { join } from "node:path";
 import type { ServiceContext } from "./context";
@@ -67,7 +67,7 @@ export async function runVerify(ctx: ServiceContext, level: VerifyLevel, o: { su
     await closeRun(ctx, { kind: "verify", runId, startedAt, status: r.ok ? "succeeded" : "failed", exitCode: r.ok ? ExitCode.ok : ExitCode.failed, error: r.ok ? undefined : r.detail, summary: { ...r, target: o.target }, lines });
     return { ...r, runId };
   } catch (err) {
-    await closeRun(ctx, { kind: "verify", runId, startedAt, status: o.signal?.aborted ? "interrupted" : "failed", exitCode: o.signal?.aborted ? abortExitCode(o.signal) : ExitCode.failed, error: errorMessage(err), summary: { level, target: o.target }, lines: [`${o.target} (${level})`] });
+    await closeRun(ctx, { kind: "verify", runId, startedAt, ...endedWith(o.signal), error: errorMessage(err), summary: { level, target: o.target }, lines: [`${o.target} (${level})`] });
     throw err;
   }
 }

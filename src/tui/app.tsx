@@ -5,7 +5,7 @@ import { restoreLabel, type DisasterChoice, type RestoreChoice, type TuiBackend 
 import { Footer } from "./components/footer";
 import { HelpOverlay } from "./components/help-overlay";
 import { TabBar } from "./components/tab-bar";
-import { globalKeys, MENU, SCREEN_KEYS, screenTitle, type ScreenId } from "./keymap";
+import { globalKeys, INPUT_KEYS, MENU, SCREEN_KEYS, screenTitle, type ScreenId } from "./keymap";
 import { BackupScreen } from "./screens/backup";
 import { DashboardScreen } from "./screens/dashboard";
 import { DisasterScreen } from "./screens/disaster";
@@ -162,7 +162,7 @@ export function App({ backend, onExit, signal, size }: AppProps) {
   });
 
   const screenId: ScreenId = pane ?? route.id;
-  const keys = [...SCREEN_KEYS[screenId], ...globalKeys(atRoot)];
+  const keys = captured ? INPUT_KEYS : [...SCREEN_KEYS[screenId], ...globalKeys(atRoot)];
   const hintLines = hint ? Math.ceil(hint.length / Math.max(20, columns)) : 0;
   const body = Math.max(4, rows - HEADER_LINES - FOOTER_LINES - hintLines - 1);
   const active = !help && quitting === undefined;
@@ -177,7 +177,7 @@ export function App({ backend, onExit, signal, size }: AppProps) {
       break;
     case "backup":
       screen = (
-        <BackupScreen state={run.state} names={route.names} width={columns} height={body} active={active} onStart={(names) => (setShow("backup"), run.start(names))}
+        <BackupScreen state={run.state} backend={backend} names={route.names} width={columns} height={body} active={active} onStart={(names) => (setShow("backup"), run.start(names))}
           task={task.state} show={show} onSync={onSync} onVerify={onVerify} onShowBackup={() => (run.reset(), setShow("backup"))} />
       );
       break;

@@ -1,7 +1,8 @@
+import { btui } from "../command-hint";
 import { setIniValue } from "../config/edit";
 import { DirlistFile, entryKey } from "../docker/dirlist";
-import type { StackState } from "../docker/discovery";
-import { errorMessage, UsageError } from "../errors";
+import { discoverStacks, type StackState } from "../docker/discovery";
+import { ConfigError, errorMessage, UsageError } from "../errors";
 import { verifyConfirmPassword } from "../security/confirm-hash";
 import type { BackupReport } from "../services/backup";
 import { lockedBackup } from "../services/backup-run";
@@ -18,7 +19,7 @@ import { runLog, type LogEntry } from "../services/run-log";
 import { syncRepository, type SyncReport } from "../services/sync";
 import { runVerify, type VerifyResult } from "../services/verify";
 import { scheduleRows, type ScheduleRow } from "../services/schedules";
-import { selectStacks } from "../services/selection";
+import { selectStacks, type Selection } from "../services/selection";
 import { stacksDue, type StackDue } from "../schedule/due";
 import { installedAt } from "../schedule/install";
 import { scheduleDrift } from "../schedule/drift";
@@ -55,6 +56,11 @@ export interface Dashboard {
    * to be forgotten for space, overdue stacks, config warnings (most urgent first).
    */
   warnings: string[];
+  /**
+   * The dirlist has a line it cannot read: what is enabled is unknown (the stacks found are still
+   * listed), and a backup of the enabled stacks stops with this error until the line is fixed.
+   */
+  dirlistError?: string;
 }
 
 /** One scheduled job, as `backup-tui schedule list` shows it. */
@@ -142,9 +148,11 @@ export interface SelectionRow {
  */
 export interface TuiBackend {
   dashboard(): Promise<Dashboard>;
-  selection(): Promise<{ rows: SelectionRow[]; file: string; warnings: string[] }>;
+  /** dirlistError: the file has a line it cannot read (the rows are the stacks found, none enabled). */
+  selection(): Promise<{ rows: SelectionRow[]; file: string; warnings: string[]; dirlistError?: string }>;
   setEnabled(key: string, enabled: boolean): Promise<void>;
-  addExternal(path: string): Promise<void>;
+  /** Adds EXT:/path enabled; resolves to the key as written (the path normalised: "EXT:/srv/data"). */
+  addExternal(path: string): Promise<string | void>;
   /** Selection → repository lock → preflight → runBackup, like `backup-tui backup [names]`. */
   runBackup(names: string[] | undefined, signal: AbortSignal, emit: EventSink): Promise<BackupReport>;
   listSnapshots(filter: SnapshotFilter): CatalogSnapshot[];
@@ -189,7 +197,7 @@ function guardAction(c: RestoreChoice): string {
   return `restore ${restoreLabel(c)} from snapshot ${c.snapshot.shortId} (${c.snapshot.time.slice(0, 16).replace("T", " ")}) over the live data`;
 }
 
-const UNGUARDED = "no confirmation password is set; anyone who can run backup-tui can do this. Set one with `backup-tui config set-confirm-password`.";
+const unguarded = () => `no confirmation password is set; anyone who can run backup-tui can do this. Set one with \`${btui("config set-confirm-password")}\`.`;
 
 /** The CLI's words for the recovery (commands/disaster.ts), also the guard's log line. */
 export function disasterAction(remote: string | undefined, c: DisasterChoice): string {
@@ -205,15 +213,32 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
     else if (e.type !== "progress") ctx.log.info({ event: e }, e.type);
   };
   const hash = () => ctx.config.security.confirmPasswordHash?.reveal();
-  const check = (password: string, choice: RestoreChoice) => {
+  // The confirmation screen checks the password, then the run checks it again: only the first says "confirmed".
+  const check = (password: string, choice: RestoreChoice, again = false) => {
     const ok = verifyConfirmPassword(password, hash() ?? "");
-    if (ok) ctx.log.info({ action: guardAction(choice) }, "confirmed destructive action");
+    if (ok && !again) ctx.log.info({ action: guardAction(choice) }, "confirmed destructive action");
     else ctx.log.warn({ action: guardAction(choice), user: process.env.SUDO_USER ?? process.env.USER }, "refused: wrong confirmation password");
     return ok;
   };
+  /**
+   * The selection, or — when the dirlist has a line it cannot read — the stacks discovery finds with
+   * none enabled and the dirlist's error, so the screens show what is there and what to fix.
+   */
+  const readSelection = async (): Promise<{ sel: Selection; dirlistError?: string }> => {
+    const file = dirlist();
+    try {
+      file.read();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      const known = await discoverStacks(ctx.docker, ctx.config.docker.stacksDir);
+      const dirlistError = `the dirlist cannot be read: ${errorMessage(err)}.${err.hint ? ` ${err.hint}` : ""} Fix or delete that line, then press r; until then no stack counts as enabled, and backing up the enabled stacks stops with this error.`;
+      return { sel: { selected: [], known, enabled: new Set(), added: [], warnings: [] }, dirlistError };
+    }
+    return { sel: await selectStacks(ctx, file, { recordNew: false }) };
+  };
   return {
     async dashboard() {
-      const sel = await selectStacks(ctx, dirlist(), { recordNew: false });
+      const { sel, dirlistError } = await readSelection();
       const last = ctx.store.lastBackups();
       const counts = new Map<string, number>();
       for (const [stack, n] of ctx.store.catalog.countByStack()) counts.set(stack, n);
@@ -255,13 +280,14 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
           ...configWarnings,
           ...sel.warnings,
         ],
+        dirlistError,
       };
     },
 
     async selection() {
       const file = dirlist();
-      const sel = await selectStacks(ctx, file, { recordNew: false });
-      const { entries, warnings } = file.read();
+      const { sel, dirlistError } = await readSelection();
+      const { entries, warnings } = dirlistError ? { entries: [], warnings: [] } : file.read();
       const listed = new Map(entries.map((e) => [entryKey(e), e]));
       const rows: SelectionRow[] = sel.known.map((s) => ({
         key: s.name,
@@ -274,11 +300,12 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
       for (const [key, e] of listed) {
         if (!rows.some((r) => r.key === key)) rows.push({ key, kind: e.kind, enabled: e.enabled, listed: true, found: false });
       }
-      return { rows, file: file.path, warnings: [...new Set([...sel.warnings, ...warnings])] };
+      return { rows, file: file.path, warnings: [...new Set([...sel.warnings, ...warnings])], dirlistError };
     },
 
     setEnabled: (key, enabled) => (enabled ? dirlist().enable(key) : dirlist().disable(key)),
-    addExternal: (path) => dirlist().addExternal(path.trim()),
+    // Typed as /path or as EXT:/path: the same entry.
+    addExternal: (path) => dirlist().addExternal(path.trim().replace(/^EXT:/, "")),
 
     async runBackup(names, signal, emit) {
       const sel = await selectStacks(ctx, dirlist(), { names: names?.length ? names : undefined });
@@ -314,10 +341,10 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
         stops: p.stops,
         stopReason: p.stopReason,
         needsPassword: inPlace && !!hash(),
-        unguarded: inPlace && !hash() ? UNGUARDED : undefined,
+        unguarded: inPlace && !hash() ? unguarded() : undefined,
       };
     },
-    checkConfirmPassword: check,
+    checkConfirmPassword: (password, choice) => check(password, choice),
     async restore(choice, password, signal, emit) {
       const sink = logged(emit);
       const req = { scope: choice.scope, snapshot: choice.snapshot, file: choice.file, target: choice.target, signal };
@@ -325,7 +352,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
       if (choice.target) return restore(ctx, req, sink);
       if (hash()) {
         if (password === undefined) throw new UsageError(`refusing to ${guardAction(choice)}: a confirmation password is required`);
-        if (!check(password, choice)) throw new UsageError("wrong confirmation password; nothing was changed");
+        if (!check(password, choice, true)) throw new UsageError("wrong confirmation password; nothing was changed");
       }
       return withRepositoryLock(ctx, {}, async () => {
         await preflight(ctx, sink, signal);
@@ -348,7 +375,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
     },
     async setJobEnabled(id, enabled) {
       const file = ctx.config.source.file;
-      if (!file) throw new UsageError("no config file was read: there is nowhere to write [schedule] PAUSED", "Create one (`backup-tui init`) or pass --config FILE.");
+      if (!file) throw new UsageError("no config file was read: there is nowhere to write [schedule] PAUSED", `Create one (\`${btui("init")}\`) or pass --config FILE.`);
       const paused = new Set(pausedJobs(ctx.config));
       if (enabled) paused.delete(id);
       else paused.add(id);
@@ -362,10 +389,10 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
 /** `restore --disaster` as src/commands/disaster.ts runs it: the guard, the lock, preflight, disasterRestore. */
 function disasterBackend(ctx: ServiceContext, hash: () => string | undefined, logged: (emit: EventSink) => EventSink): DisasterBackend {
   const remote = () => (ctx.config.cloud.remote ? `${ctx.config.cloud.remote}:${ctx.config.cloud.path}` : undefined);
-  const check = (password: string, c: DisasterChoice) => {
+  const check = (password: string, c: DisasterChoice, again = false) => {
     const action = disasterAction(remote(), c);
     const ok = verifyConfirmPassword(password, hash() ?? "");
-    if (ok) ctx.log.info({ action }, "confirmed destructive action");
+    if (ok && !again) ctx.log.info({ action }, "confirmed destructive action");
     else ctx.log.warn({ action, user: process.env.SUDO_USER ?? process.env.USER }, "refused: wrong confirmation password");
     return ok;
   };
@@ -379,14 +406,14 @@ function disasterBackend(ctx: ServiceContext, hash: () => string | undefined, lo
         host: j.data.host ?? ctx.config.hostname,
         journal: j.resumed ? { file: j.file, startedAt: j.data.startedAt, steps: j.data.done.length, host: j.data.host, snapshot: j.data.snapshot } : undefined,
         needsPassword: !!hash(),
-        unguarded: hash() ? undefined : UNGUARDED,
+        unguarded: hash() ? undefined : unguarded(),
       };
     },
-    checkPassword: check,
+    checkPassword: (password, c) => check(password, c),
     async run(c, password, signal, emit) {
       if (hash()) {
         if (password === undefined) throw new UsageError(`refusing to ${disasterAction(remote(), c)}: a confirmation password is required`);
-        if (!check(password, c)) throw new UsageError("wrong confirmation password; nothing was changed");
+        if (!check(password, c, true)) throw new UsageError("wrong confirmation password; nothing was changed");
       }
       const sink = logged(emit);
       return withRepositoryLock(ctx, {}, async () => {
@@ -404,7 +431,7 @@ function pendingWarnings(pending: PendingDeletion[], now: Date): string[] {
   for (const p of pending) batches.set(p.dueAt, (batches.get(p.dueAt) ?? 0) + 1);
   return [...batches].map(([dueAt, n]) => {
     const at = Date.parse(dueAt) > now.getTime() ? `at ${when(dueAt)}` : `at the next prune or backup (due since ${when(dueAt)})`;
-    return `${n} snapshot(s) will be forgotten for space ${at}; \`backup-tui prune --cancel\` calls it off`;
+    return `${n} snapshot(s) will be forgotten for space ${at}; \`${btui("prune --cancel")}\` calls it off`;
   });
 }
 
@@ -425,7 +452,7 @@ function healthWarnings(ctx: ServiceContext): string[] {
   const out: string[] = [];
   const dead = ctx.journal.list().filter((e) => e.owner.host === ctx.owner.host && !isAlive(e.owner.pid, e.owner.pidStart));
   for (const e of dead) {
-    out.push(`pending recovery: ${e.stack} (${e.containers.map((c) => c.name).join(", ")}) was left stopped by dead pid ${e.owner.pid}; the next run or \`backup-tui recover\` restarts it`);
+    out.push(`pending recovery: ${e.stack} (${e.containers.map((c) => c.name).join(", ")}) was left stopped by dead pid ${e.owner.pid}; the next run or \`${btui("recover")}\` restarts it`);
   }
   const holder = readOwner(ctx.config.stateDir, ctx.config.restic.repository);
   if (holder && holder.pid !== ctx.owner.pid) {

@@ -1,4 +1,7 @@
+import { btui, shellQuote } from "../command-hint";
 import type { Phase } from "../services/events";
+import { isManifestPath } from "../services/restore-plan";
+import { format } from "../format";
 import type { CatalogSnapshot } from "../state/catalog";
 import type { RunRow, StackResultRow } from "../state/store";
 
@@ -59,6 +62,7 @@ const PHASES: Partial<Record<Phase, string>> = {
   dump: "dumping databases",
   "hot-pass": "hot pass",
   stopping: "stopping",
+  pausing: "pausing",
   "final-pass": "final pass",
   backup: "backing up",
   starting: "starting",
@@ -79,16 +83,12 @@ export function fit(s: string, width: number): string {
   return s.length > width ? `${s.slice(0, Math.max(0, width - 1))}…` : s.padEnd(width);
 }
 
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /** The CLI command that restores a snapshot (or one file of it): restore stays a CLI action for now. */
 export function restoreCommand(snap: Pick<CatalogSnapshot, "shortId" | "stack" | "kind" | "tags">, file?: string): string {
   const volume = snap.tags.find((t) => t.startsWith("vol:"))?.slice(4);
   const target = snap.kind === "volume" && volume ? `--volume ${shellQuote(volume)}` : snap.stack ? `--stack ${shellQuote(snap.stack)}` : undefined;
   if (!target) return `restic restore ${snap.shortId} --target DIR${file ? ` --include ${shellQuote(file)}` : ""}`;
-  return `backup-tui restore ${target} --snapshot ${snap.shortId}${file ? ` --file ${shellQuote(file)} --target DIR` : ""}`;
+  return btui(`restore ${target} --snapshot ${snap.shortId}${file ? ` --file ${shellQuote(file)} --target DIR` : ""}`);
 }
 
 /** A result's colour (the word alone says it too, for NO_COLOR). */
@@ -99,9 +99,9 @@ export function statusColor(status: string | undefined): string | undefined {
   return undefined;
 }
 
-/** Who started a run: "by hand", or the schedule job ("backup", "backup:web"). */
+/** Who started a run, in the CLI's words: "manual", or "schedule backup:web". */
 export function startedBy(r: Pick<RunRow, "job" | "trigger">): string {
-  return r.job ?? (r.trigger === "manual" ? "by hand" : r.trigger);
+  return format.startedBy(r);
 }
 
 const SHORT: Record<string, string> = { succeeded: "ok", partial: "partial", failed: "FAILED", skipped: "skipped" };
@@ -145,4 +145,12 @@ export function restoreScope(snap: Pick<CatalogSnapshot, "stack" | "kind" | "tag
 /** The volumes a snapshot holds (its vol: tags). */
 export function snapshotVolumes(snap: Pick<CatalogSnapshot, "tags">): string[] {
   return snap.tags.filter((t) => t.startsWith("vol:")).map((t) => t.slice(4));
+}
+
+/**
+ * The volumes a restore can pick from this snapshot: those its manifest maps (the restore finds a
+ * volume's path there). A safety snapshot (kind:pre-restore) has vol: tags but no manifest, so none.
+ */
+export function restorableVolumes(snap: Pick<CatalogSnapshot, "tags" | "paths">): string[] {
+  return snap.paths.some(isManifestPath) ? snapshotVolumes(snap) : [];
 }

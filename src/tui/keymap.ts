@@ -104,6 +104,15 @@ export const SCREEN_KEYS: Record<ScreenId, KeyHelp[]> = {
   ],
 };
 
+/** While a text input owns the keyboard, the footer shows only its keys: every other key types. */
+export const INPUT_KEYS: KeyHelp[] = [
+  { keys: "Enter", label: "done" },
+  { keys: "Esc", label: "cancel" },
+  { keys: "Bksp", label: "delete" },
+  { keys: "^C", label: "quit" },
+  { keys: "other keys", label: "type" },
+];
+
 export function globalKeys(atRoot: boolean): KeyHelp[] {
   return [
     { keys: `1-${MENU.length}`, label: "screens" },

@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { format } from "../output";
 import type { DisasterReport } from "../services/disaster";
 import type { RestoreReport } from "../services/restore";
@@ -24,10 +25,10 @@ export function restoreSummary(r: RestoreReport, c: RestoreChoice): { ok: boolea
 
 export function syncSummary(r: SyncReport): { ok: boolean; summary: string[] } {
   const s = r.transfer?.stats;
-  const lines = [`run #${r.runId}: synced to ${r.remote}: ${r.transfer?.copied ?? 0} file(s) copied, ${r.transfer?.deleted ?? 0} removed, ${format.bytes(s?.bytes)} in ${format.ms(Math.round((s?.elapsedTime ?? 0) * 1000))}${r.attempts > 1 ? ` (${r.attempts} attempts)` : ""}`];
+  const lines = [`${r.runId ? `run #${r.runId}: ` : ""}synced to ${r.remote}: ${r.transfer?.copied ?? 0} file(s) copied, ${r.transfer?.deleted ?? 0} removed, ${format.bytes(s?.bytes)} in ${format.ms(Math.round((s?.elapsedTime ?? 0) * 1000))}${r.attempts > 1 ? ` (${r.attempts} attempts)` : ""}`];
   if (r.verified) {
     lines.push(r.verified.ok ? "the cloud copy matches the local repository" : "THE CLOUD COPY DIFFERS from the local repository:", ...r.verified.differences.slice(0, 10).map((d) => `  ${d}`));
-    if (!r.verified.ok) lines.push("Run `backup-tui verify --level data` and `backup-tui verify --remote --level data`; `sync --force` replaces the cloud's files with the local ones.");
+    if (!r.verified.ok) lines.push(`Run \`${btui("verify --level data")}\` and \`${btui("verify --remote --level data")}\`; \`sync --force\` replaces the cloud's files with the local ones.`);
   }
   if (r.purgedDeletedDirs.length) lines.push(`removed kept-deleted folders older than the keep period: ${r.purgedDeletedDirs.join(", ")}`);
   return { ok: r.exitCode === 0, summary: lines };

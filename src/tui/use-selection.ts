@@ -6,6 +6,8 @@ export interface SelectionState {
   rows: SelectionRow[];
   file?: string;
   warnings: string[];
+  /** The dirlist has a line it cannot read: nothing is known to be enabled, and no edit is made. */
+  dirlistError?: string;
   loading: boolean;
   busy: boolean;
   /** The last failed edit or load, shown inline. */
@@ -14,24 +16,35 @@ export interface SelectionState {
   notice?: string;
   toggle(key: string): void;
   addExternal(path: string): void;
+  /** False (and the reason shown) when no edit can be made now: the dirlist cannot be read. */
+  canEdit(): boolean;
+  reload(): void;
 }
+
+/** Why no edit is made while the dirlist cannot be read (the edit would only repeat its error). */
+export const DIRLIST_UNREADABLE = "nothing changed: the dirlist cannot be read (the error above); fix that line in the file, then press r";
 
 /** The dirlist as rows; every change is written at once (DirlistFile takes its lock), then re-read. */
 export function useSelection(backend: TuiBackend): SelectionState {
   const loaded = useAsync(useCallback(() => backend.selection(), [backend]));
   const [edit, setEdit] = useState<{ busy: boolean; error?: string; notice?: string }>({ busy: false });
+  const dirlistError = loaded.data?.dirlistError;
   const apply = useCallback(
-    (what: string, change: () => Promise<void>) => {
+    (what: string, change: () => Promise<string | void>) => {
+      if (dirlistError) {
+        setEdit({ busy: false, error: DIRLIST_UNREADABLE });
+        return;
+      }
       setEdit({ busy: true });
       change().then(
-        () => {
-          setEdit({ busy: false, notice: what });
+        (done) => {
+          setEdit({ busy: false, notice: done || what });
           loaded.reload();
         },
         (err) => setEdit({ busy: false, error: describeError(err) }),
       );
     },
-    [loaded.reload],
+    [loaded.reload, dirlistError],
   );
   const rows = loaded.data?.rows ?? [];
   const toggle = useCallback(
@@ -42,16 +55,33 @@ export function useSelection(backend: TuiBackend): SelectionState {
     },
     [rows, edit.busy, apply, backend],
   );
-  const addExternal = useCallback((path: string) => apply(`added EXT:${path.trim()}`, () => backend.addExternal(path)), [apply, backend]);
+  const addExternal = useCallback(
+    (path: string) => apply(`added EXT:${path.trim()}`, async () => {
+      const key = await backend.addExternal(path);
+      return key ? `added ${key}` : undefined;
+    }),
+    [apply, backend],
+  );
+  const canEdit = useCallback(() => {
+    if (dirlistError) setEdit({ busy: false, error: DIRLIST_UNREADABLE });
+    return !dirlistError;
+  }, [dirlistError]);
+  const reload = useCallback(() => {
+    setEdit({ busy: false });
+    loaded.reload();
+  }, [loaded.reload]);
   return {
     rows,
     file: loaded.data?.file,
     warnings: loaded.data?.warnings ?? [],
+    dirlistError,
     loading: loaded.loading,
     busy: edit.busy,
     error: edit.error ?? loaded.error,
     notice: edit.error ? undefined : edit.notice,
     toggle,
     addExternal,
+    canEdit,
+    reload,
   };
 }

@@ -77,7 +77,7 @@ describe("config example / show / validate on the binary", () => {
     expect(r.stderr).toContain(`${file}:8: unknown key KEEP_DAILY in [docker] (ignored): it belongs in [local_backup] or a [stack:NAME] section`);
     expect(r.stderr).not.toMatch(/NaN|Invalid input/);
     expect(r.stderr.indexOf(":7:")).toBeLessThan(r.stderr.indexOf(":10:"));
-    expect(r.stderr).toContain("backup-tui config example");
+    expect(r.stderr).toContain(`backup-tui --config ${file} config example`); // the file this run was given
   });
 
   it("config validate: a PRUNE schedule whose policy keeps nothing fails validation naming the keys", () => {

@@ -140,11 +140,11 @@ describe("the TUI in a terminal", () => {
     f = await waitFor("main", new RegExp(`${STACK}\\s+running\\s+yes\\s+\\d+[sm] ago succeeded\\s+in \\d+[smh]\\s+1`));
     expect(f).toContain("[1 Dashboard]");
 
-    // History: the run, by hand; Enter shows its stack with the snapshot.
+    // History: the run, manual (the CLI's word); Enter shows its stack with the snapshot.
     keys("main", "6");
-    f = await waitFor("main", new RegExp(`^› \\d+\\s+backup\\s+.*by hand\\s+succeeded\\s+0\\s+${STACK}:ok`, "m"));
+    f = await waitFor("main", new RegExp(`^› \\d+\\s+backup\\s+.*manual\\s+succeeded\\s+0\\s+${STACK}:ok`, "m"));
     keys("main", "Enter");
-    f = await waitFor("main", /Run #\d+ · backup · succeeded \(exit 0\) · by hand/);
+    f = await waitFor("main", /Run #\d+ · backup · succeeded \(exit 0\) · manual/);
     expect(f).toMatch(new RegExp(`^› ${STACK}\\s+succeeded\\s+.*\\s${snapId}`, "m"));
     keys("main", "q");
     await waitFor("main", /all runs · \d+ shown/);

@@ -331,8 +331,8 @@ describe("sync and pull against real servers on loopback", () => {
     expect(kept).toHaveLength(1);
 
     const refused = cli(w, ["sync"], env);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("the local repository has 1 snapshots, the cloud copy 4");
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`the sync would remove 3 of the 4 snapshots in cloud:${path}`);
     expect(refused.stderr).toContain("sync --force");
     expect(readdirSync(join(path, "snapshots")).sort()).toEqual(remoteBefore);
 

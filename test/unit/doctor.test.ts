@@ -180,6 +180,37 @@ describe("runDoctor", () => {
       expect(byName(checks, "repository")).toMatchObject({ status: "fail", hint: expect.stringContaining("backup-tui init") });
     });
 
+    // 17.17: where a cloud copy is configured the missing repository may be data to bring back (a disaster): never a bare "create it with init".
+    const onlyForNewSetup = /^(?:(?!init).)*for a new setup[^.]*`backup-tui init`/i;
+    it("Given a configured repository that does not exist and a cloud copy, When checked, Then the hint brings it back from the cloud (restore PATH, --disaster); init only for a new setup", async () => {
+      const checks = await runDoctor(deps({ config: { ok: true, config: makeConfig({ remote: "cloud" }) }, restic: { features: async () => featuresOf("0.19.1"), exists: async () => false } }));
+      const c = byName(checks, "repository");
+      expect(c.status).toBe("fail");
+      expect(c.hint).toContain("in the cloud copy cloud:backups/host1, bring it back first with `backup-tui restore /srv/repo` (a whole new host: `backup-tui restore --disaster`)");
+      expect(c.hint).toMatch(onlyForNewSetup);
+    });
+
+    it("Given the embedded default with a cloud copy and no repository yet, When checked, Then the hint brings it back from the cloud first", async () => {
+      const config = makeConfig({ file: undefined, autoInit: true, remote: "cloud", password: { kind: "file", path: "/etc/backup-tui/restic-password", origin: "embedded default" } });
+      const checks = await runDoctor(deps({ config: { ok: true, config }, restic: { features: async () => featuresOf("0.19.1"), exists: async () => false } }));
+      expect(byName(checks, "repository").hint).toContain("`backup-tui restore /srv/repo`");
+      expect(byName(checks, "repository").hint).toMatch(onlyForNewSetup);
+    });
+
+    it("Given the embedded default with a cloud copy and neither password file nor repository, When checked, Then the hint asks for the safe copy of the password and the cloud copy", async () => {
+      const config = makeConfig({ file: undefined, autoInit: true, remote: "cloud", repository: "/var/lib/backup-tui/repository", password: { kind: "file", path: "/var/lib/backup-tui/password", origin: "embedded default" } });
+      const checks = await runDoctor(deps({ config: { ok: true, config }, restic: { features: async () => featuresOf("0.19.1"), exists: async () => false } }));
+      const hint = byName(checks, "repository").hint;
+      expect(hint).toContain("put your safe copy of the password file at /var/lib/backup-tui/password and bring the repository back with `backup-tui restore /var/lib/backup-tui/repository`");
+      expect(hint).toMatch(onlyForNewSetup);
+    });
+
+    it("Given no password source and a cloud copy, When checked, Then the hint asks for the repository's password (safe copy), init only for a new setup", async () => {
+      const checks = await runDoctor(deps({ config: { ok: true, config: makeConfig({ remote: "cloud", password: { kind: "none" } }) } }));
+      expect(byName(checks, "repository").hint).toContain("your safe copy of the repository's password (the cloud copy cloud:backups/host1 opens with it only)");
+      expect(byName(checks, "repository").hint).toMatch(onlyForNewSetup);
+    });
+
     it("Given a wrong password, When checked, Then it fails with restic's classified message", async () => {
       const err = Object.assign(new AppError("restic could not open /srv/repo: wrong password", 1, "Check the password source"), { kind: "wrong-password" });
       const checks = await runDoctor(deps({ restic: { features: async () => featuresOf("0.19.1"), exists: () => Promise.reject(err) } }));

@@ -97,6 +97,14 @@ describe.each(VERSIONS)("recorded restic %s output", (v) => {
     expect(err.hint).toMatch(/backup-tui init/);
   });
 
+  it("Given a no-repository failure of a backup with a cloud copy configured, When classified, Then the hint brings it back from the cloud first; init only for a new setup", () => {
+    const err = classify(toolError(v, "no-repository"), "/srv/repo", { op: "backup", cloudCopy: "cloud:backups/host1" }) as AppError & { kind?: string };
+
+    expect(err.kind).toBe("no-repository");
+    expect(err.hint).toContain("in the cloud copy cloud:backups/host1, bring it back first with `backup-tui restore /srv/repo`");
+    expect(err.hint).toMatch(/^(?:(?!init).)*Only for a new setup[^.]*`backup-tui init`/);
+  });
+
   it.each(["locked", "locked-json", "locked-stale"])("Given a %s refusal, When classified, Then it is busy (75) and names the holder", (what) => {
     const err = classify(toolError(v, what), "/srv/repo") as AppError & { kind?: string };
 

@@ -23,7 +23,7 @@ import { KEY, press, tick, until } from "../helpers/ink";
 
 const SNAP: CatalogSnapshot = {
   id: "c53e77c8" + "a".repeat(56), shortId: "c53e77c8", time: "2026-11-22T22:45:00.000Z", host: "h1", stack: "web", kind: "stack",
-  tags: ["backup-tui", "stack:web", "kind:stack", "vol:web_data", "vol:web_db"], paths: ["/srv/web"], protected: false, indexed: true,
+  tags: ["backup-tui", "stack:web", "kind:stack", "vol:web_data", "vol:web_db"], paths: ["/srv/web", "/var/lib/backup-tui/staging/web/manifest.json"], protected: false, indexed: true,
 };
 const file = (path: string, type = "file"): CatalogFile => ({ snapshotId: SNAP.id, path, name: path.split("/").pop()!, type, size: 100 });
 const FILES: Record<string, CatalogFile[]> = {
@@ -262,7 +262,7 @@ describe("TUI sync and verify", () => {
     emit({ type: "phase", stack: "*", phase: "transfer" });
     emit({ type: "transfer", what: "sync", attempt: 1, progress: { bytes: 512 * 1024, totalBytes: 1024 * 1024, transfers: 3, totalTransfers: 6, speed: 1024 * 1024, eta: 1, errors: 0 } });
     let fr = await until(lastFrame, /3\/6 files/);
-    expect(fr).toMatch(/\[#+-+\] 512\.0 KiB\/1\.0 MiB 1\.0 MiB\/s 3\/6 files ETA 1s/);
+    expect(fr).toMatch(/\[#+-+\] sync 50% 512\.0 KiB\/1\.0 MiB 1\.0 MiB\/s 3\/6 files ETA 1\.0 s/);
     // s and v do nothing while it runs.
     await press(stdin, "v");
     expect(lastFrame()).toContain("Syncing…");
@@ -378,7 +378,7 @@ describe("TUI backend over the real services", () => {
     const got = runLog(dir, run);
     expect(got.map((e) => e.msg)).toEqual(["old part", "new part"]);
     expect(logLine(got[1])).toMatch(/^\d\d:\d\d:\d\d hello$/);
-    expect(logLine({ time: t0, level: "info", msg: "transfer", fields: { event: { type: "transfer", what: "sync", attempt: 1, progress: { bytes: 512, totalBytes: 1024, transfers: 1, totalTransfers: 4, speed: 1, errors: 0 } } } })).toMatch(/^\d\d:\d\d:\d\d sync 50% 512 B\/1\.0 KiB 1\/4 files$/);
+    expect(logLine({ time: t0, level: "info", msg: "transfer", fields: { event: { type: "transfer", what: "sync", attempt: 1, progress: { bytes: 512, totalBytes: 1024, transfers: 1, totalTransfers: 4, speed: 1, errors: 0 } } } })).toMatch(/^\d\d:\d\d:\d\d sync 50% 512 B\/1\.0 KiB 1 B\/s 1\/4 files$/);
     expect(logLine({ time: t0, level: "warn", msg: "refused: wrong confirmation password", fields: { action: "restore stack web" } })).toMatch(/WARN refused: wrong confirmation password action=restore stack web$/);
     expect(runLog(dir, { ...run, pid: undefined })).toEqual([]);
     // The same process's previous run ended after "old part" was written: that line is its.

@@ -96,8 +96,8 @@ describe("TUI format helpers for schedules and runs", () => {
     expect(until("2026-11-25T10:00:00Z", now)).toBe("in 3d");
     expect(until("2026-11-22T09:00:00Z", now)).toBe("due now");
     expect(until(undefined, now)).toBe("-");
-    expect(startedBy({ trigger: "manual" })).toBe("by hand");
-    expect(startedBy({ trigger: "scheduled", job: "backup:web" })).toBe("backup:web");
+    expect(startedBy({ trigger: "manual" })).toBe("manual");
+    expect(startedBy({ trigger: "scheduled", job: "backup:web" })).toBe("schedule backup:web");
     expect(runNote([{ stack: "web", status: "failed" }, { stack: "db", status: "succeeded" }], "web: restic exploded\nmore")).toBe("web:FAILED db:ok — web: restic exploded");
     expect(runNote([], undefined)).toBe("-");
   });
@@ -187,7 +187,7 @@ describe("TUI schedules screen", () => {
     await press(stdin, KEY.down, KEY.down, KEY.down, KEY.enter);
     let f = await untilFrame(lastFrame, /job backup:db · 1 shown/);
     expect(f.split("\n")[0]).toContain("[6 History]");
-    expect(lineWith(f, /^› 3 /)).toMatch(/3\s+backup\s+\d\d-\d\d \d\d:\d\d\s+backup:db\s+skipped\s+-\s+db is disabled in the…$/);
+    expect(lineWith(f, /^› 3 /)).toMatch(/3\s+backup\s+\d\d-\d\d \d\d:\d\d\s+schedule backup:db\s+skipped\s+-\s+db is disabled…$/);
     expect(f).not.toMatch(/^[ ›] [124] /m);
     await press(stdin, "f");
     f = await untilFrame(lastFrame, /all runs · 4 shown/);
@@ -257,9 +257,9 @@ describe("TUI history screen", () => {
     expect(f).toMatch(/RUN\s+KIND\s+STARTED\s+BY\s+STATUS\s+EXIT\s+STACKS \/ ERROR/);
     const rows = f.split("\n").filter((l) => /^[ ›] \d+ /.test(l));
     expect(rows.map((l) => l.slice(2, 8).trim())).toEqual(["4", "3", "2", "1"]);
-    expect(rows[0]).toMatch(/^› 4\s+verify\s+\d\d-\d\d \d\d:\d\d\s+verify\s+succeeded\s+0\s+-$/);
-    expect(rows[2]).toMatch(/2\s+backup\s+\S+ \S+\s+backup\s+failed\s+1\s+web:FAILED cache:ok —…$/);
-    expect(rows[3]).toMatch(/1\s+backup\s+\S+ \S+\s+by hand\s+succeeded\s+0\s+web:ok$/);
+    expect(rows[0]).toMatch(/^› 4\s+verify\s+\d\d-\d\d \d\d:\d\d\s+schedule verify\s+succeeded\s+0\s+-$/);
+    expect(rows[2]).toMatch(/2\s+backup\s+\S+ \S+\s+schedule backup\s+failed\s+1\s+web:FAILED cac…$/);
+    expect(rows[3]).toMatch(/1\s+backup\s+\S+ \S+\s+manual\s+succeeded\s+0\s+web:ok$/);
   });
 
   it("Given a run, When Enter is pressed on it, Then its stacks are shown with status, downtime, bytes added, snapshot and error; Esc goes back to the list", async () => {
@@ -272,7 +272,7 @@ describe("TUI history screen", () => {
     let f = await untilFrame(lastFrame, /Run #2 · backup · failed \(exit 1\)/);
     fitsTerminal(f);
     expect(f.split("\n")[0]).toContain("[6 History]");
-    expect(f).toMatch(/Run #2 · backup · failed \(exit 1\) · by schedule backup\n/);
+    expect(f).toMatch(/Run #2 · backup · failed \(exit 1\) · schedule backup\n/);
     expect(f).toMatch(/\nstarted \d{4}-\d\d-\d\d \d\d:\d\d:\d\d · finished \d\d:\d\d:\d\d · took \d+ms\n/);
     expect(f).toContain("error: web: restic exploded");
     expect(f).toMatch(/STACK\s+STATUS\s+DURATION\s+DOWNTIME\s+ADDED\s+SNAPSHOT\s+ERROR/);
@@ -322,7 +322,7 @@ describe("TUI history screen", () => {
     ctx.store.finishRun(r, "succeeded", 0);
     await press(stdin, "r");
     const f = await untilFrame(lastFrame, /all runs · 5 shown/);
-    expect(lineWith(f, /^› 5 /)).toMatch(/5\s+prune\s+\S+ \S+\s+verify\s+succeeded/);
+    expect(lineWith(f, /^› 5 /)).toMatch(/5\s+prune\s+\S+ \S+\s+schedule verify\s+succeeded/);
   });
 
   it("Given 6,000 runs in the state store, When the list pages down, Then only the visible rows are drawn, the newest 5,000 are held, and each key is quick", async () => {

@@ -1,4 +1,7 @@
 import { Box, Text, useInput } from "ink";
+import { useCallback } from "react";
+import type { TuiBackend } from "../backend";
+import { useAsync } from "../use-async";
 import { format } from "../../output";
 import { bar, duration, fit, phaseLabel } from "../format";
 import type { BackupRunState, StackRow } from "../use-backup-run";
@@ -9,6 +12,8 @@ import { RunError } from "../components/run-error";
 
 export interface BackupProps {
   state: BackupRunState;
+  /** Reads the dirlist, so the question names the stacks it will back up. */
+  backend?: TuiBackend;
   /** The stacks this screen was opened for; undefined: those enabled in the dirlist. */
   names?: string[];
   width: number;
@@ -38,7 +43,8 @@ function progressCells(r: StackRow, barW: number): string {
 }
 
 /** One backup run: per-stack phase and progress, a log tail, the summary; busy shown as a message. */
-export function BackupScreen({ state, names, width, height, active, onStart, task, show = "backup", onSync, onVerify, onShowBackup }: BackupProps) {
+export function BackupScreen({ state, backend, names, width, height, active, onStart, task, show = "backup", onSync, onVerify, onShowBackup }: BackupProps) {
+  const selection = useAsync(useCallback(async () => (names?.length || !backend ? undefined : backend.selection()), [backend, names]));
   const busy = state.status === "running" || task?.status === "running";
   useInput(
     (input, key) => {
@@ -52,11 +58,23 @@ export function BackupScreen({ state, names, width, height, active, onStart, tas
     { isActive: active },
   );
   if (show === "task" && task && task.status !== "idle") return <TaskView state={task} width={width} height={height} />;
-  const what = names?.length ? names.join(", ") : "the stacks enabled in the dirlist";
   if (state.status === "idle") {
+    const sel = selection.data;
+    const enabled = sel?.rows.filter((r) => r.enabled).map((r) => r.key) ?? [];
+    // The stacks it will back up, by name: the dirlist as it is now.
+    const which = names?.length || !backend
+      ? null
+      : sel?.dirlistError
+        ? <Text color="red" wrap="wrap">Which stacks are enabled is unknown: {sel.dirlistError}</Text>
+        : sel && !enabled.length
+          ? <Text color="yellow" wrap="wrap">No stack is enabled in the dirlist: Enter would back up nothing. Enable stacks on the Stacks screen (2), or pick one on the Dashboard (1) and press Enter.</Text>
+          : sel
+            ? <Text wrap="wrap">{enabled.length === 1 ? "Enabled: " : `Enabled (${enabled.length}): `}<Text bold>{enabled.join(", ")}</Text></Text>
+            : <Text dimColor wrap="wrap">{selection.error ? `The dirlist could not be read: ${selection.error}` : "reading the dirlist…"}</Text>;
     return (
       <Box flexDirection="column">
-        <Text>Back up <Text bold>{what}</Text>?</Text>
+        <Text>Back up <Text bold>{names?.length ? names.join(", ") : "the stacks enabled in the dirlist"}</Text>?</Text>
+        {which}
         <Text wrap="wrap">A hot pass runs while the stacks serve; running containers are then stopped for a short final pass and started again. Ctrl-C aborts and restarts them.</Text>
         <Text> </Text>
         <Text>Press <Text bold>Enter</Text> to start, <Text bold>q</Text> to go back.</Text>

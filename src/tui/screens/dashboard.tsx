@@ -2,7 +2,7 @@ import { Box, Text, useInput } from "ink";
 import { useEffect } from "react";
 import type { StackStatus, TuiBackend } from "../backend";
 import { VirtualList } from "../components/virtual-list";
-import { age, fit, until } from "../format";
+import { age, fit, until, wrapLines } from "../format";
 import { useDashboard } from "../use-dashboard";
 import { useListCursor } from "../use-list-cursor";
 
@@ -42,7 +42,10 @@ export function DashboardScreen({ backend, width, height, active, reloadKey, onB
     warningLines += linesOf(w);
   }
   const more = warnings.length > shownWarnings.length ? 1 : 0;
-  const listHeight = Math.max(1, height - 3 - (shownWarnings.length ? warningLines + 1 + more : 0) - (d.error ? 1 : 0));
+  // A dirlist line it cannot read: said in full above the stacks (which are still listed).
+  const unreadable = d.data?.dirlistError ? wrapLines(`! ${d.data.dirlistError}`, Math.max(20, width), 8) : [];
+  const errorLines = d.error ? wrapLines(`error: ${d.error}`, Math.max(20, width), 4) : [];
+  const listHeight = Math.max(1, height - 3 - unreadable.length - (shownWarnings.length ? warningLines + 1 + more : 0) - errorLines.length);
   const list = useListCursor(stacks.length, listHeight);
 
   useInput(
@@ -65,20 +68,21 @@ export function DashboardScreen({ backend, width, height, active, reloadKey, onB
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
-        {data ? `repository ${data.repository} · host ${data.host} · ${data.snapshotTotal} snapshot(s), catalog ${data.catalogRefreshedAt ? `${age(data.catalogRefreshedAt, now)} old` : "never refreshed (4, then r)"}` : "loading…"}
+        {data ? `repository ${data.repository} · host ${data.host} · ${data.snapshotTotal} snapshot(s), catalog ${data.catalogRefreshedAt ? `${age(data.catalogRefreshedAt, now)} old` : "never refreshed (4, then r)"}` : d.loading ? "loading…" : "not loaded (the error is below; r retries)"}
       </Text>
+      {unreadable.map((l, i) => <Text key={`u${i}`} color="red">{l}</Text>)}
       <Text bold>{`  ${fit("STACK", nameW)}${fit("STATE", 10)}${fit("ENABLED", 8)}${fit("LAST BACKUP", 20)}${fit("NEXT RUN", 9)}${"SNAPS".padStart(5)}`}</Text>
       <VirtualList
         items={stacks}
         cursor={list.cursor}
         top={list.top}
         height={listHeight}
-        empty={d.loading ? "discovering stacks…" : "No stacks found. Set DOCKER_STACKS_DIR, or start a Compose project."}
+        empty={d.loading ? "discovering stacks…" : !data && d.error ? "The stacks could not be listed: the error is below." : "No stacks found. Set DOCKER_STACKS_DIR, or start a Compose project."}
         render={(s, sel) => (
           <Text bold={sel} wrap="truncate-end">
             {fit(s.name, nameW)}
             <Text color={s.state === "running" ? "green" : undefined}>{fit(s.external ? "external" : s.state, 10)}</Text>
-            {fit(s.enabled ? "yes" : "no", 8)}
+            {fit(data?.dirlistError ? "?" : s.enabled ? "yes" : "no", 8)}
             <Text color={s.lastBackup?.status === "failed" ? "red" : undefined}>{fit(lastText(s, now), 20)}</Text>
             {fit(until(s.next, now), 9)}
             {String(s.snapshots).padStart(5)}
@@ -86,7 +90,7 @@ export function DashboardScreen({ backend, width, height, active, reloadKey, onB
           </Text>
         )}
       />
-      {d.error ? <Text color="red" wrap="truncate-end">error: {d.error}</Text> : null}
+      {errorLines.map((l, i) => <Text key={`e${i}`} color="red">{l}</Text>)}
       {shownWarnings.length ? (
         <Box flexDirection="column" marginTop={1}>
           {shownWarnings.map((w) => (

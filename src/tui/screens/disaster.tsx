@@ -1,3 +1,4 @@
+import { btui } from "../../command-hint";
 import { Box, Text, useInput } from "ink";
 import { useCallback, useEffect, useState } from "react";
 import { format } from "../../output";
@@ -48,7 +49,7 @@ export function DisasterScreen({ backend, task, width, height, active, onCapture
 
   useEffect(() => {
     if (!backend.disaster) {
-      setError("this backend has no disaster recovery: use `backup-tui restore --disaster`");
+      setError(`this backend has no disaster recovery: use \`${btui("restore --disaster")}\``);
       return;
     }
     let gone = false;
@@ -195,7 +196,7 @@ function Progress({ task, width, height }: { task: TaskState; width: number; hei
       </Text>
       <Text wrap="truncate-end" dimColor>{task.title}</Text>
       <RunError error={task.error}>
-        <Text wrap="wrap">The journal keeps the finished steps: Enter (or `backup-tui restore --disaster`) runs it again and continues.</Text>
+        <Text wrap="wrap">The journal keeps the finished steps: Enter (or `{btui("restore --disaster")}`) runs it again and continues.</Text>
       </RunError>
       {running ? <Text color="yellow" wrap="wrap">{ABORT_NOTE}</Text> : null}
       <LogTail log={task.log} count={logLines} />

@@ -50,26 +50,28 @@ export function HistoryScreen({ backend, width, height, active, initialJob, relo
   // Narrow terminals: the date without the year leaves the stacks column room.
   const wide = width >= 100;
   const timeW = wide ? 17 : 12;
-  const fixed = 2 + 6 + 8 + timeW + 12 + 12 + 5;
+  // BY holds the CLI's words ("manual", "schedule backup:web") in full, up to 22 columns.
+  const byW = Math.min(22, Math.max(8, ...h.rows.map((r) => startedBy(r).length + 1)));
+  const fixed = 2 + 6 + 8 + timeW + byW + 12 + 5;
   const noteW = Math.max(8, width - 1 - fixed);
   const filter = [h.kind ? `${h.kind} runs` : "all runs", h.job ? `job ${h.job}` : ""].filter(Boolean).join(" · ");
   const limited = h.rows.length >= HISTORY_LIMIT ? ` (the newest ${HISTORY_LIMIT})` : "";
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">{filter} · {h.rows.length} shown{limited}</Text>
-      <Text bold>{`  ${fit("RUN", 6)}${fit("KIND", 8)}${fit("STARTED", timeW)}${fit("BY", 12)}${fit("STATUS", 12)}${fit("EXIT", 5)}STACKS / ERROR`}</Text>
+      <Text bold>{`  ${fit("RUN", 6)}${fit("KIND", 8)}${fit("STARTED", timeW)}${fit("BY", byW)}${fit("STATUS", 12)}${fit("EXIT", 5)}STACKS / ERROR`}</Text>
       <VirtualList
         items={h.rows}
         cursor={list.cursor}
         top={list.top}
         height={listHeight}
-        empty={h.kind || h.job ? "No such runs: f shows the other kinds." : "No runs yet: a backup, sync, verify or prune (by hand or scheduled) is recorded here."}
+        empty={h.kind || h.job ? "No such runs: f shows the other kinds." : "No runs yet: a backup, sync, verify or prune (manual or scheduled) is recorded here."}
         render={(r, sel) => (
           <Text bold={sel} wrap="truncate-end">
             {col(String(r.id), 6)}
             {col(r.kind, 8)}
             {col(wide ? when(r.startedAt) : when(r.startedAt).slice(5), timeW)}
-            {col(startedBy(r), 12)}
+            {col(startedBy(r), byW)}
             <Text color={statusColor(r.status)}>{col(r.status, 12)}</Text>
             {col(r.exitCode === undefined ? "-" : String(r.exitCode), 5)}
             {fit(runNote(h.stacksOf(r.id), r.error), noteW)}

@@ -6,6 +6,7 @@ import { restoreLabel } from "../backend";
 import { TextInput } from "../components/text-input";
 import { useCloseOnBack } from "../use-back-handler";
 import { describeError } from "../use-async";
+import { wrapLines } from "../format";
 
 export interface RestoreConfirmProps {
   backend: TuiBackend;
@@ -56,8 +57,17 @@ export function RestoreConfirm({ backend, choice, width, height, active, onCaptu
 
   const inPlace = !choice.target;
   const snap = choice.snapshot;
-  const pathLines = Math.max(1, height - 12);
-  const paths = preview?.paths ?? [];
+  // Each path with its change summary, wrapped (never cut): as many as fit, then "(+N more)".
+  const room = Math.max(2, height - 12);
+  const pathRows: string[][] = [];
+  let used = 0;
+  const all = preview?.paths ?? [];
+  for (const p of all) {
+    const rows = wrapLines(`  ${p.path}  (+${p.added} new, ~${p.changed} changed, -${p.removed} removed; ${format.bytes(p.bytes)})`, Math.max(20, width), 4);
+    if (pathRows.length && used + rows.length > room) break;
+    pathRows.push(rows);
+    used += rows.length;
+  }
   return (
     <Box flexDirection="column" width={width}>
       <Text bold wrap="wrap">
@@ -68,12 +78,10 @@ export function RestoreConfirm({ backend, choice, width, height, active, onCaptu
       {preview ? (
         <>
           <Text>{inPlace ? "This OVERWRITES the live data at:" : "This writes (nothing live is touched):"}</Text>
-          {paths.slice(0, pathLines).map((p) => (
-            <Text key={p.path} wrap="truncate-end">
-              {"  "}{p.path}  <Text dimColor>(+{p.added} new, ~{p.changed} changed, -{p.removed} removed; {format.bytes(p.bytes)})</Text>
-            </Text>
+          {pathRows.flat().map((l, i) => (
+            <Text key={i}>{l}</Text>
           ))}
-          {paths.length > pathLines ? <Text dimColor>  (+{paths.length - pathLines} more)</Text> : null}
+          {all.length > pathRows.length ? <Text dimColor>  (+{all.length - pathRows.length} more)</Text> : null}
           {inPlace ? (
             <>
               <Text wrap="wrap">

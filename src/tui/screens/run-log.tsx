@@ -1,6 +1,6 @@
 import { Box, Text, useInput } from "ink";
 import { useEffect, useMemo } from "react";
-import { format } from "../../output";
+import { transferText } from "../../rclone/progress-text";
 import type { ServiceEvent } from "../../services/events";
 import type { LogEntry } from "../../services/run-log";
 import type { RunRow } from "../../state/store";
@@ -28,9 +28,7 @@ export function logLine(e: LogEntry): string {
 /** rclone's progress ticks (logged like every event) as one short line each. */
 function progressText(e: ServiceEvent): string | undefined {
   if (e.type !== "transfer") return undefined;
-  const p = e.progress;
-  const pct = p.totalBytes ? Math.floor((100 * p.bytes) / p.totalBytes) : 0;
-  return `${e.what}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""} ${pct}% ${format.bytes(p.bytes)}/${format.bytes(p.totalBytes)} ${p.transfers}/${p.totalTransfers} files`;
+  return transferText(e.what, e.attempt, e.progress);
 }
 
 export interface RunLogProps {

@@ -37,7 +37,7 @@ export function RunPane({ run, stacks, width, height, active, onClose, onLog }: 
   );
 
   const took = run.finishedAt ? duration(Date.parse(run.finishedAt) - Date.parse(run.startedAt)) : undefined;
-  const by = run.job ? `by schedule ${run.job}` : startedBy(run);
+  const by = startedBy(run);
   // The finish time without its date when it is the start's.
   const finished = run.finishedAt && when(run.finishedAt, true).replace(`${when(run.startedAt).slice(0, 11)}`, "");
   const selected = stacks[list.cursor];

@@ -1,3 +1,4 @@
+import { btui } from "../../command-hint";
 import { Box, Text, useInput } from "ink";
 import { useEffect, useState } from "react";
 import type { ScheduleRow, TuiBackend } from "../backend";
@@ -49,7 +50,7 @@ export function SchedulesScreen({ backend, width, height, active, reloadKey, onH
         const paused = s.data?.paused?.includes(job.id) ?? false;
         backend.setJobEnabled(job.id, paused).then(
           () => {
-            setNote({ text: `${job.id} ${paused ? "resumed" : "paused"}: [schedule] PAUSED written to the config file${s.data?.installed.length ? "" : "; a running `backup-tui daemon` picks it up on SIGHUP or a restart"}` });
+            setNote({ text: `${job.id} ${paused ? "resumed" : "paused"}: [schedule] PAUSED written to the config file${s.data?.installed.length ? "" : `; a running \`${btui("daemon")}\` picks it up on SIGHUP or a restart`}` });
             s.reload();
           },
           (err) => setNote({ text: describeError(err), error: true }),
@@ -70,7 +71,7 @@ export function SchedulesScreen({ backend, width, height, active, reloadKey, onH
         {s.data
           ? installed.length
             ? `${jobs.length} job(s) · installed: ${installed.join("; ")}`
-            : `${jobs.length} job(s) · not installed: \`backup-tui schedule install --systemd\` (or --cron), or run \`backup-tui daemon\``
+            : `${jobs.length} job(s) · not installed: \`${btui("schedule install --systemd")}\` (or --cron), or run \`${btui("daemon")}\``
           : "loading…"}
       </Text>
       {drift.map((d) => (

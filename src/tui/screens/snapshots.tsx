@@ -5,7 +5,7 @@ import type { CatalogSnapshot } from "../../state/catalog";
 import type { RestoreChoice, TuiBackend } from "../backend";
 import { TextInput } from "../components/text-input";
 import { VirtualList } from "../components/virtual-list";
-import { fit, restoreCommand, restoreScope, snapshotVolumes } from "../format";
+import { col, fit, restoreCommand, restoreScope, restorableVolumes } from "../format";
 import { useListCursor } from "../use-list-cursor";
 import { LATEST_PER_STACK, useSnapshots } from "../use-snapshots";
 import { useCloseOnBack } from "../use-back-handler";
@@ -43,14 +43,18 @@ export function SnapshotsScreen({ backend, width, height, active, initialStack, 
     if (!opened) onHint(current && !restoreScope(current) ? `restore: ${restoreCommand(current)}` : undefined);
   }, [current, opened, onHint]);
   useCloseOnBack(() => setPicking(undefined), active && !!picking && !confirm);
+  const [note, setNote] = useState<string>();
   const restoreVolume = (snap: CatalogSnapshot) => {
-    const volumes = snapshotVolumes(snap);
+    const volumes = restorableVolumes(snap);
+    setNote(undefined);
     if (volumes.length === 1) setConfirm({ snapshot: snap, scope: { kind: "volume", volume: volumes[0] } });
     else if (volumes.length) setPicking({ snap, volumes, cursor: 0 });
+    else setNote(`${snap.shortId} has no volume to restore on its own${snap.kind === "pre-restore" ? " (a safety snapshot: it keeps the live paths, with no map of their volumes)" : ""}${restoreScope(snap) ? "; R restores all of it" : ""}`);
   };
 
   useInput(
     (input, key) => {
+      setNote(undefined);
       if (list.onKey(input, key)) return;
       const row = s.rows[list.current()];
       if (key.return && row) setOpened(row);
@@ -116,12 +120,13 @@ export function SnapshotsScreen({ backend, width, height, active, initialStack, 
       </Box>
     );
   }
-  const stackW = Math.max(8, Math.min(24, width - 70));
+  // Each column ends in a space (col), so a long KIND ("pre-restore P") never runs into HOST.
+  const stackW = Math.max(8, Math.min(24, width - 1 - 65));
   const filter = [s.stack ? `stack ${s.stack}` : "all stacks", s.text ? `name contains "${s.text}"` : "", s.all ? "every snapshot" : `latest ${LATEST_PER_STACK} per stack`].filter(Boolean).join(" · ");
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">{filter} · {s.rows.length} shown{s.refreshing ? " · refreshing from the repository…" : ""}</Text>
-      <Text bold>{`  ${fit("ID", 10)}${fit("TIME", 18)}${fit("STACK", stackW)}${fit("KIND", 10)}${fit("HOST", 14)}${"ADDED".padStart(9)}`}</Text>
+      <Text bold>{`  ${col("ID", 9)}${col("TIME", 17)}${col("STACK", stackW)}${col("KIND", 14)}${col("HOST", 14)}${"ADDED".padStart(9)}`}</Text>
       <VirtualList
         items={s.rows}
         cursor={list.cursor}
@@ -130,11 +135,11 @@ export function SnapshotsScreen({ backend, width, height, active, initialStack, 
         empty="No snapshots in the catalog: press r to read the repository."
         render={(r, sel) => (
           <Text bold={sel} wrap="truncate-end">
-            {fit(r.shortId, 10)}
-            {fit(r.time.slice(0, 16).replace("T", " "), 18)}
-            {fit(r.stack ?? "-", stackW)}
-            {fit(`${r.kind ?? "-"}${r.protected ? " P" : ""}`, 10)}
-            {fit(r.host, 14)}
+            {col(r.shortId, 9)}
+            {col(r.time.slice(0, 16).replace("T", " "), 17)}
+            {col(r.stack ?? "-", stackW)}
+            {col(`${r.kind ?? "-"}${r.protected ? " P" : ""}`, 14)}
+            {col(r.host, 14)}
             {(r.dataAdded === undefined ? "" : format.bytes(r.dataAdded)).padStart(9)}
           </Text>
         )}
@@ -142,7 +147,7 @@ export function SnapshotsScreen({ backend, width, height, active, initialStack, 
       {typing ? (
         <TextInput label="filter stacks: " value={s.text} onChange={s.setText} onSubmit={() => setTyping(false)} onCancel={() => (s.setText(""), setTyping(false))} />
       ) : null}
-      {s.error ? <Text color="red" wrap="wrap">error: {s.error}</Text> : s.notice ? <Text color="green" wrap="truncate-end">{s.notice}</Text> : null}
+      {s.error ? <Text color="red" wrap="wrap">error: {s.error}</Text> : note ? <Text color="yellow" wrap="wrap">{note}</Text> : s.notice ? <Text color="green" wrap="truncate-end">{s.notice}</Text> : null}
     </Box>
   );
 }

@@ -2,6 +2,7 @@ import { Box, Text } from "ink";
 import { useEffect, useState } from "react";
 import { format } from "../../output";
 import { bar, duration } from "../format";
+import { transferFraction, transferText } from "../../rclone/progress-text";
 import type { TaskState } from "../use-task-run";
 import { LogTail } from "../components/log-tail";
 import { RunError } from "../components/run-error";
@@ -37,7 +38,7 @@ export function TaskView({ state, width, height }: { state: TaskState; width: nu
       <RunError error={state.error} />
       {t && state.status === "running" ? (
         <Text wrap="truncate-end">
-          {bar(t.totalBytes ? t.bytes / t.totalBytes : 0, Math.max(6, Math.min(20, width - 60)))} {format.bytes(t.bytes)}/{format.bytes(t.totalBytes)} {format.bytes(t.speed)}/s {t.transfers}/{t.totalTransfers} files{t.eta ? ` ETA ${t.eta}s` : ""}
+          {bar(transferFraction(t), Math.max(6, Math.min(20, width - 60)))} {transferText(state.phase ?? kind, 1, t)}
         </Text>
       ) : null}
       {summary.map((l, i) => (

@@ -1,0 +1,102 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBinary, makeWorld, type TestWorld } from "../helpers/env";
+import { writeStack } from "../helpers/stacks";
+
+// Issue 16 item 12 as a person meets it: a dirlist with a junk line, the TUI in a real 80x24
+// terminal. Our own tmux server (-L): nothing else running tmux is touched; killed at the end.
+const SOCKET = `btui-junk-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8" });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let world: TestWorld;
+let bin: string;
+let dirlist: string;
+const STACK = "junkweb";
+
+const pane = (session: string) => tmux("capture-pane", "-p", "-t", session);
+/** The pane as one line of words (wrapped text joined), for sentences that span lines. */
+const words = (f: string) => f.replace(/\s+/g, " ");
+
+async function waitFor(session: string, re: RegExp, ms = 20_000): Promise<string> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const f = pane(session);
+    if (re.test(f)) return f;
+    if (Date.now() > end) throw new Error(`pane never showed ${re}:\n${f}`);
+    await sleep(50);
+  }
+}
+
+async function waitExit(file: string, ms = 30_000): Promise<number> {
+  const end = Date.now() + ms;
+  while (!existsSync(file) || !readFileSync(file, "utf8").includes("\n")) {
+    if (Date.now() > end) throw new Error("the TUI did not exit");
+    await sleep(50);
+  }
+  return Number(/EXIT=(\d+)/.exec(readFileSync(file, "utf8"))![1]);
+}
+
+beforeAll(() => {
+  bin = ensureBinary();
+  world = makeWorld();
+  writeStack(world.stacksDir, STACK, { app: {} });
+  dirlist = join(world.dir, "dirlist");
+});
+
+afterAll(() => {
+  let socket = "";
+  try {
+    socket = tmux("display-message", "-p", "#{socket_path}").trim();
+  } catch {
+    // no session left to ask
+  }
+  try {
+    tmux("kill-server");
+  } catch {
+    // no server left
+  }
+  if (socket) rmSync(socket, { force: true });
+  world?.cleanup();
+});
+
+describe("the TUI with a dirlist line it cannot read (tmux, 80x24)", () => {
+  it("Given a junk line, When the TUI is used, Then Dashboard and Stacks say what is wrong and where, edits are refused in words, r reads the fixed file, and an added path is named as written", async () => {
+    writeFileSync(dirlist, `+${STACK}\nthis is junk\n`);
+    const exitFile = join(world.dir, "junk.exit");
+    const script = `env BACKUP_TUI_CONFIG='${world.configFile}' BACKUP_TUI_STATE_DIR='${world.stateDir}' NO_COLOR=1 ${bin} 2> ${exitFile}.stderr; echo EXIT=$? > ${exitFile}; sleep 120`;
+    tmux("new-session", "-d", "-s", "junk", "-x", "80", "-y", "24", "sh", "-c", script);
+
+    let f = await waitFor("junk", new RegExp(`${STACK}\\s+\\S+\\s+\\?\\s+never`));
+    expect(f).not.toMatch(/No stacks found/);
+    expect(words(f)).toContain(`the dirlist cannot be read: ${dirlist}:2:`);
+    expect(words(f)).toMatch(/"this is junk"\. Each line is \+name, -name, .* Fix or delete that line, then press r/);
+
+    tmux("send-keys", "-t", "junk", "2");
+    f = await waitFor("junk", new RegExp(`\\[\\?\\] ${STACK}`));
+    expect(f).not.toMatch(/dirlist is empty|lists none/);
+    expect(words(f)).toContain(`${dirlist}:2:`);
+    tmux("send-keys", "-t", "junk", "a");
+    f = await waitFor("junk", /nothing changed: the dirlist cannot be read/);
+    expect(f).not.toMatch(/add external directory/);
+    expect(readFileSync(dirlist, "utf8")).toBe(`+${STACK}\nthis is junk\n`);
+
+    writeFileSync(dirlist, `+${STACK}\n`);
+    tmux("send-keys", "-t", "junk", "r");
+    await waitFor("junk", new RegExp(`\\[x\\] ${STACK}`));
+    tmux("send-keys", "-t", "junk", "a");
+    f = await waitFor("junk", /add external directory \(absolute path\):/);
+    expect(f).toMatch(/^add external directory \(absolute path\):\s*$/m); // starts empty, not "/"
+    tmux("send-keys", "-t", "junk", "-l", "/srv//data/");
+    tmux("send-keys", "-t", "junk", "Enter");
+    await waitFor("junk", /added EXT:\/srv\/data \(saved\)/);
+    expect(readFileSync(dirlist, "utf8")).toBe(`+${STACK}\nEXT:/srv/data\n`);
+
+    tmux("send-keys", "-t", "junk", "q");
+    await waitFor("junk", /\[1 Dashboard\]/);
+    tmux("send-keys", "-t", "junk", "q");
+    expect(await waitExit(exitFile)).toBe(0);
+  }, 90_000);
+});
