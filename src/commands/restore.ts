@@ -114,6 +114,7 @@ function render(r: RestoreReport, snap: CatalogSnapshot, label: string): string 
     for (const d of r.diff ?? []) {
       for (const [k, list] of [["+", d.added], ["~", d.changed], ["-", d.removed]] as const) for (const p of list.slice(0, 20)) lines.push(`  ${k} ${p}`);
     }
+    if (r.stopReason) lines.push(r.stops?.length ? `It stops ${r.stops.join(", ")} while the data is swapped in, then starts ${r.stops.length === 1 ? "it" : "them"} again: ${r.stopReason}.` : `It stops nothing: ${r.stopReason}.`);
     return lines.join("\n");
   }
   if (r.mode === "target") return `restored ${label} from ${snap.shortId} under ${r.mappings.length ? "the target directory" : ""}:\n${r.mappings.map((m) => `  ${m.source}`).join("\n")}`;

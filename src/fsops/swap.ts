@@ -1,12 +1,22 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { writeJsonAtomic } from "../state/atomic-file";
 import { isAlive, type Owner } from "../state/process-info";
 
+/**
+ * Where a swap stands. writing: restic is (or was, before a crash) writing the staged copy: never
+ * swapped in. staged: restic exited 0 and the copy was checked against the snapshot. ready: staged,
+ * and the live data it replaces is in the safety snapshot: the swap goes ahead, and a recovery
+ * finishes it. An entry without a state (written by an older version) counts as writing.
+ */
+export type SwapState = "writing" | "staged" | "ready";
+
 /** One live path being replaced by restored content. */
 export interface SwapEntry {
   id: string;
+  /** The restore run: a recovery finishes all of its swaps (every one ready) or none. */
+  runId?: number | string;
   live: string;
   /** Where restic put the restored content. */
   staged: string;
@@ -14,12 +24,41 @@ export interface SwapEntry {
   old: string;
   stagingRoot: string;
   owner: Owner;
+  state?: SwapState;
+  /** add: nothing was at live; it is placed without replacing anything that appeared there since. */
+  placement?: "replace" | "add";
 }
 
-/** A staging directory beside the live path, so the final swap is a rename on one filesystem. */
-export async function stagingRootFor(live: string, runId: string | number): Promise<string> {
+export type SwapAction = "completed" | "rolled-back" | "discarded";
+
+/** True when something (even a dangling symlink) is at path. */
+export function lexists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The nearest existing directory at or above path. */
+function existingAncestor(path: string): string {
+  let p = path;
+  while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
+  return p;
+}
+
+/**
+ * A staging directory on the live path's filesystem, so the final swap is a rename and nothing live is
+ * created before it: in `near` (the directory holding the volume or folder the path is in, which no
+ * service sees) when it is on the same filesystem, else beside the live path (its nearest existing
+ * ancestor when its parent is missing).
+ */
+export async function stagingRootFor(live: string, runId: string | number, near?: string): Promise<string> {
   if (!isAbsolute(live)) throw new Error(`bug: restore target ${JSON.stringify(live)} is not an absolute path`);
-  const root = join(dirname(live), `.backup-tui-restore-${runId}-${basename(live)}`);
+  const beside = existingAncestor(dirname(live));
+  const dir = near && existsSync(near) && statSync(near).dev === statSync(beside).dev ? near : beside;
+  const root = join(dir, `.backup-tui-restore-${runId}-${basename(live)}`);
   await removeTree(root);
   mkdirSync(root, { recursive: true, mode: 0o700 });
   return root;
@@ -38,33 +77,80 @@ export class SwapJournal {
     rmSync(join(this.dir, `${id}.json`), { force: true });
   }
   list(): SwapEntry[] {
+    let names: string[];
     try {
-      return readdirSync(this.dir).filter((n) => n.endsWith(".json")).map((n) => JSON.parse(readFileSync(join(this.dir, n), "utf8")) as SwapEntry);
+      names = readdirSync(this.dir).filter((n) => n.endsWith(".json"));
     } catch {
       return [];
     }
+    const out: SwapEntry[] = [];
+    for (const n of names) {
+      try {
+        out.push(JSON.parse(readFileSync(join(this.dir, n), "utf8")) as SwapEntry);
+      } catch {
+        // A torn write never reaches *.json (rename is atomic); ignore anything unreadable.
+      }
+    }
+    return out;
   }
 }
 
 /**
  * Replaces live with staged: live → old, staged → live, then old is deleted. Each step is a
- * rename on one filesystem; the journal entry lets `finishInterruptedSwaps` complete it.
+ * rename on one filesystem; the journal entry (ready) lets `finishInterruptedSwaps` complete it.
+ * An add places staged where nothing was, and refuses (changing nothing) if something appeared.
  */
 export async function swapIn(e: SwapEntry, journal: SwapJournal): Promise<void> {
-  if (!existsSync(e.staged)) throw new Error(`restored content for ${e.live} is missing at ${e.staged}`);
-  journal.write(e);
+  if (e.state !== "ready") throw new Error(`bug: swapping in ${e.live} before its restored copy is ready (${e.state ?? "writing"})`);
+  if (!lexists(e.staged)) throw new Error(`restored content for ${e.live} is missing at ${e.staged}`);
   mkdirSync(dirname(e.live), { recursive: true });
-  const hadLive = existsSync(e.live);
-  if (hadLive) renameSync(e.live, e.old);
-  try {
-    renameSync(e.staged, e.live);
-  } catch (err) {
-    if (hadLive && !existsSync(e.live)) renameSync(e.old, e.live); // put the live data back
-    throw err;
+  if (e.placement === "add") {
+    placeNew(e.staged, e.live);
+  } else {
+    const hadLive = lexists(e.live);
+    if (hadLive) renameSync(e.live, e.old);
+    try {
+      renameSync(e.staged, e.live);
+    } catch (err) {
+      if (hadLive && !lexists(e.live)) renameSync(e.old, e.live); // put the live data back
+      throw err;
+    }
   }
   await removeTree(e.old);
   await removeTree(e.stagingRoot);
   journal.remove(e.id);
+}
+
+/**
+ * Puts staged at live only if nothing is there, atomically: a hard link for a file (fails if live
+ * exists), a directory claimed with mkdir and then replaced by a rename (which only replaces an
+ * empty directory: one the service filled meanwhile stays, and the rename fails).
+ */
+function placeNew(staged: string, live: string): void {
+  const appeared = () => new Error(`${live} appeared while it was being restored: it was left as it is (restore it again to replace it)`);
+  if (!lstatSync(staged).isDirectory()) {
+    try {
+      linkSync(staged, live);
+    } catch (err) {
+      throw (err as NodeJS.ErrnoException).code === "EEXIST" ? appeared() : err;
+    }
+    return;
+  }
+  try {
+    mkdirSync(live);
+  } catch (err) {
+    throw (err as NodeJS.ErrnoException).code === "EEXIST" ? appeared() : err;
+  }
+  try {
+    renameSync(staged, live);
+  } catch (err) {
+    try {
+      rmdirSync(live); // ours, if still empty
+    } catch {
+      // filled meanwhile: not ours to remove
+    }
+    throw ["ENOTEMPTY", "EEXIST"].includes((err as NodeJS.ErrnoException).code ?? "") ? appeared() : err;
+  }
 }
 
 /**
@@ -90,27 +176,72 @@ export function discardStaging(stagingRoot: string): Promise<void> {
 }
 
 /**
- * After a crash: a swap whose live path is missing is completed from the staged copy, or
- * rolled back from the old one; leftovers are removed. Only entries of dead processes.
+ * After a crash, for the entries of dead processes on this host, one restore run at a time: when
+ * every swap of the run is ready (its copy complete and checked, the safety snapshot taken), the
+ * swaps are finished; otherwise none is, the live data stays as it was (a half-done rename is
+ * undone) and the partial copies are removed.
  */
-export async function finishInterruptedSwaps(journal: SwapJournal, host: string): Promise<Array<{ live: string; action: "completed" | "rolled-back" | "cleaned" }>> {
-  const done: Array<{ live: string; action: "completed" | "rolled-back" | "cleaned" }> = [];
+export async function finishInterruptedSwaps(journal: SwapJournal, host: string): Promise<Array<{ live: string; action: SwapAction }>> {
+  const runs = new Map<string, SwapEntry[]>();
   for (const e of journal.list()) {
     if (e.owner.host !== host || isAlive(e.owner.pid, e.owner.pidStart)) continue;
-    let action: "completed" | "rolled-back" | "cleaned" = "cleaned";
-    if (!existsSync(e.live)) {
-      if (existsSync(e.staged)) {
-        renameSync(e.staged, e.live);
-        action = "completed";
-      } else if (existsSync(e.old)) {
-        renameSync(e.old, e.live);
-        action = "rolled-back";
-      }
+    const key = String(e.runId ?? e.id);
+    runs.set(key, [...(runs.get(key) ?? []), e]);
+  }
+  const done: Array<{ live: string; action: SwapAction }> = [];
+  for (const entries of runs.values()) {
+    const complete = entries.every((e) => e.state === "ready");
+    for (const e of entries) {
+      const action = complete ? await finishSwap(e) : await undoSwap(e);
+      await removeTree(e.stagingRoot);
+      journal.remove(e.id);
+      done.push({ live: e.live, action });
     }
-    await removeTree(e.old);
-    await removeTree(e.stagingRoot);
-    journal.remove(e.id);
-    done.push({ live: e.live, action });
   }
   return done;
+}
+
+/** A ready swap, wherever the crash left it: finished (idempotent). */
+async function finishSwap(e: SwapEntry): Promise<SwapAction> {
+  const live = lexists(e.live);
+  const staged = lexists(e.staged);
+  if (e.placement === "add") {
+    if (!live && staged) {
+      mkdirSync(dirname(e.live), { recursive: true });
+      placeNew(e.staged, e.live);
+      return "completed";
+    }
+    // Placed already (the link shares the staged file's inode; a directory was renamed away), or something else is there now.
+    return !staged || sameFile(e.live, e.staged) ? "completed" : "discarded";
+  }
+  if (live && staged && !lexists(e.old)) renameSync(e.live, e.old);
+  if (lexists(e.staged) && !lexists(e.live)) renameSync(e.staged, e.live);
+  if (!lexists(e.live) && lexists(e.old)) {
+    renameSync(e.old, e.live);
+    return "rolled-back";
+  }
+  if (lexists(e.staged)) return "discarded"; // live was not moved aside: left as it is, old kept
+  await removeTree(e.old);
+  return "completed";
+}
+
+/** A swap that may not go ahead: live as it was before the restore (a live moved aside is put back). */
+async function undoSwap(e: SwapEntry): Promise<SwapAction> {
+  if (!lexists(e.live) && lexists(e.old)) {
+    renameSync(e.old, e.live);
+    return "rolled-back";
+  }
+  // Only an older version's entry can have swapped already (live restored, old left): that swap had finished.
+  if (e.state === undefined) await removeTree(e.old);
+  return "discarded";
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = lstatSync(a);
+    const y = lstatSync(b);
+    return x.ino === y.ino && x.dev === y.dev;
+  } catch {
+    return false;
+  }
 }

@@ -31,7 +31,12 @@ export async function recoverInterrupted(ctx: ServiceContext, emit: EventSink): 
   if (orphans.length) emit({ type: "warning", message: `stopped ${orphans.join(", ")}, left running by an interrupted run` });
   const swaps = await finishInterruptedSwaps(new SwapJournal(ctx.config.stateDir), ctx.owner.host);
   for (const s of swaps) {
-    const what = s.action === "completed" ? "finished swapping in the restored data" : s.action === "rolled-back" ? "put the previous data back" : "the live data was intact; removed the partial restore";
+    const what =
+      s.action === "completed"
+        ? "its restored copy was complete and the previous data was in the safety snapshot: finished swapping it in"
+        : s.action === "rolled-back"
+          ? "put the previous data back"
+          : "it had not finished writing its restored copy: the live data was left as it was, the partial copy removed";
     emit({ type: "warning", message: `an interrupted restore of ${s.live} was found: ${what}` });
   }
   const recovered = await recoverStopped(ctx, emit);

@@ -1,12 +1,13 @@
 import { btui } from "../command-hint";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ContainerInfo } from "../docker/client";
 import { discoverStacks, stackState, type Stack } from "../docker/discovery";
 import { planQuiesce, type ResumeReport } from "../docker/lifecycle";
 import { AppError, ExitCode, errorMessage } from "../errors";
-import { discardStaging, isMountPoint, stagingRootFor, swapIn, SwapJournal } from "../fsops/swap";
+import { discardStaging, isMountPoint, swapIn, SwapJournal } from "../fsops/swap";
 import { walk } from "../fsops/tree";
+import { pausePoint } from "../state/pause-point";
 import type { CatalogSnapshot } from "../state/catalog";
 import { ensureIndexed } from "./catalog";
 import type { ServiceContext } from "./context";
@@ -14,6 +15,7 @@ import type { EventSink } from "./events";
 import { checkManifest, type StackManifest } from "./manifest";
 import { endedWith } from "./after-run";
 import { quiesced } from "./quiesced";
+import { placementOf, stageCopies, stopNeed, type Placement } from "./restore-stage";
 import { diffTree, isDumpsPath, isManifestPath, mapPaths, narrowToFile, type DiffSummary, type RestoreMapping } from "./restore-plan";
 
 export interface RestoreRequest {
@@ -35,6 +37,9 @@ export interface RestoreReport {
   safetySnapshot?: string;
   createdVolumes: string[];
   downtimeMs: number;
+  /** Dry run in place: the running containers the restore stops, and why (or why nothing stops). */
+  stops?: string[];
+  stopReason?: string;
   notRestarted: ResumeReport["failed"];
   exitCode: number;
   runId?: number;
@@ -75,10 +80,14 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     mappings = mappings.filter((m) => m.volume === name);
     if (!mappings.length) throw new AppError(`snapshot ${snap.shortId} holds no volume ${name}`, ExitCode.usage, `Pick a snapshot tagged vol:NAME: \`${btui("snapshots --tag vol:NAME")}\`.`);
   }
+  // Each path's root (the volume, stack directory or path holding it): an added file shows in a running service only inside one that exists.
+  const rootOf = new Map<RestoreMapping, string>();
   if (req.file) {
     const one = narrowToFile(mappings, req.file);
     if (!one) throw new AppError(`${req.file} is not inside snapshot ${snap.shortId}`, ExitCode.usage, `Browse it with \`${btui(`ls ${snap.shortId}`)}\`.`);
+    const root = mappings.find((m) => one.live === m.live || one.live.startsWith(`${m.live}/`));
     mappings = [one];
+    if (root) rootOf.set(one, root.live);
   }
   const report: RestoreReport = { mode: "in-place", snapshot: snap.id, mappings, createdVolumes: [], downtimeMs: 0, notRestarted: [], exitCode: ExitCode.ok };
 
@@ -92,6 +101,7 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     const where = (m: RestoreMapping) => (req.target ? join(resolve(req.target), m.source) : m.live);
     report.diff = [];
     for (const m of mappings) report.diff.push({ live: where(m), ...diffTree({ ...m, live: where(m) }, ctx.store.catalog.tree(snap.id, m.source), await walk(where(m))) });
+    if (!req.target) Object.assign(report, await stopPlan(ctx, req, manifest, mappings.map((m) => placementOf(m, rootOf.get(m) ?? m.live))));
     return report;
   }
 
@@ -114,7 +124,7 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
   const runId = ctx.store.startRun("restore", "manual", ctx.owner, { stack: req.scope.kind === "stack" ? req.scope.stack : manifest?.stack });
   report.runId = runId;
   const swaps = new SwapJournal(ctx.config.stateDir);
-  const staged: string[] = [];
+  const roots: string[] = [];
   try {
     for (const m of mappings) {
       if (m.volume && !mountpoints.has(m.volume)) {
@@ -124,12 +134,18 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
         report.createdVolumes.push(m.volume);
         // The snapshot path is under the old host's mountpoint: keep the part below it.
         m.live = created.mountpoint + m.source.slice((recorded?.mountpoint ?? m.source).length);
+        rootOf.set(m, created.mountpoint);
       }
     }
-    const affected = await affectedContainers(ctx, req, manifest, mappings);
+    // The snapshot's listing, to check the restored copies against: read before anything stops.
+    await ensureIndexed(ctx, snap, req.signal);
+    const placements = mappings.map((m) => placementOf(m, rootOf.get(m) ?? m.live));
+    // 1. The restored copies, written beside the live data while the stack runs.
+    const entries = await stageCopies(ctx, snap, placements, runId, swaps, emit, { scope: scopeName(req), signal: req.signal, roots });
+    // 2. Stopped (unless only new files are added): the safety snapshot of what is replaced, then the swaps.
     const work = async () => {
       // An empty directory (a volume just created) holds nothing to keep: no safety snapshot for it.
-      const existing = mappings.filter((m) => existsSync(m.live) && !emptyDir(m.live)).map((m) => m.live);
+      const existing = placements.filter((p) => !p.add && !emptyDir(p.live)).map((p) => p.live);
       if (existing.length) {
         emit({ type: "phase", stack: scopeName(req), phase: "safety-snapshot" });
         const stackTag = req.scope.kind === "stack" ? req.scope.stack : manifest?.stack;
@@ -142,19 +158,18 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
         });
         report.safetySnapshot = safety.snapshotId;
       }
-      for (const m of mappings) {
-        emit({ type: "phase", stack: scopeName(req), phase: "restoring", detail: m.live });
-        const root = await stagingRootFor(m.live, runId);
-        staged.push(root);
-        // Journalled before restic writes, so a crash at any point leaves nothing behind unnoticed.
-        const swap = { id: `${runId}-${staged.length}`, live: m.live, staged: join(root, m.source), old: `${root}.old`, stagingRoot: root, owner: ctx.owner };
-        swaps.write(swap);
-        await ctx.restic.restore({ snapshot: snap.id, target: root, include: [m.source], signal: req.signal });
-        await swapIn(swap, swaps);
+      // From here a crash is finished by `recover`: every copy is complete and the old data is kept.
+      for (const e of entries) swaps.write(Object.assign(e, { state: "ready" as const }));
+      await pausePoint("restore-before-swap");
+      for (const e of entries) {
+        emit({ type: "phase", stack: scopeName(req), phase: "restoring", detail: `swapping in ${e.live}` });
+        await swapIn(e, swaps);
       }
     };
-    const plan = planQuiesce(affected, "stop");
-    if (plan.stopLevels.length) {
+    const need = stopNeed(placements, !!req.file);
+    const affected = need.stop ? await affectedContainers(ctx, req, manifest, mappings) : undefined;
+    const plan = affected ? planQuiesce(affected, "stop") : undefined;
+    if (affected && plan?.stopLevels.length) {
       const r = await quiesced(ctx, affected, plan, `restore-${runId}`, emit, work, { signal: req.signal });
       report.downtimeMs = r.downtimeMs;
       report.notRestarted = r.report.failed;
@@ -171,19 +186,23 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     const hint = report.safetySnapshot ? `The data as it was before is in safety snapshot ${report.safetySnapshot.slice(0, 8)} (kind:pre-restore).` : undefined;
     throw Object.assign(new AppError(`restore ${ended.status}: ${errorMessage(err)}`, ended.exitCode, hint), { cause: err });
   } finally {
-    for (const root of staged) await discardStaging(root);
-    for (const e of swaps.list()) if (e.owner.pid === ctx.owner.pid && staged.includes(e.stagingRoot)) swaps.remove(e.id);
+    for (const root of roots) await discardStaging(root);
+    for (const e of swaps.list()) if (e.owner.pid === ctx.owner.pid && roots.includes(e.stagingRoot)) swaps.remove(e.id);
   }
 }
 
-/** What a restore would do, for a confirmation screen: the dry run's changes, and the running containers it would stop. */
+/** What a restore would do, for a confirmation screen: the dry run's changes, and the running containers it would stop (and why). */
 export async function previewRestore(ctx: ServiceContext, req: RestoreRequest): Promise<RestoreReport & { stops: string[] }> {
   const report = await restore(ctx, { ...req, dryRun: true }, () => undefined);
-  if (req.target) return { ...report, stops: [] };
-  const manifest = await readManifest(ctx, req.snapshot, req.signal);
-  const affected = await affectedContainers(ctx, req, manifest, report.mappings);
-  const plan = planQuiesce(affected, "stop");
-  return { ...report, stops: plan.stopLevels.flat().map((c) => c.name) };
+  return { ...report, stops: report.stops ?? [] };
+}
+
+/** The running containers an in-place restore stops, and why (or why nothing stops): what the dry run and the confirmation say. */
+async function stopPlan(ctx: ServiceContext, req: RestoreRequest, manifest: StackManifest | undefined, placements: Placement[]): Promise<{ stops: string[]; stopReason: string }> {
+  const need = stopNeed(placements, !!req.file);
+  if (!need.stop) return { stops: [], stopReason: need.reason };
+  const stops = planQuiesce(await affectedContainers(ctx, req, manifest, placements), "stop").stopLevels.flat().map((c) => c.name);
+  return { stops, stopReason: stops.length ? need.reason : "no running container uses it: nothing stops" };
 }
 
 function scopeName(req: RestoreRequest): string {

@@ -90,6 +90,8 @@ export interface RestorePreview {
   paths: Array<{ path: string; added: number; changed: number; removed: number; bytes: number }>;
   /** Running containers it stops while it writes (in place). */
   stops: string[];
+  /** Why it stops them, or why nothing stops (in place). */
+  stopReason?: string;
   /** The gate: in place needs the confirmation password when CONFIRM_PASSWORD_HASH is set. */
   needsPassword: boolean;
   /** In place without a confirmation password set: the CLI's warning. */
@@ -337,6 +339,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
       return {
         paths: (p.diff ?? []).map((d) => ({ path: d.live, added: d.added.length, changed: d.changed.length, removed: d.removed.length, bytes: d.bytes })),
         stops: p.stops,
+        stopReason: p.stopReason,
         needsPassword: inPlace && !!hash(),
         unguarded: inPlace && !hash() ? unguarded() : undefined,
       };

@@ -85,7 +85,7 @@ export function RestoreConfirm({ backend, choice, width, height, active, onCaptu
           {inPlace ? (
             <>
               <Text wrap="wrap">
-                {preview.stops.length ? `It STOPS ${preview.stops.join(", ")} while it writes, and starts ${preview.stops.length === 1 ? "it" : "them"} again.` : "No running container uses it: nothing is stopped."}
+                {preview.stops.length ? `It STOPS ${preview.stops.join(", ")} while it writes, and starts ${preview.stops.length === 1 ? "it" : "them"} again.` : `Nothing is stopped: ${preview.stopReason ?? "no running container uses it"}.`}
               </Text>
               <Text wrap="wrap">The current data is first kept in a safety snapshot (kind:pre-restore).</Text>
             </>
