@@ -249,7 +249,7 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
     };
     await step(`restore:${s.name}`, async () => {
       emit({ type: "phase", stack: s.name, phase: "restoring", detail: `stack ${s.name} from ${ss.shortId}` });
-      const r = await restore(ctx, { scope: { kind: "stack", stack: s.name }, snapshot: ss, signal: req.signal }, emit);
+      const r = await restore(ctx, { scope: { kind: "stack", stack: s.name }, snapshot: ss, host: ss.host, oldHostPaths: true, signal: req.signal }, emit);
       for (const v of r.createdVolumes) if (!journal.data.created.volumes.includes(v)) journal.data.created.volumes.push(v);
       journal.save();
     }, stackThere);
@@ -258,7 +258,7 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
     if (!snap.paths.includes(v.mountpoint)) continue;
     await step(`volume:${v.name}`, async () => {
       emit({ type: "phase", stack: "disaster", phase: "restoring", detail: `volume ${v.name}` });
-      const r = await restore(ctx, { scope: { kind: "volume", volume: v.name }, snapshot: snap, signal: req.signal }, emit);
+      const r = await restore(ctx, { scope: { kind: "volume", volume: v.name }, snapshot: snap, host: snap.host, signal: req.signal }, emit);
       for (const x of r.createdVolumes) if (!journal.data.created.volumes.includes(x)) journal.data.created.volumes.push(x);
     }, () => volumeThere(v.name));
   }
