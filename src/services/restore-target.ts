@@ -52,6 +52,7 @@ export async function assertTargetApart(ctx: ServiceContext, target: string, map
     if (sys) throw refuse(`is inside ${sys}: a restore never writes there`);
   }
   const rootId = identity("/");
+  if (identity(root) === rootId) throw refuse("is the host's / (or another name for it): it would restore over the live data");
   const live = await hostLivePaths(ctx, mappings.map((m) => m.live));
   const liveIds = new Map<string, string>();
   const aboveLive = new Map<string, string>();
@@ -69,7 +70,7 @@ export async function assertTargetApart(ctx: ServiceContext, target: string, map
     for (const q of prefixes(path).slice(1)) {
       const id = identity(q);
       if (!id) return;
-      if (id === rootId) throw refuse(`is the host's / under another name (${q}): it would restore over the live data`);
+      if (id === rootId) throw refuse(`reaches ${q}, the host's / under another name: it would restore over the live data`);
       const sys = system.get(deviceOf(q));
       if (sys) throw refuse(`leads into ${sys} (${q}): a restore never writes there`);
       const hit = liveIds.get(id);
