@@ -176,6 +176,23 @@ describe("restore guards: --target by identity, in place only the stack's own pa
     }
   });
 
+  it("backup --dry-run makes the run's refusal: low space with LOW_SPACE_ACTION=skip exits 1 in both, with the same words", () => {
+    const low = { BACKUP_TUI_LOCAL_BACKUP_MIN_FREE_PERCENT: "99", BACKUP_TUI_LOCAL_BACKUP_LOW_SPACE_ACTION: "skip" };
+    const snapshotsBefore = restic(w, ["snapshots", "--json"]);
+    const run = cli(w, ["backup", "hello"], low);
+    const dry = cli(w, ["backup", "hello", "--dry-run"], low);
+    expect(run.code, run.stderr).toBe(1);
+    expect(dry.code, dry.stdout + dry.stderr).toBe(run.code);
+    expect(run.stderr).toMatch(/backup skipped: only .*% of the repository's filesystem is free \(MIN_FREE_PERCENT 99%\)/);
+    expect(dry.stderr).toMatch(/backup skipped: only .*% of the repository's filesystem is free \(MIN_FREE_PERCENT 99%\)/);
+    expect(dry.stdout).not.toContain("Dry run");
+    expect(restic(w, ["snapshots", "--json"])).toBe(snapshotsBefore);
+    const prune = cli(w, ["backup", "hello", "--dry-run"], { ...low, BACKUP_TUI_LOCAL_BACKUP_LOW_SPACE_ACTION: "prune" });
+    expect(prune.code, prune.stderr).toBe(0);
+    expect(prune.stdout).toContain("would forget the oldest unprotected snapshots first (LOW_SPACE_ACTION=prune)");
+    expect(containerStates("hello")).toEqual(running);
+  });
+
   it("the stack's own snapshot still restores in place, and so does the safety snapshot it left (no manifest: the stack's paths here)", () => {
     const r = cli(w, ["restore", "--stack", "hello", "--snapshot", helloSnap, "--yes"]);
     expect(r.code, r.stderr).toBe(0);
