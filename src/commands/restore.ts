@@ -67,7 +67,7 @@ export async function run(env: CommandEnv, path: string | undefined, o: Options)
 async function loadDump(env: CommandEnv, ctx: ReturnType<typeof openContext>, o: Options, snapshot: CatalogSnapshot): Promise<number> {
   await confirmDestructive(env, ctx.config, ctx.log, `load ${o.dump}'s database dump from snapshot ${snapshot.shortId} (${format.when(snapshot.time)}) into the running ${o.dump} of ${o.stack}`, o);
   return withRepoLock(ctx, env, o.wait, async () => {
-    const r = await restoreDump(ctx, { stack: o.stack!, service: o.dump!, snapshot, signal: env.signal }, eventSink(env, ctx));
+    const r = await restoreDump(ctx, { stack: o.stack!, service: o.dump!, snapshot, host: o.host, signal: env.signal }, eventSink(env, ctx));
     await refreshCatalog(ctx).catch(() => undefined);
     env.printer.result({ type: "restore-dump", ...r }, () =>
       [
@@ -82,7 +82,7 @@ async function loadDump(env: CommandEnv, ctx: ReturnType<typeof openContext>, o:
 
 /** restore --stack NAME --dump SERVICE --dry-run: the same checks, and what it would do; nothing is fetched, dumped or loaded. */
 async function previewDump(env: CommandEnv, ctx: ReturnType<typeof openContext>, o: Options, snapshot: CatalogSnapshot): Promise<number> {
-  const p = await planDumpRestore(ctx, { stack: o.stack!, service: o.dump!, snapshot, signal: env.signal });
+  const p = await planDumpRestore(ctx, { stack: o.stack!, service: o.dump!, snapshot, host: o.host, signal: env.signal });
   env.printer.result({ type: "restore-dump-plan", ...p }, () =>
     [
       `Dry run: restoring ${o.stack}'s ${p.service} database from snapshot ${snapshot.shortId} would:`,

@@ -294,7 +294,7 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
         await step(`dump:${name}:${d.service}`, async () => {
           await waitForDatabase(ctx, s, d.service, d.engine as "postgres" | "mariadb", req.settleTimeoutMs ?? 120_000, req.signal);
           emit({ type: "phase", stack: name, phase: "dump", detail: `loading ${d.service}'s ${d.engine} dump` });
-          const r = await restoreDump(ctx, { stack: name, service: d.service, snapshot: stackSnaps.get(name)!, signal: req.signal }, emit);
+          const r = await restoreDump(ctx, { stack: name, service: d.service, snapshot: stackSnaps.get(name)!, host: stackSnaps.get(name)!.host, signal: req.signal }, emit);
           for (const w of r.warnings) warn(`${name}/${d.service}: ${w}`, name);
         }, dbThere);
         rec.dumps.push(d.service);

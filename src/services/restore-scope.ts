@@ -26,6 +26,21 @@ export interface ScopeRequest {
  * absolute paths of this host are replaced.
  */
 export async function assertInPlaceScope(ctx: ServiceContext, req: ScopeRequest, snap: CatalogSnapshot, manifest: StackManifest | undefined, mappings: RestoreMapping[]): Promise<void> {
+  assertSnapshotOf(ctx, req, snap, manifest);
+  if (req.scope.kind === "volume") return; // only the named volume is written, found by name here
+  const name = req.scope.stack;
+  if (req.oldHostPaths) return;
+  const outside = await pathsOutsideStack(ctx, name, manifest, mappings);
+  if (outside.length) {
+    throw new UsageError(
+      `snapshot ${snap.shortId} would write ${outside.join(", ")}: not ${outside.length === 1 ? "a path" : "paths"} of stack ${name} on this host (its directory, its volumes, its bind mounts and [stack:${name}] EXTRA_PATHS)`,
+      "Restore under a directory (`--target DIR`) and copy what you need, or configure the path for the stack first (EXTRA_PATHS).",
+    );
+  }
+}
+
+/** The snapshot is this host's (or --host's) and, for a stack, one of that stack: also before a dump is loaded. */
+export function assertSnapshotOf(ctx: ServiceContext, req: Omit<ScopeRequest, "oldHostPaths">, snap: CatalogSnapshot, manifest: StackManifest | undefined): void {
   const host = req.host ?? ctx.config.hostname;
   if (snap.host !== host) {
     throw new UsageError(
@@ -33,21 +48,13 @@ export async function assertInPlaceScope(ctx: ServiceContext, req: ScopeRequest,
       `Restore it under a directory (\`--target DIR\`) and copy what you need, or pass \`--host ${snap.host}\` if this host took over that host's stacks.`,
     );
   }
-  if (req.scope.kind === "volume") return; // only the named volume is written, found by name here
+  if (req.scope.kind === "volume") return;
   const name = req.scope.stack;
   const of = snap.stack ?? manifest?.stack;
   if (!snap.tags.includes(`stack:${name}`) || (manifest && manifest.stack !== name)) {
     throw new UsageError(
       `snapshot ${snap.shortId} is not a snapshot of stack ${name} (${of ? `it is of stack ${of}` : "it carries no stack:NAME tag"}): restoring it in place would replace another stack's data`,
       `List ${name}'s snapshots with \`${btui(`snapshots --stack ${name}`)}\`${of ? `, or restore ${of} with \`--stack ${of}\`` : ""}.`,
-    );
-  }
-  if (req.oldHostPaths) return;
-  const outside = await pathsOutsideStack(ctx, name, manifest, mappings);
-  if (outside.length) {
-    throw new UsageError(
-      `snapshot ${snap.shortId} would write ${outside.join(", ")}: not ${outside.length === 1 ? "a path" : "paths"} of stack ${name} on this host (its directory, its volumes, its bind mounts and [stack:${name}] EXTRA_PATHS)`,
-      "Restore under a directory (`--target DIR`) and copy what you need, or configure the path for the stack first (EXTRA_PATHS).",
     );
   }
 }
