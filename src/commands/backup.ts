@@ -125,7 +125,7 @@ function dumpLine(d: BackupPlan["stacks"][number]["dumps"][number]): string {
 }
 
 export function renderPlan(plan: BackupPlan): string {
-  const out: string[] = ["Dry run: nothing is stopped, nothing is written.", ""];
+  const out: string[] = ["Dry run: nothing is stopped, nothing is written.", ...(plan.notes ?? []).map((n) => `note: ${n}`), ""];
   for (const s of plan.stacks) {
     out.push(`${s.stack} (${s.state}) strategy ${s.strategy}${s.twoPass ? ", two-pass" : ""}, about ${format.bytes(s.estimatedBytes)}`);
     for (const d of s.dumps) out.push(`  would dump first, while the service runs: ${dumpLine(d)}`);

@@ -4,7 +4,7 @@ import { AppError, ExitCode, UsageError } from "../errors";
 import { format, table } from "../output";
 import { ensureCatalog, refreshCatalog, resolveSnapshot } from "../services/catalog";
 import { preflight } from "../services/preflight";
-import { restore, type RestoreReport } from "../services/restore";
+import { planRestore, restore, type RestoreReport } from "../services/restore";
 import { planDumpRestore, restoreDump } from "../services/restore-dump";
 import { assertVolumeName } from "../services/volume-target";
 import type { CatalogSnapshot } from "../state/catalog";
@@ -45,13 +45,15 @@ export async function run(env: CommandEnv, path: string | undefined, o: Options)
   if (o.dump) return o.dryRun ? previewDump(env, ctx, o, snapshot) : loadDump(env, ctx, o, snapshot);
   const scope = o.stack ? { kind: "stack" as const, stack: o.stack } : { kind: "volume" as const, volume: o.volume! };
   const label = `${o.file ? `${o.file} of ` : ""}${o.stack ? `stack ${o.stack}` : `volume ${o.volume}`}`;
-  const req = { scope, snapshot, file: o.file, target: o.target, dryRun: o.dryRun, signal: env.signal };
+  const req = { scope, snapshot, file: o.file, target: o.target, force: o.force, host: o.host, dryRun: o.dryRun, signal: env.signal };
   if (o.dryRun || o.target) {
     const report = await restore(ctx, req, eventSink(env, ctx));
     env.printer.result({ type: "restore", ...report }, () => render(report, snapshot, label));
     return ExitCode.ok;
   }
-  await confirmDestructive(env, ctx.config, ctx.log, `restore ${label} from snapshot ${snapshot.shortId} (${snapshot.time.slice(0, 16).replace("T", " ")}) over the live data`, o);
+  // The same checks as the run, before asking: the confirmation names every live path it replaces.
+  const plan = await planRestore(ctx, req);
+  await confirmDestructive(env, ctx.config, ctx.log, `restore ${label} from snapshot ${snapshot.shortId} (${snapshot.time.slice(0, 16).replace("T", " ")}) over the live data, replacing ${plan.mappings.map((m) => m.live).join(", ")}`, o);
   return withRepoLock(ctx, env, o.wait, async () => {
     const emit = eventSink(env, ctx);
     await preflight(ctx, emit, env.signal);
@@ -66,7 +68,7 @@ export async function run(env: CommandEnv, path: string | undefined, o: Options)
 async function loadDump(env: CommandEnv, ctx: ReturnType<typeof openContext>, o: Options, snapshot: CatalogSnapshot): Promise<number> {
   await confirmDestructive(env, ctx.config, ctx.log, `load ${o.dump}'s database dump from snapshot ${snapshot.shortId} (${format.when(snapshot.time)}) into the running ${o.dump} of ${o.stack}`, o);
   return withRepoLock(ctx, env, o.wait, async () => {
-    const r = await restoreDump(ctx, { stack: o.stack!, service: o.dump!, snapshot, signal: env.signal }, eventSink(env, ctx));
+    const r = await restoreDump(ctx, { stack: o.stack!, service: o.dump!, snapshot, host: o.host, signal: env.signal }, eventSink(env, ctx));
     await refreshCatalog(ctx).catch(() => undefined);
     env.printer.result({ type: "restore-dump", ...r }, () =>
       [
@@ -81,7 +83,7 @@ async function loadDump(env: CommandEnv, ctx: ReturnType<typeof openContext>, o:
 
 /** restore --stack NAME --dump SERVICE --dry-run: the same checks, and what it would do; nothing is fetched, dumped or loaded. */
 async function previewDump(env: CommandEnv, ctx: ReturnType<typeof openContext>, o: Options, snapshot: CatalogSnapshot): Promise<number> {
-  const p = await planDumpRestore(ctx, { stack: o.stack!, service: o.dump!, snapshot, signal: env.signal });
+  const p = await planDumpRestore(ctx, { stack: o.stack!, service: o.dump!, snapshot, host: o.host, signal: env.signal });
   env.printer.result({ type: "restore-dump-plan", ...p }, () =>
     [
       `Dry run: restoring ${o.stack}'s ${p.service} database from snapshot ${snapshot.shortId} would:`,

@@ -55,30 +55,41 @@ export function backupNotice(ctx: ServiceContext, r: BackupReport, startedAt: st
   };
 }
 
+/** A local repository's filesystem under MIN_FREE_PERCENT: what LOW_SPACE_ACTION makes of it (undefined: room enough, or nothing to measure). */
+export function lowSpace(ctx: ServiceContext): { message: string; action: "prune" | "skip" } | undefined {
+  const floor = ctx.config.space.minFreePercent;
+  if (floor === undefined || !isLocalRepository(ctx.config.restic.repository)) return undefined;
+  let percent: number;
+  try {
+    percent = freeSpace(ctx.config.restic.repository).percent;
+  } catch {
+    return undefined; // no repository yet: nothing to measure
+  }
+  if (percent >= floor) return undefined;
+  return { message: `only ${percent.toFixed(1)}% of the repository's filesystem is free (MIN_FREE_PERCENT ${floor}%)`, action: ctx.config.space.lowSpaceAction === "prune" ? "prune" : "skip" };
+}
+
+/** The backup's refusal for low space (LOW_SPACE_ACTION=skip): the run's, and the dry run's. */
+export function lowSpaceRefusal(message: string): AppError {
+  return new AppError(`backup skipped: ${message}`, ExitCode.failed, "Free space on that filesystem, lower MIN_FREE_PERCENT, or set LOW_SPACE_ACTION=prune to make room by forgetting the oldest unprotected snapshots.");
+}
+
 /**
  * Before a backup, a local repository's filesystem under MIN_FREE_PERCENT: LOW_SPACE_ACTION=skip
  * refuses the backup (recorded, urgent notification), prune forgets the oldest unprotected
  * snapshots at once (no NOTIFY_BEFORE_DELETE delay) and goes on.
  */
 async function lowSpaceGate(ctx: ServiceContext, emit: EventSink, startedAt: string, signal: AbortSignal): Promise<void> {
-  const floor = ctx.config.space.minFreePercent;
-  if (floor === undefined || !isLocalRepository(ctx.config.restic.repository)) return;
-  let percent: number;
-  try {
-    percent = freeSpace(ctx.config.restic.repository).percent;
-  } catch {
-    return; // no repository yet: nothing to measure
-  }
-  if (percent >= floor) return;
-  const low = `only ${percent.toFixed(1)}% of the repository's filesystem is free (MIN_FREE_PERCENT ${floor}%)`;
-  if (ctx.config.space.lowSpaceAction === "prune") {
-    emit({ type: "warning", stack: "*", message: `${low}: forgetting the oldest unprotected snapshots first` });
+  const low = lowSpace(ctx);
+  if (!low) return;
+  if (low.action === "prune") {
+    emit({ type: "warning", stack: "*", message: `${low.message}: forgetting the oldest unprotected snapshots first` });
     const r = await enforceSpace(ctx, { immediate: true, signal });
     for (const line of spaceLines(r)) emit({ type: "warning", stack: "*", message: line });
     return;
   }
-  const reason = `backup skipped: ${low}`;
-  ctx.store.recordSkipped("backup", ctx.store.currentJob(), reason, ctx.owner);
-  await afterRun(ctx, { kind: "backup", status: "failed", host: ctx.config.hostname, exitCode: ExitCode.failed, lines: [reason], startedAt, finishedAt: new Date().toISOString() });
-  throw new AppError(reason, ExitCode.failed, "Free space on that filesystem, lower MIN_FREE_PERCENT, or set LOW_SPACE_ACTION=prune to make room by forgetting the oldest unprotected snapshots.");
+  const refusal = lowSpaceRefusal(low.message);
+  ctx.store.recordSkipped("backup", ctx.store.currentJob(), refusal.message, ctx.owner);
+  await afterRun(ctx, { kind: "backup", status: "failed", host: ctx.config.hostname, exitCode: ExitCode.failed, lines: [refusal.message], startedAt, finishedAt: new Date().toISOString() });
+  throw refusal;
 }

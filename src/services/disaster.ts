@@ -250,7 +250,7 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
     };
     await step(`restore:${s.name}`, async () => {
       emit({ type: "phase", stack: s.name, phase: "restoring", detail: `stack ${s.name} from ${ss.shortId}` });
-      const r = await restore(ctx, { scope: { kind: "stack", stack: s.name }, snapshot: ss, signal: req.signal }, emit);
+      const r = await restore(ctx, { scope: { kind: "stack", stack: s.name }, snapshot: ss, host: ss.host, oldHostPaths: true, signal: req.signal }, emit);
       for (const v of r.createdVolumes) if (!journal.data.created.volumes.includes(v)) journal.data.created.volumes.push(v);
       journal.save();
     }, stackThere);
@@ -259,7 +259,7 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
     if (!snap.paths.includes(v.mountpoint)) continue;
     await step(`volume:${v.name}`, async () => {
       emit({ type: "phase", stack: "disaster", phase: "restoring", detail: `volume ${v.name}` });
-      const r = await restore(ctx, { scope: { kind: "volume", volume: v.name }, snapshot: snap, signal: req.signal }, emit);
+      const r = await restore(ctx, { scope: { kind: "volume", volume: v.name }, snapshot: snap, host: snap.host, signal: req.signal }, emit);
       for (const x of r.createdVolumes) if (!journal.data.created.volumes.includes(x)) journal.data.created.volumes.push(x);
     }, () => volumeThere(v.name));
   }
@@ -295,7 +295,7 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
         await step(`dump:${name}:${d.service}`, async () => {
           await waitForDatabase(ctx, s, d.service, d.engine as "postgres" | "mariadb", req.settleTimeoutMs ?? 120_000, req.signal);
           emit({ type: "phase", stack: name, phase: "dump", detail: `loading ${d.service}'s ${d.engine} dump` });
-          const r = await restoreDump(ctx, { stack: name, service: d.service, snapshot: stackSnaps.get(name)!, signal: req.signal }, emit);
+          const r = await restoreDump(ctx, { stack: name, service: d.service, snapshot: stackSnaps.get(name)!, host: stackSnaps.get(name)!.host, signal: req.signal }, emit);
           for (const w of r.warnings) warn(`${name}/${d.service}: ${w}`, name);
         }, dbThere);
         rec.dumps.push(d.service);

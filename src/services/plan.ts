@@ -6,6 +6,7 @@ import { errorMessage } from "../errors";
 import { dumpSpecs, type DumpEngine, type DumpSpec } from "./dumps";
 import { checkSnapshotSpace, decideSnapshot, snapshotPaths } from "./fs-snapshot";
 import type { ServiceContext } from "./context";
+import { lowSpace, lowSpaceRefusal } from "./backup-run";
 import { stackPaths } from "./stack-paths";
 
 /** A database dump the backup takes first, while the service runs (the stack is stopped only afterwards). */
@@ -40,10 +41,17 @@ export interface StackPlan {
 export interface BackupPlan {
   type: "plan";
   stacks: StackPlan[];
+  /** What the run does before any stack (LOW_SPACE_ACTION=prune: forget the oldest snapshots first). */
+  notes?: string[];
 }
 
-/** What a backup would do, computed without stopping or writing anything. */
+/**
+ * What a backup would do, computed without stopping or writing anything. It refuses what the run
+ * refuses before any stack (low space with LOW_SPACE_ACTION=skip), with the same error.
+ */
 export async function planBackup(ctx: ServiceContext, stacks: Stack[], o: { strategy?: Strategy; twoPass?: boolean }): Promise<BackupPlan> {
+  const low = lowSpace(ctx);
+  if (low?.action === "skip") throw lowSpaceRefusal(low.message);
   const out: StackPlan[] = [];
   for (const stack of stacks) {
     const settings = ctx.config.stacks[stack.name];
@@ -88,7 +96,7 @@ export async function planBackup(ctx: ServiceContext, stacks: Stack[], o: { stra
       notes,
     });
   }
-  return { type: "plan", stacks: out };
+  return { type: "plan", stacks: out, ...(low ? { notes: [`${low.message}: would forget the oldest unprotected snapshots first (LOW_SPACE_ACTION=prune)`] } : {}) };
 }
 
 /** The stack's dumps as the run would take them; what the run would refuse goes into notes. */

@@ -13,6 +13,7 @@ import type { EventSink } from "./events";
 import { sha256File } from "./dump-contents";
 import { HARMLESS, loadScript } from "./dump-scripts";
 import { readManifest } from "./restore";
+import { assertSnapshotOf } from "./restore-scope";
 
 export interface DumpRestoreReport {
   snapshot: string;
@@ -52,12 +53,16 @@ interface DumpRestoreRequest {
   stack: string;
   service: string;
   snapshot: CatalogSnapshot;
+  /** The host whose snapshots may be loaded here (--host); default: this host. */
+  host?: string;
   signal: AbortSignal;
 }
 
 /** Everything a dump restore checks before it changes anything: the dump, and the running container to load it into. */
 async function prepare(ctx: ServiceContext, o: DumpRestoreRequest) {
   const manifest = await readManifest(ctx, o.snapshot, o.signal);
+  // The stack's own dump, made by this host (or --host): another stack's database is never loaded into this one.
+  assertSnapshotOf(ctx, { scope: { kind: "stack", stack: o.stack }, host: o.host }, o.snapshot, manifest);
   const record = manifest?.dumps?.find((d) => d.service === o.service);
   if (!record) {
     const have = manifest?.dumps?.map((d) => d.service).join(", ");

@@ -1,6 +1,6 @@
 import { btui } from "../command-hint";
 import { readdirSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { ContainerInfo } from "../docker/client";
 import { discoverStacks, stackState, type Stack } from "../docker/discovery";
 import { planQuiesce, type ResumeReport } from "../docker/lifecycle";
@@ -16,6 +16,8 @@ import { checkManifest, type StackManifest } from "./manifest";
 import { endedWith } from "./after-run";
 import { quiesced } from "./quiesced";
 import { placementOf, stageCopies, stopNeed, type Placement } from "./restore-stage";
+import { assertInPlaceScope } from "./restore-scope";
+import { assertTargetApart } from "./restore-target";
 import { diffTree, isDumpsPath, isManifestPath, mapPaths, narrowToFile, type DiffSummary, type RestoreMapping } from "./restore-plan";
 
 export interface RestoreRequest {
@@ -23,8 +25,14 @@ export interface RestoreRequest {
   snapshot: CatalogSnapshot;
   /** One file or folder only (a snapshot path, or its live path). */
   file?: string;
-  /** Restore under this directory instead: nothing live is touched. */
+  /** Restore under this directory instead: nothing live is touched (restore-target.ts). */
   target?: string;
+  /** With target: the directory may hold files (never a live path, nothing in it leading out). */
+  force?: boolean;
+  /** In place: the host whose snapshots may be restored here (--host); default: this host. */
+  host?: string;
+  /** The disaster recovery: the old host's paths as its manifest names them (restore-scope.ts). */
+  oldHostPaths?: boolean;
   dryRun?: boolean;
   signal: AbortSignal;
 }
@@ -60,13 +68,26 @@ export async function readManifest(ctx: ServiceContext, snap: CatalogSnapshot, s
   return checkManifest(manifest, snap);
 }
 
+/** What a restore will write, once every check passed: the snapshot's paths mapped to this host. */
+export interface RestorePlan {
+  manifest?: StackManifest;
+  /** Volume name → its mountpoint here (volumes that exist). */
+  mountpoints: Map<string, string>;
+  mappings: RestoreMapping[];
+  /** Each path's root (the volume, stack directory or path holding it). */
+  rootOf: Map<RestoreMapping, string>;
+  /** --target, absolute; undefined in place. */
+  target?: string;
+}
+
 /**
- * Restores a stack, a volume, or one file of either: under --target (touching nothing live),
- * as a dry run (what would change), or in place — stopping only what runs, taking a safety
- * snapshot of the current data, restoring into staging beside each path, swapping it in,
- * and starting again what was running.
+ * Maps the snapshot to this host and makes every refusal the restore makes, before anything is
+ * written or printed: under --target, that no live path is reached (restore-target.ts); in place,
+ * that the snapshot is the stack's and this host's and writes only the stack's paths
+ * (restore-scope.ts), and that no path is a mount point. The dry run, the confirmation's list of
+ * live paths (CLI and TUI) and the run itself all start here.
  */
-export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: EventSink): Promise<RestoreReport> {
+export async function planRestore(ctx: ServiceContext, req: RestoreRequest): Promise<RestorePlan> {
   const snap = req.snapshot;
   const manifest = await readManifest(ctx, snap, req.signal);
   const mountpoints = new Map<string, string>();
@@ -89,30 +110,12 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     mappings = [one];
     if (root) rootOf.set(one, root.live);
   }
-  const report: RestoreReport = { mode: "in-place", snapshot: snap.id, mappings, createdVolumes: [], downtimeMs: 0, notRestarted: [], exitCode: ExitCode.ok };
-
   // The dumps are loaded into their databases with --dump (or fetched with --target); in place they would only land in the state dir.
-  if (!req.file && !req.target) report.mappings = mappings = mappings.filter((m) => !isDumpsPath(m.source));
+  if (!req.file && !req.target) mappings = mappings.filter((m) => !isDumpsPath(m.source));
 
-  if (req.dryRun) {
-    // Nothing is written: what the restore would change, live or under --target.
-    report.mode = "dry-run";
-    await ensureIndexed(ctx, snap, req.signal);
-    const where = (m: RestoreMapping) => (req.target ? join(resolve(req.target), m.source) : m.live);
-    report.diff = [];
-    for (const m of mappings) report.diff.push({ live: where(m), ...diffTree({ ...m, live: where(m) }, ctx.store.catalog.tree(snap.id, m.source), await walk(where(m))) });
-    if (!req.target) Object.assign(report, await stopPlan(ctx, req, manifest, mappings.map((m) => placementOf(m, rootOf.get(m) ?? m.live))));
-    return report;
-  }
+  if (req.target) return { manifest, mountpoints, mappings, rootOf, target: await assertTargetApart(ctx, req.target, mappings, { force: req.force }) };
 
-  if (req.target) {
-    report.mode = "target";
-    assertTargetApart(req.target, mappings);
-    emit({ type: "phase", stack: scopeName(req), phase: "restoring", detail: `under ${req.target}` });
-    await ctx.restic.restore({ snapshot: snap.id, target: req.target, include: mappings.map((m) => m.source), signal: req.signal });
-    return report;
-  }
-
+  await assertInPlaceScope(ctx, req, snap, manifest, mappings);
   const mounted = mappings.filter((m) => isMountPoint(m.live));
   if (mounted.length) {
     throw new AppError(
@@ -121,6 +124,39 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
       "Restore with --target DIR and copy the files into place, or restore a narrower --file.",
     );
   }
+  return { manifest, mountpoints, mappings, rootOf };
+}
+
+/**
+ * Restores a stack, a volume, or one file of either: under --target (touching nothing live),
+ * as a dry run (what would change), or in place — stopping only what runs, taking a safety
+ * snapshot of the current data, restoring into staging beside each path, swapping it in,
+ * and starting again what was running.
+ */
+export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: EventSink): Promise<RestoreReport> {
+  const snap = req.snapshot;
+  // Every refusal first, the dry run's as the run's: a plan that is printed is a plan that may run.
+  const { manifest, mountpoints, mappings, rootOf, target } = await planRestore(ctx, req);
+  const report: RestoreReport = { mode: "in-place", snapshot: snap.id, mappings, createdVolumes: [], downtimeMs: 0, notRestarted: [], exitCode: ExitCode.ok };
+
+  if (req.dryRun) {
+    // Nothing is written: what the restore would change, live or under --target.
+    report.mode = "dry-run";
+    await ensureIndexed(ctx, snap, req.signal);
+    const where = (m: RestoreMapping) => (target ? join(target, m.source) : m.live);
+    report.diff = [];
+    for (const m of mappings) report.diff.push({ live: where(m), ...diffTree({ ...m, live: where(m) }, ctx.store.catalog.tree(snap.id, m.source), await walk(where(m))) });
+    if (!target) Object.assign(report, await stopPlan(ctx, req, manifest, mappings.map((m) => placementOf(m, rootOf.get(m) ?? m.live))));
+    return report;
+  }
+
+  if (target) {
+    report.mode = "target";
+    emit({ type: "phase", stack: scopeName(req), phase: "restoring", detail: `under ${target}` });
+    await ctx.restic.restore({ snapshot: snap.id, target, include: mappings.map((m) => m.source), signal: req.signal });
+    return report;
+  }
+
   const runId = ctx.store.startRun("restore", "manual", ctx.owner, { stack: req.scope.kind === "stack" ? req.scope.stack : manifest?.stack });
   report.runId = runId;
   const swaps = new SwapJournal(ctx.config.stateDir);
@@ -232,18 +268,6 @@ async function affectedContainers(ctx: ServiceContext, req: RestoreRequest, mani
     volumes: [],
     state: stackState(containers),
   };
-}
-
-/** --target restores beside the live data, never over it: `--target /` would overwrite it unguarded. */
-function assertTargetApart(target: string, mappings: RestoreMapping[]): void {
-  const root = resolve(target);
-  const inside = (a: string, b: string) => a === b || a.startsWith(`${b === "/" ? "" : b}/`);
-  for (const m of mappings) {
-    const dest = join(root, m.source);
-    if (root === "/" || inside(dest, m.live) || inside(m.live, dest)) {
-      throw new AppError(`--target ${target} would restore ${m.source} over the live ${m.live}`, ExitCode.usage, "Restore under an empty directory elsewhere, or in place (without --target: guarded, with a safety snapshot).");
-    }
-  }
 }
 
 function emptyDir(p: string): boolean {

@@ -157,7 +157,9 @@ describe("recovery guards: pull over another repository, live paths that exist, 
   it("stage 3's printed next steps, pasted into a clean shell (with --dry-run), succeed: --config, the pulled path and the password file from the environment are in them, no --yes", () => {
     // The config's own password file is wrong: the run gets the right one from the environment, the pasted commands must too.
     const config = join(w.dir, "other config.ini");
-    writeFileSync(config, readFileSync(w.configFile, "utf8").replace(/^RESTIC_PASSWORD_FILE=.*$/m, "RESTIC_PASSWORD_FILE=/nonexistent/restic-password"), { mode: 0o600 });
+    // It is the old host's config (from its recovery kit): it gives the stack its EXTRA_PATHS, which a restore
+    // in place needs, since it writes only the paths this host's config gives the stack (issue 17.3).
+    writeFileSync(config, readFileSync(w.configFile, "utf8").replace(/^RESTIC_PASSWORD_FILE=.*$/m, "RESTIC_PASSWORD_FILE=/nonexistent/restic-password") + `[stack:site]\nEXTRA_PATHS=${extra}\n`, { mode: 0o600 });
     const pulled = join(w.dir, "pulled");
     const env: NodeJS.ProcessEnv = { ...w.env, ...cloud, BACKUP_TUI_LOCAL_BACKUP_RESTIC_PASSWORD_FILE: w.passwordFile };
     delete env.BACKUP_TUI_CONFIG;
