@@ -1,15 +1,13 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, ensureBinary, makeWorld, type TestWorld } from "../helpers/env";
 import { writeStack } from "../helpers/stacks";
+import { tmuxServer, waitExitFile, waitForText } from "../helpers/tmux";
 
 // `backup-tui --config FILE` (no command) in a real 80x24 terminal opens the TUI with that config.
 // Our own tmux server (-L): nothing else running tmux is touched; killed at the end.
-const SOCKET = `btui-cfgflag-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8" });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const { tmux, kill: killTmux } = tmuxServer("btui-cfgflag");
 
 let world: TestWorld;
 let bin: string;
@@ -26,24 +24,9 @@ function start(session: string, args: string[]): string {
 
 const pane = (session: string) => tmux("capture-pane", "-p", "-t", session);
 
-async function waitFor(session: string, re: RegExp, ms = 20_000): Promise<string> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const f = pane(session);
-    if (re.test(f)) return f;
-    if (Date.now() > end) throw new Error(`pane never showed ${re}:\n${f}`);
-    await sleep(50);
-  }
-}
+const waitFor = (session: string, re: RegExp, ms = 20_000) => waitForText(() => pane(session), re, ms);
 
-async function waitExit(file: string, ms = 30_000): Promise<number> {
-  const end = Date.now() + ms;
-  while (!existsSync(file) || !readFileSync(file, "utf8").includes("\n")) {
-    if (Date.now() > end) throw new Error("the TUI did not exit");
-    await sleep(50);
-  }
-  return Number(/EXIT=(\d+)/.exec(readFileSync(file, "utf8"))![1]);
-}
+const waitExit = waitExitFile;
 
 beforeAll(() => {
   bin = ensureBinary();
@@ -52,18 +35,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  let socket = "";
-  try {
-    socket = tmux("display-message", "-p", "#{socket_path}").trim();
-  } catch {
-    // no session left to ask
-  }
-  try {
-    tmux("kill-server");
-  } catch {
-    // no server left
-  }
-  if (socket) rmSync(socket, { force: true });
+  killTmux();
   world?.cleanup();
 });
 

@@ -1,15 +1,13 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBinary, makeWorld, type TestWorld } from "../helpers/env";
 import { writeStack } from "../helpers/stacks";
+import { tmuxServer, waitExitFile, waitForText } from "../helpers/tmux";
 
 // Issue 16 item 12 as a person meets it: a dirlist with a junk line, the TUI in a real 80x24
 // terminal. Our own tmux server (-L): nothing else running tmux is touched; killed at the end.
-const SOCKET = `btui-junk-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8" });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const { tmux, kill: killTmux } = tmuxServer("btui-junk");
 
 let world: TestWorld;
 let bin: string;
@@ -20,24 +18,9 @@ const pane = (session: string) => tmux("capture-pane", "-p", "-t", session);
 /** The pane as one line of words (wrapped text joined), for sentences that span lines. */
 const words = (f: string) => f.replace(/\s+/g, " ");
 
-async function waitFor(session: string, re: RegExp, ms = 20_000): Promise<string> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const f = pane(session);
-    if (re.test(f)) return f;
-    if (Date.now() > end) throw new Error(`pane never showed ${re}:\n${f}`);
-    await sleep(50);
-  }
-}
+const waitFor = (session: string, re: RegExp, ms = 20_000) => waitForText(() => pane(session), re, ms);
 
-async function waitExit(file: string, ms = 30_000): Promise<number> {
-  const end = Date.now() + ms;
-  while (!existsSync(file) || !readFileSync(file, "utf8").includes("\n")) {
-    if (Date.now() > end) throw new Error("the TUI did not exit");
-    await sleep(50);
-  }
-  return Number(/EXIT=(\d+)/.exec(readFileSync(file, "utf8"))![1]);
-}
+const waitExit = waitExitFile;
 
 beforeAll(() => {
   bin = ensureBinary();
@@ -47,18 +30,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  let socket = "";
-  try {
-    socket = tmux("display-message", "-p", "#{socket_path}").trim();
-  } catch {
-    // no session left to ask
-  }
-  try {
-    tmux("kill-server");
-  } catch {
-    // no server left
-  }
-  if (socket) rmSync(socket, { force: true });
+  killTmux();
   world?.cleanup();
 });
 

@@ -1,17 +1,16 @@
 import { execFileSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBinary, makeWorld, restic, type TestWorld } from "../helpers/env";
 import { remoteEnv } from "../helpers/servers";
 import { composeDown, composeUp, containerStates, volumeMountpoint, writeStack } from "../helpers/stacks";
+import { tmuxServer, waitExitFile, waitForText } from "../helpers/tmux";
 import { hashConfirmPassword } from "../../src/security/confirm-hash";
 
 // The TUI as a person sees it: the compiled binary in a real terminal (tmux), driven by keys.
 // Our own tmux server (-L), so nothing else running tmux is touched; killed at the end.
-const SOCKET = `btui-e2e-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8" });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const { tmux, kill: killTmux } = tmuxServer("btui-e2e");
 
 let world: TestWorld;
 let bin: string;
@@ -42,24 +41,9 @@ const pane = (session: string, escapes = false) => {
 };
 const keys = (session: string, ...k: string[]) => tmux("send-keys", "-t", session, ...k);
 
-async function waitFor(session: string, re: RegExp, ms = 20_000): Promise<string> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const f = pane(session);
-    if (re.test(f)) return f;
-    if (Date.now() > end) throw new Error(`pane never showed ${re}:\n${f}`);
-    await sleep(20);
-  }
-}
+const waitFor = (session: string, re: RegExp, ms = 20_000) => waitForText(() => pane(session), re, ms, 20);
 
-async function waitExit(file: string, ms = 120_000): Promise<number> {
-  const end = Date.now() + ms;
-  while (!existsSync(file) || !readFileSync(file, "utf8").includes("\n")) {
-    if (Date.now() > end) throw new Error("the TUI did not exit");
-    await sleep(50);
-  }
-  return Number(/EXIT=(\d+)/.exec(readFileSync(file, "utf8"))![1]);
-}
+const waitExit = (file: string, ms = 120_000) => waitExitFile(file, ms);
 
 beforeAll(() => {
   bin = ensureBinary();
@@ -75,18 +59,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  let socket = "";
-  try {
-    socket = tmux("display-message", "-p", "#{socket_path}").trim();
-  } catch {
-    // no session left to ask
-  }
-  try {
-    tmux("kill-server");
-  } catch {
-    // no server left
-  }
-  if (socket) rmSync(socket, { force: true });
+  killTmux();
   if (stackDir) composeDown(stackDir);
   world?.cleanup();
 });
