@@ -34,8 +34,10 @@ export async function runDoomsday(env: CommandEnv, names: string[], o: { paralle
     const b = stacks.length
       ? await backupHoldingLock(ctx, { stacks, trigger, parallel, signal: env.signal }, emit)
       : { report: { runId: 0, outcomes: [], status: "succeeded" as const, exitCode: ExitCode.ok, warnings: [] }, stacks: [] };
-    if (b.report.fatal || env.signal.aborted) return { backup: b.report };
-    return { backup: b.report, doom: await doomsdaySnapshot(ctx, { stacks: b.stacks, backup: b.report, trigger, signal: env.signal }, emit) };
+    // exitCode: what the lock's loss weighs against (a service left down, 4, outranks its 1).
+    if (b.report.fatal || env.signal.aborted) return { backup: b.report, exitCode: b.report.exitCode };
+    const doom = await doomsdaySnapshot(ctx, { stacks: b.stacks, backup: b.report, trigger, signal: env.signal }, emit);
+    return { backup: b.report, doom, exitCode: Math.max(b.report.exitCode, doom.exitCode) };
   });
   const { backup, doom } = done;
   if (backup.fatal) throw backup.fatal;

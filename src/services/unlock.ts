@@ -4,7 +4,7 @@ import { BusyError } from "../errors";
 import type { LockInfo } from "../restic/json";
 import { isAlive } from "../state/process-info";
 import type { ServiceContext } from "./context";
-import { withRepositoryLock } from "./locked";
+import { withRunLock } from "./locked";
 
 export interface UnlockAllResult {
   /** The restic locks there were, each removed. */
@@ -20,8 +20,9 @@ export interface UnlockAllResult {
  * they are removed and reported, as the user asked. The confirmation is the caller's (the gate).
  */
 export async function removeAllLocks(ctx: ServiceContext, o: { waitMs?: number; onWait?: (m: string) => void; signal?: AbortSignal }): Promise<UnlockAllResult> {
-  return withRepositoryLock(ctx, { waitMs: o.waitMs, onWait: o.onWait }, async () => {
-    const { locks, unreadable } = await ctx.restic.locks(o.signal);
+  // A lost lock aborts the run's signal before restic removes anything (another job may hold it now).
+  return withRunLock(ctx, o.signal ?? new AbortController().signal, { waitMs: o.waitMs, onWait: o.onWait }, async (signal) => {
+    const { locks, unreadable } = await ctx.restic.locks(signal);
     const here = hostname();
     const live = locks.filter((l) => l.hostname === here && isAlive(l.pid));
     if (live.length) {
@@ -31,7 +32,8 @@ export async function removeAllLocks(ctx: ServiceContext, o: { waitMs?: number; 
         `Let it finish (or stop it) first. Locks of processes that are gone are removed by plain \`${btui("unlock")}\`.`,
       );
     }
-    await ctx.restic.unlock({ removeAll: true, signal: o.signal });
+    signal.throwIfAborted();
+    await ctx.restic.unlock({ removeAll: true, signal });
     return { removed: locks, unreadable };
   });
 }

@@ -135,7 +135,7 @@ function holding(file: string, mine: LockOwner, o: LockOptions): RepoLock {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") return; // unreadable for a moment: check again next time
     }
-    if (released || now?.token === mine.token) return;
+    if (lost || released || now?.token === mine.token) return; // a check that ran meanwhile decided
     const who = now ? `now held by pid ${now.pid} on ${now.host} (\`${now.command}\`)` : "its file was removed";
     lost = new LockLostError(file, who);
     clearInterval(timer);
