@@ -116,8 +116,10 @@ export async function swapIn(e: SwapEntry, journal: SwapJournal): Promise<void> 
       throw err;
     }
   }
-  await removeTree(e.old);
-  await removeTree(e.stagingRoot);
+  // The swap is done: a leftover of the old data (EBUSY, an immutable file) is wasted space, not a
+  // failed restore. Removed before the entry, so a crash here is finished (old deleted) by recover.
+  await removeTree(e.old).catch(() => undefined);
+  await removeTree(e.stagingRoot).catch(() => undefined);
   journal.remove(e.id);
 }
 

@@ -83,13 +83,15 @@ export async function assertTargetApart(ctx: ServiceContext, target: string, map
   if (st && readdirSync(root).length && !o.force) {
     throw new UsageError(`--target ${target} is not empty`, "Restore under an empty or new directory, or pass --force to restore into this one (it still never writes over a live path).");
   }
+  // The whole target, not only each destination: a symlink or mount between the target and a
+  // destination (target/srv -> /etc) would carry the writes out of it too.
+  if (st && o.force) assertNothingLeadsOut(root, canonicalPath(root), liveIds, refuse);
   for (const m of mappings) {
     const dest = join(root, m.source);
     checkComponents(dest);
     const destId = identity(dest);
     const under = destId ? aboveLive.get(destId) : undefined;
     if (under) throw refuse(`would restore ${m.source} into ${dest}, which holds the live ${under}`);
-    if (destId && o.force) assertNothingLeadsOut(dest, canonicalPath(root), liveIds, refuse);
   }
   return root;
 }

@@ -222,8 +222,12 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     const hint = report.safetySnapshot ? `The data as it was before is in safety snapshot ${report.safetySnapshot.slice(0, 8)} (kind:pre-restore).` : undefined;
     throw Object.assign(new AppError(`restore ${ended.status}: ${errorMessage(err)}`, ended.exitCode, hint), { cause: err });
   } finally {
+    // What is left of this run is discarded: demoted first, so a crash during the (long) deletes
+    // never lets recover take a half-deleted copy for a ready one.
+    const mine = swaps.list().filter((e) => e.owner.pid === ctx.owner.pid && roots.includes(e.stagingRoot));
+    for (const e of mine) swaps.write({ ...e, state: "writing" });
     for (const root of roots) await discardStaging(root);
-    for (const e of swaps.list()) if (e.owner.pid === ctx.owner.pid && roots.includes(e.stagingRoot)) swaps.remove(e.id);
+    for (const e of mine) swaps.remove(e.id);
   }
 }
 

@@ -136,6 +136,13 @@ describe("restore guards: --target by identity, in place only the stack's own pa
     rmSync(join(t, mp), { recursive: true });
     symlinkSync(mp, join(t, mp));
     refused(["--stack", "hello", "--target", t, "--force"], /is the live .*_data|symlink to/);
+    // A symlink above the destination (t/var -> a directory outside t) would carry the writes out too.
+    const top = join(t, mp.split("/")[1]);
+    rmSync(top, { recursive: true });
+    const outside = mkdtempSync(join(tmpdir(), "btui-out-"));
+    symlinkSync(outside, top);
+    refused(["--stack", "hello", "--target", t, "--force"], /symlink to .*btui-out-.* outside it/);
+    expect(readdirSync(outside)).toEqual([]);
     refused(["--stack", "hello", "--file", join(mp, "greeting.txt"), "--target", "/"], /--target \/ is the host's \//);
     refused(["--stack", "hello", "--target", "/", "--force"], /--target \/ is the host's \//);
   });
