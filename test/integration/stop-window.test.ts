@@ -45,7 +45,9 @@ describe("the stop window: a container that ignores SIGTERM", () => {
     let stderr = "";
     run.child.stderr!.on("data", (d) => (stderr += d));
     await waitFor(() => /deaf: stopping/.test(stderr), 60_000, "the stop phase");
-    await new Promise((r) => setTimeout(r, 1000));
+    // web stops at once (under load Docker may take a few seconds); media ignores TERM for 30 s.
+    await waitFor(() => containerStates("deaf")["deaf-web-1"] === "exited", 15_000, "web to stop");
+    await new Promise((r) => setTimeout(r, 500));
     expect(containerStates("deaf")).toEqual({ "deaf-media-1": "running", "deaf-web-1": "exited" }); // media is still "stopping"
     const t0 = Date.now();
     run.child.kill("SIGINT");
