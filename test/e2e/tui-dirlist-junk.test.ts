@@ -18,7 +18,8 @@ const pane = (session: string) => tmux("capture-pane", "-p", "-t", session);
 /** The pane as one line of words (wrapped text joined), for sentences that span lines. */
 const words = (f: string) => f.replace(/\s+/g, " ");
 
-const waitFor = (session: string, re: RegExp, ms = 20_000) => waitForText(() => pane(session), re, ms);
+// Generous: in CI this runs beside the integration suite and the unit tests.
+const waitFor = (session: string, re: RegExp, ms = 60_000) => waitForText(() => pane(session), re, ms);
 
 const waitExit = waitExitFile;
 
@@ -70,5 +71,5 @@ describe("the TUI with a dirlist line it cannot read (tmux, 80x24)", () => {
     await waitFor("junk", /\[1 Dashboard\]/);
     tmux("send-keys", "-t", "junk", "q");
     expect(await waitExit(exitFile)).toBe(0);
-  }, 90_000);
+  }, 240_000);
 });
