@@ -62,7 +62,13 @@ describe("the TUI with a dirlist line it cannot read (tmux, 80x24)", () => {
     tmux("send-keys", "-t", "junk", "a");
     f = await waitFor("junk", /add external directory \(absolute path\):/);
     expect(f).toMatch(/^add external directory \(absolute path\):\s*$/m); // starts empty, not "/"
-    tmux("send-keys", "-t", "junk", "-l", "/srv//data/");
+    // Keys typed the moment the box appears can land before its input is listening (seen in CI):
+    // type until the pane shows the text, then confirm.
+    for (let i = 0; ; i++) {
+      tmux("send-keys", "-t", "junk", "-l", "/srv//data/");
+      if (await waitFor("junk", /\(absolute path\):\s*\/srv\/\/data\//, 3_000).then(() => true, () => false)) break;
+      if (i === 4) throw new Error("the add box never showed what was typed");
+    }
     tmux("send-keys", "-t", "junk", "Enter");
     await waitFor("junk", /added EXT:\/srv\/data \(saved\)/);
     expect(readFileSync(dirlist, "utf8")).toBe(`+${STACK}\nEXT:/srv/data\n`);
