@@ -5,7 +5,7 @@ import { disasterRestore, type DisasterReport } from "../services/disaster";
 import { recoverInterrupted } from "../services/preflight";
 import { confirmDestructive } from "./guard";
 import { withRepoLock } from "./locked";
-import { retryBase, stallTimeout } from "./sync";
+import { retryBase, stallTimeout } from "../services/transfer-timing";
 
 interface Options {
   stack?: string;

@@ -10,7 +10,8 @@ import { ensurePasswordFile } from "../config/password-file";
 import type { Config, PasswordSource } from "../config/types";
 import { AppError, ConfigError, UsageError } from "../errors";
 import { ProcessRunner } from "../exec/runner";
-import { Restic, cloudCopyOf } from "../restic/restic";
+import { cloudCopyOf } from "../restic/errors";
+import { Restic } from "../restic/restic";
 
 type Status = "created" | "exists";
 type PasswordStatus = Status | "copied";

@@ -6,7 +6,7 @@ import type { Config } from "../config/types";
 import { table } from "../output";
 import { pullRepository, type StackSummary } from "../services/pull";
 import { withRepoLock } from "./locked";
-import { retryBase, stallTimeout } from "./sync";
+import { retryBase, stallTimeout } from "../services/transfer-timing";
 
 /** `restore [PATH]` without --stack/--volume: stage 3, the repository pulled back from the cloud. */
 export async function pull(env: CommandEnv, path: string | undefined, o: { force?: boolean; wait?: string }): Promise<number> {

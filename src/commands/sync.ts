@@ -1,3 +1,4 @@
+import { retryBase, stallTimeout } from "../services/transfer-timing";
 import { btui } from "../command-hint";
 import { eventSink, openContext, type CommandEnv } from "../app";
 import { ExitCode, UsageError, errorMessage } from "../errors";
@@ -49,16 +50,4 @@ export async function run(env: CommandEnv, o: Options): Promise<number> {
     });
     return r.exitCode;
   });
-}
-
-/** Backoff base for retries; BACKUP_TUI_RETRY_BASE_MS shortens it (tests). */
-export function retryBase(): number | undefined {
-  const v = Number(process.env.BACKUP_TUI_RETRY_BASE_MS);
-  return Number.isFinite(v) && v > 0 ? v : undefined;
-}
-
-/** How long rclone may make no progress before the attempt is given up; BACKUP_TUI_RCLONE_STALL_MS shortens it (tests). */
-export function stallTimeout(): number | undefined {
-  const v = Number(process.env.BACKUP_TUI_RCLONE_STALL_MS);
-  return Number.isFinite(v) && v > 0 ? v : undefined;
 }

@@ -3,18 +3,14 @@ import { setIniValue } from "../config/edit";
 import { DirlistFile, entryKey } from "../docker/dirlist";
 import { discoverStacks, type StackState } from "../docker/discovery";
 import { ConfigError, errorMessage, UsageError } from "../errors";
-import { verifyConfirmPassword } from "../security/confirm-hash";
 import type { BackupReport } from "../services/backup";
 import { lockedBackup } from "../services/backup-run";
 import { ensureIndexed, refreshCatalog } from "../services/catalog";
 import type { ServiceContext } from "../services/context";
 import type { EventSink } from "../services/events";
 import { withRunLock } from "../services/locked";
-import { preflight, recoverInterrupted } from "../services/preflight";
+import { preflight } from "../services/preflight";
 import { previewRestore, restore, type RestoreReport } from "../services/restore";
-import { disasterRestore, type DisasterReport } from "../services/disaster";
-import { DisasterJournal } from "../services/disaster-journal";
-import { retryBase, stallTimeout } from "../commands/sync";
 import { runLog, type LogEntry } from "../services/run-log";
 import { syncRepository, type SyncReport } from "../services/sync";
 import { runVerify, type VerifyResult } from "../services/verify";
@@ -25,11 +21,13 @@ import { installedAt } from "../schedule/install";
 import { scheduleDrift } from "../schedule/drift";
 import { pausedJobs } from "../schedule/jobs";
 import type { CatalogFile, CatalogSnapshot, SnapshotFilter } from "../state/catalog";
-import { readOwner } from "../state/lock";
-import { isAlive } from "../state/process-info";
-import type { PendingDeletion, RunFilter, RunRow, StackResultRow } from "../state/store";
+import type { RunFilter, RunRow, StackResultRow } from "../state/store";
 import type { ServiceEvent } from "../services/events";
-import { span, when } from "./format";
+import { disasterBackend, type DisasterBackend } from "./backend-disaster";
+import { checkConfirmPassword, unguardedWarning } from "./backend-guard";
+import { healthWarnings, overdueWarnings, pendingWarnings } from "./backend-warnings";
+
+export type { DisasterChoice, DisasterPlan } from "./backend-disaster";
 
 /** One row of the dashboard. */
 export interface StackStatus {
@@ -96,37 +94,6 @@ export interface RestorePreview {
   needsPassword: boolean;
   /** In place without a confirmation password set: the CLI's warning. */
   unguarded?: string;
-}
-
-/** What `restore --disaster` is asked for: --host, --overwrite. */
-export interface DisasterChoice {
-  /** The old host's name; default: the interrupted recovery's, else this config's HOSTNAME. */
-  host?: string;
-  overwrite: boolean;
-}
-
-/** Step 1 of the disaster flow: where it pulls from, and an interrupted recovery to continue. */
-export interface DisasterPlan {
-  /** RCLONE_REMOTE:RCLONE_PATH; none: no pull, the local repository is used as it is (the CLI's noPull). */
-  remote?: string;
-  repository: string;
-  /** The host whose newest doomsday snapshot is recovered when none is typed. */
-  host: string;
-  /** An interrupted recovery's journal: a run continues it (finished steps are skipped). */
-  journal?: { file: string; startedAt: string; steps: number; host?: string; snapshot?: string };
-  /** The CLI's gate: the confirmation password when CONFIRM_PASSWORD_HASH is set. */
-  needsPassword: boolean;
-  /** No confirmation password set: the CLI's warning. */
-  unguarded?: string;
-}
-
-/** `backup-tui restore --disaster`, for the TUI's guided flow. */
-export interface DisasterBackend {
-  plan(): Promise<DisasterPlan>;
-  /** The confirmation password against CONFIRM_PASSWORD_HASH (a wrong one is logged, like the CLI's guard). */
-  checkPassword(password: string, choice: DisasterChoice): boolean;
-  /** As the CLI: the password (when set) checked again, the repository lock, recovery of dead runs, disasterRestore. */
-  run(choice: DisasterChoice, password: string | undefined, signal: AbortSignal, emit: EventSink): Promise<DisasterReport>;
 }
 
 /** One row of the stack selection screen (the dirlist). */
@@ -197,12 +164,6 @@ function guardAction(c: RestoreChoice): string {
   return `restore ${restoreLabel(c)} from snapshot ${c.snapshot.shortId} (${c.snapshot.time.slice(0, 16).replace("T", " ")}) over the live data`;
 }
 
-const unguarded = () => `no confirmation password is set; anyone who can run backup-tui can do this. Set one with \`${btui("config set-confirm-password")}\`.`;
-
-/** The CLI's words for the recovery (commands/disaster.ts), also the guard's log line. */
-export function disasterAction(remote: string | undefined, c: DisasterChoice): string {
-  return `recover the whole Docker host${c.host ? ` ${c.host}` : ""} from ${remote ?? "the repository"} onto this machine${c.overwrite ? " (overwriting what exists)" : ""}`;
-}
 
 export function createBackend(ctx: ServiceContext, configWarnings: string[] = ctx.config.warnings): TuiBackend {
   const dirlist = () => new DirlistFile(ctx.config.dirlistFile);
@@ -213,13 +174,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
     else if (e.type !== "progress") ctx.log.info({ event: e }, e.type);
   };
   const hash = () => ctx.config.security.confirmPasswordHash?.reveal();
-  // The confirmation screen checks the password, then the run checks it again: only the first says "confirmed".
-  const check = (password: string, choice: RestoreChoice, again = false) => {
-    const ok = verifyConfirmPassword(password, hash() ?? "");
-    if (ok && !again) ctx.log.info({ action: guardAction(choice) }, "confirmed destructive action");
-    else ctx.log.warn({ action: guardAction(choice), user: process.env.SUDO_USER ?? process.env.USER }, "refused: wrong confirmation password");
-    return ok;
-  };
+  const check = (password: string, choice: RestoreChoice, again = false) => checkConfirmPassword(ctx, password, guardAction(choice), again);
   /**
    * The selection, or — when the dirlist has a line it cannot read — the stacks discovery finds with
    * none enabled and the dirlist's error, so the screens show what is there and what to fix.
@@ -341,7 +296,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
         stops: p.stops,
         stopReason: p.stopReason,
         needsPassword: inPlace && !!hash(),
-        unguarded: inPlace && !hash() ? unguarded() : undefined,
+        unguarded: inPlace && !hash() ? unguardedWarning() : undefined,
       };
     },
     checkConfirmPassword: (password, choice) => check(password, choice),
@@ -382,88 +337,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
       setIniValue(file, "schedule", "PAUSED", [...paused].sort().join(", "));
       ctx.config.schedule.paused = [...paused].sort().join(", ") || undefined;
     },
-    disaster: disasterBackend(ctx, hash, logged),
+    disaster: disasterBackend(ctx, logged),
   };
 }
 
-/** `restore --disaster` as src/commands/disaster.ts runs it: the guard, the lock, preflight, disasterRestore. */
-function disasterBackend(ctx: ServiceContext, hash: () => string | undefined, logged: (emit: EventSink) => EventSink): DisasterBackend {
-  const remote = () => (ctx.config.cloud.remote ? `${ctx.config.cloud.remote}:${ctx.config.cloud.path}` : undefined);
-  const check = (password: string, c: DisasterChoice, again = false) => {
-    const action = disasterAction(remote(), c);
-    const ok = verifyConfirmPassword(password, hash() ?? "");
-    if (ok && !again) ctx.log.info({ action }, "confirmed destructive action");
-    else ctx.log.warn({ action, user: process.env.SUDO_USER ?? process.env.USER }, "refused: wrong confirmation password");
-    return ok;
-  };
-  return {
-    async plan() {
-      // Reading the journal writes nothing (a finished recovery's journal reads as none).
-      const j = new DisasterJournal(ctx.config.stateDir);
-      return {
-        remote: remote(),
-        repository: ctx.config.restic.repository,
-        host: j.data.host ?? ctx.config.hostname,
-        journal: j.resumed ? { file: j.file, startedAt: j.data.startedAt, steps: j.data.done.length, host: j.data.host, snapshot: j.data.snapshot } : undefined,
-        needsPassword: !!hash(),
-        unguarded: hash() ? undefined : unguarded(),
-      };
-    },
-    checkPassword: (password, c) => check(password, c),
-    async run(c, password, signal, emit) {
-      if (hash()) {
-        if (password === undefined) throw new UsageError(`refusing to ${disasterAction(remote(), c)}: a confirmation password is required`);
-        if (!check(password, c, true)) throw new UsageError("wrong confirmation password; nothing was changed");
-      }
-      const sink = logged(emit);
-      return withRunLock(ctx, signal, {}, async (signal) => {
-        await recoverInterrupted(ctx, sink); // not preflight: it may create an empty repository where the cloud copy goes
-        const settleTimeoutMs = Number(process.env.BACKUP_TUI_SETTLE_TIMEOUT_MS) || undefined;
-        return disasterRestore(ctx, { host: c.host, overwrite: c.overwrite, noPull: !ctx.config.cloud.remote, retryBaseMs: retryBase(), stallTimeoutMs: stallTimeout(), settleTimeoutMs, signal }, sink);
-      });
-    },
-  };
-}
-
-/** "N snapshot(s) will be forgotten for space at <time>": one line per announced batch. */
-function pendingWarnings(pending: PendingDeletion[], now: Date): string[] {
-  const batches = new Map<string, number>();
-  for (const p of pending) batches.set(p.dueAt, (batches.get(p.dueAt) ?? 0) + 1);
-  return [...batches].map(([dueAt, n]) => {
-    const at = Date.parse(dueAt) > now.getTime() ? `at ${when(dueAt)}` : `at the next prune or backup (due since ${when(dueAt)})`;
-    return `${n} snapshot(s) will be forgotten for space ${at}; \`${btui("prune --cancel")}\` calls it off`;
-  });
-}
-
-/** One line naming every overdue stack and how old its last good backup is. */
-function overdueWarnings(due: StackDue[], now: Date): string[] {
-  const late = due.filter((d) => d.overdue);
-  if (!late.length) return [];
-  const what = late.map((d) =>
-    d.lastGood
-      ? `${d.stack} (last good backup ${span(now.getTime() - Date.parse(d.lastGood))} ago, expected within ${span(d.thresholdMs)})`
-      : `${d.stack} (no good backup yet${d.lastStatus ? `, last attempt ${d.lastStatus}` : ""})`,
-  );
-  return [`OVERDUE: ${what.join(", ")}`];
-}
-
-/** Pending recovery, the lock holder, the last run: what `backup-tui status` reports. */
-function healthWarnings(ctx: ServiceContext): string[] {
-  const out: string[] = [];
-  const dead = ctx.journal.list().filter((e) => e.owner.host === ctx.owner.host && !isAlive(e.owner.pid, e.owner.pidStart));
-  for (const e of dead) {
-    out.push(`pending recovery: ${e.stack} (${e.containers.map((c) => c.name).join(", ")}) was left stopped by dead pid ${e.owner.pid}; the next run or \`${btui("recover")}\` restarts it`);
-  }
-  const holder = readOwner(ctx.config.stateDir, ctx.config.restic.repository);
-  if (holder && holder.pid !== ctx.owner.pid) {
-    const alive = holder.host !== ctx.owner.host || isAlive(holder.pid, holder.pidStart);
-    out.push(alive
-      ? `repository busy: locked by pid ${holder.pid} on ${holder.host} (${holder.command})`
-      : `stale lock: held by pid ${holder.pid} (${holder.command}), which is gone; the next run takes it over`);
-  }
-  const lastRun = ctx.store.recentRuns(1)[0];
-  if (lastRun && (lastRun.status === "failed" || lastRun.status === "interrupted")) {
-    out.push(`last run #${lastRun.id} (${lastRun.kind}) ${lastRun.status}${lastRun.error ? `: ${lastRun.error.split("\n")[0]}` : ""}`);
-  }
-  return out;
-}

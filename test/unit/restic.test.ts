@@ -8,7 +8,8 @@ import { AppError, ConfigError, ExitCode, ToolError } from "../../src/errors";
 import { Secret } from "../../src/exec/redact";
 import { compareVersions, featuresOf, parseResticVersion } from "../../src/restic/features";
 import { BackupLine, ForgetResult, jsonLine, SnapshotList } from "../../src/restic/json";
-import { classify, parseLockHolder, Restic } from "../../src/restic/restic";
+import { classify, parseLockHolder } from "../../src/restic/errors";
+import { Restic } from "../../src/restic/restic";
 import { fakeRunner, type RunnerAnswer } from "../helpers/fakes";
 
 /** Real restic output, recorded by test/fixtures/restic/record.sh. */
