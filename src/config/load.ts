@@ -10,17 +10,20 @@ import { parseIni } from "./ini-file";
 import { SECTIONS, SECTION_NAMES, STACK_KEYS, sectionOfKey, type KeyDef, type SectionName } from "./keys";
 import { belongsIn, byLine, expectation, suggest, suggestSection } from "./messages";
 import { defaultStateDir, locateConfig, locateDirlist, type LocateInput } from "./locate";
-import type { Config, DumpDeclaration, EffectiveKeys, KeepPolicy, PasswordSource, StackSettings, Strategy, VerifyLevel } from "./types";
+import { dumpDeclarations } from "./dump-declarations";
+import { passwordSource } from "./password-source";
+import { checkPermissions } from "./permissions";
+import type { Config, EffectiveKeys, KeepPolicy, StackSettings, Strategy, VerifyLevel } from "./types";
 
 export interface LoadInput extends LocateInput {
   uid: number;
 }
 
-interface RawValue {
+export interface RawValue {
   value: string;
   origin: string;
 }
-type RawSections = Record<string, Record<string, RawValue>>;
+export type RawSections = Record<string, Record<string, RawValue>>;
 
 const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
@@ -332,104 +335,9 @@ function keepPolicy(get: (key: string) => number | string | undefined): KeepPoli
   return k;
 }
 
-function passwordSource(
-  raw: RawSections,
-  v: <T>(section: SectionName, key: string) => T | undefined,
-  baseDir: string,
-  env: NodeJS.ProcessEnv,
-  embedded: boolean,
-  stateDir: string,
-  warnings: string[],
-  errors: string[],
-): PasswordSource {
-  const set = ["RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE", "RESTIC_PASSWORD_COMMAND"].filter((k) => raw.local_backup?.[k]);
-  if (set.length > 1) {
-    errors.push(`${raw.local_backup[set[set.length - 1]].origin}: [local_backup] set only one of ${set.join(", ")} (they name the same repository password)`);
-    return { kind: "none" };
-  }
-  const origin = (k: string) => raw.local_backup?.[k]?.origin ?? "";
-  const value = v<string>("local_backup", "RESTIC_PASSWORD");
-  if (value !== undefined) return { kind: "value", value: new Secret(value), origin: origin("RESTIC_PASSWORD") };
-  const file = v<string>("local_backup", "RESTIC_PASSWORD_FILE");
-  if (file !== undefined) return { kind: "file", path: resolve(baseDir, file), origin: origin("RESTIC_PASSWORD_FILE") };
-  const command = v<string>("local_backup", "RESTIC_PASSWORD_COMMAND");
-  if (command !== undefined) return { kind: "command", command, origin: origin("RESTIC_PASSWORD_COMMAND") };
-  if (set.length) return { kind: "none" }; // invalid value: already an error
-  if (embedded) return { kind: "file", path: join(stateDir, "password"), origin: "embedded default" };
-  if (env.RESTIC_PASSWORD_FILE) {
-    warnings.push("no password source in the config: using RESTIC_PASSWORD_FILE from the environment");
-    return { kind: "file", path: resolve(env.RESTIC_PASSWORD_FILE), origin: "environment RESTIC_PASSWORD_FILE" };
-  }
-  if (env.RESTIC_PASSWORD_COMMAND) {
-    warnings.push("no password source in the config: using RESTIC_PASSWORD_COMMAND from the environment");
-    return { kind: "command", command: env.RESTIC_PASSWORD_COMMAND, origin: "environment RESTIC_PASSWORD_COMMAND" };
-  }
-  if (env.RESTIC_PASSWORD) {
-    warnings.push("no password source in the config: using RESTIC_PASSWORD from the environment");
-    return { kind: "value", value: new Secret(env.RESTIC_PASSWORD), origin: "environment RESTIC_PASSWORD" };
-  }
-  return { kind: "none" };
-}
-
 /** Local repository paths are made absolute relative to the config; URLs stay as they are. */
 function resolveRepository(repo: string, baseDir: string): string {
   if (/^(s3|b2|azure|gs|swift|rest|sftp|rclone|local):/.test(repo)) return repo;
   return resolve(baseDir, repo);
 }
 
-function checkPermissions(file: string, raw: RawSections): void {
-  const secretKeys: string[] = [];
-  for (const [section, keys] of Object.entries(raw)) {
-    const defs = (SECTIONS as Record<string, Record<string, KeyDef>>)[section] ?? {};
-    for (const [key, rv] of Object.entries(keys)) {
-      if (defs[key]?.secret || /:\/\/[^/@\s]+:[^/@\s]+@/.test(rv.value)) secretKeys.push(`[${section}] ${key}`);
-    }
-  }
-  if (!secretKeys.length) return;
-  const mode = statSync(file).mode & 0o777;
-  if (mode & 0o077) {
-    throw new ConfigError(
-      `${file} holds secrets (${secretKeys.join(", ")}) but is readable by other users (mode ${mode.toString(8).padStart(4, "0")})`,
-      `Run: chmod 600 ${file}`,
-    );
-  }
-}
-
-/** `db:postgres:database=app, cache:sqlite:path=/data/c.db` → declarations; a bad item is an error naming it. */
-function dumpDeclarations(value: string | undefined, where: string, errors: string[]): DumpDeclaration[] {
-  const out: DumpDeclaration[] = [];
-  for (const item of list(value)) {
-    const [service, engine, ...opts] = item.split(":").map((x) => x.trim());
-    const bad = (why: string) => errors.push(`${where}: ${JSON.stringify(item)} ${why} (the form is SERVICE:ENGINE[:user=U][:database=D][:path=/file.db])`);
-    if (!service || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(service)) {
-      bad("needs a service name (letters, digits, '.', '_', '-')");
-      continue;
-    }
-    if (engine !== "postgres" && engine !== "mariadb" && engine !== "sqlite") {
-      bad("needs an engine: postgres, mariadb or sqlite");
-      continue;
-    }
-    const d: DumpDeclaration = { service, engine };
-    let ok = true;
-    for (const opt of opts) {
-      const m = /^(user|database|path)=(.+)$/.exec(opt);
-      if (!m) {
-        bad(`has an unknown option ${JSON.stringify(opt)}`);
-        ok = false;
-        break;
-      }
-      d[m[1] as "user" | "database" | "path"] = m[2];
-    }
-    if (!ok) continue;
-    if (engine === "sqlite" && !d.path?.startsWith("/")) {
-      bad("needs path=/absolute/path/inside/the/container.db for sqlite");
-      continue;
-    }
-    if (out.some((x) => x.service === service)) {
-      bad("declares the same service twice");
-      continue;
-    }
-    out.push(d);
-  }
-  return out;
-}

@@ -3,31 +3,21 @@ import { dirname, join } from "node:path";
 import type { Config } from "../config/types";
 import type { DockerApi } from "../docker/client";
 import type { ComposeCli } from "../docker/compose";
-import { AppError, errorMessage, ToolError } from "../errors";
+import { AppError, errorMessage } from "../errors";
 import type { Runner } from "../exec/runner";
 import { cloudCopyOf, newRepositoryHint } from "../restic/errors";
 import type { Restic } from "../restic/restic";
 import type { ResticFeatures } from "../restic/features";
-import type { Stack } from "../docker/discovery";
-import { stackStrategy } from "../docker/labels";
 import type { FsSnapshotProvider } from "../fssnap/provider";
 import { scheduleFindings, stackSectionFindings } from "./config-check";
-import { checkSnapshotSpace, decideSnapshot, snapshotPaths } from "./fs-snapshot";
-import { stackPaths } from "./stack-paths";
 import { diagnoseEngine, type EngineFacts } from "../docker/engine-facts";
 import { engineWords } from "../docker/engine-words";
+import type { Stack } from "../docker/discovery";
 import { stateDirOwnerProblem } from "../state/state-dir";
+import { failed, type Check, type CheckStatus } from "./doctor-check";
+import { checkSnapshotStrategy } from "./doctor-snapshot";
 
-export type CheckStatus = "ok" | "warn" | "fail";
-
-/** One line of the doctor's report. */
-export interface Check {
-  name: string;
-  status: CheckStatus;
-  detail: string;
-  hint?: string;
-  data?: Record<string, unknown>;
-}
+export type { Check, CheckStatus } from "./doctor-check";
 
 /** The few file-system facts the doctor reads (the command passes the real ones; tests a fake). */
 export interface FsProbe {
@@ -38,6 +28,7 @@ export interface FsProbe {
 
 /** The configuration as the doctor sees it: loaded, or the error that stopped it (the other checks still run). */
 export type ConfigOutcome = { ok: true; config: Config } | { ok: false; error: unknown; stateDir: string };
+
 
 export interface DoctorDeps {
   runner: Runner;
@@ -92,60 +83,12 @@ export function checkConfigRules(config: Config, stacks: string[] | undefined): 
   };
 }
 
-/** Which stacks qualify for STOP_STRATEGY=snapshot (all their data on btrfs, root, room) and why the others do not. */
-export async function checkSnapshotStrategy(config: Config, s: NonNullable<DoctorDeps["snapshot"]>, runner: Runner): Promise<Check> {
-  const name = "snapshot strategy";
-  let stacks: Stack[];
-  try {
-    stacks = await s.stacks();
-  } catch (err) {
-    return failed(name, err);
-  }
-  const rows: Array<{ stack: string; configured: boolean; qualifies: boolean; reason?: string; subvolumes?: string[] }> = [];
-  for (const stack of stacks) {
-    const configured = stackStrategy(stack.containers, config.stacks[stack.name]?.strategy ?? config.docker.strategy) === "snapshot";
-    const d = await decideSnapshot({ config, runner, fsSnapshotProviders: s.providers }, snapshotPaths(stack, stackPaths(stack, config).paths), "doctor");
-    if (!d.use) {
-      rows.push({ stack: stack.name, configured, qualifies: false, reason: d.reason });
-      continue;
-    }
-    let reason: string | undefined;
-    try {
-      checkSnapshotSpace(config, d.plan);
-    } catch (err) {
-      reason = errorMessage(err);
-    }
-    rows.push({ stack: stack.name, configured, qualifies: !reason, reason, subvolumes: d.plan.snapshots.map((x) => x.unit.source) });
-  }
-  const yes = rows.filter((r) => r.qualifies).map((r) => r.stack);
-  const no = rows.filter((r) => !r.qualifies);
-  const fallingBack = no.filter((r) => r.configured);
-  // Nobody asked for snapshots: one line, not every path of every stack (--json keeps the rows).
-  const detail = !rows.some((r) => r.configured)
-    ? `not used (no stack has STOP_STRATEGY=snapshot); ${yes.length ? `would qualify: ${yes.join(", ")}` : `none of ${rows.length} stack(s) would qualify`}`
-    : [`qualify: ${yes.length ? yes.join(", ") : "none"}`, ...no.map((r) => `${r.stack}${r.configured ? " (set to snapshot: falls back)" : ""}: ${r.reason}`)].join("\n");
-  return {
-    name,
-    status: fallingBack.length ? "warn" : "ok",
-    detail: stacks.length ? detail : "no stacks found",
-    hint: fallingBack.length ? "Put the stack's volumes on btrfs subvolumes (or choose another STOP_STRATEGY for it); LVM thin and ZFS are not supported yet." : undefined,
-    data: { stacks: rows },
-  };
-}
-
 const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
   new Promise<T>((resolve, reject) => {
     const t = setTimeout(() => reject(new AppError(`${what} did not answer within ${Math.round(ms / 1000)} s`)), ms);
     p.then(resolve, reject).finally(() => clearTimeout(t));
   });
 
-/** A failed check from an error: a tool that cannot start is said plainly, and our own hint beats the runner's generic one. */
-const failed = (name: string, err: unknown, hint?: string): Check => {
-  if (err instanceof ToolError && err.reason === "spawn") {
-    return { name, status: "fail", detail: `${err.command.split(" ")[0]} could not be started: not installed, not on PATH, or not executable`, hint };
-  }
-  return { name, status: "fail", detail: errorMessage(err), hint: (err instanceof AppError ? err.hint : undefined) ?? hint };
-};
 
 export async function checkDocker(d: Pick<DoctorDeps, "docker" | "dockerHost" | "dockerTimeoutMs" | "engineFacts">): Promise<Check> {
   try {

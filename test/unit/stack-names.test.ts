@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { checkSnapshotStrategy } from "../../src/services/doctor";
+import { checkSnapshotStrategy } from "../../src/services/doctor-snapshot";
 import { unknownStack } from "../../src/services/known-stacks";
 import { currentOwner } from "../../src/state/process-info";
 import { StateStore } from "../../src/state/store";
