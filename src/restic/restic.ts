@@ -9,6 +9,7 @@ import type { Logger } from "../log";
 import { isAlive, pidExists } from "../state/process-info";
 import { featuresOf, MIN_RESTIC, compareVersions, parseResticVersion, type ResticFeatures } from "./features";
 import { classify, errorText, parseLockHolder } from "./errors";
+import type { BackupProgress, BackupRequest, BackupResult, ForgetRequest, RestoreProgress } from "./requests";
 import { BackupLine, ForgetResult, jsonLine, LockInfo, LsNode, RestoreStatus, SnapshotList, Stats, type BackupSummary, type ForgetGroup, type Snapshot } from "./json";
 
 export interface ResticSettings {
@@ -24,57 +25,7 @@ export interface ResticSettings {
   cloudCopy?: string;
 }
 
-export interface BackupProgress {
-  percent: number;
-  bytesDone: number;
-  totalBytes: number;
-  filesDone: number;
-  totalFiles: number;
-  secondsRemaining?: number;
-  currentFiles: string[];
-}
-
-export interface RestoreProgress {
-  percent: number;
-  bytesDone: number;
-  totalBytes: number;
-  filesDone: number;
-  totalFiles: number;
-}
-
-export interface BackupRequest {
-  paths: string[];
-  host: string;
-  tags: string[];
-  parent?: string;
-  excludes?: string[];
-  compression?: string;
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  onProgress?: (p: BackupProgress) => void;
-  /** Run restic through this argv prefix (the snapshot strategy's private mount namespace). */
-  launcher?: string[];
-}
-
-export interface BackupResult {
-  summary: BackupSummary;
-  snapshotId: string;
-  /** restic exit 3: the snapshot exists but some files could not be read. */
-  partial: boolean;
-  unreadable: Array<{ item: string; message: string }>;
-}
-
-export interface ForgetRequest {
-  ids?: string[];
-  tags?: string[];
-  host?: string;
-  groupBy?: string;
-  keep?: KeepPolicy;
-  keepTags?: string[];
-  prune?: boolean;
-  dryRun?: boolean;
-  signal?: AbortSignal;
-}
+export type { BackupProgress, BackupRequest, BackupResult, ForgetRequest, RestoreProgress } from "./requests";
 
 type Call = Pick<RunOptions, "signal" | "timeoutMs" | "onStdoutLine" | "onStderrLine" | "bufferStdout" | "okExitCodes" | "input" | "stdoutFile"> & { launcher?: string[] };
 
