@@ -1,5 +1,5 @@
 import { redact } from "./exec/redact";
-import type { ServiceEvent } from "./services/events";
+import type { ServiceEvent } from "./services/run/events";
 
 export interface PrinterOptions {
   json: boolean;

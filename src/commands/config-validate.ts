@@ -5,7 +5,7 @@ import type { Config } from "../config/types";
 import { DockerClient } from "../docker/client";
 import { discoverStacks, scanStacksDir } from "../docker/discovery";
 import { ConfigError } from "../errors";
-import { scheduleFindings, stackSectionFindings } from "../services/config-check";
+import { scheduleFindings, stackSectionFindings } from "../services/doctor/config-check";
 
 /** Loads the config (78 on a bad value), then the rules no single key shows: schedules that cannot succeed, sections naming no stack. */
 export async function run(env: CommandEnv): Promise<number> {

@@ -3,7 +3,7 @@ import { AppError, BusyError, ExitCode, ToolError, errorMessage } from "../error
 import { format } from "../output";
 import { jobsOf, type Job } from "../schedule/jobs";
 import { Scheduler } from "../schedule/scheduler";
-import { notifyOverdue } from "../services/overdue";
+import { notifyOverdue } from "../services/status/overdue";
 import { selfCommand } from "../schedule/self";
 import { acquireRepoLock } from "../state/lock";
 import type { RunKind } from "../state/store";

@@ -1,7 +1,7 @@
 import { btui } from "../command-hint";
 import { openContext, type CommandEnv } from "../app";
 import { AppError, ExitCode } from "../errors";
-import { refreshCatalog, resolveSnapshot } from "../services/catalog";
+import { refreshCatalog, resolveSnapshot } from "../services/snapshots/catalog";
 import type { CatalogSnapshot } from "../state/catalog";
 import { confirmDestructive, type GuardOptions } from "./guard";
 import { withRepoLock } from "./locked";

@@ -3,7 +3,7 @@ import { DirlistFile, STACK_NAME } from "../docker/dirlist";
 import { discoverStacks } from "../docker/discovery";
 import { btui } from "../command-hint";
 import { UsageError } from "../errors";
-import { knownStacks, unknownStack } from "../services/known-stacks";
+import { knownStacks, unknownStack } from "../services/stacks/known";
 import { table } from "../output";
 
 export async function run(env: CommandEnv, action: string, names: string[]): Promise<number> {

@@ -1,11 +1,11 @@
 import { eventSink, openContext, type CommandEnv } from "../app";
 import { UsageError } from "../errors";
 import { format, table } from "../output";
-import { disasterRestore, type DisasterReport } from "../services/disaster";
-import { recoverInterrupted } from "../services/preflight";
+import { disasterRestore, type DisasterReport } from "../services/disaster/disaster";
+import { recoverInterrupted } from "../services/run/preflight";
 import { confirmDestructive } from "./guard";
 import { withRepoLock } from "./locked";
-import { retryBase, stallTimeout } from "../services/transfer-timing";
+import { retryBase, stallTimeout } from "../services/sync/transfer-timing";
 
 interface Options {
   stack?: string;

@@ -10,7 +10,7 @@ import { table } from "../output";
 import { Restic } from "../restic/restic";
 import { discoverStacks } from "../docker/discovery";
 import { BtrfsProvider } from "../fssnap/btrfs";
-import { runDoctor, type Check, type ConfigOutcome, type FsProbe } from "../services/doctor";
+import { runDoctor, type Check, type ConfigOutcome, type FsProbe } from "../services/doctor/doctor";
 
 const realFs: FsProbe = {
   stat(path) {

@@ -3,11 +3,11 @@ import { DirlistFile } from "../docker/dirlist";
 import { parseDuration } from "../duration";
 import { ExitCode, UsageError } from "../errors";
 import { format } from "../output";
-import { backupHoldingLock } from "../services/backup-run";
-import { doomsdaySnapshot, type DoomsdayReport } from "../services/doomsday";
-import { withRepositoryLock } from "../services/locked";
+import { backupHoldingLock } from "../services/backup/run";
+import { doomsdaySnapshot, type DoomsdayReport } from "../services/doomsday/doomsday";
+import { withRepositoryLock } from "../services/run/repository-lock";
 import { lockLost } from "./locked";
-import { selectStacks } from "../services/selection";
+import { selectStacks } from "../services/stacks/selection";
 import { startScheduled } from "./scheduled";
 
 /**

@@ -1,7 +1,7 @@
 import { openContext, type CommandEnv } from "../app";
 import { UsageError } from "../errors";
 import { format, table } from "../output";
-import { ensureCatalog, ensureIndexed } from "../services/catalog";
+import { ensureCatalog, ensureIndexed } from "../services/snapshots/catalog";
 
 export async function run(env: CommandEnv, pattern: string, o: { stack?: string; host?: string; snapshots: string }): Promise<number> {
   const per = Number(o.snapshots);

@@ -1,9 +1,9 @@
 import { openContext, type CommandEnv } from "../app";
 import { table } from "../output";
-import { ensureCatalog, refreshCatalog } from "../services/catalog";
+import { ensureCatalog, refreshCatalog } from "../services/snapshots/catalog";
 import { ExitCode } from "../errors";
-import { applyRetention, runRetention, type RetentionRun } from "../services/retention";
-import { spaceLines } from "../services/space";
+import { applyRetention, runRetention, type RetentionRun } from "../services/retention/retention";
+import { spaceLines } from "../services/retention/space-budget";
 import { confirmDestructive, type GuardOptions } from "./guard";
 import { withRepoLock } from "./locked";
 import { startScheduled } from "./scheduled";

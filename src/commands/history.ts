@@ -1,8 +1,8 @@
 import { openContext, type CommandEnv } from "../app";
 import { UsageError } from "../errors";
 import { format, table } from "../output";
-import type { ServiceContext } from "../services/context";
-import { knownStacks, unknownStack } from "../services/known-stacks";
+import type { ServiceContext } from "../services/run/context";
+import { knownStacks, unknownStack } from "../services/stacks/known";
 import type { RunKind } from "../state/store";
 import { parseWhen } from "./snapshots";
 

@@ -1,7 +1,7 @@
 import type { CommandEnv } from "../app";
 import { parseDuration } from "../duration";
-import type { ServiceContext } from "../services/context";
-import { withRepositoryLock } from "../services/locked";
+import type { ServiceContext } from "../services/run/context";
+import { withRepositoryLock } from "../services/run/repository-lock";
 
 /** withRepositoryLock for commands: --wait DURATION, the wait announced on stderr, a lost lock aborting the run. */
 export function withRepoLock<T>(ctx: ServiceContext, env: CommandEnv, wait: string | undefined, fn: () => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 import { openContext, type CommandEnv } from "../app";
 import { format, table } from "../output";
-import { ensureIndexed, resolveSnapshot } from "../services/catalog";
+import { ensureIndexed, resolveSnapshot } from "../services/snapshots/catalog";
 
 export async function run(env: CommandEnv, ref: string, path: string | undefined, o: { stack?: string; host?: string; recursive?: boolean }): Promise<number> {
   const ctx = openContext(env);

@@ -1,5 +1,5 @@
 import { openContext, type CommandEnv } from "../app";
-import { refreshCatalog, resolveSnapshot } from "../services/catalog";
+import { refreshCatalog, resolveSnapshot } from "../services/snapshots/catalog";
 import { withRepoLock } from "./locked";
 
 /** protect / unprotect: the `protected` tag, which retention and delete respect. */

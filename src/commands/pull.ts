@@ -4,9 +4,9 @@ import { eventSink, exeDir, openContext, type CommandEnv } from "../app";
 import { locateConfig } from "../config/locate";
 import type { Config } from "../config/types";
 import { table } from "../output";
-import { pullRepository, type StackSummary } from "../services/pull";
+import { pullRepository, type StackSummary } from "../services/sync/pull";
 import { withRepoLock } from "./locked";
-import { retryBase, stallTimeout } from "../services/transfer-timing";
+import { retryBase, stallTimeout } from "../services/sync/transfer-timing";
 
 /** `restore [PATH]` without --stack/--volume: stage 3, the repository pulled back from the cloud. */
 export async function pull(env: CommandEnv, path: string | undefined, o: { force?: boolean; wait?: string }): Promise<number> {

@@ -1,6 +1,6 @@
 import { eventSink, openContext, type CommandEnv } from "../app";
 import { ExitCode } from "../errors";
-import { recoverInterrupted } from "../services/preflight";
+import { recoverInterrupted } from "../services/run/preflight";
 import { withRepoLock } from "./locked";
 
 export async function run(env: CommandEnv, o: { wait?: string }): Promise<number> {

@@ -8,8 +8,8 @@ import { CRON_DIR, installCron, installedAt, installSystemd, SYSTEMD_DIR, uninst
 import { jobsOf, type Job } from "../schedule/jobs";
 import { invocation } from "../schedule/self";
 import { cronFile, systemdUnits } from "../schedule/units";
-import type { ServiceContext } from "../services/context";
-import { scheduleRows } from "../services/schedules";
+import type { ServiceContext } from "../services/run/context";
+import { scheduleRows } from "../services/status/schedules";
 
 interface Options {
   systemd?: boolean;

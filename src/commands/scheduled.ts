@@ -1,6 +1,6 @@
 import type { CommandEnv } from "../app";
 import { pausedJobs } from "../schedule/jobs";
-import type { ServiceContext } from "../services/context";
+import type { ServiceContext } from "../services/run/context";
 import type { RunKind } from "../state/store";
 
 /**

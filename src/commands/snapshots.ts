@@ -2,7 +2,7 @@ import { openContext, type CommandEnv } from "../app";
 import { parseDuration } from "../duration";
 import { UsageError } from "../errors";
 import { format, table } from "../output";
-import { ensureCatalog, refreshCatalog } from "../services/catalog";
+import { ensureCatalog, refreshCatalog } from "../services/snapshots/catalog";
 
 interface Options {
   stack?: string;

@@ -1,8 +1,8 @@
 import { openContext, type CommandEnv } from "../app";
 import { DirlistFile } from "../docker/dirlist";
 import { format, table } from "../output";
-import { diskUsage } from "../services/plan";
-import { selectStacks } from "../services/selection";
+import { diskUsage } from "../services/backup/plan";
+import { selectStacks } from "../services/stacks/selection";
 
 export async function run(env: CommandEnv, o: { sizes?: boolean }): Promise<number> {
   const ctx = openContext(env);

@@ -5,7 +5,7 @@ import { ExitCode } from "../errors";
 import { format, table } from "../output";
 import { localRepoBytes } from "../fsops/repo-files";
 import { stacksDue } from "../schedule/due";
-import { freeSpace, isLocalRepository } from "../services/space";
+import { freeSpace, isLocalRepository } from "../services/retention/space-budget";
 import { readOwner } from "../state/lock";
 import { isAlive } from "../state/process-info";
 

@@ -1,11 +1,11 @@
-import { retryBase, stallTimeout } from "../services/transfer-timing";
+import { retryBase, stallTimeout } from "../services/sync/transfer-timing";
 import { btui } from "../command-hint";
 import { eventSink, openContext, type CommandEnv } from "../app";
 import { ExitCode, UsageError, errorMessage } from "../errors";
 import { format } from "../output";
-import { pushKit } from "../services/doomsday";
-import { preflight } from "../services/preflight";
-import { syncRepository } from "../services/sync";
+import { pushKit } from "../services/doomsday/doomsday";
+import { preflight } from "../services/run/preflight";
+import { syncRepository } from "../services/sync/sync";
 import { withRepoLock } from "./locked";
 import { startScheduled } from "./scheduled";
 

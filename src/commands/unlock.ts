@@ -1,6 +1,6 @@
 import { openContext, type CommandEnv } from "../app";
 import { parseDuration } from "../duration";
-import { removeAllLocks } from "../services/unlock";
+import { removeAllLocks } from "../services/run/unlock";
 import { confirmDestructive, type GuardOptions } from "./guard";
 
 export async function run(env: CommandEnv, o: GuardOptions & { removeAll?: boolean; wait?: string }): Promise<number> {

@@ -3,9 +3,9 @@ import { eventSink, openContext, type CommandEnv } from "../app";
 import type { VerifyLevel } from "../config/types";
 import { isSubsetSpec } from "../config/keys";
 import { ExitCode, UsageError } from "../errors";
-import { remotePath } from "../services/sync";
-import { runVerify } from "../services/verify";
-import { describeCheck } from "../services/verify-files";
+import { remotePath } from "../services/sync/sync";
+import { runVerify } from "../services/verify/verify";
+import { describeCheck } from "../services/verify/files";
 import { withRepoLock } from "./locked";
 import { startScheduled } from "./scheduled";
 

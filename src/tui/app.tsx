@@ -17,7 +17,7 @@ import { BackContext } from "./use-back-handler";
 import { useBackupRun } from "./use-backup-run";
 import { disasterSummary, restoreSummary, syncSummary, verifySummary } from "./summaries";
 import { useTaskRun, type TaskKind, type TaskResult } from "./use-task-run";
-import type { EventSink } from "../services/events";
+import type { EventSink } from "../services/run/events";
 
 interface Route {
   id: ScreenId;

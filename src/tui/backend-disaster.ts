@@ -1,11 +1,11 @@
 import { UsageError } from "../errors";
-import type { ServiceContext } from "../services/context";
-import { disasterRestore, type DisasterReport } from "../services/disaster";
-import { DisasterJournal } from "../services/disaster-journal";
-import type { EventSink } from "../services/events";
-import { withRunLock } from "../services/locked";
-import { recoverInterrupted } from "../services/preflight";
-import { retryBase, stallTimeout } from "../services/transfer-timing";
+import type { ServiceContext } from "../services/run/context";
+import { disasterRestore, type DisasterReport } from "../services/disaster/disaster";
+import { DisasterJournal } from "../services/disaster/journal";
+import type { EventSink } from "../services/run/events";
+import { withRunLock } from "../services/run/repository-lock";
+import { recoverInterrupted } from "../services/run/preflight";
+import { retryBase, stallTimeout } from "../services/sync/transfer-timing";
 import { checkConfirmPassword, unguardedWarning } from "./backend-guard";
 
 /** What `restore --disaster` is asked for: --host, --overwrite. */

@@ -1,6 +1,6 @@
 import { btui } from "../command-hint";
 import { verifyConfirmPassword } from "../security/confirm-hash";
-import type { ServiceContext } from "../services/context";
+import type { ServiceContext } from "../services/run/context";
 
 /**
  * The confirmation password against CONFIRM_PASSWORD_HASH, logged as the CLI's guard logs it. The

@@ -1,6 +1,6 @@
 import { btui } from "../command-hint";
 import type { StackDue } from "../schedule/due";
-import type { ServiceContext } from "../services/context";
+import type { ServiceContext } from "../services/run/context";
 import { readOwner } from "../state/lock";
 import { isAlive } from "../state/process-info";
 import type { PendingDeletion } from "../state/store";

@@ -1,6 +1,6 @@
 import { btui, shellQuote } from "../command-hint";
-import type { Phase } from "../services/events";
-import { isManifestPath } from "../services/restore-plan";
+import type { Phase } from "../services/run/events";
+import { isManifestPath } from "../services/restore/plan";
 import { format } from "../format";
 import type { CatalogSnapshot } from "../state/catalog";
 import type { RunRow, StackResultRow } from "../state/store";

@@ -1,10 +1,10 @@
 import { btui } from "../command-hint";
 import { format } from "../output";
-import type { DisasterReport } from "../services/disaster";
-import type { RestoreReport } from "../services/restore";
-import type { SyncReport } from "../services/sync";
-import type { VerifyResult } from "../services/verify";
-import { describeCheck } from "../services/verify-files";
+import type { DisasterReport } from "../services/disaster/disaster";
+import type { RestoreReport } from "../services/restore/restore";
+import type { SyncReport } from "../services/sync/sync";
+import type { VerifyResult } from "../services/verify/verify";
+import { describeCheck } from "../services/verify/files";
 import type { RestoreChoice } from "./backend";
 import { restoreLabel } from "./backend";
 import type { TaskResult } from "./use-task-run";

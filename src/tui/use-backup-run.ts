@@ -1,7 +1,7 @@
 import { useCallback, useReducer, useRef } from "react";
 import { AppError, BusyError, errorMessage } from "../errors";
-import type { BackupReport } from "../services/backup";
-import type { Phase, ServiceEvent, StackOutcome } from "../services/events";
+import type { BackupReport } from "../services/backup/backup";
+import type { Phase, ServiceEvent, StackOutcome } from "../services/run/events";
 import type { BackupProgress } from "../restic/restic";
 import type { TuiBackend } from "./backend";
 

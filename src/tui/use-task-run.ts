@@ -1,8 +1,8 @@
 import { useCallback, useReducer, useRef } from "react";
 import { AppError, BusyError, errorMessage } from "../errors";
-import type { EventSink, ServiceEvent } from "../services/events";
+import type { EventSink, ServiceEvent } from "../services/run/events";
 import type { TransferProgress } from "../rclone/rclone";
-import type { DisasterReport } from "../services/disaster";
+import type { DisasterReport } from "../services/disaster/disaster";
 import { describeEvent, LOG_LINES } from "./use-backup-run";
 
 /** Runs other than a backup the TUI starts: a restore, a sync, a verify, a bare-metal recovery. */

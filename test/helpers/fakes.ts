@@ -18,7 +18,7 @@ import { silentLogger } from "../../src/log";
 import { featuresOf } from "../../src/restic/features";
 import type { ForgetGroup, Snapshot } from "../../src/restic/json";
 import type { BackupRequest as ResticBackupRequest, BackupResult, ForgetRequest, Restic } from "../../src/restic/restic";
-import type { ServiceContext } from "../../src/services/context";
+import type { ServiceContext } from "../../src/services/run/context";
 import { StopJournal } from "../../src/state/journal";
 import { currentOwner } from "../../src/state/process-info";
 import { StateStore } from "../../src/state/store";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildContext } from "../../src/app";
 import { loadConfig } from "../../src/config/load";
 import { UsageError } from "../../src/errors";
-import { resolveSnapshot } from "../../src/services/catalog";
+import { resolveSnapshot } from "../../src/services/snapshots/catalog";
 import { createBackend } from "../../src/tui/backend";
 import { treeDigest } from "../helpers/checksums";
 import { cli, ensureBinary, makeWorld, restic, type TestWorld } from "../helpers/env";

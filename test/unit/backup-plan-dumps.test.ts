@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { renderPlan } from "../../src/commands/backup";
 import { OUR } from "../../src/docker/labels";
-import { planBackup } from "../../src/services/plan";
+import { planBackup } from "../../src/services/backup/plan";
 import { COMPOSE_OK, container, fakeDocker, fakeRunner, fakeStack, testContext, type TestContext } from "../helpers/fakes";
 
 const DU = { match: "du", stdout: "1024\ttotal\n" };

@@ -6,10 +6,10 @@ import type { StackSettings } from "../../src/config/types";
 import type { Stack } from "../../src/docker/discovery";
 import { ExitCode, ToolError } from "../../src/errors";
 import type { JournalEntry } from "../../src/state/journal";
-import { backupStack, type StackJob } from "../../src/services/backup-stack";
-import { latestBy, latestByStack, runBackup, type BackupRequest } from "../../src/services/backup";
-import type { ServiceEvent } from "../../src/services/events";
-import { recoverStopped } from "../../src/services/recover";
+import { backupStack, type StackJob } from "../../src/services/backup/stack";
+import { latestBy, latestByStack, runBackup, type BackupRequest } from "../../src/services/backup/backup";
+import type { ServiceEvent } from "../../src/services/run/events";
+import { recoverStopped } from "../../src/services/run/dead-runs";
 import { COMPOSE_OK, container, fakeDocker, fakeRestic, fakeRunner, fakeStack, snapshot, testContext, type FakeDockerOptions, type FakeResticOptions, type RunnerAnswer, type TestContext } from "../helpers/fakes";
 
 let t: TestContext | undefined;

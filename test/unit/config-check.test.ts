@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load";
-import { scheduleFindings, stackSectionFindings } from "../../src/services/config-check";
-import { checkConfigRules } from "../../src/services/doctor";
+import { scheduleFindings, stackSectionFindings } from "../../src/services/doctor/config-check";
+import { checkConfigRules } from "../../src/services/doctor/doctor";
 
 const REPO = "[local_backup]\nRESTIC_REPOSITORY=/mnt/repo\nRESTIC_PASSWORD_FILE=/etc/pw\n";
 const NOTHING = "KEEP_DAILY=0\nKEEP_WEEKLY=0\nKEEP_MONTHLY=0\nKEEP_YEARLY=0\n";

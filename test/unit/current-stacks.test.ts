@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { discoverStacks } from "../../src/docker/discovery";
-import { lockedBackup } from "../../src/services/backup-run";
-import type { ServiceEvent } from "../../src/services/events";
+import { lockedBackup } from "../../src/services/backup/run";
+import type { ServiceEvent } from "../../src/services/run/events";
 import { container, fakeDocker, testContext, type TestContext } from "../helpers/fakes";
 
 describe("a backup decides what to stop from the stacks as they are once it holds the lock", () => {

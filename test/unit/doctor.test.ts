@@ -3,7 +3,7 @@ import type { Config } from "../../src/config/types";
 import { AppError, ConfigError, ToolError } from "../../src/errors";
 import type { Runner } from "../../src/exec/runner";
 import { featuresOf } from "../../src/restic/features";
-import { runDoctor, type Check, type DoctorDeps, type FsProbe } from "../../src/services/doctor";
+import { runDoctor, type Check, type DoctorDeps, type FsProbe } from "../../src/services/doctor/doctor";
 
 const GiB = 1024 ** 3;
 

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load";
-import type { ServiceContext } from "../../src/services/context";
-import { kitDir, pushKit } from "../../src/services/doomsday";
-import { KIT_FILES, remaskKitConfig, writeKit } from "../../src/services/doomsday-kit";
+import type { ServiceContext } from "../../src/services/run/context";
+import { kitDir, pushKit } from "../../src/services/doomsday/doomsday";
+import { KIT_FILES, remaskKitConfig, writeKit } from "../../src/services/doomsday/kit";
 
 /** Each is a secret that is not a secret key's value; none may reach a kit file. */
 const SECRETS = {

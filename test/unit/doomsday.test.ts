@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Secret } from "../../src/exec/redact";
-import { DisasterJournal } from "../../src/services/disaster-journal";
-import { redactConfigText, runbookText } from "../../src/services/doomsday-kit";
-import { portainerBackup } from "../../src/services/doomsday-portainer";
-import { imagesToSave } from "../../src/services/doomsday";
-import { stackDependencies, startOrder, type InventoryContainer, type InventoryNetwork, type InventoryVolume } from "../../src/services/inventory";
+import { DisasterJournal } from "../../src/services/disaster/journal";
+import { redactConfigText, runbookText } from "../../src/services/doomsday/kit";
+import { portainerBackup } from "../../src/services/doomsday/portainer";
+import { imagesToSave } from "../../src/services/doomsday/doomsday";
+import { stackDependencies, startOrder, type InventoryContainer, type InventoryNetwork, type InventoryVolume } from "../../src/services/doomsday/inventory";
 
 const img = (tags: string[], digests: string[] = []) => ({ id: `sha256:${tags[0] ?? "x"}`, tags, digests, size: 1, local: !digests.length });
 

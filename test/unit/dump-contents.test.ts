@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareContents, MariadbCounter, TupleScanner, PostgresCounter, readDump } from "../../src/services/dump-contents";
-import { dumpSpecs } from "../../src/services/dumps";
+import { compareContents, MariadbCounter, TupleScanner, PostgresCounter, readDump } from "../../src/services/dumps/contents";
+import { dumpSpecs } from "../../src/services/dumps/dump";
 import { AppError } from "../../src/errors";
 import { container, fakeStack } from "../helpers/fakes";
 

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OUR } from "../../src/docker/labels";
-import { dumpSpecs, hostPath, runDumps } from "../../src/services/dumps";
-import type { ServiceContext } from "../../src/services/context";
+import { dumpSpecs, hostPath, runDumps } from "../../src/services/dumps/dump";
+import type { ServiceContext } from "../../src/services/run/context";
 import { container, fakeStack } from "../helpers/fakes";
 
 // Issue 17 item 13: backup-tui.dump.path is read on the host through the container's mounts.

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { diagnoseEngine, readEngineFacts } from "../../src/docker/engine-facts";
 import { engineWords, type EngineSituation } from "../../src/docker/engine-words";
-import { checkDocker } from "../../src/services/doctor";
+import { checkDocker } from "../../src/services/doctor/doctor";
 
 // scripts/lib/docker-engine.sh driven under bash with fake docker, dockerd, systemctl,
 // apt-get and id first on PATH (they record their calls); nothing real is started or installed.

@@ -8,7 +8,7 @@ import { BtrfsProvider } from "../../src/fssnap/btrfs";
 import { bindOrigin, mountOf, parseMountinfo } from "../../src/fssnap/mountinfo";
 import { namespaceLauncher, planSnapshots } from "../../src/fssnap/plan";
 import type { FsSnapshotProvider, SnapshotUnit } from "../../src/fssnap/provider";
-import { checkSnapshotSpace, decideSnapshot, snapshotFallback, snapshotPaths } from "../../src/services/fs-snapshot";
+import { checkSnapshotSpace, decideSnapshot, snapshotFallback, snapshotPaths } from "../../src/services/backup/fs-snapshot";
 import type { Config } from "../../src/config/types";
 import { container, fakeRunner, fakeStack, testConfig } from "../helpers/fakes";
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ExitCode, abortExitCode } from "../../src/errors";
-import { runBackup } from "../../src/services/backup";
+import { runBackup } from "../../src/services/backup/backup";
 import { container, fakeDocker, fakeRestic, fakeStack, testContext, type TestContext } from "../helpers/fakes";
 
 describe("an interrupted backup is recorded as interrupted, with its signal's exit code", () => {

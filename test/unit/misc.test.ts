@@ -5,8 +5,8 @@ import { OUR } from "../../src/docker/labels";
 import { parseDuration } from "../../src/duration";
 import { AppError, ExitCode, UsageError } from "../../src/errors";
 import { format, table } from "../../src/output";
-import { applyRetention, assertPolicyKeepsSomething, policyFor } from "../../src/services/retention";
-import { stackPaths } from "../../src/services/stack-paths";
+import { applyRetention, assertPolicyKeepsSomething, policyFor } from "../../src/services/retention/retention";
+import { stackPaths } from "../../src/services/stacks/paths";
 import { container, fakeRestic, fakeStack, snapshot, testContext, type TestContext } from "../helpers/fakes";
 
 let t: TestContext | undefined;

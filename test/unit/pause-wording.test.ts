@@ -2,8 +2,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Printer } from "../../src/output";
-import { backupStack, type StackJob } from "../../src/services/backup-stack";
-import type { ServiceEvent } from "../../src/services/events";
+import { backupStack, type StackJob } from "../../src/services/backup/stack";
+import type { ServiceEvent } from "../../src/services/run/events";
 import { container, fakeDocker, fakeStack, testContext, type TestContext } from "../helpers/fakes";
 
 let t: TestContext | undefined;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AppError, ExitCode } from "../../src/errors";
-import { checkInventory, type Inventory } from "../../src/services/inventory";
-import { checkManifest, type StackManifest } from "../../src/services/manifest";
+import { checkInventory, type Inventory } from "../../src/services/doomsday/inventory";
+import { checkManifest, type StackManifest } from "../../src/services/snapshots/manifest";
 
 // Issue 17 item 4: paths in a snapshot's manifest.json and inventory.json are the repository's
 // say, not ours. Before restic, docker or the filesystem see them: absolute, no "." or "..",

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ServiceEvent } from "../../src/services/events";
-import { recoverInterrupted } from "../../src/services/preflight";
+import type { ServiceEvent } from "../../src/services/run/events";
+import { recoverInterrupted } from "../../src/services/run/preflight";
 import type { JournalEntry } from "../../src/state/journal";
 import { container, fakeDocker, testContext, type TestContext } from "../helpers/fakes";
 

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ensureStateDir } from "../../src/app";
 import type { Config } from "../../src/config/types";
 import { ConfigError, ExitCode } from "../../src/errors";
-import { checkStateDir, type FsProbe } from "../../src/services/doctor";
+import { checkStateDir, type FsProbe } from "../../src/services/doctor/doctor";
 import { writeJsonAtomic, writeTextAtomic } from "../../src/state/atomic-file";
 
 // Issue 17 item 14: the state directory's journals say which paths we delete and which process

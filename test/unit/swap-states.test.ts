@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { finishInterruptedSwaps, swapIn, SwapJournal, type SwapEntry, type SwapState } from "../../src/fsops/swap";
-import { placementOf, stopNeed } from "../../src/services/restore-stage";
+import { placementOf, stopNeed } from "../../src/services/restore/stage";
 
 const HOST = "test-host";
 const dead = { pid: 2 ** 22 + 12345, host: HOST, startedAt: "", command: "backup-tui restore" };

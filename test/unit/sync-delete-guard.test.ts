@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError, ExitCode } from "../../src/errors";
-import { assertFewSnapshotsRemoved, snapshotIds } from "../../src/services/sync-delete-guard";
+import { assertFewSnapshotsRemoved, snapshotIds } from "../../src/services/sync/delete-guard";
 
 const id = (n: number) => n.toString(16).padStart(64, "0");
 const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => id(from + i));

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { cleanup, render } from "ink-testing-library";
 import { afterEach, describe, expect, it } from "vitest";
 import { BusyError } from "../../src/errors";
-import type { ServiceEvent } from "../../src/services/events";
+import type { ServiceEvent } from "../../src/services/run/events";
 import { acquireRepoLock, lockPaths } from "../../src/state/lock";
 import { App } from "../../src/tui/app";
 import { createBackend } from "../../src/tui/backend";

@@ -1,11 +1,11 @@
 import { cleanup, render } from "ink-testing-library";
 import { Secret } from "../../src/exec/redact";
 import { hashConfirmPassword } from "../../src/security/confirm-hash";
-import { DisasterJournal } from "../../src/services/disaster-journal";
+import { DisasterJournal } from "../../src/services/disaster/journal";
 import { afterEach, describe, expect, it } from "vitest";
 import { AppError, ExitCode } from "../../src/errors";
-import type { DisasterReport } from "../../src/services/disaster";
-import type { EventSink } from "../../src/services/events";
+import type { DisasterReport } from "../../src/services/disaster/disaster";
+import type { EventSink } from "../../src/services/run/events";
 import { App } from "../../src/tui/app";
 import { createBackend, type DisasterChoice, type DisasterPlan, type TuiBackend } from "../../src/tui/backend";
 import { testContext, type TestContext } from "../helpers/fakes";

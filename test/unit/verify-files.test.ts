@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareTree, describeCheck } from "../../src/services/verify-files";
+import { compareTree, describeCheck } from "../../src/services/verify/files";
 import type { CatalogFile } from "../../src/state/catalog";
 
 const f = (path: string, type: string, size?: number): CatalogFile => ({ snapshotId: "s", path, name: path.split("/").pop()!, type, size });

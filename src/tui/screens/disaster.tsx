@@ -2,7 +2,7 @@ import { btui } from "../../command-hint";
 import { Box, Text, useInput } from "ink";
 import { useCallback, useEffect, useState } from "react";
 import { format } from "../../output";
-import type { DisasterReport, StackRecovery } from "../../services/disaster";
+import type { DisasterReport, StackRecovery } from "../../services/disaster/disaster";
 import type { DisasterChoice, DisasterPlan, TuiBackend } from "../backend";
 import { TextInput } from "../components/text-input";
 import { duration, fit } from "../format";

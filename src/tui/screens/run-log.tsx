@@ -1,8 +1,8 @@
 import { Box, Text, useInput } from "ink";
 import { useEffect, useMemo } from "react";
 import { transferText } from "../../rclone/progress-text";
-import type { ServiceEvent } from "../../services/events";
-import type { LogEntry } from "../../services/run-log";
+import type { ServiceEvent } from "../../services/run/events";
+import type { LogEntry } from "../../services/run/run-log";
 import type { RunRow } from "../../state/store";
 import type { TuiBackend } from "../backend";
 import { VirtualList } from "../components/virtual-list";

@@ -1,0 +1,283 @@
+import { btui } from "../../command-hint";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { ContainerInfo } from "../../docker/client";
+import { discoverStacks, stackState, type Stack } from "../../docker/discovery";
+import { planQuiesce, type ResumeReport } from "../../docker/lifecycle";
+import { AppError, ExitCode, errorMessage } from "../../errors";
+import { discardStaging, isMountPoint, swapIn, SwapJournal } from "../../fsops/swap";
+import { walk } from "../../fsops/tree";
+import { pausePoint } from "../../state/pause-point";
+import type { CatalogSnapshot } from "../../state/catalog";
+import { ensureIndexed } from "../snapshots/catalog";
+import type { ServiceContext } from "../run/context";
+import type { EventSink } from "../run/events";
+import { checkManifest, type StackManifest } from "../snapshots/manifest";
+import { endedWith } from "../run/after-run";
+import { quiesced } from "../stacks/quiesce";
+import { placementOf, stageCopies, stopNeed, type Placement } from "./stage";
+import { assertInPlaceScope } from "./scope";
+import { assertTargetApart } from "./target";
+import { diffTree, isDumpsPath, isManifestPath, mapPaths, narrowToFile, type DiffSummary, type RestoreMapping } from "./plan";
+
+export interface RestoreRequest {
+  scope: { kind: "stack"; stack: string } | { kind: "volume"; volume: string };
+  snapshot: CatalogSnapshot;
+  /** One file or folder only (a snapshot path, or its live path). */
+  file?: string;
+  /** Restore under this directory instead: nothing live is touched (restore-target.ts). */
+  target?: string;
+  /** With target: the directory may hold files (never a live path, nothing in it leading out). */
+  force?: boolean;
+  /** In place: the host whose snapshots may be restored here (--host); default: this host. */
+  host?: string;
+  /** The disaster recovery: the old host's paths as its manifest names them (restore-scope.ts). */
+  oldHostPaths?: boolean;
+  dryRun?: boolean;
+  signal: AbortSignal;
+}
+
+export interface RestoreReport {
+  mode: "target" | "dry-run" | "in-place";
+  snapshot: string;
+  mappings: RestoreMapping[];
+  diff?: Array<{ live: string } & DiffSummary>;
+  safetySnapshot?: string;
+  createdVolumes: string[];
+  downtimeMs: number;
+  /** Dry run in place: the running containers the restore stops, and why (or why nothing stops). */
+  stops?: string[];
+  stopReason?: string;
+  notRestarted: ResumeReport["failed"];
+  exitCode: number;
+  runId?: number;
+}
+
+/** The manifest stored in a snapshot of ours; undefined for snapshots made by plain restic. */
+export async function readManifest(ctx: ServiceContext, snap: CatalogSnapshot, signal?: AbortSignal): Promise<StackManifest | undefined> {
+  const path = snap.paths.find(isManifestPath);
+  if (!path) return undefined;
+  let manifest: StackManifest;
+  try {
+    manifest = JSON.parse(await ctx.restic.dump(snap.id, path, signal)) as StackManifest;
+  } catch (err) {
+    ctx.log.warn({ err: errorMessage(err) }, "cannot read the snapshot's manifest");
+    return undefined;
+  }
+  // Unsafe paths in it refuse the restore: it must not go on as if the snapshot had no manifest.
+  return checkManifest(manifest, snap);
+}
+
+/** What a restore will write, once every check passed: the snapshot's paths mapped to this host. */
+export interface RestorePlan {
+  manifest?: StackManifest;
+  /** Volume name → its mountpoint here (volumes that exist). */
+  mountpoints: Map<string, string>;
+  mappings: RestoreMapping[];
+  /** Each path's root (the volume, stack directory or path holding it). */
+  rootOf: Map<RestoreMapping, string>;
+  /** --target, absolute; undefined in place. */
+  target?: string;
+}
+
+/**
+ * Maps the snapshot to this host and makes every refusal the restore makes, before anything is
+ * written or printed: under --target, that no live path is reached (restore-target.ts); in place,
+ * that the snapshot is the stack's and this host's and writes only the stack's paths
+ * (restore-scope.ts), and that no path is a mount point. The dry run, the confirmation's list of
+ * live paths (CLI and TUI) and the run itself all start here.
+ */
+export async function planRestore(ctx: ServiceContext, req: RestoreRequest): Promise<RestorePlan> {
+  const snap = req.snapshot;
+  const manifest = await readManifest(ctx, snap, req.signal);
+  const mountpoints = new Map<string, string>();
+  for (const v of manifest?.volumes ?? []) {
+    const here = await ctx.docker.inspectVolume(v.name);
+    if (here) mountpoints.set(v.name, here.mountpoint);
+  }
+  let mappings = mapPaths(snap.paths, manifest, mountpoints);
+  if (req.scope.kind === "volume") {
+    const name = req.scope.volume;
+    mappings = mappings.filter((m) => m.volume === name);
+    if (!mappings.length) throw new AppError(`snapshot ${snap.shortId} holds no volume ${name}`, ExitCode.usage, `Pick a snapshot tagged vol:NAME: \`${btui("snapshots --tag vol:NAME")}\`.`);
+  }
+  // Each path's root (the volume, stack directory or path holding it): an added file shows in a running service only inside one that exists.
+  const rootOf = new Map<RestoreMapping, string>();
+  if (req.file) {
+    const one = narrowToFile(mappings, req.file);
+    if (!one) throw new AppError(`${req.file} is not inside snapshot ${snap.shortId}`, ExitCode.usage, `Browse it with \`${btui(`ls ${snap.shortId}`)}\`.`);
+    const root = mappings.find((m) => one.live === m.live || one.live.startsWith(`${m.live}/`));
+    mappings = [one];
+    if (root) rootOf.set(one, root.live);
+  }
+  // The dumps are loaded into their databases with --dump (or fetched with --target); in place they would only land in the state dir.
+  if (!req.file && !req.target) mappings = mappings.filter((m) => !isDumpsPath(m.source));
+
+  if (req.target) return { manifest, mountpoints, mappings, rootOf, target: await assertTargetApart(ctx, req.target, mappings, { force: req.force }) };
+
+  await assertInPlaceScope(ctx, req, snap, manifest, mappings);
+  const mounted = mappings.filter((m) => isMountPoint(m.live));
+  if (mounted.length) {
+    throw new AppError(
+      `${mounted.map((m) => m.live).join(", ")} ${mounted.length === 1 ? "is a mount point" : "are mount points"}: restoring in place would need to replace the mount`,
+      ExitCode.usage,
+      "Restore with --target DIR and copy the files into place, or restore a narrower --file.",
+    );
+  }
+  return { manifest, mountpoints, mappings, rootOf };
+}
+
+/**
+ * Restores a stack, a volume, or one file of either: under --target (touching nothing live),
+ * as a dry run (what would change), or in place — stopping only what runs, taking a safety
+ * snapshot of the current data, restoring into staging beside each path, swapping it in,
+ * and starting again what was running.
+ */
+export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: EventSink): Promise<RestoreReport> {
+  const snap = req.snapshot;
+  // Every refusal first, the dry run's as the run's: a plan that is printed is a plan that may run.
+  const { manifest, mountpoints, mappings, rootOf, target } = await planRestore(ctx, req);
+  const report: RestoreReport = { mode: "in-place", snapshot: snap.id, mappings, createdVolumes: [], downtimeMs: 0, notRestarted: [], exitCode: ExitCode.ok };
+
+  if (req.dryRun) {
+    // Nothing is written: what the restore would change, live or under --target.
+    report.mode = "dry-run";
+    await ensureIndexed(ctx, snap, req.signal);
+    const where = (m: RestoreMapping) => (target ? join(target, m.source) : m.live);
+    report.diff = [];
+    for (const m of mappings) report.diff.push({ live: where(m), ...diffTree({ ...m, live: where(m) }, ctx.store.catalog.tree(snap.id, m.source), await walk(where(m))) });
+    if (!target) Object.assign(report, await stopPlan(ctx, req, manifest, mappings.map((m) => placementOf(m, rootOf.get(m) ?? m.live))));
+    return report;
+  }
+
+  if (target) {
+    report.mode = "target";
+    emit({ type: "phase", stack: scopeName(req), phase: "restoring", detail: `under ${target}` });
+    await ctx.restic.restore({ snapshot: snap.id, target, include: mappings.map((m) => m.source), signal: req.signal });
+    return report;
+  }
+
+  const runId = ctx.store.startRun("restore", "manual", ctx.owner, { stack: req.scope.kind === "stack" ? req.scope.stack : manifest?.stack });
+  report.runId = runId;
+  const swaps = new SwapJournal(ctx.config.stateDir);
+  const roots: string[] = [];
+  try {
+    for (const m of mappings) {
+      if (m.volume && !mountpoints.has(m.volume)) {
+        const recorded = manifest?.volumes.find((v) => v.name === m.volume);
+        const created = await ctx.docker.createVolume(m.volume, recorded?.labels ?? {});
+        mountpoints.set(m.volume, created.mountpoint);
+        report.createdVolumes.push(m.volume);
+        // The snapshot path is under the old host's mountpoint: keep the part below it.
+        m.live = created.mountpoint + m.source.slice((recorded?.mountpoint ?? m.source).length);
+        rootOf.set(m, created.mountpoint);
+      }
+    }
+    // The snapshot's listing, to check the restored copies against: read before anything stops.
+    await ensureIndexed(ctx, snap, req.signal);
+    const placements = mappings.map((m) => placementOf(m, rootOf.get(m) ?? m.live));
+    // 1. The restored copies, written beside the live data while the stack runs.
+    const entries = await stageCopies(ctx, snap, placements, runId, swaps, emit, { scope: scopeName(req), signal: req.signal, roots });
+    // 2. Stopped (unless only new files are added): the safety snapshot of what is replaced, then the swaps.
+    const work = async () => {
+      // An empty directory (a volume just created) holds nothing to keep: no safety snapshot for it.
+      const existing = placements.filter((p) => !p.add && !emptyDir(p.live)).map((p) => p.live);
+      if (existing.length) {
+        emit({ type: "phase", stack: scopeName(req), phase: "safety-snapshot" });
+        const stackTag = req.scope.kind === "stack" ? req.scope.stack : manifest?.stack;
+        const safety = await ctx.restic.backup({
+          paths: existing,
+          host: ctx.config.hostname,
+          tags: ["backup-tui", ...(stackTag ? [`stack:${stackTag}`] : []), ...mappings.filter((m) => m.volume).map((m) => `vol:${m.volume}`), "kind:pre-restore", "trigger:manual"],
+          signal: req.signal,
+          timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
+        });
+        report.safetySnapshot = safety.snapshotId;
+      }
+      // From here a crash is finished by `recover`: every copy is complete and the old data is kept.
+      for (const e of entries) swaps.write(Object.assign(e, { state: "ready" as const }));
+      await pausePoint("restore-before-swap");
+      for (const e of entries) {
+        emit({ type: "phase", stack: scopeName(req), phase: "restoring", detail: `swapping in ${e.live}` });
+        await swapIn(e, swaps);
+      }
+    };
+    const need = stopNeed(placements, !!req.file);
+    const affected = need.stop ? await affectedContainers(ctx, req, manifest, mappings) : undefined;
+    const plan = affected ? planQuiesce(affected, "stop") : undefined;
+    if (affected && plan?.stopLevels.length) {
+      const r = await quiesced(ctx, affected, plan, `restore-${runId}`, emit, work, { signal: req.signal });
+      report.downtimeMs = r.downtimeMs;
+      report.notRestarted = r.report.failed;
+      if (r.error) throw r.error;
+    } else {
+      await work();
+    }
+    report.exitCode = report.notRestarted.length ? ExitCode.serviceDown : ExitCode.ok;
+    ctx.store.finishRun(runId, report.notRestarted.length ? "failed" : "succeeded", report.exitCode, undefined, report);
+    return report;
+  } catch (err) {
+    const ended = endedWith(req.signal, report.notRestarted.length ? ExitCode.serviceDown : ExitCode.failed);
+    ctx.store.finishRun(runId, ended.status, ended.exitCode, errorMessage(err), report);
+    const hint = report.safetySnapshot ? `The data as it was before is in safety snapshot ${report.safetySnapshot.slice(0, 8)} (kind:pre-restore).` : undefined;
+    throw Object.assign(new AppError(`restore ${ended.status}: ${errorMessage(err)}`, ended.exitCode, hint), { cause: err });
+  } finally {
+    // What is left of this run is discarded: demoted first, so a crash during the (long) deletes
+    // never lets recover take a half-deleted copy for a ready one.
+    const mine = swaps.list().filter((e) => e.owner.pid === ctx.owner.pid && roots.includes(e.stagingRoot));
+    for (const e of mine) swaps.write({ ...e, state: "writing" });
+    for (const root of roots) await discardStaging(root);
+    for (const e of mine) swaps.remove(e.id);
+  }
+}
+
+/** What a restore would do, for a confirmation screen: the dry run's changes, and the running containers it would stop (and why). */
+export async function previewRestore(ctx: ServiceContext, req: RestoreRequest): Promise<RestoreReport & { stops: string[] }> {
+  const report = await restore(ctx, { ...req, dryRun: true }, () => undefined);
+  return { ...report, stops: report.stops ?? [] };
+}
+
+/** The running containers an in-place restore stops, and why (or why nothing stops): what the dry run and the confirmation say. */
+async function stopPlan(ctx: ServiceContext, req: RestoreRequest, manifest: StackManifest | undefined, placements: Placement[]): Promise<{ stops: string[]; stopReason: string }> {
+  const need = stopNeed(placements, !!req.file);
+  if (!need.stop) return { stops: [], stopReason: need.reason };
+  const stops = planQuiesce(await affectedContainers(ctx, req, manifest, placements), "stop").stopLevels.flat().map((c) => c.name);
+  return { stops, stopReason: stops.length ? need.reason : "no running container uses it: nothing stops" };
+}
+
+function scopeName(req: RestoreRequest): string {
+  return req.scope.kind === "stack" ? req.scope.stack : req.scope.volume;
+}
+
+/** The containers that must be stopped: the stack's, or only those mounting the restored volume. */
+async function affectedContainers(ctx: ServiceContext, req: RestoreRequest, manifest: StackManifest | undefined, mappings: RestoreMapping[]): Promise<Stack> {
+  const stacks = await discoverStacks(ctx.docker, ctx.config.docker.stacksDir);
+  const name = req.scope.kind === "stack" ? req.scope.stack : manifest?.stack;
+  const stack = stacks.find((s) => s.name === name) ?? stacks.find((s) => manifest && s.project === manifest.project);
+  const onlyVolumes = mappings.every((m) => m.volume);
+  let containers: ContainerInfo[] = stack?.containers ?? [];
+  if (req.scope.kind === "volume" || onlyVolumes) {
+    const volumes = new Set(mappings.map((m) => m.volume));
+    const all = await ctx.docker.listContainers();
+    containers = all.filter((c) => c.mounts.some((mt) => mt.type === "volume" && mt.name && volumes.has(mt.name)));
+  }
+  return {
+    name: stack?.name ?? name ?? scopeName(req),
+    project: stack?.project ?? manifest?.project ?? "",
+    dir: stack?.dir ?? manifest?.dir,
+    source: "labels",
+    composeFiles: stack?.composeFiles ?? manifest?.composeFiles ?? [],
+    envFiles: stack?.envFiles ?? manifest?.envFiles ?? [],
+    containers,
+    volumes: [],
+    state: stackState(containers),
+  };
+}
+
+function emptyDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory() && readdirSync(p).length === 0;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,30 @@
+import type { Config } from "../../config/types";
+import type { DockerApi } from "../../docker/client";
+import type { ComposeCli } from "../../docker/compose";
+import type { Runner } from "../../exec/runner";
+import type { FsSnapshotProvider } from "../../fssnap/provider";
+import type { Logger } from "../../log";
+import type { Rclone } from "../../rclone/rclone";
+import type { Restic } from "../../restic/restic";
+import type { StopJournal } from "../../state/journal";
+import type { Owner } from "../../state/process-info";
+import type { StateStore } from "../../state/store";
+
+/** Everything a service needs, passed in: services do no I/O of their own. */
+export interface ServiceContext {
+  config: Config;
+  runner: Runner;
+  docker: DockerApi;
+  compose: ComposeCli;
+  restic: Restic;
+  /** A restic wrapper for another repository (a pulled copy, the cloud copy) with the configured password. */
+  resticFor(repository: string): Restic;
+  rclone: Rclone;
+  store: StateStore;
+  journal: StopJournal;
+  log: Logger;
+  owner: Owner;
+  version: string;
+  /** The snapshot strategy's providers (default: btrfs); tests pass observers. */
+  fsSnapshotProviders?: FsSnapshotProvider[];
+}
