@@ -1,6 +1,6 @@
 // Writes config.example.ini from the key table in src/config/keys.ts (descriptions, defaults, examples).
 // Run from the repository root:  npx node scripts/gen-config-example.ts
-// (test/unit/config-example.test.ts fails when the committed file differs from what it would write.)
+// (test/unit/config/config-example.test.ts fails when the committed file differs from what it would write.)
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";

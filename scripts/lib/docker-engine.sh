@@ -2,7 +2,7 @@
 # A Docker engine that answers, decided from what answers rather than from what is on
 # PATH. Sourced by scripts/quickstart.sh and scripts/setup-test-env.sh, so both behave
 # the same; `backup-tui doctor` says the same sentences for the same situations
-# (src/docker/engine-words.ts, src/docker/engine-facts.ts; test/unit/engine-detect.test.ts
+# (src/docker/engine-words.ts, src/docker/engine-facts.ts; test/unit/docker/engine-detect.test.ts
 # holds them equal).
 #
 #   engine_ensure     the engine answers (return 0), or one sentence says why not (return 1):
