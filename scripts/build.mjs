@@ -66,20 +66,29 @@ try {
 // Built beside and renamed into place: a running copy (or a test spawning it) never sees half a file.
 const tmpOut = `${out}.tmp-${process.pid}`;
 const seaConfig = join(dist, `sea-${process.pid}.json`);
-writeFileSync(seaConfig, JSON.stringify({
-  main: join(dist, `backup-tui-${process.pid}.mjs`),
-  mainFormat: "module",
-  executable: base,
-  output: tmpOut,
-  disableExperimentalSEAWarning: true,
-  // dockerode's dependencies call url.parse(); users should not see Node's deprecation notice.
-  execArgv: ["--disable-warning=DEP0169"],
-  useCodeCache: true,
-}, null, 2));
+writeFileSync(
+  seaConfig,
+  JSON.stringify(
+    {
+      main: join(dist, `backup-tui-${process.pid}.mjs`),
+      mainFormat: "module",
+      executable: base,
+      output: tmpOut,
+      disableExperimentalSEAWarning: true,
+      // dockerode's dependencies call url.parse(); users should not see Node's deprecation notice.
+      execArgv: ["--disable-warning=DEP0169"],
+      useCodeCache: true,
+    },
+    null,
+    2,
+  ),
+);
 rmSync(tmpOut, { force: true });
 execFileSync(nodeBin, ["--build-sea", seaConfig], { stdio: ["ignore", "ignore", "inherit"] });
 chmodSync(tmpOut, 0o755);
 renameSync(tmpOut, out);
 for (const f of [base, seaConfig, join(dist, `backup-tui-${process.pid}.mjs`)]) rmSync(f, { force: true });
 const mb = (statSync(out).size / 1048576).toFixed(1);
-console.log(`build: ${out} (${mb} MB, Node ${execFileSync(nodeBin, ["--version"]).toString().trim()}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `build: ${out} (${mb} MB, Node ${execFileSync(nodeBin, ["--version"]).toString().trim()}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+);

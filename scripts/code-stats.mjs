@@ -27,28 +27,73 @@ function blank(text) {
     const next = text[i + 1];
     const inTemplate = stack.at(-1) === "`";
     if (inTemplate) {
-      if (c === "\\") { out += "  "; i += 2; continue; }
-      if (c === "`") { stack.pop(); out += c; i++; continue; }
-      if (c === "$" && next === "{") { stack.push("{"); out += "${"; i += 2; continue; }
-      out += c === "\n" ? "\n" : " "; i++; continue;
+      if (c === "\\") {
+        out += "  ";
+        i += 2;
+        continue;
+      }
+      if (c === "`") {
+        stack.pop();
+        out += c;
+        i++;
+        continue;
+      }
+      if (c === "$" && next === "{") {
+        stack.push("{");
+        out += "${";
+        i += 2;
+        continue;
+      }
+      out += c === "\n" ? "\n" : " ";
+      i++;
+      continue;
     }
     if (c === "/" && next === "/") {
-      while (i < text.length && text[i] !== "\n") { out += " "; i++; }
+      while (i < text.length && text[i] !== "\n") {
+        out += " ";
+        i++;
+      }
       continue;
     }
     if (c === "/" && next === "*") {
-      while (i < text.length && !(text[i] === "*" && text[i + 1] === "/")) { out += text[i] === "\n" ? "\n" : " "; i++; }
-      out += "  "; i += 2; continue;
+      while (i < text.length && !(text[i] === "*" && text[i + 1] === "/")) {
+        out += text[i] === "\n" ? "\n" : " ";
+        i++;
+      }
+      out += "  ";
+      i += 2;
+      continue;
     }
     if (c === '"' || c === "'") {
-      out += c; i++;
-      while (i < text.length && text[i] !== c && text[i] !== "\n") { out += text[i] === "\\" ? "  " : " "; i += text[i] === "\\" ? 2 : 1; }
-      out += c; i++; continue;
+      out += c;
+      i++;
+      while (i < text.length && text[i] !== c && text[i] !== "\n") {
+        out += text[i] === "\\" ? "  " : " ";
+        i += text[i] === "\\" ? 2 : 1;
+      }
+      out += c;
+      i++;
+      continue;
     }
-    if (c === "`") { stack.push("`"); out += c; i++; continue; }
-    if (c === "{" && stack.length) { stack.push("{"); }
-    if (c === "}" && stack.at(-1) === "{") { stack.pop(); if (stack.at(-1) === "`") { out += c; i++; continue; } }
-    out += c; i++;
+    if (c === "`") {
+      stack.push("`");
+      out += c;
+      i++;
+      continue;
+    }
+    if (c === "{" && stack.length) {
+      stack.push("{");
+    }
+    if (c === "}" && stack.at(-1) === "{") {
+      stack.pop();
+      if (stack.at(-1) === "`") {
+        out += c;
+        i++;
+        continue;
+      }
+    }
+    out += c;
+    i++;
   }
   return out;
 }
@@ -68,13 +113,23 @@ function functions(file) {
     const m = START.map((re) => lines[start].match(re)).find(Boolean);
     if (!m || NOT_NAMES.has(m[1])) continue;
     const arrow = lines[start].indexOf("=>");
-    if (arrow >= 0 && !lines[start].slice(arrow + 2).trim().startsWith("{")) continue; // expression-bodied arrow
+    if (
+      arrow >= 0 &&
+      !lines[start]
+        .slice(arrow + 2)
+        .trim()
+        .startsWith("{")
+    )
+      continue; // expression-bodied arrow
     let depth = 0;
     let opened = false;
     let end = start;
     for (; end < lines.length; end++) {
       for (const ch of lines[end]) {
-        if (ch === "{") { depth++; opened = true; }
+        if (ch === "{") {
+          depth++;
+          opened = true;
+        }
         if (ch === "}") depth--;
       }
       if (opened && depth <= 0) break;
@@ -94,4 +149,5 @@ console.log(`files: ${files.length}`);
 console.log(`lines: ${lengths.reduce((a, b) => a + b, 0)}`);
 console.log(`file length: median ${pick(0.5)}, p90 ${pick(0.9)}, max ${lengths.at(-1)}`);
 console.log("longest functions:");
-for (const f of all.slice(0, 8)) console.log(`  ${String(f.length).padStart(4)}  ${f.name}  ${relative(".", f.file)}:${f.line}`);
+for (const f of all.slice(0, 8))
+  console.log(`  ${String(f.length).padStart(4)}  ${f.name}  ${relative(".", f.file)}:${f.line}`);

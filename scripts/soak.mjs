@@ -23,21 +23,32 @@ const TRIALS = Number(arg("trials", "50"));
 BIN = resolve(arg("bin", BIN));
 let seed = Number(arg("seed", String(Date.now() % 100000)));
 const REPORT = arg("report");
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const pick = (xs) => xs[Math.floor(random() * xs.length)];
 const PREFIX = `soak${process.pid}`;
 
-const sh = (cmd, args, o = {}) => execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], ...o });
+const sh = (cmd, args, o = {}) =>
+  execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], ...o });
 const states = () =>
   Object.fromEntries(
-    sh("docker", ["ps", "-a", "--filter", `name=${PREFIX}`, "--format", "{{.Names}} {{.State}}"]).trim().split("\n").filter(Boolean).map((l) => l.split(" ")),
+    sh("docker", ["ps", "-a", "--filter", `name=${PREFIX}`, "--format", "{{.Names}} {{.State}}"])
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split(" ")),
   );
 
 const dir = mkdtempSync("/var/tmp/btui-soak-");
 const stacksDir = join(dir, "stacks");
 const repo = join(dir, "repo");
 const config = join(dir, "config.ini");
-const env = { ...process.env, BACKUP_TUI_CONFIG: config, BACKUP_TUI_STATE_DIR: join(dir, "state"), NO_COLOR: "1", RESTIC_PASSWORD: undefined };
+const env = {
+  ...process.env,
+  BACKUP_TUI_CONFIG: config,
+  BACKUP_TUI_STATE_DIR: join(dir, "state"),
+  NO_COLOR: "1",
+  RESTIC_PASSWORD: undefined,
+};
 const resticEnv = { ...process.env, RESTIC_REPOSITORY: repo, RESTIC_PASSWORD_FILE: join(dir, "pw") };
 const stacks = [`${PREFIX}a`, `${PREFIX}b`, `${PREFIX}c`];
 
@@ -56,7 +67,11 @@ for (const s of ["SIGINT", "SIGTERM"]) process.on(s, () => (cleanup(), process.e
 function setup() {
   mkdirSync(stacksDir);
   writeFileSync(join(dir, "pw"), "soak-password\n", { mode: 0o600 });
-  writeFileSync(config, `[docker]\nDOCKER_STACKS_DIR=${stacksDir}\nSTOP_TIMEOUT=10\n[local_backup]\nRESTIC_REPOSITORY=${repo}\nRESTIC_PASSWORD_FILE=${join(dir, "pw")}\nKEEP_LAST=5\n`, { mode: 0o600 });
+  writeFileSync(
+    config,
+    `[docker]\nDOCKER_STACKS_DIR=${stacksDir}\nSTOP_TIMEOUT=10\n[local_backup]\nRESTIC_REPOSITORY=${repo}\nRESTIC_PASSWORD_FILE=${join(dir, "pw")}\nKEEP_LAST=5\n`,
+    { mode: 0o600 },
+  );
   sh("restic", ["init", "-q"], { env: resticEnv });
   for (const s of stacks) {
     const d = join(stacksDir, s);
@@ -90,7 +105,11 @@ function backupOnce(args, killAfterMs, signal) {
 /** The process groups a run noted in its state dir (restic, docker...): those still running when it died. */
 const childGroups = () => {
   const d = join(dir, "state", "children");
-  return existsSync(d) ? readdirSync(d).map((n) => Number(n.replace(/\.json$/, ""))).filter((n) => n > 0) : [];
+  return existsSync(d)
+    ? readdirSync(d)
+        .map((n) => Number(n.replace(/\.json$/, "")))
+        .filter((n) => n > 0)
+    : [];
 };
 const groupRuns = (pgid) => {
   try {
@@ -98,18 +117,36 @@ const groupRuns = (pgid) => {
   } catch {
     return false;
   }
-  return readdirSync("/proc").some((p) => /^\d+$/.test(p) && (() => {
-    try {
-      const st = readFileSync(`/proc/${p}/stat`, "utf8");
-      const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
-      return f[0] !== "Z" && Number(f[2]) === pgid;
-    } catch {
-      return false;
-    }
-  })());
+  return readdirSync("/proc").some(
+    (p) =>
+      /^\d+$/.test(p) &&
+      (() => {
+        try {
+          const st = readFileSync(`/proc/${p}/stat`, "utf8");
+          const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
+          return f[0] !== "Z" && Number(f[2]) === pgid;
+        } catch {
+          return false;
+        }
+      })(),
+  );
 };
 
-const totals = { trials: 0, orphansLeft: 0, orphansFound: 0, diedBeforeHandlers: 0, faults: { SIGKILL: 0, SIGTERM: 0, SIGINT: 0 }, completedBeforeSignal: 0, leftStopped: 0, wronglyStarted: 0, recoverRuns: 0, checks: 0, checkFailures: 0, lostSnapshots: 0, badExitCodes: 0 };
+const totals = {
+  trials: 0,
+  orphansLeft: 0,
+  orphansFound: 0,
+  diedBeforeHandlers: 0,
+  faults: { SIGKILL: 0, SIGTERM: 0, SIGINT: 0 },
+  completedBeforeSignal: 0,
+  leftStopped: 0,
+  wronglyStarted: 0,
+  recoverRuns: 0,
+  checks: 0,
+  checkFailures: 0,
+  lostSnapshots: 0,
+  badExitCodes: 0,
+};
 const violations = [];
 
 async function main() {
@@ -134,7 +171,9 @@ async function main() {
     // handlers exist, in the first ~70 ms of start-up, before anything was stopped.
     if (r.sig !== "SIGKILL" && r.sig !== signal && !okCodes.includes(r.code)) {
       totals.badExitCodes++;
-      violations.push(`trial ${t}: ${signal} after ${after} ms exited ${r.code}: ${r.stderr.trim().split("\n").slice(-2).join(" | ")}`);
+      violations.push(
+        `trial ${t}: ${signal} after ${after} ms exited ${r.code}: ${r.stderr.trim().split("\n").slice(-2).join(" | ")}`,
+      );
     }
     if (r.sig === "SIGKILL") {
       totals.recoverRuns++;
@@ -147,15 +186,32 @@ async function main() {
       }
       const left = orphans.filter(groupRuns);
       totals.orphansLeft += left.length;
-      if (left.length) violations.push(`trial ${t}: process group(s) ${left.join(", ")} of the killed run still run after recover`);
+      if (left.length)
+        violations.push(`trial ${t}: process group(s) ${left.join(", ")} of the killed run still run after recover`);
     }
     const now = states();
     for (const [name, state] of Object.entries(expected)) {
       if (state === "running" && now[name] !== "running") {
         totals.leftStopped++;
-        const events = sh("docker", ["events", "--since", new Date(trialStart - 2000).toISOString(), "--until", new Date().toISOString(), "--filter", `container=${name}`, "--format", "{{.TimeNano}} {{.Action}}"])
-          .trim().split("\n").filter((l) => /^\d+ \w+$/.test(l)).map((l) => `${Math.round(Number(BigInt(l.split(" ")[0]) / 1_000_000n) - trialStart)}ms:${l.split(" ")[1]}`).join(" ");
-        violations.push(`trial ${t}: ${name} is ${now[name]} after ${signal} at ${after} ms (${args.join(" ") || "two-pass"}; exit ${r.sig ?? r.code}; events since the trial began: ${events}; stderr: ${r.stderr.trim().split("\n").slice(-4).join(" | ")})`);
+        const events = sh("docker", [
+          "events",
+          "--since",
+          new Date(trialStart - 2000).toISOString(),
+          "--until",
+          new Date().toISOString(),
+          "--filter",
+          `container=${name}`,
+          "--format",
+          "{{.TimeNano}} {{.Action}}",
+        ])
+          .trim()
+          .split("\n")
+          .filter((l) => /^\d+ \w+$/.test(l))
+          .map((l) => `${Math.round(Number(BigInt(l.split(" ")[0]) / 1_000_000n) - trialStart)}ms:${l.split(" ")[1]}`)
+          .join(" ");
+        violations.push(
+          `trial ${t}: ${name} is ${now[name]} after ${signal} at ${after} ms (${args.join(" ") || "two-pass"}; exit ${r.sig ?? r.code}; events since the trial began: ${events}; stderr: ${r.stderr.trim().split("\n").slice(-4).join(" | ")})`,
+        );
         sh("docker", ["start", name]);
       }
       if (state !== "running" && now[name] === "running") {
@@ -180,10 +236,20 @@ async function main() {
         }
       } catch (err) {
         totals.checkFailures++;
-        violations.push(`trial ${t}: restic check failed: ${String(err.stderr ?? err).trim().split("\n").slice(-3).join(" | ")}`);
+        violations.push(
+          `trial ${t}: restic check failed: ${String(err.stderr ?? err)
+            .trim()
+            .split("\n")
+            .slice(-3)
+            .join(" | ")}`,
+        );
       }
-      const ids = new Set(JSON.parse(sh("restic", ["snapshots", "--json", "--no-lock"], { env: resticEnv })).map((s) => s.id));
-      const tagged = JSON.parse(sh("restic", ["snapshots", "--json", "--no-lock", "--tag", "kind:stack"], { env: resticEnv }));
+      const ids = new Set(
+        JSON.parse(sh("restic", ["snapshots", "--json", "--no-lock"], { env: resticEnv })).map((s) => s.id),
+      );
+      const tagged = JSON.parse(
+        sh("restic", ["snapshots", "--json", "--no-lock", "--tag", "kind:stack"], { env: resticEnv }),
+      );
       // Retention (KEEP_LAST=5 per stack, AUTO_PRUNE off) never runs here: every completed snapshot stays.
       for (const id of kept) if (!ids.has(id)) totals.lostSnapshots++;
       for (const s of tagged) kept.add(s.id);
@@ -194,11 +260,20 @@ async function main() {
   const minutes = ((Date.now() - started) / 60000).toFixed(1);
   const rows = [
     ["trials (backups of 3 stacks, interrupted at a random moment in 0–6 s)", totals.trials],
-    ["faults injected: SIGKILL / SIGTERM / SIGINT", `${totals.faults.SIGKILL} / ${totals.faults.SIGTERM} / ${totals.faults.SIGINT}`],
+    [
+      "faults injected: SIGKILL / SIGTERM / SIGINT",
+      `${totals.faults.SIGKILL} / ${totals.faults.SIGTERM} / ${totals.faults.SIGINT}`,
+    ],
     ["runs that finished before the signal", totals.completedBeforeSignal],
-    ["SIGTERM/SIGINT in the first milliseconds, before the handlers exist (the process dies of the signal: exit 128+n)", totals.diedBeforeHandlers],
+    [
+      "SIGTERM/SIGINT in the first milliseconds, before the handlers exist (the process dies of the signal: exit 128+n)",
+      totals.diedBeforeHandlers,
+    ],
     ["`recover` runs after SIGKILL", totals.recoverRuns],
-    ["processes (restic, docker...) a killed run left running / still running after `recover`", `${totals.orphansFound} / ${totals.orphansLeft}`],
+    [
+      "processes (restic, docker...) a killed run left running / still running after `recover`",
+      `${totals.orphansFound} / ${totals.orphansLeft}`,
+    ],
     ["containers left stopped", totals.leftStopped],
     ["containers started that were stopped before", totals.wronglyStarted],
     ["exit codes other than documented", totals.badExitCodes],
@@ -214,7 +289,9 @@ async function main() {
     const end = "<!-- soak:end -->";
     const body = `${begin}\n## Soak: interrupted backups\n\n${header}\n\n${table}\n${violations.length ? `\nViolations:\n\n${violations.map((v) => `- ${v}`).join("\n")}\n` : ""}${end}`;
     const old = existsSync(REPORT) ? readFileSync(REPORT, "utf8") : "# Reliability\n";
-    const next = old.includes(begin) ? old.replace(new RegExp(`${begin.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[\\s\\S]*?${end}`), body) : `${old.trimEnd()}\n\n${body}\n`;
+    const next = old.includes(begin)
+      ? old.replace(new RegExp(`${begin.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[\\s\\S]*?${end}`), body)
+      : `${old.trimEnd()}\n\n${body}\n`;
     writeFileSync(REPORT, next);
   }
   return violations.length ? 1 : 0;

@@ -49,7 +49,13 @@ export function exeDir(): string {
 }
 
 export function readConfig(globals: GlobalOptions): Config {
-  return loadConfig({ flag: globals.config, env: process.env, exeDir: exeDir(), cwd: process.cwd(), uid: process.getuid?.() ?? 1000 });
+  return loadConfig({
+    flag: globals.config,
+    env: process.env,
+    exeDir: exeDir(),
+    cwd: process.cwd(),
+    uid: process.getuid?.() ?? 1000,
+  });
 }
 
 export function ensureStateDir(config: Config): void {
@@ -97,7 +103,15 @@ export function buildContext(config: Config, o: ContextOptions): ServiceContext 
   // restic's rclone: backend runs rclone itself: hand it the same rclone config.
   const rcloneEnv = config.cloud.configFile ? { RCLONE_CONFIG: config.cloud.configFile } : undefined;
   const resticFor = (repository: string) =>
-    new Restic(runner, { binary: config.restic.binary, repository, password: config.restic.password, workDir: config.stateDir, log, env: rcloneEnv, cloudCopy: cloudCopyOf(config) });
+    new Restic(runner, {
+      binary: config.restic.binary,
+      repository,
+      password: config.restic.password,
+      workDir: config.stateDir,
+      log,
+      env: rcloneEnv,
+      cloudCopy: cloudCopyOf(config),
+    });
   return {
     config,
     runner,
@@ -132,7 +146,16 @@ function openStore(config: Config, log: Logger, o: ContextOptions): StateStore {
 }
 
 /** A command's context: config warnings printed, then buildContext. */
-export function openContext(env: CommandEnv, config = readConfig(env.globals), o: { withoutDatabase?: boolean } = {}): ServiceContext {
+export function openContext(
+  env: CommandEnv,
+  config = readConfig(env.globals),
+  o: { withoutDatabase?: boolean } = {},
+): ServiceContext {
   for (const w of config.warnings) env.printer.warn(w);
-  return buildContext(config, { globals: env.globals, commandLine: env.commandLine, warn: (m) => env.printer.warn(m), ...o });
+  return buildContext(config, {
+    globals: env.globals,
+    commandLine: env.commandLine,
+    warn: (m) => env.printer.warn(m),
+    ...o,
+  });
 }

@@ -9,7 +9,10 @@ export type Entry = "tui" | "help" | "command";
  * `-V`/`-h` and anything unknown, a missing option value included, go to commander as they are.
  */
 export function entryFor(args: readonly string[], globals: readonly Option[], terminal: boolean): Entry {
-  const { command, clean } = scan(args, globals.filter((o) => o.long !== "--version" && o.long !== "--help"));
+  const { command, clean } = scan(
+    args,
+    globals.filter((o) => o.long !== "--version" && o.long !== "--help"),
+  );
   if (!clean || command !== undefined) return "command";
   return terminal ? "tui" : "help";
 }

@@ -53,7 +53,8 @@ function lazy(program: Command, load: Loader) {
 
 let exitCode: number = ExitCode.ok;
 
-const wait = () => new Option("--wait <duration>", "wait this long for a busy repository instead of exiting 75 (e.g. 10m)");
+const wait = () =>
+  new Option("--wait <duration>", "wait this long for a busy repository instead of exiting 75 (e.g. 10m)");
 
 /** The one registry of commands. Each module is imported only when its command runs. */
 export function buildProgram(): Command {
@@ -67,70 +68,132 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
 
-  program.command("backup").argument("[stacks...]", "stacks to back up (default: those enabled in the dirlist)")
+  program
+    .command("backup")
+    .argument("[stacks...]", "stacks to back up (default: those enabled in the dirlist)")
     .description("Stage 1: back up stacks into the restic repository, restarting what was running")
     .option("--all", "every discovered stack, enabled or not")
     .option("--dry-run", "print the plan: stacks, paths, what would stop; change nothing")
-    .addOption(new Option("--strategy <name>", "override the stop strategy").choices(["stop", "down", "pause", "none", "snapshot"]))
+    .addOption(
+      new Option("--strategy <name>", "override the stop strategy").choices([
+        "stop",
+        "down",
+        "pause",
+        "none",
+        "snapshot",
+      ]),
+    )
     .option("--single-pass", "no hot pass: stop, back up, start")
     .option("--parallel <n>", "stacks backed up at once", "1")
     .option("--volume <name>", "back up one named volume, stopping only the containers that mount it")
     .option("--scheduled", "started by a schedule: follows the dirlist, leaves stacks with their own SCHEDULE to it")
-    .option("--doomsday", "full-host backup: every stack, then a kind:doomsday snapshot of volumes, daemon.json, config, inventory and the recovery kit")
+    .option(
+      "--doomsday",
+      "full-host backup: every stack, then a kind:doomsday snapshot of volumes, daemon.json, config, inventory and the recovery kit",
+    )
     .addOption(wait())
     .action(lazy(program, () => import("./commands/backup")));
 
-  program.command("restore").argument("[path]", "stage 3 (no --stack/--volume): pull the repository from the cloud into PATH (default: RESTIC_REPOSITORY)")
-    .description("stage 3: pull the repository back from the cloud and verify it; or restore a stack, a volume or one file from a snapshot")
-    .option("--force", "stage 3: pull into a directory that is not empty; with --target: restore into a directory that is not empty (never over a live path)")
+  program
+    .command("restore")
+    .argument(
+      "[path]",
+      "stage 3 (no --stack/--volume): pull the repository from the cloud into PATH (default: RESTIC_REPOSITORY)",
+    )
+    .description(
+      "stage 3: pull the repository back from the cloud and verify it; or restore a stack, a volume or one file from a snapshot",
+    )
+    .option(
+      "--force",
+      "stage 3: pull into a directory that is not empty; with --target: restore into a directory that is not empty (never over a live path)",
+    )
     .option("--stack <name>", "restore this stack: its directory and volumes")
     .option("--volume <name>", "restore one named volume (created when missing); stops only the containers using it")
-    .option("--dump <service>", "with --stack: load that service's database dump (backup-tui.dump label) into its running container")
+    .option(
+      "--dump <service>",
+      "with --stack: load that service's database dump (backup-tui.dump label) into its running container",
+    )
     .option("--file <path>", "only this file or folder (as shown by `ls`, or its live path)")
     .option("--snapshot <id>", "snapshot id (prefix), or latest", "latest")
-    .option("--host <name>", "another host's snapshots (restoring on a new machine): with latest, that host's newest; in place, that host's snapshot is allowed here")
+    .option(
+      "--host <name>",
+      "another host's snapshots (restoring on a new machine): with latest, that host's newest; in place, that host's snapshot is allowed here",
+    )
     .option("--target <dir>", "restore under this directory instead: nothing live is touched")
     .option("--dry-run", "show what would be added, changed and removed")
     .option("--yes", "confirm without asking (headless)")
     .option("--confirm-password-file <file>", "the confirmation password, when CONFIRM_PASSWORD_HASH is set")
-    .option("--disaster", "bare-metal recovery on a new host: pull, check, recreate networks and volumes, restore every stack and its data, load dumps, start stacks")
-    .option("--overwrite", "with --disaster: go on even where a network, volume, container or stack directory exists already")
+    .option(
+      "--disaster",
+      "bare-metal recovery on a new host: pull, check, recreate networks and volumes, restore every stack and its data, load dumps, start stacks",
+    )
+    .option(
+      "--overwrite",
+      "with --disaster: go on even where a network, volume, container or stack directory exists already",
+    )
     .addOption(wait())
     .action(lazy(program, () => import("./commands/restore")));
 
-  program.command("sync").description("Stage 2: mirror the repository to RCLONE_REMOTE:RCLONE_PATH with rclone, then check the copy")
+  program
+    .command("sync")
+    .description("Stage 2: mirror the repository to RCLONE_REMOTE:RCLONE_PATH with rclone, then check the copy")
     .option("--dry-run", "show what would be transferred")
     .option("--bwlimit <rate>", "bandwidth limit (rclone --bwlimit), e.g. 10M")
     .option("--transfers <n>", "parallel transfers")
-    .option("--force", "sync even when the local repository fails its check or has far fewer snapshots than the cloud copy")
+    .option(
+      "--force",
+      "sync even when the local repository fails its check or has far fewer snapshots than the cloud copy",
+    )
     .option("--scheduled", "started by a schedule (the daemon, a timer or cron): recorded as such")
     .addOption(wait())
     .action(lazy(program, () => import("./commands/sync")));
 
-  program.command("verify").description("prove the repository is sound: metadata (restic check), subset (read a sample), data (read everything), files (restore and compare)")
-    .addOption(new Option("--level <level>", "how deep: files also restores each stack's newest snapshot into scratch space and compares it").choices(["metadata", "subset", "data", "files"]).default("metadata"))
+  program
+    .command("verify")
+    .description(
+      "prove the repository is sound: metadata (restic check), subset (read a sample), data (read everything), files (restore and compare)",
+    )
+    .addOption(
+      new Option(
+        "--level <level>",
+        "how deep: files also restores each stack's newest snapshot into scratch space and compares it",
+      )
+        .choices(["metadata", "subset", "data", "files"])
+        .default("metadata"),
+    )
     .option("--stack <name...>", "with --level files: only these stacks")
     .option("--scratch <dir>", "with --level files: restore there (default: STATE_DIR/verify-scratch)")
-    .option("--subset <share>", "with --level subset: how much to read: 5%, part 1/10, or next/10 (the part after the last one read; 10 runs read everything). Default: VERIFICATION_SUBSET (5%)")
+    .option(
+      "--subset <share>",
+      "with --level subset: how much to read: 5%, part 1/10, or next/10 (the part after the last one read; 10 runs read everything). Default: VERIFICATION_SUBSET (5%)",
+    )
     .option("--remote", "check the cloud copy itself (through restic's rclone backend), without pulling it")
     .option("--scheduled", "started by a schedule (the daemon, a timer or cron): recorded as such")
     .addOption(wait())
     .action(lazy(program, () => import("./commands/verify")));
 
-  program.command("stacks").description("list discovered stacks: state, volumes, enabled, last backup")
+  program
+    .command("stacks")
+    .description("list discovered stacks: state, volumes, enabled, last backup")
     .option("--sizes", "measure volume sizes (reads the disk)")
     .action(lazy(program, () => import("./commands/stacks")));
 
-  program.command("dirlist").description("which stacks are backed up: list | enable NAME | disable NAME | add EXT:/path | sync")
+  program
+    .command("dirlist")
+    .description("which stacks are backed up: list | enable NAME | disable NAME | add EXT:/path | sync")
     .argument("[action]", "list, enable, disable, add or sync", "list")
     .argument("[names...]", "stack names or EXT:/path entries")
     .action(lazy(program, () => import("./commands/dirlist")));
 
-  program.command("recover").description("restart containers a dead run left stopped")
+  program
+    .command("recover")
+    .description("restart containers a dead run left stopped")
     .addOption(wait())
     .action(lazy(program, () => import("./commands/recover")));
 
-  program.command("snapshots").description("list snapshots (the most recent few per stack by default)")
+  program
+    .command("snapshots")
+    .description("list snapshots (the most recent few per stack by default)")
     .option("--stack <name>", "only this stack")
     .option("--host <name>", "only this host")
     .option("--tag <tag>", "only snapshots with this tag")
@@ -141,7 +204,9 @@ export function buildProgram(): Command {
     .option("--refresh", "re-read the repository (the catalog is otherwise used as it is)")
     .action(lazy(program, () => import("./commands/snapshots")));
 
-  program.command("ls").description("list files in a snapshot (from the catalog; indexed on first use)")
+  program
+    .command("ls")
+    .description("list files in a snapshot (from the catalog; indexed on first use)")
     .argument("<snapshot>", "snapshot id (prefix) or latest")
     .argument("[path]", "directory inside the snapshot (default: its top-level paths)")
     .option("--stack <name>", "with latest: that stack's newest snapshot")
@@ -149,7 +214,9 @@ export function buildProgram(): Command {
     .option("-r, --recursive", "everything under the path")
     .action(lazy(program, () => import("./commands/ls")));
 
-  program.command("find").description("search file names (or paths, with a '/') across the newest snapshots")
+  program
+    .command("find")
+    .description("search file names (or paths, with a '/') across the newest snapshots")
     .argument("<pattern>", "glob (e.g. '*.sql'); a plain word matches anywhere in the name")
     .option("--stack <name>", "only this stack")
     .option("--host <name>", "only this host")
@@ -157,73 +224,125 @@ export function buildProgram(): Command {
     .action(lazy(program, () => import("./commands/find")));
 
   const guarded = (c: Command) =>
-    c.option("--yes", "confirm without asking (headless)")
+    c
+      .option("--yes", "confirm without asking (headless)")
       .option("--confirm-password-file <file>", "the confirmation password, when CONFIRM_PASSWORD_HASH is set")
       .addOption(wait());
 
-  program.command("protect").argument("<snapshot>", "snapshot id (prefix)")
+  program
+    .command("protect")
+    .argument("<snapshot>", "snapshot id (prefix)")
     .description("mark a snapshot protected: retention never removes it, delete refuses it")
     .addOption(wait())
     .action(lazy(program, () => import("./commands/protect")));
-  program.command("unprotect").argument("<snapshot>", "snapshot id (prefix)")
+  program
+    .command("unprotect")
+    .argument("<snapshot>", "snapshot id (prefix)")
     .description("remove the protected mark")
     .addOption(wait())
     .action(lazy(program, () => import("./commands/unprotect")));
-  guarded(program.command("delete").argument("<snapshots...>", "snapshot ids (prefixes)")
-    .description("delete snapshots (guarded; protected ones are refused)")
-    .option("--prune", "also free their data now"))
-    .action(lazy(program, () => import("./commands/delete")));
-  guarded(program.command("forget").description("apply the keep policy per stack by hand (guarded unless --dry-run)")
-    .option("--stack <name>", "only this stack")
-    .option("--dry-run", "show what would be removed")
-    .option("--prune", "also free the data")
-    .option("--scheduled", "the PRUNE schedule: apply the configured policy without asking (the policy is the consent)"))
-    .action(lazy(program, () => import("./commands/forget")));
-  guarded(program.command("prune").description("delete data no snapshot uses (guarded); --cancel calls off pending space deletions")
-    .argument("[snapshots...]", "with --cancel: only these pending deletions (ids or prefixes)")
-    .option("--cancel", "cancel pending deletions (MAX_REPO_SIZE / MIN_FREE_PERCENT with NOTIFY_BEFORE_DELETE)"))
-    .action(lazy(program, () => import("./commands/prune")));
+  guarded(
+    program
+      .command("delete")
+      .argument("<snapshots...>", "snapshot ids (prefixes)")
+      .description("delete snapshots (guarded; protected ones are refused)")
+      .option("--prune", "also free their data now"),
+  ).action(lazy(program, () => import("./commands/delete")));
+  guarded(
+    program
+      .command("forget")
+      .description("apply the keep policy per stack by hand (guarded unless --dry-run)")
+      .option("--stack <name>", "only this stack")
+      .option("--dry-run", "show what would be removed")
+      .option("--prune", "also free the data")
+      .option(
+        "--scheduled",
+        "the PRUNE schedule: apply the configured policy without asking (the policy is the consent)",
+      ),
+  ).action(lazy(program, () => import("./commands/forget")));
+  guarded(
+    program
+      .command("prune")
+      .description("delete data no snapshot uses (guarded); --cancel calls off pending space deletions")
+      .argument("[snapshots...]", "with --cancel: only these pending deletions (ids or prefixes)")
+      .option("--cancel", "cancel pending deletions (MAX_REPO_SIZE / MIN_FREE_PERCENT with NOTIFY_BEFORE_DELETE)"),
+  ).action(lazy(program, () => import("./commands/prune")));
 
-  program.command("init").description("write a starter config and password file, and create the repository (safe to repeat)")
+  program
+    .command("init")
+    .description("write a starter config and password file, and create the repository (safe to repeat)")
     .option("--dir <dir>", "where to write config.ini (default: /etc/backup-tui as root, else ~/.config/backup-tui)")
     .option("--repository <repo>", "repository location for a new config")
     .action(lazy(program, () => import("./commands/init")));
 
-  program.command("doctor").description("check Docker, Compose, restic, rclone, config, repository and free space")
+  program
+    .command("doctor")
+    .description("check Docker, Compose, restic, rclone, config, repository and free space")
     .action(lazy(program, () => import("./commands/doctor")));
 
   const config = program.command("config").description("validate, show or explain the configuration");
-  config.command("validate").description("check the configuration and exit 0, or 78 naming the problem")
+  config
+    .command("validate")
+    .description("check the configuration and exit 0, or 78 naming the problem")
     .action(lazy(program, () => import("./commands/config-validate")));
-  config.command("show").description("print the effective configuration (secrets masked)")
+  config
+    .command("show")
+    .description("print the effective configuration (secrets masked)")
     .action(lazy(program, () => import("./commands/config-show")));
-  config.command("example").description("print every key with its description and default (the config reference, config.example.ini)")
+  config
+    .command("example")
+    .description("print every key with its description and default (the config reference, config.example.ini)")
     .action(lazy(program, () => import("./commands/config-example")));
-  config.command("set-confirm-password").description("set the password destructive actions ask for (stored as an scrypt hash)")
+  config
+    .command("set-confirm-password")
+    .description("set the password destructive actions ask for (stored as an scrypt hash)")
     .option("--password-file <file>", "read the new one from a file instead of the terminal")
-    .option("--confirm-password-file <file>", "the current confirmation password, when one is set (or BACKUP_TUI_CONFIRM_PASSWORD; asked on a terminal)")
+    .option(
+      "--confirm-password-file <file>",
+      "the current confirmation password, when one is set (or BACKUP_TUI_CONFIRM_PASSWORD; asked on a terminal)",
+    )
     .action(lazy(program, () => import("./commands/config-set-confirm-password")));
-  program.command("validate").description("same as `config validate` (the seed tool's name)")
+  program
+    .command("validate")
+    .description("same as `config validate` (the seed tool's name)")
     .action(lazy(program, () => import("./commands/config-validate")));
 
-  guarded(program.command("unlock").description("remove stale restic locks from the repository")
-    .option("--remove-all", "remove every restic lock, even other hosts' live ones (guarded; refused while a process on this host holds one)"))
-    .action(lazy(program, () => import("./commands/unlock")));
+  guarded(
+    program
+      .command("unlock")
+      .description("remove stale restic locks from the repository")
+      .option(
+        "--remove-all",
+        "remove every restic lock, even other hosts' live ones (guarded; refused while a process on this host holds one)",
+      ),
+  ).action(lazy(program, () => import("./commands/unlock")));
 
-  program.command("schedule").description("scheduled jobs: list (last and next runs) | install --systemd|--cron | uninstall")
+  program
+    .command("schedule")
+    .description("scheduled jobs: list (last and next runs) | install --systemd|--cron | uninstall")
     .argument("[action]", "list, install or uninstall", "list")
     .option("--systemd", "install systemd service + timer units (and a boot-time recover unit)")
     .option("--cron", "install a cron file (with @reboot recover)")
     .option("--dir <dir>", "where to write the units or the cron file (default /etc/systemd/system or /etc/cron.d)")
     .action(lazy(program, () => import("./commands/schedule")));
 
-  program.command("daemon").description("run the schedules in-process (croner); SIGHUP reloads the config, SIGTERM stops after the running job")
+  program
+    .command("daemon")
+    .description(
+      "run the schedules in-process (croner); SIGHUP reloads the config, SIGTERM stops after the running job",
+    )
     .action(lazy(program, () => import("./commands/daemon")));
 
-  program.command("status").description("per stack: last good backup, age, next run, overdue; last verify; lock; pending recovery (exit 4 / 1)")
+  program
+    .command("status")
+    .description(
+      "per stack: last good backup, age, next run, overdue; last verify; lock; pending recovery (exit 4 / 1)",
+    )
     .action(lazy(program, () => import("./commands/status")));
 
-  program.command("history").description("past runs (backup, sync, restore, verify, prune, recover): who started them, how they ended")
+  program
+    .command("history")
+    .description("past runs (backup, sync, restore, verify, prune, recover): who started them, how they ended")
     .option("--limit <n>", "how many", "20")
     .option("--stack <name>", "only runs that backed up this stack")
     .option("--since <when>", "started after a date (2026-11-01) or a duration back from now (7d)")
@@ -235,7 +354,9 @@ export function buildProgram(): Command {
 
 /** A line about a signal, before any printer may exist: a JSON warning line under --json. */
 function say(message: string): void {
-  process.stderr.write(process.argv.includes("--json") ? `${JSON.stringify({ type: "warning", message })}\n` : `\n${message}\n`);
+  process.stderr.write(
+    process.argv.includes("--json") ? `${JSON.stringify({ type: "warning", message })}\n` : `\n${message}\n`,
+  );
 }
 
 function onSignal(signal: NodeJS.Signals): void {
@@ -283,13 +404,18 @@ export async function main(argv: string[]): Promise<never> {
   if (received && exitCode !== ExitCode.serviceDown) exitCode = signalExitCode(received);
   killAllChildren();
   // A pipe (`backup-tui --json snapshots | jq`) may still hold output: exit once it is written.
-  await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((r) => (s.writableLength ? s.write("", () => r()) : r()))));
+  await Promise.all(
+    [process.stdout, process.stderr].map(
+      (s) => new Promise<void>((r) => (s.writableLength ? s.write("", () => r()) : r())),
+    ),
+  );
   process.exit(exitCode);
 }
 
 function handleError(err: unknown, printer: Printer): number {
   if (err instanceof CommanderError) {
-    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return ExitCode.ok;
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help")
+      return ExitCode.ok;
     return ExitCode.usage; // commander already printed the message
   }
   // The state database found damaged in the middle of a command: said plainly, set aside next time.
@@ -304,7 +430,11 @@ function handleError(err: unknown, printer: Printer): number {
   }
   // A bug: say so plainly; the stack goes to stderr only with --verbose.
   const e = err as Error;
-  printer.error(`internal error: ${redact(e?.message ?? String(err))}`, "This is a bug in backup-tui; run with --verbose for details and report it.", ExitCode.failed);
+  printer.error(
+    `internal error: ${redact(e?.message ?? String(err))}`,
+    "This is a bug in backup-tui; run with --verbose for details and report it.",
+    ExitCode.failed,
+  );
   if (process.argv.includes("-v") || process.argv.includes("--verbose")) process.stderr.write(`${e?.stack ?? ""}\n`);
   return ExitCode.failed;
 }

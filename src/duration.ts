@@ -13,6 +13,10 @@ export function parseDuration(text: string, what = "duration"): number {
     total += Number(m[1]) * UNITS[m[2]];
     consumed = re.lastIndex;
   }
-  if (!t || consumed !== t.length) throw new UsageError(`invalid ${what}: ${JSON.stringify(text)}`, "Use a number with a unit, such as 30s, 10m, 2h or 7d.");
+  if (!t || consumed !== t.length)
+    throw new UsageError(
+      `invalid ${what}: ${JSON.stringify(text)}`,
+      "Use a number with a unit, such as 30s, 10m, 2h or 7d.",
+    );
   return total;
 }

@@ -28,6 +28,10 @@ export const format = {
   },
   /** An age: "3 h", "2 d". */
   age(ms: number): string {
-    return ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : ms < 172_800_000 ? `${Math.round(ms / 3_600_000)} h` : `${Math.round(ms / 86_400_000)} d`;
+    return ms < 3_600_000
+      ? `${Math.round(ms / 60_000)} min`
+      : ms < 172_800_000
+        ? `${Math.round(ms / 3_600_000)} h`
+        : `${Math.round(ms / 86_400_000)} d`;
   },
 };

@@ -34,7 +34,9 @@ function stderrStream(): Writable {
     write(chunk, _enc, done) {
       try {
         const { level, msg, time: _t, pid: _p, hostname: _h, ...rest } = JSON.parse(chunk.toString());
-        const extra = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ");
+        const extra = Object.entries(rest)
+          .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+          .join(" ");
         process.stderr.write(redact(`${names[level] ?? level}: ${msg ?? ""}${extra ? ` ${extra}` : ""}`) + "\n");
       } catch {
         process.stderr.write(chunk);
@@ -50,7 +52,10 @@ export function createLogger(o: LogOptions): pino.Logger {
     try {
       mkdirSync(dirname(o.file), { recursive: true, mode: 0o700 });
       rotate(o.file, o.maxBytes ?? 10 * 1024 * 1024, o.keep ?? 3);
-      streams.push({ level: o.fileLevel ?? "info", stream: pino.destination({ dest: o.file, sync: true, mode: 0o600 }) });
+      streams.push({
+        level: o.fileLevel ?? "info",
+        stream: pino.destination({ dest: o.file, sync: true, mode: 0o600 }),
+      });
     } catch {
       // A log file we cannot write must not stop a backup; stderr still works.
     }

@@ -66,7 +66,11 @@ export class Printer {
   error(message: string, hint?: string, exitCode?: number): void {
     this.clearProgress();
     if (this.o.json) this.write(process.stderr, JSON.stringify({ type: "error", message, hint, exitCode }) + "\n");
-    else this.write(process.stderr, `${this.paint(31, "error:")} ${message}\n${hint ? `${this.paint(2, "hint:")} ${hint}\n` : ""}`);
+    else
+      this.write(
+        process.stderr,
+        `${this.paint(31, "error:")} ${message}\n${hint ? `${this.paint(2, "hint:")} ${hint}\n` : ""}`,
+      );
   }
 
   /** Service events: JSON lines on stdout under --json; progress lines on stderr otherwise. */
@@ -86,7 +90,10 @@ export class Printer {
   private progress(e: Extract<ServiceEvent, { type: "progress" }>): void {
     const p = e.progress;
     const eta = p.secondsRemaining ? ` ETA ${p.secondsRemaining}s` : "";
-    this.line(p.percent, `${e.stack} [${e.pass}] ${Math.floor(p.percent * 100)}% ${fmtBytes(p.bytesDone)}/${fmtBytes(p.totalBytes)} ${p.filesDone}/${p.totalFiles} files${eta}`);
+    this.line(
+      p.percent,
+      `${e.stack} [${e.pass}] ${Math.floor(p.percent * 100)}% ${fmtBytes(p.bytesDone)}/${fmtBytes(p.totalBytes)} ${p.filesDone}/${p.totalFiles} files${eta}`,
+    );
   }
 
   private transfer(e: Extract<ServiceEvent, { type: "transfer" }>): void {
@@ -129,12 +136,27 @@ function describe(e: ServiceEvent): string | undefined {
       return `▶ ${e.stack}: strategy ${e.strategy}${e.twoPass ? ", two-pass" : ""}`;
     case "phase": {
       const names: Record<string, string> = {
-        "pre-hook": "running pre-hook", dump: "dumping databases (stack running)", "hot-pass": "hot pass (stack running)", stopping: "stopping", pausing: "pausing", "final-pass": "final pass",
-        backup: "backing up", starting: "starting again", "post-hook": "running post-hook", retention: "applying retention",
-        verify: "verifying the repository", recover: "recovering", cleanup: "cleaning up",
-        "safety-snapshot": "safety snapshot of the current data", restoring: "restoring",
-        connect: "connecting to", "check-local": "checking the repository", "check-remote": "checking the remote",
-        transfer: "transferring", compare: "comparing the copy with the original", retry: "retrying",
+        "pre-hook": "running pre-hook",
+        dump: "dumping databases (stack running)",
+        "hot-pass": "hot pass (stack running)",
+        stopping: "stopping",
+        pausing: "pausing",
+        "final-pass": "final pass",
+        backup: "backing up",
+        starting: "starting again",
+        "post-hook": "running post-hook",
+        retention: "applying retention",
+        verify: "verifying the repository",
+        recover: "recovering",
+        cleanup: "cleaning up",
+        "safety-snapshot": "safety snapshot of the current data",
+        restoring: "restoring",
+        connect: "connecting to",
+        "check-local": "checking the repository",
+        "check-remote": "checking the remote",
+        transfer: "transferring",
+        compare: "comparing the copy with the original",
+        retry: "retrying",
       };
       const who = e.stack === "*" ? "" : `${e.stack}: `;
       return `  ${who}${names[e.phase] ?? e.phase}${e.detail ? ` (${e.detail})` : ""}`;
@@ -142,7 +164,12 @@ function describe(e: ServiceEvent): string | undefined {
     case "stack-done": {
       const o = e.outcome;
       const mark = o.status === "succeeded" ? "✔" : o.status === "partial" ? "!" : "✘";
-      const extra = o.status === "failed" ? `: ${o.error?.split("\n")[0] ?? ""}` : o.status === "interrupted" ? `, downtime ${fmtMs(o.downtimeMs)}` : ` ${o.snapshotId?.slice(0, 8) ?? ""}, +${fmtBytes(o.bytesAdded)}, downtime ${fmtMs(o.downtimeMs)}`;
+      const extra =
+        o.status === "failed"
+          ? `: ${o.error?.split("\n")[0] ?? ""}`
+          : o.status === "interrupted"
+            ? `, downtime ${fmtMs(o.downtimeMs)}`
+            : ` ${o.snapshotId?.slice(0, 8) ?? ""}, +${fmtBytes(o.bytesAdded)}, downtime ${fmtMs(o.downtimeMs)}`;
       return `${mark} ${o.stack} ${o.status}${extra}`;
     }
     default:
@@ -153,6 +180,10 @@ function describe(e: ServiceEvent): string | undefined {
 /** A plain text table: columns padded to the widest cell. */
 export function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   return [line(head), ...rows.map(line)].join("\n");
 }

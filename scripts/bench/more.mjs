@@ -31,29 +31,63 @@ const opts = { smoke: false };
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === "--smoke") opts.smoke = true;
-  else if (a === "-h" || a === "--help") { console.log(USAGE); process.exit(0); }
-  else if (["--repeats", "--startup-runs", "--bench-file"].includes(a) && i + 1 < argv.length) opts[a.slice(2)] = argv[++i];
-  else { console.error(`[more] FAILED: unknown or incomplete option ${a}\n${USAGE}`); process.exit(2); }
+  else if (a === "-h" || a === "--help") {
+    console.log(USAGE);
+    process.exit(0);
+  } else if (["--repeats", "--startup-runs", "--bench-file"].includes(a) && i + 1 < argv.length)
+    opts[a.slice(2)] = argv[++i];
+  else {
+    console.error(`[more] FAILED: unknown or incomplete option ${a}\n${USAGE}`);
+    process.exit(2);
+  }
 }
 const SMOKE = opts.smoke;
 const SIZE = SMOKE
-  ? { repeats: 1, small: 40, large: 2, largeBytes: 2 << 20, parStacks: 8, parFiles: 1, parFileBytes: 1 << 20, snapshots: 1000 }
-  : { repeats: 5, small: 2000, large: 4, largeBytes: 240 << 20, parStacks: 8, parFiles: 4, parFileBytes: 4 << 20, snapshots: 10_000 };
+  ? {
+      repeats: 1,
+      small: 40,
+      large: 2,
+      largeBytes: 2 << 20,
+      parStacks: 8,
+      parFiles: 1,
+      parFileBytes: 1 << 20,
+      snapshots: 1000,
+    }
+  : {
+      repeats: 5,
+      small: 2000,
+      large: 4,
+      largeBytes: 240 << 20,
+      parStacks: 8,
+      parFiles: 4,
+      parFileBytes: 4 << 20,
+      snapshots: 10_000,
+    };
 const positive = (name, v) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) { console.error(`[more] FAILED: ${name} must be a whole number ≥ 1 (got ${JSON.stringify(v)})`); process.exit(2); }
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`[more] FAILED: ${name} must be a whole number ≥ 1 (got ${JSON.stringify(v)})`);
+    process.exit(2);
+  }
   return n;
 };
 const REPEATS = opts.repeats === undefined ? SIZE.repeats : positive("--repeats", opts.repeats);
-const STARTUP_RUNS = opts["startup-runs"] === undefined ? 4 * REPEATS : positive("--startup-runs", opts["startup-runs"]);
+const STARTUP_RUNS =
+  opts["startup-runs"] === undefined ? 4 * REPEATS : positive("--startup-runs", opts["startup-runs"]);
 const STARTUP_WARMUP = 2;
-const BENCH_FILE = opts["bench-file"] ? path.resolve(opts["bench-file"]) : SMOKE ? undefined : path.join(ROOT, "BENCHMARKS.md");
+const BENCH_FILE = opts["bench-file"]
+  ? path.resolve(opts["bench-file"])
+  : SMOKE
+    ? undefined
+    : path.join(ROOT, "BENCHMARKS.md");
 const TARGET = { versionMs: 150, frameMs: 500, rssMB: 200 };
 
 const STARTED = Date.now();
 const log = (...a) => console.error(`[more ${((Date.now() - STARTED) / 1000).toFixed(1).padStart(6)}s]`, ...a);
 class BenchError extends Error {}
-const fail = (msg, detail = "") => { throw new BenchError(`${msg}${detail ? `\n${String(detail).trim().split("\n").slice(-15).join("\n")}` : ""}`); };
+const fail = (msg, detail = "") => {
+  throw new BenchError(`${msg}${detail ? `\n${String(detail).trim().split("\n").slice(-15).join("\n")}` : ""}`);
+};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
@@ -66,12 +100,24 @@ let outFiles = 0;
  */
 function outFile() {
   const file = path.join(DIR, `stdout-${++outFiles}.txt`);
-  return { file, fd: fs.openSync(file, "w"), read() { const t = fs.readFileSync(file, "utf8"); fs.rmSync(file, { force: true }); return t; } };
+  return {
+    file,
+    fd: fs.openSync(file, "w"),
+    read() {
+      const t = fs.readFileSync(file, "utf8");
+      fs.rmSync(file, { force: true });
+      return t;
+    },
+  };
 }
 function sh(cmd, args, o = {}) {
   const out = outFile();
   let r;
-  try { r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 256 << 20, stdio: ["ignore", out.fd, "pipe"], ...o }); } finally { fs.closeSync(out.fd); }
+  try {
+    r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 256 << 20, stdio: ["ignore", out.fd, "pipe"], ...o });
+  } finally {
+    fs.closeSync(out.fd);
+  }
   const stdout = out.read();
   if (r.status !== 0) fail(`${cmd} ${args.join(" ")} failed (exit ${r.status ?? r.signal})`, r.stderr || r.error);
   return stdout;
@@ -80,9 +126,12 @@ function sh(cmd, args, o = {}) {
 function memOf(pid) {
   try {
     const s = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(s), rss = /^VmRSS:\s+(\d+) kB/m.exec(s);
+    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(s),
+      rss = /^VmRSS:\s+(\d+) kB/m.exec(s);
     return hwm && rss ? { hwmKb: Number(hwm[1]), rssKb: Number(rss[1]) } : undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 /**
  * Runs a command to completion; wall time from just before spawn to its exit. With pollHwm the
@@ -95,15 +144,30 @@ function run(cmd, args, { env = process.env, cwd, pollHwm = false } = {}) {
     const child = spawn(cmd, args, { env, cwd, stdio: ["ignore", out.fd, "pipe"] });
     fs.closeSync(out.fd);
     active.add(child);
-    let stderr = "", t1, hwmKb, timer;
+    let stderr = "",
+      t1,
+      hwmKb,
+      timer;
     if (pollHwm) {
-      const sample = () => { const m = memOf(child.pid); if (m) hwmKb = Math.max(hwmKb ?? 0, m.hwmKb); };
+      const sample = () => {
+        const m = memOf(child.pid);
+        if (m) hwmKb = Math.max(hwmKb ?? 0, m.hwmKb);
+      };
       sample();
       timer = setInterval(sample, 10);
     }
-    child.stderr.on("data", (c) => { stderr = (stderr + c).slice(-200_000); });
-    child.on("error", (err) => { clearInterval(timer); active.delete(child); reject(err); });
-    child.on("exit", () => { t1 = nowMs(); clearInterval(timer); });
+    child.stderr.on("data", (c) => {
+      stderr = (stderr + c).slice(-200_000);
+    });
+    child.on("error", (err) => {
+      clearInterval(timer);
+      active.delete(child);
+      reject(err);
+    });
+    child.on("exit", () => {
+      t1 = nowMs();
+      clearInterval(timer);
+    });
     child.on("close", (code, signal) => {
       active.delete(child);
       resolve({ code: code ?? 128, signal, stdout: out.read(), stderr, wallMs: (t1 ?? nowMs()) - t0, hwmKb });
@@ -112,10 +176,22 @@ function run(cmd, args, { env = process.env, cwd, pollHwm = false } = {}) {
 }
 async function must(label, cmd, args, o) {
   const r = await run(cmd, args, o);
-  if (r.code !== 0) fail(`${label}: ${path.basename(cmd)} ${args.slice(0, 3).join(" ")} exited ${r.code}`, `${r.stderr}\n${r.stdout.slice(-3000)}`);
+  if (r.code !== 0)
+    fail(
+      `${label}: ${path.basename(cmd)} ${args.slice(0, 3).join(" ")} exited ${r.code}`,
+      `${r.stderr}\n${r.stdout.slice(-3000)}`,
+    );
   return r;
 }
-const jsonLines = (text) => text.split("\n").flatMap((l) => { try { const v = JSON.parse(l); return v && typeof v === "object" ? [v] : []; } catch { return []; } });
+const jsonLines = (text) =>
+  text.split("\n").flatMap((l) => {
+    try {
+      const v = JSON.parse(l);
+      return v && typeof v === "object" ? [v] : [];
+    } catch {
+      return [];
+    }
+  });
 const which = (name) => spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).stdout.trim() || undefined;
 const shq = (s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${String(s).replace(/'/g, "'\\''")}'`);
 
@@ -132,20 +208,49 @@ let RESTIC; // the restic the script and the wrapper run (resolved on PATH)
 
 const cleanEnv = () => {
   const e = { ...process.env, NO_COLOR: "1" };
-  for (const k of ["RESTIC_PASSWORD", "RESTIC_PASSWORD_COMMAND", "RESTIC_PASSWORD_FILE", "RESTIC_REPOSITORY", "RESTIC_REPOSITORY_FILE", "RESTIC_CACHE_DIR", "BACKUP_TUI_CONFIG", "BACKUP_TUI_STATE_DIR", "BACKUP_TUI_CONFIRM_PASSWORD"]) delete e[k];
+  for (const k of [
+    "RESTIC_PASSWORD",
+    "RESTIC_PASSWORD_COMMAND",
+    "RESTIC_PASSWORD_FILE",
+    "RESTIC_REPOSITORY",
+    "RESTIC_REPOSITORY_FILE",
+    "RESTIC_CACHE_DIR",
+    "BACKUP_TUI_CONFIG",
+    "BACKUP_TUI_STATE_DIR",
+    "BACKUP_TUI_CONFIRM_PASSWORD",
+  ])
+    delete e[k];
   return e;
 };
 const btEnv = (w) => ({ ...cleanEnv(), BACKUP_TUI_CONFIG: w.config, BACKUP_TUI_STATE_DIR: w.state });
-const resticEnv = (w) => ({ ...cleanEnv(), RESTIC_REPOSITORY: w.repo, RESTIC_PASSWORD_FILE: PW, RESTIC_CACHE_DIR: path.join(w.state, "restic-cache") });
+const resticEnv = (w) => ({
+  ...cleanEnv(),
+  RESTIC_REPOSITORY: w.repo,
+  RESTIC_PASSWORD_FILE: PW,
+  RESTIC_CACHE_DIR: path.join(w.state, "restic-cache"),
+});
 
 /** A config (0600) + state dir + repository path: one backup-tui installation. */
-function world(name, { stacksDir, resticBinary, repo = path.join(DIR, `repo-${name}`), state = path.join(DIR, `state-${name}`) }) {
+function world(
+  name,
+  { stacksDir, resticBinary, repo = path.join(DIR, `repo-${name}`), state = path.join(DIR, `state-${name}`) },
+) {
   const config = path.join(DIR, `${name}.ini`);
   fs.mkdirSync(stacksDir, { recursive: true });
-  fs.writeFileSync(config, [
-    "[docker]", `DOCKER_STACKS_DIR=${stacksDir}`, "STOP_TIMEOUT=10",
-    "[local_backup]", `RESTIC_REPOSITORY=${repo}`, `RESTIC_PASSWORD_FILE=${PW}`, ...(resticBinary ? [`RESTIC_BINARY=${resticBinary}`] : []), "",
-  ].join("\n"), { mode: 0o600 });
+  fs.writeFileSync(
+    config,
+    [
+      "[docker]",
+      `DOCKER_STACKS_DIR=${stacksDir}`,
+      "STOP_TIMEOUT=10",
+      "[local_backup]",
+      `RESTIC_REPOSITORY=${repo}`,
+      `RESTIC_PASSWORD_FILE=${PW}`,
+      ...(resticBinary ? [`RESTIC_BINARY=${resticBinary}`] : []),
+      "",
+    ].join("\n"),
+    { mode: 0o600 },
+  );
   return { name, config, state, repo, stacksDir };
 }
 /** An empty repository (a copy of the template) and a new state dir: empty catalog, cold restic cache. */
@@ -160,17 +265,30 @@ async function makeStack(stacksDir, name) {
   const dir = path.join(stacksDir, name);
   fs.mkdirSync(dir, { recursive: true });
   // `sleep 1 & wait` makes TERM act at once (a foreground sleep delays the trap by up to 1 s of noise).
-  fs.writeFileSync(path.join(dir, "compose.yaml"), [
-    "services:", "  app:", "    image: local/busybox:latest",
-    `    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1 & wait $$!; done"]`,
-    "    stop_grace_period: 10s", "    volumes:", "      - data:/data", "volumes:", "  data: {}", ""].join("\n"));
+  fs.writeFileSync(
+    path.join(dir, "compose.yaml"),
+    [
+      "services:",
+      "  app:",
+      "    image: local/busybox:latest",
+      `    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1 & wait $$!; done"]`,
+      "    stop_grace_period: 10s",
+      "    volumes:",
+      "      - data:/data",
+      "volumes:",
+      "  data: {}",
+      "",
+    ].join("\n"),
+  );
   createdStacks.push(dir);
   await must(`docker compose up ${name}`, "docker", ["compose", "up", "-d", "--quiet-pull"], { cwd: dir });
   const mp = sh("docker", ["volume", "inspect", "-f", "{{.Mountpoint}}", `${name}_data`]).trim();
   return { name, dir, mp, container: `${name}-app-1` };
 }
 function expectRunning(stacks) {
-  const states = sh("docker", ["inspect", "-f", "{{.Name}} {{.State.Running}}", ...stacks.map((s) => s.container)]).trim().split("\n");
+  const states = sh("docker", ["inspect", "-f", "{{.Name}} {{.State.Running}}", ...stacks.map((s) => s.container)])
+    .trim()
+    .split("\n");
   const down = states.filter((l) => !l.endsWith(" true"));
   if (down.length) fail(`containers not running afterwards: ${down.join(", ")}`);
 }
@@ -187,17 +305,24 @@ function fill(mp, { small, large, largeBytes }, seed) {
     bytes += size;
   }
   fs.mkdirSync(path.join(mp, "large"), { recursive: true });
-  for (let i = 0; i < large; i++) { writeRandom(path.join(mp, "large", `big-${i}.bin`), largeBytes); bytes += largeBytes; }
+  for (let i = 0; i < large; i++) {
+    writeRandom(path.join(mp, "large", `big-${i}.bin`), largeBytes);
+    bytes += largeBytes;
+  }
   return { files: small + large, bytes };
 }
 /** Regular files under a dir and their bytes. */
 function tally(dir) {
-  let files = 0, bytes = 0;
+  let files = 0,
+    bytes = 0;
   const walk = (d) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile()) { files++; bytes += fs.statSync(p).size; }
+      else if (e.isFile()) {
+        files++;
+        bytes += fs.statSync(p).size;
+      }
     }
   };
   if (fs.existsSync(dir)) walk(dir);
@@ -210,22 +335,46 @@ async function btBackup(label, w, stacks, extra = [], { pollHwm = false } = {}) 
   const r = await run(BIN, ["backup", ...stacks.map((s) => s.name), "--json", ...extra], { env: btEnv(w), pollHwm });
   if (r.code !== 0) fail(`${label}: backup-tui backup exited ${r.code}`, `${r.stderr}\n${r.stdout.slice(-3000)}`);
   const summary = jsonLines(r.stdout).find((e) => e.type === "summary");
-  if (!summary || summary.status !== "succeeded" || summary.warnings?.length) fail(`${label}: backup-tui run ${summary?.status ?? "without summary"}${summary?.warnings?.length ? `: ${summary.warnings.join("; ")}` : ""}`, r.stdout.slice(-3000));
+  if (!summary || summary.status !== "succeeded" || summary.warnings?.length)
+    fail(
+      `${label}: backup-tui run ${summary?.status ?? "without summary"}${summary?.warnings?.length ? `: ${summary.warnings.join("; ")}` : ""}`,
+      r.stdout.slice(-3000),
+    );
   const outs = summary.outcomes ?? [];
-  if (outs.length !== stacks.length || outs.some((o) => o.status !== "succeeded" || !o.snapshotId)) fail(`${label}: not every stack succeeded`, JSON.stringify(outs));
+  if (outs.length !== stacks.length || outs.some((o) => o.status !== "succeeded" || !o.snapshotId))
+    fail(`${label}: not every stack succeeded`, JSON.stringify(outs));
   expectRunning(stacks);
   return { ...r, summary };
 }
 
 // ---------- 1. start-up ----------
 async function measureCommand(label, cmd, args, env) {
-  const runs = STARTUP_RUNS, warmup = STARTUP_WARMUP;
+  const runs = STARTUP_RUNS,
+    warmup = STARTUP_WARMUP;
   if (HYPERFINE) {
     const out = path.join(DIR, `hf-${label.replace(/\W+/g, "_")}.json`);
-    const r = await run(HYPERFINE, ["-N", "--style", "basic", "--warmup", String(warmup), "--runs", String(runs), "--export-json", out, "-n", label, [cmd, ...args].map(shq).join(" ")], { env });
+    const r = await run(
+      HYPERFINE,
+      [
+        "-N",
+        "--style",
+        "basic",
+        "--warmup",
+        String(warmup),
+        "--runs",
+        String(runs),
+        "--export-json",
+        out,
+        "-n",
+        label,
+        [cmd, ...args].map(shq).join(" "),
+      ],
+      { env },
+    );
     if (r.code !== 0) fail(`measured command failed: ${label}`, `${r.stderr}\n${r.stdout}`);
     const res = JSON.parse(fs.readFileSync(out, "utf8")).results[0];
-    if (res.exit_codes?.some((c) => c !== 0)) fail(`measured command failed: ${label} (exit codes ${res.exit_codes.join(",")})`);
+    if (res.exit_codes?.some((c) => c !== 0))
+      fail(`measured command failed: ${label} (exit codes ${res.exit_codes.join(",")})`);
     return { times: res.times.map((t) => t * 1000), mean: res.mean * 1000, sd: (res.stddev ?? 0) * 1000 };
   }
   const times = [];
@@ -241,7 +390,9 @@ async function measureCommand(label, cmd, args, env) {
 let tmuxSocketPath;
 function tmux(...a) {
   const out = sh("tmux", ["-L", SOCKET, ...a]);
-  tmuxSocketPath ??= spawnSync("tmux", ["-L", SOCKET, "display-message", "-p", "#{socket_path}"], { encoding: "utf8" }).stdout?.trim() || undefined;
+  tmuxSocketPath ??=
+    spawnSync("tmux", ["-L", SOCKET, "display-message", "-p", "#{socket_path}"], { encoding: "utf8" }).stdout?.trim() ||
+    undefined;
   return out;
 }
 let sessions = 0;
@@ -251,17 +402,36 @@ let sessions = 0;
  */
 function startTui(env, program = BIN) {
   const name = `s${++sessions}`;
-  const f = { pid: path.join(DIR, `${name}.pid`), exit: path.join(DIR, `${name}.exit`), err: path.join(DIR, `${name}.stderr`), runner: path.join(DIR, `${name}.sh`) };
-  const unset = ["RESTIC_PASSWORD", "RESTIC_PASSWORD_COMMAND", "RESTIC_PASSWORD_FILE", "RESTIC_REPOSITORY", "RESTIC_REPOSITORY_FILE", "RESTIC_CACHE_DIR", "BACKUP_TUI_CONFIRM_PASSWORD"];
-  fs.writeFileSync(f.runner, [
-    "#!/bin/sh",
-    `unset ${unset.join(" ")}`,
-    `export ${Object.entries(env).map(([k, v]) => `${k}=${shq(v)}`).join(" ")}`,
-    // The inner shell writes its pid and becomes the program: the pid file names the TUI process itself.
-    `sh -c 'echo $$ > "$0"; exec "$1"' ${shq(f.pid)} ${shq(program)} 2> ${shq(f.err)}`,
-    `echo "EXIT=$?" > ${shq(f.exit)}`,
-    "sleep 600", "",
-  ].join("\n"));
+  const f = {
+    pid: path.join(DIR, `${name}.pid`),
+    exit: path.join(DIR, `${name}.exit`),
+    err: path.join(DIR, `${name}.stderr`),
+    runner: path.join(DIR, `${name}.sh`),
+  };
+  const unset = [
+    "RESTIC_PASSWORD",
+    "RESTIC_PASSWORD_COMMAND",
+    "RESTIC_PASSWORD_FILE",
+    "RESTIC_REPOSITORY",
+    "RESTIC_REPOSITORY_FILE",
+    "RESTIC_CACHE_DIR",
+    "BACKUP_TUI_CONFIRM_PASSWORD",
+  ];
+  fs.writeFileSync(
+    f.runner,
+    [
+      "#!/bin/sh",
+      `unset ${unset.join(" ")}`,
+      `export ${Object.entries(env)
+        .map(([k, v]) => `${k}=${shq(v)}`)
+        .join(" ")}`,
+      // The inner shell writes its pid and becomes the program: the pid file names the TUI process itself.
+      `sh -c 'echo $$ > "$0"; exec "$1"' ${shq(f.pid)} ${shq(program)} 2> ${shq(f.err)}`,
+      `echo "EXIT=$?" > ${shq(f.exit)}`,
+      "sleep 600",
+      "",
+    ].join("\n"),
+  );
   tmux("new-session", "-d", "-s", name, "-x", "160", "-y", "30", "sh", f.runner);
   return { name, ...f };
 }
@@ -275,7 +445,10 @@ async function waitPane(s, re, ms = 30_000) {
     if (re.test(frame)) return { frame, at };
     if (fs.existsSync(s.exit) || Date.now() > end) {
       const err = fs.existsSync(s.err) ? fs.readFileSync(s.err, "utf8").replace(/\u001B\[[?0-9;]*[A-Za-z]/g, "") : "";
-      fail(`the TUI never showed ${re}${fs.existsSync(s.exit) ? ` (it exited: ${fs.readFileSync(s.exit, "utf8").trim()})` : ""}`, `${frame}\n${err}`);
+      fail(
+        `the TUI never showed ${re}${fs.existsSync(s.exit) ? ` (it exited: ${fs.readFileSync(s.exit, "utf8").trim()})` : ""}`,
+        `${frame}\n${err}`,
+      );
     }
     await sleep(5);
   }
@@ -298,7 +471,10 @@ async function pidOf(s) {
 }
 /** Quits with q (as many as needed to leave sub-screens) and requires exit 0; then removes the session. */
 async function quitTui(s, presses = 1) {
-  for (let i = 0; i < presses; i++) { tmux("send-keys", "-t", s.name, "q"); if (i < presses - 1) await sleep(150); }
+  for (let i = 0; i < presses; i++) {
+    tmux("send-keys", "-t", s.name, "q");
+    if (i < presses - 1) await sleep(150);
+  }
   const code = await waitExit(s);
   if (code !== 0) fail(`the TUI exited ${code}`, fs.existsSync(s.err) ? fs.readFileSync(s.err, "utf8") : "");
   tmux("kill-session", "-t", s.name);
@@ -328,15 +504,36 @@ async function harnessFloor() {
 /** A RESTIC_BINARY that runs restic under GNU time, appending "maxRSS-kB<TAB>exit<TAB>command" per call. */
 function resticWrapper(logFile) {
   const file = path.join(DIR, "restic-timed");
-  fs.writeFileSync(file, `#!/bin/sh\nexec ${shq(TIME)} -a -o ${shq(logFile)} -f '%M\\t%x\\t%C' ${shq(RESTIC)} "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(file, `#!/bin/sh\nexec ${shq(TIME)} -a -o ${shq(logFile)} -f '%M\\t%x\\t%C' ${shq(RESTIC)} "$@"\n`, {
+    mode: 0o755,
+  });
   return file;
 }
 function resticPeaks(logFile) {
-  const calls = (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "").split("\n").map((l) => /^(\d+)\t(-?\d+)\t(.*)$/.exec(l)).filter(Boolean)
-    .map(([, kb, exit, cmd]) => ({ kb: Number(kb), exit: Number(exit), sub: cmd.split(" ").slice(1).find((t) => /^[a-z][a-z-]+$/.test(t)) ?? "?" }));
+  const calls = (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "")
+    .split("\n")
+    .map((l) => /^(\d+)\t(-?\d+)\t(.*)$/.exec(l))
+    .filter(Boolean)
+    .map(([, kb, exit, cmd]) => ({
+      kb: Number(kb),
+      exit: Number(exit),
+      sub:
+        cmd
+          .split(" ")
+          .slice(1)
+          .find((t) => /^[a-z][a-z-]+$/.test(t)) ?? "?",
+    }));
   const backups = calls.filter((c) => c.sub === "backup");
-  if (!backups.length) fail("the restic wrapper recorded no `restic backup` call", fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "(no log)");
-  return { allKb: Math.max(...calls.map((c) => c.kb)), backupKb: Math.max(...backups.map((c) => c.kb)), calls: calls.length };
+  if (!backups.length)
+    fail(
+      "the restic wrapper recorded no `restic backup` call",
+      fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "(no log)",
+    );
+  return {
+    allKb: Math.max(...calls.map((c) => c.kb)),
+    backupKb: Math.max(...backups.map((c) => c.kb)),
+    calls: calls.length,
+  };
 }
 
 /** A synthetic catalog: `n` snapshots of 4 stacks, hourly, inserted into the state DB backup-tui itself created. */
@@ -345,16 +542,30 @@ async function seedCatalog(w, n) {
   const db = new DatabaseSync(path.join(w.state, "state.db"), { timeout: 5000 });
   try {
     const stacks = ["alpha", "beta", "gamma", "delta"];
-    const ins = db.prepare(`INSERT INTO snapshots (id, short_id, time, host, stack, kind, tags, paths, parent, protected, data_added, total_bytes, indexed)
+    const ins =
+      db.prepare(`INSERT INTO snapshots (id, short_id, time, host, stack, kind, tags, paths, parent, protected, data_added, total_bytes, indexed)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, 0)`);
     db.exec("BEGIN");
     for (let i = 0; i < n; i++) {
-      const id = i.toString(16).padStart(8, "0") + "e".repeat(56), stack = stacks[i % 4];
-      ins.run(id, id.slice(0, 8), new Date(Date.UTC(2025, 0, 1) + i * 3600_000).toISOString(), "bench-host", stack, "stack",
-        JSON.stringify(["backup-tui", `stack:${stack}`, "kind:stack"]), JSON.stringify([`/srv/${stack}`, `/var/lib/docker/volumes/${stack}_data/_data`]), 1000 + i, 5_000_000 + i);
+      const id = i.toString(16).padStart(8, "0") + "e".repeat(56),
+        stack = stacks[i % 4];
+      ins.run(
+        id,
+        id.slice(0, 8),
+        new Date(Date.UTC(2025, 0, 1) + i * 3600_000).toISOString(),
+        "bench-host",
+        stack,
+        "stack",
+        JSON.stringify(["backup-tui", `stack:${stack}`, "kind:stack"]),
+        JSON.stringify([`/srv/${stack}`, `/var/lib/docker/volumes/${stack}_data/_data`]),
+        1000 + i,
+        5_000_000 + i,
+      );
     }
     db.exec("COMMIT");
-  } finally { db.close(); }
+  } finally {
+    db.close();
+  }
 }
 
 async function tuiMemory(w, n) {
@@ -373,7 +584,10 @@ async function tuiMemory(w, n) {
   const list = await read("snapshots screen");
   tmux("send-keys", "-t", s.name, "a");
   await waitPane(s, new RegExp(`every snapshot · ${n} shown`));
-  for (let i = 0; i < 5; i++) { tmux("send-keys", "-t", s.name, "PageDown"); await sleep(50); }
+  for (let i = 0; i < 5; i++) {
+    tmux("send-keys", "-t", s.name, "PageDown");
+    await sleep(50);
+  }
   await waitPane(s, new RegExp(`\\b(?:[2-9]\\d*|1\\d+)/${n}\\b`)); // the cursor moved down the list
   const all = await read("every snapshot");
   await quitTui(s, 2);
@@ -382,15 +596,29 @@ async function tuiMemory(w, n) {
 
 // ---------- statistics and report ----------
 const sorted = (xs) => [...xs].sort((a, b) => a - b);
-const median = (xs) => { const a = sorted(xs), m = a.length >> 1; return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2; };
-const st = (xs) => {
-  if (!xs.length || xs.some((x) => typeof x !== "number" || !Number.isFinite(x))) fail(`internal: bad sample ${JSON.stringify(xs)}`);
-  return { n: xs.length, min: sorted(xs)[0], med: median(xs), max: sorted(xs).at(-1), spread: sorted(xs).at(-1) - sorted(xs)[0] };
+const median = (xs) => {
+  const a = sorted(xs),
+    m = a.length >> 1;
+  return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
 };
-const table = (head, rows) => [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+const st = (xs) => {
+  if (!xs.length || xs.some((x) => typeof x !== "number" || !Number.isFinite(x)))
+    fail(`internal: bad sample ${JSON.stringify(xs)}`);
+  return {
+    n: xs.length,
+    min: sorted(xs)[0],
+    med: median(xs),
+    max: sorted(xs).at(-1),
+    spread: sorted(xs).at(-1) - sorted(xs)[0],
+  };
+};
+const table = (head, rows) =>
+  [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join(
+    "\n",
+  );
 const ms0 = (x) => String(Math.round(x));
 const s2 = (ms) => (ms / 1000).toFixed(2);
-const mb = (kb) => (kb * 1024 / 1e6).toFixed(1);
+const mb = (kb) => ((kb * 1024) / 1e6).toFixed(1);
 const mib = (b) => `${(b / 2 ** 20).toFixed(b < 2 ** 24 ? 1 : 0)} MiB`;
 const verdict = (ok) => (ok ? "met" : "MISSED");
 const noise = []; // [label, spread/median] of every figure, for the noise line
@@ -409,44 +637,128 @@ function report(R, info) {
     ["restic", "`restic version`"],
     ["version", "`backup-tui --version`"],
     ["help", "`backup-tui --help`"],
-    ["stacks", `\`backup-tui stacks --json\` (${R.startup.stacksListed} stack${R.startup.stacksListed === 1 ? "" : "s"} listed)`],
+    [
+      "stacks",
+      `\`backup-tui stacks --json\` (${R.startup.stacksListed} stack${R.startup.stacksListed === 1 ? "" : "s"} listed)`,
+    ],
   ].map(([k, label]) => {
-    const m = R.startup[k], s = st(m.times);
+    const m = R.startup[k],
+      s = st(m.times);
     let target = "-";
-    if (k === "version") { target = `≤ ${TARGET.versionMs} ms: ${verdict(s.med <= TARGET.versionMs)}`; if (s.med > TARGET.versionMs) misses.push(`\`--version\` median ${ms0(s.med)} ms > ${TARGET.versionMs} ms`); }
-    return row(label, m.times, ms0, [`${ms0(m.mean)} ± ${ms0(m.sd)}`, k === "node" ? "-" : ms0(s.med - nodeMed), target]);
+    if (k === "version") {
+      target = `≤ ${TARGET.versionMs} ms: ${verdict(s.med <= TARGET.versionMs)}`;
+      if (s.med > TARGET.versionMs) misses.push(`\`--version\` median ${ms0(s.med)} ms > ${TARGET.versionMs} ms`);
+    }
+    return row(label, m.times, ms0, [
+      `${ms0(m.mean)} ± ${ms0(m.sd)}`,
+      k === "node" ? "-" : ms0(s.med - nodeMed),
+      target,
+    ]);
   });
   const frame = st(R.tui.map((x) => x.frameMs));
   if (frame.med > TARGET.frameMs) misses.push(`TUI first frame median ${ms0(frame.med)} ms > ${TARGET.frameMs} ms`);
   const tuiRows = [
     row("harness floor: a stand-in printing `[1 Dashboard]` at once", R.floor, ms0, ["-"]),
-    row("first frame: `[1 Dashboard]` shown", R.tui.map((x) => x.frameMs), ms0, [`≤ ${TARGET.frameMs} ms: ${verdict(frame.med <= TARGET.frameMs)}`]),
-    row("dashboard loaded: header ` · host … · N snapshot(s)` shown", R.tui.map((x) => x.loadedMs), ms0, ["-"]),
+    row(
+      "first frame: `[1 Dashboard]` shown",
+      R.tui.map((x) => x.frameMs),
+      ms0,
+      [`≤ ${TARGET.frameMs} ms: ${verdict(frame.med <= TARGET.frameMs)}`],
+    ),
+    row(
+      "dashboard loaded: header ` · host … · N snapshot(s)` shown",
+      R.tui.map((x) => x.loadedMs),
+      ms0,
+      ["-"],
+    ),
   ];
 
   const rssTarget = (kbs, what) => {
-    const s = st(kbs), ok = (s.max * 1024) / 1e6 <= TARGET.rssMB;
+    const s = st(kbs),
+      ok = (s.max * 1024) / 1e6 <= TARGET.rssMB;
     if (!ok) misses.push(`${what} peak RSS up to ${mb(s.max)} MB > ${TARGET.rssMB} MB`);
     return `≤ ${TARGET.rssMB} MB: ${verdict(ok)}`;
   };
   const big = `${mib(R.bigData.bytes)} in ${R.bigData.files} files`;
   const memRows = [
-    row(`backup-tui: \`backup NAME\` of ${big} (VmHWM, polled every 10 ms)`, R.mem.map((x) => x.btKb), mb, [rssTarget(R.mem.map((x) => x.btKb), "backup-tui backup")]),
-    ...(TIME ? [
-      row("  its `restic backup` children (GNU time, the largest of the run)", R.mem.map((x) => x.restic.backupKb), mb, ["-"]),
-      row(`  every restic child of the run (${R.mem[0].restic.calls} calls; GNU time)`, R.mem.map((x) => x.restic.allKb), mb, ["-"]),
-      row("backup-tui `--version` (GNU time: the start-up floor)", R.versionRss, mb, ["-"]),
-    ] : []),
-    row(`TUI, ${R.snapshots} snapshots in the catalog: dashboard`, R.tuiMem.map((x) => x.dashboard), mb, [rssTarget(R.tuiMem.map((x) => x.dashboard), "TUI dashboard")]),
-    row("  snapshots screen (4): latest 5 per stack, 20 rows", R.tuiMem.map((x) => x.list), mb, [rssTarget(R.tuiMem.map((x) => x.list), "TUI snapshots screen")]),
-    row(`  every snapshot (a): ${R.snapshots} rows, 5 × PageDown (the session's peak)`, R.tuiMem.map((x) => x.all), mb, [rssTarget(R.tuiMem.map((x) => x.all), "TUI every snapshot")]),
+    row(
+      `backup-tui: \`backup NAME\` of ${big} (VmHWM, polled every 10 ms)`,
+      R.mem.map((x) => x.btKb),
+      mb,
+      [
+        rssTarget(
+          R.mem.map((x) => x.btKb),
+          "backup-tui backup",
+        ),
+      ],
+    ),
+    ...(TIME
+      ? [
+          row(
+            "  its `restic backup` children (GNU time, the largest of the run)",
+            R.mem.map((x) => x.restic.backupKb),
+            mb,
+            ["-"],
+          ),
+          row(
+            `  every restic child of the run (${R.mem[0].restic.calls} calls; GNU time)`,
+            R.mem.map((x) => x.restic.allKb),
+            mb,
+            ["-"],
+          ),
+          row("backup-tui `--version` (GNU time: the start-up floor)", R.versionRss, mb, ["-"]),
+        ]
+      : []),
+    row(
+      `TUI, ${R.snapshots} snapshots in the catalog: dashboard`,
+      R.tuiMem.map((x) => x.dashboard),
+      mb,
+      [
+        rssTarget(
+          R.tuiMem.map((x) => x.dashboard),
+          "TUI dashboard",
+        ),
+      ],
+    ),
+    row(
+      "  snapshots screen (4): latest 5 per stack, 20 rows",
+      R.tuiMem.map((x) => x.list),
+      mb,
+      [
+        rssTarget(
+          R.tuiMem.map((x) => x.list),
+          "TUI snapshots screen",
+        ),
+      ],
+    ),
+    row(
+      `  every snapshot (a): ${R.snapshots} rows, 5 × PageDown (the session's peak)`,
+      R.tuiMem.map((x) => x.all),
+      mb,
+      [
+        rssTarget(
+          R.tuiMem.map((x) => x.all),
+          "TUI every snapshot",
+        ),
+      ],
+    ),
   ];
 
-  const p1 = st(R.par[1]), p2 = st(R.par[2]);
-  const parRows = [row("`--parallel 1`", R.par[1], s2, ["1.00"]), row("`--parallel 2`", R.par[2], s2, [(p1.med / p2.med).toFixed(2)])];
+  const p1 = st(R.par[1]),
+    p2 = st(R.par[2]);
+  const parRows = [
+    row("`--parallel 1`", R.par[1], s2, ["1.00"]),
+    row("`--parallel 2`", R.par[2], s2, [(p1.med / p2.med).toFixed(2)]),
+  ];
 
   const raw = st(R.rst.raw.map((x) => x.wallMs));
-  const rstRow = (label, xs, down) => row(label, xs.map((x) => x.wallMs), s2, [(st(xs.map((x) => x.wallMs)).med / raw.med).toFixed(2), down ? s2(median(xs.map((x) => x.downtimeMs))) : "-"]);
+  const rstRow = (label, xs, down) =>
+    row(
+      label,
+      xs.map((x) => x.wallMs),
+      s2,
+      [(st(xs.map((x) => x.wallMs)).med / raw.med).toFixed(2), down ? s2(median(xs.map((x) => x.downtimeMs))) : "-"],
+    );
   const rstRows = [
     rstRow("raw `restic restore ID --target DIR`", R.rst.raw, false),
     rstRow("`backup-tui restore --stack NAME --target DIR`", R.rst.target, false),
@@ -492,44 +804,69 @@ function report(R, info) {
     "",
     `Noise: spread/median up to ${(worst * 100).toFixed(0)}% (${worstLabel.replace(/\|/g, "\\|")}); load average ${info.load} at the start, ${loadavg()} at the end on ${info.cpus} cores${REPEATS < 3 ? `; ${REPEATS} repeat${REPEATS > 1 ? "s" : ""} only: min, median and spread say little` : ""}.`,
     "",
-    misses.length ? `Targets missed: ${misses.join("; ")}.` : `All targets met (\`--version\` ≤ ${TARGET.versionMs} ms, first frame ≤ ${TARGET.frameMs} ms, backup-tui peak RSS ≤ ${TARGET.rssMB} MB).`,
+    misses.length
+      ? `Targets missed: ${misses.join("; ")}.`
+      : `All targets met (\`--version\` ≤ ${TARGET.versionMs} ms, first frame ≤ ${TARGET.frameMs} ms, backup-tui peak RSS ≤ ${TARGET.rssMB} MB).`,
   ].join("\n");
 }
 
-const BEGIN = "<!-- more:begin (generated by scripts/bench/more.mjs; edits inside are overwritten) -->", END = "<!-- more:end -->";
+const BEGIN = "<!-- more:begin (generated by scripts/bench/more.mjs; edits inside are overwritten) -->",
+  END = "<!-- more:end -->";
 function writeBenchFile(file, body) {
   const section = `${BEGIN}\n## More: start-up, memory, parallel backups, restore\n\n${body}\n${END}`;
   const cur = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Benchmarks\n";
-  const i = cur.indexOf("<!-- more:begin"), j = cur.indexOf(END, Math.max(i, 0));
-  const next = i >= 0 && j > i ? cur.slice(0, i) + section + cur.slice(j + END.length) : `${cur.trimEnd()}\n\n${section}\n`;
+  const i = cur.indexOf("<!-- more:begin"),
+    j = cur.indexOf(END, Math.max(i, 0));
+  const next =
+    i >= 0 && j > i ? cur.slice(0, i) + section + cur.slice(j + END.length) : `${cur.trimEnd()}\n\n${section}\n`;
   fs.writeFileSync(file, next);
 }
 
 // ---------- main ----------
-const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(" ");
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
 let HYPERFINE, BUILT_AT;
 function machineInfo() {
   const dockerRoot = sh("docker", ["info", "-f", "{{.DockerRootDir}}"]).trim();
   return {
-    load: loadavg(), date: new Date().toISOString().replace(/\.\d+Z$/, "Z"), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? "?", memGiB: (os.totalmem() / 2 ** 30).toFixed(1), kernel: os.release(),
-    tmpFs: sh("stat", ["-f", "-c", "%T", "/var/tmp"]).trim(), dockerRoot, dockerFs: sh("stat", ["-f", "-c", "%T", dockerRoot]).trim(), driver: sh("docker", ["info", "-f", "{{.Driver}}"]).trim(),
+    load: loadavg(),
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model.trim() ?? "?",
+    memGiB: (os.totalmem() / 2 ** 30).toFixed(1),
+    kernel: os.release(),
+    tmpFs: sh("stat", ["-f", "-c", "%T", "/var/tmp"]).trim(),
+    dockerRoot,
+    dockerFs: sh("stat", ["-f", "-c", "%T", dockerRoot]).trim(),
+    driver: sh("docker", ["info", "-f", "{{.Driver}}"]).trim(),
     bt: `${sh(BIN, ["--version"]).trim()} (binary built ${BUILT_AT}Z, tree ${spawnSync("git", ["-C", ROOT, "describe", "--always", "--dirty"], { encoding: "utf8" }).stdout?.trim() || "?"})`,
     nodeVersion: sh(NODE, ["--version"]).trim().replace(/^v/, ""),
-    restic: sh(RESTIC, ["version"]).split(" ")[1], docker: sh("docker", ["version", "-f", "{{.Server.Version}}"]).trim(), compose: sh("docker", ["compose", "version", "--short"]).trim(),
-    hyperfine: HYPERFINE ? sh(HYPERFINE, ["--version"]).trim() : "no hyperfine", tmux: sh("tmux", ["-V"]).trim(),
+    restic: sh(RESTIC, ["version"]).split(" ")[1],
+    docker: sh("docker", ["version", "-f", "{{.Server.Version}}"]).trim(),
+    compose: sh("docker", ["compose", "version", "--short"]).trim(),
+    hyperfine: HYPERFINE ? sh(HYPERFINE, ["--version"]).trim() : "no hyperfine",
+    tmux: sh("tmux", ["-V"]).trim(),
   };
 }
 
 async function main() {
   const [major, minor] = process.versions.node.split(".").map(Number);
-  if (major < 22 || (major === 22 && minor < 5)) fail(`Node ${process.versions.node} has no node:sqlite: run it as \`npm exec -- node scripts/bench/more.mjs\``);
+  if (major < 22 || (major === 22 && minor < 5))
+    fail(`Node ${process.versions.node} has no node:sqlite: run it as \`npm exec -- node scripts/bench/more.mjs\``);
   if (process.getuid?.() !== 0) fail("run as root: the data is written into Docker volumes' mountpoints");
   if (!fs.existsSync(BUILT)) fail(`${BUILT} is missing: run \`npm run build\` first`);
   if (!fs.existsSync(NODE)) fail(`${NODE} is missing: run \`npm ci\` first`);
   for (const tool of ["docker", "tmux", "restic"]) if (!which(tool)) fail(`${tool} is not installed`);
   RESTIC = which("restic");
   HYPERFINE = which("hyperfine");
-  TIME = fs.existsSync("/usr/bin/time") && spawnSync("/usr/bin/time", ["-f", "%M", "true"], { encoding: "utf8" }).stderr.trim().match(/^\d+$/) ? "/usr/bin/time" : undefined;
+  TIME =
+    fs.existsSync("/usr/bin/time") &&
+    spawnSync("/usr/bin/time", ["-f", "%M", "true"], { encoding: "utf8" }).stderr.trim().match(/^\d+$/)
+      ? "/usr/bin/time"
+      : undefined;
   BUILT_AT = fs.statSync(BUILT).mtime.toISOString().slice(0, 16);
   fs.copyFileSync(BUILT, BIN);
   fs.chmodSync(BIN, 0o755);
@@ -546,7 +883,8 @@ async function main() {
   if (!sh(BIN, ["--version"], { env: envS }).trim()) fail("backup-tui --version printed nothing");
   if (!/backup/.test(sh(BIN, ["--help"], { env: envS }))) fail("backup-tui --help does not mention backup");
   const listed = JSON.parse(sh(BIN, ["stacks", "--json"], { env: envS }));
-  if (listed.type !== "stacks" || !Array.isArray(listed.stacks)) fail("backup-tui stacks --json returned no stack list");
+  if (listed.type !== "stacks" || !Array.isArray(listed.stacks))
+    fail("backup-tui stacks --json returned no stack list");
   R.startup = { stacksListed: listed.stacks.length };
   for (const [k, label, cmd, args, env] of [
     ["node", "node -e 0", NODE, ["-e", "0"], cleanEnv()],
@@ -564,7 +902,9 @@ async function main() {
   for (let rep = 0; rep < REPEATS; rep++) {
     R.floor.push(await harnessFloor());
     R.tui.push(await tuiFirstFrame(wS));
-    log(`TUI #${rep + 1}: first frame ${ms0(R.tui.at(-1).frameMs)} ms, loaded ${ms0(R.tui.at(-1).loadedMs)} ms (floor ${ms0(R.floor.at(-1))} ms)`);
+    log(
+      `TUI #${rep + 1}: first frame ${ms0(R.tui.at(-1).frameMs)} ms, loaded ${ms0(R.tui.at(-1).loadedMs)} ms (floor ${ms0(R.floor.at(-1))} ms)`,
+    );
   }
 
   // 2. Memory: a backup of the big stack, then the TUI holding a synthetic catalog.
@@ -574,7 +914,10 @@ async function main() {
   spawnSync("sync");
   log(`big stack: ${d.files} files, ${mib(d.bytes)}`);
   const resticLog = path.join(DIR, "restic-rss.log");
-  const wM = world("big", { stacksDir: path.join(DIR, "stacks-big"), resticBinary: TIME ? resticWrapper(resticLog) : undefined });
+  const wM = world("big", {
+    stacksDir: path.join(DIR, "stacks-big"),
+    resticBinary: TIME ? resticWrapper(resticLog) : undefined,
+  });
   R.mem = [];
   let lastSnapshot;
   for (let rep = 0; rep < REPEATS; rep++) {
@@ -585,7 +928,9 @@ async function main() {
     if (!r.hwmKb) fail("could not read backup-tui's VmHWM while it ran");
     lastSnapshot = r.summary.outcomes[0].snapshotId;
     R.mem.push({ btKb: r.hwmKb, restic: TIME ? resticPeaks(resticLog) : undefined, wallMs: r.wallMs });
-    log(`memory #${rep + 1}: backup-tui ${mb(r.hwmKb)} MB${TIME ? `, restic backup ${mb(R.mem.at(-1).restic.backupKb)} MB` : ""}, wall ${s2(r.wallMs)} s`);
+    log(
+      `memory #${rep + 1}: backup-tui ${mb(r.hwmKb)} MB${TIME ? `, restic backup ${mb(R.mem.at(-1).restic.backupKb)} MB` : ""}, wall ${s2(r.wallMs)} s`,
+    );
   }
   R.versionRss = [];
   if (TIME) {
@@ -602,17 +947,22 @@ async function main() {
   R.snapshots = SIZE.snapshots;
   await seedCatalog(wT, R.snapshots);
   const all = JSON.parse(sh(BIN, ["--json", "snapshots", "--all"], { env: btEnv(wT) }));
-  if (all.snapshots?.length !== R.snapshots) fail(`the seeded catalog lists ${all.snapshots?.length} snapshots, expected ${R.snapshots}`);
+  if (all.snapshots?.length !== R.snapshots)
+    fail(`the seeded catalog lists ${all.snapshots?.length} snapshots, expected ${R.snapshots}`);
   R.tuiMem = [];
   for (let rep = 0; rep < REPEATS; rep++) {
     R.tuiMem.push(await tuiMemory(wT, R.snapshots));
     const x = R.tuiMem.at(-1);
-    log(`TUI memory #${rep + 1}: dashboard ${mb(x.dashboard)} MB, snapshots ${mb(x.list)} MB, every snapshot ${mb(x.all)} MB`);
+    log(
+      `TUI memory #${rep + 1}: dashboard ${mb(x.dashboard)} MB, snapshots ${mb(x.list)} MB, every snapshot ${mb(x.all)} MB`,
+    );
   }
 
   // 3. Parallel backups.
   const parDir = path.join(DIR, "stacks-par");
-  const par = await Promise.all(Array.from({ length: SIZE.parStacks }, (_, i) => makeStack(parDir, `${PREFIX}-p${i + 1}`)));
+  const par = await Promise.all(
+    Array.from({ length: SIZE.parStacks }, (_, i) => makeStack(parDir, `${PREFIX}-p${i + 1}`)),
+  );
   par.forEach((s, i) => fill(s.mp, { small: 0, large: SIZE.parFiles, largeBytes: SIZE.parFileBytes }, 100 + i));
   spawnSync("sync");
   const wP = world("par", { stacksDir: parDir });
@@ -632,25 +982,43 @@ async function main() {
   const targetDir = path.join(DIR, "restore-target");
   const checkData = (root, what) => {
     const t = tally(root);
-    if (t.files !== d.files || t.bytes !== d.bytes) fail(`${what}: ${t.files} files, ${t.bytes} bytes restored; expected ${d.files} files, ${d.bytes} bytes`);
+    if (t.files !== d.files || t.bytes !== d.bytes)
+      fail(`${what}: ${t.files} files, ${t.bytes} bytes restored; expected ${d.files} files, ${d.bytes} bytes`);
   };
   const variants = {
     raw: async () => {
-      const r = await must("raw restic restore", RESTIC, ["restore", lastSnapshot, "--target", targetDir], { env: resticEnv(wR) });
+      const r = await must("raw restic restore", RESTIC, ["restore", lastSnapshot, "--target", targetDir], {
+        env: resticEnv(wR),
+      });
       checkData(path.join(targetDir, big.mp), "raw restic restore");
       return { wallMs: r.wallMs };
     },
     target: async () => {
-      const r = await must("backup-tui restore --target", BIN, ["restore", "--stack", big.name, "--target", targetDir, "--json"], { env: btEnv(wR) });
+      const r = await must(
+        "backup-tui restore --target",
+        BIN,
+        ["restore", "--stack", big.name, "--target", targetDir, "--json"],
+        { env: btEnv(wR) },
+      );
       const res = jsonLines(r.stdout).find((e) => e.type === "restore");
-      if (res?.mode !== "target" || res.snapshot !== lastSnapshot) fail("backup-tui restore --target restored something else", r.stdout.slice(-2000));
+      if (res?.mode !== "target" || res.snapshot !== lastSnapshot)
+        fail("backup-tui restore --target restored something else", r.stdout.slice(-2000));
       checkData(path.join(targetDir, big.mp), "backup-tui restore --target");
       return { wallMs: r.wallMs };
     },
     inplace: async () => {
-      const r = await must("backup-tui restore in place", BIN, ["restore", "--stack", big.name, "--yes", "--json"], { env: btEnv(wR) });
+      const r = await must("backup-tui restore in place", BIN, ["restore", "--stack", big.name, "--yes", "--json"], {
+        env: btEnv(wR),
+      });
       const res = jsonLines(r.stdout).find((e) => e.type === "restore");
-      if (res?.mode !== "in-place" || res.snapshot !== lastSnapshot || !res.safetySnapshot || res.exitCode !== 0 || res.notRestarted?.length) fail("backup-tui restore in place did not complete as expected", r.stdout.slice(-2000));
+      if (
+        res?.mode !== "in-place" ||
+        res.snapshot !== lastSnapshot ||
+        !res.safetySnapshot ||
+        res.exitCode !== 0 ||
+        res.notRestarted?.length
+      )
+        fail("backup-tui restore in place did not complete as expected", r.stdout.slice(-2000));
       expectRunning([big]);
       checkData(big.mp, "backup-tui restore in place (live data)");
       return { wallMs: r.wallMs, downtimeMs: res.downtimeMs };
@@ -671,7 +1039,10 @@ async function main() {
 
   const body = report(R, info);
   console.log(body);
-  if (BENCH_FILE) { writeBenchFile(BENCH_FILE, body); log(`wrote the "more" section of ${BENCH_FILE}`); }
+  if (BENCH_FILE) {
+    writeBenchFile(BENCH_FILE, body);
+    log(`wrote the "more" section of ${BENCH_FILE}`);
+  }
 }
 
 let cleaned = false;
@@ -682,20 +1053,35 @@ function cleanup() {
   if (active.size) spawnSync("sleep", ["2"]);
   spawnSync("tmux", ["-L", SOCKET, "kill-server"], { stdio: "ignore" });
   if (tmuxSocketPath) fs.rmSync(tmuxSocketPath, { force: true });
-  for (const dir of createdStacks) spawnSync("docker", ["compose", "down", "-v", "--timeout", "2"], { cwd: dir, stdio: "ignore" });
+  for (const dir of createdStacks)
+    spawnSync("docker", ["compose", "down", "-v", "--timeout", "2"], { cwd: dir, stdio: "ignore" });
   // Anything compose did not take down (say, a stack whose `up` failed half way).
-  const left = (args) => (spawnSync("docker", args, { encoding: "utf8" }).stdout ?? "").split("\n").filter((n) => n.startsWith(PREFIX));
+  const left = (args) =>
+    (spawnSync("docker", args, { encoding: "utf8" }).stdout ?? "").split("\n").filter((n) => n.startsWith(PREFIX));
   const containers = left(["ps", "-a", "--format", "{{.Names}}", "--filter", `name=${PREFIX}`]);
   if (containers.length) spawnSync("docker", ["rm", "-f", ...containers], { stdio: "ignore" });
   const volumes = left(["volume", "ls", "-q", "--filter", `name=${PREFIX}`]);
   if (volumes.length) spawnSync("docker", ["volume", "rm", "-f", ...volumes], { stdio: "ignore" });
   fs.rmSync(DIR, { recursive: true, force: true });
 }
-for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]]) {
-  process.on(sig, () => { log(`${sig}: cleaning up`); cleanup(); process.exit(code); });
+for (const [sig, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+  ["SIGHUP", 129],
+]) {
+  process.on(sig, () => {
+    log(`${sig}: cleaning up`);
+    cleanup();
+    process.exit(code);
+  });
 }
-main().then(() => { cleanup(); }, (err) => {
-  console.error(`[more] FAILED: ${err instanceof BenchError ? err.message : err?.stack ?? err}`);
-  cleanup();
-  process.exit(1);
-});
+main().then(
+  () => {
+    cleanup();
+  },
+  (err) => {
+    console.error(`[more] FAILED: ${err instanceof BenchError ? err.message : (err?.stack ?? err)}`);
+    cleanup();
+    process.exit(1);
+  },
+);

@@ -27,12 +27,18 @@ const SIZE = SMOKE
 SIZE.repeats = Number(opt("--repeats") ?? SIZE.repeats);
 const BENCH_FILE = opt("--bench-file") ?? (SMOKE ? undefined : path.join(ROOT, "BENCHMARKS.md"));
 // --smoke skips the 25% case (the same code path as 1%) to stay under a minute.
-const CASES = [{ name: "first", fraction: 0 }, { name: "25% changed", fraction: 0.25 }, { name: "1% changed", fraction: 0.01 }].filter((c) => !SMOKE || c.fraction !== 0.25);
+const CASES = [
+  { name: "first", fraction: 0 },
+  { name: "25% changed", fraction: 0.25 },
+  { name: "1% changed", fraction: 0.01 },
+].filter((c) => !SMOKE || c.fraction !== 0.25);
 const VARIANTS = ["bt-single", "bt-two", "raw-single", "raw-two", "raw-hot"];
 
 const log = (...a) => console.error("[stage1]", ...a);
 class BenchError extends Error {}
-const fail = (msg, detail = "") => { throw new BenchError(`${msg}${detail ? `\n${String(detail).trim().split("\n").slice(-15).join("\n")}` : ""}`); };
+const fail = (msg, detail = "") => {
+  throw new BenchError(`${msg}${detail ? `\n${String(detail).trim().split("\n").slice(-15).join("\n")}` : ""}`);
+};
 
 // ---------- processes ----------
 function sh(cmd, args, o = {}) {
@@ -47,13 +53,16 @@ function run(cmd, args, env = process.env) {
     const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
     active = child;
     const lines = [];
-    let buf = "", stderr = "";
+    let buf = "",
+      stderr = "";
     child.stdout.on("data", (c) => {
       const at = Date.now();
       buf += c;
       for (let i; (i = buf.indexOf("\n")) >= 0; buf = buf.slice(i + 1)) lines.push({ at, text: buf.slice(0, i) });
     });
-    child.stderr.on("data", (c) => { stderr = (stderr + c).slice(-200_000); });
+    child.stderr.on("data", (c) => {
+      stderr = (stderr + c).slice(-200_000);
+    });
     child.on("error", reject);
     child.on("close", (code, signal) => {
       active = undefined;
@@ -73,8 +82,13 @@ const base = "/var/tmp";
 const DIR = fs.mkdtempSync(path.join(base, "btui-bench-"));
 const PROJECT = `bench-stage1-${process.pid}`;
 const W = {
-  stacksDir: path.join(DIR, "stacks"), stateDir: path.join(DIR, "state"), repo: path.join(DIR, "repo"),
-  template: path.join(DIR, "repo-empty"), pw: path.join(DIR, "password"), config: path.join(DIR, "config.ini"), list: path.join(DIR, "files-from.txt"),
+  stacksDir: path.join(DIR, "stacks"),
+  stateDir: path.join(DIR, "state"),
+  repo: path.join(DIR, "repo"),
+  template: path.join(DIR, "repo-empty"),
+  pw: path.join(DIR, "password"),
+  config: path.join(DIR, "config.ini"),
+  list: path.join(DIR, "files-from.txt"),
 };
 const STACK_DIR = path.join(W.stacksDir, PROJECT);
 const CONTAINER = `${PROJECT}-app-1`;
@@ -82,21 +96,43 @@ const LOG = path.join(W.stateDir, "backup-tui.log");
 const BIN = path.join(DIR, "backup-tui"); // a private copy: a rebuild of bin/ during the run cannot mix builds
 const cleanEnv = () => {
   const e = { ...process.env, NO_COLOR: "1" };
-  for (const k of ["RESTIC_PASSWORD", "RESTIC_PASSWORD_COMMAND", "RESTIC_REPOSITORY_FILE", "RESTIC_CACHE_DIR"]) delete e[k];
+  for (const k of ["RESTIC_PASSWORD", "RESTIC_PASSWORD_COMMAND", "RESTIC_REPOSITORY_FILE", "RESTIC_CACHE_DIR"])
+    delete e[k];
   return e;
 };
 const btEnv = { ...cleanEnv(), BACKUP_TUI_CONFIG: W.config, BACKUP_TUI_STATE_DIR: W.stateDir };
-const resticEnv = { ...cleanEnv(), RESTIC_REPOSITORY: W.repo, RESTIC_PASSWORD_FILE: W.pw, RESTIC_CACHE_DIR: path.join(W.stateDir, "restic-cache"), RESTIC_PROGRESS_FPS: "2" };
+const resticEnv = {
+  ...cleanEnv(),
+  RESTIC_REPOSITORY: W.repo,
+  RESTIC_PASSWORD_FILE: W.pw,
+  RESTIC_CACHE_DIR: path.join(W.stateDir, "restic-cache"),
+  RESTIC_PROGRESS_FPS: "2",
+};
 
 function setUpWorld() {
   fs.mkdirSync(STACK_DIR, { recursive: true });
   fs.writeFileSync(W.pw, "bench-password-1234\n", { mode: 0o600 });
-  fs.writeFileSync(W.config, `[docker]\nDOCKER_STACKS_DIR=${W.stacksDir}\nSTOP_TIMEOUT=10\n[local_backup]\nRESTIC_REPOSITORY=${W.repo}\nRESTIC_PASSWORD_FILE=${W.pw}\n`, { mode: 0o600 });
+  fs.writeFileSync(
+    W.config,
+    `[docker]\nDOCKER_STACKS_DIR=${W.stacksDir}\nSTOP_TIMEOUT=10\n[local_backup]\nRESTIC_REPOSITORY=${W.repo}\nRESTIC_PASSWORD_FILE=${W.pw}\n`,
+    { mode: 0o600 },
+  );
   // `sleep 1 & wait` makes TERM act at once (a foreground sleep delays the trap by up to 1 s of noise).
-  fs.writeFileSync(path.join(STACK_DIR, "compose.yaml"), [
-    "services:", "  app:", "    image: local/busybox:latest",
-    `    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1 & wait $$!; done"]`,
-    "    stop_grace_period: 10s", "    volumes:", "      - data:/data", "volumes:", "  data: {}", ""].join("\n"));
+  fs.writeFileSync(
+    path.join(STACK_DIR, "compose.yaml"),
+    [
+      "services:",
+      "  app:",
+      "    image: local/busybox:latest",
+      `    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1 & wait $$!; done"]`,
+      "    stop_grace_period: 10s",
+      "    volumes:",
+      "      - data:/data",
+      "volumes:",
+      "  data: {}",
+      "",
+    ].join("\n"),
+  );
   sh("docker", ["compose", "up", "-d", "--quiet-pull"], { cwd: STACK_DIR });
   sh("restic", ["init", "-q", "--repo", W.template], { env: resticEnv });
 }
@@ -104,7 +140,9 @@ function setUpWorld() {
 let DATA; // { mp, small: [{file,size}], large: [file] , bytes }
 function generateData() {
   const mp = sh("docker", ["volume", "inspect", "-f", "{{.Mountpoint}}", `${PROJECT}_data`]).trim();
-  const rnd = prng(42), small = [], large = [];
+  const rnd = prng(42),
+    small = [],
+    large = [];
   let bytes = 0;
   for (let i = 0; i < SIZE.small; i++) {
     const dir = path.join(mp, "small", `d${String(Math.floor(i / 100)).padStart(3, "0")}`);
@@ -127,7 +165,8 @@ function generateData() {
 let mutations = 0;
 /** Rewrites `fraction` of the data while the container runs: that share of the small files, and of the large files (whole files at 25%, one region in place at 1%). */
 function mutate(fraction) {
-  const k = mutations++, n = Math.max(1, Math.round(DATA.small.length * fraction));
+  const k = mutations++,
+    n = Math.max(1, Math.round(DATA.small.length * fraction));
   let bytes = 0;
   for (let i = 0; i < n; i++) {
     const f = DATA.small[(k * n + i) % DATA.small.length];
@@ -156,16 +195,40 @@ function freshRepo() {
   fs.rmSync(W.stateDir, { recursive: true, force: true }); // a new installation: empty catalog, cold restic cache
 }
 function stackEvents(sinceMs) {
-  const out = sh("docker", ["events", "--since", (sinceMs / 1000 - 1).toFixed(3), "--until", (Date.now() / 1000).toFixed(3), "--filter", "type=container",
-    "--filter", `label=com.docker.compose.project=${PROJECT}`, "--format", "{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}}"]);
-  return out.trim().split("\n").filter(Boolean).map((l) => l.split(" ")).map(([t, action]) => ({ at: Number(BigInt(t) / 1000n) / 1000, action })).filter((e) => e.at >= sinceMs);
+  const out = sh("docker", [
+    "events",
+    "--since",
+    (sinceMs / 1000 - 1).toFixed(3),
+    "--until",
+    (Date.now() / 1000).toFixed(3),
+    "--filter",
+    "type=container",
+    "--filter",
+    `label=com.docker.compose.project=${PROJECT}`,
+    "--format",
+    "{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}}",
+  ]);
+  return out
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.split(" "))
+    .map(([t, action]) => ({ at: Number(BigInt(t) / 1000n) / 1000, action }))
+    .filter((e) => e.at >= sinceMs);
 }
 /** die → start of the one container from `docker events`; checks it stopped exactly once (or never, for a hot-only run) and runs again. */
 function downtime(sinceMs, expectStop) {
-  const ev = stackEvents(sinceMs), die = ev.filter((e) => e.action === "die"), start = ev.filter((e) => e.action === "start");
-  if (sh("docker", ["inspect", "-f", "{{.State.Running}}", CONTAINER]).trim() !== "true") fail(`${CONTAINER} is not running after the backup`);
-  if (!expectStop) return die.length || start.length ? fail("the container was stopped during a run that must not stop it") : undefined;
-  if (die.length !== 1 || start.length !== 1 || start[0].at < die[0].at) fail(`expected one die and one start event, got: ${ev.map((e) => e.action).join(" ")}`);
+  const ev = stackEvents(sinceMs),
+    die = ev.filter((e) => e.action === "die"),
+    start = ev.filter((e) => e.action === "start");
+  if (sh("docker", ["inspect", "-f", "{{.State.Running}}", CONTAINER]).trim() !== "true")
+    fail(`${CONTAINER} is not running after the backup`);
+  if (!expectStop)
+    return die.length || start.length
+      ? fail("the container was stopped during a run that must not stop it")
+      : undefined;
+  if (die.length !== 1 || start.length !== 1 || start[0].at < die[0].at)
+    fail(`expected one die and one start event, got: ${ev.map((e) => e.action).join(" ")}`);
   return { dieAt: die[0].at, startAt: start[0].at, ms: start[0].at - die[0].at };
 }
 let TEMPLATE; // paths, tags, host and manifest of a snapshot backup-tui made
@@ -177,38 +240,95 @@ async function btBackup(single) {
   const r = await run(BIN, ["backup", PROJECT, "--json", "-v", ...(single ? ["--single-pass"] : [])], btEnv);
   const wallMs = Date.now() - t0;
   if (r.code !== 0) fail(`backup-tui backup exited ${r.code}`, r.stderr);
-  const ev = r.lines.flatMap(({ at, text }) => { try { return [{ at, e: JSON.parse(text) }]; } catch { return []; } });
-  const summary = ev.find((x) => x.e.type === "summary")?.e, o = summary?.outcomes?.[0];
-  if (o?.status !== "succeeded" || !o.snapshotId || typeof o.downtimeMs !== "number") fail("backup-tui reported no successful snapshot", r.lines.map((l) => l.text).join("\n"));
+  const ev = r.lines.flatMap(({ at, text }) => {
+    try {
+      return [{ at, e: JSON.parse(text) }];
+    } catch {
+      return [];
+    }
+  });
+  const summary = ev.find((x) => x.e.type === "summary")?.e,
+    o = summary?.outcomes?.[0];
+  if (o?.status !== "succeeded" || !o.snapshotId || typeof o.downtimeMs !== "number")
+    fail("backup-tui reported no successful snapshot", r.lines.map((l) => l.text).join("\n"));
   // A warning means skipped work (say, a hot snapshot not forgotten): such a run would only look faster.
-  if (summary.status !== "succeeded" || summary.warnings?.length) fail(`backup-tui run ${summary.status}: ${summary.warnings?.join("; ")}`);
-  if (ev.find((x) => x.e.type === "stack-start")?.e.twoPass !== !single) fail(`backup-tui did not run ${single ? "single" : "two"}-pass`);
+  if (summary.status !== "succeeded" || summary.warnings?.length)
+    fail(`backup-tui run ${summary.status}: ${summary.warnings?.join("; ")}`);
+  if (ev.find((x) => x.e.type === "stack-start")?.e.twoPass !== !single)
+    fail(`backup-tui did not run ${single ? "single" : "two"}-pass`);
   const at = (pred) => ev.find((x) => pred(x.e))?.at;
   const marks = {
-    runStart: at((e) => e.type === "run-start"), stackStart: at((e) => e.type === "stack-start"), stopping: at((e) => e.phase === "stopping"),
-    pass: at((e) => e.phase === (single ? "backup" : "final-pass")), starting: at((e) => e.phase === "starting"), done: at((e) => e.type === "stack-done"), end: t0 + wallMs,
+    runStart: at((e) => e.type === "run-start"),
+    stackStart: at((e) => e.type === "stack-start"),
+    stopping: at((e) => e.phase === "stopping"),
+    pass: at((e) => e.phase === (single ? "backup" : "final-pass")),
+    starting: at((e) => e.phase === "starting"),
+    done: at((e) => e.type === "stack-done"),
+    end: t0 + wallMs,
   };
   // Tool calls from the debug log (pino, time in ms): the last `restic backup` is the one in the stop window.
-  const entries = fs.readFileSync(LOG).subarray(fileSize(LOG) < logFrom ? 0 : logFrom).toString().split("\n").flatMap((l) => { try { return [JSON.parse(l)]; } catch { return []; } });
+  const entries = fs
+    .readFileSync(LOG)
+    .subarray(fileSize(LOG) < logFrom ? 0 : logFrom)
+    .toString()
+    .split("\n")
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l)];
+      } catch {
+        return [];
+      }
+    });
   const exec = entries.filter((e) => e.msg === "exec" && /restic backup /.test(e.cmd ?? "")).at(-1);
   const done = exec && entries.find((e) => e.msg === "exec done" && e.cmd === exec.cmd && e.time >= exec.time);
   if (!exec || !done) fail("no restic backup exec/exec done lines in backup-tui.log (is -v debug logging gone?)");
   const calls = {}; // ms per tool call other than `restic backup`, e.g. "restic snapshots"
   for (const e of entries.filter((e) => e.msg === "exec done" && e.cmd && !/^\S*restic backup /.test(e.cmd))) {
-    const w = e.cmd.split(" "), k = [path.basename(w[0]), ...w.slice(1, w[1] === "compose" ? 3 : 2)].join(" ");
+    const w = e.cmd.split(" "),
+      k = [path.basename(w[0]), ...w.slice(1, w[1] === "compose" ? 3 : 2)].join(" ");
     calls[k] = (calls[k] ?? 0) + e.ms;
   }
   last = o.snapshotId;
-  return { t0, wallMs, btDownMs: o.downtimeMs, down: downtime(t0, true), marks, calls, restic: { at: exec.time, doneAt: done.time } };
+  return {
+    t0,
+    wallMs,
+    btDownMs: o.downtimeMs,
+    down: downtime(t0, true),
+    marks,
+    calls,
+    restic: { at: exec.time, doneAt: done.time },
+  };
 }
 
 async function resticBackup(kind, parent) {
   const tags = TEMPLATE.tags.map((t) => (t === "kind:stack" ? `kind:${kind}` : t)).flatMap((t) => ["--tag", t]);
-  const r = await must("restic", ["backup", "--json", "--host", TEMPLATE.host, "--files-from-verbatim", W.list, ...tags, ...(parent ? ["--parent", parent] : [])], resticEnv);
-  const sum = r.lines.map((l) => { try { return JSON.parse(l.text); } catch { return {}; } }).find((m) => m.message_type === "summary");
+  const r = await must(
+    "restic",
+    [
+      "backup",
+      "--json",
+      "--host",
+      TEMPLATE.host,
+      "--files-from-verbatim",
+      W.list,
+      ...tags,
+      ...(parent ? ["--parent", parent] : []),
+    ],
+    resticEnv,
+  );
+  const sum = r.lines
+    .map((l) => {
+      try {
+        return JSON.parse(l.text);
+      } catch {
+        return {};
+      }
+    })
+    .find((m) => m.message_type === "summary");
   if (!sum?.snapshot_id) fail("restic backup reported no snapshot", r.stderr);
   // The same work as backup-tui: as many files as its snapshot held.
-  if (sum.total_files_processed !== TEMPLATE.files) fail(`raw backup processed ${sum.total_files_processed} files, backup-tui's snapshot ${TEMPLATE.files}`);
+  if (sum.total_files_processed !== TEMPLATE.files)
+    fail(`raw backup processed ${sum.total_files_processed} files, backup-tui's snapshot ${TEMPLATE.files}`);
   return sum.snapshot_id;
 }
 /** The same work backup-tui does, by hand: same paths, tags, host, parent, cache, password file. */
@@ -234,35 +354,81 @@ async function rawBackup(variant) {
 
 async function timeIt(n, cmd, args, env) {
   const xs = [];
-  for (let i = 0; i < n; i++) { const t = Date.now(); await must(cmd, args, env); xs.push(Date.now() - t); }
+  for (let i = 0; i < n; i++) {
+    const t = Date.now();
+    await must(cmd, args, env);
+    xs.push(Date.now() - t);
+  }
   return xs;
 }
 
 // ---------- statistics and report ----------
 const sorted = (xs) => [...xs].sort((a, b) => a - b);
-const median = (xs) => { const a = sorted(xs), m = a.length >> 1; return a.some((x) => x === undefined || Number.isNaN(x)) ? NaN : a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2; };
+const median = (xs) => {
+  const a = sorted(xs),
+    m = a.length >> 1;
+  return a.some((x) => x === undefined || Number.isNaN(x)) ? NaN : a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
+};
 const msCell = (x) => (Number.isNaN(x) ? "-" : String(Math.round(x))); // "-": that call did not happen
 const st = (xs) => ({ min: sorted(xs)[0], med: median(xs), spread: sorted(xs).at(-1) - sorted(xs)[0] });
 const s2 = (ms) => (ms / 1000).toFixed(2);
-const table = (head, rows) => [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+const table = (head, rows) =>
+  [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join(
+    "\n",
+  );
 const mib = (b) => `${(b / 2 ** 20).toFixed(b < 2 ** 24 ? 1 : 0)} MiB`;
 
 function report(R, info, changes, costs) {
   const get = (c, v, f) => R[c][v].map(f);
-  const downRows = CASES.flatMap(({ name: c }) => [["single-pass", "bt-single", "raw-single"], ["two-pass", "bt-two", "raw-two"]].map(([mode, bt, raw]) => {
-    const d = st(get(c, bt, (x) => x.down.ms)), b = st(get(c, bt, (x) => x.btDownMs)), rw = st(get(c, raw, (x) => x.down.ms)), w = st(get(c, bt, (x) => x.wallMs));
-    return [c, mode, s2(d.min), s2(d.med), s2(d.spread), s2(b.med), s2(rw.med), s2(w.min), s2(w.med)];
-  }));
+  const downRows = CASES.flatMap(({ name: c }) =>
+    [
+      ["single-pass", "bt-single", "raw-single"],
+      ["two-pass", "bt-two", "raw-two"],
+    ].map(([mode, bt, raw]) => {
+      const d = st(get(c, bt, (x) => x.down.ms)),
+        b = st(get(c, bt, (x) => x.btDownMs)),
+        rw = st(get(c, raw, (x) => x.down.ms)),
+        w = st(get(c, bt, (x) => x.wallMs));
+      return [c, mode, s2(d.min), s2(d.med), s2(d.spread), s2(b.med), s2(rw.med), s2(w.min), s2(w.med)];
+    }),
+  );
   const misses = [];
-  const ohRows = CASES.flatMap(({ name: c }) => [["single-pass", "bt-single", "raw-single", true], ["two-pass", "bt-two", "raw-two", true], ["two-pass vs raw hot backup (no stop)", "bt-two", "raw-hot", false]].map(([what, bt, raw, target]) => {
-    const b = st(get(c, bt, (x) => x.wallMs)), r = st(get(c, raw, (x) => x.wallMs)), ratio = b.med / r.med, fixed = b.med - r.med;
-    const ok = ratio <= 1.05 && fixed <= 300;
-    if (target && !ok) misses.push(`${c} ${what}: ratio ${ratio.toFixed(2)}, fixed cost ${s2(fixed)} s`);
-    return [c, what, s2(b.med), s2(b.spread), s2(r.med), s2(r.spread), ratio.toFixed(2), s2(fixed), s2(b.min - r.min), target ? (ok ? "met" : "MISSED") : "-"];
-  }));
+  const ohRows = CASES.flatMap(({ name: c }) =>
+    [
+      ["single-pass", "bt-single", "raw-single", true],
+      ["two-pass", "bt-two", "raw-two", true],
+      ["two-pass vs raw hot backup (no stop)", "bt-two", "raw-hot", false],
+    ].map(([what, bt, raw, target]) => {
+      const b = st(get(c, bt, (x) => x.wallMs)),
+        r = st(get(c, raw, (x) => x.wallMs)),
+        ratio = b.med / r.med,
+        fixed = b.med - r.med;
+      const ok = ratio <= 1.05 && fixed <= 300;
+      if (target && !ok) misses.push(`${c} ${what}: ratio ${ratio.toFixed(2)}, fixed cost ${s2(fixed)} s`);
+      return [
+        c,
+        what,
+        s2(b.med),
+        s2(b.spread),
+        s2(r.med),
+        s2(r.spread),
+        ratio.toFixed(2),
+        s2(fixed),
+        s2(b.min - r.min),
+        target ? (ok ? "met" : "MISSED") : "-",
+      ];
+    }),
+  );
   const bd = (c, f) => median(R[c]["bt-two"].map(f));
-  const callNames = [...new Set(CASES.flatMap((c) => ["bt-single", "bt-two"].flatMap((v) => R[c.name][v].flatMap((x) => Object.keys(x.calls)))))].sort();
-  const cols = CASES.flatMap((c) => [[c.name, "bt-single"], [c.name, "bt-two"]]);
+  const callNames = [
+    ...new Set(
+      CASES.flatMap((c) => ["bt-single", "bt-two"].flatMap((v) => R[c.name][v].flatMap((x) => Object.keys(x.calls)))),
+    ),
+  ].sort();
+  const cols = CASES.flatMap((c) => [
+    [c.name, "bt-single"],
+    [c.name, "bt-two"],
+  ]);
   const wall = [
     ["start → run-start event (start-up, config, lock, preflight)", (x) => x.marks.runStart - x.t0],
     ["run-start → stack-start (tool versions, parents)", (x) => x.marks.stackStart - x.marks.runStart],
@@ -289,35 +455,80 @@ function report(R, info, changes, costs) {
     "",
     `- Machine: ${info.cpus} × ${info.cpuModel}, ${info.memGiB} GiB memory, kernel ${info.kernel}; load average ${info.load} at the start, ${loadavg()} at the end; repository on ${info.tmpFs} (${base}), volumes on ${info.dockerFs} (${info.dockerRoot}, ${info.driver})`,
     `- Versions: backup-tui ${info.bt}, restic ${info.restic}, Docker ${info.docker}, Compose ${info.compose}`,
-    `- Stack: one busybox service (\`trap 'exit 0' TERM; while true; do sleep 1 & wait $!; done\`: exits at once on TERM), one named volume: ${DATA.small.length} small files (4–64 KiB) + ${DATA.large.length} × ${mib(SIZE.largeBytes)}, random data, ${mib(DATA.bytes)} in total (page cache warm). Changes before each timed run, written while the container runs (whole large files at 25%, one region in place at 1%): ${Object.entries(changes).map(([k, v]) => `${k.replace(" changed", "")} = ${v}`).join("; ")}.`,
+    `- Stack: one busybox service (\`trap 'exit 0' TERM; while true; do sleep 1 & wait $!; done\`: exits at once on TERM), one named volume: ${DATA.small.length} small files (4–64 KiB) + ${DATA.large.length} × ${mib(SIZE.largeBytes)}, random data, ${mib(DATA.bytes)} in total (page cache warm). Changes before each timed run, written while the container runs (whole large files at 25%, one region in place at 1%): ${Object.entries(
+      changes,
+    )
+      .map(([k, v]) => `${k.replace(" changed", "")} = ${v}`)
+      .join("; ")}.`,
     "- Method: each figure is one `backup-tui` run (`--json -v`) or the equivalent raw sequence; variants interleave in a rotating order. `first` = into an empty repository (a fresh copy of an empty one) with a fresh state dir (empty catalog, cold restic cache) each time; the changed cases run in one repository per case where the previous run (backup-tui or raw, same tags/host, so it is the next parent; after a raw run \`backup-tui snapshots --refresh\` puts it into backup-tui's catalog) is the untimed backup before the change. Downtime = `docker events` die → start; spread = max − min.",
     "",
     "### Downtime (s)",
     "",
-    table(["case", "mode", "downtime min", "downtime median", "spread", "backup-tui downtimeMs median", "raw sequence downtime median", "backup-tui wall min", "wall median"], downRows),
+    table(
+      [
+        "case",
+        "mode",
+        "downtime min",
+        "downtime median",
+        "spread",
+        "backup-tui downtimeMs median",
+        "raw sequence downtime median",
+        "backup-tui wall min",
+        "wall median",
+      ],
+      downRows,
+    ),
     "",
     "### Orchestration overhead (wall time, s)",
     "",
     "Raw = the script's own `docker stop` / `restic backup --files-from-verbatim` (paths, tags, host of backup-tui's snapshot, the same parent) / `docker start` (two-pass: hot backup, stop, `--parent HOT`, start, `forget HOT`). Targets: ratio ≤ 1.05 and fixed cost (backup-tui − raw, medians) ≤ 0.30 s.",
     "",
-    table(["case", "comparison", "backup-tui median", "spread", "raw median", "spread", "ratio", "fixed cost", "fixed cost on minimums", "target"], ohRows),
+    table(
+      [
+        "case",
+        "comparison",
+        "backup-tui median",
+        "spread",
+        "raw median",
+        "spread",
+        "ratio",
+        "fixed cost",
+        "fixed cost on minimums",
+        "target",
+      ],
+      ohRows,
+    ),
     "",
     "### Inside the stop window, two-pass (median ms)",
     "",
-    table(["step", ...CASES.map((c) => c.name)], steps.map(([name, f]) => [name, ...CASES.map((c) => msCell(bd(c.name, f)))])),
+    table(
+      ["step", ...CASES.map((c) => c.name)],
+      steps.map(([name, f]) => [name, ...CASES.map((c) => msCell(bd(c.name, f)))]),
+    ),
     "",
     "### Where backup-tui's wall time goes (median ms)",
     "",
-    "Phase events are timed on arrival of backup-tui's `--json` lines; tool calls (other than `restic backup`, wherever they fall) are the `exec done` durations of its debug log; \"(k/N runs)\": the call happened in k of the N runs only.",
+    'Phase events are timed on arrival of backup-tui\'s `--json` lines; tool calls (other than `restic backup`, wherever they fall) are the `exec done` durations of its debug log; "(k/N runs)": the call happened in k of the N runs only.',
     "",
-    table(["step", ...cols.map(([c, v]) => `${c} ${v === "bt-single" ? "single" : "two"}`)], [
-      ...wall.map(([name, f]) => [name, ...cols.map(([c, v]) => msCell(median(R[c][v].map(f))))]),
-      ["raw sequence wall", ...cols.map(([c, v]) => msCell(median(R[c][v.replace("bt", "raw")].map((x) => x.wallMs))))],
-      ...callNames.map((k) => [`tool call: \`${k}\``, ...cols.map(([c, v]) => {
-        const runs = R[c][v], had = runs.filter((x) => k in x.calls), m = msCell(median(had.map((x) => x.calls[k])));
-        return had.length === 0 ? "-" : had.length === runs.length ? m : `${m} (${had.length}/${runs.length} runs)`;
-      })]),
-    ]),
+    table(
+      ["step", ...cols.map(([c, v]) => `${c} ${v === "bt-single" ? "single" : "two"}`)],
+      [
+        ...wall.map(([name, f]) => [name, ...cols.map(([c, v]) => msCell(median(R[c][v].map(f))))]),
+        [
+          "raw sequence wall",
+          ...cols.map(([c, v]) => msCell(median(R[c][v.replace("bt", "raw")].map((x) => x.wallMs)))),
+        ],
+        ...callNames.map((k) => [
+          `tool call: \`${k}\``,
+          ...cols.map(([c, v]) => {
+            const runs = R[c][v],
+              had = runs.filter((x) => k in x.calls),
+              m = msCell(median(had.map((x) => x.calls[k])));
+            return had.length === 0 ? "-" : had.length === runs.length ? m : `${m} (${had.length}/${runs.length} runs)`;
+          }),
+        ]),
+      ],
+    ),
     "",
     `Component costs (median of ${costs.n}): backup-tui start-up (\`--version\`) ${costs.version} ms, \`restic version\` ${costs.resticVersion} ms, repository open (\`restic cat config\`) ${costs.open} ms, \`docker compose version\` ${costs.compose} ms.`,
     "",
@@ -327,22 +538,40 @@ function report(R, info, changes, costs) {
 }
 
 function writeBenchFile(file, body) {
-  const begin = "<!-- stage1:begin (generated by scripts/bench/stage1.mjs; edits inside are overwritten) -->", end = "<!-- stage1:end -->";
+  const begin = "<!-- stage1:begin (generated by scripts/bench/stage1.mjs; edits inside are overwritten) -->",
+    end = "<!-- stage1:end -->";
   const section = `${begin}\n## Stage 1: backup downtime and orchestration overhead\n\n${body}\n${end}`;
   const cur = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Benchmarks\n";
-  const i = cur.indexOf("<!-- stage1:begin"), j = cur.indexOf(end);
-  const next = i >= 0 && j > i ? cur.slice(0, i) + section + cur.slice(j + end.length) : `${cur.trimEnd()}\n\n${section}\n`;
+  const i = cur.indexOf("<!-- stage1:begin"),
+    j = cur.indexOf(end);
+  const next =
+    i >= 0 && j > i ? cur.slice(0, i) + section + cur.slice(j + end.length) : `${cur.trimEnd()}\n\n${section}\n`;
   fs.writeFileSync(file, next);
 }
 
 // ---------- main ----------
-const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(" ");
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
 function machineInfo() {
   const dockerRoot = sh("docker", ["info", "-f", "{{.DockerRootDir}}"]).trim();
   return {
-    load: loadavg(), date: new Date().toISOString().replace(/\.\d+Z$/, "Z"), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? "?", memGiB: (os.totalmem() / 2 ** 30).toFixed(1), kernel: os.release(),
-    tmpFs: sh("stat", ["-f", "-c", "%T", base]).trim(), dockerRoot, dockerFs: sh("stat", ["-f", "-c", "%T", dockerRoot]).trim(), driver: sh("docker", ["info", "-f", "{{.Driver}}"]).trim(),
-    bt: `${sh(BIN, ["--version"]).trim()} (binary built ${BUILT_AT}Z, tree ${spawnSync("git", ["-C", ROOT, "describe", "--always", "--dirty"], { encoding: "utf8" }).stdout?.trim() || "?"})`, restic: sh("restic", ["version"]).split(" ")[1], docker: sh("docker", ["version", "-f", "{{.Server.Version}}"]).trim(), compose: sh("docker", ["compose", "version", "--short"]).trim(),
+    load: loadavg(),
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model.trim() ?? "?",
+    memGiB: (os.totalmem() / 2 ** 30).toFixed(1),
+    kernel: os.release(),
+    tmpFs: sh("stat", ["-f", "-c", "%T", base]).trim(),
+    dockerRoot,
+    dockerFs: sh("stat", ["-f", "-c", "%T", dockerRoot]).trim(),
+    driver: sh("docker", ["info", "-f", "{{.Driver}}"]).trim(),
+    bt: `${sh(BIN, ["--version"]).trim()} (binary built ${BUILT_AT}Z, tree ${spawnSync("git", ["-C", ROOT, "describe", "--always", "--dirty"], { encoding: "utf8" }).stdout?.trim() || "?"})`,
+    restic: sh("restic", ["version"]).split(" ")[1],
+    docker: sh("docker", ["version", "-f", "{{.Server.Version}}"]).trim(),
+    compose: sh("docker", ["compose", "version", "--short"]).trim(),
   };
 }
 
@@ -362,17 +591,31 @@ async function main() {
   freshRepo();
   await btBackup(true);
   const snap = JSON.parse(sh("restic", ["snapshots", "--json", "--latest", "1"], { env: resticEnv }))[0];
-  const manifestPath = snap.paths.find((p) => p.endsWith("manifest.json")) ?? fail("no manifest.json in the snapshot's paths");
-  TEMPLATE = { host: snap.hostname, tags: snap.tags, files: snap.summary?.total_files_processed, manifestPath, manifest: sh("restic", ["dump", snap.id, manifestPath], { env: resticEnv }) };
+  const manifestPath =
+    snap.paths.find((p) => p.endsWith("manifest.json")) ?? fail("no manifest.json in the snapshot's paths");
+  TEMPLATE = {
+    host: snap.hostname,
+    tags: snap.tags,
+    files: snap.summary?.total_files_processed,
+    manifestPath,
+    manifest: sh("restic", ["dump", snap.id, manifestPath], { env: resticEnv }),
+  };
   fs.writeFileSync(W.list, snap.paths.join("\n") + "\n");
 
-  const R = {}, changes = {};
+  const R = {},
+    changes = {};
   for (const c of CASES) {
     R[c.name] = Object.fromEntries(VARIANTS.map((v) => [v, []]));
-    if (c.fraction) { freshRepo(); await btBackup(true); } // the untimed backup before the first change
+    if (c.fraction) {
+      freshRepo();
+      await btBackup(true);
+    } // the untimed backup before the first change
     for (let rep = 0; rep < SIZE.repeats; rep++) {
       for (const v of [...VARIANTS.slice(rep % VARIANTS.length), ...VARIANTS.slice(0, rep % VARIANTS.length)]) {
-        if (c.fraction) { const m = mutate(c.fraction); changes[c.name] = `${m.files} files, ${mib(m.bytes)}`; } else freshRepo();
+        if (c.fraction) {
+          const m = mutate(c.fraction);
+          changes[c.name] = `${m.files} files, ${mib(m.bytes)}`;
+        } else freshRepo();
         spawnSync("sync");
         const x = v.startsWith("bt-") ? await btBackup(v === "bt-single") : await rawBackup(v);
         R[c.name][v].push(x);
@@ -382,28 +625,52 @@ async function main() {
       }
     }
   }
-  const n = SMOKE ? 3 : 5, costs = {
-    n, version: median(await timeIt(n, BIN, ["--version"])), resticVersion: median(await timeIt(n, "restic", ["version"])),
-    open: median(await timeIt(n, "restic", ["cat", "config"], resticEnv)), compose: median(await timeIt(n, "docker", ["compose", "version"])),
-  };
+  const n = SMOKE ? 3 : 5,
+    costs = {
+      n,
+      version: median(await timeIt(n, BIN, ["--version"])),
+      resticVersion: median(await timeIt(n, "restic", ["version"])),
+      open: median(await timeIt(n, "restic", ["cat", "config"], resticEnv)),
+      compose: median(await timeIt(n, "docker", ["compose", "version"])),
+    };
   const body = report(R, info, changes, costs);
   console.log(body);
-  if (BENCH_FILE) { writeBenchFile(BENCH_FILE, body); log(`wrote the Stage 1 section of ${BENCH_FILE}`); }
+  if (BENCH_FILE) {
+    writeBenchFile(BENCH_FILE, body);
+    log(`wrote the Stage 1 section of ${BENCH_FILE}`);
+  }
 }
 
 let cleaned = false;
 function cleanup() {
   if (cleaned) return;
   cleaned = true;
-  if (active) { active.kill("SIGTERM"); spawnSync("sleep", ["2"]); }
-  if (fs.existsSync(path.join(STACK_DIR, "compose.yaml"))) spawnSync("docker", ["compose", "down", "-v", "--timeout", "2"], { cwd: STACK_DIR, stdio: "ignore" });
+  if (active) {
+    active.kill("SIGTERM");
+    spawnSync("sleep", ["2"]);
+  }
+  if (fs.existsSync(path.join(STACK_DIR, "compose.yaml")))
+    spawnSync("docker", ["compose", "down", "-v", "--timeout", "2"], { cwd: STACK_DIR, stdio: "ignore" });
   fs.rmSync(DIR, { recursive: true, force: true });
 }
-for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]]) {
-  process.on(sig, () => { log(`${sig}: cleaning up`); cleanup(); process.exit(code); });
+for (const [sig, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+  ["SIGHUP", 129],
+]) {
+  process.on(sig, () => {
+    log(`${sig}: cleaning up`);
+    cleanup();
+    process.exit(code);
+  });
 }
-main().then(() => { cleanup(); }, (err) => {
-  console.error(`[stage1] FAILED: ${err instanceof BenchError ? err.message : err?.stack ?? err}`);
-  cleanup();
-  process.exit(1);
-});
+main().then(
+  () => {
+    cleanup();
+  },
+  (err) => {
+    console.error(`[stage1] FAILED: ${err instanceof BenchError ? err.message : (err?.stack ?? err)}`);
+    cleanup();
+    process.exit(1);
+  },
+);

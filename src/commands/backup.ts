@@ -31,8 +31,10 @@ interface Options {
 export async function run(env: CommandEnv, names: string[], o: Options): Promise<number> {
   if (o.doomsday) return (await import("./doomsday")).runDoomsday(env, names, o);
   const parallel = Number(o.parallel);
-  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 16) throw new UsageError(`--parallel must be a whole number from 1 to 16 (got ${JSON.stringify(o.parallel)})`);
-  if (o.volume && names.length) throw new UsageError("--volume takes no stack names", "Back up either stacks or one volume per run.");
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 16)
+    throw new UsageError(`--parallel must be a whole number from 1 to 16 (got ${JSON.stringify(o.parallel)})`);
+  if (o.volume && names.length)
+    throw new UsageError("--volume takes no stack names", "Back up either stacks or one volume per run.");
   if (o.volume !== undefined) assertVolumeName(o.volume);
   // Every argument is checked before anything is written (the selection records new stacks in the dirlist).
   const waitMs = o.wait ? parseDuration(o.wait, "--wait") : 0;
@@ -53,14 +55,20 @@ export async function run(env: CommandEnv, names: string[], o: Options): Promise
     eventSink(env, ctx),
   );
   // Under timers or cron there is no daemon watching: each scheduled run looks for overdue stacks.
-  if (o.scheduled) await notifyOverdue(ctx).catch((err) => ctx.log.warn({ err: errorMessage(err) }, "overdue check failed"));
+  if (o.scheduled)
+    await notifyOverdue(ctx).catch((err) => ctx.log.warn({ err: errorMessage(err) }, "overdue check failed"));
   env.printer.result({ type: "summary", ...report, fatal: undefined }, () => renderSummary(report));
   if (report.fatal) throw report.fatal;
   for (const w of report.warnings) env.printer.warn(w);
   return report.exitCode;
 }
 
-async function stackSelection(env: CommandEnv, ctx: ServiceContext, names: string[], o: Options): Promise<{ stacks: Stack[]; volume?: undefined }> {
+async function stackSelection(
+  env: CommandEnv,
+  ctx: ServiceContext,
+  names: string[],
+  o: Options,
+): Promise<{ stacks: Stack[]; volume?: undefined }> {
   const dirlist = new DirlistFile(ctx.config.dirlistFile);
   const sel = await selectStacks(ctx, dirlist, { names, all: o.all, recordNew: !o.dryRun });
   for (const w of sel.warnings) env.printer.warn(w);
@@ -79,10 +87,18 @@ async function stackSelection(env: CommandEnv, ctx: ServiceContext, names: strin
  * A scheduled run follows the dirlist even for named stacks (disabling a stack stops its own
  * SCHEDULE too), and the [schedule] BACKUP run leaves stacks with their own SCHEDULE to it.
  */
-function scheduledSelection(env: CommandEnv, ctx: ServiceContext, sel: Selection, names: string[], dirlistPath: string): { stacks: Stack[] } {
+function scheduledSelection(
+  env: CommandEnv,
+  ctx: ServiceContext,
+  sel: Selection,
+  names: string[],
+  dirlistPath: string,
+): { stacks: Stack[] } {
   const own = ownScheduleStacks(ctx.config);
   const stacks = sel.selected.filter((s) => sel.enabled.has(s.name) && (names.length || !own.has(s.name)));
-  for (const s of sel.selected) if (!sel.enabled.has(s.name)) env.printer.info(`${s.name} is disabled in ${dirlistPath}: its scheduled backup is skipped`);
+  for (const s of sel.selected)
+    if (!sel.enabled.has(s.name))
+      env.printer.info(`${s.name} is disabled in ${dirlistPath}: its scheduled backup is skipped`);
   if (!stacks.length) {
     const reason = names.length ? `disabled in ${dirlistPath}` : "no enabled stack without its own SCHEDULE";
     ctx.store.recordSkipped("backup", jobIdFor("backup", names), reason, ctx.owner);
@@ -91,7 +107,10 @@ function scheduledSelection(env: CommandEnv, ctx: ServiceContext, sel: Selection
   return { stacks };
 }
 
-async function volumeSelection(ctx: ServiceContext, name: string): Promise<{ stacks: Stack[]; volume: { name: string; owner?: string } }> {
+async function volumeSelection(
+  ctx: ServiceContext,
+  name: string,
+): Promise<{ stacks: Stack[]; volume: { name: string; owner?: string } }> {
   const { target, owner } = await volumeTarget(ctx.docker, ctx.config.docker.stacksDir, name);
   return { stacks: [target], volume: { name, owner } };
 }
@@ -107,27 +126,47 @@ function renderSummary(r: BackupReport): string {
   ]);
   const lines = [table(["STACK", "RESULT", "DURATION", "DOWNTIME", "ADDED", "SNAPSHOT"], rows)];
   for (const o of r.outcomes) {
-    if (o.unreadable?.length) lines.push(`${o.stack}: ${o.unreadable.length} file(s) could not be read:\n  ${o.unreadable.slice(0, 20).join("\n  ")}`);
+    if (o.unreadable?.length)
+      lines.push(
+        `${o.stack}: ${o.unreadable.length} file(s) could not be read:\n  ${o.unreadable.slice(0, 20).join("\n  ")}`,
+      );
     for (const n of o.notes ?? []) lines.push(`${o.stack}: ${n}`);
     if (o.status === "failed" && o.error) lines.push(`${o.stack} failed: ${o.error}`);
-    for (const f of o.notRestarted ?? []) lines.push(`URGENT: ${f.name} (${o.stack}) is not running again: ${f.reason}${f.logTail ? `\n  last log lines:\n    ${f.logTail.trim().split("\n").join("\n    ")}` : ""}`);
+    for (const f of o.notRestarted ?? [])
+      lines.push(
+        `URGENT: ${f.name} (${o.stack}) is not running again: ${f.reason}${f.logTail ? `\n  last log lines:\n    ${f.logTail.trim().split("\n").join("\n    ")}` : ""}`,
+      );
   }
   if (r.retention) lines.push(`retention: ${r.retention.map((x) => `${x.stack} -${x.removed}`).join(", ")}`);
-  if (r.verification) lines.push(`verification (${r.verification.level}): ${r.verification.ok ? "ok" : `FAILED\n${r.verification.detail ?? ""}`}`);
+  if (r.verification)
+    lines.push(
+      `verification (${r.verification.level}): ${r.verification.ok ? "ok" : `FAILED\n${r.verification.detail ?? ""}`}`,
+    );
   lines.push(`run #${r.runId}: ${r.status}`);
   return lines.join("\n");
 }
 
 /** "postgres dump of db (app-db-1), database app as user postgres". */
 function dumpLine(d: BackupPlan["stacks"][number]["dumps"][number]): string {
-  const detail = d.engine === "sqlite" ? `file ${d.path}` : [d.database ? `database ${d.database}` : "all databases", d.user ? `as user ${d.user}` : ""].filter(Boolean).join(" ");
+  const detail =
+    d.engine === "sqlite"
+      ? `file ${d.path}`
+      : [d.database ? `database ${d.database}` : "all databases", d.user ? `as user ${d.user}` : ""]
+          .filter(Boolean)
+          .join(" ");
   return `${d.engine} dump of ${d.service} (${d.container}), ${detail}`;
 }
 
 export function renderPlan(plan: BackupPlan): string {
-  const out: string[] = ["Dry run: nothing is stopped, nothing is written.", ...(plan.notes ?? []).map((n) => `note: ${n}`), ""];
+  const out: string[] = [
+    "Dry run: nothing is stopped, nothing is written.",
+    ...(plan.notes ?? []).map((n) => `note: ${n}`),
+    "",
+  ];
   for (const s of plan.stacks) {
-    out.push(`${s.stack} (${s.state}) strategy ${s.strategy}${s.twoPass ? ", two-pass" : ""}, about ${format.bytes(s.estimatedBytes)}`);
+    out.push(
+      `${s.stack} (${s.state}) strategy ${s.strategy}${s.twoPass ? ", two-pass" : ""}, about ${format.bytes(s.estimatedBytes)}`,
+    );
     for (const d of s.dumps) out.push(`  would dump first, while the service runs: ${dumpLine(d)}`);
     if (s.stop.length) out.push(`  would stop: ${s.stop.join(", ")}`);
     if (s.pause.length) out.push(`  would pause: ${s.pause.join(", ")}`);

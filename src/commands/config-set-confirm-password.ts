@@ -14,14 +14,24 @@ export function passwordProblem(password: string): string | undefined {
   return undefined;
 }
 
-export async function run(env: CommandEnv, o: { passwordFile?: string; confirmPasswordFile?: string }): Promise<number> {
+export async function run(
+  env: CommandEnv,
+  o: { passwordFile?: string; confirmPasswordFile?: string },
+): Promise<number> {
   const config = readConfig(env.globals);
   const file = config.source.file;
-  if (!file) throw new ConfigError("there is no config file to store the hash in (the embedded default is in use)", `Write one with \`${btui("init")}\`, then run this again.`);
+  if (!file)
+    throw new ConfigError(
+      "there is no config file to store the hash in (the embedded default is in use)",
+      `Write one with \`${btui("init")}\`, then run this again.`,
+    );
   // Replacing the gate is itself behind the gate: the current password first (the guard's own ways: terminal, file, variable).
   if (config.security.confirmPasswordHash) {
     ensureStateDir(config);
-    await confirmDestructive(env, config, openLogger(config, env.globals), "replace the confirmation password", { yes: true, confirmPasswordFile: o.confirmPasswordFile });
+    await confirmDestructive(env, config, openLogger(config, env.globals), "replace the confirmation password", {
+      yes: true,
+      confirmPasswordFile: o.confirmPasswordFile,
+    });
   }
   const refuse = (problem: string) => new UsageError(`${problem}; nothing was changed`);
   let password: string;
@@ -41,6 +51,10 @@ export async function run(env: CommandEnv, o: { passwordFile?: string; confirmPa
   const problem = passwordProblem(password);
   if (problem) throw refuse(problem);
   setIniValue(file, "security", "CONFIRM_PASSWORD_HASH", hashConfirmPassword(password));
-  env.printer.result({ type: "confirm-password-set", file }, () => `confirmation password set (scrypt hash in [security] of ${file}); restore over live data, delete, forget and prune now ask for it`);
+  env.printer.result(
+    { type: "confirm-password-set", file },
+    () =>
+      `confirmation password set (scrypt hash in [security] of ${file}); restore over live data, delete, forget and prune now ask for it`,
+  );
   return 0;
 }

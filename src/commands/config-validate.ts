@@ -17,9 +17,15 @@ export async function run(env: CommandEnv): Promise<number> {
   const errors = findings.filter((f) => f.level === "error").map((f) => f.message);
   const where = config.source.file ?? "embedded default (no config file found)";
   if (errors.length) {
-    throw new ConfigError(errors.length === 1 ? `${where}: ${errors[0]}` : `${where}: ${errors.length} problems:\n  ${errors.join("\n  ")}`, `Fix the keys named above; \`${btui("config example")}\` prints every key with its description.`);
+    throw new ConfigError(
+      errors.length === 1 ? `${where}: ${errors[0]}` : `${where}: ${errors.length} problems:\n  ${errors.join("\n  ")}`,
+      `Fix the keys named above; \`${btui("config example")}\` prints every key with its description.`,
+    );
   }
-  env.printer.result({ type: "config-valid", file: config.source.file, format: config.source.format, warnings }, () => `config OK: ${where} (${config.source.format})`);
+  env.printer.result(
+    { type: "config-valid", file: config.source.file, format: config.source.format, warnings },
+    () => `config OK: ${where} (${config.source.format})`,
+  );
   return 0;
 }
 
@@ -35,9 +41,17 @@ async function knownStacks(config: Config): Promise<{ names?: string[]; scope?: 
   }
   try {
     const docker = new DockerClient({ timeout: 3000 });
-    const stacks = await Promise.race([discoverStacks(docker, config.docker.stacksDir), new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 3000).unref())]);
-    return { names: stacks.flatMap((s) => [s.name, s.project]), scope: "in the stacks dir or among Docker's Compose projects" };
+    const stacks = await Promise.race([
+      discoverStacks(docker, config.docker.stacksDir),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 3000).unref()),
+    ]);
+    return {
+      names: stacks.flatMap((s) => [s.name, s.project]),
+      scope: "in the stacks dir or among Docker's Compose projects",
+    };
   } catch {
-    return dirs ? { names: dirs, scope: `in ${config.docker.stacksDir} (Docker did not answer: running stacks were not checked)` } : {};
+    return dirs
+      ? { names: dirs, scope: `in ${config.docker.stacksDir} (Docker did not answer: running stacks were not checked)` }
+      : {};
   }
 }

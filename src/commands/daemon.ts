@@ -19,10 +19,24 @@ export async function run(env: CommandEnv): Promise<number> {
   const ctx = openContext(env);
   let config = ctx.config;
   if (!jobsOf(config).some((j) => !j.unavailable)) {
-    throw new AppError("no schedule is configured: the daemon would have nothing to do", ExitCode.config, "Set [schedule] BACKUP (e.g. BACKUP=0 3 * * *) or a [stack:NAME] SCHEDULE in the config.");
+    throw new AppError(
+      "no schedule is configured: the daemon would have nothing to do",
+      ExitCode.config,
+      "Set [schedule] BACKUP (e.g. BACKUP=0 3 * * *) or a [stack:NAME] SCHEDULE in the config.",
+    );
   }
-  const lock = await acquireRepoLock({ stateDir: config.stateDir, repository: `daemon ${config.restic.repository}`, owner: ctx.owner, log: ctx.log, onLost: (err) => env.abort(err) }).catch((err) => {
-    if (err instanceof BusyError) throw new BusyError(`another daemon already runs the schedules of this repository (${err.message.replace(/^.*locked by /, "")})`, "Stop it first (one daemon per repository).");
+  const lock = await acquireRepoLock({
+    stateDir: config.stateDir,
+    repository: `daemon ${config.restic.repository}`,
+    owner: ctx.owner,
+    log: ctx.log,
+    onLost: (err) => env.abort(err),
+  }).catch((err) => {
+    if (err instanceof BusyError)
+      throw new BusyError(
+        `another daemon already runs the schedules of this repository (${err.message.replace(/^.*locked by /, "")})`,
+        "Stop it first (one daemon per repository).",
+      );
     throw err;
   });
   // A line per event on stderr; under --json a JSON line on stdout instead ({"type":"daemon","message":...}).
@@ -32,7 +46,8 @@ export async function run(env: CommandEnv): Promise<number> {
   };
   const self = selfCommand();
   const globals = [...(env.globals.config ? ["--config", env.globals.config] : []), "--quiet"];
-  const checkOverdue = () => void notifyOverdue(ctx, config).catch((err) => ctx.log.warn({ err: errorMessage(err) }, "overdue check failed"));
+  const checkOverdue = () =>
+    void notifyOverdue(ctx, config).catch((err) => ctx.log.warn({ err: errorMessage(err) }, "overdue check failed"));
 
   const scheduler = new Scheduler({
     run: async (job, signal) => {
@@ -62,7 +77,10 @@ export async function run(env: CommandEnv): Promise<number> {
     finished: (job, code, ms) => {
       const what = typeof code === "number" ? `exit ${code}` : `could not run: ${errorMessage(code)}`;
       say(`${job.id}: finished, ${what}, in ${format.ms(ms)}`);
-      ctx.log[code === 0 ? "info" : "warn"]({ job: job.id, exitCode: typeof code === "number" ? code : undefined, ms }, "scheduled job finished");
+      ctx.log[code === 0 ? "info" : "warn"](
+        { job: job.id, exitCode: typeof code === "number" ? code : undefined, ms },
+        "scheduled job finished",
+      );
       checkOverdue();
     },
   });
@@ -88,7 +106,9 @@ export async function run(env: CommandEnv): Promise<number> {
   checkOverdue();
   const hourly = setInterval(checkOverdue, HOUR);
 
-  await new Promise<void>((resolve) => (env.signal.aborted ? resolve() : env.signal.addEventListener("abort", () => resolve(), { once: true })));
+  await new Promise<void>((resolve) =>
+    env.signal.aborted ? resolve() : env.signal.addEventListener("abort", () => resolve(), { once: true }),
+  );
   clearInterval(hourly);
   const running = scheduler.state().running;
   if (running) say(`stopping: waiting for ${running} to stop and restart its stacks`);

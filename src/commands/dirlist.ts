@@ -15,7 +15,10 @@ export async function run(env: CommandEnv, action: string, names: string[]): Pro
       for (const w of warnings) env.printer.warn(w);
       env.printer.result({ type: "dirlist", file: dirlist.path, entries }, () =>
         entries.length
-          ? `${dirlist.path}\n${table(["ENTRY", "ENABLED"], entries.map((e) => [e.kind === "external" ? `EXT:${e.name}` : e.name, e.enabled ? "yes" : "no"]))}`
+          ? `${dirlist.path}\n${table(
+              ["ENTRY", "ENABLED"],
+              entries.map((e) => [e.kind === "external" ? `EXT:${e.name}` : e.name, e.enabled ? "yes" : "no"]),
+            )}`
           : `${dirlist.path} lists nothing yet. Run \`${btui("dirlist sync")}\` to add the stacks found here (disabled).`,
       );
       return 0;
@@ -25,7 +28,13 @@ export async function run(env: CommandEnv, action: string, names: string[]): Pro
       if (!names.length) throw new UsageError(`dirlist ${action} needs at least one stack name or EXT:/path`);
       // Every name first: one typo changes nothing. Disabling also takes a name the dirlist holds.
       const known = await knownStacks(ctx);
-      const listed = action === "disable" ? dirlist.read().entries.filter((e) => e.kind === "stack").map((e) => e.name) : [];
+      const listed =
+        action === "disable"
+          ? dirlist
+              .read()
+              .entries.filter((e) => e.kind === "stack")
+              .map((e) => e.name)
+          : [];
       // A malformed name is refused by the dirlist itself, saying what a name may be.
       const unknown = names.find((n) => STACK_NAME.test(n) && !known.names.includes(n) && !listed.includes(n));
       if (unknown !== undefined) throw unknownStack(unknown, known);
@@ -48,6 +57,9 @@ export async function run(env: CommandEnv, action: string, names: string[]): Pro
       return 0;
     }
     default:
-      throw new UsageError(`unknown dirlist action ${JSON.stringify(action)}`, "Use list, enable, disable, add or sync.");
+      throw new UsageError(
+        `unknown dirlist action ${JSON.stringify(action)}`,
+        "Use list, enable, disable, add or sync.",
+      );
   }
 }

@@ -54,19 +54,35 @@ export async function run(env: CommandEnv): Promise<number> {
     dockerHost: process.env.DOCKER_HOST || DEFAULT_DOCKER_HOST,
     engineFacts: () => readEngineFacts(process.env),
     signal: env.signal,
-    snapshot: config ? { stacks: () => discoverStacks(docker, config.docker.stacksDir), providers: [new BtrfsProvider(runner)] } : undefined,
+    snapshot: config
+      ? { stacks: () => discoverStacks(docker, config.docker.stacksDir), providers: [new BtrfsProvider(runner)] }
+      : undefined,
   });
   const count = (s: Check["status"]) => checks.filter((c) => c.status === s).length;
   const ok = count("fail") === 0;
-  env.printer.result({ type: "doctor", ok, failed: count("fail"), warnings: count("warn"), checks }, () => render(checks, count("fail"), count("warn")));
+  env.printer.result({ type: "doctor", ok, failed: count("fail"), warnings: count("warn"), checks }, () =>
+    render(checks, count("fail"), count("warn")),
+  );
   return ok ? 0 : 1;
 }
 
 function render(checks: Check[], failures: number, warnings: number): string {
   const oneLine = (s: string) => s.replace(/\s*\n\s*/g, "; ");
-  const lines = [table(["STATUS", "CHECK", "DETAIL"], checks.map((c) => [c.status.toUpperCase(), c.name, oneLine(c.detail)]))];
+  const lines = [
+    table(
+      ["STATUS", "CHECK", "DETAIL"],
+      checks.map((c) => [c.status.toUpperCase(), c.name, oneLine(c.detail)]),
+    ),
+  ];
   const hints = checks.filter((c) => c.status !== "ok" && c.hint);
   if (hints.length) lines.push("", ...hints.map((c) => `${c.name}: ${oneLine(c.hint ?? "")}`));
-  lines.push("", failures ? `${failures} check(s) failed, ${warnings} warning(s)` : warnings ? `all good, with ${warnings} warning(s)` : "all good");
+  lines.push(
+    "",
+    failures
+      ? `${failures} check(s) failed, ${warnings} warning(s)`
+      : warnings
+        ? `all good, with ${warnings} warning(s)`
+        : "all good",
+  );
   return lines.join("\n");
 }

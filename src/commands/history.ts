@@ -9,13 +9,20 @@ import { parseWhen } from "./snapshots";
 const KINDS: RunKind[] = ["backup", "sync", "restore", "verify", "prune", "recover"];
 
 /** Past runs, newest first: what ran, who started it (by hand or which schedule), how it ended. */
-export async function run(env: CommandEnv, o: { limit: string; stack?: string; since?: string; kind?: string }): Promise<number> {
+export async function run(
+  env: CommandEnv,
+  o: { limit: string; stack?: string; since?: string; kind?: string },
+): Promise<number> {
   const limit = Number(o.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive whole number (got ${JSON.stringify(o.limit)})`);
-  if (o.kind && !KINDS.includes(o.kind as RunKind)) throw new UsageError(`--kind ${JSON.stringify(o.kind)}: use one of ${KINDS.join(", ")}`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError(`--limit must be a positive whole number (got ${JSON.stringify(o.limit)})`);
+  if (o.kind && !KINDS.includes(o.kind as RunKind))
+    throw new UsageError(`--kind ${JSON.stringify(o.kind)}: use one of ${KINDS.join(", ")}`);
   const since = o.since ? parseWhen(o.since, "--since") : undefined;
   const ctx = openContext(env);
-  const runs = ctx.store.runs({ limit, stack: o.stack, since, kind: o.kind as RunKind | undefined }).map((r) => ({ ...r, stacks: ctx.store.stackResults(r.id) }));
+  const runs = ctx.store
+    .runs({ limit, stack: o.stack, since, kind: o.kind as RunKind | undefined })
+    .map((r) => ({ ...r, stacks: ctx.store.stackResults(r.id) }));
   if (o.stack && !runs.length) await assertKnownStack(ctx, o.stack);
   env.printer.result({ type: "history", runs }, () =>
     runs.length
@@ -28,12 +35,16 @@ export async function run(env: CommandEnv, o: { limit: string; stack?: string; s
             format.startedBy(r),
             r.status,
             r.exitCode === undefined ? "-" : String(r.exitCode),
-            r.stacks.map((s) => `${s.stack}:${s.status}${s.downtimeMs ? ` (down ${format.ms(s.downtimeMs)})` : ""}`).join(" ") ||
+            r.stacks
+              .map((s) => `${s.stack}:${s.status}${s.downtimeMs ? ` (down ${format.ms(s.downtimeMs)})` : ""}`)
+              .join(" ") ||
               [r.stack, r.error?.split("\n")[0].slice(0, 60)].filter(Boolean).join(": ") ||
               "-",
           ]),
         )
-      : o.stack ? `No runs of ${o.stack} yet${o.kind || since ? " (with these filters)" : ""}.` : "No runs yet.",
+      : o.stack
+        ? `No runs of ${o.stack} yet${o.kind || since ? " (with these filters)" : ""}.`
+        : "No runs yet.",
   );
   return 0;
 }

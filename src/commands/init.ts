@@ -1,5 +1,14 @@
 import { btui } from "../command-hint";
-import { chmodSync, constants, copyFileSync, existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { ensureStateDir, exeDir, openLogger, readConfig, type CommandEnv } from "../app";
@@ -31,12 +40,21 @@ export async function run(env: CommandEnv, o: { dir?: string; repository?: strin
     config = loadAt(found.file, uid);
   } else {
     config = "file" in found ? loadAt(found.file, uid) : found.existing;
-    if (o.repository) env.printer.warn(`${config.source.file} already exists: --repository ignored (it uses ${config.restic.repository})`);
+    if (o.repository)
+      env.printer.warn(
+        `${config.source.file} already exists: --repository ignored (it uses ${config.restic.repository})`,
+      );
   }
   for (const w of config.warnings) env.printer.warn(w);
   ensureStateDir(config);
   const runner = new ProcessRunner(openLogger(config, env.globals));
-  const restic = new Restic(runner, { binary: config.restic.binary, repository: config.restic.repository, password: config.restic.password, workDir: config.stateDir, cloudCopy: cloudCopyOf(config) });
+  const restic = new Restic(runner, {
+    binary: config.restic.binary,
+    repository: config.restic.repository,
+    password: config.restic.password,
+    workDir: config.stateDir,
+    cloudCopy: cloudCopyOf(config),
+  });
   await restic.features(); // restic present and new enough, before anything is created
 
   // The embedded default may already have a repository: its password moves with it.
@@ -50,7 +68,8 @@ export async function run(env: CommandEnv, o: { dir?: string; repository?: strin
     repoStatus = await restic.init(env.signal);
   } catch (err) {
     // A fresh random password cannot open a repository someone else created: do not leave it behind.
-    if (password.status === "created" && (err as { kind?: string }).kind === "wrong-password" && password.path) unlinkSync(password.path);
+    if (password.status === "created" && (err as { kind?: string }).kind === "wrong-password" && password.path)
+      unlinkSync(password.path);
     throw err;
   }
 
@@ -65,15 +84,24 @@ export async function run(env: CommandEnv, o: { dir?: string; repository?: strin
     important: notice,
   };
   env.printer.result(data, () => {
-    const said = (s: PasswordStatus, created: string) => (s === "created" ? created : s === "copied" ? `copied from ${join(config.stateDir, "password")}, the embedded default's` : "exists, left unchanged");
+    const said = (s: PasswordStatus, created: string) =>
+      s === "created"
+        ? created
+        : s === "copied"
+          ? `copied from ${join(config.stateDir, "password")}, the embedded default's`
+          : "exists, left unchanged";
     return [
       `config:      ${config.source.file} (${said(configStatus, "created, mode 0600")})`,
-      password.path ? `password:    ${password.path} (${said(password.status, "created, mode 0600, random")})` : `password:    ${config.restic.password.kind} source (${config.restic.password.kind === "none" ? "none" : config.restic.password.origin})`,
+      password.path
+        ? `password:    ${password.path} (${said(password.status, "created, mode 0600, random")})`
+        : `password:    ${config.restic.password.kind} source (${config.restic.password.kind === "none" ? "none" : config.restic.password.origin})`,
       `repository:  ${config.restic.repository} (${repoStatus === "created" ? "created" : "exists, opens with the password"})`,
       "",
       box(notice),
       "",
-      configStatus === "created" ? `Next: edit ${config.source.file} (DOCKER_STACKS_DIR, [cloud_sync]), then run \`${next("doctor")}\` and \`${next("backup")}\`.` : `Next: \`${next("doctor")}\`, then \`${next("backup")}\`.`,
+      configStatus === "created"
+        ? `Next: edit ${config.source.file} (DOCKER_STACKS_DIR, [cloud_sync]), then run \`${next("doctor")}\` and \`${next("backup")}\`.`
+        : `Next: \`${next("doctor")}\`, then \`${next("backup")}\`.`,
     ].join("\n");
   });
   return 0;
@@ -108,9 +136,16 @@ function loadAt(file: string, uid: number): Config {
 const RESTIC_URL = /^(s3|b2|azure|gs|swift|rest|sftp|rclone|local):/;
 
 function writeStarterConfig(file: string, repository: string | undefined, stateDir: string): void {
-  const repo = repository ? (RESTIC_URL.test(repository) ? repository : resolve(repository)) : join(stateDir, "repository");
+  const repo = repository
+    ? RESTIC_URL.test(repository)
+      ? repository
+      : resolve(repository)
+    : join(stateDir, "repository");
   if (/[\r\n]/.test(repo) || !SECTIONS.local_backup.RESTIC_REPOSITORY.schema.safeParse(repo).success) {
-    throw new UsageError(`--repository ${JSON.stringify(repo.slice(0, 80))} is not a repository location`, "Give a local path or a restic URL such as s3:https://host/bucket.");
+    throw new UsageError(
+      `--repository ${JSON.stringify(repo.slice(0, 80))} is not a repository location`,
+      "Give a local path or a restic URL such as s3:https://host/bucket.",
+    );
   }
   const dir = dirname(file);
   const passwordFile = join(dir, "restic-password");
@@ -130,7 +165,9 @@ function writeStarterConfig(file: string, repository: string | undefined, stateD
     "# Losing this password loses every backup: keep a copy of the file somewhere safe.",
     `RESTIC_PASSWORD_FILE=${value(passwordFile)}`,
     "# Retention (these are the defaults; KEEP_* decide what gets deleted):",
-    ...(["KEEP_DAILY", "KEEP_WEEKLY", "KEEP_MONTHLY", "KEEP_YEARLY"] as const).map((k) => `#${k}=${SECTIONS.local_backup[k].default}`),
+    ...(["KEEP_DAILY", "KEEP_WEEKLY", "KEEP_MONTHLY", "KEEP_YEARLY"] as const).map(
+      (k) => `#${k}=${SECTIONS.local_backup[k].default}`,
+    ),
     "",
     "[cloud_sync]",
     "# Stage 2: mirror the repository with rclone (one remote path per host).",
@@ -145,7 +182,11 @@ function writeStarterConfig(file: string, repository: string | undefined, stateD
   try {
     writeFileSync(file, text, { mode: 0o600, flag: "wx" });
   } catch (err) {
-    throw new AppError(`cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, undefined, "Choose another directory with --dir, or run as a user who may write there.");
+    throw new AppError(
+      `cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      undefined,
+      "Choose another directory with --dir, or run as a user who may write there.",
+    );
   }
   chmodSync(file, 0o600);
 }
@@ -154,7 +195,13 @@ function writeStarterConfig(file: string, repository: string | undefined, stateD
 function adoptEmbeddedPassword(config: Config): { path: string; status: PasswordStatus } | undefined {
   const pw = config.restic.password;
   const embedded = join(config.stateDir, "password");
-  if (pw.kind !== "file" || existsSync(pw.path) || !existsSync(embedded) || config.restic.repository !== join(config.stateDir, "repository")) return undefined;
+  if (
+    pw.kind !== "file" ||
+    existsSync(pw.path) ||
+    !existsSync(embedded) ||
+    config.restic.repository !== join(config.stateDir, "repository")
+  )
+    return undefined;
   copyFileSync(embedded, pw.path, constants.COPYFILE_EXCL);
   chmodSync(pw.path, 0o600);
   return { path: pw.path, status: "copied" };
@@ -163,7 +210,11 @@ function adoptEmbeddedPassword(config: Config): { path: string; status: Password
 /** Creates a missing password file, unless a local repository already exists and needs the lost one. */
 function ensurePassword(config: Config): { path?: string; status: PasswordStatus } {
   const pw = config.restic.password;
-  if (pw.kind === "none") throw new ConfigError("no repository password is configured", "Set RESTIC_PASSWORD_FILE in [local_backup] (init then creates the file).");
+  if (pw.kind === "none")
+    throw new ConfigError(
+      "no repository password is configured",
+      "Set RESTIC_PASSWORD_FILE in [local_backup] (init then creates the file).",
+    );
   if (pw.kind !== "file") return { status: "exists" };
   const repo = config.restic.repository.replace(/^local:/, "");
   const local = !RESTIC_URL.test(repo);
@@ -179,11 +230,15 @@ function ensurePassword(config: Config): { path?: string; status: PasswordStatus
 
 function passwordNotice(pw: PasswordSource, configFile: string | undefined): string[] {
   const where =
-    pw.kind === "file" ? [`The password is in the file ${pw.path}`]
-    : pw.kind === "value" && pw.origin.startsWith("environment") ? [`The password comes from the ${pw.origin.replace("environment", "environment variable")}`]
-    : pw.kind === "value" ? [`The password is written in ${configFile ?? pw.origin} ([local_backup] RESTIC_PASSWORD)`]
-    : pw.kind === "command" ? ["The password is printed by the command in RESTIC_PASSWORD_COMMAND", `(${pw.origin})`]
-    : ["No password source is configured"];
+    pw.kind === "file"
+      ? [`The password is in the file ${pw.path}`]
+      : pw.kind === "value" && pw.origin.startsWith("environment")
+        ? [`The password comes from the ${pw.origin.replace("environment", "environment variable")}`]
+        : pw.kind === "value"
+          ? [`The password is written in ${configFile ?? pw.origin} ([local_backup] RESTIC_PASSWORD)`]
+          : pw.kind === "command"
+            ? ["The password is printed by the command in RESTIC_PASSWORD_COMMAND", `(${pw.origin})`]
+            : ["No password source is configured"];
   return [
     "IMPORTANT: losing the repository password loses EVERY backup.",
     "restic encrypts everything with it; nobody can recover the data without it.",

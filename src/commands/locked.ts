@@ -4,7 +4,12 @@ import type { ServiceContext } from "../services/run/context";
 import { withRepositoryLock } from "../services/run/repository-lock";
 
 /** withRepositoryLock for commands: --wait DURATION, the wait announced on stderr, a lost lock aborting the run. */
-export function withRepoLock<T>(ctx: ServiceContext, env: CommandEnv, wait: string | undefined, fn: () => Promise<T>): Promise<T> {
+export function withRepoLock<T>(
+  ctx: ServiceContext,
+  env: CommandEnv,
+  wait: string | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
   const waitMs = wait ? parseDuration(wait, "--wait") : 0;
   return withRepositoryLock(ctx, { waitMs, onWait: (m) => env.printer.info(m), onLost: lockLost(env) }, fn);
 }

@@ -5,8 +5,16 @@ import { confirmDestructive, type GuardOptions } from "./guard";
 import { withRepoLock } from "./locked";
 
 /** Frees data no snapshot uses (guarded); with --cancel, calls off pending space deletions instead. */
-export async function run(env: CommandEnv, ids: string[], o: GuardOptions & { wait?: string; cancel?: boolean }): Promise<number> {
-  if (ids.length && !o.cancel) throw new UsageError("prune takes snapshot ids only with --cancel", `\`${btui("prune --cancel [ID...]")}\` calls off pending deletions; \`${btui("prune")}\` frees unused data.`);
+export async function run(
+  env: CommandEnv,
+  ids: string[],
+  o: GuardOptions & { wait?: string; cancel?: boolean },
+): Promise<number> {
+  if (ids.length && !o.cancel)
+    throw new UsageError(
+      "prune takes snapshot ids only with --cancel",
+      `\`${btui("prune --cancel [ID...]")}\` calls off pending deletions; \`${btui("prune")}\` frees unused data.`,
+    );
   const ctx = openContext(env);
   if (o.cancel) {
     const before = ctx.store.pendingDeletions();
@@ -26,4 +34,3 @@ export async function run(env: CommandEnv, ids: string[], o: GuardOptions & { wa
     return 0;
   });
 }
-

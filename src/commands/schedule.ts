@@ -4,7 +4,15 @@ import { AppError, ExitCode, UsageError } from "../errors";
 import { format, table } from "../output";
 import { CronError } from "../schedule/cron";
 import { btui, shellQuote } from "../command-hint";
-import { CRON_DIR, installCron, installedAt, installSystemd, SYSTEMD_DIR, uninstallSchedules, type InstallResult } from "../schedule/install";
+import {
+  CRON_DIR,
+  installCron,
+  installedAt,
+  installSystemd,
+  SYSTEMD_DIR,
+  uninstallSchedules,
+  type InstallResult,
+} from "../schedule/install";
 import { jobsOf, type Job } from "../schedule/jobs";
 import { invocation } from "../schedule/self";
 import { cronFile, systemdUnits } from "../schedule/units";
@@ -18,18 +26,32 @@ interface Options {
 }
 
 export async function run(env: CommandEnv, action: string, o: Options): Promise<number> {
-  if (!["list", "install", "uninstall"].includes(action)) throw new UsageError(`unknown schedule action ${JSON.stringify(action)}`, "Use list, install --systemd|--cron, or uninstall.");
+  if (!["list", "install", "uninstall"].includes(action))
+    throw new UsageError(
+      `unknown schedule action ${JSON.stringify(action)}`,
+      "Use list, install --systemd|--cron, or uninstall.",
+    );
   if (o.systemd && o.cron) throw new UsageError("--systemd and --cron are alternatives: pick one");
   const ctx = openContext(env);
   if (action === "list") return list(env, ctx);
   if (action === "install") {
-    if (!o.systemd && !o.cron) throw new UsageError("schedule install needs --systemd or --cron", `Or run \`${btui("daemon")}\` under your own supervisor.`);
+    if (!o.systemd && !o.cron)
+      throw new UsageError(
+        "schedule install needs --systemd or --cron",
+        `Or run \`${btui("daemon")}\` under your own supervisor.`,
+      );
     const jobs = jobsOf(ctx.config);
     if (!jobs.some((j) => !j.unavailable)) {
-      throw new AppError("no schedule is configured: nothing to install", ExitCode.config, "Set [schedule] BACKUP (e.g. BACKUP=0 3 * * *) or a [stack:NAME] SCHEDULE in the config.");
+      throw new AppError(
+        "no schedule is configured: nothing to install",
+        ExitCode.config,
+        "Set [schedule] BACKUP (e.g. BACKUP=0 3 * * *) or a [stack:NAME] SCHEDULE in the config.",
+      );
     }
     const r = await convert(jobs, () =>
-      o.systemd ? installSystemd(systemdUnits(jobs, invocation(ctx.config)), o.dir ?? SYSTEMD_DIR, ctx.runner) : installCron(cronFile(jobs, invocation(ctx.config), userInfo().username), o.dir ?? CRON_DIR),
+      o.systemd
+        ? installSystemd(systemdUnits(jobs, invocation(ctx.config)), o.dir ?? SYSTEMD_DIR, ctx.runner)
+        : installCron(cronFile(jobs, invocation(ctx.config), userInfo().username), o.dir ?? CRON_DIR),
     );
     ctx.log.info({ written: r.written, removed: r.removed, activated: r.activated }, "schedule installed");
     return report(env, "schedule-install", r, jobs);
@@ -77,16 +99,33 @@ function list(env: CommandEnv, ctx: ServiceContext): number {
     job: id,
     ...r,
     next: next[0],
-    last: last && { id: last.id, startedAt: last.startedAt, status: last.status, exitCode: last.exitCode, error: last.error },
+    last: last && {
+      id: last.id,
+      startedAt: last.startedAt,
+      status: last.status,
+      exitCode: last.exitCode,
+      error: last.error,
+    },
   }));
   const installed = installedAt();
   env.printer.result({ type: "schedule", installed, jobs: rows }, () => {
-    if (!rows.length) return "No schedules configured. Set [schedule] BACKUP=0 3 * * * (and SYNC, VERIFY, PRUNE) or [stack:NAME] SCHEDULE in the config.";
+    if (!rows.length)
+      return "No schedules configured. Set [schedule] BACKUP=0 3 * * * (and SYNC, VERIFY, PRUNE) or [stack:NAME] SCHEDULE in the config.";
     const out = table(
       ["JOB", "CRON", "WHEN", "LAST RUN", "RESULT", "NEXT RUN", "ENABLED"],
-      rows.map((r) => [r.job, r.cron, r.description, format.when(r.last?.startedAt), r.last?.status ?? "-", format.when(r.next), r.enabled ? "yes" : `no: ${r.why}`]),
+      rows.map((r) => [
+        r.job,
+        r.cron,
+        r.description,
+        format.when(r.last?.startedAt),
+        r.last?.status ?? "-",
+        format.when(r.next),
+        r.enabled ? "yes" : `no: ${r.why}`,
+      ]),
     );
-    const how = installed.length ? `installed: ${installed.join("; ")}` : `not installed: run \`${btui("schedule install --systemd")}\` (or --cron), or \`${btui("daemon")}\``;
+    const how = installed.length
+      ? `installed: ${installed.join("; ")}`
+      : `not installed: run \`${btui("schedule install --systemd")}\` (or --cron), or \`${btui("daemon")}\``;
     return `${out}\n${how}`;
   });
   return ExitCode.ok;

@@ -9,21 +9,29 @@ export async function run(env: CommandEnv, o: { sizes?: boolean }): Promise<numb
   const sel = await selectStacks(ctx, new DirlistFile(ctx.config.dirlistFile), { recordNew: false });
   for (const w of sel.warnings) env.printer.warn(w);
   const last = ctx.store.lastBackups();
-  const rows = await Promise.all(sel.known.map(async (s) => {
-    const volumes = await Promise.all(s.volumes.map(async (v) => ({ name: v.name, mountpoint: v.mountpoint, bytes: o.sizes ? await diskUsage(ctx, [v.mountpoint]) : undefined })));
-    const l = last.get(s.name);
-    return {
-      name: s.name,
-      dir: s.dir,
-      source: s.source,
-      state: s.state,
-      enabled: sel.enabled.has(s.name),
-      containers: s.containers.map((c) => ({ name: c.name, status: c.status })),
-      volumes,
-      lastBackup: l ? { at: l.last.startedAt, status: l.last.status, snapshot: l.last.snapshotId } : undefined,
-      lastGoodBackup: l?.lastGood?.startedAt,
-    };
-  }));
+  const rows = await Promise.all(
+    sel.known.map(async (s) => {
+      const volumes = await Promise.all(
+        s.volumes.map(async (v) => ({
+          name: v.name,
+          mountpoint: v.mountpoint,
+          bytes: o.sizes ? await diskUsage(ctx, [v.mountpoint]) : undefined,
+        })),
+      );
+      const l = last.get(s.name);
+      return {
+        name: s.name,
+        dir: s.dir,
+        source: s.source,
+        state: s.state,
+        enabled: sel.enabled.has(s.name),
+        containers: s.containers.map((c) => ({ name: c.name, status: c.status })),
+        volumes,
+        lastBackup: l ? { at: l.last.startedAt, status: l.last.status, snapshot: l.last.snapshotId } : undefined,
+        lastGoodBackup: l?.lastGood?.startedAt,
+      };
+    }),
+  );
   env.printer.result({ type: "stacks", stacks: rows }, () =>
     rows.length
       ? table(
@@ -33,7 +41,9 @@ export async function run(env: CommandEnv, o: { sizes?: boolean }): Promise<numb
             r.enabled ? "yes" : "no",
             r.state,
             `${r.containers.filter((c) => c.status === "running").length}/${r.containers.length}`,
-            r.volumes.map((v) => (v.bytes === undefined ? v.name : `${v.name} (${format.bytes(v.bytes)})`)).join(", ") || "-",
+            r.volumes
+              .map((v) => (v.bytes === undefined ? v.name : `${v.name} (${format.bytes(v.bytes)})`))
+              .join(", ") || "-",
             r.lastBackup ? `${r.lastBackup.at.slice(0, 16).replace("T", " ")} ${r.lastBackup.status}` : "never",
             r.dir ?? "-",
           ]),

@@ -20,8 +20,20 @@ export async function run(env: CommandEnv): Promise<number> {
   const ctx = openContext(env);
   const now = new Date();
   const holder = readOwner(ctx.config.stateDir, ctx.config.restic.repository);
-  const lock = holder ? { ...holder, alive: holder.host !== ctx.owner.host || isAlive(holder.pid, holder.pidStart) } : undefined;
-  const pending = ctx.journal.list().map((e) => ({ stack: e.stack, containers: [...e.containers.map((c) => c.name), ...(e.fsSnapshots ?? []).map((f) => `${f.provider} snapshot ${f.path}`)], pid: e.owner.pid, alive: isAlive(e.owner.pid, e.owner.pidStart) }));
+  const lock = holder
+    ? { ...holder, alive: holder.host !== ctx.owner.host || isAlive(holder.pid, holder.pidStart) }
+    : undefined;
+  const pending = ctx.journal
+    .list()
+    .map((e) => ({
+      stack: e.stack,
+      containers: [
+        ...e.containers.map((c) => c.name),
+        ...(e.fsSnapshots ?? []).map((f) => `${f.provider} snapshot ${f.path}`),
+      ],
+      pid: e.owner.pid,
+      alive: isAlive(e.owner.pid, e.owner.pidStart),
+    }));
   const lastBackups = ctx.store.lastBackups();
   const verified = ctx.store.verifications.latest(ctx.config.restic.repository);
   const enabled = new DirlistFile(ctx.config.dirlistFile).enabledKeys();
@@ -46,16 +58,42 @@ export async function run(env: CommandEnv): Promise<number> {
   const pendingDeletions = ctx.store.pendingDeletions();
   const repo = ctx.config.restic.repository;
   const disk = isLocalRepository(repo) ? repoDisk(repo) : undefined;
-  const data = { type: "status", repository: ctx.config.restic.repository, lock, pendingRecovery: pending, pendingDeletions, disk, stacks, lastVerify, verification: verified.repository, catalog, lastRun: ctx.store.recentRuns(1)[0] };
+  const data = {
+    type: "status",
+    repository: ctx.config.restic.repository,
+    lock,
+    pendingRecovery: pending,
+    pendingDeletions,
+    disk,
+    stacks,
+    lastVerify,
+    verification: verified.repository,
+    catalog,
+    lastRun: ctx.store.recentRuns(1)[0],
+  };
 
   env.printer.result(data, () => {
-    const lines = [`repository: ${ctx.config.restic.repository} · ${catalog.snapshots} snapshot(s) in the catalog${catalog.refreshedAt ? ` (read ${format.when(catalog.refreshedAt)})` : ""}`];
-    if (disk) lines.push(`on disk: ${format.bytes(disk.repoBytes)}${ctx.config.space.maxRepoSize ? ` (MAX_REPO_SIZE ${ctx.config.space.maxRepoSize})` : ""}; filesystem ${disk.freePercent.toFixed(0)}% free${ctx.config.space.minFreePercent !== undefined ? ` (MIN_FREE_PERCENT ${ctx.config.space.minFreePercent}%)` : ""}`);
-    lines.push(lock ? `lock: held by pid ${lock.pid} on ${lock.host} (${lock.command})${lock.alive ? "" : " — that process is gone"}` : "lock: free");
-    lines.push(pending.length ? `PENDING RECOVERY: ${pending.map((p) => `${p.stack} (${p.containers.join(", ")})`).join("; ")} — run \`${btui("recover")}\`` : "pending recovery: none");
+    const lines = [
+      `repository: ${ctx.config.restic.repository} · ${catalog.snapshots} snapshot(s) in the catalog${catalog.refreshedAt ? ` (read ${format.when(catalog.refreshedAt)})` : ""}`,
+    ];
+    if (disk)
+      lines.push(
+        `on disk: ${format.bytes(disk.repoBytes)}${ctx.config.space.maxRepoSize ? ` (MAX_REPO_SIZE ${ctx.config.space.maxRepoSize})` : ""}; filesystem ${disk.freePercent.toFixed(0)}% free${ctx.config.space.minFreePercent !== undefined ? ` (MIN_FREE_PERCENT ${ctx.config.space.minFreePercent}%)` : ""}`,
+      );
+    lines.push(
+      lock
+        ? `lock: held by pid ${lock.pid} on ${lock.host} (${lock.command})${lock.alive ? "" : " — that process is gone"}`
+        : "lock: free",
+    );
+    lines.push(
+      pending.length
+        ? `PENDING RECOVERY: ${pending.map((p) => `${p.stack} (${p.containers.join(", ")})`).join("; ")} — run \`${btui("recover")}\``
+        : "pending recovery: none",
+    );
     if (pendingDeletions.length) {
       lines.push(`PENDING DELETIONS (space limits; cancel with \`${btui("prune --cancel")}\`):`);
-      for (const p of pendingDeletions) lines.push(`  ${p.shortId} ${p.stack ?? "-"} ${format.when(p.time)} — forgotten after ${format.when(p.dueAt)}`);
+      for (const p of pendingDeletions)
+        lines.push(`  ${p.shortId} ${p.stack ?? "-"} ${format.when(p.time)} — forgotten after ${format.when(p.dueAt)}`);
     }
     const v = verified.repository;
     lines.push(
@@ -75,7 +113,9 @@ export async function run(env: CommandEnv): Promise<number> {
             s.ageMs === undefined ? "-" : format.age(s.ageMs),
             s.status ?? "-",
             s.next ? format.when(s.next) : "not scheduled",
-            s.verified ? `${format.age(now.getTime() - Date.parse(s.verified.at))} ago ${s.verified.ok ? "ok" : "FAILED"}` : "never",
+            s.verified
+              ? `${format.age(now.getTime() - Date.parse(s.verified.at))} ago ${s.verified.ok ? "ok" : "FAILED"}`
+              : "never",
             s.overdue ? "OVERDUE" : "",
           ]),
         ),
@@ -85,7 +125,8 @@ export async function run(env: CommandEnv): Promise<number> {
     return lines.join("\n");
   });
   if (pending.some((p) => !p.alive)) return ExitCode.serviceDown;
-  const verifyFailed = (verified.repository && !verified.repository.ok) || stacks.some((s) => s.verified && !s.verified.ok);
+  const verifyFailed =
+    (verified.repository && !verified.repository.ok) || stacks.some((s) => s.verified && !s.verified.ok);
   return stacks.some((s) => s.overdue) || verifyFailed ? ExitCode.failed : ExitCode.ok;
 }
 

@@ -20,16 +20,35 @@ interface Options {
 
 export async function run(env: CommandEnv, o: Options): Promise<number> {
   const transfers = o.transfers === undefined ? undefined : Number(o.transfers);
-  if (transfers !== undefined && (!Number.isInteger(transfers) || transfers < 1 || transfers > 256)) throw new UsageError(`--transfers must be a whole number from 1 to 256 (got ${JSON.stringify(o.transfers)})`);
+  if (transfers !== undefined && (!Number.isInteger(transfers) || transfers < 1 || transfers > 256))
+    throw new UsageError(`--transfers must be a whole number from 1 to 256 (got ${JSON.stringify(o.transfers)})`);
   const ctx = openContext(env);
   if (o.scheduled && !startScheduled(env, ctx, "sync", "sync")) return ExitCode.ok;
   // Never while a backup writes the repository: the same lock as backup (or --wait for it).
   return withRepoLock(ctx, env, o.wait, async () => {
     const emit = eventSink(env, ctx);
     await preflight(ctx, emit, env.signal);
-    const r = await syncRepository(ctx, { dryRun: o.dryRun, bwlimit: o.bwlimit, transfers, force: o.force, retryBaseMs: retryBase(), stallTimeoutMs: stallTimeout(), signal: env.signal }, emit);
+    const r = await syncRepository(
+      ctx,
+      {
+        dryRun: o.dryRun,
+        bwlimit: o.bwlimit,
+        transfers,
+        force: o.force,
+        retryBaseMs: retryBase(),
+        stallTimeoutMs: stallTimeout(),
+        signal: env.signal,
+      },
+      emit,
+    );
     // The doomsday recovery kit goes beside the cloud copy (RCLONE_PATH.kit), readable without the password.
-    const kit = o.dryRun || r.exitCode ? undefined : await pushKit(ctx, env.signal).catch((err) => void env.printer.warn(`the recovery kit was not copied beside the cloud copy: ${errorMessage(err)}`));
+    const kit =
+      o.dryRun || r.exitCode
+        ? undefined
+        : await pushKit(ctx, env.signal).catch(
+            (err) =>
+              void env.printer.warn(`the recovery kit was not copied beside the cloud copy: ${errorMessage(err)}`),
+          );
     if (kit) emit({ type: "info", message: `recovery kit copied to ${kit}` });
     env.printer.result({ type: "sync", ...r }, () => {
       const s = r.transfer?.stats;
@@ -45,7 +64,8 @@ export async function run(env: CommandEnv, o: Options): Promise<number> {
             : `THE CLOUD COPY DIFFERS from the local repository (restic never rewrites a file: one side is damaged, and it was not copied over the other):\n  ${r.verified.differences.slice(0, 20).join("\n  ")}\nRun \`${btui("verify --level data")}\` and \`${btui("verify --remote --level data")}\`; \`sync --force\` replaces the cloud's files with the local ones.`,
         );
       }
-      if (r.purgedDeletedDirs.length) lines.push(`removed kept-deleted folders older than the keep period: ${r.purgedDeletedDirs.join(", ")}`);
+      if (r.purgedDeletedDirs.length)
+        lines.push(`removed kept-deleted folders older than the keep period: ${r.purgedDeletedDirs.join(", ")}`);
       return lines.join("\n");
     });
     return r.exitCode;

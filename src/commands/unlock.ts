@@ -11,14 +11,23 @@ export async function run(env: CommandEnv, o: GuardOptions & { removeAll?: boole
     env.printer.result({ type: "unlock", removeAll: false }, () => "removed stale restic locks");
     return 0;
   }
-  await confirmDestructive(env, ctx.config, ctx.log, `remove every restic lock of ${ctx.config.restic.repository}, live ones included`, o);
+  await confirmDestructive(
+    env,
+    ctx.config,
+    ctx.log,
+    `remove every restic lock of ${ctx.config.restic.repository}, live ones included`,
+    o,
+  );
   const waitMs = o.wait ? parseDuration(o.wait, "--wait") : 0;
   const r = await removeAllLocks(ctx, { waitMs, onWait: (m) => env.printer.info(m), signal: env.signal });
   ctx.log.warn({ removed: r.removed }, "removed every restic lock");
   env.printer.result({ type: "unlock", removeAll: true, ...r }, () =>
     [
       `removed every restic lock (${r.removed.length + r.unreadable.length})`,
-      ...r.removed.map((l) => `  ${l.id.slice(0, 8)} ${l.exclusive ? "exclusive" : "shared"} PID ${l.pid} on ${l.hostname} since ${l.time.slice(0, 19)}Z`),
+      ...r.removed.map(
+        (l) =>
+          `  ${l.id.slice(0, 8)} ${l.exclusive ? "exclusive" : "shared"} PID ${l.pid} on ${l.hostname} since ${l.time.slice(0, 19)}Z`,
+      ),
       ...r.unreadable.map((id) => `  ${id.slice(0, 8)} (unreadable: no holder to check)`),
     ].join("\n"),
   );

@@ -1,13 +1,20 @@
 import type { DumpDeclaration } from "./types";
 
-const list = (s: string | undefined) => (s ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+const list = (s: string | undefined) =>
+  (s ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /** `db:postgres:database=app, cache:sqlite:path=/data/c.db` → declarations; a bad item is an error naming it. */
 export function dumpDeclarations(value: string | undefined, where: string, errors: string[]): DumpDeclaration[] {
   const out: DumpDeclaration[] = [];
   for (const item of list(value)) {
     const [service, engine, ...opts] = item.split(":").map((x) => x.trim());
-    const bad = (why: string) => errors.push(`${where}: ${JSON.stringify(item)} ${why} (the form is SERVICE:ENGINE[:user=U][:database=D][:path=/file.db])`);
+    const bad = (why: string) =>
+      errors.push(
+        `${where}: ${JSON.stringify(item)} ${why} (the form is SERVICE:ENGINE[:user=U][:database=D][:path=/file.db])`,
+      );
     if (!service || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(service)) {
       bad("needs a service name (letters, digits, '.', '_', '-')");
       continue;

@@ -45,11 +45,14 @@ const EXTRA_EXAMPLES: Record<string, string> = {
 
 const SECTION_NOTES: Record<string, string> = {
   docker: "How stacks are found and quiesced.",
-  local_backup: "Stage 1: the restic repository, its password, retention and verification.\nSet one (only one) of RESTIC_PASSWORD_FILE, RESTIC_PASSWORD_COMMAND, RESTIC_PASSWORD.",
-  cloud_sync: "Stage 2: mirror the repository to a cloud remote with rclone (rclone sync).\nRemotes come from rclone's own config, or from RCLONE_CONFIG_<NAME>_* variables.",
+  local_backup:
+    "Stage 1: the restic repository, its password, retention and verification.\nSet one (only one) of RESTIC_PASSWORD_FILE, RESTIC_PASSWORD_COMMAND, RESTIC_PASSWORD.",
+  cloud_sync:
+    "Stage 2: mirror the repository to a cloud remote with rclone (rclone sync).\nRemotes come from rclone's own config, or from RCLONE_CONFIG_<NAME>_* variables.",
   schedule: "Cron expressions (minute hour day month weekday) for `backup-tui daemon` and `schedule install`.",
   notify: "Where run results are sent.",
-  security: "Destructive actions (restore over live data, delete, forget/prune by hand) ask for a confirmation password.",
+  security:
+    "Destructive actions (restore over live data, delete, forget/prune by hand) ask for a confirmation password.",
 };
 
 function wrap(text: string, width = 92): string[] {
@@ -70,21 +73,33 @@ function wrap(text: string, width = 92): string[] {
 function renderKey(key: string, def: KeyDef, exampleId: string, stack = false): string[] {
   const value = def.example ?? def.default ?? EXTRA_EXAMPLES[exampleId] ?? "";
   const inherits = stack && (key.startsWith("KEEP_") || def.description.startsWith("Overrides"));
-  const facts = [def.default !== undefined ? `Default: ${def.default}.` : inherits ? "Default: the global setting." : "Default: unset."];
+  const facts = [
+    def.default !== undefined
+      ? `Default: ${def.default}.`
+      : inherits
+        ? "Default: the global setting."
+        : "Default: unset.",
+  ];
   if (def.secret) facts.push("Secret: masked in output; the file must be chmod 600.");
-  if (def.guarded && !stack) facts.push("Decides what gets deleted: while a confirmation password is set, read from this file only (an environment override is refused).");
+  if (def.guarded && !stack)
+    facts.push(
+      "Decides what gets deleted: while a confirmation password is set, read from this file only (an environment override is refused).",
+    );
   return [...wrap(`${key}: ${def.description}`), `# ${facts.join(" ")}`, `#${key}=${value}`, ""];
 }
 
 /** config.example.ini: every key of the table with its description, default and an example value. */
-export function renderExample(SECTIONS: Record<string, Record<string, KeyDef>>, STACK_KEYS: Record<string, KeyDef>): string {
+export function renderExample(
+  SECTIONS: Record<string, Record<string, KeyDef>>,
+  STACK_KEYS: Record<string, KeyDef>,
+): string {
   const lines = [
     "# backup-tui configuration reference. Every key, with its description and default.",
     "# Copy what you need into your config.ini (/etc/backup-tui/config.ini as root,",
     "# ~/.config/backup-tui/config.ini otherwise, or --config FILE); `backup-tui init` writes a",
     "# starter file. Lines starting with # are comments; remove the # to set a key.",
     "#",
-    "# Values: KEY=value. Quote values containing ; or # (KEY=\"a;b\"): unquoted, INI would cut them.",
+    '# Values: KEY=value. Quote values containing ; or # (KEY="a;b"): unquoted, INI would cut them.',
     "#",
     "# Environment overrides: any key can be set by BACKUP_TUI_<SECTION>_<KEY>, for example",
     "#   BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY=/mnt/backup/restic-repo",

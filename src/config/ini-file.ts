@@ -44,19 +44,26 @@ export function parseIni(bytes: Buffer, file: string): IniDoc {
       section = header[1].trim();
       if (!lines.has(`[${section}]`)) lines.set(`[${section}]`, i + 1);
       // INI would cut "[stack:a;b]" to "stack:a" and apply its keys to another stack.
-      if (/[;#]/.test(section)) throw new ConfigError(`${file}:${i + 1}: [${section}]: a section name cannot contain ';' or '#'`, "Rename the section (stack names are letters, digits, '.', '_' and '-').");
+      if (/[;#]/.test(section))
+        throw new ConfigError(
+          `${file}:${i + 1}: [${section}]: a section name cannot contain ';' or '#'`,
+          "Rename the section (stack names are letters, digits, '.', '_' and '-').",
+        );
       return `[${section.replace(/\./g, "\\.")}]`;
     }
     const kv = /^([^=;#[]+?)\s*=\s*(.*)$/.exec(line);
     if (kv) {
       const [, key, value] = kv;
       const id = `${section}.${key}`;
-      if (lines.has(id)) warnings.push(`${file}:${i + 1}: ${key} is set twice${section ? ` in [${section}]` : ""}; the last one wins`);
+      if (lines.has(id))
+        warnings.push(`${file}:${i + 1}: ${key} is set twice${section ? ` in [${section}]` : ""}; the last one wins`);
       lines.set(id, i + 1);
       const quoted = /^(["']).*\1$/.test(value);
       if (quoted) return raw;
       if (WHOLE_VALUE_KEYS.test(key) && /[;#]/.test(value)) {
-        errors.push(`${file}:${i + 1}: ${key}${section ? ` in [${section}]` : ""} contains ';' or '#', which INI would treat as the start of a comment`);
+        errors.push(
+          `${file}:${i + 1}: ${key}${section ? ` in [${section}]` : ""} contains ';' or '#', which INI would treat as the start of a comment`,
+        );
         hints.add(`Put the whole value in double quotes: ${key}="...".`);
         lines.delete(id);
         return "";
@@ -68,7 +75,10 @@ export function parseIni(bytes: Buffer, file: string): IniDoc {
       return `${key}=${kept.replace(/[;#]/g, "\\$&")}`;
     } else if (line && !/^[;#]/.test(line)) {
       // A mistyped `RESTIC_PASSWORD: x` must not print the password it holds.
-      const shown = isSecretName(line) || redact(line) !== line ? "(not shown: it may hold a secret)" : JSON.stringify(line.slice(0, 80));
+      const shown =
+        isSecretName(line) || redact(line) !== line
+          ? "(not shown: it may hold a secret)"
+          : JSON.stringify(line.slice(0, 80));
       errors.push(`${file}:${i + 1}: cannot read this line: ${shown}`);
       hints.add("Lines are [section] headers, NAME=value settings, or comments starting with # or ;.");
       return "";

@@ -44,14 +44,19 @@ export function loadConfig(input: LoadInput): Config {
     try {
       // A FIFO or /dev/zero would block or fill memory: only a regular file of sane size is read.
       const st = statSync(file);
-      if (!st.isFile()) throw new ConfigError(`${file} is not a regular file`, "Point --config (or BACKUP_TUI_CONFIG) at an INI file.");
+      if (!st.isFile())
+        throw new ConfigError(`${file} is not a regular file`, "Point --config (or BACKUP_TUI_CONFIG) at an INI file.");
       if (st.size > 1024 * 1024) throw new ConfigError(`${file}: ${st.size} bytes is too large for a config file`);
       bytes = readFileSync(file);
     } catch (err) {
       if (err instanceof ConfigError) throw err;
-      throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`, "Check the file's permissions.");
+      throw new ConfigError(
+        `cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+        "Check the file's permissions.",
+      );
     }
-    if (bytes.length > 1024 * 1024) throw new ConfigError(`${file}: ${bytes.length} bytes is too large for a config file`);
+    if (bytes.length > 1024 * 1024)
+      throw new ConfigError(`${file}: ${bytes.length} bytes is too large for a config file`);
     const doc = parseIni(bytes, file);
     warnings.push(...doc.warnings);
     errors.push(...doc.errors);
@@ -61,15 +66,24 @@ export function loadConfig(input: LoadInput): Config {
     for (const [key, value] of Object.entries(doc.flat)) {
       const section = sectionOfKey(key);
       const origin = `${file}:${doc.lines.get(`.${key}`) ?? "?"}`;
-      if (!section) warnings.push(`${origin}: unknown key ${key} (ignored)${suggest(key, SECTION_NAMES.flatMap((s) => Object.keys(SECTIONS[s])))}`);
+      if (!section)
+        warnings.push(
+          `${origin}: unknown key ${key} (ignored)${suggest(
+            key,
+            SECTION_NAMES.flatMap((s) => Object.keys(SECTIONS[s])),
+          )}`,
+        );
       else put(raw, section, key, { value, origin });
     }
     for (const [section, keys] of Object.entries(doc.sections)) {
       const known = section in SECTIONS || section.startsWith("stack:");
       if (!known) {
         const line = doc.lines.get(`[${section}]`) ?? doc.lines.get(`${section}.${Object.keys(keys)[0]}`) ?? "?";
-        warnings.push(`${file}:${line}: unknown section [${section}] (ignored, with its ${Object.keys(keys).length} key(s))${suggestSection(section)}`);
-        for (const key of Object.keys(keys)) ignored.set(key, `${file}:${doc.lines.get(`${section}.${key}`) ?? line} in [${section}]`);
+        warnings.push(
+          `${file}:${line}: unknown section [${section}] (ignored, with its ${Object.keys(keys).length} key(s))${suggestSection(section)}`,
+        );
+        for (const key of Object.keys(keys))
+          ignored.set(key, `${file}:${doc.lines.get(`${section}.${key}`) ?? line} in [${section}]`);
         continue;
       }
       for (const [key, value] of Object.entries(keys)) {
@@ -91,7 +105,9 @@ export function loadConfig(input: LoadInput): Config {
       if (value === undefined || value === "") continue;
       // The gate before destructive actions is the config file's: the caller's environment cannot replace it.
       if (section === "security" && key === "CONFIRM_PASSWORD_HASH") {
-        warnings.push(`environment ${name} is ignored: the confirmation password hash is read from the config file only`);
+        warnings.push(
+          `environment ${name} is ignored: the confirmation password hash is read from the config file only`,
+        );
         continue;
       }
       if (def.guarded && gated) {
@@ -99,7 +115,8 @@ export function loadConfig(input: LoadInput): Config {
         continue;
       }
       // An overriding password source replaces the file's, whichever kind it was.
-      if (section === "local_backup" && PASSWORD_KEYS.includes(key)) for (const k of PASSWORD_KEYS) delete raw.local_backup?.[k];
+      if (section === "local_backup" && PASSWORD_KEYS.includes(key))
+        for (const k of PASSWORD_KEYS) delete raw.local_backup?.[k];
       put(raw, section, key, { value, origin: `environment ${name}` });
     }
   }
@@ -115,9 +132,14 @@ export function loadConfig(input: LoadInput): Config {
     return validate<T>(defs[key], raw[section]?.[key], section, key, errors);
   };
   for (const [section, keys] of Object.entries(raw)) {
-    const defs: Record<string, KeyDef> = section.startsWith("stack:") ? STACK_KEYS : (SECTIONS as Record<string, Record<string, KeyDef>>)[section];
+    const defs: Record<string, KeyDef> = section.startsWith("stack:")
+      ? STACK_KEYS
+      : (SECTIONS as Record<string, Record<string, KeyDef>>)[section];
     for (const [key, rv] of Object.entries(keys)) {
-      if (!(key in defs)) warnings.push(`${rv.origin}: unknown key ${key} in [${section}] (ignored)${belongsIn(key, section) ?? suggest(key, Object.keys(defs))}`);
+      if (!(key in defs))
+        warnings.push(
+          `${rv.origin}: unknown key ${key} in [${section}] (ignored)${belongsIn(key, section) ?? suggest(key, Object.keys(defs))}`,
+        );
     }
   }
 
@@ -139,10 +161,13 @@ export function loadConfig(input: LoadInput): Config {
   for (const section of Object.keys(raw).filter((s) => s.startsWith("stack:"))) {
     const name = section.slice("stack:".length);
     if (!STACK_NAME.test(name)) {
-      errors.push(`${Object.values(raw[section])[0]?.origin ?? file}: [${section}]: a stack name is letters, digits, '.', '_' and '-'`);
+      errors.push(
+        `${Object.values(raw[section])[0]?.origin ?? file}: [${section}]: a stack name is letters, digits, '.', '_' and '-'`,
+      );
       continue;
     }
-    const s = <T>(key: keyof typeof STACK_KEYS) => validate<T>(STACK_KEYS[key], raw[section][key], section, key, errors);
+    const s = <T>(key: keyof typeof STACK_KEYS) =>
+      validate<T>(STACK_KEYS[key], raw[section][key], section, key, errors);
     const stackKeep = keepPolicy((k) => s<number | string>(k as keyof typeof STACK_KEYS));
     stacks[name] = {
       strategy: s<Strategy>("STOP_STRATEGY"),
@@ -158,7 +183,10 @@ export function loadConfig(input: LoadInput): Config {
       dumps: dumpDeclarations(s<string>("DUMP"), `${raw[section].DUMP?.origin}: [${section}] DUMP`, errors),
     };
     for (const p of stacks[name].extraPaths) {
-      if (!p.startsWith("/")) errors.push(`${raw[section].EXTRA_PATHS?.origin}: [${section}] EXTRA_PATHS: ${JSON.stringify(p)} must be an absolute path`);
+      if (!p.startsWith("/"))
+        errors.push(
+          `${raw[section].EXTRA_PATHS?.origin}: [${section}] EXTRA_PATHS: ${JSON.stringify(p)} must be an absolute path`,
+        );
     }
   }
 
@@ -174,10 +202,15 @@ export function loadConfig(input: LoadInput): Config {
     keepDeletedDays: v<number>("cloud_sync", "KEEP_DELETED_DAYS")!,
     maxDeletePercent: v<number>("cloud_sync", "MAX_DELETE_PERCENT")!,
   };
-  if (cloud.remote && !cloud.path) errors.push("[cloud_sync] RCLONE_PATH is required when RCLONE_REMOTE is set (one remote path per repository)");
+  if (cloud.remote && !cloud.path)
+    errors.push("[cloud_sync] RCLONE_PATH is required when RCLONE_REMOTE is set (one remote path per repository)");
 
   const notifyOn = list(v<string>("notify", "NOTIFY_ON"));
-  for (const n of notifyOn) if (!["failure", "partial", "success"].includes(n)) errors.push(`${raw.notify?.NOTIFY_ON?.origin}: [notify] NOTIFY_ON: ${JSON.stringify(n)} is not one of failure, partial, success`);
+  for (const n of notifyOn)
+    if (!["failure", "partial", "success"].includes(n))
+      errors.push(
+        `${raw.notify?.NOTIFY_ON?.origin}: [notify] NOTIFY_ON: ${JSON.stringify(n)} is not one of failure, partial, success`,
+      );
   const secret = (section: SectionName, key: string) => {
     const s = v<string>(section, key);
     return s === undefined ? undefined : new Secret(s);
@@ -259,8 +292,13 @@ export function loadConfig(input: LoadInput): Config {
     // Every problem at once, in the file's line order; the warnings too (a misspelt section often explains an error).
     const also = warnings.length ? `\nand ${warnings.length} warning(s):\n  ${warnings.join("\n  ")}` : "";
     throw new ConfigError(
-      errors.length === 1 && !also ? errors[0] : `${errors.length} problem${errors.length > 1 ? "s" : ""} in the configuration:\n  ${errors.join("\n  ")}${also}`,
-      [...new Set(hints), `Fix the values named above; \`${btui("config validate")}\` checks again, \`${btui("config example")}\` prints every key with its description.`].join(" "),
+      errors.length === 1 && !also
+        ? errors[0]
+        : `${errors.length} problem${errors.length > 1 ? "s" : ""} in the configuration:\n  ${errors.join("\n  ")}${also}`,
+      [
+        ...new Set(hints),
+        `Fix the values named above; \`${btui("config validate")}\` checks again, \`${btui("config example")}\` prints every key with its description.`,
+      ].join(" "),
     );
   }
   return config;
@@ -274,7 +312,13 @@ function put(raw: RawSections, section: string, key: string, value: RawValue): v
 
 const PASSWORD_KEYS = ["RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE", "RESTIC_PASSWORD_COMMAND"];
 
-function validate<T>(def: KeyDef, rv: RawValue | undefined, section: string, key: string, errors: string[]): T | undefined {
+function validate<T>(
+  def: KeyDef,
+  rv: RawValue | undefined,
+  section: string,
+  key: string,
+  errors: string[],
+): T | undefined {
   // An unset key is its documented default (keys.ts), parsed like a written value.
   if (!rv) return def.default === undefined ? undefined : (def.schema.parse(def.default) as T);
   const value = rv.value.replace(/^(["'])(.*)\1$/, "$2");
@@ -284,7 +328,9 @@ function validate<T>(def: KeyDef, rv: RawValue | undefined, section: string, key
       parseSchedule(r.data as string);
     } catch (err) {
       if (!(err instanceof CronError)) throw err;
-      errors.push(`${rv.origin}: [${section}] ${key}: not a valid cron expression: ${err.message} (got ${JSON.stringify(value.slice(0, 60))})`);
+      errors.push(
+        `${rv.origin}: [${section}] ${key}: not a valid cron expression: ${err.message} (got ${JSON.stringify(value.slice(0, 60))})`,
+      );
       return undefined;
     }
   }
@@ -313,12 +359,18 @@ function effectiveKeys(raw: RawSections): EffectiveKeys {
     out[section] = shown;
   };
   for (const section of SECTION_NAMES) add(section, SECTIONS[section]);
-  for (const section of Object.keys(raw).filter((s) => s.startsWith("stack:")).sort()) add(section, STACK_KEYS);
+  for (const section of Object.keys(raw)
+    .filter((s) => s.startsWith("stack:"))
+    .sort())
+    add(section, STACK_KEYS);
   return out;
 }
 
 function list(s: string | undefined): string[] {
-  return (s ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+  return (s ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 function keepPolicy(get: (key: string) => number | string | undefined): KeepPolicy {
@@ -340,4 +392,3 @@ function resolveRepository(repo: string, baseDir: string): string {
   if (/^(s3|b2|azure|gs|swift|rest|sftp|rclone|local):/.test(repo)) return repo;
   return resolve(baseDir, repo);
 }
-

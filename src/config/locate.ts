@@ -27,7 +27,11 @@ export function locateConfig(i: LocateInput): string | undefined {
   for (const [value, origin] of explicit) {
     if (!value) continue;
     const file = resolve(i.cwd, value);
-    if (!existsSync(file)) throw new ConfigError(`config file not found: ${file} (from ${origin})`, `Check the path, or run \`${btui("init")}\` to write a starter config.`);
+    if (!existsSync(file))
+      throw new ConfigError(
+        `config file not found: ${file} (from ${origin})`,
+        `Check the path, or run \`${btui("init")}\` to write a starter config.`,
+      );
     return file;
   }
   const candidates = [

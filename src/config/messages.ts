@@ -11,7 +11,17 @@ export function expectation(def: KeyDef, issues: z.core.$ZodIssue[]): string {
   const choices = issues.find((i) => i.code === "invalid_value") as { values?: unknown[] } | undefined;
   if (choices?.values) return `must be one of ${choices.values.join(", ")}`;
   // Our own regex/refine messages name what is wanted ("a size such as 500G"); zod's are replaced.
-  return issues.map((i) => (i.code === "too_big" ? "too long" : i.code === "too_small" ? "must not be empty" : /^an? /.test(i.message) ? `must be ${i.message}` : i.message)).join("; ");
+  return issues
+    .map((i) =>
+      i.code === "too_big"
+        ? "too long"
+        : i.code === "too_small"
+          ? "must not be empty"
+          : /^an? /.test(i.message)
+            ? `must be ${i.message}`
+            : i.message,
+    )
+    .join("; ");
 }
 
 /** Sorts "FILE:LINE: ..." messages by line; others (environment, the file as a whole) keep their order after them. */

@@ -15,9 +15,13 @@ export function passwordSource(
   warnings: string[],
   errors: string[],
 ): PasswordSource {
-  const set = ["RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE", "RESTIC_PASSWORD_COMMAND"].filter((k) => raw.local_backup?.[k]);
+  const set = ["RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE", "RESTIC_PASSWORD_COMMAND"].filter(
+    (k) => raw.local_backup?.[k],
+  );
   if (set.length > 1) {
-    errors.push(`${raw.local_backup[set[set.length - 1]].origin}: [local_backup] set only one of ${set.join(", ")} (they name the same repository password)`);
+    errors.push(
+      `${raw.local_backup[set[set.length - 1]].origin}: [local_backup] set only one of ${set.join(", ")} (they name the same repository password)`,
+    );
     return { kind: "none" };
   }
   const origin = (k: string) => raw.local_backup?.[k]?.origin ?? "";

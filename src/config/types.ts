@@ -76,7 +76,12 @@ export interface Config {
   retention: { keep: KeepPolicy; autoPrune: boolean };
   /** subset: "5%", "n/N" or "next/N" (the part after the last one read: N runs read everything). */
   verification: { enabled: boolean; depth: VerifyLevel; subset: string };
-  space: { maxRepoSize?: string; minFreePercent?: number; lowSpaceAction: "prune" | "skip"; notifyBeforeDelete?: string };
+  space: {
+    maxRepoSize?: string;
+    minFreePercent?: number;
+    lowSpaceAction: "prune" | "skip";
+    notifyBeforeDelete?: string;
+  };
   cloud: {
     remote?: string;
     path?: string;
@@ -90,10 +95,24 @@ export interface Config {
     maxDeletePercent: number;
   };
   schedule: Partial<Record<"backup" | "sync" | "verify" | "prune" | "doomsday" | "overdueAfter" | "paused", string>>;
-  notify: { webhookUrl?: Secret; ntfyUrl?: Secret; gotifyUrl?: string; gotifyToken?: Secret; healthchecksUrl?: Secret; on: string[]; prometheusTextfile?: string };
+  notify: {
+    webhookUrl?: Secret;
+    ntfyUrl?: Secret;
+    gotifyUrl?: string;
+    gotifyToken?: Secret;
+    healthchecksUrl?: Secret;
+    on: string[];
+    prometheusTextfile?: string;
+  };
   security: { confirmPasswordHash?: Secret };
   /** The full-host backup: `backup --doomsday`. */
-  doomsday?: { saveImages: string; passwordHint?: string; daemonConfig: string; portainerUrl?: string; portainerToken?: Secret };
+  doomsday?: {
+    saveImages: string;
+    passwordHint?: string;
+    daemonConfig: string;
+    portainerUrl?: string;
+    portainerToken?: Secret;
+  };
   stacks: Record<string, StackSettings>;
   /** Non-fatal findings (unknown keys, inherited passwords). */
   warnings: string[];

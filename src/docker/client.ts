@@ -80,7 +80,9 @@ export class DockerClient implements DockerApi {
   }
 
   async listContainers(label?: string): Promise<ContainerInfo[]> {
-    const list = await this.call("list containers", async () => (await this.docker()).listContainers({ all: true, filters: label ? { label: [label] } : undefined }));
+    const list = await this.call("list containers", async () =>
+      (await this.docker()).listContainers({ all: true, filters: label ? { label: [label] } : undefined }),
+    );
     const out: ContainerInfo[] = [];
     for (const c of list) {
       const info = await this.inspect(c.Id);
@@ -101,7 +103,13 @@ export class DockerClient implements DockerApi {
         image: c.Config.Image,
         imageId: c.Image,
         labels: c.Config.Labels ?? {},
-        mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, name: m.Name, source: m.Source, destination: m.Destination, rw: m.RW })),
+        mounts: (c.Mounts ?? []).map((m) => ({
+          type: m.Type,
+          name: m.Name,
+          source: m.Source,
+          destination: m.Destination,
+          rw: m.RW,
+        })),
         restartPolicy: c.HostConfig.RestartPolicy?.Name,
         startedAt: c.State.StartedAt,
       };
@@ -112,7 +120,9 @@ export class DockerClient implements DockerApi {
   }
 
   async stop(id: string, timeoutSec: number) {
-    await this.tolerate([304], `stop ${id.slice(0, 12)}`, async () => (await this.docker()).getContainer(id).stop({ t: timeoutSec }));
+    await this.tolerate([304], `stop ${id.slice(0, 12)}`, async () =>
+      (await this.docker()).getContainer(id).stop({ t: timeoutSec }),
+    );
   }
   async start(id: string) {
     await this.tolerate([304], `start ${id.slice(0, 12)}`, async () => (await this.docker()).getContainer(id).start());
@@ -125,7 +135,9 @@ export class DockerClient implements DockerApi {
   }
 
   async listVolumes(label?: string): Promise<VolumeInfo[]> {
-    const r = await this.call("list volumes", async () => (await this.docker()).listVolumes({ filters: label ? { label: [label] } : undefined }));
+    const r = await this.call("list volumes", async () =>
+      (await this.docker()).listVolumes({ filters: label ? { label: [label] } : undefined }),
+    );
     return (r.Volumes ?? []).map(toVolume);
   }
 
@@ -139,7 +151,9 @@ export class DockerClient implements DockerApi {
   }
 
   async createVolume(name: string, labels?: Record<string, string>): Promise<VolumeInfo> {
-    await this.call(`create volume ${name}`, async () => (await this.docker()).createVolume({ Name: name, Labels: labels }));
+    await this.call(`create volume ${name}`, async () =>
+      (await this.docker()).createVolume({ Name: name, Labels: labels }),
+    );
     const created = await this.inspectVolume(name);
     if (!created) throw new AppError(`Docker: volume ${name} was created but cannot be inspected`, ExitCode.failed);
     return created;
@@ -147,7 +161,11 @@ export class DockerClient implements DockerApi {
 
   async logsTail(id: string, lines: number): Promise<string> {
     try {
-      const buf = (await (await this.docker()).getContainer(id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+      const buf = (await (
+        await this.docker()
+      )
+        .getContainer(id)
+        .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
       return demux(buf);
     } catch {
       return "";
@@ -191,7 +209,9 @@ export class DockerClient implements DockerApi {
   }
 
   async removeContainer(id: string): Promise<void> {
-    await this.tolerate([404], `remove container ${id.slice(0, 12)}`, async () => (await this.docker()).getContainer(id).remove({ force: true, v: true }));
+    await this.tolerate([404], `remove container ${id.slice(0, 12)}`, async () =>
+      (await this.docker()).getContainer(id).remove({ force: true, v: true }),
+    );
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -212,7 +232,12 @@ export class DockerClient implements DockerApi {
 }
 
 function toVolume(v: Docker.VolumeInspectInfo): VolumeInfo {
-  return { name: v.Name, mountpoint: v.Mountpoint, driver: v.Driver, labels: (v.Labels as Record<string, string> | null) ?? {} };
+  return {
+    name: v.Name,
+    mountpoint: v.Mountpoint,
+    driver: v.Driver,
+    labels: (v.Labels as Record<string, string> | null) ?? {},
+  };
 }
 
 function statusCode(err: unknown): number | undefined {
@@ -226,11 +251,17 @@ function dockerError(what: string, err: unknown): AppError {
     return new AppError(
       `cannot reach the Docker engine at ${where} (${e.code})`,
       ExitCode.failed,
-      e.code === "EACCES" ? "Run as root or as a member of the docker group." : "Is dockerd running? Set DOCKER_HOST for a remote or rootless engine.",
+      e.code === "EACCES"
+        ? "Run as root or as a member of the docker group."
+        : "Is dockerd running? Set DOCKER_HOST for a remote or rootless engine.",
     );
   }
   if (e.code === "ETIMEDOUT" || /timeout/i.test(e.message ?? "")) {
-    return new AppError(`Docker: ${what} timed out`, ExitCode.failed, "The Docker engine did not answer in time; check `docker info` and DOCKER_TIMEOUT.");
+    return new AppError(
+      `Docker: ${what} timed out`,
+      ExitCode.failed,
+      "The Docker engine did not answer in time; check `docker info` and DOCKER_TIMEOUT.",
+    );
   }
   return new AppError(`Docker: ${what} failed: ${e.json?.message ?? e.reason ?? e.message}`, ExitCode.failed);
 }

@@ -11,7 +11,10 @@ export interface ComposeTarget {
 
 /** docker compose (v2) or docker-compose (v1), driven through the process runner. */
 export class ComposeCli {
-  constructor(private readonly runner: Runner, private readonly configured?: string) {}
+  constructor(
+    private readonly runner: Runner,
+    private readonly configured?: string,
+  ) {}
 
   private found?: Promise<{ cmd: string[]; version: string }>;
 
@@ -28,7 +31,9 @@ export class ComposeCli {
         }
       }
       throw new AppError(
-        this.configured ? `COMPOSE_COMMAND ${JSON.stringify(this.configured)} does not answer \`version\`` : "neither `docker compose` (v2) nor `docker-compose` (v1) is available",
+        this.configured
+          ? `COMPOSE_COMMAND ${JSON.stringify(this.configured)} does not answer \`version\``
+          : "neither `docker compose` (v2) nor `docker-compose` (v1) is available",
         ExitCode.failed,
         "Install the Compose plugin, or set COMPOSE_COMMAND in [docker].",
       );

@@ -40,7 +40,8 @@ function parseToken(token: string): DirlistEntry | Refusal {
     const path = checkExternalPath(body.slice(4).trim());
     return typeof path === "string" ? { kind: "external", name: path, enabled } : path;
   }
-  if (!STACK_NAME.test(body)) return { error: "a stack name is 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit" };
+  if (!STACK_NAME.test(body))
+    return { error: "a stack name is 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit" };
   return { kind: "stack", name: body, enabled };
 }
 
@@ -68,7 +69,10 @@ function decode(text: string | Buffer, file: string): string {
   return s;
 }
 
-function parseLines(text: string | Buffer, file: string): { lines: Line[]; eol: string; finalEol: boolean; warnings: string[] } {
+function parseLines(
+  text: string | Buffer,
+  file: string,
+): { lines: Line[]; eol: string; finalEol: boolean; warnings: string[] } {
   const s = decode(text, file);
   const eol = s.includes("\r\n") ? "\r\n" : "\n";
   const rows = s.split(/\r?\n/);
@@ -81,7 +85,8 @@ function parseLines(text: string | Buffer, file: string): { lines: Line[]; eol: 
     const [, indent, token = "", tail] = /^(\s*)(\S.*?)?(\s+#.*|\s*)$/s.exec(raw)!;
     if (!token || token.startsWith("#")) return { raw, indent, tail };
     const entry = parseToken(token);
-    if ("error" in entry) throw new ConfigError(`${file}:${i + 1}: ${entry.error}: ${JSON.stringify(token.slice(0, 80))}`, HINT);
+    if ("error" in entry)
+      throw new ConfigError(`${file}:${i + 1}: ${entry.error}: ${JSON.stringify(token.slice(0, 80))}`, HINT);
     const key = entryKey(entry);
     const before = seen.get(key);
     if (before) warnings.push(`${file}:${i + 1}: ${key} is also listed on line ${before}; the last one wins`);
@@ -165,7 +170,11 @@ function keyOf(name: string): string {
 /** Turns a user's argument (`web`, `EXT:/srv/data`) into an entry, refusing what the file would refuse. */
 function entryFromArgument(arg: string, enabled: boolean): DirlistEntry {
   const e = parseToken(arg.trim());
-  if ("error" in e) throw new UsageError(`${e.error}: ${JSON.stringify(arg.slice(0, 80))}`, "Name a stack, or an external directory as EXT:/absolute/path.");
+  if ("error" in e)
+    throw new UsageError(
+      `${e.error}: ${JSON.stringify(arg.slice(0, 80))}`,
+      "Name a stack, or an external directory as EXT:/absolute/path.",
+    );
   return { ...e, enabled };
 }
 
@@ -175,7 +184,9 @@ export class DirlistFile {
 
   /** What is enabled, as stack names and EXT:/path keys (the names runs are recorded under). */
   enabledKeys(): string[] {
-    return this.read().entries.filter((e) => e.enabled).map(entryKey);
+    return this.read()
+      .entries.filter((e) => e.enabled)
+      .map(entryKey);
   }
 
   /** A missing file is an empty list. */
@@ -215,7 +226,8 @@ export class DirlistFile {
       const result = await fn(doc);
       const text = serializeDirlist(doc.entries, original);
       if (text !== original) {
-        if (compromised) throw new BusyError(`lost the lock on ${this.path} while editing it; nothing was written`, "Try again.");
+        if (compromised)
+          throw new BusyError(`lost the lock on ${this.path} while editing it; nothing was written`, "Try again.");
         this.#writeAtomic(text);
       }
       return result;
@@ -273,13 +285,18 @@ export class DirlistFile {
     try {
       // A FIFO or /dev/zero would block or fill memory: only a regular file of sane size is read.
       const st = statSync(this.path);
-      if (!st.isFile()) throw new ConfigError(`${this.path} is not a regular file`, "DIRLIST_FILE must name a plain text file.");
-      if (st.size > 16 * 1024 * 1024) throw new ConfigError(`${this.path}: ${st.size} bytes is too large for a dirlist`);
+      if (!st.isFile())
+        throw new ConfigError(`${this.path} is not a regular file`, "DIRLIST_FILE must name a plain text file.");
+      if (st.size > 16 * 1024 * 1024)
+        throw new ConfigError(`${this.path}: ${st.size} bytes is too large for a dirlist`);
       return readFileSync(this.path);
     } catch (err) {
       if (err instanceof ConfigError) throw err;
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw new ConfigError(`cannot read ${this.path}: ${(err as NodeJS.ErrnoException).code ?? err}`, "Check the file's permissions.");
+      throw new ConfigError(
+        `cannot read ${this.path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+        "Check the file's permissions.",
+      );
     }
   }
 

@@ -25,7 +25,9 @@ export interface Stack {
 
 /** Compose's default project name for a directory. */
 export function defaultProjectName(dir: string): string {
-  return basename(dir).toLowerCase().replace(/[^a-z0-9_-]/g, "");
+  return basename(dir)
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, "");
 }
 
 function canonical(p: string): string {
@@ -41,7 +43,9 @@ export function composeFileIn(dir: string): string | undefined {
 }
 
 /** Directories under stacksDir that hold a compose file. */
-export function scanStacksDir(stacksDir: string | undefined): Array<{ name: string; dir: string; composeFile: string }> {
+export function scanStacksDir(
+  stacksDir: string | undefined,
+): Array<{ name: string; dir: string; composeFile: string }> {
   if (!stacksDir || !existsSync(stacksDir)) return [];
   const out: Array<{ name: string; dir: string; composeFile: string }> = [];
   for (const entry of readdirSync(stacksDir).sort()) {
@@ -59,7 +63,8 @@ export function scanStacksDir(stacksDir: string | undefined): Array<{ name: stri
 
 export function stackState(containers: ContainerInfo[]): StackState {
   if (!containers.length) return "not-found";
-  if (containers.some((c) => c.status === "running" || c.status === "paused" || c.status === "restarting")) return "running";
+  if (containers.some((c) => c.status === "running" || c.status === "paused" || c.status === "restarting"))
+    return "running";
   return "stopped";
 }
 
@@ -84,11 +89,17 @@ export async function discoverStacks(docker: DockerApi, stacksDir: string | unde
     // The project whose containers were started from this directory; else the one Compose
     // would name after it (so one project never shows up as two stacks).
     const project =
-      [...byProject.entries()].find(([, cs]) => cs.some((c) => c.labels[COMPOSE.workingDir] && canonical(c.labels[COMPOSE.workingDir]) === d.dir))?.[0] ??
-      (byProject.has(defaultProjectName(d.dir)) && !claimed.has(defaultProjectName(d.dir)) ? defaultProjectName(d.dir) : undefined);
+      [...byProject.entries()].find(([, cs]) =>
+        cs.some((c) => c.labels[COMPOSE.workingDir] && canonical(c.labels[COMPOSE.workingDir]) === d.dir),
+      )?.[0] ??
+      (byProject.has(defaultProjectName(d.dir)) && !claimed.has(defaultProjectName(d.dir))
+        ? defaultProjectName(d.dir)
+        : undefined);
     const name = project ?? defaultProjectName(d.dir);
     if (project) claimed.add(project);
-    stacks.push(build(d.name, name, d.dir, project ? "both" : "dir", byProject.get(name) ?? [], volumes, [d.composeFile]));
+    stacks.push(
+      build(d.name, name, d.dir, project ? "both" : "dir", byProject.get(name) ?? [], volumes, [d.composeFile]),
+    );
   }
   for (const [project, cs] of byProject) {
     if (claimed.has(project)) continue;
@@ -99,7 +110,15 @@ export async function discoverStacks(docker: DockerApi, stacksDir: string | unde
   return stacks.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-function build(name: string, project: string, dir: string | undefined, source: Stack["source"], containers: ContainerInfo[], allVolumes: VolumeInfo[], composeFiles: string[]): Stack {
+function build(
+  name: string,
+  project: string,
+  dir: string | undefined,
+  source: Stack["source"],
+  containers: ContainerInfo[],
+  allVolumes: VolumeInfo[],
+  composeFiles: string[],
+): Stack {
   const labelled = containers[0]?.labels ?? {};
   const fromLabels = splitList(labelled[COMPOSE.configFiles]).map((f) => (dir ? resolve(dir, f) : f));
   const volumes = new Map<string, VolumeInfo>();
@@ -126,5 +145,15 @@ function build(name: string, project: string, dir: string | undefined, source: S
 
 /** An EXT:/path dirlist entry as a stack with no containers. */
 export function externalStack(path: string): Stack {
-  return { name: `EXT:${path}`, project: "", dir: path, source: "external", composeFiles: [], envFiles: [], containers: [], volumes: [], state: "not-found" };
+  return {
+    name: `EXT:${path}`,
+    project: "",
+    dir: path,
+    source: "external",
+    composeFiles: [],
+    envFiles: [],
+    containers: [],
+    volumes: [],
+    state: "not-found",
+  };
 }

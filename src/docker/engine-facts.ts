@@ -47,7 +47,9 @@ export function readEngineFacts(env: NodeJS.ProcessEnv, root = ""): EngineFacts 
     deniedSocket: !dockerHost && exists(socket) && !writable(socket) ? socket : undefined,
     dockerdPid: dockerdPid(root),
     systemdUnit: isDir(`${root}/run/systemd/system`) && UNIT_DIRS.some((d) => exists(`${root}${d}/docker.service`)),
-    dockerd: [...(env.PATH ?? "").split(":").filter((d) => d.startsWith("/")), ...SBIN_DIRS.map((d) => root + d)].map((d) => `${d}/dockerd`).find(executable),
+    dockerd: [...(env.PATH ?? "").split(":").filter((d) => d.startsWith("/")), ...SBIN_DIRS.map((d) => root + d)]
+      .map((d) => `${d}/dockerd`)
+      .find(executable),
   };
 }
 
@@ -63,7 +65,9 @@ function currentContext(env: NodeJS.ProcessEnv): string | undefined {
 function dockerdPid(root: string): number | undefined {
   let entries: string[];
   try {
-    entries = readdirSync(`${root}/proc`).filter((e) => /^[0-9]+$/.test(e)).sort();
+    entries = readdirSync(`${root}/proc`)
+      .filter((e) => /^[0-9]+$/.test(e))
+      .sort();
   } catch {
     return undefined;
   }

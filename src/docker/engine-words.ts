@@ -54,7 +54,10 @@ export function engineWords(s: EngineSituation): EngineWords {
         hint: "Read its log (journalctl -u docker.service, or the file it writes to), then restart it.",
       };
     case "unit-stopped":
-      return { detail: "the Docker engine is installed (docker.service) but not running", hint: "Start it: systemctl start docker.service" };
+      return {
+        detail: "the Docker engine is installed (docker.service) but not running",
+        hint: "Start it: systemctl start docker.service",
+      };
     case "dockerd-stopped":
       return {
         detail: `the Docker engine is installed (${s.dockerd}) but not running`,
@@ -68,15 +71,24 @@ export function engineWords(s: EngineSituation): EngineWords {
     case "start-failed":
       return { detail: `${s.what} was started but did not come up`, hint: `Read ${s.log} for why.` };
     case "no-client":
-      return { detail: "the docker command is not installed, though a Docker engine is", hint: "Install the docker client (Debian/Ubuntu: apt-get install docker.io)." };
+      return {
+        detail: "the docker command is not installed, though a Docker engine is",
+        hint: "Install the docker client (Debian/Ubuntu: apt-get install docker.io).",
+      };
     case "no-installer":
       return {
         detail: `no Docker engine is installed, and there is no apt-get here to install ${s.pkg}`,
         hint: "Install a Docker engine (https://docs.docker.com/engine/install/), or set DOCKER_HOST to an engine elsewhere.",
       };
     case "install-needs-root":
-      return { detail: `no Docker engine is installed, and installing ${s.pkg} needs root`, hint: `Run as root, or install ${s.pkg} yourself.` };
+      return {
+        detail: `no Docker engine is installed, and installing ${s.pkg} needs root`,
+        hint: `Run as root, or install ${s.pkg} yourself.`,
+      };
     case "install-failed":
-      return { detail: `apt-get could not install ${s.pkg}`, hint: "Read apt-get's messages above; fix the package sources and run again." };
+      return {
+        detail: `apt-get could not install ${s.pkg}`,
+        hint: "Read apt-get's messages above; fix the package sources and run again.",
+      };
   }
 }

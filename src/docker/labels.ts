@@ -37,9 +37,15 @@ export function stackStrategy(containers: ContainerInfo[], configured: Strategy)
 export function dependsOn(c: ContainerInfo): string[] {
   const raw = c.labels[COMPOSE.dependsOn];
   if (!raw) return [];
-  return raw.split(",").map((d) => d.split(":")[0].trim()).filter(Boolean);
+  return raw
+    .split(",")
+    .map((d) => d.split(":")[0].trim())
+    .filter(Boolean);
 }
 
 export function splitList(label: string | undefined): string[] {
-  return (label ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return (label ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -25,13 +25,22 @@ const isUp = (c: ContainerInfo) => c.status === "running" || c.status === "resta
  * are taken (a container's own pause/stop/none label still wins).
  */
 export function planQuiesce(stack: Stack, stackStrategy: Strategy, freeze: "pause" | "stop" = "pause"): QuiescePlan {
-  const plan: QuiescePlan = { strategy: stackStrategy, stopLevels: [], pause: [], downServices: [], untouched: [], notes: [] };
+  const plan: QuiescePlan = {
+    strategy: stackStrategy,
+    stopLevels: [],
+    pause: [],
+    downServices: [],
+    untouched: [],
+    notes: [],
+  };
   const toStop: ContainerInfo[] = [];
   const exempt = stack.containers.filter((c) => labelStrategy(c) === "none");
   let strategy = stackStrategy;
   if (strategy === "down" && exempt.some(isUp)) {
     strategy = "stop";
-    plan.notes.push(`${exempt.map((c) => c.name).join(", ")} must keep running (label), so compose down is replaced by stopping the other containers`);
+    plan.notes.push(
+      `${exempt.map((c) => c.name).join(", ")} must keep running (label), so compose down is replaced by stopping the other containers`,
+    );
   }
   if (strategy === "down" && !stack.containers.some((c) => c.labels[COMPOSE.project])) strategy = "stop";
   plan.strategy = strategy;
@@ -42,7 +51,8 @@ export function planQuiesce(stack: Stack, stackStrategy: Strategy, freeze: "paus
     const effective = own === "down" ? (strategy === "down" ? "down" : "stop") : own === "snapshot" ? freeze : own;
     if (c.status === "paused") plan.untouched.push({ container: c, reason: "already paused" });
     else if (!isUp(c)) plan.untouched.push({ container: c, reason: `not running (${c.status}); it stays as it is` });
-    else if (effective === "none") plan.untouched.push({ container: c, reason: "strategy none: backed up while running" });
+    else if (effective === "none")
+      plan.untouched.push({ container: c, reason: "strategy none: backed up while running" });
     else if (effective === "pause") plan.pause.push(c);
     else if (effective === "down") plan.downServices.push(c.labels[COMPOSE.service] ?? c.name);
     else toStop.push(c);
@@ -71,7 +81,13 @@ export function dependencyLevels(containers: ContainerInfo[]): ContainerInfo[][]
 }
 
 export function plannedActions(plan: QuiescePlan): JournalContainer[] {
-  const entry = (c: ContainerInfo, action: JournalContainer["action"], level: number) => ({ id: c.id, name: c.name, service: c.labels[COMPOSE.service], action, level });
+  const entry = (c: ContainerInfo, action: JournalContainer["action"], level: number) => ({
+    id: c.id,
+    name: c.name,
+    service: c.labels[COMPOSE.service],
+    action,
+    level,
+  });
   const depth = (i: number) => plan.stopLevels.length - 1 - i;
   return [
     ...plan.stopLevels.flatMap((level, i) => level.map((c) => entry(c, "stopped", depth(i)))),
@@ -106,7 +122,12 @@ export interface QuiesceOptions {
 const KILLED = 137;
 
 /** Stops/pauses per plan. The journal entry must already be written. Throws after undoing what it did, if a step fails. */
-export async function quiesce(stack: Stack, plan: QuiescePlan, deps: LifecycleDeps, o: QuiesceOptions = {}): Promise<void> {
+export async function quiesce(
+  stack: Stack,
+  plan: QuiescePlan,
+  deps: LifecycleDeps,
+  o: QuiesceOptions = {},
+): Promise<void> {
   throwIfAborted(o.signal);
   if (plan.downServices.length) {
     await deps.compose.down(composeTarget(stack), { stopTimeoutSec: deps.stopTimeoutSec, timeoutMs: deps.timeoutMs });
@@ -118,14 +139,18 @@ export async function quiesce(stack: Stack, plan: QuiescePlan, deps: LifecycleDe
   throwIfAborted(o.signal);
   await settleAll(plan.pause.map((c) => deps.docker.pause(c.id)));
   const expectStopped = [...plan.stopLevels.flat()];
-  await waitFor(deps, async () => {
-    throwIfAborted(o.signal);
-    for (const c of expectStopped) {
-      const now = await deps.docker.inspect(c.id);
-      if (now && isUp(now)) return `${c.name} is still ${now.status}`;
-    }
-    return undefined;
-  }, "stop");
+  await waitFor(
+    deps,
+    async () => {
+      throwIfAborted(o.signal);
+      for (const c of expectStopped) {
+        const now = await deps.docker.inspect(c.id);
+        if (now && isUp(now)) return `${c.name} is still ${now.status}`;
+      }
+      return undefined;
+    },
+    "stop",
+  );
 }
 
 /**
@@ -177,7 +202,11 @@ function whenAborted(signal?: AbortSignal): { promise: Promise<boolean>; dispose
 }
 
 function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new AppError(`interrupted by ${typeof signal.reason === "string" ? signal.reason : "an abort"} while stopping the stack`, abortExitCode(signal));
+  if (signal?.aborted)
+    throw new AppError(
+      `interrupted by ${typeof signal.reason === "string" ? signal.reason : "an abort"} while stopping the stack`,
+      abortExitCode(signal),
+    );
 }
 
 async function settleAll(work: Array<Promise<unknown>>): Promise<void> {
@@ -195,7 +224,12 @@ export interface ResumeReport {
 export async function resume(entry: JournalEntry, deps: LifecycleDeps): Promise<ResumeReport> {
   const report: ResumeReport = { started: [], failed: [] };
   const target: ComposeTarget | undefined = entry.project
-    ? { project: entry.project, workingDir: entry.workingDir, configFiles: entry.configFiles ?? [], envFiles: entry.envFiles ?? [] }
+    ? {
+        project: entry.project,
+        workingDir: entry.workingDir,
+        configFiles: entry.configFiles ?? [],
+        envFiles: entry.envFiles ?? [],
+      }
     : undefined;
   if (entry.strategy === "down" && target) {
     const services = [...new Set(entry.containers.map((c) => c.service).filter((s): s is string => !!s))];
@@ -209,15 +243,18 @@ export async function resume(entry: JournalEntry, deps: LifecycleDeps): Promise<
     const stopped = entry.containers.filter((c) => c.action === "stopped");
     const levels = dependencyLevelsOfJournal(stopped);
     for (const level of levels) {
-      await Promise.all(level.map(async (c) => {
-        try {
-          const current = await findCurrent(c, entry, deps.docker);
-          if (!current) return void report.failed.push({ name: c.name, reason: "no longer exists", logTail: "", gone: true });
-          if (!isUp(current)) await deps.docker.start(current.id);
-        } catch (err) {
-          report.failed.push({ name: c.name, reason: errorMessage(err), logTail: "" });
-        }
-      }));
+      await Promise.all(
+        level.map(async (c) => {
+          try {
+            const current = await findCurrent(c, entry, deps.docker);
+            if (!current)
+              return void report.failed.push({ name: c.name, reason: "no longer exists", logTail: "", gone: true });
+            if (!isUp(current)) await deps.docker.start(current.id);
+          } catch (err) {
+            report.failed.push({ name: c.name, reason: errorMessage(err), logTail: "" });
+          }
+        }),
+      );
     }
     for (const c of entry.containers.filter((x) => x.action === "paused")) {
       try {
@@ -234,30 +271,40 @@ export async function resume(entry: JournalEntry, deps: LifecycleDeps): Promise<
   const pending = new Set(entry.containers.map((c) => c.name).filter((n) => !report.failed.some((f) => f.name === n)));
   const exited = new Set<string>();
   const seenRunning = new Map<string, number>();
-  await waitFor(deps, async () => {
-    for (const c of entry.containers) {
-      if (!pending.has(c.name)) continue;
-      const now = await findCurrent(c, entry, deps.docker);
-      if (now?.status === "running") {
-        const seen = (seenRunning.get(c.name) ?? 0) + 1;
-        seenRunning.set(c.name, seen);
-        if (seen >= 2) {
-          pending.delete(c.name);
-          report.started.push(c.name);
+  await waitFor(
+    deps,
+    async () => {
+      for (const c of entry.containers) {
+        if (!pending.has(c.name)) continue;
+        const now = await findCurrent(c, entry, deps.docker);
+        if (now?.status === "running") {
+          const seen = (seenRunning.get(c.name) ?? 0) + 1;
+          seenRunning.set(c.name, seen);
+          if (seen >= 2) {
+            pending.delete(c.name);
+            report.started.push(c.name);
+          }
+        } else {
+          seenRunning.delete(c.name);
+          if (now && (now.status === "exited" || now.status === "dead")) exited.add(c.name);
         }
-      } else {
-        seenRunning.delete(c.name);
-        if (now && (now.status === "exited" || now.status === "dead")) exited.add(c.name);
       }
-    }
-    return pending.size && exited.size < pending.size ? `${[...pending].join(", ")} not running yet` : undefined;
-  }, "start").catch(() => undefined);
+      return pending.size && exited.size < pending.size ? `${[...pending].join(", ")} not running yet` : undefined;
+    },
+    "start",
+  ).catch(() => undefined);
   for (const name of pending) {
     const c = entry.containers.find((x) => x.name === name)!;
     const now = await findCurrent(c, entry, deps.docker).catch((err: unknown) => new Error(errorMessage(err)));
-    if (now instanceof Error) report.failed.push({ name, reason: `could not be inspected: ${now.message}`, logTail: "" });
+    if (now instanceof Error)
+      report.failed.push({ name, reason: `could not be inspected: ${now.message}`, logTail: "" });
     else if (!now) report.failed.push({ name, reason: "no longer exists", logTail: "", gone: true });
-    else report.failed.push({ name, reason: `is ${now.status}${now.exitCode ? ` (exit code ${now.exitCode})` : ""}`, logTail: await deps.docker.logsTail(now.id, 20) });
+    else
+      report.failed.push({
+        name,
+        reason: `is ${now.status}${now.exitCode ? ` (exit code ${now.exitCode})` : ""}`,
+        logTail: await deps.docker.logsTail(now.id, 20),
+      });
   }
   return report;
 }
@@ -268,7 +315,11 @@ export async function resume(entry: JournalEntry, deps: LifecycleDeps): Promise<
  * start, wait until every such stop must be over (the journal's age says when), so a container
  * that dies a moment after recovery looked at it is not left stopped.
  */
-export async function settleStops(entry: JournalEntry, deps: LifecycleDeps, now: () => number = Date.now): Promise<void> {
+export async function settleStops(
+  entry: JournalEntry,
+  deps: LifecycleDeps,
+  now: () => number = Date.now,
+): Promise<void> {
   const written = Date.parse(entry.writtenAt);
   const until = written + (deps.stopTimeoutSec + 5) * 1000;
   const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
@@ -293,7 +344,11 @@ function dependencyLevelsOfJournal(stopped: JournalContainer[]): JournalContaine
 }
 
 /** The container as it is now: by id, or (after `up -d` recreated it) by project and service. */
-async function findCurrent(c: JournalContainer, entry: JournalEntry, docker: DockerApi): Promise<ContainerInfo | undefined> {
+async function findCurrent(
+  c: JournalContainer,
+  entry: JournalEntry,
+  docker: DockerApi,
+): Promise<ContainerInfo | undefined> {
   const byId = await docker.inspect(c.id);
   if (byId) return byId;
   if (!entry.project || !c.service) return undefined;

@@ -55,7 +55,11 @@ export function childMayInherit(kind: ChildKind, name: string): boolean {
  * The complete environment for a child: what it may inherit of `parent`, then `extra`
  * (a caller's own variables; undefined deletes one).
  */
-export function childEnvironment(kind: ChildKind, parent: NodeJS.ProcessEnv, extra: Record<string, string | undefined> = {}): Record<string, string> {
+export function childEnvironment(
+  kind: ChildKind,
+  parent: NodeJS.ProcessEnv,
+  extra: Record<string, string | undefined> = {},
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(parent)) {
     if (value !== undefined && childMayInherit(kind, name)) env[name] = value;

@@ -29,7 +29,9 @@ export class Secret {
 
 export function redact(text: string, secrets: readonly string[] = []): string {
   // NAME_FILE=/path names where a secret lives, not the secret: keep it readable.
-  let out = text.replace(URL_CREDENTIALS, `$1$2:${MASK}@`).replace(SECRET_ASSIGNMENT, (all, name: string) => (name.endsWith("_FILE") ? all : `${name}=${MASK}`));
+  let out = text
+    .replace(URL_CREDENTIALS, `$1$2:${MASK}@`)
+    .replace(SECRET_ASSIGNMENT, (all, name: string) => (name.endsWith("_FILE") ? all : `${name}=${MASK}`));
   for (const s of secrets) if (s.length >= 3) out = out.split(s).join(MASK);
   return out;
 }

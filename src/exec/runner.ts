@@ -171,13 +171,23 @@ export class ProcessRunner implements Runner {
       if (r.failed && r.exitCode === undefined && !r.signal) {
         throw new ToolError(
           `${file} could not be started: ${redact(r.shortMessage ?? "", secrets)}`,
-          command, undefined, "", "spawn", `Is ${file} installed and on PATH? Run \`${btui("doctor")}\`.`,
+          command,
+          undefined,
+          "",
+          "spawn",
+          `Is ${file} installed and on PATH? Run \`${btui("doctor")}\`.`,
         );
       }
       const exitCode = r.exitCode ?? 128 + signalNumber(r.signal);
       this.log?.debug({ cmd: command, exitCode, ms: durationMs }, "exec done");
       if (reason === "timeout") {
-        throw new ToolError(`${file} timed out after ${Math.round((o.timeoutMs ?? 0) / 1000)} s and was killed`, command, exitCode, redact(tail(stderr), secrets), "timeout");
+        throw new ToolError(
+          `${file} timed out after ${Math.round((o.timeoutMs ?? 0) / 1000)} s and was killed`,
+          command,
+          exitCode,
+          redact(tail(stderr), secrets),
+          "timeout",
+        );
       }
       if (reason === "aborted") {
         throw new ToolError(`${file} was cancelled`, command, exitCode, redact(tail(stderr), secrets), "aborted");
@@ -186,7 +196,10 @@ export class ProcessRunner implements Runner {
         const last = redact(tail(stderr, 1), secrets);
         throw new ToolError(
           `${file} failed (exit ${exitCode})${last ? `: ${last}` : ""}`,
-          command, exitCode, redact(tail(stderr), secrets), "exit",
+          command,
+          exitCode,
+          redact(tail(stderr), secrets),
+          "exit",
         );
       }
       return { exitCode, stdout, stderr, durationMs, command };

@@ -1,4 +1,15 @@
-import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from "node:fs";
+import {
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { rm } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { writeJsonAtomic } from "../state/atomic-file";
@@ -101,7 +112,8 @@ export class SwapJournal {
  * An add places staged where nothing was, and refuses (changing nothing) if something appeared.
  */
 export async function swapIn(e: SwapEntry, journal: SwapJournal): Promise<void> {
-  if (e.state !== "ready") throw new Error(`bug: swapping in ${e.live} before its restored copy is ready (${e.state ?? "writing"})`);
+  if (e.state !== "ready")
+    throw new Error(`bug: swapping in ${e.live} before its restored copy is ready (${e.state ?? "writing"})`);
   if (!lexists(e.staged)) throw new Error(`restored content for ${e.live} is missing at ${e.staged}`);
   mkdirSync(dirname(e.live), { recursive: true });
   if (e.placement === "add") {
@@ -129,7 +141,8 @@ export async function swapIn(e: SwapEntry, journal: SwapJournal): Promise<void> 
  * empty directory: one the service filled meanwhile stays, and the rename fails).
  */
 function placeNew(staged: string, live: string): void {
-  const appeared = () => new Error(`${live} appeared while it was being restored: it was left as it is (restore it again to replace it)`);
+  const appeared = () =>
+    new Error(`${live} appeared while it was being restored: it was left as it is (restore it again to replace it)`);
   if (!lstatSync(staged).isDirectory()) {
     try {
       linkSync(staged, live);
@@ -183,7 +196,10 @@ export function discardStaging(stagingRoot: string): Promise<void> {
  * swaps are finished; otherwise none is, the live data stays as it was (a half-done rename is
  * undone) and the partial copies are removed.
  */
-export async function finishInterruptedSwaps(journal: SwapJournal, host: string): Promise<Array<{ live: string; action: SwapAction }>> {
+export async function finishInterruptedSwaps(
+  journal: SwapJournal,
+  host: string,
+): Promise<Array<{ live: string; action: SwapAction }>> {
   const runs = new Map<string, SwapEntry[]>();
   for (const e of journal.list()) {
     if (e.owner.host !== host || isAlive(e.owner.pid, e.owner.pidStart)) continue;

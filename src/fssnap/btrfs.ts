@@ -26,7 +26,10 @@ export class BtrfsProvider implements FsSnapshotProvider {
   private readonly mounts: () => MountEntry[];
   private readonly euid: () => number;
 
-  constructor(private readonly runner: Runner, o: BtrfsOptions = {}) {
+  constructor(
+    private readonly runner: Runner,
+    o: BtrfsOptions = {},
+  ) {
     this.mounts = o.mounts ?? readMountinfo;
     this.euid = o.euid ?? (() => process.geteuid?.() ?? 0);
   }
@@ -41,7 +44,8 @@ export class BtrfsProvider implements FsSnapshotProvider {
     const mounts = this.mounts();
     const m = mountOf(real, mounts);
     if (!m) return { unsupported: `${path}: no mount found for it in /proc/self/mountinfo` };
-    if (m.fsType !== "btrfs") return { unsupported: `${path} is on ${m.fsType} (mounted at ${m.mountPoint}), not btrfs` };
+    if (m.fsType !== "btrfs")
+      return { unsupported: `${path} is on ${m.fsType} (mounted at ${m.mountPoint}), not btrfs` };
     if (this.euid() !== 0) return { unsupported: `${path} is on btrfs, but snapshots and private mounts need root` };
     const fsPath = (p: string, on: MountEntry) => joinAbs(on.root, relativeTo(p, on.mountPoint));
     const sameFs = mounts.filter((x) => x.dev === m.dev && x.fsType === "btrfs");
@@ -71,14 +75,24 @@ export class BtrfsProvider implements FsSnapshotProvider {
         break;
       }
     }
-    if (!source) return { unsupported: `${path} lies inside btrfs subvolume ${subvolume} of ${m.source}, which no mount shows whole: mount the filesystem's top level (subvolid=5) somewhere` };
+    if (!source)
+      return {
+        unsupported: `${path} lies inside btrfs subvolume ${subvolume} of ${m.source}, which no mount shows whole: mount the filesystem's top level (subvolid=5) somewhere`,
+      };
     // Snapshots go beside the subvolume (the top level's inside it), through a writable mount showing that directory.
     const parent = subvolume === "/" ? "/" : dirname(subvolume);
     const holder = sameFs
-      .filter((n) => isUnder(parent, n.root) && !n.options.includes("ro") && inode(joinAbs(n.mountPoint, relativeTo(parent, n.root))) !== undefined)
+      .filter(
+        (n) =>
+          isUnder(parent, n.root) &&
+          !n.options.includes("ro") &&
+          inode(joinAbs(n.mountPoint, relativeTo(parent, n.root))) !== undefined,
+      )
       .sort((a, b) => a.root.length - b.root.length)[0];
     if (!holder) {
-      return { unsupported: `no writable mount of ${m.source} shows ${parent}, the directory the snapshot of subvolume ${subvolume} would go in: mount the filesystem's top level (subvolid=5) somewhere` };
+      return {
+        unsupported: `no writable mount of ${m.source} shows ${parent}, the directory the snapshot of subvolume ${subvolume} would go in: mount the filesystem's top level (subvolid=5) somewhere`,
+      };
     }
     const snapshotDir = joinAbs(joinAbs(holder.mountPoint, relativeTo(parent, holder.root)), SNAPSHOT_DIR_NAME);
     const s = statfsSync(source!);
@@ -88,7 +102,13 @@ export class BtrfsProvider implements FsSnapshotProvider {
       path: subvolume,
       source: source!,
       snapshotDir,
-      fs: { id: `btrfs:${m.dev}`, source: m.source, mountPoint: holder.mountPoint, freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize },
+      fs: {
+        id: `btrfs:${m.dev}`,
+        source: m.source,
+        mountPoint: holder.mountPoint,
+        freeBytes: s.bavail * s.bsize,
+        totalBytes: s.blocks * s.bsize,
+      },
     };
     return { unit, rel: relativeTo(fsPath(real, m), subvolume) };
   }
@@ -96,10 +116,15 @@ export class BtrfsProvider implements FsSnapshotProvider {
   async nestedUnits(unit: SnapshotUnit, rels: string[], signal?: AbortSignal): Promise<string[]> {
     // Subvolumes directly below this one, as paths from the top level ("sv/d/nested"; older btrfs-progs prefix <FS_TREE>/).
     const r = await this.runner.run("btrfs", ["subvolume", "list", "-o", unit.source], { timeoutMs: 60_000, signal });
-    const nested = r.stdout.split("\n").map((l) => / path (.+)$/.exec(l)?.[1]).filter((p): p is string => !!p)
+    const nested = r.stdout
+      .split("\n")
+      .map((l) => / path (.+)$/.exec(l)?.[1])
+      .filter((p): p is string => !!p)
       .map((p) => `/${p.replace(/^<FS_TREE>\//, "")}`);
     const roots = rels.map((rel) => joinAbs(unit.path, rel));
-    return nested.filter((n) => roots.some((root) => isUnder(n, root) && n !== root) && !n.split("/").includes(SNAPSHOT_DIR_NAME));
+    return nested.filter(
+      (n) => roots.some((root) => isUnder(n, root) && n !== root) && !n.split("/").includes(SNAPSHOT_DIR_NAME),
+    );
   }
 
   async create(unit: SnapshotUnit, dest: string, signal?: AbortSignal): Promise<void> {

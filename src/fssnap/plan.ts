@@ -23,7 +23,11 @@ export interface SnapshotPlan {
  * One snapshot per unit (btrfs subvolume) holding any of the paths, named after `id`.
  * `reasons` when some path cannot be snapshotted by any provider: then none is planned.
  */
-export function planSnapshots(providers: FsSnapshotProvider[], paths: string[], id: string): { plan: SnapshotPlan } | { reasons: string[] } {
+export function planSnapshots(
+  providers: FsSnapshotProvider[],
+  paths: string[],
+  id: string,
+): { plan: SnapshotPlan } | { reasons: string[] } {
   const reasons: string[] = [];
   const units = new Map<string, PlannedSnapshot>();
   const binds: SnapshotPlan["binds"] = [];
@@ -40,7 +44,12 @@ export function planSnapshots(providers: FsSnapshotProvider[], paths: string[], 
     const located = hit.r as Exclude<typeof hit.r, { unsupported: string }>;
     let snap = units.get(located.unit.key);
     if (!snap) {
-      snap = { provider: hit.p.name, unit: located.unit, dest: join(located.unit.snapshotDir, `${tag}-${units.size}`), rels: [] };
+      snap = {
+        provider: hit.p.name,
+        unit: located.unit,
+        dest: join(located.unit.snapshotDir, `${tag}-${units.size}`),
+        rels: [],
+      };
       units.set(located.unit.key, snap);
     }
     snap.rels.push(located.rel);
@@ -58,8 +67,20 @@ export function planSnapshots(providers: FsSnapshotProvider[], paths: string[], 
  * The command's argv follows; paths only, no secrets.
  */
 export function namespaceLauncher(binds: SnapshotPlan["binds"]): string[] {
-  const script = 'n=$1; shift; while [ "$n" -gt 0 ]; do mount --bind "$1" "$2" || exit 125; shift 2; n=$((n-1)); done; exec "$@"';
-  return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "backup-tui-ns", String(binds.length), ...binds.flatMap((b) => [b.copy, b.original])];
+  const script =
+    'n=$1; shift; while [ "$n" -gt 0 ]; do mount --bind "$1" "$2" || exit 125; shift 2; n=$((n-1)); done; exec "$@"';
+  return [
+    "unshare",
+    "--mount",
+    "--propagation",
+    "private",
+    "sh",
+    "-c",
+    script,
+    "backup-tui-ns",
+    String(binds.length),
+    ...binds.flatMap((b) => [b.copy, b.original]),
+  ];
 }
 
 /** Private mount namespaces and bind mounts need root. */

@@ -16,7 +16,14 @@ export interface RunNotice {
 
 export function title(n: RunNotice): string {
   if (n.announce) return `backup-tui ${n.kind} on ${n.host}: snapshots will be deleted`;
-  const word = n.status === "succeeded" ? "succeeded" : n.status === "partial" ? "finished with warnings" : n.status === "interrupted" ? "was interrupted" : "FAILED";
+  const word =
+    n.status === "succeeded"
+      ? "succeeded"
+      : n.status === "partial"
+        ? "finished with warnings"
+        : n.status === "interrupted"
+          ? "was interrupted"
+          : "FAILED";
   return `backup-tui ${n.kind} on ${n.host} ${word}`;
 }
 

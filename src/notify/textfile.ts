@@ -18,7 +18,12 @@ export function render(metrics: Metric[]): string {
     if (!m.samples.length) continue;
     lines.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`);
     for (const s of m.samples) {
-      const labels = s.labels && Object.keys(s.labels).length ? `{${Object.entries(s.labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",")}}` : "";
+      const labels =
+        s.labels && Object.keys(s.labels).length
+          ? `{${Object.entries(s.labels)
+              .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+              .join(",")}}`
+          : "";
       lines.push(`${m.name}${labels} ${Number.isFinite(s.value) ? s.value : 0}`);
     }
   }

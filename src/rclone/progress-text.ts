@@ -17,12 +17,15 @@ export function transferFraction(p: TransferProgress): number {
  */
 export function transferText(what: string, attempt: number, p: TransferProgress): string {
   const head = `${what}${attempt > 1 ? ` (attempt ${attempt})` : ""}`;
-  const idle = !p.final && (p.idleMs ?? 0) >= STALLED_AFTER_MS ? ` (no progress for ${Math.floor((p.idleMs ?? 0) / 1000)} s)` : "";
+  const idle =
+    !p.final && (p.idleMs ?? 0) >= STALLED_AFTER_MS ? ` (no progress for ${Math.floor((p.idleMs ?? 0) / 1000)} s)` : "";
   if (!p.final && !p.bytes && !p.totalBytes && !p.totalTransfers) return `${head}: listing and comparing files${idle}`;
   const pct = Math.floor(transferFraction(p) * 100);
   // rclone reports a stalled transfer's ETA as 2^63 ns: no estimate, not 292 years.
   const tail = p.final
     ? `, done in ${format.ms(Math.round((p.elapsedSec ?? 0) * 1000))}`
-    : p.eta && p.eta < 30 * 86_400 ? ` ETA ${format.ms(Math.round(p.eta) * 1000)}` : "";
+    : p.eta && p.eta < 30 * 86_400
+      ? ` ETA ${format.ms(Math.round(p.eta) * 1000)}`
+      : "";
   return `${head} ${pct}% ${format.bytes(p.bytes)}/${format.bytes(p.totalBytes)} ${format.bytes(Math.round(p.speed))}/s ${p.transfers}/${p.totalTransfers} files${tail}${idle}`;
 }

@@ -77,7 +77,10 @@ export interface TransferResult {
 
 /** The typed rclone wrapper: every rclone invocation goes through here and the runner. Options, then `--`, then the paths: a path starting with "-" stays a path. */
 export class Rclone {
-  constructor(private readonly runner: Runner, private readonly s: RcloneSettings) {}
+  constructor(
+    private readonly runner: Runner,
+    private readonly s: RcloneSettings,
+  ) {}
 
   async version(): Promise<string> {
     const r = await this.run(["version"], { timeoutMs: 15_000 });
@@ -95,7 +98,11 @@ export class Rclone {
   }
 
   /** Compares sizes and hashes (where both sides have them); differences are listed. */
-  async check(src: string, dst: string, o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<{ ok: boolean; differences: string[] }> {
+  async check(
+    src: string,
+    dst: string,
+    o: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<{ ok: boolean; differences: string[] }> {
     const differences: string[] = [];
     try {
       await this.run(["check", "--use-json-log", "--one-way=false", "--", src, dst], {
@@ -103,7 +110,8 @@ export class Rclone {
         timeoutMs: o.timeoutMs ?? 3600_000,
         onStderrLine: (line) => {
           const l = LogLine.safeParse(jsonLine(line));
-          if (l.success && l.data.level === "error" && l.data.object) differences.push(`${l.data.object}: ${l.data.msg ?? ""}`.trim());
+          if (l.success && l.data.level === "error" && l.data.object)
+            differences.push(`${l.data.object}: ${l.data.msg ?? ""}`.trim());
         },
       });
       return { ok: true, differences };
@@ -116,10 +124,14 @@ export class Rclone {
   /** Entries of a remote directory (names; directories end in /). Missing directory: []. */
   async lsf(path: string, o: { dirsOnly?: boolean; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<string[]> {
     try {
-      const r = await this.run(["lsf", ...(o.dirsOnly ? ["--dirs-only"] : []), "--", path], { signal: o.signal, timeoutMs: o.timeoutMs ?? 300_000 });
+      const r = await this.run(["lsf", ...(o.dirsOnly ? ["--dirs-only"] : []), "--", path], {
+        signal: o.signal,
+        timeoutMs: o.timeoutMs ?? 300_000,
+      });
       return r.stdout.split("\n").filter(Boolean);
     } catch (err) {
-      if (err instanceof ToolError && /directory not found|not found|doesn't exist|no such file/i.test(err.stderrTail)) return [];
+      if (err instanceof ToolError && /directory not found|not found|doesn't exist|no such file/i.test(err.stderrTail))
+        return [];
       throw err;
     }
   }
@@ -133,7 +145,8 @@ export class Rclone {
       if (r.stdout === "" && !(await this.isFile(path, o))) return undefined;
       return r.stdout;
     } catch (err) {
-      if (err instanceof ToolError && /not found|doesn't exist|no such file|is a directory/i.test(err.stderrTail)) return undefined;
+      if (err instanceof ToolError && /not found|doesn't exist|no such file|is a directory/i.test(err.stderrTail))
+        return undefined;
       throw err;
     }
   }
@@ -141,7 +154,10 @@ export class Rclone {
   /** True when path is a file (object) on the remote; false when missing or a directory (prefix). */
   async isFile(path: string, o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<boolean> {
     try {
-      const r = await this.run(["lsjson", "--stat", "--", path], { signal: o.signal, timeoutMs: o.timeoutMs ?? 120_000 });
+      const r = await this.run(["lsjson", "--stat", "--", path], {
+        signal: o.signal,
+        timeoutMs: o.timeoutMs ?? 120_000,
+      });
       return (JSON.parse(r.stdout || "{}") as { IsDir?: boolean }).IsDir === false;
     } catch (err) {
       if (err instanceof ToolError && /not found|doesn't exist|no such file/i.test(err.stderrTail)) return false;
@@ -154,7 +170,20 @@ export class Rclone {
   }
 
   private async transfer(verb: "sync" | "copy", src: string, dst: string, o: TransferOptions): Promise<TransferResult> {
-    const args = [verb, "--use-json-log", "--stats", "1s", "--stats-log-level", "NOTICE", "-v", "--create-empty-src-dirs", "--retries", "1", "--low-level-retries", "10"];
+    const args = [
+      verb,
+      "--use-json-log",
+      "--stats",
+      "1s",
+      "--stats-log-level",
+      "NOTICE",
+      "-v",
+      "--create-empty-src-dirs",
+      "--retries",
+      "1",
+      "--low-level-retries",
+      "10",
+    ];
     if (o.transfers) args.push("--transfers", String(o.transfers));
     if (o.bwlimit) args.push("--bwlimit", o.bwlimit);
     if (o.backupDir) args.push("--backup-dir", o.backupDir);
@@ -169,9 +198,12 @@ export class Rclone {
     let lastActivity = Date.now();
     let lastSignature = "";
     const timer = watchdog
-      ? setInterval(() => {
-          if (Date.now() - lastActivity >= o.stallTimeoutMs!) watchdog.abort();
-        }, Math.min(1000, Math.max(50, o.stallTimeoutMs! / 4)))
+      ? setInterval(
+          () => {
+            if (Date.now() - lastActivity >= o.stallTimeoutMs!) watchdog.abort();
+          },
+          Math.min(1000, Math.max(50, o.stallTimeoutMs! / 4)),
+        )
       : undefined;
     const signal = watchdog ? AbortSignal.any(o.signal ? [o.signal, watchdog.signal] : [watchdog.signal]) : o.signal;
     try {
@@ -193,8 +225,15 @@ export class Rclone {
           }
           // A dry run copies and deletes nothing: it says what it skips (counted as what it would do).
           if (m.msg?.startsWith("Copied") || m.skipped === "copy") result.copied++;
-          if (m.msg === "Deleted" || m.msg?.startsWith("Moved into backup dir") || m.skipped === "delete" || m.skipped === "move into backup dir") result.deleted++;
-          if (m.level === "error" || m.level === "critical") lastError = `${m.object ? `${m.object}: ` : ""}${m.msg ?? ""}`;
+          if (
+            m.msg === "Deleted" ||
+            m.msg?.startsWith("Moved into backup dir") ||
+            m.skipped === "delete" ||
+            m.skipped === "move into backup dir"
+          )
+            result.deleted++;
+          if (m.level === "error" || m.level === "critical")
+            lastError = `${m.object ? `${m.object}: ` : ""}${m.msg ?? ""}`;
           else if (m.level === "info" && m.object) lastActivity = Date.now();
         },
       });
@@ -203,12 +242,22 @@ export class Rclone {
         const secs = Math.round(o.stallTimeoutMs! / 1000);
         throw new ToolError(
           `rclone ${verb} made no progress for ${secs} s and was stopped${lastError ? ` (last error: ${lastError})` : ""}`,
-          err.command, err.toolExitCode, err.stderrTail, "timeout",
+          err.command,
+          err.toolExitCode,
+          err.stderrTail,
+          "timeout",
           "The remote stopped answering. Check that it is reachable; the transfer is retried and resumes where it stopped.",
         );
       }
       if (err instanceof ToolError && lastError) {
-        throw new ToolError(`rclone ${verb} failed: ${lastError}`, err.command, err.toolExitCode, err.stderrTail, err.reason, err.hint);
+        throw new ToolError(
+          `rclone ${verb} failed: ${lastError}`,
+          err.command,
+          err.toolExitCode,
+          err.stderrTail,
+          err.reason,
+          err.hint,
+        );
       }
       throw err;
     } finally {
@@ -222,7 +271,11 @@ export class Rclone {
   private async run(args: string[], call: Pick<RunOptions, "signal" | "timeoutMs" | "onStderrLine">) {
     const full = this.s.configFile ? ["--config", this.s.configFile, ...args] : args;
     try {
-      return await this.runner.run(this.s.binary, full, { ...call, env: { RCLONE_PASSWORD_COMMAND: undefined }, child: "rclone" });
+      return await this.runner.run(this.s.binary, full, {
+        ...call,
+        env: { RCLONE_PASSWORD_COMMAND: undefined },
+        child: "rclone",
+      });
     } catch (err) {
       throw classifyRclone(err);
     }
@@ -232,7 +285,20 @@ export class Rclone {
 /** What changes while a transfer makes headway (elapsed time and speed do not count). */
 function progressSignature(st: TransferStats): string {
   const x = st as Record<string, unknown>;
-  return ["bytes", "checks", "transfers", "deletes", "deletedDirs", "renames", "listed", "serverSideMoves", "serverSideCopies", "totalBytes", "totalChecks", "totalTransfers"]
+  return [
+    "bytes",
+    "checks",
+    "transfers",
+    "deletes",
+    "deletedDirs",
+    "renames",
+    "listed",
+    "serverSideMoves",
+    "serverSideCopies",
+    "totalBytes",
+    "totalChecks",
+    "totalTransfers",
+  ]
     .map((k) => String(x[k] ?? ""))
     .join(",");
 }
@@ -245,10 +311,21 @@ export function classifyRclone(err: unknown): unknown {
   // config file) is not a config problem.
   if (/didn't find section in config file|NotFound.*remote/i.test(s)) {
     const remote = /didn't find section in config file \(\\?"?([^"\\)]+)\\?"?\)/.exec(s)?.[1];
-    return Object.assign(new AppError(`rclone does not know the remote${remote ? ` ${remote}` : ""}`, ExitCode.config, "Define it with `rclone config`, RCLONE_CONFIG in [cloud_sync], or RCLONE_CONFIG_<NAME>_TYPE=... variables."), { cause: err });
+    return Object.assign(
+      new AppError(
+        `rclone does not know the remote${remote ? ` ${remote}` : ""}`,
+        ExitCode.config,
+        "Define it with `rclone config`, RCLONE_CONFIG in [cloud_sync], or RCLONE_CONFIG_<NAME>_TYPE=... variables.",
+      ),
+      { cause: err },
+    );
   }
   if (/immutable file modified/i.test(s)) {
-    const files = s.split("\n").filter((l) => /do not match: immutable file modified/.test(l)).map((l) => /"object":"([^"]+)"/.exec(l)?.[1] ?? /([^\s":]+): Source and destination/.exec(l)?.[1]).filter(Boolean);
+    const files = s
+      .split("\n")
+      .filter((l) => /do not match: immutable file modified/.test(l))
+      .map((l) => /"object":"([^"]+)"/.exec(l)?.[1] ?? /([^\s":]+): Source and destination/.exec(l)?.[1])
+      .filter(Boolean);
     return Object.assign(
       new AppError(
         `refusing to overwrite repository files on the remote that differ from the local ones${files.length ? ` (${files.slice(0, 5).join(", ")}${files.length > 5 ? ", ..." : ""})` : ""}: restic never rewrites a file, so one side is damaged; nothing was deleted`,
@@ -259,13 +336,34 @@ export function classifyRclone(err: unknown): unknown {
     );
   }
   // Status codes as whole words: restic's file names are hex and often contain "401" or "403".
-  if (/\b(401|403)\b|unauthori[sz]ed|forbidden|permission denied|authentication failed|unable to authenticate|handshake failed|InvalidAccessKeyId|SignatureDoesNotMatch/i.test(s)) {
-    return Object.assign(new AppError("the remote refused the credentials", ExitCode.failed, "Check the remote's user, password or keys in the rclone config (rclone config show NAME)."), { cause: err, kind: "auth" });
+  if (
+    /\b(401|403)\b|unauthori[sz]ed|forbidden|permission denied|authentication failed|unable to authenticate|handshake failed|InvalidAccessKeyId|SignatureDoesNotMatch/i.test(
+      s,
+    )
+  ) {
+    return Object.assign(
+      new AppError(
+        "the remote refused the credentials",
+        ExitCode.failed,
+        "Check the remote's user, password or keys in the rclone config (rclone config show NAME).",
+      ),
+      { cause: err, kind: "auth" },
+    );
   }
   // Unreachable: stays a ToolError, so the caller retries it.
-  const net = /connection refused|no route to host|network is unreachable|i\/o timeout|connection reset by peer|no such host|broken pipe|TLS handshake timeout/i.exec(s);
+  const net =
+    /connection refused|no route to host|network is unreachable|i\/o timeout|connection reset by peer|no such host|broken pipe|TLS handshake timeout/i.exec(
+      s,
+    );
   if (net) {
-    return new ToolError(`rclone could not reach the remote (${net[0].toLowerCase()})`, err.command, err.toolExitCode, err.stderrTail, err.reason, "Check that the server is up and reachable from this host.");
+    return new ToolError(
+      `rclone could not reach the remote (${net[0].toLowerCase()})`,
+      err.command,
+      err.toolExitCode,
+      err.stderrTail,
+      err.reason,
+      "Check that the server is up and reachable from this host.",
+    );
   }
   return err;
 }

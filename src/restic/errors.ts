@@ -10,7 +10,12 @@ export function errorText(e: unknown): string {
   const o = (e ?? {}) as { message?: unknown; Op?: unknown; Path?: unknown; Err?: unknown };
   if (typeof o.message === "string") return o.message;
   if (typeof o.Op === "string") {
-    const errno: Record<number, string> = { 1: "operation not permitted", 2: "no such file or directory", 5: "input/output error", 13: "permission denied" };
+    const errno: Record<number, string> = {
+      1: "operation not permitted",
+      2: "no such file or directory",
+      5: "input/output error",
+      13: "permission denied",
+    };
     const why = typeof o.Err === "number" ? (errno[o.Err] ?? `errno ${o.Err}`) : String(o.Err ?? "error");
     return `${o.Op} ${String(o.Path ?? "")}: ${why}`;
   }
@@ -55,7 +60,11 @@ function noRepositoryHint(op: string | undefined, repository: string, cloudCopy?
  * Turns restic's failures into errors that say what to do. `op` is restic's subcommand (the
  * "no repository" hint depends on it), `password` the configured source (named when it fails).
  */
-export function classify(err: unknown, repository: string, context: { op?: string; password?: PasswordSource; cloudCopy?: string } = {}): unknown {
+export function classify(
+  err: unknown,
+  repository: string,
+  context: { op?: string; password?: PasswordSource; cloudCopy?: string } = {},
+): unknown {
   if (!(err instanceof ToolError) || err.reason !== "exit") return err;
   const s = err.stderrTail;
   const code = err.toolExitCode;
@@ -64,29 +73,60 @@ export function classify(err: unknown, repository: string, context: { op?: strin
   if (resolving) {
     const source = context.password ? describePasswordSource(context.password) : "the configured password source";
     const why = resolving[1].replace(/\s+$/, "");
-    const fix = context.password?.kind === "file"
-      ? `Restore the password file from your safe copy to ${context.password.path}, or point RESTIC_PASSWORD_FILE in [local_backup] at it (\`--config FILE\` if this is not the config you meant).`
-      : "Fix RESTIC_PASSWORD_COMMAND / RESTIC_PASSWORD_FILE in [local_backup] (`--config FILE` if this is not the config you meant).";
-    return tagged(new AppError(`restic could not read the repository password from ${source}: ${why}`, ExitCode.config, fix), "password-source");
+    const fix =
+      context.password?.kind === "file"
+        ? `Restore the password file from your safe copy to ${context.password.path}, or point RESTIC_PASSWORD_FILE in [local_backup] at it (\`--config FILE\` if this is not the config you meant).`
+        : "Fix RESTIC_PASSWORD_COMMAND / RESTIC_PASSWORD_FILE in [local_backup] (`--config FILE` if this is not the config you meant).";
+    return tagged(
+      new AppError(`restic could not read the repository password from ${source}: ${why}`, ExitCode.config, fix),
+      "password-source",
+    );
   }
   if (code === 12 || /wrong password|no key found/i.test(s)) {
-    return tagged(new AppError(`restic could not open ${repository}: wrong password`, ExitCode.failed, "Check the password source in [local_backup] (RESTIC_PASSWORD_FILE / _COMMAND)."), "wrong-password");
+    return tagged(
+      new AppError(
+        `restic could not open ${repository}: wrong password`,
+        ExitCode.failed,
+        "Check the password source in [local_backup] (RESTIC_PASSWORD_FILE / _COMMAND).",
+      ),
+      "wrong-password",
+    );
   }
-  if (code === 10 || /Is there a repository at the following location|repository does not exist|unable to open config file/i.test(s)) {
-    return tagged(new AppError(`no restic repository at ${repository}`, ExitCode.failed, noRepositoryHint(context.op, repository, context.cloudCopy)), "no-repository");
+  if (
+    code === 10 ||
+    /Is there a repository at the following location|repository does not exist|unable to open config file/i.test(s)
+  ) {
+    return tagged(
+      new AppError(
+        `no restic repository at ${repository}`,
+        ExitCode.failed,
+        noRepositoryHint(context.op, repository, context.cloudCopy),
+      ),
+      "no-repository",
+    );
   }
   if (code === 11 || /repository is already locked/i.test(s)) {
     const holder = parseLockHolder(s);
     return tagged(
-      new AppError(`the restic repository is locked${holder ? ` by PID ${holder.pid} on ${holder.host}` : ""}`, ExitCode.busy, `If no other restic runs against it, clear the lock with \`${btui("unlock")}\`.`),
+      new AppError(
+        `the restic repository is locked${holder ? ` by PID ${holder.pid} on ${holder.host}` : ""}`,
+        ExitCode.busy,
+        `If no other restic runs against it, clear the lock with \`${btui("unlock")}\`.`,
+      ),
       "locked",
     );
   }
   if (/no space left on device/i.test(s)) {
     const where = /(?:write|open|create|mkdir) ([^:"]+): no space left on device/i.exec(s)?.[1];
-    const lock = /unable to create lock/i.test(s) ? " (restic could not even create its lock: unable to create lock)" : "";
+    const lock = /unable to create lock/i.test(s)
+      ? " (restic could not even create its lock: unable to create lock)"
+      : "";
     return tagged(
-      new AppError(`no space left on device${where ? ` writing ${where}` : ""}${lock}: restic stopped`, ExitCode.failed, "Free space there (or set MAX_REPO_SIZE / MIN_FREE_PERCENT so old snapshots make room), then run it again; what was there before is intact."),
+      new AppError(
+        `no space left on device${where ? ` writing ${where}` : ""}${lock}: restic stopped`,
+        ExitCode.failed,
+        "Free space there (or set MAX_REPO_SIZE / MIN_FREE_PERCENT so old snapshots make room), then run it again; what was there before is intact.",
+      ),
       "no-space",
     );
   }
@@ -99,18 +139,31 @@ export function classify(err: unknown, repository: string, context: { op?: strin
  */
 function readable(err: ToolError): ToolError {
   const lines = err.stderrTail.split("\n");
-  const messages = lines.map((l) => {
-    try {
-      const j = JSON.parse(l) as { message_type?: string; message?: string; error?: { message?: string }; item?: string };
-      if (j.message_type === "exit_error") return j.message;
-      if (j.message_type === "error") return `${j.item ? `${j.item}: ` : ""}${j.error?.message ?? j.message ?? ""}`;
-    } catch {
-      // a plain text line
-    }
-    return /^(ignoring error|error|Fatal)/i.test(l.trim()) ? l.trim() : undefined;
-  }).filter((m): m is string => !!m);
+  const messages = lines
+    .map((l) => {
+      try {
+        const j = JSON.parse(l) as {
+          message_type?: string;
+          message?: string;
+          error?: { message?: string };
+          item?: string;
+        };
+        if (j.message_type === "exit_error") return j.message;
+        if (j.message_type === "error") return `${j.item ? `${j.item}: ` : ""}${j.error?.message ?? j.message ?? ""}`;
+      } catch {
+        // a plain text line
+      }
+      return /^(ignoring error|error|Fatal)/i.test(l.trim()) ? l.trim() : undefined;
+    })
+    .filter((m): m is string => !!m);
   if (!messages.length) return err;
   const shown = [...new Set(messages)].slice(-4).join("; ");
-  return new ToolError(`restic failed (exit ${err.toolExitCode}): ${shown}`, err.command, err.toolExitCode, err.stderrTail, err.reason, err.hint);
+  return new ToolError(
+    `restic failed (exit ${err.toolExitCode}): ${shown}`,
+    err.command,
+    err.toolExitCode,
+    err.stderrTail,
+    err.reason,
+    err.hint,
+  );
 }
-

@@ -33,7 +33,9 @@ export type BackupSummary = z.infer<typeof BackupSummary>;
 
 export const BackupError = z.object({
   message_type: z.literal("error"),
-  error: z.union([z.object({ message: z.string() }).passthrough(), z.string(), z.record(z.string(), z.unknown())]).optional(),
+  error: z
+    .union([z.object({ message: z.string() }).passthrough(), z.string(), z.record(z.string(), z.unknown())])
+    .optional(),
   during: z.string().optional(),
   item: z.string().optional(),
 });
@@ -47,13 +49,20 @@ export const Snapshot = z.object({
   paths: z.array(z.string()),
   hostname: z.string(),
   username: z.string().optional(),
-  tags: z.array(z.string()).nullish().transform((t) => t ?? []),
+  tags: z
+    .array(z.string())
+    .nullish()
+    .transform((t) => t ?? []),
   id: z.string(),
   short_id: z.string().optional(),
   /** Set by `restic tag` (protect/unprotect): the id of the snapshot this one rewrote, first of the chain. */
   original: z.string().optional(),
   summary: z
-    .object({ data_added: z.number().optional(), total_bytes_processed: z.number().optional(), total_files_processed: z.number().optional() })
+    .object({
+      data_added: z.number().optional(),
+      total_bytes_processed: z.number().optional(),
+      total_files_processed: z.number().optional(),
+    })
     .passthrough()
     .optional(),
 });
@@ -64,8 +73,14 @@ export const ForgetGroup = z.object({
   tags: z.array(z.string()).nullish(),
   host: z.string().optional(),
   paths: z.array(z.string()).nullish(),
-  keep: z.array(Snapshot).nullish().transform((k) => k ?? []),
-  remove: z.array(Snapshot).nullish().transform((r) => r ?? []),
+  keep: z
+    .array(Snapshot)
+    .nullish()
+    .transform((k) => k ?? []),
+  remove: z
+    .array(Snapshot)
+    .nullish()
+    .transform((r) => r ?? []),
 });
 export const ForgetResult = z.array(ForgetGroup);
 export type ForgetGroup = z.infer<typeof ForgetGroup>;
@@ -90,7 +105,9 @@ export const RestoreStatus = z.object({
   bytes_restored: z.number().optional(),
 });
 
-export const Stats = z.object({ total_size: z.number(), total_file_count: z.number().optional(), snapshots_count: z.number().optional() }).passthrough();
+export const Stats = z
+  .object({ total_size: z.number(), total_file_count: z.number().optional(), snapshots_count: z.number().optional() })
+  .passthrough();
 
 /** `restic cat lock ID`: who holds a lock, since when, exclusive or not. */
 export const LockInfo = z.object({

@@ -10,7 +10,19 @@ import { isAlive, pidExists } from "../state/process-info";
 import { featuresOf, MIN_RESTIC, compareVersions, parseResticVersion, type ResticFeatures } from "./features";
 import { classify, errorText, parseLockHolder } from "./errors";
 import type { BackupProgress, BackupRequest, BackupResult, ForgetRequest, RestoreProgress } from "./requests";
-import { BackupLine, ForgetResult, jsonLine, LockInfo, LsNode, RestoreStatus, SnapshotList, Stats, type BackupSummary, type ForgetGroup, type Snapshot } from "./json";
+import {
+  BackupLine,
+  ForgetResult,
+  jsonLine,
+  LockInfo,
+  LsNode,
+  RestoreStatus,
+  SnapshotList,
+  Stats,
+  type BackupSummary,
+  type ForgetGroup,
+  type Snapshot,
+} from "./json";
 
 export interface ResticSettings {
   binary: string;
@@ -27,7 +39,10 @@ export interface ResticSettings {
 
 export type { BackupProgress, BackupRequest, BackupResult, ForgetRequest, RestoreProgress } from "./requests";
 
-type Call = Pick<RunOptions, "signal" | "timeoutMs" | "onStdoutLine" | "onStderrLine" | "bufferStdout" | "okExitCodes" | "input" | "stdoutFile"> & { launcher?: string[] };
+type Call = Pick<
+  RunOptions,
+  "signal" | "timeoutMs" | "onStdoutLine" | "onStderrLine" | "bufferStdout" | "okExitCodes" | "input" | "stdoutFile"
+> & { launcher?: string[] };
 
 /**
  * The typed restic wrapper: every restic invocation goes through here (and through the runner).
@@ -39,7 +54,10 @@ export class Restic {
   private featuresCache?: Promise<ResticFeatures>;
   private readonly host = osHostname();
 
-  constructor(private readonly runner: Runner, private readonly s: ResticSettings) {}
+  constructor(
+    private readonly runner: Runner,
+    private readonly s: ResticSettings,
+  ) {}
 
   get repository(): string {
     return this.s.repository;
@@ -49,7 +67,11 @@ export class Restic {
     this.featuresCache ??= this.runner.run(this.s.binary, ["version"], { timeoutMs: 15_000 }).then((r) => {
       const version = parseResticVersion(r.stdout);
       if (compareVersions(version, MIN_RESTIC) < 0) {
-        throw new AppError(`restic ${version} is too old; backup-tui needs ${MIN_RESTIC} or newer`, ExitCode.failed, "Install a newer restic (https://restic.net).");
+        throw new AppError(
+          `restic ${version} is too old; backup-tui needs ${MIN_RESTIC} or newer`,
+          ExitCode.failed,
+          "Install a newer restic (https://restic.net).",
+        );
       }
       return featuresOf(version);
     });
@@ -120,7 +142,13 @@ export class Restic {
         },
       });
       if (!summary?.snapshot_id) {
-        throw new ToolError("restic backup finished without reporting a snapshot", r.command, r.exitCode, r.stderr.slice(-2000), "exit");
+        throw new ToolError(
+          "restic backup finished without reporting a snapshot",
+          r.command,
+          r.exitCode,
+          r.stderr.slice(-2000),
+          "exit",
+        );
       }
       return { summary, snapshotId: summary.snapshot_id, partial: r.exitCode === 3, unreadable };
     } finally {
@@ -128,7 +156,9 @@ export class Restic {
     }
   }
 
-  async snapshots(o: { tags?: string[]; host?: string; ids?: string[]; signal?: AbortSignal } = {}): Promise<Snapshot[]> {
+  async snapshots(
+    o: { tags?: string[]; host?: string; ids?: string[]; signal?: AbortSignal } = {},
+  ): Promise<Snapshot[]> {
     // --no-lock: a listing needs no lock (faster, and works on read-only repositories).
     const args = ["snapshots", "--json", "--no-lock"];
     if (o.tags?.length) args.push("--tag", o.tags.join(","));
@@ -144,7 +174,15 @@ export class Restic {
     if (o.host) args.push("--host", o.host);
     if (o.groupBy) args.push("--group-by", o.groupBy);
     const k = o.keep ?? {};
-    const flags: Array<[keyof KeepPolicy, string]> = [["last", "--keep-last"], ["hourly", "--keep-hourly"], ["daily", "--keep-daily"], ["weekly", "--keep-weekly"], ["monthly", "--keep-monthly"], ["yearly", "--keep-yearly"], ["within", "--keep-within"]];
+    const flags: Array<[keyof KeepPolicy, string]> = [
+      ["last", "--keep-last"],
+      ["hourly", "--keep-hourly"],
+      ["daily", "--keep-daily"],
+      ["weekly", "--keep-weekly"],
+      ["monthly", "--keep-monthly"],
+      ["yearly", "--keep-yearly"],
+      ["within", "--keep-within"],
+    ];
     for (const [key, flag] of flags) if (k[key] !== undefined) args.push(flag, String(k[key]));
     for (const t of o.keepTags ?? []) args.push("--keep-tag", t);
     if (o.prune) args.push("--prune");
@@ -163,7 +201,9 @@ export class Restic {
   }
 
   /** restic check; `ok` false when restic found damage (the output says what). */
-  async check(o: { readDataSubset?: string; readData?: boolean; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<{ ok: boolean; output: string }> {
+  async check(
+    o: { readDataSubset?: string; readData?: boolean; signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<{ ok: boolean; output: string }> {
     const args = ["check"];
     if (o.readData) args.push("--read-data");
     else if (o.readDataSubset) args.push(`--read-data-subset=${o.readDataSubset}`);
@@ -176,14 +216,23 @@ export class Restic {
     }
   }
 
-  async stats(o: { mode?: "restore-size" | "raw-data"; ids?: string[]; signal?: AbortSignal } = {}): Promise<{ totalSize: number; totalFileCount?: number }> {
-    const r = await this.run(["stats", "--json", "--mode", o.mode ?? "raw-data", "--", ...(o.ids ?? [])], { signal: o.signal, timeoutMs: 3600_000 });
+  async stats(
+    o: { mode?: "restore-size" | "raw-data"; ids?: string[]; signal?: AbortSignal } = {},
+  ): Promise<{ totalSize: number; totalFileCount?: number }> {
+    const r = await this.run(["stats", "--json", "--mode", o.mode ?? "raw-data", "--", ...(o.ids ?? [])], {
+      signal: o.signal,
+      timeoutMs: 3600_000,
+    });
     const s = Stats.parse(JSON.parse(r.stdout.trim()));
     return { totalSize: s.total_size, totalFileCount: s.total_file_count };
   }
 
   /** Streams the nodes of a snapshot. */
-  async ls(snapshot: string, onNode: (n: LsNode) => void, o: { path?: string; signal?: AbortSignal } = {}): Promise<void> {
+  async ls(
+    snapshot: string,
+    onNode: (n: LsNode) => void,
+    o: { path?: string; signal?: AbortSignal } = {},
+  ): Promise<void> {
     await this.run(["ls", "--json", "--", snapshot, ...(o.path ? [o.path] : [])], {
       signal: o.signal,
       timeoutMs: 3600_000,
@@ -214,7 +263,15 @@ export class Restic {
    * Restores a snapshot (or the given paths of it) under target, which mirrors the absolute paths.
    * `verify`: restic re-reads every restored file and checks it against the snapshot's blob hashes.
    */
-  async restore(o: { snapshot: string; target: string; include?: string[]; verify?: boolean; signal?: AbortSignal; timeoutMs?: number; onProgress?: (p: RestoreProgress) => void }): Promise<void> {
+  async restore(o: {
+    snapshot: string;
+    target: string;
+    include?: string[];
+    verify?: boolean;
+    signal?: AbortSignal;
+    timeoutMs?: number;
+    onProgress?: (p: RestoreProgress) => void;
+  }): Promise<void> {
     const features = await this.features();
     const args = ["restore", "--target", o.target];
     if (o.verify) args.push("--verify");
@@ -228,7 +285,13 @@ export class Restic {
       onStdoutLine: (line) => {
         const p = RestoreStatus.safeParse(jsonLine(line));
         if (p.success && o.onProgress) {
-          o.onProgress({ percent: p.data.percent_done ?? 0, bytesDone: p.data.bytes_restored ?? 0, totalBytes: p.data.total_bytes ?? 0, filesDone: p.data.files_restored ?? 0, totalFiles: p.data.total_files ?? 0 });
+          o.onProgress({
+            percent: p.data.percent_done ?? 0,
+            bytesDone: p.data.bytes_restored ?? 0,
+            totalBytes: p.data.total_bytes ?? 0,
+            filesDone: p.data.files_restored ?? 0,
+            totalFiles: p.data.total_files ?? 0,
+          });
         }
       },
     });
@@ -241,9 +304,14 @@ export class Restic {
    */
   async locks(signal?: AbortSignal): Promise<{ locks: Array<LockInfo & { id: string }>; unreadable: string[] }> {
     const { stdout } = await this.run(["list", "locks", "--no-lock"], { signal, timeoutMs: 120_000 });
-    const ids = stdout.split("\n").map((l) => l.trim()).filter((l) => /^[0-9a-f]{64}$/.test(l));
+    const ids = stdout
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => /^[0-9a-f]{64}$/.test(l));
     const read = async (id: string) => {
-      const r = await this.run(["cat", "--no-lock", "--", "lock", id], { signal, timeoutMs: 60_000 }).catch(() => undefined);
+      const r = await this.run(["cat", "--no-lock", "--", "lock", id], { signal, timeoutMs: 60_000 }).catch(
+        () => undefined,
+      );
       const lock = r && LockInfo.safeParse(jsonLine(r.stdout.replace(/\s*\n\s*/g, " ")));
       return lock?.success ? lock.data : undefined;
     };
@@ -251,7 +319,8 @@ export class Restic {
     for (const id of ids) {
       const lock = (await read(id)) ?? (await new Promise((r) => setTimeout(r, 500)).then(() => read(id)));
       if (lock) out.locks.push({ id, ...lock });
-      else if ((await this.run(["list", "locks", "--no-lock"], { signal, timeoutMs: 120_000 })).stdout.includes(id)) out.unreadable.push(id);
+      else if ((await this.run(["list", "locks", "--no-lock"], { signal, timeoutMs: 120_000 })).stdout.includes(id))
+        out.unreadable.push(id);
     }
     return out;
   }
@@ -261,12 +330,16 @@ export class Restic {
   }
 
   /** Runs restic with the repository and password in its environment (never argv); retries once after clearing a stale local lock. */
-  private async run(args: string[], call: Call): Promise<{ stdout: string; stderr: string; exitCode: number; command: string }> {
+  private async run(
+    args: string[],
+    call: Call,
+  ): Promise<{ stdout: string; stderr: string; exitCode: number; command: string }> {
     try {
       return await this.runOnce(args, call);
     } catch (err) {
       const lock = err instanceof ToolError ? parseLockHolder(err.stderrTail) : undefined;
-      if (!lock || lock.host !== this.host || isAlive(lock.pid) || args[0] === "unlock") throw classify(err, this.s.repository, { op: args[0], password: this.s.password, cloudCopy: this.s.cloudCopy });
+      if (!lock || lock.host !== this.host || isAlive(lock.pid) || args[0] === "unlock")
+        throw classify(err, this.s.repository, { op: args[0], password: this.s.password, cloudCopy: this.s.cloudCopy });
       this.s.log?.warn({ pid: lock.pid }, "removing a stale restic lock left by a dead process");
       // restic counts a zombie (a killed restic init has not reaped yet) as its holder still running.
       await waitGone(lock.pid, 30_000);
@@ -274,7 +347,11 @@ export class Restic {
         await this.runOnce(["unlock"], { timeoutMs: 300_000 });
         return await this.runOnce(args, call);
       } catch (again) {
-        throw classify(again, this.s.repository, { op: args[0], password: this.s.password, cloudCopy: this.s.cloudCopy });
+        throw classify(again, this.s.repository, {
+          op: args[0],
+          password: this.s.password,
+          cloudCopy: this.s.cloudCopy,
+        });
       }
     }
   }
@@ -283,7 +360,13 @@ export class Restic {
     const { env, secrets } = this.environment(args[0]);
     // restic with an rclone: repository starts rclone itself: it needs rclone's variables too.
     const child = this.s.repository.startsWith("rclone:") ? "restic-rclone" : "restic";
-    if (launcher?.length) return this.runner.run(launcher[0], [...launcher.slice(1), this.s.binary, ...args], { ...call, env, secrets, child });
+    if (launcher?.length)
+      return this.runner.run(launcher[0], [...launcher.slice(1), this.s.binary, ...args], {
+        ...call,
+        env,
+        secrets,
+        child,
+      });
     return this.runner.run(this.s.binary, args, { ...call, env, secrets, child });
   }
 
@@ -307,7 +390,13 @@ export class Restic {
     } else if (p.kind === "file") env.RESTIC_PASSWORD_FILE = p.path;
     else if (p.kind === "command") env.RESTIC_PASSWORD_COMMAND = p.command;
     // A new password only fits a new repository: an existing one opens with its own.
-    else throw new ConfigError("no repository password is configured", (op === "init" || op === "backup") && !this.s.cloudCopy ? `Set RESTIC_PASSWORD_FILE in [local_backup], or run \`${btui("init")}\` to create one.` : "Set RESTIC_PASSWORD_FILE (or RESTIC_PASSWORD_COMMAND) in [local_backup] to the repository's password (your safe copy of it).");
+    else
+      throw new ConfigError(
+        "no repository password is configured",
+        (op === "init" || op === "backup") && !this.s.cloudCopy
+          ? `Set RESTIC_PASSWORD_FILE in [local_backup], or run \`${btui("init")}\` to create one.`
+          : "Set RESTIC_PASSWORD_FILE (or RESTIC_PASSWORD_COMMAND) in [local_backup] to the repository's password (your safe copy of it).",
+      );
     return { env, secrets };
   }
 }
@@ -317,4 +406,3 @@ async function waitGone(pid: number, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (pidExists(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 }
-

@@ -46,11 +46,18 @@ export class CronError extends Error {}
 export function parseSchedule(expr: string): Schedule {
   const trimmed = expr.trim();
   if (!trimmed) throw new CronError("empty: a cron expression has 5 fields (minute hour day month weekday)");
-  if (trimmed.toLowerCase() === "@reboot") throw new CronError("@reboot is not a schedule (boot-time recovery is installed by `schedule install`)");
+  if (trimmed.toLowerCase() === "@reboot")
+    throw new CronError("@reboot is not a schedule (boot-time recovery is installed by `schedule install`)");
   const expanded = NICKNAMES[trimmed.toLowerCase()] ?? trimmed;
-  if (expanded.startsWith("@")) throw new CronError(`unknown nickname ${JSON.stringify(trimmed)} (use @hourly, @daily, @weekly, @monthly or @yearly)`);
+  if (expanded.startsWith("@"))
+    throw new CronError(
+      `unknown nickname ${JSON.stringify(trimmed)} (use @hourly, @daily, @weekly, @monthly or @yearly)`,
+    );
   const parts = expanded.split(/\s+/);
-  if (parts.length !== 5 && parts.length !== 6) throw new CronError(`${parts.length} fields: a cron expression has 5 (minute hour day month weekday), or 6 with seconds first`);
+  if (parts.length !== 5 && parts.length !== 6)
+    throw new CronError(
+      `${parts.length} fields: a cron expression has 5 (minute hour day month weekday), or 6 with seconds first`,
+    );
   try {
     new Cron(expanded, { paused: true, mode: "5-or-6-parts" }).stop();
   } catch (err) {
@@ -76,7 +83,8 @@ function expand(field: string, min: number, max: number, names?: string[], nameB
   let step: number | undefined;
   for (const part of field.toLowerCase().split(",")) {
     const m = /^([^/]+)(?:\/(\d+))?$/.exec(part);
-    if (!m || /[lw#]/.test(m[1].replace(/[a-z]{3}/g, (n) => (names?.includes(n) ? "0" : n)))) return { values: [], any: false };
+    if (!m || /[lw#]/.test(m[1].replace(/[a-z]{3}/g, (n) => (names?.includes(n) ? "0" : n))))
+      return { values: [], any: false };
     const by = m[2] ? Number(m[2]) : 1;
     const num = (s: string) => (names?.includes(s) ? names.indexOf(s) + nameBase : Number(s));
     let lo: number;
@@ -133,18 +141,29 @@ const list = (f: Field, names?: string[]) => f.values.map((v) => (names ? names[
 export function describe(s: Schedule): string {
   if ([s.second, s.minute, s.hour, s.dom, s.month, s.dow].some(special)) return `cron ${s.expr}`;
   let time: string;
-  const secs = s.second.values.length === 1 && s.second.values[0] === 0 ? "" : s.second.any ? "every second" : s.second.step ? `every ${s.second.step} seconds` : `at second ${list(s.second)}`;
+  const secs =
+    s.second.values.length === 1 && s.second.values[0] === 0
+      ? ""
+      : s.second.any
+        ? "every second"
+        : s.second.step
+          ? `every ${s.second.step} seconds`
+          : `at second ${list(s.second)}`;
   if (secs && (!s.minute.any || !s.hour.any)) return `cron ${s.expr}`;
   if (secs) time = secs.startsWith("every") ? secs : `every minute ${secs}`;
   else if (s.minute.any && s.hour.any) time = "every minute";
   else if (s.minute.step && s.hour.any) time = `every ${s.minute.step} minutes`;
   else if (s.hour.any) time = `every hour at :${s.minute.values.map(pad).join(", :")}`;
-  else if (s.hour.step && s.minute.values.length === 1) time = `every ${s.hour.step} hours at :${pad(s.minute.values[0])}`;
-  else if (s.hour.values.length * s.minute.values.length <= 4) time = `at ${s.hour.values.flatMap((h) => s.minute.values.map((m) => `${pad(h)}:${pad(m)}`)).join(", ")}`;
+  else if (s.hour.step && s.minute.values.length === 1)
+    time = `every ${s.hour.step} hours at :${pad(s.minute.values[0])}`;
+  else if (s.hour.values.length * s.minute.values.length <= 4)
+    time = `at ${s.hour.values.flatMap((h) => s.minute.values.map((m) => `${pad(h)}:${pad(m)}`)).join(", ")}`;
   else return `cron ${s.expr}`;
 
   const days: string[] = [];
-  const weekdays = `every ${spans(s.dow.values).map(([a, b]) => (a === b ? DAY_NAMES[a] : `${DAY_NAMES[a]}–${DAY_NAMES[b]}`)).join(", ")}`;
+  const weekdays = `every ${spans(s.dow.values)
+    .map(([a, b]) => (a === b ? DAY_NAMES[a] : `${DAY_NAMES[a]}–${DAY_NAMES[b]}`))
+    .join(", ")}`;
   if (!s.dom.any) days.push(`on day ${list(s.dom)} of the month`);
   if (!s.dow.any) days.push(s.dom.any ? weekdays : `and ${weekdays}`);
   if (!s.month.any) days.push(`in ${s.month.values.map((m) => MONTH_NAMES[m - 1]).join(", ")}`);
@@ -160,7 +179,16 @@ function spans(values: number[]): Array<[number, number]> {
     if (last && v === last[1] + 1) last[1] = v;
     else out.push([v, v]);
   }
-  return out.map(([a, b]) => (b === a + 1 ? [[a, a], [b, b]] : [[a, b]])).flat() as Array<[number, number]>;
+  return out
+    .map(([a, b]) =>
+      b === a + 1
+        ? [
+            [a, a],
+            [b, b],
+          ]
+        : [[a, b]],
+    )
+    .flat() as Array<[number, number]>;
 }
 
 /**
@@ -168,18 +196,27 @@ function spans(values: number[]): Array<[number, number]> {
  * week are restricted (cron matches either; systemd's one line would need both).
  */
 export function toOnCalendar(s: Schedule): string[] {
-  if ([s.second, s.minute, s.hour, s.dom, s.month, s.dow].some(special)) throw new CronError(`${s.expr}: L, W and # cannot be expressed as a systemd calendar; use \`${btui("daemon")}\``);
+  if ([s.second, s.minute, s.hour, s.dom, s.month, s.dow].some(special))
+    throw new CronError(`${s.expr}: L, W and # cannot be expressed as a systemd calendar; use \`${btui("daemon")}\``);
   const num = (f: Field, width = 2) => (f.any ? "*" : f.values.map((v) => String(v).padStart(width, "0")).join(","));
   const time = `${num(s.hour)}:${num(s.minute)}:${num(s.second)}`;
   const date = (dom: Field) => `*-${num(s.month)}-${num(dom)}`;
   const days = (f: Field) => (f.any ? "" : `${f.values.map((v) => DAY_NAMES[v]).join(",")} `);
-  if (!s.dom.any && !s.dow.any) return [`${date(s.dom)} ${time}`, `${days(s.dow)}${date({ values: [], any: true })} ${time}`];
+  if (!s.dom.any && !s.dow.any)
+    return [`${date(s.dom)} ${time}`, `${days(s.dow)}${date({ values: [], any: true })} ${time}`];
   return [`${days(s.dow)}${date(s.dom)} ${time}`];
 }
 
 /** The five fields for a crontab line; refused when the schedule needs seconds. */
 export function toCronFields(s: Schedule): string {
-  if (!(s.second.values.length === 1 && s.second.values[0] === 0)) throw new CronError(`${s.expr}: cron runs at most once a minute; drop the seconds field or use --systemd or \`${btui("daemon")}\``);
-  if ([s.minute, s.hour, s.dom, s.month, s.dow].some(special)) throw new CronError(`${s.expr}: L, W and # are not understood by cron; use \`${btui("daemon")}\``);
-  return s.fields.slice(1).map((f) => (f === "?" ? "*" : f)).join(" ");
+  if (!(s.second.values.length === 1 && s.second.values[0] === 0))
+    throw new CronError(
+      `${s.expr}: cron runs at most once a minute; drop the seconds field or use --systemd or \`${btui("daemon")}\``,
+    );
+  if ([s.minute, s.hour, s.dom, s.month, s.dow].some(special))
+    throw new CronError(`${s.expr}: L, W and # are not understood by cron; use \`${btui("daemon")}\``);
+  return s.fields
+    .slice(1)
+    .map((f) => (f === "?" ? "*" : f))
+    .join(" ");
 }

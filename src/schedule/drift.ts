@@ -36,9 +36,18 @@ export function scheduleDrift(config: Config, dirs: { systemd?: string; cron?: s
       const names = new Set(wanted.map((f) => f.name));
       const stale = installed.filter((n) => !names.has(n));
       const missing = wanted.filter((f) => !installed.includes(f.name)).map((f) => f.name);
-      const changed = wanted.filter((f) => installed.includes(f.name) && read(join(systemdDir, f.name)) !== f.text).map((f) => f.name);
-      const what = [stale.length ? `no longer wanted: ${stale.join(", ")}` : "", missing.length ? `missing: ${missing.join(", ")}` : "", changed.length ? `changed: ${changed.join(", ")}` : ""].filter(Boolean);
-      if (what.length) out.push(`the systemd timers in ${systemdDir} differ from the config (${what.join("; ")}): run \`${btui("schedule install --systemd")}\` again`);
+      const changed = wanted
+        .filter((f) => installed.includes(f.name) && read(join(systemdDir, f.name)) !== f.text)
+        .map((f) => f.name);
+      const what = [
+        stale.length ? `no longer wanted: ${stale.join(", ")}` : "",
+        missing.length ? `missing: ${missing.join(", ")}` : "",
+        changed.length ? `changed: ${changed.join(", ")}` : "",
+      ].filter(Boolean);
+      if (what.length)
+        out.push(
+          `the systemd timers in ${systemdDir} differ from the config (${what.join("; ")}): run \`${btui("schedule install --systemd")}\` again`,
+        );
     } catch {
       // a schedule systemd cannot express: `schedule install` says so
     }
@@ -48,7 +57,8 @@ export function scheduleDrift(config: Config, dirs: { systemd?: string; cron?: s
     const text = read(cronPath) ?? "";
     const user = /^@reboot (\S+) /m.exec(text)?.[1] ?? userInfo().username;
     try {
-      if (cronFile(jobs, invocation(config), user) !== text) out.push(`the cron file ${cronPath} differs from the config: run \`${btui("schedule install --cron")}\` again`);
+      if (cronFile(jobs, invocation(config), user) !== text)
+        out.push(`the cron file ${cronPath} differs from the config: run \`${btui("schedule install --cron")}\` again`);
     } catch {
       // as above
     }

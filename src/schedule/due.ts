@@ -32,7 +32,9 @@ export function stacksDue(
 ): StackDue[] {
   // A scheduled backup follows the dirlist (a disabled stack's own SCHEDULE is skipped too).
   const names = new Set(enabled);
-  const fixed = config.schedule.overdueAfter ? parseDuration(config.schedule.overdueAfter, "[schedule] OVERDUE_AFTER") : undefined;
+  const fixed = config.schedule.overdueAfter
+    ? parseDuration(config.schedule.overdueAfter, "[schedule] OVERDUE_AFTER")
+    : undefined;
   const out: StackDue[] = [];
   const paused = new Set(pausedJobs(config));
   for (const stack of [...names].sort()) {

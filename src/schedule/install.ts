@@ -30,7 +30,9 @@ export const ours = (file: string) => {
 /** Files of ours in dir (they carry MARK), by name. */
 export function installedUnits(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((n) => n.startsWith("backup-tui") && /\.(service|timer)$/.test(n) && ours(join(dir, n))).sort();
+  return readdirSync(dir)
+    .filter((n) => n.startsWith("backup-tui") && /\.(service|timer)$/.test(n) && ours(join(dir, n)))
+    .sort();
 }
 
 /** True when `dir` is systemd's own and systemd runs this machine: then we enable the timers too. */
@@ -55,7 +57,12 @@ export async function installSystemd(files: UnitFile[], dir: string, runner: Run
   mkdirSync(dir, { recursive: true });
   for (const f of files) {
     const path = join(dir, f.name);
-    if (existsSync(path) && !ours(path)) throw new AppError(`${path} exists and was not written by backup-tui; nothing was installed`, ExitCode.usage, "Move it away, or install into another directory with --dir.");
+    if (existsSync(path) && !ours(path))
+      throw new AppError(
+        `${path} exists and was not written by backup-tui; nothing was installed`,
+        ExitCode.usage,
+        "Move it away, or install into another directory with --dir.",
+      );
   }
   for (const f of files) {
     writeTextAtomic(join(dir, f.name), f.text, 0o644);
@@ -71,7 +78,9 @@ export async function installSystemd(files: UnitFile[], dir: string, runner: Run
     if (timers.length) await systemctl(runner, enable, r.activated);
     await systemctl(runner, ["enable", RECOVER_UNIT], r.activated);
   } else {
-    r.todo.push(`copy the files to ${SYSTEMD_DIR} (or link them), then: systemctl daemon-reload && systemctl ${enable.join(" ")} && systemctl enable ${RECOVER_UNIT}`);
+    r.todo.push(
+      `copy the files to ${SYSTEMD_DIR} (or link them), then: systemctl daemon-reload && systemctl ${enable.join(" ")} && systemctl enable ${RECOVER_UNIT}`,
+    );
   }
   return r;
 }
@@ -80,7 +89,11 @@ export async function uninstallSystemd(dir: string, runner: Runner): Promise<Ins
   const r: InstallResult = { dir, written: [], removed: [], activated: [], todo: [] };
   const units = installedUnits(dir);
   if (liveSystemd(dir) && units.length) {
-    await systemctl(runner, ["disable", "--now", ...units.filter((u) => u.endsWith(".timer") || u === RECOVER_UNIT)], r.activated).catch(() => undefined);
+    await systemctl(
+      runner,
+      ["disable", "--now", ...units.filter((u) => u.endsWith(".timer") || u === RECOVER_UNIT)],
+      r.activated,
+    ).catch(() => undefined);
   }
   for (const n of units) {
     rmSync(join(dir, n), { force: true });
@@ -93,11 +106,25 @@ export async function uninstallSystemd(dir: string, runner: Runner): Promise<Ins
 export function installCron(text: string, dir: string): InstallResult {
   assertLineSafe("--dir", dir);
   const path = join(dir, CRON_FILE);
-  if (existsSync(path) && !ours(path)) throw new AppError(`${path} exists and was not written by backup-tui; nothing was installed`, ExitCode.usage, "Move it away, or install into another directory with --dir.");
+  if (existsSync(path) && !ours(path))
+    throw new AppError(
+      `${path} exists and was not written by backup-tui; nothing was installed`,
+      ExitCode.usage,
+      "Move it away, or install into another directory with --dir.",
+    );
   mkdirSync(dir, { recursive: true });
   // cron ignores files in /etc/cron.d that others can write.
   writeTextAtomic(path, text, 0o644);
-  return { dir, written: [path], removed: [], activated: [], todo: existsSync("/usr/sbin/cron") || existsSync("/usr/sbin/crond") ? [] : ["no cron daemon was found on this machine: install cron (or use --systemd)"] };
+  return {
+    dir,
+    written: [path],
+    removed: [],
+    activated: [],
+    todo:
+      existsSync("/usr/sbin/cron") || existsSync("/usr/sbin/crond")
+        ? []
+        : ["no cron daemon was found on this machine: install cron (or use --systemd)"],
+  };
 }
 
 export function uninstallCron(dir: string): InstallResult {
@@ -120,16 +147,25 @@ export interface UninstallResult {
  * Removes what `schedule install` wrote: with --systemd or --cron only that kind, else both; in
  * --dir when given (the one directory holds either kind), else in the default directories.
  */
-export async function uninstallSchedules(o: { systemd?: boolean; cron?: boolean; dir?: string }, runner: Runner): Promise<UninstallResult> {
+export async function uninstallSchedules(
+  o: { systemd?: boolean; cron?: boolean; dir?: string },
+  runner: Runner,
+): Promise<UninstallResult> {
   const systemdDir = o.dir ?? SYSTEMD_DIR;
   const cronDir = o.dir ?? CRON_DIR;
   const results: InstallResult[] = [];
   if (!o.cron) results.push(await uninstallSystemd(systemdDir, runner));
   if (!o.systemd) results.push(uninstallCron(cronDir));
   const removed = results.flatMap((r) => r.removed);
-  const out: UninstallResult = { removed, activated: results.flatMap((r) => r.activated), searched: [...new Set(results.map((r) => r.dir))] };
-  if (!removed.length && o.systemd && ours(join(cronDir, CRON_FILE))) out.otherKind = { flag: "--cron", found: [join(cronDir, CRON_FILE)] };
-  if (!removed.length && o.cron && installedUnits(systemdDir).length) out.otherKind = { flag: "--systemd", found: installedUnits(systemdDir).map((n) => join(systemdDir, n)) };
+  const out: UninstallResult = {
+    removed,
+    activated: results.flatMap((r) => r.activated),
+    searched: [...new Set(results.map((r) => r.dir))],
+  };
+  if (!removed.length && o.systemd && ours(join(cronDir, CRON_FILE)))
+    out.otherKind = { flag: "--cron", found: [join(cronDir, CRON_FILE)] };
+  if (!removed.length && o.cron && installedUnits(systemdDir).length)
+    out.otherKind = { flag: "--systemd", found: installedUnits(systemdDir).map((n) => join(systemdDir, n)) };
   return out;
 }
 

@@ -24,19 +24,46 @@ export const WAIT = "1h";
 export function jobsOf(config: Config): Job[] {
   const jobs: Job[] = [];
   // A scheduled job that finds the repository busy (a restore by hand, a long sync) waits its turn.
-  const add = (id: string, kind: Job["kind"], key: string, expr: string | undefined, args: string[], extra: Partial<Job> = {}) => {
-    if (expr) jobs.push({ id, kind, key, schedule: parseSchedule(expr), args: args.length ? [...args, "--wait", WAIT] : [], ...extra });
+  const add = (
+    id: string,
+    kind: Job["kind"],
+    key: string,
+    expr: string | undefined,
+    args: string[],
+    extra: Partial<Job> = {},
+  ) => {
+    if (expr)
+      jobs.push({
+        id,
+        kind,
+        key,
+        schedule: parseSchedule(expr),
+        args: args.length ? [...args, "--wait", WAIT] : [],
+        ...extra,
+      });
   };
   const s = config.schedule;
   add("backup", "backup", "[schedule] BACKUP", s.backup, ["backup", "--scheduled"]);
   add("sync", "sync", "[schedule] SYNC", s.sync, ["sync", "--scheduled"], {
     unavailable: config.cloud.remote ? undefined : "no [cloud_sync] RCLONE_REMOTE is set",
   });
-  add("verify", "verify", "[schedule] VERIFY", s.verify, ["verify", "--scheduled", "--level", config.verification.depth]);
+  add("verify", "verify", "[schedule] VERIFY", s.verify, [
+    "verify",
+    "--scheduled",
+    "--level",
+    config.verification.depth,
+  ]);
   add("prune", "prune", "[schedule] PRUNE", s.prune, ["forget", "--prune", "--scheduled"]);
   add("doomsday", "doomsday", "[schedule] DOOMSDAY", s.doomsday, ["backup", "--doomsday", "--scheduled"]);
   for (const name of Object.keys(config.stacks).sort()) {
-    add(`backup:${name}`, "backup", `[stack:${name}] SCHEDULE`, config.stacks[name].schedule, ["backup", "--scheduled", name], { stack: name });
+    add(
+      `backup:${name}`,
+      "backup",
+      `[stack:${name}] SCHEDULE`,
+      config.stacks[name].schedule,
+      ["backup", "--scheduled", name],
+      { stack: name },
+    );
   }
   // Switched off by hand: kept in the config, never run, installed or armed.
   const paused = new Set(pausedJobs(config));
@@ -46,12 +73,19 @@ export function jobsOf(config: Config): Job[] {
 
 /** The job ids [schedule] PAUSED switches off. */
 export function pausedJobs(config: Config): string[] {
-  return (config.schedule.paused ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return (config.schedule.paused ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Stacks with a SCHEDULE of their own: the global BACKUP job leaves them to it. */
 export function ownScheduleStacks(config: Config): Set<string> {
-  return new Set(Object.entries(config.stacks).filter(([, s]) => s.schedule).map(([name]) => name));
+  return new Set(
+    Object.entries(config.stacks)
+      .filter(([, s]) => s.schedule)
+      .map(([name]) => name),
+  );
 }
 
 /** The job a `--scheduled` command line belongs to. */

@@ -28,7 +28,9 @@ export class Scheduler {
   /** (Re)arms the timers for these jobs; a running job and the queue are left as they are. */
   schedule(jobs: Job[]): void {
     for (const t of this.timers) t.cron.stop();
-    this.timers = jobs.filter((j) => !j.unavailable).map((job) => ({ id: job.id, cron: new Cron(cronPattern(job.schedule), () => this.fire(job)) }));
+    this.timers = jobs
+      .filter((j) => !j.unavailable)
+      .map((job) => ({ id: job.id, cron: new Cron(cronPattern(job.schedule), () => this.fire(job)) }));
   }
 
   /** The next run of each armed job. */
@@ -40,7 +42,8 @@ export class Scheduler {
   fire(job: Job): void {
     if (this.stopping) return;
     if (this.current?.job.id === job.id) return this.deps.skipped(job, "its previous run was still running");
-    if (this.queue.some((q) => q.id === job.id)) return this.deps.skipped(job, "its previous run was still waiting for its turn");
+    if (this.queue.some((q) => q.id === job.id))
+      return this.deps.skipped(job, "its previous run was still waiting for its turn");
     this.queue.push(job);
     this.pump();
   }

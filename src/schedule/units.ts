@@ -97,10 +97,13 @@ export function systemdUnits(jobs: Job[], inv: Invocation): UnitFile[] {
   for (const job of jobs.filter((j) => !j.unavailable)) {
     const base = unitBase(job);
     const when = describe(job.schedule);
-    files.push({ name: `${base}.service`, text: service(`backup-tui ${job.id} (${job.key}: ${when})`, job.args, {
+    files.push({
+      name: `${base}.service`,
+      text: service(`backup-tui ${job.id} (${job.key}: ${when})`, job.args, {
         needs: ["docker.service", "network-online.target"],
         extra: ["Nice=10", "IOSchedulingClass=best-effort", "IOSchedulingPriority=7"],
-      }) });
+      }),
+    });
     const seconds = job.schedule.fields[0] !== "0";
     files.push({
       name: `${base}.timer`,
@@ -124,10 +127,14 @@ export function systemdUnits(jobs: Job[], inv: Invocation): UnitFile[] {
   }
   files.push({
     name: RECOVER_UNIT,
-    text: service("backup-tui: at boot, restart containers a backup cut off by a crash or power loss left stopped", ["recover", "--wait", "10m"], {
-      needs: ["docker.service"],
-      extra: ["", "[Install]", "WantedBy=multi-user.target"],
-    }),
+    text: service(
+      "backup-tui: at boot, restart containers a backup cut off by a crash or power loss left stopped",
+      ["recover", "--wait", "10m"],
+      {
+        needs: ["docker.service"],
+        extra: ["", "[Install]", "WantedBy=multi-user.target"],
+      },
+    ),
   });
   return files;
 }
@@ -137,7 +144,8 @@ export function cronFile(jobs: Job[], inv: Invocation, user: string): string {
   assertInvocationSafe(jobs, inv);
   assertLineSafe("the user name", user);
   const env = inv.stateDir ? `BACKUP_TUI_STATE_DIR=${shArg(inv.stateDir)} ` : "";
-  const exec = (args: string[]) => `${env}${[...inv.command, ...globalArgs(inv), ...args].map(shArg).join(" ")} >/dev/null`;
+  const exec = (args: string[]) =>
+    `${env}${[...inv.command, ...globalArgs(inv), ...args].map(shArg).join(" ")} >/dev/null`;
   const lines = [
     MARK,
     "# Errors and warnings go to cron's mail (MAILTO); everything is in backup-tui's log file.",

@@ -21,6 +21,11 @@ export function verifyConfirmPassword(password: string, stored: string): boolean
   if (!isConfirmHash(stored)) return false;
   const [, n, r, p, salt, hash] = stored.split("$");
   const expected = Buffer.from(hash, "base64url");
-  const got = scryptSync(password, Buffer.from(salt, "base64url"), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 256 * 1024 * 1024 });
+  const got = scryptSync(password, Buffer.from(salt, "base64url"), expected.length, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: 256 * 1024 * 1024,
+  });
   return got.length === expected.length && timingSafeEqual(got, expected);
 }

@@ -95,7 +95,11 @@ export class Catalog {
    * Only snapshots no run of ours recorded show restic's own figure.
    */
   sync(snapshots: Snapshot[]): { added: number; removed: number } {
-    const rows = this.db.prepare("SELECT id, tags, data_added FROM snapshots").all() as Array<{ id: string; tags: string; data_added: number | null }>;
+    const rows = this.db.prepare("SELECT id, tags, data_added FROM snapshots").all() as Array<{
+      id: string;
+      tags: string;
+      data_added: number | null;
+    }>;
     const known = new Map(rows.map((r) => [r.id, r.tags]));
     const figure = new Map(rows.filter((r) => r.data_added !== null).map((r) => [r.id, Number(r.data_added)]));
     let ours: Map<string, number> | undefined;
@@ -119,9 +123,19 @@ export class Catalog {
         if (known.get(s.id) === tags) continue;
         if (!known.has(s.id)) added++;
         insert.run(
-          s.id, s.short_id ?? s.id.slice(0, 8), s.time, s.hostname, tagValue(s.tags, "stack:") ?? null, tagValue(s.tags, "kind:") ?? null,
-          tags, JSON.stringify(s.paths), s.parent ?? null, s.tags.includes("protected") ? 1 : 0,
-          dataAdded(s), s.summary?.total_bytes_processed ?? null, s.id,
+          s.id,
+          s.short_id ?? s.id.slice(0, 8),
+          s.time,
+          s.hostname,
+          tagValue(s.tags, "stack:") ?? null,
+          tagValue(s.tags, "kind:") ?? null,
+          tags,
+          JSON.stringify(s.paths),
+          s.parent ?? null,
+          s.tags.includes("protected") ? 1 : 0,
+          dataAdded(s),
+          s.summary?.total_bytes_processed ?? null,
+          s.id,
         );
       }
       const gone = [...known.keys()].filter((id) => !seen.has(id));
@@ -131,7 +145,9 @@ export class Catalog {
         del.run(id);
         delFiles.run(id);
       }
-      this.db.prepare("INSERT OR REPLACE INTO catalog_meta (key, value) VALUES ('refreshed_at', ?)").run(new Date().toISOString());
+      this.db
+        .prepare("INSERT OR REPLACE INTO catalog_meta (key, value) VALUES ('refreshed_at', ?)")
+        .run(new Date().toISOString());
       this.db.exec("COMMIT");
       return { added, removed: gone.length };
     } catch (err) {
@@ -148,9 +164,18 @@ export class Catalog {
     );
     for (const s of snapshots) {
       insert.run(
-        s.id, s.short_id ?? s.id.slice(0, 8), s.time, s.hostname, tagValue(s.tags, "stack:") ?? null, tagValue(s.tags, "kind:") ?? null,
-        JSON.stringify(s.tags), JSON.stringify(s.paths), s.parent ?? null, s.tags.includes("protected") ? 1 : 0,
-        s.summary?.data_added ?? null, s.summary?.total_bytes_processed ?? null,
+        s.id,
+        s.short_id ?? s.id.slice(0, 8),
+        s.time,
+        s.hostname,
+        tagValue(s.tags, "stack:") ?? null,
+        tagValue(s.tags, "kind:") ?? null,
+        JSON.stringify(s.tags),
+        JSON.stringify(s.paths),
+        s.parent ?? null,
+        s.tags.includes("protected") ? 1 : 0,
+        s.summary?.data_added ?? null,
+        s.summary?.total_bytes_processed ?? null,
       );
     }
   }
@@ -160,7 +185,9 @@ export class Catalog {
    * cached about the old one is dropped (it would name parents the new one lacks).
    */
   bindTo(repository: string): boolean {
-    const cur = (this.db.prepare("SELECT value FROM catalog_meta WHERE key = 'repository'").get() as { value: string } | undefined)?.value;
+    const cur = (
+      this.db.prepare("SELECT value FROM catalog_meta WHERE key = 'repository'").get() as { value: string } | undefined
+    )?.value;
     if (cur === repository) return false;
     this.db.exec("DELETE FROM snapshots; DELETE FROM snapshot_files; DELETE FROM catalog_meta;");
     this.db.prepare("INSERT INTO catalog_meta (key, value) VALUES ('repository', ?)").run(repository);
@@ -173,12 +200,20 @@ export class Catalog {
   }
 
   refreshedAt(): string | undefined {
-    return (this.db.prepare("SELECT value FROM catalog_meta WHERE key = 'refreshed_at'").get() as { value: string } | undefined)?.value;
+    return (
+      this.db.prepare("SELECT value FROM catalog_meta WHERE key = 'refreshed_at'").get() as
+        | { value: string }
+        | undefined
+    )?.value;
   }
 
   /** Snapshots per stack (hot ones excluded), in one query. */
   countByStack(): Map<string, number> {
-    const rows = this.db.prepare("SELECT stack, COUNT(*) AS n FROM snapshots WHERE stack IS NOT NULL AND (kind IS NULL OR kind != 'hot') GROUP BY stack").all() as Array<{ stack: string; n: number }>;
+    const rows = this.db
+      .prepare(
+        "SELECT stack, COUNT(*) AS n FROM snapshots WHERE stack IS NOT NULL AND (kind IS NULL OR kind != 'hot') GROUP BY stack",
+      )
+      .all() as Array<{ stack: string; n: number }>;
     return new Map(rows.map((r) => [r.stack, Number(r.n)]));
   }
 
@@ -212,17 +247,22 @@ export class Catalog {
   /** A snapshot by full id or unique prefix; "latest" resolves within a filter. */
   resolve(ref: string, f: SnapshotFilter = {}): CatalogSnapshot | undefined {
     if (ref === "latest") return this.list({ ...f, limit: 1 })[0];
-    const rows = this.db.prepare("SELECT * FROM snapshots WHERE id LIKE ? ORDER BY time DESC LIMIT 2").all(`${ref.replace(/[%_]/g, "")}%`) as Array<Record<string, unknown>>;
+    const rows = this.db
+      .prepare("SELECT * FROM snapshots WHERE id LIKE ? ORDER BY time DESC LIMIT 2")
+      .all(`${ref.replace(/[%_]/g, "")}%`) as Array<Record<string, unknown>>;
     return rows.length === 1 ? toSnapshot(rows[0]) : undefined;
   }
 
   isIndexed(id: string): boolean {
-    return !!(this.db.prepare("SELECT indexed FROM snapshots WHERE id = ?").get(id) as { indexed: number } | undefined)?.indexed;
+    return !!(this.db.prepare("SELECT indexed FROM snapshots WHERE id = ?").get(id) as { indexed: number } | undefined)
+      ?.indexed;
   }
 
   /** Stores a snapshot's file tree in one transaction, as `produce` streams it (restic ls --json). */
   async index(id: string, produce: (add: (node: LsNode) => void) => Promise<void>): Promise<number> {
-    const ins = this.db.prepare("INSERT OR REPLACE INTO snapshot_files (snapshot_id, path, parent_dir, name, type, size, mtime) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    const ins = this.db.prepare(
+      "INSERT OR REPLACE INTO snapshot_files (snapshot_id, path, parent_dir, name, type, size, mtime) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    );
     let n = 0;
     this.db.exec("BEGIN");
     try {
@@ -244,18 +284,30 @@ export class Catalog {
   /** Direct children of a directory in an indexed snapshot. */
   children(id: string, dir: string): CatalogFile[] {
     const d = dir === "/" ? "/" : dir.replace(/\/+$/, "");
-    return (this.db.prepare("SELECT * FROM snapshot_files WHERE snapshot_id = ? AND parent_dir = ? ORDER BY type != 'dir', name").all(id, d) as Array<Record<string, unknown>>).map(toFile);
+    return (
+      this.db
+        .prepare("SELECT * FROM snapshot_files WHERE snapshot_id = ? AND parent_dir = ? ORDER BY type != 'dir', name")
+        .all(id, d) as Array<Record<string, unknown>>
+    ).map(toFile);
   }
 
   file(id: string, path: string): CatalogFile | undefined {
-    const r = this.db.prepare("SELECT * FROM snapshot_files WHERE snapshot_id = ? AND path = ?").get(id, path) as Record<string, unknown> | undefined;
+    const r = this.db.prepare("SELECT * FROM snapshot_files WHERE snapshot_id = ? AND path = ?").get(id, path) as
+      | Record<string, unknown>
+      | undefined;
     return r ? toFile(r) : undefined;
   }
 
   /** Every entry under a path (inclusive) of an indexed snapshot. */
   tree(id: string, root: string): CatalogFile[] {
     const r = root.replace(/\/+$/, "") || "/";
-    return (this.db.prepare("SELECT * FROM snapshot_files WHERE snapshot_id = ? AND (path = ? OR path LIKE ? ESCAPE '\\') ORDER BY path").all(id, r, `${escapeLike(r === "/" ? "" : r)}/%`) as Array<Record<string, unknown>>).map(toFile);
+    return (
+      this.db
+        .prepare(
+          "SELECT * FROM snapshot_files WHERE snapshot_id = ? AND (path = ? OR path LIKE ? ESCAPE '\\') ORDER BY path",
+        )
+        .all(id, r, `${escapeLike(r === "/" ? "" : r)}/%`) as Array<Record<string, unknown>>
+    ).map(toFile);
   }
 
   /** Files whose name (or, with a '/', path) matches a glob, across indexed snapshots. */
@@ -263,7 +315,13 @@ export class Catalog {
     if (!snapshotIds.length) return [];
     const column = pattern.includes("/") ? "path" : "name";
     const marks = snapshotIds.map(() => "?").join(",");
-    return (this.db.prepare(`SELECT * FROM snapshot_files WHERE snapshot_id IN (${marks}) AND ${column} GLOB ? ORDER BY path LIMIT ?`).all(...snapshotIds, pattern, limit) as Array<Record<string, unknown>>).map(toFile);
+    return (
+      this.db
+        .prepare(
+          `SELECT * FROM snapshot_files WHERE snapshot_id IN (${marks}) AND ${column} GLOB ? ORDER BY path LIMIT ?`,
+        )
+        .all(...snapshotIds, pattern, limit) as Array<Record<string, unknown>>
+    ).map(toFile);
   }
 }
 

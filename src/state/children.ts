@@ -23,7 +23,13 @@ export class ChildRecords implements ChildLedger {
   constructor(private readonly dir: string) {}
 
   add(pgid: number, name: string): void {
-    const rec: ChildRecord = { pgid, start: processStartTime(pgid), name, owner: process.pid, ownerStart: processStartTime(process.pid) };
+    const rec: ChildRecord = {
+      pgid,
+      start: processStartTime(pgid),
+      name,
+      owner: process.pid,
+      ownerStart: processStartTime(process.pid),
+    };
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       writeFileSync(this.file(pgid), JSON.stringify(rec), { mode: 0o600 });
@@ -83,4 +89,3 @@ async function stopGroup(pgid: number, graceMs: number): Promise<boolean> {
 
 /** The ledger of a state directory. */
 export const childRecords = (stateDir: string) => new ChildRecords(join(stateDir, "children"));
-

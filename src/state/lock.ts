@@ -1,5 +1,18 @@
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, constants, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { btui } from "../command-hint";
@@ -259,9 +272,13 @@ function unlinkQuiet(path: string): void {
 }
 
 function busy(holder: Owner | undefined, waitMs: number | undefined): BusyError {
-  const who = holder ? `pid ${holder.pid} on ${holder.host} (\`${holder.command}\`, since ${holder.startedAt})` : "another process";
+  const who = holder
+    ? `pid ${holder.pid} on ${holder.host} (\`${holder.command}\`, since ${holder.startedAt})`
+    : "another process";
   return new BusyError(
     `the repository is busy: locked by ${who}`,
-    waitMs ? "It did not finish in time; try again later or raise --wait." : "Wait for it to finish, or pass --wait 10m to queue behind it.",
+    waitMs
+      ? "It did not finish in time; try again later or raise --wait."
+      : "Wait for it to finish, or pass --wait 10m to queue behind it.",
   );
 }

@@ -48,5 +48,11 @@ export interface Owner {
 }
 
 export function currentOwner(host: string, command: string): Owner {
-  return { pid: process.pid, pidStart: processStartTime(process.pid), host, startedAt: new Date().toISOString(), command };
+  return {
+    pid: process.pid,
+    pidStart: processStartTime(process.pid),
+    host,
+    startedAt: new Date().toISOString(),
+    command,
+  };
 }

@@ -5,7 +5,9 @@ import { ConfigError } from "../errors";
 /** A user's name from /etc/passwd (or "uid N" when it has none there). */
 export function userName(uid: number): string {
   try {
-    const line = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.split(":")[2] === String(uid));
+    const line = readFileSync("/etc/passwd", "utf8")
+      .split("\n")
+      .find((l) => l.split(":")[2] === String(uid));
     if (line) return line.split(":")[0];
   } catch {
     // no passwd file (a minimal container)
@@ -14,7 +16,11 @@ export function userName(uid: number): string {
 }
 
 /** What is wrong with a state directory owned by `owner` for user `uid` (message and fix); undefined when it is theirs. */
-export function stateDirOwnerProblem(dir: string, owner: number, uid: number): { message: string; hint: string } | undefined {
+export function stateDirOwnerProblem(
+  dir: string,
+  owner: number,
+  uid: number,
+): { message: string; hint: string } | undefined {
   if (owner === uid) return undefined;
   const me = uid === process.getuid?.() ? userInfo().username : userName(uid);
   return {

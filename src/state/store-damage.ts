@@ -16,8 +16,13 @@ export function markerOf(file: string): string {
 /** SQLite's words when err says the database is damaged: SQLITE_CORRUPT (11), SQLITE_NOTADB (26), extended codes included. */
 export function damageOf(err: unknown): string | undefined {
   // Followed through causes: a service may wrap it ("restore failed: ...").
-  for (let e = err as SqliteError | undefined, depth = 0; e && depth < 5; e = e.cause as SqliteError | undefined, depth++) {
-    if (e.code === "ERR_SQLITE_ERROR" && typeof e.errcode === "number" && [11, 26].includes(e.errcode & 0xff)) return e.errstr ?? e.message ?? "damaged";
+  for (
+    let e = err as SqliteError | undefined, depth = 0;
+    e && depth < 5;
+    e = e.cause as SqliteError | undefined, depth++
+  ) {
+    if (e.code === "ERR_SQLITE_ERROR" && typeof e.errcode === "number" && [11, 26].includes(e.errcode & 0xff))
+      return e.errstr ?? e.message ?? "damaged";
   }
   return undefined;
 }

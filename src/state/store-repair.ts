@@ -75,7 +75,6 @@ function attempt(file: string): StateStore | { damaged: string } {
   }
 }
 
-
 function unavailable(file: string, err: unknown): StoreUnavailableError {
   return new StoreUnavailableError(
     `the state database ${file} cannot be opened: ${errorMessage(err)}`,

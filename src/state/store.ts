@@ -130,7 +130,8 @@ export class StateStore {
         db.exec(SCHEMA);
         // Added after the first release: databases made before it gain the column.
         const columns = (db.prepare("PRAGMA table_info(runs)").all() as Array<{ name: string }>).map((c) => c.name);
-        if (!columns.includes("job")) db.exec("ALTER TABLE runs ADD COLUMN job TEXT; CREATE INDEX IF NOT EXISTS runs_job ON runs(job, id);");
+        if (!columns.includes("job"))
+          db.exec("ALTER TABLE runs ADD COLUMN job TEXT; CREATE INDEX IF NOT EXISTS runs_job ON runs(job, id);");
         if (!columns.includes("stack")) db.exec("ALTER TABLE runs ADD COLUMN stack TEXT;");
         db.exec("COMMIT");
       } catch (err) {
@@ -160,14 +161,27 @@ export class StateStore {
   startRun(kind: RunKind, trigger: string, owner: Owner, o: { stack?: string } = {}): number {
     const job = this.scheduledJob;
     const r = this.db
-      .prepare("INSERT INTO runs (kind, trigger, job, status, started_at, pid, pid_start, host, stack) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)")
-      .run(kind, job ? "scheduled" : trigger, job ?? null, new Date().toISOString(), owner.pid, owner.pidStart ?? null, owner.host, o.stack ?? null);
+      .prepare(
+        "INSERT INTO runs (kind, trigger, job, status, started_at, pid, pid_start, host, stack) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)",
+      )
+      .run(
+        kind,
+        job ? "scheduled" : trigger,
+        job ?? null,
+        new Date().toISOString(),
+        owner.pid,
+        owner.pidStart ?? null,
+        owner.host,
+        o.stack ?? null,
+      );
     return Number(r.lastInsertRowid);
   }
 
   /** Stacks whose overdue notification went out (cleared once they catch up): one per episode. */
   overdueNotified(): Set<string> {
-    return new Set((this.db.prepare("SELECT stack FROM overdue_notified").all() as Array<{ stack: string }>).map((r) => r.stack));
+    return new Set(
+      (this.db.prepare("SELECT stack FROM overdue_notified").all() as Array<{ stack: string }>).map((r) => r.stack),
+    );
   }
 
   setOverdueNotified(stacks: string[], on: boolean): void {
@@ -179,13 +193,18 @@ export class StateStore {
   }
 
   addPending(rows: PendingDeletion[]): void {
-    const ins = this.db.prepare("INSERT OR REPLACE INTO pending_deletions (snapshot_id, short_id, stack, host, time, reason, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    for (const r of rows) ins.run(r.snapshotId, r.shortId, r.stack ?? null, r.host, r.time, r.reason, r.dueAt, r.createdAt);
+    const ins = this.db.prepare(
+      "INSERT OR REPLACE INTO pending_deletions (snapshot_id, short_id, stack, host, time, reason, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    for (const r of rows)
+      ins.run(r.snapshotId, r.shortId, r.stack ?? null, r.host, r.time, r.reason, r.dueAt, r.createdAt);
   }
 
   /** Pending deletions, soonest due first. */
   pendingDeletions(): PendingDeletion[] {
-    return (this.db.prepare("SELECT * FROM pending_deletions ORDER BY due_at, time").all() as Array<Record<string, unknown>>).map((r) => ({
+    return (
+      this.db.prepare("SELECT * FROM pending_deletions ORDER BY due_at, time").all() as Array<Record<string, unknown>>
+    ).map((r) => ({
       snapshotId: String(r.snapshot_id),
       shortId: String(r.short_id),
       stack: (r.stack as string | null) ?? undefined,
@@ -201,7 +220,8 @@ export class StateStore {
   cancelPending(ids?: string[]): number {
     if (!ids) return Number(this.db.prepare("DELETE FROM pending_deletions").run().changes);
     let n = 0;
-    for (const id of ids) n += Number(this.db.prepare("DELETE FROM pending_deletions WHERE snapshot_id LIKE ?").run(`${id}%`).changes);
+    for (const id of ids)
+      n += Number(this.db.prepare("DELETE FROM pending_deletions WHERE snapshot_id LIKE ?").run(`${id}%`).changes);
     return n;
   }
 
@@ -209,15 +229,34 @@ export class StateStore {
   recordSkipped(kind: RunKind, job: string | undefined, reason: string, owner: Owner): number {
     const now = new Date().toISOString();
     const r = this.db
-      .prepare("INSERT INTO runs (kind, trigger, job, status, started_at, finished_at, pid, pid_start, host, error) VALUES (?, ?, ?, 'skipped', ?, ?, ?, ?, ?, ?)")
-      .run(kind, job ? "scheduled" : "manual", job ?? null, now, now, owner.pid, owner.pidStart ?? null, owner.host, reason);
+      .prepare(
+        "INSERT INTO runs (kind, trigger, job, status, started_at, finished_at, pid, pid_start, host, error) VALUES (?, ?, ?, 'skipped', ?, ?, ?, ?, ?, ?)",
+      )
+      .run(
+        kind,
+        job ? "scheduled" : "manual",
+        job ?? null,
+        now,
+        now,
+        owner.pid,
+        owner.pidStart ?? null,
+        owner.host,
+        reason,
+      );
     return Number(r.lastInsertRowid);
   }
 
   finishRun(id: number, status: RunStatus, exitCode: number, error?: string, summary?: unknown): void {
     this.db
       .prepare("UPDATE runs SET status = ?, finished_at = ?, exit_code = ?, error = ?, summary = ? WHERE id = ?")
-      .run(status, new Date().toISOString(), exitCode, error ?? null, summary === undefined ? null : JSON.stringify(summary), id);
+      .run(
+        status,
+        new Date().toISOString(),
+        exitCode,
+        error ?? null,
+        summary === undefined ? null : JSON.stringify(summary),
+        id,
+      );
   }
 
   recordStack(r: StackResultRow): void {
@@ -226,16 +265,35 @@ export class StateStore {
         `INSERT INTO run_stacks (run_id, stack, status, started_at, duration_ms, downtime_ms, bytes_added, files_new, files_changed, snapshot_id, error)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(r.runId, r.stack, r.status, r.startedAt, r.durationMs, r.downtimeMs, r.bytesAdded ?? null, r.filesNew ?? null, r.filesChanged ?? null, r.snapshotId ?? null, r.error ?? null);
+      .run(
+        r.runId,
+        r.stack,
+        r.status,
+        r.startedAt,
+        r.durationMs,
+        r.downtimeMs,
+        r.bytesAdded ?? null,
+        r.filesNew ?? null,
+        r.filesChanged ?? null,
+        r.snapshotId ?? null,
+        r.error ?? null,
+      );
   }
 
   /** Runs left "running" by a process that is gone become "interrupted". */
   markDeadRunsInterrupted(host: string): number {
-    const rows = this.db.prepare("SELECT id, pid, pid_start, host FROM runs WHERE status = 'running'").all() as Array<{ id: number; pid: number; pid_start: string | null; host: string }>;
+    const rows = this.db.prepare("SELECT id, pid, pid_start, host FROM runs WHERE status = 'running'").all() as Array<{
+      id: number;
+      pid: number;
+      pid_start: string | null;
+      host: string;
+    }>;
     let n = 0;
     for (const row of rows) {
       if (row.host === host && !isAlive(row.pid, row.pid_start ?? undefined)) {
-        this.db.prepare("UPDATE runs SET status = 'interrupted', finished_at = ? WHERE id = ?").run(new Date().toISOString(), row.id);
+        this.db
+          .prepare("UPDATE runs SET status = 'interrupted', finished_at = ? WHERE id = ?")
+          .run(new Date().toISOString(), row.id);
         n++;
       }
     }
@@ -253,7 +311,8 @@ export class StateStore {
     if (f.kind) where.push("kind = ?"), params.push(f.kind);
     if (f.job) where.push("job = ?"), params.push(f.job);
     if (f.since) where.push("started_at >= ?"), params.push(f.since);
-    if (f.stack) where.push("(stack = ? OR id IN (SELECT run_id FROM run_stacks WHERE stack = ?))"), params.push(f.stack, f.stack);
+    if (f.stack)
+      where.push("(stack = ? OR id IN (SELECT run_id FROM run_stacks WHERE stack = ?))"), params.push(f.stack, f.stack);
     const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...params, f.limit ?? 20) as Array<Record<string, unknown>>;
     return rows.map((r) => ({
@@ -273,17 +332,27 @@ export class StateStore {
 
   /** Every stack a recorded run named (backed up, restored), sorted. */
   stackNames(): string[] {
-    const rows = this.db.prepare("SELECT stack FROM run_stacks UNION SELECT stack FROM runs WHERE stack IS NOT NULL ORDER BY stack").all() as Array<{ stack: string }>;
+    const rows = this.db
+      .prepare("SELECT stack FROM run_stacks UNION SELECT stack FROM runs WHERE stack IS NOT NULL ORDER BY stack")
+      .all() as Array<{ stack: string }>;
     return rows.map((r) => r.stack);
   }
 
   stackResults(runId: number): StackResultRow[] {
-    return (this.db.prepare("SELECT * FROM run_stacks WHERE run_id = ? ORDER BY rowid").all(runId) as Array<Record<string, unknown>>).map(toStackRow);
+    return (
+      this.db.prepare("SELECT * FROM run_stacks WHERE run_id = ? ORDER BY rowid").all(runId) as Array<
+        Record<string, unknown>
+      >
+    ).map(toStackRow);
   }
 
   /** What each recorded stack backup added to the repository (hot pass included), by its snapshot id. */
   bytesAddedBySnapshot(): Map<string, number> {
-    const rows = this.db.prepare("SELECT snapshot_id, bytes_added FROM run_stacks WHERE snapshot_id IS NOT NULL AND bytes_added IS NOT NULL").all() as Array<{ snapshot_id: string; bytes_added: number }>;
+    const rows = this.db
+      .prepare(
+        "SELECT snapshot_id, bytes_added FROM run_stacks WHERE snapshot_id IS NOT NULL AND bytes_added IS NOT NULL",
+      )
+      .all() as Array<{ snapshot_id: string; bytes_added: number }>;
     return new Map(rows.map((r) => [r.snapshot_id, Number(r.bytes_added)]));
   }
 
@@ -291,11 +360,19 @@ export class StateStore {
   lastBackups(): Map<string, { last: StackResultRow; lastGood?: StackResultRow }> {
     const out = new Map<string, { last: StackResultRow; lastGood?: StackResultRow }>();
     // Backups only: a dump restore records its stack too (history --stack finds it), but it is no backup.
-    const rows = this.db.prepare("SELECT * FROM run_stacks WHERE run_id IN (SELECT id FROM runs WHERE kind = 'backup') ORDER BY started_at DESC").all() as Array<Record<string, unknown>>;
+    const rows = this.db
+      .prepare(
+        "SELECT * FROM run_stacks WHERE run_id IN (SELECT id FROM runs WHERE kind = 'backup') ORDER BY started_at DESC",
+      )
+      .all() as Array<Record<string, unknown>>;
     for (const raw of rows) {
       const row = toStackRow(raw);
       const cur = out.get(row.stack);
-      if (!cur) out.set(row.stack, { last: row, lastGood: row.status === "succeeded" || row.status === "partial" ? row : undefined });
+      if (!cur)
+        out.set(row.stack, {
+          last: row,
+          lastGood: row.status === "succeeded" || row.status === "partial" ? row : undefined,
+        });
       else if (!cur.lastGood && (row.status === "succeeded" || row.status === "partial")) cur.lastGood = row;
     }
     return out;

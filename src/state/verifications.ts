@@ -35,13 +35,27 @@ export class Verifications {
   }
 
   record(rows: Verification[]): void {
-    const insert = this.db.prepare("INSERT INTO verifications (at, repository, level, part, stack, snapshot, ok, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    for (const r of rows) insert.run(r.at, r.repository, r.level, r.part ?? null, r.stack ?? null, r.snapshot ?? null, r.ok ? 1 : 0, r.detail?.slice(0, 4000) ?? null);
+    const insert = this.db.prepare(
+      "INSERT INTO verifications (at, repository, level, part, stack, snapshot, ok, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    for (const r of rows)
+      insert.run(
+        r.at,
+        r.repository,
+        r.level,
+        r.part ?? null,
+        r.stack ?? null,
+        r.snapshot ?? null,
+        r.ok ? 1 : 0,
+        r.detail?.slice(0, 4000) ?? null,
+      );
   }
 
   /** The newest verification of the repository as a whole, and the newest of each stack. */
   latest(repository: string): { repository?: Verification; stacks: Map<string, Verification> } {
-    const rows = this.db.prepare("SELECT * FROM verifications WHERE repository = ? ORDER BY id DESC LIMIT 5000").all(repository) as Array<Record<string, unknown>>;
+    const rows = this.db
+      .prepare("SELECT * FROM verifications WHERE repository = ? ORDER BY id DESC LIMIT 5000")
+      .all(repository) as Array<Record<string, unknown>>;
     const stacks = new Map<string, Verification>();
     let whole: Verification | undefined;
     for (const raw of rows) {
@@ -54,7 +68,11 @@ export class Verifications {
 
   /** The part after the last one of N read from this repository ("1/N" the first time, after N/N again 1/N). */
   nextPart(repository: string, n: number): string {
-    const last = this.db.prepare("SELECT part FROM verifications WHERE repository = ? AND level = 'subset' AND part LIKE ? ORDER BY id DESC LIMIT 1").get(repository, `%/${n}`) as { part?: string } | undefined;
+    const last = this.db
+      .prepare(
+        "SELECT part FROM verifications WHERE repository = ? AND level = 'subset' AND part LIKE ? ORDER BY id DESC LIMIT 1",
+      )
+      .get(repository, `%/${n}`) as { part?: string } | undefined;
     const k = Number(/^(\d+)\//.exec(last?.part ?? "")?.[1] ?? 0);
     return `${(k % n) + 1}/${n}`;
   }

@@ -97,7 +97,10 @@ export function App({ backend, onExit, signal, size }: AppProps) {
     setPane(undefined);
     setStack((s) => (id === "dashboard" ? [s[0]] : [s[0], { id, names, seq: (s.at(-1)?.seq ?? 0) + 1 }]));
   }, []);
-  const onPane = useCallback((p: "list" | "files" | "run" | "restore" | "log") => setPane(p === "list" ? undefined : p), []);
+  const onPane = useCallback(
+    (p: "list" | "files" | "run" | "restore" | "log") => setPane(p === "list" ? undefined : p),
+    [],
+  );
   const startBackupScreen = useCallback(
     (names?: string[]) => {
       if (!run.running) run.reset();
@@ -107,7 +110,12 @@ export function App({ backend, onExit, signal, size }: AppProps) {
     [run, task.running, go],
   );
   const startTask = useCallback(
-    (kind: TaskKind, title: string, work: (signal: AbortSignal, emit: EventSink) => Promise<TaskResult>, stay = false): boolean => {
+    (
+      kind: TaskKind,
+      title: string,
+      work: (signal: AbortSignal, emit: EventSink) => Promise<TaskResult>,
+      stay = false,
+    ): boolean => {
       if (run.running || task.running) {
         setFlash(`${run.running ? "a backup" : "a run"} is in progress: wait for it to finish (Ctrl-C aborts it)`);
         return false;
@@ -121,20 +129,39 @@ export function App({ backend, onExit, signal, size }: AppProps) {
   );
   const onRestore = useCallback(
     (choice: RestoreChoice, password: string | undefined) =>
-      startTask("restore", `restore ${restoreLabel(choice)} from ${choice.snapshot.shortId}${choice.target ? ` under ${choice.target}` : " in place"}`, async (sig, emit) =>
-        restoreSummary(await backend.restore(choice, password, sig, emit), choice),
+      startTask(
+        "restore",
+        `restore ${restoreLabel(choice)} from ${choice.snapshot.shortId}${choice.target ? ` under ${choice.target}` : " in place"}`,
+        async (sig, emit) => restoreSummary(await backend.restore(choice, password, sig, emit), choice),
       ),
     [backend, startTask],
   );
-  const onSync = useCallback(() => startTask("sync", "sync the repository to the cloud (backup-tui sync)", async (sig, emit) => syncSummary(await backend.sync(sig, emit))), [backend, startTask]);
+  const onSync = useCallback(
+    () =>
+      startTask("sync", "sync the repository to the cloud (backup-tui sync)", async (sig, emit) =>
+        syncSummary(await backend.sync(sig, emit)),
+      ),
+    [backend, startTask],
+  );
   // The recovery's progress and report stay on its own screen (3 shows them too).
   const onDisaster = useCallback(
     (choice: DisasterChoice, password: string | undefined) =>
-      startTask("disaster", `bare-metal recovery (backup-tui restore --disaster${choice.host ? ` --host ${choice.host}` : ""}${choice.overwrite ? " --overwrite" : ""})`, async (sig, emit) => disasterSummary(await backend.disaster!.run(choice, password, sig, emit)), true),
+      startTask(
+        "disaster",
+        `bare-metal recovery (backup-tui restore --disaster${choice.host ? ` --host ${choice.host}` : ""}${choice.overwrite ? " --overwrite" : ""})`,
+        async (sig, emit) => disasterSummary(await backend.disaster!.run(choice, password, sig, emit)),
+        true,
+      ),
     [backend, startTask],
   );
   const onRecoveryShown = useCallback((shown: boolean) => setPane(shown ? "recovery" : undefined), []);
-  const onVerify = useCallback(() => startTask("verify", "verify the repository (backup-tui verify: restic check)", async (sig, emit) => verifySummary(await backend.verify(sig, emit))), [backend, startTask]);
+  const onVerify = useCallback(
+    () =>
+      startTask("verify", "verify the repository (backup-tui verify: restic check)", async (sig, emit) =>
+        verifySummary(await backend.verify(sig, emit)),
+      ),
+    [backend, startTask],
+  );
 
   useInput((input, key) => {
     if (key.ctrl && input === "c") {
@@ -153,7 +180,10 @@ export function App({ backend, onExit, signal, size }: AppProps) {
     else if (input === "q" || key.escape) {
       if (backRef.current?.()) return;
       if (!atRoot) go("dashboard");
-      else if (busy) setFlash(`a ${run.running ? "backup" : task.state.kind ?? "run"} is running: Ctrl-C aborts it (stacks are restarted) and quits`);
+      else if (busy)
+        setFlash(
+          `a ${run.running ? "backup" : (task.state.kind ?? "run")} is running: Ctrl-C aborts it (stacks are restarted) and quits`,
+        );
       else quit(ExitCode.ok);
     } else {
       const m = MENU.find((x) => x.key === input);
@@ -170,28 +200,106 @@ export function App({ backend, onExit, signal, size }: AppProps) {
   let screen;
   switch (route.id) {
     case "dashboard":
-      screen = <DashboardScreen backend={backend} width={columns} height={body} active={active} reloadKey={reloadKey} onBackup={startBackupScreen} onSnapshots={(s) => go("snapshots", s ? [s] : undefined)} onDisaster={() => go("disaster")} />;
+      screen = (
+        <DashboardScreen
+          backend={backend}
+          width={columns}
+          height={body}
+          active={active}
+          reloadKey={reloadKey}
+          onBackup={startBackupScreen}
+          onSnapshots={(s) => go("snapshots", s ? [s] : undefined)}
+          onDisaster={() => go("disaster")}
+        />
+      );
       break;
     case "stacks":
-      screen = <StacksScreen key={route.seq} backend={backend} width={columns} height={body} active={active} onCapture={setCaptured} />;
+      screen = (
+        <StacksScreen
+          key={route.seq}
+          backend={backend}
+          width={columns}
+          height={body}
+          active={active}
+          onCapture={setCaptured}
+        />
+      );
       break;
     case "backup":
       screen = (
-        <BackupScreen state={run.state} backend={backend} names={route.names} width={columns} height={body} active={active} onStart={(names) => (setShow("backup"), run.start(names))}
-          task={task.state} show={show} onSync={onSync} onVerify={onVerify} onShowBackup={() => (run.reset(), setShow("backup"))} />
+        <BackupScreen
+          state={run.state}
+          backend={backend}
+          names={route.names}
+          width={columns}
+          height={body}
+          active={active}
+          onStart={(names) => (setShow("backup"), run.start(names))}
+          task={task.state}
+          show={show}
+          onSync={onSync}
+          onVerify={onVerify}
+          onShowBackup={() => (run.reset(), setShow("backup"))}
+        />
       );
       break;
     case "snapshots":
-      screen = <SnapshotsScreen key={route.seq} backend={backend} width={columns} height={body} active={active} initialStack={route.names?.[0]} onCapture={setCaptured} onHint={setHint} onPane={onPane} onRestore={onRestore} />;
+      screen = (
+        <SnapshotsScreen
+          key={route.seq}
+          backend={backend}
+          width={columns}
+          height={body}
+          active={active}
+          initialStack={route.names?.[0]}
+          onCapture={setCaptured}
+          onHint={setHint}
+          onPane={onPane}
+          onRestore={onRestore}
+        />
+      );
       break;
     case "schedules":
-      screen = <SchedulesScreen key={route.seq} backend={backend} width={columns} height={body} active={active} reloadKey={reloadKey} onHistory={(job) => go("history", [job])} />;
+      screen = (
+        <SchedulesScreen
+          key={route.seq}
+          backend={backend}
+          width={columns}
+          height={body}
+          active={active}
+          reloadKey={reloadKey}
+          onHistory={(job) => go("history", [job])}
+        />
+      );
       break;
     case "disaster":
-      screen = <DisasterScreen key={route.seq} backend={backend} task={task.state} width={columns} height={body} active={active} onCapture={setCaptured} onStart={onDisaster} onRunShown={onRecoveryShown} />;
+      screen = (
+        <DisasterScreen
+          key={route.seq}
+          backend={backend}
+          task={task.state}
+          width={columns}
+          height={body}
+          active={active}
+          onCapture={setCaptured}
+          onStart={onDisaster}
+          onRunShown={onRecoveryShown}
+        />
+      );
       break;
     case "history":
-      screen = <HistoryScreen key={route.seq} backend={backend} width={columns} height={body} active={active} initialJob={route.names?.[0]} reloadKey={reloadKey} onPane={onPane} />;
+      screen = (
+        <HistoryScreen
+          key={route.seq}
+          backend={backend}
+          width={columns}
+          height={body}
+          active={active}
+          initialJob={route.names?.[0]}
+          reloadKey={reloadKey}
+          onPane={onPane}
+        />
+      );
       break;
   }
   return (
@@ -199,11 +307,23 @@ export function App({ backend, onExit, signal, size }: AppProps) {
       <Box flexDirection="column" width={columns}>
         <TabBar current={screenId} running={busy} width={columns} />
         <Box height={1} />
-        {help ? <HelpOverlay title={screenTitle(screenId)} keys={SCREEN_KEYS[screenId]} global={globalKeys(atRoot)} /> : null}
+        {help ? (
+          <HelpOverlay title={screenTitle(screenId)} keys={SCREEN_KEYS[screenId]} global={globalKeys(atRoot)} />
+        ) : null}
         {/* Hidden, not unmounted, under the help: an open pane, the cursor and filters survive it. */}
-        <Box flexDirection="column" height={body} display={help ? "none" : "flex"}>{screen}</Box>
-        {quitting !== undefined && busy ? <Text color="yellow" bold>Quitting: stopping restic and restarting stacks first…</Text> : null}
-        {flash ? <Text color="yellow" wrap="truncate-end">{flash}</Text> : null}
+        <Box flexDirection="column" height={body} display={help ? "none" : "flex"}>
+          {screen}
+        </Box>
+        {quitting !== undefined && busy ? (
+          <Text color="yellow" bold>
+            Quitting: stopping restic and restarting stacks first…
+          </Text>
+        ) : null}
+        {flash ? (
+          <Text color="yellow" wrap="truncate-end">
+            {flash}
+          </Text>
+        ) : null}
         <Footer keys={keys} hint={hint} />
       </Box>
     </BackContext.Provider>

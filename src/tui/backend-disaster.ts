@@ -36,7 +36,12 @@ export interface DisasterBackend {
   /** The confirmation password against CONFIRM_PASSWORD_HASH (a wrong one is logged, like the CLI's guard). */
   checkPassword(password: string, choice: DisasterChoice): boolean;
   /** As the CLI: the password (when set) checked again, the repository lock, recovery of dead runs, disasterRestore. */
-  run(choice: DisasterChoice, password: string | undefined, signal: AbortSignal, emit: EventSink): Promise<DisasterReport>;
+  run(
+    choice: DisasterChoice,
+    password: string | undefined,
+    signal: AbortSignal,
+    emit: EventSink,
+  ): Promise<DisasterReport>;
 }
 
 /** The CLI's words for the recovery (commands/disaster.ts), also the guard's log line. */
@@ -48,7 +53,8 @@ export function disasterAction(remote: string | undefined, c: DisasterChoice): s
 export function disasterBackend(ctx: ServiceContext, logged: (emit: EventSink) => EventSink): DisasterBackend {
   const remote = () => (ctx.config.cloud.remote ? `${ctx.config.cloud.remote}:${ctx.config.cloud.path}` : undefined);
   const hash = () => ctx.config.security.confirmPasswordHash?.reveal();
-  const check = (password: string, c: DisasterChoice, again = false) => checkConfirmPassword(ctx, password, disasterAction(remote(), c), again);
+  const check = (password: string, c: DisasterChoice, again = false) =>
+    checkConfirmPassword(ctx, password, disasterAction(remote(), c), again);
   return {
     async plan() {
       // Reading the journal writes nothing (a finished recovery's journal reads as none).
@@ -57,7 +63,15 @@ export function disasterBackend(ctx: ServiceContext, logged: (emit: EventSink) =
         remote: remote(),
         repository: ctx.config.restic.repository,
         host: j.data.host ?? ctx.config.hostname,
-        journal: j.resumed ? { file: j.file, startedAt: j.data.startedAt, steps: j.data.done.length, host: j.data.host, snapshot: j.data.snapshot } : undefined,
+        journal: j.resumed
+          ? {
+              file: j.file,
+              startedAt: j.data.startedAt,
+              steps: j.data.done.length,
+              host: j.data.host,
+              snapshot: j.data.snapshot,
+            }
+          : undefined,
         needsPassword: !!hash(),
         unguarded: hash() ? undefined : unguardedWarning(),
       };
@@ -65,14 +79,27 @@ export function disasterBackend(ctx: ServiceContext, logged: (emit: EventSink) =
     checkPassword: (password, c) => check(password, c),
     async run(c, password, signal, emit) {
       if (hash()) {
-        if (password === undefined) throw new UsageError(`refusing to ${disasterAction(remote(), c)}: a confirmation password is required`);
+        if (password === undefined)
+          throw new UsageError(`refusing to ${disasterAction(remote(), c)}: a confirmation password is required`);
         if (!check(password, c, true)) throw new UsageError("wrong confirmation password; nothing was changed");
       }
       const sink = logged(emit);
       return withRunLock(ctx, signal, {}, async (signal) => {
         await recoverInterrupted(ctx, sink); // not preflight: it may create an empty repository where the cloud copy goes
         const settleTimeoutMs = Number(process.env.BACKUP_TUI_SETTLE_TIMEOUT_MS) || undefined;
-        return disasterRestore(ctx, { host: c.host, overwrite: c.overwrite, noPull: !ctx.config.cloud.remote, retryBaseMs: retryBase(), stallTimeoutMs: stallTimeout(), settleTimeoutMs, signal }, sink);
+        return disasterRestore(
+          ctx,
+          {
+            host: c.host,
+            overwrite: c.overwrite,
+            noPull: !ctx.config.cloud.remote,
+            retryBaseMs: retryBase(),
+            stallTimeoutMs: stallTimeout(),
+            settleTimeoutMs,
+            signal,
+          },
+          sink,
+        );
       });
     },
   };

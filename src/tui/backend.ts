@@ -143,11 +143,19 @@ export interface TuiBackend {
    * `backup-tui restore`: under a target directory as is; in place only with the right confirmation
    * password (when one is set), under the repository lock, after recovery of dead runs.
    */
-  restore(choice: RestoreChoice, password: string | undefined, signal: AbortSignal, emit: EventSink): Promise<RestoreReport>;
+  restore(
+    choice: RestoreChoice,
+    password: string | undefined,
+    signal: AbortSignal,
+    emit: EventSink,
+  ): Promise<RestoreReport>;
   /** `backup-tui sync`: under the repository lock, after recovery of dead runs. */
   sync(signal: AbortSignal, emit: EventSink): Promise<SyncReport>;
   /** `backup-tui verify` (metadata: restic check) under the repository lock. */
-  verify(signal: AbortSignal, emit: EventSink): Promise<VerifyResult & { runId: number; target: string; level: string }>;
+  verify(
+    signal: AbortSignal,
+    emit: EventSink,
+  ): Promise<VerifyResult & { runId: number; target: string; level: string }>;
   /** Switches a scheduled job off or on ([schedule] PAUSED in the config file). */
   setJobEnabled(id: string, enabled: boolean): Promise<void>;
   /** Bare-metal recovery (`restore --disaster`); the real backend always has it. */
@@ -164,17 +172,19 @@ function guardAction(c: RestoreChoice): string {
   return `restore ${restoreLabel(c)} from snapshot ${c.snapshot.shortId} (${c.snapshot.time.slice(0, 16).replace("T", " ")}) over the live data`;
 }
 
-
 export function createBackend(ctx: ServiceContext, configWarnings: string[] = ctx.config.warnings): TuiBackend {
   const dirlist = () => new DirlistFile(ctx.config.dirlistFile);
   // Events go to the log file too, as the CLI's eventSink writes them (a run's log is read back from it).
-  const logged = (emit: EventSink): EventSink => (e: ServiceEvent) => {
-    emit(e);
-    if (e.type === "warning") ctx.log.warn({ stack: e.stack }, e.message);
-    else if (e.type !== "progress") ctx.log.info({ event: e }, e.type);
-  };
+  const logged =
+    (emit: EventSink): EventSink =>
+    (e: ServiceEvent) => {
+      emit(e);
+      if (e.type === "warning") ctx.log.warn({ stack: e.stack }, e.message);
+      else if (e.type !== "progress") ctx.log.info({ event: e }, e.type);
+    };
   const hash = () => ctx.config.security.confirmPasswordHash?.reveal();
-  const check = (password: string, choice: RestoreChoice, again = false) => checkConfirmPassword(ctx, password, guardAction(choice), again);
+  const check = (password: string, choice: RestoreChoice, again = false) =>
+    checkConfirmPassword(ctx, password, guardAction(choice), again);
   /**
    * The selection, or — when the dirlist has a line it cannot read — the stacks discovery finds with
    * none enabled and the dirlist's error, so the screens show what is there and what to fix.
@@ -253,7 +263,8 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
         state: s.source === "external" ? undefined : s.state,
       }));
       for (const [key, e] of listed) {
-        if (!rows.some((r) => r.key === key)) rows.push({ key, kind: e.kind, enabled: e.enabled, listed: true, found: false });
+        if (!rows.some((r) => r.key === key))
+          rows.push({ key, kind: e.kind, enabled: e.enabled, listed: true, found: false });
       }
       return { rows, file: file.path, warnings: [...new Set([...sel.warnings, ...warnings])], dirlistError };
     },
@@ -265,8 +276,13 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
     async runBackup(names, signal, emit) {
       const sel = await selectStacks(ctx, dirlist(), { names: names?.length ? names : undefined });
       for (const w of sel.warnings) emit({ type: "warning", message: w });
-      if (sel.added.length) emit({ type: "info", message: `new stacks added to the dirlist (disabled): ${sel.added.join(", ")}` });
-      if (!sel.selected.length) throw new UsageError("no stack is selected for backup", "Enable stacks on the Stacks screen (2), or pick one on the dashboard and press Enter.");
+      if (sel.added.length)
+        emit({ type: "info", message: `new stacks added to the dirlist (disabled): ${sel.added.join(", ")}` });
+      if (!sel.selected.length)
+        throw new UsageError(
+          "no stack is selected for backup",
+          "Enable stacks on the Stacks screen (2), or pick one on the dashboard and press Enter.",
+        );
       return lockedBackup(ctx, { stacks: sel.selected, trigger: "manual", parallel: 1, signal }, {}, logged(emit));
     },
 
@@ -276,7 +292,12 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
     children: (id, dir) => ctx.store.catalog.children(id, dir),
 
     async schedules() {
-      return { jobs: scheduleRows(ctx, 3), installed: installedAt(), drift: scheduleDrift(ctx.config), paused: pausedJobs(ctx.config) };
+      return {
+        jobs: scheduleRows(ctx, 3),
+        installed: installedAt(),
+        drift: scheduleDrift(ctx.config),
+        paused: pausedJobs(ctx.config),
+      };
     },
     runs: (filter) => ctx.store.runs(filter),
     runStacks: (id) => ctx.store.stackResults(id),
@@ -292,7 +313,13 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
       const p = await previewRestore(ctx, { ...choice, signal: signal ?? new AbortController().signal });
       const inPlace = !choice.target;
       return {
-        paths: (p.diff ?? []).map((d) => ({ path: d.live, added: d.added.length, changed: d.changed.length, removed: d.removed.length, bytes: d.bytes })),
+        paths: (p.diff ?? []).map((d) => ({
+          path: d.live,
+          added: d.added.length,
+          changed: d.changed.length,
+          removed: d.removed.length,
+          bytes: d.bytes,
+        })),
         stops: p.stops,
         stopReason: p.stopReason,
         needsPassword: inPlace && !!hash(),
@@ -306,7 +333,8 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
       // Under a directory nothing live is touched: the CLI asks nothing and takes no lock either.
       if (choice.target) return restore(ctx, req, sink);
       if (hash()) {
-        if (password === undefined) throw new UsageError(`refusing to ${guardAction(choice)}: a confirmation password is required`);
+        if (password === undefined)
+          throw new UsageError(`refusing to ${guardAction(choice)}: a confirmation password is required`);
         if (!check(password, choice, true)) throw new UsageError("wrong confirmation password; nothing was changed");
       }
       return withRunLock(ctx, signal, {}, async (signal) => {
@@ -325,12 +353,18 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
     async verify(signal, emit) {
       const target = ctx.config.restic.repository;
       const level = "metadata" as const;
-      const r = await withRunLock(ctx, signal, {}, (signal) => runVerify(ctx, level, { signal, target, emit: logged(emit) }));
+      const r = await withRunLock(ctx, signal, {}, (signal) =>
+        runVerify(ctx, level, { signal, target, emit: logged(emit) }),
+      );
       return { ...r, target, level };
     },
     async setJobEnabled(id, enabled) {
       const file = ctx.config.source.file;
-      if (!file) throw new UsageError("no config file was read: there is nowhere to write [schedule] PAUSED", `Create one (\`${btui("init")}\`) or pass --config FILE.`);
+      if (!file)
+        throw new UsageError(
+          "no config file was read: there is nowhere to write [schedule] PAUSED",
+          `Create one (\`${btui("init")}\`) or pass --config FILE.`,
+        );
       const paused = new Set(pausedJobs(ctx.config));
       if (enabled) paused.delete(id);
       else paused.add(id);
@@ -340,4 +374,3 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
     disaster: disasterBackend(ctx, logged),
   };
 }
-

@@ -84,9 +84,17 @@ export function fit(s: string, width: number): string {
 }
 
 /** The CLI command that restores a snapshot (or one file of it): restore stays a CLI action for now. */
-export function restoreCommand(snap: Pick<CatalogSnapshot, "shortId" | "stack" | "kind" | "tags">, file?: string): string {
+export function restoreCommand(
+  snap: Pick<CatalogSnapshot, "shortId" | "stack" | "kind" | "tags">,
+  file?: string,
+): string {
   const volume = snap.tags.find((t) => t.startsWith("vol:"))?.slice(4);
-  const target = snap.kind === "volume" && volume ? `--volume ${shellQuote(volume)}` : snap.stack ? `--stack ${shellQuote(snap.stack)}` : undefined;
+  const target =
+    snap.kind === "volume" && volume
+      ? `--volume ${shellQuote(volume)}`
+      : snap.stack
+        ? `--stack ${shellQuote(snap.stack)}`
+        : undefined;
   if (!target) return `restic restore ${snap.shortId} --target DIR${file ? ` --include ${shellQuote(file)}` : ""}`;
   return btui(`restore ${target} --snapshot ${snap.shortId}${file ? ` --file ${shellQuote(file)} --target DIR` : ""}`);
 }
@@ -121,7 +129,10 @@ export function col(s: string, width: number): string {
 export function wrapLines(text: string, width: number, max: number): string[] {
   const w = Math.max(8, width);
   const out: string[] = [];
-  for (const para of text.split("\n").map((l) => l.trimEnd()).filter(Boolean)) {
+  for (const para of text
+    .split("\n")
+    .map((l) => l.trimEnd())
+    .filter(Boolean)) {
     let rest = para;
     while (rest.length > w) {
       const cut = rest.lastIndexOf(" ", w);
@@ -136,7 +147,9 @@ export function wrapLines(text: string, width: number, max: number): string[] {
 }
 
 /** What a restore from this snapshot restores in the TUI: its stack, or its volume; undefined for plain restic snapshots. */
-export function restoreScope(snap: Pick<CatalogSnapshot, "stack" | "kind" | "tags">): { kind: "stack"; stack: string } | { kind: "volume"; volume: string } | undefined {
+export function restoreScope(
+  snap: Pick<CatalogSnapshot, "stack" | "kind" | "tags">,
+): { kind: "stack"; stack: string } | { kind: "volume"; volume: string } | undefined {
   const volume = snap.tags.find((t) => t.startsWith("vol:"))?.slice(4);
   if (snap.kind === "volume" && volume) return { kind: "volume", volume };
   return snap.stack ? { kind: "stack", stack: snap.stack } : undefined;

@@ -1,5 +1,17 @@
 /** The screens of the app; those in MENU have a number key, the others are panes of one of them. */
-export type ScreenId = "dashboard" | "stacks" | "backup" | "snapshots" | "schedules" | "history" | "files" | "run" | "restore" | "log" | "disaster" | "recovery";
+export type ScreenId =
+  | "dashboard"
+  | "stacks"
+  | "backup"
+  | "snapshots"
+  | "schedules"
+  | "history"
+  | "files"
+  | "run"
+  | "restore"
+  | "log"
+  | "disaster"
+  | "recovery";
 
 export interface KeyHelp {
   keys: string;

@@ -23,7 +23,8 @@ export function useAsync<T>(load: () => Promise<T>): Loaded<T> {
     setState((s) => ({ ...s, loading: true }));
     load().then(
       (data) => g === generation.current && setState({ data, loading: false }),
-      (err) => g === generation.current && setState((s) => ({ data: s.data, error: describeError(err), loading: false })),
+      (err) =>
+        g === generation.current && setState((s) => ({ data: s.data, error: describeError(err), loading: false })),
     );
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [tick]);

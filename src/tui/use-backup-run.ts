@@ -78,13 +78,24 @@ export function backupRunReducer(s: BackupRunState, a: BackupRunAction): BackupR
     case "reset":
       return s.status === "running" ? s : idleRun;
     case "abort":
-      return s.status === "running" ? { ...s, aborting: true, log: [...s.log, "aborting: stopping restic and restarting stacks…"].slice(-LOG_LINES) } : s;
+      return s.status === "running"
+        ? {
+            ...s,
+            aborting: true,
+            log: [...s.log, "aborting: stopping restic and restarting stacks…"].slice(-LOG_LINES),
+          }
+        : s;
     case "finished":
       return { ...s, status: "done", report: a.report, phase: undefined };
     case "failed": {
       const err = a.error;
       const hint = err instanceof AppError ? err.hint : undefined;
-      return { ...s, status: "error", phase: undefined, error: { message: errorMessage(err), hint, busy: err instanceof BusyError } };
+      return {
+        ...s,
+        status: "error",
+        phase: undefined,
+        error: { message: errorMessage(err), hint, busy: err instanceof BusyError },
+      };
     }
     case "event": {
       const e = a.event;
@@ -92,7 +103,12 @@ export function backupRunReducer(s: BackupRunState, a: BackupRunAction): BackupR
       const log = line ? [...s.log, line].slice(-LOG_LINES) : s.log;
       switch (e.type) {
         case "run-start":
-          return { ...s, log, runId: e.runId, rows: e.stacks.map((stack) => s.rows.find((r) => r.stack === stack) ?? { stack }) };
+          return {
+            ...s,
+            log,
+            runId: e.runId,
+            rows: e.stacks.map((stack) => s.rows.find((r) => r.stack === stack) ?? { stack }),
+          };
         case "stack-start":
           return { ...s, log, rows: upsert(s.rows, e.stack, { strategy: e.strategy }) };
         case "phase":
@@ -132,7 +148,8 @@ export function useBackupRun(backend: TuiBackend): BackupRun {
       backend
         .runBackup(names, c.signal, (event) => dispatch({ type: "event", event }))
         .then(
-          (report) => (report.fatal ? dispatch({ type: "failed", error: report.fatal }) : dispatch({ type: "finished", report })),
+          (report) =>
+            report.fatal ? dispatch({ type: "failed", error: report.fatal }) : dispatch({ type: "finished", report }),
           (error) => dispatch({ type: "failed", error }),
         )
         .finally(() => {

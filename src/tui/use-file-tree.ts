@@ -41,7 +41,12 @@ export function useFileTree(backend: TuiBackend, snap: CatalogSnapshot): FileTre
   useEffect(() => {
     if (indexing || error) return;
     let d = "/";
-    for (let kids = backend.children(snap.id, d); kids.length === 1 && kids[0].type === "dir"; kids = backend.children(snap.id, d)) d = kids[0].path;
+    for (
+      let kids = backend.children(snap.id, d);
+      kids.length === 1 && kids[0].type === "dir";
+      kids = backend.children(snap.id, d)
+    )
+      d = kids[0].path;
     setRoot(d);
     setDir(d);
   }, [backend, snap, indexing, error]);

@@ -22,7 +22,8 @@ export interface SelectionState {
 }
 
 /** Why no edit is made while the dirlist cannot be read (the edit would only repeat its error). */
-export const DIRLIST_UNREADABLE = "nothing changed: the dirlist cannot be read (the error above); fix that line in the file, then press r";
+export const DIRLIST_UNREADABLE =
+  "nothing changed: the dirlist cannot be read (the error above); fix that line in the file, then press r";
 
 /** The dirlist as rows; every change is written at once (DirlistFile takes its lock), then re-read. */
 export function useSelection(backend: TuiBackend): SelectionState {
@@ -56,10 +57,11 @@ export function useSelection(backend: TuiBackend): SelectionState {
     [rows, edit.busy, apply, backend],
   );
   const addExternal = useCallback(
-    (path: string) => apply(`added EXT:${path.trim()}`, async () => {
-      const key = await backend.addExternal(path);
-      return key ? `added ${key}` : undefined;
-    }),
+    (path: string) =>
+      apply(`added EXT:${path.trim()}`, async () => {
+        const key = await backend.addExternal(path);
+        return key ? `added ${key}` : undefined;
+      }),
     [apply, backend],
   );
   const canEdit = useCallback(() => {

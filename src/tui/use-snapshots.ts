@@ -34,7 +34,14 @@ export function useSnapshots(backend: TuiBackend, initialStack?: string): Snapsh
 
   const stacks = useMemo(() => {
     void version;
-    return [...new Set(backend.listSnapshots({ latestPerStack: 1 }).map((s) => s.stack).filter((s): s is string => !!s))].sort();
+    return [
+      ...new Set(
+        backend
+          .listSnapshots({ latestPerStack: 1 })
+          .map((s) => s.stack)
+          .filter((s): s is string => !!s),
+      ),
+    ].sort();
   }, [backend, version]);
   const fetched = useMemo(() => {
     void version;
@@ -59,20 +66,34 @@ export function useSnapshots(backend: TuiBackend, initialStack?: string): Snapsh
     if (refreshing.current) return;
     refreshing.current = true;
     setStatus({ refreshing: true });
-    backend.refreshSnapshots().then(
-      (r) => setStatus({ refreshing: false, notice: `refreshed: ${r.total} snapshot(s) in the repository, ${r.added} new, ${r.removed} gone` }),
-      (err) => setStatus({ refreshing: false, error: describeError(err) }),
-    ).finally(() => {
-      refreshing.current = false;
-      setVersion((v) => v + 1);
-    });
+    backend
+      .refreshSnapshots()
+      .then(
+        (r) =>
+          setStatus({
+            refreshing: false,
+            notice: `refreshed: ${r.total} snapshot(s) in the repository, ${r.added} new, ${r.removed} gone`,
+          }),
+        (err) => setStatus({ refreshing: false, error: describeError(err) }),
+      )
+      .finally(() => {
+        refreshing.current = false;
+        setVersion((v) => v + 1);
+      });
   }, [backend]);
 
   return {
-    rows, stacks, stack, text, all,
+    rows,
+    stacks,
+    stack,
+    text,
+    all,
     refreshing: status.refreshing,
     error: status.error ?? fetched.error,
     notice: status.notice,
-    cycleStack, setText, toggleAll: useCallback(() => setAll((a) => !a), []), refresh,
+    cycleStack,
+    setText,
+    toggleAll: useCallback(() => setAll((a) => !a), []),
+    refresh,
   };
 }

@@ -50,16 +50,33 @@ export function taskReducer(s: TaskState, a: TaskAction): TaskState {
     case "start":
       return { ...idleTask, status: "running", kind: a.kind, title: a.title, startedAt: a.at };
     case "abort":
-      return s.status === "running" ? { ...s, aborting: true, log: [...s.log, "aborting: stopping the child processes and restarting stacks…"].slice(-LOG_LINES) } : s;
+      return s.status === "running"
+        ? {
+            ...s,
+            aborting: true,
+            log: [...s.log, "aborting: stopping the child processes and restarting stacks…"].slice(-LOG_LINES),
+          }
+        : s;
     case "finished":
       return { ...s, status: "done", ok: a.ok, summary: a.summary, disaster: a.disaster, finishedAt: a.at };
     case "failed": {
       const err = a.error;
-      return { ...s, status: "error", ok: false, finishedAt: a.at, error: { message: errorMessage(err), hint: err instanceof AppError ? err.hint : undefined, busy: err instanceof BusyError } };
+      return {
+        ...s,
+        status: "error",
+        ok: false,
+        finishedAt: a.at,
+        error: {
+          message: errorMessage(err),
+          hint: err instanceof AppError ? err.hint : undefined,
+          busy: err instanceof BusyError,
+        },
+      };
     }
     case "event": {
       const e = a.event;
-      if (e.type === "transfer") return { ...s, transfer: e.progress, phase: `${e.what}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""}` };
+      if (e.type === "transfer")
+        return { ...s, transfer: e.progress, phase: `${e.what}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""}` };
       const line = describeEvent(e);
       const log = line ? [...s.log, line].slice(-LOG_LINES) : s.log;
       if (e.type === "phase") return { ...s, log, phase: `${e.phase}${e.detail ? ` ${e.detail}` : ""}` };

@@ -1,5 +1,16 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -77,7 +88,19 @@ describe("the single executable", () => {
   it("Given --help, When run, Then it lists the commands and exits 0", () => {
     const r = run(["--help"]);
     expect(r.code).toBe(0);
-    for (const c of ["backup", "stacks", "dirlist", "recover", "snapshots", "init", "doctor", "config", "unlock", "status", "history"]) {
+    for (const c of [
+      "backup",
+      "stacks",
+      "dirlist",
+      "recover",
+      "snapshots",
+      "init",
+      "doctor",
+      "config",
+      "unlock",
+      "status",
+      "history",
+    ]) {
       expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, "m"));
     }
   });
@@ -89,7 +112,18 @@ describe("the single executable", () => {
     const checks = report.checks as Array<{ name: string; status: string; detail: string }>;
     const status = (n: string) => checks.find((c) => c.name === n)?.status;
     expect(report.type).toBe("doctor");
-    expect(checks.map((c) => c.name)).toEqual(expect.arrayContaining(["docker", "compose", "restic", "rclone", "config", "permissions", "repository", "state dir"]));
+    expect(checks.map((c) => c.name)).toEqual(
+      expect.arrayContaining([
+        "docker",
+        "compose",
+        "restic",
+        "rclone",
+        "config",
+        "permissions",
+        "repository",
+        "state dir",
+      ]),
+    );
     for (const c of checks) expect(["ok", "warn", "fail"]).toContain(c.status);
     expect(status("docker")).toBe("ok");
     expect(status("restic")).toBe("ok");
@@ -122,7 +156,13 @@ describe("the single executable", () => {
       expect(r.stdout + r.stderr).not.toContain(password);
       // restic itself opens the new repository with that password file.
       const snapshots = execFileSync("restic", ["snapshots", "--json"], {
-        env: { PATH: env.PATH, HOME: env.HOME, RESTIC_REPOSITORY: join(stateDir, "repository"), RESTIC_PASSWORD_FILE: pwFile(), RESTIC_CACHE_DIR: join(tmp, "cache") },
+        env: {
+          PATH: env.PATH,
+          HOME: env.HOME,
+          RESTIC_REPOSITORY: join(stateDir, "repository"),
+          RESTIC_PASSWORD_FILE: pwFile(),
+          RESTIC_CACHE_DIR: join(tmp, "cache"),
+        },
         encoding: "utf8",
       });
       expect(JSON.parse(snapshots)).toEqual([]);
@@ -153,7 +193,13 @@ describe("the single executable", () => {
       mkdirSync(state, { mode: 0o700 });
       writeFileSync(join(state, "password"), "embedded-default-password-0123456789\n", { mode: 0o600 });
       execFileSync("restic", ["init", "-q"], {
-        env: { PATH: env.PATH, HOME: env.HOME, RESTIC_REPOSITORY: join(state, "repository"), RESTIC_PASSWORD_FILE: join(state, "password"), RESTIC_CACHE_DIR: join(tmp, "cache") },
+        env: {
+          PATH: env.PATH,
+          HOME: env.HOME,
+          RESTIC_REPOSITORY: join(state, "repository"),
+          RESTIC_PASSWORD_FILE: join(state, "password"),
+          RESTIC_CACHE_DIR: join(tmp, "cache"),
+        },
       });
       const dir = join(tmp, "cfg-embedded");
       const r = run(["init", "--dir", dir], { BACKUP_TUI_STATE_DIR: state });
@@ -177,7 +223,9 @@ describe("the single executable", () => {
   describe("errors", () => {
     const broken = () => {
       const file = join(tmp, "broken.ini");
-      writeFileSync(file, `[docker]\nSTOP_STRATEGY=explode\n[local_backup]\nRESTIC_REPOSITORY=${join(tmp, "repo")}\n`, { mode: 0o600 });
+      writeFileSync(file, `[docker]\nSTOP_STRATEGY=explode\n[local_backup]\nRESTIC_REPOSITORY=${join(tmp, "repo")}\n`, {
+        mode: 0o600,
+      });
       return file;
     };
 

@@ -18,14 +18,25 @@ interface Run {
   stderr: string;
 }
 function run(args: string[], extra: NodeJS.ProcessEnv = {}): Run {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, BACKUP_TUI_STATE_DIR: join(dir, "state"), NO_COLOR: "1", ...extra };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    BACKUP_TUI_STATE_DIR: join(dir, "state"),
+    NO_COLOR: "1",
+    ...extra,
+  };
   const r = spawnSync(bin, args, { env, encoding: "utf8", timeout: 60_000 });
   return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
 }
-const show = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout.slice(0, 3000)}\n--- stderr\n${r.stderr.slice(0, 3000)}`;
+const show = (r: Run) =>
+  `exit ${r.code}\n--- stdout\n${r.stdout.slice(0, 3000)}\n--- stderr\n${r.stderr.slice(0, 3000)}`;
 function config(name: string, text: string): string {
   const file = join(dir, name);
-  writeFileSync(file, `[local_backup]\nRESTIC_REPOSITORY=${join(dir, "repo")}\nRESTIC_PASSWORD_FILE=${join(dir, "pw")}\n${text}`, { mode: 0o600 });
+  writeFileSync(
+    file,
+    `[local_backup]\nRESTIC_REPOSITORY=${join(dir, "repo")}\nRESTIC_PASSWORD_FILE=${join(dir, "pw")}\n${text}`,
+    { mode: 0o600 },
+  );
   return file;
 }
 const hashOf = (file: string) => /^CONFIRM_PASSWORD_HASH=(.*)$/m.exec(readFileSync(file, "utf8"))?.[1];
@@ -52,7 +63,10 @@ describe("config example / show / validate on the binary", () => {
   });
 
   it("config show prints the INI keys per section: documented defaults applied and said, secrets masked, no internal names", () => {
-    const file = config("show.ini", "HOSTNAME=h1\n[docker]\nSTOP_TIMEOUT=12\n[notify]\nGOTIFY_TOKEN=tok-Secret-123\n[stack:web]\nKEEP_DAILY=30\n");
+    const file = config(
+      "show.ini",
+      "HOSTNAME=h1\n[docker]\nSTOP_TIMEOUT=12\n[notify]\nGOTIFY_TOKEN=tok-Secret-123\n[stack:web]\nKEEP_DAILY=30\n",
+    );
     const r = run(["--config", file, "config", "show"]);
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout).toMatch(/^\[docker\]\nDOCKER_TIMEOUT=300 +; default\nSTOP_TIMEOUT=12\n/m);
@@ -68,20 +82,32 @@ describe("config example / show / validate on the binary", () => {
   });
 
   it("config validate: STOP_TIMEOUT=10s says what a number of seconds is; all problems (and warnings) in line order", () => {
-    const file = config("bad.ini", "[cloud-sync]\nRCLONE_REMOTE=x\n[docker]\nSTOP_TIMEOUT=10s\nKEEP_DAILY=2\n[schedule]\nBACKUP=99 3 * * *\n");
+    const file = config(
+      "bad.ini",
+      "[cloud-sync]\nRCLONE_REMOTE=x\n[docker]\nSTOP_TIMEOUT=10s\nKEEP_DAILY=2\n[schedule]\nBACKUP=99 3 * * *\n",
+    );
     const r = run(["--config", file, "config", "validate"]);
     expect(r.code, show(r)).toBe(78);
-    expect(r.stderr).toContain(`${file}:7: [docker] STOP_TIMEOUT: must be a number of seconds (1 to 604800), e.g. 10 (got "10s")`);
+    expect(r.stderr).toContain(
+      `${file}:7: [docker] STOP_TIMEOUT: must be a number of seconds (1 to 604800), e.g. 10 (got "10s")`,
+    );
     expect(r.stderr).toContain(`${file}:10: [schedule] BACKUP: not a valid cron expression`);
-    expect(r.stderr).toContain(`${file}:4: unknown section [cloud-sync] (ignored, with its 1 key(s)); did you mean [cloud_sync]?`);
-    expect(r.stderr).toContain(`${file}:8: unknown key KEEP_DAILY in [docker] (ignored): it belongs in [local_backup] or a [stack:NAME] section`);
+    expect(r.stderr).toContain(
+      `${file}:4: unknown section [cloud-sync] (ignored, with its 1 key(s)); did you mean [cloud_sync]?`,
+    );
+    expect(r.stderr).toContain(
+      `${file}:8: unknown key KEEP_DAILY in [docker] (ignored): it belongs in [local_backup] or a [stack:NAME] section`,
+    );
     expect(r.stderr).not.toMatch(/NaN|Invalid input/);
     expect(r.stderr.indexOf(":7:")).toBeLessThan(r.stderr.indexOf(":10:"));
     expect(r.stderr).toContain(`backup-tui --config ${file} config example`); // the file this run was given
   });
 
   it("config validate: a PRUNE schedule whose policy keeps nothing fails validation naming the keys", () => {
-    const file = config("prune.ini", "KEEP_DAILY=0\nKEEP_WEEKLY=0\nKEEP_MONTHLY=0\nKEEP_YEARLY=0\n[schedule]\nPRUNE=0 4 * * 0\n");
+    const file = config(
+      "prune.ini",
+      "KEEP_DAILY=0\nKEEP_WEEKLY=0\nKEEP_MONTHLY=0\nKEEP_YEARLY=0\n[schedule]\nPRUNE=0 4 * * 0\n",
+    );
     const r = run(["--config", file, "config", "validate"]);
     expect(r.code, show(r)).toBe(78);
     expect(r.stderr).toContain("[local_backup] KEEP_*: the keep policy keeps no snapshot");
@@ -89,7 +115,10 @@ describe("config example / show / validate on the binary", () => {
   });
 
   it("doctor: the same PRUNE schedule is a failed 'schedules' check naming the keys, not 'all good'", () => {
-    const file = config("prune-doctor.ini", "KEEP_DAILY=0\nKEEP_WEEKLY=0\nKEEP_MONTHLY=0\nKEEP_YEARLY=0\n[schedule]\nPRUNE=0 4 * * 0\n");
+    const file = config(
+      "prune-doctor.ini",
+      "KEEP_DAILY=0\nKEEP_WEEKLY=0\nKEEP_MONTHLY=0\nKEEP_YEARLY=0\n[schedule]\nPRUNE=0 4 * * 0\n",
+    );
     const r = run(["--config", file, "doctor"], { DOCKER_HOST: "unix:///nonexistent.sock" });
     expect(r.code, show(r)).toBe(1);
     expect(r.stdout).toMatch(/^FAIL\s+schedules\s+\[local_backup\] KEEP_\*: the keep policy keeps no snapshot/m);
@@ -100,7 +129,10 @@ describe("config example / show / validate on the binary", () => {
     const stacks = join(dir, "stacks");
     mkdirSync(join(stacks, "web"), { recursive: true });
     writeFileSync(join(stacks, "web", "compose.yaml"), "services: {}\n");
-    const file = config("stacks.ini", `[docker]\nDOCKER_STACKS_DIR=${stacks}\n[stack:web]\nSTOP_STRATEGY=none\n[stack:wbe]\nSTOP_STRATEGY=none\n`);
+    const file = config(
+      "stacks.ini",
+      `[docker]\nDOCKER_STACKS_DIR=${stacks}\n[stack:web]\nSTOP_STRATEGY=none\n[stack:wbe]\nSTOP_STRATEGY=none\n`,
+    );
     const r = run(["--config", file, "config", "validate"], { DOCKER_HOST: "unix:///nonexistent.sock" });
     expect(r.code, show(r)).toBe(0);
     expect(r.stderr).toContain("[stack:wbe]: no stack named wbe");
@@ -116,7 +148,9 @@ describe("the documented retention defaults, where a user meets them", () => {
     execFileSync("restic", ["init", "-q"], { env: renv });
     mkdirSync(join(dir, "data"));
     writeFileSync(join(dir, "data", "f.txt"), "x\n");
-    execFileSync("restic", ["backup", "-q", "--tag", "backup-tui,stack:web,kind:stack", join(dir, "data")], { env: renv });
+    execFileSync("restic", ["backup", "-q", "--tag", "backup-tui,stack:web,kind:stack", join(dir, "data")], {
+      env: renv,
+    });
     const file = config("defaults.ini", "");
     const r = run(["--config", file, "forget", "--dry-run"]);
     expect(r.code, show(r)).toBe(0);
@@ -143,24 +177,58 @@ describe("config set-confirm-password", () => {
     const none = run(["--config", file, "config", "set-confirm-password", "--password-file", second]);
     expect(none.code, show(none)).toBe(2);
     expect(none.stderr).toContain("confirmation password is required");
-    const bad = run(["--config", file, "config", "set-confirm-password", "--password-file", second, "--confirm-password-file", wrong]);
+    const bad = run([
+      "--config",
+      file,
+      "config",
+      "set-confirm-password",
+      "--password-file",
+      second,
+      "--confirm-password-file",
+      wrong,
+    ]);
     expect(bad.code, show(bad)).toBe(2);
     expect(bad.stderr).toContain("wrong confirmation password; nothing was changed");
-    const badEnv = run(["--config", file, "config", "set-confirm-password", "--password-file", second], { BACKUP_TUI_CONFIRM_PASSWORD: "Wrong-Pass-0000" });
+    const badEnv = run(["--config", file, "config", "set-confirm-password", "--password-file", second], {
+      BACKUP_TUI_CONFIRM_PASSWORD: "Wrong-Pass-0000",
+    });
     expect(badEnv.code, show(badEnv)).toBe(2);
     expect(hashOf(file), "the hash changed without the current password").toBe(hash);
 
-    const ok = run(["--config", file, "config", "set-confirm-password", "--password-file", second, "--confirm-password-file", first]);
+    const ok = run([
+      "--config",
+      file,
+      "config",
+      "set-confirm-password",
+      "--password-file",
+      second,
+      "--confirm-password-file",
+      first,
+    ]);
     expect(ok.code, show(ok)).toBe(0);
     expect(hashOf(file)).not.toBe(hash);
-    const viaEnv = run(["--config", file, "config", "set-confirm-password", "--password-file", first], { BACKUP_TUI_CONFIRM_PASSWORD: "Second-Pass-5678" });
+    const viaEnv = run(["--config", file, "config", "set-confirm-password", "--password-file", first], {
+      BACKUP_TUI_CONFIRM_PASSWORD: "Second-Pass-5678",
+    });
     expect(viaEnv.code, show(viaEnv)).toBe(0);
   });
 
   it("on a terminal, a too-short new password is refused right after the first entry, before it is asked again", async () => {
     const file = config("tty.ini", "");
     const exit = join(dir, "tty.exit");
-    tmux("new-session", "-d", "-s", "pw", "-x", "100", "-y", "20", "sh", "-c", `env BACKUP_TUI_STATE_DIR=${join(dir, "state")} NO_COLOR=1 ${bin} --config ${file} config set-confirm-password; echo EXIT=$? > ${exit}; sleep 60`);
+    tmux(
+      "new-session",
+      "-d",
+      "-s",
+      "pw",
+      "-x",
+      "100",
+      "-y",
+      "20",
+      "sh",
+      "-c",
+      `env BACKUP_TUI_STATE_DIR=${join(dir, "state")} NO_COLOR=1 ${bin} --config ${file} config set-confirm-password; echo EXIT=$? > ${exit}; sleep 60`,
+    );
     const pane = () => tmux("capture-pane", "-p", "-t", "pw");
     const waitFor = async (re: RegExp) => {
       const end = Date.now() + 20_000;
@@ -181,10 +249,24 @@ describe("config set-confirm-password", () => {
 
   it("on a terminal with a hash set, the current password is asked first; a wrong one changes nothing (exit 2) and the new one is never asked", async () => {
     const file = config("tty-current.ini", "");
-    expect(run(["--config", file, "config", "set-confirm-password", "--password-file", pw("cur", "Current-Pass-2468")]).code).toBe(0);
+    expect(
+      run(["--config", file, "config", "set-confirm-password", "--password-file", pw("cur", "Current-Pass-2468")]).code,
+    ).toBe(0);
     const hash = hashOf(file);
     const exit = join(dir, "tty-current.exit");
-    tmux("new-session", "-d", "-s", "cur", "-x", "100", "-y", "20", "sh", "-c", `env BACKUP_TUI_STATE_DIR=${join(dir, "state")} NO_COLOR=1 ${bin} --config ${file} config set-confirm-password; echo EXIT=$? > ${exit}; sleep 60`);
+    tmux(
+      "new-session",
+      "-d",
+      "-s",
+      "cur",
+      "-x",
+      "100",
+      "-y",
+      "20",
+      "sh",
+      "-c",
+      `env BACKUP_TUI_STATE_DIR=${join(dir, "state")} NO_COLOR=1 ${bin} --config ${file} config set-confirm-password; echo EXIT=$? > ${exit}; sleep 60`,
+    );
     const pane = () => tmux("capture-pane", "-p", "-t", "cur");
     const end = Date.now() + 20_000;
     while (!/confirmation password:/.test(pane())) {

@@ -42,7 +42,8 @@ describe("scripts/quickstart.sh", () => {
     expect(first.out).toMatch(/quickstart done in \d+ s\. Next:/);
     const prefix = `BACKUP_TUI_STATE_DIR=${state} `;
     const lines = first.out.split("\n").map((l) => l.trim());
-    for (const c of [`${prefix}${BIN}`, `${prefix}${BIN} status`, `${prefix}${BIN} schedule install --systemd`]) expect(lines).toContain(c);
+    for (const c of [`${prefix}${BIN}`, `${prefix}${BIN} status`, `${prefix}${BIN} schedule install --systemd`])
+      expect(lines).toContain(c);
 
     // Pasted into a new shell that knows nothing of the quickstart's environment.
     const { BACKUP_TUI_STATE_DIR: _, ...clean } = process.env;
@@ -57,15 +58,24 @@ describe("scripts/quickstart.sh", () => {
     expect(second.out).toMatch(/quickstart done in \d+ s\. Next:/);
     expect(second.ms).toBeLessThan(60_000);
   });
-
 });
 
 describe("the engine check: scripts/lib/docker-engine.sh and `backup-tui doctor` on this host", () => {
   const shell = (env: NodeJS.ProcessEnv) =>
-    spawnSync("bash", ["-c", `. ${join(ROOT, "scripts/lib/docker-engine.sh")}; engine_ensure`], { env: { ...process.env, ...env }, encoding: "utf8", timeout: 60_000 });
+    spawnSync("bash", ["-c", `. ${join(ROOT, "scripts/lib/docker-engine.sh")}; engine_ensure`], {
+      env: { ...process.env, ...env },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
   const doctor = (env: NodeJS.ProcessEnv) => {
-    const r = spawnSync(BIN, ["--json", "doctor"], { env: { ...process.env, BACKUP_TUI_STATE_DIR: state, ...env }, encoding: "utf8", timeout: 60_000 });
-    return (JSON.parse(r.stdout) as { checks: Array<{ name: string; detail: string; hint?: string }> }).checks.find((c) => c.name === "docker");
+    const r = spawnSync(BIN, ["--json", "doctor"], {
+      env: { ...process.env, BACKUP_TUI_STATE_DIR: state, ...env },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    return (JSON.parse(r.stdout) as { checks: Array<{ name: string; detail: string; hint?: string }> }).checks.find(
+      (c) => c.name === "docker",
+    );
   };
 
   it("Given the engine that answers, Then both say the same version line", () => {

@@ -44,16 +44,20 @@ describe("global options without a command", () => {
     ["--config", (f: string) => ["--config", f]],
     ["-c", (f: string) => ["-c", f]],
     ["-q --config=", (f: string) => ["-q", `--config=${f}`]],
-  ])("Given %s FILE on a terminal (80x24), When started, Then the dashboard of that config shows and q quits with 0", async (name, args) => {
-    const session = `s${name.replace(/\W/g, "")}`;
-    const exitFile = start(session, args(world.configFile));
-    const f = await waitFor(session, new RegExp(`\\[1 Dashboard\\][\\s\\S]*${STACK}`));
-    expect(f).not.toMatch(/Usage: backup-tui/);
-    tmux("send-keys", "-t", session, "q");
-    expect(await waitExit(exitFile)).toBe(0);
-    // Nothing but Ink's cursor-show on stderr: no usage text, no config error.
-    expect(readFileSync(`${exitFile}.stderr`, "utf8").replace(/\u001B\[\?25h/g, "")).toBe("");
-  }, 60_000);
+  ])(
+    "Given %s FILE on a terminal (80x24), When started, Then the dashboard of that config shows and q quits with 0",
+    async (name, args) => {
+      const session = `s${name.replace(/\W/g, "")}`;
+      const exitFile = start(session, args(world.configFile));
+      const f = await waitFor(session, new RegExp(`\\[1 Dashboard\\][\\s\\S]*${STACK}`));
+      expect(f).not.toMatch(/Usage: backup-tui/);
+      tmux("send-keys", "-t", session, "q");
+      expect(await waitExit(exitFile)).toBe(0);
+      // Nothing but Ink's cursor-show on stderr: no usage text, no config error.
+      expect(readFileSync(`${exitFile}.stderr`, "utf8").replace(/\u001B\[\?25h/g, "")).toBe("");
+    },
+    60_000,
+  );
 
   it("Given --config FILE and no terminal, When run, Then it prints the help and exits 0", () => {
     const r = cli(world, ["--config", world.configFile]);

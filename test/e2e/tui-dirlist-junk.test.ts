@@ -66,7 +66,13 @@ describe("the TUI with a dirlist line it cannot read (tmux, 80x24)", () => {
     // type until the pane shows the text, then confirm.
     for (let i = 0; ; i++) {
       tmux("send-keys", "-t", "junk", "-l", "/srv//data/");
-      if (await waitFor("junk", /\(absolute path\):\s*\/srv\/\/data\//, 3_000).then(() => true, () => false)) break;
+      if (
+        await waitFor("junk", /\(absolute path\):\s*\/srv\/\/data\//, 3_000).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
       if (i === 4) throw new Error("the add box never showed what was typed");
     }
     tmux("send-keys", "-t", "junk", "Enter");

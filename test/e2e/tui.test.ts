@@ -21,7 +21,11 @@ const CONFIRM = "tui-e2e-Confirm-77";
 const seen: string[] = [];
 
 /** Starts the TUI in a tmux session; an undefined value in extraEnv removes that variable. */
-function start(session: string, extraEnv: Record<string, string | undefined> = {}, exitFile = join(world.dir, `${session}.exit`)): string {
+function start(
+  session: string,
+  extraEnv: Record<string, string | undefined> = {},
+  exitFile = join(world.dir, `${session}.exit`),
+): string {
   const env = { BACKUP_TUI_CONFIG: world.configFile, BACKUP_TUI_STATE_DIR: world.stateDir, ...extraEnv };
   const entries = Object.entries(env);
   const assigns = [
@@ -55,7 +59,10 @@ beforeAll(() => {
   // A file the restore test puts back; a confirmation password; a cloud remote (a local rclone directory).
   writeFileSync(join(volumeMountpoint(`${STACK}_data`), "note.txt"), "original\n");
   mkdirSync(join(world.dir, "cloud"));
-  appendFileSync(world.configFile, `[security]\nCONFIRM_PASSWORD_HASH=${hashConfirmPassword(CONFIRM)}\n[cloud_sync]\nRCLONE_REMOTE=cloud\nRCLONE_PATH=${join(world.dir, "cloud")}\n`);
+  appendFileSync(
+    world.configFile,
+    `[security]\nCONFIRM_PASSWORD_HASH=${hashConfirmPassword(CONFIRM)}\n[cloud_sync]\nRCLONE_REMOTE=cloud\nRCLONE_PATH=${join(world.dir, "cloud")}\n`,
+  );
 });
 
 afterAll(() => {
@@ -80,7 +87,10 @@ describe("the TUI in a terminal", () => {
     // Stack selection: toggle it on; the dirlist file changes at once.
     keys("main", "2");
     f = await waitFor("main", new RegExp(`\\[ \\] ${STACK}`));
-    const row = f.split("\n").filter((l) => /\[[ x]\] /.test(l)).findIndex((l) => l.includes(STACK));
+    const row = f
+      .split("\n")
+      .filter((l) => /\[[ x]\] /.test(l))
+      .findIndex((l) => l.includes(STACK));
     keys("main", ...Array(row).fill("Down"), "Space");
     await waitFor("main", new RegExp(`\\[x\\] ${STACK}`));
     expect(readFileSync(join(world.dir, "dirlist"), "utf8")).toMatch(new RegExp(`^\\+${STACK}$`, "m"));
@@ -95,7 +105,10 @@ describe("the TUI in a terminal", () => {
     expect(f).toMatch(/Run #\d+ succeeded \(exit 0\)/);
     const snapId = new RegExp(`${STACK}\\s+succeeded\\s+\\S+\\s+.+?\\s([0-9a-f]{8})\\s*$`, "m").exec(f)?.[1];
     expect(snapId).toBeTruthy();
-    const snaps = JSON.parse(restic(world, ["snapshots", "--json", "--tag", `stack:${STACK}`])) as Array<{ short_id: string; tags: string[] }>;
+    const snaps = JSON.parse(restic(world, ["snapshots", "--json", "--tag", `stack:${STACK}`])) as Array<{
+      short_id: string;
+      tags: string[];
+    }>;
     expect(snaps.map((s) => s.short_id)).toContain(snapId);
     expect(Object.values(containerStates(STACK))).toEqual(["running"]);
 
@@ -153,7 +166,10 @@ describe("the TUI in a terminal", () => {
       const dir = /· (\/\S*)\n/.exec(f)![1];
       const rest = note.slice(dir === "/" ? 1 : dir.length + 1).split("/");
       expect(note.startsWith(dir === "/" ? "/" : `${dir}/`) && depth < 12).toBe(true);
-      const rows = f.split("\n").filter((l) => /^[› ] \S/.test(l)).map((l) => l.slice(2).split(/\s+/)[0].replace(/\/$/, ""));
+      const rows = f
+        .split("\n")
+        .filter((l) => /^[› ] \S/.test(l))
+        .map((l) => l.slice(2).split(/\s+/)[0].replace(/\/$/, ""));
       const at = rows.indexOf(rest[0]);
       expect(at, `${rest[0]} not in ${JSON.stringify(rows)}:\n${f}`).toBeGreaterThanOrEqual(0);
       if (at) keys("restore", ...Array(at).fill("Down"));
@@ -194,7 +210,9 @@ describe("the TUI in a terminal", () => {
     keys("restore", "v");
     f = await waitFor("restore", /verify (finished|did not complete)/, 60_000);
     expect(f).toMatch(/verified \S+: metadata OK/);
-    console.log(`TUI e2e: restore through the gate ${restoredAt - started} ms, sync + verify ${Date.now() - restoredAt} ms`);
+    console.log(
+      `TUI e2e: restore through the gate ${restoredAt - started} ms, sync + verify ${Date.now() - restoredAt} ms`,
+    );
 
     // History: the sync run (below the verify) and its log, read back from backup-tui.log.
     keys("restore", "6");
@@ -249,7 +267,10 @@ describe("the TUI in a terminal", () => {
 
   it("Given a backup in progress, When Ctrl-C is pressed, Then restic is stopped, the stack runs again, and the TUI exits 130", async () => {
     // Enough data that the hot pass is still reading when the key arrives.
-    writeFileSync(join(world.dir, "fill.sh"), `dd if=/dev/urandom of='${volumeMountpoint(`${STACK}_data`)}/big' bs=1M count=400 status=none\n`);
+    writeFileSync(
+      join(world.dir, "fill.sh"),
+      `dd if=/dev/urandom of='${volumeMountpoint(`${STACK}_data`)}/big' bs=1M count=400 status=none\n`,
+    );
     execFileSync("sh", [join(world.dir, "fill.sh")]);
     const exitFile = start("abort", { NO_COLOR: "1" });
     await waitFor("abort", new RegExp(`${STACK}\\s+running\\s+yes`));

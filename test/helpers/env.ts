@@ -43,10 +43,21 @@ export function makeWorld(extraConfig = "", opts: { resticBinary?: string } = {}
     ].join("\n") + "\n",
     { mode: 0o600 },
   );
-  const env: NodeJS.ProcessEnv = { ...process.env, BACKUP_TUI_CONFIG: configFile, BACKUP_TUI_STATE_DIR: stateDir, NO_COLOR: "1" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    BACKUP_TUI_CONFIG: configFile,
+    BACKUP_TUI_STATE_DIR: stateDir,
+    NO_COLOR: "1",
+  };
   delete env.RESTIC_PASSWORD;
   return {
-    dir, stacksDir, stateDir, repo, passwordFile, configFile, env,
+    dir,
+    stacksDir,
+    stateDir,
+    repo,
+    passwordFile,
+    configFile,
+    env,
     cleanup() {
       rmSync(dir, { recursive: true, force: true });
     },
@@ -55,7 +66,15 @@ export function makeWorld(extraConfig = "", opts: { resticBinary?: string } = {}
 
 /** Builds bin/backup-tui when it is missing or older than any source file. */
 export function ensureBinary(): string {
-  const newest = Number(execFileSync("sh", ["-c", `find ${ROOT}/src ${ROOT}/scripts/build.mjs -type f -printf '%T@\\n' | sort -n | tail -1`]).toString().trim()) * 1000;
+  const newest =
+    Number(
+      execFileSync("sh", [
+        "-c",
+        `find ${ROOT}/src ${ROOT}/scripts/build.mjs -type f -printf '%T@\\n' | sort -n | tail -1`,
+      ])
+        .toString()
+        .trim(),
+    ) * 1000;
   if (!existsSync(BIN) || statSync(BIN).mtimeMs < newest) {
     const r = spawnSync(process.execPath, [join(ROOT, "scripts", "build.mjs")], { cwd: ROOT, stdio: "inherit" });
     if (r.status !== 0) throw new Error("build failed");
@@ -77,7 +96,11 @@ export function cli(world: Pick<TestWorld, "env">, args: string[], extraEnv: Nod
 }
 
 /** Runs the binary without blocking the event loop (the test may serve HTTP meanwhile). */
-export function cliAsync(world: Pick<TestWorld, "env">, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export function cliAsync(
+  world: Pick<TestWorld, "env">,
+  args: string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(BIN, args, { env: { ...world.env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -91,7 +114,12 @@ export function cliAsync(world: Pick<TestWorld, "env">, args: string[], extraEnv
 /** restic against the world's repository, for assertions. */
 export function restic(world: TestWorld, args: string[], binary = "restic"): string {
   return execFileSync(binary, args, {
-    env: { ...process.env, RESTIC_REPOSITORY: world.repo, RESTIC_PASSWORD_FILE: world.passwordFile, RESTIC_PASSWORD: undefined },
+    env: {
+      ...process.env,
+      RESTIC_REPOSITORY: world.repo,
+      RESTIC_PASSWORD_FILE: world.passwordFile,
+      RESTIC_PASSWORD: undefined,
+    },
     encoding: "utf8",
     maxBuffer: 256 * 1024 * 1024,
   });

@@ -17,7 +17,12 @@ import type { Runner, RunOptions, RunResult } from "../../src/exec/runner";
 import { silentLogger } from "../../src/log";
 import { featuresOf } from "../../src/restic/features";
 import type { ForgetGroup, Snapshot } from "../../src/restic/json";
-import type { BackupRequest as ResticBackupRequest, BackupResult, ForgetRequest, Restic } from "../../src/restic/restic";
+import type {
+  BackupRequest as ResticBackupRequest,
+  BackupResult,
+  ForgetRequest,
+  Restic,
+} from "../../src/restic/restic";
 import type { ServiceContext } from "../../src/services/run/context";
 import { StopJournal } from "../../src/state/journal";
 import { currentOwner } from "../../src/state/process-info";
@@ -133,20 +138,26 @@ export function fakeDocker(o: FakeDockerOptions = {}): FakeDocker {
       byId.set(newId, { ...old, id: newId, status });
     },
     version: async () => ({ version: "27.3.1", apiVersion: "1.47", os: "linux" }),
-    listContainers: async (label) => [...byId.values()].filter((c) => matches(c.labels, label)).map((c) => structuredClone(c)),
+    listContainers: async (label) =>
+      [...byId.values()].filter((c) => matches(c.labels, label)).map((c) => structuredClone(c)),
     inspect: async (id) => {
       const c = byId.get(id);
       return c && structuredClone(c);
     },
     stop: (id) =>
       op("stop", id, (c) => {
-        if (o.failStop?.includes(c.name)) throw new Error(`Docker: stop ${c.name} failed: cannot stop container: permission denied`);
-        if (c.status === "running" || c.status === "restarting" || c.status === "paused") Object.assign(c, { status: "exited", exitCode: 0 });
+        if (o.failStop?.includes(c.name))
+          throw new Error(`Docker: stop ${c.name} failed: cannot stop container: permission denied`);
+        if (c.status === "running" || c.status === "restarting" || c.status === "paused")
+          Object.assign(c, { status: "exited", exitCode: 0 });
       }),
     start: (id) =>
       op("start", id, (c) => {
         const fail = o.failStart?.[c.name];
-        Object.assign(c, fail ? { status: "exited", exitCode: fail.exitCode ?? 1 } : { status: "running", exitCode: 0 });
+        Object.assign(
+          c,
+          fail ? { status: "exited", exitCode: fail.exitCode ?? 1 } : { status: "running", exitCode: 0 },
+        );
       }),
     pause: (id) =>
       op("pause", id, (c) => {
@@ -158,7 +169,8 @@ export function fakeDocker(o: FakeDockerOptions = {}): FakeDocker {
         if (c.status !== "paused") throw new Error(`Docker: unpause ${c.name} failed: container is not paused`);
         c.status = "running";
       }),
-    listVolumes: async (label) => [...volumes.values()].filter((v) => matches(v.labels, label)).map((v) => structuredClone(v)),
+    listVolumes: async (label) =>
+      [...volumes.values()].filter((v) => matches(v.labels, label)).map((v) => structuredClone(v)),
     inspectVolume: async (name) => {
       const v = volumes.get(name);
       return v && structuredClone(v);
@@ -181,7 +193,11 @@ export function fakeDocker(o: FakeDockerOptions = {}): FakeDocker {
 }
 
 /** A Stack as discovery would report it. */
-export function fakeStack(name: string, containers: ContainerInfo[], o: { dir?: string; project?: string; volumes?: VolumeInfo[] } = {}): Stack {
+export function fakeStack(
+  name: string,
+  containers: ContainerInfo[],
+  o: { dir?: string; project?: string; volumes?: VolumeInfo[] } = {},
+): Stack {
   return {
     name,
     project: o.project ?? name,
@@ -204,7 +220,11 @@ export interface RunnerAnswer {
   stderr?: string;
   exitCode?: number;
   /** Computes the answer from the call (e.g. to read a temp file before it is removed). */
-  reply?: (file: string, args: readonly string[], o: RunOptions) => { stdout?: string; stderr?: string; exitCode?: number } | void;
+  reply?: (
+    file: string,
+    args: readonly string[],
+    o: RunOptions,
+  ) => { stdout?: string; stderr?: string; exitCode?: number } | void;
   /** Answer only this many calls, then let later answers match. */
   times?: number;
   /** Reject with this instead (a spawn failure, a timeout). */
@@ -232,20 +252,45 @@ export function fakeRunner(answers: RunnerAnswer[] = []): FakeRunner {
     async run(file, args, options = {}): Promise<RunResult> {
       const command = line(file, args);
       calls.push({ file, args: [...args], options });
-      const a = table.find((x) => x.left > 0 && (typeof x.match === "string" ? command.startsWith(x.match) : x.match instanceof RegExp ? x.match.test(command) : x.match(file, args, options)));
+      const a = table.find(
+        (x) =>
+          x.left > 0 &&
+          (typeof x.match === "string"
+            ? command.startsWith(x.match)
+            : x.match instanceof RegExp
+              ? x.match.test(command)
+              : x.match(file, args, options)),
+      );
       if (!a) throw new Error(`fakeRunner: no answer for \`${command}\``);
       a.left--;
       await new Promise((r) => setTimeout(r, 0));
       if (a.error) throw a.error;
-      const r = { stdout: a.stdout ?? "", stderr: a.stderr ?? "", exitCode: a.exitCode ?? 0, ...a.reply?.(file, args, options) };
+      const r = {
+        stdout: a.stdout ?? "",
+        stderr: a.stderr ?? "",
+        exitCode: a.exitCode ?? 0,
+        ...a.reply?.(file, args, options),
+      };
       for (const l of lines(r.stdout)) options.onStdoutLine?.(l);
       for (const l of lines(r.stderr)) options.onStderrLine?.(l);
       if (!(options.okExitCodes ?? [0]).includes(r.exitCode)) {
         const tail = r.stderr.trimEnd().split("\n").slice(-20).join("\n");
         const last = tail.split("\n").pop();
-        throw new ToolError(`${file} failed (exit ${r.exitCode})${last ? `: ${last}` : ""}`, command, r.exitCode, tail, "exit");
+        throw new ToolError(
+          `${file} failed (exit ${r.exitCode})${last ? `: ${last}` : ""}`,
+          command,
+          r.exitCode,
+          tail,
+          "exit",
+        );
       }
-      return { exitCode: r.exitCode, stdout: options.bufferStdout === false ? "" : r.stdout, stderr: r.stderr, durationMs: 1, command };
+      return {
+        exitCode: r.exitCode,
+        stdout: options.bufferStdout === false ? "" : r.stdout,
+        stderr: r.stderr,
+        durationMs: 1,
+        command,
+      };
     },
   };
 }
@@ -265,7 +310,10 @@ export const COMPOSE_OK: RunnerAnswer[] = [
 
 // ---------------------------------------------------------------- restic
 
-export type ResticUsed = Pick<Restic, "repository" | "features" | "exists" | "init" | "snapshots" | "backup" | "forget" | "check" | "prune" | "unlock">;
+export type ResticUsed = Pick<
+  Restic,
+  "repository" | "features" | "exists" | "init" | "snapshots" | "backup" | "forget" | "check" | "prune" | "unlock"
+>;
 
 export interface FakeResticOptions {
   /** What `snapshots` lists (filtered by host and tags as restic would). */
@@ -311,7 +359,9 @@ export function fakeRestic(o: FakeResticOptions = {}): FakeRestic {
     },
     snapshots: async (q = {}) => {
       calls.push("snapshots");
-      return (o.snapshots ?? []).filter((s) => (!q.host || s.hostname === q.host) && (q.tags ?? []).every((t) => s.tags.includes(t)));
+      return (o.snapshots ?? []).filter(
+        (s) => (!q.host || s.hostname === q.host) && (q.tags ?? []).every((t) => s.tags.includes(t)),
+      );
     },
     backup: async (req): Promise<BackupResult> => {
       const kind = req.tags.find((t) => t.startsWith("kind:")) ?? "kind:?";
@@ -321,9 +371,25 @@ export function fakeRestic(o: FakeResticOptions = {}): FakeRestic {
       await new Promise((r) => setTimeout(r, 1));
       const pass = kind === "kind:hot" ? "hot" : "final";
       if (o.failOn === pass) {
-        throw o.failWith ?? new ToolError("restic failed (exit 1): Fatal: unable to save snapshot: disk full", "restic backup --json", 1, "Fatal: unable to save snapshot: disk full", "exit");
+        throw (
+          o.failWith ??
+          new ToolError(
+            "restic failed (exit 1): Fatal: unable to save snapshot: disk full",
+            "restic backup --json",
+            1,
+            "Fatal: unable to save snapshot: disk full",
+            "exit",
+          )
+        );
       }
-      req.onProgress?.({ percent: 1, bytesDone: 1000, totalBytes: 1000, filesDone: 1, totalFiles: 1, currentFiles: [] });
+      req.onProgress?.({
+        percent: 1,
+        bytesDone: 1000,
+        totalBytes: 1000,
+        filesDone: 1,
+        totalFiles: 1,
+        currentFiles: [],
+      });
       const snapshotId = `snap${created.length + 1}-${kind.slice(5)}`;
       created.push(snapshotId);
       const unreadable = pass === "final" ? (o.unreadable ?? []) : [];
@@ -352,7 +418,10 @@ export function fakeRestic(o: FakeResticOptions = {}): FakeRestic {
     },
     check: async () => {
       calls.push("check");
-      return { ok: o.checkOk ?? true, output: o.checkOk === false ? "Fatal: repository contains errors" : "no errors were found" };
+      return {
+        ok: o.checkOk ?? true,
+        output: o.checkOk === false ? "Fatal: repository contains errors" : "no errors were found",
+      };
     },
     prune: async () => {
       calls.push("prune");
@@ -365,25 +434,63 @@ export function fakeRestic(o: FakeResticOptions = {}): FakeRestic {
 
 /** A snapshot as `restic snapshots --json` lists it. */
 export function snapshot(s: { id: string; time: string; host?: string; tags: string[] }): Snapshot {
-  return { id: s.id, short_id: s.id.slice(0, 8), time: s.time, hostname: s.host ?? "test-host", tags: s.tags, paths: ["/srv/stacks/x"], tree: "tree" };
+  return {
+    id: s.id,
+    short_id: s.id.slice(0, 8),
+    time: s.time,
+    hostname: s.host ?? "test-host",
+    tags: s.tags,
+    paths: ["/srv/stacks/x"],
+    tree: "tree",
+  };
 }
 
 // ---------------------------------------------------------------- context
 
-export function testConfig(stateDir: string, over: { stacks?: Record<string, Partial<StackSettings>>; docker?: Partial<Config["docker"]>; retention?: Partial<Config["retention"]>; verification?: Partial<Config["verification"]> } = {}): Config {
+export function testConfig(
+  stateDir: string,
+  over: {
+    stacks?: Record<string, Partial<StackSettings>>;
+    docker?: Partial<Config["docker"]>;
+    retention?: Partial<Config["retention"]>;
+    verification?: Partial<Config["verification"]>;
+  } = {},
+): Config {
   const stacks: Record<string, StackSettings> = {};
-  for (const [name, s] of Object.entries(over.stacks ?? {})) stacks[name] = { exclude: [], extraPaths: [], hookTimeoutSec: 60, dumps: [], ...s } as StackSettings;
+  for (const [name, s] of Object.entries(over.stacks ?? {}))
+    stacks[name] = { exclude: [], extraPaths: [], hookTimeoutSec: 60, dumps: [], ...s } as StackSettings;
   return {
     source: { format: "embedded" },
     stateDir,
     dirlistFile: join(stateDir, "dirlist"),
     hostname: "test-host",
-    docker: { timeoutSec: 30, stopTimeoutSec: 10, strategy: "stop", twoPass: true, backupBindMounts: false, composeCommand: "docker compose", ...over.docker },
-    restic: { repository: "/srv/restic-repo", password: { kind: "file", path: join(stateDir, "restic-password"), origin: "test" }, binary: "restic", backupTimeoutSec: 3600, autoInit: false },
+    docker: {
+      timeoutSec: 30,
+      stopTimeoutSec: 10,
+      strategy: "stop",
+      twoPass: true,
+      backupBindMounts: false,
+      composeCommand: "docker compose",
+      ...over.docker,
+    },
+    restic: {
+      repository: "/srv/restic-repo",
+      password: { kind: "file", path: join(stateDir, "restic-password"), origin: "test" },
+      binary: "restic",
+      backupTimeoutSec: 3600,
+      autoInit: false,
+    },
     retention: { keep: { last: 3 }, autoPrune: false, ...over.retention },
     verification: { enabled: false, depth: "metadata", subset: "5%", ...over.verification } as Config["verification"],
     space: { lowSpaceAction: "skip" },
-    cloud: { binary: "rclone", transfers: 4, retries: 3, syncTimeoutSec: 3600, keepDeletedDays: 7, maxDeletePercent: 50 },
+    cloud: {
+      binary: "rclone",
+      transfers: 4,
+      retries: 3,
+      syncTimeoutSec: 3600,
+      keepDeletedDays: 7,
+      maxDeletePercent: 50,
+    },
     schedule: {},
     notify: { on: ["failure"] },
     security: {},
@@ -405,7 +512,9 @@ export interface TestContext {
 }
 
 /** A ServiceContext over fakes, with the real StopJournal and StateStore in a fresh temp dir. */
-export function testContext(o: { docker?: FakeDocker; restic?: FakeRestic; runner?: FakeRunner; config?: Parameters<typeof testConfig>[1] } = {}): TestContext {
+export function testContext(
+  o: { docker?: FakeDocker; restic?: FakeRestic; runner?: FakeRunner; config?: Parameters<typeof testConfig>[1] } = {},
+): TestContext {
   const dir = mkdtempSync(join(tmpdir(), "btui-unit-"));
   const stateDir = join(dir, "state");
   const stacksDir = join(dir, "stacks");
@@ -432,7 +541,13 @@ export function testContext(o: { docker?: FakeDocker; restic?: FakeRestic; runne
     version: "0.1.0-test",
   };
   return {
-    ctx, dir, stateDir, stacksDir, docker, restic, runner,
+    ctx,
+    dir,
+    stateDir,
+    stacksDir,
+    docker,
+    restic,
+    runner,
     cleanup() {
       store.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,15 @@
 /** Keys and waits for driving Ink screens through ink-testing-library's stdin. */
-export const KEY = { up: "\u001B[A", down: "\u001B[B", pageDown: "\u001B[6~", pageUp: "\u001B[5~", enter: "\r", esc: "\u001B", backspace: "\u007F", ctrlC: "\u0003", space: " " };
+export const KEY = {
+  up: "\u001B[A",
+  down: "\u001B[B",
+  pageDown: "\u001B[6~",
+  pageUp: "\u001B[5~",
+  enter: "\r",
+  esc: "\u001B",
+  backspace: "\u007F",
+  ctrlC: "\u0003",
+  space: " ",
+};
 
 export const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
 

@@ -44,7 +44,15 @@ export function bundleScript(source: string): string {
   const entry = join(dir, "entry.mjs");
   writeFileSync(entry, source);
   const out = join(dir, "script.cjs");
-  buildSync({ entryPoints: [entry], outfile: out, bundle: true, format: "cjs", platform: "node", target: "node26", logLevel: "warning" });
+  buildSync({
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "node26",
+    logLevel: "warning",
+  });
   bundled.set(source, out);
   return out;
 }
@@ -74,8 +82,11 @@ export async function startRacer(stateDir: string, repository: string): Promise<
     else lines.push(l);
   });
   let gone = false;
-  const exited = new Promise<void>((r) => child.once("exit", () => ((gone = true), r(), waiters.splice(0).forEach((w) => w("exited")))));
-  const next = () => new Promise<string>((r) => (lines.length ? r(lines.shift()!) : gone ? r("exited") : waiters.push(r)));
+  const exited = new Promise<void>((r) =>
+    child.once("exit", () => ((gone = true), r(), waiters.splice(0).forEach((w) => w("exited")))),
+  );
+  const next = () =>
+    new Promise<string>((r) => (lines.length ? r(lines.shift()!) : gone ? r("exited") : waiters.push(r)));
   const ready = await next();
   if (ready !== "ready") throw new Error(`racer said ${ready}`);
   return {

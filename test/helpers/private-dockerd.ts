@@ -32,15 +32,42 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
   // Its default bridge: an interface of its own, on a subnet outside every pool.
   const bridge = `btui${Math.random().toString(16).slice(2, 8)}`;
   execFileSync("ip", ["link", "add", bridge, "type", "bridge"], { stdio: "pipe" });
-  execFileSync("ip", ["addr", "add", `10.${250 + Math.floor(Math.random() * 5)}.${Math.floor(Math.random() * 255)}.1/24`, "dev", bridge], { stdio: "pipe" });
+  execFileSync(
+    "ip",
+    ["addr", "add", `10.${250 + Math.floor(Math.random() * 5)}.${Math.floor(Math.random() * 255)}.1/24`, "dev", bridge],
+    { stdio: "pipe" },
+  );
   execFileSync("ip", ["link", "set", bridge, "up"], { stdio: "pipe" });
   const log = openSync(join(dir, "dockerd.log"), "a");
-  const child: ChildProcess = spawn(DOCKERD, [
-    "--data-root", join(dir, "root"), "--exec-root", join(dir, "exec"), "--pidfile", join(dir, "dockerd.pid"),
-    "-H", host, "--iptables=false", "--ip-masq=false", "--bridge", bridge, "--default-address-pool", pool,
-  ], { stdio: ["ignore", log, log], detached: true });
+  const child: ChildProcess = spawn(
+    DOCKERD,
+    [
+      "--data-root",
+      join(dir, "root"),
+      "--exec-root",
+      join(dir, "exec"),
+      "--pidfile",
+      join(dir, "dockerd.pid"),
+      "-H",
+      host,
+      "--iptables=false",
+      "--ip-masq=false",
+      "--bridge",
+      bridge,
+      "--default-address-pool",
+      pool,
+    ],
+    { stdio: ["ignore", log, log], detached: true },
+  );
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const docker = (args: string[], input?: string) => execFileSync("docker", args, { encoding: "utf8", input, env: { ...process.env, DOCKER_HOST: host }, stdio: ["pipe", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+  const docker = (args: string[], input?: string) =>
+    execFileSync("docker", args, {
+      encoding: "utf8",
+      input,
+      env: { ...process.env, DOCKER_HOST: host },
+      stdio: ["pipe", "pipe", "pipe"],
+      maxBuffer: 64 * 1024 * 1024,
+    });
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
@@ -61,7 +88,11 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
     env: { DOCKER_HOST: host },
     docker,
     loadFromShared(images: string[]) {
-      execFileSync("sh", ["-c", `docker save "$@" | DOCKER_HOST=${host} docker load -q`, "sh", ...images], { env: { ...process.env, DOCKER_HOST: "" }, stdio: "pipe", maxBuffer: 64 * 1024 * 1024 });
+      execFileSync("sh", ["-c", `docker save "$@" | DOCKER_HOST=${host} docker load -q`, "sh", ...images], {
+        env: { ...process.env, DOCKER_HOST: "" },
+        stdio: "pipe",
+        maxBuffer: 64 * 1024 * 1024,
+      });
     },
     async stop() {
       // Every container here is the test's own: removed, then the daemon stopped and its root deleted.
@@ -78,7 +109,9 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
       }
       // Leftover mounts (a killed daemon) would make rm fail: unmount what lies below dir.
       try {
-        execFileSync("sh", ["-c", `grep -o " ${dir}[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l`], { stdio: "pipe" });
+        execFileSync("sh", ["-c", `grep -o " ${dir}[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l`], {
+          stdio: "pipe",
+        });
       } catch {
         // nothing mounted
       }

@@ -31,15 +31,19 @@ export function start(args: string[], env: NodeJS.ProcessEnv): Running {
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
   child.stderr!.on("data", (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
   return { child, done };
 }
 
 /** The pid the fake restic wrote, once it is hanging. */
 export async function hangingFake(marker: string): Promise<number> {
-  await waitFor(() => existsSync(marker) && readFileSync(marker, "utf8").trim() !== "", 120_000, "the fake restic to hang");
+  await waitFor(
+    () => existsSync(marker) && readFileSync(marker, "utf8").trim() !== "",
+    120_000,
+    "the fake restic to hang",
+  );
   return Number(readFileSync(marker, "utf8").trim());
 }
 
@@ -64,4 +68,3 @@ export function allCommandLines(): Array<{ pid: number; argv: string }> {
   }
   return out;
 }
-

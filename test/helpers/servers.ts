@@ -132,7 +132,8 @@ export class DetachedServer {
   /** After kill(): waits until the process is gone and nothing answers on the port. */
   async waitGone(timeoutMs = 5000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while ((alive(this.pid) || (await canConnect(this.port))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((alive(this.pid) || (await canConnect(this.port))) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     running.delete(this);
   }
 }
@@ -165,11 +166,24 @@ export interface RcloneServer extends DetachedServer {
  * RCLONE_USER/RCLONE_PASS (so no process's argv holds them). sftp: host keys in workDir, and
  * authorizedKeys (a public key file) allows key logins for restic's own sftp backend.
  */
-export async function rcloneServe(kind: ServeKind, o: { dir: string; workDir: string; user?: string; pass?: string; authorizedKeys?: string; port?: number }): Promise<RcloneServer> {
+export async function rcloneServe(
+  kind: ServeKind,
+  o: { dir: string; workDir: string; user?: string; pass?: string; authorizedKeys?: string; port?: number },
+): Promise<RcloneServer> {
   mkdirSync(o.dir, { recursive: true });
   mkdirSync(o.workDir, { recursive: true });
   const port = o.port ?? (await freePort());
-  const args = ["serve", kind, "--config", "/dev/null", "--addr", `127.0.0.1:${port}`, "--cache-dir", join(o.workDir, "rclone-cache"), "-v"];
+  const args = [
+    "serve",
+    kind,
+    "--config",
+    "/dev/null",
+    "--addr",
+    `127.0.0.1:${port}`,
+    "--cache-dir",
+    join(o.workDir, "rclone-cache"),
+    "-v",
+  ];
   if (kind === "sftp") {
     const keys = o.authorizedKeys ?? join(o.workDir, "no-authorized-keys");
     if (!o.authorizedKeys) writeFileSync(keys, "");
@@ -180,7 +194,14 @@ export async function rcloneServe(kind: ServeKind, o: { dir: string; workDir: st
   const env: NodeJS.ProcessEnv = {};
   if (o.user) env.RCLONE_USER = o.user;
   if (o.pass) env.RCLONE_PASS = o.pass;
-  const server = new DetachedServer({ name: `rclone serve ${kind}`, command: "rclone", args, env, port, log: join(o.workDir, `serve-${kind}-${port}.log`) });
+  const server = new DetachedServer({
+    name: `rclone serve ${kind}`,
+    command: "rclone",
+    args,
+    env,
+    port,
+    log: join(o.workDir, `serve-${kind}-${port}.log`),
+  });
   await server.start();
   return Object.assign(server, { kind, dir: o.dir, user: o.user, pass: o.pass });
 }
@@ -215,7 +236,8 @@ export function remoteEnv(name: string, server: RcloneServer | "local"): Record<
 export function sshKey(dir: string): { key: string; pub: string } {
   mkdirSync(dir, { recursive: true });
   const key = join(dir, "id_ed25519");
-  if (!existsSync(key)) execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "backup-tui-test", "-f", key]);
+  if (!existsSync(key))
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "backup-tui-test", "-f", key]);
   return { key, pub: `${key}.pub` };
 }
 
@@ -248,7 +270,13 @@ export interface S3Server extends DetachedServer {
  * certificate for 127.0.0.1 (restic's s3 backend fails over plain HTTP on its chunked uploads);
  * `tls: false` for rclone's s3 backend, which works over HTTP.
  */
-export async function s3rver(o: { dir: string; workDir: string; bucket: string; port?: number; tls?: boolean }): Promise<S3Server> {
+export async function s3rver(o: {
+  dir: string;
+  workDir: string;
+  bucket: string;
+  port?: number;
+  tls?: boolean;
+}): Promise<S3Server> {
   mkdirSync(o.dir, { recursive: true });
   mkdirSync(o.workDir, { recursive: true });
   const port = o.port ?? (await freePort());
@@ -258,7 +286,27 @@ export async function s3rver(o: { dir: string; workDir: string; bucket: string; 
   if (tls) {
     const key = join(o.workDir, `s3-key-${port}.pem`);
     ca = join(o.workDir, `s3-cert-${port}.pem`);
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", ca, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"], { stdio: "pipe" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        ca,
+        "-days",
+        "2",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+      ],
+      { stdio: "pipe" },
+    );
     args.push("--key", key, "--cert", ca);
   }
   const server = new DetachedServer({
@@ -269,7 +317,12 @@ export async function s3rver(o: { dir: string; workDir: string; bucket: string; 
     log: join(o.workDir, `s3rver-${port}.log`),
   });
   await server.start();
-  return Object.assign(server, { ca, bucket: o.bucket, endpoint: `${tls ? "https" : "http"}://127.0.0.1:${port}`, dir: o.dir });
+  return Object.assign(server, {
+    ca,
+    bucket: o.bucket,
+    endpoint: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
+    dir: o.dir,
+  });
 }
 
 /**

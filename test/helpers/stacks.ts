@@ -21,16 +21,27 @@ export function docker(args: string[], input?: string): string {
 }
 
 /** Writes compose.yaml for a stack under stacksDir/name and returns its directory. */
-export function writeStack(stacksDir: string, name: string, services: Record<string, ServiceSpec>, namedVolumes: string[] = []): string {
+export function writeStack(
+  stacksDir: string,
+  name: string,
+  services: Record<string, ServiceSpec>,
+  namedVolumes: string[] = [],
+): string {
   const dir = join(stacksDir, name);
   mkdirSync(dir, { recursive: true });
   const lines = ["services:"];
   for (const [svc, s] of Object.entries(services)) {
-    lines.push(`  ${svc}:`, `    image: ${s.image ?? IMAGE}`, `    command: ["sh", "-c", ${JSON.stringify(s.command ?? LOOP)}]`, "    stop_grace_period: 5s");
+    lines.push(
+      `  ${svc}:`,
+      `    image: ${s.image ?? IMAGE}`,
+      `    command: ["sh", "-c", ${JSON.stringify(s.command ?? LOOP)}]`,
+      "    stop_grace_period: 5s",
+    );
     if (s.restart) lines.push(`    restart: ${s.restart}`);
     if (s.volumes?.length) lines.push("    volumes:", ...s.volumes.map((v) => `      - ${JSON.stringify(v)}`));
     if (s.dependsOn?.length) lines.push("    depends_on:", ...s.dependsOn.map((d) => `      - ${d}`));
-    if (s.labels) lines.push("    labels:", ...Object.entries(s.labels).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`));
+    if (s.labels)
+      lines.push("    labels:", ...Object.entries(s.labels).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`));
   }
   if (namedVolumes.length) lines.push("volumes:", ...namedVolumes.map((v) => `  ${v}: {}`));
   writeFileSync(join(dir, "compose.yaml"), lines.join("\n") + "\n");
@@ -51,8 +62,21 @@ export function composeDown(dir: string): void {
 
 /** name → status of a project's containers. */
 export function containerStates(project: string): Record<string, string> {
-  const out = docker(["ps", "-a", "--filter", `label=com.docker.compose.project=${project}`, "--format", "{{.Names}} {{.State}}"]);
-  return Object.fromEntries(out.trim().split("\n").filter(Boolean).map((l) => l.split(" ") as [string, string]));
+  const out = docker([
+    "ps",
+    "-a",
+    "--filter",
+    `label=com.docker.compose.project=${project}`,
+    "--format",
+    "{{.Names}} {{.State}}",
+  ]);
+  return Object.fromEntries(
+    out
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split(" ") as [string, string]),
+  );
 }
 
 export function volumeMountpoint(volume: string): string {
@@ -73,11 +97,24 @@ export interface ContainerEvent {
 /** Container events of a project since a time (ms), oldest first, from `docker events`. */
 export function containerEvents(project: string, sinceMs: number): ContainerEvent[] {
   const out = docker([
-    "events", "--since", new Date(sinceMs - 2000).toISOString(), "--until", new Date(Date.now() + 1000).toISOString(),
-    "--filter", `label=com.docker.compose.project=${project}`, "--filter", "type=container",
-    "--format", "{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}}",
+    "events",
+    "--since",
+    new Date(sinceMs - 2000).toISOString(),
+    "--until",
+    new Date(Date.now() + 1000).toISOString(),
+    "--filter",
+    `label=com.docker.compose.project=${project}`,
+    "--filter",
+    "type=container",
+    "--format",
+    "{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}}",
   ]);
   // exec events carry the command (which may span lines) in their action: keep well-formed lines only.
-  return out.trim().split("\n").filter((l) => /^\d+ \S+ \S+$/.test(l)).map((l) => l.split(" ")).map(([t, action, name]) => ({ atMs: Number(BigInt(t) / 1_000_000n), action, name }))
+  return out
+    .trim()
+    .split("\n")
+    .filter((l) => /^\d+ \S+ \S+$/.test(l))
+    .map((l) => l.split(" "))
+    .map(([t, action, name]) => ({ atMs: Number(BigInt(t) / 1_000_000n), action, name }))
     .filter((e) => e.atMs >= sinceMs);
 }

@@ -17,18 +17,21 @@ describe("parseDuration", () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(["abc", "", "10x", "1h 30m", "-5s", "h", "5m!"])("Given %j, When parsed, Then it is a usage error with a hint", (text) => {
-    const err = (() => {
-      try {
-        parseDuration(text, "--wait");
-      } catch (e) {
-        return e;
-      }
-    })();
+  it.each(["abc", "", "10x", "1h 30m", "-5s", "h", "5m!"])(
+    "Given %j, When parsed, Then it is a usage error with a hint",
+    (text) => {
+      const err = (() => {
+        try {
+          parseDuration(text, "--wait");
+        } catch (e) {
+          return e;
+        }
+      })();
 
-    expect(err).toBeInstanceOf(UsageError);
-    expect((err as UsageError).exitCode).toBe(ExitCode.usage);
-    expect((err as UsageError).message).toBe(`invalid --wait: ${JSON.stringify(text)}`);
-    expect((err as UsageError).hint).toMatch(/30s, 10m/);
-  });
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as UsageError).exitCode).toBe(ExitCode.usage);
+      expect((err as UsageError).message).toBe(`invalid --wait: ${JSON.stringify(text)}`);
+      expect((err as UsageError).hint).toMatch(/30s, 10m/);
+    },
+  );
 });

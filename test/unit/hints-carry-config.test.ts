@@ -40,13 +40,17 @@ describe("printed commands carry the user's --config", () => {
   });
 
   it("Given --config naming a file with a bad value, When loaded, Then `config validate` and `config example` in the hint name that file", () => {
-    writeFileSync(config, `[local_backup]\nRESTIC_REPOSITORY=${join(dir, "repo")}\n[docker]\nDOCKER_TIMEOUT=abc\n`, { mode: 0o600 });
+    writeFileSync(config, `[local_backup]\nRESTIC_REPOSITORY=${join(dir, "repo")}\n[docker]\nDOCKER_TIMEOUT=abc\n`, {
+      mode: 0o600,
+    });
     const err = thrown(() => loadConfig({ flag: config, env: {}, exeDir: dir, cwd: dir, uid: 1000, home: dir }));
     expect(err.hint).toContain(`\`backup-tui ${flag} config validate\``);
     expect(err.hint).toContain(`\`backup-tui ${flag} config example\``);
   });
 
   it("Given --config, When the TUI shows the restore command of a snapshot, Then it carries --config", () => {
-    expect(restoreCommand({ shortId: "abcd1234", stack: "web", kind: "stack", tags: [] })).toBe(`backup-tui ${flag} restore --stack web --snapshot abcd1234`);
+    expect(restoreCommand({ shortId: "abcd1234", stack: "web", kind: "stack", tags: [] })).toBe(
+      `backup-tui ${flag} restore --stack web --snapshot abcd1234`,
+    );
   });
 });

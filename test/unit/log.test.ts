@@ -9,7 +9,10 @@ describe("log file", () => {
     const dir = mkdtempSync(join(tmpdir(), "log-"));
     const file = join(dir, "backup-tui.log");
     const log = createLogger({ file, fileLevel: "debug" });
-    log.info({ repo: "rest:http://alice:s3cr3t-pw@127.0.0.1:8000/", password: "hunter2" }, "opening rest:http://alice:s3cr3t-pw@127.0.0.1:8000/");
+    log.info(
+      { repo: "rest:http://alice:s3cr3t-pw@127.0.0.1:8000/", password: "hunter2" },
+      "opening rest:http://alice:s3cr3t-pw@127.0.0.1:8000/",
+    );
     log.warn("env RESTIC_PASSWORD=topsecret leaked?");
     const text = readFileSync(file, "utf8");
     expect(text).not.toContain("s3cr3t-pw");

@@ -3,10 +3,13 @@ import { format, table } from "../../src/output";
 
 describe("table", () => {
   it("Given rows of different widths, When rendered, Then columns align to the widest cell and lines have no trailing spaces", () => {
-    const out = table(["STACK", "STATE", "LAST"], [
-      ["app", "running", "2h ago"],
-      ["nextcloud-aio", "stopped", ""],
-    ]);
+    const out = table(
+      ["STACK", "STATE", "LAST"],
+      [
+        ["app", "running", "2h ago"],
+        ["nextcloud-aio", "stopped", ""],
+      ],
+    );
 
     expect(out.split("\n")).toEqual([
       "STACK          STATE    LAST",

@@ -37,7 +37,14 @@ describe("restore runs name their stack", () => {
     const store = StateStore.open(join(dir, "state.db"));
     const owner = currentOwner("h1", "backup-tui restore --stack web");
     const backup = store.startRun("backup", "manual", owner);
-    store.recordStack({ runId: backup, stack: "db", status: "succeeded", startedAt: new Date().toISOString(), durationMs: 1, downtimeMs: 0 });
+    store.recordStack({
+      runId: backup,
+      stack: "db",
+      status: "succeeded",
+      startedAt: new Date().toISOString(),
+      durationMs: 1,
+      downtimeMs: 0,
+    });
     const restore = store.startRun("restore", "manual", owner, { stack: "web" });
     store.finishRun(restore, "succeeded", 0);
     expect(store.runs({ stack: "web" }).map((r) => [r.id, r.kind, r.stack])).toEqual([[restore, "restore", "web"]]);
@@ -52,7 +59,11 @@ describe("restore runs name their stack", () => {
 describe("doctor's snapshot strategy line", () => {
   const stacks = [fakeStack("web", [], { dir: "/srv/web" }), fakeStack("db", [], { dir: "/srv/db" })];
   const check = (strategy: "stop" | "snapshot") =>
-    checkSnapshotStrategy(testConfig(join(dir, "state"), { docker: { strategy } }), { stacks: async () => stacks, providers: [] }, fakeRunner());
+    checkSnapshotStrategy(
+      testConfig(join(dir, "state"), { docker: { strategy } }),
+      { stacks: async () => stacks, providers: [] },
+      fakeRunner(),
+    );
 
   it("Given no stack set to snapshot, Then one short line (the rows stay in the data)", async () => {
     const c = await check("stop");

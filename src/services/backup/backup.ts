@@ -36,7 +36,15 @@ export interface BackupReport {
 function catalogAsSnapshots(ctx: ServiceContext, kind: "stack" | "volume"): Snapshot[] {
   return ctx.store.catalog
     .list({ host: ctx.config.hostname, tag: `kind:${kind}` })
-    .map((c) => ({ id: c.id, short_id: c.shortId, time: c.time, tree: "", paths: c.paths, hostname: c.host, tags: c.tags }));
+    .map((c) => ({
+      id: c.id,
+      short_id: c.shortId,
+      time: c.time,
+      tree: "",
+      paths: c.paths,
+      hostname: c.host,
+      tags: c.tags,
+    }));
 }
 
 /** The newest kind:stack snapshot per stack for this host: the explicit parents. */
@@ -71,47 +79,69 @@ export async function runBackup(ctx: ServiceContext, req: BackupRequest, emit: E
   try {
     const [features, dockerVersion, composeVersion] = await Promise.all([
       ctx.restic.features(),
-      ctx.docker.version().then((v) => v.version).catch(() => "unknown"),
+      ctx.docker
+        .version()
+        .then((v) => v.version)
+        .catch(() => "unknown"),
       ctx.compose.version().catch(() => "unknown"),
     ]);
-    const tools = { "backup-tui": ctx.version, restic: features.version, docker: dockerVersion, compose: composeVersion };
+    const tools = {
+      "backup-tui": ctx.version,
+      restic: features.version,
+      docker: dockerVersion,
+      compose: composeVersion,
+    };
     // Parents from the catalog (kept current by our own runs): saves a repository open (~0.7 s).
     if (!ctx.store.catalog.refreshedAt()) await refreshCatalog(ctx, req.signal);
     const all = catalogAsSnapshots(ctx, req.volume ? "volume" : "stack");
-    const parents = req.volume ? latestBy(all, ctx.config.hostname, "kind:volume", "vol:") : latestByStack(all, ctx.config.hostname);
+    const parents = req.volume
+      ? latestBy(all, ctx.config.hostname, "kind:volume", "vol:")
+      : latestByStack(all, ctx.config.hostname);
 
     const queue = [...req.stacks];
     const worker = async () => {
       for (let stack = queue.shift(); stack; stack = queue.shift()) {
         if (req.signal.aborted) break;
         const settings = ctx.config.stacks[stack.name];
-        const run: StackRun = await backupStack(ctx, {
-          stack,
-          runId,
-          trigger: req.trigger,
-          strategy: req.strategy ?? settings?.strategy ?? ctx.config.docker.strategy,
-          twoPass: req.twoPass ?? settings?.twoPass ?? ctx.config.docker.twoPass,
-          parent: parents.get(req.volume?.name ?? stack.name)?.id,
-          signal: req.signal,
-          toolVersions: tools,
-          kind: req.volume ? "volume" : "stack",
-          owner: req.volume?.owner,
-        }, emit);
+        const run: StackRun = await backupStack(
+          ctx,
+          {
+            stack,
+            runId,
+            trigger: req.trigger,
+            strategy: req.strategy ?? settings?.strategy ?? ctx.config.docker.strategy,
+            twoPass: req.twoPass ?? settings?.twoPass ?? ctx.config.docker.twoPass,
+            parent: parents.get(req.volume?.name ?? stack.name)?.id,
+            signal: req.signal,
+            toolVersions: tools,
+            kind: req.volume ? "volume" : "stack",
+            owner: req.volume?.owner,
+          },
+          emit,
+        );
         if (run.hotSnapshot) hot.push(run.hotSnapshot);
         if (run.snapshot) ctx.store.catalog.add([run.snapshot]);
         outcomes.push(run.outcome);
-        ctx.store.recordStack({ runId, startedAt: new Date(Date.now() - run.outcome.durationMs).toISOString(), ...run.outcome });
+        ctx.store.recordStack({
+          runId,
+          startedAt: new Date(Date.now() - run.outcome.durationMs).toISOString(),
+          ...run.outcome,
+        });
         emit({ type: "stack-done", outcome: run.outcome });
       }
     };
     // allSettled: one worker failing must not end the run while another has its stack stopped.
-    const settled = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(req.parallel, req.stacks.length)) }, worker));
+    const settled = await Promise.allSettled(
+      Array.from({ length: Math.max(1, Math.min(req.parallel, req.stacks.length)) }, worker),
+    );
     const broken = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (broken) throw broken.reason;
 
     if (hot.length) {
       emit({ type: "phase", stack: "*", phase: "cleanup", detail: `forgetting ${hot.length} hot snapshot(s)` });
-      await ctx.restic.forget({ ids: hot }).catch((err) => warnings.push(`could not forget hot snapshots ${hot.join(" ")}: ${errorMessage(err)}`));
+      await ctx.restic
+        .forget({ ids: hot })
+        .catch((err) => warnings.push(`could not forget hot snapshots ${hot.join(" ")}: ${errorMessage(err)}`));
     }
     report = { runId, outcomes, status: "succeeded", exitCode: ExitCode.ok, warnings };
     const good = outcomes.filter((o) => o.status === "succeeded" || o.status === "partial").map((o) => o.stack);
@@ -127,14 +157,18 @@ export async function runBackup(ctx: ServiceContext, req: BackupRequest, emit: E
     if (!req.signal.aborted && ctx.config.verification.enabled && good.length) {
       emit({ type: "phase", stack: "*", phase: "verify", detail: ctx.config.verification.depth });
       // The files level checks what this run wrote: its stacks' new snapshots (a volume run: metadata).
-      const depth = req.volume && ctx.config.verification.depth === "files" ? "metadata" : ctx.config.verification.depth;
+      const depth =
+        req.volume && ctx.config.verification.depth === "files" ? "metadata" : ctx.config.verification.depth;
       report.verification = await verifyRepository(ctx, depth, req.signal, { stacks: good, emit }).catch((err) => {
         if (req.signal.aborted) throw err;
         return { ok: false, level: depth, detail: errorMessage(err) };
       });
     }
     // Retention removed snapshots the catalog still lists: re-read it (prune made this run long anyway).
-    if (!req.signal.aborted && report.retention) await refreshCatalog(ctx).catch((err) => warnings.push(`could not refresh the snapshot catalog: ${errorMessage(err)}`));
+    if (!req.signal.aborted && report.retention)
+      await refreshCatalog(ctx).catch((err) =>
+        warnings.push(`could not refresh the snapshot catalog: ${errorMessage(err)}`),
+      );
   } catch (err) {
     report = { runId, outcomes, status: "failed", exitCode: ExitCode.failed, warnings, fatal: err };
   } finally {
@@ -146,7 +180,8 @@ export async function runBackup(ctx: ServiceContext, req: BackupRequest, emit: E
 function finish(ctx: ServiceContext, report: BackupReport, req: BackupRequest): void {
   const o = report.outcomes;
   const down = o.some((x) => x.notRestarted?.length);
-  const failed = o.some((x) => x.status === "failed") || report.status === "failed" || report.verification?.ok === false;
+  const failed =
+    o.some((x) => x.status === "failed") || report.status === "failed" || report.verification?.ok === false;
   // Partial: a stack backed up with unreadable files, or the run's own cleanup (hot snapshots,
   // retention, catalog) failed. Exit 3 either way, so a scheduler or healthcheck sees it.
   const partial = o.some((x) => x.status === "partial") || report.warnings.length > 0;
@@ -161,6 +196,15 @@ function finish(ctx: ServiceContext, report: BackupReport, req: BackupRequest): 
           ? ExitCode.partial
           : ExitCode.ok;
   const fatal = report.fatal === undefined ? [] : [errorMessage(report.fatal)];
-  const error = o.filter((x) => x.error).map((x) => `${x.stack}: ${x.error}`).concat(fatal, report.warnings).join("\n") || undefined;
-  ctx.store.finishRun(report.runId, report.status, report.exitCode, error, { outcomes: o, retention: report.retention, verification: report.verification });
+  const error =
+    o
+      .filter((x) => x.error)
+      .map((x) => `${x.stack}: ${x.error}`)
+      .concat(fatal, report.warnings)
+      .join("\n") || undefined;
+  ctx.store.finishRun(report.runId, report.status, report.exitCode, error, {
+    outcomes: o,
+    retention: report.retention,
+    verification: report.verification,
+  });
 }

@@ -39,7 +39,8 @@ const inside = (p: string, dir: string) => p === dir || p.startsWith(dir.endsWit
  */
 export function snapshotPaths(stack: Stack, paths: string[]): { required: string[]; optional: string[] } {
   const dir = stack.dir;
-  const written = !!dir && stack.containers.some((c) => c.mounts.some((m) => m.type === "bind" && inside(m.source, dir)));
+  const written =
+    !!dir && stack.containers.some((c) => c.mounts.some((m) => m.type === "bind" && inside(m.source, dir)));
   const optional = dir && !written ? paths.filter((p) => p === dir) : [];
   return { required: paths.filter((p) => !optional.includes(p)), optional };
 }
@@ -59,7 +60,9 @@ export async function decideSnapshot(
   const optional = paths.optional.filter((p) => {
     const r = planSnapshots(providers, [p], id);
     if ("plan" in r) return true;
-    notes.push(`the stack directory is read live, not from a snapshot (${r.reasons.join("; ")}; no container writes into it)`);
+    notes.push(
+      `the stack directory is read live, not from a snapshot (${r.reasons.join("; ")}; no container writes into it)`,
+    );
     return false;
   });
   const r = planSnapshots(providers, [...paths.required, ...optional], id);
@@ -67,16 +70,28 @@ export async function decideSnapshot(
   if ("plan" in r && !reasons.length) return { use: true, plan: r.plan, notes };
   const fallback = snapshotFallback(ctx.config);
   const reason = reasons.join("; ");
-  return { use: false, fallback, reason, note: `snapshot strategy not possible (${reason}): strategy ${fallback} used instead`, notes: [] };
+  return {
+    use: false,
+    fallback,
+    reason,
+    note: `snapshot strategy not possible (${reason}): strategy ${fallback} used instead`,
+    notes: [],
+  };
 }
 
 /**
  * A unit nested below a planned path (a btrfs subvolume inside the subvolume) shows empty in
  * the parent's snapshot: unless it is itself a planned path's whole unit, the data would be missed.
  */
-async function nestedReasons(providers: FsSnapshotProvider[], plan: SnapshotPlan, signal?: AbortSignal): Promise<string[]> {
+async function nestedReasons(
+  providers: FsSnapshotProvider[],
+  plan: SnapshotPlan,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const byName = new Map(providers.map((p) => [p.name, p]));
-  const covered = new Set(plan.snapshots.filter((s) => s.rels.includes("")).map((s) => `${s.unit.fs.id}:${s.unit.path}`));
+  const covered = new Set(
+    plan.snapshots.filter((s) => s.rels.includes("")).map((s) => `${s.unit.fs.id}:${s.unit.path}`),
+  );
   const reasons: string[] = [];
   for (const s of plan.snapshots) {
     let nested: string[];
@@ -132,10 +147,19 @@ export async function freezeAndSnapshot(
 ): Promise<FrozenSnapshots> {
   const deps = lifecycleDeps(ctx);
   const providers = new Map(snapshotProviders(ctx).map((p) => [p.name, p]));
-  const entry: JournalEntry = { ...journalEntry(ctx, stack, qplan, runId), strategy: "snapshot", fsSnapshots: snap.snapshots.map((s) => ({ provider: s.provider, path: s.dest })) };
+  const entry: JournalEntry = {
+    ...journalEntry(ctx, stack, qplan, runId),
+    strategy: "snapshot",
+    fsSnapshots: snap.snapshots.map((s) => ({ provider: s.provider, path: s.dest })),
+  };
   ctx.journal.write(entry);
   const names = entry.containers.map((c) => c.name);
-  emit({ type: "phase", stack: stack.name, phase: "stopping", detail: `${names.length ? `${qplan.pause.length ? "pausing" : "stopping"} ${names.join(", ")}, ` : ""}${snap.snapshots.length} btrfs snapshot(s)` });
+  emit({
+    type: "phase",
+    stack: stack.name,
+    phase: "stopping",
+    detail: `${names.length ? `${qplan.pause.length ? "pausing" : "stopping"} ${names.join(", ")}, ` : ""}${snap.snapshots.length} btrfs snapshot(s)`,
+  });
   const frozenAt = Date.now();
   let error: unknown;
   try {
@@ -147,12 +171,19 @@ export async function freezeAndSnapshot(
   const report = names.length ? await resume(entry, deps) : { started: [], failed: [] };
   const downtimeMs = Date.now() - frozenAt;
   emit({ type: "phase", stack: stack.name, phase: "starting", detail: `frozen ${downtimeMs} ms` });
-  ctx.journal.write({ ...entry, containers: entry.containers.filter((c) => report.failed.some((f) => f.name === c.name)) });
+  ctx.journal.write({
+    ...entry,
+    containers: entry.containers.filter((c) => report.failed.some((f) => f.name === c.name)),
+  });
   return { entry, downtimeMs, report, error };
 }
 
 /** Deletes a journal entry's filesystem snapshots; the entry goes once they and its containers are all dealt with. */
-export async function dropSnapshots(ctx: ServiceContext, entry: JournalEntry, o: { keepContainers?: JournalEntry["containers"] } = {}): Promise<string[]> {
+export async function dropSnapshots(
+  ctx: ServiceContext,
+  entry: JournalEntry,
+  o: { keepContainers?: JournalEntry["containers"] } = {},
+): Promise<string[]> {
   const providers = new Map(snapshotProviders(ctx).map((p) => [p.name, p]));
   const left: NonNullable<JournalEntry["fsSnapshots"]> = [];
   const problems: string[] = [];
@@ -179,7 +210,10 @@ export async function dropSnapshots(ctx: ServiceContext, entry: JournalEntry, o:
  * namespace where DIR is bound over the Mountpoint again (same paths in the repository).
  * `unreachable`: separate mounts (NFS, CIFS...) whose origin is not visible here.
  */
-export function stoppedVolumeBinds(stack: Stack, mounts?: MountEntry[]): { binds: Array<{ original: string; copy: string }>; unreachable: string[] } {
+export function stoppedVolumeBinds(
+  stack: Stack,
+  mounts?: MountEntry[],
+): { binds: Array<{ original: string; copy: string }>; unreachable: string[] } {
   try {
     mounts ??= readMountinfo();
   } catch {

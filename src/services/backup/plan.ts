@@ -49,7 +49,11 @@ export interface BackupPlan {
  * What a backup would do, computed without stopping or writing anything. It refuses what the run
  * refuses before any stack (low space with LOW_SPACE_ACTION=skip), with the same error.
  */
-export async function planBackup(ctx: ServiceContext, stacks: Stack[], o: { strategy?: Strategy; twoPass?: boolean }): Promise<BackupPlan> {
+export async function planBackup(
+  ctx: ServiceContext,
+  stacks: Stack[],
+  o: { strategy?: Strategy; twoPass?: boolean },
+): Promise<BackupPlan> {
   const low = lowSpace(ctx);
   if (low?.action === "skip") throw lowSpaceRefusal(low.message);
   const out: StackPlan[] = [];
@@ -78,12 +82,23 @@ export async function planBackup(ctx: ServiceContext, stacks: Stack[], o: { stra
     const stop = q.stopLevels.flat().map((c) => c.name);
     const dumpNotes: string[] = [];
     const dumps = planDumps(stack, settings?.dumps, dumpNotes);
-    const notes = [...snapNotes, ...dumpNotes, ...q.notes, ...sp.skippedBinds.map((b) => `bind mount ${b} is outside the stack directory: not backed up (BACKUP_BIND_MOUNTS=true adds it)`), ...sp.missing.map((m) => `${m} does not exist`)];
+    const notes = [
+      ...snapNotes,
+      ...dumpNotes,
+      ...q.notes,
+      ...sp.skippedBinds.map(
+        (b) => `bind mount ${b} is outside the stack directory: not backed up (BACKUP_BIND_MOUNTS=true adds it)`,
+      ),
+      ...sp.missing.map((m) => `${m} does not exist`),
+    ];
     out.push({
       stack: stack.name,
       state: stack.state,
       strategy: q.strategy,
-      twoPass: !snapshots && (o.twoPass ?? settings?.twoPass ?? ctx.config.docker.twoPass) && (stop.length > 0 || q.pause.length > 0 || q.downServices.length > 0),
+      twoPass:
+        !snapshots &&
+        (o.twoPass ?? settings?.twoPass ?? ctx.config.docker.twoPass) &&
+        (stop.length > 0 || q.pause.length > 0 || q.downServices.length > 0),
       stop,
       pause: q.pause.map((c) => c.name),
       down: q.downServices,
@@ -96,7 +111,13 @@ export async function planBackup(ctx: ServiceContext, stacks: Stack[], o: { stra
       notes,
     });
   }
-  return { type: "plan", stacks: out, ...(low ? { notes: [`${low.message}: would forget the oldest unprotected snapshots first (LOW_SPACE_ACTION=prune)`] } : {}) };
+  return {
+    type: "plan",
+    stacks: out,
+    ...(low
+      ? { notes: [`${low.message}: would forget the oldest unprotected snapshots first (LOW_SPACE_ACTION=prune)`] }
+      : {}),
+  };
 }
 
 /** The stack's dumps as the run would take them; what the run would refuse goes into notes. */
@@ -109,16 +130,27 @@ function planDumps(stack: Stack, declared: DumpDeclaration[] | undefined, notes:
     return [];
   }
   for (const d of specs) {
-    if (d.engine !== "sqlite" && d.container.status !== "running") notes.push(`would fail: ${d.container.name} is not running, so its ${d.engine} database cannot be dumped`);
+    if (d.engine !== "sqlite" && d.container.status !== "running")
+      notes.push(`would fail: ${d.container.name} is not running, so its ${d.engine} database cannot be dumped`);
   }
-  return specs.map((d) => ({ service: d.service, container: d.container.name, engine: d.engine, database: d.database, user: d.user, path: d.path }));
+  return specs.map((d) => ({
+    service: d.service,
+    container: d.container.name,
+    engine: d.engine,
+    database: d.database,
+    user: d.user,
+    path: d.path,
+  }));
 }
 
 /** Apparent size of paths (du), or undefined when it cannot be measured. */
 export async function diskUsage(ctx: ServiceContext, paths: string[]): Promise<number | undefined> {
   if (!paths.length) return 0;
   try {
-    const r = await ctx.runner.run("du", ["-s", "-b", "-c", "--", ...paths], { timeoutMs: 120_000, okExitCodes: [0, 1] });
+    const r = await ctx.runner.run("du", ["-s", "-b", "-c", "--", ...paths], {
+      timeoutMs: 120_000,
+      okExitCodes: [0, 1],
+    });
     const total = r.stdout.trim().split("\n").pop()?.split(/\s+/)[0];
     return total ? Number(total) : undefined;
   } catch {

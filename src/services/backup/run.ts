@@ -14,23 +14,40 @@ import { enforceSpace, freeSpace, isLocalRepository, spaceLines } from "../reten
  * A whole backup run as the CLI, the TUI and the daemon do it: the repository lock, the
  * healthchecks start ping, recovery of dead runs, the backup, notifications and metrics.
  */
-export async function lockedBackup(ctx: ServiceContext, req: BackupRequest, o: LockWait, emit: EventSink): Promise<BackupReport> {
+export async function lockedBackup(
+  ctx: ServiceContext,
+  req: BackupRequest,
+  o: LockWait,
+  emit: EventSink,
+): Promise<BackupReport> {
   // A lost lock aborts this signal: the run stops as on SIGTERM, restarting its stacks.
-  return withRunLock(ctx, req.signal, o, async (signal) => (await backupHoldingLock(ctx, { ...req, signal }, emit)).report);
+  return withRunLock(
+    ctx,
+    req.signal,
+    o,
+    async (signal) => (await backupHoldingLock(ctx, { ...req, signal }, emit)).report,
+  );
 }
 
 /**
  * lockedBackup's run for a caller that holds the repository lock already. The stacks' states
  * are read here, under the lock and after recovery (`stacks`: as they were before the backup).
  */
-export async function backupHoldingLock(ctx: ServiceContext, req: BackupRequest, emit: EventSink): Promise<{ report: BackupReport; stacks: BackupRequest["stacks"] }> {
+export async function backupHoldingLock(
+  ctx: ServiceContext,
+  req: BackupRequest,
+  emit: EventSink,
+): Promise<{ report: BackupReport; stacks: BackupRequest["stacks"] }> {
   const startedAt = new Date().toISOString();
   await beforeRun(ctx);
   await preflight(ctx, emit, req.signal);
   await lowSpaceGate(ctx, emit, startedAt, req.signal);
   const current = await currentStacks(ctx, req, emit);
   const report = await runBackup(ctx, { ...req, ...current }, emit);
-  ctx.log.info({ runId: report.runId, status: report.status, exitCode: report.exitCode, outcomes: report.outcomes }, "backup run finished");
+  ctx.log.info(
+    { runId: report.runId, status: report.status, exitCode: report.exitCode, outcomes: report.outcomes },
+    "backup run finished",
+  );
   await afterRun(ctx, backupNotice(ctx, report, startedAt));
   return { report, stacks: current.stacks };
 }
@@ -66,12 +83,19 @@ export function lowSpace(ctx: ServiceContext): { message: string; action: "prune
     return undefined; // no repository yet: nothing to measure
   }
   if (percent >= floor) return undefined;
-  return { message: `only ${percent.toFixed(1)}% of the repository's filesystem is free (MIN_FREE_PERCENT ${floor}%)`, action: ctx.config.space.lowSpaceAction === "prune" ? "prune" : "skip" };
+  return {
+    message: `only ${percent.toFixed(1)}% of the repository's filesystem is free (MIN_FREE_PERCENT ${floor}%)`,
+    action: ctx.config.space.lowSpaceAction === "prune" ? "prune" : "skip",
+  };
 }
 
 /** The backup's refusal for low space (LOW_SPACE_ACTION=skip): the run's, and the dry run's. */
 export function lowSpaceRefusal(message: string): AppError {
-  return new AppError(`backup skipped: ${message}`, ExitCode.failed, "Free space on that filesystem, lower MIN_FREE_PERCENT, or set LOW_SPACE_ACTION=prune to make room by forgetting the oldest unprotected snapshots.");
+  return new AppError(
+    `backup skipped: ${message}`,
+    ExitCode.failed,
+    "Free space on that filesystem, lower MIN_FREE_PERCENT, or set LOW_SPACE_ACTION=prune to make room by forgetting the oldest unprotected snapshots.",
+  );
 }
 
 /**
@@ -79,7 +103,12 @@ export function lowSpaceRefusal(message: string): AppError {
  * refuses the backup (recorded, urgent notification), prune forgets the oldest unprotected
  * snapshots at once (no NOTIFY_BEFORE_DELETE delay) and goes on.
  */
-async function lowSpaceGate(ctx: ServiceContext, emit: EventSink, startedAt: string, signal: AbortSignal): Promise<void> {
+async function lowSpaceGate(
+  ctx: ServiceContext,
+  emit: EventSink,
+  startedAt: string,
+  signal: AbortSignal,
+): Promise<void> {
   const low = lowSpace(ctx);
   if (!low) return;
   if (low.action === "prune") {
@@ -90,6 +119,14 @@ async function lowSpaceGate(ctx: ServiceContext, emit: EventSink, startedAt: str
   }
   const refusal = lowSpaceRefusal(low.message);
   ctx.store.recordSkipped("backup", ctx.store.currentJob(), refusal.message, ctx.owner);
-  await afterRun(ctx, { kind: "backup", status: "failed", host: ctx.config.hostname, exitCode: ExitCode.failed, lines: [refusal.message], startedAt, finishedAt: new Date().toISOString() });
+  await afterRun(ctx, {
+    kind: "backup",
+    status: "failed",
+    host: ctx.config.hostname,
+    exitCode: ExitCode.failed,
+    lines: [refusal.message],
+    startedAt,
+    finishedAt: new Date().toISOString(),
+  });
   throw refusal;
 }

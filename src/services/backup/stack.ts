@@ -11,7 +11,14 @@ import type { BackupResult } from "../../restic/restic";
 import { clearStaging, stagingDir, writeStagedJson } from "../../state/staging";
 import type { ServiceContext } from "../run/context";
 import type { EventSink, StackOutcome } from "../run/events";
-import { checkSnapshotSpace, decideSnapshot, dropSnapshots, freezeAndSnapshot, snapshotPaths, stoppedVolumeBinds } from "./fs-snapshot";
+import {
+  checkSnapshotSpace,
+  decideSnapshot,
+  dropSnapshots,
+  freezeAndSnapshot,
+  snapshotPaths,
+  stoppedVolumeBinds,
+} from "./fs-snapshot";
 import { buildManifest } from "../snapshots/manifest";
 import { quiesced, quiescedAs } from "../stacks/quiesce";
 import { stackPaths } from "../stacks/paths";
@@ -54,7 +61,10 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
   const started = Date.now();
   const kind = job.kind ?? "stack";
   const settings = kind === "stack" ? ctx.config.stacks[stack.name] : undefined;
-  const sp = kind === "stack" ? stackPaths(stack, ctx.config) : { paths: stack.volumes.map((v) => v.mountpoint), excludes: [], skippedBinds: [], missing: [] };
+  const sp =
+    kind === "stack"
+      ? stackPaths(stack, ctx.config)
+      : { paths: stack.volumes.map((v) => v.mountpoint), excludes: [], skippedBinds: [], missing: [] };
   const outcome: StackOutcome = { stack: stack.name, status: "failed", durationMs: 0, downtimeMs: 0 };
   let strategy = stackStrategy(stack.containers, job.strategy);
   let snapPlan: SnapshotPlan | undefined;
@@ -77,13 +87,28 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
   for (const n of plan.notes) emit({ type: "warning", stack: stack.name, message: n });
   emit({ type: "stack-start", stack: stack.name, strategy: plan.strategy, twoPass });
 
-  for (const b of sp.skippedBinds) emit({ type: "warning", stack: stack.name, message: `bind mount ${b} lies outside the stack directory and is not backed up (set BACKUP_BIND_MOUNTS=true)` });
+  for (const b of sp.skippedBinds)
+    emit({
+      type: "warning",
+      stack: stack.name,
+      message: `bind mount ${b} lies outside the stack directory and is not backed up (set BACKUP_BIND_MOUNTS=true)`,
+    });
   for (const m of sp.missing) emit({ type: "warning", stack: stack.name, message: `${m} does not exist; skipped` });
   const staging = stagingDir(ctx.config.stateDir, stack.name);
-  const manifestPath = writeStagedJson(staging, "manifest.json", buildManifest(stack, sp, plan.strategy, ctx.config.hostname, job.toolVersions));
+  const manifestPath = writeStagedJson(
+    staging,
+    "manifest.json",
+    buildManifest(stack, sp, plan.strategy, ctx.config.hostname, job.toolVersions),
+  );
   const paths = [...sp.paths, manifestPath];
   const stackTag = kind === "stack" ? stack.name : job.owner;
-  const tags = (k: string) => ["backup-tui", ...(stackTag ? [`stack:${stackTag}`] : []), ...stack.volumes.map((v) => `vol:${v.name}`), `kind:${k}`, `trigger:${job.trigger}`];
+  const tags = (k: string) => [
+    "backup-tui",
+    ...(stackTag ? [`stack:${stackTag}`] : []),
+    ...stack.volumes.map((v) => `vol:${v.name}`),
+    `kind:${k}`,
+    `trigger:${job.trigger}`,
+  ];
   let finalStartedAt = "";
   let launcher: string[] | undefined;
   const backup = async (k: string, pass: "hot" | "final" | "single", parent?: string): Promise<BackupResult> => {
@@ -94,7 +119,11 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
       // The catalog's parent may have been forgotten by hand, or the repository re-created:
       // let restic pick a parent, and have the next run re-read the catalog.
       if (!parent || !(err instanceof ToolError) || !PARENT_GONE.test(err.stderrTail)) throw err;
-      emit({ type: "warning", stack: stack.name, message: `parent snapshot ${parent.slice(0, 8)} is gone; restic chooses one by path` });
+      emit({
+        type: "warning",
+        stack: stack.name,
+        message: `parent snapshot ${parent.slice(0, 8)} is gone; restic chooses one by path`,
+      });
       ctx.store.catalog.invalidate();
       return backupOnce(k, pass, undefined);
     }
@@ -122,9 +151,17 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
     }
     const dumps = kind === "stack" ? dumpSpecs(stack, ctx.config.stacks[stack.name]?.dumps) : [];
     if (dumps.length) {
-      emit({ type: "phase", stack: stack.name, phase: "dump", detail: dumps.map((d) => `${d.engine}:${d.service}`).join(", ") });
+      emit({
+        type: "phase",
+        stack: stack.name,
+        phase: "dump",
+        detail: dumps.map((d) => `${d.engine}:${d.service}`).join(", "),
+      });
       const records = await runDumps(ctx, dumps, join(staging, "dumps"), job.signal);
-      writeStagedJson(staging, "manifest.json", { ...buildManifest(stack, sp, plan.strategy, ctx.config.hostname, job.toolVersions), dumps: records });
+      writeStagedJson(staging, "manifest.json", {
+        ...buildManifest(stack, sp, plan.strategy, ctx.config.hostname, job.toolVersions),
+        dumps: records,
+      });
       paths.push(join(staging, "dumps"));
     }
     if (snapPlan) {
@@ -134,13 +171,19 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
       if (f.report.failed.length) outcome.notRestarted = f.report.failed;
       try {
         if (f.error) throw f.error;
-        emit({ type: "phase", stack: stack.name, phase: "backup", detail: `from ${snapPlan.snapshots.length} btrfs snapshot(s) while the stack runs` });
+        emit({
+          type: "phase",
+          stack: stack.name,
+          phase: "backup",
+          detail: `from ${snapPlan.snapshots.length} btrfs snapshot(s) while the stack runs`,
+        });
         launcher = namespaceLauncher(snapPlan.binds);
         result = await backup(kind, "single", job.parent);
       } finally {
         emit({ type: "phase", stack: stack.name, phase: "cleanup", detail: "deleting the btrfs snapshot(s)" });
         const keep = f.entry.containers.filter((c) => f.report.failed.some((x) => x.name === c.name));
-        for (const p of await dropSnapshots(ctx, f.entry, { keepContainers: keep })) emit({ type: "warning", stack: stack.name, message: p });
+        for (const p of await dropSnapshots(ctx, f.entry, { keepContainers: keep }))
+          emit({ type: "warning", stack: stack.name, message: p });
       }
     } else {
       if (plan.stopLevels.length || plan.downServices.length) launcher = bindVolumesWhileStopped(stack, emit);
@@ -149,10 +192,23 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
         hot = await backup("hot", "hot", job.parent);
       }
       if (mustQuiesce) {
-        const r = await quiesced(ctx, stack, plan, job.runId, emit, async () => {
-          emit({ type: "phase", stack: stack.name, phase: twoPass ? "final-pass" : "backup", detail: `stack ${quiescedAs(plan)}` });
-          result = await backup(kind, twoPass ? "final" : "single", hot?.snapshotId ?? job.parent);
-        }, { signal: job.signal });
+        const r = await quiesced(
+          ctx,
+          stack,
+          plan,
+          job.runId,
+          emit,
+          async () => {
+            emit({
+              type: "phase",
+              stack: stack.name,
+              phase: twoPass ? "final-pass" : "backup",
+              detail: `stack ${quiescedAs(plan)}`,
+            });
+            result = await backup(kind, twoPass ? "final" : "single", hot?.snapshotId ?? job.parent);
+          },
+          { signal: job.signal },
+        );
         outcome.downtimeMs = r.downtimeMs;
         if (r.killed.length) outcome.notes = [...(outcome.notes ?? []), ...r.killed];
         if (r.report.failed.length) outcome.notRestarted = r.report.failed;
@@ -165,7 +221,13 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
   } catch (err) {
     outcome.error = errorMessage(err) + (err instanceof AppError && err.hint ? `\nhint: ${err.hint}` : "");
     // restic's own words, when the message does not carry them already (restic.ts makes its JSON errors readable).
-    if (err instanceof ToolError && err.stderrTail && !/\(exit \d+\): /.test(outcome.error) && !outcome.error.includes(err.stderrTail)) outcome.error += `\n${err.stderrTail}`;
+    if (
+      err instanceof ToolError &&
+      err.stderrTail &&
+      !/\(exit \d+\): /.test(outcome.error) &&
+      !outcome.error.includes(err.stderrTail)
+    )
+      outcome.error += `\n${err.stderrTail}`;
   } finally {
     if (settings?.postHook) {
       emit({ type: "phase", stack: stack.name, phase: "post-hook" });
@@ -181,7 +243,9 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
     outcome.bytesAdded = result.summary.data_added + (hot?.summary.data_added ?? 0);
     outcome.filesNew = result.summary.files_new;
     outcome.filesChanged = result.summary.files_changed;
-    outcome.unreadable = [...new Set([...(hot?.unreadable ?? []), ...result.unreadable].map((u) => `${u.item}: ${u.message}`))];
+    outcome.unreadable = [
+      ...new Set([...(hot?.unreadable ?? []), ...result.unreadable].map((u) => `${u.item}: ${u.message}`)),
+    ];
     outcome.status = result.partial || hot?.partial ? "partial" : "succeeded";
   }
   // Stopped by a signal before it finished: not a failure of the stack (nor a success).
@@ -212,25 +276,46 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
 function bindVolumesWhileStopped(stack: Stack, emit: EventSink): string[] | undefined {
   const { binds, unreachable } = stoppedVolumeBinds(stack);
   for (const name of unreachable) {
-    emit({ type: "warning", stack: stack.name, message: `volume ${name} is a separate mount that Docker removes while its containers are stopped: it may be backed up empty (use STOP_STRATEGY=pause, or keep a container with backup-tui.stop=false on it)` });
+    emit({
+      type: "warning",
+      stack: stack.name,
+      message: `volume ${name} is a separate mount that Docker removes while its containers are stopped: it may be backed up empty (use STOP_STRATEGY=pause, or keep a container with backup-tui.stop=false on it)`,
+    });
   }
   if (!binds.length) return undefined;
   if (!privateMountsAllowed()) {
-    emit({ type: "warning", stack: stack.name, message: `volume(s) ${binds.map((b) => b.original).join(", ")} are bind mounts Docker removes while their containers are stopped, and re-binding them needs root: they may be backed up empty` });
+    emit({
+      type: "warning",
+      stack: stack.name,
+      message: `volume(s) ${binds.map((b) => b.original).join(", ")} are bind mounts Docker removes while their containers are stopped, and re-binding them needs root: they may be backed up empty`,
+    });
     return undefined;
   }
-  emit({ type: "info", stack: stack.name, message: `read through their bind source while stopped: ${binds.map((b) => `${b.original} ← ${b.copy}`).join(", ")}` });
+  emit({
+    type: "info",
+    stack: stack.name,
+    message: `read through their bind source while stopped: ${binds.map((b) => `${b.original} ← ${b.copy}`).join(", ")}`,
+  });
   return namespaceLauncher(binds);
 }
 
-async function runHook(ctx: ServiceContext, stack: Stack, command: string, which: "pre" | "post", timeoutSec: number, signal?: AbortSignal): Promise<void> {
-  const r = await ctx.runner.run("sh", ["-c", command], {
-    cwd: stack.dir,
-    timeoutMs: timeoutSec * 1000,
-    signal,
-    env: { BACKUP_TUI_STACK: stack.name, BACKUP_TUI_HOOK: which },
-  }).catch((err) => {
-    throw new Error(`${which}-hook failed: ${errorMessage(err)}`);
-  });
+async function runHook(
+  ctx: ServiceContext,
+  stack: Stack,
+  command: string,
+  which: "pre" | "post",
+  timeoutSec: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  const r = await ctx.runner
+    .run("sh", ["-c", command], {
+      cwd: stack.dir,
+      timeoutMs: timeoutSec * 1000,
+      signal,
+      env: { BACKUP_TUI_STACK: stack.name, BACKUP_TUI_HOOK: which },
+    })
+    .catch((err) => {
+      throw new Error(`${which}-hook failed: ${errorMessage(err)}`);
+    });
   ctx.log.info({ stack: stack.name, hook: which, out: r.stdout.slice(-2000) }, "hook done");
 }

@@ -37,7 +37,12 @@ export function occupied(p: string): boolean {
 }
 
 /** Everything of the inventory (and of the stacks' live paths) the host had before: one line each. */
-export function recoveryConflicts(inv: Pick<Inventory, "networks" | "volumes" | "containers" | "stacks">, pre: Preexisting, livePaths: string[], manifestVolumes: string[] = []): string[] {
+export function recoveryConflicts(
+  inv: Pick<Inventory, "networks" | "volumes" | "containers" | "stacks">,
+  pre: Preexisting,
+  livePaths: string[],
+  manifestVolumes: string[] = [],
+): string[] {
   const dirs = new Set(inv.stacks.map((s) => s.dir).filter((d): d is string => !!d));
   // The inventory's volumes, and any a stack snapshot's manifest names beside them.
   const volumes = [...new Set([...inv.volumes.map((v) => v.name), ...manifestVolumes])];

@@ -67,13 +67,24 @@ export interface DisasterReport {
 const INVENTORY_PATH = /\/staging\/_?doomsday\/inventory\.json$/;
 
 /** Names already on the engine. */
-async function engineNames(ctx: ServiceContext, kind: "network" | "volume" | "container", signal?: AbortSignal): Promise<string[]> {
+async function engineNames(
+  ctx: ServiceContext,
+  kind: "network" | "volume" | "container",
+  signal?: AbortSignal,
+): Promise<string[]> {
   const args = kind === "container" ? ["ps", "-a", "--format", "{{.Names}}"] : [kind, "ls", "--format", "{{.Name}}"];
   const r = await ctx.runner.run("docker", args, { timeoutMs: ctx.config.docker.timeoutSec * 1000, signal });
-  return r.stdout.split("\n").map((s) => s.trim()).filter(Boolean);
+  return r.stdout
+    .split("\n")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
-export async function disasterRestore(ctx: ServiceContext, req: DisasterRequest, emit: EventSink): Promise<DisasterReport> {
+export async function disasterRestore(
+  ctx: ServiceContext,
+  req: DisasterRequest,
+  emit: EventSink,
+): Promise<DisasterReport> {
   try {
     return await recover(ctx, req, emit);
   } catch (err) {
@@ -98,7 +109,10 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
   const resumed = journal.resumed;
   const host = req.host ?? journal.data.host ?? ctx.config.hostname;
   const say = (message: string, stack = "disaster") => emit({ type: "info", stack, message });
-  if (resumed) say(`continuing the recovery begun ${journal.data.startedAt} (${journal.data.done.length} step(s) done; journal ${journal.file})`);
+  if (resumed)
+    say(
+      `continuing the recovery begun ${journal.data.startedAt} (${journal.data.done.length} step(s) done; journal ${journal.file})`,
+    );
   const warnings: string[] = [];
   const warn = (message: string, stack = "disaster") => {
     warnings.push(message);
@@ -106,22 +120,44 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
   };
 
   // A step an earlier run completed is skipped only when its result is still there.
-  const redo = (id: string) => warn(`step ${id} was done by the interrupted run, but what it made is gone: doing it again`);
-  const step = <T>(id: string, fn: () => Promise<T>, stillThere: () => Promise<boolean> | boolean) => journal.step(id, fn, stillThere, redo);
+  const redo = (id: string) =>
+    warn(`step ${id} was done by the interrupted run, but what it made is gone: doing it again`);
+  const step = <T>(id: string, fn: () => Promise<T>, stillThere: () => Promise<boolean> | boolean) =>
+    journal.step(id, fn, stillThere, redo);
 
   // 1. The repository, from the cloud copy (stage 3), checked.
   const repo = ctx.config.restic.repository;
-  const repositoryThere = async () => (!repo.startsWith("/") || localRepoFacts(repo).exists) && (await ctx.restic.exists(req.signal).catch(() => false));
-  await step("pull", async () => {
-    if (req.noPull) {
-      if (!(await repositoryThere())) throw new AppError(`no restic repository at ${repo}`, ExitCode.failed, missingRepositoryHint(ctx));
-      return;
-    }
-    if (!repo.startsWith("/")) throw new AppError(`RESTIC_REPOSITORY ${repo} is not a local directory`, ExitCode.config, "Set RESTIC_REPOSITORY to an empty local directory: the recovery pulls the cloud copy into it.");
-    const r = await pullRepository(ctx, { path: repo, retryBaseMs: req.retryBaseMs, stallTimeoutMs: req.stallTimeoutMs, signal: req.signal }, emit);
-    if (!r.checkOk) throw new AppError("the pulled repository fails `restic check`", ExitCode.failed, `${r.checkOutput ?? ""}\nRepair the cloud copy or pull again; nothing on this host was changed yet.`.trim());
-    say(`pulled ${r.remote} (${r.transfer?.copied ?? 0} file(s)); restic check passed`);
-  }, repositoryThere);
+  const repositoryThere = async () =>
+    (!repo.startsWith("/") || localRepoFacts(repo).exists) && (await ctx.restic.exists(req.signal).catch(() => false));
+  await step(
+    "pull",
+    async () => {
+      if (req.noPull) {
+        if (!(await repositoryThere()))
+          throw new AppError(`no restic repository at ${repo}`, ExitCode.failed, missingRepositoryHint(ctx));
+        return;
+      }
+      if (!repo.startsWith("/"))
+        throw new AppError(
+          `RESTIC_REPOSITORY ${repo} is not a local directory`,
+          ExitCode.config,
+          "Set RESTIC_REPOSITORY to an empty local directory: the recovery pulls the cloud copy into it.",
+        );
+      const r = await pullRepository(
+        ctx,
+        { path: repo, retryBaseMs: req.retryBaseMs, stallTimeoutMs: req.stallTimeoutMs, signal: req.signal },
+        emit,
+      );
+      if (!r.checkOk)
+        throw new AppError(
+          "the pulled repository fails `restic check`",
+          ExitCode.failed,
+          `${r.checkOutput ?? ""}\nRepair the cloud copy or pull again; nothing on this host was changed yet.`.trim(),
+        );
+      say(`pulled ${r.remote} (${r.transfer?.copied ?? 0} file(s)); restic check passed`);
+    },
+    repositoryThere,
+  );
 
   // 2. The newest doomsday snapshot of the host, and its inventory.
   await refreshCatalog(ctx, req.signal);
@@ -130,12 +166,25 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
     : ctx.store.catalog.list({ host, tag: DOOMSDAY_TAG, limit: 1 })[0];
   if (!snap) {
     const hosts = [...new Set(ctx.store.catalog.list({ tag: DOOMSDAY_TAG }).map((s) => s.host))];
-    throw new AppError(`the repository holds no doomsday snapshot from host ${host}`, ExitCode.usage, hosts.length ? `It has doomsday snapshots from: ${hosts.join(", ")} — pass --host NAME.` : `Run \`${btui("backup --doomsday")}\` on the old host (and \`sync\`) first.`);
+    throw new AppError(
+      `the repository holds no doomsday snapshot from host ${host}`,
+      ExitCode.usage,
+      hosts.length
+        ? `It has doomsday snapshots from: ${hosts.join(", ")} — pass --host NAME.`
+        : `Run \`${btui("backup --doomsday")}\` on the old host (and \`sync\`) first.`,
+    );
   }
   const invPath = snap.paths.find((p) => INVENTORY_PATH.test(p));
-  if (!invPath) throw new AppError(`snapshot ${snap.shortId} has no inventory.json`, ExitCode.failed, "Pick another doomsday snapshot.");
+  if (!invPath)
+    throw new AppError(
+      `snapshot ${snap.shortId} has no inventory.json`,
+      ExitCode.failed,
+      "Pick another doomsday snapshot.",
+    );
   const inv = checkInventory(JSON.parse(await ctx.restic.dump(snap.id, invPath, req.signal)) as Inventory, snap);
-  say(`recovering ${inv.host} from doomsday snapshot ${snap.shortId} (${snap.time}): ${inv.stacks.length} stack(s), ${inv.volumes.length} volume(s), ${inv.networks.length} network(s)`);
+  say(
+    `recovering ${inv.host} from doomsday snapshot ${snap.shortId} (${snap.time}): ${inv.stacks.length} stack(s), ${inv.volumes.length} volume(s), ${inv.networks.length} network(s)`,
+  );
 
   // Each stack's snapshot and manifest: which live paths (stack directory, bind sources, EXTRA_PATHS) its restore writes.
   const stackSnaps = new Map<string, CatalogSnapshot>();
@@ -150,9 +199,19 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
 
   // 3. What is on this host already: recorded once, before anything is created.
   if (!journal.data.preexisting) {
-    const [networks, volumes, containers] = await Promise.all([engineNames(ctx, "network", req.signal), engineNames(ctx, "volume", req.signal), engineNames(ctx, "container", req.signal)]);
+    const [networks, volumes, containers] = await Promise.all([
+      engineNames(ctx, "network", req.signal),
+      engineNames(ctx, "volume", req.signal),
+      engineNames(ctx, "container", req.signal),
+    ]);
     const dirs = inv.stacks.map((s) => s.dir).filter((d): d is string => !!d && occupied(d));
-    journal.data.preexisting = { networks: networks.filter((n) => !BUILTIN_NETWORKS.has(n)), volumes, containers, dirs, paths: livePaths.filter(occupied) };
+    journal.data.preexisting = {
+      networks: networks.filter((n) => !BUILTIN_NETWORKS.has(n)),
+      volumes,
+      containers,
+      dirs,
+      paths: livePaths.filter(occupied),
+    };
     journal.data.snapshot = snap.id;
     journal.data.host = host;
   }
@@ -169,25 +228,56 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
   for (const c of conflicts) warn(`--overwrite: ${c} existed before the recovery and is restored over`);
   journal.commit();
 
-  const report: DisasterReport = { snapshot: snap.id, snapshotTime: snap.time, host: inv.host, resumed, created: journal.data.created, imagesLoaded: [], stacks: [], manualContainers: [], files: {}, warnings, durationMs: 0, exitCode: ExitCode.ok };
+  const report: DisasterReport = {
+    snapshot: snap.id,
+    snapshotTime: snap.time,
+    host: inv.host,
+    resumed,
+    created: journal.data.created,
+    imagesLoaded: [],
+    stacks: [],
+    manualContainers: [],
+    files: {},
+    warnings,
+    durationMs: 0,
+    exitCode: ExitCode.ok,
+  };
 
   // 4. Images kept with docker save, where this host lacks them.
   for (const img of inv.savedImages) {
-    const imageThere = async () => (await ctx.runner.run("docker", ["image", "inspect", img.ref], { timeoutMs: 60_000, okExitCodes: [0, 1], signal: req.signal })).exitCode === 0;
-    await step(`image:${img.ref}`, async () => {
-      const have = await ctx.runner.run("docker", ["image", "inspect", img.ref], { timeoutMs: 60_000, okExitCodes: [0, 1], signal: req.signal });
-      if (have.exitCode === 0) return;
-      emit({ type: "phase", stack: "disaster", phase: "restoring", detail: `loading image ${img.ref}` });
-      const tmp = join(ctx.config.stateDir, "disaster", "image.tar");
-      mkdirSync(join(ctx.config.stateDir, "disaster"), { recursive: true, mode: 0o700 });
-      try {
-        await ctx.restic.dumpToFile(snap.id, img.file, tmp, req.signal);
-        await ctx.runner.run("docker", ["load", "-q", "-i", tmp], { timeoutMs: ctx.config.docker.timeoutSec * 4000, signal: req.signal });
-      } finally {
-        rmSync(tmp, { force: true });
-      }
-      report.imagesLoaded.push(img.ref);
-    }, imageThere);
+    const imageThere = async () =>
+      (
+        await ctx.runner.run("docker", ["image", "inspect", img.ref], {
+          timeoutMs: 60_000,
+          okExitCodes: [0, 1],
+          signal: req.signal,
+        })
+      ).exitCode === 0;
+    await step(
+      `image:${img.ref}`,
+      async () => {
+        const have = await ctx.runner.run("docker", ["image", "inspect", img.ref], {
+          timeoutMs: 60_000,
+          okExitCodes: [0, 1],
+          signal: req.signal,
+        });
+        if (have.exitCode === 0) return;
+        emit({ type: "phase", stack: "disaster", phase: "restoring", detail: `loading image ${img.ref}` });
+        const tmp = join(ctx.config.stateDir, "disaster", "image.tar");
+        mkdirSync(join(ctx.config.stateDir, "disaster"), { recursive: true, mode: 0o700 });
+        try {
+          await ctx.restic.dumpToFile(snap.id, img.file, tmp, req.signal);
+          await ctx.runner.run("docker", ["load", "-q", "-i", tmp], {
+            timeoutMs: ctx.config.docker.timeoutSec * 4000,
+            signal: req.signal,
+          });
+        } finally {
+          rmSync(tmp, { force: true });
+        }
+        report.imagesLoaded.push(img.ref);
+      },
+      imageThere,
+    );
   }
 
   // 5. Networks and named volumes, as they were (labels included: Compose adopts them).
@@ -195,46 +285,71 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
     const here = new Set(await engineNames(ctx, "network", req.signal));
     return inv.networks.every((n) => here.has(n.name));
   };
-  await step("networks", async () => {
-    const here = new Set(await engineNames(ctx, "network", req.signal));
-    for (const n of inv.networks) {
-      if (here.has(n.name)) continue;
-      const base = ["network", "create", "--driver", n.driver];
-      if (n.internal) base.push("--internal");
-      if (n.attachable) base.push("--attachable");
-      for (const [k, v] of Object.entries(n.labels)) base.push("--label", `${k}=${v}`);
-      for (const [k, v] of Object.entries(n.options)) base.push("--opt", `${k}=${v}`);
-      const ipam = n.subnets.flatMap((s) => [...(s.subnet ? ["--subnet", s.subnet] : []), ...(s.subnet && s.gateway ? ["--gateway", s.gateway] : [])]);
-      const run = (args: string[]) => ctx.runner.run("docker", [...args, n.name], { timeoutMs: ctx.config.docker.timeoutSec * 1000, signal: req.signal });
-      try {
-        await run([...base, ...ipam]);
-      } catch (err) {
-        if (!ipam.length) throw err;
-        warn(`network ${n.name}: its old subnet ${n.subnets.map((s) => s.subnet).join(", ")} is not free here; created with one Docker picks`);
-        await run(base);
+  await step(
+    "networks",
+    async () => {
+      const here = new Set(await engineNames(ctx, "network", req.signal));
+      for (const n of inv.networks) {
+        if (here.has(n.name)) continue;
+        const base = ["network", "create", "--driver", n.driver];
+        if (n.internal) base.push("--internal");
+        if (n.attachable) base.push("--attachable");
+        for (const [k, v] of Object.entries(n.labels)) base.push("--label", `${k}=${v}`);
+        for (const [k, v] of Object.entries(n.options)) base.push("--opt", `${k}=${v}`);
+        const ipam = n.subnets.flatMap((s) => [
+          ...(s.subnet ? ["--subnet", s.subnet] : []),
+          ...(s.subnet && s.gateway ? ["--gateway", s.gateway] : []),
+        ]);
+        const run = (args: string[]) =>
+          ctx.runner.run("docker", [...args, n.name], {
+            timeoutMs: ctx.config.docker.timeoutSec * 1000,
+            signal: req.signal,
+          });
+        try {
+          await run([...base, ...ipam]);
+        } catch (err) {
+          if (!ipam.length) throw err;
+          warn(
+            `network ${n.name}: its old subnet ${n.subnets.map((s) => s.subnet).join(", ")} is not free here; created with one Docker picks`,
+          );
+          await run(base);
+        }
+        journal.data.created.networks.push(n.name);
+        journal.save();
+        say(`created network ${n.name}`);
       }
-      journal.data.created.networks.push(n.name);
-      journal.save();
-      say(`created network ${n.name}`);
-    }
-  }, networksThere);
+    },
+    networksThere,
+  );
   // Volumes whose data a snapshot holds are created by the restore itself (no safety snapshot of an empty volume).
-  const restored = new Set(inv.volumes.filter((v) => (v.in === "doomsday" && snap.paths.includes(v.mountpoint)) || (v.in.startsWith("stack:") && inv.stacks.some((s) => `stack:${s.name}` === v.in && s.snapshot))).map((v) => v.name));
+  const restored = new Set(
+    inv.volumes
+      .filter(
+        (v) =>
+          (v.in === "doomsday" && snap.paths.includes(v.mountpoint)) ||
+          (v.in.startsWith("stack:") && inv.stacks.some((s) => `stack:${s.name}` === v.in && s.snapshot)),
+      )
+      .map((v) => v.name),
+  );
   const volumeThere = async (name: string) => !!(await ctx.docker.inspectVolume(name));
   const emptyVolumesThere = async () => {
     for (const v of inv.volumes) if (!restored.has(v.name) && !(await volumeThere(v.name))) return false;
     return true;
   };
-  await step("volumes", async () => {
-    for (const v of inv.volumes) {
-      if (restored.has(v.name) || (await ctx.docker.inspectVolume(v.name))) continue;
-      if (v.driver !== "local") warn(`volume ${v.name} used driver ${v.driver}: created with the local driver`);
-      await ctx.docker.createVolume(v.name, v.labels);
-      if (!journal.data.created.volumes.includes(v.name)) journal.data.created.volumes.push(v.name);
-      journal.save();
-    }
-    say(`created ${journal.data.created.volumes.length} volume(s) holding no data; the others come with their data`);
-  }, emptyVolumesThere);
+  await step(
+    "volumes",
+    async () => {
+      for (const v of inv.volumes) {
+        if (restored.has(v.name) || (await ctx.docker.inspectVolume(v.name))) continue;
+        if (v.driver !== "local") warn(`volume ${v.name} used driver ${v.driver}: created with the local driver`);
+        await ctx.docker.createVolume(v.name, v.labels);
+        if (!journal.data.created.volumes.includes(v.name)) journal.data.created.volumes.push(v.name);
+        journal.save();
+      }
+      say(`created ${journal.data.created.volumes.length} volume(s) holding no data; the others come with their data`);
+    },
+    emptyVolumesThere,
+  );
 
   // 6. Stack directories and volume data: each stack's snapshot, then volumes only the doomsday snapshot holds.
   for (const s of inv.stacks) {
@@ -248,29 +363,57 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
       for (const v of manifest?.volumes ?? []) if (!(await volumeThere(v.name))) return false;
       return liveHostPaths(ss.paths, manifest).every((p) => existsSync(p));
     };
-    await step(`restore:${s.name}`, async () => {
-      emit({ type: "phase", stack: s.name, phase: "restoring", detail: `stack ${s.name} from ${ss.shortId}` });
-      const r = await restore(ctx, { scope: { kind: "stack", stack: s.name }, snapshot: ss, host: ss.host, oldHostPaths: true, signal: req.signal }, emit);
-      for (const v of r.createdVolumes) if (!journal.data.created.volumes.includes(v)) journal.data.created.volumes.push(v);
-      journal.save();
-    }, stackThere);
+    await step(
+      `restore:${s.name}`,
+      async () => {
+        emit({ type: "phase", stack: s.name, phase: "restoring", detail: `stack ${s.name} from ${ss.shortId}` });
+        const r = await restore(
+          ctx,
+          {
+            scope: { kind: "stack", stack: s.name },
+            snapshot: ss,
+            host: ss.host,
+            oldHostPaths: true,
+            signal: req.signal,
+          },
+          emit,
+        );
+        for (const v of r.createdVolumes)
+          if (!journal.data.created.volumes.includes(v)) journal.data.created.volumes.push(v);
+        journal.save();
+      },
+      stackThere,
+    );
   }
   for (const v of inv.volumes.filter((x) => x.in === "doomsday")) {
     if (!snap.paths.includes(v.mountpoint)) continue;
-    await step(`volume:${v.name}`, async () => {
-      emit({ type: "phase", stack: "disaster", phase: "restoring", detail: `volume ${v.name}` });
-      const r = await restore(ctx, { scope: { kind: "volume", volume: v.name }, snapshot: snap, host: snap.host, signal: req.signal }, emit);
-      for (const x of r.createdVolumes) if (!journal.data.created.volumes.includes(x)) journal.data.created.volumes.push(x);
-    }, () => volumeThere(v.name));
+    await step(
+      `volume:${v.name}`,
+      async () => {
+        emit({ type: "phase", stack: "disaster", phase: "restoring", detail: `volume ${v.name}` });
+        const r = await restore(
+          ctx,
+          { scope: { kind: "volume", volume: v.name }, snapshot: snap, host: snap.host, signal: req.signal },
+          emit,
+        );
+        for (const x of r.createdVolumes)
+          if (!journal.data.created.volumes.includes(x)) journal.data.created.volumes.push(x);
+      },
+      () => volumeThere(v.name),
+    );
   }
   const aside = join(ctx.config.stateDir, "disaster", "files");
   for (const [what, p] of Object.entries(inv.files)) {
     if (what === "portainer" || what === "daemon.json") {
       const dest = join(aside, what === "portainer" ? "portainer-backup.tar.gz" : "daemon.json");
-      await step(`file:${what}`, async () => {
-        mkdirSync(aside, { recursive: true, mode: 0o700 });
-        await ctx.restic.dumpToFile(snap.id, p, dest, req.signal);
-      }, () => existsSync(dest));
+      await step(
+        `file:${what}`,
+        async () => {
+          mkdirSync(aside, { recursive: true, mode: 0o700 });
+          await ctx.restic.dumpToFile(snap.id, p, dest, req.signal);
+        },
+        () => existsSync(dest),
+      );
       report.files[what] = dest;
     }
   }
@@ -284,20 +427,54 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
     report.stacks.push(rec);
     try {
       const containersOf = () => ctx.docker.listContainers(`${COMPOSE.project}=${s.project}`);
-      await step(`start:${name}`, async () => {
-        emit({ type: "phase", stack: name, phase: "starting", detail: `compose up -d${s.dependsOn.length ? ` (after ${s.dependsOn.join(", ")})` : ""}` });
-        await ctx.compose.up({ project: s.project, workingDir: s.dir, configFiles: s.composeFiles, envFiles: s.envFiles }, [], { timeoutMs: ctx.config.docker.timeoutSec * 1000, signal: req.signal });
-      }, async () => (await containersOf()).length > 0);
+      await step(
+        `start:${name}`,
+        async () => {
+          emit({
+            type: "phase",
+            stack: name,
+            phase: "starting",
+            detail: `compose up -d${s.dependsOn.length ? ` (after ${s.dependsOn.join(", ")})` : ""}`,
+          });
+          await ctx.compose.up(
+            { project: s.project, workingDir: s.dir, configFiles: s.composeFiles, envFiles: s.envFiles },
+            [],
+            { timeoutMs: ctx.config.docker.timeoutSec * 1000, signal: req.signal },
+          );
+        },
+        async () => (await containersOf()).length > 0,
+      );
       const manifest = manifests.get(name);
       for (const d of (manifest?.dumps ?? []).filter((x) => x.engine !== "sqlite")) {
         // A loaded dump lives in its database's container (and volume, checked with the stack): gone with it.
         const dbThere = async () => (await containersOf()).some((c) => c.labels[COMPOSE.service] === d.service);
-        await step(`dump:${name}:${d.service}`, async () => {
-          await waitForDatabase(ctx, s, d.service, d.engine as "postgres" | "mariadb", req.settleTimeoutMs ?? 120_000, req.signal);
-          emit({ type: "phase", stack: name, phase: "dump", detail: `loading ${d.service}'s ${d.engine} dump` });
-          const r = await restoreDump(ctx, { stack: name, service: d.service, snapshot: stackSnaps.get(name)!, host: stackSnaps.get(name)!.host, signal: req.signal }, emit);
-          for (const w of r.warnings) warn(`${name}/${d.service}: ${w}`, name);
-        }, dbThere);
+        await step(
+          `dump:${name}:${d.service}`,
+          async () => {
+            await waitForDatabase(
+              ctx,
+              s,
+              d.service,
+              d.engine as "postgres" | "mariadb",
+              req.settleTimeoutMs ?? 120_000,
+              req.signal,
+            );
+            emit({ type: "phase", stack: name, phase: "dump", detail: `loading ${d.service}'s ${d.engine} dump` });
+            const r = await restoreDump(
+              ctx,
+              {
+                stack: name,
+                service: d.service,
+                snapshot: stackSnaps.get(name)!,
+                host: stackSnaps.get(name)!.host,
+                signal: req.signal,
+              },
+              emit,
+            );
+            for (const w of r.warnings) warn(`${name}/${d.service}: ${w}`, name);
+          },
+          dbThere,
+        );
         rec.dumps.push(d.service);
       }
     } catch (err) {
@@ -307,13 +484,25 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
       warn(`${name}: ${rec.error}`, name);
     }
   }
-  for (const s of inv.stacks.filter((x) => !x.running && stackSnaps.has(x.name))) report.stacks.push({ stack: s.name, wasRunning: false, state: "not-started", containers: [], dumps: [] });
+  for (const s of inv.stacks.filter((x) => !x.running && stackSnaps.has(x.name)))
+    report.stacks.push({ stack: s.name, wasRunning: false, state: "not-started", containers: [], dumps: [] });
 
   // 8. Each stack's state, and health where it has healthchecks.
-  await settle(ctx, report.stacks.filter((r) => r.wasRunning && r.state !== "failed"), byName, req.settleTimeoutMs ?? 120_000, req.signal);
+  await settle(
+    ctx,
+    report.stacks.filter((r) => r.wasRunning && r.state !== "failed"),
+    byName,
+    req.settleTimeoutMs ?? 120_000,
+    req.signal,
+  );
   const composed = new Set(inv.stacks.map((s) => s.project));
-  report.manualContainers = inv.containers.filter((c) => !c.project || !composed.has(c.project)).map((c) => ({ name: c.name, image: c.image }));
-  for (const c of report.manualContainers) warn(`container ${c.name} (${c.image}) was not started by Compose: its volumes are restored, recreate it by hand (inventory.json has its mounts and labels)`);
+  report.manualContainers = inv.containers
+    .filter((c) => !c.project || !composed.has(c.project))
+    .map((c) => ({ name: c.name, image: c.image }));
+  for (const c of report.manualContainers)
+    warn(
+      `container ${c.name} (${c.image}) was not started by Compose: its volumes are restored, recreate it by hand (inventory.json has its mounts and labels)`,
+    );
 
   const down = report.stacks.some((r) => r.wasRunning && r.state !== "running");
   report.exitCode = down ? ExitCode.serviceDown : ExitCode.ok;

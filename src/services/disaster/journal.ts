@@ -55,7 +55,12 @@ export class DisasterJournal {
    * Runs a step once. A step an earlier run completed is skipped only when `stillThere` (its
    * result checked now) says so; otherwise it runs again. `onRedo` hears about such a step.
    */
-  async step<T>(id: string, fn: () => Promise<T>, stillThere?: () => Promise<boolean> | boolean, onRedo?: (id: string) => void): Promise<T | undefined> {
+  async step<T>(
+    id: string,
+    fn: () => Promise<T>,
+    stillThere?: () => Promise<boolean> | boolean,
+    onRedo?: (id: string) => void,
+  ): Promise<T | undefined> {
     if (this.isDone(id)) {
       if (!stillThere || (await stillThere())) return undefined;
       onRedo?.(id);

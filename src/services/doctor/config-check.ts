@@ -22,21 +22,39 @@ export function scheduleFindings(config: Config): ConfigFinding[] {
 
   const emptyPolicies = [
     ...(keepsSomething(config.retention.keep) ? [] : ["[local_backup] KEEP_*"]),
-    ...Object.entries(config.stacks).filter(([, s]) => s.keep && !keepsSomething(s.keep)).map(([name]) => `[stack:${name}] KEEP_*`),
+    ...Object.entries(config.stacks)
+      .filter(([, s]) => s.keep && !keepsSomething(s.keep))
+      .map(([name]) => `[stack:${name}] KEEP_*`),
   ];
   for (const where of emptyPolicies) {
-    const fails = [pruning && "the [schedule] PRUNE job", config.retention.autoPrune && "every backup's retention ([local_backup] AUTO_PRUNE)"].filter(Boolean);
+    const fails = [
+      pruning && "the [schedule] PRUNE job",
+      config.retention.autoPrune && "every backup's retention ([local_backup] AUTO_PRUNE)",
+    ].filter(Boolean);
     const what = `${where}: the keep policy keeps no snapshot (every KEEP_* is 0)`;
-    if (fails.length) error(`${what}, so ${fails.join(" and ")} cannot succeed; set at least one KEEP_* above 0 (the defaults are KEEP_DAILY=7, KEEP_WEEKLY=4, KEEP_MONTHLY=12, KEEP_YEARLY=3)`);
+    if (fails.length)
+      error(
+        `${what}, so ${fails.join(" and ")} cannot succeed; set at least one KEEP_* above 0 (the defaults are KEEP_DAILY=7, KEEP_WEEKLY=4, KEEP_MONTHLY=12, KEEP_YEARLY=3)`,
+      );
     else warning(`${what}: \`forget\` would refuse it`);
   }
-  if (config.schedule.sync && !config.cloud.remote) error("[schedule] SYNC is set but [cloud_sync] RCLONE_REMOTE is not: the sync job cannot run (set the remote, or remove SYNC)");
+  if (config.schedule.sync && !config.cloud.remote)
+    error(
+      "[schedule] SYNC is set but [cloud_sync] RCLONE_REMOTE is not: the sync job cannot run (set the remote, or remove SYNC)",
+    );
   const known = new Set(jobs.map((j) => j.id));
-  for (const id of pausedJobs(config)) if (!known.has(id)) warning(`[schedule] PAUSED: ${JSON.stringify(id)} is no scheduled job (the jobs are ${[...known].join(", ") || "none"})`);
-  if (config.space.lowSpaceAction === "prune" && config.space.minFreePercent === undefined) warning("[local_backup] LOW_SPACE_ACTION=prune has no effect without MIN_FREE_PERCENT");
+  for (const id of pausedJobs(config))
+    if (!known.has(id))
+      warning(
+        `[schedule] PAUSED: ${JSON.stringify(id)} is no scheduled job (the jobs are ${[...known].join(", ") || "none"})`,
+      );
+  if (config.space.lowSpaceAction === "prune" && config.space.minFreePercent === undefined)
+    warning("[local_backup] LOW_SPACE_ACTION=prune has no effect without MIN_FREE_PERCENT");
   const limits = config.space.maxRepoSize !== undefined || config.space.minFreePercent !== undefined;
   if (config.space.notifyBeforeDelete && limits && !pruning) {
-    warning("[local_backup] NOTIFY_BEFORE_DELETE makes space deletions pending until the PRUNE job forgets them, but no [schedule] PRUNE job runs: they wait for `forget --prune` by hand");
+    warning(
+      "[local_backup] NOTIFY_BEFORE_DELETE makes space deletions pending until the PRUNE job forgets them, but no [schedule] PRUNE job runs: they wait for `forget --prune` by hand",
+    );
   }
   return out;
 }
@@ -50,5 +68,8 @@ export function stackSectionFindings(config: Config, stacks: string[] | undefine
   const known = new Set(stacks);
   return Object.keys(config.stacks)
     .filter((name) => !known.has(name))
-    .map((name) => ({ level: "warning" as const, message: `[stack:${name}]: no stack named ${name} is ${scope}; its settings apply to nothing (a typo, or a stack that was removed?)` }));
+    .map((name) => ({
+      level: "warning" as const,
+      message: `[stack:${name}]: no stack named ${name} is ${scope}; its settings apply to nothing (a typo, or a stack that was removed?)`,
+    }));
 }

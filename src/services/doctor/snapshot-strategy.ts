@@ -9,7 +9,11 @@ import { checkSnapshotSpace, decideSnapshot, snapshotPaths } from "../backup/fs-
 import { stackPaths } from "../stacks/paths";
 
 /** Which stacks qualify for STOP_STRATEGY=snapshot (all their data on btrfs, root, room) and why the others do not. */
-export async function checkSnapshotStrategy(config: Config, s: NonNullable<DoctorDeps["snapshot"]>, runner: Runner): Promise<Check> {
+export async function checkSnapshotStrategy(
+  config: Config,
+  s: NonNullable<DoctorDeps["snapshot"]>,
+  runner: Runner,
+): Promise<Check> {
   const name = "snapshot strategy";
   let stacks: Stack[];
   try {
@@ -17,10 +21,21 @@ export async function checkSnapshotStrategy(config: Config, s: NonNullable<Docto
   } catch (err) {
     return failed(name, err);
   }
-  const rows: Array<{ stack: string; configured: boolean; qualifies: boolean; reason?: string; subvolumes?: string[] }> = [];
+  const rows: Array<{
+    stack: string;
+    configured: boolean;
+    qualifies: boolean;
+    reason?: string;
+    subvolumes?: string[];
+  }> = [];
   for (const stack of stacks) {
-    const configured = stackStrategy(stack.containers, config.stacks[stack.name]?.strategy ?? config.docker.strategy) === "snapshot";
-    const d = await decideSnapshot({ config, runner, fsSnapshotProviders: s.providers }, snapshotPaths(stack, stackPaths(stack, config).paths), "doctor");
+    const configured =
+      stackStrategy(stack.containers, config.stacks[stack.name]?.strategy ?? config.docker.strategy) === "snapshot";
+    const d = await decideSnapshot(
+      { config, runner, fsSnapshotProviders: s.providers },
+      snapshotPaths(stack, stackPaths(stack, config).paths),
+      "doctor",
+    );
     if (!d.use) {
       rows.push({ stack: stack.name, configured, qualifies: false, reason: d.reason });
       continue;
@@ -31,7 +46,13 @@ export async function checkSnapshotStrategy(config: Config, s: NonNullable<Docto
     } catch (err) {
       reason = errorMessage(err);
     }
-    rows.push({ stack: stack.name, configured, qualifies: !reason, reason, subvolumes: d.plan.snapshots.map((x) => x.unit.source) });
+    rows.push({
+      stack: stack.name,
+      configured,
+      qualifies: !reason,
+      reason,
+      subvolumes: d.plan.snapshots.map((x) => x.unit.source),
+    });
   }
   const yes = rows.filter((r) => r.qualifies).map((r) => r.stack);
   const no = rows.filter((r) => !r.qualifies);
@@ -39,12 +60,17 @@ export async function checkSnapshotStrategy(config: Config, s: NonNullable<Docto
   // Nobody asked for snapshots: one line, not every path of every stack (--json keeps the rows).
   const detail = !rows.some((r) => r.configured)
     ? `not used (no stack has STOP_STRATEGY=snapshot); ${yes.length ? `would qualify: ${yes.join(", ")}` : `none of ${rows.length} stack(s) would qualify`}`
-    : [`qualify: ${yes.length ? yes.join(", ") : "none"}`, ...no.map((r) => `${r.stack}${r.configured ? " (set to snapshot: falls back)" : ""}: ${r.reason}`)].join("\n");
+    : [
+        `qualify: ${yes.length ? yes.join(", ") : "none"}`,
+        ...no.map((r) => `${r.stack}${r.configured ? " (set to snapshot: falls back)" : ""}: ${r.reason}`),
+      ].join("\n");
   return {
     name,
     status: fallingBack.length ? "warn" : "ok",
     detail: stacks.length ? detail : "no stacks found",
-    hint: fallingBack.length ? "Put the stack's volumes on btrfs subvolumes (or choose another STOP_STRATEGY for it); LVM thin and ZFS are not supported yet." : undefined,
+    hint: fallingBack.length
+      ? "Put the stack's volumes on btrfs subvolumes (or choose another STOP_STRATEGY for it); LVM thin and ZFS are not supported yet."
+      : undefined,
     data: { stacks: rows },
   };
 }

@@ -13,7 +13,13 @@ import type { ServiceContext } from "../run/context";
 import { KIT_FILES, kitRemotePath, remaskKitConfig, writeKit, type RunbookFacts } from "./kit";
 import { portainerBackup } from "./portainer";
 import type { EventSink } from "../run/events";
-import { readInventory, stackDependencies, type Inventory, type InventoryImage, type InventoryStack } from "./inventory";
+import {
+  readInventory,
+  stackDependencies,
+  type Inventory,
+  type InventoryImage,
+  type InventoryStack,
+} from "./inventory";
 import type { StackManifest } from "../snapshots/manifest";
 import { quiesced } from "../stacks/quiesce";
 
@@ -54,11 +60,26 @@ export function kitDir(stateDir: string): string {
  * Writes the doomsday snapshot after a backup of every stack (the caller holds the repository
  * lock). `stacks` is how they were before the backup (running or not); `backup` its report.
  */
-export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack[]; backup: BackupReport; trigger: "manual" | "scheduled"; signal: AbortSignal }, emit: EventSink): Promise<DoomsdayReport> {
+export async function doomsdaySnapshot(
+  ctx: ServiceContext,
+  req: { stacks: Stack[]; backup: BackupReport; trigger: "manual" | "scheduled"; signal: AbortSignal },
+  emit: EventSink,
+): Promise<DoomsdayReport> {
   const cfg = ctx.config.doomsday ?? { saveImages: "off", daemonConfig: "/etc/docker/daemon.json" };
   const runId = ctx.store.startRun("backup", req.trigger, ctx.owner);
   const staging = stagingDir(ctx.config.stateDir, DOOMSDAY_STAGE);
-  const report: DoomsdayReport = { runId, stacks: req.stacks.length, volumes: [], networks: 0, containers: 0, images: [], localImages: [], kit: { dir: kitDir(ctx.config.stateDir), files: [] }, warnings: [], exitCode: ExitCode.ok };
+  const report: DoomsdayReport = {
+    runId,
+    stacks: req.stacks.length,
+    volumes: [],
+    networks: 0,
+    containers: 0,
+    images: [],
+    localImages: [],
+    kit: { dir: kitDir(ctx.config.stateDir), files: [] },
+    warnings: [],
+    exitCode: ExitCode.ok,
+  };
   const warn = (message: string) => {
     report.warnings.push(message);
     emit({ type: "warning", stack: "doomsday", message });
@@ -67,28 +88,40 @@ export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack
   mkdirSync(staging, { recursive: true, mode: 0o700 });
   try {
     emit({ type: "phase", stack: "doomsday", phase: "backup", detail: "reading the Docker inventory" });
-    const [found, dockerVersion] = await Promise.all([readInventory(ctx, req.signal), ctx.docker.version().then((v) => v.version).catch(() => "unknown")]);
+    const [found, dockerVersion] = await Promise.all([
+      readInventory(ctx, req.signal),
+      ctx.docker
+        .version()
+        .then((v) => v.version)
+        .catch(() => "unknown"),
+    ]);
     report.networks = found.networks.length;
     report.containers = found.containers.length;
 
     // Stacks: their snapshot from this run (or the newest before it when this run failed them).
     const outcome = new Map(req.backup.outcomes.map((o) => [o.stack, o]));
     const projectToStack = new Map(req.stacks.filter((s) => s.project).map((s) => [s.project, s.name]));
-    const stacks: InventoryStack[] = req.stacks.filter((s) => s.source !== "external").map((s) => ({
-      name: s.name,
-      project: s.project,
-      dir: s.dir,
-      composeFiles: s.composeFiles,
-      envFiles: s.envFiles,
-      running: s.state === "running",
-      snapshot: outcome.get(s.name)?.snapshotId ?? ctx.store.catalog.list({ host: ctx.config.hostname, tag: `stack:${s.name}` }).find((c) => c.kind === "stack")?.id,
-      dependsOn: stackDependencies(s.project, found.containers, found.networks, found.volumes, projectToStack),
-    }));
+    const stacks: InventoryStack[] = req.stacks
+      .filter((s) => s.source !== "external")
+      .map((s) => ({
+        name: s.name,
+        project: s.project,
+        dir: s.dir,
+        composeFiles: s.composeFiles,
+        envFiles: s.envFiles,
+        running: s.state === "running",
+        snapshot:
+          outcome.get(s.name)?.snapshotId ??
+          ctx.store.catalog.list({ host: ctx.config.hostname, tag: `stack:${s.name}` }).find((c) => c.kind === "stack")
+            ?.id,
+        dependsOn: stackDependencies(s.project, found.containers, found.networks, found.volumes, projectToStack),
+      }));
     for (const s of stacks) if (!s.snapshot) warn(`stack ${s.name} has no snapshot: it cannot be recovered`);
 
     // Volumes no good stack snapshot holds: their data goes into this snapshot.
     const heldBy = new Map<string, string>();
-    for (const s of req.stacks) if (outcome.get(s.name)?.snapshotId) for (const v of s.volumes) heldBy.set(v.name, `stack:${s.name}`);
+    for (const s of req.stacks)
+      if (outcome.get(s.name)?.snapshotId) for (const v of s.volumes) heldBy.set(v.name, `stack:${s.name}`);
     const paths: string[] = [];
     const volumes = found.volumes.map((v) => ({ ...v, in: heldBy.get(v.name) ?? "doomsday" }));
     for (const v of volumes) {
@@ -112,12 +145,16 @@ export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack
     keep("config", ctx.config.source.file);
     keep("dirlist", ctx.config.dirlistFile);
 
-    report.localImages = found.images.filter((i) => i.local).flatMap((i) => i.tags.filter((t) => t !== "<none>:<none>"));
-    const saved = await saveImages(ctx, found.images, cfg.saveImages, join(staging, "images"), emit, req.signal).catch((err) => {
-      if (req.signal.aborted) throw err;
-      warn(`docker save failed: ${errorMessage(err)}`);
-      return [];
-    });
+    report.localImages = found.images
+      .filter((i) => i.local)
+      .flatMap((i) => i.tags.filter((t) => t !== "<none>:<none>"));
+    const saved = await saveImages(ctx, found.images, cfg.saveImages, join(staging, "images"), emit, req.signal).catch(
+      (err) => {
+        if (req.signal.aborted) throw err;
+        warn(`docker save failed: ${errorMessage(err)}`);
+        return [];
+      },
+    );
     report.images = saved.map((s) => ({ ref: s.ref, bytes: s.bytes }));
     if (saved.length) paths.push(join(staging, "images"));
 
@@ -142,7 +179,10 @@ export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack
       host: ctx.config.hostname,
       createdAt,
       version: ctx.version,
-      remote: ctx.config.cloud.remote && ctx.config.cloud.path ? `${ctx.config.cloud.remote}:${ctx.config.cloud.path}` : undefined,
+      remote:
+        ctx.config.cloud.remote && ctx.config.cloud.path
+          ? `${ctx.config.cloud.remote}:${ctx.config.cloud.path}`
+          : undefined,
       repository: ctx.config.restic.repository,
       passwordHint: cfg.passwordHint,
       passwordSource: passwordSource(ctx),
@@ -151,11 +191,18 @@ export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack
       networks: found.networks.length,
       savedImages: saved.map((s) => s.ref),
       localImages: report.localImages,
-      portainer: report.portainer ? ("bytes" in report.portainer ? `${format.bytes(report.portainer.bytes)}` : `failed: ${report.portainer.error}`) : undefined,
+      portainer: report.portainer
+        ? "bytes" in report.portainer
+          ? `${format.bytes(report.portainer.bytes)}`
+          : `failed: ${report.portainer.error}`
+        : undefined,
       configFile: ctx.config.source.file,
     };
     const kit = writeKit(join(staging, "kit"), ctx.config, facts);
-    if (!kit.executable) warn("backup-tui is not running as its single executable: the kit holds no executable (build it with `npm run build`)");
+    if (!kit.executable)
+      warn(
+        "backup-tui is not running as its single executable: the kit holds no executable (build it with `npm run build`)",
+      );
     paths.push(join(staging, "kit"));
 
     const inventory: Inventory = {
@@ -182,13 +229,20 @@ export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack
       strategy: "none",
       paths,
       excludes: [],
-      volumes: volumes.filter((v) => report.volumes.includes(v.name)).map((v) => ({ name: v.name, mountpoint: v.mountpoint, driver: v.driver, labels: v.labels })),
+      volumes: volumes
+        .filter((v) => report.volumes.includes(v.name))
+        .map((v) => ({ name: v.name, mountpoint: v.mountpoint, driver: v.driver, labels: v.labels })),
       containers: [],
       tools: { "backup-tui": ctx.version, docker: dockerVersion },
     };
     paths.push(writeStagedJson(staging, "manifest.json", manifest));
 
-    emit({ type: "phase", stack: "doomsday", phase: "backup", detail: `${paths.length} path(s): ${report.volumes.length} volume(s) outside the stack snapshots, kit, inventory` });
+    emit({
+      type: "phase",
+      stack: "doomsday",
+      phase: "backup",
+      detail: `${paths.length} path(s): ${report.volumes.length} volume(s) outside the stack snapshots, kit, inventory`,
+    });
     const tags = ["backup-tui", DOOMSDAY_TAG, `trigger:${req.trigger}`];
     const once = () =>
       ctx.restic.backup({
@@ -206,10 +260,19 @@ export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack
     let r: Awaited<ReturnType<typeof once>> | undefined;
     if (owners.containers.length) {
       const plan = planQuiesce(owners, ctx.config.docker.strategy === "none" ? "none" : "stop", "stop");
-      const q = await quiesced(ctx, owners, plan, `doomsday-${runId}`, emit, async () => {
-        r = await once();
-      }, { signal: req.signal });
-      for (const f of q.report.failed) warn(`URGENT: ${f.name} is not running again after the doomsday backup: ${f.reason}`);
+      const q = await quiesced(
+        ctx,
+        owners,
+        plan,
+        `doomsday-${runId}`,
+        emit,
+        async () => {
+          r = await once();
+        },
+        { signal: req.signal },
+      );
+      for (const f of q.report.failed)
+        warn(`URGENT: ${f.name} is not running again after the doomsday backup: ${f.reason}`);
       if (q.report.failed.length) report.notRestarted = q.report.failed.map((f) => f.name);
       if (q.error) throw q.error;
     } else {
@@ -218,19 +281,49 @@ export async function doomsdaySnapshot(ctx: ServiceContext, req: { stacks: Stack
     if (!r) throw new AppError("the doomsday backup wrote no snapshot", ExitCode.failed);
     report.snapshotId = r.snapshotId;
     report.bytesAdded = r.summary.data_added;
-    const snap: Snapshot = { id: r.snapshotId, short_id: r.snapshotId.slice(0, 8), time: createdAt, tree: "", paths, hostname: ctx.config.hostname, tags, summary: { data_added: r.summary.data_added, total_bytes_processed: r.summary.total_bytes_processed } };
+    const snap: Snapshot = {
+      id: r.snapshotId,
+      short_id: r.snapshotId.slice(0, 8),
+      time: createdAt,
+      tree: "",
+      paths,
+      hostname: ctx.config.hostname,
+      tags,
+      summary: { data_added: r.summary.data_added, total_bytes_processed: r.summary.total_bytes_processed },
+    };
     ctx.store.catalog.add([snap]);
-    if (r.partial) warn(`${r.unreadable.length} file(s) could not be read: ${r.unreadable.slice(0, 5).map((u) => u.item).join(", ")}`);
+    if (r.partial)
+      warn(
+        `${r.unreadable.length} file(s) could not be read: ${r.unreadable
+          .slice(0, 5)
+          .map((u) => u.item)
+          .join(", ")}`,
+      );
 
     // The kit stays on this host for `sync` to push beside the cloud copy.
-    report.kit = { dir: kitDir(ctx.config.stateDir), files: writeKit(kitDir(ctx.config.stateDir), ctx.config, facts).files };
-    report.exitCode = report.notRestarted?.length ? ExitCode.serviceDown : report.warnings.length ? ExitCode.partial : ExitCode.ok;
-    ctx.store.finishRun(runId, report.warnings.length ? "partial" : "succeeded", report.exitCode, report.warnings.join("\n") || undefined, report);
+    report.kit = {
+      dir: kitDir(ctx.config.stateDir),
+      files: writeKit(kitDir(ctx.config.stateDir), ctx.config, facts).files,
+    };
+    report.exitCode = report.notRestarted?.length
+      ? ExitCode.serviceDown
+      : report.warnings.length
+        ? ExitCode.partial
+        : ExitCode.ok;
+    ctx.store.finishRun(
+      runId,
+      report.warnings.length ? "partial" : "succeeded",
+      report.exitCode,
+      report.warnings.join("\n") || undefined,
+      report,
+    );
     return report;
   } catch (err) {
     const ended = endedWith(req.signal, report.notRestarted?.length ? ExitCode.serviceDown : ExitCode.failed);
     ctx.store.finishRun(runId, ended.status, ended.exitCode, errorMessage(err), report);
-    throw err instanceof AppError ? err : new AppError(`doomsday snapshot ${ended.status}: ${errorMessage(err)}`, ended.exitCode);
+    throw err instanceof AppError
+      ? err
+      : new AppError(`doomsday snapshot ${ended.status}: ${errorMessage(err)}`, ended.exitCode);
   } finally {
     await clearStaging(staging);
   }
@@ -241,9 +334,23 @@ async function outsideContainers(ctx: ServiceContext, stacks: Stack[], volumes: 
   const projects = new Set(stacks.map((s) => s.project).filter(Boolean));
   const wanted = new Set(volumes);
   const containers = volumes.length
-    ? (await ctx.docker.listContainers()).filter((c) => c.status === "running" && !projects.has(c.labels[COMPOSE.project] ?? "") && c.mounts.some((m) => m.type === "volume" && m.name && wanted.has(m.name)))
+    ? (await ctx.docker.listContainers()).filter(
+        (c) =>
+          c.status === "running" &&
+          !projects.has(c.labels[COMPOSE.project] ?? "") &&
+          c.mounts.some((m) => m.type === "volume" && m.name && wanted.has(m.name)),
+      )
     : [];
-  return { name: "doomsday-volumes", project: "", source: "labels", composeFiles: [], envFiles: [], containers, volumes: [], state: containers.length ? "running" : "not-found" };
+  return {
+    name: "doomsday-volumes",
+    project: "",
+    source: "labels",
+    composeFiles: [],
+    envFiles: [],
+    containers,
+    volumes: [],
+    state: containers.length ? "running" : "not-found",
+  };
 }
 
 function passwordSource(ctx: ServiceContext): string {
@@ -260,19 +367,32 @@ export function imagesToSave(images: InventoryImage[], setting: string): string[
   if (s === "off" || s === "false" || s === "no" || s === "") return [];
   const named = (i: InventoryImage) => i.tags.filter((t) => t !== "<none>:<none>");
   if (s === "local") return images.filter((i) => i.local).flatMap((i) => named(i).slice(0, 1));
-  const wanted = setting.split(",").map((x) => x.trim()).filter(Boolean);
+  const wanted = setting
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
   const norm = (r: string) => (r.includes(":") ? r : `${r}:latest`);
   return wanted.filter((w) => images.some((i) => named(i).includes(norm(w)))).map(norm);
 }
 
-async function saveImages(ctx: ServiceContext, images: InventoryImage[], setting: string, dir: string, emit: EventSink, signal: AbortSignal): Promise<Inventory["savedImages"]> {
+async function saveImages(
+  ctx: ServiceContext,
+  images: InventoryImage[],
+  setting: string,
+  dir: string,
+  emit: EventSink,
+  signal: AbortSignal,
+): Promise<Inventory["savedImages"]> {
   const refs = imagesToSave(images, setting);
   if (!refs.length) return [];
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const out: Inventory["savedImages"] = [];
   for (const ref of refs) {
     const file = join(dir, `${ref.replace(/[^A-Za-z0-9_.-]/g, "_")}.tar`);
-    await ctx.runner.run("docker", ["save", "-o", file, ref], { timeoutMs: ctx.config.docker.timeoutSec * 1000 * 4, signal });
+    await ctx.runner.run("docker", ["save", "-o", file, ref], {
+      timeoutMs: ctx.config.docker.timeoutSec * 1000 * 4,
+      signal,
+    });
     const bytes = statSync(file).size;
     out.push({ ref, file, bytes });
     emit({ type: "info", stack: "doomsday", message: `saved image ${ref}: ${format.bytes(bytes)}` });

@@ -88,45 +88,72 @@ async function dockerJson(ctx: ServiceContext, args: string[], signal?: AbortSig
 
 async function ids(ctx: ServiceContext, args: string[], signal?: AbortSignal): Promise<string[]> {
   const r = await ctx.runner.run("docker", args, { timeoutMs: ctx.config.docker.timeoutSec * 1000, signal });
-  return [...new Set(r.stdout.split("\n").map((s) => s.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      r.stdout
+        .split("\n")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /** Containers, networks, volumes and images of the engine, with digests. */
-export async function readInventory(ctx: ServiceContext, signal?: AbortSignal): Promise<Pick<Inventory, "containers" | "networks" | "volumes" | "images">> {
+export async function readInventory(
+  ctx: ServiceContext,
+  signal?: AbortSignal,
+): Promise<Pick<Inventory, "containers" | "networks" | "volumes" | "images">> {
   const cids = await ids(ctx, ["ps", "-aq", "--no-trunc"], signal);
-  const containers = (cids.length ? await dockerJson(ctx, ["container", "inspect", ...cids], signal) : []).map((c): InventoryContainer => ({
-    name: String(c.Name).replace(/^\//, ""),
-    image: c.Config?.Image ?? "",
-    imageId: c.Image ?? "",
-    status: c.State?.Status ?? "unknown",
-    labels: c.Config?.Labels ?? {},
-    mounts: (c.Mounts ?? []).map((m: Json) => ({ type: m.Type, name: m.Name || undefined, source: m.Source, destination: m.Destination, rw: !!m.RW })),
-    networks: Object.keys(c.NetworkSettings?.Networks ?? {}),
-    restartPolicy: c.HostConfig?.RestartPolicy?.Name || undefined,
-    project: c.Config?.Labels?.[COMPOSE.project],
-    service: c.Config?.Labels?.[COMPOSE.service],
-  }));
+  const containers = (cids.length ? await dockerJson(ctx, ["container", "inspect", ...cids], signal) : []).map(
+    (c): InventoryContainer => ({
+      name: String(c.Name).replace(/^\//, ""),
+      image: c.Config?.Image ?? "",
+      imageId: c.Image ?? "",
+      status: c.State?.Status ?? "unknown",
+      labels: c.Config?.Labels ?? {},
+      mounts: (c.Mounts ?? []).map((m: Json) => ({
+        type: m.Type,
+        name: m.Name || undefined,
+        source: m.Source,
+        destination: m.Destination,
+        rw: !!m.RW,
+      })),
+      networks: Object.keys(c.NetworkSettings?.Networks ?? {}),
+      restartPolicy: c.HostConfig?.RestartPolicy?.Name || undefined,
+      project: c.Config?.Labels?.[COMPOSE.project],
+      service: c.Config?.Labels?.[COMPOSE.service],
+    }),
+  );
   const nids = await ids(ctx, ["network", "ls", "-q", "--no-trunc"], signal);
   const networks = (nids.length ? await dockerJson(ctx, ["network", "inspect", ...nids], signal) : [])
     .filter((n) => !BUILTIN_NETWORKS.has(n.Name) && n.Scope === "local")
-    .map((n): InventoryNetwork => ({
-      name: n.Name,
-      driver: n.Driver,
-      internal: !!n.Internal,
-      attachable: !!n.Attachable,
-      labels: n.Labels ?? {},
-      options: n.Options ?? {},
-      subnets: (n.IPAM?.Config ?? []).map((x: Json) => ({ subnet: x.Subnet || undefined, gateway: x.Gateway || undefined })),
-    }));
-  const volumes = (await ctx.docker.listVolumes()).map((v): InventoryVolume => ({ name: v.name, driver: v.driver, mountpoint: v.mountpoint, labels: v.labels, in: "" }));
+    .map(
+      (n): InventoryNetwork => ({
+        name: n.Name,
+        driver: n.Driver,
+        internal: !!n.Internal,
+        attachable: !!n.Attachable,
+        labels: n.Labels ?? {},
+        options: n.Options ?? {},
+        subnets: (n.IPAM?.Config ?? []).map((x: Json) => ({
+          subnet: x.Subnet || undefined,
+          gateway: x.Gateway || undefined,
+        })),
+      }),
+    );
+  const volumes = (await ctx.docker.listVolumes()).map(
+    (v): InventoryVolume => ({ name: v.name, driver: v.driver, mountpoint: v.mountpoint, labels: v.labels, in: "" }),
+  );
   const iids = await ids(ctx, ["image", "ls", "-q", "--no-trunc"], signal);
-  const images = (iids.length ? await dockerJson(ctx, ["image", "inspect", ...iids], signal) : []).map((i): InventoryImage => ({
-    id: i.Id,
-    tags: i.RepoTags ?? [],
-    digests: i.RepoDigests ?? [],
-    size: Number(i.Size ?? 0),
-    local: !(i.RepoDigests ?? []).length,
-  }));
+  const images = (iids.length ? await dockerJson(ctx, ["image", "inspect", ...iids], signal) : []).map(
+    (i): InventoryImage => ({
+      id: i.Id,
+      tags: i.RepoTags ?? [],
+      digests: i.RepoDigests ?? [],
+      size: Number(i.Size ?? 0),
+      local: !(i.RepoDigests ?? []).length,
+    }),
+  );
   return { containers, networks, volumes, images };
 }
 
@@ -134,7 +161,13 @@ export async function readInventory(ctx: ServiceContext, signal?: AbortSignal): 
  * Stack B depends on stack A when B's containers join a network, or mount a volume, that
  * A's Compose project created. Returns the other stacks' names.
  */
-export function stackDependencies(project: string, containers: InventoryContainer[], networks: InventoryNetwork[], volumes: InventoryVolume[], projectToStack: Map<string, string>): string[] {
+export function stackDependencies(
+  project: string,
+  containers: InventoryContainer[],
+  networks: InventoryNetwork[],
+  volumes: InventoryVolume[],
+  projectToStack: Map<string, string>,
+): string[] {
   const mine = containers.filter((c) => c.project === project);
   const deps = new Set<string>();
   for (const c of mine) {

@@ -14,7 +14,8 @@ export const KIT_FILES = { runbook: "RUNBOOK.txt", config: "config.redacted.ini"
 /** Every key's declaration by name ([stack:NAME] keys included): what the kit must remove from its value. */
 function keyDefs(): Map<string, KeyDef> {
   const out = new Map<string, KeyDef>();
-  for (const keys of Object.values(SECTIONS) as Array<Record<string, KeyDef>>) for (const [k, def] of Object.entries(keys)) out.set(k, def);
+  for (const keys of Object.values(SECTIONS) as Array<Record<string, KeyDef>>)
+    for (const [k, def] of Object.entries(keys)) out.set(k, def);
   for (const [k, def] of Object.entries(STACK_KEYS) as Array<[string, KeyDef]>) if (!out.has(k)) out.set(k, def);
   return out;
 }
@@ -64,7 +65,10 @@ export function redactConfigText(text: string): string {
     const empty = (why: string) => {
       if (!value.trim()) return out.push(line);
       if (!commented) removed.push(key);
-      out.push(`${lead.replace(/\S.*$/, "")}# removed from the recovery kit (${why}): fill in ${key} by hand`, `${lead}${key}${eq.trimEnd()}`);
+      out.push(
+        `${lead.replace(/\S.*$/, "")}# removed from the recovery kit (${why}): fill in ${key} by hand`,
+        `${lead}${key}${eq.trimEnd()}`,
+      );
     };
     if (secret) {
       empty("a secret");
@@ -81,7 +85,10 @@ export function redactConfigText(text: string): string {
       continue;
     }
     if (!commented) removed.push(key);
-    out.push(`${lead.replace(/\S.*$/, "")}# credentials, path or query removed from the recovery kit: fill in ${key} by hand`, `${lead}${key}${eq}${masked}`);
+    out.push(
+      `${lead.replace(/\S.*$/, "")}# credentials, path or query removed from the recovery kit: fill in ${key} by hand`,
+      `${lead}${key}${eq}${masked}`,
+    );
   }
   if (!removed.length) return out.join("\n");
   return [
@@ -169,7 +176,10 @@ export function writeKit(dir: string, config: Config, facts: RunbookFacts): { fi
   // The runbook is readable by all: a URL in an error it quotes (Portainer's) loses its credentials.
   writeFileSync(join(dir, KIT_FILES.runbook), redact(maskUrls(runbookText(facts), false).value), { mode: 0o644 });
   files.push(KIT_FILES.runbook);
-  const configText = config.source.file && existsSync(config.source.file) ? readFileSync(config.source.file, "utf8") : "; the embedded default configuration was in use\n";
+  const configText =
+    config.source.file && existsSync(config.source.file)
+      ? readFileSync(config.source.file, "utf8")
+      : "; the embedded default configuration was in use\n";
   writeFileSync(join(dir, KIT_FILES.config), redactConfigText(configText), { mode: 0o600 });
   files.push(KIT_FILES.config);
   const exe = selfExecutable();

@@ -9,7 +9,12 @@ import { where } from "../../notify/http";
  * archive (application/x-gzip). The token never goes into argv, logs or messages.
  * Returns the archive's size, or throws an Error whose message is safe to show.
  */
-export async function portainerBackup(url: string, token: Secret | undefined, file: string, signal?: AbortSignal): Promise<number> {
+export async function portainerBackup(
+  url: string,
+  token: Secret | undefined,
+  file: string,
+  signal?: AbortSignal,
+): Promise<number> {
   const endpoint = `${url.replace(/\/+$/, "")}/api/backup`;
   let res: Response;
   try {

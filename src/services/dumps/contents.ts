@@ -74,7 +74,8 @@ export class MariadbCounter {
     const use = /^USE `((?:[^`]|``)*)`;$/.exec(l);
     if (use) {
       this.db = use[1].replace(/``/g, "`");
-      if (!MARIADB_SYSTEM.has(this.db) && !this.contents.databases.includes(this.db)) this.contents.databases.push(this.db);
+      if (!MARIADB_SYSTEM.has(this.db) && !this.contents.databases.includes(this.db))
+        this.contents.databases.push(this.db);
       return;
     }
     if (MARIADB_SYSTEM.has(this.db)) return;
@@ -84,7 +85,8 @@ export class MariadbCounter {
       return;
     }
     const insert = /^INSERT INTO `((?:[^`]|``)*)` (?:\([^)]*\) )?VALUES\b/.exec(l);
-    if (insert) this.add({ key: `${this.db}.${insert[1].replace(/``/g, "`")}`, scan: new TupleScanner() }, l, insert[0].length);
+    if (insert)
+      this.add({ key: `${this.db}.${insert[1].replace(/``/g, "`")}`, scan: new TupleScanner() }, l, insert[0].length);
   }
 
   private add(ins: { key: string; scan: TupleScanner }, l: string, from: number): void {
@@ -140,7 +142,10 @@ export function sha256File(file: string): Promise<string> {
 }
 
 /** One pass over a dump file: its sha256 and, for postgres/mariadb, what it holds. */
-export async function readDump(file: string, engine: "postgres" | "mariadb"): Promise<{ sha256: string; contents: DumpContents }> {
+export async function readDump(
+  file: string,
+  engine: "postgres" | "mariadb",
+): Promise<{ sha256: string; contents: DumpContents }> {
   const hash = createHash("sha256");
   const stream = createReadStream(file);
   stream.on("data", (chunk) => hash.update(chunk));
@@ -155,7 +160,9 @@ export async function sqliteContents(file: string): Promise<DumpContents> {
   const db = new DatabaseSync(file, { readOnly: true });
   try {
     const tables: Record<string, number> = {};
-    const names = db.prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%' order by name").all() as Array<{ name: string }>;
+    const names = db
+      .prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%' order by name")
+      .all() as Array<{ name: string }>;
     for (const { name } of names) {
       const row = db.prepare(`select count(*) as n from "${name.replace(/"/g, '""')}"`).get() as { n: number };
       tables[`main.${name}`] = Number(row.n);

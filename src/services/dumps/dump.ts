@@ -57,19 +57,38 @@ export function dumpSpecs(stack: Stack, declared: DumpDeclaration[] = []): DumpS
     const engine = c.labels[OUR.dump]?.trim().toLowerCase();
     if (!engine || declared.some((d) => d.service === serviceOf(c))) continue;
     if (!ENGINES.has(engine as DumpEngine)) {
-      throw new AppError(`${c.name}: label ${OUR.dump}=${JSON.stringify(engine)} is not postgres, mariadb or sqlite`, ExitCode.config, "Fix the label in the stack's compose file.");
+      throw new AppError(
+        `${c.name}: label ${OUR.dump}=${JSON.stringify(engine)} is not postgres, mariadb or sqlite`,
+        ExitCode.config,
+        "Fix the label in the stack's compose file.",
+      );
     }
-    const spec: DumpSpec = { container: c, service: serviceOf(c), engine: engine as DumpEngine, user: c.labels[`${OUR.dump}.user`], database: c.labels[`${OUR.dump}.database`], path: c.labels[`${OUR.dump}.path`] };
+    const spec: DumpSpec = {
+      container: c,
+      service: serviceOf(c),
+      engine: engine as DumpEngine,
+      user: c.labels[`${OUR.dump}.user`],
+      database: c.labels[`${OUR.dump}.database`],
+      path: c.labels[`${OUR.dump}.path`],
+    };
     if (spec.engine === "sqlite" && !spec.path?.startsWith("/")) {
-      throw new AppError(`${c.name}: ${OUR.dump}=sqlite needs ${OUR.dump}.path=/absolute/path/inside/the/container.db`, ExitCode.config);
+      throw new AppError(
+        `${c.name}: ${OUR.dump}=sqlite needs ${OUR.dump}.path=/absolute/path/inside/the/container.db`,
+        ExitCode.config,
+      );
     }
     out.push(spec);
   }
   for (const d of declared) {
-    const c = stack.containers.find((x) => serviceOf(x) === d.service) ?? stack.containers.find((x) => x.name === d.service);
+    const c =
+      stack.containers.find((x) => serviceOf(x) === d.service) ?? stack.containers.find((x) => x.name === d.service);
     if (!c) {
       const have = stack.containers.map(serviceOf).join(", ") || "none";
-      throw new AppError(`[stack:${stack.name}] DUMP names service ${d.service}, which ${stack.name} has no container for (services: ${have})`, ExitCode.config, "Fix DUMP in the config file, or create the service (`docker compose up -d`).");
+      throw new AppError(
+        `[stack:${stack.name}] DUMP names service ${d.service}, which ${stack.name} has no container for (services: ${have})`,
+        ExitCode.config,
+        "Fix DUMP in the config file, or create the service (`docker compose up -d`).",
+      );
     }
     out.push({ container: c, ...d });
   }
@@ -91,13 +110,22 @@ const COMPLETE: Record<"postgres" | "mariadb", RegExp> = {
  * Dumps every declared database of a stack into dir, checking each dump is complete (its
  * end-of-dump line, not empty). A failing dump throws, failing the stack's backup.
  */
-export async function runDumps(ctx: ServiceContext, specs: DumpSpec[], dir: string, signal?: AbortSignal): Promise<DumpRecord[]> {
+export async function runDumps(
+  ctx: ServiceContext,
+  specs: DumpSpec[],
+  dir: string,
+  signal?: AbortSignal,
+): Promise<DumpRecord[]> {
   if (!specs.length) return [];
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const out: DumpRecord[] = [];
   for (const spec of specs) {
     if (spec.container.status !== "running" && spec.engine !== "sqlite") {
-      throw new AppError(`${spec.container.name} is not running: its ${spec.engine} database cannot be dumped`, ExitCode.failed, "Start it, or remove the backup-tui.dump label.");
+      throw new AppError(
+        `${spec.container.name} is not running: its ${spec.engine} database cannot be dumped`,
+        ExitCode.failed,
+        "Start it, or remove the backup-tui.dump label.",
+      );
     }
     const file = join(dir, dumpFileName(spec));
     rmSync(file, { force: true });
@@ -107,14 +135,33 @@ export async function runDumps(ctx: ServiceContext, specs: DumpSpec[], dir: stri
       else await execDump(ctx, spec, file, signal);
       const bytes = statSync(file).size;
       if (!bytes) throw new Error("the dump is empty");
-      if (spec.engine !== "sqlite" && !COMPLETE[spec.engine].test(tail(file, 256))) throw new Error("the dump is incomplete (no end-of-dump line)");
-      const read = spec.engine === "sqlite" ? { sha256: await sha256File(file), contents: await sqliteContents(file) } : await readDump(file, spec.engine);
-      out.push({ service: spec.service, container: spec.container.name, engine: spec.engine, image: spec.container.image, database: spec.database, user: spec.user, file, bytes, ...read, ms: Date.now() - started });
+      if (spec.engine !== "sqlite" && !COMPLETE[spec.engine].test(tail(file, 256)))
+        throw new Error("the dump is incomplete (no end-of-dump line)");
+      const read =
+        spec.engine === "sqlite"
+          ? { sha256: await sha256File(file), contents: await sqliteContents(file) }
+          : await readDump(file, spec.engine);
+      out.push({
+        service: spec.service,
+        container: spec.container.name,
+        engine: spec.engine,
+        image: spec.container.image,
+        database: spec.database,
+        user: spec.user,
+        file,
+        bytes,
+        ...read,
+        ms: Date.now() - started,
+      });
     } catch (err) {
       rmSync(file, { force: true });
       if (signal?.aborted) throw err;
       const detail = err instanceof ToolError ? err.stderrTail.trim().split("\n").slice(-3).join(" | ") : "";
-      throw new AppError(`${spec.engine} dump of ${spec.container.name} failed: ${errorMessage(err)}${detail && !errorMessage(err).includes(detail) ? ` (${detail})` : ""}`, ExitCode.failed, "Check the backup-tui.dump.user / .database labels and the container's credentials.");
+      throw new AppError(
+        `${spec.engine} dump of ${spec.container.name} failed: ${errorMessage(err)}${detail && !errorMessage(err).includes(detail) ? ` (${detail})` : ""}`,
+        ExitCode.failed,
+        "Check the backup-tui.dump.user / .database labels and the container's credentials.",
+      );
     }
   }
   return out;
@@ -122,11 +169,15 @@ export async function runDumps(ctx: ServiceContext, specs: DumpSpec[], dir: stri
 
 async function execDump(ctx: ServiceContext, spec: DumpSpec, file: string, signal?: AbortSignal): Promise<void> {
   const script = dumpScript(spec.engine);
-  await ctx.runner.run("docker", ["exec", spec.container.id, "sh", "-c", script, "sh", spec.user ?? "", spec.database ?? ""], {
-    stdoutFile: file,
-    signal,
-    timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
-  });
+  await ctx.runner.run(
+    "docker",
+    ["exec", spec.container.id, "sh", "-c", script, "sh", spec.user ?? "", spec.database ?? ""],
+    {
+      stdoutFile: file,
+      signal,
+      timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
+    },
+  );
 }
 
 /** SQLite through its online backup API, from the volume on the host (images rarely ship sqlite3). */
@@ -146,7 +197,10 @@ async function sqliteBackup(spec: DumpSpec, file: string): Promise<void> {
  * The path is normalised first, as the container sees it: "/data/../../etc/shadow" is
  * /etc/shadow, inside no mount. Undefined when it is inside none (or not absolute).
  */
-export function hostPath(c: ContainerInfo, inside: string): { mount: ContainerInfo["mounts"][number]; path: string } | undefined {
+export function hostPath(
+  c: ContainerInfo,
+  inside: string,
+): { mount: ContainerInfo["mounts"][number]; path: string } | undefined {
   // eslint-disable-next-line no-control-regex
   if (!inside.startsWith("/") || /[\u0000-\u001f\u007f]/.test(inside)) return undefined;
   const clean = posix.normalize(inside).replace(/\/+$/, "") || "/";
@@ -166,7 +220,10 @@ export function hostPath(c: ContainerInfo, inside: string): { mount: ContainerIn
 export function resolveHostPath(c: ContainerInfo, inside: string): string {
   const found = hostPath(c, inside);
   const where = `${OUR.dump}.path=${JSON.stringify(inside)}`;
-  if (!found) throw new Error(`${where} is not inside a volume or bind mount of the container (mounts: ${c.mounts.map((m) => m.destination).join(", ") || "none"})`);
+  if (!found)
+    throw new Error(
+      `${where} is not inside a volume or bind mount of the container (mounts: ${c.mounts.map((m) => m.destination).join(", ") || "none"})`,
+    );
   let real: string;
   let root: string;
   try {
@@ -176,7 +233,9 @@ export function resolveHostPath(c: ContainerInfo, inside: string): string {
     throw new Error(`${where}: ${found.path} cannot be read on the host (${errorMessage(err)})`);
   }
   if (real !== root && !real.startsWith(root === "/" ? "/" : `${root}/`)) {
-    throw new Error(`${where} resolves to ${real} on the host, outside the mount ${found.mount.destination} (${root}): refused`);
+    throw new Error(
+      `${where} resolves to ${real} on the host, outside the mount ${found.mount.destination} (${root}): refused`,
+    );
   }
   return real;
 }

@@ -66,15 +66,29 @@ async function prepare(ctx: ServiceContext, o: DumpRestoreRequest) {
   const record = manifest?.dumps?.find((d) => d.service === o.service);
   if (!record) {
     const have = manifest?.dumps?.map((d) => d.service).join(", ");
-    throw new AppError(`snapshot ${o.snapshot.shortId} holds no dump of ${o.service}`, ExitCode.usage, have ? `It has dumps of: ${have}.` : "Its stack had no backup-tui.dump label when it was backed up.");
+    throw new AppError(
+      `snapshot ${o.snapshot.shortId} holds no dump of ${o.service}`,
+      ExitCode.usage,
+      have ? `It has dumps of: ${have}.` : "Its stack had no backup-tui.dump label when it was backed up.",
+    );
   }
   if (record.engine === "sqlite") {
-    throw new AppError(`${o.service}'s dump is a SQLite file: restore it as a file`, ExitCode.usage, `\`${btui(`restore --stack ${o.stack} --file ${shellQuote(record.file)} --target DIR`)}\`, then copy it over the stopped service's database file.`);
+    throw new AppError(
+      `${o.service}'s dump is a SQLite file: restore it as a file`,
+      ExitCode.usage,
+      `\`${btui(`restore --stack ${o.stack} --file ${shellQuote(record.file)} --target DIR`)}\`, then copy it over the stopped service's database file.`,
+    );
   }
   const stack = (await discoverStacks(ctx.docker, ctx.config.docker.stacksDir)).find((s) => s.name === o.stack);
-  const spec = stack ? dumpSpecs(stack, ctx.config.stacks[stack.name]?.dumps).find((d) => d.service === o.service) : undefined;
+  const spec = stack
+    ? dumpSpecs(stack, ctx.config.stacks[stack.name]?.dumps).find((d) => d.service === o.service)
+    : undefined;
   if (!spec || spec.container.status !== "running") {
-    throw new AppError(`${o.service} of ${o.stack} is not running with a backup-tui.dump label: there is no database to load the dump into`, ExitCode.usage, "Start the stack (`docker compose up -d`) and try again.");
+    throw new AppError(
+      `${o.service} of ${o.stack} is not running with a backup-tui.dump label: there is no database to load the dump into`,
+      ExitCode.usage,
+      "Start the stack (`docker compose up -d`) and try again.",
+    );
   }
   return { record, spec };
 }
@@ -105,14 +119,36 @@ export async function planDumpRestore(ctx: ServiceContext, o: DumpRestoreRequest
  * Recorded in the run history: a restore run with the stack's row (its result) and the service in
  * its summary.
  */
-export async function restoreDump(ctx: ServiceContext, o: DumpRestoreRequest, emit: EventSink): Promise<DumpRestoreReport> {
+export async function restoreDump(
+  ctx: ServiceContext,
+  o: DumpRestoreRequest,
+  emit: EventSink,
+): Promise<DumpRestoreReport> {
   const started = Date.now();
   const { record, spec } = await prepare(ctx, o);
   const runId = ctx.store.startRun("restore", "manual", ctx.owner);
   const startedAt = new Date(started).toISOString();
   // The stack's row says which stack (history --stack finds it) and how it ended; the summary names the service.
-  const stackRow = (status: "succeeded" | "failed", error?: string) => ({ runId, stack: o.stack, status, startedAt, durationMs: Date.now() - started, downtimeMs: 0, snapshotId: o.snapshot.id, error });
-  const summary = (extra: Partial<DumpRestoreReport>) => ({ type: "restore-dump", stack: o.stack, service: o.service, snapshot: o.snapshot.id, container: spec.container.name, engine: spec.engine, bytes: record.bytes, ...extra });
+  const stackRow = (status: "succeeded" | "failed", error?: string) => ({
+    runId,
+    stack: o.stack,
+    status,
+    startedAt,
+    durationMs: Date.now() - started,
+    downtimeMs: 0,
+    snapshotId: o.snapshot.id,
+    error,
+  });
+  const summary = (extra: Partial<DumpRestoreReport>) => ({
+    type: "restore-dump",
+    stack: o.stack,
+    service: o.service,
+    snapshot: o.snapshot.id,
+    container: spec.container.name,
+    engine: spec.engine,
+    bytes: record.bytes,
+    ...extra,
+  });
   try {
     const report = await load(ctx, o, record, spec, emit, started);
     ctx.store.recordStack(stackRow("succeeded"));
@@ -127,16 +163,33 @@ export async function restoreDump(ctx: ServiceContext, o: DumpRestoreRequest, em
   }
 }
 
-async function load(ctx: ServiceContext, o: DumpRestoreRequest, record: DumpRecord, spec: DumpSpec, emit: EventSink, started: number): Promise<DumpRestoreReport> {
+async function load(
+  ctx: ServiceContext,
+  o: DumpRestoreRequest,
+  record: DumpRecord,
+  spec: DumpSpec,
+  emit: EventSink,
+  started: number,
+): Promise<DumpRestoreReport> {
   const work = join(stagingDir(ctx.config.stateDir, o.stack), "dump-restore");
   await removeTree(work);
   mkdirSync(work, { recursive: true, mode: 0o700 });
   try {
-    emit({ type: "phase", stack: o.stack, phase: "restoring", detail: `fetching ${o.service}'s dump from ${o.snapshot.shortId}` });
+    emit({
+      type: "phase",
+      stack: o.stack,
+      phase: "restoring",
+      detail: `fetching ${o.service}'s dump from ${o.snapshot.shortId}`,
+    });
     const file = join(work, "restore.sql");
     await ctx.restic.dumpToFile(o.snapshot.id, record.file, file, o.signal);
     const hash = await sha256File(file);
-    if (hash !== record.sha256) throw new AppError(`the dump of ${o.service} in ${o.snapshot.shortId} does not match the hash recorded when it was made`, ExitCode.failed, `Verify the repository (\`${btui("verify --level data")}\`) and pick another snapshot.`);
+    if (hash !== record.sha256)
+      throw new AppError(
+        `the dump of ${o.service} in ${o.snapshot.shortId} does not match the hash recorded when it was made`,
+        ExitCode.failed,
+        `Verify the repository (\`${btui("verify --level data")}\`) and pick another snapshot.`,
+      );
 
     // The database as it is now, kept before it is overwritten.
     emit({ type: "phase", stack: o.stack, phase: "safety-snapshot", detail: `dumping ${o.service} as it is now` });
@@ -149,22 +202,47 @@ async function load(ctx: ServiceContext, o: DumpRestoreRequest, record: DumpReco
       signal: o.signal,
     });
 
-    emit({ type: "phase", stack: o.stack, phase: "restoring", detail: `loading ${o.service}'s dump into ${spec.container.name}` });
+    emit({
+      type: "phase",
+      stack: o.stack,
+      phase: "restoring",
+      detail: `loading ${o.service}'s dump into ${spec.container.name}`,
+    });
     let stderr = "";
     try {
-      ({ stderr } = await ctx.runner.run("docker", ["exec", "-i", spec.container.id, "sh", "-c", loadScript(spec.engine), "sh", spec.user ?? ""], {
-        inputFile: file,
-        bufferStdout: false,
-        timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
-        signal: o.signal,
-      }));
+      ({ stderr } = await ctx.runner.run(
+        "docker",
+        ["exec", "-i", spec.container.id, "sh", "-c", loadScript(spec.engine), "sh", spec.user ?? ""],
+        {
+          inputFile: file,
+          bufferStdout: false,
+          timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
+          signal: o.signal,
+        },
+      ));
     } catch (err) {
       const detail = err instanceof ToolError ? err.stderrTail.trim().split("\n").slice(-3).join(" | ") : "";
-      throw new AppError(`loading the dump into ${spec.container.name} failed: ${errorMessage(err)}${detail ? ` (${detail})` : ""}`, ExitCode.failed, `The database as it was before is in safety snapshot ${safety.snapshotId.slice(0, 8)}.`);
+      throw new AppError(
+        `loading the dump into ${spec.container.name} failed: ${errorMessage(err)}${detail ? ` (${detail})` : ""}`,
+        ExitCode.failed,
+        `The database as it was before is in safety snapshot ${safety.snapshotId.slice(0, 8)}.`,
+      );
     }
-    const warnings = stderr.split("\n").filter((l) => /ERROR/.test(l) && !HARMLESS.test(l)).slice(0, 10);
+    const warnings = stderr
+      .split("\n")
+      .filter((l) => /ERROR/.test(l) && !HARMLESS.test(l))
+      .slice(0, 10);
     for (const w of warnings) ctx.log.warn({ service: o.service, message: w }, "dump load");
-    return { snapshot: o.snapshot.id, service: o.service, container: spec.container.name, engine: spec.engine, bytes: record.bytes, safetySnapshot: safety.snapshotId, ms: Date.now() - started, warnings };
+    return {
+      snapshot: o.snapshot.id,
+      service: o.service,
+      container: spec.container.name,
+      engine: spec.engine,
+      bytes: record.bytes,
+      safetySnapshot: safety.snapshotId,
+      ms: Date.now() - started,
+      warnings,
+    };
   } finally {
     await removeTree(work);
   }

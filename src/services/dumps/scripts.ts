@@ -31,7 +31,8 @@ ${MARIADB_CONNECT}
 exec "$C" -u"$U"`;
 
 /** Messages of a dump's own clean-up statements on a live server: expected, not errors. */
-export const HARMLESS = /current user cannot be dropped|role "[^"]+" already exists|cannot drop the currently open database/;
+export const HARMLESS =
+  /current user cannot be dropped|role "[^"]+" already exists|cannot drop the currently open database/;
 
 /**
  * Answers when the server takes queries and is the container's main process (pid 1): an

@@ -36,9 +36,22 @@ const SETTLE_MS = 10_000;
  * what the dump held at backup time. SQLite files are opened and checked on the host. The
  * container is removed afterwards, whatever happens.
  */
-export async function verifyDump(ctx: ServiceContext, rec: DumpRecord, file: string, o: { stack: string; signal?: AbortSignal; emit?: EventSink }): Promise<DumpCheck> {
+export async function verifyDump(
+  ctx: ServiceContext,
+  rec: DumpRecord,
+  file: string,
+  o: { stack: string; signal?: AbortSignal; emit?: EventSink },
+): Promise<DumpCheck> {
   const started = Date.now();
-  const check: DumpCheck = { service: rec.service, engine: rec.engine, ok: false, tables: 0, rows: 0, problems: [], ms: 0 };
+  const check: DumpCheck = {
+    service: rec.service,
+    engine: rec.engine,
+    ok: false,
+    tables: 0,
+    rows: 0,
+    problems: [],
+    ms: 0,
+  };
   try {
     if ((await sha256File(file)) !== rec.sha256) {
       check.problems.push("the dump differs from the one made at backup time (sha256)");
@@ -49,7 +62,12 @@ export async function verifyDump(ctx: ServiceContext, rec: DumpRecord, file: str
     if (rec.engine === "sqlite") {
       found = (await sqliteIntegrity(file, check)).tables;
     } else {
-      o.emit?.({ type: "phase", stack: o.stack, phase: "verify", detail: `loading ${rec.service}'s ${rec.engine} dump into a throw-away container` });
+      o.emit?.({
+        type: "phase",
+        stack: o.stack,
+        phase: "verify",
+        detail: `loading ${rec.service}'s ${rec.engine} dump into a throw-away container`,
+      });
       found = await loadAndCount(ctx, rec, file, check, o.signal);
     }
     if (claimed) {
@@ -60,7 +78,10 @@ export async function verifyDump(ctx: ServiceContext, rec: DumpRecord, file: str
     check.ok = !check.problems.length;
   } catch (err) {
     if (o.signal?.aborted) throw err;
-    check.error = err instanceof ToolError && err.stderrTail ? `${errorMessage(err)}: ${err.stderrTail.trim().split("\n").slice(-3).join(" | ")}` : errorMessage(err);
+    check.error =
+      err instanceof ToolError && err.stderrTail
+        ? `${errorMessage(err)}: ${err.stderrTail.trim().split("\n").slice(-3).join(" | ")}`
+        : errorMessage(err);
   } finally {
     check.ms = Date.now() - started;
   }
@@ -80,18 +101,35 @@ async function sqliteIntegrity(file: string, check: DumpCheck): Promise<DumpCont
   return sqliteContents(file);
 }
 
-async function loadAndCount(ctx: ServiceContext, rec: DumpRecord, file: string, check: DumpCheck, signal?: AbortSignal): Promise<Record<string, number>> {
+async function loadAndCount(
+  ctx: ServiceContext,
+  rec: DumpRecord,
+  file: string,
+  check: DumpCheck,
+  signal?: AbortSignal,
+): Promise<Record<string, number>> {
   const config = await scratchConfig(ctx, rec);
   const name = `backup-tui-verify-${rec.service}-${randomBytes(3).toString("hex")}`.slice(0, 63);
-  const id = await ctx.docker.runScratch(name, config, { [SCRATCH_LABEL]: String(process.pid), "backup-tui.verify-dump": rec.service });
+  const id = await ctx.docker.runScratch(name, config, {
+    [SCRATCH_LABEL]: String(process.pid),
+    "backup-tui.verify-dump": rec.service,
+  });
   try {
     await waitReady(ctx, id, rec, signal);
     const { stderr } = await exec(ctx, id, loadScript(rec.engine), [rec.user ?? ""], signal, file);
     const errors = stderr.split("\n").filter((l) => /ERROR/.test(l) && !HARMLESS.test(l));
-    if (errors.length) check.problems.push(...errors.slice(0, 5).map((e) => `loading: ${e.trim()}`), ...(errors.length > 5 ? [`loading: ${errors.length - 5} more error(s)`] : []));
+    if (errors.length)
+      check.problems.push(
+        ...errors.slice(0, 5).map((e) => `loading: ${e.trim()}`),
+        ...(errors.length > 5 ? [`loading: ${errors.length - 5} more error(s)`] : []),
+      );
     return await countRows(ctx, id, rec, signal);
   } finally {
-    await ctx.docker.removeContainer(id).catch((err) => ctx.log.warn({ container: name, err: errorMessage(err) }, "could not remove the scratch container"));
+    await ctx.docker
+      .removeContainer(id)
+      .catch((err) =>
+        ctx.log.warn({ container: name, err: errorMessage(err) }, "could not remove the scratch container"),
+      );
   }
 }
 
@@ -109,20 +147,33 @@ async function waitReady(ctx: ServiceContext, id: string, rec: DumpRecord, signa
     const c = await ctx.docker.inspect(id);
     if (!c || c.status !== "running") {
       const logs = (await ctx.docker.logsTail(id, 5)).trim().split("\n").slice(-3).join(" | ");
-      throw new Error(`the throw-away ${rec.engine} container from ${rec.image} stopped before it was ready${logs ? ` (${logs})` : ""}`);
+      throw new Error(
+        `the throw-away ${rec.engine} container from ${rec.image} stopped before it was ready${logs ? ` (${logs})` : ""}`,
+      );
     }
-    const said = await exec(ctx, id, probeScript(rec.engine), [rec.user ?? ""], signal).then((r) => r.stdout.trim(), () => "");
+    const said = await exec(ctx, id, probeScript(rec.engine), [rec.user ?? ""], signal).then(
+      (r) => r.stdout.trim(),
+      () => "",
+    );
     if (said === "main") return;
     if (said === "other") {
       answering ??= Date.now();
       if (Date.now() - answering >= SETTLE_MS) return;
     } else answering = undefined;
-    if (Date.now() > deadline) throw new Error(`the throw-away ${rec.engine} container from ${rec.image} did not accept connections within ${READY_TIMEOUT_MS / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the throw-away ${rec.engine} container from ${rec.image} did not accept connections within ${READY_TIMEOUT_MS / 1000} s`,
+      );
     await new Promise((r) => setTimeout(r, 500));
   }
 }
 
-async function countRows(ctx: ServiceContext, id: string, rec: DumpRecord, signal?: AbortSignal): Promise<Record<string, number>> {
+async function countRows(
+  ctx: ServiceContext,
+  id: string,
+  rec: DumpRecord,
+  signal?: AbortSignal,
+): Promise<Record<string, number>> {
   const found: Record<string, number> = {};
   const dbs = rec.contents?.databases ?? [];
   const parse = (out: string, prefix: string) => {
@@ -139,19 +190,41 @@ async function countRows(ctx: ServiceContext, id: string, rec: DumpRecord, signa
     }
     return found;
   }
-  const list = await exec(ctx, id, countScript("mariadb"), [rec.user ?? "", "select concat(table_schema, '.', table_name), table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'"], signal);
-  const tables = list.stdout.split("\n").map((l) => l.split("\t")).filter((p) => p.length === 3 && p[0] in (rec.contents?.tables ?? {}));
+  const list = await exec(
+    ctx,
+    id,
+    countScript("mariadb"),
+    [
+      rec.user ?? "",
+      "select concat(table_schema, '.', table_name), table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'",
+    ],
+    signal,
+  );
+  const tables = list.stdout
+    .split("\n")
+    .map((l) => l.split("\t"))
+    .filter((p) => p.length === 3 && p[0] in (rec.contents?.tables ?? {}));
   const quote = (n: string) => `\`${n.replace(/`/g, "``")}\``;
   const lit = (s: string) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
   for (let i = 0; i < tables.length; i += 200) {
-    const sql = tables.slice(i, i + 200).map(([key, db, t]) => `select ${lit(key)}, count(*) from ${quote(db)}.${quote(t)}`).join(" union all ");
+    const sql = tables
+      .slice(i, i + 200)
+      .map(([key, db, t]) => `select ${lit(key)}, count(*) from ${quote(db)}.${quote(t)}`)
+      .join(" union all ");
     parse((await exec(ctx, id, countScript("mariadb"), [rec.user ?? "", sql], signal)).stdout, "");
   }
   return found;
 }
 
 /** A script inside the container; with inputFile, the file is its stdin (a dump to load: its output is not kept). */
-function exec(ctx: ServiceContext, id: string, script: string, args: string[], signal?: AbortSignal, inputFile?: string) {
+function exec(
+  ctx: ServiceContext,
+  id: string,
+  script: string,
+  args: string[],
+  signal?: AbortSignal,
+  inputFile?: string,
+) {
   return ctx.runner.run("docker", ["exec", ...(inputFile ? ["-i"] : []), id, "sh", "-c", script, "sh", ...args], {
     inputFile,
     bufferStdout: !inputFile,

@@ -20,7 +20,11 @@ export const isDumpsPath = (p: string) => /\/staging\/[^/]+\/dumps$/.test(p);
  * Maps a snapshot's paths to this host: volume data by volume name (its Mountpoint here,
  * which may differ from the old host's), everything else to the same absolute path.
  */
-export function mapPaths(snapshotPaths: string[], manifest: StackManifest | undefined, mountpoints: Map<string, string>): RestoreMapping[] {
+export function mapPaths(
+  snapshotPaths: string[],
+  manifest: StackManifest | undefined,
+  mountpoints: Map<string, string>,
+): RestoreMapping[] {
   const byMountpoint = new Map((manifest?.volumes ?? []).map((v) => [v.mountpoint, v.name]));
   return snapshotPaths
     .filter((p) => !isManifestPath(p))
@@ -66,7 +70,12 @@ export function diffTree(
     if (!cur) {
       d.added.push(live);
       d.bytes += e.type === "file" ? (e.size ?? 0) : 0;
-    } else if (e.type === "file" && (cur.type !== "file" || cur.size !== (e.size ?? 0) || (e.mtime && Math.abs(Date.parse(e.mtime) - cur.mtimeMs) > 1000))) {
+    } else if (
+      e.type === "file" &&
+      (cur.type !== "file" ||
+        cur.size !== (e.size ?? 0) ||
+        (e.mtime && Math.abs(Date.parse(e.mtime) - cur.mtimeMs) > 1000))
+    ) {
       d.changed.push(live);
       d.bytes += e.size ?? 0;
     } else if (e.type !== cur.type && !(e.type === "dir" && cur.type === "dir")) {

@@ -18,7 +18,15 @@ import { quiesced } from "../stacks/quiesce";
 import { placementOf, stageCopies, stopNeed, type Placement } from "./stage";
 import { assertInPlaceScope } from "./scope";
 import { assertTargetApart } from "./target";
-import { diffTree, isDumpsPath, isManifestPath, mapPaths, narrowToFile, type DiffSummary, type RestoreMapping } from "./plan";
+import {
+  diffTree,
+  isDumpsPath,
+  isManifestPath,
+  mapPaths,
+  narrowToFile,
+  type DiffSummary,
+  type RestoreMapping,
+} from "./plan";
 
 export interface RestoreRequest {
   scope: { kind: "stack"; stack: string } | { kind: "volume"; volume: string };
@@ -54,7 +62,11 @@ export interface RestoreReport {
 }
 
 /** The manifest stored in a snapshot of ours; undefined for snapshots made by plain restic. */
-export async function readManifest(ctx: ServiceContext, snap: CatalogSnapshot, signal?: AbortSignal): Promise<StackManifest | undefined> {
+export async function readManifest(
+  ctx: ServiceContext,
+  snap: CatalogSnapshot,
+  signal?: AbortSignal,
+): Promise<StackManifest | undefined> {
   const path = snap.paths.find(isManifestPath);
   if (!path) return undefined;
   let manifest: StackManifest;
@@ -99,13 +111,23 @@ export async function planRestore(ctx: ServiceContext, req: RestoreRequest): Pro
   if (req.scope.kind === "volume") {
     const name = req.scope.volume;
     mappings = mappings.filter((m) => m.volume === name);
-    if (!mappings.length) throw new AppError(`snapshot ${snap.shortId} holds no volume ${name}`, ExitCode.usage, `Pick a snapshot tagged vol:NAME: \`${btui("snapshots --tag vol:NAME")}\`.`);
+    if (!mappings.length)
+      throw new AppError(
+        `snapshot ${snap.shortId} holds no volume ${name}`,
+        ExitCode.usage,
+        `Pick a snapshot tagged vol:NAME: \`${btui("snapshots --tag vol:NAME")}\`.`,
+      );
   }
   // Each path's root (the volume, stack directory or path holding it): an added file shows in a running service only inside one that exists.
   const rootOf = new Map<RestoreMapping, string>();
   if (req.file) {
     const one = narrowToFile(mappings, req.file);
-    if (!one) throw new AppError(`${req.file} is not inside snapshot ${snap.shortId}`, ExitCode.usage, `Browse it with \`${btui(`ls ${snap.shortId}`)}\`.`);
+    if (!one)
+      throw new AppError(
+        `${req.file} is not inside snapshot ${snap.shortId}`,
+        ExitCode.usage,
+        `Browse it with \`${btui(`ls ${snap.shortId}`)}\`.`,
+      );
     const root = mappings.find((m) => one.live === m.live || one.live.startsWith(`${m.live}/`));
     mappings = [one];
     if (root) rootOf.set(one, root.live);
@@ -113,7 +135,14 @@ export async function planRestore(ctx: ServiceContext, req: RestoreRequest): Pro
   // The dumps are loaded into their databases with --dump (or fetched with --target); in place they would only land in the state dir.
   if (!req.file && !req.target) mappings = mappings.filter((m) => !isDumpsPath(m.source));
 
-  if (req.target) return { manifest, mountpoints, mappings, rootOf, target: await assertTargetApart(ctx, req.target, mappings, { force: req.force }) };
+  if (req.target)
+    return {
+      manifest,
+      mountpoints,
+      mappings,
+      rootOf,
+      target: await assertTargetApart(ctx, req.target, mappings, { force: req.force }),
+    };
 
   await assertInPlaceScope(ctx, req, snap, manifest, mappings);
   const mounted = mappings.filter((m) => isMountPoint(m.live));
@@ -137,7 +166,15 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
   const snap = req.snapshot;
   // Every refusal first, the dry run's as the run's: a plan that is printed is a plan that may run.
   const { manifest, mountpoints, mappings, rootOf, target } = await planRestore(ctx, req);
-  const report: RestoreReport = { mode: "in-place", snapshot: snap.id, mappings, createdVolumes: [], downtimeMs: 0, notRestarted: [], exitCode: ExitCode.ok };
+  const report: RestoreReport = {
+    mode: "in-place",
+    snapshot: snap.id,
+    mappings,
+    createdVolumes: [],
+    downtimeMs: 0,
+    notRestarted: [],
+    exitCode: ExitCode.ok,
+  };
 
   if (req.dryRun) {
     // Nothing is written: what the restore would change, live or under --target.
@@ -145,8 +182,21 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     await ensureIndexed(ctx, snap, req.signal);
     const where = (m: RestoreMapping) => (target ? join(target, m.source) : m.live);
     report.diff = [];
-    for (const m of mappings) report.diff.push({ live: where(m), ...diffTree({ ...m, live: where(m) }, ctx.store.catalog.tree(snap.id, m.source), await walk(where(m))) });
-    if (!target) Object.assign(report, await stopPlan(ctx, req, manifest, mappings.map((m) => placementOf(m, rootOf.get(m) ?? m.live))));
+    for (const m of mappings)
+      report.diff.push({
+        live: where(m),
+        ...diffTree({ ...m, live: where(m) }, ctx.store.catalog.tree(snap.id, m.source), await walk(where(m))),
+      });
+    if (!target)
+      Object.assign(
+        report,
+        await stopPlan(
+          ctx,
+          req,
+          manifest,
+          mappings.map((m) => placementOf(m, rootOf.get(m) ?? m.live)),
+        ),
+      );
     return report;
   }
 
@@ -157,7 +207,9 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     return report;
   }
 
-  const runId = ctx.store.startRun("restore", "manual", ctx.owner, { stack: req.scope.kind === "stack" ? req.scope.stack : manifest?.stack });
+  const runId = ctx.store.startRun("restore", "manual", ctx.owner, {
+    stack: req.scope.kind === "stack" ? req.scope.stack : manifest?.stack,
+  });
   report.runId = runId;
   const swaps = new SwapJournal(ctx.config.stateDir);
   const roots: string[] = [];
@@ -177,7 +229,11 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     await ensureIndexed(ctx, snap, req.signal);
     const placements = mappings.map((m) => placementOf(m, rootOf.get(m) ?? m.live));
     // 1. The restored copies, written beside the live data while the stack runs.
-    const entries = await stageCopies(ctx, snap, placements, runId, swaps, emit, { scope: scopeName(req), signal: req.signal, roots });
+    const entries = await stageCopies(ctx, snap, placements, runId, swaps, emit, {
+      scope: scopeName(req),
+      signal: req.signal,
+      roots,
+    });
     // 2. Stopped (unless only new files are added): the safety snapshot of what is replaced, then the swaps.
     const work = async () => {
       // An empty directory (a volume just created) holds nothing to keep: no safety snapshot for it.
@@ -188,7 +244,13 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
         const safety = await ctx.restic.backup({
           paths: existing,
           host: ctx.config.hostname,
-          tags: ["backup-tui", ...(stackTag ? [`stack:${stackTag}`] : []), ...mappings.filter((m) => m.volume).map((m) => `vol:${m.volume}`), "kind:pre-restore", "trigger:manual"],
+          tags: [
+            "backup-tui",
+            ...(stackTag ? [`stack:${stackTag}`] : []),
+            ...mappings.filter((m) => m.volume).map((m) => `vol:${m.volume}`),
+            "kind:pre-restore",
+            "trigger:manual",
+          ],
           signal: req.signal,
           timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
         });
@@ -219,8 +281,12 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
   } catch (err) {
     const ended = endedWith(req.signal, report.notRestarted.length ? ExitCode.serviceDown : ExitCode.failed);
     ctx.store.finishRun(runId, ended.status, ended.exitCode, errorMessage(err), report);
-    const hint = report.safetySnapshot ? `The data as it was before is in safety snapshot ${report.safetySnapshot.slice(0, 8)} (kind:pre-restore).` : undefined;
-    throw Object.assign(new AppError(`restore ${ended.status}: ${errorMessage(err)}`, ended.exitCode, hint), { cause: err });
+    const hint = report.safetySnapshot
+      ? `The data as it was before is in safety snapshot ${report.safetySnapshot.slice(0, 8)} (kind:pre-restore).`
+      : undefined;
+    throw Object.assign(new AppError(`restore ${ended.status}: ${errorMessage(err)}`, ended.exitCode, hint), {
+      cause: err,
+    });
   } finally {
     // What is left of this run is discarded: demoted first, so a crash during the (long) deletes
     // never lets recover take a half-deleted copy for a ready one.
@@ -232,16 +298,26 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
 }
 
 /** What a restore would do, for a confirmation screen: the dry run's changes, and the running containers it would stop (and why). */
-export async function previewRestore(ctx: ServiceContext, req: RestoreRequest): Promise<RestoreReport & { stops: string[] }> {
+export async function previewRestore(
+  ctx: ServiceContext,
+  req: RestoreRequest,
+): Promise<RestoreReport & { stops: string[] }> {
   const report = await restore(ctx, { ...req, dryRun: true }, () => undefined);
   return { ...report, stops: report.stops ?? [] };
 }
 
 /** The running containers an in-place restore stops, and why (or why nothing stops): what the dry run and the confirmation say. */
-async function stopPlan(ctx: ServiceContext, req: RestoreRequest, manifest: StackManifest | undefined, placements: Placement[]): Promise<{ stops: string[]; stopReason: string }> {
+async function stopPlan(
+  ctx: ServiceContext,
+  req: RestoreRequest,
+  manifest: StackManifest | undefined,
+  placements: Placement[],
+): Promise<{ stops: string[]; stopReason: string }> {
   const need = stopNeed(placements, !!req.file);
   if (!need.stop) return { stops: [], stopReason: need.reason };
-  const stops = planQuiesce(await affectedContainers(ctx, req, manifest, placements), "stop").stopLevels.flat().map((c) => c.name);
+  const stops = planQuiesce(await affectedContainers(ctx, req, manifest, placements), "stop")
+    .stopLevels.flat()
+    .map((c) => c.name);
   return { stops, stopReason: stops.length ? need.reason : "no running container uses it: nothing stops" };
 }
 
@@ -250,7 +326,12 @@ function scopeName(req: RestoreRequest): string {
 }
 
 /** The containers that must be stopped: the stack's, or only those mounting the restored volume. */
-async function affectedContainers(ctx: ServiceContext, req: RestoreRequest, manifest: StackManifest | undefined, mappings: RestoreMapping[]): Promise<Stack> {
+async function affectedContainers(
+  ctx: ServiceContext,
+  req: RestoreRequest,
+  manifest: StackManifest | undefined,
+  mappings: RestoreMapping[],
+): Promise<Stack> {
   const stacks = await discoverStacks(ctx.docker, ctx.config.docker.stacksDir);
   const name = req.scope.kind === "stack" ? req.scope.stack : manifest?.stack;
   const stack = stacks.find((s) => s.name === name) ?? stacks.find((s) => manifest && s.project === manifest.project);

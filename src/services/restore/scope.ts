@@ -25,7 +25,13 @@ export interface ScopeRequest {
  * configured for it here (bind sources, EXTRA_PATHS). A snapshot never decides on its own which
  * absolute paths of this host are replaced.
  */
-export async function assertInPlaceScope(ctx: ServiceContext, req: ScopeRequest, snap: CatalogSnapshot, manifest: StackManifest | undefined, mappings: RestoreMapping[]): Promise<void> {
+export async function assertInPlaceScope(
+  ctx: ServiceContext,
+  req: ScopeRequest,
+  snap: CatalogSnapshot,
+  manifest: StackManifest | undefined,
+  mappings: RestoreMapping[],
+): Promise<void> {
   assertSnapshotOf(ctx, req, snap, manifest);
   if (req.scope.kind === "volume") return; // only the named volume is written, found by name here
   const name = req.scope.stack;
@@ -40,7 +46,12 @@ export async function assertInPlaceScope(ctx: ServiceContext, req: ScopeRequest,
 }
 
 /** The snapshot is this host's (or --host's) and, for a stack, one of that stack: also before a dump is loaded. */
-export function assertSnapshotOf(ctx: ServiceContext, req: Omit<ScopeRequest, "oldHostPaths">, snap: CatalogSnapshot, manifest: StackManifest | undefined): void {
+export function assertSnapshotOf(
+  ctx: ServiceContext,
+  req: Omit<ScopeRequest, "oldHostPaths">,
+  snap: CatalogSnapshot,
+  manifest: StackManifest | undefined,
+): void {
   const host = req.host ?? ctx.config.hostname;
   if (snap.host !== host) {
     throw new UsageError(
@@ -60,7 +71,12 @@ export function assertSnapshotOf(ctx: ServiceContext, req: Omit<ScopeRequest, "o
 }
 
 /** The mappings' live paths that are not the stack's here, or not named by the snapshot's manifest. */
-async function pathsOutsideStack(ctx: ServiceContext, name: string, manifest: StackManifest | undefined, mappings: RestoreMapping[]): Promise<string[]> {
+async function pathsOutsideStack(
+  ctx: ServiceContext,
+  name: string,
+  manifest: StackManifest | undefined,
+  mappings: RestoreMapping[],
+): Promise<string[]> {
   const stack = (await discoverStacks(ctx.docker, ctx.config.docker.stacksDir)).find((s) => s.name === name);
   const allowed: string[] = [...(ctx.config.stacks[name]?.extraPaths ?? [])];
   if (stack) {
@@ -72,7 +88,9 @@ async function pathsOutsideStack(ctx: ServiceContext, name: string, manifest: St
     allowed.push(join(ctx.config.docker.stacksDir, name)); // the directory it would be found in, removed since
   }
   const project = stack?.project ?? manifest?.project;
-  const named = manifest ? [manifest.dir, ...manifest.paths, ...manifest.volumes.map((v) => v.mountpoint)].filter((p): p is string => !!p) : undefined;
+  const named = manifest
+    ? [manifest.dir, ...manifest.paths, ...manifest.volumes.map((v) => v.mountpoint)].filter((p): p is string => !!p)
+    : undefined;
   const real = allowed.map(canonicalPath);
   const out: string[] = [];
   for (const m of mappings) {
@@ -83,7 +101,12 @@ async function pathsOutsideStack(ctx: ServiceContext, name: string, manifest: St
     if (m.volume) {
       const here = await ctx.docker.inspectVolume(m.volume);
       // A volume missing here is created empty; one that exists must be this stack's.
-      if (!here || stack?.volumes.some((v) => v.name === m.volume) || (project && here.labels[COMPOSE.project] === project)) continue;
+      if (
+        !here ||
+        stack?.volumes.some((v) => v.name === m.volume) ||
+        (project && here.labels[COMPOSE.project] === project)
+      )
+        continue;
       out.push(m.live);
       continue;
     }

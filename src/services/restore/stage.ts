@@ -37,11 +37,17 @@ export function placementOf(m: RestoreMapping, rootLive: string): Placement {
 /** Whether the restore stops the containers that use the data, and why (the plan and the dry run say it). */
 export function stopNeed(placements: Placement[], oneFile: boolean): { stop: boolean; reason: string } {
   if (oneFile && placements.length && placements.every((p) => p.add && p.rootExists)) {
-    return { stop: false, reason: `it only adds ${placements.map((p) => p.live).join(", ")}, which does not exist now: nothing in use is replaced, so nothing stops` };
+    return {
+      stop: false,
+      reason: `it only adds ${placements.map((p) => p.live).join(", ")}, which does not exist now: nothing in use is replaced, so nothing stops`,
+    };
   }
   const replaced = placements.filter((p) => !p.add).map((p) => p.live);
   if (replaced.length) {
-    return { stop: true, reason: `it replaces ${oneFile ? replaced.join(", ") : "the live data"}: the containers using it stop while it is swapped in, so none sees half the old and half the restored data or keeps writing to the replaced files` };
+    return {
+      stop: true,
+      reason: `it replaces ${oneFile ? replaced.join(", ") : "the live data"}: the containers using it stop while it is swapped in, so none sees half the old and half the restored data or keeps writing to the replaced files`,
+    };
   }
   return { stop: true, reason: "it recreates a path a running container mounts: the container restarts to see it" };
 }
@@ -66,15 +72,39 @@ export async function stageCopies(
   for (const [i, p] of placements.entries()) {
     const root = await stagingRootFor(p.live, runId, dirname(p.rootLive));
     o.roots.push(root);
-    entries.push({ id: `${runId}-${i + 1}`, runId, live: p.live, staged: join(root, p.source), old: `${root}.old`, stagingRoot: root, owner: ctx.owner, state: "writing", placement: p.add ? "add" : "replace" });
+    entries.push({
+      id: `${runId}-${i + 1}`,
+      runId,
+      live: p.live,
+      staged: join(root, p.source),
+      old: `${root}.old`,
+      stagingRoot: root,
+      owner: ctx.owner,
+      state: "writing",
+      placement: p.add ? "add" : "replace",
+    });
   }
   for (const e of entries) swaps.write(e);
   for (const [i, p] of placements.entries()) {
     const e = entries[i];
-    emit({ type: "phase", stack: o.scope, phase: "restoring", detail: `writing a copy of ${p.live === p.include ? p.live : p.include} beside the live data` });
-    await ctx.restic.restore({ snapshot: snap.id, target: e.stagingRoot, include: [p.include], verify: true, signal: o.signal });
+    emit({
+      type: "phase",
+      stack: o.scope,
+      phase: "restoring",
+      detail: `writing a copy of ${p.live === p.include ? p.live : p.include} beside the live data`,
+    });
+    await ctx.restic.restore({
+      snapshot: snap.id,
+      target: e.stagingRoot,
+      include: [p.include],
+      verify: true,
+      signal: o.signal,
+    });
     const problem = await stagedMismatch(ctx, snap, p.include, join(e.stagingRoot, p.include));
-    if (problem) throw new Error(`restic finished, but the restored copy of ${p.include} does not match the snapshot (${problem}); nothing live was changed`);
+    if (problem)
+      throw new Error(
+        `restic finished, but the restored copy of ${p.include} does not match the snapshot (${problem}); nothing live was changed`,
+      );
     await flush(ctx, e.stagingRoot, o.signal);
     e.state = "staged";
     swaps.write(e);
@@ -83,7 +113,12 @@ export async function stageCopies(
 }
 
 /** The staged tree against the snapshot's listing: every entry there, of the same kind, files of the same size. */
-async function stagedMismatch(ctx: ServiceContext, snap: CatalogSnapshot, source: string, staged: string): Promise<string | undefined> {
+async function stagedMismatch(
+  ctx: ServiceContext,
+  snap: CatalogSnapshot,
+  source: string,
+  staged: string,
+): Promise<string | undefined> {
   const have = await walk(staged);
   const problems: string[] = [];
   for (const e of ctx.store.catalog.tree(snap.id, source)) {
@@ -91,7 +126,8 @@ async function stagedMismatch(ctx: ServiceContext, snap: CatalogSnapshot, source
     const got = have.get(staged + e.path.slice(source.length));
     if (!got) problems.push(`${e.path} is missing`);
     else if (got.type !== e.type) problems.push(`${e.path} is a ${got.type}, not a ${e.type}`);
-    else if (e.type === "file" && got.size !== (e.size ?? 0)) problems.push(`${e.path} has ${got.size} bytes, not ${e.size ?? 0}`);
+    else if (e.type === "file" && got.size !== (e.size ?? 0))
+      problems.push(`${e.path} has ${got.size} bytes, not ${e.size ?? 0}`);
     if (problems.length >= 3) break;
   }
   if (!have.size && !problems.length) problems.push(`${source} was not restored`);

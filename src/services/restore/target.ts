@@ -7,7 +7,8 @@ import type { ServiceContext } from "../run/context";
 import type { RestoreMapping } from "./plan";
 
 const SYSTEM = ["/proc", "/sys", "/dev"];
-const HINT = "Restore under an empty directory elsewhere (`--target /root/restored`), or in place (without --target: guarded, with a safety snapshot).";
+const HINT =
+  "Restore under an empty directory elsewhere (`--target /root/restored`), or in place (without --target: guarded, with a safety snapshot).";
 
 /**
  * Every live path on this host that a restore under a directory must never land on: each stack's
@@ -43,7 +44,12 @@ export async function hostLivePaths(ctx: ServiceContext, own: string[]): Promise
  * symlink out of it, a mount point, a hard link) and it still never lands on a live path.
  * Returns the target as restic must be given it (absolute).
  */
-export async function assertTargetApart(ctx: ServiceContext, target: string, mappings: RestoreMapping[], o: { force?: boolean } = {}): Promise<string> {
+export async function assertTargetApart(
+  ctx: ServiceContext,
+  target: string,
+  mappings: RestoreMapping[],
+  o: { force?: boolean } = {},
+): Promise<string> {
   const root = resolve(target);
   const refuse = (why: string) => new UsageError(`--target ${target} ${why}`, HINT);
   const system = new Map(SYSTEM.map((p) => [deviceOf(p), p]));
@@ -52,8 +58,12 @@ export async function assertTargetApart(ctx: ServiceContext, target: string, map
     if (sys) throw refuse(`is inside ${sys}: a restore never writes there`);
   }
   const rootId = identity("/");
-  if (identity(root) === rootId) throw refuse("is the host's / (or another name for it): it would restore over the live data");
-  const live = await hostLivePaths(ctx, mappings.map((m) => m.live));
+  if (identity(root) === rootId)
+    throw refuse("is the host's / (or another name for it): it would restore over the live data");
+  const live = await hostLivePaths(
+    ctx,
+    mappings.map((m) => m.live),
+  );
   const liveIds = new Map<string, string>();
   const aboveLive = new Map<string, string>();
   for (const p of live) {
@@ -70,18 +80,25 @@ export async function assertTargetApart(ctx: ServiceContext, target: string, map
     for (const q of prefixes(path).slice(1)) {
       const id = identity(q);
       if (!id) return;
-      if (id === rootId) throw refuse(`reaches ${q}, the host's / under another name: it would restore over the live data`);
+      if (id === rootId)
+        throw refuse(`reaches ${q}, the host's / under another name: it would restore over the live data`);
       const sys = system.get(deviceOf(q));
       if (sys) throw refuse(`leads into ${sys} (${q}): a restore never writes there`);
       const hit = liveIds.get(id);
-      if (hit) throw refuse(`${q === hit ? "is" : `reaches ${q}, which is`} the live ${hit}${q === hit ? "" : " (another name for it)"}: it would restore over the live data`);
+      if (hit)
+        throw refuse(
+          `${q === hit ? "is" : `reaches ${q}, which is`} the live ${hit}${q === hit ? "" : " (another name for it)"}: it would restore over the live data`,
+        );
     }
   };
   checkComponents(root);
   const st = statOrUndefined(root);
   if (st && !st.isDirectory()) throw refuse("is not a directory");
   if (st && readdirSync(root).length && !o.force) {
-    throw new UsageError(`--target ${target} is not empty`, "Restore under an empty or new directory, or pass --force to restore into this one (it still never writes over a live path).");
+    throw new UsageError(
+      `--target ${target} is not empty`,
+      "Restore under an empty or new directory, or pass --force to restore into this one (it still never writes over a live path).",
+    );
   }
   // The whole target, not only each destination: a symlink or mount between the target and a
   // destination (target/srv -> /etc) would carry the writes out of it too.
@@ -97,16 +114,23 @@ export async function assertTargetApart(ctx: ServiceContext, target: string, map
 }
 
 /** A forced restore into a directory with files: nothing in it may lead restic's writes elsewhere. */
-function assertNothingLeadsOut(dir: string, root: string, liveIds: Map<string, string>, refuse: (why: string) => Error): void {
+function assertNothingLeadsOut(
+  dir: string,
+  root: string,
+  liveIds: Map<string, string>,
+  refuse: (why: string) => Error,
+): void {
   const dev = lstatSync(dir).dev;
   const stack = [dir];
   for (let p = stack.pop(); p !== undefined; p = stack.pop()) {
     const s = lstatSync(p);
     if (s.isSymbolicLink()) {
       const to = linkDestination(p);
-      if (!isInside(to, root)) throw refuse(`holds ${p}, a symlink to ${to} outside it: a restore into it could write there`);
+      if (!isInside(to, root))
+        throw refuse(`holds ${p}, a symlink to ${to} outside it: a restore into it could write there`);
     } else if (s.isDirectory()) {
-      if (s.dev !== dev) throw refuse(`holds ${p}, a mount point: a restore into it could write into another filesystem`);
+      if (s.dev !== dev)
+        throw refuse(`holds ${p}, a mount point: a restore into it could write into another filesystem`);
       const hit = liveIds.get(identity(p) ?? "");
       if (hit) throw refuse(`holds ${p}, which is the live ${hit}`);
       for (const e of readdirSync(p)) stack.push(join(p, e));

@@ -19,7 +19,11 @@ export function policyKeepsSomething(policy: KeepPolicy): boolean {
 /** A policy that keeps nothing would delete every snapshot: refuse it. */
 export function assertPolicyKeepsSomething(policy: KeepPolicy, stack: string): void {
   if (policyKeepsSomething(policy)) return;
-  throw new AppError(`the retention policy for ${stack} keeps no snapshot`, ExitCode.config, "Set at least one KEEP_* value above 0 (for example KEEP_DAILY=7).");
+  throw new AppError(
+    `the retention policy for ${stack} keeps no snapshot`,
+    ExitCode.config,
+    "Set at least one KEEP_* value above 0 (for example KEEP_DAILY=7).",
+  );
 }
 
 export interface RetentionResult {
@@ -29,14 +33,20 @@ export interface RetentionResult {
 }
 
 /** Per-stack retention: forget by stack tag, grouped by host, never touching `protected`; one prune after. */
-export async function applyRetention(ctx: ServiceContext, stacks: string[], o: { dryRun?: boolean; prune?: boolean; signal?: AbortSignal; volume?: string } = {}): Promise<RetentionResult[]> {
+export async function applyRetention(
+  ctx: ServiceContext,
+  stacks: string[],
+  o: { dryRun?: boolean; prune?: boolean; signal?: AbortSignal; volume?: string } = {},
+): Promise<RetentionResult[]> {
   const results: RetentionResult[] = [];
   for (const stack of stacks) {
     const policy = o.volume ? ctx.config.retention.keep : policyFor(ctx, stack);
     assertPolicyKeepsSomething(policy, stack);
     const groups: ForgetGroup[] = await ctx.restic.forget({
       // Volume snapshots have their own retention, never counted against their stack's.
-      tags: o.volume ? ["backup-tui", `vol:${o.volume}`, "kind:volume"] : ["backup-tui", `stack:${stack}`, "kind:stack"],
+      tags: o.volume
+        ? ["backup-tui", `vol:${o.volume}`, "kind:volume"]
+        : ["backup-tui", `stack:${stack}`, "kind:stack"],
       groupBy: "host",
       keep: policy,
       keepTags: ["protected"],
@@ -64,7 +74,11 @@ export interface RetentionRun {
  * policy, then (when pruning) the space limits. New pending deletions are announced whatever
  * NOTIFY_ON says; limits that cannot be met are a failure.
  */
-export async function runRetention(ctx: ServiceContext, stacks: string[], o: { prune?: boolean; signal?: AbortSignal }): Promise<RetentionRun> {
+export async function runRetention(
+  ctx: ServiceContext,
+  stacks: string[],
+  o: { prune?: boolean; signal?: AbortSignal },
+): Promise<RetentionRun> {
   const runId = ctx.store.startRun("prune", "manual", ctx.owner);
   const startedAt = new Date().toISOString();
   try {
@@ -74,15 +88,53 @@ export async function runRetention(ctx: ServiceContext, stacks: string[], o: { p
       ...results.map((r) => `${r.stack}: kept ${r.kept}, removed ${r.removed.length}`),
       ...(space ? spaceLines(space) : []),
     ];
-    const summary = { prune: !!o.prune, results: results.map((r) => ({ stack: r.stack, kept: r.kept, removed: r.removed.length })), space: space && { deleted: space.deleted.map((s) => s.id), pending: space.pending.map((p) => p.snapshotId), exhausted: space.exhausted, before: space.before, after: space.after } };
-    const error = space?.exhausted ? `still over the space limits (${space.after.reasons.join("; ")}): only protected snapshots and each stack's newest are left` : undefined;
-    await closeRun(ctx, { kind: "prune", runId, startedAt, status: error ? "failed" : "succeeded", exitCode: error ? ExitCode.failed : ExitCode.ok, error, summary, lines });
+    const summary = {
+      prune: !!o.prune,
+      results: results.map((r) => ({ stack: r.stack, kept: r.kept, removed: r.removed.length })),
+      space: space && {
+        deleted: space.deleted.map((s) => s.id),
+        pending: space.pending.map((p) => p.snapshotId),
+        exhausted: space.exhausted,
+        before: space.before,
+        after: space.after,
+      },
+    };
+    const error = space?.exhausted
+      ? `still over the space limits (${space.after.reasons.join("; ")}): only protected snapshots and each stack's newest are left`
+      : undefined;
+    await closeRun(ctx, {
+      kind: "prune",
+      runId,
+      startedAt,
+      status: error ? "failed" : "succeeded",
+      exitCode: error ? ExitCode.failed : ExitCode.ok,
+      error,
+      summary,
+      lines,
+    });
     if (space?.pending.length) {
-      await notifyRun(ctx.config, ctx.log, { kind: "prune", runId, status: "partial", announce: true, host: ctx.config.hostname, exitCode: 0, lines, startedAt, finishedAt: new Date().toISOString() });
+      await notifyRun(ctx.config, ctx.log, {
+        kind: "prune",
+        runId,
+        status: "partial",
+        announce: true,
+        host: ctx.config.hostname,
+        exitCode: 0,
+        lines,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+      });
     }
     return { results, space };
   } catch (err) {
-    await closeRun(ctx, { kind: "prune", runId, startedAt, ...endedWith(o.signal, err instanceof AppError ? err.exitCode : ExitCode.failed), error: errorMessage(err), lines: [`retention for ${stacks.length} stack(s) failed`] });
+    await closeRun(ctx, {
+      kind: "prune",
+      runId,
+      startedAt,
+      ...endedWith(o.signal, err instanceof AppError ? err.exitCode : ExitCode.failed),
+      error: errorMessage(err),
+      lines: [`retention for ${stacks.length} stack(s) failed`],
+    });
     throw err;
   }
 }

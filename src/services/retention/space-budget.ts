@@ -49,7 +49,9 @@ export function isLocalRepository(repo: string): boolean {
 
 export function spaceConfigured(ctx: ServiceContext): boolean {
   const s = ctx.config.space;
-  return s.maxRepoSize !== undefined || (s.minFreePercent !== undefined && isLocalRepository(ctx.config.restic.repository));
+  return (
+    s.maxRepoSize !== undefined || (s.minFreePercent !== undefined && isLocalRepository(ctx.config.restic.repository))
+  );
 }
 
 /** Free space of the filesystem holding a local repository, in percent and bytes. */
@@ -77,7 +79,9 @@ export async function checkSpace(ctx: ServiceContext, signal?: AbortSignal): Pro
     out.minFreePercent = s.minFreePercent;
     if (f.percent < s.minFreePercent) {
       out.needBytes = Math.max(out.needBytes, Math.ceil((s.minFreePercent / 100) * f.totalBytes - f.freeBytes));
-      out.reasons.push(`only ${f.percent.toFixed(1)}% of the repository's filesystem is free, under MIN_FREE_PERCENT ${s.minFreePercent}%`);
+      out.reasons.push(
+        `only ${f.percent.toFixed(1)}% of the repository's filesystem is free, under MIN_FREE_PERCENT ${s.minFreePercent}%`,
+      );
     }
   }
   return out;
@@ -98,7 +102,9 @@ export function spaceCandidates(snaps: CatalogSnapshot[], exclude: Set<string> =
     if (g && (!newest.has(g) || newest.get(g)!.time < s.time)) newest.set(g, s);
   }
   const keep = new Set([...newest.values()].map((s) => s.id));
-  return snaps.filter((s) => !s.protected && !keep.has(s.id) && !exclude.has(s.id)).sort((a, b) => a.time.localeCompare(b.time));
+  return snaps
+    .filter((s) => !s.protected && !keep.has(s.id) && !exclude.has(s.id))
+    .sort((a, b) => a.time.localeCompare(b.time));
 }
 
 /**
@@ -122,7 +128,10 @@ export function chooseForSpace(candidates: CatalogSnapshot[], needBytes: number)
  * announced (NOTIFY_BEFORE_DELETE, unless `immediate`) or the oldest candidates are forgotten
  * and pruned, re-measuring after each round. Runs under the repository lock.
  */
-export async function enforceSpace(ctx: ServiceContext, o: { immediate?: boolean; signal?: AbortSignal; now?: Date } = {}): Promise<SpaceResult> {
+export async function enforceSpace(
+  ctx: ServiceContext,
+  o: { immediate?: boolean; signal?: AbortSignal; now?: Date } = {},
+): Promise<SpaceResult> {
   const now = o.now ?? new Date();
   await refreshCatalog(ctx, o.signal);
   const deleted: CatalogSnapshot[] = [];
@@ -140,9 +149,12 @@ export async function enforceSpace(ctx: ServiceContext, o: { immediate?: boolean
   const pending = ctx.store.pendingDeletions();
   const due = pending.filter((p) => p.dueAt <= now.toISOString());
   // Gone (forgotten by hand) or protected since it was announced: no longer pending.
-  ctx.store.cancelPending(due.filter((p) => !byId.get(p.snapshotId) || byId.get(p.snapshotId)!.protected).map((p) => p.snapshotId));
+  ctx.store.cancelPending(
+    due.filter((p) => !byId.get(p.snapshotId) || byId.get(p.snapshotId)!.protected).map((p) => p.snapshotId),
+  );
   const before = await checkSpace(ctx, o.signal);
-  if (before.needBytes > 0) await forget(due.map((p) => byId.get(p.snapshotId)).filter((s): s is CatalogSnapshot => !!s && !s.protected));
+  if (before.needBytes > 0)
+    await forget(due.map((p) => byId.get(p.snapshotId)).filter((s): s is CatalogSnapshot => !!s && !s.protected));
   let check = deleted.length ? await checkSpace(ctx, o.signal) : before;
 
   if (check.needBytes <= 0) {
@@ -151,7 +163,10 @@ export async function enforceSpace(ctx: ServiceContext, o: { immediate?: boolean
     return { before, after: check, deleted, pending: [], exhausted: false };
   }
 
-  const delayMs = ctx.config.space.notifyBeforeDelete && !o.immediate ? parseDuration(ctx.config.space.notifyBeforeDelete, "NOTIFY_BEFORE_DELETE") : 0;
+  const delayMs =
+    ctx.config.space.notifyBeforeDelete && !o.immediate
+      ? parseDuration(ctx.config.space.notifyBeforeDelete, "NOTIFY_BEFORE_DELETE")
+      : 0;
   if (delayMs) {
     const waiting = ctx.store.pendingDeletions();
     const stillNeeded = check.needBytes - waiting.reduce((n, p) => n + (byId.get(p.snapshotId)?.dataAdded ?? 0), 0);
@@ -182,10 +197,15 @@ export async function enforceSpace(ctx: ServiceContext, o: { immediate?: boolean
 
 /** What the space limits did, in words (notifications, the CLI). */
 export function spaceLines(space: SpaceResult): string[] {
-  const when = (s: { shortId: string; stack?: string; time: string }) => `${s.shortId} (${s.stack ?? "-"}, ${format.when(s.time)})`;
+  const when = (s: { shortId: string; stack?: string; time: string }) =>
+    `${s.shortId} (${s.stack ?? "-"}, ${format.when(s.time)})`;
   return [
     ...space.before.reasons,
     ...(space.deleted.length ? [`forgotten for space: ${space.deleted.map(when).join(", ")}`] : []),
-    ...(space.pending.length ? [`to be forgotten for space at ${format.when(space.pending[0].dueAt)} unless cancelled (\`${btui("prune --cancel")}\`): ${space.pending.map(when).join(", ")}`] : []),
+    ...(space.pending.length
+      ? [
+          `to be forgotten for space at ${format.when(space.pending[0].dueAt)} unless cancelled (\`${btui("prune --cancel")}\`): ${space.pending.map(when).join(", ")}`,
+        ]
+      : []),
   ];
 }

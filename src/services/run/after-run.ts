@@ -14,14 +14,62 @@ export function collectMetrics(ctx: ServiceContext): Metric[] {
   const kinds: RunKind[] = ["backup", "sync", "restore", "verify", "prune"];
   const lastRuns = kinds.map((k) => [k, ctx.store.recentRuns(1, k)[0]] as const).filter(([, r]) => r);
   return [
-    { name: "backup_tui_stack_last_success_timestamp_seconds", help: "When the stack's last good backup started.", type: "gauge", samples: stacks.filter(([, v]) => v.lastGood).map(([stack, v]) => ({ labels: { stack }, value: seconds(v.lastGood!.startedAt) })) },
-    { name: "backup_tui_stack_last_duration_seconds", help: "Duration of the stack's last backup.", type: "gauge", samples: stacks.map(([stack, v]) => ({ labels: { stack }, value: v.last.durationMs / 1000 })) },
-    { name: "backup_tui_stack_last_downtime_seconds", help: "How long the stack was stopped in its last backup.", type: "gauge", samples: stacks.map(([stack, v]) => ({ labels: { stack }, value: v.last.downtimeMs / 1000 })) },
-    { name: "backup_tui_stack_last_bytes_added", help: "Bytes the stack's last backup added to the repository.", type: "gauge", samples: stacks.map(([stack, v]) => ({ labels: { stack }, value: v.last.bytesAdded ?? 0 })) },
-    { name: "backup_tui_stack_last_success", help: "1 when the stack's last backup succeeded (or partly), else 0.", type: "gauge", samples: stacks.map(([stack, v]) => ({ labels: { stack }, value: v.last.status === "succeeded" || v.last.status === "partial" ? 1 : 0 })) },
-    { name: "backup_tui_last_run_success", help: "1 when the last run of this kind succeeded.", type: "gauge", samples: lastRuns.map(([kind, r]) => ({ labels: { kind }, value: r!.status === "succeeded" || r!.status === "partial" ? 1 : 0 })) },
-    { name: "backup_tui_last_run_timestamp_seconds", help: "When the last run of this kind started.", type: "gauge", samples: lastRuns.map(([kind, r]) => ({ labels: { kind }, value: seconds(r!.startedAt) })) },
-    { name: "backup_tui_snapshots", help: "Snapshots in the repository (catalog).", type: "gauge", samples: [{ value: ctx.store.catalog.count() }] },
+    {
+      name: "backup_tui_stack_last_success_timestamp_seconds",
+      help: "When the stack's last good backup started.",
+      type: "gauge",
+      samples: stacks
+        .filter(([, v]) => v.lastGood)
+        .map(([stack, v]) => ({ labels: { stack }, value: seconds(v.lastGood!.startedAt) })),
+    },
+    {
+      name: "backup_tui_stack_last_duration_seconds",
+      help: "Duration of the stack's last backup.",
+      type: "gauge",
+      samples: stacks.map(([stack, v]) => ({ labels: { stack }, value: v.last.durationMs / 1000 })),
+    },
+    {
+      name: "backup_tui_stack_last_downtime_seconds",
+      help: "How long the stack was stopped in its last backup.",
+      type: "gauge",
+      samples: stacks.map(([stack, v]) => ({ labels: { stack }, value: v.last.downtimeMs / 1000 })),
+    },
+    {
+      name: "backup_tui_stack_last_bytes_added",
+      help: "Bytes the stack's last backup added to the repository.",
+      type: "gauge",
+      samples: stacks.map(([stack, v]) => ({ labels: { stack }, value: v.last.bytesAdded ?? 0 })),
+    },
+    {
+      name: "backup_tui_stack_last_success",
+      help: "1 when the stack's last backup succeeded (or partly), else 0.",
+      type: "gauge",
+      samples: stacks.map(([stack, v]) => ({
+        labels: { stack },
+        value: v.last.status === "succeeded" || v.last.status === "partial" ? 1 : 0,
+      })),
+    },
+    {
+      name: "backup_tui_last_run_success",
+      help: "1 when the last run of this kind succeeded.",
+      type: "gauge",
+      samples: lastRuns.map(([kind, r]) => ({
+        labels: { kind },
+        value: r!.status === "succeeded" || r!.status === "partial" ? 1 : 0,
+      })),
+    },
+    {
+      name: "backup_tui_last_run_timestamp_seconds",
+      help: "When the last run of this kind started.",
+      type: "gauge",
+      samples: lastRuns.map(([kind, r]) => ({ labels: { kind }, value: seconds(r!.startedAt) })),
+    },
+    {
+      name: "backup_tui_snapshots",
+      help: "Snapshots in the repository (catalog).",
+      type: "gauge",
+      samples: [{ value: ctx.store.catalog.count() }],
+    },
     ...repositoryMetrics(ctx),
   ];
 }
@@ -34,8 +82,18 @@ function repositoryMetrics(ctx: ServiceContext): Metric[] {
     const bytes = localRepoBytes(repo.replace(/^local:/i, ""));
     if (bytes === undefined) return [];
     return [
-      { name: "backup_tui_repository_bytes", help: "Bytes the local repository takes on disk.", type: "gauge", samples: [{ value: bytes }] },
-      { name: "backup_tui_repository_fs_free_ratio", help: "Free share (0-1) of the filesystem holding the local repository.", type: "gauge", samples: [{ value: freeSpace(repo).percent / 100 }] },
+      {
+        name: "backup_tui_repository_bytes",
+        help: "Bytes the local repository takes on disk.",
+        type: "gauge",
+        samples: [{ value: bytes }],
+      },
+      {
+        name: "backup_tui_repository_fs_free_ratio",
+        help: "Free share (0-1) of the filesystem holding the local repository.",
+        type: "gauge",
+        samples: [{ value: freeSpace(repo).percent / 100 }],
+      },
     ];
   } catch {
     return [];
@@ -63,10 +121,29 @@ export async function beforeRun(ctx: ServiceContext, o: { baseMs?: number } = {}
 /** Closes a recorded run (sync, verify, prune) in the state store, then notifies and writes metrics (never throws). */
 export async function closeRun(
   ctx: ServiceContext,
-  r: { kind: RunKind; runId: number; startedAt: string; status: Exclude<RunStatus, "running" | "skipped">; exitCode: number; error?: string; summary?: unknown; lines: string[] },
+  r: {
+    kind: RunKind;
+    runId: number;
+    startedAt: string;
+    status: Exclude<RunStatus, "running" | "skipped">;
+    exitCode: number;
+    error?: string;
+    summary?: unknown;
+    lines: string[];
+  },
 ): Promise<void> {
   ctx.store.finishRun(r.runId, r.status, r.exitCode, r.error, r.summary);
-  await afterRun(ctx, { kind: r.kind, runId: r.runId, status: r.status, host: ctx.config.hostname, exitCode: r.exitCode, lines: r.lines, error: r.error, startedAt: r.startedAt, finishedAt: new Date().toISOString() });
+  await afterRun(ctx, {
+    kind: r.kind,
+    runId: r.runId,
+    status: r.status,
+    host: ctx.config.hostname,
+    exitCode: r.exitCode,
+    lines: r.lines,
+    error: r.error,
+    startedAt: r.startedAt,
+    finishedAt: new Date().toISOString(),
+  });
 }
 
 /**
@@ -74,7 +151,13 @@ export async function closeRun(
  * code (130/143/129) once its abort signal fired, else "failed" with `exitCode`. A container left
  * stopped (exit 4) outranks both: it is what needs the user first.
  */
-export function endedWith(signal: AbortSignal | undefined, exitCode: number = ExitCode.failed): { status: "interrupted" | "failed"; exitCode: number } {
+export function endedWith(
+  signal: AbortSignal | undefined,
+  exitCode: number = ExitCode.failed,
+): { status: "interrupted" | "failed"; exitCode: number } {
   const aborted = !!signal?.aborted;
-  return { status: aborted ? "interrupted" : "failed", exitCode: exitCode === ExitCode.serviceDown || !aborted ? exitCode : abortExitCode(signal!) };
+  return {
+    status: aborted ? "interrupted" : "failed",
+    exitCode: exitCode === ExitCode.serviceDown || !aborted ? exitCode : abortExitCode(signal!),
+  };
 }

@@ -23,7 +23,14 @@ export interface RecoverResult {
  * repository lock; entries of live runs are left alone.
  */
 export async function recoverStopped(ctx: ServiceContext, emit: EventSink): Promise<RecoverResult> {
-  const result: RecoverResult = { recovered: [], snapshotsRemoved: [], snapshotsLeft: [], failed: [], gone: [], live: 0 };
+  const result: RecoverResult = {
+    recovered: [],
+    snapshotsRemoved: [],
+    snapshotsLeft: [],
+    failed: [],
+    gone: [],
+    live: 0,
+  };
   for (const entry of ctx.journal.list()) {
     const mine = entry.owner.pid === process.pid && entry.owner.host === ctx.owner.host;
     if (entry.owner.host !== ctx.owner.host || mine || isAlive(entry.owner.pid, entry.owner.pidStart)) {
@@ -34,7 +41,9 @@ export async function recoverStopped(ctx: ServiceContext, emit: EventSink): Prom
     const what = [
       entry.containers.length ? `restarting ${entry.containers.map((c) => c.name).join(", ")}` : "",
       snaps.length ? `deleting ${snaps.length} ${snaps[0].provider} snapshot(s)` : "",
-    ].filter(Boolean).join(", ");
+    ]
+      .filter(Boolean)
+      .join(", ");
     emit({ type: "phase", stack: entry.stack, phase: "recover", detail: `${what} left by pid ${entry.owner.pid}` });
     ctx.log.warn({ entry }, "recovering containers left stopped by a dead run");
     await settleStops(entry, lifecycleDeps(ctx));
@@ -49,7 +58,9 @@ export async function recoverStopped(ctx: ServiceContext, emit: EventSink): Prom
     if (snaps.length) {
       const problems = await dropSnapshots(ctx, entry, { keepContainers: left });
       result.snapshotsLeft.push(...problems);
-      result.snapshotsRemoved.push(...snaps.map((s) => s.path).filter((path) => !problems.some((p) => p.includes(path))));
+      result.snapshotsRemoved.push(
+        ...snaps.map((s) => s.path).filter((path) => !problems.some((p) => p.includes(path))),
+      );
     } else if (left.length) {
       ctx.journal.write({ ...entry, containers: left });
     } else {

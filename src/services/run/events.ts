@@ -2,9 +2,27 @@ import type { TransferProgress } from "../../rclone/rclone";
 import type { BackupProgress } from "../../restic/restic";
 
 export type Phase =
-  | "pre-hook" | "dump" | "hot-pass" | "stopping" | "pausing" | "final-pass" | "backup" | "starting" | "post-hook"
-  | "retention" | "verify" | "recover" | "cleanup" | "safety-snapshot" | "restoring"
-  | "connect" | "check-local" | "check-remote" | "transfer" | "compare" | "retry";
+  | "pre-hook"
+  | "dump"
+  | "hot-pass"
+  | "stopping"
+  | "pausing"
+  | "final-pass"
+  | "backup"
+  | "starting"
+  | "post-hook"
+  | "retention"
+  | "verify"
+  | "recover"
+  | "cleanup"
+  | "safety-snapshot"
+  | "restoring"
+  | "connect"
+  | "check-local"
+  | "check-remote"
+  | "transfer"
+  | "compare"
+  | "retry";
 
 export interface StackOutcome {
   stack: string;

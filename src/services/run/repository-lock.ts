@@ -15,7 +15,14 @@ export interface LockWait {
  */
 export async function withRepositoryLock<T>(ctx: ServiceContext, o: LockWait, fn: () => Promise<T>): Promise<T> {
   if (o.waitMs) o.onWait?.(`waiting up to ${Math.round(o.waitMs / 1000)} s for the repository lock`);
-  const lock = await acquireRepoLock({ stateDir: ctx.config.stateDir, repository: ctx.config.restic.repository, owner: ctx.owner, waitMs: o.waitMs ?? 0, log: ctx.log, onLost: o.onLost });
+  const lock = await acquireRepoLock({
+    stateDir: ctx.config.stateDir,
+    repository: ctx.config.restic.repository,
+    owner: ctx.owner,
+    waitMs: o.waitMs ?? 0,
+    log: ctx.log,
+    onLost: o.onLost,
+  });
   let outcome: { value: T } | { error: unknown };
   try {
     outcome = { value: await fn() };
@@ -25,7 +32,8 @@ export async function withRepositoryLock<T>(ctx: ServiceContext, o: LockWait, fn
     await lock.release();
   }
   const lost = lock.lost();
-  if (lost) throw new LockLostError(lost.lockFile, lost.detail, serviceDown(outcome) ? ExitCode.serviceDown : ExitCode.failed);
+  if (lost)
+    throw new LockLostError(lost.lockFile, lost.detail, serviceDown(outcome) ? ExitCode.serviceDown : ExitCode.failed);
   if ("error" in outcome) throw outcome.error;
   return outcome.value;
 }
@@ -34,13 +42,20 @@ export async function withRepositoryLock<T>(ctx: ServiceContext, o: LockWait, fn
  * withRepositoryLock for a run that has its own abort signal: fn gets a signal that also aborts
  * when the lock is lost (the TUI's tasks, a backup run).
  */
-export async function withRunLock<T>(ctx: ServiceContext, signal: AbortSignal, o: LockWait, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withRunLock<T>(
+  ctx: ServiceContext,
+  signal: AbortSignal,
+  o: LockWait,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const run = new AbortController();
   const follow = () => run.abort(signal.reason);
   if (signal.aborted) follow();
   else signal.addEventListener("abort", follow, { once: true });
   try {
-    return await withRepositoryLock(ctx, { ...o, onLost: (err) => (run.abort(err), o.onLost?.(err)) }, () => fn(run.signal));
+    return await withRepositoryLock(ctx, { ...o, onLost: (err) => (run.abort(err), o.onLost?.(err)) }, () =>
+      fn(run.signal),
+    );
   } finally {
     signal.removeEventListener("abort", follow);
   }

@@ -28,7 +28,12 @@ export function logFiles(stateDir: string, keep = 3): string[] {
  * `max` keeps the newest lines of a very long run. The same process's runs before and after
  * (the TUI, the daemon) bound the window, so a neighbour's lines never count as this run's.
  */
-export function runLog(stateDir: string, run: Pick<RunRow, "pid" | "startedAt" | "finishedAt">, neighbours: { prevFinished?: string; nextStarted?: string } = {}, max = 5000): LogEntry[] {
+export function runLog(
+  stateDir: string,
+  run: Pick<RunRow, "pid" | "startedAt" | "finishedAt">,
+  neighbours: { prevFinished?: string; nextStarted?: string } = {},
+  max = 5000,
+): LogEntry[] {
   if (run.pid === undefined) return [];
   let from = Date.parse(run.startedAt) - SLACK_MS;
   let to = (run.finishedAt ? Date.parse(run.finishedAt) : Date.now()) + SLACK_MS;

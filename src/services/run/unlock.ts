@@ -19,21 +19,34 @@ export interface UnlockAllResult {
  * alive on this host, whatever kind of lock it holds. Locks of other hosts cannot be checked:
  * they are removed and reported, as the user asked. The confirmation is the caller's (the gate).
  */
-export async function removeAllLocks(ctx: ServiceContext, o: { waitMs?: number; onWait?: (m: string) => void; signal?: AbortSignal }): Promise<UnlockAllResult> {
+export async function removeAllLocks(
+  ctx: ServiceContext,
+  o: { waitMs?: number; onWait?: (m: string) => void; signal?: AbortSignal },
+): Promise<UnlockAllResult> {
   // A lost lock aborts the run's signal before restic removes anything (another job may hold it now).
-  return withRunLock(ctx, o.signal ?? new AbortController().signal, { waitMs: o.waitMs, onWait: o.onWait }, async (signal) => {
-    const { locks, unreadable } = await ctx.restic.locks(signal);
-    const here = hostname();
-    const live = locks.filter((l) => l.hostname === here && isAlive(l.pid));
-    if (live.length) {
-      const who = live.map((l) => `PID ${l.pid} (${l.exclusive ? "exclusive" : "shared"} lock since ${l.time.slice(0, 19)}Z${l.username ? `, user ${l.username}` : ""})`).join(", ");
-      throw new BusyError(
-        `refusing to remove every lock: ${who} on this host is running and holds the repository; nothing was removed`,
-        `Let it finish (or stop it) first. Locks of processes that are gone are removed by plain \`${btui("unlock")}\`.`,
-      );
-    }
-    signal.throwIfAborted();
-    await ctx.restic.unlock({ removeAll: true, signal });
-    return { removed: locks, unreadable };
-  });
+  return withRunLock(
+    ctx,
+    o.signal ?? new AbortController().signal,
+    { waitMs: o.waitMs, onWait: o.onWait },
+    async (signal) => {
+      const { locks, unreadable } = await ctx.restic.locks(signal);
+      const here = hostname();
+      const live = locks.filter((l) => l.hostname === here && isAlive(l.pid));
+      if (live.length) {
+        const who = live
+          .map(
+            (l) =>
+              `PID ${l.pid} (${l.exclusive ? "exclusive" : "shared"} lock since ${l.time.slice(0, 19)}Z${l.username ? `, user ${l.username}` : ""})`,
+          )
+          .join(", ");
+        throw new BusyError(
+          `refusing to remove every lock: ${who} on this host is running and holds the repository; nothing was removed`,
+          `Let it finish (or stop it) first. Locks of processes that are gone are removed by plain \`${btui("unlock")}\`.`,
+        );
+      }
+      signal.throwIfAborted();
+      await ctx.restic.unlock({ removeAll: true, signal });
+      return { removed: locks, unreadable };
+    },
+  );
 }

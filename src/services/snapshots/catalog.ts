@@ -4,7 +4,10 @@ import type { CatalogSnapshot } from "../../state/catalog";
 import type { ServiceContext } from "../run/context";
 
 /** Re-reads restic's snapshot list into the catalog (also picks up snapshots made by plain restic). */
-export async function refreshCatalog(ctx: ServiceContext, signal?: AbortSignal): Promise<{ added: number; removed: number; total: number }> {
+export async function refreshCatalog(
+  ctx: ServiceContext,
+  signal?: AbortSignal,
+): Promise<{ added: number; removed: number; total: number }> {
   const all = await ctx.restic.snapshots({ signal });
   const r = ctx.store.catalog.sync(all);
   return { ...r, total: all.length };
@@ -30,12 +33,21 @@ export async function resolveSnapshot(
 ): Promise<CatalogSnapshot> {
   // An id is hex: "", "%" or "_" would otherwise match whatever single snapshot there is.
   if (ref !== "latest" && !/^[0-9a-f]{4,64}$/i.test(ref)) {
-    throw new AppError(`${JSON.stringify(ref.slice(0, 80))} is not a snapshot id`, ExitCode.usage, `Give at least 4 hex digits of the id (\`${btui("snapshots")}\` lists them), or latest.`);
+    throw new AppError(
+      `${JSON.stringify(ref.slice(0, 80))} is not a snapshot id`,
+      ExitCode.usage,
+      `Give at least 4 hex digits of the id (\`${btui("snapshots")}\` lists them), or latest.`,
+    );
   }
   await ensureCatalog(ctx, signal);
   const find = () =>
     ref === "latest"
-      ? ctx.store.catalog.list({ stack: scope.stack, host: scope.host, tag: scope.tag ?? (scope.kind ? `kind:${scope.kind}` : undefined), limit: 1 })[0]
+      ? ctx.store.catalog.list({
+          stack: scope.stack,
+          host: scope.host,
+          tag: scope.tag ?? (scope.kind ? `kind:${scope.kind}` : undefined),
+          limit: 1,
+        })[0]
       : ctx.store.catalog.resolve(ref);
   let snap = find();
   if (!snap) {
@@ -43,8 +55,15 @@ export async function resolveSnapshot(
     snap = find();
   }
   if (!snap) {
-    const what = ref === "latest" ? `no snapshot${scope.stack ? ` of stack ${scope.stack}` : ""}${scope.host ? ` from host ${scope.host}` : ""}` : `no single snapshot matches ${JSON.stringify(ref)}`;
-    throw new AppError(what, ExitCode.usage, `List them with \`${btui("snapshots")}\` (add --host for another machine's).`);
+    const what =
+      ref === "latest"
+        ? `no snapshot${scope.stack ? ` of stack ${scope.stack}` : ""}${scope.host ? ` from host ${scope.host}` : ""}`
+        : `no single snapshot matches ${JSON.stringify(ref)}`;
+    throw new AppError(
+      what,
+      ExitCode.usage,
+      `List them with \`${btui("snapshots")}\` (add --host for another machine's).`,
+    );
   }
   return snap;
 }

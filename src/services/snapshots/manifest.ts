@@ -25,7 +25,13 @@ export interface StackManifest {
   dumps?: DumpRecord[];
 }
 
-export function buildManifest(stack: Stack, sp: StackPaths, strategy: Strategy, host: string, tools: Record<string, string>): StackManifest {
+export function buildManifest(
+  stack: Stack,
+  sp: StackPaths,
+  strategy: Strategy,
+  host: string,
+  tools: Record<string, string>,
+): StackManifest {
   return {
     format: 1,
     stack: stack.name,
@@ -39,7 +45,13 @@ export function buildManifest(stack: Stack, sp: StackPaths, strategy: Strategy, 
     paths: sp.paths,
     excludes: sp.excludes,
     volumes: stack.volumes.map((v) => ({ name: v.name, mountpoint: v.mountpoint, driver: v.driver, labels: v.labels })),
-    containers: stack.containers.map((c) => ({ name: c.name, service: c.labels[COMPOSE.service], image: c.image, imageId: c.imageId, status: c.status })),
+    containers: stack.containers.map((c) => ({
+      name: c.name,
+      service: c.labels[COMPOSE.service],
+      image: c.image,
+      imageId: c.imageId,
+      status: c.status,
+    })),
     tools,
   };
 }
@@ -49,7 +61,10 @@ export function buildManifest(stack: Stack, sp: StackPaths, strategy: Strategy, 
  * must be inside the snapshot's own paths, every other path absolute and clean. Throws an
  * AppError naming what is unsafe.
  */
-export function checkManifest(manifest: StackManifest, snapshot: { id: string; paths: readonly string[] }): StackManifest {
+export function checkManifest(
+  manifest: StackManifest,
+  snapshot: { id: string; paths: readonly string[] },
+): StackManifest {
   const check = new RecordedFileCheck("manifest.json", snapshot.id);
   check.optionalPath("dir", manifest.dir);
   for (const [i, f] of (manifest.composeFiles ?? []).entries()) check.path(`composeFiles[${i}]`, f);

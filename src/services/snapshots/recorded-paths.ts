@@ -32,7 +32,8 @@ export function unsafePathReason(path: unknown, roots?: readonly string[]): stri
 export function unsafeNameReason(name: unknown, kind: "engine" | "image" = "engine"): string | undefined {
   if (typeof name !== "string" || !name) return "it is not a name";
   if (CONTROL.test(name) || /\s/.test(name)) return "it holds a space or a control character";
-  if (kind === "engine" ? !ENGINE_NAME.test(name) : !/^[A-Za-z0-9]/.test(name)) return "it does not start with a letter or digit";
+  if (kind === "engine" ? !ENGINE_NAME.test(name) : !/^[A-Za-z0-9]/.test(name))
+    return "it does not start with a letter or digit";
   return undefined;
 }
 
@@ -61,7 +62,9 @@ export class RecordedFileCheck {
 
   refuse(): void {
     if (!this.problems.length) return;
-    const shown = this.problems.slice(0, 5).join("; ") + (this.problems.length > 5 ? `; ... (${this.problems.length - 5} more)` : "");
+    const shown =
+      this.problems.slice(0, 5).join("; ") +
+      (this.problems.length > 5 ? `; ... (${this.problems.length - 5} more)` : "");
     throw Object.assign(
       new AppError(
         `snapshot ${this.snapshot.slice(0, 8)}'s ${this.file} names unsafe paths or names, refused before anything was restored or changed: ${shown}`,

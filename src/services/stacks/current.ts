@@ -9,7 +9,11 @@ import { volumeTarget } from "./volume-target";
  * recreated their containers while this one waited; what to stop and start again is decided
  * from this, never from what the selection saw before the lock.
  */
-export async function currentStacks(ctx: ServiceContext, req: { stacks: Stack[]; volume?: { name: string; owner?: string } }, emit: EventSink): Promise<{ stacks: Stack[]; volume?: { name: string; owner?: string } }> {
+export async function currentStacks(
+  ctx: ServiceContext,
+  req: { stacks: Stack[]; volume?: { name: string; owner?: string } },
+  emit: EventSink,
+): Promise<{ stacks: Stack[]; volume?: { name: string; owner?: string } }> {
   if (req.volume) {
     const { target, owner } = await volumeTarget(ctx.docker, ctx.config.docker.stacksDir, req.volume.name);
     return { stacks: [target], volume: { name: req.volume.name, owner } };
@@ -21,7 +25,11 @@ export async function currentStacks(ctx: ServiceContext, req: { stacks: Stack[];
     const now = found.find((f) => f.name === s.name);
     if (now) return now;
     // Only a stack known by its containers' labels can vanish: nothing of it is left to stop.
-    emit({ type: "warning", stack: s.name, message: `the containers of ${s.name} are gone since the run was asked for: it is backed up without stopping anything` });
+    emit({
+      type: "warning",
+      stack: s.name,
+      message: `the containers of ${s.name} are gone since the run was asked for: it is backed up without stopping anything`,
+    });
     return { ...s, containers: [], state: "not-found" as const };
   });
   return { stacks };

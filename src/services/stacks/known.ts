@@ -15,7 +15,10 @@ export async function knownStacks(ctx: ServiceContext): Promise<KnownStacks> {
   try {
     return { names: (await discoverStacks(ctx.docker, ctx.config.docker.stacksDir)).map((s) => s.name) };
   } catch {
-    return { names: scanStacksDir(ctx.config.docker.stacksDir).map((d) => d.name), partial: "Docker did not answer: only DOCKER_STACKS_DIR was searched" };
+    return {
+      names: scanStacksDir(ctx.config.docker.stacksDir).map((d) => d.name),
+      partial: "Docker did not answer: only DOCKER_STACKS_DIR was searched",
+    };
   }
 }
 

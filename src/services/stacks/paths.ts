@@ -12,7 +12,8 @@ export interface StackPaths {
 }
 
 const inside = (p: string, dir?: string) => !!dir && (p === dir || p.startsWith(dir.endsWith("/") ? dir : `${dir}/`));
-const SYSTEM_BINDS = /^\/(proc|sys|dev|run)(\/|$)|^\/var\/run\/docker\.sock$|^\/etc\/(localtime|timezone|hosts|resolv\.conf)$/;
+const SYSTEM_BINDS =
+  /^\/(proc|sys|dev|run)(\/|$)|^\/var\/run\/docker\.sock$|^\/etc\/(localtime|timezone|hosts|resolv\.conf)$/;
 
 /** What a stack's snapshot holds: its directory, its volumes, opted-in binds and extra paths. */
 export function stackPaths(stack: Stack, config: Config): StackPaths {
@@ -33,7 +34,8 @@ export function stackPaths(stack: Stack, config: Config): StackPaths {
   for (const c of stack.containers) {
     for (const glob of splitList(c.labels[OUR.exclude])) {
       if (glob.startsWith("/")) excludes.push(glob);
-      else for (const m of c.mounts) if (m.type === "volume") excludes.push(`${m.source}/${glob.replace(/^\.?\//, "")}`);
+      else
+        for (const m of c.mounts) if (m.type === "volume") excludes.push(`${m.source}/${glob.replace(/^\.?\//, "")}`);
     }
   }
   const all = [...paths];

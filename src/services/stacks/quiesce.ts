@@ -1,16 +1,35 @@
 import type { Stack } from "../../docker/discovery";
-import { composeTarget, plannedActions, quiesce, resume, type LifecycleDeps, type QuiesceOptions, type QuiescePlan, type ResumeReport } from "../../docker/lifecycle";
+import {
+  composeTarget,
+  plannedActions,
+  quiesce,
+  resume,
+  type LifecycleDeps,
+  type QuiesceOptions,
+  type QuiescePlan,
+  type ResumeReport,
+} from "../../docker/lifecycle";
 import { COMPOSE } from "../../docker/labels";
 import type { JournalEntry } from "../../state/journal";
 import type { ServiceContext } from "../run/context";
 import type { EventSink } from "../run/events";
 
 export function lifecycleDeps(ctx: ServiceContext): LifecycleDeps {
-  return { docker: ctx.docker, compose: ctx.compose, stopTimeoutSec: ctx.config.docker.stopTimeoutSec, timeoutMs: ctx.config.docker.timeoutSec * 1000 };
+  return {
+    docker: ctx.docker,
+    compose: ctx.compose,
+    stopTimeoutSec: ctx.config.docker.stopTimeoutSec,
+    timeoutMs: ctx.config.docker.timeoutSec * 1000,
+  };
 }
 
 /** The journal entry for what a plan will stop or pause: written before anything is touched. */
-export function journalEntry(ctx: ServiceContext, stack: Stack, plan: QuiescePlan, runId: number | string): JournalEntry {
+export function journalEntry(
+  ctx: ServiceContext,
+  stack: Stack,
+  plan: QuiescePlan,
+  runId: number | string,
+): JournalEntry {
   const down = plan.downServices.length > 0;
   const containers = down
     ? stack.containers
@@ -54,7 +73,11 @@ export function stopNotices(stack: Stack, emit: EventSink, killed: string[], sig
     },
     onAbort: (still) => {
       const what = still.length ? `killing ${still.join(", ")} (still stopping) and ` : "";
-      emit({ type: "warning", stack: stack.name, message: `interrupted while stopping: ${what}starting every container that ran` });
+      emit({
+        type: "warning",
+        stack: stack.name,
+        message: `interrupted while stopping: ${what}starting every container that ran`,
+      });
     },
   };
 }
@@ -78,7 +101,12 @@ export async function quiesced(
   const deps = lifecycleDeps(ctx);
   const entry = journalEntry(ctx, stack, plan, runId);
   ctx.journal.write(entry);
-  emit({ type: "phase", stack: stack.name, phase: quiescedAs(plan) === "paused" ? "pausing" : "stopping", detail: entry.containers.map((c) => c.name).join(", ") });
+  emit({
+    type: "phase",
+    stack: stack.name,
+    phase: quiescedAs(plan) === "paused" ? "pausing" : "stopping",
+    detail: entry.containers.map((c) => c.name).join(", "),
+  });
   const stoppedAt = Date.now();
   const killed: string[] = [];
   let error: unknown;
@@ -91,7 +119,10 @@ export async function quiesced(
   emit({ type: "phase", stack: stack.name, phase: "starting" });
   const report = await resume(entry, deps);
   if (report.failed.length) {
-    ctx.journal.write({ ...entry, containers: entry.containers.filter((c) => report.failed.some((f) => f.name === c.name)) });
+    ctx.journal.write({
+      ...entry,
+      containers: entry.containers.filter((c) => report.failed.some((f) => f.name === c.name)),
+    });
   } else {
     ctx.journal.remove(entry.id);
   }

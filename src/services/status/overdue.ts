@@ -11,11 +11,18 @@ import type { ServiceContext } from "../run/context";
  * state store remembers, so the daemon and timer-started runs do not repeat each other).
  * Returns the stacks newly reported.
  */
-export async function notifyOverdue(ctx: ServiceContext, config: Config = ctx.config, now: Date = new Date()): Promise<StackDue[]> {
+export async function notifyOverdue(
+  ctx: ServiceContext,
+  config: Config = ctx.config,
+  now: Date = new Date(),
+): Promise<StackDue[]> {
   const enabled = new DirlistFile(config.dirlistFile).enabledKeys();
   const due = stacksDue(config, enabled, ctx.store.lastBackups(), now);
   const told = ctx.store.overdueNotified();
-  ctx.store.setOverdueNotified(due.filter((d) => !d.overdue && told.has(d.stack)).map((d) => d.stack), false);
+  ctx.store.setOverdueNotified(
+    due.filter((d) => !d.overdue && told.has(d.stack)).map((d) => d.stack),
+    false,
+  );
   const fresh = due.filter((d) => d.overdue && !told.has(d.stack));
   if (!fresh.length) return [];
   ctx.log.warn({ stacks: fresh.map((d) => d.stack) }, "stacks overdue");
@@ -24,10 +31,16 @@ export async function notifyOverdue(ctx: ServiceContext, config: Config = ctx.co
     status: "failed",
     host: config.hostname,
     exitCode: ExitCode.failed,
-    lines: fresh.map((d) => `${d.stack}: OVERDUE, last good backup ${d.lastGood ? format.when(d.lastGood) : "never"} (allowed: ${format.age(d.thresholdMs)}, schedule ${d.schedule})`),
+    lines: fresh.map(
+      (d) =>
+        `${d.stack}: OVERDUE, last good backup ${d.lastGood ? format.when(d.lastGood) : "never"} (allowed: ${format.age(d.thresholdMs)}, schedule ${d.schedule})`,
+    ),
     startedAt: now.toISOString(),
     finishedAt: new Date().toISOString(),
   });
-  ctx.store.setOverdueNotified(fresh.map((d) => d.stack), true);
+  ctx.store.setOverdueNotified(
+    fresh.map((d) => d.stack),
+    true,
+  );
   return fresh;
 }

@@ -27,7 +27,8 @@ export interface ScheduleRow {
 export function scheduleRows(ctx: ServiceContext, count = 1, now: Date = new Date()): ScheduleRow[] {
   const enabled = new Set(new DirlistFile(ctx.config.dirlistFile).enabledKeys());
   return jobsOf(ctx.config).map((j) => {
-    const why = j.unavailable ?? (j.stack && !enabled.has(j.stack) ? `${j.stack} is disabled in the dirlist` : undefined);
+    const why =
+      j.unavailable ?? (j.stack && !enabled.has(j.stack) ? `${j.stack} is disabled in the dirlist` : undefined);
     return {
       id: j.id,
       key: j.key,

@@ -15,7 +15,13 @@ export function snapshotIds(names: string[]): string[] {
  * A count or a size would let a damaged or emptied local repository (or one forgotten and
  * backed up again to the same number) take the cloud's snapshots with it.
  */
-export function assertFewSnapshotsRemoved(o: { remote: string; remoteIds: string[]; localIds: string[]; maxDeletePercent: number; repo: string }): void {
+export function assertFewSnapshotsRemoved(o: {
+  remote: string;
+  remoteIds: string[];
+  localIds: string[];
+  maxDeletePercent: number;
+  repo: string;
+}): void {
   const local = new Set(o.localIds);
   const gone = o.remoteIds.filter((id) => !local.has(id));
   if (!gone.length || gone.length * 100 <= o.remoteIds.length * o.maxDeletePercent) return;
@@ -23,6 +29,9 @@ export function assertFewSnapshotsRemoved(o: { remote: string; remoteIds: string
   throw new AppError(
     `the sync would remove ${gone.length} of the ${o.remoteIds.length} snapshots in ${o.remote} (${percent}%, more than MAX_DELETE_PERCENT ${o.maxDeletePercent}%): the local repository ${o.localIds.length ? "lacks them" : "has no snapshot"}`,
     ExitCode.usage,
-    `Nothing was sent. If they were forgotten on purpose (a large forget), \`${btui("sync --force")}\` overrides this check; otherwise bring them back from the cloud copy first with \`${btui(`restore ${o.repo}`)}\` (it keeps what the local repository has). First of them: ${gone.slice(0, 3).map((id) => id.slice(0, 8)).join(", ")}.`,
+    `Nothing was sent. If they were forgotten on purpose (a large forget), \`${btui("sync --force")}\` overrides this check; otherwise bring them back from the cloud copy first with \`${btui(`restore ${o.repo}`)}\` (it keeps what the local repository has). First of them: ${gone
+      .slice(0, 3)
+      .map((id) => id.slice(0, 8))
+      .join(", ")}.`,
   );
 }

@@ -67,15 +67,29 @@ export function summarizeStacks(snapshots: Snapshot[]): StackSummary[] {
 export async function pullRepository(ctx: ServiceContext, req: PullRequest, emit: EventSink): Promise<PullReport> {
   const remote = remotePath(ctx);
   const path = req.path ?? ctx.config.restic.repository;
-  if (!path.startsWith("/")) throw new AppError(`${path} is not a local directory`, ExitCode.usage, `Give an absolute path: \`${btui("restore /srv/restic-repo")}\`.`);
+  if (!path.startsWith("/"))
+    throw new AppError(
+      `${path} is not a local directory`,
+      ExitCode.usage,
+      `Give an absolute path: \`${btui("restore /srv/restic-repo")}\`.`,
+    );
   if (!req.force && !isEmptyDir(path) && !(await looksLikePartialPull(ctx, path))) {
-    throw new AppError(`${path} is not empty`, ExitCode.usage, "Pull into an empty or missing directory, or pass --force to copy into it (existing files that match are kept).");
+    throw new AppError(
+      `${path} is not empty`,
+      ExitCode.usage,
+      "Pull into an empty or missing directory, or pass --force to copy into it (existing files that match are kept).",
+    );
   }
   const runId = ctx.store.startRun("restore", "manual", ctx.owner);
   const report: PullReport = { runId, remote, path, attempts: 0, checkOk: false, stacks: [], exitCode: ExitCode.ok };
   try {
     emit({ type: "phase", stack: "*", phase: "connect", detail: remote });
-    const retries = { attempts: ctx.config.cloud.retries, baseMs: req.retryBaseMs ?? 2000, signal: req.signal, retryable: retryableRemoteError };
+    const retries = {
+      attempts: ctx.config.cloud.retries,
+      baseMs: req.retryBaseMs ?? 2000,
+      signal: req.signal,
+      retryable: retryableRemoteError,
+    };
     const hint = `What was copied so far stays in ${path}. Check that the remote is up and reachable (\`rclone lsd REMOTE:\`), then run the same command again: it continues where it stopped.`;
     let connectAttempts = 0;
     const config = await withRetries(
@@ -83,12 +97,20 @@ export async function pullRepository(ctx: ServiceContext, req: PullRequest, emit
         connectAttempts = attempt;
         return ctx.rclone.cat(`${remote}/config`, { signal: req.signal });
       },
-      { ...retries, onRetry: (attempt, waitMs, err) => emit({ type: "warning", message: `connecting to ${remote}: ${describeRetry(attempt, waitMs, err)}` }) },
+      {
+        ...retries,
+        onRetry: (attempt, waitMs, err) =>
+          emit({ type: "warning", message: `connecting to ${remote}: ${describeRetry(attempt, waitMs, err)}` }),
+      },
     ).catch((err) => {
       throw gaveUp(err, `connecting to ${remote}`, connectAttempts, req.signal, hint);
     });
     if (config === undefined) {
-      throw new AppError(`${remote} holds no restic repository (no config file)`, ExitCode.failed, "Check RCLONE_REMOTE and RCLONE_PATH in [cloud_sync].");
+      throw new AppError(
+        `${remote} holds no restic repository (no config file)`,
+        ExitCode.failed,
+        "Check RCLONE_REMOTE and RCLONE_PATH in [cloud_sync].",
+      );
     }
     // A repository already there (a partial pull, or --force) must be the same one: copying would overwrite its config and mix the two.
     assertSameRepository(
@@ -109,7 +131,11 @@ export async function pullRepository(ctx: ServiceContext, req: PullRequest, emit
           onProgress: (progress) => emit({ type: "transfer", what: "pull", attempt, progress }),
         });
       },
-      { ...retries, onRetry: (attempt, waitMs, err) => emit({ type: "warning", message: `pull ${describeRetry(attempt, waitMs, err)}` }) },
+      {
+        ...retries,
+        onRetry: (attempt, waitMs, err) =>
+          emit({ type: "warning", message: `pull ${describeRetry(attempt, waitMs, err)}` }),
+      },
     ).catch((err) => {
       throw gaveUp(err, `pull from ${remote}`, report.attempts, req.signal, hint);
     });
@@ -120,10 +146,19 @@ export async function pullRepository(ctx: ServiceContext, req: PullRequest, emit
     report.checkOk = check.ok;
     report.checkOutput = check.ok ? undefined : check.output.trim().split("\n").slice(-8).join("\n");
     report.exitCode = check.ok ? ExitCode.ok : ExitCode.failed;
-    ctx.store.finishRun(runId, check.ok ? "succeeded" : "failed", report.exitCode, check.ok ? undefined : "restic check failed on the pulled repository", report);
+    ctx.store.finishRun(
+      runId,
+      check.ok ? "succeeded" : "failed",
+      report.exitCode,
+      check.ok ? undefined : "restic check failed on the pulled repository",
+      report,
+    );
     return report;
   } catch (err) {
-    const ended = endedWith(req.signal, err instanceof AppError && err.exitCode === ExitCode.usage ? ExitCode.usage : ExitCode.failed);
+    const ended = endedWith(
+      req.signal,
+      err instanceof AppError && err.exitCode === ExitCode.usage ? ExitCode.usage : ExitCode.failed,
+    );
     ctx.store.finishRun(runId, ended.status, ended.exitCode, errorMessage(err), report);
     throw err;
   }
@@ -132,5 +167,8 @@ export async function pullRepository(ctx: ServiceContext, req: PullRequest, emit
 /** A directory holding an earlier, interrupted pull (a restic layout) may be continued. */
 async function looksLikePartialPull(ctx: ServiceContext, path: string): Promise<boolean> {
   const entries = await ctx.rclone.lsf(path).catch(() => [] as string[]);
-  return entries.length > 0 && entries.every((e) => ["config", "data/", "index/", "keys/", "locks/", "snapshots/"].includes(e));
+  return (
+    entries.length > 0 &&
+    entries.every((e) => ["config", "data/", "index/", "keys/", "locks/", "snapshots/"].includes(e))
+  );
 }

@@ -14,5 +14,9 @@ export interface RepositoryCopy {
  */
 export function assertSameRepository(source: RepositoryCopy, destination: RepositoryCopy, hint: string): void {
   if (source.config === undefined || destination.config === undefined || source.config === destination.config) return;
-  throw new AppError(`${destination.where} holds a different restic repository than ${source.where}`, ExitCode.usage, `Nothing was copied. ${hint}`);
+  throw new AppError(
+    `${destination.where} holds a different restic repository than ${source.where}`,
+    ExitCode.usage,
+    `Nothing was copied. ${hint}`,
+  );
 }

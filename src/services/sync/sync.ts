@@ -38,7 +38,12 @@ export interface SyncReport {
 
 export function remotePath(ctx: ServiceContext): string {
   const { remote, path } = ctx.config.cloud;
-  if (!remote || !path) throw new AppError("no cloud remote is configured", ExitCode.config, "Set RCLONE_REMOTE and RCLONE_PATH in [cloud_sync].");
+  if (!remote || !path)
+    throw new AppError(
+      "no cloud remote is configured",
+      ExitCode.config,
+      "Set RCLONE_REMOTE and RCLONE_PATH in [cloud_sync].",
+    );
   return `${remote}:${path}`;
 }
 
@@ -46,7 +51,11 @@ export function remotePath(ctx: ServiceContext): string {
 export function localRepository(ctx: ServiceContext): string {
   const repo = ctx.config.restic.repository;
   if (!repo.startsWith("/")) {
-    throw new AppError(`RESTIC_REPOSITORY ${repo} is not a local directory: there is nothing to mirror`, ExitCode.config, "Stage 2 mirrors a local repository; a remote repository is already off the host.");
+    throw new AppError(
+      `RESTIC_REPOSITORY ${repo} is not a local directory: there is nothing to mirror`,
+      ExitCode.config,
+      "Stage 2 mirrors a local repository; a remote repository is already off the host.",
+    );
   }
   return repo;
 }
@@ -61,10 +70,16 @@ export const retryableRemoteError = (err: unknown) => err instanceof ToolError |
 /** Once the retries are used up, one message that says what failed, how often, and what to do. */
 export function gaveUp(err: unknown, what: string, attempts: number, signal: AbortSignal, hint: string): unknown {
   if (signal.aborted || !retryableRemoteError(err) || attempts < 2) return err;
-  return new AppError(`${what} failed after ${attempts} attempts: ${errorMessage(err).split("\n")[0]}`, ExitCode.failed, hint, { cause: err });
+  return new AppError(
+    `${what} failed after ${attempts} attempts: ${errorMessage(err).split("\n")[0]}`,
+    ExitCode.failed,
+    hint,
+    { cause: err },
+  );
 }
 
-const SYNC_GAVE_UP_HINT = "Nothing was changed locally. Check that the remote is up and reachable (`rclone lsd REMOTE:`), then sync again: it resumes where it stopped.";
+const SYNC_GAVE_UP_HINT =
+  "Nothing was changed locally. Check that the remote is up and reachable (`rclone lsd REMOTE:`), then sync again: it resumes where it stopped.";
 
 /**
  * Stage 2: mirrors the local repository to RCLONE_REMOTE:RCLONE_PATH (the caller holds the
@@ -79,10 +94,24 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
   // A dry run is not a sync: recorded, it would be the "last sync" that status and the metrics show.
   const runId = req.dryRun ? undefined : ctx.store.startRun("sync", "manual", ctx.owner);
   const startedAt = new Date().toISOString();
-  const report: SyncReport = { runId, dryRun: !!req.dryRun, remote, attempts: 0, localSnapshots: 0, remoteSnapshots: 0, purgedDeletedDirs: [], exitCode: ExitCode.ok };
+  const report: SyncReport = {
+    runId,
+    dryRun: !!req.dryRun,
+    remote,
+    attempts: 0,
+    localSnapshots: 0,
+    remoteSnapshots: 0,
+    purgedDeletedDirs: [],
+    exitCode: ExitCode.ok,
+  };
   try {
     const local = localRepoFacts(repo);
-    if (!local.exists) throw new AppError(`no restic repository at ${repo}: there is nothing to mirror`, ExitCode.failed, `Nothing was sent. On a host that has backed up, check RESTIC_REPOSITORY in [local_backup]; on a new host whose backups are in the cloud copy, bring it back first with \`${btui(`restore ${repo}`)}\`; on a new setup, back up first (\`${btui("backup")}\`).`);
+    if (!local.exists)
+      throw new AppError(
+        `no restic repository at ${repo}: there is nothing to mirror`,
+        ExitCode.failed,
+        `Nothing was sent. On a host that has backed up, check RESTIC_REPOSITORY in [local_backup]; on a new host whose backups are in the cloud copy, bring it back first with \`${btui(`restore ${repo}`)}\`; on a new setup, back up first (\`${btui("backup")}\`).`,
+      );
     report.localSnapshots = local.snapshots;
 
     emit({ type: "phase", stack: "*", phase: "connect", detail: remote });
@@ -97,10 +126,15 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
       async (attempt) => {
         connectAttempts = attempt;
         const config = await ctx.rclone.cat(`${remote}/config`, { signal: req.signal, timeoutMs: 120_000 });
-        const snapshots = config === undefined ? [] : snapshotIds(await ctx.rclone.lsf(`${remote}/snapshots`, { signal: req.signal }));
+        const snapshots =
+          config === undefined ? [] : snapshotIds(await ctx.rclone.lsf(`${remote}/snapshots`, { signal: req.signal }));
         return { config, snapshots };
       },
-      { ...retries, onRetry: (attempt, waitMs, err) => emit({ type: "warning", message: `connecting to ${remote}: ${describeRetry(attempt, waitMs, err)}` }) },
+      {
+        ...retries,
+        onRetry: (attempt, waitMs, err) =>
+          emit({ type: "warning", message: `connecting to ${remote}: ${describeRetry(attempt, waitMs, err)}` }),
+      },
     ).catch((err) => {
       throw gaveUp(err, `connecting to ${remote}`, connectAttempts, req.signal, SYNC_GAVE_UP_HINT);
     });
@@ -113,7 +147,13 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
 
     if (!req.force) {
       // By snapshot ID, before the (slow) check: an emptied repository passes `restic check`.
-      assertFewSnapshotsRemoved({ remote, remoteIds: remoteConfig.snapshots, localIds: snapshotIds(local.snapshotFiles), maxDeletePercent: cloud.maxDeletePercent, repo });
+      assertFewSnapshotsRemoved({
+        remote,
+        remoteIds: remoteConfig.snapshots,
+        localIds: snapshotIds(local.snapshotFiles),
+        maxDeletePercent: cloud.maxDeletePercent,
+        repo,
+      });
       emit({ type: "phase", stack: "*", phase: "check-local" });
       const check = await ctx.restic.check({ signal: req.signal, timeoutMs: cloud.syncTimeoutSec * 1000 });
       if (!check.ok) {
@@ -143,29 +183,72 @@ export async function syncRepository(ctx: ServiceContext, req: SyncRequest, emit
           onProgress: (progress) => emit({ type: "transfer", what: "sync", attempt, progress }),
         });
       },
-      { ...retries, onRetry: (attempt, waitMs, err) => emit({ type: "warning", message: `sync ${describeRetry(attempt, waitMs, err)}` }) },
+      {
+        ...retries,
+        onRetry: (attempt, waitMs, err) =>
+          emit({ type: "warning", message: `sync ${describeRetry(attempt, waitMs, err)}` }),
+      },
     ).catch((err) => {
       throw gaveUp(err, `sync to ${remote}`, report.attempts, req.signal, SYNC_GAVE_UP_HINT);
     });
 
     if (!req.dryRun) {
       emit({ type: "phase", stack: "*", phase: "compare" });
-      report.verified = await ctx.rclone.check(repo, remote, { signal: req.signal, timeoutMs: cloud.syncTimeoutSec * 1000 });
+      report.verified = await ctx.rclone.check(repo, remote, {
+        signal: req.signal,
+        timeoutMs: cloud.syncTimeoutSec * 1000,
+      });
       if (!report.verified.ok) report.exitCode = ExitCode.failed;
-      report.purgedDeletedDirs = await purgeOldDeleted(ctx, deletedRoot, cloud.keepDeletedDays, req.now ?? new Date(), req.signal);
+      report.purgedDeletedDirs = await purgeOldDeleted(
+        ctx,
+        deletedRoot,
+        cloud.keepDeletedDays,
+        req.now ?? new Date(),
+        req.signal,
+      );
     }
-    const error = report.verified?.ok === false ? `cloud copy differs: ${report.verified.differences.slice(0, 10).join("; ")}` : undefined;
-    const lines = [`${req.dryRun ? "dry run: " : ""}${report.transfer?.copied ?? 0} file(s) copied, ${report.transfer?.deleted ?? 0} removed, to ${remote}`];
-    if (runId !== undefined) await closeRun(ctx, { kind: "sync", runId, startedAt, status: report.exitCode ? "failed" : "succeeded", exitCode: report.exitCode, error, summary: report, lines });
+    const error =
+      report.verified?.ok === false
+        ? `cloud copy differs: ${report.verified.differences.slice(0, 10).join("; ")}`
+        : undefined;
+    const lines = [
+      `${req.dryRun ? "dry run: " : ""}${report.transfer?.copied ?? 0} file(s) copied, ${report.transfer?.deleted ?? 0} removed, to ${remote}`,
+    ];
+    if (runId !== undefined)
+      await closeRun(ctx, {
+        kind: "sync",
+        runId,
+        startedAt,
+        status: report.exitCode ? "failed" : "succeeded",
+        exitCode: report.exitCode,
+        error,
+        summary: report,
+        lines,
+      });
     return report;
   } catch (err) {
-    if (runId !== undefined) await closeRun(ctx, { kind: "sync", runId, startedAt, ...endedWith(req.signal), error: errorMessage(err), summary: report, lines: [`sync to ${remote} ${req.signal.aborted ? "interrupted" : "failed"}`] });
+    if (runId !== undefined)
+      await closeRun(ctx, {
+        kind: "sync",
+        runId,
+        startedAt,
+        ...endedWith(req.signal),
+        error: errorMessage(err),
+        summary: report,
+        lines: [`sync to ${remote} ${req.signal.aborted ? "interrupted" : "failed"}`],
+      });
     throw err;
   }
 }
 
 /** Removes RCLONE_PATH.deleted/YYYY-MM-DD folders older than the keep period. */
-async function purgeOldDeleted(ctx: ServiceContext, root: string, keepDays: number, now: Date, signal?: AbortSignal): Promise<string[]> {
+async function purgeOldDeleted(
+  ctx: ServiceContext,
+  root: string,
+  keepDays: number,
+  now: Date,
+  signal?: AbortSignal,
+): Promise<string[]> {
   if (keepDays <= 0) return [];
   const cutoff = now.getTime() - keepDays * 86_400_000;
   const purged: string[] = [];

@@ -32,7 +32,12 @@ export function subsetPart(ctx: ServiceContext, repository: string, subset: stri
  * restored into scratch space with content verification and compared with its listing). What it
  * found is recorded (the repository, and each stack at the files level) for `status`.
  */
-export async function verifyRepository(ctx: ServiceContext, level: VerifyLevel, signal?: AbortSignal, o: { subset?: string; restic?: Restic; target?: string; stacks?: string[]; scratch?: string; emit?: EventSink } = {}): Promise<VerifyResult> {
+export async function verifyRepository(
+  ctx: ServiceContext,
+  level: VerifyLevel,
+  signal?: AbortSignal,
+  o: { subset?: string; restic?: Restic; target?: string; stacks?: string[]; scratch?: string; emit?: EventSink } = {},
+): Promise<VerifyResult> {
   const restic = o.restic ?? ctx.restic;
   const repository = o.target ?? ctx.config.restic.repository;
   const part = level === "subset" ? subsetPart(ctx, repository, o.subset ?? ctx.config.verification.subset) : undefined;
@@ -40,34 +45,81 @@ export async function verifyRepository(ctx: ServiceContext, level: VerifyLevel, 
   let r = await restic.check({ ...opts, signal });
   if (!r.ok && /locked/i.test(r.output)) r = await restic.check({ ...opts, signal });
   const at = new Date().toISOString();
-  const checked: VerifyResult = { ok: r.ok, level, part, detail: r.ok ? undefined : r.output.trim().split("\n").slice(-8).join("\n") };
+  const checked: VerifyResult = {
+    ok: r.ok,
+    level,
+    part,
+    detail: r.ok ? undefined : r.output.trim().split("\n").slice(-8).join("\n"),
+  };
   if (level !== "files" || !r.ok) {
     ctx.store.verifications.record([{ at, repository, level, part, ok: checked.ok, detail: checked.detail }]);
     return checked;
   }
   const files = await verifyFiles(ctx, { stacks: o.stacks, scratch: scratchDir(ctx, o.scratch), signal, emit: o.emit });
   const bad = files.filter((f) => !f.ok);
-  const result: VerifyResult = { ok: !bad.length, level, files, detail: bad.length ? bad.flatMap(describeCheck).join("\n") : undefined };
+  const result: VerifyResult = {
+    ok: !bad.length,
+    level,
+    files,
+    detail: bad.length ? bad.flatMap(describeCheck).join("\n") : undefined,
+  };
   if (!signal?.aborted) {
     ctx.store.verifications.record([
       { at, repository, level, ok: result.ok, detail: result.detail },
-      ...files.map((f) => ({ at, repository, level, stack: f.stack, snapshot: f.snapshot, ok: f.ok, detail: f.ok ? undefined : describeCheck(f).join("\n") })),
+      ...files.map((f) => ({
+        at,
+        repository,
+        level,
+        stack: f.stack,
+        snapshot: f.snapshot,
+        ok: f.ok,
+        detail: f.ok ? undefined : describeCheck(f).join("\n"),
+      })),
     ]);
   }
   return result;
 }
 
 /** A recorded verify run (kind verify) around verifyRepository. */
-export async function runVerify(ctx: ServiceContext, level: VerifyLevel, o: { subset?: string; restic?: Restic; signal?: AbortSignal; target: string; stacks?: string[]; scratch?: string; emit?: EventSink }): Promise<VerifyResult & { runId: number }> {
+export async function runVerify(
+  ctx: ServiceContext,
+  level: VerifyLevel,
+  o: {
+    subset?: string;
+    restic?: Restic;
+    signal?: AbortSignal;
+    target: string;
+    stacks?: string[];
+    scratch?: string;
+    emit?: EventSink;
+  },
+): Promise<VerifyResult & { runId: number }> {
   const runId = ctx.store.startRun("verify", "manual", ctx.owner);
   const startedAt = new Date().toISOString();
   try {
     const r = await verifyRepository(ctx, level, o.signal, o);
     const lines = [`${o.target} (${level}${r.part ? ` ${r.part}` : ""})`, ...(r.files ?? []).flatMap(describeCheck)];
-    await closeRun(ctx, { kind: "verify", runId, startedAt, status: r.ok ? "succeeded" : "failed", exitCode: r.ok ? ExitCode.ok : ExitCode.failed, error: r.ok ? undefined : r.detail, summary: { ...r, target: o.target }, lines });
+    await closeRun(ctx, {
+      kind: "verify",
+      runId,
+      startedAt,
+      status: r.ok ? "succeeded" : "failed",
+      exitCode: r.ok ? ExitCode.ok : ExitCode.failed,
+      error: r.ok ? undefined : r.detail,
+      summary: { ...r, target: o.target },
+      lines,
+    });
     return { ...r, runId };
   } catch (err) {
-    await closeRun(ctx, { kind: "verify", runId, startedAt, ...endedWith(o.signal), error: errorMessage(err), summary: { level, target: o.target }, lines: [`${o.target} (${level})`] });
+    await closeRun(ctx, {
+      kind: "verify",
+      runId,
+      startedAt,
+      ...endedWith(o.signal),
+      error: errorMessage(err),
+      summary: { level, target: o.target },
+      lines: [`${o.target} (${level})`],
+    });
     throw err;
   }
 }

@@ -6,7 +6,9 @@ export function LogTail({ log, count }: { log: readonly string[]; count: number 
     <Box flexDirection="column" marginTop={1}>
       <Text dimColor>log</Text>
       {log.slice(-count).map((l, i) => (
-        <Text key={`${log.length - count + i}`} dimColor wrap="truncate-end">{l}</Text>
+        <Text key={`${log.length - count + i}`} dimColor wrap="truncate-end">
+          {l}
+        </Text>
       ))}
     </Box>
   );

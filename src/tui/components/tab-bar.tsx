@@ -22,7 +22,11 @@ function items(active: ScreenId, st: Style): Array<{ id: ScreenId; text: string 
 export function TabBar({ current, running, width = 80 }: { current: ScreenId; running: boolean; width?: number }) {
   const active = PANES[current]?.parent ?? current;
   const fits = (st: Style) => {
-    const len = (st.prefix ? 11 : 0) + items(active, st).reduce((n, i) => n + i.text.length, 0) + (st.gap ? 0 : MENU.length - 1) + (running ? st.running.length : 0);
+    const len =
+      (st.prefix ? 11 : 0) +
+      items(active, st).reduce((n, i) => n + i.text.length, 0) +
+      (st.gap ? 0 : MENU.length - 1) +
+      (running ? st.running.length : 0);
     return len <= width - 1;
   };
   const st = STYLES.find(fits) ?? STYLES[STYLES.length - 1];

@@ -43,8 +43,23 @@ function progressCells(r: StackRow, barW: number): string {
 }
 
 /** One backup run: per-stack phase and progress, a log tail, the summary; busy shown as a message. */
-export function BackupScreen({ state, backend, names, width, height, active, onStart, task, show = "backup", onSync, onVerify, onShowBackup }: BackupProps) {
-  const selection = useAsync(useCallback(async () => (names?.length || !backend ? undefined : backend.selection()), [backend, names]));
+export function BackupScreen({
+  state,
+  backend,
+  names,
+  width,
+  height,
+  active,
+  onStart,
+  task,
+  show = "backup",
+  onSync,
+  onVerify,
+  onShowBackup,
+}: BackupProps) {
+  const selection = useAsync(
+    useCallback(async () => (names?.length || !backend ? undefined : backend.selection()), [backend, names]),
+  );
   const busy = state.status === "running" || task?.status === "running";
   useInput(
     (input, key) => {
@@ -62,24 +77,45 @@ export function BackupScreen({ state, backend, names, width, height, active, onS
     const sel = selection.data;
     const enabled = sel?.rows.filter((r) => r.enabled).map((r) => r.key) ?? [];
     // The stacks it will back up, by name: the dirlist as it is now.
-    const which = names?.length || !backend
-      ? null
-      : sel?.dirlistError
-        ? <Text color="red" wrap="wrap">Which stacks are enabled is unknown: {sel.dirlistError}</Text>
-        : sel && !enabled.length
-          ? <Text color="yellow" wrap="wrap">No stack is enabled in the dirlist: Enter would back up nothing. Enable stacks on the Stacks screen (2), or pick one on the Dashboard (1) and press Enter.</Text>
-          : sel
-            ? <Text wrap="wrap">{enabled.length === 1 ? "Enabled: " : `Enabled (${enabled.length}): `}<Text bold>{enabled.join(", ")}</Text></Text>
-            : <Text dimColor wrap="wrap">{selection.error ? `The dirlist could not be read: ${selection.error}` : "reading the dirlist…"}</Text>;
+    const which =
+      names?.length || !backend ? null : sel?.dirlistError ? (
+        <Text color="red" wrap="wrap">
+          Which stacks are enabled is unknown: {sel.dirlistError}
+        </Text>
+      ) : sel && !enabled.length ? (
+        <Text color="yellow" wrap="wrap">
+          No stack is enabled in the dirlist: Enter would back up nothing. Enable stacks on the Stacks screen (2), or
+          pick one on the Dashboard (1) and press Enter.
+        </Text>
+      ) : sel ? (
+        <Text wrap="wrap">
+          {enabled.length === 1 ? "Enabled: " : `Enabled (${enabled.length}): `}
+          <Text bold>{enabled.join(", ")}</Text>
+        </Text>
+      ) : (
+        <Text dimColor wrap="wrap">
+          {selection.error ? `The dirlist could not be read: ${selection.error}` : "reading the dirlist…"}
+        </Text>
+      );
     return (
       <Box flexDirection="column">
-        <Text>Back up <Text bold>{names?.length ? names.join(", ") : "the stacks enabled in the dirlist"}</Text>?</Text>
+        <Text>
+          Back up <Text bold>{names?.length ? names.join(", ") : "the stacks enabled in the dirlist"}</Text>?
+        </Text>
         {which}
-        <Text wrap="wrap">A hot pass runs while the stacks serve; running containers are then stopped for a short final pass and started again. Ctrl-C aborts and restarts them.</Text>
+        <Text wrap="wrap">
+          A hot pass runs while the stacks serve; running containers are then stopped for a short final pass and started
+          again. Ctrl-C aborts and restarts them.
+        </Text>
         <Text> </Text>
-        <Text>Press <Text bold>Enter</Text> to start, <Text bold>q</Text> to go back.</Text>
+        <Text>
+          Press <Text bold>Enter</Text> to start, <Text bold>q</Text> to go back.
+        </Text>
         <Text> </Text>
-        <Text>Or <Text bold>s</Text>: sync the repository to the cloud (<Text bold>backup-tui sync</Text>); <Text bold>v</Text>: verify it (<Text bold>backup-tui verify</Text>, restic check).</Text>
+        <Text>
+          Or <Text bold>s</Text>: sync the repository to the cloud (<Text bold>backup-tui sync</Text>);{" "}
+          <Text bold>v</Text>: verify it (<Text bold>backup-tui verify</Text>, restic check).
+        </Text>
       </Box>
     );
   }
@@ -90,16 +126,28 @@ export function BackupScreen({ state, backend, names, width, height, active, onS
   const r = state.report;
   const headline =
     state.status === "running"
-      ? state.aborting ? "Aborting: stopping restic and restarting stacks…" : `Backing up${state.runId ? ` (run #${state.runId})` : ""}${state.phase ? ` · ${state.phase}` : ""}…`
+      ? state.aborting
+        ? "Aborting: stopping restic and restarting stacks…"
+        : `Backing up${state.runId ? ` (run #${state.runId})` : ""}${state.phase ? ` · ${state.phase}` : ""}…`
       : state.status === "done" && r
         ? `Run #${r.runId} ${r.status} (exit ${r.exitCode}). Enter: run again.`
         : "The run did not complete. Enter: try again.";
   return (
     <Box flexDirection="column">
-      <Text bold color={state.status === "error" || r?.status === "failed" ? "red" : state.status === "done" ? "green" : undefined} wrap="truncate-end">{headline}</Text>
+      <Text
+        bold
+        color={
+          state.status === "error" || r?.status === "failed" ? "red" : state.status === "done" ? "green" : undefined
+        }
+        wrap="truncate-end"
+      >
+        {headline}
+      </Text>
       <RunError error={state.error} />
       {state.rows.length ? (
-        <Text bold>{`${fit("STACK", stackW)}${fit(state.status === "running" ? "PHASE" : "", phaseW)}${state.rows.some((x) => x.outcome) ? `${fit("RESULT", 10)}${fit("DOWNTIME", 10)}${fit("ADDED", 11)}SNAPSHOT` : "PROGRESS"}`}</Text>
+        <Text
+          bold
+        >{`${fit("STACK", stackW)}${fit(state.status === "running" ? "PHASE" : "", phaseW)}${state.rows.some((x) => x.outcome) ? `${fit("RESULT", 10)}${fit("DOWNTIME", 10)}${fit("ADDED", 11)}SNAPSHOT` : "PROGRESS"}`}</Text>
       ) : null}
       {state.rows.map((row) => (
         <Text key={row.stack} wrap="truncate-end">
@@ -110,10 +158,16 @@ export function BackupScreen({ state, backend, names, width, height, active, onS
       ))}
       {state.rows.flatMap((row) =>
         (row.outcome?.notRestarted ?? []).map((f) => (
-          <Text key={row.stack + f.name} color="red" wrap="wrap">URGENT: {f.name} ({row.stack}) is not running again: {f.reason}</Text>
+          <Text key={row.stack + f.name} color="red" wrap="wrap">
+            URGENT: {f.name} ({row.stack}) is not running again: {f.reason}
+          </Text>
         )),
       )}
-      {r?.warnings.slice(0, 2).map((w) => <Text key={w} color="yellow" wrap="truncate-end">! {w}</Text>)}
+      {r?.warnings.slice(0, 2).map((w) => (
+        <Text key={w} color="yellow" wrap="truncate-end">
+          ! {w}
+        </Text>
+      ))}
       <LogTail log={state.log} count={logLines} />
     </Box>
   );

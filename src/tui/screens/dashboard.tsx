@@ -24,7 +24,16 @@ function lastText(s: StackStatus, now: number): string {
 }
 
 /** Stacks with state, enabled, last backup, next scheduled run, overdue mark and snapshot count; warnings that need a person. */
-export function DashboardScreen({ backend, width, height, active, reloadKey, onBackup, onSnapshots, onDisaster }: DashboardProps) {
+export function DashboardScreen({
+  backend,
+  width,
+  height,
+  active,
+  reloadKey,
+  onBackup,
+  onSnapshots,
+  onDisaster,
+}: DashboardProps) {
   const d = useDashboard(backend);
   useEffect(() => {
     if (reloadKey) d.reload();
@@ -45,7 +54,10 @@ export function DashboardScreen({ backend, width, height, active, reloadKey, onB
   // A dirlist line it cannot read: said in full above the stacks (which are still listed).
   const unreadable = d.data?.dirlistError ? wrapLines(`! ${d.data.dirlistError}`, Math.max(20, width), 8) : [];
   const errorLines = d.error ? wrapLines(`error: ${d.error}`, Math.max(20, width), 4) : [];
-  const listHeight = Math.max(1, height - 3 - unreadable.length - (shownWarnings.length ? warningLines + 1 + more : 0) - errorLines.length);
+  const listHeight = Math.max(
+    1,
+    height - 3 - unreadable.length - (shownWarnings.length ? warningLines + 1 + more : 0) - errorLines.length,
+  );
   const list = useListCursor(stacks.length, listHeight);
 
   useInput(
@@ -68,35 +80,66 @@ export function DashboardScreen({ backend, width, height, active, reloadKey, onB
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
-        {data ? `repository ${data.repository} · host ${data.host} · ${data.snapshotTotal} snapshot(s), catalog ${data.catalogRefreshedAt ? `${age(data.catalogRefreshedAt, now)} old` : "never refreshed (4, then r)"}` : d.loading ? "loading…" : "not loaded (the error is below; r retries)"}
+        {data
+          ? `repository ${data.repository} · host ${data.host} · ${data.snapshotTotal} snapshot(s), catalog ${data.catalogRefreshedAt ? `${age(data.catalogRefreshedAt, now)} old` : "never refreshed (4, then r)"}`
+          : d.loading
+            ? "loading…"
+            : "not loaded (the error is below; r retries)"}
       </Text>
-      {unreadable.map((l, i) => <Text key={`u${i}`} color="red">{l}</Text>)}
-      <Text bold>{`  ${fit("STACK", nameW)}${fit("STATE", 10)}${fit("ENABLED", 8)}${fit("LAST BACKUP", 20)}${fit("NEXT RUN", 9)}${"SNAPS".padStart(5)}`}</Text>
+      {unreadable.map((l, i) => (
+        <Text key={`u${i}`} color="red">
+          {l}
+        </Text>
+      ))}
+      <Text
+        bold
+      >{`  ${fit("STACK", nameW)}${fit("STATE", 10)}${fit("ENABLED", 8)}${fit("LAST BACKUP", 20)}${fit("NEXT RUN", 9)}${"SNAPS".padStart(5)}`}</Text>
       <VirtualList
         items={stacks}
         cursor={list.cursor}
         top={list.top}
         height={listHeight}
-        empty={d.loading ? "discovering stacks…" : !data && d.error ? "The stacks could not be listed: the error is below." : "No stacks found. Set DOCKER_STACKS_DIR, or start a Compose project."}
+        empty={
+          d.loading
+            ? "discovering stacks…"
+            : !data && d.error
+              ? "The stacks could not be listed: the error is below."
+              : "No stacks found. Set DOCKER_STACKS_DIR, or start a Compose project."
+        }
         render={(s, sel) => (
           <Text bold={sel} wrap="truncate-end">
             {fit(s.name, nameW)}
-            <Text color={s.state === "running" ? "green" : undefined}>{fit(s.external ? "external" : s.state, 10)}</Text>
+            <Text color={s.state === "running" ? "green" : undefined}>
+              {fit(s.external ? "external" : s.state, 10)}
+            </Text>
             {fit(data?.dirlistError ? "?" : s.enabled ? "yes" : "no", 8)}
             <Text color={s.lastBackup?.status === "failed" ? "red" : undefined}>{fit(lastText(s, now), 20)}</Text>
             {fit(until(s.next, now), 9)}
             {String(s.snapshots).padStart(5)}
-            {s.overdue ? <Text color="red" bold> OVERDUE</Text> : null}
+            {s.overdue ? (
+              <Text color="red" bold>
+                {" "}
+                OVERDUE
+              </Text>
+            ) : null}
           </Text>
         )}
       />
-      {errorLines.map((l, i) => <Text key={`e${i}`} color="red">{l}</Text>)}
+      {errorLines.map((l, i) => (
+        <Text key={`e${i}`} color="red">
+          {l}
+        </Text>
+      ))}
       {shownWarnings.length ? (
         <Box flexDirection="column" marginTop={1}>
           {shownWarnings.map((w) => (
-            <Text key={w} color="yellow" wrap="wrap">! {w}</Text>
+            <Text key={w} color="yellow" wrap="wrap">
+              ! {w}
+            </Text>
           ))}
-          {warnings.length > shownWarnings.length ? <Text dimColor>(+{warnings.length - shownWarnings.length} more)</Text> : null}
+          {warnings.length > shownWarnings.length ? (
+            <Text dimColor>(+{warnings.length - shownWarnings.length} more)</Text>
+          ) : null}
         </Box>
       ) : null}
     </Box>

@@ -35,7 +35,10 @@ export function FilesPane({ backend, snap, width, height, active, onClose, onHin
     list.setCursor(0);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [tree.dir]);
-  useEffect(() => onHint(scope ? undefined : `restore: ${restoreCommand(snap, current?.path)}`), [snap, scope, current, onHint]);
+  useEffect(
+    () => onHint(scope ? undefined : `restore: ${restoreCommand(snap, current?.path)}`),
+    [snap, scope, current, onHint],
+  );
   useEffect(() => onCapture?.(typing !== undefined), [typing, onCapture]);
   useCloseOnBack(onClose, active && typing === undefined);
   const restoreAt = (target?: string) => {
@@ -60,8 +63,14 @@ export function FilesPane({ backend, snap, width, height, active, onClose, onHin
   const sizeW = 10;
   return (
     <Box flexDirection="column">
-      <Text bold wrap="truncate-end">{snap.shortId} {snap.stack ?? ""} {snap.time.slice(0, 16).replace("T", " ")} · {tree.dir}</Text>
-      {tree.error ? <Text color="red" wrap="wrap">error: {tree.error}</Text> : null}
+      <Text bold wrap="truncate-end">
+        {snap.shortId} {snap.stack ?? ""} {snap.time.slice(0, 16).replace("T", " ")} · {tree.dir}
+      </Text>
+      {tree.error ? (
+        <Text color="red" wrap="wrap">
+          error: {tree.error}
+        </Text>
+      ) : null}
       {tree.indexing || tree.root === undefined ? (
         <Text>indexing the snapshot's files (restic ls, once)…</Text>
       ) : (
@@ -74,7 +83,8 @@ export function FilesPane({ backend, snap, width, height, active, onClose, onHin
           render={(f, sel) => (
             <Text bold={sel} wrap="truncate-end">
               {fit(f.type === "dir" ? `${f.name}/` : f.name, Math.max(10, width - sizeW - 22))}
-              {(f.type === "dir" ? "" : format.bytes(f.size)).padStart(sizeW)}  {f.mtime?.slice(0, 16).replace("T", " ") ?? ""}
+              {(f.type === "dir" ? "" : format.bytes(f.size)).padStart(sizeW)}{" "}
+              {f.mtime?.slice(0, 16).replace("T", " ") ?? ""}
             </Text>
           )}
         />

@@ -44,8 +44,28 @@ export function HistoryScreen({ backend, width, height, active, initialJob, relo
   if (opened) {
     // The row as re-read (a running run may have finished since the list was read).
     const fresh = h.rows.find((r) => r.id === opened.id) ?? opened;
-    if (log) return <RunLogPane backend={backend} run={fresh} width={width} height={height} active={active} onClose={() => setLog(false)} />;
-    return <RunPane run={fresh} stacks={backend.runStacks(fresh.id)} width={width} height={height} active={active} onClose={() => setOpened(undefined)} onLog={() => setLog(true)} />;
+    if (log)
+      return (
+        <RunLogPane
+          backend={backend}
+          run={fresh}
+          width={width}
+          height={height}
+          active={active}
+          onClose={() => setLog(false)}
+        />
+      );
+    return (
+      <RunPane
+        run={fresh}
+        stacks={backend.runStacks(fresh.id)}
+        width={width}
+        height={height}
+        active={active}
+        onClose={() => setOpened(undefined)}
+        onLog={() => setLog(true)}
+      />
+    );
   }
   // Narrow terminals: the date without the year leaves the stacks column room.
   const wide = width >= 100;
@@ -58,14 +78,22 @@ export function HistoryScreen({ backend, width, height, active, initialJob, relo
   const limited = h.rows.length >= HISTORY_LIMIT ? ` (the newest ${HISTORY_LIMIT})` : "";
   return (
     <Box flexDirection="column">
-      <Text wrap="truncate-end">{filter} · {h.rows.length} shown{limited}</Text>
-      <Text bold>{`  ${fit("RUN", 6)}${fit("KIND", 8)}${fit("STARTED", timeW)}${fit("BY", byW)}${fit("STATUS", 12)}${fit("EXIT", 5)}STACKS / ERROR`}</Text>
+      <Text wrap="truncate-end">
+        {filter} · {h.rows.length} shown{limited}
+      </Text>
+      <Text
+        bold
+      >{`  ${fit("RUN", 6)}${fit("KIND", 8)}${fit("STARTED", timeW)}${fit("BY", byW)}${fit("STATUS", 12)}${fit("EXIT", 5)}STACKS / ERROR`}</Text>
       <VirtualList
         items={h.rows}
         cursor={list.cursor}
         top={list.top}
         height={listHeight}
-        empty={h.kind || h.job ? "No such runs: f shows the other kinds." : "No runs yet: a backup, sync, verify or prune (manual or scheduled) is recorded here."}
+        empty={
+          h.kind || h.job
+            ? "No such runs: f shows the other kinds."
+            : "No runs yet: a backup, sync, verify or prune (manual or scheduled) is recorded here."
+        }
         render={(r, sel) => (
           <Text bold={sel} wrap="truncate-end">
             {col(String(r.id), 6)}
@@ -78,7 +106,11 @@ export function HistoryScreen({ backend, width, height, active, initialJob, relo
           </Text>
         )}
       />
-      {h.error ? <Text color="red" wrap="truncate-end">error: {h.error}</Text> : null}
+      {h.error ? (
+        <Text color="red" wrap="truncate-end">
+          error: {h.error}
+        </Text>
+      ) : null}
     </Box>
   );
 }

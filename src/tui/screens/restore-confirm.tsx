@@ -26,7 +26,16 @@ export interface RestoreConfirmProps {
  * in place, when CONFIRM_PASSWORD_HASH is set — the confirmation password, typed masked. A wrong
  * password changes nothing.
  */
-export function RestoreConfirm({ backend, choice, width, height, active, onCapture, onCancel, onConfirmed }: RestoreConfirmProps) {
+export function RestoreConfirm({
+  backend,
+  choice,
+  width,
+  height,
+  active,
+  onCapture,
+  onCancel,
+  onConfirmed,
+}: RestoreConfirmProps) {
   const [preview, setPreview] = useState<RestorePreview>();
   const [error, setError] = useState<string>();
   const [asking, setAsking] = useState(false);
@@ -63,7 +72,11 @@ export function RestoreConfirm({ backend, choice, width, height, active, onCaptu
   let used = 0;
   const all = preview?.paths ?? [];
   for (const p of all) {
-    const rows = wrapLines(`  ${p.path}  (+${p.added} new, ~${p.changed} changed, -${p.removed} removed; ${format.bytes(p.bytes)})`, Math.max(20, width), 4);
+    const rows = wrapLines(
+      `  ${p.path}  (+${p.added} new, ~${p.changed} changed, -${p.removed} removed; ${format.bytes(p.bytes)})`,
+      Math.max(20, width),
+      4,
+    );
     if (pathRows.length && used + rows.length > room) break;
     pathRows.push(rows);
     used += rows.length;
@@ -71,9 +84,14 @@ export function RestoreConfirm({ backend, choice, width, height, active, onCaptu
   return (
     <Box flexDirection="column" width={width}>
       <Text bold wrap="wrap">
-        Restore {restoreLabel(choice)} from snapshot {snap.shortId} ({snap.time.slice(0, 16).replace("T", " ")}){inPlace ? " in place" : ` under ${choice.target}`}
+        Restore {restoreLabel(choice)} from snapshot {snap.shortId} ({snap.time.slice(0, 16).replace("T", " ")})
+        {inPlace ? " in place" : ` under ${choice.target}`}
       </Text>
-      {error ? <Text color="red" wrap="wrap">error: {error}</Text> : null}
+      {error ? (
+        <Text color="red" wrap="wrap">
+          error: {error}
+        </Text>
+      ) : null}
       {!preview && !error ? <Text>reading what it would change (a dry run; nothing is written)…</Text> : null}
       {preview ? (
         <>
@@ -81,20 +99,30 @@ export function RestoreConfirm({ backend, choice, width, height, active, onCaptu
           {pathRows.flat().map((l, i) => (
             <Text key={i}>{l}</Text>
           ))}
-          {all.length > pathRows.length ? <Text dimColor>  (+{all.length - pathRows.length} more)</Text> : null}
+          {all.length > pathRows.length ? <Text dimColor> (+{all.length - pathRows.length} more)</Text> : null}
           {inPlace ? (
             <>
               <Text wrap="wrap">
-                {preview.stops.length ? `It STOPS ${preview.stops.join(", ")} while it writes, and starts ${preview.stops.length === 1 ? "it" : "them"} again.` : `Nothing is stopped: ${preview.stopReason ?? "no running container uses it"}.`}
+                {preview.stops.length
+                  ? `It STOPS ${preview.stops.join(", ")} while it writes, and starts ${preview.stops.length === 1 ? "it" : "them"} again.`
+                  : `Nothing is stopped: ${preview.stopReason ?? "no running container uses it"}.`}
               </Text>
               <Text wrap="wrap">The current data is first kept in a safety snapshot (kind:pre-restore).</Text>
             </>
           ) : null}
-          {preview.unguarded ? <Text color="yellow" wrap="wrap">warning: {preview.unguarded}</Text> : null}
+          {preview.unguarded ? (
+            <Text color="yellow" wrap="wrap">
+              warning: {preview.unguarded}
+            </Text>
+          ) : null}
           <Text> </Text>
           {asking ? (
             <Box flexDirection="column">
-              {wrong ? <Text color="red">wrong confirmation password; nothing was changed{wrong > 1 ? ` (${wrong} tries)` : ""}</Text> : null}
+              {wrong ? (
+                <Text color="red">
+                  wrong confirmation password; nothing was changed{wrong > 1 ? ` (${wrong} tries)` : ""}
+                </Text>
+              ) : null}
               <TextInput
                 label="confirmation password: "
                 value={password}
@@ -113,7 +141,9 @@ export function RestoreConfirm({ backend, choice, width, height, active, onCaptu
             </Box>
           ) : (
             <Text>
-              <Text bold>Enter</Text>/<Text bold>y</Text> {preview.needsPassword ? "continue (asks the confirmation password)" : "restore"}, <Text bold>n</Text>/<Text bold>Esc</Text> cancel
+              <Text bold>Enter</Text>/<Text bold>y</Text>{" "}
+              {preview.needsPassword ? "continue (asks the confirmation password)" : "restore"}, <Text bold>n</Text>/
+              <Text bold>Esc</Text> cancel
             </Text>
           )}
         </>

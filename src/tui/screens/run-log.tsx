@@ -18,7 +18,9 @@ export function logLine(e: LogEntry): string {
   const ev = f.event as ServiceEvent | undefined;
   let text = ev ? (describeEvent(ev) ?? progressText(ev) ?? e.msg) : e.msg;
   if (!f.event) {
-    const extra = ["stack", "job", "action", "err", "error", "reason"].filter((k) => f[k] !== undefined && f[k] !== "*").map((k) => `${k}=${typeof f[k] === "string" ? f[k] : JSON.stringify(f[k])}`);
+    const extra = ["stack", "job", "action", "err", "error", "reason"]
+      .filter((k) => f[k] !== undefined && f[k] !== "*")
+      .map((k) => `${k}=${typeof f[k] === "string" ? f[k] : JSON.stringify(f[k])}`);
     if (extra.length) text += ` ${extra.join(" ")}`;
   }
   const level = e.level === "info" ? "" : `${e.level.toUpperCase()} `;
@@ -65,7 +67,9 @@ export function RunLogPane({ backend, run, width, height, active, onClose }: Run
   );
   return (
     <Box flexDirection="column">
-      <Text bold wrap="truncate-end">Run #{run.id} · {run.kind} · log ({lines.lines.length} line(s) from backup-tui.log, pid {run.pid ?? "?"})</Text>
+      <Text bold wrap="truncate-end">
+        Run #{run.id} · {run.kind} · log ({lines.lines.length} line(s) from backup-tui.log, pid {run.pid ?? "?"})
+      </Text>
       {lines.error ? <Text color="red">error: {lines.error}</Text> : null}
       <VirtualList
         items={lines.lines}
@@ -74,7 +78,9 @@ export function RunLogPane({ backend, run, width, height, active, onClose }: Run
         height={listHeight}
         empty="No log lines for this run (older runs may be in a rotated log that is gone, or it ran elsewhere)."
         render={(l, sel) => (
-          <Text bold={sel} wrap="truncate-end">{l.slice(0, Math.max(10, width - 3))}</Text>
+          <Text bold={sel} wrap="truncate-end">
+            {l.slice(0, Math.max(10, width - 3))}
+          </Text>
         )}
       />
     </Box>

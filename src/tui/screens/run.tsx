@@ -46,18 +46,24 @@ export function RunPane({ run, stacks, width, height, active, onClose, onLog }: 
   return (
     <Box flexDirection="column">
       <Text bold color={statusColor(run.status)} wrap="truncate-end">
-        Run #{run.id} · {run.kind} · {run.status}{run.exitCode === undefined ? "" : ` (exit ${run.exitCode})`} · {by}
+        Run #{run.id} · {run.kind} · {run.status}
+        {run.exitCode === undefined ? "" : ` (exit ${run.exitCode})`} · {by}
       </Text>
       <Text wrap="truncate-end">
         started {when(run.startedAt, true)}
         {run.finishedAt ? ` · finished ${finished} · took ${took}` : " · not finished"}
       </Text>
       {errLines.map((l, i) => (
-        <Text key={i} color="red" wrap="truncate-end">{i ? "       " : "error: "}{l}</Text>
+        <Text key={i} color="red" wrap="truncate-end">
+          {i ? "       " : "error: "}
+          {l}
+        </Text>
       ))}
       {stacks.length ? (
         <>
-          <Text bold>{`  ${fit("STACK", stackW)}${fit("STATUS", 10)}${fit("DURATION", 9)}${fit("DOWNTIME", 9)}${fit("ADDED", 11)}${fit("SNAPSHOT", 10)}${errW >= 8 ? "ERROR" : ""}`}</Text>
+          <Text
+            bold
+          >{`  ${fit("STACK", stackW)}${fit("STATUS", 10)}${fit("DURATION", 9)}${fit("DOWNTIME", 9)}${fit("ADDED", 11)}${fit("SNAPSHOT", 10)}${errW >= 8 ? "ERROR" : ""}`}</Text>
           <VirtualList
             items={stacks}
             cursor={list.cursor}
@@ -77,12 +83,17 @@ export function RunPane({ run, stacks, width, height, active, onClose, onLog }: 
           />
           {selected?.error
             ? wrapLines(selected.error, width - 3 - selected.stack.length, ERROR_LINES).map((l, i) => (
-                <Text key={i} color="red" wrap="truncate-end">{i ? " ".repeat(selected.stack.length + 2) : `${selected.stack}: `}{l}</Text>
+                <Text key={i} color="red" wrap="truncate-end">
+                  {i ? " ".repeat(selected.stack.length + 2) : `${selected.stack}: `}
+                  {l}
+                </Text>
               ))
             : null}
         </>
       ) : (
-        <Text dimColor>{run.kind === "backup" ? "No stack was backed up in this run." : `A ${run.kind} run: no per-stack results.`}</Text>
+        <Text dimColor>
+          {run.kind === "backup" ? "No stack was backed up in this run." : `A ${run.kind} run: no per-stack results.`}
+        </Text>
       )}
     </Box>
   );

@@ -50,7 +50,9 @@ export function SchedulesScreen({ backend, width, height, active, reloadKey, onH
         const paused = s.data?.paused?.includes(job.id) ?? false;
         backend.setJobEnabled(job.id, paused).then(
           () => {
-            setNote({ text: `${job.id} ${paused ? "resumed" : "paused"}: [schedule] PAUSED written to the config file${s.data?.installed.length ? "" : `; a running \`${btui("daemon")}\` picks it up on SIGHUP or a restart`}` });
+            setNote({
+              text: `${job.id} ${paused ? "resumed" : "paused"}: [schedule] PAUSED written to the config file${s.data?.installed.length ? "" : `; a running \`${btui("daemon")}\` picks it up on SIGHUP or a restart`}`,
+            });
             s.reload();
           },
           (err) => setNote({ text: describeError(err), error: true }),
@@ -75,16 +77,28 @@ export function SchedulesScreen({ backend, width, height, active, reloadKey, onH
           : "loading…"}
       </Text>
       {drift.map((d) => (
-        <Text key={d} color="yellow" wrap="wrap">! {d}</Text>
+        <Text key={d} color="yellow" wrap="wrap">
+          ! {d}
+        </Text>
       ))}
-      {note ? <Text color={note.error ? "red" : "green"} wrap="truncate-end">{note.text}</Text> : null}
-      <Text bold>{`  ${fit("JOB", 11)}${fit("CRON", 13)}${fit("WHEN", whenW)}${fit("LAST RUN", 18)}${fit("NEXT RUN", 9)}ENABLED`}</Text>
+      {note ? (
+        <Text color={note.error ? "red" : "green"} wrap="truncate-end">
+          {note.text}
+        </Text>
+      ) : null}
+      <Text
+        bold
+      >{`  ${fit("JOB", 11)}${fit("CRON", 13)}${fit("WHEN", whenW)}${fit("LAST RUN", 18)}${fit("NEXT RUN", 9)}ENABLED`}</Text>
       <VirtualList
         items={jobs}
         cursor={list.cursor}
         top={list.top}
         height={listHeight}
-        empty={s.loading ? "loading…" : "No schedules configured. Set [schedule] BACKUP=0 3 * * * (and SYNC, VERIFY, PRUNE) or [stack:NAME] SCHEDULE in the config."}
+        empty={
+          s.loading
+            ? "loading…"
+            : "No schedules configured. Set [schedule] BACKUP=0 3 * * * (and SYNC, VERIFY, PRUNE) or [stack:NAME] SCHEDULE in the config."
+        }
         render={(j, sel) => (
           <Text bold={sel} wrap="truncate-end">
             {col(j.id, 11)}
@@ -92,11 +106,17 @@ export function SchedulesScreen({ backend, width, height, active, reloadKey, onH
             {col(j.description, whenW)}
             <Text color={statusColor(j.last?.status)}>{col(lastCell(j, now), 18)}</Text>
             {col(j.enabled ? until(j.next[0], now) : "-", 9)}
-            <Text color={j.enabled ? undefined : "yellow"}>{fit(j.enabled ? "yes" : enabledW >= 14 ? `no: ${j.why}` : "no", enabledW)}</Text>
+            <Text color={j.enabled ? undefined : "yellow"}>
+              {fit(j.enabled ? "yes" : enabledW >= 14 ? `no: ${j.why}` : "no", enabledW)}
+            </Text>
           </Text>
         )}
       />
-      {s.error ? <Text color="red" wrap="truncate-end">error: {s.error}</Text> : null}
+      {s.error ? (
+        <Text color="red" wrap="truncate-end">
+          error: {s.error}
+        </Text>
+      ) : null}
       {selected ? (
         <Box flexDirection="column" marginTop={1}>
           <Text wrap="truncate-end">

@@ -27,7 +27,17 @@ export interface SnapshotsProps {
 }
 
 /** Snapshots from the catalog ("filter & fetch"), a virtualised list; Enter browses a snapshot's files. */
-export function SnapshotsScreen({ backend, width, height, active, initialStack, onCapture, onHint, onPane, onRestore }: SnapshotsProps) {
+export function SnapshotsScreen({
+  backend,
+  width,
+  height,
+  active,
+  initialStack,
+  onCapture,
+  onHint,
+  onPane,
+  onRestore,
+}: SnapshotsProps) {
   const s = useSnapshots(backend, initialStack);
   const [typing, setTyping] = useState(false);
   const [opened, setOpened] = useState<CatalogSnapshot>();
@@ -49,7 +59,10 @@ export function SnapshotsScreen({ backend, width, height, active, initialStack, 
     setNote(undefined);
     if (volumes.length === 1) setConfirm({ snapshot: snap, scope: { kind: "volume", volume: volumes[0] } });
     else if (volumes.length) setPicking({ snap, volumes, cursor: 0 });
-    else setNote(`${snap.shortId} has no volume to restore on its own${snap.kind === "pre-restore" ? " (a safety snapshot: it keeps the live paths, with no map of their volumes)" : ""}${restoreScope(snap) ? "; R restores all of it" : ""}`);
+    else
+      setNote(
+        `${snap.shortId} has no volume to restore on its own${snap.kind === "pre-restore" ? " (a safety snapshot: it keeps the live paths, with no map of their volumes)" : ""}${restoreScope(snap) ? "; R restores all of it" : ""}`,
+      );
   };
 
   useInput(
@@ -73,7 +86,8 @@ export function SnapshotsScreen({ backend, width, height, active, initialStack, 
     (_input, key) => {
       if (!picking) return;
       if (key.upArrow) setPicking({ ...picking, cursor: Math.max(0, picking.cursor - 1) });
-      else if (key.downArrow) setPicking({ ...picking, cursor: Math.min(picking.volumes.length - 1, picking.cursor + 1) });
+      else if (key.downArrow)
+        setPicking({ ...picking, cursor: Math.min(picking.volumes.length - 1, picking.cursor + 1) });
       else if (key.return) {
         setConfirm({ snapshot: picking.snap, scope: { kind: "volume", volume: picking.volumes[picking.cursor] } });
         setPicking(undefined);
@@ -104,7 +118,17 @@ export function SnapshotsScreen({ backend, width, height, active, initialStack, 
       <Box flexDirection="column">
         {confirmPane}
         <Box flexDirection="column" display={confirm ? "none" : "flex"}>
-          <FilesPane backend={backend} snap={opened} width={width} height={height} active={active && !confirm} onClose={() => setOpened(undefined)} onHint={onHint} onRestore={setConfirm} onCapture={onCapture} />
+          <FilesPane
+            backend={backend}
+            snap={opened}
+            width={width}
+            height={height}
+            active={active && !confirm}
+            onClose={() => setOpened(undefined)}
+            onHint={onHint}
+            onRestore={setConfirm}
+            onCapture={onCapture}
+          />
         </Box>
       </Box>
     );
@@ -115,18 +139,31 @@ export function SnapshotsScreen({ backend, width, height, active, initialStack, 
       <Box flexDirection="column">
         <Text bold>Restore which volume of {picking.snap.shortId}? (Enter picks, Esc cancels)</Text>
         {picking.volumes.map((v, i) => (
-          <Text key={v} bold={i === picking.cursor}>{i === picking.cursor ? "› " : "  "}{v}</Text>
+          <Text key={v} bold={i === picking.cursor}>
+            {i === picking.cursor ? "› " : "  "}
+            {v}
+          </Text>
         ))}
       </Box>
     );
   }
   // Each column ends in a space (col), so a long KIND ("pre-restore P") never runs into HOST.
   const stackW = Math.max(8, Math.min(24, width - 1 - 65));
-  const filter = [s.stack ? `stack ${s.stack}` : "all stacks", s.text ? `name contains "${s.text}"` : "", s.all ? "every snapshot" : `latest ${LATEST_PER_STACK} per stack`].filter(Boolean).join(" · ");
+  const filter = [
+    s.stack ? `stack ${s.stack}` : "all stacks",
+    s.text ? `name contains "${s.text}"` : "",
+    s.all ? "every snapshot" : `latest ${LATEST_PER_STACK} per stack`,
+  ]
+    .filter(Boolean)
+    .join(" · ");
   return (
     <Box flexDirection="column">
-      <Text wrap="truncate-end">{filter} · {s.rows.length} shown{s.refreshing ? " · refreshing from the repository…" : ""}</Text>
-      <Text bold>{`  ${col("ID", 9)}${col("TIME", 17)}${col("STACK", stackW)}${col("KIND", 14)}${col("HOST", 14)}${"ADDED".padStart(9)}`}</Text>
+      <Text wrap="truncate-end">
+        {filter} · {s.rows.length} shown{s.refreshing ? " · refreshing from the repository…" : ""}
+      </Text>
+      <Text
+        bold
+      >{`  ${col("ID", 9)}${col("TIME", 17)}${col("STACK", stackW)}${col("KIND", 14)}${col("HOST", 14)}${"ADDED".padStart(9)}`}</Text>
       <VirtualList
         items={s.rows}
         cursor={list.cursor}
@@ -145,9 +182,27 @@ export function SnapshotsScreen({ backend, width, height, active, initialStack, 
         )}
       />
       {typing ? (
-        <TextInput label="filter stacks: " value={s.text} onChange={s.setText} onSubmit={() => setTyping(false)} onCancel={() => (s.setText(""), setTyping(false))} />
+        <TextInput
+          label="filter stacks: "
+          value={s.text}
+          onChange={s.setText}
+          onSubmit={() => setTyping(false)}
+          onCancel={() => (s.setText(""), setTyping(false))}
+        />
       ) : null}
-      {s.error ? <Text color="red" wrap="wrap">error: {s.error}</Text> : note ? <Text color="yellow" wrap="wrap">{note}</Text> : s.notice ? <Text color="green" wrap="truncate-end">{s.notice}</Text> : null}
+      {s.error ? (
+        <Text color="red" wrap="wrap">
+          error: {s.error}
+        </Text>
+      ) : note ? (
+        <Text color="yellow" wrap="wrap">
+          {note}
+        </Text>
+      ) : s.notice ? (
+        <Text color="green" wrap="truncate-end">
+          {s.notice}
+        </Text>
+      ) : null}
     </Box>
   );
 }

@@ -36,9 +36,16 @@ export function StacksScreen({ backend, width, height, active, onCapture }: Stac
   const [adding, setAdding] = useState<string | undefined>(undefined);
   const w = Math.max(20, width);
   const unreadable = sel.dirlistError ? wrapLines(`! ${sel.dirlistError}`, w, 8) : [];
-  const message = sel.error ? wrapLines(`error: ${sel.error}`, w, 4) : sel.notice ? wrapLines(`${sel.notice} (saved)`, w, 2) : [];
+  const message = sel.error
+    ? wrapLines(`error: ${sel.error}`, w, 4)
+    : sel.notice
+      ? wrapLines(`${sel.notice} (saved)`, w, 2)
+      : [];
   const warnings = wrappedWarnings(sel.warnings, w, Math.max(2, Math.floor(height / 3)));
-  const listHeight = Math.max(1, height - 1 - unreadable.length - (adding !== undefined ? 1 : 0) - message.length - warnings.length);
+  const listHeight = Math.max(
+    1,
+    height - 1 - unreadable.length - (adding !== undefined ? 1 : 0) - message.length - warnings.length,
+  );
   const list = useListCursor(sel.rows.length, listHeight);
   useEffect(() => onCapture(adding !== undefined), [adding, onCapture]);
 
@@ -62,8 +69,15 @@ export function StacksScreen({ backend, width, height, active, onCapture }: Stac
       : "No stacks found and the dirlist lists none: press a to add an external directory.";
   return (
     <Box flexDirection="column">
-      <Text dimColor wrap="truncate-end">dirlist: {sel.file ?? "…"}{sel.busy ? " (saving…)" : ""}</Text>
-      {unreadable.map((l, i) => <Text key={`u${i}`} color="red">{l}</Text>)}
+      <Text dimColor wrap="truncate-end">
+        dirlist: {sel.file ?? "…"}
+        {sel.busy ? " (saving…)" : ""}
+      </Text>
+      {unreadable.map((l, i) => (
+        <Text key={`u${i}`} color="red">
+          {l}
+        </Text>
+      ))}
       <VirtualList
         items={sel.rows}
         cursor={list.cursor}
@@ -74,7 +88,10 @@ export function StacksScreen({ backend, width, height, active, onCapture }: Stac
           <Text bold={selected} wrap="truncate-end">
             {sel.dirlistError ? "[?] " : r.enabled ? "[x] " : "[ ] "}
             {fit(r.key, nameW)}
-            <Text dimColor>{r.kind === "external" ? "external" : r.found ? (r.state ?? "") : "not found"}{r.listed || sel.dirlistError ? "" : " (new)"}</Text>
+            <Text dimColor>
+              {r.kind === "external" ? "external" : r.found ? (r.state ?? "") : "not found"}
+              {r.listed || sel.dirlistError ? "" : " (new)"}
+            </Text>
           </Text>
         )}
       />
@@ -90,8 +107,16 @@ export function StacksScreen({ backend, width, height, active, onCapture }: Stac
           onCancel={() => setAdding(undefined)}
         />
       ) : null}
-      {message.map((l, i) => <Text key={`m${i}`} color={sel.error ? "red" : "green"}>{l}</Text>)}
-      {warnings.map((l, i) => <Text key={`w${i}`} color="yellow">{l}</Text>)}
+      {message.map((l, i) => (
+        <Text key={`m${i}`} color={sel.error ? "red" : "green"}>
+          {l}
+        </Text>
+      ))}
+      {warnings.map((l, i) => (
+        <Text key={`w${i}`} color="yellow">
+          {l}
+        </Text>
+      ))}
     </Box>
   );
 }

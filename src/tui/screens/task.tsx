@@ -33,8 +33,16 @@ export function TaskView({ state, width, height }: { state: TaskState; width: nu
   const logLines = Math.max(2, height - 4 - summary.length - (state.error ? 2 : 0) - (t ? 1 : 0));
   return (
     <Box flexDirection="column">
-      <Text bold wrap="truncate-end" color={state.status === "error" || state.ok === false ? "red" : state.status === "done" ? "green" : undefined}>{headline}</Text>
-      <Text wrap="truncate-end" dimColor>{state.title}</Text>
+      <Text
+        bold
+        wrap="truncate-end"
+        color={state.status === "error" || state.ok === false ? "red" : state.status === "done" ? "green" : undefined}
+      >
+        {headline}
+      </Text>
+      <Text wrap="truncate-end" dimColor>
+        {state.title}
+      </Text>
       <RunError error={state.error} />
       {t && state.status === "running" ? (
         <Text wrap="truncate-end">
@@ -42,7 +50,9 @@ export function TaskView({ state, width, height }: { state: TaskState; width: nu
         </Text>
       ) : null}
       {summary.map((l, i) => (
-        <Text key={i} wrap="wrap" color={/^(URGENT|THE CLOUD|.*FAILED)/.test(l) ? "red" : undefined}>{l}</Text>
+        <Text key={i} wrap="wrap" color={/^(URGENT|THE CLOUD|.*FAILED)/.test(l) ? "red" : undefined}>
+          {l}
+        </Text>
       ))}
       <LogTail log={state.log} count={logLines} />
     </Box>

@@ -7,7 +7,12 @@ import { composeDown, composeUp, containerStates, execIn, writeStack } from "../
 
 const FAKE = join(ROOT, "test", "helpers", "fake-restic.sh");
 const MiB = 1024 * 1024;
-const jsonLines = (s: string) => s.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+const jsonLines = (s: string) =>
+  s
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
 
 /** What a run recorded and reported: the figures a user reads in the summary, `snapshots`, `history` and `status`. */
 describe("backup run results", () => {
@@ -22,7 +27,17 @@ describe("backup run results", () => {
     marker = join(w.dir, "fake.pid");
     restic(w, ["init", "-q"]);
     // 4 MiB of incompressible data written before the backup: the hot pass carries it, the final pass almost nothing.
-    const dir = writeStack(w.stacksDir, "media", { app: { volumes: ["data:/data"], command: `[ -f /data/blob ] || dd if=/dev/urandom of=/data/blob bs=1M count=4 2>/dev/null; touch /data/ready; trap 'exit 0' TERM; while true; do date > /data/clock; sleep 1; done` } }, ["data"]);
+    const dir = writeStack(
+      w.stacksDir,
+      "media",
+      {
+        app: {
+          volumes: ["data:/data"],
+          command: `[ -f /data/blob ] || dd if=/dev/urandom of=/data/blob bs=1M count=4 2>/dev/null; touch /data/ready; trap 'exit 0' TERM; while true; do date > /data/clock; sleep 1; done`,
+        },
+      },
+      ["data"],
+    );
     dirs.push(dir);
     composeUp(dir);
     for (let i = 0; i < 100; i++) {
@@ -52,17 +67,29 @@ describe("backup run results", () => {
     expect(added).toBeGreaterThan(3.5 * MiB);
     expect(added).toBeLessThan(6 * MiB);
     // The newest media snapshot (protect gives it a new id).
-    const listed = () => (JSON.parse(cli(w, ["snapshots", "--stack", "media", "--json"]).stdout).snapshots as Array<{ id: string; dataAdded?: number }>)[0]?.dataAdded;
+    const listed = () =>
+      (
+        JSON.parse(cli(w, ["snapshots", "--stack", "media", "--json"]).stdout).snapshots as Array<{
+          id: string;
+          dataAdded?: number;
+        }>
+      )[0]?.dataAdded;
     expect(listed()).toBe(added);
 
     const refreshed = cli(w, ["snapshots", "--refresh", "--json"]);
     expect(refreshed.code, refreshed.stderr).toBe(0);
-    expect((JSON.parse(refreshed.stdout.trim().split("\n").pop()!).snapshots as Array<{ id: string; dataAdded?: number }>).find((s) => s.id === id)?.dataAdded).toBe(added);
+    expect(
+      (
+        JSON.parse(refreshed.stdout.trim().split("\n").pop()!).snapshots as Array<{ id: string; dataAdded?: number }>
+      ).find((s) => s.id === id)?.dataAdded,
+    ).toBe(added);
     // A tag change makes the catalog re-insert the snapshot from restic's list (whose summary holds the final pass only).
     expect(cli(w, ["protect", id.slice(0, 8)]).code).toBe(0);
     cli(w, ["snapshots", "--refresh"]);
     expect(listed()).toBe(added);
-    const newId = (JSON.parse(cli(w, ["snapshots", "--stack", "media", "--json"]).stdout).snapshots as Array<{ id: string }>)[0].id;
+    const newId = (
+      JSON.parse(cli(w, ["snapshots", "--stack", "media", "--json"]).stdout).snapshots as Array<{ id: string }>
+    )[0].id;
     expect(newId).not.toBe(id);
     expect(cli(w, ["unprotect", newId.slice(0, 8)]).code).toBe(0);
     // The catalog rebuilt from scratch (another repository spelling, a fresh catalog): the run history still knows the figure.
@@ -89,7 +116,12 @@ describe("backup run results", () => {
   });
 
   it("SIGINT mid-backup is recorded as interrupted with exit 130, in history and in status", async () => {
-    const run = start(["backup", "media"], { ...w.env, BACKUP_TUI_LOCAL_BACKUP_RESTIC_BINARY: FAKE, FAKE_RESTIC_HANG_ON: "kind:stack", FAKE_RESTIC_MARKER: marker });
+    const run = start(["backup", "media"], {
+      ...w.env,
+      BACKUP_TUI_LOCAL_BACKUP_RESTIC_BINARY: FAKE,
+      FAKE_RESTIC_HANG_ON: "kind:stack",
+      FAKE_RESTIC_MARKER: marker,
+    });
     fakes.push(await hangingFake(marker));
     run.child.kill("SIGINT");
     const res = await run.done;

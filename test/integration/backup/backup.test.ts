@@ -5,11 +5,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, cli, ensureBinary, makeWorld, restic, RESTIC_014, type TestWorld } from "../../helpers/env";
-import { composeDown, composeUp, containerStates, docker, execIn, volumeMountpoint, writeStack } from "../../helpers/stacks";
+import {
+  composeDown,
+  composeUp,
+  containerStates,
+  docker,
+  execIn,
+  volumeMountpoint,
+  writeStack,
+} from "../../helpers/stacks";
 
 const sha = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
 const snapshots = (w: TestWorld, tag?: string) =>
-  JSON.parse(restic(w, ["snapshots", "--json", ...(tag ? ["--tag", tag] : [])])) as Array<{ id: string; tags: string[]; paths: string[]; hostname: string }>;
+  JSON.parse(restic(w, ["snapshots", "--json", ...(tag ? ["--tag", tag] : [])])) as Array<{
+    id: string;
+    tags: string[];
+    paths: string[];
+    hostname: string;
+  }>;
 
 // The whole file runs on the current restic and again on 0.14, the oldest supported.
 describe.each([
@@ -18,7 +31,10 @@ describe.each([
 ])("backup: real stacks, %s", (_name, resticBinary) => {
   let w: TestWorld;
   const dirs: string[] = [];
-  const up = (name: string, ...args: Parameters<typeof writeStack> extends [unknown, unknown, ...infer R] ? R : never) => {
+  const up = (
+    name: string,
+    ...args: Parameters<typeof writeStack> extends [unknown, unknown, ...infer R] ? R : never
+  ) => {
     const dir = writeStack(w.stacksDir, name, ...args);
     dirs.push(dir);
     composeUp(dir);
@@ -36,7 +52,16 @@ describe.each([
   });
 
   it("given a running stack, backs up its directory and named volume into one tagged snapshot, restarts it, and the data restores byte-identical", () => {
-    const dir = up("webapp", { app: { volumes: ["data:/data"], command: `[ -f /data/blob ] || dd if=/dev/urandom of=/data/blob bs=1k count=512 2>/dev/null; echo hello > /data/greeting; trap 'exit 0' TERM; while true; do sleep 1; done` } }, ["data"]);
+    const dir = up(
+      "webapp",
+      {
+        app: {
+          volumes: ["data:/data"],
+          command: `[ -f /data/blob ] || dd if=/dev/urandom of=/data/blob bs=1k count=512 2>/dev/null; echo hello > /data/greeting; trap 'exit 0' TERM; while true; do sleep 1; done`,
+        },
+      },
+      ["data"],
+    );
     writeFileSync(join(dir, ".env"), "SECRET_SETTING=1\n");
     const mp = volumeMountpoint("webapp_data");
     for (let i = 0; i < 50 && !existsSync(join(mp, "greeting")); i++) execIn("webapp-app-1", "sleep 0.1");
@@ -49,7 +74,9 @@ describe.each([
     const snaps = snapshots(w, "stack:webapp");
     expect(snaps).toHaveLength(1); // the hot pass snapshot was forgotten
     const s = snaps[0];
-    expect(s.tags).toEqual(expect.arrayContaining(["backup-tui", "stack:webapp", "vol:webapp_data", "kind:stack", "trigger:manual"]));
+    expect(s.tags).toEqual(
+      expect.arrayContaining(["backup-tui", "stack:webapp", "vol:webapp_data", "kind:stack", "trigger:manual"]),
+    );
     expect(s.paths).toEqual(expect.arrayContaining([dir, mp]));
     expect(s.paths.some((p) => p.endsWith("manifest.json"))).toBe(true);
 
@@ -58,7 +85,11 @@ describe.each([
     expect(sha(join(target, mp, "blob"))).toBe(sha(join(mp, "blob")));
     expect(readFileSync(join(target, dir, ".env"), "utf8")).toBe("SECRET_SETTING=1\n");
     const manifest = JSON.parse(readFileSync(join(target, s.paths.find((p) => p.endsWith("manifest.json"))!), "utf8"));
-    expect(manifest).toMatchObject({ stack: "webapp", project: "webapp", volumes: [{ name: "webapp_data", mountpoint: mp }] });
+    expect(manifest).toMatchObject({
+      stack: "webapp",
+      project: "webapp",
+      volumes: [{ name: "webapp_data", mountpoint: mp }],
+    });
   });
 
   it("given a stack the user stopped, backs it up and leaves it stopped", () => {
@@ -78,13 +109,38 @@ describe.each([
     const since = new Date(Date.now() - 2000).toISOString();
     const r = cli(w, ["backup", "mixed", "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(containerStates("mixed")).toEqual({ "mixed-db-1": "running", "mixed-web-1": "running", "mixed-worker-1": "exited" });
-    const events = docker(["events", "--since", since, "--until", new Date().toISOString(), "--filter", "label=com.docker.compose.project=mixed", "--filter", "type=container", "--format", "{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}}"]);
-    const order = events.trim().split("\n").map((l) => l.split(" ")).filter(([t, a]) => BigInt(t) >= t0 && /^(die|start)$/.test(a)).map(([, a, n]) => `${a} ${n}`);
+    expect(containerStates("mixed")).toEqual({
+      "mixed-db-1": "running",
+      "mixed-web-1": "running",
+      "mixed-worker-1": "exited",
+    });
+    const events = docker([
+      "events",
+      "--since",
+      since,
+      "--until",
+      new Date().toISOString(),
+      "--filter",
+      "label=com.docker.compose.project=mixed",
+      "--filter",
+      "type=container",
+      "--format",
+      "{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}}",
+    ]);
+    const order = events
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" "))
+      .filter(([t, a]) => BigInt(t) >= t0 && /^(die|start)$/.test(a))
+      .map(([, a, n]) => `${a} ${n}`);
     expect(order.filter((l) => l.includes("worker"))).toEqual([]);
     expect(order.indexOf("die mixed-web-1")).toBeLessThan(order.indexOf("die mixed-db-1"));
     expect(order.indexOf("start mixed-db-1")).toBeLessThan(order.indexOf("start mixed-web-1"));
-    const summary = r.stdout.trim().split("\n").map((l) => JSON.parse(l)).find((e) => e.type === "summary");
+    const summary = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .find((e) => e.type === "summary");
     expect(summary.outcomes[0]).toMatchObject({ stack: "mixed", status: "succeeded" });
     expect(summary.outcomes[0].downtimeMs).toBeGreaterThan(0);
   });
@@ -118,7 +174,11 @@ describe.each([
     expect(readFileSync(join(w.dir, "dirlist"), "utf8")).toMatch(/^\+sleepy$/m);
     const r = cli(w, ["backup", "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    const summary = r.stdout.trim().split("\n").map((l) => JSON.parse(l)).find((e) => e.type === "summary");
+    const summary = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .find((e) => e.type === "summary");
     expect(summary.outcomes.map((o: { stack: string }) => o.stack)).toEqual(["sleepy"]);
   });
 
@@ -142,7 +202,13 @@ describe.each([
     expect(ids.length).toBeGreaterThanOrEqual(3);
     restic(w, ["tag", "--add", "protected", ids[0]]); // tagging rewrites the snapshot: find it by tag
     const protectedId = snapshots(w, "protected")[0].id;
-    writeFileSync(w.configFile, readFileSync(w.configFile, "utf8").replace("KEEP_LAST=3", "KEEP_LAST=1\nKEEP_DAILY=0\nKEEP_WEEKLY=0\nKEEP_MONTHLY=0\nKEEP_YEARLY=0\nAUTO_PRUNE=true"));
+    writeFileSync(
+      w.configFile,
+      readFileSync(w.configFile, "utf8").replace(
+        "KEEP_LAST=3",
+        "KEEP_LAST=1\nKEEP_DAILY=0\nKEEP_WEEKLY=0\nKEEP_MONTHLY=0\nKEEP_YEARLY=0\nAUTO_PRUNE=true",
+      ),
+    );
     const r = cli(w, ["backup", "webapp"]);
     expect([0, 3]).toContain(r.code);
     const left = snapshots(w, "stack:webapp");
@@ -152,6 +218,9 @@ describe.each([
 });
 
 function withoutDacOverride(w: TestWorld, args: string[]) {
-  const r = spawnSync("setpriv", ["--bounding-set", "-dac_override,-dac_read_search", "--", BIN, ...args], { env: w.env, encoding: "utf8" });
+  const r = spawnSync("setpriv", ["--bounding-set", "-dac_override,-dac_read_search", "--", BIN, ...args], {
+    env: w.env,
+    encoding: "utf8",
+  });
   return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
 }

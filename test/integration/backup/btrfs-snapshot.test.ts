@@ -16,24 +16,44 @@ import { runBackup } from "../../../src/services/backup/backup";
 import type { ServiceEvent } from "../../../src/services/run/events";
 import { cli, ensureBinary, makeWorld, restic, type TestWorld } from "../../helpers/env";
 import { alive, start, waitFor } from "../../helpers/processes";
-import { composeDown, containerEvents, containerStates, docker, IMAGE, volumeMountpoint, writeStack } from "../../helpers/stacks";
+import {
+  composeDown,
+  containerEvents,
+  containerStates,
+  docker,
+  IMAGE,
+  volumeMountpoint,
+  writeStack,
+} from "../../helpers/stacks";
 
 const MKFS = "/usr/sbin/mkfs.btrfs";
 const canRun = process.getuid?.() === 0 && existsSync(MKFS);
-const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-const jsonLines = (stdout: string) => stdout.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+const sh = (cmd: string, args: string[]) =>
+  execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const jsonLines = (stdout: string) =>
+  stdout
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
 const summaryOf = (stdout: string) => jsonLines(stdout).find((e) => e.type === "summary");
-const btrfsMounts = () => readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(" - btrfs ")).length;
+const btrfsMounts = () =>
+  readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .filter((l) => l.includes(" - btrfs ")).length;
 
 function childrenOf(pid: number): number[] {
-  return readdirSync("/proc").filter((n) => /^\d+$/.test(n)).map(Number).filter((p) => {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
-      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
-    } catch {
-      return false;
-    }
-  });
+  return readdirSync("/proc")
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .filter((p) => {
+      try {
+        const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
+      } catch {
+        return false;
+      }
+    });
 }
 const cmdline = (pid: number) => {
   try {
@@ -48,7 +68,10 @@ class Observer implements FsSnapshotProvider {
   readonly name = "btrfs";
   frozen?: Buffer;
   copy?: Buffer;
-  constructor(private readonly real: BtrfsProvider, private readonly file: string) {}
+  constructor(
+    private readonly real: BtrfsProvider,
+    private readonly file: string,
+  ) {}
   locate(path: string) {
     return this.real.locate(path);
   }
@@ -78,13 +101,21 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
   let loop = "";
   let mountpoint = "";
   const snapDir = () => join(mnt, ".backup-tui-snapshots");
-  const subvolumes = () => sh("btrfs", ["subvolume", "list", "-o", mnt]).trim().split("\n").filter(Boolean).map((l) => l.split(" path ")[1]);
+  const subvolumes = () =>
+    sh("btrfs", ["subvolume", "list", "-o", mnt])
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split(" path ")[1]);
   const dirs: string[] = [];
 
   beforeAll(() => {
     ensureBinary();
     w = makeWorld();
-    const cfg = readFileSync(w.configFile, "utf8").replace("[docker]\n", "[docker]\nSTOP_STRATEGY=snapshot\nSNAPSHOT_MIN_FREE=16M\n");
+    const cfg = readFileSync(w.configFile, "utf8").replace(
+      "[docker]\n",
+      "[docker]\nSTOP_STRATEGY=snapshot\nSNAPSHOT_MIN_FREE=16M\n",
+    );
     writeFileSync(w.configFile, cfg, { mode: 0o600 });
     restic(w, ["init", "-q"]);
     // 300 MiB image (sparse), btrfs, one subvolume, a Docker volume bound to it.
@@ -97,30 +128,45 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
     sh("mount", [loop, mnt]);
     sh("btrfs", ["subvolume", "create", join(mnt, "data")]);
     sh("dd", ["if=/dev/urandom", `of=${join(mnt, "data", "blob")}`, "bs=1M", "count=40", "status=none"]);
-    docker(["volume", "create", "--driver", "local", "--opt", "type=none", "--opt", "o=bind", "--opt", `device=${join(mnt, "data")}`, volume]);
+    docker([
+      "volume",
+      "create",
+      "--driver",
+      "local",
+      "--opt",
+      "type=none",
+      "--opt",
+      "o=bind",
+      "--opt",
+      `device=${join(mnt, "data")}`,
+      volume,
+    ]);
     // A service appending numbered lines without pause: the snapshot must catch one instant of it.
     const dir = join(w.stacksDir, stack);
     mkdirSync(dir);
-    writeFileSync(join(dir, "compose.yaml"), [
-      "services:",
-      "  writer:",
-      `    image: ${IMAGE}`,
-      `    command: ["sh", "-c", "trap 'exit 0' TERM; i=0; while true; do i=$$((i+1)); echo \\"line $$i\\" >> /data/log; usleep 2000; done"]`,
-      "    stop_grace_period: 2s",
-      "    volumes: [\"data:/data\"]",
-      // Never stopped: keeps the bind-driver volume mounted while the writer is stopped (Docker
-      // unmounts such a volume when its last container stops: a plain stop backup would read an empty Mountpoint).
-      "  keeper:",
-      `    image: ${IMAGE}`,
-      `    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]`,
-      "    stop_grace_period: 2s",
-      "    labels: { backup-tui.stop: \"false\" }",
-      "    volumes: [\"data:/data\"]",
-      "volumes:",
-      "  data:",
-      "    external: true",
-      `    name: ${volume}`,
-    ].join("\n") + "\n");
+    writeFileSync(
+      join(dir, "compose.yaml"),
+      [
+        "services:",
+        "  writer:",
+        `    image: ${IMAGE}`,
+        `    command: ["sh", "-c", "trap 'exit 0' TERM; i=0; while true; do i=$$((i+1)); echo \\"line $$i\\" >> /data/log; usleep 2000; done"]`,
+        "    stop_grace_period: 2s",
+        '    volumes: ["data:/data"]',
+        // Never stopped: keeps the bind-driver volume mounted while the writer is stopped (Docker
+        // unmounts such a volume when its last container stops: a plain stop backup would read an empty Mountpoint).
+        "  keeper:",
+        `    image: ${IMAGE}`,
+        `    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]`,
+        "    stop_grace_period: 2s",
+        '    labels: { backup-tui.stop: "false" }',
+        '    volumes: ["data:/data"]',
+        "volumes:",
+        "  data:",
+        "    external: true",
+        `    name: ${volume}`,
+      ].join("\n") + "\n",
+    );
     dirs.push(dir);
   }, 120_000);
 
@@ -151,9 +197,19 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
   it("freezes a busy service for < 0.5 s, backs up exactly the frozen state under the volume's own path, deletes the snapshot", async () => {
     execFileSync("docker", ["compose", "up", "-d", "--quiet-pull"], { cwd: dirs[0], stdio: "pipe" });
     mountpoint = volumeMountpoint(volume);
-    await waitFor(() => existsSync(join(mountpoint, "log")) && readFileSync(join(mountpoint, "log")).length > 500, 20_000, "the writer");
+    await waitFor(
+      () => existsSync(join(mountpoint, "log")) && readFileSync(join(mountpoint, "log")).length > 500,
+      20_000,
+      "the writer",
+    );
     const mountsBefore = btrfsMounts();
-    const config = loadConfig({ flag: w.configFile, env: { ...process.env, BACKUP_TUI_STATE_DIR: w.stateDir }, exeDir: w.dir, cwd: w.dir, uid: 0 });
+    const config = loadConfig({
+      flag: w.configFile,
+      env: { ...process.env, BACKUP_TUI_STATE_DIR: w.stateDir },
+      exeDir: w.dir,
+      cwd: w.dir,
+      uid: 0,
+    });
     const ctx = buildContext(config, { globals: {}, commandLine: "test" });
     const observer = new Observer(new BtrfsProvider(ctx.runner), join(mountpoint, "log"));
     ctx.fsSnapshotProviders = [observer];
@@ -161,7 +217,11 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
     const t0 = Date.now();
     try {
       const stacks = (await discoverStacks(ctx.docker, config.docker.stacksDir)).filter((s) => s.name === stack);
-      const report = await runBackup(ctx, { stacks, trigger: "manual", parallel: 1, signal: new AbortController().signal }, (e) => events.push(e));
+      const report = await runBackup(
+        ctx,
+        { stacks, trigger: "manual", parallel: 1, signal: new AbortController().signal },
+        (e) => events.push(e),
+      );
       expect(report.outcomes[0].status, report.outcomes[0].error).toBe("succeeded");
       expect(events.find((e) => e.type === "stack-start")).toMatchObject({ strategy: "snapshot", twoPass: false });
       expect(report.outcomes[0].downtimeMs).toBeLessThan(500);
@@ -178,7 +238,9 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
     // The snapshot held the frozen bytes, and the repository holds them under the live path.
     expect(observer.frozen!.length).toBeGreaterThan(500);
     expect(observer.copy!.equals(observer.frozen!)).toBe(true);
-    const restored = execFileSync("restic", ["dump", "latest", join(mountpoint, "log")], { env: { ...process.env, RESTIC_REPOSITORY: w.repo, RESTIC_PASSWORD_FILE: w.passwordFile } });
+    const restored = execFileSync("restic", ["dump", "latest", join(mountpoint, "log")], {
+      env: { ...process.env, RESTIC_REPOSITORY: w.repo, RESTIC_PASSWORD_FILE: w.passwordFile },
+    });
     expect(restored.equals(observer.frozen!)).toBe(true);
     const live = readFileSync(join(mountpoint, "log"));
     expect(live.length).toBeGreaterThan(restored.length); // the service went on writing
@@ -196,7 +258,12 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
     const snap = cli(w, ["backup", stack, "--json"]);
     expect(snap.code, snap.stderr).toBe(0);
     expect(jsonLines(snap.stdout).find((e) => e.type === "stack-start").strategy).toBe("snapshot");
-    const list = JSON.parse(restic(w, ["snapshots", "--json", "--tag", `stack:${stack}`])) as Array<{ id: string; time: string; paths: string[]; parent?: string }>;
+    const list = JSON.parse(restic(w, ["snapshots", "--json", "--tag", `stack:${stack}`])) as Array<{
+      id: string;
+      time: string;
+      paths: string[];
+      parent?: string;
+    }>;
     list.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
     expect(list).toHaveLength(3); // snapshot (test 1), stop, snapshot
     const [first, stopped, again] = list;
@@ -218,10 +285,14 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
       const t0 = Date.now();
       const r = cli(w, ["backup", stack, "--json"], { BACKUP_TUI_DOCKER_SNAPSHOT_FREEZE: "stop" });
       expect(r.code, r.stderr + r.stdout).toBe(0);
-      const actions = containerEvents(stack, t0).filter((e) => e.name === `${stack}-writer-1`).map((e) => e.action);
+      const actions = containerEvents(stack, t0)
+        .filter((e) => e.name === `${stack}-writer-1`)
+        .map((e) => e.action);
       expect(actions).toEqual(expect.arrayContaining(["die", "start"]));
       expect(actions).not.toContain("pause");
-      const log = execFileSync("restic", ["dump", "latest", join(mountpoint, "log")], { env: { ...process.env, RESTIC_REPOSITORY: w.repo, RESTIC_PASSWORD_FILE: w.passwordFile } });
+      const log = execFileSync("restic", ["dump", "latest", join(mountpoint, "log")], {
+        env: { ...process.env, RESTIC_REPOSITORY: w.repo, RESTIC_PASSWORD_FILE: w.passwordFile },
+      });
       expect(log.length).toBeGreaterThan(500);
       expect(subvolumes()).toEqual(["data"]);
     } finally {
@@ -248,10 +319,16 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
     const run = start(["backup", stack], w.env);
     // Until the snapshot exists and restic reads from it (restic runs in unshare's process: our child).
     let kids: number[] = [];
-    await waitFor(() => {
-      kids = childrenOf(run.child.pid!);
-      return existsSync(snapDir()) && readdirSync(snapDir()).length > 0 && kids.some((k) => /restic/.test(cmdline(k)));
-    }, 60_000, "restic reading the btrfs snapshot");
+    await waitFor(
+      () => {
+        kids = childrenOf(run.child.pid!);
+        return (
+          existsSync(snapDir()) && readdirSync(snapDir()).length > 0 && kids.some((k) => /restic/.test(cmdline(k)))
+        );
+      },
+      60_000,
+      "restic reading the btrfs snapshot",
+    );
     // The run and its restic (its own process group) die at once, as in a crash.
     run.child.kill("SIGKILL");
     for (const k of kids) {
@@ -274,7 +351,14 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
 
   it("SIGTERM while restic reads the snapshot: restic stops, the snapshot is deleted, exit 143", async () => {
     const run = start(["backup", stack], w.env);
-    await waitFor(() => existsSync(snapDir()) && readdirSync(snapDir()).length > 0 && childrenOf(run.child.pid!).some((k) => /restic/.test(cmdline(k))), 60_000, "restic reading the btrfs snapshot");
+    await waitFor(
+      () =>
+        existsSync(snapDir()) &&
+        readdirSync(snapDir()).length > 0 &&
+        childrenOf(run.child.pid!).some((k) => /restic/.test(cmdline(k))),
+      60_000,
+      "restic reading the btrfs snapshot",
+    );
     run.child.kill("SIGTERM");
     const done = await run.done;
     expect(done.code, done.stderr).toBe(143);
@@ -297,10 +381,15 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
     expect(r.stdout).toMatch(new RegExp(`${flatStack}: snapshot strategy not possible .*strategy stop used instead`));
     expect(containerEvents(flatStack, t0).map((e) => e.action)).toContain("die"); // stopped, as the fallback says
     expect(containerStates(flatStack)).toEqual({ [`${flatStack}-app-1`]: "running" });
-    const doc = JSON.parse(cli(w, ["doctor", "--json"]).stdout) as { checks: Array<{ name: string; data?: { stacks: Array<{ stack: string; qualifies: boolean; reason?: string }> } }> };
+    const doc = JSON.parse(cli(w, ["doctor", "--json"]).stdout) as {
+      checks: Array<{ name: string; data?: { stacks: Array<{ stack: string; qualifies: boolean; reason?: string }> } }>;
+    };
     const rows = doc.checks.find((c) => c.name === "snapshot strategy")!.data!.stacks;
     expect(rows.find((x) => x.stack === stack)).toMatchObject({ qualifies: true });
-    expect(rows.find((x) => x.stack === flatStack)).toMatchObject({ qualifies: false, reason: expect.stringMatching(/not btrfs/) });
+    expect(rows.find((x) => x.stack === flatStack)).toMatchObject({
+      qualifies: false,
+      reason: expect.stringMatching(/not btrfs/),
+    });
   }, 120_000);
 
   it("a full btrfs filesystem is refused before anything is paused", () => {
@@ -316,7 +405,9 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
       expect(r.code).not.toBe(0);
       const outcome = summaryOf(r.stdout).outcomes[0];
       expect(outcome.status).toBe("failed");
-      expect(outcome.error).toMatch(/not enough free space for a btrfs snapshot: .* less than SNAPSHOT_MIN_FREE 16M; nothing was paused or stopped/);
+      expect(outcome.error).toMatch(
+        /not enough free space for a btrfs snapshot: .* less than SNAPSHOT_MIN_FREE 16M; nothing was paused or stopped/,
+      );
       expect(r.stderr + r.stdout).not.toMatch(/\n\s+at /); // no stack trace
       expect(containerEvents(stack, t0).map((e) => e.action)).not.toContain("pause");
       expect(containerStates(stack)).toEqual({ [`${stack}-keeper-1`]: "running", [`${stack}-writer-1`]: "running" });
@@ -331,7 +422,9 @@ describe.skipIf(!canRun)("snapshot strategy on btrfs", () => {
     try {
       const dry = cli(w, ["backup", stack, "--dry-run"]);
       expect(dry.code, dry.stderr).toBe(0);
-      expect(dry.stdout).toMatch(/snapshot strategy not possible \(.*holds the nested subvolume \/data\/inner, which its snapshot would show empty\): strategy stop used instead/);
+      expect(dry.stdout).toMatch(
+        /snapshot strategy not possible \(.*holds the nested subvolume \/data\/inner, which its snapshot would show empty\): strategy stop used instead/,
+      );
     } finally {
       sh("btrfs", ["subvolume", "delete", join(mnt, "data", "inner")]);
     }

@@ -18,7 +18,12 @@ describe("the stop window: a container that ignores SIGTERM", () => {
     w = makeWorld();
     restic(w, ["init", "-q"]);
     // web depends on media: web (prompt) stops first, then media hangs until killed.
-    const dir = writeStack(w.stacksDir, "deaf", { media: { command: DEAF, volumes: ["data:/data"] }, web: { dependsOn: ["media"] } }, ["data"]);
+    const dir = writeStack(
+      w.stacksDir,
+      "deaf",
+      { media: { command: DEAF, volumes: ["data:/data"] }, web: { dependsOn: ["media"] } },
+      ["data"],
+    );
     dirs.push(dir);
     composeUp(dir);
   });
@@ -33,10 +38,16 @@ describe("the stop window: a container that ignores SIGTERM", () => {
     expect(r.stderr).toMatch(/deaf-media-1 did not stop in 5 s: killed/); // as it happens
     expect(r.stdout).toMatch(/deaf: deaf-media-1 did not stop in 5 s: killed .*STOP_TIMEOUT.*TERM/); // the summary
     expect(r.stdout).not.toMatch(/deaf-web-1 did not stop/);
-    expect(readFileSync(join(w.stateDir, "backup-tui.log"), "utf8")).toMatch(/deaf-media-1 did not stop in 5 s: killed/);
+    expect(readFileSync(join(w.stateDir, "backup-tui.log"), "utf8")).toMatch(
+      /deaf-media-1 did not stop in 5 s: killed/,
+    );
     expect(containerStates("deaf")).toEqual(running);
     const json = cli(w, ["backup", "deaf", "--json"], { BACKUP_TUI_DOCKER_STOP_TIMEOUT: "5" });
-    const summary = json.stdout.trim().split("\n").map((l) => JSON.parse(l)).find((e) => e.type === "summary");
+    const summary = json.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .find((e) => e.type === "summary");
     expect(summary.outcomes[0].notes).toEqual([expect.stringMatching(/^deaf-media-1 did not stop in 5 s: killed/)]);
   });
 
@@ -55,7 +66,9 @@ describe("the stop window: a container that ignores SIGTERM", () => {
     const tookMs = Date.now() - t0;
     expect(res.code, res.stderr).toBe(130);
     expect(tookMs).toBeLessThan(3000);
-    expect(res.stderr).toMatch(/interrupted while stopping: killing deaf-media-1 \(still stopping\) and starting every container that ran/);
+    expect(res.stderr).toMatch(
+      /interrupted while stopping: killing deaf-media-1 \(still stopping\) and starting every container that ran/,
+    );
     expect(containerStates("deaf")).toEqual(running);
     expect(cli(w, ["status"]).stdout).toContain("pending recovery: none");
     const hist = JSON.parse(cli(w, ["history", "--json"]).stdout);

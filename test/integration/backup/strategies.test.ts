@@ -2,11 +2,29 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, ensureBinary, makeWorld, restic, type TestWorld } from "../../helpers/env";
-import { composeDown, containerEvents, containerStates, docker, IMAGE, LOOP, volumeMountpoint, writeStack } from "../../helpers/stacks";
+import {
+  composeDown,
+  containerEvents,
+  containerStates,
+  docker,
+  IMAGE,
+  LOOP,
+  volumeMountpoint,
+  writeStack,
+} from "../../helpers/stacks";
 import { execFileSync } from "node:child_process";
 
-const summaryOf = (stdout: string) => stdout.trim().split("\n").map((l) => JSON.parse(l)).find((e) => e.type === "summary");
-const ids = (project: string) => docker(["ps", "-q", "--no-trunc", "--filter", `label=com.docker.compose.project=${project}`]).trim().split("\n").sort();
+const summaryOf = (stdout: string) =>
+  stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l))
+    .find((e) => e.type === "summary");
+const ids = (project: string) =>
+  docker(["ps", "-q", "--no-trunc", "--filter", `label=com.docker.compose.project=${project}`])
+    .trim()
+    .split("\n")
+    .sort();
 
 describe("strategies, labels and single-volume backups", () => {
   let w: TestWorld;
@@ -25,18 +43,24 @@ describe("strategies, labels and single-volume backups", () => {
     // A project name, compose file name and env file that all differ from Compose's defaults.
     const dir = join(w.stacksDir, "downstack");
     mkdirSync(dir);
-    writeFileSync(join(dir, "docker-compose.yml"), [
-      "services:",
-      "  app:",
-      `    image: ${IMAGE}`,
-      '    environment: ["GREETING=${GREETING}"]',
-      `    command: ["sh", "-c", ${JSON.stringify(`echo "$$GREETING" > /data/greeting; ${LOOP}`)}]`,
-      "    volumes: [\"data:/data\"]",
-      "volumes:",
-      "  data: {}",
-    ].join("\n") + "\n");
+    writeFileSync(
+      join(dir, "docker-compose.yml"),
+      [
+        "services:",
+        "  app:",
+        `    image: ${IMAGE}`,
+        '    environment: ["GREETING=${GREETING}"]',
+        `    command: ["sh", "-c", ${JSON.stringify(`echo "$$GREETING" > /data/greeting; ${LOOP}`)}]`,
+        '    volumes: ["data:/data"]',
+        "volumes:",
+        "  data: {}",
+      ].join("\n") + "\n",
+    );
     writeFileSync(join(dir, "custom.env"), "GREETING=from-env-file\n");
-    execFileSync("docker", ["compose", "-p", "customname", "--env-file", join(dir, "custom.env"), "up", "-d"], { cwd: dir, stdio: "pipe" });
+    execFileSync("docker", ["compose", "-p", "customname", "--env-file", join(dir, "custom.env"), "up", "-d"], {
+      cwd: dir,
+      stdio: "pipe",
+    });
     const before = ids("customname");
     const t0 = Date.now();
     const r = cli(w, ["backup", "downstack", "--strategy", "down", "--json"]);
@@ -44,7 +68,9 @@ describe("strategies, labels and single-volume backups", () => {
     expect(containerStates("customname")).toEqual({ "customname-app-1": "running" });
     expect(ids("customname")).not.toEqual(before); // recreated by up -d
     expect(docker(["exec", "customname-app-1", "cat", "/data/greeting"]).trim()).toBe("from-env-file");
-    expect(containerEvents("customname", t0).map((e) => e.action)).toEqual(expect.arrayContaining(["destroy", "create", "start"]));
+    expect(containerEvents("customname", t0).map((e) => e.action)).toEqual(
+      expect.arrayContaining(["destroy", "create", "start"]),
+    );
     expect(summaryOf(r.stdout).outcomes[0].downtimeMs).toBeGreaterThan(0);
     execFileSync("docker", ["compose", "-p", "customname", "down", "-v", "-t", "1"], { cwd: dir, stdio: "pipe" });
   });
@@ -72,19 +98,28 @@ describe("strategies, labels and single-volume backups", () => {
     const t0 = Date.now();
     const r = cli(w, ["backup", "labelled"]);
     expect(r.code, r.stderr).toBe(0);
-    const died = containerEvents("labelled", t0).filter((e) => e.action === "die").map((e) => e.name);
+    const died = containerEvents("labelled", t0)
+      .filter((e) => e.action === "die")
+      .map((e) => e.name);
     expect(died).toEqual(["labelled-other-1"]);
     expect(containerStates("labelled")).toEqual({ "labelled-keep-1": "running", "labelled-other-1": "running" });
   });
 
   it("--volume backs up one volume, stopping only the containers that mount it", () => {
-    const dir = writeStack(w.stacksDir, "twovol", { db: { volumes: ["dbdata:/db"] }, web: { volumes: ["webdata:/www"] } }, ["dbdata", "webdata"]);
+    const dir = writeStack(
+      w.stacksDir,
+      "twovol",
+      { db: { volumes: ["dbdata:/db"] }, web: { volumes: ["webdata:/www"] } },
+      ["dbdata", "webdata"],
+    );
     dirs.push(dir);
     execFileSync("docker", ["compose", "up", "-d"], { cwd: dir, stdio: "pipe" });
     const t0 = Date.now();
     const r = cli(w, ["backup", "--volume", "twovol_dbdata"]);
     expect(r.code, r.stderr).toBe(0);
-    const died = containerEvents("twovol", t0).filter((e) => e.action === "die").map((e) => e.name);
+    const died = containerEvents("twovol", t0)
+      .filter((e) => e.action === "die")
+      .map((e) => e.name);
     expect(died).toEqual(["twovol-db-1"]);
     expect(containerStates("twovol")).toEqual({ "twovol-db-1": "running", "twovol-web-1": "running" });
     const snaps = JSON.parse(restic(w, ["snapshots", "--json", "--tag", "kind:volume"]));

@@ -10,7 +10,14 @@ const SCRIPT = join(ROOT, "scripts", "bench", "catalog.sh");
 
 function smoke(extraEnv: NodeJS.ProcessEnv = {}) {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
-  for (const k of ["RESTIC_REPOSITORY", "RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE", "BACKUP_TUI_CONFIG", "BACKUP_TUI_STATE_DIR"]) delete env[k];
+  for (const k of [
+    "RESTIC_REPOSITORY",
+    "RESTIC_PASSWORD",
+    "RESTIC_PASSWORD_FILE",
+    "BACKUP_TUI_CONFIG",
+    "BACKUP_TUI_STATE_DIR",
+  ])
+    delete env[k];
   return spawnSync("bash", [SCRIPT, "--smoke"], { cwd: ROOT, encoding: "utf8", env, timeout: 240_000 });
 }
 
@@ -26,7 +33,9 @@ describe("scripts/bench/catalog.sh --smoke", () => {
     const r = smoke();
 
     expect(r.status, r.stderr.slice(-3000)).toBe(0);
-    expect(r.stdout).toContain("| benchmark | rows | mean (s) | min (s) | max (s) | σ (s) | σ/mean | CPU (s) | runs | target < 0.2 s |");
+    expect(r.stdout).toContain(
+      "| benchmark | rows | mean (s) | min (s) | max (s) | σ (s) | σ/mean | CPU (s) | runs | target < 0.2 s |",
+    );
     expect(r.stdout).toMatch(/\| `backup-tui snapshots --stack \S+` \| \d+ \| \d+\.\d{3} \|/);
     expect(r.stdout).toMatch(/\| `restic snapshots --json --tag stack:\S+` \| \d+ \| \d+\.\d{3} \|/);
     expect(r.stdout).toMatch(/\| `backup-tui find 'needle\*' --stack \S+ \(indexed\)` \| [1-9]\d* \|/);

@@ -39,7 +39,13 @@ describe("scripts/bench/stage1.mjs", () => {
     const r = bench(["--smoke", "--bench-file", file]);
 
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
-    for (const header of ["### Downtime (s)", "| case | mode | downtime min |", "### Orchestration overhead", "| case | comparison |", "### Inside the stop window"]) {
+    for (const header of [
+      "### Downtime (s)",
+      "| case | mode | downtime min |",
+      "### Orchestration overhead",
+      "| case | comparison |",
+      "### Inside the stop window",
+    ]) {
       expect(r.stdout).toContain(header);
     }
     expect(r.stdout).toMatch(/\| first \| two-pass \| \d+\.\d\d \|/);
@@ -57,7 +63,10 @@ describe("scripts/bench/stage1.mjs", () => {
     // A restic whose backups fail: the first backup-tui run inside the script fails.
     const fake = join(dir, "fake-bin");
     spawnSync("mkdir", ["-p", fake]);
-    writeFileSync(join(fake, "restic"), `#!/bin/sh\n[ "$1" = backup ] && { echo "simulated failure" >&2; exit 1; }\nexec /usr/local/bin/restic "$@"\n`);
+    writeFileSync(
+      join(fake, "restic"),
+      `#!/bin/sh\n[ "$1" = backup ] && { echo "simulated failure" >&2; exit 1; }\nexec /usr/local/bin/restic "$@"\n`,
+    );
     chmodSync(join(fake, "restic"), 0o755);
 
     const r = bench(["--smoke"], { ...process.env, PATH: `${fake}:${process.env.PATH}` });

@@ -12,12 +12,18 @@ describe("scripts/soak.mjs", () => {
     ensureBinary();
     const report = join(tmpdir(), `soak-report-${process.pid}.md`);
     writeFileSync(report, "# Reliability\n\nhand-written intro stays\n");
-    const r = spawnSync(process.execPath, [join(ROOT, "scripts", "soak.mjs"), "--trials", "3", "--seed", "11", "--report", report], { encoding: "utf8", timeout: 240_000 });
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, "scripts", "soak.mjs"), "--trials", "3", "--seed", "11", "--report", report],
+      { encoding: "utf8", timeout: 240_000 },
+    );
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\| containers left stopped \| 0 \|/);
     expect(r.stdout).toMatch(/\| faults injected: SIGKILL \/ SIGTERM \/ SIGINT \| \d+ \/ \d+ \/ \d+ \|/);
     expect(r.stdout).toMatch(/\| restic check runs \/ failures \| 1 \/ 0 \|/);
-    expect(r.stdout).toMatch(/\| processes \(restic, docker\.\.\.\) a killed run left running \/ still running after `recover` \| \d+ \/ 0 \|/);
+    expect(r.stdout).toMatch(
+      /\| processes \(restic, docker\.\.\.\) a killed run left running \/ still running after `recover` \| \d+ \/ 0 \|/,
+    );
     const text = readFileSync(report, "utf8");
     expect(text).toContain("hand-written intro stays");
     expect(text).toMatch(/<!-- soak:begin[\s\S]*\| trials .* \| 3 \|[\s\S]*<!-- soak:end -->/);

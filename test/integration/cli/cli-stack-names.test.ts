@@ -69,7 +69,9 @@ describe("stack names", () => {
     expect(h.code, h.stderr).toBe(0);
     expect(h.stdout).toMatch(new RegExp(`^\\d+\\s+restore\\s+.*succeeded\\s+0\\s+${STACK}$`, "m"));
     const json = cli(w, ["--json", "history", "--kind", "restore"]);
-    const runs = (JSON.parse(json.stdout.trim().split("\n").at(-1)!) as { runs: Array<{ kind: string; stack?: string }> }).runs;
+    const runs = (
+      JSON.parse(json.stdout.trim().split("\n").at(-1)!) as { runs: Array<{ kind: string; stack?: string }> }
+    ).runs;
     expect(runs.map((x) => [x.kind, x.stack])).toEqual([["restore", STACK]]);
   }, 180_000);
 });
@@ -77,7 +79,14 @@ describe("stack names", () => {
 describe("printed commands carry --config", () => {
   it("Given --config FILE, When a command prints a hint, Then the hint names the same file", () => {
     const other = join(w.dir, "other.ini");
-    writeFileSync(other, readFileSync(w.configFile, "utf8").replace(/^KEEP_LAST=3$/m, `KEEP_LAST=3\nDIRLIST_FILE=${join(w.dir, "empty-dirlist")}`), { mode: 0o600 });
+    writeFileSync(
+      other,
+      readFileSync(w.configFile, "utf8").replace(
+        /^KEEP_LAST=3$/m,
+        `KEEP_LAST=3\nDIRLIST_FILE=${join(w.dir, "empty-dirlist")}`,
+      ),
+      { mode: 0o600 },
+    );
     const r = cli(w, ["--config", other, "dirlist", "list"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`Run \`backup-tui --config ${other} dirlist sync\``);
@@ -88,7 +97,10 @@ describe("printed commands carry --config", () => {
   it("Given `init --dir DIR` (a config no default search finds), Then its next steps name DIR/config.ini", () => {
     const dir = join(w.dir, "fresh");
     mkdirSync(dir);
-    const r = cli(w, ["init", "--dir", dir], { BACKUP_TUI_CONFIG: undefined, BACKUP_TUI_STATE_DIR: join(w.dir, "fresh-state") });
+    const r = cli(w, ["init", "--dir", dir], {
+      BACKUP_TUI_CONFIG: undefined,
+      BACKUP_TUI_STATE_DIR: join(w.dir, "fresh-state"),
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`\`backup-tui --config ${join(dir, "config.ini")} doctor\``);
     expect(r.stdout).toContain(`\`backup-tui --config ${join(dir, "config.ini")} backup\``);

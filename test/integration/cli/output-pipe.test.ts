@@ -15,11 +15,19 @@ describe("large output into a pipe", () => {
     restic(w, ["init", "-q"]);
     expect(cli(w, ["snapshots", "--refresh"]).code).toBe(0); // creates the state database
     const db = new DatabaseSync(join(w.stateDir, "state.db"));
-    const ins = db.prepare("INSERT INTO snapshots (id, short_id, time, host, stack, kind, tags, paths, protected, indexed) VALUES (?, ?, ?, 'h', ?, 'stack', ?, '[\"/srv/some/long/path\"]', 0, 0)");
+    const ins = db.prepare(
+      "INSERT INTO snapshots (id, short_id, time, host, stack, kind, tags, paths, protected, indexed) VALUES (?, ?, ?, 'h', ?, 'stack', ?, '[\"/srv/some/long/path\"]', 0, 0)",
+    );
     db.exec("BEGIN");
     for (let i = 0; i < 3000; i++) {
       const id = i.toString(16).padStart(8, "0").repeat(8);
-      ins.run(id, id.slice(0, 8), new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(), `s${i % 5}`, JSON.stringify(["backup-tui", `stack:s${i % 5}`, "kind:stack"]));
+      ins.run(
+        id,
+        id.slice(0, 8),
+        new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
+        `s${i % 5}`,
+        JSON.stringify(["backup-tui", `stack:s${i % 5}`, "kind:stack"]),
+      );
     }
     db.exec("COMMIT");
     db.close();
@@ -33,7 +41,9 @@ describe("large output into a pipe", () => {
     const size = statSync(file).size;
     expect(size).toBeGreaterThan(500_000);
     for (let i = 0; i < 3; i++) {
-      const piped = Number(execFileSync("sh", ["-c", `"${BIN}" --json snapshots --all | wc -c`], { env, encoding: "utf8" }).trim());
+      const piped = Number(
+        execFileSync("sh", ["-c", `"${BIN}" --json snapshots --all | wc -c`], { env, encoding: "utf8" }).trim(),
+      );
       expect(piped).toBe(size);
     }
   });

@@ -24,7 +24,10 @@ const hasImage = (() => {
   }
 })();
 
-const psql = (sql: string) => execFileSync("docker", ["exec", "dumppv-pg-1", "psql", "-U", "postgres", "-d", "shop", "-At", "-c", sql], { encoding: "utf8" }).trim();
+const psql = (sql: string) =>
+  execFileSync("docker", ["exec", "dumppv-pg-1", "psql", "-U", "postgres", "-d", "shop", "-At", "-c", sql], {
+    encoding: "utf8",
+  }).trim();
 const startedAt = () => docker(["inspect", "-f", "{{.State.StartedAt}}", "dumppv-pg-1"]).trim();
 
 describe.skipIf(!hasImage)("dump restore: a dry run that says what it would do, and a record in history", () => {
@@ -37,25 +40,45 @@ describe.skipIf(!hasImage)("dump restore: a dry run that says what it would do, 
     ensureBinary();
     w = makeWorld("[stack:dumppv]\nSTOP_STRATEGY=none");
     restic(w, ["init", "-q"]);
-    dir = writeStack(w.stacksDir, "dumppv", {
-      pg: { image: DB_IMAGE, command: PG.replace(/\$/g, "$$$$"), volumes: ["pgdata:/var/lib/postgresql/data"], labels: { "backup-tui.dump": "postgres" } },
-    }, ["pgdata"]);
+    dir = writeStack(
+      w.stacksDir,
+      "dumppv",
+      {
+        pg: {
+          image: DB_IMAGE,
+          command: PG.replace(/\$/g, "$$$$"),
+          volumes: ["pgdata:/var/lib/postgresql/data"],
+          labels: { "backup-tui.dump": "postgres" },
+        },
+      },
+      ["pgdata"],
+    );
     composeUp(dir);
-    await waitFor(() => {
-      try {
-        execFileSync("docker", ["exec", "dumppv-pg-1", "psql", "-U", "postgres", "-c", "select 1"], { stdio: "pipe" });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 60_000, "postgres to accept connections");
+    await waitFor(
+      () => {
+        try {
+          execFileSync("docker", ["exec", "dumppv-pg-1", "psql", "-U", "postgres", "-c", "select 1"], {
+            stdio: "pipe",
+          });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      60_000,
+      "postgres to accept connections",
+    );
     execFileSync("docker", ["exec", "dumppv-pg-1", "psql", "-U", "postgres", "-q", "-c", "create database shop"]);
-    psql("create table items (id serial primary key, name text not null); insert into items (name) select 'item ' || g from generate_series(1, 100) g;");
+    psql(
+      "create table items (id serial primary key, name text not null); insert into items (name) select 'item ' || g from generate_series(1, 100) g;",
+    );
     const b = cli(w, ["backup", "dumppv"]);
     expect(b.code, b.stderr).toBe(0);
     const snap = JSON.parse(restic(w, ["snapshots", "--json", "--latest", "1", "--tag", "stack:dumppv"]))[0];
     snapId = snap.id;
-    const manifestPath = restic(w, ["ls", snap.id]).split("\n").find((l) => l.endsWith("/staging/dumppv/manifest.json"))!;
+    const manifestPath = restic(w, ["ls", snap.id])
+      .split("\n")
+      .find((l) => l.endsWith("/staging/dumppv/manifest.json"))!;
     manifestDump = JSON.parse(restic(w, ["dump", snap.id, manifestPath])).dumps[0];
   }, 180_000);
   afterAll(() => {
@@ -82,8 +105,22 @@ describe.skipIf(!hasImage)("dump restore: a dry run that says what it would do, 
     expect(startedAt()).toBe(running);
 
     const json = cli(w, ["--json", "restore", "--stack", "dumppv", "--dump", "pg", "--dry-run"]);
-    const plan = JSON.parse(json.stdout.trim().split("\n").find((l) => l.includes('"restore-dump-plan"'))!);
-    expect(plan).toMatchObject({ service: "pg", engine: "postgres", file: manifestDump.file, bytes: manifestDump.bytes, sha256: manifestDump.sha256, container: "dumppv-pg-1", safetySnapshotFirst: true, stops: [] });
+    const plan = JSON.parse(
+      json.stdout
+        .trim()
+        .split("\n")
+        .find((l) => l.includes('"restore-dump-plan"'))!,
+    );
+    expect(plan).toMatchObject({
+      service: "pg",
+      engine: "postgres",
+      file: manifestDump.file,
+      bytes: manifestDump.bytes,
+      sha256: manifestDump.sha256,
+      container: "dumppv-pg-1",
+      safetySnapshotFirst: true,
+      stops: [],
+    });
   });
 
   it("--dry-run of a service without a dump is refused the way the restore is (exit 2, naming the dumps there are)", () => {
@@ -100,10 +137,21 @@ describe.skipIf(!hasImage)("dump restore: a dry run that says what it would do, 
     const h = cli(w, ["history", "--stack", "dumppv", "--kind", "restore"]);
     expect(h.code, h.stderr).toBe(0);
     expect(h.stdout).toMatch(/restore .*succeeded .* 0 +dumppv:succeeded/);
-    const runs = JSON.parse(cli(w, ["--json", "history", "--kind", "restore"]).stdout.trim().split("\n").find((l) => l.includes('"history"'))!).runs;
+    const runs = JSON.parse(
+      cli(w, ["--json", "history", "--kind", "restore"])
+        .stdout.trim()
+        .split("\n")
+        .find((l) => l.includes('"history"'))!,
+    ).runs;
     expect(runs[0].stacks).toMatchObject([{ stack: "dumppv", status: "succeeded", snapshotId: snapId }]);
     // The restore's stack row is no backup: status still shows the backup as the stack's last one.
-    const jsonOf = (out: string, type: string) => JSON.parse(out.trim().split("\n").find((l) => l.includes(`"type":"${type}"`))!);
+    const jsonOf = (out: string, type: string) =>
+      JSON.parse(
+        out
+          .trim()
+          .split("\n")
+          .find((l) => l.includes(`"type":"${type}"`))!,
+      );
     const backupRun = jsonOf(cli(w, ["--json", "history", "--kind", "backup"]).stdout, "history").runs[0];
     const status = jsonOf(cli(w, ["--json", "status"]).stdout, "status");
     expect(status.stacks.find((s: { stack: string }) => s.stack === "dumppv").last).toBe(backupRun.stacks[0].startedAt);

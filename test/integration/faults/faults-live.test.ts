@@ -28,7 +28,10 @@ describe("live faults: the stack changes under the backup", () => {
     hold = join(w.dir, "hold-restic.sh");
     marker = join(w.dir, "hold.pid");
     release = join(w.dir, "hold.release");
-    writeFileSync(hold, `#!/bin/sh\ncase " $* " in *kind:stack*) if [ ! -e "${release}" ]; then echo $$ > "${marker}"; while [ ! -e "${release}" ]; do sleep 0.1; done; fi;; esac\nexec restic "$@"\n`);
+    writeFileSync(
+      hold,
+      `#!/bin/sh\ncase " $* " in *kind:stack*) if [ ! -e "${release}" ]; then echo $$ > "${marker}"; while [ ! -e "${release}" ]; do sleep 0.1; done; fi;; esac\nexec restic "$@"\n`,
+    );
     chmodSync(hold, 0o755);
   });
   afterEach(async () => {
@@ -48,11 +51,17 @@ describe("live faults: the stack changes under the backup", () => {
     dirs.push(dir);
     composeUp(dir);
     docker(["stop", "recreate-worker-1"]);
-    const run = start(["backup", "recreate", "--single-pass"], { ...w.env, BACKUP_TUI_LOCAL_BACKUP_RESTIC_BINARY: hold });
+    const run = start(["backup", "recreate", "--single-pass"], {
+      ...w.env,
+      BACKUP_TUI_LOCAL_BACKUP_RESTIC_BINARY: hold,
+    });
     background.push(run);
     await waitFor(() => existsSync(marker), 60_000, "the final pass to start");
     expect(containerStates("recreate")["recreate-web-1"]).toBe("exited");
-    execFileSync("docker", ["compose", "up", "-d", "--force-recreate", "--no-deps", "web"], { cwd: dir, stdio: "pipe" });
+    execFileSync("docker", ["compose", "up", "-d", "--force-recreate", "--no-deps", "web"], {
+      cwd: dir,
+      stdio: "pipe",
+    });
     writeFileSync(release, "");
     const end = await run.done;
     expect(end.code, end.stdout + end.stderr).toBe(0); // containers are started by name: the recreated one is the service
@@ -69,7 +78,10 @@ describe("live faults: the stack changes under the backup", () => {
     composeUp(dir);
     docker(["stop", "started-worker-1"]);
     const id = docker(["inspect", "-f", "{{.Id}}", "started-web-1"]).trim();
-    const run = start(["backup", "started", "--single-pass"], { ...w.env, BACKUP_TUI_LOCAL_BACKUP_RESTIC_BINARY: hold });
+    const run = start(["backup", "started", "--single-pass"], {
+      ...w.env,
+      BACKUP_TUI_LOCAL_BACKUP_RESTIC_BINARY: hold,
+    });
     background.push(run);
     await waitFor(() => existsSync(marker), 60_000, "the final pass to start");
     docker(["start", "started-web-1"]);
@@ -81,9 +93,23 @@ describe("live faults: the stack changes under the backup", () => {
   });
 
   it("a FIFO, a socket and a file growing during a hot backup: no hang, the snapshot lists them, the stack keeps running", async () => {
-    const dir = writeStack(w.stacksDir, "oddfiles", { app: { volumes: ["data:/data"], command: "trap 'exit 0' TERM; i=0; while true; do echo line $i >> /data/growing.log; i=$((i+1)); sleep 0.01; done" } }, ["data"]);
+    const dir = writeStack(
+      w.stacksDir,
+      "oddfiles",
+      {
+        app: {
+          volumes: ["data:/data"],
+          command:
+            "trap 'exit 0' TERM; i=0; while true; do echo line $i >> /data/growing.log; i=$((i+1)); sleep 0.01; done",
+        },
+      },
+      ["data"],
+    );
     dirs.push(dir);
-    writeFileSync(join(dir, "compose.yaml"), execFileSync("sed", ["s/\\$/$$/g", join(dir, "compose.yaml")], { encoding: "utf8" }));
+    writeFileSync(
+      join(dir, "compose.yaml"),
+      execFileSync("sed", ["s/\\$/$$/g", join(dir, "compose.yaml")], { encoding: "utf8" }),
+    );
     composeUp(dir);
     const vol = volumeMountpoint("oddfiles_data");
     execFileSync("mkfifo", [join(vol, "pipe")]);
@@ -94,7 +120,9 @@ describe("live faults: the stack changes under the backup", () => {
     const r = cli(w, ["backup", "oddfiles", "--strategy", "none"]);
     expect(Date.now() - t0).toBeLessThan(60_000);
     expect([0, 3]).toContain(r.code);
-    const snap = JSON.parse(restic(w, ["snapshots", "--json", "--latest", "1", "--tag", "stack:oddfiles,kind:stack"]))[0];
+    const snap = JSON.parse(
+      restic(w, ["snapshots", "--json", "--latest", "1", "--tag", "stack:oddfiles,kind:stack"]),
+    )[0];
     const listing = restic(w, ["ls", "--long", snap.id]);
     expect(listing).toMatch(/^p.*\/pipe$/m);
     expect(listing).toMatch(/growing\.log$/m);

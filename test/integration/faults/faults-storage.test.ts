@@ -1,11 +1,30 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { treeDigest } from "../../helpers/checksums";
 import { cli, ensureBinary, makeWorld, restic, type CliResult, type TestWorld } from "../../helpers/env";
-import { composeDown, composeUp, containerEvents, containerStates, volumeMountpoint, writeStack } from "../../helpers/stacks";
+import {
+  composeDown,
+  composeUp,
+  containerEvents,
+  containerStates,
+  volumeMountpoint,
+  writeStack,
+} from "../../helpers/stacks";
 
 // Storage faults on a real dockerd with real restic: the repository's filesystem filling up
 // during a backup (a 40 MiB tmpfs mounted at the repository path), a restore --target into a
@@ -30,7 +49,8 @@ function unmount(dir: string): void {
   const i = mounted.indexOf(dir);
   if (i < 0) return;
   // Lazy as a fallback: a failed test must not leave a busy mount behind.
-  if (spawnSync("umount", [dir], { stdio: "ignore" }).status !== 0) spawnSync("umount", ["-l", dir], { stdio: "ignore" });
+  if (spawnSync("umount", [dir], { stdio: "ignore" }).status !== 0)
+    spawnSync("umount", ["-l", dir], { stdio: "ignore" });
   mounted.splice(i, 1);
 }
 
@@ -64,7 +84,9 @@ const resticAt = (w: TestWorld, repo: string, args: string[]) =>
   });
 
 const snapshotIds = (w: TestWorld, repo = w.repo) =>
-  (JSON.parse(resticAt(w, repo, ["snapshots", "--json", "--no-lock"])) as Array<{ id: string }>).map((s) => s.id).sort();
+  (JSON.parse(resticAt(w, repo, ["snapshots", "--json", "--no-lock"])) as Array<{ id: string }>)
+    .map((s) => s.id)
+    .sort();
 
 const resticLocks = (w: TestWorld, repo = w.repo) => resticAt(w, repo, ["list", "locks", "--no-lock"]).trim();
 
@@ -144,14 +166,22 @@ describe("out of disk: the repository's filesystem fills up during a backup", ()
     expect(status.code, allOutput(status)).toBe(0);
     expect(status.stdout).toContain("pending recovery: none");
     expect(status.stdout).toMatch(/diskfull\s.*failed/);
-    expect(JSON.parse(cli(w, ["history", "--json", "--kind", "backup"]).stdout).runs[0]).toMatchObject({ kind: "backup", status: "failed" });
+    expect(JSON.parse(cli(w, ["history", "--json", "--kind", "backup"]).stdout).runs[0]).toMatchObject({
+      kind: "backup",
+      status: "failed",
+    });
 
     // restic exits cleanly on ENOSPC: it removes its own lock, so there is nothing to unlock.
     expect(resticLocks(w)).toBe("");
     expect(snapshotIds(w)).toEqual([first]);
     const listed = cli(w, ["snapshots", "--refresh", "--json"]);
     expect(listed.code, allOutput(listed)).toBe(0);
-    const catalog = JSON.parse(listed.stdout.trim().split("\n").find((l) => l.includes('"type":"snapshots"'))!).snapshots as Array<{ id: string; kind: string }>;
+    const catalog = JSON.parse(
+      listed.stdout
+        .trim()
+        .split("\n")
+        .find((l) => l.includes('"type":"snapshots"'))!,
+    ).snapshots as Array<{ id: string; kind: string }>;
     expect(catalog.map((s) => s.id)).toEqual([first]);
 
     // The user's check, then restic's own (reading every pack).
@@ -184,7 +214,9 @@ describe("out of disk: the repository's filesystem fills up during a backup", ()
       const t0 = Date.now();
       const r = cli(w, ["backup", "diskfull"]);
       expect(r.code, allOutput(r)).toBe(1);
-      expect(allOutput(r)).toMatch(/unable to create lock.*no space left on device|no space left on device.*unable to create lock/);
+      expect(allOutput(r)).toMatch(
+        /unable to create lock.*no space left on device|no space left on device.*unable to create lock/,
+      );
       expect(allOutput(r)).not.toMatch(STACK_FRAME);
       expect(containerEvents("diskfull", t0).filter((e) => e.action === "die")).toEqual([]);
       expect(containerStates("diskfull")).toEqual(running);
@@ -413,7 +445,11 @@ describe("a damaged repository: verify names the damage, sync refuses to push it
 
   /** The ids of every blob an index file of the good repository lists. */
   const indexedBlobs = (indexId: string) =>
-    (JSON.parse(resticAt(w, w.repo, ["cat", "index", indexId, "--no-lock"])) as { packs: Array<{ blobs: Array<{ id: string }> }> }).packs.flatMap((p) => p.blobs.map((b) => b.id));
+    (
+      JSON.parse(resticAt(w, w.repo, ["cat", "index", indexId, "--no-lock"])) as {
+        packs: Array<{ blobs: Array<{ id: string }> }>;
+      }
+    ).packs.flatMap((p) => p.blobs.map((b) => b.id));
 
   /** What restic check says about each damage (the id of what was damaged, where restic names it). */
   const expected: Record<Damage, { levels: Array<"metadata" | "data">; says: (id: string) => RegExp }> = {
@@ -422,8 +458,14 @@ describe("a damaged repository: verify names the damage, sync refuses to push it
     "deleted-pack": { levels: ["metadata", "data"], says: (id) => new RegExp(`pack ${id}: does not exist`) },
     // Blobs the deleted index listed are unknown now: restic names them ("blob ID not found in
     // index", or "id ID not found in repository" for a tree), whichever the lost index covered.
-    "deleted-index": { levels: ["metadata", "data"], says: (id) => new RegExp(`(${indexedBlobs(id).join("|")}) not found in (index|repository)`) },
-    "garbage-snapshot": { levels: ["metadata", "data"], says: (id) => new RegExp(`failed to load snapshot ${id.slice(0, 8)}`) },
+    "deleted-index": {
+      levels: ["metadata", "data"],
+      says: (id) => new RegExp(`(${indexedBlobs(id).join("|")}) not found in (index|repository)`),
+    },
+    "garbage-snapshot": {
+      levels: ["metadata", "data"],
+      says: (id) => new RegExp(`failed to load snapshot ${id.slice(0, 8)}`),
+    },
   };
 
   for (const kind of Object.keys(expected) as Damage[]) {
@@ -436,7 +478,10 @@ describe("a damaged repository: verify names the damage, sync refuses to push it
         expect(r.stdout).toContain(`VERIFICATION FAILED for ${c.repo} (${level})`);
         expect(out).toMatch(expected[kind].says(c.id));
         expect(out).not.toMatch(STACK_FRAME);
-        const history = JSON.parse(cli(w, ["history", "--json", "--kind", "verify"], { BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: c.repo }).stdout).runs;
+        const history = JSON.parse(
+          cli(w, ["history", "--json", "--kind", "verify"], { BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: c.repo })
+            .stdout,
+        ).runs;
         expect(history[0]).toMatchObject({ kind: "verify", status: "failed" });
       }
     });

@@ -3,7 +3,14 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cli, ensureBinary, makeWorld, restic, ROOT, type TestWorld } from "../../helpers/env";
 import { alive, hangingFake, killHard, start, waitFor } from "../../helpers/processes";
-import { composeDown, composeUp, containerEvents, containerStates, volumeMountpoint, writeStack } from "../../helpers/stacks";
+import {
+  composeDown,
+  composeUp,
+  containerEvents,
+  containerStates,
+  volumeMountpoint,
+  writeStack,
+} from "../../helpers/stacks";
 
 const FAKE = join(ROOT, "test", "helpers", "fake-restic.sh");
 /** Alive and not a zombie waiting for whoever inherited it. */
@@ -28,7 +35,12 @@ describe("backup faults: nothing left stopped", () => {
     w = makeWorld();
     marker = join(w.dir, "fake.pid");
     restic(w, ["init", "-q"]);
-    const dir = writeStack(w.stacksDir, "faulty", { db: { volumes: ["db:/db"] }, web: { dependsOn: ["db"], volumes: ["db:/shared"] } }, ["db"]);
+    const dir = writeStack(
+      w.stacksDir,
+      "faulty",
+      { db: { volumes: ["db:/db"] }, web: { dependsOn: ["db"], volumes: ["db:/shared"] } },
+      ["db"],
+    );
     dirs.push(dir);
     composeUp(dir);
   });
@@ -77,8 +89,12 @@ describe("backup faults: nothing left stopped", () => {
   });
 
   it("kill -9 mid retention (AUTO_PRUNE): the stack already runs; recover stops the orphaned forget, history says interrupted, the new snapshot is kept and the repository checks clean", async () => {
-    const before = (JSON.parse(restic(w, ["snapshots", "--json", "--no-lock", "--tag", "kind:stack"])) as unknown[]).length;
-    const run = start(["backup", "faulty"], hangEnv("forget", { BACKUP_TUI_LOCAL_BACKUP_AUTO_PRUNE: "true", FAKE_RESTIC_IGNORE_TERM: "1" }));
+    const before = (JSON.parse(restic(w, ["snapshots", "--json", "--no-lock", "--tag", "kind:stack"])) as unknown[])
+      .length;
+    const run = start(
+      ["backup", "faulty"],
+      hangEnv("forget", { BACKUP_TUI_LOCAL_BACKUP_AUTO_PRUNE: "true", FAKE_RESTIC_IGNORE_TERM: "1" }),
+    );
     const orphan = await hangingFake(marker);
     fakes.push(orphan);
     expect(containerStates("faulty")).toEqual(running());
@@ -93,7 +109,9 @@ describe("backup faults: nothing left stopped", () => {
     expect(hist.runs[0]).toMatchObject({ kind: "backup", status: "interrupted" });
     restic(w, ["unlock"]);
     restic(w, ["check", "-q"]);
-    expect((JSON.parse(restic(w, ["snapshots", "--json", "--no-lock", "--tag", "kind:stack"])) as unknown[]).length).toBe(before + 1);
+    expect(
+      (JSON.parse(restic(w, ["snapshots", "--json", "--no-lock", "--tag", "kind:stack"])) as unknown[]).length,
+    ).toBe(before + 1);
   });
 
   it("the next backup run recovers what a killed run left stopped before it starts", async () => {
@@ -107,7 +125,11 @@ describe("backup faults: nothing left stopped", () => {
     expect(containerStates("faulty")).toEqual(running());
   });
 
-  for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130], ["SIGHUP", 129]] as const) {
+  for (const [signal, code] of [
+    ["SIGTERM", 143],
+    ["SIGINT", 130],
+    ["SIGHUP", 129],
+  ] as const) {
     it(`${signal} during the final pass stops restic, restarts the stack, exits ${code}`, async () => {
       const run = start(["backup", "faulty"], hangEnv("kind:stack"));
       const fake = await hangingFake(marker);
@@ -122,7 +144,10 @@ describe("backup faults: nothing left stopped", () => {
   }
 
   it("a hung restic that ignores TERM is killed with its whole process group at BACKUP_TIMEOUT; the stack runs again", async () => {
-    const run = start(["backup", "faulty"], hangEnv("kind:stack", { FAKE_RESTIC_IGNORE_TERM: "1", BACKUP_TUI_LOCAL_BACKUP_BACKUP_TIMEOUT: "3" }));
+    const run = start(
+      ["backup", "faulty"],
+      hangEnv("kind:stack", { FAKE_RESTIC_IGNORE_TERM: "1", BACKUP_TUI_LOCAL_BACKUP_BACKUP_TIMEOUT: "3" }),
+    );
     const fake = await hangingFake(marker);
     fakes.push(fake);
     const res = await run.done;
@@ -148,9 +173,17 @@ describe("backup faults: nothing left stopped", () => {
   });
 
   it("a container that fails to start again is named with its log, the run exits 4, and recover restarts it once fixed", () => {
-    const dir = writeStack(w.stacksDir, "fragile", {
-      app: { volumes: ["state:/state"], command: `if [ -f /state/broken ]; then echo "refusing: /state/broken exists"; exit 1; fi; trap 'exit 0' TERM; while true; do sleep 1; done` },
-    }, ["state"]);
+    const dir = writeStack(
+      w.stacksDir,
+      "fragile",
+      {
+        app: {
+          volumes: ["state:/state"],
+          command: `if [ -f /state/broken ]; then echo "refusing: /state/broken exists"; exit 1; fi; trap 'exit 0' TERM; while true; do sleep 1; done`,
+        },
+      },
+      ["state"],
+    );
     dirs.push(dir);
     composeUp(dir);
     const mp = volumeMountpoint("fragile_state");
@@ -170,7 +203,10 @@ describe("backup faults: nothing left stopped", () => {
     // A real restic run killed with -9 leaves its lock behind; prune (exclusive) would trip on it.
     // It backs up its stdin, which stays open: it holds its lock until it is killed (no race with a quick finish).
     const { spawn } = await import("node:child_process");
-    const child = spawn("restic", ["backup", "--stdin", "--stdin-filename", "endless"], { env: { ...process.env, RESTIC_REPOSITORY: w.repo, RESTIC_PASSWORD_FILE: w.passwordFile }, stdio: ["pipe", "ignore", "ignore"] });
+    const child = spawn("restic", ["backup", "--stdin", "--stdin-filename", "endless"], {
+      env: { ...process.env, RESTIC_REPOSITORY: w.repo, RESTIC_PASSWORD_FILE: w.passwordFile },
+      stdio: ["pipe", "ignore", "ignore"],
+    });
     child.stdin!.on("error", () => {}); // EPIPE once it is killed
     child.stdin!.write(Buffer.alloc(1024 * 1024, 7));
     await waitFor(() => restic(w, ["list", "locks", "--no-lock"]).trim() !== "", 30_000, "restic to take its lock");
@@ -180,7 +216,11 @@ describe("backup faults: nothing left stopped", () => {
     // forget --prune via AUTO_PRUNE needs an exclusive lock.
     const r = cli(w, ["backup", "faulty", "--json"], { BACKUP_TUI_LOCAL_BACKUP_AUTO_PRUNE: "true" });
     expect(r.code, r.stderr).toBe(0);
-    const summary = r.stdout.trim().split("\n").map((l) => JSON.parse(l)).find((e) => e.type === "summary");
+    const summary = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .find((e) => e.type === "summary");
     expect(summary.warnings).toEqual([]); // retention ran: a lock failure would be a warning
     expect(summary.retention).toEqual([{ stack: "faulty", removed: expect.any(Number) }]);
     expect(restic(w, ["list", "locks", "--no-lock"]).trim()).toBe("");

@@ -13,7 +13,17 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SECTIONS, STACK_KEYS } from "../../../src/config/keys";
@@ -84,7 +94,10 @@ function mentions(text: string, m: Matcher, r: Run): void {
 function warned(r: Run, m: Matcher): void {
   const lines = r.stderr.split("\n").filter((l) => l.startsWith("warning:"));
   const ok = lines.some((l) => (typeof m === "string" ? l.includes(m) : m.test(l)));
-  expect(ok, `expected a warning matching ${m} among ${lines.length} warning lines (last: ${JSON.stringify(lines.at(-1)?.slice(0, 200))})\n${show(r)}`).toBe(true);
+  expect(
+    ok,
+    `expected a warning matching ${m} among ${lines.length} warning lines (last: ${JSON.stringify(lines.at(-1)?.slice(0, 200))})\n${show(r)}`,
+  ).toBe(true);
 }
 
 /** Fails the case whose payload ran, and removes the marker so the next case is judged on its own. */
@@ -97,8 +110,10 @@ function expectNoMarker(marker: string): void {
 }
 
 const sha = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
-const noLocks = (d: Record<string, string>) => Object.fromEntries(Object.entries(d).filter(([k]) => !k.startsWith("locks/")));
-const snapshotIds = () => (JSON.parse(restic(w, ["snapshots", "--json"])) as Array<{ id: string }>).map((s) => s.id).sort();
+const noLocks = (d: Record<string, string>) =>
+  Object.fromEntries(Object.entries(d).filter(([k]) => !k.startsWith("locks/")));
+const snapshotIds = () =>
+  (JSON.parse(restic(w, ["snapshots", "--json"])) as Array<{ id: string }>).map((s) => s.id).sort();
 /**
  * Registers a case as `it`, or as `it.fails` when a known product bug makes it fail.
  * SHOW_BUGS=1 runs the bug cases as plain `it`, to read why each one fails.
@@ -164,12 +179,14 @@ const baseLines = (o: { password?: boolean } = {}) => [
 const iniText = (extra: string[], o: { password?: boolean } = {}) => [...baseLines(o), ...extra].join("\n") + "\n";
 
 /** A config file with the given content (lazily built: the world exists only at run time). */
-const file = (content: () => string | Buffer, mode = 0o600, name = "config.ini") => (dir: string) => {
-  const f = join(dir, name);
-  writeFileSync(f, content());
-  chmodSync(f, mode);
-  return f;
-};
+const file =
+  (content: () => string | Buffer, mode = 0o600, name = "config.ini") =>
+  (dir: string) => {
+    const f = join(dir, name);
+    writeFileSync(f, content());
+    chmodSync(f, mode);
+    return f;
+  };
 const conf = (extra: string[], mode = 0o600) => file(() => iniText(extra), mode);
 const LINE6 = "config.ini:6";
 const LINE7 = "config.ini:7";
@@ -203,27 +220,80 @@ const BAD = {
 } satisfies Record<string, string[]>;
 type ValueType = keyof typeof BAD;
 
-const keepCounts = (): Record<string, ValueType> => Object.fromEntries(["KEEP_LAST", "KEEP_HOURLY", "KEEP_DAILY", "KEEP_WEEKLY", "KEEP_MONTHLY", "KEEP_YEARLY"].map((k) => [k, "count" as const]));
+const keepCounts = (): Record<string, ValueType> =>
+  Object.fromEntries(
+    ["KEEP_LAST", "KEEP_HOURLY", "KEEP_DAILY", "KEEP_WEEKLY", "KEEP_MONTHLY", "KEEP_YEARLY"].map((k) => [
+      k,
+      "count" as const,
+    ]),
+  );
 /** Every key whose value has a type beyond free text, by section. */
 const TYPED: Record<string, Record<string, ValueType>> = {
-  docker: { DOCKER_TIMEOUT: "seconds", STOP_TIMEOUT: "seconds", STOP_STRATEGY: "strategy", SNAPSHOT_FALLBACK: "fallback", SNAPSHOT_FREEZE: "freeze", SNAPSHOT_MIN_FREE: "size", TWO_PASS: "bool", BACKUP_BIND_MOUNTS: "bool" },
+  docker: {
+    DOCKER_TIMEOUT: "seconds",
+    STOP_TIMEOUT: "seconds",
+    STOP_STRATEGY: "strategy",
+    SNAPSHOT_FALLBACK: "fallback",
+    SNAPSHOT_FREEZE: "freeze",
+    SNAPSHOT_MIN_FREE: "size",
+    TWO_PASS: "bool",
+    BACKUP_BIND_MOUNTS: "bool",
+  },
   local_backup: {
-    HOSTNAME: "hostname", BACKUP_TIMEOUT: "seconds", ...keepCounts(), KEEP_WITHIN: "resticDuration", AUTO_PRUNE: "bool",
-    ENABLE_VERIFICATION: "bool", VERIFICATION_DEPTH: "depth", VERIFICATION_SUBSET: "subset", COMPRESSION: "compression", MAX_REPO_SIZE: "size",
-    MIN_FREE_PERCENT: "percent", LOW_SPACE_ACTION: "lowSpace", NOTIFY_BEFORE_DELETE: "duration",
+    HOSTNAME: "hostname",
+    BACKUP_TIMEOUT: "seconds",
+    ...keepCounts(),
+    KEEP_WITHIN: "resticDuration",
+    AUTO_PRUNE: "bool",
+    ENABLE_VERIFICATION: "bool",
+    VERIFICATION_DEPTH: "depth",
+    VERIFICATION_SUBSET: "subset",
+    COMPRESSION: "compression",
+    MAX_REPO_SIZE: "size",
+    MIN_FREE_PERCENT: "percent",
+    LOW_SPACE_ACTION: "lowSpace",
+    NOTIFY_BEFORE_DELETE: "duration",
   },
   cloud_sync: {
-    RCLONE_REMOTE: "remote", TRANSFERS: "transfers", RETRIES: "retries", BANDWIDTH: "bwlimit", BANDWIDTH_LIMIT: "bwlimit",
-    SYNC_TIMEOUT: "seconds", KEEP_DELETED_DAYS: "keepDeletedDays", MAX_DELETE_PERCENT: "maxDeletePercent",
+    RCLONE_REMOTE: "remote",
+    TRANSFERS: "transfers",
+    RETRIES: "retries",
+    BANDWIDTH: "bwlimit",
+    BANDWIDTH_LIMIT: "bwlimit",
+    SYNC_TIMEOUT: "seconds",
+    KEEP_DELETED_DAYS: "keepDeletedDays",
+    MAX_DELETE_PERCENT: "maxDeletePercent",
   },
-  schedule: { BACKUP: "cron", SYNC: "cron", VERIFY: "cron", PRUNE: "cron", DOOMSDAY: "cron", OVERDUE_AFTER: "duration", PAUSED: "jobList" },
+  schedule: {
+    BACKUP: "cron",
+    SYNC: "cron",
+    VERIFY: "cron",
+    PRUNE: "cron",
+    DOOMSDAY: "cron",
+    OVERDUE_AFTER: "duration",
+    PAUSED: "jobList",
+  },
   notify: { NOTIFY_ON: "notifyOn" },
-  "stack:foo": { STOP_STRATEGY: "strategy", TWO_PASS: "bool", SCHEDULE: "cron", ...keepCounts(), KEEP_WITHIN: "resticDuration", HOOK_TIMEOUT: "seconds" },
+  "stack:foo": {
+    STOP_STRATEGY: "strategy",
+    TWO_PASS: "bool",
+    SCHEDULE: "cron",
+    ...keepCounts(),
+    KEEP_WITHIN: "resticDuration",
+    HOOK_TIMEOUT: "seconds",
+  },
 };
 /** Keys whose value is free text (length-limited only). */
 const FREE_TEXT: Record<string, string[]> = {
   docker: ["DOCKER_STACKS_DIR", "COMPOSE_COMMAND"],
-  local_backup: ["RESTIC_REPOSITORY", "RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE", "RESTIC_PASSWORD_COMMAND", "RESTIC_BINARY", "DIRLIST_FILE"],
+  local_backup: [
+    "RESTIC_REPOSITORY",
+    "RESTIC_PASSWORD",
+    "RESTIC_PASSWORD_FILE",
+    "RESTIC_PASSWORD_COMMAND",
+    "RESTIC_BINARY",
+    "DIRLIST_FILE",
+  ],
   cloud_sync: ["RCLONE_PATH", "RCLONE_BINARY", "RCLONE_CONFIG"],
   schedule: [],
   doomsday: ["SAVE_IMAGES", "PASSWORD_HINT", "DAEMON_CONFIG", "PORTAINER_URL", "PORTAINER_TOKEN"],
@@ -277,10 +347,31 @@ function structureCases(): ConfigCase[] {
   const huge = "x".repeat(1_000_000);
   return [
     // Harmless mistakes: a warning, and the config still serves.
-    { name: "unknown key in a known section", make: conf(["[docker]", "FROBNICATE=1"]), code: 0, warns: [/unknown key FROBNICATE in \[docker\]/] },
-    { name: "typo of a known key suggests it", make: conf(["[local_backup]", "KEEP_LST=3"]), code: 0, warns: [/KEEP_LST.*did you mean KEEP_LAST\?/], also: { dryRun: 0, status: 0 } },
-    { name: "unknown section", make: conf(["[frobnicate]", "X=1"]), code: 0, warns: [/unknown section \[frobnicate\]/] },
-    { name: "unknown key in a [stack:NAME] section", make: conf(["[stack:foo]", "STOP_STRATEGIE=none"]), code: 0, warns: [/STOP_STRATEGIE.*did you mean STOP_STRATEGY\?/] },
+    {
+      name: "unknown key in a known section",
+      make: conf(["[docker]", "FROBNICATE=1"]),
+      code: 0,
+      warns: [/unknown key FROBNICATE in \[docker\]/],
+    },
+    {
+      name: "typo of a known key suggests it",
+      make: conf(["[local_backup]", "KEEP_LST=3"]),
+      code: 0,
+      warns: [/KEEP_LST.*did you mean KEEP_LAST\?/],
+      also: { dryRun: 0, status: 0 },
+    },
+    {
+      name: "unknown section",
+      make: conf(["[frobnicate]", "X=1"]),
+      code: 0,
+      warns: [/unknown section \[frobnicate\]/],
+    },
+    {
+      name: "unknown key in a [stack:NAME] section",
+      make: conf(["[stack:foo]", "STOP_STRATEGIE=none"]),
+      code: 0,
+      warns: [/STOP_STRATEGIE.*did you mean STOP_STRATEGY\?/],
+    },
     { name: "empty section name []", make: conf(["[]", "X=1"]), code: 0, warns: [/unknown section \[\]/] },
     {
       name: "prototype keys (__proto__, constructor) are inert",
@@ -293,17 +384,47 @@ function structureCases(): ConfigCase[] {
     },
     {
       name: "empty values mean unset (defaults apply)",
-      make: conf(["[docker]", "STOP_STRATEGY=", "TWO_PASS=", "[local_backup]", "KEEP_LAST=", "HOSTNAME=", "[stack:foo]", "SCHEDULE="]),
+      make: conf([
+        "[docker]",
+        "STOP_STRATEGY=",
+        "TWO_PASS=",
+        "[local_backup]",
+        "KEEP_LAST=",
+        "HOSTNAME=",
+        "[stack:foo]",
+        "SCHEDULE=",
+      ]),
       code: 0,
       check: (_f, shown) => {
         expect(shown?.docker.strategy).toBe("stop");
         expect(shown?.docker.twoPass).toBe(true);
       },
     },
-    { name: "RESTIC_REPOSITORY missing", make: flat(["[docker]", "STOP_TIMEOUT=10", "[local_backup]", "RESTIC_PASSWORD_FILE=/x"]), code: 78, says: ["RESTIC_REPOSITORY is required"], also: { dryRun: 78, status: 78 } },
-    { name: "RESTIC_REPOSITORY set again, empty: unset", make: conf(["[local_backup]", "RESTIC_REPOSITORY="]), code: 78, says: ["RESTIC_REPOSITORY is required"] },
-    { name: "RESTIC_REPOSITORY only whitespace in a fresh file", make: flat(["[local_backup]", "RESTIC_REPOSITORY=   ", "RESTIC_PASSWORD_FILE=/x"]), code: 78, says: ["RESTIC_REPOSITORY is required"] },
-    { name: 'RESTIC_REPOSITORY=""', make: flat(["[local_backup]", 'RESTIC_REPOSITORY=""', "RESTIC_PASSWORD_FILE=/x"]), code: 78, says: ["RESTIC_REPOSITORY is required"] },
+    {
+      name: "RESTIC_REPOSITORY missing",
+      make: flat(["[docker]", "STOP_TIMEOUT=10", "[local_backup]", "RESTIC_PASSWORD_FILE=/x"]),
+      code: 78,
+      says: ["RESTIC_REPOSITORY is required"],
+      also: { dryRun: 78, status: 78 },
+    },
+    {
+      name: "RESTIC_REPOSITORY set again, empty: unset",
+      make: conf(["[local_backup]", "RESTIC_REPOSITORY="]),
+      code: 78,
+      says: ["RESTIC_REPOSITORY is required"],
+    },
+    {
+      name: "RESTIC_REPOSITORY only whitespace in a fresh file",
+      make: flat(["[local_backup]", "RESTIC_REPOSITORY=   ", "RESTIC_PASSWORD_FILE=/x"]),
+      code: 78,
+      says: ["RESTIC_REPOSITORY is required"],
+    },
+    {
+      name: 'RESTIC_REPOSITORY=""',
+      make: flat(["[local_backup]", 'RESTIC_REPOSITORY=""', "RESTIC_PASSWORD_FILE=/x"]),
+      code: 78,
+      says: ["RESTIC_REPOSITORY is required"],
+    },
     {
       name: "duplicate key, bad then good: the last wins, with a warning",
       make: conf(["[docker]", "STOP_STRATEGY=explode", "STOP_STRATEGY=none"]),
@@ -311,7 +432,12 @@ function structureCases(): ConfigCase[] {
       warns: [/config\.ini:8: STOP_STRATEGY is set twice in \[docker\]/],
       check: (_f, shown) => expect(shown?.docker.strategy).toBe("none"),
     },
-    { name: "duplicate key, good then bad: the bad one is named", make: conf(["[docker]", "STOP_STRATEGY=none", "STOP_STRATEGY=explode"]), code: 78, says: ["config.ini:8", "[docker] STOP_STRATEGY"] },
+    {
+      name: "duplicate key, good then bad: the bad one is named",
+      make: conf(["[docker]", "STOP_STRATEGY=none", "STOP_STRATEGY=explode"]),
+      code: 78,
+      says: ["config.ini:8", "[docker] STOP_STRATEGY"],
+    },
     {
       name: "a section given twice is merged",
       make: conf(["[docker]", "STOP_STRATEGY=none", "[local_backup]", "KEEP_LAST=2", "[docker]", "TWO_PASS=false"]),
@@ -322,12 +448,37 @@ function structureCases(): ConfigCase[] {
         expect(shown?.retention.keep.last).toBe(2);
       },
     },
-    { name: "two password sources", make: conf(["[local_backup]", "RESTIC_PASSWORD_COMMAND=echo hi"]), code: 78, says: ["set only one of"] },
+    {
+      name: "two password sources",
+      make: conf(["[local_backup]", "RESTIC_PASSWORD_COMMAND=echo hi"]),
+      code: 78,
+      says: ["set only one of"],
+    },
     // Size and volume.
-    { name: "file of 1 MiB + 1 byte", make: file(() => iniText([`# ${"p".repeat(1024 * 1024)}`])), code: 78, says: ["too large"] },
-    { name: "a 1,000,000-character DOCKER_STACKS_DIR line", make: file(() => iniText(["[docker]", `DOCKER_STACKS_DIR=/${huge}`])), code: 78, says: ["[docker] DOCKER_STACKS_DIR", LINE7] },
-    { name: "a 1,000,000-character value of an unknown key only warns", make: file(() => iniText(["[docker]", `FROBNICATE=${huge}`])), code: 0, warns: ["unknown key FROBNICATE"] },
-    { name: "a 10,000-character key name", make: file(() => iniText(["[docker]", `K${"k".repeat(10_000)}=1`])), code: 0, warns: ["unknown key K"] },
+    {
+      name: "file of 1 MiB + 1 byte",
+      make: file(() => iniText([`# ${"p".repeat(1024 * 1024)}`])),
+      code: 78,
+      says: ["too large"],
+    },
+    {
+      name: "a 1,000,000-character DOCKER_STACKS_DIR line",
+      make: file(() => iniText(["[docker]", `DOCKER_STACKS_DIR=/${huge}`])),
+      code: 78,
+      says: ["[docker] DOCKER_STACKS_DIR", LINE7],
+    },
+    {
+      name: "a 1,000,000-character value of an unknown key only warns",
+      make: file(() => iniText(["[docker]", `FROBNICATE=${huge}`])),
+      code: 0,
+      warns: ["unknown key FROBNICATE"],
+    },
+    {
+      name: "a 10,000-character key name",
+      make: file(() => iniText(["[docker]", `K${"k".repeat(10_000)}=1`])),
+      code: 0,
+      warns: ["unknown key K"],
+    },
     {
       // Was a bug (fixed): redact()'s URL pattern and the did-you-mean distance were quadratic in the key's
       // length (1,000,000 characters: ~20 min). Killed here after 3 s.
@@ -337,8 +488,20 @@ function structureCases(): ConfigCase[] {
       warns: ["unknown key K"],
       timeoutMs: 3000,
     },
-    { name: "a 1,000,000-character RESTIC_PASSWORD is refused without showing it", make: file(() => iniText(["[local_backup]", `RESTIC_PASSWORD=${huge}`], { password: false })), code: 78, says: ["[local_backup] RESTIC_PASSWORD", LINE7], secret: huge.slice(0, 100) },
-    { name: "50,000 comment lines", make: file(() => iniText(Array.from({ length: 50_000 }, (_, i) => (i % 2 ? `; comment ${i}` : `# comment ${i}`)))), code: 0 },
+    {
+      name: "a 1,000,000-character RESTIC_PASSWORD is refused without showing it",
+      make: file(() => iniText(["[local_backup]", `RESTIC_PASSWORD=${huge}`], { password: false })),
+      code: 78,
+      says: ["[local_backup] RESTIC_PASSWORD", LINE7],
+      secret: huge.slice(0, 100),
+    },
+    {
+      name: "50,000 comment lines",
+      make: file(() =>
+        iniText(Array.from({ length: 50_000 }, (_, i) => (i % 2 ? `; comment ${i}` : `# comment ${i}`))),
+      ),
+      code: 0,
+    },
     {
       name: "2,000 [stack:NAME] sections",
       make: file(() => iniText(Array.from({ length: 2000 }, (_, i) => [`[stack:s${i}]`, "STOP_STRATEGY=none"]).flat())),
@@ -346,10 +509,31 @@ function structureCases(): ConfigCase[] {
       check: (_f, shown) => expect(Object.keys(shown?.stacks ?? {})).toHaveLength(2000),
     },
     // Encoding.
-    { name: "latin-1 byte (not UTF-8)", make: file(() => Buffer.concat([Buffer.from(iniText(["[local_backup]"])), Buffer.from([0x48, 0x4f, 0x53, 0x54, 0x4e, 0x41, 0x4d, 0x45, 0x3d, 0x63, 0x61, 0x66, 0xe9, 0x0a])])), code: 78, says: ["not valid UTF-8"], also: { dryRun: 78, status: 78 } },
-    { name: "random binary", make: file(() => Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256))), code: 78, says: [/not valid UTF-8|NUL bytes/] },
+    {
+      name: "latin-1 byte (not UTF-8)",
+      make: file(() =>
+        Buffer.concat([
+          Buffer.from(iniText(["[local_backup]"])),
+          Buffer.from([0x48, 0x4f, 0x53, 0x54, 0x4e, 0x41, 0x4d, 0x45, 0x3d, 0x63, 0x61, 0x66, 0xe9, 0x0a]),
+        ]),
+      ),
+      code: 78,
+      says: ["not valid UTF-8"],
+      also: { dryRun: 78, status: 78 },
+    },
+    {
+      name: "random binary",
+      make: file(() => Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256))),
+      code: 78,
+      says: [/not valid UTF-8|NUL bytes/],
+    },
     { name: "an ELF executable as config", make: () => BIN, code: 78, says: [/not valid UTF-8|NUL bytes|too large/] },
-    { name: "NUL byte inside a value", make: file(() => iniText(["[docker]", "STOP_STRATEGY=stop\0none"])), code: 78, says: ["NUL"] },
+    {
+      name: "NUL byte inside a value",
+      make: file(() => iniText(["[docker]", "STOP_STRATEGY=stop\0none"])),
+      code: 78,
+      says: ["NUL"],
+    },
     { name: "NUL byte alone on a line", make: file(() => iniText(["\0"])), code: 78, says: ["NUL"] },
     {
       name: "UTF-8 BOM",
@@ -360,10 +544,17 @@ function structureCases(): ConfigCase[] {
         expect(shown?.retention.keep.last).toBe(4);
       },
     },
-    { name: "UTF-16LE with BOM", make: file(() => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(iniText([]), "utf16le")])), code: 78, says: [/not valid UTF-8|NUL bytes/] },
+    {
+      name: "UTF-16LE with BOM",
+      make: file(() => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(iniText([]), "utf16le")])),
+      code: 78,
+      says: [/not valid UTF-8|NUL bytes/],
+    },
     {
       name: "CRLF line endings",
-      make: file(() => iniText(["[local_backup]", "KEEP_LAST=4", "[stack:foo]", "STOP_STRATEGY=none"]).replace(/\n/g, "\r\n")),
+      make: file(() =>
+        iniText(["[local_backup]", "KEEP_LAST=4", "[stack:foo]", "STOP_STRATEGY=none"]).replace(/\n/g, "\r\n"),
+      ),
       code: 0,
       also: { dryRun: 0, status: 0 },
       check: (_f, shown) => {
@@ -372,17 +563,58 @@ function structureCases(): ConfigCase[] {
         expect(shown?.stacks.foo.strategy).toBe("none");
       },
     },
-    { name: "CR-only line endings (old Mac)", make: file(() => iniText([]).replace(/\n/g, "\r")), code: 78, says: ["config.ini:1", "cannot read this line"] },
-    { name: "a line that is not INI", make: conf(["this is not an ini line"]), code: 78, says: [LINE6, "cannot read this line", "this is not an ini line"] },
-    { name: "a password written with ':' is refused without showing it", make: file(() => iniText(["[local_backup]", "RESTIC_PASSWORD: hunter2-abuse-secret"], { password: false })), code: 78, says: [LINE7, "cannot read this line"], secret: "hunter2-abuse-secret" },
-    { name: "unterminated section header", make: conf(["[docker", "STOP_STRATEGY=none"]), code: 78, says: [LINE6, "[docker"] },
+    {
+      name: "CR-only line endings (old Mac)",
+      make: file(() => iniText([]).replace(/\n/g, "\r")),
+      code: 78,
+      says: ["config.ini:1", "cannot read this line"],
+    },
+    {
+      name: "a line that is not INI",
+      make: conf(["this is not an ini line"]),
+      code: 78,
+      says: [LINE6, "cannot read this line", "this is not an ini line"],
+    },
+    {
+      name: "a password written with ':' is refused without showing it",
+      make: file(() => iniText(["[local_backup]", "RESTIC_PASSWORD: hunter2-abuse-secret"], { password: false })),
+      code: 78,
+      says: [LINE7, "cannot read this line"],
+      secret: "hunter2-abuse-secret",
+    },
+    {
+      name: "unterminated section header",
+      make: conf(["[docker", "STOP_STRATEGY=none"]),
+      code: 78,
+      says: [LINE6, "[docker"],
+    },
     { name: "a line starting with =", make: conf(["=value"]), code: 78, says: [LINE6] },
     { name: "array syntax KEY[]=", make: conf(["[docker]", "DOCKER_STACKS_DIR[]=/a"]), code: 78, says: [LINE7] },
-    { name: "unbalanced quote", make: conf(["[docker]", "STOP_STRATEGY='none"]), code: 78, says: [LINE7, "[docker] STOP_STRATEGY"] },
-    { name: "quoted value", make: conf(["[docker]", 'STOP_STRATEGY="none"']), code: 0, check: (_f, shown) => expect(shown?.docker.strategy).toBe("none") },
-    { name: "spaces and tabs around = and the key", make: conf(["[docker]", " \t STOP_STRATEGY \t = \t none \t "]), code: 0, check: (_f, shown) => expect(shown?.docker.strategy).toBe("none") },
+    {
+      name: "unbalanced quote",
+      make: conf(["[docker]", "STOP_STRATEGY='none"]),
+      code: 78,
+      says: [LINE7, "[docker] STOP_STRATEGY"],
+    },
+    {
+      name: "quoted value",
+      make: conf(["[docker]", 'STOP_STRATEGY="none"']),
+      code: 0,
+      check: (_f, shown) => expect(shown?.docker.strategy).toBe("none"),
+    },
+    {
+      name: "spaces and tabs around = and the key",
+      make: conf(["[docker]", " \t STOP_STRATEGY \t = \t none \t "]),
+      code: 0,
+      check: (_f, shown) => expect(shown?.docker.strategy).toBe("none"),
+    },
     { name: "empty file", make: file(() => ""), code: 78, says: ["RESTIC_REPOSITORY is required"] },
-    { name: "comments and blank lines only", make: file(() => "# nothing\n\n; still nothing\n   \n"), code: 78, says: ["RESTIC_REPOSITORY is required"] },
+    {
+      name: "comments and blank lines only",
+      make: file(() => "# nothing\n\n; still nothing\n   \n"),
+      code: 78,
+      says: ["RESTIC_REPOSITORY is required"],
+    },
     {
       name: "legacy flat format",
       make: flat(["RESTIC_REPOSITORY=/x", "RESTIC_PASSWORD_FILE=/x", "STOP_STRATEGY=none", "KEEP_DAILY=3"]),
@@ -392,8 +624,18 @@ function structureCases(): ConfigCase[] {
         expect(shown?.docker.strategy).toBe("none");
       },
     },
-    { name: "legacy flat format with a bad value", make: flat(["RESTIC_REPOSITORY=/x", "RESTIC_PASSWORD_FILE=/x", "KEEP_DAILY=lots"]), code: 78, says: ["config.ini:3", "KEEP_DAILY"] },
-    { name: "legacy flat format with an unknown key", make: flat(["RESTIC_REPOSITORY=/x", "RESTIC_PASSWORD_FILE=/x", "WHATEVER=1"]), code: 0, warns: ["unknown key WHATEVER"] },
+    {
+      name: "legacy flat format with a bad value",
+      make: flat(["RESTIC_REPOSITORY=/x", "RESTIC_PASSWORD_FILE=/x", "KEEP_DAILY=lots"]),
+      code: 78,
+      says: ["config.ini:3", "KEEP_DAILY"],
+    },
+    {
+      name: "legacy flat format with an unknown key",
+      make: flat(["RESTIC_REPOSITORY=/x", "RESTIC_PASSWORD_FILE=/x", "WHATEVER=1"]),
+      code: 0,
+      warns: ["unknown key WHATEVER"],
+    },
   ];
 }
 
@@ -401,32 +643,136 @@ function hostileValueCases(): ConfigCase[] {
   const sub = `$(touch ${M.cfg})`;
   const tick = `\`touch ${M.cfg}\``;
   return [
-    { name: "RESTIC_REPOSITORY with $(...)", make: (d) => conf(["[local_backup]", `RESTIC_REPOSITORY=${d}/repo-${sub}`])(d), code: 0, also: { dryRun: 0, status: 0 } },
-    { name: "RESTIC_REPOSITORY with backticks", make: (d) => conf(["[local_backup]", `RESTIC_REPOSITORY=${d}/repo-${tick}`])(d), code: 0, also: { dryRun: 0, status: 0 } },
-    { name: "rest: repository URL with $(...)", make: conf(["[local_backup]", `RESTIC_REPOSITORY=rest:http://127.0.0.1:9/${sub}`]), code: 0, also: { dryRun: 0, status: 0 } },
-    { name: "sftp: repository URL with backticks and a pipe", make: conf(["[local_backup]", `RESTIC_REPOSITORY=sftp:h:/r${tick}|touch ${M.cfg}`]), code: 0, also: { dryRun: 0, status: 0 } },
     {
-      name: "RESTIC_PASSWORD_COMMAND (quoted) is not run by validate, dry-run or status",
-      make: file(() => iniText(["[local_backup]", `RESTIC_PASSWORD_COMMAND="touch ${M.cfg}; echo pw"`], { password: false })),
+      name: "RESTIC_REPOSITORY with $(...)",
+      make: (d) => conf(["[local_backup]", `RESTIC_REPOSITORY=${d}/repo-${sub}`])(d),
       code: 0,
       also: { dryRun: 0, status: 0 },
     },
-    { name: "RESTIC_PASSWORD_COMMAND unquoted with ';'", make: file(() => iniText(["[local_backup]", `RESTIC_PASSWORD_COMMAND=touch ${M.cfg}; echo pw`], { password: false })), code: 78, says: [LINE7, "RESTIC_PASSWORD_COMMAND", "';' or '#'"] },
-    { name: "RESTIC_BINARY=$(...)", make: conf(["[local_backup]", `RESTIC_BINARY=${sub}`]), code: 0, also: { dryRun: 0, status: 0 } },
-    { name: "RCLONE_BINARY with backticks", make: conf(["[cloud_sync]", `RCLONE_BINARY=${tick}`]), code: 0, also: { dryRun: 0, status: 0 } },
-    { name: "COMPOSE_COMMAND with a quoted ';'", make: conf(["[docker]", `COMPOSE_COMMAND="docker compose; touch ${M.cfg}"`]), code: 0, also: { dryRun: 0, status: 0 } },
-    { name: "COMPOSE_COMMAND with an unquoted ';'", make: conf(["[docker]", `COMPOSE_COMMAND=docker compose; touch ${M.cfg}`]), code: 78, says: [LINE7, "COMPOSE_COMMAND"] },
-    { name: "PRE_HOOK is not run by validate, dry-run or status", make: conf(["[stack:foo]", `PRE_HOOK="touch ${M.cfg}"`]), code: 0, also: { dryRun: 0, status: 0 } },
-    { name: "POST_HOOK=$(...) is not run by validate, dry-run or status", make: conf(["[stack:foo]", `POST_HOOK=${sub}`]), code: 0, also: { dryRun: 0, status: 0 } },
-    { name: "PRE_HOOK with an unquoted ';'", make: conf(["[stack:foo]", `PRE_HOOK=echo x; touch ${M.cfg}`]), code: 78, says: [LINE7, "PRE_HOOK", "[stack:foo]"] },
-    { name: "POST_HOOK with an unquoted '#'", make: conf(["[stack:foo]", `POST_HOOK=touch ${M.cfg} #x`]), code: 78, says: [LINE7, "POST_HOOK"] },
-    { name: "WEBHOOK_URL with $(...) (a dry run notifies nobody)", make: conf(["[notify]", `WEBHOOK_URL=http://127.0.0.1:9/${sub}`]), code: 0, also: { dryRun: 0, status: 0 } },
-    { name: "HEALTHCHECKS_URL with backticks", make: conf(["[notify]", `HEALTHCHECKS_URL=http://127.0.0.1:9/${tick}`]), code: 0, also: { dryRun: 0, status: 0 } },
-    { name: "NTFY_URL with a pipe and &&", make: conf(["[notify]", `NTFY_URL="http://127.0.0.1:9/x|touch ${M.cfg}&&touch ${M.cfg}"`]), code: 0 },
-    { name: "HOSTNAME=$(...)", make: conf(["[local_backup]", `HOSTNAME=${sub}`]), code: 78, says: [LINE7, "[local_backup] HOSTNAME"], also: { dryRun: 78, status: 78 } },
-    { name: "DOCKER_STACKS_DIR with $(...)", make: (d) => conf(["[docker]", `DOCKER_STACKS_DIR=${d}/${sub}`])(d), code: 0, also: { dryRun: 2, status: 0 } },
-    { name: "EXCLUDE with $(...)", make: conf(["[stack:foo]", `EXCLUDE="*.tmp,${sub}"`]), code: 0, also: { dryRun: 0, status: 0 } },
-    { name: "EXTRA_PATHS with $(...)", make: conf(["[stack:foo]", `EXTRA_PATHS=/tmp/${sub}`]), code: 0, also: { dryRun: 0, status: 0 } },
+    {
+      name: "RESTIC_REPOSITORY with backticks",
+      make: (d) => conf(["[local_backup]", `RESTIC_REPOSITORY=${d}/repo-${tick}`])(d),
+      code: 0,
+      also: { dryRun: 0, status: 0 },
+    },
+    {
+      name: "rest: repository URL with $(...)",
+      make: conf(["[local_backup]", `RESTIC_REPOSITORY=rest:http://127.0.0.1:9/${sub}`]),
+      code: 0,
+      also: { dryRun: 0, status: 0 },
+    },
+    {
+      name: "sftp: repository URL with backticks and a pipe",
+      make: conf(["[local_backup]", `RESTIC_REPOSITORY=sftp:h:/r${tick}|touch ${M.cfg}`]),
+      code: 0,
+      also: { dryRun: 0, status: 0 },
+    },
+    {
+      name: "RESTIC_PASSWORD_COMMAND (quoted) is not run by validate, dry-run or status",
+      make: file(() =>
+        iniText(["[local_backup]", `RESTIC_PASSWORD_COMMAND="touch ${M.cfg}; echo pw"`], { password: false }),
+      ),
+      code: 0,
+      also: { dryRun: 0, status: 0 },
+    },
+    {
+      name: "RESTIC_PASSWORD_COMMAND unquoted with ';'",
+      make: file(() =>
+        iniText(["[local_backup]", `RESTIC_PASSWORD_COMMAND=touch ${M.cfg}; echo pw`], { password: false }),
+      ),
+      code: 78,
+      says: [LINE7, "RESTIC_PASSWORD_COMMAND", "';' or '#'"],
+    },
+    {
+      name: "RESTIC_BINARY=$(...)",
+      make: conf(["[local_backup]", `RESTIC_BINARY=${sub}`]),
+      code: 0,
+      also: { dryRun: 0, status: 0 },
+    },
+    {
+      name: "RCLONE_BINARY with backticks",
+      make: conf(["[cloud_sync]", `RCLONE_BINARY=${tick}`]),
+      code: 0,
+      also: { dryRun: 0, status: 0 },
+    },
+    {
+      name: "COMPOSE_COMMAND with a quoted ';'",
+      make: conf(["[docker]", `COMPOSE_COMMAND="docker compose; touch ${M.cfg}"`]),
+      code: 0,
+      also: { dryRun: 0, status: 0 },
+    },
+    {
+      name: "COMPOSE_COMMAND with an unquoted ';'",
+      make: conf(["[docker]", `COMPOSE_COMMAND=docker compose; touch ${M.cfg}`]),
+      code: 78,
+      says: [LINE7, "COMPOSE_COMMAND"],
+    },
+    {
+      name: "PRE_HOOK is not run by validate, dry-run or status",
+      make: conf(["[stack:foo]", `PRE_HOOK="touch ${M.cfg}"`]),
+      code: 0,
+      also: { dryRun: 0, status: 0 },
+    },
+    {
+      name: "POST_HOOK=$(...) is not run by validate, dry-run or status",
+      make: conf(["[stack:foo]", `POST_HOOK=${sub}`]),
+      code: 0,
+      also: { dryRun: 0, status: 0 },
+    },
+    {
+      name: "PRE_HOOK with an unquoted ';'",
+      make: conf(["[stack:foo]", `PRE_HOOK=echo x; touch ${M.cfg}`]),
+      code: 78,
+      says: [LINE7, "PRE_HOOK", "[stack:foo]"],
+    },
+    {
+      name: "POST_HOOK with an unquoted '#'",
+      make: conf(["[stack:foo]", `POST_HOOK=touch ${M.cfg} #x`]),
+      code: 78,
+      says: [LINE7, "POST_HOOK"],
+    },
+    {
+      name: "WEBHOOK_URL with $(...) (a dry run notifies nobody)",
+      make: conf(["[notify]", `WEBHOOK_URL=http://127.0.0.1:9/${sub}`]),
+      code: 0,
+      also: { dryRun: 0, status: 0 },
+    },
+    {
+      name: "HEALTHCHECKS_URL with backticks",
+      make: conf(["[notify]", `HEALTHCHECKS_URL=http://127.0.0.1:9/${tick}`]),
+      code: 0,
+      also: { dryRun: 0, status: 0 },
+    },
+    {
+      name: "NTFY_URL with a pipe and &&",
+      make: conf(["[notify]", `NTFY_URL="http://127.0.0.1:9/x|touch ${M.cfg}&&touch ${M.cfg}"`]),
+      code: 0,
+    },
+    {
+      name: "HOSTNAME=$(...)",
+      make: conf(["[local_backup]", `HOSTNAME=${sub}`]),
+      code: 78,
+      says: [LINE7, "[local_backup] HOSTNAME"],
+      also: { dryRun: 78, status: 78 },
+    },
+    {
+      name: "DOCKER_STACKS_DIR with $(...)",
+      make: (d) => conf(["[docker]", `DOCKER_STACKS_DIR=${d}/${sub}`])(d),
+      code: 0,
+      also: { dryRun: 2, status: 0 },
+    },
+    {
+      name: "EXCLUDE with $(...)",
+      make: conf(["[stack:foo]", `EXCLUDE="*.tmp,${sub}"`]),
+      code: 0,
+      also: { dryRun: 0, status: 0 },
+    },
+    {
+      name: "EXTRA_PATHS with $(...)",
+      make: conf(["[stack:foo]", `EXTRA_PATHS=/tmp/${sub}`]),
+      code: 0,
+      also: { dryRun: 0, status: 0 },
+    },
     {
       name: "PROMETHEUS_TEXTFILE with $(...) is not written by a dry run",
       make: (d) => conf(["[notify]", `PROMETHEUS_TEXTFILE=${d}/m-${sub}.prom`])(d),
@@ -434,9 +780,24 @@ function hostileValueCases(): ConfigCase[] {
       also: { dryRun: 0, status: 0 },
       check: (f) => expect(readdirSync(dirname(f)).filter((n) => n.endsWith(".prom"))).toEqual([]),
     },
-    { name: "RCLONE_REMOTE with backticks", make: conf(["[cloud_sync]", `RCLONE_REMOTE=${tick}`, "RCLONE_PATH=p"]), code: 78, says: [LINE7, "RCLONE_REMOTE"] },
-    { name: "RCLONE_CONFIG with $(...)", make: conf(["[cloud_sync]", "RCLONE_REMOTE=r", "RCLONE_PATH=p", `RCLONE_CONFIG=/tmp/${sub}`]), code: 0, also: { dryRun: 0, status: 0 } },
-    { name: "DIRLIST_FILE with $(...)", make: (d) => conf(["[local_backup]", `DIRLIST_FILE=${d}/${sub}`])(d), code: 0, also: { dryRun: 0, status: 0 } },
+    {
+      name: "RCLONE_REMOTE with backticks",
+      make: conf(["[cloud_sync]", `RCLONE_REMOTE=${tick}`, "RCLONE_PATH=p"]),
+      code: 78,
+      says: [LINE7, "RCLONE_REMOTE"],
+    },
+    {
+      name: "RCLONE_CONFIG with $(...)",
+      make: conf(["[cloud_sync]", "RCLONE_REMOTE=r", "RCLONE_PATH=p", `RCLONE_CONFIG=/tmp/${sub}`]),
+      code: 0,
+      also: { dryRun: 0, status: 0 },
+    },
+    {
+      name: "DIRLIST_FILE with $(...)",
+      make: (d) => conf(["[local_backup]", `DIRLIST_FILE=${d}/${sub}`])(d),
+      code: 0,
+      also: { dryRun: 0, status: 0 },
+    },
     // Path traversal.
     {
       name: "DIRLIST_FILE=../../…/etc/passwd: refused naming the line, and never written",
@@ -450,24 +811,58 @@ function hostileValueCases(): ConfigCase[] {
         mkdirSync(join(d, "outside"));
         writeFileSync(join(d, "outside", "dirlist"), "+foo\n");
         mkdirSync(join(d, "cfg"));
-        writeFileSync(join(d, "cfg", "config.ini"), iniText(["[local_backup]", "DIRLIST_FILE=../outside/dirlist"]), { mode: 0o600 });
+        writeFileSync(join(d, "cfg", "config.ini"), iniText(["[local_backup]", "DIRLIST_FILE=../outside/dirlist"]), {
+          mode: 0o600,
+        });
         return join(d, "cfg", "config.ini");
       },
       code: 0,
       also: { dryRun: 0, status: 0 },
       check: (f) => expect(readFileSync(join(dirname(f), "..", "outside", "dirlist"), "utf8")).toBe("+foo\n"),
     },
-    { name: "EXTRA_PATHS relative with ..", make: conf(["[stack:foo]", "EXTRA_PATHS=../../etc"]), code: 78, says: ["[stack:foo] EXTRA_PATHS", "absolute"], also: { dryRun: 78, status: 78 } },
+    {
+      name: "EXTRA_PATHS relative with ..",
+      make: conf(["[stack:foo]", "EXTRA_PATHS=../../etc"]),
+      code: 78,
+      says: ["[stack:foo] EXTRA_PATHS", "absolute"],
+      also: { dryRun: 78, status: 78 },
+    },
     // Root writes this file and may name any absolute path; refusing '..' (as the dirlist does) would be right too.
-    { name: "EXTRA_PATHS absolute with ..", make: conf(["[stack:foo]", "EXTRA_PATHS=/srv/../../etc"]), code: [0, 78], also: undefined },
-    { name: "RESTIC_PASSWORD_FILE pointing at /etc/shadow through ..", make: file(() => iniText(["[local_backup]", `RESTIC_PASSWORD_FILE=${"../".repeat(20)}etc/shadow`], { password: false })), code: 0, also: { dryRun: 0, status: 0 } },
+    {
+      name: "EXTRA_PATHS absolute with ..",
+      make: conf(["[stack:foo]", "EXTRA_PATHS=/srv/../../etc"]),
+      code: [0, 78],
+      also: undefined,
+    },
+    {
+      name: "RESTIC_PASSWORD_FILE pointing at /etc/shadow through ..",
+      make: file(() =>
+        iniText(["[local_backup]", `RESTIC_PASSWORD_FILE=${"../".repeat(20)}etc/shadow`], { password: false }),
+      ),
+      code: 0,
+      also: { dryRun: 0, status: 0 },
+    },
   ];
 }
 
 function stackNameCases(): ConfigCase[] {
   const names = [
-    "../../etc", "a|b", "my stack", '"quoted"', "'q'", `$(touch ${M.cfg})`, `\`touch ${M.cfg}\``, "", "-rf", "a/b", ".hidden", "__proto__",
-    "n".repeat(200), "a&&b", "a>b", "\\x",
+    "../../etc",
+    "a|b",
+    "my stack",
+    '"quoted"',
+    "'q'",
+    `$(touch ${M.cfg})`,
+    `\`touch ${M.cfg}\``,
+    "",
+    "-rf",
+    "a/b",
+    ".hidden",
+    "__proto__",
+    "n".repeat(200),
+    "a&&b",
+    "a>b",
+    "\\x",
   ];
   const cases: ConfigCase[] = names.map((n) => ({
     name: `[stack:${n.slice(0, 40)}]`,
@@ -490,20 +885,70 @@ function stackNameCases(): ConfigCase[] {
 }
 
 function fileKindCases(): ConfigCase[] {
-  const secretConf = (line: string, mode: number) => file(() => iniText(["[local_backup]", line], { password: !line.startsWith("RESTIC_PASSWORD") }), mode);
+  const secretConf = (line: string, mode: number) =>
+    file(() => iniText(["[local_backup]", line], { password: !line.startsWith("RESTIC_PASSWORD") }), mode);
   return [
-    { name: "RESTIC_PASSWORD in a world-readable file (0644)", make: secretConf("RESTIC_PASSWORD=hunter2-abuse-pw", 0o644), code: 78, says: ["[local_backup] RESTIC_PASSWORD", "readable by other users", /chmod 600 \S*config\.ini/], secret: "hunter2-abuse-pw", also: { dryRun: 78, status: 78 } },
-    { name: "RESTIC_PASSWORD in a group-readable file (0640)", make: secretConf("RESTIC_PASSWORD=hunter2-abuse-pw", 0o640), code: 78, says: [/chmod 600 \S*config\.ini/], secret: "hunter2-abuse-pw" },
-    { name: "RESTIC_PASSWORD in a 0600 file is never shown", make: secretConf("RESTIC_PASSWORD=hunter2-abuse-pw", 0o600), code: 0, secret: "hunter2-abuse-pw", also: { dryRun: 0, status: 0 } },
-    { name: "credentials in the repository URL, world-readable", make: (d) => conf(["[local_backup]", "RESTIC_REPOSITORY=rest:http://alice:s3cr3t-abuse@127.0.0.1:9/repo"], 0o644)(d), code: 78, says: [/chmod 600 \S*config\.ini/], secret: "s3cr3t-abuse" },
-    { name: "credentials in the repository URL, 0600, never shown", make: conf(["[local_backup]", "RESTIC_REPOSITORY=rest:http://alice:s3cr3t-abuse@127.0.0.1:9/repo"]), code: 0, secret: "s3cr3t-abuse", also: { dryRun: 0, status: 0 } },
-    { name: "GOTIFY_TOKEN, world-readable", make: conf(["[notify]", "GOTIFY_URL=http://127.0.0.1:9", "GOTIFY_TOKEN=tok-abuse-123"], 0o644), code: 78, says: ["GOTIFY_TOKEN", /chmod 600/], secret: "tok-abuse-123" },
-    { name: "CONFIRM_PASSWORD_HASH, world-readable", make: conf(["[security]", "CONFIRM_PASSWORD_HASH=scrypt$abuse"], 0o604), code: 78, says: ["CONFIRM_PASSWORD_HASH", /chmod 600/] },
+    {
+      name: "RESTIC_PASSWORD in a world-readable file (0644)",
+      make: secretConf("RESTIC_PASSWORD=hunter2-abuse-pw", 0o644),
+      code: 78,
+      says: ["[local_backup] RESTIC_PASSWORD", "readable by other users", /chmod 600 \S*config\.ini/],
+      secret: "hunter2-abuse-pw",
+      also: { dryRun: 78, status: 78 },
+    },
+    {
+      name: "RESTIC_PASSWORD in a group-readable file (0640)",
+      make: secretConf("RESTIC_PASSWORD=hunter2-abuse-pw", 0o640),
+      code: 78,
+      says: [/chmod 600 \S*config\.ini/],
+      secret: "hunter2-abuse-pw",
+    },
+    {
+      name: "RESTIC_PASSWORD in a 0600 file is never shown",
+      make: secretConf("RESTIC_PASSWORD=hunter2-abuse-pw", 0o600),
+      code: 0,
+      secret: "hunter2-abuse-pw",
+      also: { dryRun: 0, status: 0 },
+    },
+    {
+      name: "credentials in the repository URL, world-readable",
+      make: (d) =>
+        conf(["[local_backup]", "RESTIC_REPOSITORY=rest:http://alice:s3cr3t-abuse@127.0.0.1:9/repo"], 0o644)(d),
+      code: 78,
+      says: [/chmod 600 \S*config\.ini/],
+      secret: "s3cr3t-abuse",
+    },
+    {
+      name: "credentials in the repository URL, 0600, never shown",
+      make: conf(["[local_backup]", "RESTIC_REPOSITORY=rest:http://alice:s3cr3t-abuse@127.0.0.1:9/repo"]),
+      code: 0,
+      secret: "s3cr3t-abuse",
+      also: { dryRun: 0, status: 0 },
+    },
+    {
+      name: "GOTIFY_TOKEN, world-readable",
+      make: conf(["[notify]", "GOTIFY_URL=http://127.0.0.1:9", "GOTIFY_TOKEN=tok-abuse-123"], 0o644),
+      code: 78,
+      says: ["GOTIFY_TOKEN", /chmod 600/],
+      secret: "tok-abuse-123",
+    },
+    {
+      name: "CONFIRM_PASSWORD_HASH, world-readable",
+      make: conf(["[security]", "CONFIRM_PASSWORD_HASH=scrypt$abuse"], 0o604),
+      code: 78,
+      says: ["CONFIRM_PASSWORD_HASH", /chmod 600/],
+    },
     { name: "only a password FILE, world-readable, is fine", make: conf([], 0o644), code: 0 },
     IS_ROOT
       ? { name: "unreadable (chmod 000): root reads it anyway", make: conf([], 0o000), code: 0 }
       : { name: "unreadable (chmod 000)", make: conf([], 0o000), code: 78, says: ["EACCES"] },
-    { name: "the config is a directory", make: (d) => (mkdirSync(join(d, "config.ini")), join(d, "config.ini")), code: 78, says: ["config.ini is not a regular file"], also: { dryRun: 78, status: 78 } },
+    {
+      name: "the config is a directory",
+      make: (d) => (mkdirSync(join(d, "config.ini")), join(d, "config.ini")),
+      code: 78,
+      says: ["config.ini is not a regular file"],
+      also: { dryRun: 78, status: 78 },
+    },
     {
       name: "a symlink loop",
       make: (d) => {
@@ -514,9 +959,23 @@ function fileKindCases(): ConfigCase[] {
       code: 78,
       says: ["a.ini"],
     },
-    { name: "a dangling symlink", make: (d) => (symlinkSync("/nonexistent/config.ini", join(d, "c.ini")), join(d, "c.ini")), code: 78, says: ["c.ini"] },
-    { name: "a symlink to a valid config", make: (d) => (conf([])(d), symlinkSync("config.ini", join(d, "link.ini")), join(d, "link.ini")), code: 0 },
-    { name: "a path through a file (config.ini/x)", make: (d) => (conf([])(d), join(d, "config.ini", "x")), code: 78, says: ["config.ini/x"] },
+    {
+      name: "a dangling symlink",
+      make: (d) => (symlinkSync("/nonexistent/config.ini", join(d, "c.ini")), join(d, "c.ini")),
+      code: 78,
+      says: ["c.ini"],
+    },
+    {
+      name: "a symlink to a valid config",
+      make: (d) => (conf([])(d), symlinkSync("config.ini", join(d, "link.ini")), join(d, "link.ini")),
+      code: 0,
+    },
+    {
+      name: "a path through a file (config.ini/x)",
+      make: (d) => (conf([])(d), join(d, "config.ini", "x")),
+      code: 78,
+      says: ["config.ini/x"],
+    },
     { name: "a missing file", make: (d) => join(d, "missing.ini"), code: 78, says: ["not found", "missing.ini"] },
     { name: "/dev/null", make: () => "/dev/null", code: 78, says: ["/dev/null is not a regular file"] },
     { name: "/proc/self/status", make: () => "/proc/self/status", code: 78, says: ["cannot read this line"] },
@@ -577,7 +1036,14 @@ function reportingCases(): ConfigCase[] {
   ];
 }
 
-const CONFIG_CASES: ConfigCase[] = [...typedCases(), ...structureCases(), ...hostileValueCases(), ...stackNameCases(), ...fileKindCases(), ...reportingCases()];
+const CONFIG_CASES: ConfigCase[] = [
+  ...typedCases(),
+  ...structureCases(),
+  ...hostileValueCases(),
+  ...stackNameCases(),
+  ...fileKindCases(),
+  ...reportingCases(),
+];
 
 describe("config corpus: malformed and hostile config files", () => {
   let passwdBefore: string;
@@ -587,7 +1053,8 @@ describe("config corpus: malformed and hostile config files", () => {
 
   it("the typed-key table covers every key of src/config/keys.ts", () => {
     const ours = (s: string) => [...Object.keys(TYPED[s] ?? {}), ...(FREE_TEXT[s] ?? [])].sort();
-    for (const s of Object.keys(SECTIONS)) expect(ours(s), `[${s}]`).toEqual(Object.keys(SECTIONS[s as keyof typeof SECTIONS]).sort());
+    for (const s of Object.keys(SECTIONS))
+      expect(ours(s), `[${s}]`).toEqual(Object.keys(SECTIONS[s as keyof typeof SECTIONS]).sort());
     expect(ours("stack:foo")).toEqual(Object.keys(STACK_KEYS).sort());
     expect(CONFIG_CASES.length).toBeGreaterThanOrEqual(100);
   });
@@ -600,7 +1067,10 @@ describe("config corpus: malformed and hostile config files", () => {
         const validate = run(["--config", target, "config", "validate"], { timeoutMs: c.timeoutMs });
         const runs: Array<[Run, number | number[]]> = [[validate, c.code]];
         if (c.also) {
-          runs.push([run(["--config", target, "backup", "--dry-run", "foo"], { timeoutMs: c.timeoutMs }), c.also.dryRun]);
+          runs.push([
+            run(["--config", target, "backup", "--dry-run", "foo"], { timeoutMs: c.timeoutMs }),
+            c.also.dryRun,
+          ]);
           runs.push([run(["--config", target, "status"], { timeoutMs: c.timeoutMs }), c.also.status]);
         }
         let shown: Record<string, any> | undefined;
@@ -651,7 +1121,10 @@ interface DirlistCase {
   bug?: string;
 }
 
-const lines = (...l: string[]) => () => l.join("\n") + "\n";
+const lines =
+  (...l: string[]) =>
+  () =>
+    l.join("\n") + "\n";
 
 function dirlistCases(): DirlistCase[] {
   const sub = `$(touch ${M.dir})`;
@@ -694,28 +1167,110 @@ function dirlistCases(): DirlistCase[] {
     refused("lowercase ext:/tmp/x", "ext:/tmp/x", notName),
     refused("++foo", "++foo", notName),
     refused("a line of only a sign", "+$", notName),
-    { name: "comments holding payloads are ignored", content: lines(`# ${sub}`, `+foo # ${tick}`, `   # +${sub}`), list: 0, dry: 0, listed: [["foo", "yes"]], planned: ["foo"] },
-    { name: "a '#' without whitespace belongs to the path", content: lines("+foo", "-EXT:/tmp/x#frag"), list: 0, dry: 0, listed: [["EXT:/tmp/x#frag", "no"]] },
-    { name: "CRLF line endings", content: () => "+foo\r\n-bar\r\n", list: 0, dry: 0, listed: [["foo", "yes"], ["bar", "no"]], planned: ["foo"] },
+    {
+      name: "comments holding payloads are ignored",
+      content: lines(`# ${sub}`, `+foo # ${tick}`, `   # +${sub}`),
+      list: 0,
+      dry: 0,
+      listed: [["foo", "yes"]],
+      planned: ["foo"],
+    },
+    {
+      name: "a '#' without whitespace belongs to the path",
+      content: lines("+foo", "-EXT:/tmp/x#frag"),
+      list: 0,
+      dry: 0,
+      listed: [["EXT:/tmp/x#frag", "no"]],
+    },
+    {
+      name: "CRLF line endings",
+      content: () => "+foo\r\n-bar\r\n",
+      list: 0,
+      dry: 0,
+      listed: [
+        ["foo", "yes"],
+        ["bar", "no"],
+      ],
+      planned: ["foo"],
+    },
     { name: "UTF-8 BOM", content: () => "\uFEFF+foo\n", list: 0, dry: 0, listed: [["foo", "yes"]], planned: ["foo"] },
-    { name: "blank lines, spaces and tabs", content: () => "\n   \n\t\n  +foo  \n\t-bar\t\n", list: 0, dry: 0, listed: [["foo", "yes"], ["bar", "no"]] },
-    { name: "latin-1 byte", content: () => Buffer.from([0x2b, 0x63, 0x61, 0x66, 0xe9, 0x0a]), list: 78, dry: 78, says: ["not valid UTF-8"] },
-    { name: "random binary", content: () => Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 7919 + 13) % 256)), list: 78, dry: 78, says: [/not valid UTF-8|NUL bytes/] },
-    { name: "UTF-16LE", content: () => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("+foo\n", "utf16le")]), list: 78, dry: 78, says: [/not valid UTF-8|NUL bytes/] },
+    {
+      name: "blank lines, spaces and tabs",
+      content: () => "\n   \n\t\n  +foo  \n\t-bar\t\n",
+      list: 0,
+      dry: 0,
+      listed: [
+        ["foo", "yes"],
+        ["bar", "no"],
+      ],
+    },
+    {
+      name: "latin-1 byte",
+      content: () => Buffer.from([0x2b, 0x63, 0x61, 0x66, 0xe9, 0x0a]),
+      list: 78,
+      dry: 78,
+      says: ["not valid UTF-8"],
+    },
+    {
+      name: "random binary",
+      content: () => Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 7919 + 13) % 256)),
+      list: 78,
+      dry: 78,
+      says: [/not valid UTF-8|NUL bytes/],
+    },
+    {
+      name: "UTF-16LE",
+      content: () => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("+foo\n", "utf16le")]),
+      list: 78,
+      dry: 78,
+      says: [/not valid UTF-8|NUL bytes/],
+    },
     {
       name: "10,000 lines of stacks that do not exist, then +foo",
-      content: () => [...Array.from({ length: 10_000 }, (_, i) => `+stack-${String(i).padStart(5, "0")}`), "+foo"].join("\n") + "\n",
+      content: () =>
+        [...Array.from({ length: 10_000 }, (_, i) => `+stack-${String(i).padStart(5, "0")}`), "+foo"].join("\n") + "\n",
       list: 0,
       dry: 0,
       dryWarns: [/stack-00000 is enabled in .* but was not found/, /stack-09999 is enabled/],
-      listed: [["stack-09999", "yes"], ["foo", "yes"]],
+      listed: [
+        ["stack-09999", "yes"],
+        ["foo", "yes"],
+      ],
       planned: ["foo"],
     },
-    { name: "10,000 duplicate lines", content: () => "+foo\n".repeat(10_000), list: 0, dry: 0, warns: [/dirlist:10000: foo is also listed on line 9999/], listed: [["foo", "yes"]], planned: ["foo"] },
-    { name: "+foo then -foo: the last wins", content: lines("+foo", "-foo"), list: 0, dry: 2, warns: ["also listed on line 1"], listed: [["foo", "no"]], says: ["no stack is selected"] },
-    { name: "more than 1 MiB", content: () => "+stack-abcdefghij\n".repeat(70_000), list: 78, dry: 78, says: ["too large"] },
+    {
+      name: "10,000 duplicate lines",
+      content: () => "+foo\n".repeat(10_000),
+      list: 0,
+      dry: 0,
+      warns: [/dirlist:10000: foo is also listed on line 9999/],
+      listed: [["foo", "yes"]],
+      planned: ["foo"],
+    },
+    {
+      name: "+foo then -foo: the last wins",
+      content: lines("+foo", "-foo"),
+      list: 0,
+      dry: 2,
+      warns: ["also listed on line 1"],
+      listed: [["foo", "no"]],
+      says: ["no stack is selected"],
+    },
+    {
+      name: "more than 1 MiB",
+      content: () => "+stack-abcdefghij\n".repeat(70_000),
+      list: 78,
+      dry: 78,
+      says: ["too large"],
+    },
     { name: "an empty file", content: () => "", list: 0, dry: 2, says: ["no stack is selected"] },
-    { name: "a directory instead of a file", make: (d) => (mkdirSync(join(d, "dirlist")), join(d, "dirlist")), list: 78, dry: 78, says: ["is not a regular file"] },
+    {
+      name: "a directory instead of a file",
+      make: (d) => (mkdirSync(join(d, "dirlist")), join(d, "dirlist")),
+      list: 78,
+      dry: 78,
+      says: ["is not a regular file"],
+    },
     {
       name: "a symlink loop",
       make: (d) => {
@@ -727,8 +1282,20 @@ function dirlistCases(): DirlistCase[] {
       dry: 78,
       says: ["ELOOP"],
     },
-    { name: "/etc/passwd through ../", make: (d) => `${d}/${"../".repeat(20)}etc/passwd`, list: 78, dry: 78, says: ["/etc/passwd:1"] },
-    { name: "EXT:/ is accepted (listed only: a dry run would measure the whole disk)", content: lines("-EXT:/"), list: 0, dry: null, listed: [["EXT:/", "no"]] },
+    {
+      name: "/etc/passwd through ../",
+      make: (d) => `${d}/${"../".repeat(20)}etc/passwd`,
+      list: 78,
+      dry: 78,
+      says: ["/etc/passwd:1"],
+    },
+    {
+      name: "EXT:/ is accepted (listed only: a dry run would measure the whole disk)",
+      content: lines("-EXT:/"),
+      list: 0,
+      dry: null,
+      listed: [["EXT:/", "no"]],
+    },
     {
       // Was a bug (fixed): /dev/zero was read until memory ran out. Only regular files are read now.
       name: "/dev/zero is refused promptly",
@@ -780,7 +1347,10 @@ describe("dirlist corpus: hostile dirlist files through `dirlist list` and `back
           expect(r.stderr, show(r)).not.toContain("\x1b");
         }
         if (list.code === 0) {
-          for (const [entry, enabled] of c.listed ?? []) expect(list.stdout, show(list)).toMatch(new RegExp(`^${entry.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s+${enabled}$`, "m"));
+          for (const [entry, enabled] of c.listed ?? [])
+            expect(list.stdout, show(list)).toMatch(
+              new RegExp(`^${entry.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s+${enabled}$`, "m"),
+            );
         }
         if (isFile) expect(sha(path), "the dirlist was rewritten").toBe(before);
       } finally {
@@ -811,23 +1381,74 @@ function argCases(): ArgCase[] {
   const big = "a".repeat(100 * 1024);
   const targets = () => join(w.dir, "targets");
   const ups = () => "../".repeat(live.split("/").length - 1);
-  const noEsc = (r: Run) => expect(r.stderr + r.stdout, "a raw control sequence reached the terminal").not.toMatch(/[\x1b\x07\r]/);
+  const noEsc = (r: Run) =>
+    expect(r.stderr + r.stdout, "a raw control sequence reached the terminal").not.toMatch(/[\x1b\x07\r]/);
   return [
     { name: "unknown command", args: () => ["frobnicate"], code: 2, says: ["unknown command 'frobnicate'"] },
-    { name: "unknown global option", args: () => ["--frobnicate", "status"], code: 2, says: ["unknown option '--frobnicate'"] },
-    { name: "unknown command option", args: () => ["backup", "--frobnicate", "foo"], code: 2, says: ["unknown option"] },
-    { name: "unknown command with global flags", args: () => ["-q", "-v", "--json", "frobnicate"], code: 2, says: ["frobnicate"] },
+    {
+      name: "unknown global option",
+      args: () => ["--frobnicate", "status"],
+      code: 2,
+      says: ["unknown option '--frobnicate'"],
+    },
+    {
+      name: "unknown command option",
+      args: () => ["backup", "--frobnicate", "foo"],
+      code: 2,
+      says: ["unknown option"],
+    },
+    {
+      name: "unknown command with global flags",
+      args: () => ["-q", "-v", "--json", "frobnicate"],
+      code: 2,
+      says: ["frobnicate"],
+    },
     { name: "--config without a value", args: () => ["--config"], code: 2, says: ["argument missing"] },
     { name: "too many arguments", args: () => ["config", "validate", "extra"], code: 2, says: ["too many arguments"] },
     { name: "missing required argument", args: () => ["delete"], code: 2, says: ["missing required argument"] },
-    { name: "--parallel -1", args: () => ["backup", "--parallel", "-1", "--dry-run", "foo"], code: 2, says: ["--parallel"] },
-    { name: "--parallel 1e9", args: () => ["backup", "--parallel", "1e9", "--dry-run", "foo"], code: 2, says: ["--parallel", '"1e9"'] },
-    { name: "--parallel 0", args: () => ["backup", "--parallel", "0", "--dry-run", "foo"], code: 2, says: ["--parallel"] },
-    { name: "--parallel 1.5", args: () => ["backup", "--parallel", "1.5", "--dry-run", "foo"], code: 2, says: ["--parallel"] },
-    { name: "--parallel NaN", args: () => ["backup", "--parallel", "NaN", "--dry-run", "foo"], code: 2, says: ["--parallel"] },
-    { name: "--wait forever", args: () => ["backup", "--wait", "forever", "foo"], code: 2, says: ['invalid --wait: "forever"'] },
+    {
+      name: "--parallel -1",
+      args: () => ["backup", "--parallel", "-1", "--dry-run", "foo"],
+      code: 2,
+      says: ["--parallel"],
+    },
+    {
+      name: "--parallel 1e9",
+      args: () => ["backup", "--parallel", "1e9", "--dry-run", "foo"],
+      code: 2,
+      says: ["--parallel", '"1e9"'],
+    },
+    {
+      name: "--parallel 0",
+      args: () => ["backup", "--parallel", "0", "--dry-run", "foo"],
+      code: 2,
+      says: ["--parallel"],
+    },
+    {
+      name: "--parallel 1.5",
+      args: () => ["backup", "--parallel", "1.5", "--dry-run", "foo"],
+      code: 2,
+      says: ["--parallel"],
+    },
+    {
+      name: "--parallel NaN",
+      args: () => ["backup", "--parallel", "NaN", "--dry-run", "foo"],
+      code: 2,
+      says: ["--parallel"],
+    },
+    {
+      name: "--wait forever",
+      args: () => ["backup", "--wait", "forever", "foo"],
+      code: 2,
+      says: ['invalid --wait: "forever"'],
+    },
     { name: "--wait -5m", args: () => ["backup", "--wait", "-5m", "foo"], code: 2, says: ["--wait"] },
-    { name: "--wait 10x on recover", args: () => ["recover", "--wait", "10x"], code: 2, says: ['invalid --wait: "10x"'] },
+    {
+      name: "--wait 10x on recover",
+      args: () => ["recover", "--wait", "10x"],
+      code: 2,
+      says: ['invalid --wait: "10x"'],
+    },
     {
       // Fixed: the run recorded newly discovered stacks in the dirlist before it checked --wait.
       name: "a backup refused for its --wait writes nothing",
@@ -837,13 +1458,28 @@ function argCases(): ArgCase[] {
       after: () => expect(existsSync(join(w.dir, "wait-dirlist")), "the refused run wrote the dirlist").toBe(false),
     },
     { name: "--strategy explode", args: () => ["backup", "--strategy", "explode", "foo"], code: 2, says: ["explode"] },
-    { name: "--since yesterday-ish", args: () => ["snapshots", "--since", "yesterday-ish"], code: 2, says: ["--since", "yesterday-ish"] },
+    {
+      name: "--since yesterday-ish",
+      args: () => ["snapshots", "--since", "yesterday-ish"],
+      code: 2,
+      says: ["--since", "yesterday-ish"],
+    },
     { name: "--until 2026-13-45", args: () => ["snapshots", "--until", "2026-13-45"], code: 2, says: ["--until"] },
     { name: "--since 1e309d", args: () => ["snapshots", "--since", "1e309d"], code: 2, says: ["--since"] },
     { name: "--latest -3", args: () => ["snapshots", "--latest", "-3"], code: 2, says: ["--latest"] },
-    { name: "history --since yesterday-ish", args: () => ["history", "--since", "yesterday-ish"], code: 2, says: ["--since"] },
+    {
+      name: "history --since yesterday-ish",
+      args: () => ["history", "--since", "yesterday-ish"],
+      code: 2,
+      says: ["--since"],
+    },
     { name: "history --limit -1", args: () => ["history", "--limit", "-1"], code: 2, says: ["--limit"] },
-    { name: "history --kind with a ';'", args: () => ["history", "--kind", `backup;touch ${M.arg}`], code: 2, says: ["--kind"] },
+    {
+      name: "history --kind with a ';'",
+      args: () => ["history", "--kind", `backup;touch ${M.arg}`],
+      code: 2,
+      says: ["--kind"],
+    },
     { name: "find --snapshots 0", args: () => ["find", "x", "--snapshots", "0"], code: 2, says: ["--snapshots"] },
     { name: "verify --level bogus", args: () => ["verify", "--level", "bogus"], code: 2, says: ["bogus"] },
     {
@@ -853,21 +1489,87 @@ function argCases(): ArgCase[] {
       code: 2,
       says: ["--subset"],
     },
-    { name: "snapshot id ../../x (ls)", args: () => ["ls", "../../x"], code: 2, says: ['"../../x" is not a snapshot id'] },
-    { name: "ls with a relative traversal path", args: () => ["ls", snapId, "../../etc"], code: 0, after: (r) => expect(r.stdout).toContain("nothing at ../../etc") },
-    { name: "ls with an absolute traversal path", args: () => ["ls", snapId, `${live}/${ups()}etc`], code: 0, after: (r) => expect(r.stdout).toMatch(/^nothing at /m) },
-    { name: "ls latest --stack ../../etc", args: () => ["ls", "latest", "--stack", "../../etc"], code: 2, says: ["no snapshot of stack ../../etc"] },
+    {
+      name: "snapshot id ../../x (ls)",
+      args: () => ["ls", "../../x"],
+      code: 2,
+      says: ['"../../x" is not a snapshot id'],
+    },
+    {
+      name: "ls with a relative traversal path",
+      args: () => ["ls", snapId, "../../etc"],
+      code: 0,
+      after: (r) => expect(r.stdout).toContain("nothing at ../../etc"),
+    },
+    {
+      name: "ls with an absolute traversal path",
+      args: () => ["ls", snapId, `${live}/${ups()}etc`],
+      code: 0,
+      after: (r) => expect(r.stdout).toMatch(/^nothing at /m),
+    },
+    {
+      name: "ls latest --stack ../../etc",
+      args: () => ["ls", "latest", "--stack", "../../etc"],
+      code: 2,
+      says: ["no snapshot of stack ../../etc"],
+    },
     { name: "protect ../../x", args: () => ["protect", "../../x"], code: 2, says: ["is not a snapshot id"] },
-    { name: "delete ../../x --yes", args: () => ["delete", "../../x", "--yes"], code: 2, says: ["is not a snapshot id"] },
-    { name: "delete without --yes (no terminal)", args: () => ["delete", snapId], code: 2, says: ["without confirmation"] },
-    { name: "restore --snapshot ../../x --target", args: () => ["restore", "--stack", "foo", "--snapshot", "../../x", "--target", join(targets(), "t1")], code: 2, says: ["is not a snapshot id"], after: () => expect(existsSync(join(targets(), "t1"))).toBe(false) },
-    { name: "restore --file ../../../etc/passwd --target", args: () => ["restore", "--stack", "foo", "--snapshot", snapId, "--file", "../../../etc/passwd", "--target", join(targets(), "t2")], code: 2, says: ["../../../etc/passwd is not inside snapshot"], after: () => expect(existsSync(join(targets(), "t2"))).toBe(false) },
-    { name: "restore --file ../../../etc/passwd (in place)", args: () => ["restore", "--stack", "foo", "--snapshot", snapId, "--file", "../../../etc/passwd", "--yes"], code: 2, says: ["is not inside snapshot"] },
+    {
+      name: "delete ../../x --yes",
+      args: () => ["delete", "../../x", "--yes"],
+      code: 2,
+      says: ["is not a snapshot id"],
+    },
+    {
+      name: "delete without --yes (no terminal)",
+      args: () => ["delete", snapId],
+      code: 2,
+      says: ["without confirmation"],
+    },
+    {
+      name: "restore --snapshot ../../x --target",
+      args: () => ["restore", "--stack", "foo", "--snapshot", "../../x", "--target", join(targets(), "t1")],
+      code: 2,
+      says: ["is not a snapshot id"],
+      after: () => expect(existsSync(join(targets(), "t1"))).toBe(false),
+    },
+    {
+      name: "restore --file ../../../etc/passwd --target",
+      args: () => [
+        "restore",
+        "--stack",
+        "foo",
+        "--snapshot",
+        snapId,
+        "--file",
+        "../../../etc/passwd",
+        "--target",
+        join(targets(), "t2"),
+      ],
+      code: 2,
+      says: ["../../../etc/passwd is not inside snapshot"],
+      after: () => expect(existsSync(join(targets(), "t2"))).toBe(false),
+    },
+    {
+      name: "restore --file ../../../etc/passwd (in place)",
+      args: () => ["restore", "--stack", "foo", "--snapshot", snapId, "--file", "../../../etc/passwd", "--yes"],
+      code: 2,
+      says: ["is not inside snapshot"],
+    },
     {
       // Was a bug (fixed): a --file below a snapshot path climbing out with '..' was accepted (the dry run
       // planned to remove /etc/passwd). Paths are normalised before they are matched. (Only dry-run here.)
       name: "restore --file <snapshot path>/../../../etc/passwd is refused",
-      args: () => ["restore", "--stack", "foo", "--snapshot", snapId, "--file", `${live}/${ups()}etc/passwd`, "--dry-run"],
+      args: () => [
+        "restore",
+        "--stack",
+        "foo",
+        "--snapshot",
+        snapId,
+        "--file",
+        `${live}/${ups()}etc/passwd`,
+        "--dry-run",
+      ],
       code: 2,
       says: [".."],
     },
@@ -878,9 +1580,14 @@ function argCases(): ArgCase[] {
       args: () => ["restore", "--stack", "foo", "--snapshot", snapId, "--target", "/"],
       code: 2,
       says: ["--target"],
-      env: () => ({ BACKUP_TUI_LOCAL_BACKUP_RESTIC_BINARY: join(w.dir, "recording-restic.sh"), REC_LOG: join(w.dir, "restic-calls.log") }),
+      env: () => ({
+        BACKUP_TUI_LOCAL_BACKUP_RESTIC_BINARY: join(w.dir, "recording-restic.sh"),
+        REC_LOG: join(w.dir, "restic-calls.log"),
+      }),
       after: () => {
-        const calls = existsSync(join(w.dir, "restic-calls.log")) ? readFileSync(join(w.dir, "restic-calls.log"), "utf8") : "";
+        const calls = existsSync(join(w.dir, "restic-calls.log"))
+          ? readFileSync(join(w.dir, "restic-calls.log"), "utf8")
+          : "";
         expect(calls, "restic restore was asked to write into /").not.toMatch(/^restore .*--target \/( |$)/m);
       },
     },
@@ -891,11 +1598,37 @@ function argCases(): ArgCase[] {
       code: 0,
       after: () => expect(existsSync(join(targets(), "dry")) ? readdirSync(join(targets(), "dry")) : []).toEqual([]),
     },
-    { name: "restore --target without --stack", args: () => ["restore", "--target", "/"], code: 2, says: ["go with --stack or --volume"] },
-    { name: "restore --stack and --volume", args: () => ["restore", "--stack", "foo", "--volume", "x"], code: 2, says: ["exclude each other"] },
-    { name: "restore --stack with a stray argument", args: () => ["restore", "--stack", "foo", "../../etc"], code: 2, says: ["unexpected argument"] },
-    { name: "restore --volume ../../etc --target", args: () => ["restore", "--volume", "../../etc", "--target", join(targets(), "t3")], code: 2, says: ['"../../etc" is not a Docker volume name'] },
-    { name: "restore PATH (stage 3) with no cloud configured", args: () => ["restore", "../../x"], code: 78, says: ["no cloud remote"], after: () => expect(existsSync(join(sandbox, "../../x"))).toBe(false) },
+    {
+      name: "restore --target without --stack",
+      args: () => ["restore", "--target", "/"],
+      code: 2,
+      says: ["go with --stack or --volume"],
+    },
+    {
+      name: "restore --stack and --volume",
+      args: () => ["restore", "--stack", "foo", "--volume", "x"],
+      code: 2,
+      says: ["exclude each other"],
+    },
+    {
+      name: "restore --stack with a stray argument",
+      args: () => ["restore", "--stack", "foo", "../../etc"],
+      code: 2,
+      says: ["unexpected argument"],
+    },
+    {
+      name: "restore --volume ../../etc --target",
+      args: () => ["restore", "--volume", "../../etc", "--target", join(targets(), "t3")],
+      code: 2,
+      says: ['"../../etc" is not a Docker volume name'],
+    },
+    {
+      name: "restore PATH (stage 3) with no cloud configured",
+      args: () => ["restore", "../../x"],
+      code: 78,
+      says: ["no cloud remote"],
+      after: () => expect(existsSync(join(sandbox, "../../x"))).toBe(false),
+    },
     {
       // Was a bug (fixed): the volume name reached the Docker API path unchecked (exit 1, "HTTP code 301").
       name: "backup --volume ../../etc --dry-run is a usage error",
@@ -904,9 +1637,24 @@ function argCases(): ArgCase[] {
       says: ["../../etc"],
     },
     { name: "backup $(...) --dry-run", args: () => ["backup", "--dry-run", sub], code: 2, says: ["no stack named"] },
-    { name: "backup with backticks --dry-run", args: () => ["backup", "--dry-run", tick], code: 2, says: ["no stack named"] },
-    { name: "backup 'foo;touch' --dry-run", args: () => ["backup", "--dry-run", `foo;touch ${M.arg}`], code: 2, says: ["no stack named"] },
-    { name: "backup EXT:relative --dry-run", args: () => ["backup", "--dry-run", "EXT:relative"], code: 2, says: ["no stack named"] },
+    {
+      name: "backup with backticks --dry-run",
+      args: () => ["backup", "--dry-run", tick],
+      code: 2,
+      says: ["no stack named"],
+    },
+    {
+      name: "backup 'foo;touch' --dry-run",
+      args: () => ["backup", "--dry-run", `foo;touch ${M.arg}`],
+      code: 2,
+      says: ["no stack named"],
+    },
+    {
+      name: "backup EXT:relative --dry-run",
+      args: () => ["backup", "--dry-run", "EXT:relative"],
+      code: 2,
+      says: ["no stack named"],
+    },
     {
       // Fixed: the dirlist refused EXT paths with '..' or control characters; the command line accepted them.
       name: "backup EXT:/tmp/../etc --dry-run is refused like the dirlist refuses it",
@@ -920,16 +1668,57 @@ function argCases(): ArgCase[] {
       code: 2,
       says: ["control characters"],
     },
-    { name: "dirlist enable $(...)", args: () => ["dirlist", "enable", sub], code: 2, says: ["a stack name is"], env: () => ({ BACKUP_TUI_LOCAL_BACKUP_DIRLIST_FILE: join(w.dir, "args-dirlist") }), after: () => expect(existsSync(join(w.dir, "args-dirlist"))).toBe(false) },
-    { name: "dirlist add EXT:../../etc", args: () => ["dirlist", "add", "EXT:../../etc"], code: 2, says: ["must be absolute"], env: () => ({ BACKUP_TUI_LOCAL_BACKUP_DIRLIST_FILE: join(w.dir, "args-dirlist") }), after: () => expect(existsSync(join(w.dir, "args-dirlist"))).toBe(false) },
-    { name: "dirlist add EXT with a newline", args: () => ["dirlist", "add", `EXT:/tmp/a\n+${sub}`], code: 2, says: ["control characters"], env: () => ({ BACKUP_TUI_LOCAL_BACKUP_DIRLIST_FILE: join(w.dir, "args-dirlist") }), after: () => expect(existsSync(join(w.dir, "args-dirlist"))).toBe(false) },
+    {
+      name: "dirlist enable $(...)",
+      args: () => ["dirlist", "enable", sub],
+      code: 2,
+      says: ["a stack name is"],
+      env: () => ({ BACKUP_TUI_LOCAL_BACKUP_DIRLIST_FILE: join(w.dir, "args-dirlist") }),
+      after: () => expect(existsSync(join(w.dir, "args-dirlist"))).toBe(false),
+    },
+    {
+      name: "dirlist add EXT:../../etc",
+      args: () => ["dirlist", "add", "EXT:../../etc"],
+      code: 2,
+      says: ["must be absolute"],
+      env: () => ({ BACKUP_TUI_LOCAL_BACKUP_DIRLIST_FILE: join(w.dir, "args-dirlist") }),
+      after: () => expect(existsSync(join(w.dir, "args-dirlist"))).toBe(false),
+    },
+    {
+      name: "dirlist add EXT with a newline",
+      args: () => ["dirlist", "add", `EXT:/tmp/a\n+${sub}`],
+      code: 2,
+      says: ["control characters"],
+      env: () => ({ BACKUP_TUI_LOCAL_BACKUP_DIRLIST_FILE: join(w.dir, "args-dirlist") }),
+      after: () => expect(existsSync(join(w.dir, "args-dirlist"))).toBe(false),
+    },
     { name: "dirlist frobnicate", args: () => ["dirlist", "frobnicate"], code: 2, says: ["unknown dirlist action"] },
     { name: "schedule frobnicate", args: () => ["schedule", "frobnicate"], code: 2, says: ["unknown schedule action"] },
     { name: "find $(...)", args: () => ["find", sub], code: 0 },
-    { name: "snapshots --tag with backticks", args: () => ["snapshots", "--tag", tick], code: 0, after: (r) => expect(r.stdout).toContain("No snapshots match") },
-    { name: "a 10 KB stack name", args: () => ["backup", "--dry-run", big.slice(0, 10_240)], code: 2, says: ["no stack named"] },
-    { name: "a 10 KB --config path", args: () => ["--config", big.slice(0, 10_240), "status"], code: 78, says: ["config file not found"] },
-    { name: "a 100 KB --stack filter", args: () => ["snapshots", "--stack", big], code: 0, after: (r) => expect(r.stdout).toContain("No snapshots match") },
+    {
+      name: "snapshots --tag with backticks",
+      args: () => ["snapshots", "--tag", tick],
+      code: 0,
+      after: (r) => expect(r.stdout).toContain("No snapshots match"),
+    },
+    {
+      name: "a 10 KB stack name",
+      args: () => ["backup", "--dry-run", big.slice(0, 10_240)],
+      code: 2,
+      says: ["no stack named"],
+    },
+    {
+      name: "a 10 KB --config path",
+      args: () => ["--config", big.slice(0, 10_240), "status"],
+      code: 78,
+      says: ["config file not found"],
+    },
+    {
+      name: "a 100 KB --stack filter",
+      args: () => ["snapshots", "--stack", big],
+      code: 0,
+      after: (r) => expect(r.stdout).toContain("No snapshots match"),
+    },
     {
       // Was a bug (fixed): a huge id became a SQLite LIKE pattern ("internal error ... too complex", exit 1).
       name: "a 100 KB snapshot id",
@@ -957,21 +1746,75 @@ function argCases(): ArgCase[] {
       says: ["snapshot"],
     },
     // Was a bug (fixed): redact()'s URL pattern was quadratic on runs of letters (100 KB: ~25 s). Killed after 3 s.
-    { name: "a 100 KB stack name is answered promptly", args: () => ["backup", "--dry-run", big], code: 2, says: ["no stack named"], timeoutMs: 3000 },
-    { name: "a 100 KB --config path is answered promptly", args: () => ["--config", big, "status"], code: 78, says: ["config file not found"], timeoutMs: 3000 },
-    { name: "a 100 KB --since is answered promptly", args: () => ["history", "--since", big], code: 2, says: ["--since"], timeoutMs: 3000 },
-    { name: "terminal escapes in a stack name are shown escaped", args: () => ["backup", "--dry-run", "\x1b]0;pwned\x07\x1b[31mred\r"], code: 2, says: ["no stack named", "\\u001b"], after: noEsc },
-    { name: "terminal escapes in --since are shown escaped", args: () => ["snapshots", "--since", "\x1b[2J\x1b[H"], code: 2, says: ["--since"], after: noEsc },
-    { name: "terminal escapes in a snapshot id are shown escaped", args: () => ["ls", "\r\x1b[31mX"], code: 2, says: ["is not a snapshot id"], after: noEsc },
-    { name: "backspaces and bells in a dirlist name", args: () => ["dirlist", "enable", "a\b\b\x07"], code: 2, says: ["a stack name is"], after: noEsc },
-    { name: "--config /dev/null", args: () => ["--config", "/dev/null", "status"], code: 78, says: ["/dev/null is not a regular file"] },
+    {
+      name: "a 100 KB stack name is answered promptly",
+      args: () => ["backup", "--dry-run", big],
+      code: 2,
+      says: ["no stack named"],
+      timeoutMs: 3000,
+    },
+    {
+      name: "a 100 KB --config path is answered promptly",
+      args: () => ["--config", big, "status"],
+      code: 78,
+      says: ["config file not found"],
+      timeoutMs: 3000,
+    },
+    {
+      name: "a 100 KB --since is answered promptly",
+      args: () => ["history", "--since", big],
+      code: 2,
+      says: ["--since"],
+      timeoutMs: 3000,
+    },
+    {
+      name: "terminal escapes in a stack name are shown escaped",
+      args: () => ["backup", "--dry-run", "\x1b]0;pwned\x07\x1b[31mred\r"],
+      code: 2,
+      says: ["no stack named", "\\u001b"],
+      after: noEsc,
+    },
+    {
+      name: "terminal escapes in --since are shown escaped",
+      args: () => ["snapshots", "--since", "\x1b[2J\x1b[H"],
+      code: 2,
+      says: ["--since"],
+      after: noEsc,
+    },
+    {
+      name: "terminal escapes in a snapshot id are shown escaped",
+      args: () => ["ls", "\r\x1b[31mX"],
+      code: 2,
+      says: ["is not a snapshot id"],
+      after: noEsc,
+    },
+    {
+      name: "backspaces and bells in a dirlist name",
+      args: () => ["dirlist", "enable", "a\b\b\x07"],
+      code: 2,
+      says: ["a stack name is"],
+      after: noEsc,
+    },
+    {
+      name: "--config /dev/null",
+      args: () => ["--config", "/dev/null", "status"],
+      code: 78,
+      says: ["/dev/null is not a regular file"],
+    },
   ];
 }
 
 const ARG_CASES = argCases();
 
 describe("argument corpus: hostile command lines", () => {
-  let before: { root: string[]; passwd: string; world: string[]; live: Record<string, string>; repo: Record<string, string>; snaps: string[] };
+  let before: {
+    root: string[];
+    passwd: string;
+    world: string[];
+    live: Record<string, string>;
+    repo: Record<string, string>;
+    snaps: string[];
+  };
 
   beforeAll(() => {
     mkdirSync(join(w.dir, "targets"), { recursive: true });
@@ -1014,7 +1857,12 @@ describe("argument corpus: hostile command lines", () => {
     expect(sha("/etc/passwd")).toBe(before.passwd);
     const added = readdirSync(w.dir).filter((n) => !before.world.includes(n));
     // Only what the cases themselves name: the per-case dirlist files and the recorder's log.
-    expect(added.filter((n) => !["restic-calls.log", "wait-dirlist", "dirlist"].includes(n) && !n.startsWith("cfg-") && !n.startsWith("dl-"))).toEqual([]);
+    expect(
+      added.filter(
+        (n) =>
+          !["restic-calls.log", "wait-dirlist", "dirlist"].includes(n) && !n.startsWith("cfg-") && !n.startsWith("dl-"),
+      ),
+    ).toEqual([]);
     expect(treeDigest(live)).toEqual(before.live);
     expect(noLocks(treeDigest(w.repo))).toEqual(before.repo);
     expect(snapshotIds()).toEqual(before.snaps);

@@ -23,8 +23,10 @@ let w: TestWorld;
 let project: string;
 let stackDir: string;
 
-const ids = () => (JSON.parse(restic(w, ["snapshots", "--json", "--no-lock"])) as Array<{ id: string }>).map((s) => s.id).sort();
-const show = (r: CliResult) => `exit ${r.code}\n--- stdout\n${r.stdout.slice(0, 2000)}\n--- stderr\n${r.stderr.slice(0, 2000)}`;
+const ids = () =>
+  (JSON.parse(restic(w, ["snapshots", "--json", "--no-lock"])) as Array<{ id: string }>).map((s) => s.id).sort();
+const show = (r: CliResult) =>
+  `exit ${r.code}\n--- stdout\n${r.stdout.slice(0, 2000)}\n--- stderr\n${r.stderr.slice(0, 2000)}`;
 function refused(r: CliResult, ...names: string[]): void {
   expect(r.code, show(r)).toBe(2);
   for (const n of names) expect(r.stderr, show(r)).toContain(n);
@@ -45,7 +47,11 @@ beforeAll(() => {
     expect(r.code, show(r)).toBe(0);
   }
   expect(ids().length).toBeGreaterThanOrEqual(3);
-  writeFileSync(w.configFile, `${readFileSync(w.configFile, "utf8")}[security]\nCONFIRM_PASSWORD_HASH=${hashConfirmPassword(CONFIRM)}\n`, { mode: 0o600 });
+  writeFileSync(
+    w.configFile,
+    `${readFileSync(w.configFile, "utf8")}[security]\nCONFIRM_PASSWORD_HASH=${hashConfirmPassword(CONFIRM)}\n`,
+    { mode: 0o600 },
+  );
 }, 300_000);
 
 afterAll(() => {
@@ -64,20 +70,41 @@ describe("with a confirmation hash, the environment cannot change what gets dele
 
   it("the same with the confirmation password in the environment too: still refused (the file decides, not the caller)", () => {
     const before = ids();
-    refused(cli(w, ["backup", project, "--strategy", "none"], { ...ATTACK, BACKUP_TUI_CONFIRM_PASSWORD: CONFIRM }), "MIN_FREE_PERCENT");
+    refused(
+      cli(w, ["backup", project, "--strategy", "none"], { ...ATTACK, BACKUP_TUI_CONFIRM_PASSWORD: CONFIRM }),
+      "MIN_FREE_PERCENT",
+    );
     expect(ids()).toEqual(before);
   });
 
   it("backup --scheduled (the timer's and cron's command line) with AUTO_PRUNE and a keep-one policy from the environment: refused, unchanged", () => {
     const before = ids();
-    const env = { BACKUP_TUI_LOCAL_BACKUP_AUTO_PRUNE: "true", BACKUP_TUI_LOCAL_BACKUP_KEEP_LAST: "1", BACKUP_TUI_LOCAL_BACKUP_KEEP_DAILY: "0", BACKUP_TUI_LOCAL_BACKUP_KEEP_WEEKLY: "0", BACKUP_TUI_LOCAL_BACKUP_KEEP_MONTHLY: "0", BACKUP_TUI_LOCAL_BACKUP_KEEP_YEARLY: "0" };
-    refused(cli(w, ["backup", "--scheduled", project, "--strategy", "none"], env), "BACKUP_TUI_LOCAL_BACKUP_AUTO_PRUNE", "BACKUP_TUI_LOCAL_BACKUP_KEEP_LAST");
+    const env = {
+      BACKUP_TUI_LOCAL_BACKUP_AUTO_PRUNE: "true",
+      BACKUP_TUI_LOCAL_BACKUP_KEEP_LAST: "1",
+      BACKUP_TUI_LOCAL_BACKUP_KEEP_DAILY: "0",
+      BACKUP_TUI_LOCAL_BACKUP_KEEP_WEEKLY: "0",
+      BACKUP_TUI_LOCAL_BACKUP_KEEP_MONTHLY: "0",
+      BACKUP_TUI_LOCAL_BACKUP_KEEP_YEARLY: "0",
+    };
+    refused(
+      cli(w, ["backup", "--scheduled", project, "--strategy", "none"], env),
+      "BACKUP_TUI_LOCAL_BACKUP_AUTO_PRUNE",
+      "BACKUP_TUI_LOCAL_BACKUP_KEEP_LAST",
+    );
     expect(ids()).toEqual(before);
   });
 
   it("forget --prune --scheduled (the PRUNE job) with MAX_REPO_SIZE=1K and HOSTNAME from the environment: refused, unchanged", () => {
     const before = ids();
-    refused(cli(w, ["forget", "--prune", "--scheduled"], { BACKUP_TUI_LOCAL_BACKUP_MAX_REPO_SIZE: "1K", BACKUP_TUI_LOCAL_BACKUP_HOSTNAME: "other-host" }), "MAX_REPO_SIZE", "HOSTNAME");
+    refused(
+      cli(w, ["forget", "--prune", "--scheduled"], {
+        BACKUP_TUI_LOCAL_BACKUP_MAX_REPO_SIZE: "1K",
+        BACKUP_TUI_LOCAL_BACKUP_HOSTNAME: "other-host",
+      }),
+      "MAX_REPO_SIZE",
+      "HOSTNAME",
+    );
     expect(ids()).toEqual(before);
   });
 
@@ -93,7 +120,9 @@ describe("with a confirmation hash, the environment cannot change what gets dele
     const saved = { ...process.env };
     Object.assign(process.env, ATTACK, { BACKUP_TUI_STATE_DIR: w.stateDir });
     try {
-      expect(() => openTuiContext({ config: w.configFile })).toThrow(/BACKUP_TUI_LOCAL_BACKUP_MIN_FREE_PERCENT.*read from the config file only/);
+      expect(() => openTuiContext({ config: w.configFile })).toThrow(
+        /BACKUP_TUI_LOCAL_BACKUP_MIN_FREE_PERCENT.*read from the config file only/,
+      );
     } finally {
       for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
       Object.assign(process.env, saved);
@@ -107,7 +136,9 @@ describe("with a confirmation hash, the environment cannot change what gets dele
   });
 
   it("positive control: without the hash, the same environment makes backup forget snapshots (the refusals above mean something)", () => {
-    writeFileSync(w.configFile, readFileSync(w.configFile, "utf8").replace(/^CONFIRM_PASSWORD_HASH=.*$/m, ""), { mode: 0o600 });
+    writeFileSync(w.configFile, readFileSync(w.configFile, "utf8").replace(/^CONFIRM_PASSWORD_HASH=.*$/m, ""), {
+      mode: 0o600,
+    });
     const before = ids();
     const r = cli(w, ["backup", project, "--strategy", "none"], ATTACK);
     const after = ids();

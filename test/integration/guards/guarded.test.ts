@@ -59,7 +59,12 @@ let mp: string;
 let fileLive: string;
 let pwDir: string;
 const files = {
-  right: "", wrong: "", rightTrailingSpace: "", empty: "", missing: "", directory: "",
+  right: "",
+  wrong: "",
+  rightTrailingSpace: "",
+  empty: "",
+  missing: "",
+  directory: "",
 };
 /** Snapshots by role. */
 const snap = { first: "", second: "" };
@@ -74,30 +79,55 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
   outputs.push(r.stdout, r.stderr);
   return r;
 }
-const show = (r: CliResult) => `exit ${r.code}\n--- stdout\n${r.stdout.slice(0, 2000)}\n--- stderr\n${r.stderr.slice(0, 2000)}`;
+const show = (r: CliResult) =>
+  `exit ${r.code}\n--- stdout\n${r.stdout.slice(0, 2000)}\n--- stderr\n${r.stderr.slice(0, 2000)}`;
 const noStackTrace = (r: CliResult) => {
   expect(r.stdout + r.stderr, show(r)).not.toMatch(/^\s+at \S/m);
   expect(r.stdout + r.stderr, show(r)).not.toMatch(/internal error/);
 };
 
 // --no-lock: reading the list must not itself add files to the repository being compared.
-const snapshots = (): Snapshot[] => (JSON.parse(restic(w, ["snapshots", "--json", "--no-lock"])) as Snapshot[]).sort((a, b) => a.time.localeCompare(b.time));
+const snapshots = (): Snapshot[] =>
+  (JSON.parse(restic(w, ["snapshots", "--json", "--no-lock"])) as Snapshot[]).sort((a, b) =>
+    a.time.localeCompare(b.time),
+  );
 const stackSnapshots = () => snapshots().filter((s) => s.tags?.includes("kind:stack"));
-const ids = () => snapshots().map((s) => s.id).sort();
+const ids = () =>
+  snapshots()
+    .map((s) => s.id)
+    .sort();
 
 function containers(): Record<string, string> {
-  const list = docker(["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`]).trim().split("\n").filter(Boolean);
-  const out = docker(["inspect", "-f", "{{.Name}} {{.State.Status}} {{.State.StartedAt}} {{.RestartCount}} {{.Id}}", ...list]);
-  return Object.fromEntries(out.trim().split("\n").map((l) => [l.split(" ")[0].replace(/^\//, ""), l.split(" ").slice(1).join(" ")]));
+  const list = docker(["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`])
+    .trim()
+    .split("\n")
+    .filter(Boolean);
+  const out = docker([
+    "inspect",
+    "-f",
+    "{{.Name}} {{.State.Status}} {{.State.StartedAt}} {{.RestartCount}} {{.Id}}",
+    ...list,
+  ]);
+  return Object.fromEntries(
+    out
+      .trim()
+      .split("\n")
+      .map((l) => [l.split(" ")[0].replace(/^\//, ""), l.split(" ").slice(1).join(" ")]),
+  );
 }
 
 function observe(): Observed {
   return {
     snapshots: ids(),
-    repo: Object.fromEntries(Object.entries(treeDigest(w.repo)).filter(([k]) => !k.startsWith("locks/") && k !== "locks")),
+    repo: Object.fromEntries(
+      Object.entries(treeDigest(w.repo)).filter(([k]) => !k.startsWith("locks/") && k !== "locks"),
+    ),
     volume: treeDigest(mp),
     stackDir: treeDigest(stackDir),
-    beside: [...readdirSync(dirname(mp)).map((n) => `vol:${n}`), ...readdirSync(w.stacksDir).map((n) => `stacks:${n}`)].sort(),
+    beside: [
+      ...readdirSync(dirname(mp)).map((n) => `vol:${n}`),
+      ...readdirSync(w.stacksDir).map((n) => `stacks:${n}`),
+    ].sort(),
     containers: containers(),
   };
 }
@@ -119,7 +149,8 @@ function unreferencedData(): void {
 
 const writeData = (version: string) => {
   mkdirSync(join(mp, "records"), { recursive: true });
-  for (let i = 0; i < 8; i++) writeFileSync(join(mp, "records", `r${i}.txt`), `${version} record ${i}\n`.repeat(50 + i));
+  for (let i = 0; i < 8; i++)
+    writeFileSync(join(mp, "records", `r${i}.txt`), `${version} record ${i}\n`.repeat(50 + i));
   writeFileSync(join(mp, "settings.json"), JSON.stringify({ version }));
   writeFileSync(join(stackDir, "app.conf"), `version=${version}\n`);
 };
@@ -127,12 +158,19 @@ const writeData = (version: string) => {
 beforeAll(() => {
   ensureBinary();
   w = makeWorld();
-  const policyLines = Object.entries(POLICY).map(([k, v]) => `${k.replace("BACKUP_TUI_LOCAL_BACKUP_", "")}=${v}`).join("\n");
+  const policyLines = Object.entries(POLICY)
+    .map(([k, v]) => `${k.replace("BACKUP_TUI_LOCAL_BACKUP_", "")}=${v}`)
+    .join("\n");
   writeFileSync(w.configFile, readFileSync(w.configFile, "utf8").replace("KEEP_LAST=3", policyLines), { mode: 0o600 });
   restic(w, ["init", "-q"]);
   project = `grd${randomBytes(4).toString("hex")}`;
   volume = `${project}_data`;
-  stackDir = writeStack(w.stacksDir, project, { db: { volumes: ["data:/data"] }, web: { dependsOn: ["db"], volumes: ["data:/shared"] } }, ["data"]);
+  stackDir = writeStack(
+    w.stacksDir,
+    project,
+    { db: { volumes: ["data:/data"] }, web: { dependsOn: ["db"], volumes: ["data:/shared"] } },
+    ["data"],
+  );
   composeUp(stackDir);
   mp = volumeMountpoint(volume);
   fileLive = join(mp, "records", "r1.txt");
@@ -207,56 +245,127 @@ const WRONG_MSG = /wrong confirmation password; nothing was changed/;
 /** Every action: no --yes, no password, a wrong password by file and by variable. */
 const CORE: Attempt[] = [
   { name: "without --yes", args: () => [], says: /refusing to .* without confirmation \(no terminal to ask on\)/ },
-  { name: "without --yes, even with the right password in BACKUP_TUI_CONFIRM_PASSWORD", args: () => [], env: { BACKUP_TUI_CONFIRM_PASSWORD: RIGHT }, says: /without confirmation/ },
+  {
+    name: "without --yes, even with the right password in BACKUP_TUI_CONFIRM_PASSWORD",
+    args: () => [],
+    env: { BACKUP_TUI_CONFIRM_PASSWORD: RIGHT },
+    says: /without confirmation/,
+  },
   { name: "--yes without a password", args: () => ["--yes"], says: REQUIRED },
-  { name: "--yes with a wrong --confirm-password-file", args: () => ["--yes", "--confirm-password-file", files.wrong], says: WRONG_MSG, wrong: true },
-  { name: "--yes with a wrong BACKUP_TUI_CONFIRM_PASSWORD", args: () => ["--yes"], env: { BACKUP_TUI_CONFIRM_PASSWORD: WRONG }, says: WRONG_MSG, wrong: true },
+  {
+    name: "--yes with a wrong --confirm-password-file",
+    args: () => ["--yes", "--confirm-password-file", files.wrong],
+    says: WRONG_MSG,
+    wrong: true,
+  },
+  {
+    name: "--yes with a wrong BACKUP_TUI_CONFIRM_PASSWORD",
+    args: () => ["--yes"],
+    env: { BACKUP_TUI_CONFIRM_PASSWORD: WRONG },
+    says: WRONG_MSG,
+    wrong: true,
+  },
 ];
 /** Near misses and unusable password sources, for delete. */
 const EDGES: Attempt[] = [
-  { name: "--yes with the right password minus its last character", args: () => ["--yes"], env: { BACKUP_TUI_CONFIRM_PASSWORD: RIGHT.slice(0, -1) }, says: WRONG_MSG, wrong: true },
-  { name: "--yes with the right password plus a trailing space (file)", args: () => ["--yes", "--confirm-password-file", files.rightTrailingSpace], says: WRONG_MSG, wrong: true },
-  { name: "--yes with an empty password file", args: () => ["--yes", "--confirm-password-file", files.empty], says: WRONG_MSG, wrong: true },
-  { name: "--yes with a wrong file while the variable holds the right one (the file counts)", args: () => ["--yes", "--confirm-password-file", files.wrong], env: { BACKUP_TUI_CONFIRM_PASSWORD: RIGHT }, says: WRONG_MSG, wrong: true },
-  { name: "--yes with a missing password file", args: () => ["--yes", "--confirm-password-file", files.missing], says: /cannot read --confirm-password-file .*ENOENT/ },
-  { name: "--yes with a directory as the password file", args: () => ["--yes", "--confirm-password-file", files.directory], says: /cannot read --confirm-password-file .*EISDIR/ },
-  { name: "--yes with an empty BACKUP_TUI_CONFIRM_PASSWORD", args: () => ["--yes"], env: { BACKUP_TUI_CONFIRM_PASSWORD: "" }, says: WRONG_MSG, wrong: true },
+  {
+    name: "--yes with the right password minus its last character",
+    args: () => ["--yes"],
+    env: { BACKUP_TUI_CONFIRM_PASSWORD: RIGHT.slice(0, -1) },
+    says: WRONG_MSG,
+    wrong: true,
+  },
+  {
+    name: "--yes with the right password plus a trailing space (file)",
+    args: () => ["--yes", "--confirm-password-file", files.rightTrailingSpace],
+    says: WRONG_MSG,
+    wrong: true,
+  },
+  {
+    name: "--yes with an empty password file",
+    args: () => ["--yes", "--confirm-password-file", files.empty],
+    says: WRONG_MSG,
+    wrong: true,
+  },
+  {
+    name: "--yes with a wrong file while the variable holds the right one (the file counts)",
+    args: () => ["--yes", "--confirm-password-file", files.wrong],
+    env: { BACKUP_TUI_CONFIRM_PASSWORD: RIGHT },
+    says: WRONG_MSG,
+    wrong: true,
+  },
+  {
+    name: "--yes with a missing password file",
+    args: () => ["--yes", "--confirm-password-file", files.missing],
+    says: /cannot read --confirm-password-file .*ENOENT/,
+  },
+  {
+    name: "--yes with a directory as the password file",
+    args: () => ["--yes", "--confirm-password-file", files.directory],
+    says: /cannot read --confirm-password-file .*EISDIR/,
+  },
+  {
+    name: "--yes with an empty BACKUP_TUI_CONFIRM_PASSWORD",
+    args: () => ["--yes"],
+    env: { BACKUP_TUI_CONFIRM_PASSWORD: "" },
+    says: WRONG_MSG,
+    wrong: true,
+  },
 ];
 
-const CASES = ACTIONS.flatMap((a) => [...CORE, ...(a.name === "delete ID" ? EDGES : [])].map((t) => ({ action: a, attempt: t })));
+const CASES = ACTIONS.flatMap((a) =>
+  [...CORE, ...(a.name === "delete ID" ? EDGES : [])].map((t) => ({ action: a, attempt: t })),
+);
 
 describe("guarded actions refused: exit 2, and nothing changes", () => {
   let baseline: Observed;
 
   beforeAll(() => {
     baseline = observe();
-    expect(Object.values(baseline.containers).every((c) => c.startsWith("running ")), JSON.stringify(baseline.containers)).toBe(true);
+    expect(
+      Object.values(baseline.containers).every((c) => c.startsWith("running ")),
+      JSON.stringify(baseline.containers),
+    ).toBe(true);
     expect(Object.keys(baseline.containers)).toHaveLength(2);
   });
 
-  it.each(CASES.map((c) => [`${c.action.name} — ${c.attempt.name}`, c] as const))("%s", (_name, { action, attempt }) => {
-    const r = run([...action.args(), ...attempt.args()], { ...action.env, ...attempt.env });
-    if (attempt.wrong) wrongAttempts++;
-    expect(r.code, show(r)).toBe(2);
-    expect(r.stderr, show(r)).toMatch(/^error: /m);
-    expect(r.stderr, show(r)).toMatch(attempt.says);
-    noStackTrace(r);
-    const now = observe();
-    expect(now.snapshots, "snapshot list").toEqual(baseline.snapshots);
-    expect(now.repo, "repository files").toEqual(baseline.repo);
-    expect(now.volume, "live volume data").toEqual(baseline.volume);
-    expect(now.stackDir, "stack directory").toEqual(baseline.stackDir);
-    expect(now.beside, "staging left beside the live paths").toEqual(baseline.beside);
-    expect(now.containers, "containers (state, start time, restarts)").toEqual(baseline.containers);
-  });
+  it.each(CASES.map((c) => [`${c.action.name} — ${c.attempt.name}`, c] as const))(
+    "%s",
+    (_name, { action, attempt }) => {
+      const r = run([...action.args(), ...attempt.args()], { ...action.env, ...attempt.env });
+      if (attempt.wrong) wrongAttempts++;
+      expect(r.code, show(r)).toBe(2);
+      expect(r.stderr, show(r)).toMatch(/^error: /m);
+      expect(r.stderr, show(r)).toMatch(attempt.says);
+      noStackTrace(r);
+      const now = observe();
+      expect(now.snapshots, "snapshot list").toEqual(baseline.snapshots);
+      expect(now.repo, "repository files").toEqual(baseline.repo);
+      expect(now.volume, "live volume data").toEqual(baseline.volume);
+      expect(now.stackDir, "stack directory").toEqual(baseline.stackDir);
+      expect(now.beside, "staging left beside the live paths").toEqual(baseline.beside);
+      expect(now.containers, "containers (state, start time, restarts)").toEqual(baseline.containers);
+    },
+  );
 
   it("every wrong password was logged as refused, naming the action, and no password or hash is in the log", () => {
     const log = readFileSync(join(w.stateDir, "backup-tui.log"), "utf8");
     const refused = log.split("\n").filter((l) => l.includes("refused: wrong confirmation password"));
     expect(wrongAttempts).toBeGreaterThan(0);
     expect(refused).toHaveLength(wrongAttempts);
-    for (const what of ["restore stack", "restore volume", "restore " + fileLive, "delete 1 snapshot", "apply retention", "and prune", "prune the repository"]) {
-      expect(refused.some((l) => l.includes(what)), `a refusal naming "${what}"`).toBe(true);
+    for (const what of [
+      "restore stack",
+      "restore volume",
+      "restore " + fileLive,
+      "delete 1 snapshot",
+      "apply retention",
+      "and prune",
+      "prune the repository",
+    ]) {
+      expect(
+        refused.some((l) => l.includes(what)),
+        `a refusal naming "${what}"`,
+      ).toBe(true);
     }
     const hash = /^CONFIRM_PASSWORD_HASH=(.*)$/m.exec(readFileSync(w.configFile, "utf8"))![1];
     for (const secret of [RIGHT, WRONG, RIGHT.slice(0, -1), hash]) expect(log).not.toContain(secret);
@@ -352,7 +461,10 @@ describe("ways around the guard", () => {
     expect(run(["--config", scratch, "config", "set-confirm-password", "--password-file", attackerPw]).code).toBe(0);
     const hash = /^CONFIRM_PASSWORD_HASH=(.*)$/m.exec(readFileSync(scratch, "utf8"))![1];
     const before = ids();
-    const r = run(["delete", victim, "--yes"], { BACKUP_TUI_SECURITY_CONFIRM_PASSWORD_HASH: hash, BACKUP_TUI_CONFIRM_PASSWORD: ATTACKER });
+    const r = run(["delete", victim, "--yes"], {
+      BACKUP_TUI_SECURITY_CONFIRM_PASSWORD_HASH: hash,
+      BACKUP_TUI_CONFIRM_PASSWORD: ATTACKER,
+    });
     expect(ids(), "the snapshot was deleted with a password the admin never set").toEqual(before);
     expect(r.code, show(r)).toBe(2);
   });

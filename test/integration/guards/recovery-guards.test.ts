@@ -19,8 +19,25 @@ describe("recovery guards: pull over another repository, live paths that exist, 
   let before: { stack: Record<string, string>; extra: Record<string, string> };
 
   const resticAt = (repo: string, args: string[]) =>
-    execFileSync("restic", args, { env: { ...process.env, RESTIC_REPOSITORY: repo, RESTIC_PASSWORD_FILE: w.passwordFile, RESTIC_PASSWORD: undefined }, encoding: "utf8" });
-  const snapshotId = (out: string) => (JSON.parse(out.trim().split("\n").filter((l) => l.includes('"summary"')).pop()!) as { snapshot_id: string }).snapshot_id;
+    execFileSync("restic", args, {
+      env: {
+        ...process.env,
+        RESTIC_REPOSITORY: repo,
+        RESTIC_PASSWORD_FILE: w.passwordFile,
+        RESTIC_PASSWORD: undefined,
+      },
+      encoding: "utf8",
+    });
+  const snapshotId = (out: string) =>
+    (
+      JSON.parse(
+        out
+          .trim()
+          .split("\n")
+          .filter((l) => l.includes('"summary"'))
+          .pop()!,
+      ) as { snapshot_id: string }
+    ).snapshot_id;
   /** A new host: its own state directory and repository path (missing), the cloud copy configured. */
   const host = (name: string, extraEnv: NodeJS.ProcessEnv = {}) => ({
     ...cloud,
@@ -50,23 +67,76 @@ describe("recovery guards: pull over another repository, live paths that exist, 
     const staging = join(w.dir, "old-state", "staging");
     const manifest = join(staging, "site", "manifest.json");
     mkdirSync(dirname(manifest), { recursive: true });
-    writeFileSync(manifest, JSON.stringify({
-      format: 1, stack: "site", project: "site", dir: stackDir, composeFiles: [join(stackDir, "compose.yaml")], envFiles: [], host: "oldhost",
-      createdAt: new Date().toISOString(), strategy: "stop", paths: [stackDir, extra], excludes: [], volumes: [], containers: [], tools: {},
-    }));
+    writeFileSync(
+      manifest,
+      JSON.stringify({
+        format: 1,
+        stack: "site",
+        project: "site",
+        dir: stackDir,
+        composeFiles: [join(stackDir, "compose.yaml")],
+        envFiles: [],
+        host: "oldhost",
+        createdAt: new Date().toISOString(),
+        strategy: "stop",
+        paths: [stackDir, extra],
+        excludes: [],
+        volumes: [],
+        containers: [],
+        tools: {},
+      }),
+    );
     const tags = (...t: string[]) => ["backup-tui", ...t].flatMap((x) => ["--tag", x]);
-    const stackSnap = snapshotId(resticAt(w.repo, ["backup", "--json", "--host", "oldhost", ...tags("stack:site", "kind:stack"), stackDir, extra, manifest]));
+    const stackSnap = snapshotId(
+      resticAt(w.repo, [
+        "backup",
+        "--json",
+        "--host",
+        "oldhost",
+        ...tags("stack:site", "kind:stack"),
+        stackDir,
+        extra,
+        manifest,
+      ]),
+    );
     const inventory = join(staging, "doomsday", "inventory.json");
     mkdirSync(dirname(inventory), { recursive: true });
-    writeFileSync(inventory, JSON.stringify({
-      format: 1, host: "oldhost", createdAt: new Date().toISOString(), docker: { version: "27.0" }, containers: [], networks: [], volumes: [], images: [],
-      stacks: [{ name: "site", project: "site", dir: stackDir, composeFiles: [join(stackDir, "compose.yaml")], envFiles: [], running: false, snapshot: stackSnap, dependsOn: [] }],
-      files: {}, savedImages: [],
-    }));
+    writeFileSync(
+      inventory,
+      JSON.stringify({
+        format: 1,
+        host: "oldhost",
+        createdAt: new Date().toISOString(),
+        docker: { version: "27.0" },
+        containers: [],
+        networks: [],
+        volumes: [],
+        images: [],
+        stacks: [
+          {
+            name: "site",
+            project: "site",
+            dir: stackDir,
+            composeFiles: [join(stackDir, "compose.yaml")],
+            envFiles: [],
+            running: false,
+            snapshot: stackSnap,
+            dependsOn: [],
+          },
+        ],
+        files: {},
+        savedImages: [],
+      }),
+    );
     resticAt(w.repo, ["backup", "-q", "--host", "oldhost", ...tags("kind:doomsday"), inventory]);
     const mirror = join(w.dir, "mirror");
     cpSync(w.repo, mirror, { recursive: true });
-    cloud = { ...remoteEnv("cloud", "local"), BACKUP_TUI_CLOUD_SYNC_RCLONE_REMOTE: "cloud", BACKUP_TUI_CLOUD_SYNC_RCLONE_PATH: mirror, BACKUP_TUI_RETRY_BASE_MS: "200" };
+    cloud = {
+      ...remoteEnv("cloud", "local"),
+      BACKUP_TUI_CLOUD_SYNC_RCLONE_REMOTE: "cloud",
+      BACKUP_TUI_CLOUD_SYNC_RCLONE_PATH: mirror,
+      BACKUP_TUI_RETRY_BASE_MS: "200",
+    };
     wipeRecovered(); // the old host is gone
   });
   afterAll(() => w?.cleanup());
@@ -88,7 +158,9 @@ describe("recovery guards: pull over another repository, live paths that exist, 
     for (const extraArgs of [[], ["--force"]]) {
       const r = cli(w, ["restore", other, ...extraArgs], host("pull-other"));
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toContain(`error: ${other} holds a different restic repository than cloud:${cloud.BACKUP_TUI_CLOUD_SYNC_RCLONE_PATH}`);
+      expect(r.stderr).toContain(
+        `error: ${other} holds a different restic repository than cloud:${cloud.BACKUP_TUI_CLOUD_SYNC_RCLONE_PATH}`,
+      );
       expect(r.stderr).toContain("Nothing was copied");
       expect(treeDigest(other)).toEqual(was);
     }
@@ -133,20 +205,32 @@ describe("recovery guards: pull over another repository, live paths that exist, 
   it("a journal that says the pull was done while the repository is gone: the resumed run checks, pulls again and recovers (never 'create it with init')", () => {
     const env = host("journal");
     mkdirSync(dirname(journalOf(env)), { recursive: true });
-    writeFileSync(journalOf(env), JSON.stringify({
-      startedAt: "2026-01-01T00:00:00.000Z", host: "oldhost", committed: true, done: ["pull"], created: { networks: [], volumes: [] },
-      preexisting: { networks: [], volumes: [], containers: [], dirs: [], paths: [] },
-    }));
+    writeFileSync(
+      journalOf(env),
+      JSON.stringify({
+        startedAt: "2026-01-01T00:00:00.000Z",
+        host: "oldhost",
+        committed: true,
+        done: ["pull"],
+        created: { networks: [], volumes: [] },
+        preexisting: { networks: [], volumes: [], containers: [], dirs: [], paths: [] },
+      }),
+    );
     const r = cli(w, ["restore", "--disaster", "--host", "oldhost", "--yes"], env);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stderr + r.stdout).toContain("continuing the recovery");
-    expect(r.stderr + r.stdout).toContain("step pull was done by the interrupted run, but what it made is gone: doing it again");
+    expect(r.stderr + r.stdout).toContain(
+      "step pull was done by the interrupted run, but what it made is gone: doing it again",
+    );
     expect(treeDigest(stackDir)).toEqual(before.stack);
     wipeRecovered();
   });
 
   it("restore --disaster without a cloud remote and no repository: a recovery hint, never `init`", () => {
-    const env = { BACKUP_TUI_STATE_DIR: join(w.dir, "state-noremote"), BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: join(w.dir, "repo-noremote") };
+    const env = {
+      BACKUP_TUI_STATE_DIR: join(w.dir, "state-noremote"),
+      BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: join(w.dir, "repo-noremote"),
+    };
     const r = cli(w, ["restore", "--disaster", "--host", "oldhost", "--yes"], env);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain(`no restic repository at ${env.BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY}`);
@@ -159,13 +243,24 @@ describe("recovery guards: pull over another repository, live paths that exist, 
     const config = join(w.dir, "other config.ini");
     // It is the old host's config (from its recovery kit): it gives the stack its EXTRA_PATHS, which a restore
     // in place needs, since it writes only the paths this host's config gives the stack (issue 17.3).
-    writeFileSync(config, readFileSync(w.configFile, "utf8").replace(/^RESTIC_PASSWORD_FILE=.*$/m, "RESTIC_PASSWORD_FILE=/nonexistent/restic-password") + `[stack:site]\nEXTRA_PATHS=${extra}\n`, { mode: 0o600 });
+    writeFileSync(
+      config,
+      readFileSync(w.configFile, "utf8").replace(
+        /^RESTIC_PASSWORD_FILE=.*$/m,
+        "RESTIC_PASSWORD_FILE=/nonexistent/restic-password",
+      ) + `[stack:site]\nEXTRA_PATHS=${extra}\n`,
+      { mode: 0o600 },
+    );
     const pulled = join(w.dir, "pulled");
     const env: NodeJS.ProcessEnv = { ...w.env, ...cloud, BACKUP_TUI_LOCAL_BACKUP_RESTIC_PASSWORD_FILE: w.passwordFile };
     delete env.BACKUP_TUI_CONFIG;
     const r = spawnSync(BIN, ["--config", config, "restore", pulled], { env, encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
-    const steps = r.stdout.split("\n").slice(r.stdout.split("\n").findIndex((l) => l.startsWith("Next steps"))).filter((l) => /^ {2}\S.*backup-tui /.test(l)).map((l) => l.trim());
+    const steps = r.stdout
+      .split("\n")
+      .slice(r.stdout.split("\n").findIndex((l) => l.startsWith("Next steps")))
+      .filter((l) => /^ {2}\S.*backup-tui /.test(l))
+      .map((l) => l.trim());
     expect(steps).toHaveLength(1);
     expect(steps[0]).not.toContain("--yes");
     expect(steps[0]).toContain(`--config '${config}'`);
@@ -179,9 +274,13 @@ describe("recovery guards: pull over another repository, live paths that exist, 
   });
 
   it("a password file that does not exist: a clear message naming the source and the path (exit 78), never restic's raw 'Resolving password failed'", () => {
-    const r = cli(w, ["snapshots", "--all"], { BACKUP_TUI_LOCAL_BACKUP_RESTIC_PASSWORD_FILE: "/nonexistent/restic-password" });
+    const r = cli(w, ["snapshots", "--all"], {
+      BACKUP_TUI_LOCAL_BACKUP_RESTIC_PASSWORD_FILE: "/nonexistent/restic-password",
+    });
     expect(r.stderr).not.toContain("Resolving password failed");
-    expect(r.stderr).toContain("the password file /nonexistent/restic-password (environment BACKUP_TUI_LOCAL_BACKUP_RESTIC_PASSWORD_FILE)");
+    expect(r.stderr).toContain(
+      "the password file /nonexistent/restic-password (environment BACKUP_TUI_LOCAL_BACKUP_RESTIC_PASSWORD_FILE)",
+    );
     expect(r.code, r.stderr).toBe(78);
   });
 });

@@ -44,8 +44,18 @@ describe("secrets stay out of argv, output, logs and history", () => {
     ensureBinary();
     w = makeWorld();
     restic(w, ["init", "-q"]);
-    sftp = await rcloneServe("sftp", { dir: join(w.dir, "srv"), workDir: join(w.dir, "servers"), user: "backup", pass: SFTP_PW });
-    env = { ...w.env, ...remoteEnv("vault", sftp), BACKUP_TUI_CLOUD_SYNC_RCLONE_REMOTE: "vault", BACKUP_TUI_CLOUD_SYNC_RCLONE_PATH: "backups/host1" };
+    sftp = await rcloneServe("sftp", {
+      dir: join(w.dir, "srv"),
+      workDir: join(w.dir, "servers"),
+      user: "backup",
+      pass: SFTP_PW,
+    });
+    env = {
+      ...w.env,
+      ...remoteEnv("vault", sftp),
+      BACKUP_TUI_CLOUD_SYNC_RCLONE_REMOTE: "vault",
+      BACKUP_TUI_CLOUD_SYNC_RCLONE_PATH: "backups/host1",
+    };
     secrets = [readFileSync(w.passwordFile, "utf8").trim(), CONFIRM_PW, SFTP_PW, obscure(SFTP_PW)];
     const pwFile = join(w.dir, "confirm-pw");
     writeFileSync(pwFile, CONFIRM_PW, { mode: 0o600 });
@@ -90,6 +100,7 @@ describe("secrets stay out of argv, output, logs and history", () => {
     const db = readdirSync(w.stateDir).filter((n) => n.startsWith("state.db"));
     expect(db).toContain("state.db");
     for (const n of db) texts.push(readFileSync(join(w.stateDir, n)).toString("latin1"));
-    for (const s of secrets) expect(texts.filter((t) => t.includes(s)).length, `a text holds ${s.slice(0, 4)}…`).toBe(0);
+    for (const s of secrets)
+      expect(texts.filter((t) => t.includes(s)).length, `a text holds ${s.slice(0, 4)}…`).toBe(0);
   });
 });

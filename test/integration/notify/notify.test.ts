@@ -51,7 +51,10 @@ describe("notifications and metrics from a real backup", () => {
     expect(Math.abs(ts - Date.now() / 1000)).toBeLessThan(120);
     expect(metrics.find((m) => m.name === "backup_tui_snapshots")!.value).toBeGreaterThanOrEqual(1);
     // The local repository's size on disk and its filesystem's free share.
-    const repoBytes = execFileSync("find", [w.repo, "-type", "f", "-printf", "%s\\n"], { encoding: "utf8" }).trim().split("\n").reduce((n, l) => n + Number(l), 0);
+    const repoBytes = execFileSync("find", [w.repo, "-type", "f", "-printf", "%s\\n"], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .reduce((n, l) => n + Number(l), 0);
     const measured = metrics.find((m) => m.name === "backup_tui_repository_bytes")!.value;
     expect(measured).toBeGreaterThan(0);
     expect(measured).toBe(repoBytes);
@@ -61,7 +64,10 @@ describe("notifications and metrics from a real backup", () => {
   });
 
   it("a dead notification endpoint does not fail the backup", async () => {
-    const r = await cliAsync(w, ["backup", "notified"], { BACKUP_TUI_NOTIFY_WEBHOOK_URL: "http://127.0.0.1:9/hook", BACKUP_TUI_NOTIFY_NOTIFY_ON: "success" });
+    const r = await cliAsync(w, ["backup", "notified"], {
+      BACKUP_TUI_NOTIFY_WEBHOOK_URL: "http://127.0.0.1:9/hook",
+      BACKUP_TUI_NOTIFY_NOTIFY_ON: "success",
+    });
     expect(r.code, r.stderr).toBe(0);
   });
 });

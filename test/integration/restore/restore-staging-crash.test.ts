@@ -1,5 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { treeDigest } from "../../helpers/checksums";
@@ -40,12 +51,27 @@ describe("a restore killed mid-way: recover finishes only what was completely st
   let mp: string;
   let snapshotData: Record<string, string>;
   let snapshotDir: Record<string, string>;
-  const leftovers = () => [dirname(mp), mp, join(mp, "notes"), w.stacksDir].filter((d) => existsSync(d)).flatMap((d) => readdirSync(d).filter((n) => n.startsWith(".backup-tui")));
-  const copies = () => [dirname(mp), mp].flatMap((d) => readdirSync(d).filter((n) => n.startsWith(".backup-tui-restore-")).map((n) => join(d, n)));
-  const resticsOfOurs = () => allCommandLines().filter((p) => p.argv.includes("restic") && p.argv.includes(" restore ") && p.argv.includes(w.dir));
+  const leftovers = () =>
+    [dirname(mp), mp, join(mp, "notes"), w.stacksDir]
+      .filter((d) => existsSync(d))
+      .flatMap((d) => readdirSync(d).filter((n) => n.startsWith(".backup-tui")));
+  const copies = () =>
+    [dirname(mp), mp].flatMap((d) =>
+      readdirSync(d)
+        .filter((n) => n.startsWith(".backup-tui-restore-"))
+        .map((n) => join(d, n)),
+    );
+  const resticsOfOurs = () =>
+    allCommandLines().filter(
+      (p) => p.argv.includes("restic") && p.argv.includes(" restore ") && p.argv.includes(w.dir),
+    );
   const journal = () => {
     const d = join(w.stateDir, "restore-journal");
-    return existsSync(d) ? readdirSync(d).filter((n) => n.endsWith(".json")).map((n) => JSON.parse(readFileSync(join(d, n), "utf8")) as { live: string; state?: string }) : [];
+    return existsSync(d)
+      ? readdirSync(d)
+          .filter((n) => n.endsWith(".json"))
+          .map((n) => JSON.parse(readFileSync(join(d, n), "utf8")) as { live: string; state?: string })
+      : [];
   };
 
   beforeAll(() => {
@@ -80,7 +106,11 @@ describe("a restore killed mid-way: recover finishes only what was completely st
     const beforeDir = treeDigest(dir);
     const run = start(["restore", "--stack", "vault", "--yes"], w.env);
     // The volume's copy is being written beside it: some of it on disk, not all.
-    await waitFor(() => copies().some((d) => allocated(d) > 40 * MiB), 180_000, "restic to write part of the volume's copy");
+    await waitFor(
+      () => copies().some((d) => allocated(d) > 40 * MiB),
+      180_000,
+      "restic to write part of the volume's copy",
+    );
     run.child.kill("SIGKILL");
     await run.done;
     const copied = allocated(copies()[0]);
@@ -95,7 +125,9 @@ describe("a restore killed mid-way: recover finishes only what was completely st
     expect(journal()).toEqual([]);
     expect(resticsOfOurs()).toEqual([]);
     expect(r.stdout).toContain(`interrupted restore of ${mp}: discarded`);
-    console.log(`killed with ${(copied / MiB).toFixed(0)} MiB of the 300 MiB copy written; recover: ${r.stdout.trim().split("\n").join(" | ")}`);
+    console.log(
+      `killed with ${(copied / MiB).toFixed(0)} MiB of the 300 MiB copy written; recover: ${r.stdout.trim().split("\n").join(" | ")}`,
+    );
   }, 300_000);
 
   it("kill -9 while restic writes a deleted 100 MB file back (--file): recover does not put the partial copy in its place, the file stays absent as before", async () => {
@@ -103,7 +135,11 @@ describe("a restore killed mid-way: recover finishes only what was completely st
     rmSync(file);
     const beforeData = treeDigest(mp);
     const run = start(["restore", "--stack", "vault", "--file", file, "--yes"], w.env);
-    await waitFor(() => copies().some((d) => allocated(d) > 20 * MiB), 180_000, "restic to write part of the file's copy");
+    await waitFor(
+      () => copies().some((d) => allocated(d) > 20 * MiB),
+      180_000,
+      "restic to write part of the file's copy",
+    );
     run.child.kill("SIGKILL");
     await run.done;
     const r = cli(w, ["recover"]);
@@ -123,7 +159,11 @@ describe("a restore killed mid-way: recover finishes only what was completely st
   it("positive control: kill -9 once every copy is complete and the safety snapshot taken: recover finishes the swap to the snapshot's content and restarts the container", async () => {
     const safetyBefore = JSON.parse(restic(w, ["snapshots", "--json", "--tag", "kind:pre-restore"])).length;
     const marker = join(w.dir, "paused.pid");
-    const run = start(["restore", "--stack", "vault", "--yes"], { ...w.env, BACKUP_TUI_TEST_PAUSE_AT: "restore-before-swap", BACKUP_TUI_TEST_PAUSE_MARKER: marker });
+    const run = start(["restore", "--stack", "vault", "--yes"], {
+      ...w.env,
+      BACKUP_TUI_TEST_PAUSE_AT: "restore-before-swap",
+      BACKUP_TUI_TEST_PAUSE_MARKER: marker,
+    });
     let ended = false;
     void run.done.then(() => (ended = true));
     await waitFor(() => existsSync(marker) || ended, 240_000, "the restore to reach the swap");
@@ -172,7 +212,9 @@ describe("a restore killed mid-way: recover finishes only what was completely st
     const since = startedAt("vault-db-1");
     const dry = cli(w, ["restore", "--stack", "vault", "--file", file, "--dry-run"]);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toContain(`It stops vault-db-1 while the data is swapped in, then starts it again: it replaces ${file}`);
+    expect(dry.stdout).toContain(
+      `It stops vault-db-1 while the data is swapped in, then starts it again: it replaces ${file}`,
+    );
     const r = cli(w, ["restore", "--stack", "vault", "--file", file, "--yes"]);
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(file, "utf8")).toBe("note b\n");

@@ -32,8 +32,22 @@ describe("restore guards: --target by identity, in place only the stack's own pa
   let alias: string | undefined;
   const running = { "hello-app-1": "running" };
 
-  const snapshotId = (out: string) => (JSON.parse(out.trim().split("\n").filter((l) => l.includes('"summary"')).pop()!) as { snapshot_id: string }).snapshot_id;
-  const live = () => ({ hello: treeDigest(mp), helloDir: treeDigest(helloDir), other: treeDigest(otherMp), victim: treeDigest(victim) });
+  const snapshotId = (out: string) =>
+    (
+      JSON.parse(
+        out
+          .trim()
+          .split("\n")
+          .filter((l) => l.includes('"summary"'))
+          .pop()!,
+      ) as { snapshot_id: string }
+    ).snapshot_id;
+  const live = () => ({
+    hello: treeDigest(mp),
+    helloDir: treeDigest(helloDir),
+    other: treeDigest(otherMp),
+    victim: treeDigest(victim),
+  });
   /** The restore refused with `code` (and its dry run with the same), and nothing live changed. */
   const refused = (args: string[], why: RegExp, code = 2) => {
     const before = live();
@@ -66,7 +80,9 @@ describe("restore guards: --target by identity, in place only the stack's own pa
     writeFileSync(join(mp, "greeting.txt"), "hello as it is now\n");
     writeFileSync(join(mp, "since.txt"), "written after the backup\n");
     writeFileSync(join(otherMp, "other.txt"), "other as it is now\n");
-    const stackSnap = (name: string) => JSON.parse(cli(w, ["snapshots", "--stack", name, "--json"]).stdout.trim().split("\n").pop()!).snapshots[0].id as string;
+    const stackSnap = (name: string) =>
+      JSON.parse(cli(w, ["snapshots", "--stack", name, "--json"]).stdout.trim().split("\n").pop()!).snapshots[0]
+        .id as string;
     otherStackSnap = stackSnap("other");
     helloSnap = stackSnap("hello");
 
@@ -77,10 +93,25 @@ describe("restore guards: --target by identity, in place only the stack's own pa
     writeFileSync(join(victim, "nginx.conf"), "the snapshot's version\n");
     const manifest = join(w.dir, "crafted", "staging", "hello", "manifest.json");
     mkdirSync(dirname(manifest), { recursive: true });
-    writeFileSync(manifest, JSON.stringify({
-      format: 1, stack: "hello", project: "hello", dir: helloDir, composeFiles: [join(helloDir, "compose.yaml")], envFiles: [], host: "otherhost",
-      createdAt: new Date().toISOString(), strategy: "stop", paths: [victim], excludes: [], volumes: [], containers: [], tools: {},
-    }));
+    writeFileSync(
+      manifest,
+      JSON.stringify({
+        format: 1,
+        stack: "hello",
+        project: "hello",
+        dir: helloDir,
+        composeFiles: [join(helloDir, "compose.yaml")],
+        envFiles: [],
+        host: "otherhost",
+        createdAt: new Date().toISOString(),
+        strategy: "stop",
+        paths: [victim],
+        excludes: [],
+        volumes: [],
+        containers: [],
+        tools: {},
+      }),
+    );
     const tags = ["backup-tui", "stack:hello", "kind:stack"].flatMap((t) => ["--tag", t]);
     foreignSnap = snapshotId(restic(w, ["backup", "--json", "--host", "otherhost", ...tags, victim, manifest]));
     craftedSnap = snapshotId(restic(w, ["backup", "--json", "--host", hostname(), ...tags, victim, manifest]));
@@ -148,13 +179,22 @@ describe("restore guards: --target by identity, in place only the stack's own pa
   });
 
   it("in place, another stack's snapshot is refused for this stack: neither stack's data changes", () => {
-    refused(["--stack", "hello", "--snapshot", otherStackSnap, "--yes"], /is not a snapshot of stack hello \(it is of stack other\)/);
+    refused(
+      ["--stack", "hello", "--snapshot", otherStackSnap, "--yes"],
+      /is not a snapshot of stack hello \(it is of stack other\)/,
+    );
   });
 
   it("in place, another host's snapshot is refused; with --host it still cannot write a path that is not the stack's here; nor can this host's", () => {
     refused(["--stack", "hello", "--snapshot", foreignSnap, "--yes"], /was made by host otherhost, not this host/);
-    refused(["--stack", "hello", "--snapshot", foreignSnap, "--host", "otherhost", "--yes"], /would write .*etc-victim: not a path of stack hello on this host/);
-    refused(["--stack", "hello", "--snapshot", craftedSnap, "--yes"], /would write .*etc-victim: not a path of stack hello on this host/);
+    refused(
+      ["--stack", "hello", "--snapshot", foreignSnap, "--host", "otherhost", "--yes"],
+      /would write .*etc-victim: not a path of stack hello on this host/,
+    );
+    refused(
+      ["--stack", "hello", "--snapshot", craftedSnap, "--yes"],
+      /would write .*etc-victim: not a path of stack hello on this host/,
+    );
     expect(readFileSync(join(victim, "nginx.conf"), "utf8")).toBe("this host's own version\n");
   });
 
@@ -165,7 +205,13 @@ describe("restore guards: --target by identity, in place only the stack's own pa
   });
 
   it("the TUI's restore to a directory goes through the same guard: the preview and the restore refuse /proc/self/root", async () => {
-    const config = loadConfig({ flag: w.configFile, env: { ...process.env, BACKUP_TUI_STATE_DIR: w.stateDir }, exeDir: w.dir, cwd: w.dir, uid: 0 });
+    const config = loadConfig({
+      flag: w.configFile,
+      env: { ...process.env, BACKUP_TUI_STATE_DIR: w.stateDir },
+      exeDir: w.dir,
+      cwd: w.dir,
+      uid: 0,
+    });
     const ctx = buildContext(config, { globals: {}, commandLine: "test" });
     try {
       const backend = createBackend(ctx);
@@ -173,9 +219,18 @@ describe("restore guards: --target by identity, in place only the stack's own pa
       const snapshot = await resolveSnapshot(ctx, "latest", { stack: "hello", host: config.hostname, kind: "stack" });
       const choice = { snapshot, scope: { kind: "stack" as const, stack: "hello" }, target: "/proc/self/root" };
       await expect(backend.previewRestore(choice)).rejects.toBeInstanceOf(UsageError);
-      await expect(backend.restore(choice, undefined, new AbortController().signal, () => undefined)).rejects.toThrow(/inside \/proc/);
+      await expect(backend.restore(choice, undefined, new AbortController().signal, () => undefined)).rejects.toThrow(
+        /inside \/proc/,
+      );
       const other = await resolveSnapshot(ctx, otherStackSnap, {});
-      await expect(backend.restore({ snapshot: other, scope: { kind: "stack", stack: "hello" } }, undefined, new AbortController().signal, () => undefined)).rejects.toThrow(/not a snapshot of stack hello/);
+      await expect(
+        backend.restore(
+          { snapshot: other, scope: { kind: "stack", stack: "hello" } },
+          undefined,
+          new AbortController().signal,
+          () => undefined,
+        ),
+      ).rejects.toThrow(/not a snapshot of stack hello/);
       expect(live()).toEqual(before);
       expect(containerStates("hello")).toEqual(running);
     } finally {
@@ -190,11 +245,18 @@ describe("restore guards: --target by identity, in place only the stack's own pa
     const dry = cli(w, ["backup", "hello", "--dry-run"], low);
     expect(run.code, run.stderr).toBe(1);
     expect(dry.code, dry.stdout + dry.stderr).toBe(run.code);
-    expect(run.stderr).toMatch(/backup skipped: only .*% of the repository's filesystem is free \(MIN_FREE_PERCENT 99%\)/);
-    expect(dry.stderr).toMatch(/backup skipped: only .*% of the repository's filesystem is free \(MIN_FREE_PERCENT 99%\)/);
+    expect(run.stderr).toMatch(
+      /backup skipped: only .*% of the repository's filesystem is free \(MIN_FREE_PERCENT 99%\)/,
+    );
+    expect(dry.stderr).toMatch(
+      /backup skipped: only .*% of the repository's filesystem is free \(MIN_FREE_PERCENT 99%\)/,
+    );
     expect(dry.stdout).not.toContain("Dry run");
     expect(restic(w, ["snapshots", "--json"])).toBe(snapshotsBefore);
-    const prune = cli(w, ["backup", "hello", "--dry-run"], { ...low, BACKUP_TUI_LOCAL_BACKUP_LOW_SPACE_ACTION: "prune" });
+    const prune = cli(w, ["backup", "hello", "--dry-run"], {
+      ...low,
+      BACKUP_TUI_LOCAL_BACKUP_LOW_SPACE_ACTION: "prune",
+    });
     expect(prune.code, prune.stderr).toBe(0);
     expect(prune.stdout).toContain("would forget the oldest unprotected snapshots first (LOW_SPACE_ACTION=prune)");
     expect(containerStates("hello")).toEqual(running);

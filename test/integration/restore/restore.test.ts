@@ -8,7 +8,12 @@ import { hangingFake, killHard, start } from "../../helpers/processes";
 import { composeDown, composeUp, containerStates, docker, volumeMountpoint, writeStack } from "../../helpers/stacks";
 
 const snapshots = (w: TestWorld, tag?: string) =>
-  JSON.parse(restic(w, ["snapshots", "--json", ...(tag ? ["--tag", tag] : [])])) as Array<{ id: string; short_id: string; tags: string[]; paths: string[] }>;
+  JSON.parse(restic(w, ["snapshots", "--json", ...(tag ? ["--tag", tag] : [])])) as Array<{
+    id: string;
+    short_id: string;
+    tags: string[];
+    paths: string[];
+  }>;
 
 describe("browse and restore: real stacks, real restic", () => {
   let w: TestWorld;
@@ -25,7 +30,8 @@ describe("browse and restore: real stacks, real restic", () => {
     composeUp(dir);
     mp = volumeMountpoint("shop_data");
     mkdirSync(join(mp, "orders"), { recursive: true });
-    for (let i = 0; i < 20; i++) writeFileSync(join(mp, "orders", `order-${i}.json`), JSON.stringify({ i, items: "x".repeat(i * 100) }));
+    for (let i = 0; i < 20; i++)
+      writeFileSync(join(mp, "orders", `order-${i}.json`), JSON.stringify({ i, items: "x".repeat(i * 100) }));
     writeFileSync(join(mp, "big.bin"), Buffer.alloc(3 * 1024 * 1024, 7));
     symlinkSync("orders/order-1.json", join(mp, "latest"));
     writeFileSync(join(dir, "app.conf"), "mode=production\n");
@@ -93,7 +99,9 @@ describe("browse and restore: real stacks, real restic", () => {
     expect(cli(w, ["config", "set-confirm-password", "--password-file", pwFile]).code).toBe(0);
     writeFileSync(join(mp, "orders", "order-8.json"), "changed after the backup");
     const before = treeDigest(mp);
-    const snapsBefore = snapshots(w).map((s) => s.id).sort();
+    const snapsBefore = snapshots(w)
+      .map((s) => s.id)
+      .sort();
     const missing = cli(w, ["restore", "--stack", "shop", "--yes"]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("confirmation password is required");
@@ -106,7 +114,11 @@ describe("browse and restore: real stacks, real restic", () => {
     expect(del.code).toBe(2);
     expect(cli(w, ["forget", "--yes"]).code).toBe(2);
     expect(treeDigest(mp)).toEqual(before);
-    expect(snapshots(w).map((s) => s.id).sort()).toEqual(snapsBefore);
+    expect(
+      snapshots(w)
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual(snapsBefore);
     const ok = cli(w, ["restore", "--stack", "shop", "--yes", "--confirm-password-file", pwFile]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(treeDigest(mp)).toEqual(backedUp);
@@ -115,7 +127,9 @@ describe("browse and restore: real stacks, real restic", () => {
   it("restore --volume recreates a removed volume with its data", () => {
     composeDown(dir); // removes the containers and the volume
     expect(() => docker(["volume", "inspect", "shop_data"])).toThrow();
-    const r = cli(w, ["restore", "--volume", "shop_data", "--yes"], { BACKUP_TUI_CONFIRM_PASSWORD: "correct horse battery" });
+    const r = cli(w, ["restore", "--volume", "shop_data", "--yes"], {
+      BACKUP_TUI_CONFIRM_PASSWORD: "correct horse battery",
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(treeDigest(volumeMountpoint("shop_data"))).toEqual(backedUp);
     composeUp(dir);
@@ -139,7 +153,8 @@ describe("browse and restore: real stacks, real restic", () => {
     killHard(fake);
     expect(treeDigest(mp)).toEqual(before);
     expect(containerStates("shop")).toEqual(running);
-    const leftovers = () => [dirname(mp), w.stacksDir].flatMap((d) => readdirSync(d).filter((n) => n.startsWith(".backup-tui")));
+    const leftovers = () =>
+      [dirname(mp), w.stacksDir].flatMap((d) => readdirSync(d).filter((n) => n.startsWith(".backup-tui")));
     expect(leftovers()).not.toEqual([]); // the partial restore, beside the stack directory
     const r = cli(w, ["recover"]);
     expect(r.code, r.stderr).toBe(0);
@@ -160,14 +175,23 @@ describe("browse and restore: real stacks, real restic", () => {
     expect(prot).toHaveLength(1);
     expect(cli(w, ["delete", prot[0].short_id, "--yes"], env).code).toBe(2);
     // With a confirmation hash set, the keep policy comes from the config file only (not the environment).
-    writeFileSync(w.configFile, readFileSync(w.configFile, "utf8").replace("KEEP_LAST=3", "KEEP_LAST=1\nKEEP_DAILY=0\nKEEP_WEEKLY=0\nKEEP_MONTHLY=0\nKEEP_YEARLY=0"), { mode: 0o600 });
+    writeFileSync(
+      w.configFile,
+      readFileSync(w.configFile, "utf8").replace(
+        "KEEP_LAST=3",
+        "KEEP_LAST=1\nKEEP_DAILY=0\nKEEP_WEEKLY=0\nKEEP_MONTHLY=0\nKEEP_YEARLY=0",
+      ),
+      { mode: 0o600 },
+    );
     const f = cli(w, ["forget", "--yes", "--prune"], env);
     expect(f.code, f.stderr).toBe(0);
     const left = snapshots(w, "kind:stack");
     expect(left.map((s) => s.id)).toContain(prot[0].id);
     expect(left).toHaveLength(2);
     expect(cli(w, ["unprotect", prot[0].short_id]).code).toBe(0);
-    const unprot = snapshots(w, "kind:stack").find((s) => !s.tags.includes("protected") && s.id !== left.find((x) => x.id !== prot[0].id)?.id)!;
+    const unprot = snapshots(w, "kind:stack").find(
+      (s) => !s.tags.includes("protected") && s.id !== left.find((x) => x.id !== prot[0].id)?.id,
+    )!;
     expect(cli(w, ["delete", unprot.short_id, "--yes"], env).code).toBe(0);
     expect(snapshots(w, "kind:stack")).toHaveLength(1);
   });
@@ -182,11 +206,21 @@ describe("browse and restore: real stacks, real restic", () => {
     expect(listed).toHaveLength(1);
     const id = listed[0].id;
     const ls = JSON.parse(cli(w, ["ls", id, extra, "--json"]).stdout.trim().split("\n").pop()!);
-    const theirs = restic(w, ["ls", "--json", id, extra]).trim().split("\n").map((l) => JSON.parse(l)).filter((n) => n.struct_type === "node" && n.path !== extra).map((n) => n.path);
+    const theirs = restic(w, ["ls", "--json", id, extra])
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((n) => n.struct_type === "node" && n.path !== extra)
+      .map((n) => n.path);
     expect(ls.entries.map((e: { path: string }) => e.path).sort()).toEqual(theirs.sort());
     const found = JSON.parse(cli(w, ["find", "needle*", "--json"]).stdout.trim().split("\n").pop()!);
     expect(found.matches.map((m: { path: string }) => m.path)).toEqual([join(extra, "needle.txt")]);
-    const stackLs = JSON.parse(cli(w, ["ls", "latest", join(mp, "orders"), "--stack", "shop", "--json"]).stdout.trim().split("\n").pop()!);
+    const stackLs = JSON.parse(
+      cli(w, ["ls", "latest", join(mp, "orders"), "--stack", "shop", "--json"])
+        .stdout.trim()
+        .split("\n")
+        .pop()!,
+    );
     expect(stackLs.entries).toHaveLength(20);
   });
 });

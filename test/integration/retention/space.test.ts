@@ -22,10 +22,23 @@ describe("space limits: MAX_REPO_SIZE, MIN_FREE_PERCENT, pending deletions", () 
   let hook: Webhook;
   const got = () => hook.got.map((g) => g.body);
 
-  const env = (extra: NodeJS.ProcessEnv = {}) => ({ BACKUP_TUI_LOCAL_BACKUP_KEEP_LAST: "50", BACKUP_TUI_NOTIFY_WEBHOOK_URL: hook.url, ...extra });
+  const env = (extra: NodeJS.ProcessEnv = {}) => ({
+    BACKUP_TUI_LOCAL_BACKUP_KEEP_LAST: "50",
+    BACKUP_TUI_NOTIFY_WEBHOOK_URL: hook.url,
+    ...extra,
+  });
   const snapshots = () =>
-    (JSON.parse(restic(w, ["snapshots", "--json", "--no-lock", "--tag", "stack:shrink,kind:stack"])) as Array<{ id: string; time: string }>).sort((a, b) => a.time.localeCompare(b.time)).map((s) => s.id);
-  const repoBytes = () => (JSON.parse(restic(w, ["stats", "--json", "--no-lock", "--mode", "raw-data"])) as { total_size: number }).total_size;
+    (
+      JSON.parse(restic(w, ["snapshots", "--json", "--no-lock", "--tag", "stack:shrink,kind:stack"])) as Array<{
+        id: string;
+        time: string;
+      }>
+    )
+      .sort((a, b) => a.time.localeCompare(b.time))
+      .map((s) => s.id);
+  const repoBytes = () =>
+    (JSON.parse(restic(w, ["stats", "--json", "--no-lock", "--mode", "raw-data"])) as { total_size: number })
+      .total_size;
   /** Replaces the volume's content with 2 MiB of fresh random data and backs it up. */
   const backupFresh = async (extra: NodeJS.ProcessEnv = {}) => {
     for (const f of readdirSync(volume)) rmSync(join(volume, f), { force: true });
@@ -55,9 +68,17 @@ describe("space limits: MAX_REPO_SIZE, MIN_FREE_PERCENT, pending deletions", () 
     const [oldest, second, third, newest] = snapshots();
     expect(oldest).toBe(protectedId);
     const budget = repoBytes() - 3 * MiB; // about two snapshots' worth must go
-    const r = await cliAsync(w, ["forget", "--prune", "--scheduled", "--json"], env({ BACKUP_TUI_LOCAL_BACKUP_MAX_REPO_SIZE: `${budget}B` }));
+    const r = await cliAsync(
+      w,
+      ["forget", "--prune", "--scheduled", "--json"],
+      env({ BACKUP_TUI_LOCAL_BACKUP_MAX_REPO_SIZE: `${budget}B` }),
+    );
     expect(r.code, r.stderr).toBe(0);
-    const result = r.stdout.trim().split("\n").map((l) => JSON.parse(l)).find((e) => e.type === "forget");
+    const result = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .find((e) => e.type === "forget");
     expect(result.space.deleted.map((s: { id: string }) => s.id)).toEqual([second, third]);
     expect(snapshots()).toEqual([oldest, newest]);
     expect(repoBytes()).toBeLessThanOrEqual(budget);
@@ -68,7 +89,11 @@ describe("space limits: MAX_REPO_SIZE, MIN_FREE_PERCENT, pending deletions", () 
   it("a budget that cannot be met takes every candidate, keeps the protected and the newest, and fails (exit 1) saying so", async () => {
     expect((await backupFresh()).code).toBe(0);
     const [oldest, , newest] = snapshots();
-    const r = await cliAsync(w, ["forget", "--prune", "--scheduled"], env({ BACKUP_TUI_LOCAL_BACKUP_MAX_REPO_SIZE: "1K" }));
+    const r = await cliAsync(
+      w,
+      ["forget", "--prune", "--scheduled"],
+      env({ BACKUP_TUI_LOCAL_BACKUP_MAX_REPO_SIZE: "1K" }),
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("STILL OVER THE SPACE LIMITS");
     expect(snapshots()).toEqual([oldest, newest]);
@@ -79,14 +104,19 @@ describe("space limits: MAX_REPO_SIZE, MIN_FREE_PERCENT, pending deletions", () 
     expect((await backupFresh()).code).toBe(0);
     expect((await backupFresh()).code).toBe(0);
     const [, victim, , newest] = snapshots();
-    const limits = { BACKUP_TUI_LOCAL_BACKUP_MAX_REPO_SIZE: `${repoBytes() - MiB}B`, BACKUP_TUI_LOCAL_BACKUP_NOTIFY_BEFORE_DELETE: "3s" };
+    const limits = {
+      BACKUP_TUI_LOCAL_BACKUP_MAX_REPO_SIZE: `${repoBytes() - MiB}B`,
+      BACKUP_TUI_LOCAL_BACKUP_NOTIFY_BEFORE_DELETE: "3s",
+    };
     hook.got.length = 0;
 
     const first = await cliAsync(w, ["forget", "--prune", "--scheduled"], env(limits));
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain("unless cancelled");
     expect(snapshots()).toContain(victim); // nothing deleted yet
-    const announced = got().map((b) => JSON.parse(b)).find((n) => n.announce);
+    const announced = got()
+      .map((b) => JSON.parse(b))
+      .find((n) => n.announce);
     expect(announced.title).toContain("snapshots will be deleted");
     expect(announced.lines.join("\n")).toContain(victim.slice(0, 8));
     const status = await cliAsync(w, ["status"], env(limits));
@@ -118,7 +148,9 @@ describe("space limits: MAX_REPO_SIZE, MIN_FREE_PERCENT, pending deletions", () 
     expect(skipped.stderr).toContain("backup skipped: only");
     expect(snapshots()).toEqual(before);
     expect(JSON.parse(got()[0])).toMatchObject({ kind: "backup", status: "failed" });
-    expect(JSON.parse(cli(w, ["history", "--json", "--kind", "backup"]).stdout).runs[0]).toMatchObject({ status: "skipped" });
+    expect(JSON.parse(cli(w, ["history", "--json", "--kind", "backup"]).stdout).runs[0]).toMatchObject({
+      status: "skipped",
+    });
 
     const pruned = await backupFresh({ ...floor, BACKUP_TUI_LOCAL_BACKUP_LOW_SPACE_ACTION: "prune" });
     expect(pruned.code, pruned.stderr).toBe(0);

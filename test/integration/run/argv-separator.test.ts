@@ -27,7 +27,11 @@ describe.each([
   let snapId: string;
   const stack = `argv${version.replace(".", "")}`;
   const pwned = `/tmp/btui-pwned-${process.pid}-${version}`;
-  const calls = () => readFileSync(argvLog, "utf8").split("\n").filter(Boolean).map((l) => l.split(SEP).slice(0, -1));
+  const calls = () =>
+    readFileSync(argvLog, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split(SEP).slice(0, -1));
 
   beforeAll(() => {
     ensureBinary();
@@ -35,9 +39,16 @@ describe.each([
     argvLog = join(w.dir, "restic-argv.log");
     // restic as backup-tui runs it, each argv recorded first.
     const wrapper = join(w.dir, "restic-logged");
-    writeFileSync(wrapper, `#!/bin/sh\nfor a in "$@"; do printf '%s\\037' "$a"; done >> ${argvLog}\nprintf '\\n' >> ${argvLog}\nexec ${real} "$@"\n`, { mode: 0o755 });
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\nfor a in "$@"; do printf '%s\\037' "$a"; done >> ${argvLog}\nprintf '\\n' >> ${argvLog}\nexec ${real} "$@"\n`,
+      { mode: 0o755 },
+    );
     // The password from a command: then restic takes an injected --password-command over it.
-    const config = readFileSync(w.configFile, "utf8").replace(/^RESTIC_PASSWORD_FILE=.*$/m, `RESTIC_PASSWORD_COMMAND=cat ${w.passwordFile}\nRESTIC_BINARY=${wrapper}`);
+    const config = readFileSync(w.configFile, "utf8").replace(
+      /^RESTIC_PASSWORD_FILE=.*$/m,
+      `RESTIC_PASSWORD_COMMAND=cat ${w.passwordFile}\nRESTIC_BINARY=${wrapper}`,
+    );
     writeFileSync(w.configFile, config, { mode: 0o600 });
     restic(w, ["init", "-q"], real);
 
@@ -48,12 +59,48 @@ describe.each([
     const staging = join(w.dir, "forged", "staging", stack);
     mkdirSync(staging, { recursive: true });
     const manifest = {
-      format: 1, stack, project: stack, composeFiles: [], envFiles: [], host: hostname(), createdAt: new Date().toISOString(), strategy: "none",
-      paths: [], excludes: [], volumes: [], containers: [], tools: {},
-      dumps: [{ service: "db", container: `${stack}-db-1`, engine: "postgres", image: "x", file: `--password-command=touch ${pwned}`, bytes: 1, sha256: "0".repeat(64), ms: 1 }],
+      format: 1,
+      stack,
+      project: stack,
+      composeFiles: [],
+      envFiles: [],
+      host: hostname(),
+      createdAt: new Date().toISOString(),
+      strategy: "none",
+      paths: [],
+      excludes: [],
+      volumes: [],
+      containers: [],
+      tools: {},
+      dumps: [
+        {
+          service: "db",
+          container: `${stack}-db-1`,
+          engine: "postgres",
+          image: "x",
+          file: `--password-command=touch ${pwned}`,
+          bytes: 1,
+          sha256: "0".repeat(64),
+          ms: 1,
+        },
+      ],
     };
     writeFileSync(join(staging, "manifest.json"), JSON.stringify(manifest));
-    restic(w, ["backup", "-q", "--tag", "backup-tui", "--tag", `stack:${stack}`, "--tag", "kind:stack", join(staging, "manifest.json")], real);
+    restic(
+      w,
+      [
+        "backup",
+        "-q",
+        "--tag",
+        "backup-tui",
+        "--tag",
+        `stack:${stack}`,
+        "--tag",
+        "kind:stack",
+        join(staging, "manifest.json"),
+      ],
+      real,
+    );
     snapId = JSON.parse(restic(w, ["snapshots", "--json"], real))[0].id;
   }, 120_000);
 
@@ -85,15 +132,30 @@ describe.each([
   });
 
   it("Given such a value handed to restic itself, When dumped, Then restic gets it after `--` as a path: it fails with not found and the command never runs", async () => {
-    const r = new Restic(new ProcessRunner(), { binary: real, repository: w.repo, password: { kind: "command", command: `cat ${w.passwordFile}`, origin: "test" }, workDir: join(w.dir, "work") });
+    const r = new Restic(new ProcessRunner(), {
+      binary: real,
+      repository: w.repo,
+      password: { kind: "command", command: `cat ${w.passwordFile}`, origin: "test" },
+      workDir: join(w.dir, "work"),
+    });
 
-    const err = await r.dump(snapId, `--password-command=touch ${pwned}`).then(() => undefined, (e: unknown) => e);
+    const err = await r.dump(snapId, `--password-command=touch ${pwned}`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
 
     expect(String((err as Error)?.message)).toMatch(/not found/);
     expect(existsSync(pwned)).toBe(false);
     // The same through a password value (restic then also takes the flag over it).
-    const byValue = new Restic(new ProcessRunner(), { binary: real, repository: w.repo, password: { kind: "value", value: new Secret("test-password-1234"), origin: "test" }, workDir: join(w.dir, "work") });
-    await expect(byValue.dumpToFile(snapId, `--password-command=touch ${pwned}`, join(w.dir, "out"))).rejects.toThrow(/not found/);
+    const byValue = new Restic(new ProcessRunner(), {
+      binary: real,
+      repository: w.repo,
+      password: { kind: "value", value: new Secret("test-password-1234"), origin: "test" },
+      workDir: join(w.dir, "work"),
+    });
+    await expect(byValue.dumpToFile(snapId, `--password-command=touch ${pwned}`, join(w.dir, "out"))).rejects.toThrow(
+      /not found/,
+    );
     expect(existsSync(pwned)).toBe(false);
   });
 });

@@ -47,8 +47,13 @@ interface Seen {
   labels: Record<string, string>;
 }
 function seenBy(container: string): Seen {
-  const c = JSON.parse(docker(["inspect", container]))[0] as { Config: { Env: string[]; Labels: Record<string, string> } };
-  return { env: Object.fromEntries(c.Config.Env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)])), labels: c.Config.Labels };
+  const c = JSON.parse(docker(["inspect", container]))[0] as {
+    Config: { Env: string[]; Labels: Record<string, string> };
+  };
+  return {
+    env: Object.fromEntries(c.Config.Env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)])),
+    labels: c.Config.Labels,
+  };
 }
 
 describe("children get only the secrets they use (issue 17 item 9)", () => {
@@ -69,8 +74,10 @@ describe("children get only the secrets they use (issue 17 item 9)", () => {
   /** The PRE_HOOK wrote its environment to hookFile: none of our secrets, what a hook is given and the user's own. */
   const expectHookSawNoSecret = () => {
     const hookEnv = readFileSync(hookFile, "utf8");
-    for (const value of [CONFIRM, REPO_PW, AWS_KEY, secrets.RCLONE_CONFIG_CLOUD_PASS!]) expect(hookEnv).not.toContain(value);
-    for (const name of [...Object.values(SEEN), "BACKUP_TUI_CONFIG", "BACKUP_TUI_STATE_DIR"]) expect(hookEnv).not.toMatch(new RegExp(`^${name}=`, "m"));
+    for (const value of [CONFIRM, REPO_PW, AWS_KEY, secrets.RCLONE_CONFIG_CLOUD_PASS!])
+      expect(hookEnv).not.toContain(value);
+    for (const name of [...Object.values(SEEN), "BACKUP_TUI_CONFIG", "BACKUP_TUI_STATE_DIR"])
+      expect(hookEnv).not.toMatch(new RegExp(`^${name}=`, "m"));
     // What a hook is given, and the user's own variables, still reach it.
     expect(hookEnv).toMatch(/^BACKUP_TUI_STACK=envleak$/m);
     expect(hookEnv).toMatch(/^BACKUP_TUI_HOOK=pre$/m);
@@ -81,13 +88,27 @@ describe("children get only the secrets they use (issue 17 item 9)", () => {
   beforeAll(async () => {
     ensureBinary();
     // The hook runs in the stack directory (w.dir/stacks/envleak): it writes w.dir/hook-env.
-    w = makeWorld(["HOSTNAME=envleak-host", `[stack:${STACK}]`, 'PRE_HOOK="env > ../../hook-env"', "[cloud_sync]", "RCLONE_REMOTE=cloud", "RCLONE_PATH=hosts/envleak/restic"].join("\n"));
+    w = makeWorld(
+      [
+        "HOSTNAME=envleak-host",
+        `[stack:${STACK}]`,
+        'PRE_HOOK="env > ../../hook-env"',
+        "[cloud_sync]",
+        "RCLONE_REMOTE=cloud",
+        "RCLONE_PATH=hosts/envleak/restic",
+      ].join("\n"),
+    );
     hookFile = join(w.dir, "hook-env");
     restic(w, ["init", "-q"]);
     const pwFile = join(w.dir, "confirm-pw");
     writeFileSync(pwFile, `${CONFIRM}\n`, { mode: 0o600 });
     expect(cli(w, ["config", "set-confirm-password", "--password-file", pwFile]).code).toBe(0);
-    sftp = await rcloneServe("sftp", { dir: join(w.dir, "cloud"), workDir: join(w.dir, "servers"), user: "backup", pass: SFTP_PASS });
+    sftp = await rcloneServe("sftp", {
+      dir: join(w.dir, "cloud"),
+      workDir: join(w.dir, "servers"),
+      user: "backup",
+      pass: SFTP_PASS,
+    });
     secrets = {
       ...remoteEnv("cloud", sftp), // RCLONE_CONFIG_CLOUD_PASS: rclone's own, needed by the sync and the pull
       BACKUP_TUI_CONFIRM_PASSWORD: CONFIRM,
@@ -103,7 +124,11 @@ describe("children get only the secrets they use (issue 17 item 9)", () => {
     writeFileSync(join(dir, "compose.yaml"), COMPOSE);
     writeFileSync(join(dir, "app.conf"), "mode=production\n");
     // Brought up by the admin, with none of the secrets in the environment.
-    execFileSync("docker", ["compose", "up", "-d", "--quiet-pull"], { cwd: dir, stdio: "pipe", env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    execFileSync("docker", ["compose", "up", "-d", "--quiet-pull"], {
+      cwd: dir,
+      stdio: "pipe",
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    });
   });
   afterAll(async () => {
     composeDown(dir);
@@ -130,7 +155,10 @@ describe("children get only the secrets they use (issue 17 item 9)", () => {
     expect(cli(w, ["dirlist", "enable", STACK]).code).toBe(0);
     rmSync(hookFile, { force: true });
     // BACKUP_TUI_CONFIG and BACKUP_TUI_STATE_DIR (w.env) name this world: a job without them would run elsewhere.
-    const daemon = spawn(BIN, ["daemon"], { env: { ...w.env, ...secrets, BACKUP_TUI_SCHEDULE_BACKUP: "* * * * * *" }, stdio: ["ignore", "pipe", "pipe"] });
+    const daemon = spawn(BIN, ["daemon"], {
+      env: { ...w.env, ...secrets, BACKUP_TUI_SCHEDULE_BACKUP: "* * * * * *" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     daemon.stderr.on("data", (d) => (stderr += d));
     const done = new Promise<number | null>((r) => daemon.on("close", (code) => r(code)));
@@ -144,22 +172,48 @@ describe("children get only the secrets they use (issue 17 item 9)", () => {
       await done;
     }
     expect(stderr).toMatch(/backup: finished, exit 0/);
-    const scheduled = JSON.parse(restic(w, ["snapshots", "--json", "--tag", `stack:${STACK},trigger:scheduled`])) as unknown[];
+    const scheduled = JSON.parse(
+      restic(w, ["snapshots", "--json", "--tag", `stack:${STACK},trigger:scheduled`]),
+    ) as unknown[];
     expect(scheduled.length).toBeGreaterThanOrEqual(1);
     expectHookSawNoSecret();
   }, 180_000);
 
   it("restore --disaster --yes with the confirmation password in the environment: the recovered stack's container sees none of the secrets (rclone still pulls with its password)", () => {
-    const stackSnap = (JSON.parse(restic(w, ["snapshots", "--json", "--tag", `stack:${STACK}`])) as Array<{ id: string }>).at(-1)!.id;
+    const stackSnap = (
+      JSON.parse(restic(w, ["snapshots", "--json", "--tag", `stack:${STACK}`])) as Array<{ id: string }>
+    ).at(-1)!.id;
     // A doomsday snapshot whose inventory lists only this stack, running (a full `backup --doomsday`
     // would list everything on the shared engine).
     const inventory = join(w.dir, "old-state", "staging", "doomsday", "inventory.json");
     mkdirSync(join(inventory, ".."), { recursive: true });
-    writeFileSync(inventory, JSON.stringify({
-      format: 1, host: "envleak-host", createdAt: new Date().toISOString(), docker: { version: "27.0" }, containers: [], networks: [], volumes: [], images: [],
-      stacks: [{ name: STACK, project: STACK, dir, composeFiles: [join(dir, "compose.yaml")], envFiles: [], running: true, snapshot: stackSnap, dependsOn: [] }],
-      files: {}, savedImages: [],
-    }));
+    writeFileSync(
+      inventory,
+      JSON.stringify({
+        format: 1,
+        host: "envleak-host",
+        createdAt: new Date().toISOString(),
+        docker: { version: "27.0" },
+        containers: [],
+        networks: [],
+        volumes: [],
+        images: [],
+        stacks: [
+          {
+            name: STACK,
+            project: STACK,
+            dir,
+            composeFiles: [join(dir, "compose.yaml")],
+            envFiles: [],
+            running: true,
+            snapshot: stackSnap,
+            dependsOn: [],
+          },
+        ],
+        files: {},
+        savedImages: [],
+      }),
+    );
     restic(w, ["backup", "-q", "--host", "envleak-host", "--tag", "backup-tui", "--tag", "kind:doomsday", inventory]);
     const sync = cli(w, ["sync"], secrets);
     expect(sync.code, sync.stderr).toBe(0);
@@ -167,7 +221,11 @@ describe("children get only the secrets they use (issue 17 item 9)", () => {
     // The old host is gone.
     composeDown(dir);
     rmSync(dir, { recursive: true, force: true });
-    const newHost = { ...secrets, BACKUP_TUI_STATE_DIR: join(w.dir, "state-new"), BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: join(w.dir, "repo-new") };
+    const newHost = {
+      ...secrets,
+      BACKUP_TUI_STATE_DIR: join(w.dir, "state-new"),
+      BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: join(w.dir, "repo-new"),
+    };
     const r = cli(w, ["restore", "--disaster", "--yes"], newHost);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(readFileSync(join(dir, "app.conf"), "utf8")).toBe("mode=production\n");

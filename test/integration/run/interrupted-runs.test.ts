@@ -23,16 +23,29 @@ describe("interrupted sync, pull and restore runs", () => {
   const fakes: number[] = [];
   const running = { "intr-media-1": "running", "intr-web-1": "running" };
   const lastRun = () => JSON.parse(cli(w, ["history", "--json"]).stdout).runs[0];
-  const hangOn = (what: string) => ({ BACKUP_TUI_LOCAL_BACKUP_RESTIC_BINARY: FAKE, FAKE_RESTIC_HANG_ON: what, FAKE_RESTIC_MARKER: marker });
+  const hangOn = (what: string) => ({
+    BACKUP_TUI_LOCAL_BACKUP_RESTIC_BINARY: FAKE,
+    FAKE_RESTIC_HANG_ON: what,
+    FAKE_RESTIC_MARKER: marker,
+  });
 
   beforeAll(() => {
     ensureBinary();
     w = makeWorld();
     marker = join(w.dir, "fake.pid");
-    cloud = { ...remoteEnv("cloud", "local"), BACKUP_TUI_CLOUD_SYNC_RCLONE_REMOTE: "cloud", BACKUP_TUI_CLOUD_SYNC_RCLONE_PATH: join(w.dir, "mirror") };
+    cloud = {
+      ...remoteEnv("cloud", "local"),
+      BACKUP_TUI_CLOUD_SYNC_RCLONE_REMOTE: "cloud",
+      BACKUP_TUI_CLOUD_SYNC_RCLONE_PATH: join(w.dir, "mirror"),
+    };
     restic(w, ["init", "-q"]);
     // web depends on media: web stops first, then media hangs until killed at the stop timeout.
-    const dir = writeStack(w.stacksDir, "intr", { media: { command: DEAF, volumes: ["data:/data"] }, web: { dependsOn: ["media"] } }, ["data"]);
+    const dir = writeStack(
+      w.stacksDir,
+      "intr",
+      { media: { command: DEAF, volumes: ["data:/data"] }, web: { dependsOn: ["media"] } },
+      ["data"],
+    );
     dirs.push(dir);
     composeUp(dir);
     const b = cli(w, ["backup", "intr"], { BACKUP_TUI_DOCKER_STOP_TIMEOUT: "1" });

@@ -35,7 +35,12 @@ describe("a run whose repository lock is removed or replaced under it stops as o
 
   /** A backup with its container stopped and restic hanging, holding the lock. */
   async function stoppedBackup() {
-    const run = start(["backup", "locklost"], { ...w.env, BACKUP_TUI_LOCAL_BACKUP_RESTIC_BINARY: FAKE, FAKE_RESTIC_HANG_ON: "kind:stack", FAKE_RESTIC_MARKER: marker });
+    const run = start(["backup", "locklost"], {
+      ...w.env,
+      BACKUP_TUI_LOCAL_BACKUP_RESTIC_BINARY: FAKE,
+      FAKE_RESTIC_HANG_ON: "kind:stack",
+      FAKE_RESTIC_MARKER: marker,
+    });
     const fake = await hangingFake(marker);
     fakes.push(fake);
     expect(containerStates("locklost")).toEqual({ "locklost-app-1": "exited" });
@@ -60,7 +65,13 @@ describe("a run whose repository lock is removed or replaced under it stops as o
 
   it("Given a backup holding the lock with its container stopped, When another owner's lock file is renamed over it, Then it stops the same way and leaves the new holder's file alone", async () => {
     const { run } = await stoppedBackup();
-    const other = JSON.stringify({ pid: 1, host: "another-host", startedAt: new Date().toISOString(), command: "backup-tui sync", token: "t" });
+    const other = JSON.stringify({
+      pid: 1,
+      host: "another-host",
+      startedAt: new Date().toISOString(),
+      command: "backup-tui sync",
+      token: "t",
+    });
     writeFileSync(`${lockFile()}.new`, other);
     renameSync(`${lockFile()}.new`, lockFile());
     const end = await run.done;

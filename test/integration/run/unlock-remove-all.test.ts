@@ -22,7 +22,12 @@ const locks = () => readdirSync(join(world.repo, "locks")).sort();
 async function liveResticLock(): Promise<ChildProcess> {
   const before = locks().length;
   const child = spawn("restic", ["backup", "--stdin", "--stdin-filename", "held", "-q"], {
-    env: { ...process.env, RESTIC_REPOSITORY: world.repo, RESTIC_PASSWORD_FILE: world.passwordFile, RESTIC_PASSWORD: undefined },
+    env: {
+      ...process.env,
+      RESTIC_REPOSITORY: world.repo,
+      RESTIC_PASSWORD_FILE: world.passwordFile,
+      RESTIC_PASSWORD: undefined,
+    },
     stdio: ["pipe", "ignore", "ignore"],
   });
   holders.push(child);
@@ -108,7 +113,12 @@ describe("unlock --remove-all", () => {
   it("Given the right password while our own job holds the repository lock, When run, Then exit 75 and every lock is untouched", async () => {
     await deadResticLock();
     const before = locks();
-    const ours = await acquireRepoLock({ stateDir: world.stateDir, repository: world.repo, owner: currentOwner(hostname(), "backup-tui backup (test)"), log: silentLogger });
+    const ours = await acquireRepoLock({
+      stateDir: world.stateDir,
+      repository: world.repo,
+      owner: currentOwner(hostname(), "backup-tui backup (test)"),
+      log: silentLogger,
+    });
     try {
       const r = unlockAll("--yes", "--confirm-password-file", passwordFile);
       expect(r.code, r.stderr).toBe(75);

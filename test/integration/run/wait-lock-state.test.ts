@@ -44,7 +44,12 @@ describe("a run waiting for the repository lock reads the stacks only once it ho
 
   it("run 2 queued while run 1 has the stack stopped: after both the stack runs, and run 2 stopped it for its own snapshot (its manifest says running)", async () => {
     // Run 1 stops the stack, then its final pass hangs (while holding the lock).
-    const run1 = start(["backup", "queued"], { ...w.env, BACKUP_TUI_LOCAL_BACKUP_RESTIC_BINARY: FAKE, FAKE_RESTIC_HANG_ON: "kind:stack", FAKE_RESTIC_MARKER: marker });
+    const run1 = start(["backup", "queued"], {
+      ...w.env,
+      BACKUP_TUI_LOCAL_BACKUP_RESTIC_BINARY: FAKE,
+      FAKE_RESTIC_HANG_ON: "kind:stack",
+      FAKE_RESTIC_MARKER: marker,
+    });
     const fake = await hangingFake(marker);
     fakes.push(fake);
     expect(containerStates("queued")).toEqual({ "queued-app-1": "exited" });
@@ -66,7 +71,9 @@ describe("a run waiting for the repository lock reads the stacks only once it ho
     expect(containerStates("queued")).toEqual({ "queued-app-1": "running" });
     // Run 2 saw the stack running (the truth once it held the lock): it stopped and started it.
     expect(Date.parse(startedAt("queued-app-1"))).toBeGreaterThan(Date.parse(afterRun1));
-    const snaps = JSON.parse(restic(w, ["snapshots", "--json", "--no-lock", "--tag", "stack:queued,kind:stack"])) as Array<{ id: string; time: string }>;
+    const snaps = JSON.parse(
+      restic(w, ["snapshots", "--json", "--no-lock", "--tag", "stack:queued,kind:stack"]),
+    ) as Array<{ id: string; time: string }>;
     expect(snaps).toHaveLength(1); // run 1 wrote none
     const snapshotId = snaps[0].id;
     expect(run2.out.stdout).toContain(snapshotId.slice(0, 8));

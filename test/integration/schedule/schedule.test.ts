@@ -29,8 +29,11 @@ describe("schedules: daemon, install, status", () => {
   let baseConfig: string;
   const dirs: string[] = [];
   const background: Running[] = [];
-  const history = (args: string[] = []): HistoryRun[] => JSON.parse(cli(w, ["history", "--json", "--limit", "200", ...args]).stdout).runs;
-  const snapshotsOf = (stack: string) => (JSON.parse(restic(w, ["snapshots", "--json", "--no-lock", "--tag", `stack:${stack},kind:stack`])) as unknown[]).length;
+  const history = (args: string[] = []): HistoryRun[] =>
+    JSON.parse(cli(w, ["history", "--json", "--limit", "200", ...args]).stdout).runs;
+  const snapshotsOf = (stack: string) =>
+    (JSON.parse(restic(w, ["snapshots", "--json", "--no-lock", "--tag", `stack:${stack},kind:stack`])) as unknown[])
+      .length;
   const setConfig = (extra: string) => writeFileSync(w.configFile, `${baseConfig}\n${extra}\n`, { mode: 0o600 });
   const running = (project: string) => Object.values(containerStates(project)).every((s) => s === "running");
 
@@ -75,16 +78,29 @@ describe("schedules: daemon, install, status", () => {
     expect(snapshotsOf("gamma")).toBe(0);
 
     const runs = history();
-    expect(runs.slice(0, 3).map((r) => [r.job, r.status])).toEqual([["backup:gamma", "skipped"], ["backup:beta", "succeeded"], ["backup", "succeeded"]]);
+    expect(runs.slice(0, 3).map((r) => [r.job, r.status])).toEqual([
+      ["backup:gamma", "skipped"],
+      ["backup:beta", "succeeded"],
+      ["backup", "succeeded"],
+    ]);
     expect(runs[2].stacks.map((s) => s.stack)).toEqual(["alpha"]);
     expect(runs[2].trigger).toBe("scheduled");
 
     const list = JSON.parse(cli(w, ["schedule", "list", "--json"]).stdout);
     const byId = Object.fromEntries(list.jobs.map((j: { job: string }) => [j.job, j]));
-    expect(byId.backup).toMatchObject({ cron: "0 3 * * *", description: "every day at 03:00", enabled: true, last: { status: "succeeded" } });
+    expect(byId.backup).toMatchObject({
+      cron: "0 3 * * *",
+      description: "every day at 03:00",
+      enabled: true,
+      last: { status: "succeeded" },
+    });
     expect(new Date(byId.backup.next).getHours()).toBe(3);
     expect(byId["backup:beta"]).toMatchObject({ enabled: true, last: { status: "succeeded" } });
-    expect(byId["backup:gamma"]).toMatchObject({ enabled: false, why: expect.stringContaining("disabled"), last: { status: "skipped" } });
+    expect(byId["backup:gamma"]).toMatchObject({
+      enabled: false,
+      why: expect.stringContaining("disabled"),
+      last: { status: "skipped" },
+    });
     expect(containerStates("alpha")).toEqual({ "alpha-app-1": "running" });
   });
 
@@ -114,8 +130,16 @@ describe("schedules: daemon, install, status", () => {
       const all = history();
       return all.slice(0, all.length - before);
     };
-    await waitFor(() => since().filter((r) => r.job === "backup" && r.status === "succeeded").length >= 2, 90_000, "two scheduled backups");
-    await waitFor(() => since().some((r) => r.job === "backup:beta" && r.status === "failed"), 30_000, "the failing job");
+    await waitFor(
+      () => since().filter((r) => r.job === "backup" && r.status === "succeeded").length >= 2,
+      90_000,
+      "two scheduled backups",
+    );
+    await waitFor(
+      () => since().some((r) => r.job === "backup:beta" && r.status === "failed"),
+      30_000,
+      "the failing job",
+    );
     await waitFor(() => since().some((r) => r.status === "skipped"), 30_000, "a skipped overlap");
     // A manual backup while the daemon works: it waits for the repository, never writes beside it.
     const manual = cli(w, ["backup", "alpha", "--wait", "2m"]);
@@ -123,18 +147,29 @@ describe("schedules: daemon, install, status", () => {
     const runs = since();
     expect(runs.some((r) => r.trigger === "manual" && r.kind === "backup" && r.status === "succeeded")).toBe(true);
     // One at a time: no two runs of the daemon overlap in time.
-    const spans = runs.filter((r) => r.status !== "skipped" && r.finishedAt).map((r) => [Date.parse(r.startedAt), Date.parse(r.finishedAt!)]).sort((a, b) => a[0] - b[0]);
+    const spans = runs
+      .filter((r) => r.status !== "skipped" && r.finishedAt)
+      .map((r) => [Date.parse(r.startedAt), Date.parse(r.finishedAt!)])
+      .sort((a, b) => a[0] - b[0]);
     expect(spans.length).toBeGreaterThanOrEqual(3);
     for (let i = 1; i < spans.length; i++) expect(spans[i][0]).toBeGreaterThanOrEqual(spans[i - 1][1]);
     expect(runs.find((r) => r.status === "skipped")?.error).toMatch(/previous run was still (running|waiting)/);
     // The failing job did not stop the schedule: backups go on after it.
     const failedAt = runs.find((r) => r.job === "backup:beta" && r.status === "failed")!.id;
-    await waitFor(() => history().some((r) => r.id > failedAt && r.job === "backup" && r.status === "succeeded"), 30_000, "a backup after the failure");
+    await waitFor(
+      () => history().some((r) => r.id > failedAt && r.job === "backup" && r.status === "succeeded"),
+      30_000,
+      "a backup after the failure",
+    );
 
     // SIGHUP with a new config: beta's schedule is gone, a VERIFY job appears.
     setConfig("[schedule]\nBACKUP=0 3 1 1 *\nVERIFY=*/2 * * * * *");
     d.child.kill("SIGHUP");
-    await waitFor(() => history().some((r) => r.job === "verify" && r.status === "succeeded"), 60_000, "a scheduled verify after the reload");
+    await waitFor(
+      () => history().some((r) => r.job === "verify" && r.status === "succeeded"),
+      60_000,
+      "a scheduled verify after the reload",
+    );
     const verifyId = history().find((r) => r.job === "verify")!.id;
     await new Promise((r) => setTimeout(r, 2500));
     expect(history().some((r) => r.id > verifyId && r.job === "backup:beta")).toBe(false);
@@ -159,7 +194,11 @@ describe("schedules: daemon, install, status", () => {
     const d = start(["--json", "daemon"], w.env);
     background.push(d);
     const locks = join(w.stateDir, "locks");
-    const daemonHolds = () => existsSync(locks) && readdirSync(locks).some((f) => f.endsWith(".owner.json") && readFileSync(join(locks, f), "utf8").includes("daemon"));
+    const daemonHolds = () =>
+      existsSync(locks) &&
+      readdirSync(locks).some(
+        (f) => f.endsWith(".owner.json") && readFileSync(join(locks, f), "utf8").includes("daemon"),
+      );
     await waitFor(daemonHolds, 20_000, "the daemon's lock");
     const second = cli(w, ["daemon"]);
     expect(second.code).toBe(75);
@@ -168,11 +207,15 @@ describe("schedules: daemon, install, status", () => {
     const end = await d.done;
     expect(end.code).toBe(143);
     // Under --json the daemon's lines are JSON on stdout; stderr holds only JSON lines too.
-    const lines = end.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = end.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.type)).toContain("daemon");
     expect(lines.some((l) => /backup: next run/.test(l.message))).toBe(true);
     expect(lines.at(-1).message).toBe("stopped");
-    for (const l of end.stderr.trim().split("\n").filter(Boolean)) expect(JSON.parse(l)).toMatchObject({ type: "warning" });
+    for (const l of end.stderr.trim().split("\n").filter(Boolean))
+      expect(JSON.parse(l)).toMatchObject({ type: "warning" });
 
     setConfig("");
     const none = cli(w, ["daemon"]);
@@ -202,7 +245,8 @@ describe("schedules: daemon, install, status", () => {
     const hook = await webhook();
     const got = () => hook.json() as Array<{ lines: string[] }>;
     try {
-      const limit = (after: string) => setConfig(`[schedule]\nBACKUP=0 3 * * *\nOVERDUE_AFTER=${after}\n[notify]\nWEBHOOK_URL=${hook.url}`);
+      const limit = (after: string) =>
+        setConfig(`[schedule]\nBACKUP=0 3 * * *\nOVERDUE_AFTER=${after}\n[notify]\nWEBHOOK_URL=${hook.url}`);
       // Both enabled stacks backed up now: nothing overdue (whatever an earlier test reported is cleared), nothing sent.
       limit("1h");
       expect((await cliAsync(w, ["backup", "--scheduled"])).code).toBe(0);
@@ -229,12 +273,21 @@ describe("schedules: daemon, install, status", () => {
     const r = cli(w, ["schedule", "install", "--systemd", "--dir", units]);
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(units).sort()).toEqual([
-      "backup-tui-backup.service", "backup-tui-backup.timer", "backup-tui-prune.service", "backup-tui-prune.timer",
-      "backup-tui-recover.service", "backup-tui-stack-beta.service", "backup-tui-stack-beta.timer",
+      "backup-tui-backup.service",
+      "backup-tui-backup.timer",
+      "backup-tui-prune.service",
+      "backup-tui-prune.timer",
+      "backup-tui-recover.service",
+      "backup-tui-stack-beta.service",
+      "backup-tui-stack-beta.timer",
     ]);
     const timer = readFileSync(join(units, "backup-tui-stack-beta.timer"), "utf8");
-    expect(timer).toContain("OnCalendar=*-*-01,15 02:00:00\nOnCalendar=Mon,Tue,Wed,Thu,Fri *-*-* 02:00:00\nPersistent=true");
-    expect(readFileSync(join(units, "backup-tui-backup.service"), "utf8")).toMatch(new RegExp(`ExecStart=\\S+backup-tui --config ${w.configFile} --quiet backup --scheduled --wait 1h`));
+    expect(timer).toContain(
+      "OnCalendar=*-*-01,15 02:00:00\nOnCalendar=Mon,Tue,Wed,Thu,Fri *-*-* 02:00:00\nPersistent=true",
+    );
+    expect(readFileSync(join(units, "backup-tui-backup.service"), "utf8")).toMatch(
+      new RegExp(`ExecStart=\\S+backup-tui --config ${w.configFile} --quiet backup --scheduled --wait 1h`),
+    );
     if (existsSync("/usr/bin/systemd-analyze")) {
       const files = readdirSync(units).map((f) => join(units, f));
       const verify = cliShell(`systemd-analyze verify ${files.join(" ")}`);
@@ -246,7 +299,12 @@ describe("schedules: daemon, install, status", () => {
     const again = cli(w, ["schedule", "install", "--systemd", "--dir", units]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain("backup-tui-stack-beta.timer");
-    expect(readdirSync(units).sort()).toEqual(["backup-tui-backup.service", "backup-tui-backup.timer", "backup-tui-mine.service", "backup-tui-recover.service"]);
+    expect(readdirSync(units).sort()).toEqual([
+      "backup-tui-backup.service",
+      "backup-tui-backup.timer",
+      "backup-tui-mine.service",
+      "backup-tui-recover.service",
+    ]);
 
     const un = cli(w, ["schedule", "uninstall", "--systemd", "--dir", units]);
     expect(un.code, un.stderr).toBe(0);
@@ -256,7 +314,9 @@ describe("schedules: daemon, install, status", () => {
     const cron = cli(w, ["schedule", "install", "--cron", "--dir", cronDir]);
     expect(cron.code, cron.stderr).toBe(0);
     const text = readFileSync(join(cronDir, "backup-tui"), "utf8");
-    expect(text).toMatch(/^0 3 \* \* \* root BACKUP_TUI_STATE_DIR=\S+ \S+backup-tui --config \S+ --quiet backup --scheduled --wait 1h >\/dev\/null$/m);
+    expect(text).toMatch(
+      /^0 3 \* \* \* root BACKUP_TUI_STATE_DIR=\S+ \S+backup-tui --config \S+ --quiet backup --scheduled --wait 1h >\/dev\/null$/m,
+    );
     expect(text).toMatch(/^@reboot root .*backup-tui --config \S+ --quiet recover --wait 10m >\/dev\/null$/m);
 
     setConfig("[schedule]\nBACKUP=*/5 * * * * *");

@@ -40,7 +40,12 @@ describe("a damaged or unopenable state database: recovery still restarts what a
 
   /** A backup killed -9 while its container is stopped: the stop journal says so, the container stays exited. */
   async function crashWhileStopped(): Promise<void> {
-    const run = start(["backup", "dbcrash"], { ...w.env, BACKUP_TUI_LOCAL_BACKUP_RESTIC_BINARY: FAKE, FAKE_RESTIC_HANG_ON: "kind:stack", FAKE_RESTIC_MARKER: marker });
+    const run = start(["backup", "dbcrash"], {
+      ...w.env,
+      BACKUP_TUI_LOCAL_BACKUP_RESTIC_BINARY: FAKE,
+      FAKE_RESTIC_HANG_ON: "kind:stack",
+      FAKE_RESTIC_MARKER: marker,
+    });
     fakes.push(await hangingFake(marker));
     expect(containerStates("dbcrash")).toEqual({ "dbcrash-app-1": "exited" });
     run.child.kill("SIGKILL");
@@ -63,7 +68,9 @@ describe("a damaged or unopenable state database: recovery still restarts what a
     const aside = readdirSync(w.stateDir).filter((n) => /^state\.db\.corrupt-\d{4}-\d\d-\d\dT[\d-]+Z$/.test(n));
     expect(aside).toHaveLength(1);
     expect(readFileSync(join(w.stateDir, aside[0])).equals(garbage)).toBe(true);
-    expect(status.stderr).toContain(`the state database ${db()} was damaged (file is not a database): it was set aside as ${join(w.stateDir, aside[0])} and a fresh one created`);
+    expect(status.stderr).toContain(
+      `the state database ${db()} was damaged (file is not a database): it was set aside as ${join(w.stateDir, aside[0])} and a fresh one created`,
+    );
 
     const recover = cli(w, ["recover"]);
     expect(recover.code, recover.stderr).toBe(0);
@@ -90,7 +97,9 @@ describe("a damaged or unopenable state database: recovery still restarts what a
 
       const status = cli(w, ["status"]);
       expect(status.code).toBe(1);
-      expect(status.stderr).toContain(`error: the state database ${db()} cannot be opened: unable to open database file`);
+      expect(status.stderr).toContain(
+        `error: the state database ${db()} cannot be opened: unable to open database file`,
+      );
       expect(status.stderr).toContain("backup-tui recover` still works without it");
       expectNoTrace(status.stderr);
     } finally {

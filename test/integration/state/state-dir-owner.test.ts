@@ -18,15 +18,18 @@ describe.skipIf(process.getuid?.() !== 0)("a state directory owned by another us
   });
   afterAll(() => w?.cleanup());
 
-  it.each([["history"], ["recover"], ["backup", "--dry-run"]])("Given it, When `%s` runs, Then exit 78 names the directory, its owner and chown, with no stack trace, and nothing is created in it", (...args) => {
-    const r = cli(w, args);
+  it.each([["history"], ["recover"], ["backup", "--dry-run"]])(
+    "Given it, When `%s` runs, Then exit 78 names the directory, its owner and chown, with no stack trace, and nothing is created in it",
+    (...args) => {
+      const r = cli(w, args);
 
-    expect(r.code, r.stderr).toBe(78);
-    expect(r.stderr).toContain(`the state directory ${w.stateDir} is owned by`);
-    expect(r.stderr).toContain("(uid 65534)");
-    expect(r.stderr).toContain(`chown -R 0 ${w.stateDir}`);
-    expect(r.stderr).not.toMatch(/at .*\.(ts|js):\d+/);
-    expect(readdirSync(w.stateDir)).toEqual([]);
-    expect(existsSync(join(w.stateDir, "state.db"))).toBe(false);
-  });
+      expect(r.code, r.stderr).toBe(78);
+      expect(r.stderr).toContain(`the state directory ${w.stateDir} is owned by`);
+      expect(r.stderr).toContain("(uid 65534)");
+      expect(r.stderr).toContain(`chown -R 0 ${w.stateDir}`);
+      expect(r.stderr).not.toMatch(/at .*\.(ts|js):\d+/);
+      expect(readdirSync(w.stateDir)).toEqual([]);
+      expect(existsSync(join(w.stateDir, "state.db"))).toBe(false);
+    },
+  );
 });

@@ -7,7 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { treeDigest } from "../../helpers/checksums";
 import { cli, ensureBinary, makeWorld, type TestWorld } from "../../helpers/env";
 import { allCommandLines, start } from "../../helpers/processes";
-import { rcloneServe, remoteEnv, s3rver, sshKey, sshWrapper, stopAllServers, type RcloneServer, type S3Server } from "../../helpers/servers";
+import {
+  rcloneServe,
+  remoteEnv,
+  s3rver,
+  sshKey,
+  sshWrapper,
+  stopAllServers,
+  type RcloneServer,
+  type S3Server,
+} from "../../helpers/servers";
 import { composeDown, composeUp, volumeMountpoint, writeStack } from "../../helpers/stacks";
 
 // RESTIC_REPOSITORY pointing off the host: rest: (rclone serve restic with a user and password),
@@ -53,8 +62,14 @@ describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {
   /** The environment of one kind: repository, its credentials, and a state directory of its own (a host). */
   const kinds: Record<string, () => NodeJS.ProcessEnv> = {
     rest: () => ({ BACKUP_TUI_CONFIG: restConfig }),
-    sftp: () => ({ BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: `sftp://backup@127.0.0.1:${sftp.port}/repo`, PATH: `${sshBin}:${process.env.PATH}` }),
-    rclone: () => ({ BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: "rclone:dav:restic-repo", ...remoteEnv("dav", webdav) }),
+    sftp: () => ({
+      BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: `sftp://backup@127.0.0.1:${sftp.port}/repo`,
+      PATH: `${sshBin}:${process.env.PATH}`,
+    }),
+    rclone: () => ({
+      BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: "rclone:dav:restic-repo",
+      ...remoteEnv("dav", webdav),
+    }),
     s3: () => ({
       BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: `s3:${s3.endpoint}/${s3.bucket}/restic`,
       AWS_ACCESS_KEY_ID: "S3RVER",
@@ -71,7 +86,13 @@ describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {
   /** restic itself against a kind's repository, for assertions. */
   const resticJson = <T>(kind: string, args: string[]): T => {
     const repository = kind === "rest" ? restUrl() : kinds[kind]().BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY;
-    const env = { ...process.env, ...envOf(kind), RESTIC_REPOSITORY: repository, RESTIC_PASSWORD_FILE: w.passwordFile, RESTIC_PASSWORD: undefined };
+    const env = {
+      ...process.env,
+      ...envOf(kind),
+      RESTIC_REPOSITORY: repository,
+      RESTIC_PASSWORD_FILE: w.passwordFile,
+      RESTIC_PASSWORD: undefined,
+    };
     return JSON.parse(execFileSync("restic", [...args, "--json"], { env, encoding: "utf8", maxBuffer: 64 * MiB })) as T;
   };
 
@@ -91,11 +112,20 @@ describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {
     [rest, sftp, webdav, s3] = await Promise.all([
       rcloneServe("restic", { dir: join(w.dir, "srv-rest"), workDir: servers, user: "backup", pass: REST_PASS }),
       rcloneServe("sftp", { dir: join(w.dir, "srv-sftp"), workDir: servers, user: "backup", authorizedKeys: key.pub }),
-      rcloneServe("webdav", { dir: join(w.dir, "srv-webdav"), workDir: servers, user: "backup", pass: "dav-Pa55-7781" }),
+      rcloneServe("webdav", {
+        dir: join(w.dir, "srv-webdav"),
+        workDir: servers,
+        user: "backup",
+        pass: "dav-Pa55-7781",
+      }),
       s3rver({ dir: join(w.dir, "srv-s3"), workDir: servers, bucket: "backups" }),
     ]);
     restConfig = join(w.dir, "config-rest.ini");
-    writeFileSync(restConfig, readFileSync(w.configFile, "utf8").replace(/^RESTIC_REPOSITORY=.*$/m, `RESTIC_REPOSITORY=${restUrl()}`), { mode: 0o600 });
+    writeFileSync(
+      restConfig,
+      readFileSync(w.configFile, "utf8").replace(/^RESTIC_REPOSITORY=.*$/m, `RESTIC_REPOSITORY=${restUrl()}`),
+      { mode: 0o600 },
+    );
   });
   afterAll(async () => {
     await stopAllServers();
@@ -197,7 +227,9 @@ describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {
     const listAs = (host: string, filter: string[] = []) => {
       const r = cli(w, ["snapshots", "--json", "--refresh", "--all", ...filter], envOf("s3", host));
       expect(r.code, r.stderr).toBe(0);
-      return resultOf<{ snapshots: Snap[] }>(r.stdout, "snapshots").snapshots.filter((s) => s.stack === STACK && s.kind === "stack");
+      return resultOf<{ snapshots: Snap[] }>(r.stdout, "snapshots").snapshots.filter(
+        (s) => s.stack === STACK && s.kind === "stack",
+      );
     };
     const fromB = listAs("a", ["--host", "b"]);
     const fromA = listAs("a", ["--host", "a"]);
@@ -217,11 +249,21 @@ describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {
     // Retention run by host a: its group shrinks to KEEP_LAST=3, host b's snapshots all stay.
     // Only KEEP_LAST: the documented defaults (KEEP_DAILY=7 …) would also keep the group's oldest
     // snapshot while their buckets are not filled (restic >= 0.17), and all four would stay.
-    const lastOnly = Object.fromEntries(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"].map((k) => [`BACKUP_TUI_LOCAL_BACKUP_KEEP_${k}`, "0"]));
+    const lastOnly = Object.fromEntries(
+      ["DAILY", "WEEKLY", "MONTHLY", "YEARLY"].map((k) => [`BACKUP_TUI_LOCAL_BACKUP_KEEP_${k}`, "0"]),
+    );
     const forget = cli(w, ["forget", "--stack", STACK, "--prune", "--yes"], { ...envOf("s3", "a"), ...lastOnly });
     expect(forget.code, forget.stderr).toBe(0);
-    const after = resticJson<Array<{ id: string; hostname: string }>>("s3", ["snapshots", "--tag", `stack:${STACK},kind:stack`]);
-    const ids = (host: string) => after.filter((s) => s.hostname === host).map((s) => s.id).sort();
+    const after = resticJson<Array<{ id: string; hostname: string }>>("s3", [
+      "snapshots",
+      "--tag",
+      `stack:${STACK},kind:stack`,
+    ]);
+    const ids = (host: string) =>
+      after
+        .filter((s) => s.hostname === host)
+        .map((s) => s.id)
+        .sort();
     expect(ids("b")).toEqual(fromB.map((s) => s.id).sort());
     expect(ids("a")).toHaveLength(3);
     expect(fromA.map((s) => s.id)).toEqual(expect.arrayContaining(ids("a")));

@@ -31,9 +31,19 @@ describe("sync's MAX_DELETE_PERCENT guard counts the cloud copy's snapshots the 
     data = join(w.dir, "data");
     mkdirSync(data);
     backups(10);
-    sftp = await rcloneServe("sftp", { dir: join(w.dir, "srv-sftp"), workDir: join(w.dir, "servers"), user: "backup", pass: "sftp-pass-4711" });
+    sftp = await rcloneServe("sftp", {
+      dir: join(w.dir, "srv-sftp"),
+      workDir: join(w.dir, "servers"),
+      user: "backup",
+      pass: "sftp-pass-4711",
+    });
     mirror = join(sftp.dir, "mirror");
-    env = { ...remoteEnv("cloud", sftp), BACKUP_TUI_CLOUD_SYNC_RCLONE_REMOTE: "cloud", BACKUP_TUI_CLOUD_SYNC_RCLONE_PATH: "mirror", BACKUP_TUI_RETRY_BASE_MS: "200" };
+    env = {
+      ...remoteEnv("cloud", sftp),
+      BACKUP_TUI_CLOUD_SYNC_RCLONE_REMOTE: "cloud",
+      BACKUP_TUI_CLOUD_SYNC_RCLONE_PATH: "mirror",
+      BACKUP_TUI_RETRY_BASE_MS: "200",
+    };
     const first = cli(w, ["sync"], env);
     expect(first.code, first.stderr).toBe(0);
     expect(remoteIds()).toEqual(localIds());

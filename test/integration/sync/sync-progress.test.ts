@@ -19,8 +19,10 @@ const env = (path: string): NodeJS.ProcessEnv => ({
   BACKUP_TUI_RETRY_BASE_MS: "200",
 });
 /** The progress lines of a run without a terminal (printed "  sync ..." / "  pull ..."). */
-const progressLines = (stderr: string, what: string) => stderr.split("\n").filter((l) => l.startsWith(`  ${what} `) || l.startsWith(`  ${what}:`));
-const syncRuns = () => (JSON.parse(cli(w, ["history", "--json", "--kind", "sync"]).stdout) as { runs: Array<{ status: string }> }).runs;
+const progressLines = (stderr: string, what: string) =>
+  stderr.split("\n").filter((l) => l.startsWith(`  ${what} `) || l.startsWith(`  ${what}:`));
+const syncRuns = () =>
+  (JSON.parse(cli(w, ["history", "--json", "--kind", "sync"]).stdout) as { runs: Array<{ status: string }> }).runs;
 
 beforeAll(async () => {
   ensureBinary();
@@ -31,7 +33,12 @@ beforeAll(async () => {
   writeFileSync(join(data, "a.bin"), randomBytes(12 * MiB));
   writeFileSync(join(data, "note.txt"), "hello\n");
   restic(w, ["backup", "-q", data]);
-  server = await rcloneServe("webdav", { dir: join(w.dir, "srv"), workDir: join(w.dir, "servers"), user: "backup", pass: "dav-pass-4711" });
+  server = await rcloneServe("webdav", {
+    dir: join(w.dir, "srv"),
+    workDir: join(w.dir, "servers"),
+    user: "backup",
+    pass: "dav-pass-4711",
+  });
 });
 afterAll(async () => {
   await stopAllServers();
@@ -42,7 +49,9 @@ describe("sync and pull progress, and the sync dry run, on a real rclone server"
   it("a sync --dry-run says what it would sync, changes nothing on the remote, and is not recorded as a sync", () => {
     const r = cli(w, ["sync", "--dry-run"], env("dry"));
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^dry run: would sync to cloud:dry: [1-9]\d* file\(s\) to copy \([\d.]+ MiB\), 0 to remove; nothing was changed or recorded$/m);
+    expect(r.stdout).toMatch(
+      /^dry run: would sync to cloud:dry: [1-9]\d* file\(s\) to copy \([\d.]+ MiB\), 0 to remove; nothing was changed or recorded$/m,
+    );
     expect(r.stdout).not.toMatch(/synced/);
     const remoteDir = join(w.dir, "srv", "dry");
     expect(existsSync(remoteDir) ? readdirSync(remoteDir) : []).toEqual([]);

@@ -5,7 +5,17 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { cli, ensureBinary, makeWorld, restic, type TestWorld } from "../../helpers/env";
 import { start, waitFor, type Running } from "../../helpers/processes";
-import { listFiles, obscure, rcloneServe, remoteEnv, s3RemoteEnv, s3rver, stopAllServers, type RcloneServer, type S3Server } from "../../helpers/servers";
+import {
+  listFiles,
+  obscure,
+  rcloneServe,
+  remoteEnv,
+  s3RemoteEnv,
+  s3rver,
+  stopAllServers,
+  type RcloneServer,
+  type S3Server,
+} from "../../helpers/servers";
 import { composeDown, composeUp, volumeMountpoint, writeStack } from "../../helpers/stacks";
 
 // Stage 2 (sync) and stage 3 (pull) against real servers on loopback: rclone serve sftp and
@@ -56,12 +66,34 @@ describe("sync and pull against real servers on loopback", () => {
   let bigRepo: string;
 
   const resticAt = (repo: string, args: string[]) =>
-    execFileSync("restic", args, { env: { ...process.env, RESTIC_REPOSITORY: repo, RESTIC_PASSWORD_FILE: w.passwordFile, RESTIC_PASSWORD: undefined }, encoding: "utf8", maxBuffer: 64 * MiB });
-  const snapshotIds = (repo: string) => (JSON.parse(resticAt(repo, ["snapshots", "--json", "--no-lock"])) as Array<{ id: string }>).map((s) => s.id).sort();
+    execFileSync("restic", args, {
+      env: {
+        ...process.env,
+        RESTIC_REPOSITORY: repo,
+        RESTIC_PASSWORD_FILE: w.passwordFile,
+        RESTIC_PASSWORD: undefined,
+      },
+      encoding: "utf8",
+      maxBuffer: 64 * MiB,
+    });
+  const snapshotIds = (repo: string) =>
+    (JSON.parse(resticAt(repo, ["snapshots", "--json", "--no-lock"])) as Array<{ id: string }>).map((s) => s.id).sort();
   /** Runs rclone with the remote's variables (the test's own check of the copy). */
-  const rclone = (args: string[], env: NodeJS.ProcessEnv) => execFileSync("rclone", ["--config", "/dev/null", ...args], { env: { ...process.env, ...env }, encoding: "utf8", stdio: "pipe" });
-  const target = (name: string, server: RcloneServer | S3Server | "local", path: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
-    ...(server !== "local" && "bucket" in server ? s3RemoteEnv(name, server) : remoteEnv(name, server as RcloneServer | "local")),
+  const rclone = (args: string[], env: NodeJS.ProcessEnv) =>
+    execFileSync("rclone", ["--config", "/dev/null", ...args], {
+      env: { ...process.env, ...env },
+      encoding: "utf8",
+      stdio: "pipe",
+    });
+  const target = (
+    name: string,
+    server: RcloneServer | S3Server | "local",
+    path: string,
+    extra: NodeJS.ProcessEnv = {},
+  ): NodeJS.ProcessEnv => ({
+    ...(server !== "local" && "bucket" in server
+      ? s3RemoteEnv(name, server)
+      : remoteEnv(name, server as RcloneServer | "local")),
     BACKUP_TUI_CLOUD_SYNC_RCLONE_REMOTE: name,
     BACKUP_TUI_CLOUD_SYNC_RCLONE_PATH: path,
     BACKUP_TUI_RETRY_BASE_MS: "200",
@@ -88,8 +120,18 @@ describe("sync and pull against real servers on loopback", () => {
     resticAt(bigRepo, ["backup", "-q", bigData]);
     rmSync(bigData, { recursive: true });
 
-    sftp = await rcloneServe("sftp", { dir: join(w.dir, "srv-sftp"), workDir: join(w.dir, "servers"), user: "backup", pass: "sftp-pass-4711" });
-    webdav = await rcloneServe("webdav", { dir: join(w.dir, "srv-webdav"), workDir: join(w.dir, "servers"), user: "backup", pass: "dav-pass-4711" });
+    sftp = await rcloneServe("sftp", {
+      dir: join(w.dir, "srv-sftp"),
+      workDir: join(w.dir, "servers"),
+      user: "backup",
+      pass: "sftp-pass-4711",
+    });
+    webdav = await rcloneServe("webdav", {
+      dir: join(w.dir, "srv-webdav"),
+      workDir: join(w.dir, "servers"),
+      user: "backup",
+      pass: "dav-pass-4711",
+    });
     s3 = await s3rver({ dir: join(w.dir, "srv-s3"), workDir: join(w.dir, "servers"), bucket: "mirrors", tls: false });
   });
   afterEach(async () => {
@@ -120,7 +162,12 @@ describe("sync and pull against real servers on loopback", () => {
       // The test's own comparison: sizes and hashes where the remote has them.
       rclone(["check", w.repo, `cloud:${path}`, "--one-way=false"], env);
       // On the server's own disk (s3rver keeps each object as NAME._S3rver_object).
-      const onDisk = kind === "local" ? join(path, "config") : kind === "s3" ? join(s3.dir, path, "config._S3rver_object") : join((server as RcloneServer).dir, path, "config");
+      const onDisk =
+        kind === "local"
+          ? join(path, "config")
+          : kind === "s3"
+            ? join(s3.dir, path, "config._S3rver_object")
+            : join((server as RcloneServer).dir, path, "config");
       expect(readFileSync(onDisk)).toEqual(readFileSync(join(w.repo, "config")));
 
       const second = cli(w, ["sync", "--json"], env);
@@ -139,7 +186,16 @@ describe("sync and pull against real servers on loopback", () => {
       expect(resticAt(pulled, ["check"])).toContain("no errors were found");
       expect(snapshotIds(pulled)).toEqual(snapshotIds(w.repo));
       const out = join(w.dir, `restored-${kind}`);
-      resticAt(pulled, ["restore", "latest", "--target", out, "--include", join(mountpoint, "blob.bin"), "--include", join(mountpoint, "note.txt")]);
+      resticAt(pulled, [
+        "restore",
+        "latest",
+        "--target",
+        out,
+        "--include",
+        join(mountpoint, "blob.bin"),
+        "--include",
+        join(mountpoint, "note.txt"),
+      ]);
       expect(sha256(join(out, mountpoint, "blob.bin"))).toBe(sha256(join(mountpoint, "blob.bin")));
       expect(readFileSync(join(out, mountpoint, "note.txt"), "utf8")).toBe("the cloud copy must bring this back\n");
 
@@ -167,7 +223,12 @@ describe("sync and pull against real servers on loopback", () => {
 
   it("a server down for longer than one attempt: the stalled attempt is stopped, retried once the server is back, exit 0, copy equal", async () => {
     // A short stall limit stands in for the default two minutes; the backoff leaves time to restart the server.
-    const env = target("cloud", sftp, "big-retry", { BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: bigRepo, BACKUP_TUI_RCLONE_STALL_MS: "3000", BACKUP_TUI_RETRY_BASE_MS: "2000", BACKUP_TUI_CLOUD_SYNC_RETRIES: "4" });
+    const env = target("cloud", sftp, "big-retry", {
+      BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: bigRepo,
+      BACKUP_TUI_RCLONE_STALL_MS: "3000",
+      BACKUP_TUI_RETRY_BASE_MS: "2000",
+      BACKUP_TUI_CLOUD_SYNC_RETRIES: "4",
+    });
     const run = start(["sync", "--bwlimit", "10M"], { ...w.env, ...env });
     background.push(run);
     let stderr = "";
@@ -179,7 +240,9 @@ describe("sync and pull against real servers on loopback", () => {
     await sftp.start();
     const res = await run.done;
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stderr).toMatch(/sync attempt 1 failed \(rclone sync made no progress for 3 s and was stopped.*\); retrying in/);
+    expect(res.stderr).toMatch(
+      /sync attempt 1 failed \(rclone sync made no progress for 3 s and was stopped.*\); retrying in/,
+    );
     const attempts = Number(/\((\d+) attempts\)/.exec(res.stdout)?.[1]);
     expect(attempts).toBeGreaterThanOrEqual(2);
     expect(res.stdout).toContain("the cloud copy matches the local repository");
@@ -187,7 +250,11 @@ describe("sync and pull against real servers on loopback", () => {
   });
 
   it("a server gone for good mid-sync: exit 1 after RETRIES attempts with a clear message, the local repository untouched", async () => {
-    const env = target("cloud", sftp, "big-gone", { BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: bigRepo, BACKUP_TUI_RCLONE_STALL_MS: "3000", BACKUP_TUI_CLOUD_SYNC_RETRIES: "3" });
+    const env = target("cloud", sftp, "big-gone", {
+      BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: bigRepo,
+      BACKUP_TUI_RCLONE_STALL_MS: "3000",
+      BACKUP_TUI_CLOUD_SYNC_RETRIES: "3",
+    });
     const filesBefore = listFiles(bigRepo);
     const snapshotsBefore = snapshotIds(bigRepo);
     const run = start(["sync", "--bwlimit", "10M"], { ...w.env, ...env });
@@ -203,7 +270,9 @@ describe("sync and pull against real servers on loopback", () => {
       expect(res.stderr.match(/sync attempt \d failed .*; retrying in/g)).toHaveLength(2);
       expect(listFiles(bigRepo)).toEqual(filesBefore);
       expect(snapshotIds(bigRepo)).toEqual(snapshotsBefore);
-      const hist = JSON.parse(cli(w, ["history", "--json"], env).stdout) as { runs: Array<{ kind: string; status: string }> };
+      const hist = JSON.parse(cli(w, ["history", "--json"], env).stdout) as {
+        runs: Array<{ kind: string; status: string }>;
+      };
       expect(hist.runs[0]).toMatchObject({ kind: "sync", status: "failed" });
     } finally {
       await sftp.start();
@@ -217,8 +286,12 @@ describe("sync and pull against real servers on loopback", () => {
       const t0 = Date.now();
       const r = cli(w, ["sync"], env);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/connecting to cloud:mirror: attempt 1 failed \(rclone could not reach the remote \(connection refused\)\); retrying in/);
-      expect(r.stderr).toContain("error: connecting to cloud:mirror failed after 2 attempts: rclone could not reach the remote (connection refused)");
+      expect(r.stderr).toMatch(
+        /connecting to cloud:mirror: attempt 1 failed \(rclone could not reach the remote \(connection refused\)\); retrying in/,
+      );
+      expect(r.stderr).toContain(
+        "error: connecting to cloud:mirror failed after 2 attempts: rclone could not reach the remote (connection refused)",
+      );
       expect(Date.now() - t0).toBeLessThan(60_000);
     } finally {
       await webdav.start();
@@ -228,7 +301,11 @@ describe("sync and pull against real servers on loopback", () => {
   for (const kind of ["sftp", "webdav"] as const) {
     it(`${kind}: wrong credentials are refused at once, with a clear message and no retries`, () => {
       const server = kind === "sftp" ? sftp : webdav;
-      const env = { ...target("cloud", server, "mirror"), RCLONE_CONFIG_CLOUD_PASS: obscure("not-the-password"), BACKUP_TUI_CLOUD_SYNC_RETRIES: "3" };
+      const env = {
+        ...target("cloud", server, "mirror"),
+        RCLONE_CONFIG_CLOUD_PASS: obscure("not-the-password"),
+        BACKUP_TUI_CLOUD_SYNC_RETRIES: "3",
+      };
       const t0 = Date.now();
       const r = cli(w, ["sync"], env);
       expect(r.code).toBe(1);
@@ -265,7 +342,10 @@ describe("sync and pull against real servers on loopback", () => {
     const hold = join(w.dir, "hold-restic.sh");
     const marker = join(w.dir, "hold.pid");
     const release = join(w.dir, "hold.release");
-    writeFileSync(hold, `#!/bin/sh\nif [ "$1" = backup ] && [ ! -e "${release}" ]; then\n  echo $$ > "${marker}"\n  while [ ! -e "${release}" ]; do sleep 0.1; done\nfi\nexec restic "$@"\n`);
+    writeFileSync(
+      hold,
+      `#!/bin/sh\nif [ "$1" = backup ] && [ ! -e "${release}" ]; then\n  echo $$ > "${marker}"\n  while [ ! -e "${release}" ]; do sleep 0.1; done\nfi\nexec restic "$@"\n`,
+    );
     chmodSync(hold, 0o755);
     const path = join(w.dir, "mirror-locked");
     const env = target("cloud", "local", path);

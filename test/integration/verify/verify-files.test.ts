@@ -38,7 +38,11 @@ describe("verify --level files", () => {
   it("a good repository: every stack's newest snapshot restores identical to its listing; scratch space is left empty; the run is recorded", () => {
     const r = cli(w, ["verify", "--level", "files", "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    const result = r.stdout.trim().split("\n").map((l) => JSON.parse(l)).find((e) => e.type === "verify");
+    const result = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .find((e) => e.type === "verify");
     expect(result.ok).toBe(true);
     expect(result.files.map((f: { stack: string }) => f.stack)).toEqual(["vfa", "vfb"]);
     for (const f of result.files) {
@@ -60,7 +64,11 @@ describe("verify --level files", () => {
   it("--stack limits it; an unknown stack is a usage error (exit 2); --stack without --level files too", () => {
     const one = cli(w, ["verify", "--level", "files", "--stack", "vfb", "--json"]);
     expect(one.code, one.stderr).toBe(0);
-    const result = one.stdout.trim().split("\n").map((l) => JSON.parse(l)).find((e) => e.type === "verify");
+    const result = one.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .find((e) => e.type === "verify");
     expect(result.files.map((f: { stack: string }) => f.stack)).toEqual(["vfb"]);
     const unknown = cli(w, ["verify", "--level", "files", "--stack", "nope"]);
     expect(unknown.code).toBe(2);

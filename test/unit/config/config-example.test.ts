@@ -32,10 +32,19 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const load = (file: string, env: NodeJS.ProcessEnv = {}) =>
-  loadConfig({ flag: file, env: { BACKUP_TUI_STATE_DIR: join(dir, "state"), ...env }, exeDir: dir, cwd: dir, uid: 1000, home: dir });
+  loadConfig({
+    flag: file,
+    env: { BACKUP_TUI_STATE_DIR: join(dir, "state"), ...env },
+    exeDir: dir,
+    cwd: dir,
+    uid: 1000,
+    home: dir,
+  });
 
 const all: Array<[string, string, KeyDef]> = [
-  ...Object.entries(SECTIONS).flatMap(([s, keys]) => Object.entries(keys as Record<string, KeyDef>).map(([k, d]) => [s, k, d] as [string, string, KeyDef])),
+  ...Object.entries(SECTIONS).flatMap(([s, keys]) =>
+    Object.entries(keys as Record<string, KeyDef>).map(([k, d]) => [s, k, d] as [string, string, KeyDef]),
+  ),
   ...Object.entries(STACK_KEYS).map(([k, d]) => ["stack", k, d] as [string, string, KeyDef]),
 ];
 
@@ -49,13 +58,16 @@ describe("config.example.ini", () => {
     expect(c.warnings).toEqual([]);
   });
 
-  it.each(all)("Given the key table, When the example is read, Then [%s] %s is documented in its section with its description", (section, key, def) => {
-    const keys = documented().get(section);
-    expect(keys, `section [${section}] missing`).toBeDefined();
-    expect(keys?.has(key), `${key} missing from [${section}]`).toBe(true);
-    expect(text).toContain(`# ${key}: ${def.description.split(" ").slice(0, 4).join(" ")}`);
-    if (def.default !== undefined) expect(keys?.get(key)).toBe(def.default);
-  });
+  it.each(all)(
+    "Given the key table, When the example is read, Then [%s] %s is documented in its section with its description",
+    (section, key, def) => {
+      const keys = documented().get(section);
+      expect(keys, `section [${section}] missing`).toBeDefined();
+      expect(keys?.has(key), `${key} missing from [${section}]`).toBe(true);
+      expect(text).toContain(`# ${key}: ${def.description.split(" ").slice(0, 4).join(" ")}`);
+      if (def.default !== undefined) expect(keys?.get(key)).toBe(def.default);
+    },
+  );
 
   it("Given every documented value, When each is checked against its key's schema, Then all are valid values", () => {
     const bad: string[] = [];
@@ -70,7 +82,9 @@ describe("config.example.ini", () => {
     const alternatives = /^#(RESTIC_PASSWORD|RESTIC_PASSWORD_COMMAND)=/;
     const enabled = text
       .split("\n")
-      .map((l) => (/^#\[stack:/.test(l) ? l.slice(1) : /^#[A-Z][A-Z0-9_]*=.+$/.test(l) && !alternatives.test(l) ? l.slice(1) : l))
+      .map((l) =>
+        /^#\[stack:/.test(l) ? l.slice(1) : /^#[A-Z][A-Z0-9_]*=.+$/.test(l) && !alternatives.test(l) ? l.slice(1) : l,
+      )
       .join("\n");
     const file = join(dir, "config.ini");
     writeFileSync(file, enabled, { mode: 0o600 });

@@ -61,14 +61,44 @@ describe("loadConfig: formats", () => {
     const c = load(fixture("sectioned.ini"));
     expect(c.source.format).toBe("sectioned");
     expect(c.warnings).toEqual([]);
-    expect(c.docker).toEqual({ stacksDir: "/opt/stacks", timeoutSec: 120, stopTimeoutSec: 20, strategy: "down", twoPass: false, composeCommand: "docker compose", backupBindMounts: false, snapshotFreeze: "pause", snapshotMinFree: "1G" });
+    expect(c.docker).toEqual({
+      stacksDir: "/opt/stacks",
+      timeoutSec: 120,
+      stopTimeoutSec: 20,
+      strategy: "down",
+      twoPass: false,
+      composeCommand: "docker compose",
+      backupBindMounts: false,
+      snapshotFreeze: "pause",
+      snapshotMinFree: "1G",
+    });
     expect(c.hostname).toBe("prod-server-01");
-    expect(c.restic).toMatchObject({ repository: "/mnt/backup/restic-repo", backupTimeoutSec: 7200, compression: "max", autoInit: false });
-    expect(c.restic.password).toEqual({ kind: "file", path: "/etc/backup-tui/restic-password", origin: `${join(root, "etc/config.ini")}:12` });
-    expect(c.retention).toEqual({ keep: { last: 3, daily: 14, weekly: 8, monthly: 12, yearly: 5, within: "14d" }, autoPrune: true });
+    expect(c.restic).toMatchObject({
+      repository: "/mnt/backup/restic-repo",
+      backupTimeoutSec: 7200,
+      compression: "max",
+      autoInit: false,
+    });
+    expect(c.restic.password).toEqual({
+      kind: "file",
+      path: "/etc/backup-tui/restic-password",
+      origin: `${join(root, "etc/config.ini")}:12`,
+    });
+    expect(c.retention).toEqual({
+      keep: { last: 3, daily: 14, weekly: 8, monthly: 12, yearly: 5, within: "14d" },
+      autoPrune: true,
+    });
     expect(c.verification).toEqual({ enabled: true, depth: "subset", subset: "5%" });
     expect(c.space.lowSpaceAction).toBe("prune");
-    expect(c.cloud).toMatchObject({ remote: "b2-backup", path: "backups/host1/restic", binary: "rclone", transfers: 8, retries: 5, bandwidth: "10M", syncTimeoutSec: 1800 });
+    expect(c.cloud).toMatchObject({
+      remote: "b2-backup",
+      path: "backups/host1/restic",
+      binary: "rclone",
+      transfers: 8,
+      retries: 5,
+      bandwidth: "10M",
+      syncTimeoutSec: 1800,
+    });
     expect(c.schedule).toMatchObject({ backup: "0 3 * * *", sync: "30 4 * * *" });
     expect(c.notify.on).toEqual(["failure", "partial"]);
   });
@@ -114,7 +144,9 @@ describe("loadConfig: formats", () => {
   });
 
   it("Given relative paths in the config, When loaded, Then they are resolved against the config's folder", () => {
-    const c = load("[docker]\nDOCKER_STACKS_DIR=stacks\n[local_backup]\nRESTIC_REPOSITORY=../repo\nRESTIC_PASSWORD_FILE=pw\n");
+    const c = load(
+      "[docker]\nDOCKER_STACKS_DIR=stacks\n[local_backup]\nRESTIC_REPOSITORY=../repo\nRESTIC_PASSWORD_FILE=pw\n",
+    );
     expect(c.docker.stacksDir).toBe(join(root, "etc", "stacks"));
     expect(c.restic.repository).toBe(join(root, "repo"));
     expect(c.restic.password).toMatchObject({ kind: "file", path: join(root, "etc", "pw") });
@@ -130,9 +162,20 @@ describe("loadConfig: broken configs name file:line, key and expectation", () =>
   const file = () => join(root, "etc/config.ini");
 
   it("Given [stack:NAME] DUMP, Then good items become declarations and a bad one names file:line, the item and the form", () => {
-    const ok = load(`${REPO_AND_FILE}[stack:shop]\nDUMP=db:postgres:user=app:database=shop, cache:sqlite:path=/data/c.db\n`);
-    expect(ok.stacks.shop.dumps).toEqual([{ service: "db", engine: "postgres", user: "app", database: "shop" }, { service: "cache", engine: "sqlite", path: "/data/c.db" }]);
-    for (const [value, says] of [["db:oracle", "needs an engine"], ["cache:sqlite", "needs path="], ["db:postgres:port=5", 'unknown option "port=5"'], ["db:postgres,db:mariadb", "same service twice"], [":postgres", "needs a service name"]]) {
+    const ok = load(
+      `${REPO_AND_FILE}[stack:shop]\nDUMP=db:postgres:user=app:database=shop, cache:sqlite:path=/data/c.db\n`,
+    );
+    expect(ok.stacks.shop.dumps).toEqual([
+      { service: "db", engine: "postgres", user: "app", database: "shop" },
+      { service: "cache", engine: "sqlite", path: "/data/c.db" },
+    ]);
+    for (const [value, says] of [
+      ["db:oracle", "needs an engine"],
+      ["cache:sqlite", "needs path="],
+      ["db:postgres:port=5", 'unknown option "port=5"'],
+      ["db:postgres,db:mariadb", "same service twice"],
+      [":postgres", "needs a service name"],
+    ]) {
       const err = loadError(`${REPO_AND_FILE}[stack:shop]\nDUMP=${value}\n`);
       expect(err.message).toContain(`${file()}:5: [stack:shop] DUMP`);
       expect(err.message).toContain(says);
@@ -153,7 +196,9 @@ describe("loadConfig: broken configs name file:line, key and expectation", () =>
   });
 
   it("Given several bad values, When loaded, Then all of them are reported at once", () => {
-    const err = loadError(`${REPO_AND_FILE}KEEP_DAILY=-1\nKEEP_WEEKLY=1.5\nHOSTNAME=bad host!\n[docker]\nDOCKER_TIMEOUT=0\n`);
+    const err = loadError(
+      `${REPO_AND_FILE}KEEP_DAILY=-1\nKEEP_WEEKLY=1.5\nHOSTNAME=bad host!\n[docker]\nDOCKER_TIMEOUT=0\n`,
+    );
     expect(err.message).toContain("4 problems");
     for (const key of ["KEEP_DAILY", "KEEP_WEEKLY", "HOSTNAME", "DOCKER_TIMEOUT"]) expect(err.message).toContain(key);
     expect(err.hint).toContain("config validate");
@@ -161,7 +206,9 @@ describe("loadConfig: broken configs name file:line, key and expectation", () =>
 
   it("Given a misspelt key, When loaded, Then it is a warning with a 'did you mean'", () => {
     const c = load(`${REPO_AND_FILE}KEEP_DAILYY=3\n`);
-    expect(c.warnings).toEqual([`${file()}:4: unknown key KEEP_DAILYY in [local_backup] (ignored); did you mean KEEP_DAILY?`]);
+    expect(c.warnings).toEqual([
+      `${file()}:4: unknown key KEEP_DAILYY in [local_backup] (ignored); did you mean KEEP_DAILY?`,
+    ]);
   });
 
   it("Given a misspelt key in a legacy flat file, When loaded, Then the warning also suggests the right key", () => {
@@ -205,7 +252,9 @@ describe("loadConfig: broken configs name file:line, key and expectation", () =>
   });
 
   it("Given '#' or ';' inside a plain value, Then it is kept; after white space it starts a comment", () => {
-    const c = load("[local_backup]\nRESTIC_REPOSITORY=/srv/repo#2;b   # the second repo\nRESTIC_PASSWORD_FILE=/etc/pw\n[docker]\nDOCKER_STACKS_DIR=/srv/stacks ; beside it\n[schedule]\nBACKUP=0 3 * * *\t# daily\n");
+    const c = load(
+      "[local_backup]\nRESTIC_REPOSITORY=/srv/repo#2;b   # the second repo\nRESTIC_PASSWORD_FILE=/etc/pw\n[docker]\nDOCKER_STACKS_DIR=/srv/stacks ; beside it\n[schedule]\nBACKUP=0 3 * * *\t# daily\n",
+    );
     expect(c.restic.repository).toBe("/srv/repo#2;b");
     expect(c.docker.stacksDir).toBe("/srv/stacks");
     expect(c.schedule.backup).toBe("0 3 * * *");
@@ -218,17 +267,25 @@ describe("loadConfig: broken configs name file:line, key and expectation", () =>
   });
 
   it("Given a RESTIC_PASSWORD_COMMAND with an unquoted '#', When loaded, Then it is refused rather than silently cut", () => {
-    expect(loadError("[local_backup]\nRESTIC_REPOSITORY=/r\nRESTIC_PASSWORD_COMMAND=pass show restic # from pass\n").message).toContain("RESTIC_PASSWORD_COMMAND");
+    expect(
+      loadError("[local_backup]\nRESTIC_REPOSITORY=/r\nRESTIC_PASSWORD_COMMAND=pass show restic # from pass\n").message,
+    ).toContain("RESTIC_PASSWORD_COMMAND");
   });
 
   it("Given a file that is not UTF-8, When loaded, Then the error says so", () => {
-    const err = configError(() => loadConfig(input({ flag: put("etc/config.ini", Buffer.from("[docker]\nDOCKER_STACKS_DIR=/opt/caf\xe9\n", "latin1")) })));
+    const err = configError(() =>
+      loadConfig(
+        input({ flag: put("etc/config.ini", Buffer.from("[docker]\nDOCKER_STACKS_DIR=/opt/caf\xe9\n", "latin1")) }),
+      ),
+    );
     expect(err.message).toContain("not valid UTF-8");
     expect(err.hint).toContain("UTF-8");
   });
 
   it("Given NUL bytes, When loaded, Then it is refused", () => {
-    expect(configError(() => loadConfig(input({ flag: put("etc/config.ini", Buffer.from("[docker]\0\n")) }))).message).toContain("NUL");
+    expect(
+      configError(() => loadConfig(input({ flag: put("etc/config.ini", Buffer.from("[docker]\0\n")) }))).message,
+    ).toContain("NUL");
   });
 
   it("Given a line that is not INI, When loaded, Then the error names file:line and shows the line", () => {
@@ -285,7 +342,11 @@ describe("loadConfig: permissions of a config holding secrets", () => {
   });
 
   it("Given credentials inside a repository URL in a 0644 file, When loaded, Then it is refused without showing them", () => {
-    const err = loadError(`[local_backup]\nRESTIC_REPOSITORY=rest:https://user:${SECRET}@host/repo\nRESTIC_PASSWORD_FILE=/p\n`, {}, 0o644);
+    const err = loadError(
+      `[local_backup]\nRESTIC_REPOSITORY=rest:https://user:${SECRET}@host/repo\nRESTIC_PASSWORD_FILE=/p\n`,
+      {},
+      0o644,
+    );
     expect(err.hint).toContain("chmod 600");
     expect(err.message).not.toContain(SECRET);
   });
@@ -297,7 +358,9 @@ describe("loadConfig: permissions of a config holding secrets", () => {
 
 describe("loadConfig: blank values and overriding password sources", () => {
   it("Given a seed-style template with unused keys left blank, When loaded, Then blank keys count as unset", () => {
-    const c = load("[local_backup]\nRESTIC_REPOSITORY=/mnt/repo\nRESTIC_PASSWORD=\nRESTIC_PASSWORD_FILE=/etc/pw\nRESTIC_PASSWORD_COMMAND=\nHOSTNAME=\n[docker]\nDOCKER_TIMEOUT=\n");
+    const c = load(
+      "[local_backup]\nRESTIC_REPOSITORY=/mnt/repo\nRESTIC_PASSWORD=\nRESTIC_PASSWORD_FILE=/etc/pw\nRESTIC_PASSWORD_COMMAND=\nHOSTNAME=\n[docker]\nDOCKER_TIMEOUT=\n",
+    );
     expect(c.restic.password).toMatchObject({ kind: "file", path: "/etc/pw" });
     expect(c.docker.timeoutSec).toBe(300);
   });
@@ -315,7 +378,9 @@ describe("loadConfig: environment", () => {
   });
 
   it("Given a bad value in an env override, When loaded, Then the error names the variable", () => {
-    expect(loadError(REPO_AND_FILE, { BACKUP_TUI_DOCKER_DOCKER_TIMEOUT: "soon" }).message).toContain("environment BACKUP_TUI_DOCKER_DOCKER_TIMEOUT");
+    expect(loadError(REPO_AND_FILE, { BACKUP_TUI_DOCKER_DOCKER_TIMEOUT: "soon" }).message).toContain(
+      "environment BACKUP_TUI_DOCKER_DOCKER_TIMEOUT",
+    );
   });
 
   it("Given a plain HOSTNAME in the environment, When loaded, Then it is ignored (shells export their own)", () => {
@@ -337,7 +402,10 @@ describe("loadConfig: environment", () => {
   });
 
   it("Given no config password and an inherited RESTIC_PASSWORD_FILE, When loaded, Then the file is used with a warning", () => {
-    const c = load("[local_backup]\nRESTIC_REPOSITORY=/r\n", { RESTIC_PASSWORD_FILE: "/run/secrets/pw", RESTIC_PASSWORD: SECRET });
+    const c = load("[local_backup]\nRESTIC_REPOSITORY=/r\n", {
+      RESTIC_PASSWORD_FILE: "/run/secrets/pw",
+      RESTIC_PASSWORD: SECRET,
+    });
     expect(c.restic.password).toMatchObject({ kind: "file", path: "/run/secrets/pw" });
     expect(c.warnings[0]).toContain("RESTIC_PASSWORD_FILE from the environment");
   });
@@ -401,18 +469,23 @@ describe("locateConfig: lookup order", () => {
     [{ flag: "missing.ini" }, {}, "--config"],
     [{}, { BACKUP_TUI_CONFIG: "/nonexistent/a.ini" }, "BACKUP_TUI_CONFIG"],
     [{}, { BACKUP_CONFIG: "/nonexistent/b.ini" }, "BACKUP_CONFIG"],
-  ])("Given an explicit config that does not exist (%j %j), When located, Then it is an error naming where it came from", (flag, env, origin) => {
-    put("config/config.ini", ""); // a fallback must not be used instead
-    const err = configError(() => locateConfig({ ...flag, env, exeDir: join(root, "bin"), cwd: join(root, "work") }));
-    expect(err.message).toContain("config file not found");
-    expect(err.message).toContain(`from ${origin}`);
-  });
+  ])(
+    "Given an explicit config that does not exist (%j %j), When located, Then it is an error naming where it came from",
+    (flag, env, origin) => {
+      put("config/config.ini", ""); // a fallback must not be used instead
+      const err = configError(() => locateConfig({ ...flag, env, exeDir: join(root, "bin"), cwd: join(root, "work") }));
+      expect(err.message).toContain("config file not found");
+      expect(err.message).toContain(`from ${origin}`);
+    },
+  );
 });
 
 describe("locateDirlist", () => {
   it("Given DIRLIST_FILE, When located, Then it wins and a relative one is taken from the config's folder", () => {
     expect(locateDirlist(join(root, "config/config.ini"), "/srv/dirlist", "/state")).toBe("/srv/dirlist");
-    expect(locateDirlist(join(root, "config/config.ini"), "lists/dirlist", "/state")).toBe(join(root, "config/lists/dirlist"));
+    expect(locateDirlist(join(root, "config/config.ini"), "lists/dirlist", "/state")).toBe(
+      join(root, "config/lists/dirlist"),
+    );
   });
 
   it("Given a config in a folder named config and a seed ../dirlist, When located, Then the seed's dirlist is used", () => {

@@ -1,4 +1,15 @@
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
@@ -50,7 +61,9 @@ describe("parseDirlist", () => {
   });
 
   it("Given an external path holding '#' without a space before it, When parsed, Then the '#' is part of the path", () => {
-    expect(parseDirlist("EXT:/data/disk#1   # the first disk\n", "d").entries).toEqual([{ kind: "external", name: "/data/disk#1", enabled: true }]);
+    expect(parseDirlist("EXT:/data/disk#1   # the first disk\n", "d").entries).toEqual([
+      { kind: "external", name: "/data/disk#1", enabled: true },
+    ]);
   });
 
   it("Given a stack listed twice, When parsed, Then the last line wins and a warning names both lines", () => {
@@ -81,13 +94,16 @@ describe("parseDirlist", () => {
     ["+", "stack name"],
     [`+${"a".repeat(129)}`, "stack name"],
     ["ext:/srv", "stack name"],
-  ])("Given the hostile or malformed line %j, When parsed, Then a ConfigError names file:line and the reason", (line, reason) => {
-    const err = parseError(`# header\n+ok\n${line}\n`);
-    expect(err.message).toContain("/etc/dirlist:3");
-    expect(err.message).toContain(reason);
-    expect(err.exitCode).toBe(78);
-    expect(err.hint).toMatch(/EXT:\/absolute\/path/);
-  });
+  ])(
+    "Given the hostile or malformed line %j, When parsed, Then a ConfigError names file:line and the reason",
+    (line, reason) => {
+      const err = parseError(`# header\n+ok\n${line}\n`);
+      expect(err.message).toContain("/etc/dirlist:3");
+      expect(err.message).toContain(reason);
+      expect(err.exitCode).toBe(78);
+      expect(err.hint).toMatch(/EXT:\/absolute\/path/);
+    },
+  );
 
   it("Given a control character inside an external path, When parsed, Then it is refused", () => {
     expect(parseError("EXT:/srv/a\u0007b\n").message).toContain("control characters");
@@ -141,11 +157,13 @@ describe("serializeDirlist", () => {
   });
 
   it("Given no original text, When serialized, Then entries are written one a line", () => {
-    expect(serializeDirlist([
-      { kind: "stack", name: "a", enabled: true },
-      { kind: "external", name: "/x", enabled: true },
-      { kind: "external", name: "/y", enabled: false },
-    ])).toBe("+a\nEXT:/x\n-EXT:/y\n");
+    expect(
+      serializeDirlist([
+        { kind: "stack", name: "a", enabled: true },
+        { kind: "external", name: "/x", enabled: true },
+        { kind: "external", name: "/y", enabled: false },
+      ]),
+    ).toBe("+a\nEXT:/x\n-EXT:/y\n");
   });
 });
 
@@ -191,7 +209,12 @@ describe("DirlistFile", () => {
     await d.addExternal("/srv/extra");
     await d.disable("EXT:/home/user/important-data");
     const text = readFileSync(file, "utf8");
-    expect(text).toBe(SEED_SAMPLE.replace("+webapp        #", "-webapp        #").replace("EXT:/home/user/important-data", "-EXT:/home/user/important-data") + "EXT:/srv/extra\n");
+    expect(text).toBe(
+      SEED_SAMPLE.replace("+webapp        #", "-webapp        #").replace(
+        "EXT:/home/user/important-data",
+        "-EXT:/home/user/important-data",
+      ) + "EXT:/srv/extra\n",
+    );
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(d.isEnabled("webapp")).toBe(false);
     expect(d.isEnabled("EXT:/srv/extra")).toBe(true);
@@ -209,7 +232,11 @@ describe("DirlistFile", () => {
     const b = new DirlistFile(file);
     await a.disable("seed");
     await Promise.all([a.enable("one"), b.enable("two"), a.enable("three"), b.addExternal("/srv/four")]);
-    expect(parseDirlist(readFileSync(file), file).entries.map((e) => e.name).sort()).toEqual(["/srv/four", "one", "seed", "three", "two"]);
+    expect(
+      parseDirlist(readFileSync(file), file)
+        .entries.map((e) => e.name)
+        .sort(),
+    ).toEqual(["/srv/four", "one", "seed", "three", "two"]);
   });
 
   it("Given another process holds the dirlist lock, When enable() runs, Then it waits and then reads the other's write before adding its own", async () => {
@@ -243,10 +270,12 @@ describe("DirlistFile", () => {
   it("Given the edit callback throws, When edit() fails, Then nothing is written and the lock is released", async () => {
     const d = new DirlistFile(file);
     await d.enable("seed");
-    await expect(d.edit((doc) => {
-      doc.set({ kind: "stack", name: "half", enabled: true });
-      throw new Error("boom");
-    })).rejects.toThrow("boom");
+    await expect(
+      d.edit((doc) => {
+        doc.set({ kind: "stack", name: "half", enabled: true });
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
     expect(readFileSync(file, "utf8")).toBe("+seed\n");
     expect(existsSync(`${file}.lock`)).toBe(false);
     await d.enable("after");

@@ -37,21 +37,41 @@ describe("discoverStacks", () => {
 
     const [stack] = await discoverStacks(fakeDocker(), stacksDir);
 
-    expect(stack).toMatchObject({ name: "My.Site", project: "mysite", dir, source: "dir", state: "not-found", containers: [], volumes: [] });
+    expect(stack).toMatchObject({
+      name: "My.Site",
+      project: "mysite",
+      dir,
+      source: "dir",
+      state: "not-found",
+      containers: [],
+      volumes: [],
+    });
     expect(stack.composeFiles).toEqual([join(dir, "compose.yaml")]);
   });
 
   it("Given labelled containers with no stack directory, When discovered, Then the stack is named after the project, from labels", async () => {
     const docker = fakeDocker({
       containers: [
-        container({ name: "gamma-app-1", project: "gamma", service: "app", workingDir: "/opt/gamma", labels: { [COMPOSE.configFiles]: "compose.yaml,compose.prod.yaml", [COMPOSE.envFile]: "/opt/gamma/.env" } }),
+        container({
+          name: "gamma-app-1",
+          project: "gamma",
+          service: "app",
+          workingDir: "/opt/gamma",
+          labels: { [COMPOSE.configFiles]: "compose.yaml,compose.prod.yaml", [COMPOSE.envFile]: "/opt/gamma/.env" },
+        }),
       ],
     });
 
     const stacks = await discoverStacks(docker, stacksDir);
 
     expect(stacks).toHaveLength(1);
-    expect(stacks[0]).toMatchObject({ name: "gamma", project: "gamma", dir: "/opt/gamma", source: "labels", state: "running" });
+    expect(stacks[0]).toMatchObject({
+      name: "gamma",
+      project: "gamma",
+      dir: "/opt/gamma",
+      source: "labels",
+      state: "running",
+    });
     expect(stacks[0].composeFiles).toEqual(["/opt/gamma/compose.yaml", "/opt/gamma/compose.prod.yaml"]);
     expect(stacks[0].envFiles).toEqual(["/opt/gamma/.env"]);
   });
@@ -60,7 +80,13 @@ describe("discoverStacks", () => {
     const dir = stackDir("blog", "compose.yml");
     const docker = fakeDocker({
       containers: [
-        container({ name: "wordpress-web-1", project: "wordpress", service: "web", workingDir: dir, labels: { [COMPOSE.configFiles]: "compose.yml" } }),
+        container({
+          name: "wordpress-web-1",
+          project: "wordpress",
+          service: "web",
+          workingDir: dir,
+          labels: { [COMPOSE.configFiles]: "compose.yml" },
+        }),
         container({ name: "wordpress-db-1", project: "wordpress", service: "db", workingDir: dir }),
       ],
     });
@@ -76,7 +102,9 @@ describe("discoverStacks", () => {
   it("Given containers whose working_dir reaches the stack directory through a symlink, When discovered, Then they still merge", async () => {
     const dir = stackDir("app");
     symlinkSync(dir, join(root, "app-link"));
-    const docker = fakeDocker({ containers: [container({ name: "app-web-1", project: "app", workingDir: join(root, "app-link") })] });
+    const docker = fakeDocker({
+      containers: [container({ name: "app-web-1", project: "app", workingDir: join(root, "app-link") })],
+    });
 
     const stacks = await discoverStacks(docker, stacksDir);
 
@@ -108,7 +136,13 @@ describe("discoverStacks", () => {
           project: "wordpress",
           workingDir: dir,
           mounts: [
-            { type: "volume", name: "shared-media", source: "/var/lib/docker/volumes/shared-media/_data", destination: "/media", rw: true },
+            {
+              type: "volume",
+              name: "shared-media",
+              source: "/var/lib/docker/volumes/shared-media/_data",
+              destination: "/media",
+              rw: true,
+            },
             { type: "bind", source: join(dir, "conf"), destination: "/conf", rw: false },
           ],
         }),
@@ -137,7 +171,11 @@ describe("discoverStacks", () => {
 
     const stacks = await discoverStacks(docker, undefined);
 
-    expect(stacks.map((s) => [s.name, s.state])).toEqual([["down", "stopped"], ["frozen", "running"], ["up", "running"]]);
+    expect(stacks.map((s) => [s.name, s.state])).toEqual([
+      ["down", "stopped"],
+      ["frozen", "running"],
+      ["up", "running"],
+    ]);
   });
 
   it("Given directories without a compose file and loose files, When discovered, Then only compose directories count, sorted by name", async () => {
@@ -164,7 +202,9 @@ describe("discoverStacks", () => {
   // Regression: a directory and the project Compose names after it are one stack, not two.
   it("Given a directory and same-named project containers from another directory, When discovered, Then stack names are unique", async () => {
     stackDir("shop");
-    const docker = fakeDocker({ containers: [container({ name: "shop-web-1", project: "shop", workingDir: "/srv/elsewhere/shop" })] });
+    const docker = fakeDocker({
+      containers: [container({ name: "shop-web-1", project: "shop", workingDir: "/srv/elsewhere/shop" })],
+    });
 
     const stacks = await discoverStacks(docker, stacksDir);
 
@@ -185,6 +225,12 @@ describe("discovery helpers", () => {
   });
 
   it("Given an EXT: path, When made a stack, Then it is external with no containers", () => {
-    expect(externalStack("/srv/data")).toMatchObject({ name: "EXT:/srv/data", dir: "/srv/data", source: "external", containers: [], state: "not-found" });
+    expect(externalStack("/srv/data")).toMatchObject({
+      name: "EXT:/srv/data",
+      dir: "/srv/data",
+      source: "external",
+      containers: [],
+      state: "not-found",
+    });
   });
 });

@@ -1,5 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -10,7 +19,24 @@ import { checkDocker } from "../../../src/services/doctor/doctor";
 // scripts/lib/docker-engine.sh driven under bash with fake docker, dockerd, systemctl,
 // apt-get and id first on PATH (they record their calls); nothing real is started or installed.
 const LIB = resolve(__dirname, "../../../scripts/lib/docker-engine.sh");
-const TOOLS = ["bash", "cat", "chmod", "dirname", "grep", "head", "mkdir", "rm", "sed", "seq", "setsid", "sleep", "stat", "tail", "timeout", "touch"];
+const TOOLS = [
+  "bash",
+  "cat",
+  "chmod",
+  "dirname",
+  "grep",
+  "head",
+  "mkdir",
+  "rm",
+  "sed",
+  "seq",
+  "setsid",
+  "sleep",
+  "stat",
+  "tail",
+  "timeout",
+  "touch",
+];
 const BASH = spawnSync("bash", ["-c", "command -v bash"], { encoding: "utf8" }).stdout.trim();
 
 interface World {
@@ -37,19 +63,31 @@ function world(): World {
   const dir = mkdtempSync(join(tmpdir(), "engine-detect-"));
   worlds.push(dir);
   const [root, bin, tools, state, home] = ["root", "bin", "tools", "state", "home"].map((d) => join(dir, d));
-  for (const d of [root, bin, tools, state, home, join(root, "proc"), join(root, "var/run")]) mkdirSync(d, { recursive: true });
+  for (const d of [root, bin, tools, state, home, join(root, "proc"), join(root, "var/run")])
+    mkdirSync(d, { recursive: true });
   for (const t of TOOLS) {
     const real = spawnSync("bash", ["-c", `command -v ${t}`], { encoding: "utf8" }).stdout.trim();
     if (real) symlinkSync(real, join(tools, t));
   }
-  script(join(bin, "docker"), `case "$1" in version) [ -e "$STATE/up" ] && { echo "27.3.1 1.47"; exit 0; }; echo "Cannot connect to the Docker daemon" >&2; exit 1 ;; esac`);
+  script(
+    join(bin, "docker"),
+    `case "$1" in version) [ -e "$STATE/up" ] && { echo "27.3.1 1.47"; exit 0; }; echo "Cannot connect to the Docker daemon" >&2; exit 1 ;; esac`,
+  );
   script(join(bin, "id"), `echo "\${FAKE_UID:-0}"`);
   const log = join(dir, "dockerd.log");
-  const env = { PATH: `${bin}:${tools}`, HOME: home, STATE: state, BACKUP_TUI_ENGINE_ROOT: root, BACKUP_TUI_ENGINE_WAIT_S: "3", ENGINE_LOG: log };
+  const env = {
+    PATH: `${bin}:${tools}`,
+    HOME: home,
+    STATE: state,
+    BACKUP_TUI_ENGINE_ROOT: root,
+    BACKUP_TUI_ENGINE_WAIT_S: "3",
+    ENGINE_LOG: log,
+  };
   return { dir, root, bin, state, log, env };
 }
 
-const dockerdUp = (w: World) => script(join(w.bin, "dockerd"), `echo "API listen on /var/run/docker.sock"; touch "$STATE/up"`);
+const dockerdUp = (w: World) =>
+  script(join(w.bin, "dockerd"), `echo "API listen on /var/run/docker.sock"; touch "$STATE/up"`);
 const systemdUnit = (w: World) => {
   mkdirSync(join(w.root, "run/systemd/system"), { recursive: true });
   mkdirSync(join(w.root, "lib/systemd/system"), { recursive: true });
@@ -57,12 +95,27 @@ const systemdUnit = (w: World) => {
   script(join(w.bin, "systemctl"), `[ "$1" = start ] && touch "$STATE/up"`);
 };
 const aptInstallsDockerd = (w: World) =>
-  script(join(w.bin, "apt-get"), `case " $* " in *" install "*) printf '#!%s\\necho "dockerd $*" >>"$STATE/calls"; touch "$STATE/up"\\n' "${BASH}" >"${w.bin}/dockerd"; chmod 755 "${w.bin}/dockerd" ;; esac`);
+  script(
+    join(w.bin, "apt-get"),
+    `case " $* " in *" install "*) printf '#!%s\\necho "dockerd $*" >>"$STATE/calls"; touch "$STATE/up"\\n' "${BASH}" >"${w.bin}/dockerd"; chmod 755 "${w.bin}/dockerd" ;; esac`,
+  );
 
 function sh(w: World, code: string, env: Record<string, string> = {}) {
-  const r = spawnSync(BASH, ["-c", `set -euo pipefail; source ${LIB}; ${code}`], { env: { ...w.env, ...env }, encoding: "utf8", timeout: 15_000 });
-  const calls = existsSync(join(w.state, "calls")) ? readFileSync(join(w.state, "calls"), "utf8").trim().split("\n") : [];
-  return { rc: r.status, stdout: r.stdout, stderr: r.stderr, calls, started: calls.filter((c) => /^(dockerd|systemctl|apt-get)/.test(c)) };
+  const r = spawnSync(BASH, ["-c", `set -euo pipefail; source ${LIB}; ${code}`], {
+    env: { ...w.env, ...env },
+    encoding: "utf8",
+    timeout: 15_000,
+  });
+  const calls = existsSync(join(w.state, "calls"))
+    ? readFileSync(join(w.state, "calls"), "utf8").trim().split("\n")
+    : [];
+  return {
+    rc: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    calls,
+    started: calls.filter((c) => /^(dockerd|systemctl|apt-get)/.test(c)),
+  };
 }
 
 const words = (s: EngineSituation) => engineWords(s);
@@ -76,7 +129,9 @@ describe("engine_ensure (scripts/lib/docker-engine.sh): decides from what answer
     writeFileSync(join(w.state, "up"), "");
     const r = sh(w, "engine_ensure");
     expect(r.rc).toBe(0);
-    expect(r.stdout).toContain(words({ kind: "ok", version: "27.3.1", apiVersion: "1.47", host: "unix:///var/run/docker.sock" }).detail);
+    expect(r.stdout).toContain(
+      words({ kind: "ok", version: "27.3.1", apiVersion: "1.47", host: "unix:///var/run/docker.sock" }).detail,
+    );
     expect(r.started).toEqual([]);
   });
 
@@ -96,7 +151,9 @@ describe("engine_ensure (scripts/lib/docker-engine.sh): decides from what answer
     script(join(w.bin, "dpkg-query"), `[ "\${!#}" = docker-ce-cli ] && printf installed`);
     const r = sh(w, "engine_ensure");
     expect(r.rc, r.stderr).toBe(0);
-    expect(r.calls.filter((c) => c.startsWith("apt-get") && c.includes(" install "))).toEqual([expect.stringMatching(/ install docker-ce$/)]);
+    expect(r.calls.filter((c) => c.startsWith("apt-get") && c.includes(" install "))).toEqual([
+      expect.stringMatching(/ install docker-ce$/),
+    ]);
   });
 
   it("Given a dockerd binary that is not running, When ensured, Then it is started detached with its log and pid recorded, and nothing is installed", () => {
@@ -158,7 +215,10 @@ describe("engine_ensure (scripts/lib/docker-engine.sh): decides from what answer
 
   it("Given a dockerd failing at its iptables setup, When ensured, Then it is retried once with --iptables=false", () => {
     const w = world();
-    script(join(w.bin, "dockerd"), `case "$*" in *--iptables=false*) touch "$STATE/up" ;; *) echo "failed to create NAT chain DOCKER: iptables failed" >&2; exit 1 ;; esac`);
+    script(
+      join(w.bin, "dockerd"),
+      `case "$*" in *--iptables=false*) touch "$STATE/up" ;; *) echo "failed to create NAT chain DOCKER: iptables failed" >&2; exit 1 ;; esac`,
+    );
     const r = sh(w, "engine_ensure");
     expect(r.rc, r.stderr).toBe(0);
     expect(r.started).toEqual(["dockerd ", "dockerd --iptables=false"]);
@@ -210,20 +270,37 @@ const SAMPLES: EngineSituation[] = [
 ];
 
 describe("one wording: the scripts and doctor", () => {
-  it.each(SAMPLES.map((s) => [s.kind, s] as const))("Given the situation %s, Then engine_words prints engineWords' detail and hint", (_kind, s) => {
-    const w = world();
-    const r = spawnSync(BASH, ["-c", `source ${LIB}; engine_words "$@"`, "-", ...asArgs(s)], { env: w.env, encoding: "utf8" });
-    const t = engineWords(s);
-    expect(r.stdout).toBe(`${t.detail}\n${t.hint}\n`);
-  });
+  it.each(SAMPLES.map((s) => [s.kind, s] as const))(
+    "Given the situation %s, Then engine_words prints engineWords' detail and hint",
+    (_kind, s) => {
+      const w = world();
+      const r = spawnSync(BASH, ["-c", `source ${LIB}; engine_words "$@"`, "-", ...asArgs(s)], {
+        env: w.env,
+        encoding: "utf8",
+      });
+      const t = engineWords(s);
+      expect(r.stdout).toBe(`${t.detail}\n${t.hint}\n`);
+    },
+  );
 
   const scenes: Array<[string, (w: World) => Record<string, string>]> = [
     ["no engine", () => ({})],
     ["a dockerd binary", (w) => (dockerdUp(w), {})],
-    ["a dockerd in sbin only", (w) => (mkdirSync(join(w.root, "usr/sbin"), { recursive: true }), script(join(w.root, "usr/sbin/dockerd"), ""), {})],
+    [
+      "a dockerd in sbin only",
+      (w) => (
+        mkdirSync(join(w.root, "usr/sbin"), { recursive: true }), script(join(w.root, "usr/sbin/dockerd"), ""), {}
+      ),
+    ],
     ["a systemd unit", (w) => (dockerdUp(w), systemdUnit(w), {})],
-    ["a unit file without systemd", (w) => (dockerdUp(w), systemdUnit(w), rmSync(join(w.root, "run/systemd"), { recursive: true }), {})],
-    ["a running dockerd", (w) => (mkdirSync(join(w.root, "proc/77")), writeFileSync(join(w.root, "proc/77/comm"), "dockerd\n"), {})],
+    [
+      "a unit file without systemd",
+      (w) => (dockerdUp(w), systemdUnit(w), rmSync(join(w.root, "run/systemd"), { recursive: true }), {}),
+    ],
+    [
+      "a running dockerd",
+      (w) => (mkdirSync(join(w.root, "proc/77")), writeFileSync(join(w.root, "proc/77/comm"), "dockerd\n"), {}),
+    ],
     ["DOCKER_HOST", (w) => (dockerdUp(w), { DOCKER_HOST: "ssh://me@nas" })],
     ["DOCKER_CONTEXT", () => ({ DOCKER_CONTEXT: "remote" })],
     ["DOCKER_CONTEXT=default", () => ({ DOCKER_CONTEXT: "default" })],
@@ -231,7 +308,10 @@ describe("one wording: the scripts and doctor", () => {
   it.each(scenes)("Given %s, Then the shell and doctor name the same situation", (_name, make) => {
     const w = world();
     const extra = make(w);
-    const r = spawnSync(BASH, ["-c", `source ${LIB}; engine_diagnose; printf '%s\\n' "\${ENGINE_SITUATION[@]}"`], { env: { ...w.env, ...extra }, encoding: "utf8" });
+    const r = spawnSync(BASH, ["-c", `source ${LIB}; engine_diagnose; printf '%s\\n' "\${ENGINE_SITUATION[@]}"`], {
+      env: { ...w.env, ...extra },
+      encoding: "utf8",
+    });
     const ts = diagnoseEngine(readEngineFacts({ ...w.env, ...extra }, w.root));
     expect(r.stdout.trim().split("\n")).toEqual(asArgs(ts));
   });
@@ -240,7 +320,11 @@ describe("one wording: the scripts and doctor", () => {
     const w = world();
     dockerdUp(w);
     const facts = readEngineFacts(w.env, w.root);
-    const c = await checkDocker({ docker: { version: () => Promise.reject(new Error("connect ECONNREFUSED /var/run/docker.sock")) }, dockerHost: "unix:///var/run/docker.sock", engineFacts: () => facts });
+    const c = await checkDocker({
+      docker: { version: () => Promise.reject(new Error("connect ECONNREFUSED /var/run/docker.sock")) },
+      dockerHost: "unix:///var/run/docker.sock",
+      engineFacts: () => facts,
+    });
     const s = words({ kind: "dockerd-stopped", dockerd: join(w.bin, "dockerd") });
     expect(c).toMatchObject({ status: "fail", detail: s.detail, hint: s.hint });
     const r = sh(w, "engine_ensure", { FAKE_UID: "1000" });

@@ -1,11 +1,28 @@
 import { describe, expect, it } from "vitest";
 import type { ContainerInfo } from "../../../src/docker/client";
 import { ComposeCli } from "../../../src/docker/compose";
-import { dependencyLevels, plannedActions, planQuiesce, quiesce, resume, settleStops, type LifecycleDeps } from "../../../src/docker/lifecycle";
+import {
+  dependencyLevels,
+  plannedActions,
+  planQuiesce,
+  quiesce,
+  resume,
+  settleStops,
+  type LifecycleDeps,
+} from "../../../src/docker/lifecycle";
 import { OUR } from "../../../src/docker/labels";
 import type { JournalEntry } from "../../../src/state/journal";
 import { currentOwner } from "../../../src/state/process-info";
-import { COMPOSE_OK, container, fakeDocker, fakeRunner, fakeStack, plainContainer, type FakeDocker, type FakeRunner } from "../../helpers/fakes";
+import {
+  COMPOSE_OK,
+  container,
+  fakeDocker,
+  fakeRunner,
+  fakeStack,
+  plainContainer,
+  type FakeDocker,
+  type FakeRunner,
+} from "../../helpers/fakes";
 
 const names = (levels: ContainerInfo[][]) => levels.map((l) => l.map((c) => c.name).sort());
 
@@ -25,7 +42,14 @@ const diamond = () => [
 ];
 
 function deps(docker: FakeDocker, runner: FakeRunner = fakeRunner(COMPOSE_OK)): LifecycleDeps {
-  return { docker, compose: new ComposeCli(runner, "docker compose"), stopTimeoutSec: 7, timeoutMs: 5000, settleMs: 100, sleep: async () => undefined };
+  return {
+    docker,
+    compose: new ComposeCli(runner, "docker compose"),
+    stopTimeoutSec: 7,
+    timeoutMs: 5000,
+    settleMs: 100,
+    sleep: async () => undefined,
+  };
 }
 
 function entry(containers: JournalEntry["containers"], over: Partial<JournalEntry> = {}): JournalEntry {
@@ -57,7 +81,10 @@ describe("planQuiesce", () => {
   });
 
   it("Given a stopped stack, When planned with stop, Then nothing is touched and each says why", () => {
-    const stack = fakeStack("app", [container({ name: "web", status: "exited" }), container({ name: "db", status: "created" })]);
+    const stack = fakeStack("app", [
+      container({ name: "web", status: "exited" }),
+      container({ name: "db", status: "created" }),
+    ]);
 
     const plan = planQuiesce(stack, "stop");
 
@@ -70,18 +97,30 @@ describe("planQuiesce", () => {
   });
 
   it("Given a paused container, When planned with stop, Then it is left paused and not stopped", () => {
-    const plan = planQuiesce(fakeStack("app", [container({ name: "web", status: "paused" }), container({ name: "db" })]), "stop");
+    const plan = planQuiesce(
+      fakeStack("app", [container({ name: "web", status: "paused" }), container({ name: "db" })]),
+      "stop",
+    );
 
     expect(names(plan.stopLevels)).toEqual([["db"]]);
     expect(plan.untouched.map((u) => [u.container.name, u.reason])).toEqual([["web", "already paused"]]);
   });
 
   it("Given a mixed stack (one running, one exited, one restarting), When planned, Then the running and restarting ones stop", () => {
-    const stack = fakeStack("app", [container({ name: "web" }), container({ name: "worker", status: "exited" }), container({ name: "cron", status: "restarting" })]);
+    const stack = fakeStack("app", [
+      container({ name: "web" }),
+      container({ name: "worker", status: "exited" }),
+      container({ name: "cron", status: "restarting" }),
+    ]);
 
     const plan = planQuiesce(stack, "stop");
 
-    expect(plan.stopLevels.flat().map((c) => c.name).sort()).toEqual(["cron", "web"]);
+    expect(
+      plan.stopLevels
+        .flat()
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["cron", "web"]);
     expect(plan.untouched.map((u) => u.container.name)).toEqual(["worker"]);
   });
 
@@ -90,7 +129,11 @@ describe("planQuiesce", () => {
 
     expect(plan.pause.map((c) => c.name)).toEqual(["web", "api", "db"]);
     expect(plan.stopLevels).toEqual([]);
-    expect(plannedActions(plan).map((a) => [a.name, a.action])).toEqual([["web", "paused"], ["api", "paused"], ["db", "paused"]]);
+    expect(plannedActions(plan).map((a) => [a.name, a.action])).toEqual([
+      ["web", "paused"],
+      ["api", "paused"],
+      ["db", "paused"],
+    ]);
   });
 
   it("Given strategy none, When planned, Then every container keeps running with the reason", () => {
@@ -102,7 +145,11 @@ describe("planQuiesce", () => {
   });
 
   it("Given strategy down on a Compose project, When planned, Then the running services are brought down with compose", () => {
-    const stack = fakeStack("app", [container({ name: "app-web-1", service: "web" }), container({ name: "app-db-1", service: "db" }), container({ name: "app-old-1", service: "old", status: "exited" })]);
+    const stack = fakeStack("app", [
+      container({ name: "app-web-1", service: "web" }),
+      container({ name: "app-db-1", service: "db" }),
+      container({ name: "app-old-1", service: "old", status: "exited" }),
+    ]);
 
     const plan = planQuiesce(stack, "down");
 
@@ -123,7 +170,12 @@ describe("planQuiesce", () => {
 
     expect(plan.strategy).toBe("stop");
     expect(plan.downServices).toEqual([]);
-    expect(plan.stopLevels.flat().map((c) => c.name).sort()).toEqual(["db", "web"]);
+    expect(
+      plan.stopLevels
+        .flat()
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["db", "web"]);
     expect(plan.untouched.map((u) => u.container.name)).toEqual(["metrics"]);
     expect(plan.notes).toHaveLength(1);
     expect(plan.notes[0]).toContain("metrics must keep running");
@@ -138,7 +190,10 @@ describe("planQuiesce", () => {
   });
 
   it("Given a backup-tui.strategy=pause label in a stop stack, When planned, Then that container is paused and the others stopped", () => {
-    const stack = fakeStack("app", [container({ name: "web" }), container({ name: "db", labels: { [OUR.strategy]: "Pause" } })]);
+    const stack = fakeStack("app", [
+      container({ name: "web" }),
+      container({ name: "db", labels: { [OUR.strategy]: "Pause" } }),
+    ]);
 
     const plan = planQuiesce(stack, "stop");
 
@@ -147,21 +202,34 @@ describe("planQuiesce", () => {
   });
 
   it("Given backup-tui.stop=false, When planned with stop, Then that container is backed up while running", () => {
-    const stack = fakeStack("app", [container({ name: "web" }), container({ name: "cache", labels: { [OUR.stop]: "FALSE", [OUR.strategy]: "stop" } })]);
+    const stack = fakeStack("app", [
+      container({ name: "web" }),
+      container({ name: "cache", labels: { [OUR.stop]: "FALSE", [OUR.strategy]: "stop" } }),
+    ]);
 
     const plan = planQuiesce(stack, "stop");
 
     expect(plan.stopLevels.flat().map((c) => c.name)).toEqual(["web"]);
-    expect(plan.untouched).toEqual([{ container: stack.containers[1], reason: "strategy none: backed up while running" }]);
+    expect(plan.untouched).toEqual([
+      { container: stack.containers[1], reason: "strategy none: backed up while running" },
+    ]);
   });
 
   it("Given a strategy=down label in a stop stack, When planned, Then that container is stopped (no compose down)", () => {
-    const stack = fakeStack("app", [container({ name: "web", labels: { [OUR.strategy]: "down" } }), container({ name: "db" })]);
+    const stack = fakeStack("app", [
+      container({ name: "web", labels: { [OUR.strategy]: "down" } }),
+      container({ name: "db" }),
+    ]);
 
     const plan = planQuiesce(stack, "stop");
 
     expect(plan.downServices).toEqual([]);
-    expect(plan.stopLevels.flat().map((c) => c.name).sort()).toEqual(["db", "web"]);
+    expect(
+      plan.stopLevels
+        .flat()
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["db", "web"]);
   });
 
   it("Given an unknown strategy label, When planned, Then the stack's strategy applies", () => {
@@ -187,9 +255,18 @@ describe("dependencyLevels", () => {
   });
 
   it("Given a cycle a → b → a, When grouped, Then it returns (no hang) with each container exactly once", () => {
-    const levels = dependencyLevels([container({ name: "a", dependsOn: ["b"] }), container({ name: "b", dependsOn: ["a"] }), container({ name: "c" })]);
+    const levels = dependencyLevels([
+      container({ name: "a", dependsOn: ["b"] }),
+      container({ name: "b", dependsOn: ["a"] }),
+      container({ name: "c" }),
+    ]);
 
-    expect(levels.flat().map((c) => c.name).sort()).toEqual(["a", "b", "c"]);
+    expect(
+      levels
+        .flat()
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["a", "b", "c"]);
     expect(levels.every((l) => l.length > 0)).toBe(true);
   });
 
@@ -252,7 +329,9 @@ describe("quiesce", () => {
 
     await quiesce(stack, planQuiesce(stack, "down"), deps(fakeDocker({ containers: stack.containers }), runner));
 
-    expect(runner.commands()).toEqual(["docker compose --project-name app --project-directory /srv/stacks/app -f /srv/stacks/app/compose.yaml down --timeout 7"]);
+    expect(runner.commands()).toEqual([
+      "docker compose --project-name app --project-directory /srv/stacks/app -f /srv/stacks/app/compose.yaml down --timeout 7",
+    ]);
   });
 
   it("Given a container the engine refuses to stop, When quiesced, Then it throws naming the failure", async () => {
@@ -301,13 +380,19 @@ describe("resume", () => {
       // The first look is before the start; the second (the first check after it) still sees it running.
       return c && looks++ >= 2 ? { ...c, status: "exited" as const, exitCode: 1 } : c;
     };
-    const report = await resume(entry([{ id: "id-db", name: "db", service: "db", action: "stopped", level: 0 }]), deps(docker));
+    const report = await resume(
+      entry([{ id: "id-db", name: "db", service: "db", action: "stopped", level: 0 }]),
+      deps(docker),
+    );
     expect(report.started).toEqual([]);
     expect(report.failed.map((f) => [f.name, f.reason])).toEqual([["db", "is exited (exit code 1)"]]);
   });
 
   it("Given a journalled diamond, When resumed, Then the middle level starts in parallel", async () => {
-    const stack = fakeStack("app", diamond().map((c) => ({ ...c, status: "exited" as const })));
+    const stack = fakeStack(
+      "app",
+      diamond().map((c) => ({ ...c, status: "exited" as const })),
+    );
     const docker = fakeDocker({ containers: stack.containers });
     const actions = plannedActions(planQuiesce(fakeStack("app", diamond()), "stop"));
 
@@ -322,7 +407,10 @@ describe("resume", () => {
   it("Given paused containers in the journal, When resumed, Then they are unpaused (not started)", async () => {
     const docker = fakeDocker({ containers: [container({ name: "web", status: "paused" })] });
 
-    const report = await resume(entry([{ id: "id-web", name: "web", service: "web", action: "paused", level: 0 }], { strategy: "pause" }), deps(docker));
+    const report = await resume(
+      entry([{ id: "id-web", name: "web", service: "web", action: "paused", level: 0 }], { strategy: "pause" }),
+      deps(docker),
+    );
 
     expect(docker.calls).toEqual(["unpause web"]);
     expect(docker.get("web")?.status).toBe("running");
@@ -333,7 +421,10 @@ describe("resume", () => {
     const docker = fakeDocker({ containers: [container({ name: "app-web-1", service: "web", status: "exited" })] });
     docker.recreate("app-web-1", "new-id", "exited");
 
-    const report = await resume(entry([{ id: "id-app-web-1", name: "app-web-1", service: "web", action: "stopped", level: 0 }]), deps(docker));
+    const report = await resume(
+      entry([{ id: "id-app-web-1", name: "app-web-1", service: "web", action: "stopped", level: 0 }]),
+      deps(docker),
+    );
 
     expect(docker.calls).toEqual(["start app-web-1"]);
     expect(docker.get("app-web-1")).toMatchObject({ id: "new-id", status: "running" });
@@ -342,23 +433,34 @@ describe("resume", () => {
 
   it("Given a container that exits right after start, When resumed, Then it is reported failed with exit code and log tail", async () => {
     const docker = fakeDocker({
-      containers: [container({ name: "db", status: "exited" }), container({ name: "web", status: "exited", dependsOn: ["db"] })],
+      containers: [
+        container({ name: "db", status: "exited" }),
+        container({ name: "web", status: "exited", dependsOn: ["db"] }),
+      ],
       failStart: { db: { exitCode: 3, logTail: "FATAL: data directory has wrong ownership" } },
     });
 
-    const report = await resume(entry([
-      { id: "id-web", name: "web", service: "web", action: "stopped", level: 1 },
-      { id: "id-db", name: "db", service: "db", action: "stopped", level: 0 },
-    ]), deps(docker));
+    const report = await resume(
+      entry([
+        { id: "id-web", name: "web", service: "web", action: "stopped", level: 1 },
+        { id: "id-db", name: "db", service: "db", action: "stopped", level: 0 },
+      ]),
+      deps(docker),
+    );
 
     expect(report.started).toEqual(["web"]);
-    expect(report.failed).toEqual([{ name: "db", reason: "is exited (exit code 3)", logTail: "FATAL: data directory has wrong ownership" }]);
+    expect(report.failed).toEqual([
+      { name: "db", reason: "is exited (exit code 3)", logTail: "FATAL: data directory has wrong ownership" },
+    ]);
   });
 
   it("Given a container that no longer exists, When resumed, Then it is reported failed, not thrown", async () => {
     const docker = fakeDocker({ containers: [] });
 
-    const report = await resume(entry([{ id: "gone", name: "app-web-1", service: "web", action: "stopped", level: 0 }]), deps(docker));
+    const report = await resume(
+      entry([{ id: "gone", name: "app-web-1", service: "web", action: "stopped", level: 0 }]),
+      deps(docker),
+    );
 
     expect(report.started).toEqual([]);
     expect(report.failed.map((f) => f.name)).toEqual(["app-web-1"]);
@@ -366,7 +468,13 @@ describe("resume", () => {
   });
 
   it("Given stopped containers that we did not stop, When resumed, Then they are left alone", async () => {
-    const docker = fakeDocker({ containers: [container({ name: "web", status: "exited" }), container({ name: "migrate", status: "exited" }), container({ name: "old", status: "exited" })] });
+    const docker = fakeDocker({
+      containers: [
+        container({ name: "web", status: "exited" }),
+        container({ name: "migrate", status: "exited" }),
+        container({ name: "old", status: "exited" }),
+      ],
+    });
 
     await resume(entry([{ id: "id-web", name: "web", service: "web", action: "stopped", level: 0 }]), deps(docker));
 
@@ -378,7 +486,10 @@ describe("resume", () => {
   it("Given a container that is already running again, When resumed, Then it is not started twice", async () => {
     const docker = fakeDocker({ containers: [container({ name: "web" })] });
 
-    const report = await resume(entry([{ id: "id-web", name: "web", service: "web", action: "stopped", level: 0 }]), deps(docker));
+    const report = await resume(
+      entry([{ id: "id-web", name: "web", service: "web", action: "stopped", level: 0 }]),
+      deps(docker),
+    );
 
     expect(docker.calls).toEqual([]);
     expect(report.started).toEqual(["web"]);
@@ -386,14 +497,24 @@ describe("resume", () => {
 
   it("Given a down journal entry, When resumed, Then compose up -d names exactly the journalled services", async () => {
     const runner = fakeRunner(COMPOSE_OK);
-    const docker = fakeDocker({ containers: [container({ name: "app-web-1", service: "web" }), container({ name: "app-db-1", service: "db" })] });
+    const docker = fakeDocker({
+      containers: [container({ name: "app-web-1", service: "web" }), container({ name: "app-db-1", service: "db" })],
+    });
 
-    const report = await resume(entry([
-      { id: "id-app-web-1", name: "app-web-1", service: "web", action: "stopped" },
-      { id: "id-app-db-1", name: "app-db-1", service: "db", action: "stopped" },
-    ], { strategy: "down" }), deps(docker, runner));
+    const report = await resume(
+      entry(
+        [
+          { id: "id-app-web-1", name: "app-web-1", service: "web", action: "stopped" },
+          { id: "id-app-db-1", name: "app-db-1", service: "db", action: "stopped" },
+        ],
+        { strategy: "down" },
+      ),
+      deps(docker, runner),
+    );
 
-    expect(runner.commands()).toEqual(["docker compose --project-name app --project-directory /srv/stacks/app -f /srv/stacks/app/compose.yaml up -d web db"]);
+    expect(runner.commands()).toEqual([
+      "docker compose --project-name app --project-directory /srv/stacks/app -f /srv/stacks/app/compose.yaml up -d web db",
+    ]);
     expect(docker.calls).toEqual([]);
     expect(report.started.sort()).toEqual(["app-db-1", "app-web-1"]);
   });
@@ -402,7 +523,10 @@ describe("resume", () => {
     const runner = fakeRunner([{ match: "docker compose", exitCode: 1, stderr: "no such service: web" }]);
     const docker = fakeDocker({ containers: [] });
 
-    const report = await resume(entry([{ id: "x", name: "app-web-1", service: "web", action: "stopped" }], { strategy: "down" }), deps(docker, runner));
+    const report = await resume(
+      entry([{ id: "x", name: "app-web-1", service: "web", action: "stopped" }], { strategy: "down" }),
+      deps(docker, runner),
+    );
 
     expect(report.failed).toHaveLength(1);
     expect(report.failed[0]).toMatchObject({ name: "app-web-1" });
@@ -412,13 +536,20 @@ describe("resume", () => {
 
 describe("settleStops: stops a killed run asked Docker for, finished by Docker after it died", () => {
   const T0 = Date.parse("2026-12-01T03:00:00Z");
-  const journal = (writtenAt: number): JournalEntry => ({ ...entry([{ id: "id-db", name: "db", service: "db", action: "stopped" }]), writtenAt: new Date(writtenAt).toISOString() });
+  const journal = (writtenAt: number): JournalEntry => ({
+    ...entry([{ id: "id-db", name: "db", service: "db", action: "stopped" }]),
+    writtenAt: new Date(writtenAt).toISOString(),
+  });
   /** inspect() answers running for the first `runningFor` calls, then exited; the clock advances 250 ms per sleep. */
   const world = (runningFor: number, startedAt: number) => {
     let calls = 0;
     let clock = T0 + 1000;
     const docker = {
-      inspect: async () => ({ ...container({ name: "db" }), status: calls++ < runningFor ? "running" : "exited", startedAt: new Date(startedAt).toISOString() }),
+      inspect: async () => ({
+        ...container({ name: "db" }),
+        status: calls++ < runningFor ? "running" : "exited",
+        startedAt: new Date(startedAt).toISOString(),
+      }),
     } as unknown as FakeDocker;
     const d = { ...deps(docker), sleep: async () => void (clock += 250) };
     return { d, now: () => clock, calls: () => calls };

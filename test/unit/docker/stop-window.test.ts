@@ -33,7 +33,12 @@ function termIgnoring(docker: FakeDocker, stuck: string): DockerApi & { stops: A
 }
 
 const deps = (docker: DockerApi, stopTimeoutSec: number): LifecycleDeps => ({
-  docker, compose: new ComposeCli(fakeRunner(COMPOSE_OK), "docker compose"), stopTimeoutSec, timeoutMs: 5000, settleMs: 2000, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
+  docker,
+  compose: new ComposeCli(fakeRunner(COMPOSE_OK), "docker compose"),
+  stopTimeoutSec,
+  timeoutMs: 5000,
+  settleMs: 2000,
+  sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
 });
 
 describe("the stop window", () => {
@@ -42,7 +47,9 @@ describe("the stop window", () => {
     const fake = fakeDocker({ containers: stack.containers });
     const killed: Array<[string, number]> = [];
 
-    await quiesce(stack, planQuiesce(stack, "stop"), deps(termIgnoring(fake, "media"), 0.3), { onKilled: (n, t) => killed.push([n, t]) });
+    await quiesce(stack, planQuiesce(stack, "stop"), deps(termIgnoring(fake, "media"), 0.3), {
+      onKilled: (n, t) => killed.push([n, t]),
+    });
 
     expect(killed).toEqual([["media", 0.3]]);
     expect(fake.get("media")?.status).toBe("exited");
@@ -59,13 +66,32 @@ describe("the stop window", () => {
     setTimeout(() => ac.abort("SIGINT"), 100);
     const t0 = Date.now();
 
-    await expect(quiesce(stack, plan, deps(docker, 30), { signal: ac.signal, onAbort: (s) => aborted.push(s) })).rejects.toThrow(/interrupted by SIGINT while stopping/);
+    await expect(
+      quiesce(stack, plan, deps(docker, 30), { signal: ac.signal, onAbort: (s) => aborted.push(s) }),
+    ).rejects.toThrow(/interrupted by SIGINT while stopping/);
 
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(aborted).toEqual([["web"]]);
-    expect(docker.stops).toEqual([["web", 30], ["web", 0]]);
+    expect(docker.stops).toEqual([
+      ["web", 30],
+      ["web", 0],
+    ]);
     expect(fake.get("db")?.status).toBe("running");
-    const report = await resume({ id: "1-app", runId: 1, stack: "app", strategy: "stop", project: "app", configFiles: [], envFiles: [], containers: plannedActions(plan), owner: currentOwner("h", "test"), writtenAt: new Date().toISOString() }, deps(docker, 30));
+    const report = await resume(
+      {
+        id: "1-app",
+        runId: 1,
+        stack: "app",
+        strategy: "stop",
+        project: "app",
+        configFiles: [],
+        envFiles: [],
+        containers: plannedActions(plan),
+        owner: currentOwner("h", "test"),
+        writtenAt: new Date().toISOString(),
+      },
+      deps(docker, 30),
+    );
     expect(report.failed).toEqual([]);
     expect([fake.get("web")?.status, fake.get("db")?.status]).toEqual(["running", "running"]);
   });
@@ -75,7 +101,9 @@ describe("the stop window", () => {
     const fake = fakeDocker({ containers: stack.containers });
     const ac = new AbortController();
     ac.abort("SIGTERM");
-    await expect(quiesce(stack, planQuiesce(stack, "stop"), deps(fake, 30), { signal: ac.signal })).rejects.toThrow(/SIGTERM/);
+    await expect(quiesce(stack, planQuiesce(stack, "stop"), deps(fake, 30), { signal: ac.signal })).rejects.toThrow(
+      /SIGTERM/,
+    );
     expect(fake.calls).toEqual([]);
   });
 });

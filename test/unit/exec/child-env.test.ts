@@ -38,9 +38,31 @@ const PARENT: NodeJS.ProcessEnv = {
   RCLONE_PASSWORD_COMMAND: "pass show rclone",
 };
 
-const LEGIT = ["PATH", "HOME", "LANG", "DOCKER_HOST", "DOCKER_CONFIG", "COMPOSE_PROJECT_NAME", "COMPOSE_PROFILES", "HTTPS_PROXY", "no_proxy", "APP_DOMAIN", "PGPASSWORD", "MINIO_ROOT_PASSWORD", "REAL_RESTIC"];
+const LEGIT = [
+  "PATH",
+  "HOME",
+  "LANG",
+  "DOCKER_HOST",
+  "DOCKER_CONFIG",
+  "COMPOSE_PROJECT_NAME",
+  "COMPOSE_PROFILES",
+  "HTTPS_PROXY",
+  "no_proxy",
+  "APP_DOMAIN",
+  "PGPASSWORD",
+  "MINIO_ROOT_PASSWORD",
+  "REAL_RESTIC",
+];
 const RESTIC = ["RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE", "RESTIC_PASSWORD_COMMAND", "RESTIC_REPOSITORY"];
-const CLOUD = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "B2_ACCOUNT_KEY", "AZURE_ACCOUNT_KEY", "GOOGLE_APPLICATION_CREDENTIALS", "OS_PASSWORD", "ST_KEY"];
+const CLOUD = [
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "B2_ACCOUNT_KEY",
+  "AZURE_ACCOUNT_KEY",
+  "GOOGLE_APPLICATION_CREDENTIALS",
+  "OS_PASSWORD",
+  "ST_KEY",
+];
 const RCLONE = ["RCLONE_CONFIG_PASS", "RCLONE_CONFIG_CLOUD_PASS", "RCLONE_PASSWORD_COMMAND"];
 const OURS = ["BACKUP_TUI_CONFIG", "BACKUP_TUI_NOTIFY_WEBHOOK_URL", "BACKUP_TUI_LOCAL_BACKUP_RESTIC_PASSWORD"];
 
@@ -75,14 +97,19 @@ describe("child-env: which of our variables each child inherits", () => {
   });
 
   it("Given explicit variables from the caller, When merged, Then they are set after the filter and undefined deletes one", () => {
-    const env = childEnvironment("tool", PARENT, { BACKUP_TUI_STACK: "shop", RESTIC_PASSWORD: "given", HOME: undefined });
+    const env = childEnvironment("tool", PARENT, {
+      BACKUP_TUI_STACK: "shop",
+      RESTIC_PASSWORD: "given",
+      HOME: undefined,
+    });
     expect(env.BACKUP_TUI_STACK).toBe("shop");
     expect(env.RESTIC_PASSWORD).toBe("given");
     expect(env).not.toHaveProperty("HOME");
   });
 
   it("Given names that only look alike, When filtered, Then prefixes are matched, not substrings", () => {
-    for (const n of ["MY_RESTIC_PASSWORD", "XAWS_KEY", "POS_X", "STACK_KEY", "BACKUP_TUIX"]) expect(childMayInherit("tool", n)).toBe(true);
+    for (const n of ["MY_RESTIC_PASSWORD", "XAWS_KEY", "POS_X", "STACK_KEY", "BACKUP_TUIX"])
+      expect(childMayInherit("tool", n)).toBe(true);
   });
 });
 
@@ -95,8 +122,14 @@ describe("the runner hands each child only its share", () => {
   });
 
   it("Given RESTIC_PASSWORD, an rclone password and BACKUP_TUI_* in our environment, When a tool child and a restic child run, Then only the restic child sees restic's", async () => {
-    Object.assign(process.env, { RESTIC_PASSWORD: "leak-1", RCLONE_CONFIG_PASS: "leak-2", BACKUP_TUI_CONFIG: "/x", APP_DOMAIN: "d" });
-    const script = 'echo "${RESTIC_PASSWORD-unset} ${RCLONE_CONFIG_PASS-unset} ${BACKUP_TUI_CONFIG-unset} ${APP_DOMAIN-unset} ${PATH:+path}"';
+    Object.assign(process.env, {
+      RESTIC_PASSWORD: "leak-1",
+      RCLONE_CONFIG_PASS: "leak-2",
+      BACKUP_TUI_CONFIG: "/x",
+      APP_DOMAIN: "d",
+    });
+    const script =
+      'echo "${RESTIC_PASSWORD-unset} ${RCLONE_CONFIG_PASS-unset} ${BACKUP_TUI_CONFIG-unset} ${APP_DOMAIN-unset} ${PATH:+path}"';
     expect((await runner.run("sh", ["-c", script])).stdout).toBe("unset unset unset d path\n");
     expect((await runner.run("sh", ["-c", script], { child: "restic" })).stdout).toBe("leak-1 unset unset d path\n");
     expect((await runner.run("sh", ["-c", script], { child: "rclone" })).stdout).toBe("unset leak-2 unset d path\n");

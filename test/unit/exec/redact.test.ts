@@ -60,9 +60,16 @@ describe("redact", () => {
 
 describe("isSecretName", () => {
   it("Given env var names, When classified, Then only credential names are secret", () => {
-    for (const n of ["RESTIC_PASSWORD", "AWS_SECRET_ACCESS_KEY", "GOTIFY_TOKEN", "B2_ACCOUNT_KEY", "RCLONE_CONFIG_X_PASS"]) {
+    for (const n of [
+      "RESTIC_PASSWORD",
+      "AWS_SECRET_ACCESS_KEY",
+      "GOTIFY_TOKEN",
+      "B2_ACCOUNT_KEY",
+      "RCLONE_CONFIG_X_PASS",
+    ]) {
       expect(isSecretName(n), n).toBe(true);
     }
-    for (const n of ["PATH", "HOME", "RESTIC_REPOSITORY", "KEEP_DAILY", "DOCKER_HOST"]) expect(isSecretName(n), n).toBe(false);
+    for (const n of ["PATH", "HOME", "RESTIC_REPOSITORY", "KEEP_DAILY", "DOCKER_HOST"])
+      expect(isSecretName(n), n).toBe(false);
   });
 });

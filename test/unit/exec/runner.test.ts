@@ -49,7 +49,10 @@ function pidsFrom(file: string): number[] {
 }
 
 async function caught(p: Promise<unknown>): Promise<ToolError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ToolError);
   return err as ToolError;
 }
@@ -116,7 +119,8 @@ describe("ProcessRunner: streamed lines", () => {
   it("Given output split across writes and CRLF ends, When streamed, Then callbacks get whole lines only", async () => {
     const out: string[] = [];
     const err: string[] = [];
-    const script = "printf 'a\\nb'; sleep 0.2; printf 'c\\r\\nd\\n'; printf 'e1\\ne'>&2; sleep 0.1; printf '2\\nlast' >&2";
+    const script =
+      "printf 'a\\nb'; sleep 0.2; printf 'c\\r\\nd\\n'; printf 'e1\\ne'>&2; sleep 0.1; printf '2\\nlast' >&2";
     await runner.run("sh", ["-c", script], { onStdoutLine: (l) => out.push(l), onStderrLine: (l) => err.push(l) });
     expect(out).toEqual(["a", "bc", "d"]);
     expect(err).toEqual(["e1", "e2", "last"]);
@@ -176,7 +180,10 @@ describe("ProcessRunner: timeouts and aborts kill the whole process group", () =
   it("Given a leader that exits 0 leaving a child that holds stdout open, When run with a timeout, Then it succeeds at once and the child is killed", async () => {
     const pidfile = join(dir, "holder");
     const started = Date.now();
-    const r = await runner.run("sh", ["-c", `sleep 300 & echo $! > ${pidfile}; echo done`], { timeoutMs: 10_000, killGraceMs: 1000 });
+    const r = await runner.run("sh", ["-c", `sleep 300 & echo $! > ${pidfile}; echo done`], {
+      timeoutMs: 10_000,
+      killGraceMs: 1000,
+    });
     const [pid] = pidsFrom(pidfile);
     leftovers.push(pid);
     expect(r.exitCode).toBe(0);
@@ -209,7 +216,9 @@ describe("ProcessRunner: timeouts and aborts kill the whole process group", () =
 describe("ProcessRunner: secrets and environment", () => {
   it("Given secrets in args and stderr, When the command fails, Then message, command and stderr tail are masked", async () => {
     const err = await caught(
-      runner.run("sh", ["-c", 'echo "wrong password $1" >&2; exit 12', "sh", PW, "rest:http://u:urlpass@host/"], { secrets: [PW] }),
+      runner.run("sh", ["-c", 'echo "wrong password $1" >&2; exit 12', "sh", PW, "rest:http://u:urlpass@host/"], {
+        secrets: [PW],
+      }),
     );
     for (const text of [err.message, err.command, err.stderrTail]) {
       expect(text).not.toContain(PW);
@@ -230,7 +239,10 @@ describe("ProcessRunner: secrets and environment", () => {
     try {
       const script = 'echo "${RESTIC_PASSWORD-unset} ${KEEP-none} ${HOME:+home}"';
       expect((await runner.run("sh", ["-c", script], { child: "restic" })).stdout).toBe("inherited-leak none home\n");
-      const r = await runner.run("sh", ["-c", script], { child: "restic", env: { RESTIC_PASSWORD: undefined, KEEP: "kept" } });
+      const r = await runner.run("sh", ["-c", script], {
+        child: "restic",
+        env: { RESTIC_PASSWORD: undefined, KEEP: "kept" },
+      });
       expect(r.stdout).toBe("unset kept home\n");
     } finally {
       if (before === undefined) delete process.env.RESTIC_PASSWORD;

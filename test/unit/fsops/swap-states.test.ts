@@ -18,7 +18,11 @@ describe("restore swaps: only a run whose copies are all ready is finished after
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   /** live holds "live N", the staged copy "restored N"; the entry is journalled in the given state. */
-  function entry(n: number, state: SwapState | undefined, o: { runId?: number; live?: boolean; placement?: "add" | "replace" } = {}): SwapEntry {
+  function entry(
+    n: number,
+    state: SwapState | undefined,
+    o: { runId?: number; live?: boolean; placement?: "add" | "replace" } = {},
+  ): SwapEntry {
     const live = join(dir, `data-${n}`);
     if (o.live !== false) {
       mkdirSync(live);
@@ -29,12 +33,23 @@ describe("restore swaps: only a run whose copies are all ready is finished after
     const staged = join(root, "snap", `data-${n}`);
     mkdirSync(staged, { recursive: true });
     writeFileSync(join(staged, "f"), `restored ${n}`);
-    const e: SwapEntry = { id: `7-${n}`, runId: o.runId ?? 7, live, staged, old: `${root}.old`, stagingRoot: root, owner: dead, state, placement: o.placement };
+    const e: SwapEntry = {
+      id: `7-${n}`,
+      runId: o.runId ?? 7,
+      live,
+      staged,
+      old: `${root}.old`,
+      stagingRoot: root,
+      owner: dead,
+      state,
+      placement: o.placement,
+    };
     if (state === undefined) delete e.state;
     journal.write(e);
     return e;
   }
-  const content = (e: SwapEntry) => (existsSync(join(e.live, "f")) ? readFileSync(join(e.live, "f"), "utf8") : undefined);
+  const content = (e: SwapEntry) =>
+    existsSync(join(e.live, "f")) ? readFileSync(join(e.live, "f"), "utf8") : undefined;
   const leftAround = (e: SwapEntry) => [e.stagingRoot, e.old].filter(existsSync);
 
   it("Given a run with one copy ready and one still being written, When recovered, Then neither is swapped in, both live paths are as they were and the copies are gone", async () => {
@@ -124,7 +139,13 @@ describe("where a restored path lands and whether the stack stops", () => {
 
   it("Given a file missing in missing folders, Then the topmost missing folder is added and nothing stops", async () => {
     const p = placementOf(m("/x/y/z.txt"), root());
-    expect(p).toMatchObject({ add: true, live: join(root(), "x"), source: "/old/vol/x", include: "/old/vol/x/y/z.txt", rootExists: true });
+    expect(p).toMatchObject({
+      add: true,
+      live: join(root(), "x"),
+      source: "/old/vol/x",
+      include: "/old/vol/x/y/z.txt",
+      rootExists: true,
+    });
     expect(stopNeed([p], true)).toMatchObject({ stop: false });
   });
 

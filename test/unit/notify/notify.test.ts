@@ -13,16 +13,26 @@ import { render, writeTextfile } from "../../../src/notify/textfile";
 import { parseExposition } from "../../helpers/prometheus";
 
 const notice = (status: RunNotice["status"]): RunNotice => ({
-  kind: "backup", runId: 7, status, host: "host1", exitCode: status === "succeeded" ? 0 : 1,
-  lines: ["web: succeeded, downtime 1.2 s", "db: FAILED disk full"], error: status === "failed" ? "db: disk full" : undefined,
-  startedAt: "2026-11-22T03:00:00Z", finishedAt: "2026-11-22T03:01:00Z",
+  kind: "backup",
+  runId: 7,
+  status,
+  host: "host1",
+  exitCode: status === "succeeded" ? 0 : 1,
+  lines: ["web: succeeded, downtime 1.2 s", "db: FAILED disk full"],
+  error: status === "failed" ? "db: disk full" : undefined,
+  startedAt: "2026-11-22T03:00:00Z",
+  finishedAt: "2026-11-22T03:01:00Z",
 });
 
 function config(base: string, on = ["failure"]): Config {
   return {
     notify: {
-      webhookUrl: new Secret(`${base}/hook`), ntfyUrl: new Secret(`${base}/ntfy-topic`), gotifyUrl: `${base}/gotify/`, gotifyToken: new Secret("app-token-123"),
-      healthchecksUrl: new Secret(`${base}/ping/uuid-1`), on,
+      webhookUrl: new Secret(`${base}/hook`),
+      ntfyUrl: new Secret(`${base}/ntfy-topic`),
+      gotifyUrl: `${base}/gotify/`,
+      gotifyToken: new Secret("app-token-123"),
+      healthchecksUrl: new Secret(`${base}/ping/uuid-1`),
+      on,
     },
   } as unknown as Config;
 }
@@ -30,8 +40,17 @@ function config(base: string, on = ["failure"]): Config {
 describe("notification formats", () => {
   it("Given a failure, When requests are built, Then each service gets its documented format", () => {
     const reqs = Object.fromEntries(requestsFor(config("http://x"), notice("failed")).map((r) => [r.what, r.req]));
-    expect(JSON.parse(reqs.webhook.body!)).toMatchObject({ source: "backup-tui", kind: "backup", status: "failed", host: "host1" });
-    expect(reqs.ntfy.headers).toMatchObject({ Title: "backup-tui backup on host1 FAILED", Priority: "5", Tags: "warning" });
+    expect(JSON.parse(reqs.webhook.body!)).toMatchObject({
+      source: "backup-tui",
+      kind: "backup",
+      status: "failed",
+      host: "host1",
+    });
+    expect(reqs.ntfy.headers).toMatchObject({
+      Title: "backup-tui backup on host1 FAILED",
+      Priority: "5",
+      Tags: "warning",
+    });
     expect(reqs.ntfy.body).toContain("db: FAILED disk full");
     expect(reqs.gotify.url).toBe("http://x/gotify/message");
     expect(reqs.gotify.headers!["X-Gotify-Key"]).toBe("app-token-123");
@@ -78,7 +97,9 @@ describe("delivery to a real HTTP server on loopback", () => {
   });
 
   it("Given a dead endpoint, When notified, Then it reports undelivered without throwing", async () => {
-    const dead = { notify: { webhookUrl: new Secret("http://127.0.0.1:9/hook"), on: ["failure"] } } as unknown as Config;
+    const dead = {
+      notify: { webhookUrl: new Secret("http://127.0.0.1:9/hook"), on: ["failure"] },
+    } as unknown as Config;
     const t = Date.now();
     const sent = await notifyRun(dead, silentLogger, notice("failed"), { baseMs: 10 });
     expect(sent).toEqual([{ what: "webhook", delivered: false }]);
@@ -91,7 +112,15 @@ describe("Prometheus textfile", () => {
     const dir = mkdtempSync(join(tmpdir(), "prom-"));
     const file = join(dir, "backup_tui.prom");
     writeTextfile(file, [
-      { name: "backup_tui_stack_last_success", help: "h", type: "gauge", samples: [{ labels: { stack: 'we"ird\\name' }, value: 1 }, { labels: { stack: "db" }, value: 0 }] },
+      {
+        name: "backup_tui_stack_last_success",
+        help: "h",
+        type: "gauge",
+        samples: [
+          { labels: { stack: 'we"ird\\name' }, value: 1 },
+          { labels: { stack: "db" }, value: 0 },
+        ],
+      },
       { name: "backup_tui_snapshots", help: "h", type: "gauge", samples: [{ value: 42 }] },
       { name: "backup_tui_empty", help: "h", type: "gauge", samples: [] },
     ]);

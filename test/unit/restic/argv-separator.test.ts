@@ -35,7 +35,15 @@ describe("restic: options, then --, then positionals", () => {
       { match: "restic stats", stdout: '{"total_size":1}' },
       { match: /^restic (dump|ls|tag|restore|cat)/, stdout: "" },
     ]);
-    return { runner, restic: new Restic(runner, { binary: "restic", repository: "/srv/repo", password: { kind: "file", path: "/pw", origin: "test" }, workDir }) };
+    return {
+      runner,
+      restic: new Restic(runner, {
+        binary: "restic",
+        repository: "/srv/repo",
+        password: { kind: "file", path: "/pw", origin: "test" },
+        workDir,
+      }),
+    };
   };
   const last = (runner: ReturnType<typeof make>["runner"]) => runner.calls[runner.calls.length - 1].args;
 
@@ -61,7 +69,16 @@ describe("restic: options, then --, then positionals", () => {
 
     await restic.restore({ snapshot: "abcd1234", target: "/tmp/t", include: ["/srv/x"], verify: true });
 
-    expect(last(runner)).toEqual(["restore", "--target", "/tmp/t", "--verify", "--include", "/srv/x", "--", "abcd1234"]);
+    expect(last(runner)).toEqual([
+      "restore",
+      "--target",
+      "/tmp/t",
+      "--verify",
+      "--include",
+      "/srv/x",
+      "--",
+      "abcd1234",
+    ]);
   });
 
   it("Given a lock id, When the lock is read, Then --no-lock is an option and the type and id come after --", async () => {
@@ -69,7 +86,12 @@ describe("restic: options, then --, then positionals", () => {
       { match: "restic list locks", stdout: `${"a".repeat(64)}\n` },
       { match: "restic cat", stdout: '{"time":"2026-01-01T00:00:00Z","hostname":"h","pid":1}' },
     ]);
-    const r = new Restic(runner, { binary: "restic", repository: "/srv/repo", password: { kind: "file", path: "/pw", origin: "test" }, workDir });
+    const r = new Restic(runner, {
+      binary: "restic",
+      repository: "/srv/repo",
+      password: { kind: "file", path: "/pw", origin: "test" },
+      workDir,
+    });
 
     await r.locks();
 
@@ -84,22 +106,29 @@ describe("rclone: options, then --, then paths", () => {
   };
 
   it.each([
-    ["sync", (r: Rclone) => r.sync(EVIL, `${EVIL}2`, { transfers: 2, immutable: true, backupDir: "remote:old" }), [EVIL, `${EVIL}2`]],
+    [
+      "sync",
+      (r: Rclone) => r.sync(EVIL, `${EVIL}2`, { transfers: 2, immutable: true, backupDir: "remote:old" }),
+      [EVIL, `${EVIL}2`],
+    ],
     ["copy", (r: Rclone) => r.copy(EVIL, `${EVIL}2`), [EVIL, `${EVIL}2`]],
     ["check", (r: Rclone) => r.check(EVIL, `${EVIL}2`), [EVIL, `${EVIL}2`]],
     ["lsf", (r: Rclone) => r.lsf(EVIL, { dirsOnly: true }), [EVIL]],
     ["cat", (r: Rclone) => r.cat(EVIL), [EVIL]],
     ["isFile", (r: Rclone) => r.isFile(EVIL), [EVIL]],
     ["purge", (r: Rclone) => r.purge(EVIL), [EVIL]],
-  ] as const)("Given a path starting with - passed to %s, When rclone runs, Then it comes after -- and --config stays first", async (_name, call, values) => {
-    const { runner, rclone } = make();
+  ] as const)(
+    "Given a path starting with - passed to %s, When rclone runs, Then it comes after -- and --config stays first",
+    async (_name, call, values) => {
+      const { runner, rclone } = make();
 
-    await call(rclone);
+      await call(rclone);
 
-    for (const c of runner.calls) {
-      expect(c.args.slice(0, 2)).toEqual(["--config", "/etc/rclone.conf"]);
-      assertAfterSeparator(c.args, ...values.filter((v) => c.args.includes(v)));
-    }
-    expect(runner.calls[0].args).toEqual(expect.arrayContaining([...values]));
-  });
+      for (const c of runner.calls) {
+        expect(c.args.slice(0, 2)).toEqual(["--config", "/etc/rclone.conf"]);
+        assertAfterSeparator(c.args, ...values.filter((v) => c.args.includes(v)));
+      }
+      expect(runner.calls[0].args).toEqual(expect.arrayContaining([...values]));
+    },
+  );
 });

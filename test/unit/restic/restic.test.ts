@@ -19,15 +19,25 @@ type Version = (typeof VERSIONS)[number];
 
 const fixture = (v: Version, name: string) => readFileSync(join(FIXTURES, v, name), "utf8");
 const exitCode = (v: Version, what: string): number => {
-  const line = fixture(v, "exit-codes.txt").split("\n").find((l) => l.startsWith(`${what} `));
+  const line = fixture(v, "exit-codes.txt")
+    .split("\n")
+    .find((l) => l.startsWith(`${what} `));
   if (!line) throw new Error(`no exit code for ${what} in ${v}`);
   return Number(line.split(" ")[1]);
 };
 const nonEmptyLines = (text: string) => text.split("\n").filter((l) => l.trim());
 /** A recorded failure as the runner reports it. */
-const toolError = (v: Version, what: string) => new ToolError(`restic failed (exit ${exitCode(v, what)})`, "restic snapshots --json", exitCode(v, what), fixture(v, `${what}.stderr.txt`).trimEnd(), "exit");
+const toolError = (v: Version, what: string) =>
+  new ToolError(
+    `restic failed (exit ${exitCode(v, what)})`,
+    "restic snapshots --json",
+    exitCode(v, what),
+    fixture(v, `${what}.stderr.txt`).trimEnd(),
+    "exit",
+  );
 /** A recorded lock refusal, held by `pid` on `host`. */
-const lockStderr = (v: Version, pid: number, host: string) => fixture(v, "locked-stale.stderr.txt").replace(/by PID \d+ on \S+/, `by PID ${pid} on ${host}`);
+const lockStderr = (v: Version, pid: number, host: string) =>
+  fixture(v, "locked-stale.stderr.txt").replace(/by PID \d+ on \S+/, `by PID ${pid} on ${host}`);
 const deadPid = () => spawnSync("true").pid!;
 
 describe.each(VERSIONS)("recorded restic %s output", (v) => {
@@ -99,31 +109,42 @@ describe.each(VERSIONS)("recorded restic %s output", (v) => {
   });
 
   it("Given a no-repository failure of a backup with a cloud copy configured, When classified, Then the hint brings it back from the cloud first; init only for a new setup", () => {
-    const err = classify(toolError(v, "no-repository"), "/srv/repo", { op: "backup", cloudCopy: "cloud:backups/host1" }) as AppError & { kind?: string };
+    const err = classify(toolError(v, "no-repository"), "/srv/repo", {
+      op: "backup",
+      cloudCopy: "cloud:backups/host1",
+    }) as AppError & { kind?: string };
 
     expect(err.kind).toBe("no-repository");
-    expect(err.hint).toContain("in the cloud copy cloud:backups/host1, bring it back first with `backup-tui restore /srv/repo`");
+    expect(err.hint).toContain(
+      "in the cloud copy cloud:backups/host1, bring it back first with `backup-tui restore /srv/repo`",
+    );
     expect(err.hint).toMatch(/^(?:(?!init).)*Only for a new setup[^.]*`backup-tui init`/);
   });
 
-  it.each(["locked", "locked-json", "locked-stale"])("Given a %s refusal, When classified, Then it is busy (75) and names the holder", (what) => {
-    const err = classify(toolError(v, what), "/srv/repo") as AppError & { kind?: string };
+  it.each(["locked", "locked-json", "locked-stale"])(
+    "Given a %s refusal, When classified, Then it is busy (75) and names the holder",
+    (what) => {
+      const err = classify(toolError(v, what), "/srv/repo") as AppError & { kind?: string };
 
-    expect(err.kind).toBe("locked");
-    expect(err.exitCode).toBe(ExitCode.busy);
-    expect(err.message).toMatch(/^the restic repository is locked by PID \d+ on \S+$/);
-    expect(err.hint).toMatch(/backup-tui unlock/);
-  });
+      expect(err.kind).toBe("locked");
+      expect(err.exitCode).toBe(ExitCode.busy);
+      expect(err.message).toMatch(/^the restic repository is locked by PID \d+ on \S+$/);
+      expect(err.hint).toMatch(/backup-tui unlock/);
+    },
+  );
 
-  it.each(["locked", "locked-json", "locked-stale"])("Given a %s refusal, When the holder is parsed, Then pid and host are those restic printed", (what) => {
-    const text = fixture(v, `${what}.stderr.txt`);
+  it.each(["locked", "locked-json", "locked-stale"])(
+    "Given a %s refusal, When the holder is parsed, Then pid and host are those restic printed",
+    (what) => {
+      const text = fixture(v, `${what}.stderr.txt`);
 
-    const holder = parseLockHolder(text);
+      const holder = parseLockHolder(text);
 
-    expect(holder).toBeDefined();
-    expect(Number.isInteger(holder!.pid) && holder!.pid > 1).toBe(true);
-    expect(text).toContain(`PID ${holder!.pid} on ${holder!.host} by `);
-  });
+      expect(holder).toBeDefined();
+      expect(Number.isInteger(holder!.pid) && holder!.pid > 1).toBe(true);
+      expect(text).toContain(`PID ${holder!.pid} on ${holder!.host} by `);
+    },
+  );
 
   it("Given the recorded exit codes, Then 0.17+ distinguishes them and 0.14 says 1 for all (so classify must read stderr)", () => {
     const codes = ["wrong-password", "no-repository", "locked"].map((w) => exitCode(v, w));
@@ -157,7 +178,8 @@ describe("classify and parseLockHolder", () => {
   });
 
   it("Given a full disk, When classified, Then it says so with a hint, naming the file restic could not write", () => {
-    const tail = '{"message_type":"exit_error","code":1,"message":"Fatal: unable to save snapshot: write /repo/data/ab/abc: no space left on device"}';
+    const tail =
+      '{"message_type":"exit_error","code":1,"message":"Fatal: unable to save snapshot: write /repo/data/ab/abc: no space left on device"}';
     const e = classify(new ToolError("restic failed (exit 1)", "restic backup", 1, tail, "exit"), "/repo") as AppError;
     expect(e).toBeInstanceOf(AppError);
     expect(e.message).toBe("no space left on device writing /repo/data/ab/abc: restic stopped");
@@ -169,7 +191,9 @@ describe("classify and parseLockHolder", () => {
   });
 
   it("Given an exclusive-lock wording, When parsed, Then the holder is still read", () => {
-    expect(parseLockHolder("repository is already locked exclusively by PID 4242 on nas by root (UID 0, GID 0)")).toEqual({ pid: 4242, host: "nas" });
+    expect(
+      parseLockHolder("repository is already locked exclusively by PID 4242 on nas by root (UID 0, GID 0)"),
+    ).toEqual({ pid: 4242, host: "nas" });
   });
 });
 
@@ -184,12 +208,48 @@ describe("jsonLine", () => {
 
 describe("features", () => {
   it.each([
-    ["0.14.0", { jsonRestore: false, retryLock: false, repair: false, restoreDelete: false, stdinFromCommand: false, exitCodes: false, snapshotSummary: false }],
-    ["0.16.4", { jsonRestore: true, retryLock: true, repair: true, restoreDelete: false, stdinFromCommand: false, exitCodes: false, snapshotSummary: false }],
-    ["0.19.1", { jsonRestore: true, retryLock: true, repair: true, restoreDelete: true, stdinFromCommand: true, exitCodes: true, snapshotSummary: true }],
-  ])("Given restic %s, When its features are derived, Then they match what that version can do", (version, expected) => {
-    expect(featuresOf(version)).toEqual({ version, ...expected });
-  });
+    [
+      "0.14.0",
+      {
+        jsonRestore: false,
+        retryLock: false,
+        repair: false,
+        restoreDelete: false,
+        stdinFromCommand: false,
+        exitCodes: false,
+        snapshotSummary: false,
+      },
+    ],
+    [
+      "0.16.4",
+      {
+        jsonRestore: true,
+        retryLock: true,
+        repair: true,
+        restoreDelete: false,
+        stdinFromCommand: false,
+        exitCodes: false,
+        snapshotSummary: false,
+      },
+    ],
+    [
+      "0.19.1",
+      {
+        jsonRestore: true,
+        retryLock: true,
+        repair: true,
+        restoreDelete: true,
+        stdinFromCommand: true,
+        exitCodes: true,
+        snapshotSummary: true,
+      },
+    ],
+  ])(
+    "Given restic %s, When its features are derived, Then they match what that version can do",
+    (version, expected) => {
+      expect(featuresOf(version)).toEqual({ version, ...expected });
+    },
+  );
 
   it("Given version strings, When compared, Then the order is numeric per part", () => {
     expect(compareVersions("0.14.0", "0.16.4")).toBeLessThan(0);
@@ -218,9 +278,16 @@ describe("Restic", () => {
   const FILE_PW: PasswordSource = { kind: "file", path: "/etc/backup-tui/restic-password", origin: "test" };
   function restic(answers: RunnerAnswer[], password: PasswordSource = FILE_PW) {
     const runner = fakeRunner(answers);
-    return { runner, restic: new Restic(runner, { binary: "restic", repository: "/srv/restic-repo", password, workDir }) };
+    return {
+      runner,
+      restic: new Restic(runner, { binary: "restic", repository: "/srv/restic-repo", password, workDir }),
+    };
   }
-  const backupReq = { paths: ["/srv/stacks/app", "/var/lib/docker/volumes/app_db/_data"], host: "test-host", tags: ["backup-tui", "stack:app", "kind:stack"] };
+  const backupReq = {
+    paths: ["/srv/stacks/app", "/var/lib/docker/volumes/app_db/_data"],
+    host: "test-host",
+    tags: ["backup-tui", "stack:app", "kind:stack"],
+  };
 
   it("Given a password file, When restic runs, Then repository and password file reach it via env, never argv, and an inherited RESTIC_PASSWORD is cleared", async () => {
     vi.stubEnv("RESTIC_PASSWORD", "inherited-password");
@@ -229,7 +296,10 @@ describe("Restic", () => {
     await r.snapshots();
 
     const { args, options } = runner.calls[0];
-    expect(options.env).toMatchObject({ RESTIC_REPOSITORY: "/srv/restic-repo", RESTIC_PASSWORD_FILE: "/etc/backup-tui/restic-password" });
+    expect(options.env).toMatchObject({
+      RESTIC_REPOSITORY: "/srv/restic-repo",
+      RESTIC_PASSWORD_FILE: "/etc/backup-tui/restic-password",
+    });
     expect(Object.hasOwn(options.env!, "RESTIC_PASSWORD")).toBe(true);
     expect(options.env!.RESTIC_PASSWORD).toBeUndefined();
     expect(options.env!.RESTIC_PASSWORD_COMMAND).toBeUndefined();
@@ -241,7 +311,11 @@ describe("Restic", () => {
   });
 
   it("Given a password value, When restic runs, Then it is in RESTIC_PASSWORD and registered as a secret, not in argv", async () => {
-    const { runner, restic: r } = restic([{ match: "restic snapshots", stdout: "[]" }], { kind: "value", value: new Secret("hunter2-long"), origin: "test" });
+    const { runner, restic: r } = restic([{ match: "restic snapshots", stdout: "[]" }], {
+      kind: "value",
+      value: new Secret("hunter2-long"),
+      origin: "test",
+    });
 
     await r.snapshots();
 
@@ -262,14 +336,16 @@ describe("Restic", () => {
   it("Given a backup request, When run, Then it passes --files-from-verbatim (the paths, one a line), --host, --parent, tags and excludes, and removes the list", async () => {
     let listFile = "";
     let listed = "";
-    const { runner, restic: r } = restic([{
-      match: "restic backup",
-      stdout: fixture("0.19", "backup.stdout.jsonl"),
-      reply: (_f, args) => {
-        listFile = args[args.indexOf("--files-from-verbatim") + 1];
-        listed = readFileSync(listFile, "utf8");
+    const { runner, restic: r } = restic([
+      {
+        match: "restic backup",
+        stdout: fixture("0.19", "backup.stdout.jsonl"),
+        reply: (_f, args) => {
+          listFile = args[args.indexOf("--files-from-verbatim") + 1];
+          listed = readFileSync(listFile, "utf8");
+        },
       },
-    }]);
+    ]);
 
     const res = await r.backup({ ...backupReq, parent: "abc123", excludes: ["*.tmp"], compression: "max" });
 
@@ -295,21 +371,38 @@ describe("Restic", () => {
     expect(runner.calls[0].args).not.toContain("--parent");
   });
 
-  it.each(VERSIONS)("Given restic %s exits 3 with an unreadable file, When backing up, Then the result is partial and lists it", async (v) => {
-    const { restic: r } = restic([{ match: "restic backup", stdout: fixture(v, "backup-partial.stdout.jsonl"), stderr: fixture(v, "backup-partial.stderr.txt"), exitCode: 3 }]);
+  it.each(VERSIONS)(
+    "Given restic %s exits 3 with an unreadable file, When backing up, Then the result is partial and lists it",
+    async (v) => {
+      const { restic: r } = restic([
+        {
+          match: "restic backup",
+          stdout: fixture(v, "backup-partial.stdout.jsonl"),
+          stderr: fixture(v, "backup-partial.stderr.txt"),
+          exitCode: 3,
+        },
+      ]);
 
-    const res = await r.backup(backupReq);
+      const res = await r.backup(backupReq);
 
-    expect(res.partial).toBe(true);
-    expect(res.snapshotId).toBeTruthy();
-    expect(res.unreadable).toHaveLength(1);
-    expect(res.unreadable[0].item).toMatch(/\/data\/locked\.txt$/);
-    expect(res.unreadable[0].message).toContain("locked.txt");
-  });
+      expect(res.partial).toBe(true);
+      expect(res.snapshotId).toBeTruthy();
+      expect(res.unreadable).toHaveLength(1);
+      expect(res.unreadable[0].item).toMatch(/\/data\/locked\.txt$/);
+      expect(res.unreadable[0].message).toContain("locked.txt");
+    },
+  );
 
   // Regression: restic 0.14 reports {Op, Path, Err} without a message; it is rendered readably.
   it("Given restic 0.14's errno-only error object, When reported, Then the message says permission denied", async () => {
-    const { restic: r } = restic([{ match: "restic backup", stdout: fixture("0.14", "backup-partial.stdout.jsonl"), stderr: fixture("0.14", "backup-partial.stderr.txt"), exitCode: 3 }]);
+    const { restic: r } = restic([
+      {
+        match: "restic backup",
+        stdout: fixture("0.14", "backup-partial.stdout.jsonl"),
+        stderr: fixture("0.14", "backup-partial.stderr.txt"),
+        exitCode: 3,
+      },
+    ]);
 
     const res = await r.backup(backupReq);
 
@@ -332,28 +425,69 @@ describe("Restic", () => {
   });
 
   it("Given a failing backup (exit 1), When backing up, Then a ToolError carries restic's stderr", async () => {
-    const { restic: r } = restic([{ match: "restic backup", exitCode: 1, stderr: "Fatal: unable to save snapshot: no space left on device\n" }]);
+    const { restic: r } = restic([
+      { match: "restic backup", exitCode: 1, stderr: "Fatal: unable to save snapshot: no space left on device\n" },
+    ]);
 
-    const err = await r.backup(backupReq).then(() => undefined, (e: unknown) => e);
+    const err = await r.backup(backupReq).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
 
     expect(err).toBeInstanceOf(AppError);
     expect(((err as AppError).cause as ToolError).stderrTail).toContain("no space left on device");
   });
 
-  it.each(VERSIONS)("Given restic %s's snapshots and forget output, When listed and forgotten, Then they parse", async (v) => {
-    const { runner, restic: r } = restic([
-      { match: "restic snapshots", stdout: fixture(v, "snapshots.json") },
-      { match: "restic forget", stdout: fixture(v, "forget.json") },
-    ]);
+  it.each(VERSIONS)(
+    "Given restic %s's snapshots and forget output, When listed and forgotten, Then they parse",
+    async (v) => {
+      const { runner, restic: r } = restic([
+        { match: "restic snapshots", stdout: fixture(v, "snapshots.json") },
+        { match: "restic forget", stdout: fixture(v, "forget.json") },
+      ]);
 
-    const snaps = await r.snapshots({ tags: ["backup-tui", "stack:app"], host: "fixture-host" });
-    const groups = await r.forget({ tags: ["backup-tui", "stack:app", "kind:stack"], groupBy: "host", keep: { last: 1, daily: 7, within: "2d" }, keepTags: ["protected"], dryRun: true });
+      const snaps = await r.snapshots({ tags: ["backup-tui", "stack:app"], host: "fixture-host" });
+      const groups = await r.forget({
+        tags: ["backup-tui", "stack:app", "kind:stack"],
+        groupBy: "host",
+        keep: { last: 1, daily: 7, within: "2d" },
+        keepTags: ["protected"],
+        dryRun: true,
+      });
 
-    expect(snaps).toHaveLength(2);
-    expect(groups[0].remove).toHaveLength(1);
-    expect(runner.calls[0].args).toEqual(["snapshots", "--json", "--no-lock", "--tag", "backup-tui,stack:app", "--host", "fixture-host", "--"]);
-    expect(runner.calls[1].args).toEqual(["forget", "--json", "-q", "--tag", "backup-tui,stack:app,kind:stack", "--group-by", "host", "--keep-last", "1", "--keep-daily", "7", "--keep-within", "2d", "--keep-tag", "protected", "--dry-run", "--"]);
-  });
+      expect(snaps).toHaveLength(2);
+      expect(groups[0].remove).toHaveLength(1);
+      expect(runner.calls[0].args).toEqual([
+        "snapshots",
+        "--json",
+        "--no-lock",
+        "--tag",
+        "backup-tui,stack:app",
+        "--host",
+        "fixture-host",
+        "--",
+      ]);
+      expect(runner.calls[1].args).toEqual([
+        "forget",
+        "--json",
+        "-q",
+        "--tag",
+        "backup-tui,stack:app,kind:stack",
+        "--group-by",
+        "host",
+        "--keep-last",
+        "1",
+        "--keep-daily",
+        "7",
+        "--keep-within",
+        "2d",
+        "--keep-tag",
+        "protected",
+        "--dry-run",
+        "--",
+      ]);
+    },
+  );
 
   it("Given snapshot ids, When forgotten, Then they are the trailing arguments of one call", async () => {
     const { runner, restic: r } = restic([{ match: "restic forget", stdout: "" }]);
@@ -375,7 +509,11 @@ describe("Restic", () => {
 
     await r.tag(["aaa"], { add: ["protected"] });
 
-    expect(runner.commands()).toEqual(["restic tag --add protected -- aaa", "restic unlock", "restic tag --add protected -- aaa"]);
+    expect(runner.commands()).toEqual([
+      "restic tag --add protected -- aaa",
+      "restic unlock",
+      "restic tag --add protected -- aaa",
+    ]);
   });
 
   // Regression: the same with restic 0.14's exit code 1.
@@ -392,9 +530,14 @@ describe("Restic", () => {
   });
 
   it("Given a lock held by a live process, When refused, Then no unlock runs and it fails busy naming the holder", async () => {
-    const { runner, restic: r } = restic([{ match: "restic tag", exitCode: 11, stderr: lockStderr("0.19", process.pid, hostname()) }]);
+    const { runner, restic: r } = restic([
+      { match: "restic tag", exitCode: 11, stderr: lockStderr("0.19", process.pid, hostname()) },
+    ]);
 
-    const err = (await r.tag(["aaa"], { add: ["protected"] }).then(() => undefined, (e: unknown) => e)) as AppError & { kind?: string };
+    const err = (await r.tag(["aaa"], { add: ["protected"] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as AppError & { kind?: string };
 
     expect(err.kind).toBe("locked");
     expect(err.exitCode).toBe(ExitCode.busy);
@@ -403,7 +546,9 @@ describe("Restic", () => {
   });
 
   it("Given a lock held on another host, When refused, Then it is not unlocked from here", async () => {
-    const { runner, restic: r } = restic([{ match: "restic tag", exitCode: 11, stderr: lockStderr("0.19", deadPid(), "some-other-host") }]);
+    const { runner, restic: r } = restic([
+      { match: "restic tag", exitCode: 11, stderr: lockStderr("0.19", deadPid(), "some-other-host") },
+    ]);
 
     await expect(r.tag(["aaa"], { add: ["protected"] })).rejects.toMatchObject({ kind: "locked" });
     expect(runner.commands()).toEqual(["restic tag --add protected -- aaa"]);
@@ -412,17 +557,20 @@ describe("Restic", () => {
   // Regression: one unlock, one retry, then give up.
   it("Given the retry is refused again, When run, Then it gives up after one unlock", async () => {
     const stderr = lockStderr("0.19", deadPid(), hostname());
-    const { runner, restic: r } = restic([
-      { match: "restic tag", exitCode: 11, stderr },
-      { match: "restic unlock" },
-    ]);
+    const { runner, restic: r } = restic([{ match: "restic tag", exitCode: 11, stderr }, { match: "restic unlock" }]);
 
     await expect(r.tag(["aaa"], { add: ["protected"] })).rejects.toMatchObject({ kind: "locked" });
-    expect(runner.commands()).toEqual(["restic tag --add protected -- aaa", "restic unlock", "restic tag --add protected -- aaa"]);
+    expect(runner.commands()).toEqual([
+      "restic tag --add protected -- aaa",
+      "restic unlock",
+      "restic tag --add protected -- aaa",
+    ]);
   });
 
   it("Given `restic version` answers, When features are asked twice, Then restic runs once and the features fit the version", async () => {
-    const { runner, restic: r } = restic([{ match: "restic version", stdout: "restic 0.16.4 compiled with go1.21.6 on linux/amd64\n" }]);
+    const { runner, restic: r } = restic([
+      { match: "restic version", stdout: "restic 0.16.4 compiled with go1.21.6 on linux/amd64\n" },
+    ]);
 
     const f = await r.features();
     await r.features();
@@ -432,32 +580,56 @@ describe("Restic", () => {
   });
 
   it("Given a restic older than 0.14, When features are asked, Then it refuses with a hint", async () => {
-    const { restic: r } = restic([{ match: "restic version", stdout: "restic 0.13.1 compiled with go1.18 on linux/amd64\n" }]);
+    const { restic: r } = restic([
+      { match: "restic version", stdout: "restic 0.13.1 compiled with go1.18 on linux/amd64\n" },
+    ]);
 
     await expect(r.features()).rejects.toThrow("restic 0.13.1 is too old; backup-tui needs 0.14.0 or newer");
   });
 
-  it.each(VERSIONS)("Given no repository (restic %s), When init runs, Then it creates one; Given one, Then it leaves it", async (v) => {
-    const missing = restic([
-      { match: "restic cat -- config", exitCode: exitCode(v, "no-repository"), stderr: fixture(v, "no-repository.stderr.txt") },
-      { match: "restic init" },
-    ]);
-    const present = restic([{ match: "restic cat -- config", stdout: "{}" }]);
+  it.each(VERSIONS)(
+    "Given no repository (restic %s), When init runs, Then it creates one; Given one, Then it leaves it",
+    async (v) => {
+      const missing = restic([
+        {
+          match: "restic cat -- config",
+          exitCode: exitCode(v, "no-repository"),
+          stderr: fixture(v, "no-repository.stderr.txt"),
+        },
+        { match: "restic init" },
+      ]);
+      const present = restic([{ match: "restic cat -- config", stdout: "{}" }]);
 
-    expect(await missing.restic.init()).toBe("created");
-    expect(await present.restic.init()).toBe("exists");
-    expect(missing.runner.commands()).toEqual(["restic cat -- config", "restic init"]);
-    expect(present.runner.commands()).toEqual(["restic cat -- config"]);
-  });
+      expect(await missing.restic.init()).toBe("created");
+      expect(await present.restic.init()).toBe("exists");
+      expect(missing.runner.commands()).toEqual(["restic cat -- config", "restic init"]);
+      expect(present.runner.commands()).toEqual(["restic cat -- config"]);
+    },
+  );
 
-  it.each(VERSIONS)("Given a wrong password (restic %s), When checking the repository exists, Then it throws instead of claiming there is none", async (v) => {
-    const { restic: r } = restic([{ match: "restic cat -- config", exitCode: exitCode(v, "wrong-password"), stderr: fixture(v, "wrong-password.stderr.txt") }]);
+  it.each(VERSIONS)(
+    "Given a wrong password (restic %s), When checking the repository exists, Then it throws instead of claiming there is none",
+    async (v) => {
+      const { restic: r } = restic([
+        {
+          match: "restic cat -- config",
+          exitCode: exitCode(v, "wrong-password"),
+          stderr: fixture(v, "wrong-password.stderr.txt"),
+        },
+      ]);
 
-    await expect(r.exists()).rejects.toMatchObject({ kind: "wrong-password" });
-  });
+      await expect(r.exists()).rejects.toMatchObject({ kind: "wrong-password" });
+    },
+  );
 
   it("Given restic check finds damage (exit 1), When checked, Then ok is false with restic's output", async () => {
-    const { restic: r } = restic([{ match: "restic check", exitCode: 1, stderr: "error: pack 1234: not referenced in any index\nFatal: repository contains errors\n" }]);
+    const { restic: r } = restic([
+      {
+        match: "restic check",
+        exitCode: 1,
+        stderr: "error: pack 1234: not referenced in any index\nFatal: repository contains errors\n",
+      },
+    ]);
 
     const res = await r.check({ readDataSubset: "5%" });
 

@@ -6,7 +6,15 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/load";
 import type { Config } from "../../../src/config/types";
 import { ConfigError } from "../../../src/errors";
-import { CronError, describe as describeSchedule, longestInterval, nextRuns, parseSchedule, toCronFields, toOnCalendar } from "../../../src/schedule/cron";
+import {
+  CronError,
+  describe as describeSchedule,
+  longestInterval,
+  nextRuns,
+  parseSchedule,
+  toCronFields,
+  toOnCalendar,
+} from "../../../src/schedule/cron";
 import { stacksDue } from "../../../src/schedule/due";
 import { jobIdFor, jobsOf, ownScheduleStacks, WAIT, type Job } from "../../../src/schedule/jobs";
 import { Scheduler } from "../../../src/schedule/scheduler";
@@ -26,7 +34,8 @@ const at = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0) => new Date(
 const FROM = at(2026, 12, 1, 3, 0);
 
 /** The next `n` runs as local wall-clock strings "YYYY-MM-DD HH:MM:SS". */
-const wall = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+const wall = (d: Date) =>
+  `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 const pad = (n: number) => String(n).padStart(2, "0");
 const runs = (expr: string, n: number, from = FROM) => nextRuns(p(expr), n, from).map(wall);
 
@@ -65,7 +74,14 @@ function load(text: string): Config {
   mkdirSync(join(root, "etc"), { recursive: true });
   writeFileSync(file, text);
   chmodSync(file, 0o600);
-  return loadConfig({ flag: file, env: { BACKUP_TUI_STATE_DIR: join(root, "state") }, exeDir: join(root, "bin"), cwd: root, home: join(root, "home"), uid: 1000 });
+  return loadConfig({
+    flag: file,
+    env: { BACKUP_TUI_STATE_DIR: join(root, "state") },
+    exeDir: join(root, "bin"),
+    cwd: root,
+    home: join(root, "home"),
+    uid: 1000,
+  });
 }
 
 /** Every schedule key set, three stacks (two with their own SCHEDULE), a cloud remote optional. */
@@ -80,17 +96,34 @@ function fullConfig(opts: { cloud?: boolean; depth?: string } = {}): Config {
   );
 }
 
-const job = (id: string, expr = "0 3 * * *", extra: Partial<Job> = {}): Job => ({ id, kind: "backup", key: `[test] ${id}`, schedule: p(expr), args: ["backup", "--scheduled"], ...extra });
+const job = (id: string, expr = "0 3 * * *", extra: Partial<Job> = {}): Job => ({
+  id,
+  kind: "backup",
+  key: `[test] ${id}`,
+  schedule: p(expr),
+  args: ["backup", "--scheduled"],
+  ...extra,
+});
 
 /** An installed job's view of us: an executable that exists (verify checks it), a config path with a space and a %. */
-const INV: Invocation = { command: [process.execPath], configFile: join("/etc", "my backups", "100%.ini"), stopGraceSec: 360 };
+const INV: Invocation = {
+  command: [process.execPath],
+  configFile: join("/etc", "my backups", "100%.ini"),
+  stopGraceSec: 360,
+};
 
 const hasSystemdAnalyze = spawnSync("systemd-analyze", ["--version"], { stdio: "ignore" }).status === 0;
 
 /** Wall-clock times (local, same zone as this process) systemd computes for these OnCalendar values. */
 function systemdRuns(values: string[], n: number, from: Date): string[] {
-  const out = execFileSync("systemd-analyze", ["calendar", `--iterations=${n}`, `--base-time=@${Math.floor(from.getTime() / 1000)}`, ...values], { encoding: "utf8" });
-  const times = [...out.matchAll(/^\s*(?:Next elapse|Iter\. #\d+): \w{3} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)/gm)].map((m) => m[1]);
+  const out = execFileSync(
+    "systemd-analyze",
+    ["calendar", `--iterations=${n}`, `--base-time=@${Math.floor(from.getTime() / 1000)}`, ...values],
+    { encoding: "utf8" },
+  );
+  const times = [...out.matchAll(/^\s*(?:Next elapse|Iter\. #\d+): \w{3} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)/gm)].map(
+    (m) => m[1],
+  );
   expect(times.length).toBe(n * values.length);
   return [...new Set(times)].sort().slice(0, n);
 }
@@ -148,7 +181,12 @@ describe("parseSchedule + nextRuns: croner's times from a fixed clock", () => {
   });
 
   it("Given `*/15 * * * *`, When asked at 03:07, Then runs come on the quarter hours", () => {
-    expect(runs("*/15 * * * *", 4, at(2026, 12, 1, 3, 7))).toEqual(["2026-12-01 03:15:00", "2026-12-01 03:30:00", "2026-12-01 03:45:00", "2026-12-01 04:00:00"]);
+    expect(runs("*/15 * * * *", 4, at(2026, 12, 1, 3, 7))).toEqual([
+      "2026-12-01 03:15:00",
+      "2026-12-01 03:30:00",
+      "2026-12-01 03:45:00",
+      "2026-12-01 04:00:00",
+    ]);
   });
 
   it("Given weekly `30 4 * * 0`, When asked on a Tuesday, Then runs are on Sundays at 04:30", () => {
@@ -169,7 +207,11 @@ describe("parseSchedule + nextRuns: croner's times from a fixed clock", () => {
     const s = p("*/5 * * * * *");
     expect(s.fields[0]).toBe("*/5");
     expect(s.second.values).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55]);
-    expect(runs("*/5 * * * * *", 3, at(2026, 12, 1, 3, 0, 2))).toEqual(["2026-12-01 03:00:05", "2026-12-01 03:00:10", "2026-12-01 03:00:15"]);
+    expect(runs("*/5 * * * * *", 3, at(2026, 12, 1, 3, 0, 2))).toEqual([
+      "2026-12-01 03:00:05",
+      "2026-12-01 03:00:10",
+      "2026-12-01 03:00:15",
+    ]);
   });
 
   it("Given a 5-field expression, When parsed, Then the seconds field is 0", () => {
@@ -241,8 +283,17 @@ describe("parseSchedule: invalid expressions", () => {
 
 describe("loadConfig: schedule keys", () => {
   it("Given every [schedule] key and a [stack:web] SCHEDULE, When loaded, Then the values are kept as written", () => {
-    const c = load(`${REPO}[schedule]\nBACKUP=0 3 * * *\nSYNC=@daily\nVERIFY=0 6 * * 0\nPRUNE=30 4 * * 0\nDOOMSDAY=0 1 1 * *\nOVERDUE_AFTER=36h\n[stack:web]\nSCHEDULE=*/15 * * * *\n`);
-    expect(c.schedule).toEqual({ backup: "0 3 * * *", sync: "@daily", verify: "0 6 * * 0", prune: "30 4 * * 0", doomsday: "0 1 1 * *", overdueAfter: "36h" });
+    const c = load(
+      `${REPO}[schedule]\nBACKUP=0 3 * * *\nSYNC=@daily\nVERIFY=0 6 * * 0\nPRUNE=30 4 * * 0\nDOOMSDAY=0 1 1 * *\nOVERDUE_AFTER=36h\n[stack:web]\nSCHEDULE=*/15 * * * *\n`,
+    );
+    expect(c.schedule).toEqual({
+      backup: "0 3 * * *",
+      sync: "@daily",
+      verify: "0 6 * * 0",
+      prune: "30 4 * * 0",
+      doomsday: "0 1 1 * *",
+      overdueAfter: "36h",
+    });
     expect(c.stacks.web.schedule).toBe("*/15 * * * *");
   });
 
@@ -267,7 +318,9 @@ describe("loadConfig: schedule keys", () => {
   });
 
   it("Given a bad OVERDUE_AFTER, When loaded, Then it is a config error", () => {
-    expect(configError(() => load(`${REPO}[schedule]\nOVERDUE_AFTER=soon\n`)).message).toContain("[schedule] OVERDUE_AFTER");
+    expect(configError(() => load(`${REPO}[schedule]\nOVERDUE_AFTER=soon\n`)).message).toContain(
+      "[schedule] OVERDUE_AFTER",
+    );
   });
 });
 
@@ -343,14 +396,18 @@ describe("toOnCalendar", () => {
   });
 
   it("Given L, W or # (croner only), When converted, Then a CronError says systemd cannot express it", () => {
-    for (const e of ["0 0 L * *", "0 0 15W * *", "0 0 * * 5#2"]) expect(cronError(() => toOnCalendar(p(e))).message).toContain("cannot be expressed as a systemd calendar");
+    for (const e of ["0 0 L * *", "0 0 15W * *", "0 0 * * 5#2"])
+      expect(cronError(() => toOnCalendar(p(e))).message).toContain("cannot be expressed as a systemd calendar");
   });
 
-  it.skipIf(!hasSystemdAnalyze).each(cases)("Given %s, When systemd-analyze computes its OnCalendar, Then the runs equal croner's", (expr) => {
-    const from = at(2026, 10, 30, 12, 34, 7); // a Monday, off every boundary
-    const n = 6;
-    expect(systemdRuns(toOnCalendar(p(expr)), n, from)).toEqual(runs(expr, n, from));
-  });
+  it.skipIf(!hasSystemdAnalyze).each(cases)(
+    "Given %s, When systemd-analyze computes its OnCalendar, Then the runs equal croner's",
+    (expr) => {
+      const from = at(2026, 10, 30, 12, 34, 7); // a Monday, off every boundary
+      const n = 6;
+      expect(systemdRuns(toOnCalendar(p(expr)), n, from)).toEqual(runs(expr, n, from));
+    },
+  );
 
   // A weekday range ending in "sun" (0) closes at 7, as croner reads it; 0-7 is every day.
   it("Given `0 0 * * fri-sun` (croner runs Fri, Sat, Sun), When converted, Then it is the same as `5-7`", () => {
@@ -388,7 +445,15 @@ describe("jobsOf", () => {
   it("Given every schedule key and two stacks with their own SCHEDULE, Then jobs come global first, then stacks by name", () => {
     const jobs = jobsOf(fullConfig());
     expect(jobs.map((j) => j.id)).toEqual(["backup", "sync", "verify", "prune", "doomsday", "backup:db", "backup:web"]);
-    expect(jobs.map((j) => j.key)).toEqual(["[schedule] BACKUP", "[schedule] SYNC", "[schedule] VERIFY", "[schedule] PRUNE", "[schedule] DOOMSDAY", "[stack:db] SCHEDULE", "[stack:web] SCHEDULE"]);
+    expect(jobs.map((j) => j.key)).toEqual([
+      "[schedule] BACKUP",
+      "[schedule] SYNC",
+      "[schedule] VERIFY",
+      "[schedule] PRUNE",
+      "[schedule] DOOMSDAY",
+      "[stack:db] SCHEDULE",
+      "[stack:web] SCHEDULE",
+    ]);
     expect(jobs.map((j) => j.kind)).toEqual(["backup", "sync", "verify", "prune", "doomsday", "backup", "backup"]);
   });
 
@@ -407,7 +472,14 @@ describe("jobsOf", () => {
   });
 
   it("Given VERIFICATION_DEPTH=subset, Then verify runs at that level", () => {
-    expect(jobsOf(fullConfig({ depth: "subset" })).find((j) => j.id === "verify")?.args).toEqual(["verify", "--scheduled", "--level", "subset", "--wait", "1h"]);
+    expect(jobsOf(fullConfig({ depth: "subset" })).find((j) => j.id === "verify")?.args).toEqual([
+      "verify",
+      "--scheduled",
+      "--level",
+      "subset",
+      "--wait",
+      "1h",
+    ]);
   });
 
   it("Given no RCLONE_REMOTE, Then sync is unavailable and says why; doomsday runs `backup --doomsday`", () => {
@@ -424,7 +496,9 @@ describe("jobsOf", () => {
   });
 
   it("Given RCLONE_REMOTE without RCLONE_PATH, Then the config is refused", () => {
-    expect(configError(() => load(`${REPO}[cloud_sync]\nRCLONE_REMOTE=b2\n[schedule]\nSYNC=0 5 * * *\n`)).message).toContain("RCLONE_PATH is required");
+    expect(
+      configError(() => load(`${REPO}[cloud_sync]\nRCLONE_REMOTE=b2\n[schedule]\nSYNC=0 5 * * *\n`)).message,
+    ).toContain("RCLONE_PATH is required");
   });
 
   it("Given no schedule keys, Then there are no jobs", () => {
@@ -484,7 +558,9 @@ describe("systemdUnits", () => {
     const names = units().map((f) => f.name);
     expect(names.some((n) => n.includes("sync"))).toBe(false);
     expect(names).toContain("backup-tui-doomsday.timer");
-    expect(systemdUnits(jobsOf(fullConfig({ cloud: true })), INV).map((f) => f.name)).toContain("backup-tui-sync.timer");
+    expect(systemdUnits(jobsOf(fullConfig({ cloud: true })), INV).map((f) => f.name)).toContain(
+      "backup-tui-sync.timer",
+    );
   });
 
   it("Given a job, Then unitBase is backup-tui-ID, or backup-tui-stack-NAME for a stack's own", () => {
@@ -499,7 +575,9 @@ describe("systemdUnits", () => {
     expect(s).toContain("\nType=oneshot\n");
     expect(s).toContain("\nKillMode=mixed\n");
     expect(s).toContain("\nTimeoutStopSec=360\n");
-    expect(s).toContain(`\nExecStart=${process.execPath} --config "/etc/my backups/100%%.ini" --quiet backup --scheduled --wait 1h\n`);
+    expect(s).toContain(
+      `\nExecStart=${process.execPath} --config "/etc/my backups/100%%.ini" --quiet backup --scheduled --wait 1h\n`,
+    );
     expect(s).toContain("\nAfter=docker.service network-online.target\n");
     expect(s).toContain("\nWants=network-online.target\n");
   });
@@ -525,7 +603,10 @@ describe("systemdUnits", () => {
 
   it("Given a dom+dow schedule and a seconds schedule, Then the timer has two OnCalendar lines, and AccuracySec=1s for seconds", () => {
     const [, both] = systemdUnits([job("backup", "0 2 1,15 * mon-fri")], INV);
-    expect(both.text.match(/^OnCalendar=.*$/gm)).toEqual(["OnCalendar=*-*-01,15 02:00:00", "OnCalendar=Mon,Tue,Wed,Thu,Fri *-*-* 02:00:00"]);
+    expect(both.text.match(/^OnCalendar=.*$/gm)).toEqual([
+      "OnCalendar=*-*-01,15 02:00:00",
+      "OnCalendar=Mon,Tue,Wed,Thu,Fri *-*-* 02:00:00",
+    ]);
     const [, secs] = systemdUnits([job("backup", "*/5 * * * * *")], INV);
     expect(secs.text).toContain("\nAccuracySec=1s\n");
   });
@@ -544,7 +625,10 @@ describe("systemdUnits", () => {
 
   describe.skipIf(!hasSystemdAnalyze)("systemd-analyze verify", () => {
     const verify = (dir: string, names: string[]) =>
-      spawnSync("systemd-analyze", ["verify", ...names.map((n) => join(dir, n))], { encoding: "utf8", env: { ...process.env, SYSTEMD_LOG_COLOR: "0" } });
+      spawnSync("systemd-analyze", ["verify", ...names.map((n) => join(dir, n))], {
+        encoding: "utf8",
+        env: { ...process.env, SYSTEMD_LOG_COLOR: "0" },
+      });
     const write = (files: Array<{ name: string; text: string }>) => {
       const dir = join(root, "units");
       mkdirSync(dir, { recursive: true });
@@ -565,8 +649,14 @@ describe("systemdUnits", () => {
 
     it("Given a timer with one good and one garbage OnCalendar, When verified, Then the exit code is 0 but stderr reports it (why stderr is checked too)", () => {
       const dir = write([
-        { name: "half.timer", text: "[Unit]\nDescription=x\n[Timer]\nOnCalendar=*-*-* 03:00:00\nOnCalendar=garbage\nUnit=half.service\n" },
-        { name: "half.service", text: `[Unit]\nDescription=x\n[Service]\nType=oneshot\nExecStart=${process.execPath}\n` },
+        {
+          name: "half.timer",
+          text: "[Unit]\nDescription=x\n[Timer]\nOnCalendar=*-*-* 03:00:00\nOnCalendar=garbage\nUnit=half.service\n",
+        },
+        {
+          name: "half.service",
+          text: `[Unit]\nDescription=x\n[Service]\nType=oneshot\nExecStart=${process.execPath}\n`,
+        },
       ]);
       const r = verify(dir, ["half.timer", "half.service"]);
       expect(r.status).toBe(0);
@@ -574,10 +664,17 @@ describe("systemdUnits", () => {
     });
 
     it("Given the written units (every job kind, a stack, dom+dow, seconds, a state dir), When verified, Then systemd-analyze accepts them without warnings", () => {
-      const jobs = [...jobsOf(fullConfig({ cloud: true })), job("every5s", "*/5 * * * * *"), job("either", "0 2 1,15 * mon-fri")];
+      const jobs = [
+        ...jobsOf(fullConfig({ cloud: true })),
+        job("every5s", "*/5 * * * * *"),
+        job("either", "0 2 1,15 * mon-fri"),
+      ];
       const files = systemdUnits(jobs, { ...INV, stateDir: "/var/lib/my state" });
       const dir = write(files);
-      const r = verify(dir, files.map((f) => f.name));
+      const r = verify(
+        dir,
+        files.map((f) => f.name),
+      );
       expect(r.stderr).not.toMatch(/Failed to parse|ignoring|Unknown key|bad unit file setting|not executable/i);
       expect(r.status, r.stderr).toBe(0);
     });
@@ -598,14 +695,22 @@ describe("cronFile", () => {
   it("Given the jobs, Then each available job is one line: five fields, the user, shell-quoted args with \\% escaped", () => {
     const l = lines(file());
     const exe = process.execPath;
-    expect(l).toContain(`0 3 * * * root ${exe} --config '/etc/my backups/100\\%.ini' --quiet backup --scheduled --wait 1h >/dev/null`);
-    expect(l).toContain(`30 4 * * 0 root ${exe} --config '/etc/my backups/100\\%.ini' --quiet forget --prune --scheduled --wait 1h >/dev/null`);
-    expect(l).toContain(`*/15 * * * * root ${exe} --config '/etc/my backups/100\\%.ini' --quiet backup --scheduled web --wait 1h >/dev/null`);
+    expect(l).toContain(
+      `0 3 * * * root ${exe} --config '/etc/my backups/100\\%.ini' --quiet backup --scheduled --wait 1h >/dev/null`,
+    );
+    expect(l).toContain(
+      `30 4 * * 0 root ${exe} --config '/etc/my backups/100\\%.ini' --quiet forget --prune --scheduled --wait 1h >/dev/null`,
+    );
+    expect(l).toContain(
+      `*/15 * * * * root ${exe} --config '/etc/my backups/100\\%.ini' --quiet backup --scheduled web --wait 1h >/dev/null`,
+    );
     expect(l).toContain("# backup: every day at 03:00 ([schedule] BACKUP = 0 3 * * *)");
   });
 
   it("Given the jobs, Then boot-time recovery is an @reboot line for the same user", () => {
-    expect(lines(file())).toContain(`@reboot root ${process.execPath} --config '/etc/my backups/100\\%.ini' --quiet recover --wait 10m >/dev/null`);
+    expect(lines(file())).toContain(
+      `@reboot root ${process.execPath} --config '/etc/my backups/100\\%.ini' --quiet recover --wait 10m >/dev/null`,
+    );
     expect(lines(cronFile([], INV, "backup")).filter((x) => x.startsWith("@reboot backup "))).toHaveLength(1);
   });
 
@@ -613,16 +718,26 @@ describe("cronFile", () => {
     const t = file();
     expect(t).not.toMatch(/ sync --scheduled/);
     expect(t).toMatch(/ backup --doomsday --scheduled --wait 1h /);
-    expect(cronFile(jobsOf(fullConfig({ cloud: true })), INV, "root")).toMatch(/^0 5 \* \* \* root .* sync --scheduled --wait 1h >\/dev\/null$/m);
+    expect(cronFile(jobsOf(fullConfig({ cloud: true })), INV, "root")).toMatch(
+      /^0 5 \* \* \* root .* sync --scheduled --wait 1h >\/dev\/null$/m,
+    );
   });
 
   it("Given a single quote in an argument and a state dir, Then sh quoting keeps them whole", () => {
-    const t = cronFile([job("backup")], { command: ["/opt/it's/backup-tui"], stateDir: "/var/lib/st ate", stopGraceSec: 60 }, "root");
-    expect(lines(t)).toContain("0 3 * * * root BACKUP_TUI_STATE_DIR='/var/lib/st ate' '/opt/it'\\''s/backup-tui' --quiet backup --scheduled >/dev/null");
+    const t = cronFile(
+      [job("backup")],
+      { command: ["/opt/it's/backup-tui"], stateDir: "/var/lib/st ate", stopGraceSec: 60 },
+      "root",
+    );
+    expect(lines(t)).toContain(
+      "0 3 * * * root BACKUP_TUI_STATE_DIR='/var/lib/st ate' '/opt/it'\\''s/backup-tui' --quiet backup --scheduled >/dev/null",
+    );
   });
 
   it("Given a job with seconds, Then the cron file is refused with a CronError", () => {
-    expect(cronError(() => cronFile([job("fast", "*/5 * * * * *")], INV, "root")).message).toContain("at most once a minute");
+    expect(cronError(() => cronFile([job("fast", "*/5 * * * * *")], INV, "root")).message).toContain(
+      "at most once a minute",
+    );
   });
 });
 
@@ -650,7 +765,11 @@ describe("Scheduler", () => {
     expect(started).toEqual(["a", "b", "c"]);
     pending[2].d.resolve(0);
     await scheduler.idle();
-    expect(finished).toEqual([{ id: "a", code: 0 }, { id: "b", code: 3 }, { id: "c", code: 0 }]);
+    expect(finished).toEqual([
+      { id: "a", code: 0 },
+      { id: "b", code: 3 },
+      { id: "c", code: 0 },
+    ]);
     expect(scheduler.state()).toEqual({ running: undefined, queued: [] });
   });
 
@@ -702,7 +821,10 @@ describe("Scheduler", () => {
     expect(started).toEqual(["a", "b"]);
     pending[1].d.resolve(0);
     await scheduler.idle();
-    expect(finished).toEqual([{ id: "a", code: boom }, { id: "b", code: 0 }]);
+    expect(finished).toEqual([
+      { id: "a", code: boom },
+      { id: "b", code: 0 },
+    ]);
   });
 
   it("Given a running job and a queue, When stopped, Then the run's signal aborts, the queue is dropped and returned, and stop waits for the run", async () => {
@@ -770,12 +892,23 @@ describe("Scheduler", () => {
 describe("stacksDue", () => {
   const NOW = at(2026, 12, 1, 12, 0); // Tue 12:00 local
   const ago = (h: number) => new Date(NOW.getTime() - h * HOUR);
-  const good = (stack: string, hoursAgo: number) => ({ last: row(stack, "succeeded", ago(hoursAgo)), lastGood: row(stack, "succeeded", ago(hoursAgo)) });
+  const good = (stack: string, hoursAgo: number) => ({
+    last: row(stack, "succeeded", ago(hoursAgo)),
+    lastGood: row(stack, "succeeded", ago(hoursAgo)),
+  });
   const daily = (extra = "") => load(`${REPO}[schedule]\nBACKUP=0 3 * * *\n${extra}`);
 
   it("Given a daily schedule and a last good backup 30 h old, Then the stack is not overdue (threshold 48 h)", () => {
     const [d] = stacksDue(daily(), ["web"], new Map([["web", good("web", 30)]]), NOW);
-    expect(d).toMatchObject({ stack: "web", job: "backup", schedule: "0 3 * * *", thresholdMs: 48 * HOUR, overdue: false, lastStatus: "succeeded", lastGood: ago(30).toISOString() });
+    expect(d).toMatchObject({
+      stack: "web",
+      job: "backup",
+      schedule: "0 3 * * *",
+      thresholdMs: 48 * HOUR,
+      overdue: false,
+      lastStatus: "succeeded",
+      lastGood: ago(30).toISOString(),
+    });
   });
 
   it("Given a daily schedule and a last good backup 50 h old, Then the stack is overdue", () => {
@@ -784,8 +917,14 @@ describe("stacksDue", () => {
 
   it("Given OVERDUE_AFTER=36h, Then it replaces twice the interval", () => {
     const c = daily("OVERDUE_AFTER=36h\n");
-    expect(stacksDue(c, ["web"], new Map([["web", good("web", 30)]]), NOW)[0]).toMatchObject({ thresholdMs: 36 * HOUR, overdue: false });
-    expect(stacksDue(c, ["web"], new Map([["web", good("web", 37)]]), NOW)[0]).toMatchObject({ thresholdMs: 36 * HOUR, overdue: true });
+    expect(stacksDue(c, ["web"], new Map([["web", good("web", 30)]]), NOW)[0]).toMatchObject({
+      thresholdMs: 36 * HOUR,
+      overdue: false,
+    });
+    expect(stacksDue(c, ["web"], new Map([["web", good("web", 37)]]), NOW)[0]).toMatchObject({
+      thresholdMs: 36 * HOUR,
+      overdue: true,
+    });
   });
 
   it("Given a stack tried but never backed up well, Then it is overdue at once", () => {
@@ -794,7 +933,12 @@ describe("stacksDue", () => {
   });
 
   it("Given a stack whose newest attempt failed but an older one was good and recent, Then it is not overdue and shows the failure", () => {
-    const [d] = stacksDue(daily(), ["web"], new Map([["web", { last: row("web", "failed", ago(2), 2), lastGood: row("web", "succeeded", ago(26)) }]]), NOW);
+    const [d] = stacksDue(
+      daily(),
+      ["web"],
+      new Map([["web", { last: row("web", "failed", ago(2), 2), lastGood: row("web", "succeeded", ago(26)) }]]),
+      NOW,
+    );
     expect(d).toMatchObject({ overdue: false, lastStatus: "failed", lastGood: ago(26).toISOString() });
   });
 
@@ -806,14 +950,26 @@ describe("stacksDue", () => {
   it("Given a stack with its own weekly SCHEDULE, Then its job is backup:NAME and it is measured against its own interval", () => {
     const c = daily("[stack:db]\nSCHEDULE=0 2 * * 0\n");
     const [d] = stacksDue(c, ["db"], new Map([["db", good("db", 100)]]), NOW);
-    expect(d).toMatchObject({ stack: "db", job: "backup:db", schedule: "0 2 * * 0", thresholdMs: 2 * 168 * HOUR, overdue: false });
+    expect(d).toMatchObject({
+      stack: "db",
+      job: "backup:db",
+      schedule: "0 2 * * 0",
+      thresholdMs: 2 * 168 * HOUR,
+      overdue: false,
+    });
     expect(d.next).toBe(at(2026, 12, 6, 2, 0).toISOString());
   });
 
   it("Given enabled stacks, one enabled with its own schedule, one with its own schedule but disabled, and a configured stack neither, Then only the enabled ones are listed, sorted", () => {
-    const c = daily("[stack:db]\nSCHEDULE=0 2 * * 0\n[stack:off]\nSCHEDULE=0 1 * * *\n[stack:idle]\nSTOP_STRATEGY=pause\n");
+    const c = daily(
+      "[stack:db]\nSCHEDULE=0 2 * * 0\n[stack:off]\nSCHEDULE=0 1 * * *\n[stack:idle]\nSTOP_STRATEGY=pause\n",
+    );
     const due = stacksDue(c, ["web", "app", "db"], new Map(), NOW);
-    expect(due.map((d) => [d.stack, d.job])).toEqual([["app", "backup"], ["db", "backup:db"], ["web", "backup"]]);
+    expect(due.map((d) => [d.stack, d.job])).toEqual([
+      ["app", "backup"],
+      ["db", "backup:db"],
+      ["web", "backup"],
+    ]);
   });
 
   it("Given no [schedule] BACKUP, Then enabled stacks without their own schedule are left out", () => {
@@ -823,6 +979,8 @@ describe("stacksDue", () => {
 
   it("Given now, Then next is the schedule's next run after now", () => {
     expect(stacksDue(daily(), ["web"], new Map(), NOW)[0].next).toBe(at(2026, 12, 2, 3, 0).toISOString());
-    expect(stacksDue(daily(), ["web"], new Map(), at(2026, 12, 1, 2, 0))[0].next).toBe(at(2026, 12, 1, 3, 0).toISOString());
+    expect(stacksDue(daily(), ["web"], new Map(), at(2026, 12, 1, 2, 0))[0].next).toBe(
+      at(2026, 12, 1, 3, 0).toISOString(),
+    );
   });
 });

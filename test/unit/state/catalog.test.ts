@@ -14,8 +14,13 @@ function synthetic(stacks: number, per: number): Snapshot[] {
       const id = `${s.toString(16).padStart(4, "0")}${i.toString(16).padStart(6, "0")}`.padEnd(64, "a");
       const kind = i % 10 === 9 ? "hot" : "stack";
       out.push({
-        id, short_id: id.slice(0, 8), time: new Date(t0 + i * 3600_000 + s * 1000).toISOString(), tree: "t", paths: [`/srv/stack${s}`],
-        hostname: i % 2 ? "host-b" : "host-a", tags: ["backup-tui", `stack:stack${s}`, `kind:${kind}`, ...(i === 3 ? ["protected"] : [])],
+        id,
+        short_id: id.slice(0, 8),
+        time: new Date(t0 + i * 3600_000 + s * 1000).toISOString(),
+        tree: "t",
+        paths: [`/srv/stack${s}`],
+        hostname: i % 2 ? "host-b" : "host-a",
+        tags: ["backup-tui", `stack:stack${s}`, `kind:${kind}`, ...(i === 3 ? ["protected"] : [])],
       });
     }
   }
@@ -39,14 +44,23 @@ describe("snapshot catalog", () => {
     expect(store.catalog.sync(all)).toEqual({ added: 10_000, removed: 0 });
     const t = performance.now();
     const latest = store.catalog.list({ latestPerStack: 5 });
-    const stack = store.catalog.list({ stack: "stack7", host: "host-a", since: "2025-01-05T00:00:00Z", until: "2025-01-10T00:00:00Z" });
+    const stack = store.catalog.list({
+      stack: "stack7",
+      host: "host-a",
+      since: "2025-01-05T00:00:00Z",
+      until: "2025-01-10T00:00:00Z",
+    });
     const tagged = store.catalog.list({ tag: "protected" });
     const ms = performance.now() - t;
     expect(ms).toBeLessThan(500);
     expect(latest).toHaveLength(200); // 5 per stack and host
     expect(latest.every((s) => s.kind !== "hot")).toBe(true);
     expect(stack.length).toBeGreaterThan(0);
-    expect(stack.every((s) => s.stack === "stack7" && s.host === "host-a" && s.time >= "2025-01-05" && s.time <= "2025-01-10")).toBe(true);
+    expect(
+      stack.every(
+        (s) => s.stack === "stack7" && s.host === "host-a" && s.time >= "2025-01-05" && s.time <= "2025-01-10",
+      ),
+    ).toBe(true);
     expect(tagged).toHaveLength(20);
     expect(tagged.every((s) => s.protected)).toBe(true);
   });
@@ -66,13 +80,24 @@ describe("snapshot catalog", () => {
   it("Given an indexed file tree, When browsed and searched, Then children, subtrees and globs come from the catalog", async () => {
     const id = "f".repeat(64);
     await store.catalog.index(id, async (add) => {
-      for (const p of ["/srv", "/srv/app", "/srv/app/db.sqlite", "/srv/app/conf", "/srv/app/conf/a.yml", "/srv/app/conf/b_%.yml"]) {
+      for (const p of [
+        "/srv",
+        "/srv/app",
+        "/srv/app/db.sqlite",
+        "/srv/app/conf",
+        "/srv/app/conf/a.yml",
+        "/srv/app/conf/b_%.yml",
+      ]) {
         add({ name: p.split("/").pop()!, type: p.includes(".") ? "file" : "dir", path: p, size: 10 });
       }
     });
     expect(store.catalog.isIndexed(id)).toBe(true);
     expect(store.catalog.children(id, "/srv/app").map((f) => f.name)).toEqual(["conf", "db.sqlite"]);
-    expect(store.catalog.tree(id, "/srv/app/conf").map((f) => f.path)).toEqual(["/srv/app/conf", "/srv/app/conf/a.yml", "/srv/app/conf/b_%.yml"]);
+    expect(store.catalog.tree(id, "/srv/app/conf").map((f) => f.path)).toEqual([
+      "/srv/app/conf",
+      "/srv/app/conf/a.yml",
+      "/srv/app/conf/b_%.yml",
+    ]);
     expect(store.catalog.find("*.yml", [id]).map((f) => f.name)).toEqual(["a.yml", "b_%.yml"]);
     expect(store.catalog.find("/srv/*/db.*", [id]).map((f) => f.path)).toEqual(["/srv/app/db.sqlite"]);
   });

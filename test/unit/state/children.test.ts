@@ -73,9 +73,15 @@ describe("ChildRecords: what a killed run left running", () => {
 describe("a zombie is dead", () => {
   it("Given a child its parent has not reaped, Then isAlive is false while its pid still exists (what restic's stale-lock check sees)", async () => {
     // python3: fork a child that exits at once; the parent prints its pid and does not reap it.
-    const p = spawn("python3", ["-c", "import os,time\npid=os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True); time.sleep(3)"], { stdio: ["ignore", "pipe", "ignore"] });
+    const p = spawn(
+      "python3",
+      ["-c", "import os,time\npid=os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True); time.sleep(3)"],
+      { stdio: ["ignore", "pipe", "ignore"] },
+    );
     spawned.push(p.pid!);
-    const pid = await new Promise<number>((resolve) => p.stdout!.once("data", (d) => resolve(Number(String(d).trim()))));
+    const pid = await new Promise<number>((resolve) =>
+      p.stdout!.once("data", (d) => resolve(Number(String(d).trim()))),
+    );
     await new Promise((r) => setTimeout(r, 200));
     expect(isZombie(pid)).toBe(true);
     expect(pidExists(pid)).toBe(true);
@@ -84,4 +90,3 @@ describe("a zombie is dead", () => {
     p.kill("SIGKILL");
   });
 });
-

@@ -16,11 +16,18 @@ afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
 async function hold(): Promise<{ lock: RepoLock; lost: Promise<LockLostError> }> {
   let report!: (e: LockLostError) => void;
   const lost = new Promise<LockLostError>((r) => (report = r));
-  const lock = await acquireRepoLock({ stateDir, repository: REPO, owner: currentOwner(hostname(), "backup-tui backup"), checkMs: 50, onLost: report });
+  const lock = await acquireRepoLock({
+    stateDir,
+    repository: REPO,
+    owner: currentOwner(hostname(), "backup-tui backup"),
+    checkMs: 50,
+    onLost: report,
+  });
   return { lock, lost };
 }
 
-const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`not within ${ms} ms`)), ms))]);
+const within = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`not within ${ms} ms`)), ms))]);
 
 describe("a held lock that is removed or replaced", () => {
   it("Given a held lock, When its file is removed, Then the holder is told within a second, and release removes nothing", async () => {
@@ -39,7 +46,13 @@ describe("a held lock that is removed or replaced", () => {
   it("Given a held lock, When another owner's file is renamed over it, Then the holder is told who holds it now, and release leaves that file alone", async () => {
     const { lock, lost } = await hold();
     const file = lockPaths(stateDir, REPO).info;
-    const other = JSON.stringify({ pid: 4242, host: "elsewhere", startedAt: "2026-01-01T00:00:00Z", command: "backup-tui sync", token: "x" });
+    const other = JSON.stringify({
+      pid: 4242,
+      host: "elsewhere",
+      startedAt: "2026-01-01T00:00:00Z",
+      command: "backup-tui sync",
+      token: "x",
+    });
     writeFileSync(`${file}.new`, other);
     renameSync(`${file}.new`, file);
     const err = await within(lost, 1000);

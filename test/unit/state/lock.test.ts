@@ -1,6 +1,15 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -25,13 +34,21 @@ afterEach(async () => {
 });
 
 async function take(repository = REPO, extra: { waitMs?: number; command?: string } = {}): Promise<RepoLock> {
-  const lock = await acquireRepoLock({ stateDir, repository, owner: currentOwner(HOST, extra.command ?? "backup-tui backup"), waitMs: extra.waitMs });
+  const lock = await acquireRepoLock({
+    stateDir,
+    repository,
+    owner: currentOwner(HOST, extra.command ?? "backup-tui backup"),
+    waitMs: extra.waitMs,
+  });
   held.push(lock);
   return lock;
 }
 
 async function refusal(p: Promise<unknown>): Promise<BusyError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(BusyError);
   return err as BusyError;
 }
@@ -140,7 +157,10 @@ describe("acquireRepoLock", () => {
     craftLock({ pid: deadPid(), host: HOST, startedAt: "2020-01-01T00:00:00Z", command: "crashed run" });
     const p = lockPaths(stateDir, REPO);
     // The guard of this generation of the lock (its inode and content), as the dead contender made it.
-    const generation = createHash("sha256").update(`${statSync(p.info, { bigint: true }).ino}\n${readFileSync(p.info, "utf8")}`).digest("hex").slice(0, 20);
+    const generation = createHash("sha256")
+      .update(`${statSync(p.info, { bigint: true }).ino}\n${readFileSync(p.info, "utf8")}`)
+      .digest("hex")
+      .slice(0, 20);
     const guard = `${p.info}.takeover-${generation}`;
     writeFileSync(guard, JSON.stringify({ pid: deadPid(), host: HOST, startedAt: "x", command: "dead contender" }));
     await expect(take()).resolves.toBeDefined();

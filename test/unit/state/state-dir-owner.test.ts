@@ -1,4 +1,16 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -29,27 +41,30 @@ describe("the state directory's owner", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.skipIf(!asRoot)("Given a state dir owned by another user, When a command opens it, Then it is refused with exit 78 naming the dir, its owner and the chown fix, and its mode is left alone", () => {
-    const state = join(dir, "state");
-    mkdirSync(state);
-    chmodSync(state, 0o777);
-    chownSync(state, NOBODY, NOBODY);
+  it.skipIf(!asRoot)(
+    "Given a state dir owned by another user, When a command opens it, Then it is refused with exit 78 naming the dir, its owner and the chown fix, and its mode is left alone",
+    () => {
+      const state = join(dir, "state");
+      mkdirSync(state);
+      chmodSync(state, 0o777);
+      chownSync(state, NOBODY, NOBODY);
 
-    let err: unknown;
-    try {
-      ensureStateDir({ stateDir: state } as Config);
-    } catch (e) {
-      err = e;
-    }
+      let err: unknown;
+      try {
+        ensureStateDir({ stateDir: state } as Config);
+      } catch (e) {
+        err = e;
+      }
 
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).exitCode).toBe(ExitCode.config);
-    expect((err as ConfigError).message).toContain(`the state directory ${state} is owned by`);
-    expect((err as ConfigError).message).toContain(`(uid ${NOBODY})`);
-    expect((err as ConfigError).hint).toContain(`chown -R ${process.getuid!()} ${state}`);
-    expect((err as ConfigError).hint).toContain("BACKUP_TUI_STATE_DIR");
-    expect(statSync(state).mode & 0o777).toBe(0o777);
-  });
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).exitCode).toBe(ExitCode.config);
+      expect((err as ConfigError).message).toContain(`the state directory ${state} is owned by`);
+      expect((err as ConfigError).message).toContain(`(uid ${NOBODY})`);
+      expect((err as ConfigError).hint).toContain(`chown -R ${process.getuid!()} ${state}`);
+      expect((err as ConfigError).hint).toContain("BACKUP_TUI_STATE_DIR");
+      expect(statSync(state).mode & 0o777).toBe(0o777);
+    },
+  );
 
   it("Given a state dir of our own (or none yet), When opened, Then it is used and made 0700", () => {
     const state = join(dir, "fresh");
@@ -109,7 +124,10 @@ describe("atomic writes and planted symlinks", () => {
 describe("doctor on the state directory's owner", () => {
   it("Given a state dir another user owns, When the doctor checks it, Then the check fails with the same message and fix", () => {
     const uid = process.getuid!();
-    const fs: FsProbe = { stat: () => ({ mode: 0o700, dev: 1, isDirectory: true, uid: uid + 1 }), statfs: () => ({ totalBytes: 1, freeBytes: 1 }) };
+    const fs: FsProbe = {
+      stat: () => ({ mode: 0o700, dev: 1, isDirectory: true, uid: uid + 1 }),
+      statfs: () => ({ totalBytes: 1, freeBytes: 1 }),
+    };
 
     const c = checkStateDir("/var/lib/backup-tui", fs);
 
@@ -117,6 +135,9 @@ describe("doctor on the state directory's owner", () => {
     expect(c.detail).toContain(`the state directory /var/lib/backup-tui is owned by`);
     expect(c.detail).toContain(`(uid ${uid + 1})`);
     expect(c.hint).toContain(`chown -R ${uid} /var/lib/backup-tui`);
-    expect(checkStateDir("/var/lib/backup-tui", { ...fs, stat: () => ({ mode: 0o700, dev: 1, isDirectory: true, uid }) }).status).toBe("ok");
+    expect(
+      checkStateDir("/var/lib/backup-tui", { ...fs, stat: () => ({ mode: 0o700, dev: 1, isDirectory: true, uid }) })
+        .status,
+    ).toBe("ok");
   });
 });

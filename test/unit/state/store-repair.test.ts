@@ -26,7 +26,9 @@ describe("openStateStore", () => {
     expect(store.startRun("backup", "manual", { pid: 1, host: "h", startedAt: "x", command: "c" })).toBe(1);
     store.close();
     expect(corrupt()).toHaveLength(1);
-    expect(said).toEqual([expect.stringContaining(`was damaged (file is not a database): it was set aside as ${join(dir, corrupt()[0])}`)]);
+    expect(said).toEqual([
+      expect.stringContaining(`was damaged (file is not a database): it was set aside as ${join(dir, corrupt()[0])}`),
+    ]);
     openStateStore(file, { onSetAside: (m) => said.push(m) }).close();
     expect(said).toHaveLength(1);
   });
@@ -48,8 +50,14 @@ describe("openStateStore", () => {
 
   it("Given damage found after the database opened (SQLITE_CORRUPT), When it is reported, Then the message is plain and the next open sets the database aside", () => {
     openStateStore(file).close();
-    const sqlite = Object.assign(new Error("database disk image is malformed"), { code: "ERR_SQLITE_ERROR", errcode: 11, errstr: "database disk image is malformed" });
-    const shown = stateDamage(new AppError("restore failed: database disk image is malformed", 1, undefined, { cause: sqlite }));
+    const sqlite = Object.assign(new Error("database disk image is malformed"), {
+      code: "ERR_SQLITE_ERROR",
+      errcode: 11,
+      errstr: "database disk image is malformed",
+    });
+    const shown = stateDamage(
+      new AppError("restore failed: database disk image is malformed", 1, undefined, { cause: sqlite }),
+    );
     expect(shown?.message).toMatch(/^the state database .* is damaged \(database disk image is malformed\)$/);
     expect(shown?.message).toContain(file);
     expect(existsSync(`${file}.damaged`)).toBe(true);
@@ -76,12 +84,16 @@ describe("openStateStore", () => {
       writeFileSync(file, Buffer.alloc(8192, 0x5a));
       const at = String(Date.now() + 1500);
       const results = await Promise.all(
-        Array.from({ length: 6 }, () => new Promise<{ code: number | null; out: string }>((resolve) => {
-          const child = spawn(process.execPath, [script, file, at], { stdio: ["ignore", "pipe", "inherit"] });
-          let out = "";
-          child.stdout.on("data", (d) => (out += d));
-          child.on("close", (code) => resolve({ code, out }));
-        })),
+        Array.from(
+          { length: 6 },
+          () =>
+            new Promise<{ code: number | null; out: string }>((resolve) => {
+              const child = spawn(process.execPath, [script, file, at], { stdio: ["ignore", "pipe", "inherit"] });
+              let out = "";
+              child.stdout.on("data", (d) => (out += d));
+              child.on("close", (code) => resolve({ code, out }));
+            }),
+        ),
       );
       expect(results.map((r) => r.code)).toEqual(Array(6).fill(0));
       expect(results.map((r) => JSON.parse(r.out).said).reduce((a, b) => a + b, 0)).toBe(1);

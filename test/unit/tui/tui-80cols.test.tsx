@@ -6,7 +6,14 @@ import { format } from "../../../src/format";
 import { hashConfirmPassword } from "../../../src/security/confirm-hash";
 import type { CatalogSnapshot } from "../../../src/state/catalog";
 import { App } from "../../../src/tui/app";
-import { createBackend, type DisasterPlan, type RestoreChoice, type RestorePreview, type SelectionRow, type TuiBackend } from "../../../src/tui/backend";
+import {
+  createBackend,
+  type DisasterPlan,
+  type RestoreChoice,
+  type RestorePreview,
+  type SelectionRow,
+  type TuiBackend,
+} from "../../../src/tui/backend";
 import { startedBy } from "../../../src/tui/format";
 import { container, fakeDocker, testContext, type TestContext } from "../../helpers/fakes";
 import { KEY, press, until } from "../../helpers/ink";
@@ -23,14 +30,34 @@ const SECRET = "Confirm-80-cols";
 const MANIFEST = "/var/lib/backup-tui/staging/web/manifest.json";
 function snap(i: number, over: Partial<CatalogSnapshot> = {}): CatalogSnapshot {
   const id = (0xc0000000 + i).toString(16) + "a".repeat(56);
-  return { id, shortId: id.slice(0, 8), time: new Date(Date.UTC(2026, 10, 22, 22, 45 + i)).toISOString(), host: "vm-host-01", stack: "web", kind: "stack", tags: ["backup-tui", "stack:web", "kind:stack", "vol:web_data"], paths: ["/srv/web", MANIFEST], protected: false, indexed: true, ...over };
+  return {
+    id,
+    shortId: id.slice(0, 8),
+    time: new Date(Date.UTC(2026, 10, 22, 22, 45 + i)).toISOString(),
+    host: "vm-host-01",
+    stack: "web",
+    kind: "stack",
+    tags: ["backup-tui", "stack:web", "kind:stack", "vol:web_data"],
+    paths: ["/srv/web", MANIFEST],
+    protected: false,
+    indexed: true,
+    ...over,
+  };
 }
-const PRE = snap(2, { kind: "pre-restore", protected: true, tags: ["backup-tui", "stack:web", "vol:web_data", "kind:pre-restore"], paths: ["/var/lib/docker/volumes/web_data/_data"] });
-const LONG_WARNING = "stack \"my stack\" has a name the dirlist cannot hold; name it explicitly to back it up, or rename its directory to letters, digits, '.', '_' or '-' and run backup-tui again";
+const PRE = snap(2, {
+  kind: "pre-restore",
+  protected: true,
+  tags: ["backup-tui", "stack:web", "vol:web_data", "kind:pre-restore"],
+  paths: ["/var/lib/docker/volumes/web_data/_data"],
+});
+const LONG_WARNING =
+  "stack \"my stack\" has a name the dirlist cannot hold; name it explicitly to back it up, or rename its directory to letters, digits, '.', '_' or '-' and run backup-tui again";
 
 function fake(o: { rows?: SelectionRow[]; warnings?: string[]; preview?: RestorePreview; plan?: DisasterPlan } = {}) {
   const calls: string[] = [];
-  const no = async (): Promise<never> => { throw new Error("not in this test"); };
+  const no = async (): Promise<never> => {
+    throw new Error("not in this test");
+  };
   const rows = o.rows ?? [
     { key: "web", kind: "stack", enabled: true, listed: true, found: true, state: "running" },
     { key: "db", kind: "stack", enabled: true, listed: true, found: true, state: "running" },
@@ -39,19 +66,32 @@ function fake(o: { rows?: SelectionRow[]; warnings?: string[]; preview?: Restore
   const backend: TuiBackend = {
     dashboard: async () => ({ repository: "/srv/restic-repo", host: "h1", snapshotTotal: 2, stacks: [], warnings: [] }),
     selection: async () => ({ rows, file: "/etc/backup-tui/dirlist", warnings: o.warnings ?? [] }),
-    setEnabled: async () => undefined, addExternal: async () => undefined, runBackup: no,
-    listSnapshots: () => [PRE, snap(1)], refreshSnapshots: async () => ({ added: 0, removed: 0, total: 2 }), index: async () => undefined, children: () => [],
-    schedules: async () => ({ jobs: [], installed: [] }), runs: () => [], runStacks: () => [], runLog: () => [],
+    setEnabled: async () => undefined,
+    addExternal: async () => undefined,
+    runBackup: no,
+    listSnapshots: () => [PRE, snap(1)],
+    refreshSnapshots: async () => ({ added: 0, removed: 0, total: 2 }),
+    index: async () => undefined,
+    children: () => [],
+    schedules: async () => ({ jobs: [], installed: [] }),
+    runs: () => [],
+    runStacks: () => [],
+    runLog: () => [],
     async previewRestore(c) {
       calls.push(`preview ${c.scope.kind === "volume" ? c.scope.volume : c.scope.stack}`);
       return o.preview ?? { paths: [], stops: [], needsPassword: false };
     },
-    checkConfirmPassword: () => true, restore: no, sync: no, verify: no, setJobEnabled: async () => undefined,
+    checkConfirmPassword: () => true,
+    restore: no,
+    sync: no,
+    verify: no,
+    setJobEnabled: async () => undefined,
     disaster: o.plan && { plan: async () => o.plan!, checkPassword: () => true, run: no },
   };
   return { backend, calls };
 }
-const app = (backend: TuiBackend) => render(<App backend={backend} size={{ columns: 80, rows: 24 }} onExit={() => undefined} />);
+const app = (backend: TuiBackend) =>
+  render(<App backend={backend} size={{ columns: 80, rows: 24 }} onExit={() => undefined} />);
 const fits = (f: string) => expect(f.split("\n").filter((l) => l.length > 80)).toEqual([]);
 const flat = (f: string) => f.replace(/\s+/g, " ");
 
@@ -73,7 +113,9 @@ describe("the TUI at 80x24 (issue 16 item 15)", () => {
     await until(lastFrame, /› c0000002/);
     await press(stdin, "v");
     const f = await until(lastFrame, /c0000002 has no volume to restore on its own/);
-    expect(flat(f)).toMatch(/a safety snapshot: it keeps the live paths, with no map of their volumes\); R restores all of it/);
+    expect(flat(f)).toMatch(
+      /a safety snapshot: it keeps the live paths, with no map of their volumes\); R restores all of it/,
+    );
     expect(f).not.toMatch(/Restore volume|Restore which volume/);
     expect(f0.calls).toEqual([]);
     // A stack snapshot (with its manifest) still offers its volume.
@@ -84,7 +126,14 @@ describe("the TUI at 80x24 (issue 16 item 15)", () => {
 
   it("Given a long live path, When the restore confirmation shows, Then each path's change summary is there in full (wrapped, not cut)", async () => {
     const long = "/var/lib/docker/volumes/a-rather-long-project-name_postgres-data/_data";
-    const preview: RestorePreview = { paths: [{ path: long, added: 12, changed: 345, removed: 6, bytes: 3 * 1024 * 1024 }, { path: "/srv/web", added: 1, changed: 2, removed: 0, bytes: 2048 }], stops: ["web-app-1"], needsPassword: false };
+    const preview: RestorePreview = {
+      paths: [
+        { path: long, added: 12, changed: 345, removed: 6, bytes: 3 * 1024 * 1024 },
+        { path: "/srv/web", added: 1, changed: 2, removed: 0, bytes: 2048 },
+      ],
+      stops: ["web-app-1"],
+      needsPassword: false,
+    };
     const { lastFrame, stdin } = app(fake({ preview }).backend);
     await press(stdin, "4");
     await until(lastFrame, /› c0000002/);
@@ -110,14 +159,22 @@ describe("the TUI at 80x24 (issue 16 item 15)", () => {
     expect(f).toMatch(/Back up the stacks enabled in the dirlist\?/);
     expect(f).not.toMatch(/cache/);
     cleanup();
-    r = app(fake({ rows: [{ key: "web", kind: "stack", enabled: false, listed: true, found: true, state: "running" }] }).backend);
+    r = app(
+      fake({ rows: [{ key: "web", kind: "stack", enabled: false, listed: true, found: true, state: "running" }] })
+        .backend,
+    );
     await press(r.stdin, "3");
     f = await until(r.lastFrame, /No stack is enabled in the dirlist: Enter would back up nothing/);
     fits(f);
   });
 
   it("Given disaster step 2 (typing yes), When the footer shows, Then it offers only the input's keys, none that would type into it", async () => {
-    const plan: DisasterPlan = { remote: "cloud:hosts/old", repository: "/srv/restic-repo", host: "oldhost", needsPassword: false };
+    const plan: DisasterPlan = {
+      remote: "cloud:hosts/old",
+      repository: "/srv/restic-repo",
+      host: "oldhost",
+      needsPassword: false,
+    };
     const { lastFrame, stdin } = app(fake({ plan }).backend);
     await press(stdin, "D");
     let f = await until(lastFrame, /Step 1 of 4/);
@@ -139,7 +196,9 @@ describe("the run history's words and the guard's log line (issue 16 item 15)", 
     store.finishRun(store.startRun("backup", "manual", owner), "succeeded", 0);
     store.setScheduledJob("backup:web");
     store.finishRun(store.startRun("backup", "scheduled", owner), "succeeded", 0);
-    const { lastFrame, stdin } = render(<App backend={createBackend(tc.ctx)} size={{ columns: 80, rows: 24 }} onExit={() => undefined} />);
+    const { lastFrame, stdin } = render(
+      <App backend={createBackend(tc.ctx)} size={{ columns: 80, rows: 24 }} onExit={() => undefined} />,
+    );
     await press(stdin, "6");
     const f = await until(lastFrame, /all runs · 2 shown/);
     fits(f);
@@ -154,17 +213,27 @@ describe("the run history's words and the guard's log line (issue 16 item 15)", 
     tc.ctx.config.security.confirmPasswordHash = new Secret(hashConfirmPassword(SECRET));
     const logged: string[] = [];
     const log = tc.ctx.log;
-    const capture = (level: string) => (o: unknown, msg?: string) => void logged.push(`${level} ${typeof o === "string" ? o : msg}`);
-    (tc.ctx as { log: typeof log }).log = { ...log, info: capture("info"), warn: capture("warn"), child: () => tc!.ctx.log } as unknown as typeof log;
+    const capture = (level: string) => (o: unknown, msg?: string) =>
+      void logged.push(`${level} ${typeof o === "string" ? o : msg}`);
+    (tc.ctx as { log: typeof log }).log = {
+      ...log,
+      info: capture("info"),
+      warn: capture("warn"),
+      child: () => tc!.ctx.log,
+    } as unknown as typeof log;
     writeFileSync(tc.ctx.config.dirlistFile, "+web\n");
     const backend = createBackend(tc.ctx);
     const choice: RestoreChoice = { snapshot: snap(1), scope: { kind: "stack", stack: "web" } };
     expect(backend.checkConfirmPassword(SECRET, choice)).toBe(true);
     // The run itself may fail further on (fakes): the guard's lines are written before.
     await backend.restore(choice, SECRET, new AbortController().signal, () => undefined).catch(() => undefined);
-    expect(logged.filter((l) => l.includes("confirmed destructive action"))).toEqual(["info confirmed destructive action"]);
+    expect(logged.filter((l) => l.includes("confirmed destructive action"))).toEqual([
+      "info confirmed destructive action",
+    ]);
     expect(backend.disaster!.checkPassword(SECRET, { overwrite: false })).toBe(true);
-    await backend.disaster!.run({ overwrite: false }, SECRET, AbortSignal.abort(), () => undefined).catch(() => undefined);
+    await backend
+      .disaster!.run({ overwrite: false }, SECRET, AbortSignal.abort(), () => undefined)
+      .catch(() => undefined);
     expect(logged.filter((l) => l.includes("confirmed destructive action"))).toHaveLength(2);
   });
 });

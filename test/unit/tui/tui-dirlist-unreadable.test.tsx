@@ -18,7 +18,8 @@ function app() {
   tc = testContext({ docker: fakeDocker({ containers: [container({ name: "web-1", project: "web" })] }) });
   return tc;
 }
-const open = (t: TestContext) => render(<App backend={createBackend(t.ctx)} size={{ columns: 80, rows: 24 }} onExit={() => undefined} />);
+const open = (t: TestContext) =>
+  render(<App backend={createBackend(t.ctx)} size={{ columns: 80, rows: 24 }} onExit={() => undefined} />);
 const lines = (f: string) => f.split("\n");
 
 describe("the TUI with a dirlist line it cannot read (80x24)", () => {

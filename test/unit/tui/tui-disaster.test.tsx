@@ -26,41 +26,87 @@ interface Run {
 }
 
 const REPORT: DisasterReport = {
-  snapshot: "d00m5da7" + "b".repeat(56), snapshotTime: "2026-11-30T03:00:00.000Z", host: "oldhost", resumed: false,
-  created: { networks: ["web_default", "shared-net"], volumes: ["cache_vol"] }, imagesLoaded: ["local/app:1"],
+  snapshot: "d00m5da7" + "b".repeat(56),
+  snapshotTime: "2026-11-30T03:00:00.000Z",
+  host: "oldhost",
+  resumed: false,
+  created: { networks: ["web_default", "shared-net"], volumes: ["cache_vol"] },
+  imagesLoaded: ["local/app:1"],
   stacks: [
-    { stack: "web", wasRunning: true, state: "running", containers: [{ name: "web-app-1", status: "running", health: "healthy" }], dumps: [] },
-    { stack: "db", wasRunning: true, state: "failed", containers: [], dumps: [], error: "db's postgres does not accept connections after 120 s: its dump was not loaded" },
+    {
+      stack: "web",
+      wasRunning: true,
+      state: "running",
+      containers: [{ name: "web-app-1", status: "running", health: "healthy" }],
+      dumps: [],
+    },
+    {
+      stack: "db",
+      wasRunning: true,
+      state: "failed",
+      containers: [],
+      dumps: [],
+      error: "db's postgres does not accept connections after 120 s: its dump was not loaded",
+    },
     { stack: "old", wasRunning: false, state: "not-started", containers: [], dumps: [] },
   ],
   manualContainers: [{ name: "portainer", image: "portainer/portainer-ce" }],
-  files: {}, warnings: ["network shared-net: its old subnet 10.9.0.0/24 is not free here; created with one Docker picks"],
-  durationMs: 83_000, exitCode: ExitCode.serviceDown,
+  files: {},
+  warnings: ["network shared-net: its old subnet 10.9.0.0/24 is not free here; created with one Docker picks"],
+  durationMs: 83_000,
+  exitCode: ExitCode.serviceDown,
 };
 
-function fake(o: { password?: boolean; journal?: DisasterPlan["journal"]; remote?: string | null; slowAbort?: boolean } = {}) {
+function fake(
+  o: { password?: boolean; journal?: DisasterPlan["journal"]; remote?: string | null; slowAbort?: boolean } = {},
+) {
   const runs: Run[] = [];
   const checked: string[] = [];
   const plan: DisasterPlan = {
-    remote: o.remote === null ? undefined : (o.remote ?? "cloud:hosts/oldhost/restic"), repository: "/srv/restic-repo", host: o.journal?.host ?? "newhost",
-    journal: o.journal, needsPassword: !!o.password,
+    remote: o.remote === null ? undefined : (o.remote ?? "cloud:hosts/oldhost/restic"),
+    repository: "/srv/restic-repo",
+    host: o.journal?.host ?? "newhost",
+    journal: o.journal,
+    needsPassword: !!o.password,
     unguarded: o.password ? undefined : "no confirmation password is set; anyone who can run backup-tui can do this.",
   };
-  const no = async (): Promise<never> => { throw new Error("not here"); };
+  const no = async (): Promise<never> => {
+    throw new Error("not here");
+  };
   const backend: TuiBackend = {
-    dashboard: async () => ({ repository: "/srv/restic-repo", host: "newhost", snapshotTotal: 0, stacks: [], warnings: [] }),
+    dashboard: async () => ({
+      repository: "/srv/restic-repo",
+      host: "newhost",
+      snapshotTotal: 0,
+      stacks: [],
+      warnings: [],
+    }),
     selection: async () => ({ rows: [], file: "/dirlist", warnings: [] }),
-    setEnabled: async () => undefined, addExternal: async () => undefined, runBackup: no,
-    listSnapshots: () => [], refreshSnapshots: async () => ({ added: 0, removed: 0, total: 0 }), index: async () => undefined, children: () => [],
-    schedules: async () => ({ jobs: [], installed: [] }), runs: () => [], runStacks: () => [], runLog: () => [],
-    previewRestore: no, checkConfirmPassword: () => false, restore: no, sync: no, verify: no, setJobEnabled: async () => undefined,
+    setEnabled: async () => undefined,
+    addExternal: async () => undefined,
+    runBackup: no,
+    listSnapshots: () => [],
+    refreshSnapshots: async () => ({ added: 0, removed: 0, total: 0 }),
+    index: async () => undefined,
+    children: () => [],
+    schedules: async () => ({ jobs: [], installed: [] }),
+    runs: () => [],
+    runStacks: () => [],
+    runLog: () => [],
+    previewRestore: no,
+    checkConfirmPassword: () => false,
+    restore: no,
+    sync: no,
+    verify: no,
+    setJobEnabled: async () => undefined,
     disaster: {
       plan: async () => plan,
       checkPassword: (pw) => (checked.push(pw), pw === SECRET),
       run: (choice, password, signal, emit) =>
         new Promise<DisasterReport>((finish, fail) => {
           runs.push({ choice, password, signal, emit, finish, fail });
-          if (!o.slowAbort) signal.addEventListener("abort", () => fail(new AppError("interrupted", ExitCode.failed)), { once: true });
+          if (!o.slowAbort)
+            signal.addEventListener("abort", () => fail(new AppError("interrupted", ExitCode.failed)), { once: true });
         }),
     },
   };
@@ -145,7 +191,11 @@ describe("TUI disaster recovery", () => {
     await press(stdin, KEY.enter, ..."yes", KEY.enter);
     await until(lastFrame, /Recovering…/);
     const { emit, finish } = f.runs[0];
-    emit({ type: "info", stack: "disaster", message: "pulled cloud:hosts/oldhost/restic (42 file(s)); restic check passed" });
+    emit({
+      type: "info",
+      stack: "disaster",
+      message: "pulled cloud:hosts/oldhost/restic (42 file(s)); restic check passed",
+    });
     emit({ type: "phase", stack: "web", phase: "restoring", detail: "stack web from 1a2b3c4d" });
     let fr = await until(lastFrame, /· restoring stack web from 1a2b3c4d/);
     expect(fr).toContain("disaster: pulled cloud:hosts/oldhost/restic (42 file(s)); restic check passed");
@@ -173,10 +223,20 @@ describe("TUI disaster recovery", () => {
   });
 
   it("Given the journal of an interrupted recovery, When the flow opens, Then it offers to continue it and Enter continues (the same run, no new choices)", async () => {
-    const f = fake({ journal: { file: "/var/lib/backup-tui/disaster/journal.json", startedAt: "2026-12-01T08:00:00.000Z", steps: 7, host: "oldhost", snapshot: "d00m5da7" + "b".repeat(56) } });
+    const f = fake({
+      journal: {
+        file: "/var/lib/backup-tui/disaster/journal.json",
+        startedAt: "2026-12-01T08:00:00.000Z",
+        steps: 7,
+        host: "oldhost",
+        snapshot: "d00m5da7" + "b".repeat(56),
+      },
+    });
     const { lastFrame, stdin } = renderApp(f.backend);
     const fr = (await openFlow(stdin, lastFrame)).replace(/\n/g, " ");
-    expect(fr).toMatch(/An interrupted recovery was found \(begun .*, 7 step\(s\) done, host oldhost, snapshot d00m5da7;/);
+    expect(fr).toMatch(
+      /An interrupted recovery was found \(begun .*, 7 step\(s\) done, host oldhost, snapshot d00m5da7;/,
+    );
     expect(fr).toContain("Enter continues it: finished steps are skipped.");
     expect(fr).toContain("Enter continue the interrupted recovery");
     expect(fr).toContain("Recover host oldhost onto this machine");
@@ -217,7 +277,13 @@ describe("TUI disaster recovery", () => {
     await openFlow(stdin, lastFrame);
     await press(stdin, KEY.enter, ..."yes", KEY.enter);
     await until(lastFrame, /Recovering…/);
-    f.runs[0].fail(new AppError("this host already has 1 thing(s) the recovery would replace: volume web_data", ExitCode.usage, "Nothing was changed. Remove them, or pass --overwrite to restore over them."));
+    f.runs[0].fail(
+      new AppError(
+        "this host already has 1 thing(s) the recovery would replace: volume web_data",
+        ExitCode.usage,
+        "Nothing was changed. Remove them, or pass --overwrite to restore over them.",
+      ),
+    );
     const fr = (await until(lastFrame, /did not complete/)).replace(/\n/g, " ");
     expect(fr).toContain("error: this host already has 1 thing(s) the recovery would replace: volume web_data");
     expect(fr).toContain("pass --overwrite");
@@ -245,7 +311,12 @@ describe("TUI disaster backend over the real services", () => {
     j.data.done.push("pull", "networks");
     j.commit();
     plan = await backend.disaster!.plan();
-    expect(plan).toMatchObject({ remote: "cloud:hosts/oldhost/restic", repository: tc.ctx.config.restic.repository, host: "oldhost", needsPassword: false });
+    expect(plan).toMatchObject({
+      remote: "cloud:hosts/oldhost/restic",
+      repository: tc.ctx.config.restic.repository,
+      host: "oldhost",
+      needsPassword: false,
+    });
     expect(plan.journal).toMatchObject({ file: j.file, steps: 2, host: "oldhost", startedAt: j.data.startedAt });
     // A finished recovery's journal is history: nothing to continue.
     j.complete();
@@ -258,8 +329,12 @@ describe("TUI disaster backend over the real services", () => {
     const backend = createBackend(tc.ctx);
     const signal = new AbortController().signal;
     expect((await backend.disaster!.plan()).needsPassword).toBe(true);
-    await expect(backend.disaster!.run({ overwrite: false }, "wrong", signal, () => undefined)).rejects.toThrow("wrong confirmation password; nothing was changed");
-    await expect(backend.disaster!.run({ overwrite: true }, undefined, signal, () => undefined)).rejects.toThrow(/refusing to recover the whole Docker host from the repository onto this machine \(overwriting what exists\): a confirmation password is required/);
+    await expect(backend.disaster!.run({ overwrite: false }, "wrong", signal, () => undefined)).rejects.toThrow(
+      "wrong confirmation password; nothing was changed",
+    );
+    await expect(backend.disaster!.run({ overwrite: true }, undefined, signal, () => undefined)).rejects.toThrow(
+      /refusing to recover the whole Docker host from the repository onto this machine \(overwriting what exists\): a confirmation password is required/,
+    );
     expect(tc.runner.calls).toEqual([]);
     expect(tc.restic.calls).toEqual([]);
     expect(tc.docker.calls).toEqual([]);
@@ -274,8 +349,20 @@ describe("TUI disaster recovery report with many stacks", () => {
     await openFlow(stdin, lastFrame);
     await press(stdin, KEY.enter, ..."yes", KEY.enter);
     await until(lastFrame, /Recovering…/);
-    const many = Array.from({ length: 29 }, (_, i) => ({ stack: `s${String(i).padStart(2, "0")}`, wasRunning: true, state: "running" as const, containers: [], dumps: [] }));
-    f.runs[0].finish({ ...REPORT, stacks: [...many, { stack: "zz-db", wasRunning: true, state: "failed", containers: [], dumps: [], error: "boom" }] });
+    const many = Array.from({ length: 29 }, (_, i) => ({
+      stack: `s${String(i).padStart(2, "0")}`,
+      wasRunning: true,
+      state: "running" as const,
+      containers: [],
+      dumps: [],
+    }));
+    f.runs[0].finish({
+      ...REPORT,
+      stacks: [
+        ...many,
+        { stack: "zz-db", wasRunning: true, state: "failed", containers: [], dumps: [], error: "boom" },
+      ],
+    });
     const fr = await until(lastFrame, /Step 4 of 4/);
     expect(fr).toMatch(/^! zz-db\s+FAILED/m);
     expect(fr).toMatch(/\(\+\d+ more stack\(s\); the worst are listed first\)/);

@@ -31,11 +31,11 @@ afterEach(() => {
   tc = undefined;
 });
 
-
 const lineWith = (f: string, re: RegExp) => f.split("\n").find((l) => re.test(l)) ?? "";
 /** "in 22h" to the schedule's next run, as a pattern: seen now or a few seconds later (the frame is drawn in between). */
 const nextIn = (expr: string) => {
-  const at = (ms: number) => until(nextRuns(parseSchedule(expr), 1, new Date(Date.now() + ms))[0].toISOString(), Date.now() + ms);
+  const at = (ms: number) =>
+    until(nextRuns(parseSchedule(expr), 1, new Date(Date.now() + ms))[0].toISOString(), Date.now() + ms);
   return `(?:${[...new Set([at(-5000), at(0), at(5000)])].join("|")})`;
 };
 const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
@@ -48,23 +48,51 @@ const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
  */
 function world() {
   tc = testContext({
-    docker: fakeDocker({ containers: [container({ name: "web-app-1", project: "web" }), container({ name: "db-1", project: "db" }), container({ name: "cache-1", project: "cache" })] }),
+    docker: fakeDocker({
+      containers: [
+        container({ name: "web-app-1", project: "web" }),
+        container({ name: "db-1", project: "db" }),
+        container({ name: "cache-1", project: "cache" }),
+      ],
+    }),
     config: { stacks: { db: { schedule: "*/15 * * * *" } } },
   });
   const { ctx } = tc;
   Object.assign(ctx.config.schedule, { backup: "0 3 * * *", sync: "30 4 * * *", verify: "0 5 * * 0" });
   writeFileSync(ctx.config.dirlistFile, "+web\n-db\n+cache\n");
   const { store, owner } = ctx;
-  const stack = (r: Omit<StackResultRow, "durationMs" | "downtimeMs"> & Partial<StackResultRow>) => store.recordStack({ durationMs: 4000, downtimeMs: 1200, ...r });
+  const stack = (r: Omit<StackResultRow, "durationMs" | "downtimeMs"> & Partial<StackResultRow>) =>
+    store.recordStack({ durationMs: 4000, downtimeMs: 1200, ...r });
 
   const r1 = store.startRun("backup", "manual", owner);
-  stack({ runId: r1, stack: "web", status: "succeeded", startedAt: iso(5 * DAY), bytesAdded: 2048, snapshotId: "abcdef0123456789" });
+  stack({
+    runId: r1,
+    stack: "web",
+    status: "succeeded",
+    startedAt: iso(5 * DAY),
+    bytesAdded: 2048,
+    snapshotId: "abcdef0123456789",
+  });
   store.finishRun(r1, "succeeded", 0);
 
   store.setScheduledJob("backup");
   const r2 = store.startRun("backup", "scheduled", owner);
-  stack({ runId: r2, stack: "web", status: "failed", startedAt: iso(HOUR), downtimeMs: 0, error: "restic exploded\nFatal: unable to save snapshot: disk full" });
-  stack({ runId: r2, stack: "cache", status: "succeeded", startedAt: iso(HOUR - 60_000), bytesAdded: 3 * 1024 * 1024, snapshotId: "cafe0123456789ab" });
+  stack({
+    runId: r2,
+    stack: "web",
+    status: "failed",
+    startedAt: iso(HOUR),
+    downtimeMs: 0,
+    error: "restic exploded\nFatal: unable to save snapshot: disk full",
+  });
+  stack({
+    runId: r2,
+    stack: "cache",
+    status: "succeeded",
+    startedAt: iso(HOUR - 60_000),
+    bytesAdded: 3 * 1024 * 1024,
+    snapshotId: "cafe0123456789ab",
+  });
   store.finishRun(r2, "failed", 1, "web: restic exploded");
 
   store.setScheduledJob("backup:db");
@@ -75,7 +103,18 @@ function world() {
   store.finishRun(r4, "succeeded", 0);
 
   const dueAt = new Date(Date.now() + 2 * DAY).toISOString();
-  store.addPending(["1", "2"].map((c) => ({ snapshotId: c.repeat(64), shortId: c.repeat(8), stack: "web", host: "test-host", time: iso(30 * DAY), reason: "repository over MAX_REPO_SIZE", dueAt, createdAt: iso(0) })));
+  store.addPending(
+    ["1", "2"].map((c) => ({
+      snapshotId: c.repeat(64),
+      shortId: c.repeat(8),
+      stack: "web",
+      host: "test-host",
+      time: iso(30 * DAY),
+      reason: "repository over MAX_REPO_SIZE",
+      dueAt,
+      createdAt: iso(0),
+    })),
+  );
   return { ctx, backend: createBackend(ctx), runs: { r1, r2, r4 }, dueAt };
 }
 
@@ -98,7 +137,15 @@ describe("TUI format helpers for schedules and runs", () => {
     expect(until(undefined, now)).toBe("-");
     expect(startedBy({ trigger: "manual" })).toBe("manual");
     expect(startedBy({ trigger: "scheduled", job: "backup:web" })).toBe("schedule backup:web");
-    expect(runNote([{ stack: "web", status: "failed" }, { stack: "db", status: "succeeded" }], "web: restic exploded\nmore")).toBe("web:FAILED db:ok — web: restic exploded");
+    expect(
+      runNote(
+        [
+          { stack: "web", status: "failed" },
+          { stack: "db", status: "succeeded" },
+        ],
+        "web: restic exploded\nmore",
+      ),
+    ).toBe("web:FAILED db:ok — web: restic exploded");
     expect(runNote([], undefined)).toBe("-");
   });
 });
@@ -111,26 +158,58 @@ describe("TUI dashboard with schedules", () => {
     fitsTerminal(f);
     const next = nextIn("0 3 * * *");
     expect(f).toMatch(/STACK\s+STATE\s+ENABLED\s+LAST BACKUP\s+NEXT RUN\s+SNAPS/);
-    expect(lineWith(f, /^[ ›] web /)).toMatch(new RegExp(`web\\s+running\\s+yes\\s+1h ago failed\\s+${next}\\s+0 OVERDUE$`));
-    expect(lineWith(f, /^[ ›] cache /)).toMatch(new RegExp(`cache\\s+running\\s+yes\\s+59m ago succeeded\\s+${next}\\s+0$`));
+    expect(lineWith(f, /^[ ›] web /)).toMatch(
+      new RegExp(`web\\s+running\\s+yes\\s+1h ago failed\\s+${next}\\s+0 OVERDUE$`),
+    );
+    expect(lineWith(f, /^[ ›] cache /)).toMatch(
+      new RegExp(`cache\\s+running\\s+yes\\s+59m ago succeeded\\s+${next}\\s+0$`),
+    );
     // db has a SCHEDULE of its own, but the dirlist disables it: a scheduled run skips it.
     expect(lineWith(f, /^[ ›] db /)).toMatch(/db\s+running\s+no\s+never\s+-\s+0$/);
     // The warning wraps rather than losing its hint at the end.
-    expect(f.replace(/\n/g, " ")).toContain(`! 2 snapshot(s) will be forgotten for space at ${when(dueAt)}; \`backup-tui prune --cancel\` calls it off`);
+    expect(f.replace(/\n/g, " ")).toContain(
+      `! 2 snapshot(s) will be forgotten for space at ${when(dueAt)}; \`backup-tui prune --cancel\` calls it off`,
+    );
     expect(f).toMatch(/! OVERDUE: web \(last good backup 5d ago, expected within 2d\)/);
     expect(f).not.toMatch(/OVERDUE: .*cache/);
   });
 
   it("Given deletions already due and a stack never backed up well, When the backend builds the dashboard, Then both warnings say so", async () => {
     const { ctx, backend } = world();
-    ctx.store.addPending([{ snapshotId: "3".repeat(64), shortId: "33333333", stack: "cache", host: "test-host", time: iso(40 * DAY), reason: "low space", dueAt: iso(HOUR), createdAt: iso(2 * DAY) }]);
+    ctx.store.addPending([
+      {
+        snapshotId: "3".repeat(64),
+        shortId: "33333333",
+        stack: "cache",
+        host: "test-host",
+        time: iso(40 * DAY),
+        reason: "low space",
+        dueAt: iso(HOUR),
+        createdAt: iso(2 * DAY),
+      },
+    ]);
     const r = ctx.store.startRun("backup", "scheduled", ctx.owner);
-    ctx.store.recordStack({ runId: r, stack: "db", status: "failed", startedAt: iso(0), durationMs: 1, downtimeMs: 0, error: "nope" });
+    ctx.store.recordStack({
+      runId: r,
+      stack: "db",
+      status: "failed",
+      startedAt: iso(0),
+      durationMs: 1,
+      downtimeMs: 0,
+      error: "nope",
+    });
     writeFileSync(ctx.config.dirlistFile, "+web\n+db\n+cache\n");
     const d = await backend.dashboard();
-    expect(d.warnings).toContain(`1 snapshot(s) will be forgotten for space at the next prune or backup (due since ${when(iso(HOUR))}); \`backup-tui prune --cancel\` calls it off`);
-    expect(d.warnings.find((w) => w.startsWith("OVERDUE:"))).toBe("OVERDUE: db (no good backup yet, last attempt failed), web (last good backup 5d ago, expected within 2d)");
-    expect(d.stacks.find((s) => s.name === "db")).toMatchObject({ overdue: true, next: nextRuns(parseSchedule("*/15 * * * *"), 1)[0].toISOString() });
+    expect(d.warnings).toContain(
+      `1 snapshot(s) will be forgotten for space at the next prune or backup (due since ${when(iso(HOUR))}); \`backup-tui prune --cancel\` calls it off`,
+    );
+    expect(d.warnings.find((w) => w.startsWith("OVERDUE:"))).toBe(
+      "OVERDUE: db (no good backup yet, last attempt failed), web (last good backup 5d ago, expected within 2d)",
+    );
+    expect(d.stacks.find((s) => s.name === "db")).toMatchObject({
+      overdue: true,
+      next: nextRuns(parseSchedule("*/15 * * * *"), 1)[0].toISOString(),
+    });
     expect(d.stacks.find((s) => s.name === "cache")?.overdue).toBe(false);
   });
 });
@@ -145,14 +224,28 @@ describe("TUI schedules screen", () => {
     fitsTerminal(f);
     expect(f.split("\n")[0]).toContain("[5 Schedules]");
     expect(f).toMatch(/JOB\s+CRON\s+WHEN\s+LAST RUN\s+NEXT RUN\s+ENABLED/);
-    expect(lineWith(f, /^[ ›] backup /)).toMatch(new RegExp(`^› backup\\s+0 3 \\* \\* \\*\\s+every day at 03:00\\s+\\d+s ago failed\\s+${nextIn("0 3 * * *")}\\s+yes$`));
+    expect(lineWith(f, /^[ ›] backup /)).toMatch(
+      new RegExp(
+        `^› backup\\s+0 3 \\* \\* \\*\\s+every day at 03:00\\s+\\d+s ago failed\\s+${nextIn("0 3 * * *")}\\s+yes$`,
+      ),
+    );
     expect(lineWith(f, /^[ ›] sync /)).toMatch(/sync\s+30 4 \* \* \*\s+every day at 04:30\s+never\s+-\s+no$/);
-    expect(lineWith(f, /^[ ›] verify /)).toMatch(new RegExp(`verify\\s+0 5 \\* \\* 0\\s+every Sun at 05:00\\s+\\d+s ago succeeded\\s+${nextIn("0 5 * * 0")}\\s+yes$`));
-    expect(lineWith(f, /^[ ›] backup:db /)).toMatch(/backup:db\s+\*\/15 \* \* \* \*\s+every 15 minutes\s+\d+s ago skipped\s+-\s+no$/);
+    expect(lineWith(f, /^[ ›] verify /)).toMatch(
+      new RegExp(
+        `verify\\s+0 5 \\* \\* 0\\s+every Sun at 05:00\\s+\\d+s ago succeeded\\s+${nextIn("0 5 * * 0")}\\s+yes$`,
+      ),
+    );
+    expect(lineWith(f, /^[ ›] backup:db /)).toMatch(
+      /backup:db\s+\*\/15 \* \* \* \*\s+every 15 minutes\s+\d+s ago skipped\s+-\s+no$/,
+    );
     // The selected job in full below the table.
     expect(f).toContain("backup · [schedule] BACKUP = 0 3 * * * · every day at 03:00");
     expect(f).toMatch(/last run #2 \d{4}-\d\d-\d\d \d\d:\d\d failed \(exit 1\): web: restic exploded/);
-    expect(f).toContain(`next runs ${nextRuns(parseSchedule("0 3 * * *"), 3).map((d) => when(d.toISOString())).join(", ")}`);
+    expect(f).toContain(
+      `next runs ${nextRuns(parseSchedule("0 3 * * *"), 3)
+        .map((d) => when(d.toISOString()))
+        .join(", ")}`,
+    );
     expect(f).toContain("not installed");
 
     await press(stdin, KEY.down);
@@ -187,7 +280,9 @@ describe("TUI schedules screen", () => {
     await press(stdin, KEY.down, KEY.down, KEY.down, KEY.enter);
     let f = await untilFrame(lastFrame, /job backup:db · 1 shown/);
     expect(f.split("\n")[0]).toContain("[6 History]");
-    expect(lineWith(f, /^› 3 /)).toMatch(/3\s+backup\s+\d\d-\d\d \d\d:\d\d\s+schedule backup:db\s+skipped\s+-\s+db is disabled…$/);
+    expect(lineWith(f, /^› 3 /)).toMatch(
+      /3\s+backup\s+\d\d-\d\d \d\d:\d\d\s+schedule backup:db\s+skipped\s+-\s+db is disabled…$/,
+    );
     expect(f).not.toMatch(/^[ ›] [124] /m);
     await press(stdin, "f");
     f = await untilFrame(lastFrame, /all runs · 4 shown/);
@@ -197,7 +292,11 @@ describe("TUI schedules screen", () => {
     world();
     const { ctx } = tc!;
     const file = join(tc!.dir, "config.ini");
-    writeFileSync(file, "# my notes\n[local_backup]\nRESTIC_REPOSITORY=/srv/repo\nRESTIC_PASSWORD=pw-1234\n[schedule]\n; nightly\nBACKUP=0 3 * * *\nSYNC=30 4 * * *\nVERIFY=0 5 * * 0\n\n[stack:db]\nSCHEDULE=*/15 * * * *\n", { mode: 0o600 });
+    writeFileSync(
+      file,
+      "# my notes\n[local_backup]\nRESTIC_REPOSITORY=/srv/repo\nRESTIC_PASSWORD=pw-1234\n[schedule]\n; nightly\nBACKUP=0 3 * * *\nSYNC=30 4 * * *\nVERIFY=0 5 * * 0\n\n[stack:db]\nSCHEDULE=*/15 * * * *\n",
+      { mode: 0o600 },
+    );
     ctx.config.source = { file, format: "sectioned" };
     writeFileSync(ctx.config.dirlistFile, "+web\n+db\n+cache\n");
     // Timers installed for the config as it was (into a scratch directory: not the live systemd).
@@ -223,16 +322,24 @@ describe("TUI schedules screen", () => {
     const fresh = loadConfig({ flag: file, env: {}, exeDir: tc!.dir, cwd: tc!.dir, uid: 0 });
     expect(fresh.schedule.paused).toBe("backup:db");
     expect(jobsOf(fresh).find((j) => j.id === "backup:db")?.unavailable).toBe("paused ([schedule] PAUSED)");
-    expect(systemdUnits(jobsOf(fresh), invocation(fresh)).map((u) => u.name)).not.toContain("backup-tui-stack-db.timer");
+    expect(systemdUnits(jobsOf(fresh), invocation(fresh)).map((u) => u.name)).not.toContain(
+      "backup-tui-stack-db.timer",
+    );
     expect(stacksDue(fresh, ["web", "db"], new Map()).map((d) => d.stack)).toEqual(["web"]);
     const drift = scheduleDrift(ctx.config, { systemd: unitDir, cron: unitDir });
     expect(drift).toHaveLength(1);
-    expect(drift[0]).toMatch(/no longer wanted: backup-tui-stack-db\.service, backup-tui-stack-db\.timer.*run `backup-tui schedule install --systemd` again/);
+    expect(drift[0]).toMatch(
+      /no longer wanted: backup-tui-stack-db\.service, backup-tui-stack-db\.timer.*run `backup-tui schedule install --systemd` again/,
+    );
 
     await press(stdin, KEY.space);
     await untilFrame(lastFrame, /backup:db resumed/);
     expect(readFileSync(file, "utf8")).toMatch(/^PAUSED=$/m);
-    expect(jobsOf(loadConfig({ flag: file, env: {}, exeDir: tc!.dir, cwd: tc!.dir, uid: 0 })).find((j) => j.id === "backup:db")?.unavailable).toBeUndefined();
+    expect(
+      jobsOf(loadConfig({ flag: file, env: {}, exeDir: tc!.dir, cwd: tc!.dir, uid: 0 })).find(
+        (j) => j.id === "backup:db",
+      )?.unavailable,
+    ).toBeUndefined();
     expect(scheduleDrift(ctx.config, { systemd: unitDir, cron: unitDir })).toEqual([]);
   });
 
@@ -330,7 +437,14 @@ describe("TUI history screen", () => {
     const { store, owner } = tc.ctx;
     for (let i = 0; i < 6000; i++) {
       const id = store.startRun("backup", "manual", owner);
-      store.recordStack({ runId: id, stack: `s${i % 3}`, status: "succeeded", startedAt: iso(0), durationMs: 1, downtimeMs: 0 });
+      store.recordStack({
+        runId: id,
+        stack: `s${i % 3}`,
+        status: "succeeded",
+        startedAt: iso(0),
+        durationMs: 1,
+        downtimeMs: 0,
+      });
       store.finishRun(id, "succeeded", 0);
     }
     const { lastFrame, stdin } = renderApp(createBackend(tc.ctx), { columns: 100, rows: 30 });

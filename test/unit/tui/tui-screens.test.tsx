@@ -10,10 +10,21 @@ import { BusyError, ConfigError } from "../../../src/errors";
 import { Boot } from "../../../src/tui/boot";
 import { KEY, press, tick, until } from "../../helpers/ink";
 
-
 function snapshot(i: number, stack: string, over: Partial<CatalogSnapshot> = {}): CatalogSnapshot {
   const id = i.toString(16).padStart(8, "0") + "f".repeat(56);
-  return { id, shortId: id.slice(0, 8), time: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(), host: "h1", stack, kind: "stack", tags: ["backup-tui", `stack:${stack}`, "kind:stack"], paths: ["/srv"], protected: false, indexed: true, ...over };
+  return {
+    id,
+    shortId: id.slice(0, 8),
+    time: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
+    host: "h1",
+    stack,
+    kind: "stack",
+    tags: ["backup-tui", `stack:${stack}`, "kind:stack"],
+    paths: ["/srv"],
+    protected: false,
+    indexed: true,
+    ...over,
+  };
 }
 
 interface FakeOptions {
@@ -34,9 +45,19 @@ function fakeBackend(o: FakeOptions = {}) {
   const backend: TuiBackend = {
     async dashboard() {
       return {
-        repository: "/repo", host: "h1", snapshotTotal: o.snapshots?.length ?? 0, catalogRefreshedAt: new Date().toISOString(),
+        repository: "/repo",
+        host: "h1",
+        snapshotTotal: o.snapshots?.length ?? 0,
+        catalogRefreshedAt: new Date().toISOString(),
         stacks: o.stacks ?? [
-          { name: "web", state: "running", enabled: true, external: false, snapshots: 3, lastBackup: { at: new Date(Date.now() - 3600_000).toISOString(), status: "succeeded" } },
+          {
+            name: "web",
+            state: "running",
+            enabled: true,
+            external: false,
+            snapshots: 3,
+            lastBackup: { at: new Date(Date.now() - 3600_000).toISOString(), status: "succeeded" },
+          },
           { name: "db", state: "stopped", enabled: false, external: false, snapshots: 0 },
         ],
         warnings: o.warnings ?? [],
@@ -55,13 +76,21 @@ function fakeBackend(o: FakeOptions = {}) {
       if (!path.startsWith("/")) throw new Error("an external path must be absolute (start with /)");
       rows.push({ key: `EXT:${path}`, kind: "external", enabled: true, listed: true, found: false });
     },
-    runBackup: o.runBackup ?? (async () => { throw new Error("not in this test"); }),
+    runBackup:
+      o.runBackup ??
+      (async () => {
+        throw new Error("not in this test");
+      }),
     listSnapshots(f) {
       let list = (o.snapshots ?? []).filter((s) => !f.stack || s.stack === f.stack);
       list = [...list].sort((a, b) => b.time.localeCompare(a.time));
       if (f.latestPerStack) {
         const n = new Map<string, number>();
-        list = list.filter((s) => { const k = s.stack ?? ""; n.set(k, (n.get(k) ?? 0) + 1); return n.get(k)! <= f.latestPerStack!; });
+        list = list.filter((s) => {
+          const k = s.stack ?? "";
+          n.set(k, (n.get(k) ?? 0) + 1);
+          return n.get(k)! <= f.latestPerStack!;
+        });
       }
       return list;
     },
@@ -83,9 +112,15 @@ function fakeBackend(o: FakeOptions = {}) {
     runLog: () => [],
     previewRestore: async () => ({ paths: [], stops: [], needsPassword: false }),
     checkConfirmPassword: () => false,
-    restore: async () => { throw new Error("not in this test"); },
-    sync: async () => { throw new Error("not in this test"); },
-    verify: async () => { throw new Error("not in this test"); },
+    restore: async () => {
+      throw new Error("not in this test");
+    },
+    sync: async () => {
+      throw new Error("not in this test");
+    },
+    verify: async () => {
+      throw new Error("not in this test");
+    },
     setJobEnabled: async () => undefined,
   };
   return { backend, calls };
@@ -101,7 +136,9 @@ afterEach(() => cleanup());
 
 describe("TUI app shell", () => {
   it("Given the dashboard, When it loads, Then it shows the stacks, their state, and a footer with every key", async () => {
-    const { lastFrame } = renderApp(fakeBackend({ warnings: ["pending recovery: web (web-app-1) was left stopped by dead pid 42"] }).backend);
+    const { lastFrame } = renderApp(
+      fakeBackend({ warnings: ["pending recovery: web (web-app-1) was left stopped by dead pid 42"] }).backend,
+    );
     const f = await until(lastFrame, /web/);
     expect(f).toMatch(/web\s+running\s+yes\s+1h ago succeeded\s+-\s+3/);
     expect(f).toMatch(/db\s+stopped\s+no\s+never\s+-\s+0/);
@@ -170,7 +207,16 @@ describe("TUI stack selection", () => {
 
 describe("TUI key bursts and start-up", () => {
   it("Given several keys in one read of stdin, When they are handled, Then each sees where the previous one left the cursor", async () => {
-    const { backend, calls } = fakeBackend({ rows: ["a", "b", "c"].map((key) => ({ key, kind: "stack" as const, enabled: false, listed: true, found: true, state: "running" as const })) });
+    const { backend, calls } = fakeBackend({
+      rows: ["a", "b", "c"].map((key) => ({
+        key,
+        kind: "stack" as const,
+        enabled: false,
+        listed: true,
+        found: true,
+        state: "running" as const,
+      })),
+    });
     const { lastFrame, stdin } = renderApp(backend);
     await until(lastFrame, /web/);
     await press(stdin, "2");
@@ -183,13 +229,21 @@ describe("TUI key bursts and start-up", () => {
   it("Given the services are still opening, When the first frame is drawn, Then the shell shows at once; a config error ends the app with that error", async () => {
     let open!: (b: TuiBackend) => void;
     const load = new Promise<TuiBackend>((r) => (open = r));
-    const { lastFrame } = render(<Boot load={load} onExit={() => undefined} onError={() => undefined}>{(b) => <App backend={b} size={{ columns: 80, rows: 24 }} onExit={() => undefined} />}</Boot>);
+    const { lastFrame } = render(
+      <Boot load={load} onExit={() => undefined} onError={() => undefined}>
+        {(b) => <App backend={b} size={{ columns: 80, rows: 24 }} onExit={() => undefined} />}
+      </Boot>,
+    );
     expect(lastFrame()).toMatch(/\[1 Dashboard\][\s\S]*starting…/);
     open(fakeBackend().backend);
     await until(lastFrame, /web\s+running/);
 
     const errors: unknown[] = [];
-    const bad = render(<Boot load={Promise.reject(new ConfigError("bad key"))} onExit={() => undefined} onError={(e) => errors.push(e)}>{() => null}</Boot>);
+    const bad = render(
+      <Boot load={Promise.reject(new ConfigError("bad key"))} onExit={() => undefined} onError={(e) => errors.push(e)}>
+        {() => null}
+      </Boot>,
+    );
     await tick(50);
     expect(errors).toHaveLength(1);
     bad.unmount();
@@ -243,7 +297,13 @@ describe("TUI snapshots browser", () => {
 
   it("Given a snapshot, When Enter opens it, Then its tree is browsed with Enter and Backspace, with the restore keys in the footer", async () => {
     const snap = snapshot(1, "web");
-    const file = (path: string, type = "file"): CatalogFile => ({ snapshotId: snap.id, path, name: path.split("/").pop()!, type, size: 1234 });
+    const file = (path: string, type = "file"): CatalogFile => ({
+      snapshotId: snap.id,
+      path,
+      name: path.split("/").pop()!,
+      type,
+      size: 1234,
+    });
     const files = {
       "/": [file("/srv", "dir")],
       "/srv": [file("/srv/web", "dir")],
@@ -274,7 +334,15 @@ describe("TUI snapshots browser", () => {
 });
 
 describe("TUI backup run", () => {
-  const progress = (percent: number) => ({ percent, bytesDone: percent * 1e6, totalBytes: 1e6, filesDone: Math.round(percent * 10), totalFiles: 10, secondsRemaining: 3, currentFiles: [] });
+  const progress = (percent: number) => ({
+    percent,
+    bytesDone: percent * 1e6,
+    totalBytes: 1e6,
+    filesDone: Math.round(percent * 10),
+    totalFiles: 10,
+    secondsRemaining: 3,
+    currentFiles: [],
+  });
 
   it("Given Enter on a stack, When the run emits events, Then phase, progress and the summary are shown", async () => {
     let emit!: EventSink;
@@ -301,7 +369,17 @@ describe("TUI backup run", () => {
     expect(f.split("\n")[0]).toMatch(/\[3 Backup\] 4 Snapshots 5 Schedules 6 History ● running$/);
     emit({ type: "phase", stack: "web", phase: "final-pass" });
     await until(lastFrame, /final pass/);
-    emit({ type: "stack-done", outcome: { stack: "web", status: "succeeded", durationMs: 4000, downtimeMs: 1200, snapshotId: "abcdef0123456789", bytesAdded: 2048 } });
+    emit({
+      type: "stack-done",
+      outcome: {
+        stack: "web",
+        status: "succeeded",
+        durationMs: 4000,
+        downtimeMs: 1200,
+        snapshotId: "abcdef0123456789",
+        bytesAdded: 2048,
+      },
+    });
     finish({ runId: 7, outcomes: [], status: "succeeded", exitCode: 0, warnings: [] });
     f = await until(lastFrame, /Run #7 succeeded/);
     expect(f).toMatch(/web\s+succeeded 1\.2s\s+2\.0 KiB\s+abcdef01/);
@@ -311,7 +389,10 @@ describe("TUI backup run", () => {
 
   it("Given a busy repository, When the run starts, Then a clear message is shown, not a crash", async () => {
     const runBackup: TuiBackend["runBackup"] = async () => {
-      throw new BusyError("the repository is busy: locked by pid 99 on h1 (`backup-tui backup`, since x)", "Wait for it to finish, or pass --wait 10m to queue behind it.");
+      throw new BusyError(
+        "the repository is busy: locked by pid 99 on h1 (`backup-tui backup`, since x)",
+        "Wait for it to finish, or pass --wait 10m to queue behind it.",
+      );
     };
     const { lastFrame, stdin } = renderApp(fakeBackend({ runBackup }).backend);
     await until(lastFrame, /web/);

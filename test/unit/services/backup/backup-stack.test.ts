@@ -10,7 +10,20 @@ import { backupStack, type StackJob } from "../../../../src/services/backup/stac
 import { latestBy, latestByStack, runBackup, type BackupRequest } from "../../../../src/services/backup/backup";
 import type { ServiceEvent } from "../../../../src/services/run/events";
 import { recoverStopped } from "../../../../src/services/run/dead-runs";
-import { COMPOSE_OK, container, fakeDocker, fakeRestic, fakeRunner, fakeStack, snapshot, testContext, type FakeDockerOptions, type FakeResticOptions, type RunnerAnswer, type TestContext } from "../../../helpers/fakes";
+import {
+  COMPOSE_OK,
+  container,
+  fakeDocker,
+  fakeRestic,
+  fakeRunner,
+  fakeStack,
+  snapshot,
+  testContext,
+  type FakeDockerOptions,
+  type FakeResticOptions,
+  type RunnerAnswer,
+  type TestContext,
+} from "../../../helpers/fakes";
 
 let t: TestContext | undefined;
 afterEach(() => {
@@ -55,7 +68,17 @@ function setup(o: Setup = {}): { tc: TestContext; stack: Stack } {
 }
 
 function job(stack: Stack, over: Partial<StackJob> = {}): StackJob {
-  return { stack, runId: 7, trigger: "manual", strategy: "stop", twoPass: true, parent: "parent-0", signal: new AbortController().signal, toolVersions: { restic: "0.19.1" }, ...over };
+  return {
+    stack,
+    runId: 7,
+    trigger: "manual",
+    strategy: "stop",
+    twoPass: true,
+    parent: "parent-0",
+    signal: new AbortController().signal,
+    toolVersions: { restic: "0.19.1" },
+    ...over,
+  };
 }
 
 function collect(): { events: ServiceEvent[]; emit: (e: ServiceEvent) => void } {
@@ -75,8 +98,16 @@ describe("backupStack", () => {
     expect(atStop).toHaveLength(2);
     for (const entries of atStop) {
       expect(entries).toHaveLength(1);
-      expect(entries[0]).toMatchObject({ id: "7-app", stack: "app", project: "app", owner: { pid: process.pid, host: "test-host" } });
-      expect(entries[0].containers.map((c) => [c.name, c.action]).sort()).toEqual([["app-db-1", "stopped"], ["app-web-1", "stopped"]]);
+      expect(entries[0]).toMatchObject({
+        id: "7-app",
+        stack: "app",
+        project: "app",
+        owner: { pid: process.pid, host: "test-host" },
+      });
+      expect(entries[0].containers.map((c) => [c.name, c.action]).sort()).toEqual([
+        ["app-db-1", "stopped"],
+        ["app-web-1", "stopped"],
+      ]);
     }
   });
 
@@ -162,12 +193,16 @@ describe("backupStack", () => {
   });
 
   it("Given a container that does not come back, When backed up, Then notRestarted names it and the journal keeps only it", async () => {
-    const { tc, stack } = setup({ docker: { failStart: { "app-db-1": { exitCode: 1, logTail: "FATAL: lock file exists" } } } });
+    const { tc, stack } = setup({
+      docker: { failStart: { "app-db-1": { exitCode: 1, logTail: "FATAL: lock file exists" } } },
+    });
 
     const run = await backupStack(tc.ctx, job(stack), () => undefined);
 
     expect(run.outcome.status).toBe("failed");
-    expect(run.outcome.notRestarted).toEqual([{ name: "app-db-1", reason: "is exited (exit code 1)", logTail: "FATAL: lock file exists" }]);
+    expect(run.outcome.notRestarted).toEqual([
+      { name: "app-db-1", reason: "is exited (exit code 1)", logTail: "FATAL: lock file exists" },
+    ]);
     expect(run.outcome.error).toContain("not running again after the backup: app-db-1");
     const journal = tc.ctx.journal.list();
     expect(journal).toHaveLength(1);
@@ -175,7 +210,10 @@ describe("backupStack", () => {
   });
 
   it("Given the final pass throws and a container does not come back, When backed up, Then both are reported", async () => {
-    const { tc, stack } = setup({ restic: { failOn: "final" }, docker: { failStart: { "app-web-1": { exitCode: 137 } } } });
+    const { tc, stack } = setup({
+      restic: { failOn: "final" },
+      docker: { failStart: { "app-web-1": { exitCode: 137 } } },
+    });
 
     const run = await backupStack(tc.ctx, job(stack), () => undefined);
 
@@ -199,7 +237,10 @@ describe("backupStack", () => {
 
   // Regression: see lifecycle.test.ts — every container runs afterwards, even when a sibling's stop was slow.
   it("Given one stop fails while a sibling's stop is slow, When backed up, Then every container runs afterwards", async () => {
-    const containers = [container({ name: "app-web-1", service: "web" }), container({ name: "app-worker-1", service: "worker" })];
+    const containers = [
+      container({ name: "app-web-1", service: "web" }),
+      container({ name: "app-worker-1", service: "worker" }),
+    ];
     const { tc, stack } = setup({ containers, docker: { failStop: ["app-web-1"], delayMs: { "app-worker-1": 60 } } });
 
     await backupStack(tc.ctx, job(stack), () => undefined);
@@ -210,12 +251,16 @@ describe("backupStack", () => {
 
   it("Given strategy down, When backed up, Then the journal says down, compose brings the services down and up, and docker stops nothing", async () => {
     const atDown: JournalEntry[][] = [];
-    const { tc, stack } = setup({ runner: [{ match: /^docker compose .* down /, reply: () => void atDown.push(t!.ctx.journal.list()) }] });
+    const { tc, stack } = setup({
+      runner: [{ match: /^docker compose .* down /, reply: () => void atDown.push(t!.ctx.journal.list()) }],
+    });
 
     const run = await backupStack(tc.ctx, job(stack, { strategy: "down" }), () => undefined);
 
     expect(run.outcome.status).toBe("succeeded");
-    expect(atDown[0].map((e) => [e.strategy, e.containers.map((c) => c.service).sort()])).toEqual([["down", ["db", "web"]]]);
+    expect(atDown[0].map((e) => [e.strategy, e.containers.map((c) => c.service).sort()])).toEqual([
+      ["down", ["db", "web"]],
+    ]);
     const compose = tc.runner.commands().filter((c) => / (down|up) /.test(c));
     expect(compose).toHaveLength(2);
     expect(compose[0]).toMatch(/--project-name app .* down --timeout 10$/);
@@ -260,7 +305,10 @@ describe("backupStack", () => {
   });
 
   it("Given a post-hook that fails after a good backup, When done, Then it is a warning and the backup still succeeds", async () => {
-    const { tc, stack } = setup({ stacks: { app: { postHook: "false" } }, runner: [{ match: "sh -c false", exitCode: 1 }] });
+    const { tc, stack } = setup({
+      stacks: { app: { postHook: "false" } },
+      runner: [{ match: "sh -c false", exitCode: 1 }],
+    });
     const { events, emit } = collect();
 
     const run = await backupStack(tc.ctx, job(stack), emit);
@@ -270,13 +318,21 @@ describe("backupStack", () => {
   });
 
   it("Given restic reports unreadable files (exit 3), When backed up, Then the outcome is partial and lists them", async () => {
-    const { tc, stack } = setup({ restic: { unreadable: [{ item: "/srv/stacks/app/secret.key", message: "open /srv/stacks/app/secret.key: permission denied" }] } });
+    const { tc, stack } = setup({
+      restic: {
+        unreadable: [
+          { item: "/srv/stacks/app/secret.key", message: "open /srv/stacks/app/secret.key: permission denied" },
+        ],
+      },
+    });
 
     const run = await backupStack(tc.ctx, job(stack), () => undefined);
 
     expect(run.outcome.status).toBe("partial");
     expect(run.outcome.snapshotId).toBe(tc.restic.created[1]);
-    expect(run.outcome.unreadable).toEqual(["/srv/stacks/app/secret.key: open /srv/stacks/app/secret.key: permission denied"]);
+    expect(run.outcome.unreadable).toEqual([
+      "/srv/stacks/app/secret.key: open /srv/stacks/app/secret.key: permission denied",
+    ]);
   });
 
   it("Given a stack, When backed up, Then restic gets the stack dir and the staged manifest, and staging is cleared afterwards", async () => {
@@ -301,7 +357,13 @@ describe("runBackup", () => {
     const app = appContainers("app");
     const blog = [container({ name: "blog-web-1", project: "blog", service: "web" })];
     const { tc } = setup({ ...o, containers: [...app, ...blog] });
-    return { tc, stacks: [fakeStack("app", app, { dir: stackDir(tc, "app") }), fakeStack("blog", blog, { dir: stackDir(tc, "blog") })] };
+    return {
+      tc,
+      stacks: [
+        fakeStack("app", app, { dir: stackDir(tc, "app") }),
+        fakeStack("blog", blog, { dir: stackDir(tc, "blog") }),
+      ],
+    };
   }
 
   it("Given two stacks backed up two-pass, When the run ends, Then all hot snapshots are forgotten in ONE forget call, last", async () => {
@@ -343,12 +405,22 @@ describe("runBackup", () => {
     tc.restic.backup = async (req) => {
       if (req.parent && refused === 0) {
         refused++;
-        throw new ToolError("restic failed (exit 1)", "restic backup", 1, 'Fatal: invalid id "x": no matching ID found for prefix "x"', "exit");
+        throw new ToolError(
+          "restic failed (exit 1)",
+          "restic backup",
+          1,
+          'Fatal: invalid id "x": no matching ID found for prefix "x"',
+          "exit",
+        );
       }
       return original(req);
     };
     const events: string[] = [];
-    const report = await runBackup(tc.ctx, request(stacks.slice(0, 1)), (e) => e.type === "warning" && events.push(e.message));
+    const report = await runBackup(
+      tc.ctx,
+      request(stacks.slice(0, 1)),
+      (e) => e.type === "warning" && events.push(e.message),
+    );
 
     expect(report.exitCode).toBe(ExitCode.ok);
     expect(refused).toBe(1);
@@ -361,7 +433,13 @@ describe("runBackup", () => {
     const report = await runBackup(tc.ctx, request(stacks), () => undefined);
 
     const [run] = tc.ctx.store.recentRuns(1);
-    expect(run).toMatchObject({ id: report.runId, kind: "backup", trigger: "manual", status: "succeeded", exitCode: 0 });
+    expect(run).toMatchObject({
+      id: report.runId,
+      kind: "backup",
+      trigger: "manual",
+      status: "succeeded",
+      exitCode: 0,
+    });
     expect(run.finishedAt).toBeDefined();
     const rows = tc.ctx.store.stackResults(report.runId);
     expect(rows.map((r) => [r.stack, r.status, r.snapshotId])).toEqual([
@@ -374,26 +452,42 @@ describe("runBackup", () => {
 
   const exitCases: Array<{ what: string; o: Omit<Setup, "containers">; exitCode: number; status: string }> = [
     { what: "every stack succeeds", o: {}, exitCode: ExitCode.ok, status: "succeeded" },
-    { what: "restic could not read some files", o: { restic: { unreadable: [{ item: "/x", message: "permission denied" }] } }, exitCode: ExitCode.partial, status: "partial" },
+    {
+      what: "restic could not read some files",
+      o: { restic: { unreadable: [{ item: "/x", message: "permission denied" }] } },
+      exitCode: ExitCode.partial,
+      status: "partial",
+    },
     { what: "a restic pass fails", o: { restic: { failOn: "final" } }, exitCode: ExitCode.failed, status: "failed" },
-    { what: "a container is not running again", o: { docker: { failStart: { "blog-web-1": { exitCode: 1 } } } }, exitCode: ExitCode.serviceDown, status: "failed" },
+    {
+      what: "a container is not running again",
+      o: { docker: { failStart: { "blog-web-1": { exitCode: 1 } } } },
+      exitCode: ExitCode.serviceDown,
+      status: "failed",
+    },
   ];
-  it.each(exitCases)("Given $what, When the run ends, Then the exit code is $exitCode ($status)", async ({ o, exitCode, status }) => {
-    const { tc, stacks } = twoStacks(o);
+  it.each(exitCases)(
+    "Given $what, When the run ends, Then the exit code is $exitCode ($status)",
+    async ({ o, exitCode, status }) => {
+      const { tc, stacks } = twoStacks(o);
 
-    const report = await runBackup(tc.ctx, request(stacks), () => undefined);
+      const report = await runBackup(tc.ctx, request(stacks), () => undefined);
 
-    expect(report.exitCode).toBe(exitCode);
-    expect(report.status).toBe(status);
-    expect(tc.ctx.store.recentRuns(1)[0]).toMatchObject({ status, exitCode });
-  });
+      expect(report.exitCode).toBe(exitCode);
+      expect(report.status).toBe(status);
+      expect(tc.ctx.store.recentRuns(1)[0]).toMatchObject({ status, exitCode });
+    },
+  );
 
   it("Given a failed stack, When the run ends, Then the other stack still ran and the run's error names the failed one", async () => {
     const { tc, stacks } = twoStacks({ docker: { failStop: ["blog-web-1"] } });
 
     const report = await runBackup(tc.ctx, request(stacks), () => undefined);
 
-    expect(report.outcomes.map((o) => [o.stack, o.status])).toEqual([["app", "succeeded"], ["blog", "failed"]]);
+    expect(report.outcomes.map((o) => [o.stack, o.status])).toEqual([
+      ["app", "succeeded"],
+      ["blog", "failed"],
+    ]);
     expect(tc.ctx.store.recentRuns(1)[0].error).toMatch(/^blog: .*stop blog-web-1 failed/);
   });
 
@@ -404,7 +498,12 @@ describe("runBackup", () => {
           snapshot({ id: "app-old", time: "2026-01-01T01:00:00Z", tags: ["backup-tui", "stack:app", "kind:stack"] }),
           snapshot({ id: "app-new", time: "2026-01-02T01:00:00Z", tags: ["backup-tui", "stack:app", "kind:stack"] }),
           snapshot({ id: "app-hot", time: "2026-01-03T01:00:00Z", tags: ["backup-tui", "stack:app", "kind:hot"] }),
-          snapshot({ id: "app-other-host", time: "2026-01-04T01:00:00Z", host: "elsewhere", tags: ["backup-tui", "stack:app", "kind:stack"] }),
+          snapshot({
+            id: "app-other-host",
+            time: "2026-01-04T01:00:00Z",
+            host: "elsewhere",
+            tags: ["backup-tui", "stack:app", "kind:stack"],
+          }),
         ],
       },
     });
@@ -441,7 +540,10 @@ describe("runBackup", () => {
 
     expect(report).toMatchObject({ status: "failed", exitCode: ExitCode.failed });
     expect(tc.docker.calls).toEqual([]);
-    expect(tc.ctx.store.recentRuns(1)[0]).toMatchObject({ status: "failed", error: "no restic repository at /srv/restic-repo" });
+    expect(tc.ctx.store.recentRuns(1)[0]).toMatchObject({
+      status: "failed",
+      error: "no restic repository at /srv/restic-repo",
+    });
   });
 
   it("Given an aborted signal, When the run starts, Then no stack is backed up and the run is interrupted", async () => {
@@ -466,7 +568,19 @@ describe("runBackup", () => {
   });
 
   it("Given auto-prune, When the run ends, Then retention forgets per stack by kind:stack and prunes once", async () => {
-    const { tc, stacks } = twoStacks({ restic: { forgetGroups: (req) => (req.ids ? [] : [{ keep: [], remove: [snapshot({ id: `old-${req.tags?.[1]}`, time: "2025-01-01T00:00:00Z", tags: [] })] }]) } });
+    const { tc, stacks } = twoStacks({
+      restic: {
+        forgetGroups: (req) =>
+          req.ids
+            ? []
+            : [
+                {
+                  keep: [],
+                  remove: [snapshot({ id: `old-${req.tags?.[1]}`, time: "2025-01-01T00:00:00Z", tags: [] })],
+                },
+              ],
+      },
+    });
     tc.ctx.config.retention.autoPrune = true;
 
     const report = await runBackup(tc.ctx, request(stacks), () => undefined);
@@ -477,7 +591,10 @@ describe("runBackup", () => {
     ]);
     expect(tc.restic.forgets[1]).toMatchObject({ groupBy: "host", keepTags: ["protected"], keep: { last: 3 } });
     expect(tc.restic.calls.filter((c) => c === "prune")).toHaveLength(1);
-    expect(report.retention).toEqual([{ stack: "app", removed: 1 }, { stack: "blog", removed: 1 }]);
+    expect(report.retention).toEqual([
+      { stack: "app", removed: 1 },
+      { stack: "blog", removed: 1 },
+    ]);
   });
 });
 
@@ -529,7 +646,13 @@ describe("recoverStopped", () => {
     const tc = testContext({ docker: fakeDocker({ containers }) });
     t = tc;
     tc.ctx.journal.write({
-      id: "3-app", runId: 3, stack: "app", strategy: "stop", project: "app", configFiles: [], envFiles: [],
+      id: "3-app",
+      runId: 3,
+      stack: "app",
+      strategy: "stop",
+      project: "app",
+      configFiles: [],
+      envFiles: [],
       containers: [
         { id: "id-app-web-1", name: "app-web-1", service: "web", action: "stopped", level: 1 },
         { id: "id-app-db-1", name: "app-db-1", service: "db", action: "stopped", level: 0 },
@@ -549,9 +672,24 @@ describe("recoverStopped", () => {
   it("Given entries of a live run and of another host, When recovering, Then they are left alone", async () => {
     const tc = testContext({ docker: fakeDocker({ containers: appContainers("app", "exited") }) });
     t = tc;
-    const base = { runId: 3, stack: "app", strategy: "stop", project: "app", writtenAt: "", containers: [{ id: "id-app-db-1", name: "app-db-1", service: "db", action: "stopped" as const }] };
-    tc.ctx.journal.write({ ...base, id: "live", owner: { pid: process.pid, host: "test-host", startedAt: "", command: "backup-tui backup" } });
-    tc.ctx.journal.write({ ...base, id: "remote", owner: { pid: deadPid(), host: "another-host", startedAt: "", command: "backup-tui backup" } });
+    const base = {
+      runId: 3,
+      stack: "app",
+      strategy: "stop",
+      project: "app",
+      writtenAt: "",
+      containers: [{ id: "id-app-db-1", name: "app-db-1", service: "db", action: "stopped" as const }],
+    };
+    tc.ctx.journal.write({
+      ...base,
+      id: "live",
+      owner: { pid: process.pid, host: "test-host", startedAt: "", command: "backup-tui backup" },
+    });
+    tc.ctx.journal.write({
+      ...base,
+      id: "remote",
+      owner: { pid: deadPid(), host: "another-host", startedAt: "", command: "backup-tui backup" },
+    });
 
     const result = await recoverStopped(tc.ctx, () => undefined);
 

@@ -10,16 +10,28 @@ describe("an interrupted backup is recorded as interrupted, with its signal's ex
     tc = undefined;
   });
 
-  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const) {
     it(`Given ${signal} during the final pass, When the run ends, Then the run and the stack are interrupted with exit ${code}, in the report and the history`, async () => {
       const ac = new AbortController();
       const web = container({ name: "app-web-1", service: "web" });
       const t = (tc = testContext({
         docker: fakeDocker({ containers: [web] }),
-        restic: fakeRestic({ failOn: "final", failWith: new Error("restic was stopped"), onBackup: (req) => void (req.tags.includes("kind:stack") && ac.abort(signal)) }),
+        restic: fakeRestic({
+          failOn: "final",
+          failWith: new Error("restic was stopped"),
+          onBackup: (req) => void (req.tags.includes("kind:stack") && ac.abort(signal)),
+        }),
       }));
 
-      const report = await runBackup(t.ctx, { stacks: [fakeStack("app", [web])], trigger: "manual", parallel: 1, signal: ac.signal }, () => undefined);
+      const report = await runBackup(
+        t.ctx,
+        { stacks: [fakeStack("app", [web])], trigger: "manual", parallel: 1, signal: ac.signal },
+        () => undefined,
+      );
 
       expect(report).toMatchObject({ status: "interrupted", exitCode: code });
       expect(report.outcomes[0].status).toBe("interrupted");

@@ -16,7 +16,9 @@ afterEach(() => {
 /** The lines a plain-text run prints for these events (stderr). */
 function printed(events: ServiceEvent[]): string[] {
   const lines: string[] = [];
-  vi.spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => (lines.push(String(s).trimEnd()), true));
+  vi.spyOn(process.stderr, "write").mockImplementation(
+    (s: string | Uint8Array) => (lines.push(String(s).trimEnd()), true),
+  );
   const printer = new Printer({ json: false, quiet: false, color: false, tty: false });
   for (const e of events) printer.event(e);
   vi.restoreAllMocks();
@@ -30,7 +32,16 @@ async function run(strategy: StackJob["strategy"]): Promise<{ events: ServiceEve
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "compose.yaml"), "services: {}\n");
   const events: ServiceEvent[] = [];
-  const job: StackJob = { stack: fakeStack("app", containers, { dir }), runId: 7, trigger: "manual", strategy, twoPass: true, parent: undefined, signal: new AbortController().signal, toolVersions: { restic: "0.19.1" } };
+  const job: StackJob = {
+    stack: fakeStack("app", containers, { dir }),
+    runId: 7,
+    trigger: "manual",
+    strategy,
+    twoPass: true,
+    parent: undefined,
+    signal: new AbortController().signal,
+    toolVersions: { restic: "0.19.1" },
+  };
   const { outcome } = await backupStack(tc.ctx, job, (e) => events.push(e));
   expect(outcome.status).toBe("succeeded");
   return { events, lines: printed(events) };

@@ -51,12 +51,28 @@ function kit() {
   const file = join(root, "config.ini");
   writeFileSync(file, CONFIG);
   chmodSync(file, 0o600);
-  const config = loadConfig({ flag: file, env: { BACKUP_TUI_STATE_DIR: join(root, "state") }, exeDir: root, cwd: root, home: root, uid: 1000 });
+  const config = loadConfig({
+    flag: file,
+    env: { BACKUP_TUI_STATE_DIR: join(root, "state") },
+    exeDir: root,
+    cwd: root,
+    home: root,
+    uid: 1000,
+  });
   const dir = join(root, "kit");
   writeKit(dir, config, {
-    host: "host1", createdAt: "2026-12-03T00:00:00Z", version: "t", repository: config.restic.repository, passwordSource: "RESTIC_PASSWORD_COMMAND",
-    stacks: [{ name: "db", running: true }], volumes: 1, networks: 1, savedImages: [], localImages: [],
-    portainer: `failed: cannot reach https://admin:${SECRETS.portainerPass}@127.0.0.1:9443/api/backup?x=${SECRETS.gotifyToken}`, configFile: file,
+    host: "host1",
+    createdAt: "2026-12-03T00:00:00Z",
+    version: "t",
+    repository: config.restic.repository,
+    passwordSource: "RESTIC_PASSWORD_COMMAND",
+    stacks: [{ name: "db", running: true }],
+    volumes: 1,
+    networks: 1,
+    savedImages: [],
+    localImages: [],
+    portainer: `failed: cannot reach https://admin:${SECRETS.portainerPass}@127.0.0.1:9443/api/backup?x=${SECRETS.gotifyToken}`,
+    configFile: file,
   });
   return dir;
 }
@@ -78,7 +94,17 @@ describe("the recovery kit keeps no secret that is not a secret key", () => {
     expect(text).toContain("KEEP_DAILY=9");
     expect(text).toContain("PASSWORD_HINT=the blue notebook");
     expect(text).toContain("STOP_STRATEGY=none");
-    for (const key of ["RESTIC_PASSWORD_COMMAND", "PRE_HOOK", "POST_HOOK", "WEBHOOK_URL", "NTFY_URL", "HEALTHCHECKS_URL", "GOTIFY_URL", "PORTAINER_URL", "RESTIC_REPOSITORY"]) {
+    for (const key of [
+      "RESTIC_PASSWORD_COMMAND",
+      "PRE_HOOK",
+      "POST_HOOK",
+      "WEBHOOK_URL",
+      "NTFY_URL",
+      "HEALTHCHECKS_URL",
+      "GOTIFY_URL",
+      "PORTAINER_URL",
+      "RESTIC_REPOSITORY",
+    ]) {
       expect(text, key).toMatch(new RegExp(`^# .*removed from the recovery kit.*fill in ${key} by hand$`, "m"));
     }
     expect(text.split("\n")[0]).toMatch(/^# RECOVERY KIT COPY: the values of .*PRE_HOOK.* were removed/);
@@ -87,7 +113,14 @@ describe("the recovery kit keeps no secret that is not a secret key", () => {
   it("Given the kit's config, When loaded as a config (as step 2 of the runbook does), Then it loads", () => {
     const file = join(root, "kit.ini");
     writeFileSync(file, readFileSync(join(kit(), KIT_FILES.config), "utf8"), { mode: 0o600 });
-    const c = loadConfig({ flag: file, env: { BACKUP_TUI_STATE_DIR: join(root, "state") }, exeDir: root, cwd: root, home: root, uid: 1000 });
+    const c = loadConfig({
+      flag: file,
+      env: { BACKUP_TUI_STATE_DIR: join(root, "state") },
+      exeDir: root,
+      cwd: root,
+      home: root,
+      uid: 1000,
+    });
     expect(c.stacks.db.preHook).toBeUndefined();
     expect(c.retention.keep.daily).toBe(9);
   });
@@ -105,14 +138,37 @@ describe("the recovery kit keeps no secret that is not a secret key", () => {
   it("Given a kit left in the state dir by an older version, When sync pushes it beside the cloud copy, Then what rclone copies holds none of the secrets", async () => {
     const stateDir = join(root, "state");
     const dir = kitDir(stateDir);
-    writeKit(dir, loadConfig({ flag: (writeFileSync(join(root, "c.ini"), CONFIG, { mode: 0o600 }), join(root, "c.ini")), env: { BACKUP_TUI_STATE_DIR: stateDir }, exeDir: root, cwd: root, home: root, uid: 1000 }), {
-      host: "h", createdAt: "t", version: "t", repository: "r", passwordSource: "p", stacks: [], volumes: 0, networks: 0, savedImages: [], localImages: [],
-    });
+    writeKit(
+      dir,
+      loadConfig({
+        flag: (writeFileSync(join(root, "c.ini"), CONFIG, { mode: 0o600 }), join(root, "c.ini")),
+        env: { BACKUP_TUI_STATE_DIR: stateDir },
+        exeDir: root,
+        cwd: root,
+        home: root,
+        uid: 1000,
+      }),
+      {
+        host: "h",
+        createdAt: "t",
+        version: "t",
+        repository: "r",
+        passwordSource: "p",
+        stacks: [],
+        volumes: 0,
+        networks: 0,
+        savedImages: [],
+        localImages: [],
+      },
+    );
     writeFileSync(join(dir, KIT_FILES.config), CONFIG);
     const copied: string[] = [];
     const ctx = {
       config: { stateDir, cloud: { remote: "cloud", path: "backups/h", syncTimeoutSec: 60 } },
-      rclone: { copy: async (from: string) => void copied.push(...readdirSync(from).map((f) => readFileSync(join(from, f), "utf8"))) },
+      rclone: {
+        copy: async (from: string) =>
+          void copied.push(...readdirSync(from).map((f) => readFileSync(join(from, f), "utf8"))),
+      },
     } as unknown as ServiceContext;
     expect(await pushKit(ctx)).toBe("cloud:backups/h.kit");
     expect(copied.length).toBeGreaterThan(0);

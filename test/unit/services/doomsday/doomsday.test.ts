@@ -9,29 +9,65 @@ import { DisasterJournal } from "../../../../src/services/disaster/journal";
 import { redactConfigText, runbookText } from "../../../../src/services/doomsday/kit";
 import { portainerBackup } from "../../../../src/services/doomsday/portainer";
 import { imagesToSave } from "../../../../src/services/doomsday/doomsday";
-import { stackDependencies, startOrder, type InventoryContainer, type InventoryNetwork, type InventoryVolume } from "../../../../src/services/doomsday/inventory";
+import {
+  stackDependencies,
+  startOrder,
+  type InventoryContainer,
+  type InventoryNetwork,
+  type InventoryVolume,
+} from "../../../../src/services/doomsday/inventory";
 
-const img = (tags: string[], digests: string[] = []) => ({ id: `sha256:${tags[0] ?? "x"}`, tags, digests, size: 1, local: !digests.length });
+const img = (tags: string[], digests: string[] = []) => ({
+  id: `sha256:${tags[0] ?? "x"}`,
+  tags,
+  digests,
+  size: 1,
+  local: !digests.length,
+});
 
 describe("doomsday: the recovery kit", () => {
   it("Given a config with secrets, Then the kit's copy has every secret value removed and the rest kept", () => {
-    const text = "[local_backup]\nRESTIC_REPOSITORY=/srv/repo\nRESTIC_PASSWORD=hunter2\n[notify]\nWEBHOOK_URL = https://hooks/secret-path\nGOTIFY_URL=https://gotify\ngotify_token=abc123\n[doomsday]\nPORTAINER_TOKEN=ptr_x\nPASSWORD_HINT=the safe\n";
+    const text =
+      "[local_backup]\nRESTIC_REPOSITORY=/srv/repo\nRESTIC_PASSWORD=hunter2\n[notify]\nWEBHOOK_URL = https://hooks/secret-path\nGOTIFY_URL=https://gotify\ngotify_token=abc123\n[doomsday]\nPORTAINER_TOKEN=ptr_x\nPASSWORD_HINT=the safe\n";
     const out = redactConfigText(text);
     for (const secret of ["hunter2", "secret-path", "abc123", "ptr_x"]) expect(out).not.toContain(secret);
     expect(out).toContain("RESTIC_REPOSITORY=/srv/repo");
     expect(out).toContain("GOTIFY_URL=https://gotify");
     expect(out).toContain("PASSWORD_HINT=the safe");
     // The line stays, emptied, under a note saying what to fill in (the kit's copy still loads).
-    expect(out).toMatch(/^# removed from the recovery kit \(a secret\): fill in RESTIC_PASSWORD by hand\nRESTIC_PASSWORD=$/m);
+    expect(out).toMatch(
+      /^# removed from the recovery kit \(a secret\): fill in RESTIC_PASSWORD by hand\nRESTIC_PASSWORD=$/m,
+    );
   });
 
   it("Given the facts, Then the runbook names the remote, the hint and the commands in order, never a password", () => {
-    const t = runbookText({ host: "h1", createdAt: "2026-01-01T00:00:00Z", version: "1.0", remote: "b2:backups/h1", repository: "/srv/repo", passwordHint: "vault entry X", passwordSource: "the file /etc/pw", stacks: [{ name: "web", running: true }, { name: "old", running: false }], volumes: 3, networks: 1, savedImages: [], localImages: ["me/app:1"] });
+    const t = runbookText({
+      host: "h1",
+      createdAt: "2026-01-01T00:00:00Z",
+      version: "1.0",
+      remote: "b2:backups/h1",
+      repository: "/srv/repo",
+      passwordHint: "vault entry X",
+      passwordSource: "the file /etc/pw",
+      stacks: [
+        { name: "web", running: true },
+        { name: "old", running: false },
+      ],
+      volumes: 3,
+      networks: 1,
+      savedImages: [],
+      localImages: ["me/app:1"],
+    });
     expect(t).toContain("b2:backups/h1");
     expect(t).toContain("vault entry X");
     expect(t).toContain("SAVE_IMAGES=local");
     expect(t).toContain("old (was stopped)");
-    const steps = ["backup-tui doctor", "backup-tui restore --disaster --yes", "backup-tui status", "backup-tui schedule install"].map((c) => t.indexOf(c));
+    const steps = [
+      "backup-tui doctor",
+      "backup-tui restore --disaster --yes",
+      "backup-tui status",
+      "backup-tui schedule install",
+    ].map((c) => t.indexOf(c));
     expect(steps.every((i) => i > 0)).toBe(true);
     expect([...steps].sort((a, b) => a - b)).toEqual(steps);
   });
@@ -45,22 +81,64 @@ describe("doomsday: the recovery kit", () => {
 });
 
 describe("doomsday: inventory and start order", () => {
-  const c = (project: string, networks: string[], mounts: string[] = []): InventoryContainer => ({ name: `${project}-1`, image: "i", imageId: "x", status: "running", labels: {}, networks, mounts: mounts.map((m) => ({ type: "volume", name: m, source: `/v/${m}`, destination: "/d", rw: true })), project });
-  const net = (name: string, project?: string): InventoryNetwork => ({ name, driver: "bridge", internal: false, attachable: false, labels: project ? { "com.docker.compose.project": project } : {}, options: {}, subnets: [] });
-  const vol = (name: string, project?: string): InventoryVolume => ({ name, driver: "local", mountpoint: `/v/${name}`, labels: project ? { "com.docker.compose.project": project } : {}, in: "" });
+  const c = (project: string, networks: string[], mounts: string[] = []): InventoryContainer => ({
+    name: `${project}-1`,
+    image: "i",
+    imageId: "x",
+    status: "running",
+    labels: {},
+    networks,
+    mounts: mounts.map((m) => ({ type: "volume", name: m, source: `/v/${m}`, destination: "/d", rw: true })),
+    project,
+  });
+  const net = (name: string, project?: string): InventoryNetwork => ({
+    name,
+    driver: "bridge",
+    internal: false,
+    attachable: false,
+    labels: project ? { "com.docker.compose.project": project } : {},
+    options: {},
+    subnets: [],
+  });
+  const vol = (name: string, project?: string): InventoryVolume => ({
+    name,
+    driver: "local",
+    mountpoint: `/v/${name}`,
+    labels: project ? { "com.docker.compose.project": project } : {},
+    in: "",
+  });
 
   it("Given a stack on another stack's network or volume, Then it depends on that stack and starts after it", () => {
-    const projects = new Map([["proxy", "proxy"], ["app", "app"], ["db", "db"]]);
-    const containers = [c("proxy", ["proxy_front"]), c("app", ["proxy_front", "app_default"], ["db_shared"]), c("db", ["db_default"])];
+    const projects = new Map([
+      ["proxy", "proxy"],
+      ["app", "app"],
+      ["db", "db"],
+    ]);
+    const containers = [
+      c("proxy", ["proxy_front"]),
+      c("app", ["proxy_front", "app_default"], ["db_shared"]),
+      c("db", ["db_default"]),
+    ];
     const networks = [net("proxy_front", "proxy"), net("app_default", "app"), net("db_default", "db")];
     const volumes = [vol("db_shared", "db")];
     expect(stackDependencies("app", containers, networks, volumes, projects)).toEqual(["db", "proxy"]);
     expect(stackDependencies("proxy", containers, networks, volumes, projects)).toEqual([]);
-    expect(startOrder([{ name: "app", dependsOn: ["db", "proxy"] }, { name: "proxy", dependsOn: [] }, { name: "db", dependsOn: [] }])).toEqual(["db", "proxy", "app"]);
+    expect(
+      startOrder([
+        { name: "app", dependsOn: ["db", "proxy"] },
+        { name: "proxy", dependsOn: [] },
+        { name: "db", dependsOn: [] },
+      ]),
+    ).toEqual(["db", "proxy", "app"]);
   });
 
   it("Given a dependency cycle, Then every stack is still started once", () => {
-    expect(startOrder([{ name: "a", dependsOn: ["b"] }, { name: "b", dependsOn: ["a"] }]).sort()).toEqual(["a", "b"]);
+    expect(
+      startOrder([
+        { name: "a", dependsOn: ["b"] },
+        { name: "b", dependsOn: ["a"] },
+      ]).sort(),
+    ).toEqual(["a", "b"]);
   });
 });
 
@@ -125,7 +203,9 @@ describe("doomsday: Portainer backup through its API (a loopback stand-in for Po
     await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
     const port = (closed.address() as { port: number }).port;
     await new Promise((r) => closed.close(r));
-    const down = await portainerBackup(`http://127.0.0.1:${port}/`, new Secret("t"), join(dir, "r.tar.gz")).catch((e: Error) => e);
+    const down = await portainerBackup(`http://127.0.0.1:${port}/`, new Secret("t"), join(dir, "r.tar.gz")).catch(
+      (e: Error) => e,
+    );
     expect(String(down)).toMatch(/cannot be reached \(ECONNREFUSED\)/);
   });
 });

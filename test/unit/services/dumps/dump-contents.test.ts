@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareContents, MariadbCounter, TupleScanner, PostgresCounter, readDump } from "../../../../src/services/dumps/contents";
+import {
+  compareContents,
+  MariadbCounter,
+  TupleScanner,
+  PostgresCounter,
+  readDump,
+} from "../../../../src/services/dumps/contents";
 import { dumpSpecs } from "../../../../src/services/dumps/dump";
 import { AppError } from "../../../../src/errors";
 import { container, fakeStack } from "../../../helpers/fakes";
@@ -72,7 +78,7 @@ describe("what a dump holds, read from the dump", () => {
   it("TupleScanner skips parentheses and semicolons inside strings with backslash and doubled-quote escapes", () => {
     const scan = new TupleScanner();
     expect(scan.feed("VALUES (1,'a)(b;'),(2,'it''s ('),", 0)).toBe(false);
-    expect(scan.feed("(3,\"q(\\\");\");", 0)).toBe(true);
+    expect(scan.feed('(3,"q(\\");");', 0)).toBe(true);
     expect(scan.take()).toBe(3);
   });
 
@@ -85,7 +91,10 @@ describe("what a dump holds, read from the dump", () => {
   });
 
   it("compareContents names every table whose rows differ or that is missing, and nothing when all match", () => {
-    expect(compareContents({ "a.t": 3, "a.u": 0, "a.w": 2 }, { "a.t": 3, "a.u": 1, "a.x": 9 })).toEqual(["a.u: 0 row(s) claimed, 1 found", "a.w: 2 row(s) claimed, table missing"]);
+    expect(compareContents({ "a.t": 3, "a.u": 0, "a.w": 2 }, { "a.t": 3, "a.u": 1, "a.x": 9 })).toEqual([
+      "a.u: 0 row(s) claimed, 1 found",
+      "a.w: 2 row(s) claimed, table missing",
+    ]);
     expect(compareContents({ "a.t": 3 }, { "a.t": 3, "b.z": 1 })).toEqual([]);
   });
 });
@@ -97,8 +106,14 @@ describe("dumpSpecs: labels and [stack:NAME] DUMP", () => {
   ]);
 
   it("Given a declaration for a labelled service, Then the declaration wins; a declared service without a label is added", () => {
-    const specs = dumpSpecs(stack, [{ service: "db", engine: "postgres", database: "shop" }, { service: "app", engine: "sqlite", path: "/data/a.db" }]);
-    expect(specs.map((s) => [s.service, s.engine, s.database ?? s.path])).toEqual([["db", "postgres", "shop"], ["app", "sqlite", "/data/a.db"]]);
+    const specs = dumpSpecs(stack, [
+      { service: "db", engine: "postgres", database: "shop" },
+      { service: "app", engine: "sqlite", path: "/data/a.db" },
+    ]);
+    expect(specs.map((s) => [s.service, s.engine, s.database ?? s.path])).toEqual([
+      ["db", "postgres", "shop"],
+      ["app", "sqlite", "/data/a.db"],
+    ]);
   });
 
   it("Given a declared service the stack has no container for, Then a config error names it and lists the services", () => {

@@ -34,19 +34,28 @@ describe("sqlite dump label paths stay inside the container's mounts", () => {
 
   const ctx = {} as ServiceContext; // sqlite dumps read the file on the host: no runner, no docker
   const specFor = (path: string) => {
-    const c = container({ name: "app-web-1", service: "web", labels: { [OUR.dump]: "sqlite", [`${OUR.dump}.path`]: path }, mounts: [{ type: "volume", name: "app_data", source: volume, destination: "/data", rw: true }] });
+    const c = container({
+      name: "app-web-1",
+      service: "web",
+      labels: { [OUR.dump]: "sqlite", [`${OUR.dump}.path`]: path },
+      mounts: [{ type: "volume", name: "app_data", source: volume, destination: "/data", rw: true }],
+    });
     return dumpSpecs(fakeStack("app", [c]));
   };
 
   it("Given a label path that climbs out of the volume with .., When the stack's dumps run, Then the dump fails naming the label and no copy of the outside file is made", async () => {
     const escape = `/data/${"../".repeat(4)}${root.slice(1)}/secret.db`;
 
-    await expect(runDumps(ctx, specFor(escape), out)).rejects.toThrow(/backup-tui\.dump\.path=".*secret\.db" is not inside a volume or bind mount of the container/);
+    await expect(runDumps(ctx, specFor(escape), out)).rejects.toThrow(
+      /backup-tui\.dump\.path=".*secret\.db" is not inside a volume or bind mount of the container/,
+    );
     expect(existsSync(join(out, "web.sqlite"))).toBe(false);
   });
 
   it("Given a label path through a symlink in the volume to a host file, When the dumps run, Then it is refused as resolving outside the mount", async () => {
-    await expect(runDumps(ctx, specFor("/data/link.db"), out)).rejects.toThrow(/resolves to .*secret\.db on the host, outside the mount \/data/);
+    await expect(runDumps(ctx, specFor("/data/link.db"), out)).rejects.toThrow(
+      /resolves to .*secret\.db on the host, outside the mount \/data/,
+    );
     expect(existsSync(join(out, "web.sqlite"))).toBe(false);
   });
 
@@ -58,7 +67,10 @@ describe("sqlite dump label paths stay inside the container's mounts", () => {
   });
 
   it("Given paths, When mapped to the host, Then .. is resolved as in the container before the mount is picked", () => {
-    const c = container({ name: "x", mounts: [{ type: "volume", name: "v", source: volume, destination: "/data", rw: true }] });
+    const c = container({
+      name: "x",
+      mounts: [{ type: "volume", name: "v", source: volume, destination: "/data", rw: true }],
+    });
 
     expect(hostPath(c, "/data/../etc/shadow")).toBeUndefined();
     expect(hostPath(c, "/data/a/../b.db")?.path).toBe(join(volume, "b.db"));

@@ -23,7 +23,16 @@ describe("retention", () => {
   });
 
   it("Given a stack policy, When retention applies, Then it forgets that stack's kind:stack snapshots by host with its own policy, keeping protected, and prunes once", async () => {
-    const restic = fakeRestic({ forgetGroups: (r) => [{ keep: [], remove: r.tags?.includes("stack:app") ? [snapshot({ id: "old1", time: "2025-01-01T00:00:00Z", tags: [] })] : [] }] });
+    const restic = fakeRestic({
+      forgetGroups: (r) => [
+        {
+          keep: [],
+          remove: r.tags?.includes("stack:app")
+            ? [snapshot({ id: "old1", time: "2025-01-01T00:00:00Z", tags: [] })]
+            : [],
+        },
+      ],
+    });
     t = testContext({ restic, config: { stacks: { app: { keep: { daily: 14 } } } } });
 
     const res = await applyRetention(t.ctx, ["app", "blog"]);
@@ -33,13 +42,18 @@ describe("retention", () => {
       [["backup-tui", "stack:blog", "kind:stack"], { last: 3 }],
     ]);
     expect(restic.forgets[0]).toMatchObject({ groupBy: "host", keepTags: ["protected"] });
-    expect(res).toEqual([{ stack: "app", kept: 0, removed: ["old1"] }, { stack: "blog", kept: 0, removed: [] }]);
+    expect(res).toEqual([
+      { stack: "app", kept: 0, removed: ["old1"] },
+      { stack: "blog", kept: 0, removed: [] },
+    ]);
     expect(restic.calls.filter((c) => c === "prune")).toHaveLength(1);
     expect(policyFor(t.ctx, "blog")).toEqual({ last: 3 });
   });
 
   it("Given a dry run or nothing removed, When retention applies, Then it does not prune", async () => {
-    const restic = fakeRestic({ forgetGroups: () => [{ keep: [], remove: [snapshot({ id: "x", time: "2025-01-01T00:00:00Z", tags: [] })] }] });
+    const restic = fakeRestic({
+      forgetGroups: () => [{ keep: [], remove: [snapshot({ id: "x", time: "2025-01-01T00:00:00Z", tags: [] })] }],
+    });
     t = testContext({ restic });
 
     await applyRetention(t.ctx, ["app"], { dryRun: true });

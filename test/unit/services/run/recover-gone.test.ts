@@ -14,19 +14,34 @@ afterEach(() => {
 /** A journal entry of a dead run that stopped app-web-1 and app-db-1. */
 function deadEntry(): JournalEntry {
   return {
-    id: "3-app", runId: 3, stack: "app", strategy: "stop", project: "app", configFiles: [], envFiles: [],
+    id: "3-app",
+    runId: 3,
+    stack: "app",
+    strategy: "stop",
+    project: "app",
+    configFiles: [],
+    envFiles: [],
     containers: [
       { id: "id-app-web-1", name: "app-web-1", service: "web", action: "stopped", level: 1 },
       { id: "id-app-db-1", name: "app-db-1", service: "db", action: "stopped", level: 0 },
     ],
-    owner: { pid: spawnSync("true").pid!, host: "test-host", startedAt: "2026-01-01T00:00:00Z", command: "backup-tui backup" },
+    owner: {
+      pid: spawnSync("true").pid!,
+      host: "test-host",
+      startedAt: "2026-01-01T00:00:00Z",
+      command: "backup-tui backup",
+    },
     writtenAt: "2026-01-01T00:00:00Z",
   };
 }
 
 describe("recover: a journalled container the user removed", () => {
   it("Given a dead run's entry whose web container was removed, When recovering, Then db starts, web is reported once as gone (a warning naming it) and the entry leaves the journal", async () => {
-    const tc = (t = testContext({ docker: fakeDocker({ containers: [container({ name: "app-db-1", project: "app", service: "db", status: "exited" })] }) }));
+    const tc = (t = testContext({
+      docker: fakeDocker({
+        containers: [container({ name: "app-db-1", project: "app", service: "db", status: "exited" })],
+      }),
+    }));
     tc.ctx.journal.write(deadEntry());
     const events: ServiceEvent[] = [];
 
@@ -36,7 +51,9 @@ describe("recover: a journalled container the user removed", () => {
     expect(r.failed).toEqual([]);
     expect(r.gone).toEqual([{ stack: "app", name: "app-web-1" }]);
     const warnings = events.filter((e) => e.type === "warning").map((e) => (e as { message: string }).message);
-    expect(warnings.filter((m) => m.includes("app-web-1"))).toEqual([expect.stringMatching(/^app: app-web-1, left stopped by an interrupted run, no longer exists/)]);
+    expect(warnings.filter((m) => m.includes("app-web-1"))).toEqual([
+      expect.stringMatching(/^app: app-web-1, left stopped by an interrupted run, no longer exists/),
+    ]);
     expect(tc.ctx.journal.list()).toEqual([]);
 
     // Reported once: the next recovery has nothing left to say.
@@ -61,6 +78,11 @@ describe("recover: a journalled container the user removed", () => {
 
     expect(r.gone).toEqual([]);
     expect(r.failed.map((f) => f.name).sort()).toEqual(["app-db-1", "app-web-1"]);
-    expect(tc.ctx.journal.list()[0]?.containers.map((c) => c.name).sort()).toEqual(["app-db-1", "app-web-1"]);
+    expect(
+      tc.ctx.journal
+        .list()[0]
+        ?.containers.map((c) => c.name)
+        .sort(),
+    ).toEqual(["app-db-1", "app-web-1"]);
   });
 });

@@ -8,7 +8,9 @@ describe("a backup decides what to stop from the stacks as they are once it hold
   let tc: TestContext;
   afterEach(() => tc?.cleanup());
   const run = (stacks: Awaited<ReturnType<typeof discoverStacks>>, events: ServiceEvent[] = []) =>
-    lockedBackup(tc.ctx, { stacks, trigger: "manual", parallel: 1, signal: new AbortController().signal }, {}, (e) => events.push(e));
+    lockedBackup(tc.ctx, { stacks, trigger: "manual", parallel: 1, signal: new AbortController().signal }, {}, (e) =>
+      events.push(e),
+    );
 
   it("Given the selection saw web-1 and another job recreated it (new id) before the lock, When the backup runs, Then it stops and starts the new container and succeeds", async () => {
     tc = testContext({ docker: fakeDocker({ containers: [container({ name: "web-1", project: "web" })] }) });
@@ -21,7 +23,9 @@ describe("a backup decides what to stop from the stacks as they are once it hold
   });
 
   it("Given the selection saw web-1 stopped and it runs again by the time the lock is held, When the backup runs, Then it is stopped for the backup and started again", async () => {
-    tc = testContext({ docker: fakeDocker({ containers: [container({ name: "web-1", project: "web", status: "exited" })] }) });
+    tc = testContext({
+      docker: fakeDocker({ containers: [container({ name: "web-1", project: "web", status: "exited" })] }),
+    });
     const seen = await discoverStacks(tc.docker, undefined);
     await tc.docker.start("id-web-1");
     const report = await run(seen);
@@ -40,6 +44,12 @@ describe("a backup decides what to stop from the stacks as they are once it hold
     const events: ServiceEvent[] = [];
     await run(seen, events);
     expect(tc.docker.calls).toEqual([]);
-    expect(events).toContainEqual(expect.objectContaining({ type: "warning", stack: "web", message: expect.stringMatching(/containers of web are gone .*without stopping anything/) }));
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: "warning",
+        stack: "web",
+        message: expect.stringMatching(/containers of web are gone .*without stopping anything/),
+      }),
+    );
   });
 });

@@ -13,7 +13,12 @@ afterEach(() => {
 
 describe("stackPaths", () => {
   function world(backupBindMounts = false) {
-    t = testContext({ config: { docker: { backupBindMounts }, stacks: { app: { extraPaths: ["/nonexistent/extra"], exclude: ["*.log"] } } } });
+    t = testContext({
+      config: {
+        docker: { backupBindMounts },
+        stacks: { app: { extraPaths: ["/nonexistent/extra"], exclude: ["*.log"] } },
+      },
+    });
     const dir = join(t.stacksDir, "app");
     const vol = join(t.dir, "volumes", "app_db", "_data");
     const outside = join(t.dir, "media");
@@ -28,7 +33,10 @@ describe("stackPaths", () => {
         { type: "volume", name: "app_db", source: vol, destination: "/db", rw: true },
       ],
     });
-    const stack = fakeStack("app", [web], { dir, volumes: [{ name: "app_db", mountpoint: vol, driver: "local", labels: {} }] });
+    const stack = fakeStack("app", [web], {
+      dir,
+      volumes: [{ name: "app_db", mountpoint: vol, driver: "local", labels: {} }],
+    });
     return { stack, dir, vol, outside };
   }
 

@@ -4,8 +4,10 @@ import { assertFewSnapshotsRemoved, snapshotIds } from "../../../../src/services
 
 const id = (n: number) => n.toString(16).padStart(64, "0");
 const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => id(from + i));
-const guard = (remoteIds: string[], localIds: string[], maxDeletePercent = 50) => () =>
-  assertFewSnapshotsRemoved({ remote: "cloud:host1", remoteIds, localIds, maxDeletePercent, repo: "/srv/restic" });
+const guard =
+  (remoteIds: string[], localIds: string[], maxDeletePercent = 50) =>
+  () =>
+    assertFewSnapshotsRemoved({ remote: "cloud:host1", remoteIds, localIds, maxDeletePercent, repo: "/srv/restic" });
 
 describe("MAX_DELETE_PERCENT counts the remote's snapshot IDs the local repository lacks", () => {
   it("Given as many local snapshots as remote ones but 8 of 10 different, When checked, Then it refuses with exit 2 naming 8 of 10 and --force", () => {
@@ -18,12 +20,16 @@ describe("MAX_DELETE_PERCENT counts the remote's snapshot IDs the local reposito
     })();
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).exitCode).toBe(ExitCode.usage);
-    expect((err as AppError).message).toBe("the sync would remove 8 of the 10 snapshots in cloud:host1 (80%, more than MAX_DELETE_PERCENT 50%): the local repository lacks them");
+    expect((err as AppError).message).toBe(
+      "the sync would remove 8 of the 10 snapshots in cloud:host1 (80%, more than MAX_DELETE_PERCENT 50%): the local repository lacks them",
+    );
     expect((err as AppError).hint).toContain("sync --force");
   });
 
   it("Given an emptied local repository, When checked, Then it refuses and says the local repository has no snapshot", () => {
-    expect(guard(ids(0, 3), [])).toThrow("would remove 3 of the 3 snapshots in cloud:host1 (100%, more than MAX_DELETE_PERCENT 50%): the local repository has no snapshot");
+    expect(guard(ids(0, 3), [])).toThrow(
+      "would remove 3 of the 3 snapshots in cloud:host1 (100%, more than MAX_DELETE_PERCENT 50%): the local repository has no snapshot",
+    );
   });
 
   it("Given exactly MAX_DELETE_PERCENT removed, new local snapshots, or an empty remote, When checked, Then it passes", () => {
