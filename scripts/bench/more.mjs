@@ -335,7 +335,7 @@ async function btBackup(label, w, stacks, extra = [], { pollHwm = false } = {}) 
   const r = await run(BIN, ["backup", ...stacks.map((s) => s.name), "--json", ...extra], { env: btEnv(w), pollHwm });
   if (r.code !== 0) fail(`${label}: backup-tui backup exited ${r.code}`, `${r.stderr}\n${r.stdout.slice(-3000)}`);
   const summary = jsonLines(r.stdout).find((e) => e.type === "summary");
-  if (!summary || summary.status !== "succeeded" || summary.warnings?.length)
+  if (summary?.status !== "succeeded" || summary.warnings?.length)
     fail(
       `${label}: backup-tui run ${summary?.status ?? "without summary"}${summary?.warnings?.length ? `: ${summary.warnings.join("; ")}` : ""}`,
       r.stdout.slice(-3000),

@@ -460,7 +460,7 @@ function report(R, info, changes, costs) {
     )
       .map(([k, v]) => `${k.replace(" changed", "")} = ${v}`)
       .join("; ")}.`,
-    "- Method: each figure is one `backup-tui` run (`--json -v`) or the equivalent raw sequence; variants interleave in a rotating order. `first` = into an empty repository (a fresh copy of an empty one) with a fresh state dir (empty catalog, cold restic cache) each time; the changed cases run in one repository per case where the previous run (backup-tui or raw, same tags/host, so it is the next parent; after a raw run \`backup-tui snapshots --refresh\` puts it into backup-tui's catalog) is the untimed backup before the change. Downtime = `docker events` die → start; spread = max − min.",
+    "- Method: each figure is one `backup-tui` run (`--json -v`) or the equivalent raw sequence; variants interleave in a rotating order. `first` = into an empty repository (a fresh copy of an empty one) with a fresh state dir (empty catalog, cold restic cache) each time; the changed cases run in one repository per case where the previous run (backup-tui or raw, same tags/host, so it is the next parent; after a raw run `backup-tui snapshots --refresh` puts it into backup-tui's catalog) is the untimed backup before the change. Downtime = `docker events` die → start; spread = max − min.",
     "",
     "### Downtime (s)",
     "",

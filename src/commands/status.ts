@@ -23,17 +23,15 @@ export async function run(env: CommandEnv): Promise<number> {
   const lock = holder
     ? { ...holder, alive: holder.host !== ctx.owner.host || isAlive(holder.pid, holder.pidStart) }
     : undefined;
-  const pending = ctx.journal
-    .list()
-    .map((e) => ({
-      stack: e.stack,
-      containers: [
-        ...e.containers.map((c) => c.name),
-        ...(e.fsSnapshots ?? []).map((f) => `${f.provider} snapshot ${f.path}`),
-      ],
-      pid: e.owner.pid,
-      alive: isAlive(e.owner.pid, e.owner.pidStart),
-    }));
+  const pending = ctx.journal.list().map((e) => ({
+    stack: e.stack,
+    containers: [
+      ...e.containers.map((c) => c.name),
+      ...(e.fsSnapshots ?? []).map((f) => `${f.provider} snapshot ${f.path}`),
+    ],
+    pid: e.owner.pid,
+    alive: isAlive(e.owner.pid, e.owner.pidStart),
+  }));
   const lastBackups = ctx.store.lastBackups();
   const verified = ctx.store.verifications.latest(ctx.config.restic.repository);
   const enabled = new DirlistFile(ctx.config.dirlistFile).enabledKeys();

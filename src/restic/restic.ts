@@ -9,7 +9,7 @@ import type { Logger } from "../log";
 import { isAlive, pidExists } from "../state/process-info";
 import { featuresOf, MIN_RESTIC, compareVersions, parseResticVersion, type ResticFeatures } from "./features";
 import { classify, errorText, parseLockHolder } from "./errors";
-import type { BackupProgress, BackupRequest, BackupResult, ForgetRequest, RestoreProgress } from "./requests";
+import type { BackupRequest, BackupResult, ForgetRequest, RestoreProgress } from "./requests";
 import {
   BackupLine,
   ForgetResult,

@@ -179,16 +179,14 @@ function spans(values: number[]): Array<[number, number]> {
     if (last && v === last[1] + 1) last[1] = v;
     else out.push([v, v]);
   }
-  return out
-    .map(([a, b]) =>
-      b === a + 1
-        ? [
-            [a, a],
-            [b, b],
-          ]
-        : [[a, b]],
-    )
-    .flat() as Array<[number, number]>;
+  return out.flatMap(([a, b]) =>
+    b === a + 1
+      ? [
+          [a, a],
+          [b, b],
+        ]
+      : [[a, b]],
+  ) as Array<[number, number]>;
 }
 
 /**

@@ -34,17 +34,15 @@ export interface BackupReport {
 
 /** The catalog's snapshots of one kind, in restic's shape. */
 function catalogAsSnapshots(ctx: ServiceContext, kind: "stack" | "volume"): Snapshot[] {
-  return ctx.store.catalog
-    .list({ host: ctx.config.hostname, tag: `kind:${kind}` })
-    .map((c) => ({
-      id: c.id,
-      short_id: c.shortId,
-      time: c.time,
-      tree: "",
-      paths: c.paths,
-      hostname: c.host,
-      tags: c.tags,
-    }));
+  return ctx.store.catalog.list({ host: ctx.config.hostname, tag: `kind:${kind}` }).map((c) => ({
+    id: c.id,
+    short_id: c.shortId,
+    time: c.time,
+    tree: "",
+    paths: c.paths,
+    hostname: c.host,
+    tags: c.tags,
+  }));
 }
 
 /** The newest kind:stack snapshot per stack for this host: the explicit parents. */

@@ -78,7 +78,8 @@ export interface Inventory {
 /** Networks Docker makes itself: never recreated. */
 export const BUILTIN_NETWORKS = new Set(["bridge", "host", "none"]);
 
-type Json = Record<string, unknown> & { [k: string]: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: docker inspect JSON, read field by field
+type Json = Record<string, unknown> & { [k: string]: any };
 
 async function dockerJson(ctx: ServiceContext, args: string[], signal?: AbortSignal): Promise<Json[]> {
   const r = await ctx.runner.run("docker", args, { timeoutMs: ctx.config.docker.timeoutSec * 1000, signal });

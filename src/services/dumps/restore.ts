@@ -83,7 +83,7 @@ async function prepare(ctx: ServiceContext, o: DumpRestoreRequest) {
   const spec = stack
     ? dumpSpecs(stack, ctx.config.stacks[stack.name]?.dumps).find((d) => d.service === o.service)
     : undefined;
-  if (!spec || spec.container.status !== "running") {
+  if (spec?.container.status !== "running") {
     throw new AppError(
       `${o.service} of ${o.stack} is not running with a backup-tui.dump label: there is no database to load the dump into`,
       ExitCode.usage,

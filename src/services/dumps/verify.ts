@@ -145,7 +145,7 @@ async function waitReady(ctx: ServiceContext, id: string, rec: DumpRecord, signa
   for (;;) {
     signal?.throwIfAborted();
     const c = await ctx.docker.inspect(id);
-    if (!c || c.status !== "running") {
+    if (c?.status !== "running") {
       const logs = (await ctx.docker.logsTail(id, 5)).trim().split("\n").slice(-3).join(" | ");
       throw new Error(
         `the throw-away ${rec.engine} container from ${rec.image} stopped before it was ready${logs ? ` (${logs})` : ""}`,

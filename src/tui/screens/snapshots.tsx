@@ -5,7 +5,7 @@ import type { CatalogSnapshot } from "../../state/catalog";
 import type { RestoreChoice, TuiBackend } from "../backend";
 import { TextInput } from "../components/text-input";
 import { VirtualList } from "../components/virtual-list";
-import { col, fit, restoreCommand, restoreScope, restorableVolumes } from "../format";
+import { col, restoreCommand, restoreScope, restorableVolumes } from "../format";
 import { useListCursor } from "../use-list-cursor";
 import { LATEST_PER_STACK, useSnapshots } from "../use-snapshots";
 import { useCloseOnBack } from "../use-back-handler";

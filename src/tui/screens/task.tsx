@@ -1,6 +1,5 @@
 import { Box, Text } from "ink";
 import { useEffect, useState } from "react";
-import { format } from "../../output";
 import { bar, duration } from "../format";
 import { transferFraction, transferText } from "../../rclone/progress-text";
 import type { TaskState } from "../use-task-run";

@@ -162,6 +162,7 @@ interface ConfigCase {
   /** Also `backup --dry-run foo` and `status`, with these exit codes. */
   also?: { dryRun: number; status: number };
   /** More checks, given the config file and the `config show` JSON when it is valid. */
+  // biome-ignore lint/suspicious/noExplicitAny: `config show` JSON, read field by field
   check?: (file: string, shown: Record<string, any> | undefined) => void;
   timeoutMs?: number;
   /** A known product bug makes this case fail: it is registered with it.fails. */
@@ -1073,6 +1074,7 @@ describe("config corpus: malformed and hostile config files", () => {
           ]);
           runs.push([run(["--config", target, "status"], { timeoutMs: c.timeoutMs }), c.also.status]);
         }
+        // biome-ignore lint/suspicious/noExplicitAny: `config show` JSON, read field by field
         let shown: Record<string, any> | undefined;
         if (validate.code === 0) {
           const s = run(["--config", target, "--json", "config", "show"]);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SECTIONS, type KeyDef } from "../../../src/config/keys";
 import { envName, loadConfig } from "../../../src/config/load";
-import { AppError, ConfigError, UsageError } from "../../../src/errors";
+import { AppError, type ConfigError, UsageError } from "../../../src/errors";
 import { redact } from "../../../src/exec/redact";
 import { renderIni } from "../../../src/commands/config-show";
 

@@ -384,7 +384,7 @@ describe("TUI history screen", () => {
     expect(f).toContain("error: web: restic exploded");
     expect(f).toMatch(/STACK\s+STATUS\s+DURATION\s+DOWNTIME\s+ADDED\s+SNAPSHOT\s+ERROR/);
     expect(lineWith(f, /^› web /)).toMatch(/web\s+failed\s+4s\s+0\s+-\s+-\s+restic ex…$/);
-    expect(lineWith(f, /^  cache /)).toMatch(/cache\s+succeeded\s+4s\s+1\.2s\s+3\.0 MiB\s+cafe0123/);
+    expect(lineWith(f, /^ {2}cache /)).toMatch(/cache\s+succeeded\s+4s\s+1\.2s\s+3\.0 MiB\s+cafe0123/);
     // The selected stack's error in full.
     expect(f).toContain("web: restic exploded\n     Fatal: unable to save snapshot: disk full");
     expect(f).toContain("Bksp/← back to the list");

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AppError, ToolError } from "../../../../src/errors";
+import { type AppError, ToolError } from "../../../../src/errors";
 import type { Runner } from "../../../../src/exec/runner";
 import { classify } from "../../../../src/restic/errors";
 import { Restic } from "../../../../src/restic/restic";

@@ -80,7 +80,7 @@ describe("compareTree (verify --level files)", () => {
       ok: false,
     });
     expect(lines[0]).toMatch(/^web: 01234567 \(.*\) FAILED$/);
-    expect(lines[1]).toMatch(/^  25 missing: \/m0, .*\/m19, \.\.\.$/);
+    expect(lines[1]).toMatch(/^ {2}25 missing: \/m0, .*\/m19, \.\.\.$/);
   });
 });
 
