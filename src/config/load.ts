@@ -50,22 +50,29 @@ export function loadConfig(input: LoadInput): Config {
   if (file) checkPermissions(file, raw);
   applyEnvOverrides(raw, input.env, file, found.warnings);
   unknownKeys(raw, found.warnings);
-  const config = typedConfig(raw, input, file, stateDir, found);
+  const config = typedConfig(raw, { input, file, stateDir, ignored: read?.ignored ?? new Map() }, found);
   config.source = { file, format: read?.format ?? "embedded" };
-  if (file && !config.restic.repository) requireRepository(file, read?.ignored ?? new Map(), found.errors);
-  config.restic.repository ||= join(stateDir, "repository");
   found.warnings.sort(byLine);
   config.keys = effectiveKeys(raw);
   if (found.errors.length) throw configError(found);
   return config;
 }
 
+interface Where {
+  input: LoadInput;
+  file?: string;
+  stateDir: string;
+  /** Keys of ignored (unknown) sections: key → where, for the missing-repository message. */
+  ignored: Map<string, string>;
+}
+
 /** Every section parsed by the schema and mapped to its part of Config; paths resolved beside the config file. */
-function typedConfig(raw: RawSections, input: LoadInput, file: string | undefined, stateDir: string, f: Findings) {
+function typedConfig(raw: RawSections, { input, file, stateDir, ignored }: Where, f: Findings): Config {
   const baseDir = file ? dirname(file) : input.cwd;
   const at = (p: string | undefined) => (p ? resolve(baseDir, p) : undefined);
   const local = parseSection(SECTIONS.local_backup, "local_backup", raw, f.errors);
   const { hostname, dirlistFile, restic, ...localParts } = localBackupSettings(local);
+  if (file && !restic.repository) requireRepository(file, ignored, f.errors);
   const password = passwordSource(raw, local, baseDir, input.env, !file, stateDir, f.warnings, f.errors);
   const docker = dockerSettings(parseSection(SECTIONS.docker, "docker", raw, f.errors));
   const cloud = cloudSettings(parseSection(SECTIONS.cloud_sync, "cloud_sync", raw, f.errors));
@@ -74,7 +81,7 @@ function typedConfig(raw: RawSections, input: LoadInput, file: string | undefine
   checkCron(SECTIONS.schedule, scheduleValues, "schedule", raw, f.errors);
   const notify = notifySettings(parseSection(SECTIONS.notify, "notify", raw, f.errors));
   checkNotifyOn(notify.on, raw, f.errors);
-  const config: Config = {
+  return {
     source: { format: "embedded" },
     stateDir,
     dirlistFile: locateDirlist(file, dirlistFile, stateDir),
@@ -82,7 +89,7 @@ function typedConfig(raw: RawSections, input: LoadInput, file: string | undefine
     docker: { ...docker, stacksDir: at(docker.stacksDir) },
     restic: {
       ...restic,
-      repository: restic.repository ? resolveRepository(restic.repository, baseDir) : "",
+      repository: restic.repository ? resolveRepository(restic.repository, baseDir) : join(stateDir, "repository"),
       password,
       autoInit: !file && !restic.repository,
     },
@@ -95,7 +102,6 @@ function typedConfig(raw: RawSections, input: LoadInput, file: string | undefine
     stacks: readStacks(raw, localParts.retention.keep, file, f.errors),
     warnings: f.warnings,
   };
-  return config;
 }
 
 /** Every problem at once, in the file's line order; the warnings too (a misspelt section often explains an error). */
