@@ -128,6 +128,28 @@ describe("parseSection: written values through the schema", () => {
   });
 });
 
+describe("every written key is checked, whatever the others say", () => {
+  it("Given BANDWIDTH and a wrong BANDWIDTH_LIMIT, Then the alias is an error too (no longer skipped)", () => {
+    expect(thrown(() => load(`${REPO}[cloud_sync]\nBANDWIDTH=10M\nBANDWIDTH_LIMIT=fast\n`)).message).toContain(
+      ":6: [cloud_sync] BANDWIDTH_LIMIT: must be an rclone bandwidth",
+    );
+  });
+
+  it("Given keys named like Object's own properties, Then they are unknown keys and sections, with a warning", () => {
+    const c = load(`${REPO}[docker]\nconstructor=y\n[toString]\nX=1\n`);
+    expect(c.warnings).toEqual([
+      expect.stringContaining(":5: unknown key constructor in [docker] (ignored)"),
+      expect.stringContaining(":6: unknown section [toString]"),
+    ]);
+  });
+
+  it("Given a ']' inside a stack section's name, Then it is a bad stack name naming its line", () => {
+    expect(thrown(() => load(`${REPO}[stack:a]b]\nTWO_PASS=no\n`)).message).toContain(
+      ":5: [stack:a]b]: a stack name is letters",
+    );
+  });
+});
+
 describe("environment overrides", () => {
   it("Given BACKUP_TUI_<SECTION>_<KEY>, Then it replaces the file's value, with its origin", () => {
     const raw: RawSections = { docker: { STOP_TIMEOUT: { value: "5", origin: "f.ini:2" } } };
