@@ -50,8 +50,14 @@ export function loadConfig(input: LoadInput): Config {
   if (file) checkPermissions(file, raw);
   applyEnvOverrides(raw, input.env, file, found.warnings);
   unknownKeys(raw, found.warnings);
-  const config = typedConfig(raw, { input, file, stateDir, ignored: read?.ignored ?? new Map() }, found);
-  config.source = { file, format: read?.format ?? "embedded" };
+  const where: Where = {
+    input,
+    file,
+    format: read?.format ?? "embedded",
+    stateDir,
+    ignored: read?.ignored ?? new Map(),
+  };
+  const config = typedConfig(raw, where, found);
   found.warnings.sort(byLine);
   config.keys = effectiveKeys(raw);
   if (found.errors.length) throw configError(found);
@@ -61,13 +67,14 @@ export function loadConfig(input: LoadInput): Config {
 interface Where {
   input: LoadInput;
   file?: string;
+  format: Config["source"]["format"];
   stateDir: string;
   /** Keys of ignored (unknown) sections: key → where, for the missing-repository message. */
   ignored: Map<string, string>;
 }
 
 /** Every section parsed by the schema and mapped to its part of Config; paths resolved beside the config file. */
-function typedConfig(raw: RawSections, { input, file, stateDir, ignored }: Where, f: Findings): Config {
+function typedConfig(raw: RawSections, { input, file, format, stateDir, ignored }: Where, f: Findings): Config {
   const baseDir = file ? dirname(file) : input.cwd;
   const at = (p: string | undefined) => (p ? resolve(baseDir, p) : undefined);
   const local = parseSection(SECTIONS.local_backup, "local_backup", raw, f.errors);
@@ -82,7 +89,7 @@ function typedConfig(raw: RawSections, { input, file, stateDir, ignored }: Where
   const notify = notifySettings(parseSection(SECTIONS.notify, "notify", raw, f.errors));
   checkNotifyOn(notify.on, raw, f.errors);
   return {
-    source: { format: "embedded" },
+    source: { file, format },
     stateDir,
     dirlistFile: locateDirlist(file, dirlistFile, stateDir),
     hostname: hostname ?? osHostname(),
