@@ -1,6 +1,6 @@
-// The config reference, rendered from the key table. The same text is config.example.ini (written by
-// scripts/gen-config-example.ts) and what `backup-tui config example` prints. The table comes in as
-// an argument: this module imports nothing at run time, so plain Node can load it for the generator.
+// The config reference, rendered from the key table (the schema: keys.ts, schema/*.ts). The same text
+// is config.example.ini (written by scripts/gen-config-example.ts) and what `backup-tui config example`
+// prints. The table comes in as an argument: this module imports nothing at run time.
 import type { KeyDef } from "./keys";
 
 /** Values shown for keys whose definition has neither a default nor an example. */

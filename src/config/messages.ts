@@ -42,8 +42,8 @@ export function suggestSection(section: string): string {
 
 /** A known key in the wrong section: where it belongs. */
 export function belongsIn(key: string, section: string): string | undefined {
-  const home = SECTION_NAMES.filter((s) => key in SECTIONS[s]).map((s) => `[${s}]`);
-  const perStack = key in STACK_KEYS && !section.startsWith("stack:");
+  const home = SECTION_NAMES.filter((s) => Object.hasOwn(SECTIONS[s], key)).map((s) => `[${s}]`);
+  const perStack = Object.hasOwn(STACK_KEYS, key) && !section.startsWith("stack:");
   if (perStack) home.push("a [stack:NAME] section");
   return home.length ? `: it belongs in ${home.join(" or ")}` : undefined;
 }

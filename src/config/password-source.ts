@@ -1,13 +1,13 @@
 import { join, resolve } from "node:path";
 import { Secret } from "../exec/redact";
-import type { SectionName } from "./keys";
-import type { RawSections } from "./load";
+import type { RawSections } from "./raw";
 import type { PasswordSource } from "./types";
 
 /** The repository password source: one of the three keys, the embedded default, or (with a warning) the environment. */
 export function passwordSource(
   raw: RawSections,
-  v: <T>(section: SectionName, key: string) => T | undefined,
+  /** The typed [local_backup] password keys (a wrong value is already an error, and undefined here). */
+  values: { RESTIC_PASSWORD?: string; RESTIC_PASSWORD_FILE?: string; RESTIC_PASSWORD_COMMAND?: string },
   baseDir: string,
   env: NodeJS.ProcessEnv,
   embedded: boolean,
@@ -25,11 +25,11 @@ export function passwordSource(
     return { kind: "none" };
   }
   const origin = (k: string) => raw.local_backup?.[k]?.origin ?? "";
-  const value = v<string>("local_backup", "RESTIC_PASSWORD");
+  const value = values.RESTIC_PASSWORD;
   if (value !== undefined) return { kind: "value", value: new Secret(value), origin: origin("RESTIC_PASSWORD") };
-  const file = v<string>("local_backup", "RESTIC_PASSWORD_FILE");
+  const file = values.RESTIC_PASSWORD_FILE;
   if (file !== undefined) return { kind: "file", path: resolve(baseDir, file), origin: origin("RESTIC_PASSWORD_FILE") };
-  const command = v<string>("local_backup", "RESTIC_PASSWORD_COMMAND");
+  const command = values.RESTIC_PASSWORD_COMMAND;
   if (command !== undefined) return { kind: "command", command, origin: origin("RESTIC_PASSWORD_COMMAND") };
   if (set.length) return { kind: "none" }; // invalid value: already an error
   if (embedded) return { kind: "file", path: join(stateDir, "password"), origin: "embedded default" };

@@ -1,13 +1,13 @@
 import { statSync } from "node:fs";
 import { ConfigError } from "../errors";
-import { SECTIONS, type KeyDef } from "./keys";
-import type { RawSections } from "./load";
+import { SECTIONS, type KeyDefs } from "./keys";
+import type { RawSections } from "./raw";
 
 /** A config file holding secrets must not be readable by other users. */
 export function checkPermissions(file: string, raw: RawSections): void {
   const secretKeys: string[] = [];
   for (const [section, keys] of Object.entries(raw)) {
-    const defs = (SECTIONS as Record<string, Record<string, KeyDef>>)[section] ?? {};
+    const defs: KeyDefs = Object.hasOwn(SECTIONS, section) ? SECTIONS[section as keyof typeof SECTIONS] : {};
     for (const [key, rv] of Object.entries(keys)) {
       if (defs[key]?.secret || /:\/\/[^/@\s]+:[^/@\s]+@/.test(rv.value)) secretKeys.push(`[${section}] ${key}`);
     }

@@ -1,7 +1,20 @@
+// The Config type, inferred from the schema's mappings (src/config/schema/*.ts: each section's keys
+// and the function that turns their typed values into this shape); only what the loader adds from
+// elsewhere (paths resolved, the password source, the embedded default) is written here.
+import type { z } from "zod";
+import type { cloudSettings } from "./schema/cloud-sync";
+import type { dockerSettings } from "./schema/docker";
+import type { doomsdaySettings, securitySettings } from "./schema/doomsday";
+import type { Settings } from "./schema/key-def";
+import type { localBackupSettings } from "./schema/local-backup";
+import type { notifySettings } from "./schema/notify";
+import type { scheduleSettings } from "./schema/schedule";
+import type { stackSettings } from "./schema/stack";
+import type { depth, strategy } from "./schema/values";
 import type { Secret } from "../exec/redact";
 
-export type Strategy = "stop" | "down" | "pause" | "none" | "snapshot";
-export type VerifyLevel = "metadata" | "subset" | "data" | "files";
+export type Strategy = z.output<typeof strategy>;
+export type VerifyLevel = z.output<typeof depth>;
 
 export interface KeepPolicy {
   last?: number;
@@ -28,21 +41,15 @@ export interface DumpDeclaration {
   path?: string;
 }
 
-export interface StackSettings {
-  strategy?: Strategy;
-  twoPass?: boolean;
-  schedule?: string;
-  keep?: KeepPolicy;
-  exclude: string[];
-  extraPaths: string[];
-  preHook?: string;
-  postHook?: string;
-  hookTimeoutSec: number;
-  dumps: DumpDeclaration[];
-}
+/** A [stack:NAME] section's settings (schema/stack.ts). */
+export type StackSettings = Settings<ReturnType<typeof stackSettings>>;
 
 /** Section → INI key → its value as written (secrets masked) or its default, and where it came from. */
 export type EffectiveKeys = Record<string, Record<string, { value: string; origin: string }>>;
+
+type LocalBackup = ReturnType<typeof localBackupSettings>;
+/** T with the properties K made optional. */
+type Loose<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 
 /** The validated, normalised configuration every service receives. */
 export interface Config {
@@ -51,68 +58,23 @@ export interface Config {
   stateDir: string;
   dirlistFile: string;
   hostname: string;
-  docker: {
-    stacksDir?: string;
-    timeoutSec: number;
-    stopTimeoutSec: number;
-    strategy: Strategy;
-    twoPass: boolean;
-    composeCommand?: string;
-    backupBindMounts: boolean;
-    /** The snapshot strategy: its fallback when a stack's data is not all on btrfs, how it freezes, the free space it needs. */
-    snapshotFallback?: Exclude<Strategy, "snapshot">;
-    snapshotFreeze?: "pause" | "stop";
-    snapshotMinFree?: string;
-  };
-  restic: {
+  /** The snapshot keys stay optional (services fall back to their defaults when a Config is built by hand). */
+  docker: Loose<Settings<ReturnType<typeof dockerSettings>>, "snapshotFreeze" | "snapshotMinFree">;
+  restic: Settings<LocalBackup["restic"]> & {
     repository: string;
     password: PasswordSource;
-    binary: string;
-    backupTimeoutSec: number;
-    compression?: string;
     /** The embedded default creates its repository on first use. */
     autoInit: boolean;
   };
-  retention: { keep: KeepPolicy; autoPrune: boolean };
-  /** subset: "5%", "n/N" or "next/N" (the part after the last one read: N runs read everything). */
-  verification: { enabled: boolean; depth: VerifyLevel; subset: string };
-  space: {
-    maxRepoSize?: string;
-    minFreePercent?: number;
-    lowSpaceAction: "prune" | "skip";
-    notifyBeforeDelete?: string;
-  };
-  cloud: {
-    remote?: string;
-    path?: string;
-    binary: string;
-    transfers: number;
-    retries: number;
-    bandwidth?: string;
-    syncTimeoutSec: number;
-    configFile?: string;
-    keepDeletedDays: number;
-    maxDeletePercent: number;
-  };
-  schedule: Partial<Record<"backup" | "sync" | "verify" | "prune" | "doomsday" | "overdueAfter" | "paused", string>>;
-  notify: {
-    webhookUrl?: Secret;
-    ntfyUrl?: Secret;
-    gotifyUrl?: string;
-    gotifyToken?: Secret;
-    healthchecksUrl?: Secret;
-    on: string[];
-    prometheusTextfile?: string;
-  };
-  security: { confirmPasswordHash?: Secret };
+  retention: LocalBackup["retention"];
+  verification: LocalBackup["verification"];
+  space: Settings<LocalBackup["space"]>;
+  cloud: Settings<ReturnType<typeof cloudSettings>>;
+  schedule: Settings<ReturnType<typeof scheduleSettings>>;
+  notify: Settings<ReturnType<typeof notifySettings>>;
+  security: Settings<ReturnType<typeof securitySettings>>;
   /** The full-host backup: `backup --doomsday`. */
-  doomsday?: {
-    saveImages: string;
-    passwordHint?: string;
-    daemonConfig: string;
-    portainerUrl?: string;
-    portainerToken?: Secret;
-  };
+  doomsday?: Settings<ReturnType<typeof doomsdaySettings>>;
   stacks: Record<string, StackSettings>;
   /** Non-fatal findings (unknown keys, inherited passwords). */
   warnings: string[];

@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { defaultSettings } from "../../src/config/defaults";
 import type { Config, StackSettings } from "../../src/config/types";
 import type { ContainerInfo, ContainerStatus, DockerApi, Mount, VolumeInfo } from "../../src/docker/client";
 import { Rclone } from "../../src/rclone/rclone";
@@ -447,6 +448,10 @@ export function snapshot(s: { id: string; time: string; host?: string; tags: str
 
 // ---------------------------------------------------------------- context
 
+/**
+ * A Config for unit tests: the schema's defaults (src/config/defaults.ts), with what tests rely on
+ * set here: shorter Docker timeouts and hooks, a compose command, a keep policy of the last 3.
+ */
 export function testConfig(
   stateDir: string,
   over: {
@@ -456,44 +461,25 @@ export function testConfig(
     verification?: Partial<Config["verification"]>;
   } = {},
 ): Config {
+  const { stack, ...d } = defaultSettings();
   const stacks: Record<string, StackSettings> = {};
   for (const [name, s] of Object.entries(over.stacks ?? {}))
-    stacks[name] = { exclude: [], extraPaths: [], hookTimeoutSec: 60, dumps: [], ...s } as StackSettings;
+    stacks[name] = { ...stack, hookTimeoutSec: 60, ...s } as StackSettings;
   return {
+    ...d,
     source: { format: "embedded" },
     stateDir,
     dirlistFile: join(stateDir, "dirlist"),
     hostname: "test-host",
-    docker: {
-      timeoutSec: 30,
-      stopTimeoutSec: 10,
-      strategy: "stop",
-      twoPass: true,
-      backupBindMounts: false,
-      composeCommand: "docker compose",
-      ...over.docker,
-    },
+    docker: { ...d.docker, timeoutSec: 30, stopTimeoutSec: 10, composeCommand: "docker compose", ...over.docker },
     restic: {
+      ...d.restic,
       repository: "/srv/restic-repo",
       password: { kind: "file", path: join(stateDir, "restic-password"), origin: "test" },
-      binary: "restic",
-      backupTimeoutSec: 3600,
       autoInit: false,
     },
-    retention: { keep: { last: 3 }, autoPrune: false, ...over.retention },
-    verification: { enabled: false, depth: "metadata", subset: "5%", ...over.verification } as Config["verification"],
-    space: { lowSpaceAction: "skip" },
-    cloud: {
-      binary: "rclone",
-      transfers: 4,
-      retries: 3,
-      syncTimeoutSec: 3600,
-      keepDeletedDays: 7,
-      maxDeletePercent: 50,
-    },
-    schedule: {},
-    notify: { on: ["failure"] },
-    security: {},
+    retention: { ...d.retention, keep: { last: 3 }, ...over.retention },
+    verification: { ...d.verification, ...over.verification },
     stacks,
     warnings: [],
   };
