@@ -12,6 +12,7 @@ import { DisasterJournal } from "./journal";
 import { settle, waitForDatabase } from "./start";
 import { DOOMSDAY_TAG } from "../doomsday/doomsday";
 import type { EventSink } from "../run/events";
+import type { DisasterReport, StackRecovery } from "./report";
 import { BUILTIN_NETWORKS, checkInventory, startOrder, type Inventory } from "../doomsday/inventory";
 import { pullRepository } from "../sync/pull";
 import type { StackManifest } from "../snapshots/manifest";
@@ -37,32 +38,7 @@ export interface DisasterRequest {
   signal: AbortSignal;
 }
 
-export interface StackRecovery {
-  stack: string;
-  /** What it was when the doomsday backup ran. */
-  wasRunning: boolean;
-  state: "running" | "unhealthy" | "stopped" | "failed" | "not-started";
-  containers: Array<{ name: string; status: string; health?: string }>;
-  dumps: string[];
-  error?: string;
-}
-
-export interface DisasterReport {
-  snapshot: string;
-  snapshotTime: string;
-  host: string;
-  resumed: boolean;
-  created: { networks: string[]; volumes: string[] };
-  imagesLoaded: string[];
-  stacks: StackRecovery[];
-  /** Containers started outside Compose on the old host: their volumes are back, the containers are for you to recreate. */
-  manualContainers: Array<{ name: string; image: string }>;
-  /** Host files from the snapshot, put aside for review (daemon.json...). */
-  files: Record<string, string>;
-  warnings: string[];
-  durationMs: number;
-  exitCode: number;
-}
+export type { DisasterReport, StackRecovery } from "./report";
 
 const INVENTORY_PATH = /\/staging\/_?doomsday\/inventory\.json$/;
 

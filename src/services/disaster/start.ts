@@ -2,7 +2,7 @@ import { COMPOSE } from "../../docker/labels";
 import { AppError, ExitCode, errorMessage } from "../../errors";
 import type { ServiceContext } from "../run/context";
 import { probeScript } from "../dumps/scripts";
-import type { StackRecovery } from "./disaster";
+import type { StackRecovery } from "./report";
 import type { InventoryStack } from "../doomsday/inventory";
 
 // The last part of a disaster restore: databases ready for their dumps, stacks settled.
