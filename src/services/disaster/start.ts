@@ -24,8 +24,8 @@ export async function waitForDatabase(
       (x) => x.labels[COMPOSE.service] === service && x.status === "running",
     );
     if (c) {
-      const r = await ctx.runner
-        .run("docker", ["exec", c.id, "sh", "-c", probeScript(engine), "sh", ""], {
+      const r = await ctx.dockerCli
+        .execScript(c.id, probeScript(engine), [""], {
           timeoutMs: 20_000,
           okExitCodes: [0, 1, 2, 3, 126, 127],
           signal,

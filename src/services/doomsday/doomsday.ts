@@ -389,10 +389,7 @@ async function saveImages(
   const out: Inventory["savedImages"] = [];
   for (const ref of refs) {
     const file = join(dir, `${ref.replace(/[^A-Za-z0-9_.-]/g, "_")}.tar`);
-    await ctx.runner.run("docker", ["save", "-o", file, ref], {
-      timeoutMs: ctx.config.docker.timeoutSec * 1000 * 4,
-      signal,
-    });
+    await ctx.dockerCli.saveImage(ref, file, signal);
     const bytes = statSync(file).size;
     out.push({ ref, file, bytes });
     emit({ type: "info", stack: "doomsday", message: `saved image ${ref}: ${format.bytes(bytes)}` });

@@ -169,15 +169,11 @@ export async function runDumps(
 
 async function execDump(ctx: ServiceContext, spec: DumpSpec, file: string, signal?: AbortSignal): Promise<void> {
   const script = dumpScript(spec.engine);
-  await ctx.runner.run(
-    "docker",
-    ["exec", spec.container.id, "sh", "-c", script, "sh", spec.user ?? "", spec.database ?? ""],
-    {
-      stdoutFile: file,
-      signal,
-      timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
-    },
-  );
+  await ctx.dockerCli.execScript(spec.container.id, script, [spec.user ?? "", spec.database ?? ""], {
+    stdoutFile: file,
+    signal,
+    timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
+  });
 }
 
 /** SQLite through its online backup API, from the volume on the host (images rarely ship sqlite3). */

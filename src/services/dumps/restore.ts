@@ -210,16 +210,11 @@ async function load(
     });
     let stderr = "";
     try {
-      ({ stderr } = await ctx.runner.run(
-        "docker",
-        ["exec", "-i", spec.container.id, "sh", "-c", loadScript(spec.engine), "sh", spec.user ?? ""],
-        {
-          inputFile: file,
-          bufferStdout: false,
-          timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
-          signal: o.signal,
-        },
-      ));
+      ({ stderr } = await ctx.dockerCli.execScript(spec.container.id, loadScript(spec.engine), [spec.user ?? ""], {
+        inputFile: file,
+        timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
+        signal: o.signal,
+      }));
     } catch (err) {
       const detail = err instanceof ToolError ? err.stderrTail.trim().split("\n").slice(-3).join(" | ") : "";
       throw new AppError(

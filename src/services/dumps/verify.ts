@@ -225,9 +225,8 @@ function exec(
   signal?: AbortSignal,
   inputFile?: string,
 ) {
-  return ctx.runner.run("docker", ["exec", ...(inputFile ? ["-i"] : []), id, "sh", "-c", script, "sh", ...args], {
+  return ctx.dockerCli.execScript(id, script, args, {
     inputFile,
-    bufferStdout: !inputFile,
     signal,
     timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
   });
