@@ -1,5 +1,6 @@
 import { btui } from "../../command-hint";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { ensurePrivateDir, removeFile } from "../../fsops/private-files";
+import { occupied, pathExists } from "../../fsops/probe";
 import { join } from "node:path";
 import { COMPOSE } from "../../docker/labels";
 import { AppError, ExitCode, errorMessage } from "../../errors";
@@ -7,7 +8,7 @@ import { localRepoFacts } from "../../fsops/repo-files";
 import type { CatalogSnapshot } from "../../state/catalog";
 import { refreshCatalog, resolveSnapshot } from "../snapshots/catalog";
 import type { ServiceContext } from "../run/context";
-import { liveHostPaths, occupied, recoveryConflicts } from "./conflicts";
+import { liveHostPaths, recoveryConflicts } from "./conflicts";
 import { DisasterJournal } from "./journal";
 import { settle, waitForDatabase } from "./start";
 import { DOOMSDAY_TAG } from "../doomsday/doomsday";
@@ -214,12 +215,12 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
         if (await ctx.dockerCli.hasImage(img.ref, req.signal)) return;
         emit({ type: "phase", stack: "disaster", phase: "restoring", detail: `loading image ${img.ref}` });
         const tmp = join(ctx.config.stateDir, "disaster", "image.tar");
-        mkdirSync(join(ctx.config.stateDir, "disaster"), { recursive: true, mode: 0o700 });
+        ensurePrivateDir(join(ctx.config.stateDir, "disaster"));
         try {
           await ctx.restic.dumpToFile(snap.id, img.file, tmp, req.signal);
           await ctx.dockerCli.loadImage(tmp, req.signal);
         } finally {
-          rmSync(tmp, { force: true });
+          removeFile(tmp);
         }
         report.imagesLoaded.push(img.ref);
       },
@@ -294,7 +295,7 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
     const manifest = manifests.get(s.name);
     const stackThere = async () => {
       for (const v of manifest?.volumes ?? []) if (!(await volumeThere(v.name))) return false;
-      return liveHostPaths(ss.paths, manifest).every((p) => existsSync(p));
+      return liveHostPaths(ss.paths, manifest).every((p) => pathExists(p));
     };
     await step(
       `restore:${s.name}`,
@@ -342,10 +343,10 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
       await step(
         `file:${what}`,
         async () => {
-          mkdirSync(aside, { recursive: true, mode: 0o700 });
+          ensurePrivateDir(aside);
           await ctx.restic.dumpToFile(snap.id, p, dest, req.signal);
         },
-        () => existsSync(dest),
+        () => pathExists(dest),
       );
       report.files[what] = dest;
     }
