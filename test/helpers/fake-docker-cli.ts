@@ -22,8 +22,6 @@ export interface FakeDockerCliOptions {
   images?: string[];
   /** The answer to an exec (default: exit 0, no output). A stdout with stdoutFile set is written there. */
   exec?: (id: string, script: string, args: string[], o: ExecOptions) => ExecAnswer | Promise<ExecAnswer>;
-  /** Refuse a network create that asks for a subnet (the old subnet is taken here). */
-  subnetsTaken?: boolean;
 }
 
 export interface FakeDockerCli extends DockerCli {
@@ -100,8 +98,6 @@ export function fakeDockerCli(o: FakeDockerCliOptions = {}): FakeDockerCli {
       await tick();
       if (names.network.includes(spec.name))
         refuse("docker network create", 1, `network with name ${spec.name} already exists`);
-      if (o.subnetsTaken && spec.subnets.some((s) => s.subnet))
-        refuse("docker network create", 1, "Pool overlaps with other one on this address space");
       networks.push(structuredClone(spec));
       names.network.push(spec.name);
     },
