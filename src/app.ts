@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { loadConfig } from "./config/load";
 import type { Config } from "./config/types";
+import { DockerCliRunner } from "./docker/cli";
 import { DockerClient } from "./docker/client";
 import { ComposeCli } from "./docker/compose";
 import { ProcessRunner } from "./exec/runner";
@@ -116,6 +117,7 @@ export function buildContext(config: Config, o: ContextOptions): ServiceContext 
     config,
     runner,
     docker: new DockerClient({ timeout: (config.docker.timeoutSec + config.docker.stopTimeoutSec) * 1000 }),
+    dockerCli: new DockerCliRunner(runner, config.docker.timeoutSec * 1000),
     compose: new ComposeCli(runner, config.docker.composeCommand),
     restic: resticFor(config.restic.repository),
     resticFor,

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync } from "node:fs";
+import { lstatSync, readdirSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 
@@ -40,4 +40,18 @@ export async function walk(root: string, limit = 5_000_000): Promise<Map<string,
     for (let i = names.length - 1; i >= 0; i--) pending.push(join(p, names[i]));
   }
   return out;
+}
+
+/**
+ * Every entry under dir (inclusive), depth first, with its lstat: symlinks are never followed.
+ * Lazy: a directory's names are read only once the caller asks for the next entry, so a caller
+ * that stops at an entry (a mount point, a link out) never reads below it.
+ */
+export function* lstatTree(dir: string): Generator<{ path: string; stat: Stats }> {
+  const stack = [dir];
+  for (let p = stack.pop(); p !== undefined; p = stack.pop()) {
+    const stat = lstatSync(p);
+    yield { path: p, stat };
+    if (stat.isDirectory()) for (const e of readdirSync(p)) stack.push(join(p, e));
+  }
 }

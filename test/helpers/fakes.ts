@@ -1,6 +1,7 @@
 /**
  * Small in-memory fakes of the external tools, passed in as arguments (no module mocking):
  * fakeDocker (DockerApi), fakeRestic (the Restic methods services use), fakeRunner (Runner),
+ * fakeDockerCli (DockerCli, in fake-docker-cli.ts),
  * and testContext, a ServiceContext over them with the REAL StopJournal and StateStore in a temp dir.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -28,6 +29,8 @@ import type { ServiceContext } from "../../src/services/run/context";
 import { StopJournal } from "../../src/state/journal";
 import { currentOwner } from "../../src/state/process-info";
 import { StateStore } from "../../src/state/store";
+// ---- docker CLI fake (fake-docker-cli.ts): testContext passes it as ctx.dockerCli
+import { fakeDockerCli, type FakeDockerCli } from "./fake-docker-cli";
 
 // ---------------------------------------------------------------- docker
 
@@ -492,6 +495,8 @@ export interface TestContext {
   stateDir: string;
   stacksDir: string;
   docker: FakeDocker;
+  /** The docker CLI calls (exec, save/load, network create, raw inspect): fake-docker-cli.ts. */
+  dockerCli: FakeDockerCli;
   restic: FakeRestic;
   runner: FakeRunner;
   cleanup(): void;
@@ -499,7 +504,13 @@ export interface TestContext {
 
 /** A ServiceContext over fakes, with the real StopJournal and StateStore in a fresh temp dir. */
 export function testContext(
-  o: { docker?: FakeDocker; restic?: FakeRestic; runner?: FakeRunner; config?: Parameters<typeof testConfig>[1] } = {},
+  o: {
+    docker?: FakeDocker;
+    dockerCli?: FakeDockerCli;
+    restic?: FakeRestic;
+    runner?: FakeRunner;
+    config?: Parameters<typeof testConfig>[1];
+  } = {},
 ): TestContext {
   const dir = mkdtempSync(join(tmpdir(), "btui-unit-"));
   const stateDir = join(dir, "state");
@@ -507,6 +518,7 @@ export function testContext(
   mkdirSync(stacksDir, { recursive: true });
   const config = testConfig(stateDir, o.config);
   const docker = o.docker ?? fakeDocker();
+  const dockerCli = o.dockerCli ?? fakeDockerCli();
   const restic = o.restic ?? fakeRestic();
   const runner = o.runner ?? fakeRunner(COMPOSE_OK);
   const store = StateStore.open(join(stateDir, "state.db"));
@@ -514,6 +526,7 @@ export function testContext(
     config,
     runner,
     docker,
+    dockerCli,
     compose: new ComposeCli(runner, config.docker.composeCommand),
     // ServiceContext names the Restic class, whose private fields make it nominal:
     // the fake has every method services call.
@@ -532,6 +545,7 @@ export function testContext(
     stateDir,
     stacksDir,
     docker,
+    dockerCli,
     restic,
     runner,
     cleanup() {

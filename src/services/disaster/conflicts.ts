@@ -1,4 +1,3 @@
-import { readdirSync, statSync } from "node:fs";
 import type { StackManifest } from "../snapshots/manifest";
 import type { Inventory } from "../doomsday/inventory";
 import { isDumpsPath, mapPaths } from "../restore/plan";
@@ -25,15 +24,6 @@ export function liveHostPaths(snapshotPaths: string[], manifest: StackManifest |
   return mapPaths(snapshotPaths, manifest, new Map())
     .filter((m) => !m.volume && !isDumpsPath(m.source))
     .map((m) => m.live);
-}
-
-/** True when something is at p that a restore would replace: a file, a link, or a directory that is not empty. */
-export function occupied(p: string): boolean {
-  try {
-    return !statSync(p).isDirectory() || readdirSync(p).length > 0;
-  } catch {
-    return false;
-  }
 }
 
 /** Everything of the inventory (and of the stacks' live paths) the host had before: one line each. */

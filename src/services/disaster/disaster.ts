@@ -1,5 +1,6 @@
 import { btui } from "../../command-hint";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { ensurePrivateDir, removeFile } from "../../fsops/private-files";
+import { occupied, pathExists } from "../../fsops/probe";
 import { join } from "node:path";
 import { COMPOSE } from "../../docker/labels";
 import { AppError, ExitCode, errorMessage } from "../../errors";
@@ -7,11 +8,12 @@ import { localRepoFacts } from "../../fsops/repo-files";
 import type { CatalogSnapshot } from "../../state/catalog";
 import { refreshCatalog, resolveSnapshot } from "../snapshots/catalog";
 import type { ServiceContext } from "../run/context";
-import { liveHostPaths, occupied, recoveryConflicts } from "./conflicts";
+import { liveHostPaths, recoveryConflicts } from "./conflicts";
 import { DisasterJournal } from "./journal";
 import { settle, waitForDatabase } from "./start";
 import { DOOMSDAY_TAG } from "../doomsday/doomsday";
 import type { EventSink } from "../run/events";
+import type { DisasterReport, StackRecovery } from "./report";
 import { BUILTIN_NETWORKS, checkInventory, startOrder, type Inventory } from "../doomsday/inventory";
 import { pullRepository } from "../sync/pull";
 import type { StackManifest } from "../snapshots/manifest";
@@ -37,48 +39,9 @@ export interface DisasterRequest {
   signal: AbortSignal;
 }
 
-export interface StackRecovery {
-  stack: string;
-  /** What it was when the doomsday backup ran. */
-  wasRunning: boolean;
-  state: "running" | "unhealthy" | "stopped" | "failed" | "not-started";
-  containers: Array<{ name: string; status: string; health?: string }>;
-  dumps: string[];
-  error?: string;
-}
-
-export interface DisasterReport {
-  snapshot: string;
-  snapshotTime: string;
-  host: string;
-  resumed: boolean;
-  created: { networks: string[]; volumes: string[] };
-  imagesLoaded: string[];
-  stacks: StackRecovery[];
-  /** Containers started outside Compose on the old host: their volumes are back, the containers are for you to recreate. */
-  manualContainers: Array<{ name: string; image: string }>;
-  /** Host files from the snapshot, put aside for review (daemon.json...). */
-  files: Record<string, string>;
-  warnings: string[];
-  durationMs: number;
-  exitCode: number;
-}
+export type { DisasterReport, StackRecovery } from "./report";
 
 const INVENTORY_PATH = /\/staging\/_?doomsday\/inventory\.json$/;
-
-/** Names already on the engine. */
-async function engineNames(
-  ctx: ServiceContext,
-  kind: "network" | "volume" | "container",
-  signal?: AbortSignal,
-): Promise<string[]> {
-  const args = kind === "container" ? ["ps", "-a", "--format", "{{.Names}}"] : [kind, "ls", "--format", "{{.Name}}"];
-  const r = await ctx.runner.run("docker", args, { timeoutMs: ctx.config.docker.timeoutSec * 1000, signal });
-  return r.stdout
-    .split("\n")
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
 
 export async function disasterRestore(
   ctx: ServiceContext,
@@ -200,9 +163,9 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
   // 3. What is on this host already: recorded once, before anything is created.
   if (!journal.data.preexisting) {
     const [networks, volumes, containers] = await Promise.all([
-      engineNames(ctx, "network", req.signal),
-      engineNames(ctx, "volume", req.signal),
-      engineNames(ctx, "container", req.signal),
+      ctx.dockerCli.names("network", req.signal),
+      ctx.dockerCli.names("volume", req.signal),
+      ctx.dockerCli.names("container", req.signal),
     ]);
     const dirs = inv.stacks.map((s) => s.dir).filter((d): d is string => !!d && occupied(d));
     journal.data.preexisting = {
@@ -245,34 +208,19 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
 
   // 4. Images kept with docker save, where this host lacks them.
   for (const img of inv.savedImages) {
-    const imageThere = async () =>
-      (
-        await ctx.runner.run("docker", ["image", "inspect", img.ref], {
-          timeoutMs: 60_000,
-          okExitCodes: [0, 1],
-          signal: req.signal,
-        })
-      ).exitCode === 0;
+    const imageThere = () => ctx.dockerCli.hasImage(img.ref, req.signal);
     await step(
       `image:${img.ref}`,
       async () => {
-        const have = await ctx.runner.run("docker", ["image", "inspect", img.ref], {
-          timeoutMs: 60_000,
-          okExitCodes: [0, 1],
-          signal: req.signal,
-        });
-        if (have.exitCode === 0) return;
+        if (await ctx.dockerCli.hasImage(img.ref, req.signal)) return;
         emit({ type: "phase", stack: "disaster", phase: "restoring", detail: `loading image ${img.ref}` });
         const tmp = join(ctx.config.stateDir, "disaster", "image.tar");
-        mkdirSync(join(ctx.config.stateDir, "disaster"), { recursive: true, mode: 0o700 });
+        ensurePrivateDir(join(ctx.config.stateDir, "disaster"));
         try {
           await ctx.restic.dumpToFile(snap.id, img.file, tmp, req.signal);
-          await ctx.runner.run("docker", ["load", "-q", "-i", tmp], {
-            timeoutMs: ctx.config.docker.timeoutSec * 4000,
-            signal: req.signal,
-          });
+          await ctx.dockerCli.loadImage(tmp, req.signal);
         } finally {
-          rmSync(tmp, { force: true });
+          removeFile(tmp);
         }
         report.imagesLoaded.push(img.ref);
       },
@@ -282,37 +230,23 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
 
   // 5. Networks and named volumes, as they were (labels included: Compose adopts them).
   const networksThere = async () => {
-    const here = new Set(await engineNames(ctx, "network", req.signal));
+    const here = new Set(await ctx.dockerCli.names("network", req.signal));
     return inv.networks.every((n) => here.has(n.name));
   };
   await step(
     "networks",
     async () => {
-      const here = new Set(await engineNames(ctx, "network", req.signal));
+      const here = new Set(await ctx.dockerCli.names("network", req.signal));
       for (const n of inv.networks) {
         if (here.has(n.name)) continue;
-        const base = ["network", "create", "--driver", n.driver];
-        if (n.internal) base.push("--internal");
-        if (n.attachable) base.push("--attachable");
-        for (const [k, v] of Object.entries(n.labels)) base.push("--label", `${k}=${v}`);
-        for (const [k, v] of Object.entries(n.options)) base.push("--opt", `${k}=${v}`);
-        const ipam = n.subnets.flatMap((s) => [
-          ...(s.subnet ? ["--subnet", s.subnet] : []),
-          ...(s.subnet && s.gateway ? ["--gateway", s.gateway] : []),
-        ]);
-        const run = (args: string[]) =>
-          ctx.runner.run("docker", [...args, n.name], {
-            timeoutMs: ctx.config.docker.timeoutSec * 1000,
-            signal: req.signal,
-          });
         try {
-          await run([...base, ...ipam]);
+          await ctx.dockerCli.createNetwork(n, req.signal);
         } catch (err) {
-          if (!ipam.length) throw err;
+          if (!n.subnets.some((x) => x.subnet)) throw err;
           warn(
             `network ${n.name}: its old subnet ${n.subnets.map((s) => s.subnet).join(", ")} is not free here; created with one Docker picks`,
           );
-          await run(base);
+          await ctx.dockerCli.createNetwork({ ...n, subnets: [] }, req.signal);
         }
         journal.data.created.networks.push(n.name);
         journal.save();
@@ -361,7 +295,7 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
     const manifest = manifests.get(s.name);
     const stackThere = async () => {
       for (const v of manifest?.volumes ?? []) if (!(await volumeThere(v.name))) return false;
-      return liveHostPaths(ss.paths, manifest).every((p) => existsSync(p));
+      return liveHostPaths(ss.paths, manifest).every((p) => pathExists(p));
     };
     await step(
       `restore:${s.name}`,
@@ -409,10 +343,10 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
       await step(
         `file:${what}`,
         async () => {
-          mkdirSync(aside, { recursive: true, mode: 0o700 });
+          ensurePrivateDir(aside);
           await ctx.restic.dumpToFile(snap.id, p, dest, req.signal);
         },
-        () => existsSync(dest),
+        () => pathExists(dest),
       );
       report.files[what] = dest;
     }

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { removeFile } from "../../fsops/private-files";
+import { pathExists, readText } from "../../fsops/probe";
 import { join } from "node:path";
 import { writeJsonAtomic } from "../../state/atomic-file";
 
@@ -31,9 +32,9 @@ export class DisasterJournal {
   constructor(stateDir: string) {
     this.file = join(stateDir, "disaster", "journal.json");
     this.data = { startedAt: new Date().toISOString(), created: { networks: [], volumes: [] }, done: [] };
-    if (existsSync(this.file)) {
+    if (pathExists(this.file)) {
       try {
-        const read = JSON.parse(readFileSync(this.file, "utf8")) as DisasterJournalData;
+        const read = JSON.parse(readText(this.file)) as DisasterJournalData;
         // A finished recovery is history: a new run starts afresh (and sees what it restored as existing).
         // One never accepted (a refused run of an older version) is discarded, unless it already changed the host.
         if (!read.completedAt && (read.committed || changedHost(read))) this.data = { ...read, committed: true };
@@ -89,7 +90,7 @@ export class DisasterJournal {
   }
 
   static clear(stateDir: string): void {
-    rmSync(join(stateDir, "disaster", "journal.json"), { force: true });
+    removeFile(join(stateDir, "disaster", "journal.json"));
   }
 }
 

@@ -2,7 +2,7 @@ import { COMPOSE } from "../../docker/labels";
 import { AppError, ExitCode, errorMessage } from "../../errors";
 import type { ServiceContext } from "../run/context";
 import { probeScript } from "../dumps/scripts";
-import type { StackRecovery } from "./disaster";
+import type { StackRecovery } from "./report";
 import type { InventoryStack } from "../doomsday/inventory";
 
 // The last part of a disaster restore: databases ready for their dumps, stacks settled.
@@ -24,8 +24,8 @@ export async function waitForDatabase(
       (x) => x.labels[COMPOSE.service] === service && x.status === "running",
     );
     if (c) {
-      const r = await ctx.runner
-        .run("docker", ["exec", c.id, "sh", "-c", probeScript(engine), "sh", ""], {
+      const r = await ctx.dockerCli
+        .execScript(c.id, probeScript(engine), [""], {
           timeoutMs: 20_000,
           okExitCodes: [0, 1, 2, 3, 126, 127],
           signal,

@@ -8,14 +8,12 @@ import type { Runner } from "../../exec/runner";
 import { cloudCopyOf, newRepositoryHint } from "../../restic/errors";
 import type { Restic } from "../../restic/restic";
 import type { ResticFeatures } from "../../restic/features";
-import type { FsSnapshotProvider } from "../../fssnap/provider";
 import { scheduleFindings, stackSectionFindings } from "./config-check";
 import { diagnoseEngine, type EngineFacts } from "../../docker/engine-facts";
 import { engineWords } from "../../docker/engine-words";
-import type { Stack } from "../../docker/discovery";
 import { stateDirOwnerProblem } from "../../state/state-dir";
 import { failed, type Check, type CheckStatus } from "./check";
-import { checkSnapshotStrategy } from "./snapshot-strategy";
+import { checkSnapshotStrategy, type SnapshotCheckDeps } from "./snapshot-strategy";
 
 export type { Check, CheckStatus } from "./check";
 
@@ -44,7 +42,7 @@ export interface DoctorDeps {
   /** What is on the host when Docker does not answer: says why, in the scripts' words (src/docker/engine-words.ts). */
   engineFacts?: () => EngineFacts;
   /** The snapshot strategy check: the discovered stacks and the filesystem snapshot providers. */
-  snapshot?: { stacks(): Promise<Stack[]>; providers: FsSnapshotProvider[] };
+  snapshot?: SnapshotCheckDeps;
 }
 
 export const SPACE_WARN_PERCENT = 10;

@@ -4,16 +4,18 @@ import { stackStrategy } from "../../docker/labels";
 import { errorMessage } from "../../errors";
 import type { Runner } from "../../exec/runner";
 import { failed, type Check } from "./check";
-import type { DoctorDeps } from "./doctor";
+import type { FsSnapshotProvider } from "../../fssnap/provider";
 import { checkSnapshotSpace, decideSnapshot, snapshotPaths } from "../backup/fs-snapshot";
 import { stackPaths } from "../stacks/paths";
 
+/** What the snapshot strategy check reads: the discovered stacks and the filesystem snapshot providers. */
+export interface SnapshotCheckDeps {
+  stacks(): Promise<Stack[]>;
+  providers: FsSnapshotProvider[];
+}
+
 /** Which stacks qualify for STOP_STRATEGY=snapshot (all their data on btrfs, root, room) and why the others do not. */
-export async function checkSnapshotStrategy(
-  config: Config,
-  s: NonNullable<DoctorDeps["snapshot"]>,
-  runner: Runner,
-): Promise<Check> {
+export async function checkSnapshotStrategy(config: Config, s: SnapshotCheckDeps, runner: Runner): Promise<Check> {
   const name = "snapshot strategy";
   let stacks: Stack[];
   try {

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { ensurePrivateDir } from "../../fsops/private-files";
+import { fileSize, isFile, pathExists } from "../../fsops/probe";
 import { join } from "node:path";
 import type { Stack } from "../../docker/discovery";
 import { COMPOSE } from "../../docker/labels";
@@ -85,7 +86,7 @@ export async function doomsdaySnapshot(
     emit({ type: "warning", stack: "doomsday", message });
   };
   await clearStaging(staging);
-  mkdirSync(staging, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(staging);
   try {
     emit({ type: "phase", stack: "doomsday", phase: "backup", detail: "reading the Docker inventory" });
     const [found, dockerVersion] = await Promise.all([
@@ -126,7 +127,7 @@ export async function doomsdaySnapshot(
     const volumes = found.volumes.map((v) => ({ ...v, in: heldBy.get(v.name) ?? "doomsday" }));
     for (const v of volumes) {
       if (v.in !== "doomsday") continue;
-      if (v.driver !== "local" || !existsSync(v.mountpoint)) {
+      if (v.driver !== "local" || !pathExists(v.mountpoint)) {
         warn(`volume ${v.name} (driver ${v.driver}) is not on this host's disk: only its definition is kept`);
         continue;
       }
@@ -136,7 +137,7 @@ export async function doomsdaySnapshot(
 
     const files: Record<string, string> = {};
     const keep = (what: string, p: string | undefined) => {
-      if (p && existsSync(p) && statSync(p).isFile()) {
+      if (p && isFile(p)) {
         files[what] = p;
         paths.push(p);
       }
@@ -385,15 +386,12 @@ async function saveImages(
 ): Promise<Inventory["savedImages"]> {
   const refs = imagesToSave(images, setting);
   if (!refs.length) return [];
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(dir);
   const out: Inventory["savedImages"] = [];
   for (const ref of refs) {
     const file = join(dir, `${ref.replace(/[^A-Za-z0-9_.-]/g, "_")}.tar`);
-    await ctx.runner.run("docker", ["save", "-o", file, ref], {
-      timeoutMs: ctx.config.docker.timeoutSec * 1000 * 4,
-      signal,
-    });
-    const bytes = statSync(file).size;
+    await ctx.dockerCli.saveImage(ref, file, signal);
+    const bytes = fileSize(file);
     out.push({ ref, file, bytes });
     emit({ type: "info", stack: "doomsday", message: `saved image ${ref}: ${format.bytes(bytes)}` });
   }
@@ -406,7 +404,7 @@ export { KIT_FILES };
 export async function pushKit(ctx: ServiceContext, signal?: AbortSignal): Promise<string | undefined> {
   const dir = kitDir(ctx.config.stateDir);
   const { remote, path } = ctx.config.cloud;
-  if (!remote || !path || !existsSync(dir)) return undefined;
+  if (!remote || !path || !pathExists(dir)) return undefined;
   const dest = kitRemotePath(remote, path);
   remaskKitConfig(dir);
   await ctx.rclone.copy(dir, dest, { timeoutMs: ctx.config.cloud.syncTimeoutSec * 1000, signal });

@@ -1,3 +1,4 @@
+import type { InspectJson as Json } from "../../docker/cli";
 import { RecordedFileCheck } from "../snapshots/recorded-paths";
 import { COMPOSE } from "../../docker/labels";
 import type { ServiceContext } from "../run/context";
@@ -78,34 +79,13 @@ export interface Inventory {
 /** Networks Docker makes itself: never recreated. */
 export const BUILTIN_NETWORKS = new Set(["bridge", "host", "none"]);
 
-// biome-ignore lint/suspicious/noExplicitAny: docker inspect JSON, read field by field
-type Json = Record<string, unknown> & { [k: string]: any };
-
-async function dockerJson(ctx: ServiceContext, args: string[], signal?: AbortSignal): Promise<Json[]> {
-  const r = await ctx.runner.run("docker", args, { timeoutMs: ctx.config.docker.timeoutSec * 1000, signal });
-  const text = r.stdout.trim();
-  return text ? (JSON.parse(text) as Json[]) : [];
-}
-
-async function ids(ctx: ServiceContext, args: string[], signal?: AbortSignal): Promise<string[]> {
-  const r = await ctx.runner.run("docker", args, { timeoutMs: ctx.config.docker.timeoutSec * 1000, signal });
-  return [
-    ...new Set(
-      r.stdout
-        .split("\n")
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
-  ];
-}
-
 /** Containers, networks, volumes and images of the engine, with digests. */
 export async function readInventory(
   ctx: ServiceContext,
   signal?: AbortSignal,
 ): Promise<Pick<Inventory, "containers" | "networks" | "volumes" | "images">> {
-  const cids = await ids(ctx, ["ps", "-aq", "--no-trunc"], signal);
-  const containers = (cids.length ? await dockerJson(ctx, ["container", "inspect", ...cids], signal) : []).map(
+  const cids = await ctx.dockerCli.ids("container", signal);
+  const containers = (cids.length ? await ctx.dockerCli.inspect("container", cids, signal) : []).map(
     (c): InventoryContainer => ({
       name: String(c.Name).replace(/^\//, ""),
       image: c.Config?.Image ?? "",
@@ -125,8 +105,8 @@ export async function readInventory(
       service: c.Config?.Labels?.[COMPOSE.service],
     }),
   );
-  const nids = await ids(ctx, ["network", "ls", "-q", "--no-trunc"], signal);
-  const networks = (nids.length ? await dockerJson(ctx, ["network", "inspect", ...nids], signal) : [])
+  const nids = await ctx.dockerCli.ids("network", signal);
+  const networks = (nids.length ? await ctx.dockerCli.inspect("network", nids, signal) : [])
     .filter((n) => !BUILTIN_NETWORKS.has(n.Name) && n.Scope === "local")
     .map(
       (n): InventoryNetwork => ({
@@ -145,8 +125,8 @@ export async function readInventory(
   const volumes = (await ctx.docker.listVolumes()).map(
     (v): InventoryVolume => ({ name: v.name, driver: v.driver, mountpoint: v.mountpoint, labels: v.labels, in: "" }),
   );
-  const iids = await ids(ctx, ["image", "ls", "-q", "--no-trunc"], signal);
-  const images = (iids.length ? await dockerJson(ctx, ["image", "inspect", ...iids], signal) : []).map(
+  const iids = await ctx.dockerCli.ids("image", signal);
+  const images = (iids.length ? await ctx.dockerCli.inspect("image", iids, signal) : []).map(
     (i): InventoryImage => ({
       id: i.Id,
       tags: i.RepoTags ?? [],

@@ -1,4 +1,11 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyExecutable,
+  ensurePrivateDir,
+  removePath,
+  writePrivateFile,
+  writePublicFile,
+} from "../../fsops/private-files";
+import { pathExists, readText } from "../../fsops/probe";
 import { isSea } from "node:sea";
 import { join } from "node:path";
 import type { Config } from "../../config/types";
@@ -170,22 +177,21 @@ export function selfExecutable(): string | undefined {
 
 /** Writes the kit into dir (replacing an older one) and returns the files written. */
 export function writeKit(dir: string, config: Config, facts: RunbookFacts): { files: string[]; executable: boolean } {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  removePath(dir);
+  ensurePrivateDir(dir);
   const files: string[] = [];
   // The runbook is readable by all: a URL in an error it quotes (Portainer's) loses its credentials.
-  writeFileSync(join(dir, KIT_FILES.runbook), redact(maskUrls(runbookText(facts), false).value), { mode: 0o644 });
+  writePublicFile(join(dir, KIT_FILES.runbook), redact(maskUrls(runbookText(facts), false).value));
   files.push(KIT_FILES.runbook);
   const configText =
-    config.source.file && existsSync(config.source.file)
-      ? readFileSync(config.source.file, "utf8")
+    config.source.file && pathExists(config.source.file)
+      ? readText(config.source.file)
       : "; the embedded default configuration was in use\n";
-  writeFileSync(join(dir, KIT_FILES.config), redactConfigText(configText), { mode: 0o600 });
+  writePrivateFile(join(dir, KIT_FILES.config), redactConfigText(configText));
   files.push(KIT_FILES.config);
   const exe = selfExecutable();
   if (exe) {
-    copyFileSync(exe, join(dir, KIT_FILES.executable));
-    chmodSync(join(dir, KIT_FILES.executable), 0o755);
+    copyExecutable(exe, join(dir, KIT_FILES.executable));
     files.push(KIT_FILES.executable);
   }
   return { files, executable: !!exe };
@@ -194,7 +200,7 @@ export function writeKit(dir: string, config: Config, facts: RunbookFacts): { fi
 /** Re-masks the kit's config in place (a kit written by an older version goes out masked too). */
 export function remaskKitConfig(dir: string): void {
   const file = join(dir, KIT_FILES.config);
-  if (existsSync(file)) writeFileSync(file, redactConfigText(readFileSync(file, "utf8")), { mode: 0o600 });
+  if (pathExists(file)) writePrivateFile(file, redactConfigText(readText(file)));
 }
 
 /** Where the kit sits beside the cloud copy: a sibling of RCLONE_PATH. */

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { writePrivateFile } from "../../fsops/private-files";
 import { redactUrlIn, type Secret } from "../../exec/redact";
 import { errorMessage } from "../../errors";
 import { where } from "../../notify/http";
@@ -36,6 +36,6 @@ export async function portainerBackup(
   }
   const buf = Buffer.from(await res.arrayBuffer());
   if (!buf.length) throw new Error(`Portainer backup at ${where(endpoint)} returned an empty archive`);
-  writeFileSync(file, buf, { mode: 0o600 });
+  writePrivateFile(file, buf);
   return buf.length;
 }

@@ -1,6 +1,4 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
+import { sha256Lines } from "../../fsops/file-hash";
 
 /**
  * What a dump claims to hold, read from the dump itself when it is made: the databases and,
@@ -130,28 +128,14 @@ export class TupleScanner {
   }
 }
 
-/** A file's sha256 (hex), streamed: dumps may be large. */
-export function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash("sha256");
-    createReadStream(file)
-      .on("data", (c) => h.update(c))
-      .on("end", () => resolve(h.digest("hex")))
-      .on("error", reject);
-  });
-}
-
 /** One pass over a dump file: its sha256 and, for postgres/mariadb, what it holds. */
 export async function readDump(
   file: string,
   engine: "postgres" | "mariadb",
 ): Promise<{ sha256: string; contents: DumpContents }> {
-  const hash = createHash("sha256");
-  const stream = createReadStream(file);
-  stream.on("data", (chunk) => hash.update(chunk));
   const counter = engine === "postgres" ? new PostgresCounter() : new MariadbCounter();
-  for await (const l of createInterface({ input: stream, crlfDelay: Infinity })) counter.line(l);
-  return { sha256: hash.digest("hex"), contents: counter.contents };
+  const sha256 = await sha256Lines(file, (l) => counter.line(l));
+  return { sha256, contents: counter.contents };
 }
 
 /** Tables and rows of a SQLite file (main schema). */

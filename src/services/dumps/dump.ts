@@ -1,4 +1,5 @@
-import { closeSync, mkdirSync, openSync, readSync, realpathSync, rmSync, statSync } from "node:fs";
+import { ensurePrivateDir, removeFile } from "../../fsops/private-files";
+import { fileSize, readTail, realPath } from "../../fsops/probe";
 import { join, posix } from "node:path";
 import type { ContainerInfo } from "../../docker/client";
 import type { Stack } from "../../docker/discovery";
@@ -6,7 +7,8 @@ import { COMPOSE, OUR } from "../../docker/labels";
 import { AppError, ExitCode, ToolError, errorMessage } from "../../errors";
 import type { DumpDeclaration } from "../../config/types";
 import type { ServiceContext } from "../run/context";
-import { readDump, sha256File, sqliteContents, type DumpContents } from "./contents";
+import { sha256File } from "../../fsops/file-hash";
+import { readDump, sqliteContents, type DumpContents } from "./contents";
 import { dumpScript } from "./scripts";
 
 // Database-aware backups: a container labelled backup-tui.dump=postgres|mariadb|sqlite has its
@@ -117,7 +119,7 @@ export async function runDumps(
   signal?: AbortSignal,
 ): Promise<DumpRecord[]> {
   if (!specs.length) return [];
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(dir);
   const out: DumpRecord[] = [];
   for (const spec of specs) {
     if (spec.container.status !== "running" && spec.engine !== "sqlite") {
@@ -128,14 +130,14 @@ export async function runDumps(
       );
     }
     const file = join(dir, dumpFileName(spec));
-    rmSync(file, { force: true });
+    removeFile(file);
     const started = Date.now();
     try {
       if (spec.engine === "sqlite") await sqliteBackup(spec, file);
       else await execDump(ctx, spec, file, signal);
-      const bytes = statSync(file).size;
+      const bytes = fileSize(file);
       if (!bytes) throw new Error("the dump is empty");
-      if (spec.engine !== "sqlite" && !COMPLETE[spec.engine].test(tail(file, 256)))
+      if (spec.engine !== "sqlite" && !COMPLETE[spec.engine].test(readTail(file, 256)))
         throw new Error("the dump is incomplete (no end-of-dump line)");
       const read =
         spec.engine === "sqlite"
@@ -154,7 +156,7 @@ export async function runDumps(
         ms: Date.now() - started,
       });
     } catch (err) {
-      rmSync(file, { force: true });
+      removeFile(file);
       if (signal?.aborted) throw err;
       const detail = err instanceof ToolError ? err.stderrTail.trim().split("\n").slice(-3).join(" | ") : "";
       throw new AppError(
@@ -169,15 +171,11 @@ export async function runDumps(
 
 async function execDump(ctx: ServiceContext, spec: DumpSpec, file: string, signal?: AbortSignal): Promise<void> {
   const script = dumpScript(spec.engine);
-  await ctx.runner.run(
-    "docker",
-    ["exec", spec.container.id, "sh", "-c", script, "sh", spec.user ?? "", spec.database ?? ""],
-    {
-      stdoutFile: file,
-      signal,
-      timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
-    },
-  );
+  await ctx.dockerCli.execScript(spec.container.id, script, [spec.user ?? "", spec.database ?? ""], {
+    stdoutFile: file,
+    signal,
+    timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
+  });
 }
 
 /** SQLite through its online backup API, from the volume on the host (images rarely ship sqlite3). */
@@ -227,8 +225,8 @@ export function resolveHostPath(c: ContainerInfo, inside: string): string {
   let real: string;
   let root: string;
   try {
-    root = realpathSync(found.mount.source);
-    real = realpathSync(found.path);
+    root = realPath(found.mount.source);
+    real = realPath(found.path);
   } catch (err) {
     throw new Error(`${where}: ${found.path} cannot be read on the host (${errorMessage(err)})`);
   }
@@ -238,16 +236,4 @@ export function resolveHostPath(c: ContainerInfo, inside: string): string {
     );
   }
   return real;
-}
-
-function tail(file: string, n: number): string {
-  const fd = openSync(file, "r");
-  try {
-    const size = statSync(file).size;
-    const buf = Buffer.alloc(Math.min(n, size));
-    readSync(fd, buf, 0, buf.length, size - buf.length);
-    return buf.toString("utf8");
-  } finally {
-    closeSync(fd);
-  }
 }

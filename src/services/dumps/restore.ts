@@ -1,5 +1,5 @@
 import { btui, shellQuote } from "../../command-hint";
-import { mkdirSync } from "node:fs";
+import { ensurePrivateDir } from "../../fsops/private-files";
 import { removeTree } from "../../fsops/swap";
 import { join } from "node:path";
 import { discoverStacks } from "../../docker/discovery";
@@ -10,7 +10,7 @@ import { stagingDir } from "../../state/staging";
 import type { ServiceContext } from "../run/context";
 import { dumpSpecs, runDumps, type DumpRecord, type DumpSpec } from "./dump";
 import type { EventSink } from "../run/events";
-import { sha256File } from "./contents";
+import { sha256File } from "../../fsops/file-hash";
 import { HARMLESS, loadScript } from "./scripts";
 import { readManifest } from "../restore/restore";
 import { assertSnapshotOf } from "../restore/scope";
@@ -173,7 +173,7 @@ async function load(
 ): Promise<DumpRestoreReport> {
   const work = join(stagingDir(ctx.config.stateDir, o.stack), "dump-restore");
   await removeTree(work);
-  mkdirSync(work, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(work);
   try {
     emit({
       type: "phase",
@@ -210,16 +210,11 @@ async function load(
     });
     let stderr = "";
     try {
-      ({ stderr } = await ctx.runner.run(
-        "docker",
-        ["exec", "-i", spec.container.id, "sh", "-c", loadScript(spec.engine), "sh", spec.user ?? ""],
-        {
-          inputFile: file,
-          bufferStdout: false,
-          timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
-          signal: o.signal,
-        },
-      ));
+      ({ stderr } = await ctx.dockerCli.execScript(spec.container.id, loadScript(spec.engine), [spec.user ?? ""], {
+        inputFile: file,
+        timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
+        signal: o.signal,
+      }));
     } catch (err) {
       const detail = err instanceof ToolError ? err.stderrTail.trim().split("\n").slice(-3).join(" | ") : "";
       throw new AppError(

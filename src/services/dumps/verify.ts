@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { RunConfig } from "../../docker/client";
 import { ToolError, errorMessage } from "../../errors";
 import { isAlive } from "../../state/process-info";
-import { compareContents, sha256File, sqliteContents, type DumpContents } from "./contents";
+import { sha256File } from "../../fsops/file-hash";
+import { compareContents, sqliteContents, type DumpContents } from "./contents";
 import { countScript, HARMLESS, loadScript, probeScript } from "./scripts";
 import type { DumpRecord } from "./dump";
 import type { ServiceContext } from "../run/context";
@@ -225,9 +226,8 @@ function exec(
   signal?: AbortSignal,
   inputFile?: string,
 ) {
-  return ctx.runner.run("docker", ["exec", ...(inputFile ? ["-i"] : []), id, "sh", "-c", script, "sh", ...args], {
+  return ctx.dockerCli.execScript(id, script, args, {
     inputFile,
-    bufferStdout: !inputFile,
     signal,
     timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
   });

@@ -1,5 +1,5 @@
 import { btui } from "../../command-hint";
-import { readdirSync, statSync } from "node:fs";
+import { isExistingEmptyDir } from "../../fsops/probe";
 import { join } from "node:path";
 import type { ContainerInfo } from "../../docker/client";
 import { discoverStacks, stackState, type Stack } from "../../docker/discovery";
@@ -237,7 +237,7 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     // 2. Stopped (unless only new files are added): the safety snapshot of what is replaced, then the swaps.
     const work = async () => {
       // An empty directory (a volume just created) holds nothing to keep: no safety snapshot for it.
-      const existing = placements.filter((p) => !p.add && !emptyDir(p.live)).map((p) => p.live);
+      const existing = placements.filter((p) => !p.add && !isExistingEmptyDir(p.live)).map((p) => p.live);
       if (existing.length) {
         emit({ type: "phase", stack: scopeName(req), phase: "safety-snapshot" });
         const stackTag = req.scope.kind === "stack" ? req.scope.stack : manifest?.stack;
@@ -353,12 +353,4 @@ async function affectedContainers(
     volumes: [],
     state: stackState(containers),
   };
-}
-
-function emptyDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory() && readdirSync(p).length === 0;
-  } catch {
-    return false;
-  }
 }

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { pathExists } from "../../fsops/probe";
 import { dirname, join } from "node:path";
 import { errorMessage } from "../../errors";
 import { lexists, stagingRootFor, type SwapEntry, type SwapJournal } from "../../fsops/swap";
@@ -23,7 +23,7 @@ export interface Placement extends RestoreMapping {
 }
 
 export function placementOf(m: RestoreMapping, rootLive: string): Placement {
-  const base = { ...m, include: m.source, rootLive, rootExists: existsSync(rootLive) };
+  const base = { ...m, include: m.source, rootLive, rootExists: pathExists(rootLive) };
   if (lexists(m.live)) return { ...base, add: false };
   let live = m.live;
   let source = m.source;

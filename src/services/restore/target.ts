@@ -1,8 +1,9 @@
-import { lstatSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { discoverStacks, scanStacksDir } from "../../docker/discovery";
 import { UsageError } from "../../errors";
 import { canonicalPath, deviceOf, identity, isInside, linkDestination, prefixes } from "../../fsops/identity";
+import { listDir, statOrUndefined } from "../../fsops/probe";
+import { lstatTree } from "../../fsops/tree";
 import type { ServiceContext } from "../run/context";
 import type { RestoreMapping } from "./plan";
 
@@ -94,7 +95,7 @@ export async function assertTargetApart(
   checkComponents(root);
   const st = statOrUndefined(root);
   if (st && !st.isDirectory()) throw refuse("is not a directory");
-  if (st && readdirSync(root).length && !o.force) {
+  if (st && listDir(root).length && !o.force) {
     throw new UsageError(
       `--target ${target} is not empty`,
       "Restore under an empty or new directory, or pass --force to restore into this one (it still never writes over a live path).",
@@ -120,10 +121,9 @@ function assertNothingLeadsOut(
   liveIds: Map<string, string>,
   refuse: (why: string) => Error,
 ): void {
-  const dev = lstatSync(dir).dev;
-  const stack = [dir];
-  for (let p = stack.pop(); p !== undefined; p = stack.pop()) {
-    const s = lstatSync(p);
+  let dev: number | undefined;
+  for (const { path: p, stat: s } of lstatTree(dir)) {
+    dev ??= s.dev;
     if (s.isSymbolicLink()) {
       const to = linkDestination(p);
       if (!isInside(to, root))
@@ -133,17 +133,8 @@ function assertNothingLeadsOut(
         throw refuse(`holds ${p}, a mount point: a restore into it could write into another filesystem`);
       const hit = liveIds.get(identity(p) ?? "");
       if (hit) throw refuse(`holds ${p}, which is the live ${hit}`);
-      for (const e of readdirSync(p)) stack.push(join(p, e));
     } else if (s.isFile() && s.nlink > 1) {
       throw refuse(`holds ${p}, a hard link: it may be a live file's other name`);
     }
-  }
-}
-
-function statOrUndefined(p: string) {
-  try {
-    return statSync(p);
-  } catch {
-    return undefined;
   }
 }

@@ -1,5 +1,5 @@
 import { btui } from "../../command-hint";
-import { statfsSync } from "node:fs";
+import { filesystemSpace } from "../../fsops/probe";
 import { parseDuration } from "../../duration";
 import { format } from "../../format";
 import type { CatalogSnapshot } from "../../state/catalog";
@@ -56,9 +56,7 @@ export function spaceConfigured(ctx: ServiceContext): boolean {
 
 /** Free space of the filesystem holding a local repository, in percent and bytes. */
 export function freeSpace(repo: string): { percent: number; freeBytes: number; totalBytes: number } {
-  const s = statfsSync(repo.replace(/^local:/i, ""));
-  const totalBytes = s.blocks * s.bsize;
-  const freeBytes = s.bavail * s.bsize;
+  const { freeBytes, totalBytes } = filesystemSpace(repo.replace(/^local:/i, ""));
   return { percent: totalBytes ? (freeBytes / totalBytes) * 100 : 100, freeBytes, totalBytes };
 }
 

@@ -1,4 +1,5 @@
 import type { Config } from "../../config/types";
+import type { DockerCli } from "../../docker/cli";
 import type { DockerApi } from "../../docker/client";
 import type { ComposeCli } from "../../docker/compose";
 import type { Runner } from "../../exec/runner";
@@ -15,6 +16,8 @@ export interface ServiceContext {
   config: Config;
   runner: Runner;
   docker: DockerApi;
+  /** The docker CLI calls beside the Engine API: exec with file streams, image archives, networks, raw inspect. */
+  dockerCli: DockerCli;
   compose: ComposeCli;
   restic: Restic;
   /** A restic wrapper for another repository (a pulled copy, the cloud copy) with the configured password. */

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { pathExists, readText } from "../../fsops/probe";
 import { join } from "node:path";
 import type { RunRow } from "../../state/store";
 
@@ -19,7 +19,7 @@ const SLACK_MS = 2000;
 export function logFiles(stateDir: string, keep = 3): string[] {
   const base = join(stateDir, "backup-tui.log");
   const rotated = Array.from({ length: keep }, (_, i) => `${base}.${keep - i}`);
-  return [...rotated, base].filter((f) => existsSync(f));
+  return [...rotated, base].filter((f) => pathExists(f));
 }
 
 /**
@@ -43,7 +43,7 @@ export function runLog(
   for (const file of logFiles(stateDir)) {
     let text: string;
     try {
-      text = readFileSync(file, "utf8");
+      text = readText(file);
     } catch {
       continue;
     }

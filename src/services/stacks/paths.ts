@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { pathExists } from "../../fsops/probe";
 import type { Config } from "../../config/types";
 import type { Stack } from "../../docker/discovery";
 import { OUR, splitList } from "../../docker/labels";
@@ -40,8 +40,8 @@ export function stackPaths(stack: Stack, config: Config): StackPaths {
   }
   const all = [...paths];
   return {
-    paths: all.filter((p) => existsSync(p)),
-    missing: all.filter((p) => !existsSync(p)),
+    paths: all.filter((p) => pathExists(p)),
+    missing: all.filter((p) => !pathExists(p)),
     excludes,
     skippedBinds: [...skippedBinds],
   };

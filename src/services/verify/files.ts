@@ -1,5 +1,6 @@
 import { btui } from "../../command-hint";
-import { mkdirSync, readFileSync, statfsSync } from "node:fs";
+import { ensurePrivateDir } from "../../fsops/private-files";
+import { filesystemSpace, readText } from "../../fsops/probe";
 import { removeTree } from "../../fsops/swap";
 import { join } from "node:path";
 import { AppError, ExitCode, errorMessage, ToolError } from "../../errors";
@@ -105,7 +106,7 @@ export async function verifyFiles(
     ctx.log.info({ container: name }, "removed a scratch container a dead verify left");
   const targets = filesTargets(ctx, o.stacks);
   const checks: FilesCheck[] = [];
-  mkdirSync(o.scratch, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(o.scratch);
   for (const snap of targets) {
     if (o.signal?.aborted) break;
     const dir = join(o.scratch, `${snap.shortId}-${process.pid}`);
@@ -132,7 +133,7 @@ export async function verifyFiles(
       assertRoom(o.scratch, snap);
       await ensureIndexed(ctx, snap, o.signal);
       await removeTree(dir);
-      mkdirSync(dir, { mode: 0o700 });
+      ensurePrivateDir(dir);
       await ctx.restic.restore({ snapshot: snap.id, target: dir, verify: true, signal: o.signal });
       const listing = snap.paths.flatMap((p) => ctx.store.catalog.tree(snap.id, p));
       Object.assign(check, compareTree(listing, await walk(dir), dir));
@@ -163,7 +164,7 @@ async function verifyDumps(
   if (!manifestPath) return [];
   let manifest: StackManifest;
   try {
-    manifest = JSON.parse(readFileSync(join(dir, manifestPath), "utf8")) as StackManifest;
+    manifest = JSON.parse(readText(join(dir, manifestPath))) as StackManifest;
   } catch {
     return []; // a missing or unreadable manifest is reported by the comparison with the listing
   }
@@ -179,8 +180,7 @@ async function verifyDumps(
 /** Refuses early when the scratch filesystem cannot hold the snapshot's data. */
 function assertRoom(scratch: string, snap: CatalogSnapshot): void {
   if (!snap.totalBytes) return;
-  const s = statfsSync(scratch);
-  const free = s.bavail * s.bsize;
+  const free = filesystemSpace(scratch).freeBytes;
   if (free < snap.totalBytes * 1.05) {
     throw new AppError(
       `not enough room to restore ${snap.shortId} for verification: it holds ${format.bytes(snap.totalBytes)}, ${scratch} has ${format.bytes(free)} free`,

@@ -6,7 +6,8 @@ import { type AppError, ToolError } from "../../../../src/errors";
 import type { Runner } from "../../../../src/exec/runner";
 import { classify } from "../../../../src/restic/errors";
 import { Restic } from "../../../../src/restic/restic";
-import { liveHostPaths, occupied, recoveryConflicts } from "../../../../src/services/disaster/conflicts";
+import { occupied } from "../../../../src/fsops/probe";
+import { liveHostPaths, recoveryConflicts } from "../../../../src/services/disaster/conflicts";
 import { DisasterJournal } from "../../../../src/services/disaster/journal";
 import type { StackManifest } from "../../../../src/services/snapshots/manifest";
 
