@@ -1,5 +1,6 @@
 // The layering rules of docs/ARCHITECTURE.md, checked on the source: who may import whom, where
 // processes are spawned, where the process exits, and that nothing prints behind the printer's back.
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -52,6 +53,16 @@ describe("layering", () => {
 });
 
 describe("effects", () => {
+  it("Given the services, When their imports are read, Then none touches the filesystem itself (src/fsops does)", () => {
+    expect(offenders(/^services\//, /^(node:)?fs(\/promises)?$/)).toEqual([]);
+  });
+
+  it("Given the source, When its relative imports are followed, Then no module imports itself back", () => {
+    const r = spawnSync(process.execPath, [join(ROOT, "scripts", "import-cycles.mjs")], { encoding: "utf8" });
+    expect(r.stdout + r.stderr).toContain("no import cycles");
+    expect(r.status).toBe(0);
+  });
+
   it("Given the source, When searched for process spawning, Then only the runner spawns (execa, child_process)", () => {
     const spawning = FILES.filter((f) => imports(f).some((i) => /^(execa|node:child_process|child_process)$/.test(i)));
     expect(spawning.map((f) => f.name)).toEqual(["exec/runner.ts"]);
