@@ -1,6 +1,7 @@
 import { btui } from "../command-hint";
 import { openContext, type CommandEnv } from "../app";
 import { AppError, ExitCode } from "../errors";
+import { when } from "../format";
 import { refreshCatalog, resolveSnapshot } from "../services/snapshots/catalog";
 import type { CatalogSnapshot } from "../state/catalog";
 import { confirmDestructive, type GuardOptions } from "./guard";
@@ -26,7 +27,7 @@ export async function run(
     env,
     ctx.config,
     ctx.log,
-    `delete ${snaps.length} snapshot(s): ${snaps.map((s) => `${s.shortId} (${s.stack ?? "-"}, ${s.time.slice(0, 16).replace("T", " ")})`).join(", ")}`,
+    `delete ${snaps.length} snapshot(s): ${snaps.map((s) => `${s.shortId} (${s.stack ?? "-"}, ${when(s.time)})`).join(", ")}`,
     o,
   );
   return withRepoLock(ctx, env, o.wait, async () => {

@@ -34,7 +34,7 @@ export async function run(
             const s = byId.get(h.snapshotId)!;
             return [
               s.shortId,
-              s.time.slice(0, 16).replace("T", " "),
+              format.when(s.time),
               s.stack ?? "-",
               h.type === "file" ? format.bytes(h.size) : h.type,
               h.path,

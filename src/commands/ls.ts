@@ -1,4 +1,5 @@
 import { openContext, type CommandEnv } from "../app";
+import { when } from "../format";
 import { format, table } from "../output";
 import { ensureIndexed, resolveSnapshot } from "../services/snapshots/catalog";
 
@@ -33,7 +34,7 @@ export async function run(
           entries.map((e) => [
             e.type,
             e.type === "file" ? format.bytes(e.size) : "",
-            e.mtime?.slice(0, 19).replace("T", " ") ?? "",
+            e.mtime ? when(e.mtime, true) : "",
             e.path,
           ]),
         )

@@ -1,6 +1,7 @@
 import { openContext, type CommandEnv } from "../app";
 import { parseDuration } from "../duration";
 import { UsageError } from "../errors";
+import { when } from "../format";
 import { format, table } from "../output";
 import { ensureCatalog, refreshCatalog } from "../services/snapshots/catalog";
 
@@ -56,7 +57,7 @@ export async function run(env: CommandEnv, o: Options): Promise<number> {
           ["ID", "TIME", "HOST", "STACK", "KIND", "ADDED", "TAGS"],
           rows.map((s) => [
             s.shortId,
-            s.time.slice(0, 19).replace("T", " "),
+            when(s.time, true),
             s.host,
             s.stack ?? "-",
             s.kind ?? "-",

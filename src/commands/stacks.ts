@@ -44,7 +44,7 @@ export async function run(env: CommandEnv, o: { sizes?: boolean }): Promise<numb
             r.volumes
               .map((v) => (v.bytes === undefined ? v.name : `${v.name} (${format.bytes(v.bytes)})`))
               .join(", ") || "-",
-            r.lastBackup ? `${r.lastBackup.at.slice(0, 16).replace("T", " ")} ${r.lastBackup.status}` : "never",
+            r.lastBackup ? `${format.when(r.lastBackup.at)} ${r.lastBackup.status}` : "never",
             r.dir ?? "-",
           ]),
         )

@@ -1,13 +1,9 @@
 import { btui } from "../command-hint";
 import { openContext, type CommandEnv } from "../app";
-import { DirlistFile } from "../docker/dirlist";
-import { ExitCode } from "../errors";
 import { format, table } from "../output";
 import { localRepoBytes } from "../fsops/repo-files";
-import { stacksDue } from "../schedule/due";
 import { freeSpace, isLocalRepository } from "../services/retention/space-budget";
-import { readOwner } from "../state/lock";
-import { isAlive } from "../state/process-info";
+import { readStatus, statusExitCode } from "../services/status/status";
 
 /**
  * One look at the host's backups, from local state only (no repository access): per stack the
@@ -18,56 +14,43 @@ import { isAlive } from "../state/process-info";
  */
 export async function run(env: CommandEnv): Promise<number> {
   const ctx = openContext(env);
-  const now = new Date();
-  const holder = readOwner(ctx.config.stateDir, ctx.config.restic.repository);
-  const lock = holder
-    ? { ...holder, alive: holder.host !== ctx.owner.host || isAlive(holder.pid, holder.pidStart) }
-    : undefined;
-  const pending = ctx.journal.list().map((e) => ({
-    stack: e.stack,
-    containers: [
-      ...e.containers.map((c) => c.name),
-      ...(e.fsSnapshots ?? []).map((f) => `${f.provider} snapshot ${f.path}`),
-    ],
-    pid: e.owner.pid,
-    alive: isAlive(e.owner.pid, e.owner.pidStart),
+  // strict: an unreadable dirlist or unusable due dates fail the command, as they always did.
+  const status = await readStatus(ctx, { strict: true });
+  // The dirlist's line warnings (the config's were printed when it was opened).
+  for (const w of status.warnings) if (w.kind === "dirlist") env.printer.warn(w.message);
+  const { now, lock, pendingDeletions, catalog } = status;
+  const pending = status.pendingRecovery.map((p) => ({
+    stack: p.stack,
+    containers: p.containers,
+    pid: p.pid,
+    alive: p.alive,
   }));
-  const lastBackups = ctx.store.lastBackups();
-  const verified = ctx.store.verifications.latest(ctx.config.restic.repository);
-  const enabled = new DirlistFile(ctx.config.dirlistFile).enabledKeys();
-  const due = new Map(stacksDue(ctx.config, enabled, lastBackups, now).map((d) => [d.stack, d]));
-  const stacks = [...new Set([...lastBackups.keys(), ...due.keys(), ...verified.stacks.keys()])].sort().map((stack) => {
-    const l = lastBackups.get(stack);
-    const d = due.get(stack);
-    return {
-      stack,
-      last: l?.last.startedAt,
-      status: l?.last.status,
-      lastGood: l?.lastGood?.startedAt,
-      ageMs: l?.lastGood ? now.getTime() - Date.parse(l.lastGood.startedAt) : undefined,
-      next: d?.next,
-      schedule: d?.schedule,
-      overdue: d?.overdue ?? false,
-      verified: verified.stacks.get(stack),
-    };
-  });
-  const lastVerify = ctx.store.runs({ kind: "verify", limit: 1 })[0];
-  const catalog = { snapshots: ctx.store.catalog.count(), refreshedAt: ctx.store.catalog.refreshedAt() };
-  const pendingDeletions = ctx.store.pendingDeletions();
+  const stacks = status.stacks.map((r) => ({
+    stack: r.stack,
+    last: r.last?.startedAt,
+    status: r.last?.status,
+    lastGood: r.lastGood?.startedAt,
+    ageMs: r.ageMs,
+    next: r.due?.next,
+    schedule: r.due?.schedule,
+    overdue: r.due?.overdue ?? false,
+    verified: r.verified,
+  }));
+  const lastVerify = status.lastVerify;
   const repo = ctx.config.restic.repository;
   const disk = isLocalRepository(repo) ? repoDisk(repo) : undefined;
   const data = {
     type: "status",
-    repository: ctx.config.restic.repository,
+    repository: status.repository,
     lock,
     pendingRecovery: pending,
     pendingDeletions,
     disk,
     stacks,
     lastVerify,
-    verification: verified.repository,
+    verification: status.verification,
     catalog,
-    lastRun: ctx.store.recentRuns(1)[0],
+    lastRun: status.lastRun,
   };
 
   env.printer.result(data, () => {
@@ -93,7 +76,7 @@ export async function run(env: CommandEnv): Promise<number> {
       for (const p of pendingDeletions)
         lines.push(`  ${p.shortId} ${p.stack ?? "-"} ${format.when(p.time)} — forgotten after ${format.when(p.dueAt)}`);
     }
-    const v = verified.repository;
+    const v = status.verification;
     lines.push(
       v
         ? `last verify: ${format.when(v.at)} ${v.level}${v.part ? ` ${v.part}` : ""} ${v.ok ? "OK" : "FAILED"}${v.ok ? "" : ` — ${(v.detail ?? "").split("\n")[0]}`}`
@@ -122,10 +105,7 @@ export async function run(env: CommandEnv): Promise<number> {
     if (data.lastRun) lines.push(`last run: #${data.lastRun.id} ${data.lastRun.kind} ${data.lastRun.status}`);
     return lines.join("\n");
   });
-  if (pending.some((p) => !p.alive)) return ExitCode.serviceDown;
-  const verifyFailed =
-    (verified.repository && !verified.repository.ok) || stacks.some((s) => s.verified && !s.verified.ok);
-  return stacks.some((s) => s.overdue) || verifyFailed ? ExitCode.failed : ExitCode.ok;
+  return statusExitCode(status);
 }
 
 /** A local repository's size and its filesystem's free share; undefined before it exists. */

@@ -1,5 +1,6 @@
 import { openContext, type CommandEnv } from "../app";
 import { parseDuration } from "../duration";
+import { when } from "../format";
 import { removeAllLocks } from "../services/run/unlock";
 import { confirmDestructive, type GuardOptions } from "./guard";
 
@@ -26,7 +27,7 @@ export async function run(env: CommandEnv, o: GuardOptions & { removeAll?: boole
       `removed every restic lock (${r.removed.length + r.unreadable.length})`,
       ...r.removed.map(
         (l) =>
-          `  ${l.id.slice(0, 8)} ${l.exclusive ? "exclusive" : "shared"} PID ${l.pid} on ${l.hostname} since ${l.time.slice(0, 19)}Z`,
+          `  ${l.id.slice(0, 8)} ${l.exclusive ? "exclusive" : "shared"} PID ${l.pid} on ${l.hostname} since ${when(l.time, true)}`,
       ),
       ...r.unreadable.map((id) => `  ${id.slice(0, 8)} (unreadable: no holder to check)`),
     ].join("\n"),

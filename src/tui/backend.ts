@@ -1,8 +1,8 @@
 import { btui } from "../command-hint";
 import { setIniValue } from "../config/edit";
 import { DirlistFile, entryKey } from "../docker/dirlist";
-import { discoverStacks, type StackState } from "../docker/discovery";
-import { ConfigError, errorMessage, UsageError } from "../errors";
+import type { StackState } from "../docker/discovery";
+import { UsageError } from "../errors";
 import type { BackupReport } from "../services/backup/backup";
 import { lockedBackup } from "../services/backup/run";
 import { ensureIndexed, refreshCatalog } from "../services/snapshots/catalog";
@@ -16,16 +16,17 @@ import { syncRepository, type SyncReport } from "../services/sync/sync";
 import { runVerify, type VerifyResult } from "../services/verify/verify";
 import { scheduleRows, type ScheduleRow } from "../services/status/schedules";
 import { selectStacks, type Selection } from "../services/stacks/selection";
-import { stacksDue, type StackDue } from "../schedule/due";
+import { readSelection as readSelectionOf } from "../services/status/seen-stacks";
+import { readStatus } from "../services/status/status";
 import { installedAt } from "../schedule/install";
 import { scheduleDrift } from "../schedule/drift";
 import { pausedJobs } from "../schedule/jobs";
 import type { CatalogFile, CatalogSnapshot, SnapshotFilter } from "../state/catalog";
 import type { RunFilter, RunRow, StackResultRow } from "../state/store";
 import type { ServiceEvent } from "../services/run/events";
+import { dashboardOf, DIRLIST_FIX } from "./backend-dashboard";
 import { disasterBackend, type DisasterBackend } from "./backend-disaster";
 import { checkConfirmPassword, unguardedWarning } from "./backend-guard";
-import { healthWarnings, overdueWarnings, pendingWarnings } from "./backend-warnings";
 
 export type { DisasterChoice, DisasterPlan } from "./backend-disaster";
 
@@ -185,68 +186,14 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
   const hash = () => ctx.config.security.confirmPasswordHash?.reveal();
   const check = (password: string, choice: RestoreChoice, again = false) =>
     checkConfirmPassword(ctx, password, guardAction(choice), again);
-  /**
-   * The selection, or — when the dirlist has a line it cannot read — the stacks discovery finds with
-   * none enabled and the dirlist's error, so the screens show what is there and what to fix.
-   */
+  /** The selection; a dirlist it cannot read gives the stacks found, none enabled, and what to fix. */
   const readSelection = async (): Promise<{ sel: Selection; dirlistError?: string }> => {
-    const file = dirlist();
-    try {
-      file.read();
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      const known = await discoverStacks(ctx.docker, ctx.config.docker.stacksDir);
-      const dirlistError = `the dirlist cannot be read: ${errorMessage(err)}.${err.hint ? ` ${err.hint}` : ""} Fix or delete that line, then press r; until then no stack counts as enabled, and backing up the enabled stacks stops with this error.`;
-      return { sel: { selected: [], known, enabled: new Set(), added: [], warnings: [] }, dirlistError };
-    }
-    return { sel: await selectStacks(ctx, file, { recordNew: false }) };
+    const { sel, dirlistError } = await readSelectionOf(ctx, dirlist());
+    return { sel, dirlistError: dirlistError && `${dirlistError}${DIRLIST_FIX}` };
   };
   return {
     async dashboard() {
-      const { sel, dirlistError } = await readSelection();
-      const last = ctx.store.lastBackups();
-      const counts = new Map<string, number>();
-      for (const [stack, n] of ctx.store.catalog.countByStack()) counts.set(stack, n);
-      const now = new Date();
-      const scheduleWarnings: string[] = [];
-      let due: StackDue[] = [];
-      try {
-        // A scheduled backup skips a stack the dirlist disables, even one with its own SCHEDULE.
-        due = stacksDue(ctx.config, sel.enabled, last, now).filter((d) => sel.enabled.has(d.stack));
-      } catch (err) {
-        scheduleWarnings.push(`schedule: ${errorMessage(err)}`);
-      }
-      const dueOf = new Map(due.map((d) => [d.stack, d]));
-      const stacks: StackStatus[] = sel.known.map((s) => {
-        const l = last.get(s.name)?.last;
-        const d = dueOf.get(s.name);
-        return {
-          name: s.name,
-          state: s.state,
-          enabled: sel.enabled.has(s.name),
-          external: s.source === "external",
-          lastBackup: l && { at: l.startedAt, status: l.status, snapshotId: l.snapshotId },
-          snapshots: counts.get(s.name) ?? 0,
-          next: d?.next,
-          overdue: d?.overdue ?? false,
-        };
-      });
-      return {
-        repository: ctx.config.restic.repository,
-        host: ctx.config.hostname,
-        stacks,
-        snapshotTotal: ctx.store.catalog.count(),
-        catalogRefreshedAt: ctx.store.catalog.refreshedAt(),
-        warnings: [
-          ...healthWarnings(ctx),
-          ...pendingWarnings(ctx.store.pendingDeletions(), now),
-          ...overdueWarnings(due, now),
-          ...scheduleWarnings,
-          ...configWarnings,
-          ...sel.warnings,
-        ],
-        dirlistError,
-      };
+      return dashboardOf(await readStatus(ctx, { discover: true, configWarnings }));
     },
 
     async selection() {

@@ -5,37 +5,8 @@ import { format } from "../format";
 import type { CatalogSnapshot } from "../state/catalog";
 import type { RunRow, StackResultRow } from "../state/store";
 
-/** A length of time in one unit: "45s", "12m", "5h", "3d" (rounded down). */
-export function span(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
-}
-
-/** "3m", "5h", "2d" since an ISO time; "never" without one. */
-export function age(iso: string | undefined, now = Date.now()): string {
-  if (!iso) return "never";
-  return span(now - Date.parse(iso));
-}
-
-/** "in 5h" until an ISO time ("due now" once past); "-" without one. */
-export function until(iso: string | undefined, now = Date.now()): string {
-  if (!iso) return "-";
-  const ms = Date.parse(iso) - now;
-  return ms < 1000 ? "due now" : `in ${span(ms)}`;
-}
-
-const p2 = (n: number) => String(n).padStart(2, "0");
-
-/** Local time (schedules are local), "2026-11-22 03:00"; with seconds "2026-11-22 03:00:05"; "-" without one. */
-export function when(iso: string | undefined, seconds = false): string {
-  if (!iso) return "-";
-  const d = new Date(iso);
-  const s = `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} ${p2(d.getHours())}:${p2(d.getMinutes())}`;
-  return seconds ? `${s}:${p2(d.getSeconds())}` : s;
-}
+// The time functions live in src/format.ts with the CLI's (one formatter for both faces).
+export { age, duration, span, until, when } from "../format";
 
 /** The first line of a (multi-line) message. */
 export function firstLine(s: string | undefined): string {
@@ -47,14 +18,6 @@ export function bar(fraction: number, width: number): string {
   const f = Number.isFinite(fraction) ? Math.max(0, Math.min(1, fraction)) : 0;
   const full = Math.round(f * width);
   return `[${"#".repeat(full)}${"-".repeat(width - full)}]`;
-}
-
-export function duration(ms: number | undefined): string {
-  if (ms === undefined) return "-";
-  if (ms < 1000) return `${ms}ms`;
-  const s = Math.round(ms / 100) / 10;
-  if (s < 60) return `${s}s`;
-  return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
 }
 
 const PHASES: Partial<Record<Phase, string>> = {

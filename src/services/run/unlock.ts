@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { btui } from "../../command-hint";
 import { BusyError } from "../../errors";
+import { when } from "../../format";
 import type { LockInfo } from "../../restic/json";
 import { isAlive } from "../../state/process-info";
 import type { ServiceContext } from "./context";
@@ -36,7 +37,7 @@ export async function removeAllLocks(
         const who = live
           .map(
             (l) =>
-              `PID ${l.pid} (${l.exclusive ? "exclusive" : "shared"} lock since ${l.time.slice(0, 19)}Z${l.username ? `, user ${l.username}` : ""})`,
+              `PID ${l.pid} (${l.exclusive ? "exclusive" : "shared"} lock since ${when(l.time, true)}${l.username ? `, user ${l.username}` : ""})`,
           )
           .join(", ");
         throw new BusyError(

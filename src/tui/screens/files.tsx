@@ -5,7 +5,7 @@ import type { CatalogSnapshot } from "../../state/catalog";
 import type { RestoreChoice, TuiBackend } from "../backend";
 import { TextInput } from "../components/text-input";
 import { VirtualList } from "../components/virtual-list";
-import { fit, restoreCommand, restoreScope } from "../format";
+import { fit, restoreCommand, restoreScope, when } from "../format";
 import { useCloseOnBack } from "../use-back-handler";
 import { useFileTree } from "../use-file-tree";
 import { useListCursor } from "../use-list-cursor";
@@ -64,7 +64,7 @@ export function FilesPane({ backend, snap, width, height, active, onClose, onHin
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">
-        {snap.shortId} {snap.stack ?? ""} {snap.time.slice(0, 16).replace("T", " ")} · {tree.dir}
+        {snap.shortId} {snap.stack ?? ""} {when(snap.time)} · {tree.dir}
       </Text>
       {tree.error ? (
         <Text color="red" wrap="wrap">
@@ -83,8 +83,7 @@ export function FilesPane({ backend, snap, width, height, active, onClose, onHin
           render={(f, sel) => (
             <Text bold={sel} wrap="truncate-end">
               {fit(f.type === "dir" ? `${f.name}/` : f.name, Math.max(10, width - sizeW - 22))}
-              {(f.type === "dir" ? "" : format.bytes(f.size)).padStart(sizeW)}{" "}
-              {f.mtime?.slice(0, 16).replace("T", " ") ?? ""}
+              {(f.type === "dir" ? "" : format.bytes(f.size)).padStart(sizeW)} {f.mtime ? when(f.mtime) : ""}
             </Text>
           )}
         />

@@ -6,7 +6,7 @@ import { restoreLabel } from "../backend";
 import { TextInput } from "../components/text-input";
 import { useCloseOnBack } from "../use-back-handler";
 import { describeError } from "../use-async";
-import { wrapLines } from "../format";
+import { when, wrapLines } from "../format";
 
 export interface RestoreConfirmProps {
   backend: TuiBackend;
@@ -84,7 +84,7 @@ export function RestoreConfirm({
   return (
     <Box flexDirection="column" width={width}>
       <Text bold wrap="wrap">
-        Restore {restoreLabel(choice)} from snapshot {snap.shortId} ({snap.time.slice(0, 16).replace("T", " ")})
+        Restore {restoreLabel(choice)} from snapshot {snap.shortId} ({when(snap.time)})
         {inPlace ? " in place" : ` under ${choice.target}`}
       </Text>
       {error ? (

@@ -5,7 +5,7 @@ import type { CatalogSnapshot } from "../../state/catalog";
 import type { RestoreChoice, TuiBackend } from "../backend";
 import { TextInput } from "../components/text-input";
 import { VirtualList } from "../components/virtual-list";
-import { col, restoreCommand, restoreScope, restorableVolumes } from "../format";
+import { col, restoreCommand, restoreScope, restorableVolumes, when } from "../format";
 import { useListCursor } from "../use-list-cursor";
 import { LATEST_PER_STACK, useSnapshots } from "../use-snapshots";
 import { useCloseOnBack } from "../use-back-handler";
@@ -173,7 +173,7 @@ export function SnapshotsScreen({
         render={(r, sel) => (
           <Text bold={sel} wrap="truncate-end">
             {col(r.shortId, 9)}
-            {col(r.time.slice(0, 16).replace("T", " "), 17)}
+            {col(when(r.time), 17)}
             {col(r.stack ?? "-", stackW)}
             {col(`${r.kind ?? "-"}${r.protected ? " P" : ""}`, 14)}
             {col(r.host, 14)}

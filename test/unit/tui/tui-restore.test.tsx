@@ -19,6 +19,7 @@ import {
   type Schedules,
   type TuiBackend,
 } from "../../../src/tui/backend";
+import { when } from "../../../src/format";
 import { logLine } from "../../../src/tui/screens/run-log";
 import { taskReducer, idleTask } from "../../../src/tui/use-task-run";
 import { testContext, type TestContext } from "../../helpers/fakes";
@@ -217,7 +218,7 @@ describe("TUI restore", () => {
     await press(stdin, "R");
     let fr = await until(lastFrame, /This OVERWRITES the live data at:/);
     expect(fr.replace(/\n/g, " ")).toContain(
-      "Restore /srv/web/index.html of stack web from snapshot c53e77c8 (2026-11-22 22:45) in place",
+      `Restore /srv/web/index.html of stack web from snapshot c53e77c8 (${when(SNAP.time)}) in place`,
     );
     expect(fr).toMatch(/\/srv\/web\/index\.html\s+\(\+1 new, ~2 changed, -0 removed; 2\.0 KiB\)/);
     expect(fr).toContain("It STOPS web-app-1 while it writes, and starts it again.");
@@ -270,7 +271,7 @@ describe("TUI restore", () => {
     await press(stdin, ..."/tmp/out", KEY.enter);
     const fr = await until(lastFrame, /This writes \(nothing live is touched\):/);
     expect(fr.replace(/\n/g, " ")).toContain(
-      "Restore /srv/web/conf of stack web from snapshot c53e77c8 (2026-11-22 22:45) under /tmp/out",
+      `Restore /srv/web/conf of stack web from snapshot c53e77c8 (${when(SNAP.time)}) under /tmp/out`,
     );
     expect(fr).not.toContain("STOPS");
     await press(stdin, "y");

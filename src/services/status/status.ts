@@ -1,0 +1,191 @@
+import type { StackState } from "../../docker/discovery";
+import { errorMessage, ExitCode } from "../../errors";
+import { stacksDue, type StackDue } from "../../schedule/due";
+import { readOwner } from "../../state/lock";
+import { isAlive, type Owner } from "../../state/process-info";
+import type { PendingDeletion, RunRow, StackResultRow } from "../../state/store";
+import type { Verification } from "../../state/verifications";
+import type { ServiceContext } from "../run/context";
+import { readRecordedSelection, readSelection } from "./seen-stacks";
+import {
+  byUrgency,
+  lastRunWarnings,
+  lockWarnings,
+  overdueWarnings,
+  pendingDeletionWarnings,
+  recoveryWarnings,
+  type StatusWarning,
+  verificationWarnings,
+} from "./warnings";
+
+export type { StatusWarning, StatusWarningKind } from "./warnings";
+
+/** The repository lock's holder; alive: its process still runs (or runs on another host). */
+export type LockHolder = Owner & { alive: boolean };
+
+/** A run's stop journal entry: what it stopped and has not started again yet. */
+export interface PendingRecovery {
+  stack: string;
+  /** The stopped containers, then the filesystem snapshots to delete ("btrfs snapshot /path"). */
+  containers: string[];
+  /** The stopped containers alone. */
+  stopped: string[];
+  pid: number;
+  host: string;
+  /** Its run still runs: not pending yet, only in progress. */
+  alive: boolean;
+}
+
+/** One stack: what was found, what the dirlist says, its backups, its schedule, its last restore proof. */
+export interface StackStatusRow {
+  stack: string;
+  /** Found by discovery (discover: true); undefined for a stack only the state store knows. */
+  found?: { state: StackState; external: boolean };
+  enabled: boolean;
+  /** The newest attempt. */
+  last?: StackResultRow;
+  lastGood?: StackResultRow;
+  /** How old the last good backup is. */
+  ageMs?: number;
+  /** Snapshots of it in the catalog. */
+  snapshots: number;
+  /** Its scheduled backup (the dirlist enables it and a schedule covers it). */
+  due?: StackDue;
+  verified?: Verification;
+}
+
+/** Everything `status` and the TUI's dashboard show, read from local state (no repository access). */
+export interface StatusModel {
+  repository: string;
+  host: string;
+  now: Date;
+  lock?: LockHolder;
+  pendingRecovery: PendingRecovery[];
+  pendingDeletions: PendingDeletion[];
+  /** Discovered stacks first (in discovery's order), then those only the state knows, by name. */
+  stacks: StackStatusRow[];
+  catalog: { snapshots: number; refreshedAt?: string };
+  /** The newest verify run, and the newest verification of the whole repository. */
+  lastVerify?: RunRow;
+  verification?: Verification;
+  lastRun?: RunRow;
+  /** Things that need a person, most urgent first. */
+  warnings: StatusWarning[];
+  /** The dirlist has a line it cannot read (not strict): what is enabled is unknown. */
+  dirlistError?: string;
+}
+
+export interface StatusOptions {
+  /** List the stacks discovery finds (Docker, the dirlist's EXT: entries), as the dashboard does. */
+  discover?: boolean;
+  /** A dirlist that cannot be read, or due dates that cannot be computed, throw (`status` exits with the config error). */
+  strict?: boolean;
+  /** The config's warnings, to carry as warnings (the CLI prints them itself when it opens the config). */
+  configWarnings?: string[];
+  now?: Date;
+}
+
+/** The one status of this host's backups: `backup-tui status` renders it, the TUI's dashboard maps it. */
+export async function readStatus(ctx: ServiceContext, o: StatusOptions = {}): Promise<StatusModel> {
+  const now = o.now ?? new Date();
+  const { sel, dirlistError } = o.discover ? await readSelection(ctx) : readRecordedSelection(ctx, !!o.strict);
+  const lastBackups = ctx.store.lastBackups();
+  const verified = ctx.store.verifications.latest(ctx.config.restic.repository);
+  const counts = ctx.store.catalog.countByStack();
+  const { due, scheduleError } = dueDates(ctx, sel.enabled, lastBackups, now, !!o.strict);
+  const dueOf = new Map(due.map((d) => [d.stack, d]));
+  const found = new Map(sel.known.map((s) => [s.name, s]));
+  const recorded = [...new Set([...lastBackups.keys(), ...dueOf.keys(), ...verified.stacks.keys()])]
+    .filter((n) => !found.has(n))
+    .sort();
+  const stacks = [...found.keys(), ...recorded].map((stack): StackStatusRow => {
+    const s = found.get(stack);
+    const l = lastBackups.get(stack);
+    return {
+      stack,
+      found: s && { state: s.state, external: s.source === "external" },
+      enabled: sel.enabled.has(stack),
+      last: l?.last,
+      lastGood: l?.lastGood,
+      ageMs: l?.lastGood ? now.getTime() - Date.parse(l.lastGood.startedAt) : undefined,
+      snapshots: counts.get(stack) ?? 0,
+      due: dueOf.get(stack),
+      verified: verified.stacks.get(stack),
+    };
+  });
+  const lock = lockHolder(ctx);
+  const pendingRecovery = pendingRecoveries(ctx);
+  const pendingDeletions = ctx.store.pendingDeletions();
+  const lastRun = ctx.store.recentRuns(1)[0];
+  const warnings = byUrgency([
+    ...recoveryWarnings(pendingRecovery),
+    ...lockWarnings(lock, ctx.owner.pid),
+    ...lastRunWarnings(lastRun),
+    ...verificationWarnings(verified.repository, stacks),
+    ...pendingDeletionWarnings(pendingDeletions, now),
+    ...overdueWarnings(due, now),
+    ...(scheduleError ? [{ kind: "schedule" as const, message: `schedule: ${scheduleError}` }] : []),
+    ...(o.configWarnings ?? []).map((message) => ({ kind: "config" as const, message })),
+    ...sel.warnings.map((message) => ({ kind: "dirlist" as const, message })),
+  ]);
+  return {
+    repository: ctx.config.restic.repository,
+    host: ctx.config.hostname,
+    now,
+    lock,
+    pendingRecovery,
+    pendingDeletions,
+    stacks,
+    catalog: { snapshots: ctx.store.catalog.count(), refreshedAt: ctx.store.catalog.refreshedAt() },
+    lastVerify: ctx.store.runs({ kind: "verify", limit: 1 })[0],
+    verification: verified.repository,
+    lastRun,
+    warnings,
+    dirlistError,
+  };
+}
+
+/**
+ * `status`'s exit code: 4 while containers a dead run stopped are still down, 1 when a stack is
+ * overdue or the last verification (of the repository, or of a stack's restore) failed, else 0.
+ */
+export function statusExitCode(s: StatusModel): number {
+  if (s.pendingRecovery.some((p) => !p.alive)) return ExitCode.serviceDown;
+  const verifyFailed = (s.verification && !s.verification.ok) || s.stacks.some((r) => r.verified && !r.verified.ok);
+  return s.stacks.some((r) => r.due?.overdue) || verifyFailed ? ExitCode.failed : ExitCode.ok;
+}
+
+function dueDates(
+  ctx: ServiceContext,
+  enabled: Set<string>,
+  last: ReturnType<ServiceContext["store"]["lastBackups"]>,
+  now: Date,
+  strict: boolean,
+): { due: StackDue[]; scheduleError?: string } {
+  try {
+    // A scheduled backup skips a stack the dirlist disables, even one with its own SCHEDULE.
+    return { due: stacksDue(ctx.config, enabled, last, now) };
+  } catch (err) {
+    if (strict) throw err;
+    return { due: [], scheduleError: errorMessage(err) };
+  }
+}
+
+function lockHolder(ctx: ServiceContext): LockHolder | undefined {
+  const holder = readOwner(ctx.config.stateDir, ctx.config.restic.repository);
+  return holder && { ...holder, alive: holder.host !== ctx.owner.host || isAlive(holder.pid, holder.pidStart) };
+}
+
+function pendingRecoveries(ctx: ServiceContext): PendingRecovery[] {
+  return ctx.journal.list().map((e) => ({
+    stack: e.stack,
+    containers: [
+      ...e.containers.map((c) => c.name),
+      ...(e.fsSnapshots ?? []).map((f) => `${f.provider} snapshot ${f.path}`),
+    ],
+    stopped: e.containers.map((c) => c.name),
+    pid: e.owner.pid,
+    host: e.owner.host,
+    alive: isAlive(e.owner.pid, e.owner.pidStart),
+  }));
+}
