@@ -1,11 +1,18 @@
-import { btui } from "../command-hint";
 import { readFileSync } from "node:fs";
 import type { CommandEnv } from "../app";
 import type { Config } from "../config/types";
 import { UsageError } from "../errors";
 import type { Logger } from "../log";
+import {
+  checkConfirmPassword,
+  confirmWithoutPassword,
+  passwordMissing,
+  passwordRequired,
+  unguardedWarning,
+  wrongPassword,
+  type Confirmed,
+} from "../security/confirm";
 import { confirmPasswordFromEnv } from "../security/confirm-env";
-import { verifyConfirmPassword } from "../security/confirm-hash";
 import { ask, interactive } from "./prompt";
 
 export interface GuardOptions {
@@ -15,8 +22,9 @@ export interface GuardOptions {
 
 /**
  * The gate before a destructive action: a yes/no (or --yes), then the confirmation password
- * checked against CONFIRM_PASSWORD_HASH. Headless it never prompts: --yes plus
- * --confirm-password-file or BACKUP_TUI_CONFIRM_PASSWORD, or it refuses (exit 2).
+ * (src/security/confirm.ts checks and logs it). Headless it never prompts: --yes plus
+ * --confirm-password-file or BACKUP_TUI_CONFIRM_PASSWORD, or it refuses (exit 2). The Confirmed
+ * it returns is what a guarded use case asks for.
  */
 export async function confirmDestructive(
   env: CommandEnv,
@@ -24,7 +32,7 @@ export async function confirmDestructive(
   log: Logger,
   what: string,
   o: GuardOptions,
-): Promise<void> {
+): Promise<Confirmed> {
   const tty = interactive();
   if (!o.yes) {
     if (!tty)
@@ -35,36 +43,28 @@ export async function confirmDestructive(
     const answer = (await ask(`${what}? [y/N] `)).trim().toLowerCase();
     if (answer !== "y" && answer !== "yes") throw new UsageError("not confirmed; nothing was changed");
   }
-  const hash = config.security.confirmPasswordHash?.reveal();
-  if (!hash) {
-    env.printer.warn(
-      `no confirmation password is set; anyone who can run backup-tui can do this. Set one with \`${btui("config set-confirm-password")}\`.`,
-    );
-    return;
+  if (!passwordRequired(config)) {
+    env.printer.warn(unguardedWarning());
+    return confirmWithoutPassword({ config, log }, what);
   }
-  let password: string | undefined;
-  const fromEnv = confirmPasswordFromEnv();
+  const confirmed = checkConfirmPassword({ config, log }, what, await password(o, what, tty));
+  if (!confirmed) throw wrongPassword();
+  return confirmed;
+}
+
+/** --confirm-password-file, else BACKUP_TUI_CONFIRM_PASSWORD, else a prompt on the terminal. */
+async function password(o: GuardOptions, what: string, tty: boolean): Promise<string> {
+  const fromEnv = confirmPasswordFromEnv(); // taken out of process.env whichever is used
   if (o.confirmPasswordFile) {
     try {
-      password = readFileSync(o.confirmPasswordFile, "utf8").replace(/\r?\n$/, "");
+      return readFileSync(o.confirmPasswordFile, "utf8").replace(/\r?\n$/, "");
     } catch (err) {
       throw new UsageError(
         `cannot read --confirm-password-file ${o.confirmPasswordFile}: ${(err as NodeJS.ErrnoException).code ?? err}`,
       );
     }
-  } else if (fromEnv !== undefined) {
-    password = fromEnv;
-  } else if (tty) {
-    password = await ask("confirmation password: ", true);
-  } else {
-    throw new UsageError(
-      `refusing to ${what}: a confirmation password is required`,
-      "Pass --confirm-password-file FILE or set BACKUP_TUI_CONFIRM_PASSWORD.",
-    );
   }
-  if (!verifyConfirmPassword(password, hash)) {
-    log.warn({ action: what, user: process.env.SUDO_USER ?? process.env.USER }, "refused: wrong confirmation password");
-    throw new UsageError("wrong confirmation password; nothing was changed");
-  }
-  log.info({ action: what }, "confirmed destructive action");
+  if (fromEnv !== undefined) return fromEnv;
+  if (tty) return ask("confirmation password: ", true);
+  throw passwordMissing(what, "Pass --confirm-password-file FILE or set BACKUP_TUI_CONFIRM_PASSWORD.");
 }

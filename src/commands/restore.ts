@@ -1,15 +1,22 @@
 import { btui } from "../command-hint";
 import { eventSink, openContext, type CommandEnv } from "../app";
 import { AppError, ExitCode, UsageError } from "../errors";
-import { format, table } from "../output";
+import { dumpRestoreLines, dumpRestorePlanLines } from "../reports/dump-restore";
+import { restoreLines } from "../reports/restore";
 import { ensureCatalog, refreshCatalog, resolveSnapshot } from "../services/snapshots/catalog";
-import { preflight } from "../services/run/preflight";
-import { planRestore, restore, type RestoreReport } from "../services/restore/restore";
-import { planDumpRestore, restoreDump } from "../services/dumps/restore";
 import { assertVolumeName } from "../services/stacks/volume-target";
 import type { CatalogSnapshot } from "../state/catalog";
+import {
+  dumpRestoreAction,
+  dumpRestoreJob,
+  previewDumpRestoreJob,
+  type DumpRestoreJobRequest,
+} from "../usecases/dump-restore";
+import type { JobHooks } from "../usecases/hooks";
+import { planInPlaceRestore, restoreJob, restoreLabel, type RestoreJobRequest } from "../usecases/restore";
 import { confirmDestructive } from "./guard";
-import { withRepoLock } from "./locked";
+import { lockLost } from "./locked";
+import { parseDuration } from "../duration";
 import { pull } from "./pull";
 
 interface Options {
@@ -47,41 +54,27 @@ export async function run(env: CommandEnv, path: string | undefined, o: Options)
     );
   const ctx = openContext(env);
   const snapshot = await pick(ctx, o, env.signal);
-  if (o.dump) return o.dryRun ? previewDump(env, ctx, o, snapshot) : loadDump(env, ctx, o, snapshot);
-  const scope = o.stack ? { kind: "stack" as const, stack: o.stack } : { kind: "volume" as const, volume: o.volume! };
-  const label = `${o.file ? `${o.file} of ` : ""}${o.stack ? `stack ${o.stack}` : `volume ${o.volume}`}`;
-  const req = {
-    scope,
+  // --wait is read only where a lock is taken (a dry run or a --target restore takes none).
+  const hooks = jobHooks(env, ctx, o.dryRun || o.target ? undefined : o.wait);
+  if (o.dump) return o.dryRun ? previewDump(env, ctx, o, snapshot) : loadDump(env, ctx, o, snapshot, hooks);
+  const req: RestoreJobRequest = {
+    scope: o.stack ? { kind: "stack", stack: o.stack } : { kind: "volume", volume: o.volume! },
     snapshot,
     file: o.file,
     target: o.target,
     force: o.force,
     host: o.host,
     dryRun: o.dryRun,
-    signal: env.signal,
   };
-  if (o.dryRun || o.target) {
-    const report = await restore(ctx, req, eventSink(env, ctx));
-    env.printer.result({ type: "restore", ...report }, () => render(report, snapshot, label));
-    return ExitCode.ok;
+  if (!o.dryRun && !o.target) {
+    // The same checks as the run, before asking: the confirmation names every live path it replaces.
+    const { action } = await planInPlaceRestore(ctx, req, env.signal);
+    req.confirmation = await confirmDestructive(env, ctx.config, ctx.log, action, o);
   }
-  // The same checks as the run, before asking: the confirmation names every live path it replaces.
-  const plan = await planRestore(ctx, req);
-  await confirmDestructive(
-    env,
-    ctx.config,
-    ctx.log,
-    `restore ${label} from snapshot ${snapshot.shortId} (${snapshot.time.slice(0, 16).replace("T", " ")}) over the live data, replacing ${plan.mappings.map((m) => m.live).join(", ")}`,
-    o,
-  );
-  return withRepoLock(ctx, env, o.wait, async () => {
-    const emit = eventSink(env, ctx);
-    await preflight(ctx, emit, env.signal);
-    const report = await restore(ctx, req, emit);
-    await refreshCatalog(ctx).catch(() => undefined);
-    env.printer.result({ type: "restore", ...report }, () => render(report, snapshot, label));
-    return report.exitCode;
-  });
+  const report = await restoreJob(ctx, req, hooks);
+  const subject = { label: restoreLabel(req), shortId: snapshot.shortId, target: o.target };
+  env.printer.result({ type: "restore", ...report }, () => restoreLines(report, subject).join("\n"));
+  return report.mode === "in-place" ? report.exitCode : ExitCode.ok;
 }
 
 /** restore --stack NAME --dump SERVICE: the database loaded back from its dump (guarded, under the lock). */
@@ -90,30 +83,13 @@ async function loadDump(
   ctx: ReturnType<typeof openContext>,
   o: Options,
   snapshot: CatalogSnapshot,
+  hooks: JobHooks,
 ): Promise<number> {
-  await confirmDestructive(
-    env,
-    ctx.config,
-    ctx.log,
-    `load ${o.dump}'s database dump from snapshot ${snapshot.shortId} (${format.when(snapshot.time)}) into the running ${o.dump} of ${o.stack}`,
-    o,
-  );
-  return withRepoLock(ctx, env, o.wait, async () => {
-    const r = await restoreDump(
-      ctx,
-      { stack: o.stack!, service: o.dump!, snapshot, host: o.host, signal: env.signal },
-      eventSink(env, ctx),
-    );
-    await refreshCatalog(ctx).catch(() => undefined);
-    env.printer.result({ type: "restore-dump", ...r }, () =>
-      [
-        `loaded ${o.dump}'s ${r.engine} dump (${format.bytes(r.bytes)}) from ${snapshot.shortId} into ${r.container} in ${format.ms(r.ms)}`,
-        `the database as it was before is kept in safety snapshot ${r.safetySnapshot?.slice(0, 8)} (kind:pre-restore)`,
-        ...r.warnings.map((w) => `warning from the database: ${w}`),
-      ].join("\n"),
-    );
-    return ExitCode.ok;
-  });
+  const req: DumpRestoreJobRequest = { stack: o.stack!, service: o.dump!, snapshot, host: o.host };
+  req.confirmation = await confirmDestructive(env, ctx.config, ctx.log, dumpRestoreAction(req), o);
+  const r = await dumpRestoreJob(ctx, req, hooks);
+  env.printer.result({ type: "restore-dump", ...r }, () => dumpRestoreLines(r, snapshot.shortId).join("\n"));
+  return ExitCode.ok;
 }
 
 /** restore --stack NAME --dump SERVICE --dry-run: the same checks, and what it would do; nothing is fetched, dumped or loaded. */
@@ -123,22 +99,13 @@ async function previewDump(
   o: Options,
   snapshot: CatalogSnapshot,
 ): Promise<number> {
-  const p = await planDumpRestore(ctx, {
-    stack: o.stack!,
-    service: o.dump!,
-    snapshot,
-    host: o.host,
-    signal: env.signal,
-  });
+  const p = await previewDumpRestoreJob(
+    ctx,
+    { stack: o.stack!, service: o.dump!, snapshot, host: o.host },
+    { signal: env.signal },
+  );
   env.printer.result({ type: "restore-dump-plan", ...p }, () =>
-    [
-      `Dry run: restoring ${o.stack}'s ${p.service} database from snapshot ${snapshot.shortId} would:`,
-      `  load the ${p.engine} dump ${p.file} (${format.bytes(p.bytes)}, sha256 ${p.sha256.slice(0, 16)}…, made ${format.when(p.snapshotTime)}; its hash is checked first)`,
-      `  into the running container ${p.container}${p.database ? `, database ${p.database}` : ""}${p.user ? ` as ${p.user}` : ""}`,
-      `  after keeping a dump of ${p.service} as it is now in a safety snapshot (kind:pre-restore)`,
-      "  stop nothing: the database keeps running while the dump loads",
-      "Nothing was changed.",
-    ].join("\n"),
+    dumpRestorePlanLines(p, o.stack!, snapshot.shortId).join("\n"),
   );
   return ExitCode.ok;
 }
@@ -161,47 +128,12 @@ async function pick(ctx: ReturnType<typeof openContext>, o: Options, signal: Abo
   return snap;
 }
 
-function render(r: RestoreReport, snap: CatalogSnapshot, label: string): string {
-  if (r.mode === "dry-run") {
-    const lines = [`Dry run: restoring ${label} from ${snap.shortId} would change:`];
-    lines.push(
-      table(
-        ["PATH", "ADDED", "CHANGED", "REMOVED", "BYTES"],
-        (r.diff ?? []).map((d) => [
-          d.live,
-          String(d.added.length),
-          String(d.changed.length),
-          String(d.removed.length),
-          format.bytes(d.bytes),
-        ]),
-      ),
-    );
-    for (const d of r.diff ?? []) {
-      for (const [k, list] of [
-        ["+", d.added],
-        ["~", d.changed],
-        ["-", d.removed],
-      ] as const)
-        for (const p of list.slice(0, 20)) lines.push(`  ${k} ${p}`);
-    }
-    if (r.stopReason)
-      lines.push(
-        r.stops?.length
-          ? `It stops ${r.stops.join(", ")} while the data is swapped in, then starts ${r.stops.length === 1 ? "it" : "them"} again: ${r.stopReason}.`
-          : `It stops nothing: ${r.stopReason}.`,
-      );
-    return lines.join("\n");
-  }
-  if (r.mode === "target")
-    return `restored ${label} from ${snap.shortId} under ${r.mappings.length ? "the target directory" : ""}:\n${r.mappings.map((m) => `  ${m.source}`).join("\n")}`;
-  const lines = [
-    `restored ${label} from ${snap.shortId}:`,
-    ...r.mappings.map((m) => `  ${m.live}${m.live !== m.source ? ` (from ${m.source})` : ""}`),
-  ];
-  if (r.createdVolumes.length) lines.push(`created volumes: ${r.createdVolumes.join(", ")}`);
-  if (r.safetySnapshot)
-    lines.push(`the previous data is kept in safety snapshot ${r.safetySnapshot.slice(0, 8)} (kind:pre-restore)`);
-  if (r.downtimeMs) lines.push(`downtime: ${format.ms(r.downtimeMs)}`);
-  for (const f of r.notRestarted) lines.push(`URGENT: ${f.name} is not running again: ${f.reason}`);
-  return lines.join("\n");
+/** Where the job's events go (stderr and the log), SIGINT/SIGTERM, --wait and a lost lock stopping the run. */
+export function jobHooks(env: CommandEnv, ctx: ReturnType<typeof openContext>, wait: string | undefined): JobHooks {
+  const waitMs = wait ? parseDuration(wait, "--wait") : 0;
+  return {
+    emit: eventSink(env, ctx),
+    signal: env.signal,
+    lock: { waitMs, onWait: (m) => env.printer.info(m), onLost: lockLost(env) },
+  };
 }

@@ -1,12 +1,9 @@
-import { UsageError } from "../errors";
-import type { ServiceContext } from "../services/run/context";
-import { disasterRestore, type DisasterReport } from "../services/disaster/disaster";
+import { checkConfirmPassword, passwordRequired, unguardedWarning } from "../security/confirm";
+import type { DisasterReport } from "../services/disaster/disaster";
 import { DisasterJournal } from "../services/disaster/journal";
+import type { ServiceContext } from "../services/run/context";
 import type { EventSink } from "../services/run/events";
-import { withRunLock } from "../services/run/repository-lock";
-import { recoverInterrupted } from "../services/run/preflight";
-import { retryBase, stallTimeout } from "../services/sync/transfer-timing";
-import { checkConfirmPassword, unguardedWarning } from "./backend-guard";
+import { disasterAction, disasterJob, disasterRemote } from "../usecases/disaster";
 
 /** What `restore --disaster` is asked for: --host, --overwrite. */
 export interface DisasterChoice {
@@ -44,23 +41,14 @@ export interface DisasterBackend {
   ): Promise<DisasterReport>;
 }
 
-/** The CLI's words for the recovery (commands/disaster.ts), also the guard's log line. */
-export function disasterAction(remote: string | undefined, c: DisasterChoice): string {
-  return `recover the whole Docker host${c.host ? ` ${c.host}` : ""} from ${remote ?? "the repository"} onto this machine${c.overwrite ? " (overwriting what exists)" : ""}`;
-}
-
-/** `restore --disaster` as src/commands/disaster.ts runs it: the guard, the lock, preflight, disasterRestore. */
+/** `restore --disaster` for the TUI: the plan it shows, then the same use case as the CLI (src/usecases/disaster.ts). */
 export function disasterBackend(ctx: ServiceContext, logged: (emit: EventSink) => EventSink): DisasterBackend {
-  const remote = () => (ctx.config.cloud.remote ? `${ctx.config.cloud.remote}:${ctx.config.cloud.path}` : undefined);
-  const hash = () => ctx.config.security.confirmPasswordHash?.reveal();
-  const check = (password: string, c: DisasterChoice, again = false) =>
-    checkConfirmPassword(ctx, password, disasterAction(remote(), c), again);
   return {
     async plan() {
       // Reading the journal writes nothing (a finished recovery's journal reads as none).
       const j = new DisasterJournal(ctx.config.stateDir);
       return {
-        remote: remote(),
+        remote: disasterRemote(ctx.config),
         repository: ctx.config.restic.repository,
         host: j.data.host ?? ctx.config.hostname,
         journal: j.resumed
@@ -72,35 +60,13 @@ export function disasterBackend(ctx: ServiceContext, logged: (emit: EventSink) =
               snapshot: j.data.snapshot,
             }
           : undefined,
-        needsPassword: !!hash(),
-        unguarded: hash() ? undefined : unguardedWarning(),
+        needsPassword: passwordRequired(ctx.config),
+        unguarded: passwordRequired(ctx.config) ? undefined : unguardedWarning(),
       };
     },
-    checkPassword: (password, c) => check(password, c),
-    async run(c, password, signal, emit) {
-      if (hash()) {
-        if (password === undefined)
-          throw new UsageError(`refusing to ${disasterAction(remote(), c)}: a confirmation password is required`);
-        if (!check(password, c, true)) throw new UsageError("wrong confirmation password; nothing was changed");
-      }
-      const sink = logged(emit);
-      return withRunLock(ctx, signal, {}, async (signal) => {
-        await recoverInterrupted(ctx, sink); // not preflight: it may create an empty repository where the cloud copy goes
-        const settleTimeoutMs = Number(process.env.BACKUP_TUI_SETTLE_TIMEOUT_MS) || undefined;
-        return disasterRestore(
-          ctx,
-          {
-            host: c.host,
-            overwrite: c.overwrite,
-            noPull: !ctx.config.cloud.remote,
-            retryBaseMs: retryBase(),
-            stallTimeoutMs: stallTimeout(),
-            settleTimeoutMs,
-            signal,
-          },
-          sink,
-        );
-      });
-    },
+    checkPassword: (password, c) => !!checkConfirmPassword(ctx, disasterAction(ctx.config, c), password),
+    // The use case checks the password again (a match is not logged twice) before anything is touched.
+    run: (c, password, signal, emit) =>
+      disasterJob(ctx, { ...c, confirmation: { password, again: true } }, { emit: logged(emit), signal }),
   };
 }

@@ -10,7 +10,9 @@ import type { ServiceContext } from "../services/run/context";
 import type { EventSink } from "../services/run/events";
 import { withRunLock } from "../services/run/repository-lock";
 import { preflight } from "../services/run/preflight";
-import { previewRestore, restore, type RestoreReport } from "../services/restore/restore";
+import type { RestoreReport } from "../services/restore/restore";
+import { checkConfirmPassword, passwordRequired, unguardedWarning } from "../security/confirm";
+import { restoreAction, restoreJob, restoreLabel } from "../usecases/restore";
 import { runLog, type LogEntry } from "../services/run/run-log";
 import { syncRepository, type SyncReport } from "../services/sync/sync";
 import { runVerify, type VerifyResult } from "../services/verify/verify";
@@ -26,7 +28,6 @@ import type { RunFilter, RunRow, StackResultRow } from "../state/store";
 import type { ServiceEvent } from "../services/run/events";
 import { dashboardOf, DIRLIST_FIX } from "./backend-dashboard";
 import { disasterBackend, type DisasterBackend } from "./backend-disaster";
-import { checkConfirmPassword, unguardedWarning } from "./backend-guard";
 
 export type { DisasterChoice, DisasterPlan } from "./backend-disaster";
 
@@ -163,15 +164,8 @@ export interface TuiBackend {
   disaster?: DisasterBackend;
 }
 
-/** The CLI's words for a restore, also the guard's log line. */
-export function restoreLabel(c: RestoreChoice): string {
-  const what = c.scope.kind === "stack" ? `stack ${c.scope.stack}` : `volume ${c.scope.volume}`;
-  return `${c.file ? `${c.file} of ` : ""}${what}`;
-}
-
-function guardAction(c: RestoreChoice): string {
-  return `restore ${restoreLabel(c)} from snapshot ${c.snapshot.shortId} (${c.snapshot.time.slice(0, 16).replace("T", " ")}) over the live data`;
-}
+/** The CLI's words for a restore: "stack web", "/srv/x of volume data". */
+export { restoreLabel };
 
 export function createBackend(ctx: ServiceContext, configWarnings: string[] = ctx.config.warnings): TuiBackend {
   const dirlist = () => new DirlistFile(ctx.config.dirlistFile);
@@ -183,9 +177,8 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
       if (e.type === "warning") ctx.log.warn({ stack: e.stack }, e.message);
       else if (e.type !== "progress") ctx.log.info({ event: e }, e.type);
     };
-  const hash = () => ctx.config.security.confirmPasswordHash?.reveal();
-  const check = (password: string, choice: RestoreChoice, again = false) =>
-    checkConfirmPassword(ctx, password, guardAction(choice), again);
+  // The action each previewed choice confirms, naming the live paths it replaces (as the CLI's prompt does).
+  const actions = new WeakMap<RestoreChoice, string>();
   /** The selection; a dirlist it cannot read gives the stacks found, none enabled, and what to fix. */
   const readSelection = async (): Promise<{ sel: Selection; dirlistError?: string }> => {
     const { sel, dirlistError } = await readSelectionOf(ctx, dirlist());
@@ -257,8 +250,17 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
     },
 
     async previewRestore(choice, signal) {
-      const p = await previewRestore(ctx, { ...choice, signal: signal ?? new AbortController().signal });
+      const hooks = { emit: () => undefined, signal: signal ?? new AbortController().signal };
+      const p = await restoreJob(ctx, { ...choice, dryRun: true }, hooks);
       const inPlace = !choice.target;
+      if (inPlace)
+        actions.set(
+          choice,
+          restoreAction(
+            choice,
+            p.mappings.map((m) => m.live),
+          ),
+        );
       return {
         paths: (p.diff ?? []).map((d) => ({
           path: d.live,
@@ -267,30 +269,17 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
           removed: d.removed.length,
           bytes: d.bytes,
         })),
-        stops: p.stops,
+        stops: p.stops ?? [],
         stopReason: p.stopReason,
-        needsPassword: inPlace && !!hash(),
-        unguarded: inPlace && !hash() ? unguardedWarning() : undefined,
+        needsPassword: inPlace && passwordRequired(ctx.config),
+        unguarded: inPlace && !passwordRequired(ctx.config) ? unguardedWarning() : undefined,
       };
     },
-    checkConfirmPassword: (password, choice) => check(password, choice),
-    async restore(choice, password, signal, emit) {
-      const sink = logged(emit);
-      const req = { scope: choice.scope, snapshot: choice.snapshot, file: choice.file, target: choice.target, signal };
-      // Under a directory nothing live is touched: the CLI asks nothing and takes no lock either.
-      if (choice.target) return restore(ctx, req, sink);
-      if (hash()) {
-        if (password === undefined)
-          throw new UsageError(`refusing to ${guardAction(choice)}: a confirmation password is required`);
-        if (!check(password, choice, true)) throw new UsageError("wrong confirmation password; nothing was changed");
-      }
-      return withRunLock(ctx, signal, {}, async (signal) => {
-        await preflight(ctx, sink, signal);
-        const report = await restore(ctx, { ...req, signal }, sink);
-        await refreshCatalog(ctx).catch(() => undefined);
-        return report;
-      });
-    },
+    checkConfirmPassword: (password, choice) =>
+      !!checkConfirmPassword(ctx, actions.get(choice) ?? restoreAction(choice), password),
+    // The use case checks the password again (a match is not logged twice) before anything is touched.
+    restore: (choice, password, signal, emit) =>
+      restoreJob(ctx, { ...choice, confirmation: { password, again: true } }, { emit: logged(emit), signal }),
     sync: (signal, emit) =>
       withRunLock(ctx, signal, {}, async (signal) => {
         const sink = logged(emit);

@@ -7,30 +7,14 @@ import type { VerifyResult } from "../services/verify/verify";
 import { describeCheck } from "../services/verify/files";
 import type { RestoreChoice } from "./backend";
 import { restoreLabel } from "./backend";
+import { disasterLines } from "../reports/disaster";
+import { restoreLines } from "../reports/restore";
 import type { TaskResult } from "./use-task-run";
 
-/** A finished restore in the CLI's words. */
+/** A finished restore in the CLI's words (src/reports/restore.ts). */
 export function restoreSummary(r: RestoreReport, c: RestoreChoice): { ok: boolean; summary: string[] } {
-  const label = restoreLabel(c);
-  if (r.mode === "target") {
-    return {
-      ok: true,
-      summary: [
-        `restored ${label} from ${c.snapshot.shortId} under ${c.target}:`,
-        ...r.mappings.map((m) => `  ${c.target}${m.source}`),
-      ],
-    };
-  }
-  const lines = [
-    `restored ${label} from ${c.snapshot.shortId}${r.runId ? ` (run #${r.runId})` : ""}:`,
-    ...r.mappings.map((m) => `  ${m.live}${m.live !== m.source ? ` (from ${m.source})` : ""}`),
-  ];
-  if (r.createdVolumes.length) lines.push(`created volumes: ${r.createdVolumes.join(", ")}`);
-  if (r.safetySnapshot)
-    lines.push(`the previous data is kept in safety snapshot ${r.safetySnapshot.slice(0, 8)} (kind:pre-restore)`);
-  if (r.downtimeMs) lines.push(`downtime: ${format.ms(r.downtimeMs)}`);
-  for (const f of r.notRestarted) lines.push(`URGENT: ${f.name} is not running again: ${f.reason}`);
-  return { ok: r.exitCode === 0, summary: lines };
+  const summary = restoreLines(r, { label: restoreLabel(c), shortId: c.snapshot.shortId, target: c.target });
+  return { ok: r.mode !== "in-place" || r.exitCode === 0, summary };
 }
 
 export function syncSummary(r: SyncReport): { ok: boolean; summary: string[] } {
@@ -68,19 +52,7 @@ export function verifySummary(r: VerifyResult & { runId: number; target: string;
   };
 }
 
-/** A finished recovery in the CLI's words (commands/disaster.ts), for the run screen (3). */
+/** A finished recovery in the CLI's words (src/reports/disaster.ts), one line a stack, for the run screen (3). */
 export function disasterSummary(r: DisasterReport): TaskResult {
-  const lines = [
-    `recovered ${r.host} from doomsday snapshot ${r.snapshot.slice(0, 8)} (${format.when(r.snapshotTime)}) in ${format.ms(r.durationMs)}${r.resumed ? " (continued an interrupted recovery)" : ""}`,
-  ];
-  lines.push(
-    `created ${r.created.networks.length} network(s), ${r.created.volumes.length} volume(s)${r.imagesLoaded.length ? `; loaded images ${r.imagesLoaded.join(", ")}` : ""}`,
-  );
-  for (const s of r.stacks)
-    lines.push(
-      `${s.state === "failed" ? "FAILED " : ""}${s.stack}: ${s.wasRunning ? s.state : "was stopped: not started"}${s.error ? `: ${s.error}` : ""}`,
-    );
-  for (const c of r.manualContainers)
-    lines.push(`recreate by hand: ${c.name} (${c.image}), not a Compose container; its volumes are restored`);
-  return { ok: r.exitCode === 0, summary: lines, disaster: r };
+  return { ok: r.exitCode === 0, summary: disasterLines(r, { compact: true }), disaster: r };
 }

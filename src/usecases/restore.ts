@@ -1,0 +1,74 @@
+import { format } from "../format";
+import { requireConfirmation, type Confirmation } from "../security/confirm";
+import { planRestore, restore, type RestorePlan, type RestoreReport } from "../services/restore/restore";
+import type { ServiceContext } from "../services/run/context";
+import { preflight } from "../services/run/preflight";
+import { withRunLock } from "../services/run/repository-lock";
+import { refreshCatalog } from "../services/snapshots/catalog";
+import type { CatalogSnapshot } from "../state/catalog";
+import type { JobHooks } from "./hooks";
+
+/** `backup-tui restore --stack/--volume` and the TUI's restore: what to restore, and how. */
+export interface RestoreJobRequest {
+  scope: { kind: "stack"; stack: string } | { kind: "volume"; volume: string };
+  snapshot: CatalogSnapshot;
+  /** One file or folder only. */
+  file?: string;
+  /** Under this directory: nothing live is touched (no confirmation, no lock). */
+  target?: string;
+  force?: boolean;
+  host?: string;
+  /** What it would change: nothing is written (no confirmation, no lock). */
+  dryRun?: boolean;
+  /** In place: the guard (src/security/confirm.ts); without it the restore is refused. */
+  confirmation?: Confirmation;
+}
+
+/** "stack web", "volume data", "/srv/x of stack web": the words of both faces and of the log. */
+export function restoreLabel(req: Pick<RestoreJobRequest, "scope" | "file">): string {
+  const what = req.scope.kind === "stack" ? `stack ${req.scope.stack}` : `volume ${req.scope.volume}`;
+  return `${req.file ? `${req.file} of ` : ""}${what}`;
+}
+
+/** The action an in-place restore confirms (and the guard logs); live: the paths it replaces, when known. */
+export function restoreAction(req: Pick<RestoreJobRequest, "scope" | "file" | "snapshot">, live?: string[]): string {
+  const s = req.snapshot;
+  return `restore ${restoreLabel(req)} from snapshot ${s.shortId} (${format.when(s.time)}) over the live data${live?.length ? `, replacing ${live.join(", ")}` : ""}`;
+}
+
+/** In place, before asking: the run's own checks, and the action to confirm naming every live path it replaces. */
+export async function planInPlaceRestore(
+  ctx: ServiceContext,
+  req: RestoreJobRequest,
+  signal: AbortSignal,
+): Promise<{ plan: RestorePlan; action: string }> {
+  const plan = await planRestore(ctx, serviceRequest(req, signal));
+  return {
+    plan,
+    action: restoreAction(
+      req,
+      plan.mappings.map((m) => m.live),
+    ),
+  };
+}
+
+/**
+ * The restore job. A dry run or a restore under a target touches nothing live: it runs as it is.
+ * In place: the confirmation first (refused before anything is read or stopped), then under the
+ * repository lock preflight, the restore, and the catalog refreshed (the safety snapshot is new).
+ */
+export async function restoreJob(ctx: ServiceContext, req: RestoreJobRequest, hooks: JobHooks): Promise<RestoreReport> {
+  if (req.dryRun || req.target) return restore(ctx, serviceRequest(req, hooks.signal), hooks.emit);
+  requireConfirmation(ctx, restoreAction(req), req.confirmation);
+  return withRunLock(ctx, hooks.signal, hooks.lock ?? {}, async (signal) => {
+    await preflight(ctx, hooks.emit, signal);
+    const report = await restore(ctx, serviceRequest(req, signal), hooks.emit);
+    await refreshCatalog(ctx).catch(() => undefined);
+    return report;
+  });
+}
+
+function serviceRequest(req: RestoreJobRequest, signal: AbortSignal) {
+  const { confirmation: _, ...rest } = req;
+  return { ...rest, signal };
+}
