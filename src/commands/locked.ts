@@ -1,7 +1,7 @@
 import type { CommandEnv } from "../app";
 import { parseDuration } from "../duration";
 import type { ServiceContext } from "../services/run/context";
-import { withRepositoryLock } from "../services/run/repository-lock";
+import { withRepositoryLock, type LockWait } from "../services/run/repository-lock";
 
 /** withRepositoryLock for commands: --wait DURATION, the wait announced on stderr, a lost lock aborting the run. */
 export function withRepoLock<T>(
@@ -10,8 +10,13 @@ export function withRepoLock<T>(
   wait: string | undefined,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const waitMs = wait ? parseDuration(wait, "--wait") : 0;
-  return withRepositoryLock(ctx, { waitMs, onWait: (m) => env.printer.info(m), onLost: lockLost(env) }, fn);
+  return withRepositoryLock(ctx, lockWait(env, wait), fn);
+}
+
+/** A command's lock wait for a job: --wait DURATION (or waitMs parsed already), the wait announced on stderr, a lost lock aborting the run. */
+export function lockWait(env: CommandEnv, wait: string | number | undefined): LockWait {
+  const waitMs = typeof wait === "number" ? wait : wait ? parseDuration(wait, "--wait") : 0;
+  return { waitMs, onWait: (m) => env.printer.info(m), onLost: lockLost(env) };
 }
 
 /** A lost repository lock stops this command as SIGTERM does (env.signal), then it exits with LockLostError. */

@@ -4,7 +4,6 @@ import { DirlistFile, entryKey } from "../docker/dirlist";
 import { discoverStacks, type StackState } from "../docker/discovery";
 import { ConfigError, errorMessage, UsageError } from "../errors";
 import type { BackupReport } from "../services/backup/backup";
-import { lockedBackup } from "../services/backup/run";
 import { ensureIndexed, refreshCatalog } from "../services/snapshots/catalog";
 import type { ServiceContext } from "../services/run/context";
 import type { EventSink } from "../services/run/events";
@@ -12,8 +11,6 @@ import { withRunLock } from "../services/run/repository-lock";
 import { preflight } from "../services/run/preflight";
 import { previewRestore, restore, type RestoreReport } from "../services/restore/restore";
 import { runLog, type LogEntry } from "../services/run/run-log";
-import { syncRepository, type SyncReport } from "../services/sync/sync";
-import { runVerify, type VerifyResult } from "../services/verify/verify";
 import { scheduleRows, type ScheduleRow } from "../services/status/schedules";
 import { selectStacks, type Selection } from "../services/stacks/selection";
 import { stacksDue, type StackDue } from "../schedule/due";
@@ -23,6 +20,9 @@ import { pausedJobs } from "../schedule/jobs";
 import type { CatalogFile, CatalogSnapshot, SnapshotFilter } from "../state/catalog";
 import type { RunFilter, RunRow, StackResultRow } from "../state/store";
 import type { ServiceEvent } from "../services/run/events";
+import { backupJob } from "../usecases/backup";
+import { syncJob, type SyncJobReport } from "../usecases/sync";
+import { verifyJob, type VerifyJobReport } from "../usecases/verify";
 import { disasterBackend, type DisasterBackend } from "./backend-disaster";
 import { checkConfirmPassword, unguardedWarning } from "./backend-guard";
 import { healthWarnings, overdueWarnings, pendingWarnings } from "./backend-warnings";
@@ -120,7 +120,7 @@ export interface TuiBackend {
   setEnabled(key: string, enabled: boolean): Promise<void>;
   /** Adds EXT:/path enabled; resolves to the key as written (the path normalised: "EXT:/srv/data"). */
   addExternal(path: string): Promise<string | void>;
-  /** Selection → repository lock → preflight → runBackup, like `backup-tui backup [names]`. */
+  /** The selection, then the backup job (lock, preflight, backup, after-run), like `backup-tui backup [names]`. */
   runBackup(names: string[] | undefined, signal: AbortSignal, emit: EventSink): Promise<BackupReport>;
   listSnapshots(filter: SnapshotFilter): CatalogSnapshot[];
   refreshSnapshots(signal?: AbortSignal): Promise<{ added: number; removed: number; total: number }>;
@@ -149,13 +149,10 @@ export interface TuiBackend {
     signal: AbortSignal,
     emit: EventSink,
   ): Promise<RestoreReport>;
-  /** `backup-tui sync`: under the repository lock, after recovery of dead runs. */
-  sync(signal: AbortSignal, emit: EventSink): Promise<SyncReport>;
-  /** `backup-tui verify` (metadata: restic check) under the repository lock. */
-  verify(
-    signal: AbortSignal,
-    emit: EventSink,
-  ): Promise<VerifyResult & { runId: number; target: string; level: string }>;
+  /** The sync job, as `backup-tui sync` runs it: the lock, preflight, the copy, the recovery kit beside it. */
+  sync(signal: AbortSignal, emit: EventSink): Promise<SyncJobReport>;
+  /** The verify job at the configured VERIFICATION_DEPTH (what the VERIFY schedule runs), under the lock. */
+  verify(signal: AbortSignal, emit: EventSink): Promise<VerifyJobReport>;
   /** Switches a scheduled job off or on ([schedule] PAUSED in the config file). */
   setJobEnabled(id: string, enabled: boolean): Promise<void>;
   /** Bare-metal recovery (`restore --disaster`); the real backend always has it. */
@@ -283,7 +280,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
           "no stack is selected for backup",
           "Enable stacks on the Stacks screen (2), or pick one on the dashboard and press Enter.",
         );
-      return lockedBackup(ctx, { stacks: sel.selected, trigger: "manual", parallel: 1, signal }, {}, logged(emit));
+      return backupJob(ctx, { stacks: sel.selected, trigger: "manual", parallel: 1 }, { emit: logged(emit), signal });
     },
 
     listSnapshots: (filter) => ctx.store.catalog.list(filter),
@@ -344,20 +341,8 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
         return report;
       });
     },
-    sync: (signal, emit) =>
-      withRunLock(ctx, signal, {}, async (signal) => {
-        const sink = logged(emit);
-        await preflight(ctx, sink, signal);
-        return syncRepository(ctx, { signal }, sink);
-      }),
-    async verify(signal, emit) {
-      const target = ctx.config.restic.repository;
-      const level = "metadata" as const;
-      const r = await withRunLock(ctx, signal, {}, (signal) =>
-        runVerify(ctx, level, { signal, target, emit: logged(emit) }),
-      );
-      return { ...r, target, level };
-    },
+    sync: (signal, emit) => syncJob(ctx, {}, { emit: logged(emit), signal }),
+    verify: (signal, emit) => verifyJob(ctx, {}, { emit: logged(emit), signal }),
     async setJobEnabled(id, enabled) {
       const file = ctx.config.source.file;
       if (!file)
