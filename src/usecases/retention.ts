@@ -75,7 +75,7 @@ function assertNoneProtected(snaps: CatalogSnapshot[]): void {
 }
 
 /** `delete`: forgets the given snapshots (never a protected one), optionally pruning. */
-export function deleteJob(
+export async function deleteJob(
   ctx: ServiceContext,
   req: { snapshots: CatalogSnapshot[]; prune?: boolean },
   hooks: Omit<JobHooks, "emit">,
