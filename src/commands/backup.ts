@@ -1,19 +1,17 @@
 import { btui } from "../command-hint";
-import { eventSink, openContext, type CommandEnv } from "../app";
+import { openContext, type CommandEnv } from "../app";
 import { DirlistFile } from "../docker/dirlist";
 import { parseDuration } from "../duration";
-import { ExitCode, UsageError, errorMessage } from "../errors";
-import { lockedBackup } from "../services/backup/run";
-import { format, table } from "../output";
-import type { BackupReport } from "../services/backup/backup";
-import { planBackup, type BackupPlan } from "../services/backup/plan";
+import { ExitCode, UsageError } from "../errors";
+import { backupLines, planLines } from "../reports/backup";
+import { planBackup } from "../services/backup/plan";
 import { selectStacks, type Selection } from "../services/stacks/selection";
 import type { Stack } from "../docker/discovery";
 import type { ServiceContext } from "../services/run/context";
-import { notifyOverdue } from "../services/status/overdue";
 import { assertVolumeName, volumeTarget } from "../services/stacks/volume-target";
 import { jobIdFor, ownScheduleStacks } from "../schedule/jobs";
-import { lockLost } from "./locked";
+import { backupJob } from "../usecases/backup";
+import { jobHooks } from "./job-hooks";
 import { startScheduled } from "./scheduled";
 
 interface Options {
@@ -45,19 +43,15 @@ export async function run(env: CommandEnv, names: string[], o: Options): Promise
   const overrides = { strategy: o.strategy, twoPass: o.singlePass ? false : undefined };
   if (o.dryRun) {
     const plan = await planBackup(ctx, stacks, overrides);
-    env.printer.result(plan, () => renderPlan(plan));
+    env.printer.result(plan, () => planLines(plan).join("\n"));
     return ExitCode.ok;
   }
-  const report = await lockedBackup(
+  const report = await backupJob(
     ctx,
-    { stacks, volume, trigger: o.scheduled ? "scheduled" : "manual", parallel, signal: env.signal, ...overrides },
-    { waitMs, onWait: (m) => env.printer.info(m), onLost: lockLost(env) },
-    eventSink(env, ctx),
+    { stacks, volume, trigger: o.scheduled ? "scheduled" : "manual", parallel, ...overrides },
+    jobHooks(env, ctx, waitMs),
   );
-  // Under timers or cron there is no daemon watching: each scheduled run looks for overdue stacks.
-  if (o.scheduled)
-    await notifyOverdue(ctx).catch((err) => ctx.log.warn({ err: errorMessage(err) }, "overdue check failed"));
-  env.printer.result({ type: "summary", ...report, fatal: undefined }, () => renderSummary(report));
+  env.printer.result({ type: "summary", ...report, fatal: undefined }, () => backupLines(report).join("\n"));
   if (report.fatal) throw report.fatal;
   for (const w of report.warnings) env.printer.warn(w);
   return report.exitCode;
@@ -113,69 +107,4 @@ async function volumeSelection(
 ): Promise<{ stacks: Stack[]; volume: { name: string; owner?: string } }> {
   const { target, owner } = await volumeTarget(ctx.docker, ctx.config.docker.stacksDir, name);
   return { stacks: [target], volume: { name, owner } };
-}
-
-function renderSummary(r: BackupReport): string {
-  const rows = r.outcomes.map((o) => [
-    o.stack,
-    o.status,
-    format.ms(o.durationMs),
-    o.downtimeMs ? format.ms(o.downtimeMs) : "0",
-    format.bytes(o.bytesAdded),
-    o.snapshotId?.slice(0, 8) ?? "-",
-  ]);
-  const lines = [table(["STACK", "RESULT", "DURATION", "DOWNTIME", "ADDED", "SNAPSHOT"], rows)];
-  for (const o of r.outcomes) {
-    if (o.unreadable?.length)
-      lines.push(
-        `${o.stack}: ${o.unreadable.length} file(s) could not be read:\n  ${o.unreadable.slice(0, 20).join("\n  ")}`,
-      );
-    for (const n of o.notes ?? []) lines.push(`${o.stack}: ${n}`);
-    if (o.status === "failed" && o.error) lines.push(`${o.stack} failed: ${o.error}`);
-    for (const f of o.notRestarted ?? [])
-      lines.push(
-        `URGENT: ${f.name} (${o.stack}) is not running again: ${f.reason}${f.logTail ? `\n  last log lines:\n    ${f.logTail.trim().split("\n").join("\n    ")}` : ""}`,
-      );
-  }
-  if (r.retention) lines.push(`retention: ${r.retention.map((x) => `${x.stack} -${x.removed}`).join(", ")}`);
-  if (r.verification)
-    lines.push(
-      `verification (${r.verification.level}): ${r.verification.ok ? "ok" : `FAILED\n${r.verification.detail ?? ""}`}`,
-    );
-  lines.push(`run #${r.runId}: ${r.status}`);
-  return lines.join("\n");
-}
-
-/** "postgres dump of db (app-db-1), database app as user postgres". */
-function dumpLine(d: BackupPlan["stacks"][number]["dumps"][number]): string {
-  const detail =
-    d.engine === "sqlite"
-      ? `file ${d.path}`
-      : [d.database ? `database ${d.database}` : "all databases", d.user ? `as user ${d.user}` : ""]
-          .filter(Boolean)
-          .join(" ");
-  return `${d.engine} dump of ${d.service} (${d.container}), ${detail}`;
-}
-
-export function renderPlan(plan: BackupPlan): string {
-  const out: string[] = [
-    "Dry run: nothing is stopped, nothing is written.",
-    ...(plan.notes ?? []).map((n) => `note: ${n}`),
-    "",
-  ];
-  for (const s of plan.stacks) {
-    out.push(
-      `${s.stack} (${s.state}) strategy ${s.strategy}${s.twoPass ? ", two-pass" : ""}, about ${format.bytes(s.estimatedBytes)}`,
-    );
-    for (const d of s.dumps) out.push(`  would dump first, while the service runs: ${dumpLine(d)}`);
-    if (s.stop.length) out.push(`  would stop: ${s.stop.join(", ")}`);
-    if (s.pause.length) out.push(`  would pause: ${s.pause.join(", ")}`);
-    if (s.down.length) out.push(`  would compose down/up: ${s.down.join(", ")}`);
-    for (const v of s.snapshots ?? []) out.push(`  would snapshot (btrfs, read-only): ${v}`);
-    for (const u of s.untouched) out.push(`  leaves alone: ${u}`);
-    for (const p of s.paths) out.push(`  path: ${p}`);
-    for (const e of s.excludes) out.push(`  exclude: ${e}`);
-    for (const n of s.notes) out.push(`  note: ${n}`);
-  }
-  return out.join("\n");
 }

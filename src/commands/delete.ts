@@ -1,11 +1,9 @@
-import { btui } from "../command-hint";
 import { openContext, type CommandEnv } from "../app";
-import { AppError, ExitCode } from "../errors";
 import { when } from "../format";
-import { refreshCatalog, resolveSnapshot } from "../services/snapshots/catalog";
-import type { CatalogSnapshot } from "../state/catalog";
+import { deleteLines } from "../reports/retention";
+import { deleteJob, snapshotsToDelete } from "../usecases/retention";
 import { confirmDestructive, type GuardOptions } from "./guard";
-import { withRepoLock } from "./locked";
+import { lockWait } from "./job-hooks";
 
 export async function run(
   env: CommandEnv,
@@ -13,16 +11,7 @@ export async function run(
   o: GuardOptions & { prune?: boolean; wait?: string },
 ): Promise<number> {
   const ctx = openContext(env);
-  const snaps: CatalogSnapshot[] = [];
-  for (const ref of refs) snaps.push(await resolveSnapshot(ctx, ref, {}, env.signal));
-  const kept = snaps.filter((s) => s.protected);
-  if (kept.length) {
-    throw new AppError(
-      `${kept.map((s) => s.shortId).join(", ")} ${kept.length === 1 ? "is" : "are"} protected`,
-      ExitCode.usage,
-      `Run \`${btui("unprotect ID")}\` first if you really mean it.`,
-    );
-  }
+  const snaps = await snapshotsToDelete(ctx, refs, env.signal);
   await confirmDestructive(
     env,
     ctx.config,
@@ -30,14 +19,16 @@ export async function run(
     `delete ${snaps.length} snapshot(s): ${snaps.map((s) => `${s.shortId} (${s.stack ?? "-"}, ${when(s.time)})`).join(", ")}`,
     o,
   );
-  return withRepoLock(ctx, env, o.wait, async () => {
-    await ctx.restic.forget({ ids: snaps.map((s) => s.id), prune: o.prune, signal: env.signal });
-    await refreshCatalog(ctx, env.signal);
-    env.printer.result(
-      { type: "delete", ids: snaps.map((s) => s.id), pruned: !!o.prune },
-      () =>
-        `deleted ${snaps.map((s) => s.shortId).join(", ")}${o.prune ? " and pruned unreferenced data" : ` (data is freed by \`${btui("prune")}\`)`}`,
-    );
-    return 0;
-  });
+  const r = await deleteJob(
+    ctx,
+    { snapshots: snaps, prune: o.prune },
+    { signal: env.signal, lock: lockWait(env, o.wait) },
+  );
+  env.printer.result({ type: "delete", ids: r.ids, pruned: r.pruned }, () =>
+    deleteLines(
+      snaps.map((s) => s.shortId),
+      r.pruned,
+    ).join("\n"),
+  );
+  return 0;
 }

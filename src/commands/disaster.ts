@@ -3,7 +3,7 @@ import { UsageError } from "../errors";
 import { disasterLines } from "../reports/disaster";
 import { disasterAction, disasterJob, type DisasterJobRequest } from "../usecases/disaster";
 import { confirmDestructive } from "./guard";
-import { jobHooks } from "./restore";
+import { jobHooks } from "./job-hooks";
 
 interface Options {
   stack?: string;

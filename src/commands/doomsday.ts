@@ -1,13 +1,11 @@
-import { eventSink, openContext, type CommandEnv } from "../app";
+import { openContext, type CommandEnv } from "../app";
 import { DirlistFile } from "../docker/dirlist";
 import { parseDuration } from "../duration";
 import { ExitCode, UsageError } from "../errors";
-import { format } from "../output";
-import { backupHoldingLock } from "../services/backup/run";
-import { doomsdaySnapshot, type DoomsdayReport } from "../services/doomsday/doomsday";
-import { withRepositoryLock } from "../services/run/repository-lock";
-import { lockLost } from "./locked";
+import { doomsdayLines } from "../reports/doomsday";
 import { selectStacks } from "../services/stacks/selection";
+import { doomsdayJob } from "../usecases/doomsday";
+import { jobHooks } from "./job-hooks";
 import { startScheduled } from "./scheduled";
 
 /**
@@ -28,7 +26,6 @@ export async function runDoomsday(
   const waitMs = o.wait ? parseDuration(o.wait, "--wait") : 0;
   const ctx = openContext(env);
   if (o.scheduled && !startScheduled(env, ctx, "backup", "doomsday")) return ExitCode.ok;
-  const emit = eventSink(env, ctx);
   const sel = await selectStacks(ctx, new DirlistFile(ctx.config.dirlistFile), {
     names: [],
     all: true,
@@ -36,51 +33,16 @@ export async function runDoomsday(
   });
   for (const w of sel.warnings) env.printer.warn(w);
   const stacks = sel.selected.filter((s) => s.source !== "external" || sel.enabled.has(s.name));
-  const trigger = o.scheduled ? "scheduled" : "manual";
-  const lockOpts = { waitMs, onWait: (m: string) => env.printer.info(m), onLost: lockLost(env) };
-  // One lock for both: the stacks are read under it, and nothing runs between the two snapshots.
-  // A lost lock aborts env.signal (lockLost), which both runs below use.
-  const done = await withRepositoryLock(ctx, lockOpts, async () => {
-    const b = stacks.length
-      ? await backupHoldingLock(ctx, { stacks, trigger, parallel, signal: env.signal }, emit)
-      : {
-          report: { runId: 0, outcomes: [], status: "succeeded" as const, exitCode: ExitCode.ok, warnings: [] },
-          stacks: [],
-        };
-    // exitCode: what the lock's loss weighs against (a service left down, 4, outranks its 1).
-    if (b.report.fatal || env.signal.aborted) return { backup: b.report, exitCode: b.report.exitCode };
-    const doom = await doomsdaySnapshot(ctx, { stacks: b.stacks, backup: b.report, trigger, signal: env.signal }, emit);
-    return { backup: b.report, doom, exitCode: Math.max(b.report.exitCode, doom.exitCode) };
-  });
-  const { backup, doom } = done;
+  const { backup, doom, exitCode } = await doomsdayJob(
+    ctx,
+    { stacks, parallel, trigger: o.scheduled ? "scheduled" : "manual" },
+    jobHooks(env, ctx, waitMs),
+  );
   if (backup.fatal) throw backup.fatal;
   if (!doom) return backup.exitCode;
   env.printer.result({ type: "doomsday", backup: { ...backup, fatal: undefined }, ...doom }, () =>
-    render(backup.outcomes, doom),
+    doomsdayLines(backup, doom).join("\n"),
   );
   for (const w of backup.warnings) env.printer.warn(w);
-  return Math.max(backup.exitCode, doom.exitCode);
-}
-
-function render(
-  outcomes: Array<{ stack: string; status: string; snapshotId?: string; error?: string }>,
-  d: DoomsdayReport,
-): string {
-  const lines = ["stacks:"];
-  for (const o of outcomes)
-    lines.push(
-      `  ${o.stack}: ${o.status}${o.snapshotId ? ` ${o.snapshotId.slice(0, 8)}` : ""}${o.error ? ` (${o.error.split("\n")[0]})` : ""}`,
-    );
-  lines.push(
-    `doomsday snapshot ${d.snapshotId?.slice(0, 8) ?? "-"} (+${format.bytes(d.bytesAdded ?? 0)}): ${d.containers} container(s), ${d.networks} network(s), ${d.volumes.length} volume(s) outside the stack snapshots${d.volumes.length ? ` (${d.volumes.join(", ")})` : ""}`,
-  );
-  for (const i of d.images) lines.push(`  saved image ${i.ref}: ${format.bytes(i.bytes)}`);
-  if (d.localImages.length && !d.images.length)
-    lines.push(`  images built here, not saved (SAVE_IMAGES=local keeps them): ${d.localImages.join(", ")}`);
-  if (d.portainer)
-    lines.push(
-      `  Portainer: ${"bytes" in d.portainer ? format.bytes(d.portainer.bytes) : `FAILED: ${d.portainer.error}`}`,
-    );
-  lines.push(`recovery kit: ${d.kit.dir} (${d.kit.files.join(", ")}); \`sync\` puts it beside the cloud copy`);
-  return lines.join("\n");
+  return exitCode;
 }

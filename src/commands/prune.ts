@@ -1,8 +1,10 @@
 import { btui } from "../command-hint";
 import { openContext, type CommandEnv } from "../app";
 import { UsageError } from "../errors";
+import { cancelLines } from "../reports/retention";
+import { cancelDeletions, pruneJob } from "../usecases/retention";
 import { confirmDestructive, type GuardOptions } from "./guard";
-import { withRepoLock } from "./locked";
+import { lockWait } from "./job-hooks";
 
 /** Frees data no snapshot uses (guarded); with --cancel, calls off pending space deletions instead. */
 export async function run(
@@ -17,20 +19,14 @@ export async function run(
     );
   const ctx = openContext(env);
   if (o.cancel) {
-    const before = ctx.store.pendingDeletions();
-    const n = ctx.store.cancelPending(ids.length ? ids : undefined);
-    ctx.log.info({ cancelled: n, ids }, "pending deletions cancelled");
-    env.printer.result({ type: "prune-cancel", cancelled: n, left: ctx.store.pendingDeletions().length }, () =>
-      before.length
-        ? `cancelled ${n} pending deletion(s)${n ? "" : ` (none matched ${ids.join(", ")})`}; the next PRUNE run chooses again if the repository is still over its limits`
-        : "no deletions are pending",
+    const r = cancelDeletions(ctx, ids);
+    env.printer.result({ type: "prune-cancel", cancelled: r.cancelled, left: r.left }, () =>
+      cancelLines(r, ids).join("\n"),
     );
     return 0;
   }
   await confirmDestructive(env, ctx.config, ctx.log, "prune the repository (delete data no snapshot uses)", o);
-  return withRepoLock(ctx, env, o.wait, async () => {
-    await ctx.restic.prune(env.signal);
-    env.printer.result({ type: "prune" }, () => "pruned");
-    return 0;
-  });
+  await pruneJob(ctx, { signal: env.signal, lock: lockWait(env, o.wait) });
+  env.printer.result({ type: "prune" }, () => "pruned");
+  return 0;
 }

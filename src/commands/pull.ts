@@ -1,12 +1,11 @@
-import { resolve } from "node:path";
 import { btui, shellQuote } from "../command-hint";
-import { eventSink, exeDir, openContext, type CommandEnv } from "../app";
+import { exeDir, openContext, type CommandEnv } from "../app";
 import { locateConfig } from "../config/locate";
 import type { Config } from "../config/types";
-import { table } from "../output";
-import { pullRepository, type StackSummary } from "../services/sync/pull";
-import { withRepoLock } from "./locked";
-import { retryBase, stallTimeout } from "../services/sync/transfer-timing";
+import { pullLines } from "../reports/pull";
+import type { StackSummary } from "../services/sync/pull";
+import { pullJob } from "../usecases/pull";
+import { jobHooks } from "./job-hooks";
 
 /** `restore [PATH]` without --stack/--volume: stage 3, the repository pulled back from the cloud. */
 export async function pull(
@@ -15,45 +14,10 @@ export async function pull(
   o: { force?: boolean; wait?: string },
 ): Promise<number> {
   const ctx = openContext(env);
-  const target = path ? resolve(path) : undefined;
-  const lockCtx = target
-    ? { ...ctx, config: { ...ctx.config, restic: { ...ctx.config.restic, repository: target } } }
-    : ctx;
-  return withRepoLock(lockCtx, env, o.wait, async () => {
-    const r = await pullRepository(
-      ctx,
-      { path: target, force: o.force, retryBaseMs: retryBase(), stallTimeoutMs: stallTimeout(), signal: env.signal },
-      eventSink(env, ctx),
-    );
-    const steps = nextSteps(ctx.config, r.path, r.stacks, process.env);
-    env.printer.result({ type: "pull", ...r, nextSteps: steps.commands }, () => {
-      const lines = [
-        `pulled ${r.remote} into ${r.path} (${r.transfer?.copied ?? 0} file(s) copied${r.attempts > 1 ? `, ${r.attempts} attempts` : ""})`,
-      ];
-      lines.push(
-        r.checkOk
-          ? "the repository opens with the configured password and passes `restic check`"
-          : `RESTIC CHECK FAILED on the pulled repository:\n${r.checkOutput ?? ""}`,
-      );
-      if (r.stacks.length) {
-        lines.push(
-          "",
-          table(
-            ["STACK", "HOST", "SNAPSHOTS", "LATEST"],
-            r.stacks.map((s) => [s.stack, s.host, String(s.snapshots), s.latest.slice(0, 16).replace("T", " ")]),
-          ),
-        );
-        lines.push(
-          "",
-          "Next steps (each asks for confirmation; add --dry-run to preview):",
-          ...steps.commands.map((c) => `  ${c}`),
-          ...steps.notes,
-        );
-      } else lines.push("no stack snapshots in it");
-      return lines.join("\n");
-    });
-    return r.exitCode;
-  });
+  const r = await pullJob(ctx, { path, force: o.force }, jobHooks(env, ctx, o.wait));
+  const steps = nextSteps(ctx.config, r.path, r.stacks, process.env);
+  env.printer.result({ type: "pull", ...r, nextSteps: steps.commands }, () => pullLines(r, steps).join("\n"));
+  return r.exitCode;
 }
 
 /**

@@ -1,35 +1,16 @@
 import { eventSink, openContext, type CommandEnv } from "../app";
-import { ExitCode } from "../errors";
-import { recoverInterrupted } from "../services/run/preflight";
-import { withRepoLock } from "./locked";
+import { recoverLines } from "../reports/recover";
+import { recoverJob } from "../usecases/recover";
+import { lockWait } from "./job-hooks";
 
 export async function run(env: CommandEnv, o: { wait?: string }): Promise<number> {
   // Boot and crash recovery must not depend on the run history: without a database, the journal alone.
   const ctx = openContext(env, undefined, { withoutDatabase: true });
-  return withRepoLock(ctx, env, o.wait, async () => {
-    const r = await recoverInterrupted(ctx, eventSink(env, ctx));
-    env.printer.result({ type: "recover", ...r }, () => {
-      const lines = [
-        r.recovered.length
-          ? `restarted: ${r.recovered.join(", ")}`
-          : r.swaps.length || r.orphans.length || r.snapshotsRemoved.length || r.gone.length
-            ? ""
-            : "nothing to recover",
-      ].filter(Boolean);
-      if (r.snapshotsRemoved.length)
-        lines.push(`deleted filesystem snapshots left by a dead run: ${r.snapshotsRemoved.join(", ")}`);
-      for (const s of r.snapshotsLeft) lines.push(s);
-      if (r.orphans.length) lines.push(`stopped, left running by a dead run: ${r.orphans.join(", ")}`);
-      for (const s of r.swaps)
-        lines.push(
-          `interrupted restore of ${s.live}: ${s.action === "discarded" ? "discarded (the live data was left as it was)" : s.action}`,
-        );
-      for (const f of r.failed) lines.push(`NOT running: ${f.name} (${f.stack}): ${f.reason}`);
-      for (const g of r.gone) lines.push(`no longer exists (dropped from the journal): ${g.name} (${g.stack})`);
-      if (r.live)
-        lines.push(`${r.live} entr${r.live === 1 ? "y" : "ies"} belong to a run that is still alive: left alone`);
-      return lines.join("\n");
-    });
-    return r.failed.length ? ExitCode.serviceDown : ExitCode.ok;
+  const { exitCode, ...r } = await recoverJob(ctx, {
+    emit: eventSink(env, ctx),
+    signal: env.signal,
+    lock: lockWait(env, o.wait),
   });
+  env.printer.result({ type: "recover", ...r }, () => recoverLines(r).join("\n"));
+  return exitCode;
 }

@@ -1,5 +1,5 @@
 import { btui } from "../command-hint";
-import { eventSink, openContext, type CommandEnv } from "../app";
+import { openContext, type CommandEnv } from "../app";
 import { AppError, ExitCode, UsageError } from "../errors";
 import { dumpRestoreLines, dumpRestorePlanLines } from "../reports/dump-restore";
 import { restoreLines } from "../reports/restore";
@@ -15,8 +15,7 @@ import {
 import type { JobHooks } from "../usecases/hooks";
 import { planInPlaceRestore, restoreJob, restoreLabel, type RestoreJobRequest } from "../usecases/restore";
 import { confirmDestructive } from "./guard";
-import { lockLost } from "./locked";
-import { parseDuration } from "../duration";
+import { jobHooks } from "./job-hooks";
 import { pull } from "./pull";
 
 interface Options {
@@ -126,14 +125,4 @@ async function pick(ctx: ReturnType<typeof openContext>, o: Options, signal: Abo
       `List them with \`${btui("snapshots --tag vol:NAME --all")}\`.`,
     );
   return snap;
-}
-
-/** Where the job's events go (stderr and the log), SIGINT/SIGTERM, --wait and a lost lock stopping the run. */
-export function jobHooks(env: CommandEnv, ctx: ReturnType<typeof openContext>, wait: string | undefined): JobHooks {
-  const waitMs = wait ? parseDuration(wait, "--wait") : 0;
-  return {
-    emit: eventSink(env, ctx),
-    signal: env.signal,
-    lock: { waitMs, onWait: (m) => env.printer.info(m), onLost: lockLost(env) },
-  };
 }

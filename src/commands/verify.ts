@@ -3,10 +3,9 @@ import { eventSink, openContext, type CommandEnv } from "../app";
 import type { VerifyLevel } from "../config/types";
 import { isSubsetSpec } from "../config/keys";
 import { ExitCode, UsageError } from "../errors";
-import { remotePath } from "../services/sync/sync";
-import { runVerify } from "../services/verify/verify";
-import { describeCheck } from "../services/verify/files";
-import { withRepoLock } from "./locked";
+import { verifyLines, verifyStartLine } from "../reports/verify";
+import { verifyJob, verifyTarget } from "../usecases/verify";
+import { lockWait } from "./job-hooks";
 import { startScheduled } from "./scheduled";
 
 export async function run(
@@ -35,30 +34,14 @@ export async function run(
     throw new UsageError("--stack and --scratch go with --level files");
   const ctx = openContext(env);
   if (o.scheduled && !startScheduled(env, ctx, "verify", "verify")) return ExitCode.ok;
-  const target = o.remote ? `rclone:${remotePath(ctx)}` : ctx.config.restic.repository;
-  const restic = o.remote ? ctx.resticFor(target) : undefined;
-  env.printer.info(
-    `verifying ${target} (${o.level}${o.level === "subset" ? ` ${o.subset ?? ctx.config.verification.subset}` : ""})`,
+  env.printer.info(verifyStartLine(verifyTarget(ctx, o.remote), o.level, o.subset ?? ctx.config.verification.subset));
+  const r = await verifyJob(
+    ctx,
+    { level: o.level, subset: o.subset, remote: o.remote, stacks: o.stack, scratch: o.scratch },
+    // The cloud copy is not written by our jobs: no lock (and no --wait) for it.
+    { emit: eventSink(env, ctx), signal: env.signal, lock: o.remote ? undefined : lockWait(env, o.wait) },
   );
-  const verify = () =>
-    runVerify(ctx, o.level, {
-      subset: o.subset,
-      restic,
-      signal: env.signal,
-      target,
-      stacks: o.stack,
-      scratch: o.scratch,
-      emit: eventSink(env, ctx),
-    });
-  // The cloud copy is not written by our jobs; the local repository must not change under the check.
-  const r = o.remote ? await verify() : await withRepoLock(ctx, env, o.wait, verify);
-  env.printer.result({ type: "verify", target, ...r }, () =>
-    [
-      r.ok
-        ? `verified ${target}: ${o.level}${r.part ? ` ${r.part}` : ""} OK`
-        : `VERIFICATION FAILED for ${target} (${o.level}${r.part ? ` ${r.part}` : ""}):\n${r.detail ?? ""}`,
-      ...(r.ok ? (r.files ?? []).flatMap(describeCheck) : []),
-    ].join("\n"),
-  );
+  const { target, ...rest } = r;
+  env.printer.result({ type: "verify", target, ...rest }, () => verifyLines(r).join("\n"));
   return r.ok ? ExitCode.ok : ExitCode.failed;
 }

@@ -157,7 +157,7 @@ export function App({ backend, onExit, signal, size }: AppProps) {
   const onRecoveryShown = useCallback((shown: boolean) => setPane(shown ? "recovery" : undefined), []);
   const onVerify = useCallback(
     () =>
-      startTask("verify", "verify the repository (backup-tui verify: restic check)", async (sig, emit) =>
+      startTask("verify", "verify the repository (backup-tui verify at VERIFICATION_DEPTH)", async (sig, emit) =>
         verifySummary(await backend.verify(sig, emit)),
       ),
     [backend, startTask],

@@ -1,5 +1,37 @@
 import type { StatusModel } from "../services/status/status";
-import type { Dashboard } from "./backend";
+import type { StackState } from "../docker/discovery";
+
+/** One row of the dashboard. */
+export interface StackStatus {
+  name: string;
+  state: StackState;
+  enabled: boolean;
+  external: boolean;
+  lastBackup?: { at: string; status: string; snapshotId?: string };
+  snapshots: number;
+  /** The next scheduled backup (ISO): a schedule covers the stack and the dirlist enables it. */
+  next?: string;
+  /** Its last good backup is older than its schedule allows, or it was tried and never succeeded. */
+  overdue?: boolean;
+}
+
+export interface Dashboard {
+  repository: string;
+  host: string;
+  stacks: StackStatus[];
+  snapshotTotal: number;
+  catalogRefreshedAt?: string;
+  /**
+   * Things that need a person: pending recovery, a stale lock, a failed last run, snapshots about
+   * to be forgotten for space, overdue stacks, config warnings (most urgent first).
+   */
+  warnings: string[];
+  /**
+   * The dirlist has a line it cannot read: what is enabled is unknown (the stacks found are still
+   * listed), and a backup of the enabled stacks stops with this error until the line is fixed.
+   */
+  dirlistError?: string;
+}
 
 /** The TUI's words after a dirlist error: how to get on. */
 export const DIRLIST_FIX =

@@ -4,18 +4,13 @@ import { DirlistFile, entryKey } from "../docker/dirlist";
 import type { StackState } from "../docker/discovery";
 import { UsageError } from "../errors";
 import type { BackupReport } from "../services/backup/backup";
-import { lockedBackup } from "../services/backup/run";
 import { ensureIndexed, refreshCatalog } from "../services/snapshots/catalog";
 import type { ServiceContext } from "../services/run/context";
 import type { EventSink } from "../services/run/events";
-import { withRunLock } from "../services/run/repository-lock";
-import { preflight } from "../services/run/preflight";
 import type { RestoreReport } from "../services/restore/restore";
 import { checkConfirmPassword, passwordRequired, unguardedWarning } from "../security/confirm";
 import { restoreAction, restoreJob, restoreLabel } from "../usecases/restore";
 import { runLog, type LogEntry } from "../services/run/run-log";
-import { syncRepository, type SyncReport } from "../services/sync/sync";
-import { runVerify, type VerifyResult } from "../services/verify/verify";
 import { scheduleRows, type ScheduleRow } from "../services/status/schedules";
 import { selectStacks, type Selection } from "../services/stacks/selection";
 import { readSelection as readSelectionOf } from "../services/status/seen-stacks";
@@ -27,41 +22,15 @@ import type { CatalogFile, CatalogSnapshot, SnapshotFilter } from "../state/cata
 import type { RunFilter, RunRow, StackResultRow } from "../state/store";
 import type { ServiceEvent } from "../services/run/events";
 import { dashboardOf, DIRLIST_FIX } from "./backend-dashboard";
+import { backupJob } from "../usecases/backup";
+import { syncJob, type SyncJobReport } from "../usecases/sync";
+import { verifyJob, type VerifyJobReport } from "../usecases/verify";
 import { disasterBackend, type DisasterBackend } from "./backend-disaster";
 
 export type { DisasterChoice, DisasterPlan } from "./backend-disaster";
 
-/** One row of the dashboard. */
-export interface StackStatus {
-  name: string;
-  state: StackState;
-  enabled: boolean;
-  external: boolean;
-  lastBackup?: { at: string; status: string; snapshotId?: string };
-  snapshots: number;
-  /** The next scheduled backup (ISO): a schedule covers the stack and the dirlist enables it. */
-  next?: string;
-  /** Its last good backup is older than its schedule allows, or it was tried and never succeeded. */
-  overdue?: boolean;
-}
-
-export interface Dashboard {
-  repository: string;
-  host: string;
-  stacks: StackStatus[];
-  snapshotTotal: number;
-  catalogRefreshedAt?: string;
-  /**
-   * Things that need a person: pending recovery, a stale lock, a failed last run, snapshots about
-   * to be forgotten for space, overdue stacks, config warnings (most urgent first).
-   */
-  warnings: string[];
-  /**
-   * The dirlist has a line it cannot read: what is enabled is unknown (the stacks found are still
-   * listed), and a backup of the enabled stacks stops with this error until the line is fixed.
-   */
-  dirlistError?: string;
-}
+import type { Dashboard } from "./backend-dashboard";
+export type { Dashboard, StackStatus } from "./backend-dashboard";
 
 /** One scheduled job, as `backup-tui schedule list` shows it. */
 export type { ScheduleRow };
@@ -122,7 +91,7 @@ export interface TuiBackend {
   setEnabled(key: string, enabled: boolean): Promise<void>;
   /** Adds EXT:/path enabled; resolves to the key as written (the path normalised: "EXT:/srv/data"). */
   addExternal(path: string): Promise<string | void>;
-  /** Selection → repository lock → preflight → runBackup, like `backup-tui backup [names]`. */
+  /** The selection, then the backup job (lock, preflight, backup, after-run), like `backup-tui backup [names]`. */
   runBackup(names: string[] | undefined, signal: AbortSignal, emit: EventSink): Promise<BackupReport>;
   listSnapshots(filter: SnapshotFilter): CatalogSnapshot[];
   refreshSnapshots(signal?: AbortSignal): Promise<{ added: number; removed: number; total: number }>;
@@ -151,13 +120,10 @@ export interface TuiBackend {
     signal: AbortSignal,
     emit: EventSink,
   ): Promise<RestoreReport>;
-  /** `backup-tui sync`: under the repository lock, after recovery of dead runs. */
-  sync(signal: AbortSignal, emit: EventSink): Promise<SyncReport>;
-  /** `backup-tui verify` (metadata: restic check) under the repository lock. */
-  verify(
-    signal: AbortSignal,
-    emit: EventSink,
-  ): Promise<VerifyResult & { runId: number; target: string; level: string }>;
+  /** The sync job, as `backup-tui sync` runs it: the lock, preflight, the copy, the recovery kit beside it. */
+  sync(signal: AbortSignal, emit: EventSink): Promise<SyncJobReport>;
+  /** The verify job at the configured VERIFICATION_DEPTH (what the VERIFY schedule runs), under the lock. */
+  verify(signal: AbortSignal, emit: EventSink): Promise<VerifyJobReport>;
   /** Switches a scheduled job off or on ([schedule] PAUSED in the config file). */
   setJobEnabled(id: string, enabled: boolean): Promise<void>;
   /** Bare-metal recovery (`restore --disaster`); the real backend always has it. */
@@ -223,7 +189,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
           "no stack is selected for backup",
           "Enable stacks on the Stacks screen (2), or pick one on the dashboard and press Enter.",
         );
-      return lockedBackup(ctx, { stacks: sel.selected, trigger: "manual", parallel: 1, signal }, {}, logged(emit));
+      return backupJob(ctx, { stacks: sel.selected, trigger: "manual", parallel: 1 }, { emit: logged(emit), signal });
     },
 
     listSnapshots: (filter) => ctx.store.catalog.list(filter),
@@ -280,20 +246,8 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
     // The use case checks the password again (a match is not logged twice) before anything is touched.
     restore: (choice, password, signal, emit) =>
       restoreJob(ctx, { ...choice, confirmation: { password, again: true } }, { emit: logged(emit), signal }),
-    sync: (signal, emit) =>
-      withRunLock(ctx, signal, {}, async (signal) => {
-        const sink = logged(emit);
-        await preflight(ctx, sink, signal);
-        return syncRepository(ctx, { signal }, sink);
-      }),
-    async verify(signal, emit) {
-      const target = ctx.config.restic.repository;
-      const level = "metadata" as const;
-      const r = await withRunLock(ctx, signal, {}, (signal) =>
-        runVerify(ctx, level, { signal, target, emit: logged(emit) }),
-      );
-      return { ...r, target, level };
-    },
+    sync: (signal, emit) => syncJob(ctx, {}, { emit: logged(emit), signal }),
+    verify: (signal, emit) => verifyJob(ctx, {}, { emit: logged(emit), signal }),
     async setJobEnabled(id, enabled) {
       const file = ctx.config.source.file;
       if (!file)

@@ -1,10 +1,9 @@
-import { btui } from "../command-hint";
-import { format } from "../output";
 import type { DisasterReport } from "../services/disaster/disaster";
 import type { RestoreReport } from "../services/restore/restore";
-import type { SyncReport } from "../services/sync/sync";
-import type { VerifyResult } from "../services/verify/verify";
-import { describeCheck } from "../services/verify/files";
+import { syncLines } from "../reports/sync";
+import { verifyLines } from "../reports/verify";
+import type { SyncJobReport } from "../usecases/sync";
+import type { VerifyJobReport } from "../usecases/verify";
 import type { RestoreChoice } from "./backend";
 import { restoreLabel } from "./backend";
 import { disasterLines } from "../reports/disaster";
@@ -17,39 +16,23 @@ export function restoreSummary(r: RestoreReport, c: RestoreChoice): { ok: boolea
   return { ok: r.mode !== "in-place" || r.exitCode === 0, summary };
 }
 
-export function syncSummary(r: SyncReport): { ok: boolean; summary: string[] } {
-  const s = r.transfer?.stats;
-  const lines = [
-    `${r.runId ? `run #${r.runId}: ` : ""}synced to ${r.remote}: ${r.transfer?.copied ?? 0} file(s) copied, ${r.transfer?.deleted ?? 0} removed, ${format.bytes(s?.bytes)} in ${format.ms(Math.round((s?.elapsedTime ?? 0) * 1000))}${r.attempts > 1 ? ` (${r.attempts} attempts)` : ""}`,
-  ];
-  if (r.verified) {
-    lines.push(
-      r.verified.ok
-        ? "the cloud copy matches the local repository"
-        : "THE CLOUD COPY DIFFERS from the local repository:",
-      ...r.verified.differences.slice(0, 10).map((d) => `  ${d}`),
-    );
-    if (!r.verified.ok)
-      lines.push(
-        `Run \`${btui("verify --level data")}\` and \`${btui("verify --remote --level data")}\`; \`sync --force\` replaces the cloud's files with the local ones.`,
-      );
-  }
-  if (r.purgedDeletedDirs.length)
-    lines.push(`removed kept-deleted folders older than the keep period: ${r.purgedDeletedDirs.join(", ")}`);
-  return { ok: r.exitCode === 0, summary: lines };
+/** A finished sync in the CLI's words (src/reports/sync.ts), fewer differing files listed; the kit's failure said too. */
+export function syncSummary(r: SyncJobReport): { ok: boolean; summary: string[] } {
+  const [head, ...rest] = syncLines(r.sync, { differences: 10 });
+  return {
+    ok: r.sync.exitCode === 0,
+    summary: [
+      `${r.sync.runId ? `run #${r.sync.runId}: ` : ""}${head}`,
+      ...rest,
+      ...(r.kitWarning ? [r.kitWarning] : []),
+    ],
+  };
 }
 
-export function verifySummary(r: VerifyResult & { runId: number; target: string; level: string }): {
-  ok: boolean;
-  summary: string[];
-} {
-  const head = r.ok
-    ? `run #${r.runId}: verified ${r.target}: ${r.level} OK`
-    : `run #${r.runId}: VERIFICATION FAILED for ${r.target} (${r.level}):`;
-  return {
-    ok: r.ok,
-    summary: [head, ...(r.ok ? (r.files ?? []).flatMap(describeCheck) : (r.detail ?? "").split("\n"))],
-  };
+/** A finished verify in the CLI's words (src/reports/verify.ts), with its run number. */
+export function verifySummary(r: VerifyJobReport): { ok: boolean; summary: string[] } {
+  const [head, ...rest] = verifyLines(r);
+  return { ok: r.ok, summary: [`run #${r.runId}: ${head}`, ...rest] };
 }
 
 /** A finished recovery in the CLI's words (src/reports/disaster.ts), one line a stack, for the run screen (3). */

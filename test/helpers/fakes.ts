@@ -4,7 +4,7 @@
  * fakeDockerCli (DockerCli, in fake-docker-cli.ts),
  * and testContext, a ServiceContext over them with the REAL StopJournal and StateStore in a temp dir.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultSettings } from "../../src/config/defaults";
@@ -553,4 +553,81 @@ export function testContext(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+// ---------------------------------------------------------------- use cases (h/jobs-a)
+// rclone and a local repository directory for the job tests (test/unit/usecases); kept apart
+// from the fakes above so other additions to this file do not collide.
+
+export interface FakeRcloneOptions {
+  /** The remote's repository `config` (undefined: a new, empty remote path). */
+  remoteConfig?: string;
+  /** What `rclone check` finds differing (none: the copy matches). */
+  differences?: string[];
+  /** Make the kit's `rclone copy` throw. */
+  copyError?: Error;
+}
+
+export interface FakeRclone {
+  /** Every call in order: "cat PATH", "sync SRC DST", "check", "copy SRC DST", "lsf PATH", "purge PATH". */
+  calls: string[];
+  /** The options each `sync` got (stall timeout, dry run...). */
+  syncs: Array<Record<string, unknown>>;
+}
+
+/** An in-memory rclone for sync and the kit copy, set as tc.ctx.rclone. */
+export function fakeRclone(tc: TestContext, o: FakeRcloneOptions = {}): FakeRclone {
+  const calls: string[] = [];
+  const syncs: FakeRclone["syncs"] = [];
+  const fake = {
+    cat: async (path: string) => (calls.push(`cat ${path}`), o.remoteConfig),
+    lsf: async (path: string) => (calls.push(`lsf ${path}`), []),
+    sync: async (src: string, dst: string, opts: Record<string, unknown>) => {
+      calls.push(`sync ${src} ${dst}`);
+      syncs.push(opts);
+      return { copied: 3, deleted: 0, stats: { bytes: 3000, elapsedTime: 1 } };
+    },
+    check: async () => {
+      calls.push("check");
+      const differences = o.differences ?? [];
+      return { ok: differences.length === 0, differences };
+    },
+    copy: async (src: string, dst: string) => {
+      calls.push(`copy ${src} ${dst}`);
+      if (o.copyError) throw o.copyError;
+      return { copied: 1, deleted: 0 };
+    },
+    purge: async (path: string) => void calls.push(`purge ${path}`),
+  };
+  tc.ctx.rclone = fake as unknown as Rclone;
+  return { calls, syncs };
+}
+
+/**
+ * A local restic repository directory (config and snapshot files, no packs) as the configured
+ * repository, a cloud remote "cloud:backups/test-host" and a recovery kit in the state dir.
+ */
+export function localRepositoryWithKit(tc: TestContext, o: { kit?: boolean } = {}): string {
+  const repo = join(tc.dir, "repo");
+  mkdirSync(join(repo, "snapshots"), { recursive: true });
+  writeFileSync(join(repo, "config"), "repository-config-1");
+  writeFileSync(join(repo, "snapshots", "aaaa"), "");
+  tc.ctx.config.restic.repository = repo;
+  tc.ctx.config.cloud = { ...tc.ctx.config.cloud, remote: "cloud", path: "backups/test-host" };
+  if (o.kit !== false) {
+    mkdirSync(join(tc.stateDir, "kit"), { recursive: true });
+    writeFileSync(join(tc.stateDir, "kit", "README.txt"), "how to recover");
+  }
+  return repo;
+}
+
+/** fakeRestic with `tag` (protect/unprotect): it records "tag ID +protected" and rewrites nothing. */
+export function withTag(restic: FakeRestic): FakeRestic & { tag: Restic["tag"] } {
+  return Object.assign(restic, {
+    tag: async (ids: string[], change: { add?: string[]; remove?: string[] }) => {
+      restic.calls.push(
+        `tag ${ids.join(",")} ${[...(change.add ?? []).map((t) => `+${t}`), ...(change.remove ?? []).map((t) => `-${t}`)].join(" ")}`,
+      );
+    },
+  });
 }

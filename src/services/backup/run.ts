@@ -1,56 +1,13 @@
+// What a backup run needs besides the backup itself: its notice, the low-space gate. The run as a
+// whole (lock, preflight, backup, after-run) is the backup job in src/usecases/backup.ts.
 import { AppError, ExitCode, errorMessage } from "../../errors";
 import type { RunNotice } from "../../notify/message";
 import { format } from "../../format";
-import { afterRun, beforeRun } from "../run/after-run";
-import { runBackup, type BackupReport, type BackupRequest } from "./backup";
+import { afterRun } from "../run/after-run";
+import type { BackupReport } from "./backup";
 import type { ServiceContext } from "../run/context";
-import { currentStacks } from "../stacks/current";
 import type { EventSink } from "../run/events";
-import { withRunLock, type LockWait } from "../run/repository-lock";
-import { preflight } from "../run/preflight";
 import { enforceSpace, freeSpace, isLocalRepository, spaceLines } from "../retention/space-budget";
-
-/**
- * A whole backup run as the CLI, the TUI and the daemon do it: the repository lock, the
- * healthchecks start ping, recovery of dead runs, the backup, notifications and metrics.
- */
-export async function lockedBackup(
-  ctx: ServiceContext,
-  req: BackupRequest,
-  o: LockWait,
-  emit: EventSink,
-): Promise<BackupReport> {
-  // A lost lock aborts this signal: the run stops as on SIGTERM, restarting its stacks.
-  return withRunLock(
-    ctx,
-    req.signal,
-    o,
-    async (signal) => (await backupHoldingLock(ctx, { ...req, signal }, emit)).report,
-  );
-}
-
-/**
- * lockedBackup's run for a caller that holds the repository lock already. The stacks' states
- * are read here, under the lock and after recovery (`stacks`: as they were before the backup).
- */
-export async function backupHoldingLock(
-  ctx: ServiceContext,
-  req: BackupRequest,
-  emit: EventSink,
-): Promise<{ report: BackupReport; stacks: BackupRequest["stacks"] }> {
-  const startedAt = new Date().toISOString();
-  await beforeRun(ctx);
-  await preflight(ctx, emit, req.signal);
-  await lowSpaceGate(ctx, emit, startedAt, req.signal);
-  const current = await currentStacks(ctx, req, emit);
-  const report = await runBackup(ctx, { ...req, ...current }, emit);
-  ctx.log.info(
-    { runId: report.runId, status: report.status, exitCode: report.exitCode, outcomes: report.outcomes },
-    "backup run finished",
-  );
-  await afterRun(ctx, backupNotice(ctx, report, startedAt));
-  return { report, stacks: current.stacks };
-}
 
 export function backupNotice(ctx: ServiceContext, r: BackupReport, startedAt: string): RunNotice {
   return {
@@ -99,11 +56,12 @@ export function lowSpaceRefusal(message: string): AppError {
 }
 
 /**
+ * The backup job's gate (src/usecases/backup.ts), under the lock after preflight.
  * Before a backup, a local repository's filesystem under MIN_FREE_PERCENT: LOW_SPACE_ACTION=skip
  * refuses the backup (recorded, urgent notification), prune forgets the oldest unprotected
  * snapshots at once (no NOTIFY_BEFORE_DELETE delay) and goes on.
  */
-async function lowSpaceGate(
+export async function lowSpaceGate(
   ctx: ServiceContext,
   emit: EventSink,
   startedAt: string,

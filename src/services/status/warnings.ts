@@ -3,7 +3,7 @@ import { span, when } from "../../format";
 import type { StackDue } from "../../schedule/due";
 import type { PendingDeletion, RunRow } from "../../state/store";
 import type { Verification } from "../../state/verifications";
-import type { LockHolder, PendingRecovery } from "./status";
+import type { LockHolder, PendingRecovery } from "./model";
 
 /** What a warning is about; the order of this list is the order of urgency. */
 export const WARNING_KINDS = [

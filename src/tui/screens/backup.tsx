@@ -114,7 +114,7 @@ export function BackupScreen({
         <Text> </Text>
         <Text>
           Or <Text bold>s</Text>: sync the repository to the cloud (<Text bold>backup-tui sync</Text>);{" "}
-          <Text bold>v</Text>: verify it (<Text bold>backup-tui verify</Text>, restic check).
+          <Text bold>v</Text>: verify it (<Text bold>backup-tui verify</Text> at VERIFICATION_DEPTH).
         </Text>
       </Box>
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rewritten } from "../../../src/commands/protect";
+import { rewritten } from "../../../src/usecases/retention";
 
 describe("protect: the snapshot restic wrote in place of the tagged one", () => {
   const old = { id: "aaaa", stack: "web", time: "2026-12-03T08:42:57.246Z" };

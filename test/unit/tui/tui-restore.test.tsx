@@ -9,6 +9,7 @@ import type { EventSink } from "../../../src/services/run/events";
 import type { RestoreReport } from "../../../src/services/restore/restore";
 import { runLog, type LogEntry } from "../../../src/services/run/run-log";
 import type { SyncReport } from "../../../src/services/sync/sync";
+import type { SyncJobReport } from "../../../src/usecases/sync";
 import type { CatalogFile, CatalogSnapshot } from "../../../src/state/catalog";
 import type { RunRow } from "../../../src/state/store";
 import { App } from "../../../src/tui/app";
@@ -361,7 +362,7 @@ describe("TUI restore", () => {
 describe("TUI sync and verify", () => {
   it("Given the run screen, When s is pressed, Then the sync's transfer progress and its summary are shown", async () => {
     let emit!: EventSink;
-    let finish!: (r: SyncReport) => void;
+    let finish!: (r: SyncJobReport) => void;
     const f = fake({ sync: (_s, e) => ((emit = e), new Promise((res) => (finish = res))) });
     const { lastFrame, stdin } = renderApp(f.backend);
     await until(lastFrame, /web/);
@@ -389,7 +390,7 @@ describe("TUI sync and verify", () => {
     // s and v do nothing while it runs.
     await press(stdin, "v");
     expect(lastFrame()).toContain("Syncing…");
-    finish({
+    const sync: SyncReport = {
       runId: 4,
       remote: "cloud:bk",
       attempts: 1,
@@ -399,7 +400,8 @@ describe("TUI sync and verify", () => {
       remoteSnapshots: 2,
       purgedDeletedDirs: [],
       exitCode: 0,
-    });
+    };
+    finish({ sync });
     fr = await until(lastFrame, /sync finished in/);
     expect(fr).toContain("run #4: synced to cloud:bk: 6 file(s) copied, 0 removed, 1.0 MiB in 2.0 s");
     expect(fr).toContain("the cloud copy matches the local repository");

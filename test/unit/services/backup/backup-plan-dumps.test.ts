@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { renderPlan } from "../../../../src/commands/backup";
+import { planLines } from "../../../../src/reports/backup";
+
+const renderPlan = (plan: Parameters<typeof planLines>[0]) => planLines(plan).join("\n");
 import { OUR } from "../../../../src/docker/labels";
 import { planBackup } from "../../../../src/services/backup/plan";
 import {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { discoverStacks } from "../../../../src/docker/discovery";
-import { lockedBackup } from "../../../../src/services/backup/run";
+import { backupJob } from "../../../../src/usecases/backup";
 import type { ServiceEvent } from "../../../../src/services/run/events";
 import { container, fakeDocker, testContext, type TestContext } from "../../../helpers/fakes";
 
@@ -8,8 +8,10 @@ describe("a backup decides what to stop from the stacks as they are once it hold
   let tc: TestContext;
   afterEach(() => tc?.cleanup());
   const run = (stacks: Awaited<ReturnType<typeof discoverStacks>>, events: ServiceEvent[] = []) =>
-    lockedBackup(tc.ctx, { stacks, trigger: "manual", parallel: 1, signal: new AbortController().signal }, {}, (e) =>
-      events.push(e),
+    backupJob(
+      tc.ctx,
+      { stacks, trigger: "manual", parallel: 1 },
+      { emit: (e) => events.push(e), signal: new AbortController().signal },
     );
 
   it("Given the selection saw web-1 and another job recreated it (new id) before the lock, When the backup runs, Then it stops and starts the new container and succeeds", async () => {

@@ -1,0 +1,28 @@
+import { resolve } from "node:path";
+import type { ServiceContext } from "../services/run/context";
+import { withRunLock } from "../services/run/repository-lock";
+import { pullRepository, type PullReport } from "../services/sync/pull";
+import { retryBase, stallTimeout } from "../services/sync/transfer-timing";
+import type { JobHooks } from "./hooks";
+
+/**
+ * Stage 3 (`restore [PATH]`): the repository pulled back from the cloud into `path` (default: the
+ * configured local repository), then checked. The lock is the one of the repository written to.
+ */
+export function pullJob(
+  ctx: ServiceContext,
+  req: { path?: string; force?: boolean },
+  hooks: JobHooks,
+): Promise<PullReport> {
+  const target = req.path ? resolve(req.path) : undefined;
+  const lockCtx = target
+    ? { ...ctx, config: { ...ctx.config, restic: { ...ctx.config.restic, repository: target } } }
+    : ctx;
+  return withRunLock(lockCtx, hooks.signal, hooks.lock ?? {}, (signal) =>
+    pullRepository(
+      ctx,
+      { path: target, force: req.force, retryBaseMs: retryBase(), stallTimeoutMs: stallTimeout(), signal },
+      hooks.emit,
+    ),
+  );
+}

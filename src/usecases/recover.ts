@@ -1,0 +1,14 @@
+import { ExitCode } from "../errors";
+import type { ServiceContext } from "../services/run/context";
+import { recoverInterrupted, type Recovery } from "../services/run/preflight";
+import { withRunLock } from "../services/run/repository-lock";
+import type { JobHooks } from "./hooks";
+
+/**
+ * `backup-tui recover`: what dead runs left behind, undone under the repository lock (the boot
+ * unit runs it). exitCode 4 when a container could not be started again.
+ */
+export async function recoverJob(ctx: ServiceContext, hooks: JobHooks): Promise<Recovery & { exitCode: number }> {
+  const r = await withRunLock(ctx, hooks.signal, hooks.lock ?? {}, () => recoverInterrupted(ctx, hooks.emit));
+  return { ...r, exitCode: r.failed.length ? ExitCode.serviceDown : ExitCode.ok };
+}

@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { BusyError } from "../../../src/errors";
+import type { ServiceEvent } from "../../../src/services/run/events";
+import { acquireRepoLock } from "../../../src/state/lock";
+import { createBackend } from "../../../src/tui/backend";
+import { syncSummary } from "../../../src/tui/summaries";
+import { syncJob } from "../../../src/usecases/sync";
+import { fakeRclone, fakeRestic, localRepositoryWithKit, testContext, type TestContext } from "../../helpers/fakes";
+
+describe("the sync job", () => {
+  let tc: TestContext;
+  const saved = process.env.BACKUP_TUI_RCLONE_STALL_MS;
+  afterEach(() => {
+    tc?.cleanup();
+    if (saved === undefined) delete process.env.BACKUP_TUI_RCLONE_STALL_MS;
+    else process.env.BACKUP_TUI_RCLONE_STALL_MS = saved;
+  });
+  const hooks = (events: ServiceEvent[] = []) => ({
+    emit: (e: ServiceEvent) => void events.push(e),
+    signal: new AbortController().signal,
+  });
+
+  it("Given a local repository and a recovery kit, When the sync succeeds, Then the kit is copied beside the cloud copy after the mirror and said so", async () => {
+    tc = testContext();
+    const repo = localRepositoryWithKit(tc);
+    const rclone = fakeRclone(tc);
+    const events: ServiceEvent[] = [];
+    const r = await syncJob(tc.ctx, {}, hooks(events));
+    expect(r.sync.exitCode).toBe(0);
+    expect(r.kit).toBe("cloud:backups/test-host.kit");
+    const sync = rclone.calls.indexOf(`sync ${repo} cloud:backups/test-host`);
+    const kit = rclone.calls.findIndex((c) => c.startsWith("copy ") && c.endsWith("cloud:backups/test-host.kit"));
+    expect(sync).toBeGreaterThanOrEqual(0);
+    expect(kit).toBeGreaterThan(sync);
+    expect(events).toContainEqual({ type: "info", message: "recovery kit copied to cloud:backups/test-host.kit" });
+  });
+
+  it("Given a dry run, When it ends, Then no kit is copied and nothing is recorded", async () => {
+    tc = testContext();
+    localRepositoryWithKit(tc);
+    const rclone = fakeRclone(tc);
+    const r = await syncJob(tc.ctx, { dryRun: true }, hooks());
+    expect(r.kit).toBeUndefined();
+    expect(rclone.calls.some((c) => c.startsWith("copy "))).toBe(false);
+    expect(rclone.syncs[0]).toMatchObject({ dryRun: true });
+    expect(r.sync.runId).toBeUndefined();
+  });
+
+  it("Given a cloud copy that differs, When the sync ends, Then it fails and the kit is not copied", async () => {
+    tc = testContext();
+    localRepositoryWithKit(tc);
+    const rclone = fakeRclone(tc, { differences: ["data/ab/abcd: sizes differ"] });
+    const r = await syncJob(tc.ctx, {}, hooks());
+    expect(r.sync.exitCode).toBe(1);
+    expect(rclone.calls.some((c) => c.startsWith("copy "))).toBe(false);
+  });
+
+  it("Given the kit copy fails, When the sync ends, Then the sync stands and the report carries a warning", async () => {
+    tc = testContext();
+    localRepositoryWithKit(tc);
+    fakeRclone(tc, { copyError: new Error("quota exceeded") });
+    const r = await syncJob(tc.ctx, {}, hooks());
+    expect(r.sync.exitCode).toBe(0);
+    expect(r.kitWarning).toBe("the recovery kit was not copied beside the cloud copy: quota exceeded");
+  });
+
+  it("Given the repository lock is held, When a sync starts, Then it is refused as busy before anything is sent", async () => {
+    tc = testContext();
+    localRepositoryWithKit(tc);
+    const rclone = fakeRclone(tc);
+    const lock = await acquireRepoLock({
+      stateDir: tc.stateDir,
+      repository: tc.ctx.config.restic.repository,
+      owner: tc.ctx.owner,
+    });
+    try {
+      await expect(syncJob(tc.ctx, {}, hooks())).rejects.toBeInstanceOf(BusyError);
+      expect(rclone.calls).toEqual([]);
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it("Given two syncs started together, When both run, Then the second is refused as busy and the first succeeds", async () => {
+    tc = testContext();
+    localRepositoryWithKit(tc);
+    fakeRclone(tc);
+    const [a, b] = await Promise.allSettled([syncJob(tc.ctx, {}, hooks()), syncJob(tc.ctx, {}, hooks())]);
+    expect(a.status).toBe("fulfilled");
+    expect(b.status === "rejected" && b.reason).toBeInstanceOf(BusyError);
+  });
+
+  it("Given AUTO_INIT, When a sync runs, Then preflight runs first (restic init before the local check)", async () => {
+    tc = testContext({ restic: fakeRestic() });
+    localRepositoryWithKit(tc);
+    fakeRclone(tc);
+    tc.ctx.config.restic.autoInit = true;
+    tc.ctx.config.restic.password = { kind: "command", command: "echo x", origin: "test" } as never;
+    await syncJob(tc.ctx, {}, hooks());
+    expect(tc.restic.calls.slice(0, 2)).toEqual(["init", "check"]);
+  });
+
+  it("Given BACKUP_TUI_RCLONE_STALL_MS, When a sync runs, Then rclone gets that stall timeout", async () => {
+    tc = testContext();
+    localRepositoryWithKit(tc);
+    const rclone = fakeRclone(tc);
+    process.env.BACKUP_TUI_RCLONE_STALL_MS = "4321";
+    await syncJob(tc.ctx, {}, hooks());
+    expect(rclone.syncs[0]).toMatchObject({ stallTimeoutMs: 4321 });
+  });
+
+  it("Given the TUI, When it syncs, Then it runs the same job: the kit is copied, the stall timeout applies, and the summary says both", async () => {
+    tc = testContext();
+    localRepositoryWithKit(tc);
+    const rclone = fakeRclone(tc, { copyError: new Error("quota exceeded") });
+    process.env.BACKUP_TUI_RCLONE_STALL_MS = "4321";
+    const r = await createBackend(tc.ctx).sync(new AbortController().signal, () => undefined);
+    expect(rclone.syncs[0]).toMatchObject({ stallTimeoutMs: 4321 });
+    expect(rclone.calls.some((c) => c.startsWith("copy ") && c.endsWith(".kit"))).toBe(true);
+    const { ok, summary } = syncSummary(r);
+    expect(ok).toBe(true);
+    expect(summary[0]).toMatch(/^run #\d+: synced to cloud:backups\/test-host: 3 file\(s\) copied, 0 removed/);
+    expect(summary).toContain("the recovery kit was not copied beside the cloud copy: quota exceeded");
+  });
+});
