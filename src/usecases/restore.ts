@@ -1,28 +1,24 @@
 import { format } from "../format";
 import { requireConfirmation, type Confirmation } from "../security/confirm";
-import { planRestore, restore, type RestorePlan, type RestoreReport } from "../services/restore/restore";
+import {
+  planRestore,
+  type RestorePlan,
+  type RestoreReport,
+  type RestoreRequest,
+  restore,
+} from "../services/restore/restore";
 import type { ServiceContext } from "../services/run/context";
 import { preflight } from "../services/run/preflight";
 import { withRunLock } from "../services/run/repository-lock";
 import { refreshCatalog } from "../services/snapshots/catalog";
-import type { CatalogSnapshot } from "../state/catalog";
 import type { JobHooks } from "./hooks";
 
-/** `backup-tui restore --stack/--volume` and the TUI's restore: what to restore, and how. */
-export interface RestoreJobRequest {
-  scope: { kind: "stack"; stack: string } | { kind: "volume"; volume: string };
-  snapshot: CatalogSnapshot;
-  /** One file or folder only. */
-  file?: string;
-  /** Under this directory: nothing live is touched (no confirmation, no lock). */
-  target?: string;
-  force?: boolean;
-  host?: string;
-  /** What it would change: nothing is written (no confirmation, no lock). */
-  dryRun?: boolean;
-  /** In place: the guard (src/security/confirm.ts); without it the restore is refused. */
-  confirmation?: Confirmation;
-}
+/**
+ * `backup-tui restore --stack/--volume` and the TUI's restore: the service's request (a --target or
+ * --dry-run restore takes no confirmation and no lock) and, in place, the guard
+ * (src/security/confirm.ts): without it the restore is refused.
+ */
+export type RestoreJobRequest = Omit<RestoreRequest, "signal" | "oldHostPaths"> & { confirmation?: Confirmation };
 
 /** "stack web", "volume data", "/srv/x of stack web": the words of both faces and of the log. */
 export function restoreLabel(req: Pick<RestoreJobRequest, "scope" | "file">): string {
