@@ -4,7 +4,7 @@ import { BusyError } from "../../../src/errors";
 import type { ServiceEvent } from "../../../src/services/run/events";
 import { backupJob } from "../../../src/usecases/backup";
 import { container, fakeDocker, testContext, type TestContext } from "../../helpers/fakes";
-import { deadRunEntry } from "./dead-run";
+import { deadRunEntry } from "../../helpers/dead-run";
 
 describe("the backup job", () => {
   let tc: TestContext;

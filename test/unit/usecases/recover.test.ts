@@ -3,7 +3,7 @@ import { BusyError, ExitCode } from "../../../src/errors";
 import { acquireRepoLock } from "../../../src/state/lock";
 import { recoverJob } from "../../../src/usecases/recover";
 import { container, fakeDocker, testContext, type TestContext } from "../../helpers/fakes";
-import { deadRunEntry } from "./dead-run";
+import { deadRunEntry } from "../../helpers/dead-run";
 
 describe("the recover job", () => {
   let tc: TestContext;

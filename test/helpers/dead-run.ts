@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import type { JournalEntry } from "../../../src/state/journal";
+import type { JournalEntry } from "../../src/state/journal";
 
 /** A journal entry of a dead run (its pid is gone) that stopped `name` of stack `stack`. */
 export function deadRunEntry(stack: string, name: string): JournalEntry {
