@@ -11,7 +11,7 @@ import type { ServiceContext } from "../services/run/context";
 import { assertVolumeName, volumeTarget } from "../services/stacks/volume-target";
 import { jobIdFor, ownScheduleStacks } from "../schedule/jobs";
 import { backupJob } from "../usecases/backup";
-import { jobHooks } from "./job-hooks";
+import { jobHooks, reported } from "./job-hooks";
 import { startScheduled } from "./scheduled";
 
 interface Options {
@@ -46,12 +46,14 @@ export async function run(env: CommandEnv, names: string[], o: Options): Promise
     env.printer.result(plan, () => planLines(plan).join("\n"));
     return ExitCode.ok;
   }
-  const report = await backupJob(
-    ctx,
-    { stacks, volume, trigger: o.scheduled ? "scheduled" : "manual", parallel, ...overrides },
-    jobHooks(env, ctx, waitMs),
+  const report = await reported(
+    backupJob(
+      ctx,
+      { stacks, volume, trigger: o.scheduled ? "scheduled" : "manual", parallel, ...overrides },
+      jobHooks(env, ctx, waitMs),
+    ),
+    (r) => env.printer.result({ type: "summary", ...r, fatal: undefined }, () => backupLines(r).join("\n")),
   );
-  env.printer.result({ type: "summary", ...report, fatal: undefined }, () => backupLines(report).join("\n"));
   if (report.fatal) throw report.fatal;
   for (const w of report.warnings) env.printer.warn(w);
   return report.exitCode;

@@ -1,7 +1,6 @@
 import { openContext, type CommandEnv } from "../app";
-import { when } from "../format";
 import { deleteLines } from "../reports/retention";
-import { deleteJob, snapshotsToDelete } from "../usecases/retention";
+import { deleteAction, deleteJob, snapshotsToDelete } from "../usecases/retention";
 import { confirmDestructive, type GuardOptions } from "./guard";
 import { lockWait } from "./job-hooks";
 
@@ -12,16 +11,10 @@ export async function run(
 ): Promise<number> {
   const ctx = openContext(env);
   const snaps = await snapshotsToDelete(ctx, refs, env.signal);
-  await confirmDestructive(
-    env,
-    ctx.config,
-    ctx.log,
-    `delete ${snaps.length} snapshot(s): ${snaps.map((s) => `${s.shortId} (${s.stack ?? "-"}, ${when(s.time)})`).join(", ")}`,
-    o,
-  );
+  const confirmation = await confirmDestructive(env, ctx.config, ctx.log, deleteAction(snaps), o);
   const r = await deleteJob(
     ctx,
-    { snapshots: snaps, prune: o.prune },
+    { snapshots: snaps, prune: o.prune, confirmation },
     { signal: env.signal, lock: lockWait(env, o.wait) },
   );
   env.printer.result({ type: "delete", ids: r.ids, pruned: r.pruned }, () =>

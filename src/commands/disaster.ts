@@ -3,7 +3,7 @@ import { UsageError } from "../errors";
 import { disasterLines } from "../reports/disaster";
 import { disasterAction, disasterJob, type DisasterJobRequest } from "../usecases/disaster";
 import { confirmDestructive } from "./guard";
-import { jobHooks } from "./job-hooks";
+import { jobHooks, reported } from "./job-hooks";
 
 interface Options {
   stack?: string;
@@ -30,7 +30,8 @@ export async function runDisaster(env: CommandEnv, path: string | undefined, o: 
   const ctx = openContext(env);
   const req: DisasterJobRequest = { host: o.host, overwrite: o.overwrite };
   req.confirmation = await confirmDestructive(env, ctx.config, ctx.log, disasterAction(ctx.config, req), o);
-  const r = await disasterJob(ctx, req, jobHooks(env, ctx, o.wait));
-  env.printer.result({ type: "disaster", ...r }, () => disasterLines(r).join("\n"));
+  const r = await reported(disasterJob(ctx, req, jobHooks(env, ctx, o.wait)), (r) =>
+    env.printer.result({ type: "disaster", ...r }, () => disasterLines(r).join("\n")),
+  );
   return r.exitCode;
 }

@@ -1,7 +1,7 @@
 import { openContext, type CommandEnv } from "../app";
 import { ExitCode } from "../errors";
 import { forgetLines } from "../reports/retention";
-import { forgetJob, retentionStacks } from "../usecases/retention";
+import { CONFIGURED_POLICY, forgetAction, forgetJob, retentionStacks } from "../usecases/retention";
 import { confirmDestructive, type GuardOptions } from "./guard";
 import { lockWait } from "./job-hooks";
 import { startScheduled } from "./scheduled";
@@ -14,20 +14,14 @@ export async function run(
   const ctx = openContext(env);
   if (o.scheduled && !startScheduled(env, ctx, "prune", "prune")) return ExitCode.ok;
   const stacks = await retentionStacks(ctx, o.stack, env.signal);
-  // The PRUNE schedule applies the policy the admin configured: that is its consent. While a
-  // confirmation password is set, that policy can only come from the config file (loadConfig refuses
-  // an environment override of any key that decides what gets deleted).
-  if (!o.dryRun && !o.scheduled)
-    await confirmDestructive(
-      env,
-      ctx.config,
-      ctx.log,
-      `apply retention to ${stacks.length} stack(s)${o.prune ? " and prune" : ""}`,
-      o,
-    );
+  // The PRUNE schedule applies the policy the admin configured: that is its consent.
+  const confirmation =
+    o.dryRun || o.scheduled
+      ? CONFIGURED_POLICY
+      : await confirmDestructive(env, ctx.config, ctx.log, forgetAction(stacks, o.prune), o);
   const { exitCode, ...r } = await forgetJob(
     ctx,
-    { stacks, dryRun: o.dryRun, prune: o.prune },
+    { stacks, dryRun: o.dryRun, prune: o.prune, confirmation },
     { signal: env.signal, lock: lockWait(env, o.wait) },
   );
   env.printer.result({ type: "forget", dryRun: r.dryRun, results: r.results, space: r.space }, () =>

@@ -2,6 +2,7 @@ import { type CommandEnv, eventSink } from "../app";
 import { parseDuration } from "../duration";
 import type { ServiceContext } from "../services/run/context";
 import type { LockWait } from "../services/run/repository-lock";
+import { LockLostError } from "../state/lock";
 import type { JobHooks } from "../usecases/hooks";
 
 /** What a command hands a use case: its events to the printer and the log, its signal, its lock wait. */
@@ -21,4 +22,20 @@ export function lockLost(env: CommandEnv): (err: Error) => void {
     env.printer.warn("the repository lock was lost: stopping, restarting what this run stopped");
     env.abort(err);
   };
+}
+
+/**
+ * The job's report printed, also when the lock was lost while it ran: the run finished (stopped
+ * early, what it had stopped restarted), its report says what it did, then the lost lock's error
+ * ends the command (exit 1, or 4).
+ */
+export async function reported<T>(job: Promise<T>, print: (report: T) => void): Promise<T> {
+  try {
+    const report = await job;
+    print(report);
+    return report;
+  } catch (err) {
+    if (err instanceof LockLostError && err.result !== undefined) print(err.result as T);
+    throw err;
+  }
 }

@@ -2,7 +2,7 @@ import { btui } from "../command-hint";
 import { openContext, type CommandEnv } from "../app";
 import { UsageError } from "../errors";
 import { cancelLines } from "../reports/retention";
-import { cancelDeletions, pruneJob } from "../usecases/retention";
+import { cancelDeletions, PRUNE_ACTION, pruneJob } from "../usecases/retention";
 import { confirmDestructive, type GuardOptions } from "./guard";
 import { lockWait } from "./job-hooks";
 
@@ -25,8 +25,8 @@ export async function run(
     );
     return 0;
   }
-  await confirmDestructive(env, ctx.config, ctx.log, "prune the repository (delete data no snapshot uses)", o);
-  await pruneJob(ctx, { signal: env.signal, lock: lockWait(env, o.wait) });
+  const confirmation = await confirmDestructive(env, ctx.config, ctx.log, PRUNE_ACTION, o);
+  await pruneJob(ctx, { confirmation }, { signal: env.signal, lock: lockWait(env, o.wait) });
   env.printer.result({ type: "prune" }, () => "pruned");
   return 0;
 }

@@ -15,7 +15,7 @@ import {
 import type { JobHooks } from "../usecases/hooks";
 import { planInPlaceRestore, restoreJob, restoreLabel, type RestoreJobRequest } from "../usecases/restore";
 import { confirmDestructive } from "./guard";
-import { jobHooks } from "./job-hooks";
+import { jobHooks, reported } from "./job-hooks";
 import { pull } from "./pull";
 
 interface Options {
@@ -70,9 +70,10 @@ export async function run(env: CommandEnv, path: string | undefined, o: Options)
     const { action } = await planInPlaceRestore(ctx, req, env.signal);
     req.confirmation = await confirmDestructive(env, ctx.config, ctx.log, action, o);
   }
-  const report = await restoreJob(ctx, req, hooks);
   const subject = { label: restoreLabel(req), shortId: snapshot.shortId, target: o.target };
-  env.printer.result({ type: "restore", ...report }, () => restoreLines(report, subject).join("\n"));
+  const report = await reported(restoreJob(ctx, req, hooks), (r) =>
+    env.printer.result({ type: "restore", ...r }, () => restoreLines(r, subject).join("\n")),
+  );
   return report.mode === "in-place" ? report.exitCode : ExitCode.ok;
 }
 

@@ -2,7 +2,7 @@ import { openContext, type CommandEnv } from "../app";
 import { ExitCode, UsageError } from "../errors";
 import { syncLines } from "../reports/sync";
 import { syncJob } from "../usecases/sync";
-import { jobHooks } from "./job-hooks";
+import { jobHooks, reported } from "./job-hooks";
 import { startScheduled } from "./scheduled";
 
 interface Options {
@@ -21,12 +21,12 @@ export async function run(env: CommandEnv, o: Options): Promise<number> {
   const ctx = openContext(env);
   if (o.scheduled && !startScheduled(env, ctx, "sync", "sync")) return ExitCode.ok;
   // Never while a backup writes the repository: the same lock as backup (or --wait for it).
-  const { sync: r, kitWarning } = await syncJob(
-    ctx,
-    { dryRun: o.dryRun, bwlimit: o.bwlimit, transfers, force: o.force },
-    jobHooks(env, ctx, o.wait),
+  const { sync } = await reported(
+    syncJob(ctx, { dryRun: o.dryRun, bwlimit: o.bwlimit, transfers, force: o.force }, jobHooks(env, ctx, o.wait)),
+    ({ sync: r, kitWarning }) => {
+      if (kitWarning) env.printer.warn(kitWarning);
+      env.printer.result({ type: "sync", ...r }, () => syncLines(r).join("\n"));
+    },
   );
-  if (kitWarning) env.printer.warn(kitWarning);
-  env.printer.result({ type: "sync", ...r }, () => syncLines(r).join("\n"));
-  return r.exitCode;
+  return sync.exitCode;
 }

@@ -43,6 +43,8 @@ export interface LockOptions {
 
 /** The lock file of this run was removed or replaced while the run held it. */
 export class LockLostError extends AppError {
+  /** What the run returned when it finished despite the lost lock (its report is still worth printing). */
+  result?: unknown;
   constructor(
     readonly lockFile: string,
     readonly detail: string,

@@ -8,7 +8,10 @@ import type { JobHooks } from "./hooks";
  * `backup-tui recover`: what dead runs left behind, undone under the repository lock (the boot
  * unit runs it). exitCode 4 when a container could not be started again.
  */
-export async function recoverJob(ctx: ServiceContext, hooks: JobHooks): Promise<Recovery & { exitCode: number }> {
-  const r = await withRunLock(ctx, hooks.signal, hooks.lock ?? {}, () => recoverInterrupted(ctx, hooks.emit));
-  return { ...r, exitCode: r.failed.length ? ExitCode.serviceDown : ExitCode.ok };
+export function recoverJob(ctx: ServiceContext, hooks: JobHooks): Promise<Recovery & { exitCode: number }> {
+  // The exit code is decided under the lock: a lost lock with a service still down exits 4, not 1.
+  return withRunLock(ctx, hooks.signal, hooks.lock ?? {}, async () => {
+    const r = await recoverInterrupted(ctx, hooks.emit);
+    return { ...r, exitCode: r.failed.length ? ExitCode.serviceDown : ExitCode.ok };
+  });
 }

@@ -5,12 +5,27 @@ import type { SpaceResult } from "../services/retention/space-budget";
 import type { ServiceContext } from "../services/run/context";
 import { withRunLock } from "../services/run/repository-lock";
 import { ensureCatalog, refreshCatalog, resolveSnapshot } from "../services/snapshots/catalog";
+import { requireConfirmation, type Confirmation } from "../security/confirm";
+import { when } from "../format";
 import type { CatalogSnapshot } from "../state/catalog";
 import type { JobHooks } from "./hooks";
 
 // forget, prune, delete, protect/unprotect: the jobs that change which snapshots the repository
-// keeps. The confirmation (guard) is the faces' step before they call these; each job runs under
-// the repository lock and leaves the catalog as the repository is.
+// keeps. forget, prune and delete demand a confirmation themselves (src/security/confirm.ts), as
+// restore does; each job runs under the repository lock and leaves the catalog as the repository is.
+
+/**
+ * The consent of a scheduled retention run: the keep policy the admin configured (while a
+ * confirmation password is set, that policy can only come from the config file: loadConfig refuses
+ * an environment override of a key that decides what gets deleted). Only forget takes it.
+ */
+export const CONFIGURED_POLICY = "the configured keep policy";
+
+export const forgetAction = (stacks: string[], prune?: boolean): string =>
+  `apply retention to ${stacks.length} stack(s)${prune ? " and prune" : ""}`;
+export const PRUNE_ACTION = "prune the repository (delete data no snapshot uses)";
+export const deleteAction = (snaps: CatalogSnapshot[]): string =>
+  `delete ${snaps.length} snapshot(s): ${snaps.map((s) => `${s.shortId} (${s.stack ?? "-"}, ${when(s.time)})`).join(", ")}`;
 
 export interface ForgetReport {
   dryRun: boolean;
@@ -31,11 +46,21 @@ export async function retentionStacks(ctx: ServiceContext, stack: string | undef
 }
 
 /** `forget`: the keep policy per stack (never `protected`), optionally pruning and the space limits. */
-export function forgetJob(
+export async function forgetJob(
   ctx: ServiceContext,
-  req: { stacks: string[]; dryRun?: boolean; prune?: boolean },
+  req: {
+    stacks: string[];
+    dryRun?: boolean;
+    prune?: boolean;
+    confirmation?: Confirmation | typeof CONFIGURED_POLICY;
+  },
   hooks: Omit<JobHooks, "emit">,
 ): Promise<ForgetReport> {
+  if (!req.dryRun) {
+    if (req.confirmation === CONFIGURED_POLICY)
+      ctx.log.info({ stacks: req.stacks }, "retention by the configured policy");
+    else requireConfirmation(ctx, forgetAction(req.stacks, req.prune), req.confirmation);
+  }
   return withRunLock(ctx, hooks.signal, hooks.lock ?? {}, async (signal) => {
     if (req.dryRun) {
       const results = await applyRetention(ctx, req.stacks, { dryRun: true, signal });
@@ -48,7 +73,12 @@ export function forgetJob(
 }
 
 /** `prune`: frees data no snapshot uses. */
-export function pruneJob(ctx: ServiceContext, hooks: Omit<JobHooks, "emit">): Promise<void> {
+export async function pruneJob(
+  ctx: ServiceContext,
+  req: { confirmation?: Confirmation },
+  hooks: Omit<JobHooks, "emit">,
+): Promise<void> {
+  requireConfirmation(ctx, PRUNE_ACTION, req.confirmation);
   return withRunLock(ctx, hooks.signal, hooks.lock ?? {}, (signal) => ctx.restic.prune(signal));
 }
 
@@ -77,10 +107,11 @@ function assertNoneProtected(snaps: CatalogSnapshot[]): void {
 /** `delete`: forgets the given snapshots (never a protected one), optionally pruning. */
 export async function deleteJob(
   ctx: ServiceContext,
-  req: { snapshots: CatalogSnapshot[]; prune?: boolean },
+  req: { snapshots: CatalogSnapshot[]; prune?: boolean; confirmation?: Confirmation },
   hooks: Omit<JobHooks, "emit">,
 ): Promise<{ ids: string[]; pruned: boolean }> {
   assertNoneProtected(req.snapshots);
+  requireConfirmation(ctx, deleteAction(req.snapshots), req.confirmation);
   const ids = req.snapshots.map((s) => s.id);
   return withRunLock(ctx, hooks.signal, hooks.lock ?? {}, async (signal) => {
     await ctx.restic.forget({ ids, prune: req.prune, signal });

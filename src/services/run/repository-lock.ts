@@ -32,8 +32,15 @@ export async function withRepositoryLock<T>(ctx: ServiceContext, o: LockWait, fn
     await lock.release();
   }
   const lost = lock.lost();
-  if (lost)
-    throw new LockLostError(lost.lockFile, lost.detail, serviceDown(outcome) ? ExitCode.serviceDown : ExitCode.failed);
+  if (lost) {
+    const err = new LockLostError(
+      lost.lockFile,
+      lost.detail,
+      serviceDown(outcome) ? ExitCode.serviceDown : ExitCode.failed,
+    );
+    if ("value" in outcome) err.result = outcome.value;
+    throw err;
+  }
   if ("error" in outcome) throw outcome.error;
   return outcome.value;
 }

@@ -2,9 +2,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AppError, BusyError, ExitCode } from "../../../src/errors";
 import { refreshCatalog } from "../../../src/services/snapshots/catalog";
 import { acquireRepoLock } from "../../../src/state/lock";
+import { Secret } from "../../../src/exec/redact";
+import { checkConfirmPassword } from "../../../src/security/confirm";
+import { hashConfirmPassword } from "../../../src/security/confirm-hash";
 import {
+  CONFIGURED_POLICY,
   cancelDeletions,
+  deleteAction,
   deleteJob,
+  forgetAction,
   forgetJob,
   protectJob,
   pruneJob,
@@ -23,6 +29,8 @@ describe("the retention jobs (forget, prune, delete, protect)", () => {
   let tc: TestContext;
   afterEach(() => tc?.cleanup());
   const hooks = () => ({ signal: new AbortController().signal });
+  /** No confirmation password is set: a yes (any password, or none) confirms. */
+  const yes = { password: undefined };
   const holdLock = () =>
     acquireRepoLock({ stateDir: tc.stateDir, repository: tc.ctx.config.restic.repository, owner: tc.ctx.owner });
 
@@ -43,7 +51,7 @@ describe("the retention jobs (forget, prune, delete, protect)", () => {
 
   it("Given forget for real, When it ends, Then the run is recorded and the catalog refreshed from the repository", async () => {
     tc = testContext({ restic: fakeRestic({ snapshots: SNAPS }) });
-    await forgetJob(tc.ctx, { stacks: ["web"] }, hooks());
+    await forgetJob(tc.ctx, { stacks: ["web"], confirmation: yes }, hooks());
     expect(tc.ctx.store.recentRuns(1, "prune")[0]?.status).toBe("succeeded");
     expect(tc.restic.calls.at(-1)).toBe("snapshots");
     expect(tc.ctx.store.catalog.count()).toBe(3);
@@ -56,9 +64,13 @@ describe("the retention jobs (forget, prune, delete, protect)", () => {
     tc.restic.calls.length = 0;
     const lock = await holdLock();
     try {
-      await expect(forgetJob(tc.ctx, { stacks: ["web"] }, hooks())).rejects.toBeInstanceOf(BusyError);
-      await expect(pruneJob(tc.ctx, hooks())).rejects.toBeInstanceOf(BusyError);
-      await expect(deleteJob(tc.ctx, { snapshots: [web] }, hooks())).rejects.toBeInstanceOf(BusyError);
+      await expect(forgetJob(tc.ctx, { stacks: ["web"], confirmation: yes }, hooks())).rejects.toBeInstanceOf(
+        BusyError,
+      );
+      await expect(pruneJob(tc.ctx, { confirmation: yes }, hooks())).rejects.toBeInstanceOf(BusyError);
+      await expect(deleteJob(tc.ctx, { snapshots: [web], confirmation: yes }, hooks())).rejects.toBeInstanceOf(
+        BusyError,
+      );
       await expect(protectJob(tc.ctx, { snapshot: web, protect: true }, hooks())).rejects.toBeInstanceOf(BusyError);
       expect(tc.restic.calls).toEqual([]);
     } finally {
@@ -73,7 +85,7 @@ describe("the retention jobs (forget, prune, delete, protect)", () => {
       "bbbb2222 is protected",
     );
     const db = tc.ctx.store.catalog.list({}).find((s) => s.id === "bbbb2222")!;
-    const refused = deleteJob(tc.ctx, { snapshots: [db] }, hooks());
+    const refused = deleteJob(tc.ctx, { snapshots: [db], confirmation: yes }, hooks());
     await expect(refused).rejects.toBeInstanceOf(AppError);
     await expect(refused).rejects.toMatchObject({ exitCode: ExitCode.usage });
     expect(tc.restic.forgets).toEqual([]);
@@ -84,12 +96,37 @@ describe("the retention jobs (forget, prune, delete, protect)", () => {
     await refreshCatalog(tc.ctx);
     const snaps = await snapshotsToDelete(tc.ctx, ["aaaa1111"], hooks().signal);
     tc.restic.calls.length = 0;
-    expect(await deleteJob(tc.ctx, { snapshots: snaps, prune: true }, hooks())).toEqual({
+    expect(await deleteJob(tc.ctx, { snapshots: snaps, prune: true, confirmation: yes }, hooks())).toEqual({
       ids: ["aaaa1111"],
       pruned: true,
     });
     expect(tc.restic.forgets[0]).toMatchObject({ ids: ["aaaa1111"], prune: true });
     expect(tc.restic.calls).toEqual(["forget", "snapshots"]);
+  });
+
+  it("Given a confirmation hash, When forget, prune or delete come with no confirmation, a wrong password, a forged token or one for another action, Then each is refused before restic is called; the scheduled policy alone passes for forget", async () => {
+    tc = testContext({ restic: fakeRestic({ snapshots: SNAPS }) });
+    tc.ctx.config.security.confirmPasswordHash = new Secret(hashConfirmPassword("s3cret"));
+    await refreshCatalog(tc.ctx);
+    const [web] = await snapshotsToDelete(tc.ctx, ["aaaa1111"], hooks().signal);
+    const [other] = await snapshotsToDelete(tc.ctx, ["cccc3333"], hooks().signal);
+    const forOther = checkConfirmPassword(tc.ctx, deleteAction([other]), "s3cret")!;
+    tc.restic.calls.length = 0;
+    const refusals = [
+      forgetJob(tc.ctx, { stacks: ["web"] }, hooks()),
+      forgetJob(tc.ctx, { stacks: ["web"], confirmation: { password: "wrong" } }, hooks()),
+      forgetJob(tc.ctx, { stacks: ["web"], confirmation: { action: forgetAction(["web"]), guarded: true } }, hooks()),
+      pruneJob(tc.ctx, {}, hooks()),
+      pruneJob(tc.ctx, { confirmation: { password: undefined } }, hooks()),
+      pruneJob(tc.ctx, { confirmation: forOther }, hooks()),
+      deleteJob(tc.ctx, { snapshots: [web] }, hooks()),
+      deleteJob(tc.ctx, { snapshots: [web], confirmation: forOther }, hooks()),
+    ];
+    for (const refused of refusals) await expect(refused).rejects.toMatchObject({ exitCode: ExitCode.usage });
+    expect(tc.restic.calls).toEqual([]);
+    await forgetJob(tc.ctx, { stacks: ["web"], confirmation: CONFIGURED_POLICY }, hooks());
+    await deleteJob(tc.ctx, { snapshots: [web], confirmation: { password: "s3cret" } }, hooks());
+    expect(tc.restic.forgets.map((f) => f.ids ?? "policy")).toEqual(["policy", ["aaaa1111"]]);
   });
 
   it("Given a snapshot, When it is protected and unprotected, Then restic tags it each way and the catalog is read again", async () => {
