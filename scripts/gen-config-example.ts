@@ -15,7 +15,8 @@ const bundle = join(tmp, "example.mjs");
 try {
   await build({
     stdin: {
-      contents: 'export { SECTIONS, STACK_KEYS } from "./keys"; export { renderExample } from "./example";',
+      contents:
+        'export { SECTIONS, STACK_KEYS, SYNC_TARGET_KEYS } from "./keys"; export { renderExample } from "./example";',
       resolveDir: join(root, "src", "config"),
       loader: "ts",
     },
@@ -25,11 +26,11 @@ try {
     platform: "node",
     logLevel: "warning",
   });
-  const { SECTIONS, STACK_KEYS, renderExample } = (await import(
+  const { SECTIONS, STACK_KEYS, SYNC_TARGET_KEYS, renderExample } = (await import(
     pathToFileURL(bundle).href
   )) as typeof import("../src/config/keys") & typeof import("../src/config/example");
   const out = join(root, "config.example.ini");
-  writeFileSync(out, renderExample(SECTIONS, STACK_KEYS));
+  writeFileSync(out, renderExample(SECTIONS, STACK_KEYS, SYNC_TARGET_KEYS));
   console.log(`wrote ${out}`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { localBackupSettings } from "./schema/local-backup";
 import { notifySettings } from "./schema/notify";
 import { scheduleSettings } from "./schema/schedule";
 import { stackSettings } from "./schema/stack";
+import type { SyncTarget } from "./targets";
 
 /**
  * Every section's settings when nothing is written: the schema's defaults, mapped as loadConfig
@@ -23,6 +24,8 @@ export function defaultSettings() {
     verification,
     space,
     cloud: cloudSettings(parse("cloud_sync")),
+    /** No copies off the host unless a [cloud_sync] names one. */
+    targets: [] as SyncTarget[],
     schedule: scheduleSettings(parse("schedule")),
     notify: notifySettings(parse("notify")),
     security: securitySettings(parse("security")),

@@ -1,6 +1,7 @@
 import { MASK, redact } from "../exec/redact";
 import { SECTIONS, SECTION_NAMES, STACK_KEYS, type KeyDefs } from "./keys";
 import { type RawSections, unquoted } from "./raw";
+import { SYNC_TARGET_KEYS } from "./schema/sync-target";
 import type { EffectiveKeys } from "./types";
 
 /** Every key as written (or its default), per section, for `config show`: secrets masked, URL credentials too. */
@@ -21,5 +22,6 @@ export function effectiveKeys(raw: RawSections): EffectiveKeys {
     .filter((s) => s.startsWith("stack:"))
     .sort())
     add(section, STACK_KEYS);
+  for (const section of Object.keys(raw).filter((s) => s.startsWith("cloud_sync:"))) add(section, SYNC_TARGET_KEYS);
   return out;
 }

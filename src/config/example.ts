@@ -27,6 +27,9 @@ const EXTRA_EXAMPLES: Record<string, string> = {
   "notify.GOTIFY_URL": "https://gotify.example.com",
   "notify.GOTIFY_TOKEN": "AbCdEf123456",
   "notify.HEALTHCHECKS_URL": "https://hc-ping.com/your-uuid",
+  "target.BANDWIDTH": "5M",
+  "cloud_sync.MODE": "mirror",
+  "target.MODE": "append",
   "stack.STOP_STRATEGY": "down",
   "stack.TWO_PASS": "false",
   "stack.SCHEDULE": "0 */6 * * *",
@@ -48,7 +51,7 @@ const SECTION_NOTES: Record<string, string> = {
   local_backup:
     "Stage 1: the restic repository, its password, retention and verification.\nSet one (only one) of RESTIC_PASSWORD_FILE, RESTIC_PASSWORD_COMMAND, RESTIC_PASSWORD.",
   cloud_sync:
-    "Stage 2: mirror the repository to a cloud remote with rclone (rclone sync).\nRemotes come from rclone's own config, or from RCLONE_CONFIG_<NAME>_* variables.",
+    "Stage 2: copies of the repository off this host. This section is the first copy (target `default`); more copies go in [cloud_sync:NAME] sections (see the end of this file), and take the keys they leave out from here.\nRemotes come from rclone's own config, or from RCLONE_CONFIG_<NAME>_* variables.",
   schedule: "Cron expressions (minute hour day month weekday) for `backup-tui daemon` and `schedule install`.",
   notify: "Where run results are sent.",
   security:
@@ -72,7 +75,7 @@ function wrap(text: string, width = 92): string[] {
 
 function renderKey(key: string, def: KeyDef, exampleId: string, stack = false): string[] {
   const value = def.example ?? def.default ?? EXTRA_EXAMPLES[exampleId] ?? "";
-  const inherits = stack && (key.startsWith("KEEP_") || def.description.startsWith("Overrides"));
+  const inherits = stack && (key.startsWith("KEEP_") || /^Overrides|default: \[cloud_sync\]'s/.test(def.description));
   const facts = [
     def.default !== undefined
       ? `Default: ${def.default}.`
@@ -92,6 +95,7 @@ function renderKey(key: string, def: KeyDef, exampleId: string, stack = false): 
 export function renderExample(
   SECTIONS: Record<string, Record<string, KeyDef>>,
   STACK_KEYS: Record<string, KeyDef>,
+  TARGET_KEYS: Record<string, KeyDef>,
 ): string {
   const lines = [
     "# backup-tui configuration reference. Every key, with its description and default.",
@@ -129,5 +133,13 @@ export function renderExample(
     "",
   );
   for (const [key, def] of Object.entries(STACK_KEYS)) lines.push(...renderKey(key, def, `stack.${key}`, true));
+  lines.push(
+    "# More copies: one [cloud_sync:NAME] section per target (NAME: letters, digits, '_', '-').",
+    "# `backup-tui sync` writes every target, `sync --to NAME` one; a failing target does not stop",
+    "# the others. Keys left out take [cloud_sync]'s value. No environment overrides here.",
+    "#[cloud_sync:offsite]",
+    "",
+  );
+  for (const [key, def] of Object.entries(TARGET_KEYS)) lines.push(...renderKey(key, def, `target.${key}`, true));
   return lines.join("\n").replace(/\n+$/, "\n");
 }

@@ -10,6 +10,7 @@ import { SCHEDULE_KEYS } from "./schema/schedule";
 
 export type { KeyDef, KeyDefs } from "./schema/key-def";
 export { STACK_KEYS } from "./schema/stack";
+export { SYNC_TARGET_KEYS } from "./schema/sync-target";
 export { expectedValue, isSubsetSpec } from "./schema/values";
 
 /** Every key backup-tui reads, by section, in the order of config.example.ini. */

@@ -12,7 +12,7 @@ import { passwordSource } from "./password-source";
 import { checkPermissions } from "./permissions";
 import type { RawSections } from "./raw";
 import { readConfigFile } from "./read-file";
-import { checkCloud, checkCron, checkNotifyOn, requireRepository, unknownKeys } from "./rules";
+import { checkCron, checkNotifyOn, requireRepository, unknownKeys } from "./rules";
 import { cloudSettings } from "./schema/cloud-sync";
 import { dockerSettings } from "./schema/docker";
 import { doomsdaySettings, securitySettings } from "./schema/doomsday";
@@ -20,6 +20,7 @@ import { localBackupSettings } from "./schema/local-backup";
 import { notifySettings } from "./schema/notify";
 import { scheduleSettings } from "./schema/schedule";
 import { readStacks } from "./stacks";
+import { readTargets, resolveRepository } from "./targets";
 import type { Config } from "./types";
 
 export { envName } from "./env-overrides";
@@ -82,8 +83,9 @@ function typedConfig(raw: RawSections, { input, file, format, stateDir, ignored 
   if (file && !restic.repository) requireRepository(file, ignored, f.errors);
   const password = passwordSource(raw, local, baseDir, input.env, !file, stateDir, f.warnings, f.errors);
   const docker = dockerSettings(parseSection(SECTIONS.docker, "docker", raw, f.errors));
-  const cloud = cloudSettings(parseSection(SECTIONS.cloud_sync, "cloud_sync", raw, f.errors));
-  checkCloud(cloud, f.errors);
+  const cloudValues = parseSection(SECTIONS.cloud_sync, "cloud_sync", raw, f.errors);
+  const cloud = cloudSettings(cloudValues);
+  const targets = readTargets(raw, cloudValues, baseDir, f.errors, f.warnings);
   const scheduleValues = parseSection(SECTIONS.schedule, "schedule", raw, f.errors);
   checkCron(SECTIONS.schedule, scheduleValues, "schedule", raw, f.errors);
   const notify = notifySettings(parseSection(SECTIONS.notify, "notify", raw, f.errors));
@@ -102,6 +104,7 @@ function typedConfig(raw: RawSections, { input, file, format, stateDir, ignored 
     },
     ...localParts,
     cloud: { ...cloud, configFile: at(cloud.configFile) },
+    targets,
     schedule: scheduleSettings(scheduleValues),
     notify: { ...notify, prometheusTextfile: at(notify.prometheusTextfile) },
     security: securitySettings(parseSection(SECTIONS.security, "security", raw, f.errors)),
@@ -124,10 +127,4 @@ function configError({ errors, warnings, hints }: Findings): ConfigError {
       `Fix the values named above; \`${btui("config validate")}\` checks again, \`${btui("config example")}\` prints every key with its description.`,
     ].join(" "),
   );
-}
-
-/** Local repository paths are made absolute relative to the config; URLs stay as they are. */
-function resolveRepository(repo: string, baseDir: string): string {
-  if (/^(s3|b2|azure|gs|swift|rest|sftp|rclone|local):/.test(repo)) return repo;
-  return resolve(baseDir, repo);
 }

@@ -34,7 +34,7 @@ export function readConfigFile(file: string): FileSections {
     else out.warnings.push(`${file}:${line}: unknown key ${key} (ignored)${suggest(key, allKeys)}`);
   }
   for (const [section, { line, keys }] of doc.sections) {
-    if (Object.hasOwn(SECTIONS, section) || section.startsWith("stack:")) {
+    if (Object.hasOwn(SECTIONS, section) || section.startsWith("stack:") || section.startsWith("cloud_sync:")) {
       for (const [key, v] of keys) put(out.raw, section, key, { value: v.value, origin: `${file}:${v.line}` });
       continue;
     }

@@ -3,6 +3,7 @@ import { SECTIONS, STACK_KEYS, type KeyDefs } from "./keys";
 import { belongsIn, suggest } from "./messages";
 import { type RawSections, unquoted } from "./raw";
 import { NOTIFY_EVENTS } from "./schema/notify";
+import { SYNC_TARGET_KEYS } from "./schema/sync-target";
 
 // The checks the value types cannot make alone: keys in no section's table, cron expressions,
 // what one key requires of another. Each pushes messages naming FILE:LINE where it can.
@@ -10,7 +11,11 @@ import { NOTIFY_EVENTS } from "./schema/notify";
 /** The keys of a known section (or a [stack:NAME] one) that no table holds: a warning saying where they belong. */
 export function unknownKeys(raw: RawSections, warnings: string[]): void {
   for (const [section, keys] of Object.entries(raw)) {
-    const defs: KeyDefs = section.startsWith("stack:") ? STACK_KEYS : SECTIONS[section as keyof typeof SECTIONS];
+    const defs: KeyDefs = section.startsWith("stack:")
+      ? STACK_KEYS
+      : section.startsWith("cloud_sync:")
+        ? SYNC_TARGET_KEYS
+        : SECTIONS[section as keyof typeof SECTIONS];
     for (const [key, rv] of Object.entries(keys)) {
       if (!Object.hasOwn(defs, key))
         warnings.push(
@@ -54,12 +59,6 @@ export function requireRepository(file: string, ignored: Map<string, string>, er
       ? `${misplaced.replace(/ in \[/, ": [")} RESTIC_REPOSITORY is ignored, so [local_backup] RESTIC_REPOSITORY is missing: it belongs in [local_backup]`
       : `${file}: [local_backup] RESTIC_REPOSITORY is required (a local path or a restic URL such as s3:...)`,
   );
-}
-
-/** A remote needs its path: one remote path per repository. */
-export function checkCloud(cloud: { remote?: string; path?: string }, errors: string[]): void {
-  if (cloud.remote && !cloud.path)
-    errors.push("[cloud_sync] RCLONE_PATH is required when RCLONE_REMOTE is set (one remote path per repository)");
 }
 
 /** Each NOTIFY_ON item is an event backup-tui sends. */

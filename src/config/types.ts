@@ -12,6 +12,7 @@ import type { scheduleSettings } from "./schema/schedule";
 import type { stackSettings } from "./schema/stack";
 import type { depth, strategy } from "./schema/values";
 import type { Secret } from "../exec/redact";
+import type { SyncTarget } from "./targets";
 
 export type Strategy = z.output<typeof strategy>;
 export type VerifyLevel = z.output<typeof depth>;
@@ -70,6 +71,8 @@ export interface Config {
   verification: LocalBackup["verification"];
   space: Settings<LocalBackup["space"]>;
   cloud: Settings<ReturnType<typeof cloudSettings>>;
+  /** The copies off this host, [cloud_sync] (`default`) first: what `sync` writes. */
+  targets: SyncTarget[];
   schedule: Settings<ReturnType<typeof scheduleSettings>>;
   notify: Settings<ReturnType<typeof notifySettings>>;
   security: Settings<ReturnType<typeof securitySettings>>;

@@ -1,11 +1,13 @@
 import type { KeyDefs, SectionValues } from "./key-def";
+import { TARGET_WHERE_KEYS } from "./sync-target";
 import { bwlimit, path, remote, seconds, text, whole, wholePercent } from "./values";
 
-/** [cloud_sync]: the rclone mirror of the repository. */
+/** [cloud_sync]: the first copy of the repository (target `default`) and what every [cloud_sync:NAME] inherits. */
 export const CLOUD_SYNC_KEYS = {
+  ...TARGET_WHERE_KEYS,
   RCLONE_REMOTE: {
     schema: remote,
-    description: "rclone remote the repository is mirrored to.",
+    description: "rclone remote the repository is copied to (MODE=mirror/append).",
     example: "b2-backup",
   },
   RCLONE_PATH: {

@@ -62,6 +62,7 @@ const VALUE: Record<string, string> = {
   NOTIFY_BEFORE_DELETE: "1s",
   KEEP_DELETED_DAYS: "0",
   MAX_DELETE_PERCENT: "100",
+  MODE: "append",
 };
 
 describe("config defaults: every documented default is applied from keys.ts", () => {

@@ -83,7 +83,11 @@ describe("config.example.ini", () => {
     const enabled = text
       .split("\n")
       .map((l) =>
-        /^#\[stack:/.test(l) ? l.slice(1) : /^#[A-Z][A-Z0-9_]*=.+$/.test(l) && !alternatives.test(l) ? l.slice(1) : l,
+        /^#\[(stack|cloud_sync):/.test(l)
+          ? l.slice(1)
+          : /^#[A-Z][A-Z0-9_]*=.+$/.test(l) && !alternatives.test(l)
+            ? l.slice(1)
+            : l,
       )
       .join("\n");
     const file = join(dir, "config.ini");
@@ -93,5 +97,9 @@ describe("config.example.ini", () => {
     expect(c.restic.password).toMatchObject({ kind: "file", path: "/etc/backup-tui/restic-password" });
     expect(c.stacks.nextcloud).toMatchObject({ strategy: "down", twoPass: false, extraPaths: ["/srv/nextcloud-data"] });
     expect(c.cloud).toMatchObject({ remote: "b2-backup", path: "backups/host1/restic", bandwidth: "10M" });
+    expect(c.targets.map((t) => [t.name, t.mode, t.bandwidth])).toEqual([
+      ["default", "mirror", "10M"],
+      ["offsite", "append", "5M"],
+    ]);
   });
 });

@@ -51,6 +51,20 @@ function makeConfig(
       keepDeletedDays: 7,
       maxDeletePercent: 50,
     },
+    targets: over.remote
+      ? [
+          {
+            name: "default",
+            section: "cloud_sync",
+            mode: "mirror",
+            remote: over.remote,
+            path: "backups/host1",
+            transfers: 4,
+            keepDeletedDays: 7,
+            maxDeletePercent: 50,
+          },
+        ]
+      : [],
     schedule: {},
     notify: { on: ["failure"] },
     security: {},
