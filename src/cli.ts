@@ -136,14 +136,20 @@ export function buildProgram(): Command {
 
   program
     .command("sync")
-    .description("Stage 2: mirror the repository to RCLONE_REMOTE:RCLONE_PATH with rclone, then check the copy")
+    .description(
+      "Stage 2: copy the repository to every sync target ([cloud_sync], [cloud_sync:NAME]) by its MODE, then check each copy",
+    )
+    .option("--to <name>", "only this target (default: every target)")
     .option("--dry-run", "show what would be transferred")
     .option("--bwlimit <rate>", "bandwidth limit (rclone --bwlimit), e.g. 10M")
     .option("--transfers <n>", "parallel transfers")
+    .option("--force", "sync even when the local repository fails its check or has far fewer snapshots than a mirror")
     .option(
-      "--force",
-      "sync even when the local repository fails its check or has far fewer snapshots than the cloud copy",
+      "--accept-loss",
+      "with --to: acknowledge the target's tamper alarm, its present state becomes the reference (guarded)",
     )
+    .option("--yes", "with --accept-loss: confirm without asking (headless)")
+    .option("--confirm-password-file <file>", "with --accept-loss: the confirmation password, when one is set")
     .option("--scheduled", "started by a schedule (the daemon, a timer or cron): recorded as such")
     .addOption(wait())
     .action(lazy(program, () => import("./commands/sync")));

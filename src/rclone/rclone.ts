@@ -97,15 +97,18 @@ export class Rclone {
     return this.transfer("copy", src, dst, o);
   }
 
-  /** Compares sizes and hashes (where both sides have them); differences are listed. */
+  /**
+   * Compares sizes and hashes (where both sides have them); differences are listed. `oneWay`: only
+   * that every file of src is on dst, equal (an append-only copy holds more).
+   */
   async check(
     src: string,
     dst: string,
-    o: { signal?: AbortSignal; timeoutMs?: number } = {},
+    o: { signal?: AbortSignal; timeoutMs?: number; oneWay?: boolean } = {},
   ): Promise<{ ok: boolean; differences: string[] }> {
     const differences: string[] = [];
     try {
-      await this.run(["check", "--use-json-log", "--one-way=false", "--", src, dst], {
+      await this.run(["check", "--use-json-log", `--one-way=${!!o.oneWay}`, "--", src, dst], {
         signal: o.signal,
         timeoutMs: o.timeoutMs ?? 3600_000,
         onStderrLine: (line) => {
@@ -161,6 +164,22 @@ export class Rclone {
       return (JSON.parse(r.stdout || "{}") as { IsDir?: boolean }).IsDir === false;
     } catch (err) {
       if (err instanceof ToolError && /not found|doesn't exist|no such file/i.test(err.stderrTail)) return false;
+      throw err;
+    }
+  }
+
+  /** Objects under path and their total size (a missing path: zero). */
+  async size(
+    path: string,
+    o: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<{ count: number; bytes: number }> {
+    try {
+      const r = await this.run(["size", "--json", "--", path], { signal: o.signal, timeoutMs: o.timeoutMs ?? 600_000 });
+      const j = JSON.parse(r.stdout || "{}") as { count?: number; bytes?: number };
+      return { count: j.count ?? 0, bytes: j.bytes ?? 0 };
+    } catch (err) {
+      if (err instanceof ToolError && /directory not found|not found|doesn't exist|no such file/i.test(err.stderrTail))
+        return { count: 0, bytes: 0 };
       throw err;
     }
   }

@@ -4,7 +4,7 @@ import { parseSchedule, type Schedule } from "./cron";
 
 /** One scheduled job: what the daemon, a systemd timer or a cron line runs, and when. */
 export interface Job {
-  /** backup, backup:NAME, sync, verify, prune, doomsday: also the systemd unit's suffix. */
+  /** backup, backup:NAME, sync, sync:TARGET, verify, prune, doomsday: also the systemd unit's suffix. */
   id: string;
   kind: RunKind | "doomsday";
   /** Where the schedule comes from, for messages: "[schedule] BACKUP". */
@@ -44,8 +44,14 @@ export function jobsOf(config: Config): Job[] {
   };
   const s = config.schedule;
   add("backup", "backup", "[schedule] BACKUP", s.backup, ["backup", "--scheduled"]);
+  // `sync` writes the targets without a SCHEDULE of their own; each of those has its sync:NAME.
+  const shared = config.targets.filter((t) => !t.schedule);
   add("sync", "sync", "[schedule] SYNC", s.sync, ["sync", "--scheduled"], {
-    unavailable: config.cloud.remote ? undefined : "no [cloud_sync] RCLONE_REMOTE is set",
+    unavailable: shared.length
+      ? undefined
+      : config.targets.length
+        ? "every sync target has its own SCHEDULE"
+        : "no sync target is set ([cloud_sync] RCLONE_REMOTE or a [cloud_sync:NAME])",
   });
   add("verify", "verify", "[schedule] VERIFY", s.verify, [
     "verify",
@@ -55,6 +61,8 @@ export function jobsOf(config: Config): Job[] {
   ]);
   add("prune", "prune", "[schedule] PRUNE", s.prune, ["forget", "--prune", "--scheduled"]);
   add("doomsday", "doomsday", "[schedule] DOOMSDAY", s.doomsday, ["backup", "--doomsday", "--scheduled"]);
+  for (const t of config.targets)
+    add(`sync:${t.name}`, "sync", `[${t.section}] SCHEDULE`, t.schedule, ["sync", "--scheduled", "--to", t.name]);
   for (const name of Object.keys(config.stacks).sort()) {
     add(
       `backup:${name}`,

@@ -23,9 +23,9 @@ export interface UnitFile {
 
 export const RECOVER_UNIT = "backup-tui-recover.service";
 
-/** backup-tui-backup, backup-tui-stack-NAME, backup-tui-sync... */
+/** backup-tui-backup, backup-tui-stack-NAME, backup-tui-sync, backup-tui-sync-TARGET... */
 export function unitBase(job: Job): string {
-  return job.stack ? `backup-tui-stack-${job.stack}` : `backup-tui-${job.id}`;
+  return job.stack ? `backup-tui-stack-${job.stack}` : `backup-tui-${job.id.replace(":", "-")}`;
 }
 
 /** systemd's quoting for ExecStart: double quotes where needed, % doubled. */

@@ -1,6 +1,6 @@
 import type { DisasterReport } from "../services/disaster/disaster";
 import type { RestoreReport } from "../services/restore/restore";
-import { syncLines } from "../reports/sync";
+import { syncJobLines } from "../reports/sync";
 import { verifyLines } from "../reports/verify";
 import type { SyncJobReport } from "../usecases/sync";
 import type { VerifyJobReport } from "../usecases/verify";
@@ -18,15 +18,9 @@ export function restoreSummary(r: RestoreReport, c: RestoreChoice): { ok: boolea
 
 /** A finished sync in the CLI's words (src/reports/sync.ts), fewer differing files listed; the kit's failure said too. */
 export function syncSummary(r: SyncJobReport): { ok: boolean; summary: string[] } {
-  const [head, ...rest] = syncLines(r.sync, { differences: 10 });
-  return {
-    ok: r.sync.exitCode === 0,
-    summary: [
-      `${r.sync.runId ? `run #${r.sync.runId}: ` : ""}${head}`,
-      ...rest,
-      ...(r.kitWarning ? [r.kitWarning] : []),
-    ],
-  };
+  const runs = r.targets.flatMap((t) => (t.runId ? [`#${t.runId}`] : []));
+  const [head, ...rest] = syncJobLines(r, { differences: 10 });
+  return { ok: r.exitCode === 0, summary: [`${runs.length ? `run ${runs.join(", ")}: ` : ""}${head}`, ...rest] };
 }
 
 /** A finished verify in the CLI's words (src/reports/verify.ts), with its run number. */

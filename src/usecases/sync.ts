@@ -1,43 +1,102 @@
-import { errorMessage } from "../errors";
+import { type SyncTarget, targetWhere } from "../config/targets";
+import { AppError, ExitCode, UsageError, errorMessage } from "../errors";
+import { type Confirmation, requireConfirmation } from "../security/confirm";
 import { pushKit } from "../services/doomsday/doomsday";
 import type { ServiceContext } from "../services/run/context";
 import { preflight } from "../services/run/preflight";
 import { withRunLock } from "../services/run/repository-lock";
-import { syncRepository, type SyncReport, type SyncRequest } from "../services/sync/sync";
+import { localCheckOnce, syncTarget, type SyncReport, type SyncRequest } from "../services/sync/sync";
 import { retryBase, stallTimeout } from "../services/sync/transfer-timing";
 import type { JobHooks } from "./hooks";
 
-export type SyncJobRequest = Pick<SyncRequest, "dryRun" | "bwlimit" | "transfers" | "force">;
+export interface SyncJobRequest extends Pick<SyncRequest, "dryRun" | "bwlimit" | "transfers" | "force"> {
+  /** One target by name (default: every target; a scheduled `sync` job: those without their own SCHEDULE). */
+  to?: string;
+  /** The `sync` schedule's run: targets with their own SCHEDULE are left to it. */
+  scheduled?: boolean;
+  /** --accept-loss: the target's tamper alarm is acknowledged (guarded like a deletion). */
+  acceptLoss?: Confirmation;
+}
 
 export interface SyncJobReport {
-  sync: SyncReport;
-  /** Where the recovery kit was copied beside the cloud copy (none: dry run, failed sync, no kit). */
-  kit?: string;
-  /** The kit could not be copied: the sync itself stands. */
-  kitWarning?: string;
+  /** One report per target, in config order. */
+  targets: SyncReport[];
+  /** Where the recovery kit was copied beside the copies (none: dry run, failed syncs, no kit). */
+  kits: string[];
+  /** A kit that could not be copied: the syncs themselves stand. */
+  kitWarnings: string[];
+  /** The first failing target's exit code, 0 when every target synced. */
+  exitCode: number;
+}
+
+export const acceptLossAction = (target: string): string =>
+  `accept the loss at sync target ${target} (its present state becomes the reference)`;
+
+/** The targets a sync writes: one by name, every target, or the `sync` schedule's (no own SCHEDULE). */
+export function syncTargets(ctx: ServiceContext, req: Pick<SyncJobRequest, "to" | "scheduled">): SyncTarget[] {
+  const all = ctx.config.targets;
+  if (!all.length)
+    throw new AppError(
+      "no sync target is configured",
+      ExitCode.config,
+      "Set RCLONE_REMOTE and RCLONE_PATH in [cloud_sync], or add a [cloud_sync:NAME] section (`backup-tui config example` shows the keys).",
+    );
+  if (req.to !== undefined) {
+    const one = all.find((t) => t.name === req.to);
+    if (!one)
+      throw new UsageError(
+        `no sync target is named ${JSON.stringify(req.to)}`,
+        `The targets are: ${all.map((t) => `${t.name} (${targetWhere(t)})`).join(", ")}.`,
+      );
+    return [one];
+  }
+  return req.scheduled ? all.filter((t) => !t.schedule) : all;
 }
 
 /**
- * `backup-tui sync`, the TUI's sync: under the repository lock (never while a backup writes the
- * repository), after preflight; then the doomsday recovery kit beside the cloud copy
- * (RCLONE_PATH.kit), readable without the password.
+ * `backup-tui sync`, the TUI's sync, the schedules': under the repository lock (never while a
+ * backup writes it), after preflight, each target in turn — a failing one does not stop the
+ * others — then the recovery kit beside each rclone copy (REMOTE:PATH.kit), readable without
+ * the password.
  */
-export function syncJob(ctx: ServiceContext, req: SyncJobRequest, hooks: JobHooks): Promise<SyncJobReport> {
+export async function syncJob(ctx: ServiceContext, req: SyncJobRequest, hooks: JobHooks): Promise<SyncJobReport> {
+  const targets = syncTargets(ctx, req);
+  if (req.acceptLoss !== undefined) {
+    if (targets.length !== 1 || req.to === undefined)
+      throw new UsageError("--accept-loss is for one target: name it with --to NAME");
+    requireConfirmation(ctx, acceptLossAction(targets[0].name), req.acceptLoss);
+  }
   return withRunLock(ctx, hooks.signal, hooks.lock ?? {}, async (signal) => {
     await preflight(ctx, hooks.emit, signal);
-    const sync = await syncRepository(
-      ctx,
-      { ...req, retryBaseMs: retryBase(), stallTimeoutMs: stallTimeout(), signal },
-      hooks.emit,
-    );
-    if (req.dryRun || sync.exitCode) return { sync };
-    let kit: string | undefined;
-    try {
-      kit = await pushKit(ctx, signal);
-    } catch (err) {
-      return { sync, kitWarning: `the recovery kit was not copied beside the cloud copy: ${errorMessage(err)}` };
+    const base: SyncRequest = {
+      dryRun: req.dryRun,
+      bwlimit: req.bwlimit,
+      transfers: req.transfers,
+      force: req.force,
+      acceptLoss: req.acceptLoss !== undefined,
+      retryBaseMs: retryBase(),
+      stallTimeoutMs: stallTimeout(),
+      signal,
+    };
+    const checkLocal = localCheckOnce(ctx, signal, hooks.emit);
+    const report: SyncJobReport = { targets: [], kits: [], kitWarnings: [], exitCode: ExitCode.ok };
+    for (const target of targets) {
+      const r = await syncTarget(ctx, target, base, hooks.emit, checkLocal);
+      report.targets.push(r);
+      if (r.exitCode && !report.exitCode) report.exitCode = r.exitCode;
+      if (req.dryRun || r.exitCode || target.mode === "restic") continue;
+      try {
+        const kit = await pushKit(ctx, signal, target);
+        if (kit) {
+          report.kits.push(kit);
+          hooks.emit({ type: "info", message: `recovery kit copied to ${kit}` });
+        }
+      } catch (err) {
+        report.kitWarnings.push(
+          `the recovery kit was not copied beside ${target.name} (${targetWhere(target)}): ${errorMessage(err)}`,
+        );
+      }
     }
-    if (kit) hooks.emit({ type: "info", message: `recovery kit copied to ${kit}` });
-    return { sync, kit };
+    return report;
   });
 }

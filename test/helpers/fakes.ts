@@ -598,6 +598,7 @@ export function fakeRclone(tc: TestContext, o: FakeRcloneOptions = {}): FakeRclo
       return { copied: 1, deleted: 0 };
     },
     purge: async (path: string) => void calls.push(`purge ${path}`),
+    size: async (path: string) => (calls.push(`size ${path}`), { count: 0, bytes: 0 }),
   };
   tc.ctx.rclone = fake as unknown as Rclone;
   return { calls, syncs };
@@ -614,6 +615,18 @@ export function localRepositoryWithKit(tc: TestContext, o: { kit?: boolean } = {
   writeFileSync(join(repo, "snapshots", "aaaa"), "");
   tc.ctx.config.restic.repository = repo;
   tc.ctx.config.cloud = { ...tc.ctx.config.cloud, remote: "cloud", path: "backups/test-host" };
+  tc.ctx.config.targets = [
+    {
+      name: "default",
+      section: "cloud_sync",
+      mode: "mirror",
+      remote: "cloud",
+      path: "backups/test-host",
+      transfers: 4,
+      keepDeletedDays: 7,
+      maxDeletePercent: 50,
+    },
+  ];
   if (o.kit !== false) {
     mkdirSync(join(tc.stateDir, "kit"), { recursive: true });
     writeFileSync(join(tc.stateDir, "kit", "README.txt"), "how to recover");

@@ -401,9 +401,13 @@ async function saveImages(
 export { KIT_FILES };
 
 /** Copies the newest recovery kit beside the cloud copy (RCLONE_PATH.kit); undefined when there is none or no remote. */
-export async function pushKit(ctx: ServiceContext, signal?: AbortSignal): Promise<string | undefined> {
+export async function pushKit(
+  ctx: ServiceContext,
+  signal?: AbortSignal,
+  to: { remote?: string; path?: string } = ctx.config.cloud,
+): Promise<string | undefined> {
   const dir = kitDir(ctx.config.stateDir);
-  const { remote, path } = ctx.config.cloud;
+  const { remote, path } = to;
   if (!remote || !path || !pathExists(dir)) return undefined;
   const dest = kitRemotePath(remote, path);
   remaskKitConfig(dir);

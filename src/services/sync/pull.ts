@@ -8,7 +8,8 @@ import type { ServiceContext } from "../run/context";
 import type { EventSink } from "../run/events";
 import { assertSameRepository } from "./repo-identity";
 import { describeRetry, withRetries } from "../run/retry";
-import { DEFAULT_STALL_TIMEOUT_MS, gaveUp, remotePath, retryableRemoteError } from "./sync";
+import { DEFAULT_STALL_TIMEOUT_MS, gaveUp, retryableRemoteError } from "./remote-retry";
+import { remotePath } from "./sync";
 
 export interface PullRequest {
   /** Where the repository goes (default: the configured local repository path). */

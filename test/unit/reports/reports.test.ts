@@ -8,6 +8,8 @@ import type { CatalogSnapshot } from "../../../src/state/catalog";
 
 const sync = (over: Partial<SyncReport> = {}): SyncReport => ({
   runId: 3,
+  target: "default",
+  mode: "mirror",
   remote: "cloud:bk",
   attempts: 1,
   transfer: { copied: 6, deleted: 1, stats: { bytes: 1024 * 1024, elapsedTime: 2 } as never },

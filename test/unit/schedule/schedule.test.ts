@@ -484,7 +484,7 @@ describe("jobsOf", () => {
 
   it("Given no RCLONE_REMOTE, Then sync is unavailable and says why; doomsday runs `backup --doomsday`", () => {
     const jobs = jobsOf(fullConfig());
-    expect(jobs.find((j) => j.id === "sync")?.unavailable).toContain("RCLONE_REMOTE");
+    expect(jobs.find((j) => j.id === "sync")?.unavailable).toContain("no sync target is set");
     expect(jobs.find((j) => j.id === "doomsday")?.unavailable).toBeUndefined();
     expect(jobs.filter((j) => j.unavailable).map((j) => j.id)).toEqual(["sync"]);
   });
@@ -493,6 +493,27 @@ describe("jobsOf", () => {
     const jobs = jobsOf(fullConfig({ cloud: true }));
     expect(jobs.find((j) => j.id === "sync")?.unavailable).toBeUndefined();
     expect(jobs.filter((j) => j.unavailable).map((j) => j.id)).toEqual([]);
+  });
+
+  it("Given a target with its own SCHEDULE, Then it has its job sync:NAME (`sync --to NAME`) and the SYNC job leaves it out", () => {
+    const c = load(
+      `${REPO}[cloud_sync]\nRCLONE_REMOTE=b2\nRCLONE_PATH=h1\n[cloud_sync:offsite]\nMODE=append\nRCLONE_REMOTE=s3\nRCLONE_PATH=h1\nSCHEDULE=0 7 * * *\n[schedule]\nSYNC=0 5 * * *\n`,
+    );
+    const jobs = jobsOf(c);
+    expect(jobs.map((j) => j.id)).toEqual(["sync", "sync:offsite"]);
+    expect(jobs[1]).toMatchObject({
+      kind: "sync",
+      key: "[cloud_sync:offsite] SCHEDULE",
+      args: ["sync", "--scheduled", "--to", "offsite", "--wait", "1h"],
+    });
+    expect(unitBase(jobs[1])).not.toContain(":");
+  });
+
+  it("Given every target with its own SCHEDULE, Then the SYNC job is unavailable and says why", () => {
+    const c = load(
+      `${REPO}[cloud_sync:a]\nRCLONE_REMOTE=s3\nRCLONE_PATH=h1\nSCHEDULE=0 7 * * *\n[schedule]\nSYNC=0 5 * * *\n`,
+    );
+    expect(jobsOf(c).find((j) => j.id === "sync")?.unavailable).toBe("every sync target has its own SCHEDULE");
   });
 
   it("Given RCLONE_REMOTE without RCLONE_PATH, Then the config is refused", () => {

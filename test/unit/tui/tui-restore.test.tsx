@@ -392,6 +392,8 @@ describe("TUI sync and verify", () => {
     expect(lastFrame()).toContain("Syncing…");
     const sync: SyncReport = {
       runId: 4,
+      target: "default",
+      mode: "mirror",
       remote: "cloud:bk",
       attempts: 1,
       transfer: { copied: 6, deleted: 0, stats: { bytes: 1024 * 1024, elapsedTime: 2 } as never },
@@ -401,7 +403,7 @@ describe("TUI sync and verify", () => {
       purgedDeletedDirs: [],
       exitCode: 0,
     };
-    finish({ sync });
+    finish({ targets: [sync], kits: [], kitWarnings: [], exitCode: 0 });
     fr = await until(lastFrame, /sync finished in/);
     expect(fr).toContain("run #4: synced to cloud:bk: 6 file(s) copied, 0 removed, 1.0 MiB in 2.0 s");
     expect(fr).toContain("the cloud copy matches the local repository");

@@ -26,8 +26,8 @@ describe("the sync job", () => {
     const rclone = fakeRclone(tc);
     const events: ServiceEvent[] = [];
     const r = await syncJob(tc.ctx, {}, hooks(events));
-    expect(r.sync.exitCode).toBe(0);
-    expect(r.kit).toBe("cloud:backups/test-host.kit");
+    expect(r.targets[0].exitCode).toBe(0);
+    expect(r.kits).toEqual(["cloud:backups/test-host.kit"]);
     const sync = rclone.calls.indexOf(`sync ${repo} cloud:backups/test-host`);
     const kit = rclone.calls.findIndex((c) => c.startsWith("copy ") && c.endsWith("cloud:backups/test-host.kit"));
     expect(sync).toBeGreaterThanOrEqual(0);
@@ -40,10 +40,10 @@ describe("the sync job", () => {
     localRepositoryWithKit(tc);
     const rclone = fakeRclone(tc);
     const r = await syncJob(tc.ctx, { dryRun: true }, hooks());
-    expect(r.kit).toBeUndefined();
+    expect(r.kits).toEqual([]);
     expect(rclone.calls.some((c) => c.startsWith("copy "))).toBe(false);
     expect(rclone.syncs[0]).toMatchObject({ dryRun: true });
-    expect(r.sync.runId).toBeUndefined();
+    expect(r.targets[0].runId).toBeUndefined();
   });
 
   it("Given a cloud copy that differs, When the sync ends, Then it fails and the kit is not copied", async () => {
@@ -51,7 +51,7 @@ describe("the sync job", () => {
     localRepositoryWithKit(tc);
     const rclone = fakeRclone(tc, { differences: ["data/ab/abcd: sizes differ"] });
     const r = await syncJob(tc.ctx, {}, hooks());
-    expect(r.sync.exitCode).toBe(1);
+    expect(r.targets[0].exitCode).toBe(1);
     expect(rclone.calls.some((c) => c.startsWith("copy "))).toBe(false);
   });
 
@@ -60,8 +60,10 @@ describe("the sync job", () => {
     localRepositoryWithKit(tc);
     fakeRclone(tc, { copyError: new Error("quota exceeded") });
     const r = await syncJob(tc.ctx, {}, hooks());
-    expect(r.sync.exitCode).toBe(0);
-    expect(r.kitWarning).toBe("the recovery kit was not copied beside the cloud copy: quota exceeded");
+    expect(r.targets[0].exitCode).toBe(0);
+    expect(r.kitWarnings).toEqual([
+      "the recovery kit was not copied beside default (cloud:backups/test-host): quota exceeded",
+    ]);
   });
 
   it("Given the repository lock is held, When a sync starts, Then it is refused as busy before anything is sent", async () => {
@@ -120,6 +122,8 @@ describe("the sync job", () => {
     const { ok, summary } = syncSummary(r);
     expect(ok).toBe(true);
     expect(summary[0]).toMatch(/^run #\d+: synced to cloud:backups\/test-host: 3 file\(s\) copied, 0 removed/);
-    expect(summary).toContain("the recovery kit was not copied beside the cloud copy: quota exceeded");
+    expect(summary).toContain(
+      "the recovery kit was not copied beside default (cloud:backups/test-host): quota exceeded",
+    );
   });
 });
