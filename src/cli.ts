@@ -131,6 +131,10 @@ export function buildProgram(): Command {
       "--overwrite",
       "with --disaster: go on even where a network, volume, container or stack directory exists already",
     )
+    .option(
+      "--from <target>",
+      "stage 3 and --disaster: pull this sync target's copy ([cloud_sync:NAME]) instead of [cloud_sync]'s",
+    )
     .addOption(wait())
     .action(lazy(program, () => import("./commands/restore")));
 
@@ -173,7 +177,10 @@ export function buildProgram(): Command {
       "--subset <share>",
       "with --level subset: how much to read: 5%, part 1/10, or next/10 (the part after the last one read; 10 runs read everything). Default: VERIFICATION_SUBSET (5%)",
     )
-    .option("--remote", "check the cloud copy itself (through restic's rclone backend), without pulling it")
+    .option(
+      "--remote [target]",
+      "check a copy itself, without pulling it: [cloud_sync]'s, or the sync target named (rclone's backend, or the restic target)",
+    )
     .option("--scheduled", "started by a schedule (the daemon, a timer or cron): recorded as such")
     .addOption(wait())
     .action(lazy(program, () => import("./commands/verify")));

@@ -14,6 +14,7 @@ interface Options {
   dump?: string;
   host?: string;
   overwrite?: boolean;
+  from?: string;
   yes?: boolean;
   confirmPasswordFile?: string;
   wait?: string;
@@ -28,7 +29,7 @@ export async function runDisaster(env: CommandEnv, path: string | undefined, o: 
     );
   }
   const ctx = openContext(env);
-  const req: DisasterJobRequest = { host: o.host, overwrite: o.overwrite };
+  const req: DisasterJobRequest = { host: o.host, overwrite: o.overwrite, from: o.from };
   req.confirmation = await confirmDestructive(env, ctx.config, ctx.log, disasterAction(ctx.config, req), o);
   const r = await reported(disasterJob(ctx, req, jobHooks(env, ctx, o.wait)), (r) =>
     env.printer.result({ type: "disaster", ...r }, () => disasterLines(r).join("\n")),

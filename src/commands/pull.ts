@@ -11,10 +11,10 @@ import { jobHooks } from "./job-hooks";
 export async function pull(
   env: CommandEnv,
   path: string | undefined,
-  o: { force?: boolean; wait?: string },
+  o: { force?: boolean; from?: string; wait?: string },
 ): Promise<number> {
   const ctx = openContext(env);
-  const r = await pullJob(ctx, { path, force: o.force }, jobHooks(env, ctx, o.wait));
+  const r = await pullJob(ctx, { path, force: o.force, from: o.from }, jobHooks(env, ctx, o.wait));
   const steps = nextSteps(ctx.config, r.path, r.stacks, process.env);
   env.printer.result({ type: "pull", ...r, nextSteps: steps.commands }, () => pullLines(r, steps).join("\n"));
   return r.exitCode;

@@ -33,6 +33,7 @@ interface Options {
   force?: boolean;
   disaster?: boolean;
   overwrite?: boolean;
+  from?: string;
 }
 
 export async function run(env: CommandEnv, path: string | undefined, o: Options): Promise<number> {
@@ -43,6 +44,11 @@ export async function run(env: CommandEnv, path: string | undefined, o: Options)
       throw new UsageError("--file, --target and --dry-run go with --stack or --volume");
     return pull(env, path, o); // stage 3: the repository back from the cloud
   }
+  if (o.from !== undefined)
+    throw new UsageError(
+      "--from goes with stage 3 (`restore [PATH] --from NAME`) and --disaster: a stack is restored from the local repository",
+      `Pull the copy first: \`${btui(`restore /srv/restored-repo --from ${o.from}`)}\`, then restore from it.`,
+    );
   if (o.stack && o.volume) throw new UsageError("--stack and --volume exclude each other");
   if (o.volume !== undefined) assertVolumeName(o.volume);
   if (path) throw new UsageError(`unexpected argument ${JSON.stringify(path)}`, "Name a single file with --file PATH.");

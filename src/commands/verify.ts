@@ -3,6 +3,7 @@ import { eventSink, openContext, type CommandEnv } from "../app";
 import type { VerifyLevel } from "../config/types";
 import { isSubsetSpec } from "../config/keys";
 import { ExitCode, UsageError } from "../errors";
+import { redact } from "../exec/redact";
 import { verifyLines, verifyStartLine } from "../reports/verify";
 import { verifyJob, verifyTarget } from "../usecases/verify";
 import { lockWait } from "./job-hooks";
@@ -13,7 +14,7 @@ export async function run(
   o: {
     level: VerifyLevel;
     subset?: string;
-    remote?: boolean;
+    remote?: boolean | string;
     stack?: string[];
     scratch?: string;
     scheduled?: boolean;
@@ -34,14 +35,17 @@ export async function run(
     throw new UsageError("--stack and --scratch go with --level files");
   const ctx = openContext(env);
   if (o.scheduled && !startScheduled(env, ctx, "verify", "verify")) return ExitCode.ok;
-  env.printer.info(verifyStartLine(verifyTarget(ctx, o.remote), o.level, o.subset ?? ctx.config.verification.subset));
+  env.printer.info(
+    verifyStartLine(redact(verifyTarget(ctx, o.remote)), o.level, o.subset ?? ctx.config.verification.subset),
+  );
   const r = await verifyJob(
     ctx,
     { level: o.level, subset: o.subset, remote: o.remote, stacks: o.stack, scratch: o.scratch },
     // The cloud copy is not written by our jobs: no lock (and no --wait) for it.
     { emit: eventSink(env, ctx), signal: env.signal, lock: o.remote ? undefined : lockWait(env, o.wait) },
   );
-  const { target, ...rest } = r;
-  env.printer.result({ type: "verify", target, ...rest }, () => verifyLines(r).join("\n"));
+  // A rest: or s3: URL may carry its credentials: shown masked.
+  const shown = { ...r, target: redact(r.target) };
+  env.printer.result({ type: "verify", ...shown }, () => verifyLines(shown).join("\n"));
   return r.ok ? ExitCode.ok : ExitCode.failed;
 }

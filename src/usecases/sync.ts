@@ -1,11 +1,12 @@
 import { type SyncTarget, targetWhere } from "../config/targets";
-import { AppError, ExitCode, UsageError, errorMessage } from "../errors";
+import { ExitCode, UsageError, errorMessage } from "../errors";
 import { type Confirmation, requireConfirmation } from "../security/confirm";
 import { pushKit } from "../services/doomsday/doomsday";
 import type { ServiceContext } from "../services/run/context";
 import { preflight } from "../services/run/preflight";
 import { withRunLock } from "../services/run/repository-lock";
 import { localCheckOnce, syncTarget, type SyncReport, type SyncRequest } from "../services/sync/sync";
+import { namedTarget } from "../services/sync/target-repository";
 import { retryBase, stallTimeout } from "../services/sync/transfer-timing";
 import type { JobHooks } from "./hooks";
 
@@ -34,22 +35,9 @@ export const acceptLossAction = (target: string): string =>
 
 /** The targets a sync writes: one by name, every target, or the `sync` schedule's (no own SCHEDULE). */
 export function syncTargets(ctx: ServiceContext, req: Pick<SyncJobRequest, "to" | "scheduled">): SyncTarget[] {
+  if (req.to !== undefined) return [namedTarget(ctx.config, req.to, "--to")];
   const all = ctx.config.targets;
-  if (!all.length)
-    throw new AppError(
-      "no sync target is configured",
-      ExitCode.config,
-      "Set RCLONE_REMOTE and RCLONE_PATH in [cloud_sync], or add a [cloud_sync:NAME] section (`backup-tui config example` shows the keys).",
-    );
-  if (req.to !== undefined) {
-    const one = all.find((t) => t.name === req.to);
-    if (!one)
-      throw new UsageError(
-        `no sync target is named ${JSON.stringify(req.to)}`,
-        `The targets are: ${all.map((t) => `${t.name} (${targetWhere(t)})`).join(", ")}.`,
-      );
-    return [one];
-  }
+  if (!all.length) namedTarget(ctx.config, true, "sync");
   return req.scheduled ? all.filter((t) => !t.schedule) : all;
 }
 

@@ -1,7 +1,7 @@
 import type { Config, VerifyLevel } from "../config/types";
 import type { ServiceContext } from "../services/run/context";
 import { withRunLock } from "../services/run/repository-lock";
-import { remotePath } from "../services/sync/sync";
+import { namedTarget, targetRepository } from "../services/sync/target-repository";
 import { runVerify, type VerifyResult } from "../services/verify/verify";
 import type { JobHooks } from "./hooks";
 
@@ -10,8 +10,8 @@ export interface VerifyJobRequest {
   level?: VerifyLevel;
   /** The subset level's share (default VERIFICATION_SUBSET). */
   subset?: string;
-  /** The cloud copy itself, through restic's rclone backend (not with the files level). */
-  remote?: boolean;
+  /** A copy itself (true: [cloud_sync]'s; or a target by name), through restic's rclone backend or the restic target (not with the files level). */
+  remote?: boolean | string;
   stacks?: string[];
   scratch?: string;
 }
@@ -23,9 +23,11 @@ export function verifyLevel(config: Config, requested?: VerifyLevel): VerifyLeve
   return requested ?? config.verification.depth;
 }
 
-/** What a verify reads: the local repository, or the cloud copy as restic's rclone backend names it. */
-export function verifyTarget(ctx: ServiceContext, remote?: boolean): string {
-  return remote ? `rclone:${remotePath(ctx)}` : ctx.config.restic.repository;
+/** What a verify reads: the local repository, or a copy as restic names it (credentials masked when shown). */
+export function verifyTarget(ctx: ServiceContext, remote?: boolean | string): string {
+  return remote
+    ? targetRepository(namedTarget(ctx.config, remote, "--remote")).repository
+    : ctx.config.restic.repository;
 }
 
 /**

@@ -16,6 +16,7 @@ import type { EventSink } from "../run/events";
 import type { DisasterReport, StackRecovery } from "./report";
 import { BUILTIN_NETWORKS, checkInventory, startOrder, type Inventory } from "../doomsday/inventory";
 import { pullRepository } from "../sync/pull";
+import type { SyncTarget } from "../../config/targets";
 import type { StackManifest } from "../snapshots/manifest";
 import { readManifest, restore } from "../restore/restore";
 import { restoreDump } from "../dumps/restore";
@@ -32,6 +33,8 @@ export interface DisasterRequest {
   overwrite?: boolean;
   /** Skip the pull (the repository is already local: the pull step of an earlier run, or a copy by hand). */
   noPull?: boolean;
+  /** The copy to pull (default: [cloud_sync]'s). */
+  from?: SyncTarget;
   retryBaseMs?: number;
   stallTimeoutMs?: number;
   /** How long a started stack gets to run (and be healthy, where it has healthchecks). */
@@ -57,6 +60,20 @@ export async function disasterRestore(
     }
     throw err;
   }
+}
+
+/** A pull that failed: the hint names the other copies there are, with the command that uses one. */
+function otherCopies(ctx: ServiceContext, from: SyncTarget | undefined, err: unknown): unknown {
+  if (!(err instanceof AppError)) return err;
+  const used = from?.name ?? "default";
+  const others = ctx.config.targets.filter((t) => t.name !== used && t.mode !== "restic");
+  if (!others.length) return err;
+  return new AppError(
+    err.message,
+    err.exitCode,
+    `${err.hint ? `${err.hint} ` : ""}Other copies: ${others.map((t) => `\`${btui(`restore --disaster --from ${t.name}`)}\` (${t.remote}:${t.path})`).join(", ")}; \`${btui(`verify --remote NAME`)}\` shows whether one is sound first.`,
+    { cause: err },
+  );
 }
 
 function missingRepositoryHint(ctx: ServiceContext): string {
@@ -108,9 +125,17 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
         );
       const r = await pullRepository(
         ctx,
-        { path: repo, retryBaseMs: req.retryBaseMs, stallTimeoutMs: req.stallTimeoutMs, signal: req.signal },
+        {
+          path: repo,
+          from: req.from,
+          retryBaseMs: req.retryBaseMs,
+          stallTimeoutMs: req.stallTimeoutMs,
+          signal: req.signal,
+        },
         emit,
-      );
+      ).catch((err) => {
+        throw req.signal.aborted ? err : otherCopies(ctx, req.from, err);
+      });
       if (!r.checkOk)
         throw new AppError(
           "the pulled repository fails `restic check`",

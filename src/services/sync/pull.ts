@@ -10,8 +10,22 @@ import { assertSameRepository } from "./repo-identity";
 import { describeRetry, withRetries } from "../run/retry";
 import { DEFAULT_STALL_TIMEOUT_MS, gaveUp, retryableRemoteError } from "./remote-retry";
 import { remotePath } from "./sync";
+import type { SyncTarget } from "../../config/targets";
+
+/** An rclone copy's remote:path; a restic target is no file copy to pull. */
+function pullSource(t: SyncTarget): string {
+  if (t.mode === "restic")
+    throw new AppError(
+      `sync target ${t.name} is a restic repository of its own, not a copy of this one's files`,
+      ExitCode.usage,
+      `Restore from it directly: point [local_backup] RESTIC_REPOSITORY (and its password) at ${t.name}'s repository, or \`restic copy\` its snapshots into a new local repository.`,
+    );
+  return `${t.remote}:${t.path}`;
+}
 
 export interface PullRequest {
+  /** The copy to pull (default: [cloud_sync]'s remote). */
+  from?: SyncTarget;
   /** Where the repository goes (default: the configured local repository path). */
   path?: string;
   force?: boolean;
@@ -66,7 +80,7 @@ export function summarizeStacks(snapshots: Snapshot[]): StackSummary[] {
  * `restic check`, and lists what can be restored.
  */
 export async function pullRepository(ctx: ServiceContext, req: PullRequest, emit: EventSink): Promise<PullReport> {
-  const remote = remotePath(ctx);
+  const remote = req.from ? pullSource(req.from) : remotePath(ctx);
   const path = req.path ?? ctx.config.restic.repository;
   if (!path.startsWith("/"))
     throw new AppError(
