@@ -51,7 +51,7 @@ export function jobsOf(config: Config): Job[] {
       ? undefined
       : config.targets.length
         ? "every sync target has its own SCHEDULE"
-        : "no sync target is set ([cloud_sync] RCLONE_REMOTE or a [cloud_sync:NAME])",
+        : "no [cloud_sync] RCLONE_REMOTE is set",
   });
   add("verify", "verify", "[schedule] VERIFY", s.verify, [
     "verify",

@@ -484,7 +484,7 @@ describe("jobsOf", () => {
 
   it("Given no RCLONE_REMOTE, Then sync is unavailable and says why; doomsday runs `backup --doomsday`", () => {
     const jobs = jobsOf(fullConfig());
-    expect(jobs.find((j) => j.id === "sync")?.unavailable).toContain("no sync target is set");
+    expect(jobs.find((j) => j.id === "sync")?.unavailable).toContain("RCLONE_REMOTE");
     expect(jobs.find((j) => j.id === "doomsday")?.unavailable).toBeUndefined();
     expect(jobs.filter((j) => j.unavailable).map((j) => j.id)).toEqual(["sync"]);
   });

@@ -38,6 +38,18 @@ describe("the verify job", () => {
   it("Given the repository lock is held, When the local repository is verified, Then it is refused as busy; the cloud copy is verified without the lock", async () => {
     tc = testContext();
     tc.ctx.config.cloud = { ...tc.ctx.config.cloud, remote: "cloud", path: "backups/h" };
+    tc.ctx.config.targets = [
+      {
+        name: "default",
+        section: "cloud_sync",
+        mode: "mirror",
+        remote: "cloud",
+        path: "backups/h",
+        transfers: 4,
+        keepDeletedDays: 7,
+        maxDeletePercent: 50,
+      },
+    ];
     const lock = await acquireRepoLock({
       stateDir: tc.stateDir,
       repository: tc.ctx.config.restic.repository,
