@@ -39,8 +39,16 @@ export async function run(env: CommandEnv, o: Options): Promise<number> {
       for (const w of job.kitWarnings) env.printer.warn(w);
       // The first target's fields at the top, as with one target before: scripts written for one keep working.
       env.printer.result({ type: "sync", ...job.targets[0], ...job }, () =>
-        syncJobLines({ ...job, kitWarnings: [] }).join("\n"),
+        syncJobLines({ ...job, kitWarnings: [] }, { errors: false }).join("\n"),
       );
+      // A target that failed (not one whose copy differs: its lines say so) is an error, with its hint.
+      for (const t of job.targets)
+        if (t.error && !t.verified)
+          env.printer.error(
+            job.targets.length > 1 ? `${t.target}: ${t.tamper ? "TAMPER ALARM: " : ""}${t.error}` : t.error,
+            t.hint,
+            t.exitCode,
+          );
     },
   );
   return r.exitCode;

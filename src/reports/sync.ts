@@ -8,7 +8,7 @@ import type { SyncJobReport } from "../usecases/sync";
  * the tamper alarm found, why it failed. `differences` caps the differing files listed (the
  * TUI's run screen lists fewer than the CLI).
  */
-export function syncLines(r: SyncReport, o: { differences?: number } = {}): string[] {
+export function syncLines(r: SyncReport, o: { differences?: number; errors?: boolean } = {}): string[] {
   const where = r.target === "default" || !r.target ? r.remote : `${r.target} (${r.remote})`;
   const lines: string[] = [];
   if (r.acceptedLoss) lines.push(`accepted at ${where}: ${r.acceptedLoss.message}; this state is the new reference`);
@@ -18,7 +18,8 @@ export function syncLines(r: SyncReport, o: { differences?: number } = {}): stri
       `TAMPER ALARM: ${r.tamper.message}`,
       `Nothing was written to ${r.target} and nothing more deleted there. Find out what happened (the provider's logs, versions or Object Lock); \`${btui(`verify --remote ${r.target}`)}\` checks what is left, \`${btui(`sync --to ${r.target} --accept-loss`)}\` accepts it.`,
     ];
-  if (r.error && !r.verified) return [...lines, `sync to ${where} FAILED: ${r.error}`, ...(r.hint ? [r.hint] : [])];
+  if (r.error && !r.verified)
+    return o.errors === false ? lines : [...lines, `sync to ${where} FAILED: ${r.error}`, ...(r.hint ? [r.hint] : [])];
   if (r.copied) {
     const n = r.copied.length;
     lines.push(
@@ -52,8 +53,8 @@ export function syncLines(r: SyncReport, o: { differences?: number } = {}): stri
   return lines;
 }
 
-/** Every target's lines, then which failed, then the kit's warnings. */
-export function syncJobLines(r: SyncJobReport, o: { differences?: number } = {}): string[] {
+/** Every target's lines, then which failed, then the kit's warnings. `errors: false`: a failure's own lines are left to the caller (the CLI prints them as errors). */
+export function syncJobLines(r: SyncJobReport, o: { differences?: number; errors?: boolean } = {}): string[] {
   const lines = r.targets.flatMap((t) => syncLines(t, o));
   const failed = r.targets.filter((t) => t.exitCode);
   if (failed.length && r.targets.length > 1)

@@ -1,5 +1,5 @@
 import { AppError, ExitCode, errorMessage } from "../../errors";
-import { type SyncMode, type SyncTarget, targetWhere } from "../../config/targets";
+import { DEFAULT_TARGET, type SyncMode, type SyncTarget, targetWhere } from "../../config/targets";
 import { localRepoFacts } from "../../fsops/repo-files";
 import type { TransferResult } from "../../rclone/rclone";
 import { closeRun, endedWith } from "../run/after-run";
@@ -149,7 +149,12 @@ export async function syncTarget(
         ExitCode.config,
         "Use MODE=mirror or MODE=append.",
       );
-    emit({ type: "phase", stack: "*", phase: "connect", detail: `${target.name}: ${remote}` });
+    emit({
+      type: "phase",
+      stack: "*",
+      phase: "connect",
+      detail: target.name === DEFAULT_TARGET ? remote : `${remote} (${target.name})`,
+    });
     const before = await inspectRcloneTarget(ctx, target, req, emit);
     report.remoteSnapshots = before.snapshots.length;
     const tamper = checkTamper(ctx, target, before, { acceptLoss: req.acceptLoss, dryRun: req.dryRun });
