@@ -64,6 +64,7 @@ export function collectMetrics(ctx: ServiceContext): Metric[] {
       type: "gauge",
       samples: lastRuns.map(([kind, r]) => ({ labels: { kind }, value: seconds(r!.startedAt) })),
     },
+    ...targetMetrics(ctx, seconds),
     {
       name: "backup_tui_snapshots",
       help: "Snapshots in the repository (catalog).",
@@ -71,6 +72,28 @@ export function collectMetrics(ctx: ServiceContext): Metric[] {
       samples: [{ value: ctx.store.catalog.count() }],
     },
     ...repositoryMetrics(ctx),
+  ];
+}
+
+/** Per sync target: its last sync's result and start (a run records its target as its subject). */
+function targetMetrics(ctx: ServiceContext, seconds: (iso?: string) => number): Metric[] {
+  const last = ctx.config.targets
+    .map((t) => [t.name, ctx.store.runs({ kind: "sync", stack: t.name, limit: 1 })[0]] as const)
+    .filter(([, r]) => r && r.status !== "running");
+  if (!last.length) return [];
+  return [
+    {
+      name: "backup_tui_sync_target_last_success",
+      help: "1 when the last sync to this target succeeded (0: failed, refused or tamper alarm).",
+      type: "gauge",
+      samples: last.map(([target, r]) => ({ labels: { target }, value: r!.status === "succeeded" ? 1 : 0 })),
+    },
+    {
+      name: "backup_tui_sync_target_last_timestamp_seconds",
+      help: "When the last sync to this target started.",
+      type: "gauge",
+      samples: last.map(([target, r]) => ({ labels: { target }, value: seconds(r!.startedAt) })),
+    },
   ];
 }
 
