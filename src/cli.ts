@@ -269,6 +269,10 @@ export function buildProgram(): Command {
       .option("--dry-run", "show what would be removed")
       .option("--prune", "also free the data")
       .option(
+        "--remote <target>",
+        "the copy at this sync target instead (from a trusted machine: the keep policy per host and stack there, then --prune)",
+      )
+      .option(
         "--scheduled",
         "the PRUNE schedule: apply the configured policy without asking (the policy is the consent)",
       ),
