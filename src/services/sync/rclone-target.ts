@@ -1,5 +1,5 @@
 import { btui } from "../../command-hint";
-import type { SyncTarget } from "../../config/targets";
+import { DEFAULT_TARGET, type SyncTarget } from "../../config/targets";
 import type { TransferProgress, TransferResult } from "../../rclone/rclone";
 import type { ServiceContext } from "../run/context";
 import type { EventSink } from "../run/events";
@@ -151,7 +151,10 @@ export async function transferToRcloneTarget(
     {
       ...retries(ctx, req),
       onRetry: (attempt, waitMs, err) =>
-        emit({ type: "warning", message: `sync to ${target.name} ${describeRetry(attempt, waitMs, err)}` }),
+        emit({
+          type: "warning",
+          message: `sync${target.name === DEFAULT_TARGET ? "" : ` to ${target.name}:`} ${describeRetry(attempt, waitMs, err)}`,
+        }),
     },
   ).catch((err) => {
     throw gaveUp(err, `sync to ${remote}`, out.attempts, req.signal, GAVE_UP_HINT);
