@@ -9,7 +9,7 @@
 #         ENDPOINT=http://127.0.0.1:PORT
 #         ACCESS_KEY=...
 #         SECRET_KEY=...
-#       Keys default to fresh random ones. The daemons run detached (their own session, stdio to
+#       Without keys radosgw-admin makes fresh random ones. The daemons run detached (their own session, stdio to
 #       DIR/log), pid files in DIR/run. On failure everything started is stopped again.
 #   scripts/radosgw.sh stop DIR
 #       kills radosgw, the OSD and the monitor (by their pid files; in that order) and waits until
@@ -224,8 +224,6 @@ cmd_start() {
   fi
   mkdir -p "$D"
   D=$(cd "$D" && pwd)
-  [ -n "$ak" ] || ak=$(od -An -tx1 -N10 /dev/urandom | tr -d ' \n' | tr a-f A-F)
-  [ -n "$sk" ] || sk=$(od -An -tx1 -N20 /dev/urandom | tr -d ' \n')
   T0=$(now_ms)
   exec 9>"$PORT_LOCK"
   flock -w 120 9 || die "could not take $PORT_LOCK"
@@ -247,12 +245,19 @@ cmd_start() {
   done
   exec 9>&-
   [ "$ok" = 1 ] || die "the cluster did not start (logs in $D/log)"
-  # The S3 user; the keys reach radosgw-admin on its argv, which is fine for a test cluster.
-  if ! timeout 30 radosgw-admin "${C[@]}" user create --uid=test --display-name=test \
-    --access-key="$ak" --secret-key="$sk" >>"$D/log/mkfs.out" 2>&1; then
+  # The S3 user. Given keys reach radosgw-admin on its argv (its only way in); without them
+  # radosgw-admin makes fresh ones, read back from its JSON so no argv ever holds them.
+  local key_args=()
+  [ -z "$ak" ] || key_args=(--access-key="$ak" --secret-key="$sk")
+  if ! timeout 30 radosgw-admin "${C[@]}" user create --uid=test --display-name=test "${key_args[@]}" \
+    >"$D/user.json" 2>>"$D/log/mkfs.out"; then
     cmd_stop
     die "radosgw-admin user create failed (see $D/log/mkfs.out)"
   fi
+  chmod 600 "$D/user.json"
+  ak=$(sed -n 's/^ *"access_key": "\(.*\)",\{0,1\}$/\1/p' "$D/user.json" | head -n1)
+  sk=$(sed -n 's/^ *"secret_key": "\(.*\)",\{0,1\}$/\1/p' "$D/user.json" | head -n1)
+  [ -n "$ak" ] && [ -n "$sk" ] || { cmd_stop; die "no keys in radosgw-admin's answer ($D/user.json)"; }
   (
     umask 077
     printf 'ENDPOINT=http://127.0.0.1:%s\nACCESS_KEY=%s\nSECRET_KEY=%s\n' "$RGW_PORT" "$ak" "$sk" >"$D/env"
