@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A real S3 server for tests and benchmarks: a one-node Ceph cluster (monitor, one memstore OSD,
-# radosgw) under one directory, bound to 127.0.0.1 only (facts and gotchas:
-# /work/shared/design/S3.md; packages from scripts/setup-test-env.sh).
+# radosgw) under one directory, bound to 127.0.0.1 only, up in ~3 s. Packages: ceph-mon ceph-osd
+# radosgw ceph-common uuid-runtime (scripts/setup-test-env.sh installs them). Object Lock,
+# versioning and delete markers behave as on AWS.
 #
 #   scripts/radosgw.sh start DIR [ACCESS_KEY SECRET_KEY]
 #       brings the cluster up under DIR (which must not hold one already) on a free port block,
@@ -9,8 +10,9 @@
 #         ENDPOINT=http://127.0.0.1:PORT
 #         ACCESS_KEY=...
 #         SECRET_KEY=...
-#       Without keys radosgw-admin makes fresh random ones. The daemons run detached (their own session, stdio to
-#       DIR/log), pid files in DIR/run. On failure everything started is stopped again.
+#       Without keys radosgw-admin makes fresh random ones. The daemons run detached (their own
+#       session, output in DIR/log), pid files in DIR/run. On failure (or INT/TERM) everything
+#       started is stopped again.
 #   scripts/radosgw.sh stop DIR
 #       kills radosgw, the OSD and the monitor (by their pid files; in that order) and waits until
 #       each process is gone. Safe on a stopped or half-started cluster.
@@ -19,7 +21,15 @@
 # range, checked free with ss; blocks are chosen under a machine-wide lock held until the new
 # cluster has bound its ports, and a start that still hits a taken port retries on a new block.
 #
-# Environment (optional): RADOSGW_START_TIMEOUT seconds for the whole start (default 60).
+# What the configuration has to get right on these machines:
+#   - auth is off, and then radosgw hangs at its start unless `ms mon client mode = crc secure`;
+#     it starts under `timeout` (and `rgw init timeout`) so a hang is a failure, not a block
+#   - every path (logs, the cluster log, pid files, sockets, data) lies under DIR
+#   - `mon data avail warn = 1`: no low-disk warning on a full-ish shared disk
+#   - memstore (data in RAM) and `paxos propose interval = 0.1`: ~3 s to an endpoint, not ~13 s
+#
+# Environment (optional): RADOSGW_START_TIMEOUT seconds for the whole start (default 60),
+# RADOSGW_VERBOSE=1 logs the time of each step.
 set -euo pipefail
 
 PORT_LOCK=/tmp/backup-tui-radosgw-ports.lock
@@ -51,7 +61,7 @@ pid_of() {
 # state PID: the process state letter (R, S, Z, ...), empty when gone
 state() { sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null || true; }
 
-# stop_one NAME: TERM (KILL after 10 s), then waits until it has exited; prints its pid
+# stop_one NAME: TERM (KILL after 10 s), then waits until it has exited; adds its pid to STOPPED
 stop_one() {
   local name=$1 pid i t0
   pid=$(pid_of "$name") || return 0
@@ -216,7 +226,7 @@ try_start() {
 }
 
 cmd_start() {
-  local ak=${1:-} sk=${2:-} attempt base t0 ok=0
+  local ak=${1:-} sk=${2:-} attempt base ok=0
   command -v radosgw >/dev/null && command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null &&
     command -v uuidgen >/dev/null || die "Ceph is not installed (run scripts/setup-test-env.sh)"
   if [ -e "$D/run" ] && { pid_of mon.a >/dev/null || pid_of client.rgw.gw >/dev/null; }; then
@@ -225,6 +235,7 @@ cmd_start() {
   mkdir -p "$D"
   D=$(cd "$D" && pwd)
   T0=$(now_ms)
+  trap 'cmd_stop; exit 1' INT TERM
   exec 9>"$PORT_LOCK"
   flock -w 120 9 || die "could not take $PORT_LOCK"
   for attempt in $(seq 1 "$ATTEMPTS"); do
@@ -255,13 +266,14 @@ cmd_start() {
     die "radosgw-admin user create failed (see $D/log/mkfs.out)"
   fi
   chmod 600 "$D/user.json"
-  ak=$(sed -n 's/^ *"access_key": "\(.*\)",\{0,1\}$/\1/p' "$D/user.json" | head -n1)
-  sk=$(sed -n 's/^ *"secret_key": "\(.*\)",\{0,1\}$/\1/p' "$D/user.json" | head -n1)
+  ak=$(sed -n 's/^ *"access_key": "\(.*\)",\{0,1\}$/\1/p' "$D/user.json" | sed -n 1p)
+  sk=$(sed -n 's/^ *"secret_key": "\(.*\)",\{0,1\}$/\1/p' "$D/user.json" | sed -n 1p)
   [ -n "$ak" ] && [ -n "$sk" ] || { cmd_stop; die "no keys in radosgw-admin's answer ($D/user.json)"; }
   (
     umask 077
     printf 'ENDPOINT=http://127.0.0.1:%s\nACCESS_KEY=%s\nSECRET_KEY=%s\n' "$RGW_PORT" "$ak" "$sk" >"$D/env"
   )
+  trap - INT TERM
   cat "$D/env"
   log "up in $(($(now_ms) - T0)) ms under $D (ports $base-$((base + BLOCK - 1)))"
 }

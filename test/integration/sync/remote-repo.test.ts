@@ -187,6 +187,7 @@ describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {
       for (const text of [...outputs, log]) {
         expect(text).not.toContain(REST_PASS);
         expect(text).not.toContain("dav-Pa55-7781");
+        expect(text).not.toContain(s3.secretKey);
       }
     });
   }
