@@ -3,7 +3,8 @@
 # test machine (root, reaching only Debian's archive and the npm registry):
 #
 #   - bookworm packages: busybox-static, tmux, sqlite3, jq, psmisc, procps, curl,
-#     mmdebstrap (required) and hyperfine, btrfs-progs (optional)
+#     mmdebstrap, uuid-runtime and Ceph's ceph-mon, ceph-osd, radosgw, ceph-common (a real S3
+#     server for the tests: scripts/radosgw.sh) (required) and hyperfine, btrfs-progs (optional)
 #   - a Docker engine that answers (scripts/lib/docker-engine.sh, as quickstart.sh):
 #     the one that answers; else a stopped one started (docker.service, or dockerd in
 #     the background); else docker.io installed and started; DOCKER_HOST never overridden
@@ -40,7 +41,10 @@ PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
 BUSYBOX_IMAGE=local/busybox:latest
 DB_IMAGE=local/db-test:latest # PostgreSQL 15 + MariaDB 10.11 from bookworm, for the dump tests
 
-REQUIRED_PKGS=(busybox-static tmux sqlite3 jq psmisc procps curl mmdebstrap)
+# Ceph (~93 packages, 64 MB download) gives the tests a real S3 server: scripts/radosgw.sh.
+# Its packages start no daemon here (policy-rc.d below; no systemd on these machines).
+CEPH_PKGS=(ceph-mon ceph-osd radosgw ceph-common)
+REQUIRED_PKGS=(busybox-static tmux sqlite3 jq psmisc procps curl mmdebstrap uuid-runtime "${CEPH_PKGS[@]}")
 OPTIONAL_PKGS=(hyperfine btrfs-progs)
 
 export DEBIAN_FRONTEND=noninteractive
@@ -137,6 +141,9 @@ else
   log "bookworm packages already installed"
 fi
 [ -x /bin/busybox ] || die "/bin/busybox not found after installing busybox-static"
+for b in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph uuidgen; do
+  command -v "$b" >/dev/null || die "$b not found after installing ${CEPH_PKGS[*]} uuid-runtime"
+done
 
 # ---------------------------------------------------------------------------
 # 2. a Docker engine that answers: scripts/lib/docker-engine.sh, as in quickstart.sh
@@ -399,5 +406,6 @@ printf '  %-22s %s\n' \
   "tmux" "$(first tmux -V)" \
   "sqlite3" "$(first sqlite3 --version | cut -d' ' -f1)" \
   "jq" "$(first jq --version)" \
+  "radosgw (S3)" "$(first radosgw --version | awk '{print $3}') (scripts/radosgw.sh)" \
   "hyperfine" "$(first hyperfine --version || echo 'not installed')" \
   "dockerd started by us" "$(if [ -s "$DOCKERD_PIDFILE" ]; then echo "pid $(cat "$DOCKERD_PIDFILE") (stop: scripts/stop-test-env.sh)"; else echo no; fi)"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Stage 2 benchmark: `backup-tui sync` against plain `rclone sync` of the same restic repository,
 # to each kind of target on loopback: a local-type remote, `rclone serve sftp`, `rclone serve
-# webdav` (both with a user and password) and s3rver (npm, rclone's s3 backend over HTTP, with
-# --fast-list for both sides because of an s3rver listing quirk).
+# webdav` (both with a user and password) and a real S3 server (Ceph radosgw, one node, from
+# scripts/radosgw.sh; rclone's s3 backend over HTTP).
 #
 #   bash scripts/bench/sync.sh              # ~200 MiB repository, 3 repeats per figure (~5 min)
 #   bash scripts/bench/sync.sh --smoke      # ~16 MiB, 1 repeat (~40 s): keeps the script from rotting
@@ -19,7 +19,8 @@
 #                  the same rclone sync with --backup-dir, rclone check of the copy)
 #   rclone no-op / btui no-op   the same again with nothing changed
 # "transfer" is rclone's own elapsed time inside backup-tui's sync (its stats); overhead ratio =
-# btui / rclone wall time (medians). Needs restic, rclone, and node (for s3rver and free ports).
+# btui / rclone wall time (medians). Needs restic, rclone, node (for free ports) and, for the s3
+# target, Ceph (scripts/setup-test-env.sh installs it).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -50,8 +51,10 @@ if [ ! -x "$BIN" ]; then log "building bin/backup-tui"; (cd "$ROOT" && npm run b
 
 WORK="$(mktemp -d /var/tmp/btui-bench-sync-XXXXXX)"
 PIDS=()
+RGW_DIR="$WORK/rgw"
 cleanup() {
   local p
+  if [ -d "$RGW_DIR" ]; then "$ROOT/scripts/radosgw.sh" stop "$RGW_DIR" >/dev/null 2>&1 || true; fi
   for p in "${PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true; done
   sleep 0.3
   for p in "${PIDS[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
@@ -118,7 +121,7 @@ TRANSFERS=4
 EOF
 chmod 600 "$WORK/config.ini"
 export BACKUP_TUI_CONFIG="$WORK/config.ini" BACKUP_TUI_STATE_DIR="$WORK/state" NO_COLOR=1
-# rclone's s3 backend with s3rver needs the machine's AWS_CA_BUNDLE out of the way (TESTING.md).
+# rclone's s3 backend needs the machine's AWS_CA_BUNDLE out of the way (TESTING.md).
 unset AWS_CA_BUNDLE RESTIC_PASSWORD RESTIC_REPOSITORY
 export RCLONE_CONFIG=/dev/null
 
@@ -126,7 +129,6 @@ export RCLONE_CONFIG=/dev/null
 obscure() { printf '%s' "$1" | rclone obscure -; }
 setup_target() {
   local kind="$1" port
-  unset RCLONE_FAST_LIST
   case "$kind" in
     local)
       mkdir -p "$WORK/srv-local"
@@ -145,14 +147,18 @@ setup_target() {
         RCLONE_CONFIG_BDAV_USER=bench RCLONE_CONFIG_BDAV_PASS="$(obscure dav-bench-pass)"
       REMOTE="bdav"; PREFIX="" ;;
     s3)
-      [ -f "$ROOT/node_modules/s3rver/bin/s3rver.js" ] || die "s3rver is not installed (npm ci)"
-      port=$(free_port); mkdir -p "$WORK/srv-s3"
-      start s3rver "$port" "$NODE" "$ROOT/node_modules/s3rver/bin/s3rver.js" -d "$WORK/srv-s3" -a 127.0.0.1 -p "$port" --silent --configure-bucket bench
-      export RCLONE_CONFIG_BS3_TYPE=s3 RCLONE_CONFIG_BS3_PROVIDER=Other RCLONE_CONFIG_BS3_ENDPOINT="http://127.0.0.1:$port" \
-        RCLONE_CONFIG_BS3_ACCESS_KEY_ID=S3RVER RCLONE_CONFIG_BS3_SECRET_ACCESS_KEY=S3RVER RCLONE_CONFIG_BS3_FORCE_PATH_STYLE=true
-      # s3rver's delimiter listings leave out prefixes holding only deeper keys (restic's data/xx/):
-      # one recursive listing (--fast-list, for both sides of the comparison) sidesteps that.
-      export RCLONE_FAST_LIST=true
+      # A one-node Ceph cluster with radosgw (~3 s); its endpoint and fresh keys come back in RGW_DIR/env.
+      "$ROOT/scripts/radosgw.sh" start "$RGW_DIR" >/dev/null 2>"$WORK/radosgw.log" || { tail -15 "$WORK/radosgw.log" >&2; die "radosgw did not start"; }
+      local k v
+      while IFS='=' read -r k v; do
+        case "$k" in
+          ENDPOINT) export RCLONE_CONFIG_BS3_ENDPOINT="$v" ;;
+          ACCESS_KEY) export RCLONE_CONFIG_BS3_ACCESS_KEY_ID="$v" ;;
+          SECRET_KEY) export RCLONE_CONFIG_BS3_SECRET_ACCESS_KEY="$v" ;;
+        esac
+      done <"$RGW_DIR/env"
+      export RCLONE_CONFIG_BS3_TYPE=s3 RCLONE_CONFIG_BS3_PROVIDER=Ceph
+      rclone mkdir bs3:bench || die "could not create the bucket on radosgw"
       REMOTE="bs3"; PREFIX="bench/" ;;
     *) die "unknown target $kind" ;;
   esac
@@ -175,7 +181,7 @@ btui_sync() {  # REMOTE PATH: prints "wall transfer"
   echo "$wall $transfer"
 }
 
-declare -A LABEL=([local]="local remote (rclone local backend)" [sftp]="rclone serve sftp" [webdav]="rclone serve webdav" [s3]="s3rver (rclone s3 backend, HTTP)")
+declare -A LABEL=([local]="local remote (rclone local backend)" [sftp]="rclone serve sftp" [webdav]="rclone serve webdav" [s3]="radosgw (Ceph; rclone s3 backend, HTTP)")
 ROWS=()
 for kind in $TARGETS; do
   [ -n "${LABEL[$kind]:-}" ] || die "unknown target $kind"

@@ -2,13 +2,28 @@ import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { join } from "node:path";
-import { ROOT } from "./env";
+import { stopAllClusters } from "./radosgw";
+
+export {
+  radosgw,
+  type Radosgw,
+  s3Bucket,
+  s3LockedBucket,
+  s3RemoteEnv,
+  s3Repository,
+  s3Request,
+  s3ResticEnv,
+  s3Versions,
+  type S3Response,
+  type S3Version,
+} from "./radosgw";
 
 /**
  * Real remote backends on loopback for the sync and remote-repository tests: `rclone serve
- * sftp|webdav|restic` and s3rver over HTTPS. Each runs detached (own session), stdio to a log
- * file, on a free port; its pid is recorded and every server still running is killed when the
- * test file ends (stopAllServers in afterAll, and a last resort on process exit).
+ * sftp|webdav|restic` here, and a real S3 server (Ceph radosgw: ./radosgw.ts, re-exported).
+ * Each runs detached (own session), stdio to a log file, on free ports; its pid is recorded and
+ * every server still running is stopped when the test file ends (stopAllServers in afterAll,
+ * and a last resort on process exit).
  */
 
 const running = new Set<DetachedServer>();
@@ -140,7 +155,7 @@ export class DetachedServer {
 
 /** Stops every server this test file started (afterAll; also safe when some already stopped). */
 export async function stopAllServers(): Promise<void> {
-  await Promise.all([...running].map((s) => s.stop()));
+  await Promise.all([...[...running].map((s) => s.stop()), stopAllClusters()]);
 }
 
 process.once("exit", () => {
@@ -255,95 +270,6 @@ export function sshWrapper(dir: string, key: string): string {
   );
   chmodSync(ssh, 0o755);
   return bin;
-}
-
-export interface S3Server extends DetachedServer {
-  /** The self-signed certificate (restic's --cacert / RESTIC_CACERT); undefined over plain HTTP. */
-  ca?: string;
-  bucket: string;
-  endpoint: string;
-  dir: string;
-}
-
-/**
- * s3rver (npm) with one bucket; keys S3RVER/S3RVER. HTTPS by default, with a fresh self-signed
- * certificate for 127.0.0.1 (restic's s3 backend fails over plain HTTP on its chunked uploads);
- * `tls: false` for rclone's s3 backend, which works over HTTP.
- */
-export async function s3rver(o: {
-  dir: string;
-  workDir: string;
-  bucket: string;
-  port?: number;
-  tls?: boolean;
-}): Promise<S3Server> {
-  mkdirSync(o.dir, { recursive: true });
-  mkdirSync(o.workDir, { recursive: true });
-  const port = o.port ?? (await freePort());
-  const tls = o.tls ?? true;
-  const args = ["-d", o.dir, "-a", "127.0.0.1", "-p", String(port), "--configure-bucket", o.bucket];
-  let ca: string | undefined;
-  if (tls) {
-    const key = join(o.workDir, `s3-key-${port}.pem`);
-    ca = join(o.workDir, `s3-cert-${port}.pem`);
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        key,
-        "-out",
-        ca,
-        "-days",
-        "2",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1,DNS:localhost",
-      ],
-      { stdio: "pipe" },
-    );
-    args.push("--key", key, "--cert", ca);
-  }
-  const server = new DetachedServer({
-    name: "s3rver",
-    command: process.execPath,
-    args: [join(ROOT, "node_modules", "s3rver", "bin", "s3rver.js"), ...args],
-    port,
-    log: join(o.workDir, `s3rver-${port}.log`),
-  });
-  await server.start();
-  return Object.assign(server, {
-    ca,
-    bucket: o.bucket,
-    endpoint: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
-    dir: o.dir,
-  });
-}
-
-/**
- * RCLONE_CONFIG_<NAME>_* for rclone's s3 backend on s3rver over HTTP. s3rver's ListObjects with a
- * delimiter leaves out prefixes that hold only deeper keys (restic's data/xx/), so plain listings
- * miss data/: RCLONE_FAST_LIST (one recursive listing) sidesteps that. The machine's
- * AWS_CA_BUNDLE must not reach rclone's s3 backend (TESTING.md).
- */
-export function s3RemoteEnv(name: string, server: S3Server): NodeJS.ProcessEnv {
-  const p = `RCLONE_CONFIG_${name.toUpperCase()}_`;
-  if (server.ca) throw new Error("s3RemoteEnv: start s3rver with tls: false for rclone");
-  return {
-    [`${p}TYPE`]: "s3",
-    [`${p}PROVIDER`]: "Other",
-    [`${p}ENDPOINT`]: server.endpoint,
-    [`${p}ACCESS_KEY_ID`]: "S3RVER",
-    [`${p}SECRET_ACCESS_KEY`]: "S3RVER",
-    [`${p}FORCE_PATH_STYLE`]: "true",
-    RCLONE_FAST_LIST: "true",
-    AWS_CA_BUNDLE: undefined,
-  };
 }
 
 /** Every file under dir (relative paths), for "nothing changed" assertions. */

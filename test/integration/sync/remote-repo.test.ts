@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,20 +8,24 @@ import { treeDigest } from "../../helpers/checksums";
 import { cli, ensureBinary, makeWorld, type TestWorld } from "../../helpers/env";
 import { allCommandLines, start } from "../../helpers/processes";
 import {
+  radosgw,
   rcloneServe,
   remoteEnv,
-  s3rver,
+  s3Bucket,
+  s3RemoteEnv,
+  s3Repository,
+  s3ResticEnv,
   sshKey,
   sshWrapper,
   stopAllServers,
+  type Radosgw,
   type RcloneServer,
-  type S3Server,
 } from "../../helpers/servers";
 import { composeDown, composeUp, volumeMountpoint, writeStack } from "../../helpers/stacks";
 
 // RESTIC_REPOSITORY pointing off the host: rest: (rclone serve restic with a user and password),
 // sftp: (restic's own sftp backend: ssh with a key against rclone serve sftp), rclone: (restic's
-// rclone backend over a WebDAV remote) and s3: (s3rver over HTTPS). Credentials come from the
+// rclone backend over a WebDAV remote) and s3: (a real S3 server, Ceph radosgw). Credentials come from the
 // config file (rest: URL with user and password) or the environment (AWS keys, the rclone remote's
 // obscured password); no process ever has them in its argv.
 
@@ -53,7 +57,7 @@ describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {
   let rest: RcloneServer;
   let sftp: RcloneServer;
   let webdav: RcloneServer;
-  let s3: S3Server;
+  let s3: Radosgw;
   let sshBin: string;
   /** A config file of its own holding the rest: URL with the credentials (chmod 600). */
   let restConfig: string;
@@ -71,11 +75,9 @@ describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {
       ...remoteEnv("dav", webdav),
     }),
     s3: () => ({
-      BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: `s3:${s3.endpoint}/${s3.bucket}/restic`,
-      AWS_ACCESS_KEY_ID: "S3RVER",
-      AWS_SECRET_ACCESS_KEY: "S3RVER",
-      // restic's own variable for --cacert: the self-signed certificate of the loopback server.
-      RESTIC_CACERT: s3.ca,
+      BACKUP_TUI_LOCAL_BACKUP_RESTIC_REPOSITORY: s3Repository(s3, "backups/restic"),
+      // The keys (AWS_*) and a restic cache of this test's own.
+      ...s3ResticEnv(s3, { cacheDir: join(w.dir, "restic-cache-s3") }),
     }),
   };
   const envOf = (kind: string, host?: string): NodeJS.ProcessEnv => ({
@@ -118,8 +120,9 @@ describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {
         user: "backup",
         pass: "dav-Pa55-7781",
       }),
-      s3rver({ dir: join(w.dir, "srv-s3"), workDir: servers, bucket: "backups" }),
+      radosgw({ dir: join(w.dir, "srv-s3"), workDir: servers }),
     ]);
+    s3Bucket(s3, "backups");
     restConfig = join(w.dir, "config-rest.ini");
     writeFileSync(
       restConfig,
@@ -184,6 +187,7 @@ describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {
       for (const text of [...outputs, log]) {
         expect(text).not.toContain(REST_PASS);
         expect(text).not.toContain("dav-Pa55-7781");
+        expect(text).not.toContain(s3.secretKey);
       }
     });
   }
@@ -231,6 +235,15 @@ describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {
         (s) => s.stack === STACK && s.kind === "stack",
       );
     };
+    /** The snapshot objects in the bucket, as the S3 server lists them. */
+    const snapshotObjects = () =>
+      execFileSync("rclone", ["--config", "/dev/null", "lsf", "s3:backups/restic/snapshots"], {
+        env: { ...process.env, ...s3RemoteEnv("s3", s3) },
+        encoding: "utf8",
+      })
+        .split("\n")
+        .filter(Boolean)
+        .sort();
     const fromB = listAs("a", ["--host", "b"]);
     const fromA = listAs("a", ["--host", "a"]);
     expect(fromB.map((s) => s.host)).toEqual(["b", "b"]);
@@ -249,6 +262,7 @@ describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {
     // Retention run by host a: its group shrinks to KEEP_LAST=3, host b's snapshots all stay.
     // Only KEEP_LAST: the documented defaults (KEEP_DAILY=7 …) would also keep the group's oldest
     // snapshot while their buckets are not filled (restic >= 0.17), and all four would stay.
+    const objectsBefore = snapshotObjects();
     const lastOnly = Object.fromEntries(
       ["DAILY", "WEEKLY", "MONTHLY", "YEARLY"].map((k) => [`BACKUP_TUI_LOCAL_BACKUP_KEEP_${k}`, "0"]),
     );
@@ -267,9 +281,10 @@ describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {
     expect(ids("b")).toEqual(fromB.map((s) => s.id).sort());
     expect(ids("a")).toHaveLength(3);
     expect(fromA.map((s) => s.id)).toEqual(expect.arrayContaining(ids("a")));
-    // Pruned on s3rver (objects deleted) and still sound.
+    // Deleted on the server (the forgotten snapshot's object is gone from the bucket) and still sound.
+    expect(snapshotObjects()).toEqual(after.map((s) => s.id).sort());
+    expect(snapshotObjects()).toHaveLength(objectsBefore.length - 1);
     const check = cli(w, ["verify", "--level", "data"], envOf("s3", "a"));
     expect(check.code, check.stderr + check.stdout).toBe(0);
-    expect(existsSync(join(w.dir, "srv-s3", "backups"))).toBe(true);
   });
 });

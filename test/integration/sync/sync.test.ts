@@ -10,16 +10,18 @@ import {
   obscure,
   rcloneServe,
   remoteEnv,
+  radosgw,
+  s3Bucket,
   s3RemoteEnv,
-  s3rver,
   stopAllServers,
+  type Radosgw,
   type RcloneServer,
-  type S3Server,
 } from "../../helpers/servers";
 import { composeDown, composeUp, volumeMountpoint, writeStack } from "../../helpers/stacks";
 
 // Stage 2 (sync) and stage 3 (pull) against real servers on loopback: rclone serve sftp and
-// serve webdav with a user and password, s3rver through rclone's s3 backend, and a local-type remote.
+// serve webdav with a user and password, a real S3 server (Ceph radosgw) through rclone's s3
+// backend, and a local-type remote.
 
 const MiB = 1024 * 1024;
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
@@ -60,7 +62,8 @@ describe("sync and pull against real servers on loopback", () => {
   let mountpoint: string;
   let sftp: RcloneServer;
   let webdav: RcloneServer;
-  let s3: S3Server;
+  let s3: Radosgw;
+  const S3_BUCKET = "mirrors";
   const background: Running[] = [];
   /** A second repository of 60 MiB random data: syncs long enough (with a bandwidth limit) to kill the server in the middle. */
   let bigRepo: string;
@@ -85,13 +88,19 @@ describe("sync and pull against real servers on loopback", () => {
       encoding: "utf8",
       stdio: "pipe",
     });
+  /** A file's bytes as the remote serves them (rclone cat). */
+  const rcloneCat = (remotePath: string, env: NodeJS.ProcessEnv) =>
+    execFileSync("rclone", ["--config", "/dev/null", "cat", remotePath], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   const target = (
     name: string,
-    server: RcloneServer | S3Server | "local",
+    server: RcloneServer | Radosgw | "local",
     path: string,
     extra: NodeJS.ProcessEnv = {},
   ): NodeJS.ProcessEnv => ({
-    ...(server !== "local" && "bucket" in server
+    ...(server !== "local" && "accessKey" in server
       ? s3RemoteEnv(name, server)
       : remoteEnv(name, server as RcloneServer | "local")),
     BACKUP_TUI_CLOUD_SYNC_RCLONE_REMOTE: name,
@@ -132,7 +141,8 @@ describe("sync and pull against real servers on loopback", () => {
       user: "backup",
       pass: "dav-pass-4711",
     });
-    s3 = await s3rver({ dir: join(w.dir, "srv-s3"), workDir: join(w.dir, "servers"), bucket: "mirrors", tls: false });
+    s3 = await radosgw({ dir: join(w.dir, "srv-s3"), workDir: join(w.dir, "servers") });
+    s3Bucket(s3, S3_BUCKET);
   });
   afterEach(async () => {
     // A held backup (the lock test) lets go, so its restic does not outlive a failed test.
@@ -151,7 +161,7 @@ describe("sync and pull against real servers on loopback", () => {
   for (const kind of ["sftp", "webdav", "s3", "local"] as const) {
     it(`${kind}: sync mirrors the repository, a second sync copies nothing, the pulled copy passes restic check and restores byte-identical, verify --remote passes`, () => {
       const server = kind === "sftp" ? sftp : kind === "webdav" ? webdav : kind === "s3" ? s3 : "local";
-      const path = kind === "local" ? join(w.dir, "mirror-local") : kind === "s3" ? `${s3.bucket}/mirror` : "mirror";
+      const path = kind === "local" ? join(w.dir, "mirror-local") : kind === "s3" ? `${S3_BUCKET}/mirror` : "mirror";
       const env = target("cloud", server, path);
       const first = cli(w, ["sync", "--json"], env);
       expect(first.code, first.stderr).toBe(0);
@@ -161,14 +171,14 @@ describe("sync and pull against real servers on loopback", () => {
       expect(r1.attempts).toBe(1);
       // The test's own comparison: sizes and hashes where the remote has them.
       rclone(["check", w.repo, `cloud:${path}`, "--one-way=false"], env);
-      // On the server's own disk (s3rver keeps each object as NAME._S3rver_object).
-      const onDisk =
+      // What the server itself holds: on its disk, or (S3, whose objects live in the OSD) as it serves it.
+      const served =
         kind === "local"
-          ? join(path, "config")
+          ? readFileSync(join(path, "config"))
           : kind === "s3"
-            ? join(s3.dir, path, "config._S3rver_object")
-            : join((server as RcloneServer).dir, path, "config");
-      expect(readFileSync(onDisk)).toEqual(readFileSync(join(w.repo, "config")));
+            ? rcloneCat(`cloud:${path}/config`, env)
+            : readFileSync(join((server as RcloneServer).dir, path, "config"));
+      expect(served).toEqual(readFileSync(join(w.repo, "config")));
 
       const second = cli(w, ["sync", "--json"], env);
       expect(second.code, second.stderr).toBe(0);
