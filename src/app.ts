@@ -103,11 +103,11 @@ export function buildContext(config: Config, o: ContextOptions): ServiceContext 
   const runner = new ProcessRunner(log, childRecords(config.stateDir));
   // restic's rclone: backend runs rclone itself: hand it the same rclone config.
   const rcloneEnv = config.cloud.configFile ? { RCLONE_CONFIG: config.cloud.configFile } : undefined;
-  const resticFor = (repository: string) =>
+  const resticFor = (repository: string, password = config.restic.password) =>
     new Restic(runner, {
       binary: config.restic.binary,
       repository,
-      password: config.restic.password,
+      password,
       workDir: config.stateDir,
       log,
       env: rcloneEnv,

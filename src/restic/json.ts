@@ -119,6 +119,11 @@ export const LockInfo = z.object({
 });
 export type LockInfo = z.infer<typeof LockInfo>;
 
+/** `restic cat config`: the repository's identity and chunker polynomial. */
+export const RepoConfig = z
+  .object({ version: z.number(), id: z.string(), chunker_polynomial: z.string() })
+  .passthrough();
+
 /** Parses one line of JSON; undefined for anything that is not a JSON object. */
 export function jsonLine(line: string): unknown {
   const t = line.trim();

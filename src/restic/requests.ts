@@ -1,5 +1,6 @@
 // What the Restic client is asked for and answers (backup, forget, restore progress).
 import type { KeepPolicy } from "../config/types";
+import type { CopyLine } from "./copy-output";
 import type { BackupSummary } from "./json";
 
 export interface BackupProgress {
@@ -52,4 +53,18 @@ export interface ForgetRequest {
   prune?: boolean;
   dryRun?: boolean;
   signal?: AbortSignal;
+}
+
+export interface CopyRequest {
+  /** The source's snapshots to copy; none: every one (restic skips those already copied). */
+  ids?: string[];
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** Each line of restic's output that says something (a snapshot started or saved, pack progress). */
+  onLine?: (line: CopyLine) => void;
+}
+
+export interface CopyResult {
+  /** Short ids as restic prints them: the source snapshot and its new copy. */
+  copied: Array<{ source: string; copy: string }>;
 }

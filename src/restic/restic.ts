@@ -8,14 +8,16 @@ import type { Runner, RunOptions } from "../exec/runner";
 import type { Logger } from "../log";
 import { isAlive, pidExists } from "../state/process-info";
 import { featuresOf, MIN_RESTIC, compareVersions, parseResticVersion, type ResticFeatures } from "./features";
+import { parseCopyLine } from "./copy-output";
 import { classify, errorText, parseLockHolder } from "./errors";
-import type { BackupRequest, BackupResult, ForgetRequest, RestoreProgress } from "./requests";
+import type { BackupRequest, BackupResult, CopyRequest, CopyResult, ForgetRequest, RestoreProgress } from "./requests";
 import {
   BackupLine,
   ForgetResult,
   jsonLine,
   LockInfo,
   LsNode,
+  RepoConfig,
   RestoreStatus,
   SnapshotList,
   Stats,
@@ -37,12 +39,24 @@ export interface ResticSettings {
   cloudCopy?: string;
 }
 
-export type { BackupProgress, BackupRequest, BackupResult, ForgetRequest, RestoreProgress } from "./requests";
+export type {
+  BackupProgress,
+  BackupRequest,
+  BackupResult,
+  CopyRequest,
+  CopyResult,
+  ForgetRequest,
+  RestoreProgress,
+} from "./requests";
 
 type Call = Pick<
   RunOptions,
   "signal" | "timeoutMs" | "onStdoutLine" | "onStderrLine" | "bufferStdout" | "okExitCodes" | "input" | "stdoutFile"
-> & { launcher?: string[] };
+> & {
+  launcher?: string[];
+  /** The source repository of `copy` / `init --copy-chunker-params` (RESTIC_FROM_* in the environment). */
+  from?: Restic;
+};
 
 /**
  * The typed restic wrapper: every restic invocation goes through here (and through the runner).
@@ -87,6 +101,57 @@ export class Restic {
       if (err instanceof AppError && (err as AppError & { kind?: string }).kind === "no-repository") return false;
       throw err;
     }
+  }
+
+  /**
+   * Whether a repository is there: "missing" only when restic says it does not exist (exit 10,
+   * restic 0.17+, or its message on older ones). A wrong password, an unreadable password source,
+   * an unreachable server throw: none of them means "create one".
+   */
+  async probe(signal?: AbortSignal, timeoutMs = 120_000): Promise<"exists" | "missing"> {
+    try {
+      await this.run(["cat", "--no-lock", "--", "config"], { signal, timeoutMs });
+      return "exists";
+    } catch (err) {
+      const kind = (err as { kind?: string }).kind;
+      const code = ((err as { cause?: unknown }).cause as ToolError | undefined)?.toolExitCode;
+      if (kind === "no-repository" && (code === 10 || !(await this.features()).exitCodes)) return "missing";
+      throw err;
+    }
+  }
+
+  /** The repository's chunker polynomial (`restic cat config`): equal ones deduplicate across copies. */
+  async chunkerPolynomial(signal?: AbortSignal): Promise<string> {
+    const r = await this.run(["cat", "--no-lock", "--", "config"], { signal, timeoutMs: 120_000 });
+    return RepoConfig.parse(JSON.parse(r.stdout)).chunker_polynomial;
+  }
+
+  /**
+   * Creates this repository with `from`'s chunker parameters (so what is copied from it keeps
+   * deduplicating). restic itself refuses when a repository is already there.
+   */
+  async initFrom(from: Restic, signal?: AbortSignal): Promise<void> {
+    await this.run(["init", "--copy-chunker-params"], { signal, timeoutMs: 300_000, from });
+  }
+
+  /**
+   * `restic copy` from `from` into this repository: the given snapshots (every one when none is
+   * given; restic skips those already copied). Both passwords travel in the environment.
+   */
+  async copyFrom(from: Restic, o: CopyRequest): Promise<CopyResult> {
+    const copied: CopyResult["copied"] = [];
+    await this.run(["copy", "--", ...(o.ids ?? [])], {
+      signal: o.signal,
+      timeoutMs: o.timeoutMs ?? 24 * 3600_000,
+      bufferStdout: false,
+      from,
+      onStdoutLine: (line) => {
+        const l = parseCopyLine(line);
+        if (l?.kind === "copied") copied.push({ source: l.source, copy: l.copy });
+        if (l) o.onLine?.(l);
+      },
+    });
+    return { copied };
   }
 
   /** Idempotent: an existing repository is fine. */
@@ -356,8 +421,13 @@ export class Restic {
     }
   }
 
-  private async runOnce(args: string[], { launcher, ...call }: Call) {
+  private async runOnce(args: string[], { launcher, from, ...call }: Call) {
     const { env, secrets } = this.environment(args[0]);
+    if (from) {
+      const source = from.sourceEnvironment();
+      Object.assign(env, source.env);
+      secrets.push(...source.secrets);
+    }
     // restic with an rclone: repository starts rclone itself: it needs rclone's variables too.
     const child = this.s.repository.startsWith("rclone:") ? "restic-rclone" : "restic";
     if (launcher?.length)
@@ -378,6 +448,13 @@ export class Restic {
       RESTIC_PASSWORD_COMMAND: undefined,
       RESTIC_REPOSITORY_FILE: undefined,
       RESTIC_REPOSITORY: this.s.repository,
+      // Nor inherited source variables: only copyFrom / initFrom name a source (sourceEnvironment).
+      RESTIC_FROM_REPOSITORY: undefined,
+      RESTIC_FROM_REPOSITORY_FILE: undefined,
+      RESTIC_FROM_PASSWORD: undefined,
+      RESTIC_FROM_PASSWORD_FILE: undefined,
+      RESTIC_FROM_PASSWORD_COMMAND: undefined,
+      RESTIC_FROM_KEY_HINT: undefined,
       RESTIC_CACHE_DIR: process.env.RESTIC_CACHE_DIR ?? join(this.s.workDir, "restic-cache"),
       RESTIC_PROGRESS_FPS: "2",
       ...this.s.env,
@@ -398,6 +475,15 @@ export class Restic {
           : "Set RESTIC_PASSWORD_FILE (or RESTIC_PASSWORD_COMMAND) in [local_backup] to the repository's password (your safe copy of it).",
       );
     return { env, secrets };
+  }
+
+  /** This repository as the source of another one's copy or init: RESTIC_FROM_* variables. */
+  private sourceEnvironment(): { env: Record<string, string | undefined>; secrets: string[] } {
+    const own = this.environment("copy");
+    const env: Record<string, string | undefined> = { RESTIC_FROM_REPOSITORY: this.s.repository };
+    for (const key of ["RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE", "RESTIC_PASSWORD_COMMAND"])
+      if (own.env[key] !== undefined) env[key.replace("RESTIC_", "RESTIC_FROM_")] = own.env[key];
+    return { env, secrets: own.secrets };
   }
 }
 

@@ -183,7 +183,16 @@ export interface RcloneServer extends DetachedServer {
  */
 export async function rcloneServe(
   kind: ServeKind,
-  o: { dir: string; workDir: string; user?: string; pass?: string; authorizedKeys?: string; port?: number },
+  o: {
+    dir: string;
+    workDir: string;
+    user?: string;
+    pass?: string;
+    authorizedKeys?: string;
+    port?: number;
+    /** restic only: --append-only (snapshots and packs can be added, never removed). */
+    appendOnly?: boolean;
+  },
 ): Promise<RcloneServer> {
   mkdirSync(o.dir, { recursive: true });
   mkdirSync(o.workDir, { recursive: true });
@@ -205,6 +214,7 @@ export async function rcloneServe(
     args.push("--authorized-keys", keys);
     if (!o.user && !o.authorizedKeys) args.push("--no-auth");
   }
+  if (kind === "restic" && o.appendOnly) args.push("--append-only");
   args.push(o.dir);
   const env: NodeJS.ProcessEnv = {};
   if (o.user) env.RCLONE_USER = o.user;

@@ -1,4 +1,4 @@
-import type { Config } from "../../config/types";
+import type { Config, PasswordSource } from "../../config/types";
 import type { DockerCli } from "../../docker/cli";
 import type { DockerApi } from "../../docker/client";
 import type { ComposeCli } from "../../docker/compose";
@@ -20,8 +20,11 @@ export interface ServiceContext {
   dockerCli: DockerCli;
   compose: ComposeCli;
   restic: Restic;
-  /** A restic wrapper for another repository (a pulled copy, the cloud copy) with the configured password. */
-  resticFor(repository: string): Restic;
+  /**
+   * A restic wrapper for another repository: a pulled copy, the cloud copy (the configured
+   * password), or a MODE=restic sync target (its own password source).
+   */
+  resticFor(repository: string, password?: PasswordSource): Restic;
   rclone: Rclone;
   store: StateStore;
   journal: StopJournal;

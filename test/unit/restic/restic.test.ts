@@ -637,3 +637,101 @@ describe("Restic", () => {
     expect(res.output).toContain("repository contains errors");
   });
 });
+
+describe("Restic copy and init from another repository", () => {
+  const workDir = tmpdir();
+  const TARGET_PW: PasswordSource = { kind: "command", command: "pass show target", origin: "test" };
+  const LOCAL_PW: PasswordSource = { kind: "value", value: new Secret("local-secret-99"), origin: "test" };
+  const pair = (answers: RunnerAnswer[]) => {
+    const runner = fakeRunner(answers);
+    const local = new Restic(runner, { binary: "restic", repository: "/srv/restic-repo", password: LOCAL_PW, workDir });
+    const target = new Restic(runner, {
+      binary: "restic",
+      repository: "rest:http://u:p@host/r",
+      password: TARGET_PW,
+      workDir,
+    });
+    return { runner, local, target };
+  };
+
+  it("Given a copy of two snapshots, When run, Then the source is in RESTIC_FROM_* (password value as a secret), the ids after --, and the saved copies are returned", async () => {
+    vi.stubEnv("RESTIC_FROM_PASSWORD_FILE", "/inherited");
+    const { runner, local, target } = pair([
+      {
+        match: "restic copy",
+        stdout:
+          "snapshot 11111111 saved, copied from source snapshot aaaaaaaa\nsnapshot 22222222 saved, copied from source snapshot bbbbbbbb\n",
+      },
+    ]);
+    const lines: string[] = [];
+
+    const r = await target.copyFrom(local, { ids: ["aaaaaaaa", "bbbbbbbb"], onLine: (l) => lines.push(l.kind) });
+
+    expect(r.copied).toEqual([
+      { source: "aaaaaaaa", copy: "11111111" },
+      { source: "bbbbbbbb", copy: "22222222" },
+    ]);
+    expect(lines).toEqual(["copied", "copied"]);
+    const { args, options } = runner.calls[0];
+    expect(args).toEqual(["copy", "--", "aaaaaaaa", "bbbbbbbb"]);
+    expect(options.env).toMatchObject({
+      RESTIC_REPOSITORY: "rest:http://u:p@host/r",
+      RESTIC_PASSWORD_COMMAND: "pass show target",
+      RESTIC_FROM_REPOSITORY: "/srv/restic-repo",
+      RESTIC_FROM_PASSWORD: "local-secret-99",
+    });
+    expect(options.env!.RESTIC_PASSWORD).toBeUndefined();
+    expect(options.env!.RESTIC_FROM_PASSWORD_FILE).toBeUndefined();
+    expect(options.secrets).toContain("local-secret-99");
+    expect(args.join(" ")).not.toContain("secret");
+  });
+
+  it("Given initFrom, When run, Then it is init --copy-chunker-params with the source in the environment", async () => {
+    const { runner, local, target } = pair([{ match: "restic init", stdout: "created restic repository\n" }]);
+
+    await target.initFrom(local);
+
+    expect(runner.calls[0].args).toEqual(["init", "--copy-chunker-params"]);
+    expect(runner.calls[0].options.env!.RESTIC_FROM_REPOSITORY).toBe("/srv/restic-repo");
+  });
+
+  it("Given a plain command, When run, Then no RESTIC_FROM_* variable reaches restic (inherited ones are cleared)", async () => {
+    vi.stubEnv("RESTIC_FROM_REPOSITORY", "/somewhere");
+    const { runner, local } = pair([{ match: "restic snapshots", stdout: "[]" }]);
+
+    await local.snapshots();
+
+    const env = runner.calls[0].options.env!;
+    expect(Object.hasOwn(env, "RESTIC_FROM_REPOSITORY")).toBe(true);
+    expect(env.RESTIC_FROM_REPOSITORY).toBeUndefined();
+  });
+
+  it("Given cat config exiting 10, When probed, Then missing; exiting 12 (wrong password), Then it throws", async () => {
+    const { local } = pair([
+      { match: "restic version", stdout: "restic 0.19.1 compiled with go1.26 on linux/amd64\n" },
+      {
+        match: "restic cat",
+        exitCode: 10,
+        stderr: "Fatal: repository does not exist: unable to open config file\n",
+        times: 1,
+      },
+      { match: "restic cat", exitCode: 12, stderr: "Fatal: wrong password or no key found\n" },
+    ]);
+
+    expect(await local.probe()).toBe("missing");
+    await expect(local.probe()).rejects.toMatchObject({ kind: "wrong-password" });
+  });
+
+  it("Given cat config failing with exit 1 and a config-file message (a flaky server), When probed on 0.17+, Then it throws rather than say missing", async () => {
+    const { local } = pair([
+      { match: "restic version", stdout: "restic 0.19.1 compiled with go1.26 on linux/amd64\n" },
+      {
+        match: "restic cat",
+        exitCode: 1,
+        stderr: "Fatal: unable to open config file: Head: 503 Service Unavailable\n",
+      },
+    ]);
+
+    await expect(local.probe()).rejects.toBeInstanceOf(AppError);
+  });
+});
