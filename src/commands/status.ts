@@ -4,13 +4,18 @@ import { format, table } from "../output";
 import { localRepoBytes } from "../fsops/repo-files";
 import { freeSpace, isLocalRepository } from "../services/retention/space-budget";
 import { readStatus, statusExitCode } from "../services/status/status";
+import { acceptLossCommand } from "../services/status/warnings";
+
+/** Missing ids a --json alarm lists (the count says how many there are). */
+const MISSING_SHOWN = 100;
 
 /**
  * One look at the host's backups, from local state only (no repository access): per stack the
  * last good backup and its age, the next scheduled run, overdue flags; the last verify; the
  * catalog's snapshot count; deletions pending for space; the lock holder; a pending recovery.
- * Exit 4 when containers a dead run stopped are still down, 1 when a stack is overdue or the last
- * verification (of the repository, or of a stack's restore) failed.
+ * Exit 4 when containers a dead run stopped are still down, 1 when a stack is overdue, the last
+ * verification (of the repository, or of a stack's restore) failed or a sync target's tamper alarm
+ * is not acknowledged.
  */
 export async function run(env: CommandEnv): Promise<number> {
   const ctx = openContext(env);
@@ -36,12 +41,23 @@ export async function run(env: CommandEnv): Promise<number> {
     overdue: r.due?.overdue ?? false,
     verified: r.verified,
   }));
+  const alarms = status.targetAlarms.map((a) => ({
+    target: a.target,
+    raisedAt: a.raisedAt,
+    updatedAt: a.updatedAt,
+    message: a.message,
+    missingCount: a.missing.length,
+    missing: a.missing.slice(0, MISSING_SHOWN),
+    detail: a.detail,
+    acknowledge: acceptLossCommand(a.target),
+  }));
   const lastVerify = status.lastVerify;
   const repo = ctx.config.restic.repository;
   const disk = isLocalRepository(repo) ? repoDisk(repo) : undefined;
   const data = {
     type: "status",
     repository: status.repository,
+    alarms,
     lock,
     pendingRecovery: pending,
     pendingDeletions,
@@ -57,6 +73,7 @@ export async function run(env: CommandEnv): Promise<number> {
     const lines = [
       `repository: ${ctx.config.restic.repository} · ${catalog.snapshots} snapshot(s) in the catalog${catalog.refreshedAt ? ` (read ${format.when(catalog.refreshedAt)})` : ""}`,
     ];
+    for (const w of status.warnings) if (w.kind === "tamper") lines.push(w.message);
     if (disk)
       lines.push(
         `on disk: ${format.bytes(disk.repoBytes)}${ctx.config.space.maxRepoSize ? ` (MAX_REPO_SIZE ${ctx.config.space.maxRepoSize})` : ""}; filesystem ${disk.freePercent.toFixed(0)}% free${ctx.config.space.minFreePercent !== undefined ? ` (MIN_FREE_PERCENT ${ctx.config.space.minFreePercent}%)` : ""}`,

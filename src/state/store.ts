@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { TargetHistory } from "./target-history";
 import { Verifications } from "./verifications";
 import { Catalog } from "./catalog";
 import { isAlive, type Owner } from "./process-info";
@@ -111,9 +112,12 @@ export class StateStore {
   readonly catalog: Catalog;
   /** What verify found, per repository and per stack. */
   readonly verifications: Verifications;
+  /** The tamper alarm's memory: what each sync target held, what this host forgot, the alarms. */
+  readonly targets: TargetHistory;
   private constructor(private readonly db: DatabaseSync) {
     this.catalog = new Catalog(db, () => this.bytesAddedBySnapshot());
     this.verifications = new Verifications(db);
+    this.targets = new TargetHistory(db);
   }
 
   /** Opens (or creates) the database; SQLite's error as it is (see openStateStore for a damaged one). ":memory:": none on disk. */

@@ -22,7 +22,7 @@ export interface Dashboard {
   snapshotTotal: number;
   catalogRefreshedAt?: string;
   /**
-   * Things that need a person: pending recovery, a stale lock, a failed last run, snapshots about
+   * Things that need a person: a sync target's tamper alarm, pending recovery, a stale lock, a failed last run, snapshots about
    * to be forgotten for space, overdue stacks, config warnings (most urgent first).
    */
   warnings: string[];

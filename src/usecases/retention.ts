@@ -115,6 +115,7 @@ export async function deleteJob(
   const ids = req.snapshots.map((s) => s.id);
   return withRunLock(ctx, hooks.signal, hooks.lock ?? {}, async (signal) => {
     await ctx.restic.forget({ ids, prune: req.prune, signal });
+    ctx.store.targets.recordForgotten(ids, new Date().toISOString());
     await refreshCatalog(ctx, signal);
     return { ids, pruned: !!req.prune };
   });
@@ -145,6 +146,9 @@ export function protectJob(
       until: shift(snap.time, 1),
       includeHot: true,
     });
+    // Rewritten: the old id left the repository by this host's doing, no tamper when a target loses it.
+    if (!candidates.some((s) => s.id === snap.id))
+      ctx.store.targets.recordForgotten([snap.id], new Date().toISOString());
     return { protected: req.protect, was: snap, now: rewritten(candidates, snap) };
   });
 }

@@ -139,6 +139,7 @@ export async function runBackup(ctx: ServiceContext, req: BackupRequest, emit: E
       emit({ type: "phase", stack: "*", phase: "cleanup", detail: `forgetting ${hot.length} hot snapshot(s)` });
       await ctx.restic
         .forget({ ids: hot })
+        .then(() => ctx.store.targets.recordForgotten(hot, new Date().toISOString()))
         .catch((err) => warnings.push(`could not forget hot snapshots ${hot.join(" ")}: ${errorMessage(err)}`));
     }
     report = { runId, outcomes, status: "succeeded", exitCode: ExitCode.ok, warnings };

@@ -53,11 +53,10 @@ export async function applyRetention(
       dryRun: o.dryRun,
       signal: o.signal,
     });
-    results.push({
-      stack,
-      kept: groups.reduce((n, g) => n + g.keep.length, 0),
-      removed: groups.flatMap((g) => g.remove.map((s) => s.id)),
-    });
+    const removed = groups.flatMap((g) => g.remove.map((s) => s.id));
+    // Forgotten here: a sync target losing them is no tamper (a dry run forgot nothing).
+    if (!o.dryRun) ctx.store.targets.recordForgotten(removed, new Date().toISOString());
+    results.push({ stack, kept: groups.reduce((n, g) => n + g.keep.length, 0), removed });
   }
   if (!o.dryRun && o.prune !== false && results.some((r) => r.removed.length)) await ctx.restic.prune(o.signal);
   return results;

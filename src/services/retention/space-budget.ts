@@ -135,8 +135,10 @@ export async function enforceSpace(
   const deleted: CatalogSnapshot[] = [];
   const forget = async (snaps: CatalogSnapshot[]) => {
     if (!snaps.length) return;
-    await ctx.restic.forget({ ids: snaps.map((s) => s.id), prune: true, signal: o.signal });
-    ctx.store.cancelPending(snaps.map((s) => s.id));
+    const ids = snaps.map((s) => s.id);
+    await ctx.restic.forget({ ids, prune: true, signal: o.signal });
+    ctx.store.targets.recordForgotten(ids, new Date().toISOString());
+    ctx.store.cancelPending(ids);
     deleted.push(...snaps);
     await refreshCatalog(ctx, o.signal);
   };

@@ -3,6 +3,7 @@ import { stacksDue, type StackDue } from "../../schedule/due";
 import { readOwner } from "../../state/lock";
 import { isAlive } from "../../state/process-info";
 import type { PendingDeletion, RunRow } from "../../state/store";
+import type { TargetAlarm } from "../../state/target-history";
 import type { Verification } from "../../state/verifications";
 import type { ServiceContext } from "../run/context";
 import { readRecordedSelection, readSelection } from "./seen-stacks";
@@ -14,6 +15,7 @@ import {
   pendingDeletionWarnings,
   recoveryWarnings,
   type StatusWarning,
+  tamperWarnings,
   verificationWarnings,
 } from "./warnings";
 
@@ -29,6 +31,8 @@ export interface StatusModel {
   lock?: LockHolder;
   pendingRecovery: PendingRecovery[];
   pendingDeletions: PendingDeletion[];
+  /** Sync targets that lost snapshots this host did not forget (or shrank), not acknowledged yet. */
+  targetAlarms: TargetAlarm[];
   /** Discovered stacks first (in discovery's order), then those only the state knows, by name. */
   stacks: StackStatusRow[];
   catalog: { snapshots: number; refreshedAt?: string };
@@ -84,7 +88,9 @@ export async function readStatus(ctx: ServiceContext, o: StatusOptions = {}): Pr
   const pendingRecovery = pendingRecoveries(ctx);
   const pendingDeletions = ctx.store.pendingDeletions();
   const lastRun = ctx.store.recentRuns(1)[0];
+  const targetAlarms = ctx.store.targets.active();
   const warnings = byUrgency([
+    ...tamperWarnings(targetAlarms),
     ...recoveryWarnings(pendingRecovery),
     ...lockWarnings(lock, ctx.owner.pid),
     ...lastRunWarnings(lastRun),
@@ -102,6 +108,7 @@ export async function readStatus(ctx: ServiceContext, o: StatusOptions = {}): Pr
     lock,
     pendingRecovery,
     pendingDeletions,
+    targetAlarms,
     stacks,
     catalog: { snapshots: ctx.store.catalog.count(), refreshedAt: ctx.store.catalog.refreshedAt() },
     lastVerify: ctx.store.runs({ kind: "verify", limit: 1 })[0],
@@ -114,12 +121,13 @@ export async function readStatus(ctx: ServiceContext, o: StatusOptions = {}): Pr
 
 /**
  * `status`'s exit code: 4 while containers a dead run stopped are still down, 1 when a stack is
- * overdue or the last verification (of the repository, or of a stack's restore) failed, else 0.
+ * overdue, the last verification (of the repository, or of a stack's restore) failed or a sync
+ * target's tamper alarm is not acknowledged, else 0.
  */
 export function statusExitCode(s: StatusModel): number {
   if (s.pendingRecovery.some((p) => !p.alive)) return ExitCode.serviceDown;
   const verifyFailed = (s.verification && !s.verification.ok) || s.stacks.some((r) => r.verified && !r.verified.ok);
-  return s.stacks.some((r) => r.due?.overdue) || verifyFailed ? ExitCode.failed : ExitCode.ok;
+  return s.stacks.some((r) => r.due?.overdue) || verifyFailed || s.targetAlarms.length ? ExitCode.failed : ExitCode.ok;
 }
 
 function dueDates(

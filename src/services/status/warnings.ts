@@ -2,11 +2,13 @@ import { btui } from "../../command-hint";
 import { span, when } from "../../format";
 import type { StackDue } from "../../schedule/due";
 import type { PendingDeletion, RunRow } from "../../state/store";
+import type { TargetAlarm } from "../../state/target-history";
 import type { Verification } from "../../state/verifications";
 import type { LockHolder, PendingRecovery } from "./model";
 
 /** What a warning is about; the order of this list is the order of urgency. */
 export const WARNING_KINDS = [
+  "tamper",
   "pending-recovery",
   "lock",
   "last-run",
@@ -26,12 +28,26 @@ export interface StatusWarning {
   message: string;
   /** The stack it is about, when it is about one. */
   stack?: string;
+  /** The sync target it is about, when it is about one. */
+  target?: string;
 }
 
 /** Most urgent first (a stable sort: warnings of one kind keep their order). */
 export function byUrgency(warnings: StatusWarning[]): StatusWarning[] {
   const rank = (w: StatusWarning) => WARNING_KINDS.indexOf(w.kind);
   return [...warnings].sort((a, b) => rank(a) - rank(b));
+}
+
+/** The command that acknowledges a target's tamper alarm (after checking that copy). */
+export const acceptLossCommand = (target: string): string => btui(`sync --to ${target} --accept-loss`);
+
+/** A sync target lost what this host did not forget: its syncs refuse to go on until acknowledged. */
+export function tamperWarnings(alarms: TargetAlarm[]): StatusWarning[] {
+  return alarms.map((a) => ({
+    kind: "tamper",
+    target: a.target,
+    message: `TAMPER ALARM: ${a.message} (found ${when(a.raisedAt)}${a.updatedAt !== a.raisedAt ? `, again ${when(a.updatedAt)}` : ""}); syncs to ${a.target} stop until you check that copy and run \`${acceptLossCommand(a.target)}\``,
+  }));
 }
 
 /** Containers a dead run left stopped: the next run or `recover` restarts them. */

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { StateStore } from "../../../src/state/store";
 import { cli, cliAsync, ensureBinary, makeWorld, restic, type TestWorld } from "../../helpers/env";
 import { webhook, type Webhook } from "../../helpers/webhook";
 import { composeDown, composeUp, volumeMountpoint, writeStack } from "../../helpers/stacks";
@@ -82,6 +83,10 @@ describe("space limits: MAX_REPO_SIZE, MIN_FREE_PERCENT, pending deletions", () 
     expect(result.space.deleted.map((s: { id: string }) => s.id)).toEqual([second, third]);
     expect(snapshots()).toEqual([oldest, newest]);
     expect(repoBytes()).toBeLessThanOrEqual(budget);
+    // Remembered as forgotten here (a sync target losing them is no tamper); the others are not.
+    const store = StateStore.open(join(w.stateDir, "state.db"));
+    expect(store.targets.forgotten([oldest, second, third, newest])).toEqual(new Set([second, third]));
+    store.close();
     const history = JSON.parse(cli(w, ["history", "--json", "--kind", "prune"]).stdout).runs;
     expect(history[0]).toMatchObject({ job: "prune", status: "succeeded" });
   });

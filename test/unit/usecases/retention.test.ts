@@ -102,6 +102,7 @@ describe("the retention jobs (forget, prune, delete, protect)", () => {
     });
     expect(tc.restic.forgets[0]).toMatchObject({ ids: ["aaaa1111"], prune: true });
     expect(tc.restic.calls).toEqual(["forget", "snapshots"]);
+    expect(tc.ctx.store.targets.forgotten()).toEqual(new Set(["aaaa1111"]));
   });
 
   it("Given a confirmation hash, When forget, prune or delete come with no confirmation, a wrong password, a forged token or one for another action, Then each is refused before restic is called; the scheduled policy alone passes for forget", async () => {
@@ -138,6 +139,24 @@ describe("the retention jobs (forget, prune, delete, protect)", () => {
     await protectJob(tc.ctx, { snapshot: web, protect: false }, hooks());
     expect(tc.restic.calls).toEqual(["tag aaaa1111 +protected", "snapshots", "tag aaaa1111 -protected", "snapshots"]);
     expect(on).toMatchObject({ protected: true, was: { id: "aaaa1111" }, now: { id: "aaaa1111" } });
+    // Not rewritten (the same id is still there): nothing forgotten.
+    expect(tc.ctx.store.targets.forgotten()).toEqual(new Set());
+  });
+
+  it("Given restic rewriting a snapshot as it tags it, When it is protected, Then its old id is remembered as forgotten here", async () => {
+    const snaps = [...SNAPS];
+    const restic = Object.assign(fakeRestic({ snapshots: snaps }), {
+      tag: async (ids: string[]) => {
+        const i = snaps.findIndex((s) => s.id === ids[0]);
+        snaps[i] = { ...snaps[i], id: "dddd4444", short_id: "dddd4444", tags: [...(snaps[i].tags ?? []), "protected"] };
+      },
+    });
+    tc = testContext({ restic });
+    await refreshCatalog(tc.ctx);
+    const web = tc.ctx.store.catalog.list({}).find((s) => s.id === "aaaa1111")!;
+    const on = await protectJob(tc.ctx, { snapshot: web, protect: true }, hooks());
+    expect(on.now?.id).toBe("dddd4444");
+    expect(tc.ctx.store.targets.forgotten()).toEqual(new Set(["aaaa1111"]));
   });
 
   it("Given no pending deletions, When they are cancelled, Then nothing was pending and none is left", () => {

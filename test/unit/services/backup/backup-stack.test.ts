@@ -380,6 +380,17 @@ describe("runBackup", () => {
     const lastBackupAt = tc.restic.calls.findLastIndex((c) => c.startsWith("backup"));
     expect(forgetAt).toBeGreaterThan(lastBackupAt);
     expect(tc.restic.calls.filter((c) => c === "forget")).toHaveLength(1);
+    // This host's own forget: no tamper when a sync target loses them.
+    expect(tc.ctx.store.targets.forgotten()).toEqual(new Set(hot));
+  });
+
+  it("Given the hot snapshots cannot be forgotten, When the run ends, Then it warns and remembers none as forgotten", async () => {
+    const { tc, stacks } = twoStacks({ restic: { forgetError: new Error("repository is locked") } });
+
+    const report = await runBackup(tc.ctx, request(stacks), () => undefined);
+
+    expect(report.warnings.join("\n")).toContain("could not forget hot snapshots");
+    expect(tc.ctx.store.targets.forgotten()).toEqual(new Set());
   });
 
   it("Given a previous run, When the next run starts, Then parents come from the catalog without listing the repository", async () => {

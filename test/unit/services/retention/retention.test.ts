@@ -48,6 +48,17 @@ describe("retention", () => {
     ]);
     expect(restic.calls.filter((c) => c === "prune")).toHaveLength(1);
     expect(policyFor(t.ctx, "blog")).toEqual({ last: 3 });
+    // Remembered as this host's own forget (the tamper alarm does not count it as lost at a target).
+    expect(t.ctx.store.targets.forgotten()).toEqual(new Set(["old1"]));
+  });
+
+  it("Given restic failing to forget, When retention applies, Then it fails and no snapshot is remembered as forgotten", async () => {
+    const restic = fakeRestic({ forgetError: new Error("repository is locked") });
+    t = testContext({ restic });
+
+    await expect(applyRetention(t.ctx, ["app"])).rejects.toThrow("repository is locked");
+
+    expect(t.ctx.store.targets.forgotten()).toEqual(new Set());
   });
 
   it("Given a dry run or nothing removed, When retention applies, Then it does not prune", async () => {
@@ -60,6 +71,7 @@ describe("retention", () => {
 
     expect(restic.forgets[0].dryRun).toBe(true);
     expect(restic.calls).not.toContain("prune");
+    expect(t.ctx.store.targets.forgotten()).toEqual(new Set());
   });
 
   it("Given a volume, When retention applies, Then it forgets that volume's kind:volume snapshots, never its stack's", async () => {

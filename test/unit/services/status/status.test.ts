@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, ExitCode } from "../../../../src/errors";
 import { readStatus, statusExitCode } from "../../../../src/services/status/status";
 import { WARNING_KINDS } from "../../../../src/services/status/warnings";
+import { dashboardOf } from "../../../../src/tui/backend-dashboard";
 import { lockPaths } from "../../../../src/state/lock";
 import type { StackResultRow } from "../../../../src/state/store";
 import { container, fakeDocker, testContext, type TestContext } from "../../../helpers/fakes";
@@ -42,6 +43,15 @@ function staleLock(t: TestContext): void {
   writeFileSync(info, JSON.stringify({ ...DEAD, host: t.ctx.owner.host }));
 }
 
+/** A sync that found snapshots gone at the target raised its alarm. */
+function lostAt(t: TestContext, target: string, at = "2026-12-01T03:00:00Z"): void {
+  t.ctx.store.targets.raise(target, {
+    at,
+    message: `the copy at ${target} lost 12 snapshots you did not forget (a1b2c3d4, b2c3d4e5, c3d4e5f6, …)`,
+    missing: Array.from({ length: 12 }, (_, i) => String(i).repeat(64)),
+  });
+}
+
 describe("the status service", () => {
   it("Given one of every problem, When the status is read, Then each is a warning, most urgent first", async () => {
     tc = testContext({ docker: fakeDocker({ containers: [container({ name: "web-app-1", project: "web" })] }) });
@@ -74,10 +84,12 @@ describe("the status service", () => {
     ctx.store.finishRun(failed, "failed", 1, "rclone: network down\nmore");
     staleLock(tc);
     deadRunStopped(tc, "web");
+    lostAt(tc, "offsite");
 
     const s = await readStatus(ctx, { discover: true, configWarnings: ["[restic] FOO: unknown key"], now: NOW });
 
     expect(s.warnings.map((w) => w.kind)).toEqual([
+      "tamper",
       "pending-recovery",
       "lock",
       "last-run",
@@ -98,6 +110,53 @@ describe("the status service", () => {
     expect(text).toContain("OVERDUE: web (last good backup 30d ago, expected within 2d)");
     expect(text).toContain("gone is enabled in");
     expect(statusExitCode(s)).toBe(ExitCode.serviceDown);
+  });
+
+  it("Given a sync target's tamper alarm, When the status is read, Then it is the most urgent warning, saying what, when and how to acknowledge, and status exits 1 until it is acknowledged", async () => {
+    tc = testContext();
+    const { ctx } = tc;
+    lostAt(tc, "offsite");
+    lostAt(tc, "offsite", "2026-12-01T09:00:00Z");
+    ctx.store.targets.raise("nas", {
+      at: "2026-12-01T04:00:00Z",
+      message: "the copy at nas is 3.1 GiB, down from 9.8 GiB at the last sync",
+      missing: [],
+    });
+
+    const s = await readStatus(ctx, { now: NOW });
+
+    expect(s.targetAlarms.map((a) => a.target)).toEqual(["nas", "offsite"]);
+    expect(s.warnings.map((w) => [w.kind, w.target])).toEqual([
+      ["tamper", "nas"],
+      ["tamper", "offsite"],
+    ]);
+    const offsite = s.warnings[1].message;
+    expect(offsite).toMatch(
+      /^TAMPER ALARM: the copy at offsite lost 12 snapshots you did not forget \(a1b2c3d4, b2c3d4e5, c3d4e5f6, …\) \(found .+, again .+\); syncs to offsite stop until you check that copy and run `backup-tui sync --to offsite --accept-loss`$/,
+    );
+    expect(s.warnings[0].message).toContain("the copy at nas is 3.1 GiB, down from 9.8 GiB at the last sync (found ");
+    expect(s.warnings[0].message).not.toContain("again");
+    expect(statusExitCode(s)).toBe(ExitCode.failed);
+
+    ctx.store.targets.acknowledge("offsite", { at: "2026-12-01T10:00:00Z", by: "root" });
+    ctx.store.targets.acknowledge("nas", { at: "2026-12-01T10:00:00Z", by: "root" });
+    const after = await readStatus(ctx, { now: NOW });
+    expect(after.targetAlarms).toEqual([]);
+    expect(after.warnings).toEqual([]);
+    expect(statusExitCode(after)).toBe(ExitCode.ok);
+  });
+
+  it("Given a tamper alarm, When the dashboard maps the status, Then the alarm is its first warning line", async () => {
+    tc = testContext();
+    writeFileSync(tc.ctx.config.dirlistFile, "+web\n");
+    tc.ctx.config.schedule.backup = "0 3 * * *";
+    backedUp(tc, "web", "2026-11-01T03:00:00Z", "succeeded");
+    lostAt(tc, "default");
+    const d = dashboardOf(await readStatus(tc.ctx, { now: NOW }));
+    expect(d.warnings[0]).toMatch(
+      /^TAMPER ALARM: the copy at default lost 12 snapshots .*`backup-tui sync --to default --accept-loss`$/,
+    );
+    expect(d.warnings[1]).toMatch(/^OVERDUE: web/);
   });
 
   it("Given a schedule, When a stack's last good backup is too old, Then it is overdue with its next run, and status exits 1", async () => {
