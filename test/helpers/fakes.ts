@@ -566,6 +566,8 @@ export interface FakeRcloneOptions {
   differences?: string[];
   /** Make the kit's `rclone copy` throw. */
   copyError?: Error;
+  /** The file names under the remote's snapshots/ (change it between syncs to play a loss). */
+  snapshots?: string[];
 }
 
 export interface FakeRclone {
@@ -581,7 +583,7 @@ export function fakeRclone(tc: TestContext, o: FakeRcloneOptions = {}): FakeRclo
   const syncs: FakeRclone["syncs"] = [];
   const fake = {
     cat: async (path: string) => (calls.push(`cat ${path}`), o.remoteConfig),
-    lsf: async (path: string) => (calls.push(`lsf ${path}`), []),
+    lsf: async (path: string) => (calls.push(`lsf ${path}`), path.endsWith("/snapshots") ? (o.snapshots ?? []) : []),
     sync: async (src: string, dst: string, opts: Record<string, unknown>) => {
       calls.push(`sync ${src} ${dst}`);
       syncs.push(opts);

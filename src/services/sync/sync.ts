@@ -13,7 +13,8 @@ import {
   type RcloneTargetRequest,
   transferToRcloneTarget,
 } from "./rclone-target";
-import { checkTamper, rememberTarget, type TamperFinding } from "./tamper-check";
+import { copyToResticTarget } from "./restic-target";
+import { checkTamper, rememberTarget, type TamperFinding, type TargetObservation } from "./tamper-check";
 
 export interface SyncRequest extends RcloneTargetRequest {
   /** The tamper alarm of this target was looked at and its loss is accepted (the caller confirmed it). */
@@ -143,12 +144,11 @@ export async function syncTarget(
         noLocalRepositoryHint(repo),
       );
     report.localSnapshots = local.snapshots;
-    if (target.mode === "restic")
-      throw new AppError(
-        `target ${target.name}: MODE=restic is not available in this build`,
-        ExitCode.config,
-        "Use MODE=mirror or MODE=append.",
-      );
+    if (target.mode === "restic") {
+      await syncResticTarget(ctx, target, req, emit, checkLocal, report);
+      await close(report.exitCode ? "failed" : "succeeded", report.exitCode);
+      return report;
+    }
     emit({
       type: "phase",
       stack: "*",
@@ -157,16 +157,7 @@ export async function syncTarget(
     });
     const before = await inspectRcloneTarget(ctx, target, req, emit);
     report.remoteSnapshots = before.snapshots.length;
-    const tamper = checkTamper(ctx, target, before, { acceptLoss: req.acceptLoss, dryRun: req.dryRun });
-    if (tamper.accepted) report.acceptedLoss = tamper.accepted;
-    if (tamper.alarm) {
-      report.tamper = tamper.alarm;
-      throw new AppError(
-        tamper.alarm.message,
-        ExitCode.failed,
-        `Nothing was written to ${target.name} and nothing more deleted there. Find out what happened to the copy (its provider's logs, versions or Object Lock); \`backup-tui verify --remote ${target.name}\` checks what is left. Once understood, \`backup-tui sync --to ${target.name} --accept-loss\` makes this state the new reference${target.mode === "mirror" ? " (the next sync then puts back what the local repository still has)" : ""}.`,
-      );
-    }
+    refuseTampered(ctx, target, before, req, report);
     await guardRcloneTarget(
       target,
       before,
@@ -199,6 +190,58 @@ export async function syncTarget(
     if (req.signal.aborted || !(err instanceof AppError)) throw err;
     return report;
   }
+}
+
+/** MODE=restic: the tamper check on the target's own snapshots, the local check, then `restic copy` of what it lacks. */
+async function syncResticTarget(
+  ctx: ServiceContext,
+  target: SyncTarget,
+  req: SyncRequest,
+  emit: EventSink,
+  checkLocal: () => Promise<void>,
+  report: SyncReport,
+): Promise<void> {
+  emit({ type: "phase", stack: "*", phase: "connect", detail: `${report.remote} (${target.name})` });
+  const restic = ctx.resticFor(target.repository ?? "", target.password);
+  // A target that does not open (wrong password, down) is left to the copy, which says so clearly.
+  const before = await restic
+    .probe(req.signal)
+    .then(async (state) =>
+      state === "exists" ? (await restic.snapshots({ signal: req.signal })).map((s) => s.id) : [],
+    )
+    .catch(() => undefined);
+  report.remoteSnapshots = before?.length ?? 0;
+  if (before) refuseTampered(ctx, target, { snapshots: before }, req, report);
+  if (!req.force) await checkLocal();
+  const r = await copyToResticTarget(
+    ctx,
+    target,
+    { dryRun: req.dryRun, signal: req.signal, timeoutMs: ctx.config.cloud.syncTimeoutSec * 1000 },
+    emit,
+  );
+  report.created = r.created;
+  report.copied = req.dryRun ? r.missing.map((source) => ({ source })) : r.copied;
+  report.remoteSnapshots = req.dryRun ? report.remoteSnapshots : r.targetSnapshots.length;
+  if (!req.dryRun) rememberTarget(ctx, target, { snapshots: r.targetSnapshots });
+}
+
+/** The tamper alarm: a loss raises it and nothing is written to the target (exit 1); --accept-loss accepts it. */
+function refuseTampered(
+  ctx: ServiceContext,
+  target: SyncTarget,
+  now: TargetObservation,
+  req: SyncRequest,
+  report: SyncReport,
+): void {
+  const tamper = checkTamper(ctx, target, now, { acceptLoss: req.acceptLoss, dryRun: req.dryRun });
+  if (tamper.accepted) report.acceptedLoss = tamper.accepted;
+  if (!tamper.alarm) return;
+  report.tamper = tamper.alarm;
+  throw new AppError(
+    tamper.alarm.message,
+    ExitCode.failed,
+    `Nothing was written to ${target.name} and nothing more deleted there. Find out what happened to the copy (its provider's logs, versions or Object Lock); \`backup-tui verify --remote ${target.name}\` checks what is left. Once understood, \`backup-tui sync --to ${target.name} --accept-loss\` makes this state the new reference${target.mode === "mirror" ? " (the next sync then puts back what the local repository still has)" : ""}.`,
+  );
 }
 
 /** The run's one line for history and notifications. */

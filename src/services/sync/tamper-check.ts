@@ -1,5 +1,6 @@
 import type { SyncTarget } from "../../config/targets";
 import type { ServiceContext } from "../run/context";
+import { assessTarget } from "./tamper";
 
 /** What the tamper alarm found on a target. */
 export interface TamperFinding {
@@ -8,21 +9,78 @@ export interface TamperFinding {
   shrunk?: { before: number; now: number };
 }
 
-/** What a target holds, as the sync saw it. */
+/** What a target holds, as the sync saw it (for a restic target: the ids of its own snapshots). */
 export interface TargetObservation {
   snapshots: string[];
   bytes?: number;
   files?: number;
 }
 
-/** Placeholder until the tamper memory lands: nothing is remembered, nothing alarms. */
+/**
+ * Before anything is written to a target: what it holds now against what this host saw there
+ * after its last good sync (src/state/target-history.ts, src/services/sync/tamper.ts). A loss
+ * raises (or updates) the target's alarm, which stays until `--accept-loss` acknowledges it;
+ * with --accept-loss the present state is accepted and becomes the reference. A dry run only looks.
+ */
 export function checkTamper(
-  _ctx: ServiceContext,
-  _target: SyncTarget,
-  _now: TargetObservation,
-  _o: { acceptLoss?: boolean; dryRun?: boolean },
+  ctx: ServiceContext,
+  target: SyncTarget,
+  now: TargetObservation,
+  o: { acceptLoss?: boolean; dryRun?: boolean },
 ): { alarm?: TamperFinding; accepted?: TamperFinding } {
-  return {};
+  const history = ctx.store.targets;
+  const seen = history.seen(target.name);
+  const active = history.active(target.name)[0];
+  if (!seen && !active) return {};
+  const present = new Set(now.snapshots);
+  const gone = seen ? [...seen.ids].filter((id) => !present.has(id)) : [];
+  const verdict = seen
+    ? assessTarget({
+        target: target.name,
+        mode: target.mode,
+        seen: seen.ids,
+        seenBytes: seen.bytes,
+        remoteIds: now.snapshots,
+        remoteBytes: now.bytes,
+        // Only the ids gone from the target: the forgotten set can be large.
+        forgotten: gone.length ? history.forgotten(gone) : new Set(),
+      })
+    : ({ ok: true } as const);
+  const finding: TamperFinding | undefined = verdict.ok
+    ? active && { message: active.message, missing: active.missing }
+    : { message: verdict.message, missing: verdict.missing, shrunk: verdict.shrunk };
+  if (!finding) return {};
+  if (o.acceptLoss) {
+    if (!o.dryRun) {
+      history.acknowledge(target.name, {
+        at: new Date().toISOString(),
+        by: process.env.SUDO_USER ?? process.env.USER ?? "unknown",
+      });
+      history.recordSeen(target.name, now.snapshots, {
+        bytes: now.bytes,
+        files: now.files,
+        at: new Date().toISOString(),
+      });
+    }
+    ctx.log.warn({ target: target.name, missing: finding.missing.length }, "tamper alarm accepted");
+    return { accepted: finding };
+  }
+  if (!o.dryRun)
+    history.raise(target.name, {
+      at: new Date().toISOString(),
+      message: finding.message,
+      missing: finding.missing,
+      detail: finding.shrunk ? { shrunk: finding.shrunk } : undefined,
+    });
+  ctx.log.error({ target: target.name, missing: finding.missing.length }, "tamper alarm");
+  return { alarm: finding };
 }
 
-export function rememberTarget(_ctx: ServiceContext, _target: SyncTarget, _now: TargetObservation): void {}
+/** After a good sync: what the target holds is the reference for the next one. */
+export function rememberTarget(ctx: ServiceContext, target: SyncTarget, now: TargetObservation): void {
+  ctx.store.targets.recordSeen(target.name, now.snapshots, {
+    bytes: now.bytes,
+    files: now.files,
+    at: new Date().toISOString(),
+  });
+}

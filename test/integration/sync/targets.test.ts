@@ -54,7 +54,11 @@ describe("sync targets: mirror, append and a dead one, in one sync", () => {
   const snapshotCount = (repo: string) =>
     (JSON.parse(resticAt(repo, ["snapshots", "--json", "--no-lock"])) as unknown[]).length;
   const rclone = (args: string[]) =>
-    execFileSync("rclone", ["--config", "/dev/null", ...args], { env, encoding: "utf8", stdio: "pipe" });
+    execFileSync("rclone", ["--config", "/dev/null", ...args], {
+      env: { ...process.env, ...env },
+      encoding: "utf8",
+      stdio: "pipe",
+    });
   const sync = (args: string[] = []) => cli(w, ["sync", "--json", ...args], env);
 
   beforeAll(async () => {

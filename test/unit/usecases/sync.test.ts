@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BusyError } from "../../../src/errors";
 import type { ServiceEvent } from "../../../src/services/run/events";
@@ -125,5 +127,59 @@ describe("the sync job", () => {
     expect(summary).toContain(
       "the recovery kit was not copied beside default (cloud:backups/test-host): quota exceeded",
     );
+  });
+});
+
+describe("the tamper alarm in the sync job", () => {
+  let tc: TestContext;
+  afterEach(() => tc?.cleanup());
+  const id = (c: string) => c.repeat(64);
+  const hooks = () => ({ emit: () => undefined, signal: new AbortController().signal });
+
+  it("Given a copy that lost snapshots this host did not forget, When it syncs, Then nothing is written there, exit 1, the alarm stays until --accept-loss", async () => {
+    tc = testContext();
+    const repo = localRepositoryWithKit(tc);
+    for (const c of "abc") writeFileSync(join(repo, "snapshots", id(c)), "");
+    const remote = { remoteConfig: "repository-config-1", snapshots: [id("a"), id("b"), id("c")] };
+    const rclone = fakeRclone(tc, remote);
+    expect((await syncJob(tc.ctx, {}, hooks())).exitCode).toBe(0);
+    remote.snapshots = [id("a")];
+    const r = await syncJob(tc.ctx, {}, hooks());
+    expect(r.exitCode).toBe(1);
+    expect(r.targets[0].tamper?.message).toBe(
+      "the copy at default lost 2 snapshots you did not forget (bbbbbbbb, cccccccc)",
+    );
+    expect(rclone.calls.filter((c) => c.startsWith("sync "))).toHaveLength(1);
+    expect(tc.ctx.store.targets.active("default")).toHaveLength(1);
+    // Still refused next time, and --accept-loss needs the target named and a confirmation.
+    expect((await syncJob(tc.ctx, {}, hooks())).exitCode).toBe(1);
+    await expect(
+      syncJob(tc.ctx, { to: "default", acceptLoss: { password: undefined } }, hooks()),
+    ).resolves.toMatchObject({
+      exitCode: 0,
+    });
+    expect(tc.ctx.store.targets.active("default")).toHaveLength(0);
+    expect(rclone.calls.filter((c) => c.startsWith("sync "))).toHaveLength(2);
+  });
+
+  it("Given snapshots this host forgot, When they are gone from the copy, Then there is no alarm", async () => {
+    tc = testContext();
+    const repo = localRepositoryWithKit(tc);
+    for (const c of "ab") writeFileSync(join(repo, "snapshots", id(c)), "");
+    const remote = { remoteConfig: "repository-config-1", snapshots: [id("a"), id("b")] };
+    fakeRclone(tc, remote);
+    await syncJob(tc.ctx, {}, hooks());
+    tc.ctx.store.targets.recordForgotten([id("b")], new Date().toISOString());
+    remote.snapshots = [id("a")];
+    const r = await syncJob(tc.ctx, {}, hooks());
+    expect(r.exitCode).toBe(0);
+    expect(r.targets[0].tamper).toBeUndefined();
+  });
+
+  it("Given --accept-loss without --to, When the job starts, Then it is refused (exit 2)", async () => {
+    tc = testContext();
+    localRepositoryWithKit(tc);
+    fakeRclone(tc);
+    await expect(syncJob(tc.ctx, { acceptLoss: { password: undefined } }, hooks())).rejects.toThrow(/--to NAME/);
   });
 });
