@@ -34,8 +34,8 @@ export async function forgetRemoteJob(
 ): Promise<ForgetRemoteReport> {
   const target = namedTarget(ctx.config, req.target, "--remote");
   if (!req.dryRun) requireConfirmation(ctx, forgetRemoteAction(target.name, req.prune), req.confirmation);
-  const { repository } = targetRepository(target);
-  const remote: ServiceContext = { ...ctx, restic: ctx.resticFor(repository) };
+  const { repository, password } = targetRepository(target);
+  const remote: ServiceContext = { ...ctx, restic: ctx.resticFor(repository, password) };
   const snapshots = await remote.restic.snapshots({ tags: ["backup-tui", "kind:stack"], signal: hooks.signal });
   const stacks = [
     ...new Set(snapshots.flatMap((s) => s.tags.filter((t) => t.startsWith("stack:")).map((t) => t.slice(6)))),

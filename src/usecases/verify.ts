@@ -38,7 +38,9 @@ export function verifyTarget(ctx: ServiceContext, remote?: boolean | string): st
 export async function verifyJob(ctx: ServiceContext, req: VerifyJobRequest, hooks: JobHooks): Promise<VerifyJobReport> {
   const level = verifyLevel(ctx.config, req.level);
   const target = verifyTarget(ctx, req.remote);
-  const restic = req.remote ? ctx.resticFor(target) : undefined;
+  const restic = req.remote
+    ? ctx.resticFor(target, targetRepository(namedTarget(ctx.config, req.remote, "--remote")).password)
+    : undefined;
   const verify = (signal: AbortSignal) =>
     runVerify(ctx, level, {
       subset: req.subset,
