@@ -186,4 +186,27 @@ describe("sync targets: mirror, append and a dead one, in one sync", () => {
     expect(readFileSync(pack).equals(damaged)).toBe(true);
     writeFileSync(pack, original);
   });
+
+  it("verify --remote and forget --remote on the append copy; the host then sees the loss (tamper alarm, exit 1, status) until --accept-loss", () => {
+    expect(cli(w, ["verify", "--remote", "vault"], env).code).toBe(0);
+    const keepOne = { ...env, BACKUP_TUI_LOCAL_BACKUP_KEEP_LAST: "1", BACKUP_TUI_LOCAL_BACKUP_KEEP_DAILY: "1" };
+    const dry = cli(w, ["forget", "--remote", "vault", "--dry-run", "--json"], keepOne);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(snapshotCount(vault)).toBe(2);
+    const f = cli(w, ["forget", "--remote", "vault", "--prune", "--yes"], keepOne);
+    expect(f.code, f.stderr).toBe(0);
+    expect(snapshotCount(vault)).toBe(1);
+    expect(() => resticAt(vault, ["check", "--no-lock"])).not.toThrow();
+    // This host did not forget that snapshot: its next sync to vault refuses and says so.
+    const r = sync(["--to", "vault"]);
+    expect(r.code).toBe(1);
+    const res = resultOf(r.stdout).targets[0] as TargetResult & { tamper?: { message: string } };
+    expect(res.tamper?.message).toMatch(/^the copy at vault lost 1 snapshot you did not forget/);
+    const st = cli(w, ["status"], env);
+    expect(st.code).toBe(1);
+    expect(st.stdout + st.stderr).toContain("TAMPER ALARM");
+    const ok = cli(w, ["sync", "--to", "vault", "--accept-loss", "--yes"], env);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(sync(["--to", "vault"]).code).toBe(0);
+  });
 });
