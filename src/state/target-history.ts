@@ -10,7 +10,8 @@ CREATE TABLE IF NOT EXISTS target_sync (
   target TEXT PRIMARY KEY,
   at TEXT NOT NULL,
   bytes INTEGER,
-  files INTEGER
+  files INTEGER,
+  location TEXT
 );
 CREATE TABLE IF NOT EXISTS forgotten_snapshots (
   snapshot_id TEXT PRIMARY KEY,
@@ -39,6 +40,8 @@ export interface TargetSeen {
   /** The remote's size and file count then, when the sync measured them. */
   bytes?: number;
   files?: number;
+  /** Where the target was then (remote:path or the repository, masked); a target moved elsewhere starts anew. */
+  location?: string;
 }
 
 /** A target that lost what this host did not forget: active until acknowledged, kept after as history. */
@@ -79,14 +82,17 @@ export class TargetHistory {
     limits: TargetHistoryLimits = {},
   ) {
     db.exec(SCHEMA);
+    // Added after the first release of this table: databases made before it gain the column.
+    const columns = (db.prepare("PRAGMA table_info(target_sync)").all() as Array<{ name: string }>).map((c) => c.name);
+    if (!columns.includes("location")) db.exec("ALTER TABLE target_sync ADD COLUMN location TEXT");
     this.keepForgottenMs = limits.keepForgottenMs ?? TWO_YEARS_MS;
     this.maxForgotten = limits.maxForgotten ?? 200_000;
   }
 
   /** What the last good sync saw at the target; undefined before the first. */
   seen(target: string): TargetSeen | undefined {
-    const row = this.db.prepare("SELECT at, bytes, files FROM target_sync WHERE target = ?").get(target) as
-      | { at: string; bytes: number | null; files: number | null }
+    const row = this.db.prepare("SELECT at, bytes, files, location FROM target_sync WHERE target = ?").get(target) as
+      | { at: string; bytes: number | null; files: number | null; location: string | null }
       | undefined;
     if (!row) return undefined;
     const ids = this.db.prepare("SELECT snapshot_id FROM target_seen WHERE target = ?").all(target) as Array<{
@@ -97,18 +103,23 @@ export class TargetHistory {
       at: row.at,
       bytes: row.bytes ?? undefined,
       files: row.files ?? undefined,
+      ...(row.location === null ? {} : { location: row.location }),
     };
   }
 
   /** After a good sync: the target's snapshot ids (replacing the last set) and its size, in one transaction. */
-  recordSeen(target: string, ids: Iterable<string>, o: { bytes?: number; files?: number; at: string }): void {
+  recordSeen(
+    target: string,
+    ids: Iterable<string>,
+    o: { bytes?: number; files?: number; at: string; location?: string },
+  ): void {
     this.transaction(() => {
       this.db.prepare("DELETE FROM target_seen WHERE target = ?").run(target);
       const insert = this.db.prepare("INSERT OR IGNORE INTO target_seen (target, snapshot_id) VALUES (?, ?)");
       for (const id of ids) insert.run(target, id);
       this.db
-        .prepare("INSERT OR REPLACE INTO target_sync (target, at, bytes, files) VALUES (?, ?, ?, ?)")
-        .run(target, o.at, o.bytes ?? null, o.files ?? null);
+        .prepare("INSERT OR REPLACE INTO target_sync (target, at, bytes, files, location) VALUES (?, ?, ?, ?, ?)")
+        .run(target, o.at, o.bytes ?? null, o.files ?? null, o.location ?? null);
     });
   }
 

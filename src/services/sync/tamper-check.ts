@@ -1,4 +1,4 @@
-import type { SyncTarget } from "../../config/targets";
+import { type SyncTarget, targetWhere } from "../../config/targets";
 import type { ServiceContext } from "../run/context";
 import { assessTarget } from "./tamper";
 
@@ -29,7 +29,7 @@ export function checkTamper(
   o: { acceptLoss?: boolean; dryRun?: boolean },
 ): { alarm?: TamperFinding; accepted?: TamperFinding } {
   const history = ctx.store.targets;
-  const seen = history.seen(target.name);
+  const seen = referenceOf(ctx, target);
   const active = history.active(target.name)[0];
   if (!seen && !active) return {};
   const present = new Set(now.snapshots);
@@ -56,11 +56,7 @@ export function checkTamper(
         at: new Date().toISOString(),
         by: process.env.SUDO_USER ?? process.env.USER ?? "unknown",
       });
-      history.recordSeen(target.name, now.snapshots, {
-        bytes: now.bytes,
-        files: now.files,
-        at: new Date().toISOString(),
-      });
+      rememberTarget(ctx, target, now);
     }
     ctx.log.warn({ target: target.name, missing: finding.missing.length }, "tamper alarm accepted");
     return { accepted: finding };
@@ -82,5 +78,22 @@ export function rememberTarget(ctx: ServiceContext, target: SyncTarget, now: Tar
     bytes: now.bytes,
     files: now.files,
     at: new Date().toISOString(),
+    location: targetWhere(target),
   });
+}
+
+/**
+ * What this host saw at the target's present place. A target pointed elsewhere since (RCLONE_PATH
+ * or RESTIC_REPOSITORY changed) has no reference there yet: the old place's memory says nothing
+ * about the new one, so it starts anew (logged). An alarm still active stays until accepted.
+ */
+function referenceOf(ctx: ServiceContext, target: SyncTarget) {
+  const seen = ctx.store.targets.seen(target.name);
+  const where = targetWhere(target);
+  if (!seen?.location || seen.location === where) return seen;
+  ctx.log.warn(
+    { target: target.name, was: seen.location, now: where },
+    "the target points elsewhere than at its last sync: its tamper reference starts anew",
+  );
+  return undefined;
 }

@@ -41,6 +41,24 @@ describe("the target history", () => {
     expect(t.seen("default")?.ids).toEqual(new Set([id(1)]));
   });
 
+  it("Given a sync recorded with its place, When it is read back, Then the place comes back with it", () => {
+    const t = open();
+    t.recordSeen("offsite", [id(1)], { at: "2026-12-01T03:00:00.000Z", location: "b2:bucket/host" });
+    expect(t.seen("offsite")?.location).toBe("b2:bucket/host");
+  });
+
+  it("Given a database made before the place was kept, When it is opened, Then the column is added and old rows read without a place", () => {
+    const db = new DatabaseSync(":memory:");
+    db.exec(
+      "CREATE TABLE target_sync (target TEXT PRIMARY KEY, at TEXT NOT NULL, bytes INTEGER, files INTEGER);" +
+        "INSERT INTO target_sync VALUES ('offsite', '2026-12-01T03:00:00.000Z', 10, 1);",
+    );
+    const t = new TargetHistory(db);
+    expect(t.seen("offsite")).toEqual({ ids: new Set(), at: "2026-12-01T03:00:00.000Z", bytes: 10, files: 1 });
+    t.recordSeen("offsite", [id(2)], { at: "2026-12-02T03:00:00.000Z", location: "r:p" });
+    expect(t.seen("offsite")?.location).toBe("r:p");
+  });
+
   it("Given a store reopened on the same file, When a target is read, Then what was recorded is still there", async () => {
     const { mkdtempSync, rmSync } = await import("node:fs");
     const { join } = await import("node:path");
