@@ -142,7 +142,9 @@ async function recover(ctx: ServiceContext, req: DisasterRequest, emit: EventSin
           ExitCode.failed,
           `${r.checkOutput ?? ""}\nRepair the cloud copy or pull again; nothing on this host was changed yet.`.trim(),
         );
-      say(`pulled ${r.remote} (${r.transfer?.copied ?? 0} file(s)); restic check passed`);
+      say(
+        `pulled ${r.remote} (${r.copied === undefined ? `${r.transfer?.copied ?? 0} file(s)` : `${r.copied} snapshot(s) copied`}); restic check passed`,
+      );
     },
     repositoryThere,
   );

@@ -10,17 +10,12 @@ import { assertSameRepository } from "./repo-identity";
 import { describeRetry, withRetries } from "../run/retry";
 import { DEFAULT_STALL_TIMEOUT_MS, gaveUp, retryableRemoteError } from "./remote-retry";
 import { remotePath } from "./sync";
-import type { SyncTarget } from "../../config/targets";
+import { type SyncTarget, targetWhere } from "../../config/targets";
+import { pullResticTarget } from "./pull-restic";
 
-/** An rclone copy's remote:path; a restic target is no file copy to pull. */
+/** Where the copy is: an rclone copy's remote:path, or a restic target's repository (masked). */
 function pullSource(t: SyncTarget): string {
-  if (t.mode === "restic")
-    throw new AppError(
-      `sync target ${t.name} is a restic repository of its own, not a copy of this one's files`,
-      ExitCode.usage,
-      `Restore from it directly: point [local_backup] RESTIC_REPOSITORY (and its password) at ${t.name}'s repository, or \`restic copy\` its snapshots into a new local repository.`,
-    );
-  return `${t.remote}:${t.path}`;
+  return targetWhere(t);
 }
 
 export interface PullRequest {
@@ -49,6 +44,8 @@ export interface PullReport {
   path: string;
   attempts: number;
   transfer?: TransferResult;
+  /** From a restic target: the snapshots copied into the new repository (they get new ids there). */
+  copied?: number;
   checkOk: boolean;
   checkOutput?: string;
   stacks: StackSummary[];
@@ -98,62 +95,10 @@ export async function pullRepository(ctx: ServiceContext, req: PullRequest, emit
   const runId = ctx.store.startRun("restore", "manual", ctx.owner);
   const report: PullReport = { runId, remote, path, attempts: 0, checkOk: false, stacks: [], exitCode: ExitCode.ok };
   try {
-    emit({ type: "phase", stack: "*", phase: "connect", detail: remote });
-    const retries = {
-      attempts: ctx.config.cloud.retries,
-      baseMs: req.retryBaseMs ?? 2000,
-      signal: req.signal,
-      retryable: retryableRemoteError,
-    };
-    const hint = `What was copied so far stays in ${path}. Check that the remote is up and reachable (\`rclone lsd REMOTE:\`), then run the same command again: it continues where it stopped.`;
-    let connectAttempts = 0;
-    const config = await withRetries(
-      (attempt) => {
-        connectAttempts = attempt;
-        return ctx.rclone.cat(`${remote}/config`, { signal: req.signal });
-      },
-      {
-        ...retries,
-        onRetry: (attempt, waitMs, err) =>
-          emit({ type: "warning", message: `connecting to ${remote}: ${describeRetry(attempt, waitMs, err)}` }),
-      },
-    ).catch((err) => {
-      throw gaveUp(err, `connecting to ${remote}`, connectAttempts, req.signal, hint);
-    });
-    if (config === undefined) {
-      throw new AppError(
-        `${remote} holds no restic repository (no config file)`,
-        ExitCode.failed,
-        "Check RCLONE_REMOTE and RCLONE_PATH in [cloud_sync].",
-      );
-    }
-    // A repository already there (a partial pull, or --force) must be the same one: copying would overwrite its config and mix the two.
-    assertSameRepository(
-      { where: remote, config },
-      { where: path, config: localRepoFacts(path).config },
-      "Pull into an empty or missing directory (the cloud copy is a different repository from the one there), or check RCLONE_REMOTE and RCLONE_PATH in [cloud_sync].",
-    );
-    emit({ type: "phase", stack: "*", phase: "transfer", detail: `${remote} → ${path}` });
-    report.transfer = await withRetries(
-      (attempt) => {
-        report.attempts = attempt;
-        return ctx.rclone.copy(remote, path, {
-          transfers: ctx.config.cloud.transfers,
-          bwlimit: ctx.config.cloud.bandwidth,
-          timeoutMs: ctx.config.cloud.syncTimeoutSec * 1000,
-          stallTimeoutMs: req.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
-          signal: req.signal,
-          onProgress: (progress) => emit({ type: "transfer", what: "pull", attempt, progress }),
-        });
-      },
-      {
-        ...retries,
-        onRetry: (attempt, waitMs, err) =>
-          emit({ type: "warning", message: `pull ${describeRetry(attempt, waitMs, err)}` }),
-      },
-    ).catch((err) => {
-      throw gaveUp(err, `pull from ${remote}`, report.attempts, req.signal, hint);
-    });
+    if (req.from?.mode === "restic") {
+      report.attempts = 1;
+      report.copied = await pullResticTarget(ctx, req.from, path, req.signal, emit);
+    } else await pullFiles(ctx, remote, path, req, report, emit);
     const restic = ctx.resticFor(path);
     emit({ type: "phase", stack: "*", phase: "check-local", detail: "opening it with the configured password" });
     report.stacks = summarizeStacks(await restic.snapshots({ signal: req.signal }));
@@ -177,6 +122,73 @@ export async function pullRepository(ctx: ServiceContext, req: PullRequest, emit
     ctx.store.finishRun(runId, ended.status, ended.exitCode, errorMessage(err), report);
     throw err;
   }
+}
+
+/** The copy's files (a mirror or append copy) into `path` with rclone, retried; converges when run again. */
+async function pullFiles(
+  ctx: ServiceContext,
+  remote: string,
+  path: string,
+  req: PullRequest,
+  report: PullReport,
+  emit: EventSink,
+): Promise<void> {
+  emit({ type: "phase", stack: "*", phase: "connect", detail: remote });
+  const retries = {
+    attempts: ctx.config.cloud.retries,
+    baseMs: req.retryBaseMs ?? 2000,
+    signal: req.signal,
+    retryable: retryableRemoteError,
+  };
+  const hint = `What was copied so far stays in ${path}. Check that the remote is up and reachable (\`rclone lsd REMOTE:\`), then run the same command again: it continues where it stopped.`;
+  let connectAttempts = 0;
+  const config = await withRetries(
+    (attempt) => {
+      connectAttempts = attempt;
+      return ctx.rclone.cat(`${remote}/config`, { signal: req.signal });
+    },
+    {
+      ...retries,
+      onRetry: (attempt, waitMs, err) =>
+        emit({ type: "warning", message: `connecting to ${remote}: ${describeRetry(attempt, waitMs, err)}` }),
+    },
+  ).catch((err) => {
+    throw gaveUp(err, `connecting to ${remote}`, connectAttempts, req.signal, hint);
+  });
+  if (config === undefined) {
+    throw new AppError(
+      `${remote} holds no restic repository (no config file)`,
+      ExitCode.failed,
+      "Check RCLONE_REMOTE and RCLONE_PATH in [cloud_sync].",
+    );
+  }
+  // A repository already there (a partial pull, or --force) must be the same one: copying would overwrite its config and mix the two.
+  assertSameRepository(
+    { where: remote, config },
+    { where: path, config: localRepoFacts(path).config },
+    "Pull into an empty or missing directory (the cloud copy is a different repository from the one there), or check RCLONE_REMOTE and RCLONE_PATH in [cloud_sync].",
+  );
+  emit({ type: "phase", stack: "*", phase: "transfer", detail: `${remote} → ${path}` });
+  report.transfer = await withRetries(
+    (attempt) => {
+      report.attempts = attempt;
+      return ctx.rclone.copy(remote, path, {
+        transfers: ctx.config.cloud.transfers,
+        bwlimit: ctx.config.cloud.bandwidth,
+        timeoutMs: ctx.config.cloud.syncTimeoutSec * 1000,
+        stallTimeoutMs: req.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
+        signal: req.signal,
+        onProgress: (progress) => emit({ type: "transfer", what: "pull", attempt, progress }),
+      });
+    },
+    {
+      ...retries,
+      onRetry: (attempt, waitMs, err) =>
+        emit({ type: "warning", message: `pull ${describeRetry(attempt, waitMs, err)}` }),
+    },
+  ).catch((err) => {
+    throw gaveUp(err, `pull from ${remote}`, report.attempts, req.signal, hint);
+  });
 }
 
 /** A directory holding an earlier, interrupted pull (a restic layout) may be continued. */

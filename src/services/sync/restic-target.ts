@@ -39,7 +39,8 @@ export async function copyToResticTarget(
     throw new AppError(`sync target ${target.name} is no restic repository (MODE=${target.mode})`, ExitCode.config);
   const dest = ctx.resticFor(target.repository, target.password);
   const { signal } = req;
-  const guarded = <T>(step: string, p: Promise<T>) => p.catch((err) => Promise.reject(failure(target, step, err)));
+  const guarded = <T>(step: string, p: Promise<T>) =>
+    p.catch((err) => Promise.reject(targetFailure(target, step, err)));
 
   emit({ type: "phase", stack: "*", phase: "connect", detail: where });
   const state = await guarded("opening it", dest.probe(signal));
@@ -98,11 +99,11 @@ async function copy(
           o.emit({ type: "info", message: `snapshot ${l.source} copied to ${o.where} as ${l.copy}` });
       },
     })
-    .catch((err) => Promise.reject(failure(o.target, "copying the snapshots", err)));
+    .catch((err) => Promise.reject(targetFailure(o.target, "copying the snapshots", err)));
 }
 
 /** A failure against the target, named by target and location, never by its credentials. */
-function failure(target: SyncTarget, step: string, err: unknown): unknown {
+export function targetFailure(target: SyncTarget, step: string, err: unknown): unknown {
   if (err instanceof ToolError && err.reason === "aborted") return err;
   if (!(err instanceof AppError)) return err;
   const where = targetWhere(target);

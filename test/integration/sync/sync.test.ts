@@ -161,7 +161,10 @@ describe("sync and pull against real servers on loopback", () => {
   for (const kind of ["sftp", "webdav", "s3", "local"] as const) {
     it(`${kind}: sync mirrors the repository, a second sync copies nothing, the pulled copy passes restic check and restores byte-identical, verify --remote passes`, () => {
       const server = kind === "sftp" ? sftp : kind === "webdav" ? webdav : kind === "s3" ? s3 : "local";
-      const path = kind === "local" ? join(w.dir, "mirror-local") : kind === "s3" ? `${S3_BUCKET}/mirror` : "mirror";
+      // A path of its own per server: the same remote:path on another server would look, to the
+      // tamper alarm, like the copy there lost everything (it is the same place by name).
+      const path =
+        kind === "local" ? join(w.dir, "mirror-local") : kind === "s3" ? `${S3_BUCKET}/mirror` : `mirror-${kind}`;
       const env = target("cloud", server, path);
       const first = cli(w, ["sync", "--json"], env);
       expect(first.code, first.stderr).toBe(0);

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, ensureBinary, makeWorld, restic, type TestWorld } from "../../helpers/env";
@@ -191,11 +191,34 @@ describe("sync targets: mirror, append and a dead one, in one sync", () => {
 
   it("verify --remote and forget --remote on the append copy; the host then sees the loss (tamper alarm, exit 1, status) until --accept-loss", () => {
     expect(cli(w, ["verify", "--remote", "vault"], env).code).toBe(0);
-    const keepOne = { ...env, BACKUP_TUI_LOCAL_BACKUP_KEEP_LAST: "1", BACKUP_TUI_LOCAL_BACKUP_KEEP_DAILY: "1" };
-    const dry = cli(w, ["forget", "--remote", "vault", "--dry-run", "--json"], keepOne);
+    // The trusted machine: its own config naming only that copy (no Docker stacks, no local
+    // repository of its own), its own state, a policy that keeps one.
+    const laptop = join(w.dir, "laptop");
+    mkdirSync(laptop);
+    writeFileSync(
+      join(laptop, "config.ini"),
+      [
+        "[docker]",
+        `DOCKER_STACKS_DIR=${join(laptop, "none")}`,
+        "[local_backup]",
+        `RESTIC_REPOSITORY=${join(laptop, "unused-repo")}`,
+        `RESTIC_PASSWORD_FILE=${w.passwordFile}`,
+        "KEEP_LAST=1",
+        "[cloud_sync:vault]",
+        "MODE=append",
+        "RCLONE_REMOTE=localr",
+        `RCLONE_PATH=${vault}`,
+        "",
+      ].join("\n"),
+      { mode: 0o600 },
+    );
+    const trusted = {
+      env: { ...w.env, BACKUP_TUI_CONFIG: join(laptop, "config.ini"), BACKUP_TUI_STATE_DIR: join(laptop, "state") },
+    };
+    const dry = cli(trusted, ["forget", "--remote", "vault", "--dry-run", "--json"], env);
     expect(dry.code, dry.stderr).toBe(0);
     expect(snapshotCount(vault)).toBe(2);
-    const f = cli(w, ["forget", "--remote", "vault", "--prune", "--yes"], keepOne);
+    const f = cli(trusted, ["forget", "--remote", "vault", "--prune", "--yes"], env);
     expect(f.code, f.stderr).toBe(0);
     expect(snapshotCount(vault), f.stdout + f.stderr).toBe(1);
     expect(() => resticAt(vault, ["check", "--no-lock"])).not.toThrow();
