@@ -58,6 +58,7 @@ export async function run(env: CommandEnv): Promise<number> {
     type: "status",
     repository: status.repository,
     alarms,
+    copies: status.copies,
     lock,
     pendingRecovery: pending,
     pendingDeletions,
@@ -119,6 +120,20 @@ export async function run(env: CommandEnv): Promise<number> {
         ),
       );
     }
+    if (status.copies.length)
+      lines.push(
+        table(
+          ["COPY", "MODE", "WHERE", "LAST GOOD SYNC", "SNAPSHOTS", "LAST RESULT"],
+          status.copies.map((c) => [
+            c.target,
+            c.mode,
+            c.where,
+            c.lastGood ? format.when(c.lastGood.at) : "never",
+            c.lastGood ? String(c.lastGood.snapshots) : "-",
+            c.alarm ? "TAMPER ALARM" : (c.last?.status ?? "never synced"),
+          ]),
+        ),
+      );
     if (data.lastRun) lines.push(`last run: #${data.lastRun.id} ${data.lastRun.kind} ${data.lastRun.status}`);
     return lines.join("\n");
   });

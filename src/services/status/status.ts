@@ -6,6 +6,7 @@ import type { PendingDeletion, RunRow } from "../../state/store";
 import type { TargetAlarm } from "../../state/target-history";
 import type { Verification } from "../../state/verifications";
 import type { ServiceContext } from "../run/context";
+import { type CopyStatusRow, copyRows } from "./copies";
 import { readRecordedSelection, readSelection } from "./seen-stacks";
 import {
   byUrgency,
@@ -20,6 +21,7 @@ import {
 } from "./warnings";
 
 export type { StatusWarning, StatusWarningKind } from "./warnings";
+export type { CopyStatusRow } from "./copies";
 export type { LockHolder, PendingRecovery, StackStatusRow } from "./model";
 import type { LockHolder, PendingRecovery, StackStatusRow } from "./model";
 
@@ -33,6 +35,8 @@ export interface StatusModel {
   pendingDeletions: PendingDeletion[];
   /** Sync targets that lost snapshots this host did not forget (or shrank), not acknowledged yet. */
   targetAlarms: TargetAlarm[];
+  /** Every sync target: where, its last sync and its last good one. */
+  copies: CopyStatusRow[];
   /** Discovered stacks first (in discovery's order), then those only the state knows, by name. */
   stacks: StackStatusRow[];
   catalog: { snapshots: number; refreshedAt?: string };
@@ -109,6 +113,7 @@ export async function readStatus(ctx: ServiceContext, o: StatusOptions = {}): Pr
     pendingRecovery,
     pendingDeletions,
     targetAlarms,
+    copies: copyRows(ctx),
     stacks,
     catalog: { snapshots: ctx.store.catalog.count(), refreshedAt: ctx.store.catalog.refreshedAt() },
     lastVerify: ctx.store.runs({ kind: "verify", limit: 1 })[0],

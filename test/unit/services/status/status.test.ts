@@ -276,3 +276,53 @@ describe("the status service", () => {
     expect(statusExitCode(s)).toBe(ExitCode.failed);
   });
 });
+
+describe("the status of the copies", () => {
+  const target = (name: string, path: string) => ({
+    name,
+    section: name === "default" ? "cloud_sync" : `cloud_sync:${name}`,
+    mode: "append" as const,
+    remote: "b2",
+    path,
+    transfers: 4,
+    keepDeletedDays: 0,
+    maxDeletePercent: 50,
+  });
+
+  it("Given two targets, one synced well then failed, one never synced, When the status is read, Then each shows its last good sync, snapshots and last result", async () => {
+    tc = testContext();
+    const { ctx } = tc;
+    ctx.config.targets.push(target("default", "host/restic"), target("vault", "vault/restic"));
+    const good = ctx.store.startRun("sync", "manual", ctx.owner, { stack: "default" });
+    ctx.store.finishRun(good, "succeeded", 0);
+    ctx.store.targets.recordSeen("default", ["a".repeat(64), "b".repeat(64)], {
+      at: "2026-12-01T03:00:00Z",
+      location: "b2:host/restic",
+    });
+    const bad = ctx.store.startRun("sync", "manual", ctx.owner, { stack: "default" });
+    ctx.store.finishRun(bad, "failed", 1, "connection refused");
+    const s = await readStatus(ctx, { now: NOW });
+    expect(s.copies).toEqual([
+      {
+        target: "default",
+        mode: "append",
+        where: "b2:host/restic",
+        last: expect.objectContaining({ id: bad, status: "failed", exitCode: 1, error: "connection refused" }),
+        lastGood: { at: "2026-12-01T03:00:00Z", snapshots: 2 },
+        alarm: false,
+      },
+      { target: "vault", mode: "append", where: "b2:vault/restic", last: undefined, lastGood: undefined, alarm: false },
+    ]);
+  });
+
+  it("Given a target moved since its last good sync, or with an alarm, When the status is read, Then the old place's sync is not shown as its last good one and the alarm is flagged", async () => {
+    tc = testContext();
+    const { ctx } = tc;
+    ctx.config.targets.push(target("vault", "new/place"));
+    ctx.store.targets.recordSeen("vault", ["a".repeat(64)], { at: "2026-12-01T03:00:00Z", location: "b2:old/place" });
+    lostAt(tc, "vault");
+    const [row] = (await readStatus(ctx, { now: NOW })).copies;
+    expect(row.lastGood).toBeUndefined();
+    expect(row.alarm).toBe(true);
+  });
+});
