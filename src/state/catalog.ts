@@ -15,6 +15,8 @@ export interface CatalogSnapshot {
   dataAdded?: number;
   totalBytes?: number;
   indexed: boolean;
+  /** The id this snapshot was copied or rewritten from (restic's `original`). */
+  original?: string;
 }
 
 export interface SnapshotFilter {
@@ -52,7 +54,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
   protected INTEGER NOT NULL DEFAULT 0,
   data_added INTEGER,
   total_bytes INTEGER,
-  indexed INTEGER NOT NULL DEFAULT 0
+  indexed INTEGER NOT NULL DEFAULT 0,
+  original TEXT
 );
 CREATE INDEX IF NOT EXISTS snapshots_stack_time ON snapshots(stack, time);
 CREATE INDEX IF NOT EXISTS snapshots_time ON snapshots(time);
@@ -84,6 +87,9 @@ export class Catalog {
     private readonly runFigures: () => Map<string, number> = () => new Map(),
   ) {
     db.exec(SCHEMA);
+    // Catalogs from before `original` was kept: add the column (restic fills it on the next refresh).
+    const cols = db.prepare("PRAGMA table_info(snapshots)").all() as Array<{ name: string }>;
+    if (!cols.some((c) => c.name === "original")) db.exec("ALTER TABLE snapshots ADD COLUMN original TEXT");
   }
 
   /**
@@ -95,12 +101,13 @@ export class Catalog {
    * Only snapshots no run of ours recorded show restic's own figure.
    */
   sync(snapshots: Snapshot[]): { added: number; removed: number } {
-    const rows = this.db.prepare("SELECT id, tags, data_added FROM snapshots").all() as Array<{
+    const rows = this.db.prepare("SELECT id, tags, original, data_added FROM snapshots").all() as Array<{
       id: string;
       tags: string;
+      original: string | null;
       data_added: number | null;
     }>;
-    const known = new Map(rows.map((r) => [r.id, r.tags]));
+    const known = new Map(rows.map((r) => [r.id, `${r.tags}\n${r.original ?? ""}`]));
     const figure = new Map(rows.filter((r) => r.data_added !== null).map((r) => [r.id, Number(r.data_added)]));
     let ours: Map<string, number> | undefined;
     const dataAdded = (s: Snapshot): number | null => {
@@ -112,15 +119,15 @@ export class Catalog {
     const seen = new Set<string>();
     let added = 0;
     const insert = this.db.prepare(
-      `INSERT OR REPLACE INTO snapshots (id, short_id, time, host, stack, kind, tags, paths, parent, protected, data_added, total_bytes, indexed)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE((SELECT indexed FROM snapshots WHERE id = ?), 0))`,
+      `INSERT OR REPLACE INTO snapshots (id, short_id, time, host, stack, kind, tags, paths, parent, protected, data_added, total_bytes, original, indexed)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE((SELECT indexed FROM snapshots WHERE id = ?), 0))`,
     );
     this.db.exec("BEGIN");
     try {
       for (const s of snapshots) {
         seen.add(s.id);
         const tags = JSON.stringify(s.tags);
-        if (known.get(s.id) === tags) continue;
+        if (known.get(s.id) === `${tags}\n${s.original ?? ""}`) continue;
         if (!known.has(s.id)) added++;
         insert.run(
           s.id,
@@ -135,6 +142,7 @@ export class Catalog {
           s.tags.includes("protected") ? 1 : 0,
           dataAdded(s),
           s.summary?.total_bytes_processed ?? null,
+          s.original ?? null,
           s.id,
         );
       }
@@ -159,8 +167,8 @@ export class Catalog {
   /** Adds snapshots we just made, without asking restic (times are ours, close to restic's). */
   add(snapshots: Snapshot[]): void {
     const insert = this.db.prepare(
-      `INSERT OR REPLACE INTO snapshots (id, short_id, time, host, stack, kind, tags, paths, parent, protected, data_added, total_bytes, indexed)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+      `INSERT OR REPLACE INTO snapshots (id, short_id, time, host, stack, kind, tags, paths, parent, protected, data_added, total_bytes, original, indexed)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
     );
     for (const s of snapshots) {
       insert.run(
@@ -176,6 +184,7 @@ export class Catalog {
         s.tags.includes("protected") ? 1 : 0,
         s.summary?.data_added ?? null,
         s.summary?.total_bytes_processed ?? null,
+        s.original ?? null,
       );
     }
   }
@@ -244,13 +253,22 @@ export class Catalog {
     return (this.db.prepare(limited).all(...args) as Array<Record<string, unknown>>).map(toSnapshot);
   }
 
-  /** A snapshot by full id or unique prefix; "latest" resolves within a filter. */
+  /**
+   * A snapshot by full id or unique prefix; "latest" resolves within a filter. An id no snapshot
+   * has may name the original of one: a `restic copy` in another repository (a copy pulled back
+   * from a MODE=restic target keeps the ids the doomsday inventory and notifications named) or a
+   * snapshot `restic tag` rewrote.
+   */
   resolve(ref: string, f: SnapshotFilter = {}): CatalogSnapshot | undefined {
     if (ref === "latest") return this.list({ ...f, limit: 1 })[0];
-    const rows = this.db
-      .prepare("SELECT * FROM snapshots WHERE id LIKE ? ORDER BY time DESC LIMIT 2")
-      .all(`${ref.replace(/[%_]/g, "")}%`) as Array<Record<string, unknown>>;
-    return rows.length === 1 ? toSnapshot(rows[0]) : undefined;
+    const prefix = `${ref.replace(/[%_]/g, "")}%`;
+    for (const column of ["id", "original"]) {
+      const rows = this.db
+        .prepare(`SELECT * FROM snapshots WHERE ${column} LIKE ? ORDER BY time DESC LIMIT 2`)
+        .all(prefix) as Array<Record<string, unknown>>;
+      if (rows.length) return rows.length === 1 ? toSnapshot(rows[0]) : undefined;
+    }
+    return undefined;
   }
 
   isIndexed(id: string): boolean {
@@ -345,6 +363,7 @@ function toSnapshot(r: Record<string, unknown>): CatalogSnapshot {
     dataAdded: opt<number>(r.data_added),
     totalBytes: opt<number>(r.total_bytes),
     indexed: Number(r.indexed) === 1,
+    original: opt<string>(r.original),
   };
 }
 

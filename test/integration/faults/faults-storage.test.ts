@@ -498,7 +498,7 @@ describe("a damaged repository: verify names the damage, sync refuses to push it
     const r = cli(w, ["sync"], cloudEnv(c.cloud, c.repo));
     const out = allOutput(r);
     expect(r.code, out).toBe(1);
-    expect(r.stderr).toContain("the local repository fails `restic check`: not pushing it over the cloud copy");
+    expect(r.stderr).toContain("the local repository fails `restic check`: not copying it over the cloud copy");
     expect(out).not.toMatch(STACK_FRAME);
     expect(treeDigest(c.cloud)).toEqual(c.cloudBefore); // byte-identical, every file
     expect(existsSync(`${c.cloud}.deleted`)).toBe(false); // nothing moved aside either

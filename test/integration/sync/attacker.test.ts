@@ -117,7 +117,7 @@ describe("an attacker with the host's own config and credentials", () => {
 
     const forget = resticVault(["forget", "--prune", ids[0]]);
     expect(forget.status).not.toBe(0);
-    const prune = resticVault(["forget", "--keep-last", "1", "--prune"]);
+    const prune = resticVault(["forget", "--keep-last", "1", "--group-by", "", "--prune"]);
     expect(prune.status).not.toBe(0);
 
     // Straight at the REST protocol: delete a snapshot, overwrite a pack, delete the config.
@@ -146,6 +146,7 @@ describe("an attacker with the host's own config and credentials", () => {
 
     // The mirror: the host's rclone credentials may delete, and do.
     expect(rclone(["purge", "sftpr:mirror/h1"]).status).toBe(0);
+    expect(rclone(["purge", "sftpr:mirror/h1.kit"]).status).toBe(0); // the recovery kit beside it
     expect(readdirSync(join(sftp.dir, "mirror"))).toEqual([]);
   });
 

@@ -203,7 +203,12 @@ describe("sync targets: mirror, append and a dead one, in one sync", () => {
         "[local_backup]",
         `RESTIC_REPOSITORY=${join(laptop, "unused-repo")}`,
         `RESTIC_PASSWORD_FILE=${w.passwordFile}`,
+        // Only the last: restic (0.17+) also keeps the oldest snapshot of a daily/weekly/... bucket not yet full.
         "KEEP_LAST=1",
+        "KEEP_DAILY=0",
+        "KEEP_WEEKLY=0",
+        "KEEP_MONTHLY=0",
+        "KEEP_YEARLY=0",
         "[cloud_sync:vault]",
         "MODE=append",
         "RCLONE_REMOTE=localr",
