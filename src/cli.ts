@@ -294,7 +294,13 @@ export function buildProgram(): Command {
 
   program
     .command("doctor")
-    .description("check Docker, Compose, restic, rclone, config, repository and free space")
+    .description(
+      "check Docker, Compose, restic, rclone, config, repository and free space; probe whether this host can destroy each sync target",
+    )
+    .option(
+      "--no-probe",
+      "skip the immutability probe of the sync targets (it writes a canary beside each rclone copy)",
+    )
     .action(lazy(program, () => import("./commands/doctor")));
 
   const config = program.command("config").description("validate, show or explain the configuration");

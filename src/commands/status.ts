@@ -123,7 +123,7 @@ export async function run(env: CommandEnv): Promise<number> {
     if (status.copies.length)
       lines.push(
         table(
-          ["COPY", "MODE", "WHERE", "LAST GOOD SYNC", "SNAPSHOTS", "LAST RESULT"],
+          ["COPY", "MODE", "WHERE", "LAST GOOD SYNC", "SNAPSHOTS", "LAST RESULT", "THIS HOST CAN ERASE IT"],
           status.copies.map((c) => [
             c.target,
             c.mode,
@@ -131,6 +131,9 @@ export async function run(env: CommandEnv): Promise<number> {
             c.lastGood ? format.when(c.lastGood.at) : "never",
             c.lastGood ? String(c.lastGood.snapshots) : "-",
             c.alarm ? "TAMPER ALARM" : (c.last?.status ?? "never synced"),
+            c.probe
+              ? `${ERASE_WORD[c.probe.verdict] ?? c.probe.verdict} (doctor, ${format.age(now.getTime() - Date.parse(c.probe.at))} ago)`
+              : "not probed: run doctor",
           ]),
         ),
       );
@@ -139,6 +142,14 @@ export async function run(env: CommandEnv): Promise<number> {
   });
   return statusExitCode(status);
 }
+
+/** The probe's verdict as an answer to "can this host erase it?". */
+const ERASE_WORD: Record<string, string> = {
+  erasable: "YES",
+  partly: "overwrite only",
+  protected: "no",
+  unknown: "unknown",
+};
 
 /** A local repository's size and its filesystem's free share; undefined before it exists. */
 function repoDisk(repo: string): { repoBytes: number; freePercent: number } | undefined {

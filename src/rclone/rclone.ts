@@ -184,6 +184,33 @@ export class Rclone {
     }
   }
 
+  /** Writes content to one remote file (rclone rcat): the probe's canary, never a repository file. */
+  async rcat(path: string, content: string, o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+    await this.run(["rcat", "--", path], { input: content, signal: o.signal, timeoutMs: o.timeoutMs ?? 120_000 });
+  }
+
+  /** Deletes one remote file (rclone deletefile). */
+  async deleteFile(path: string, o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+    await this.run(["deletefile", "--", path], { signal: o.signal, timeoutMs: o.timeoutMs ?? 120_000 });
+  }
+
+  /**
+   * Names under dir with the old versions a versioned bucket keeps (S3 `--s3-versions`: an old
+   * version is listed as NAME-vTIMESTAMP); other backends list their files as lsf does.
+   */
+  async lsfVersions(dir: string, o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<string[]> {
+    const r = await this.run(["lsf", "--s3-versions", "--", dir], {
+      signal: o.signal,
+      timeoutMs: o.timeoutMs ?? 120_000,
+    });
+    return r.stdout.split("\n").filter(Boolean);
+  }
+
+  /** S3: removes the old (hidden) versions under dir (`rclone backend cleanup-hidden`); refused under Object Lock. */
+  async cleanupHidden(dir: string, o: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+    await this.run(["backend", "cleanup-hidden", "--", dir], { signal: o.signal, timeoutMs: o.timeoutMs ?? 120_000 });
+  }
+
   async purge(path: string, o: { signal?: AbortSignal } = {}): Promise<void> {
     await this.run(["purge", "--", path], { signal: o.signal, timeoutMs: 3600_000 });
   }
@@ -287,7 +314,7 @@ export class Rclone {
     return result;
   }
 
-  private async run(args: string[], call: Pick<RunOptions, "signal" | "timeoutMs" | "onStderrLine">) {
+  private async run(args: string[], call: Pick<RunOptions, "signal" | "timeoutMs" | "onStderrLine" | "input">) {
     const full = this.s.configFile ? ["--config", this.s.configFile, ...args] : args;
     try {
       return await this.runner.run(this.s.binary, full, {

@@ -9,6 +9,15 @@ export function persistentId(s: Ids): string {
   return s.original ?? s.id;
 }
 
+/**
+ * The ids to record as forgotten for snapshots removed for good: each one's own and the one its
+ * copies elsewhere carry (a MODE=restic target's copies are known by it). Not for a `restic tag`
+ * rewrite: the snapshot lives on under a new id with the same original.
+ */
+export function forgottenIds(removed: Ids[]): string[] {
+  return [...new Set(removed.flatMap((s) => [s.id, persistentId(s)]))];
+}
+
 /** The snapshots of `source` of which `target` holds no copy, in source order. */
 export function lackingCopies<T extends Ids>(source: T[], target: Ids[]): T[] {
   const held = new Set(target.flatMap((t) => [t.id, persistentId(t)]));

@@ -30,6 +30,13 @@ CREATE TABLE IF NOT EXISTS target_alarms (
   acknowledged_by TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS target_alarms_active ON target_alarms(target) WHERE acknowledged_at IS NULL;
+CREATE TABLE IF NOT EXISTS target_probe (
+  target TEXT PRIMARY KEY,
+  location TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  at TEXT NOT NULL
+);
 `;
 
 /** What this host saw at a target after its last good sync. */
@@ -57,6 +64,14 @@ export interface TargetAlarm {
   detail?: Record<string, unknown>;
   acknowledgedAt?: string;
   acknowledgedBy?: string;
+}
+
+/** The last immutability probe of a target (doctor): can this host destroy the copy there? */
+export interface TargetProbe {
+  location: string;
+  verdict: string;
+  detail: string;
+  at: string;
 }
 
 export interface TargetHistoryLimits {
@@ -202,6 +217,18 @@ export class TargetHistory {
       .prepare("UPDATE target_alarms SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?")
       .run(o.at, o.by, current.id);
     return { ...current, acknowledgedAt: o.at, acknowledgedBy: o.by };
+  }
+
+  recordProbe(target: string, p: TargetProbe): void {
+    this.db
+      .prepare("INSERT OR REPLACE INTO target_probe (target, location, verdict, detail, at) VALUES (?, ?, ?, ?, ?)")
+      .run(target, p.location, p.verdict, p.detail, p.at);
+  }
+
+  probe(target: string): TargetProbe | undefined {
+    return this.db.prepare("SELECT location, verdict, detail, at FROM target_probe WHERE target = ?").get(target) as
+      | TargetProbe
+      | undefined;
   }
 
   /** A savepoint: its own transaction, or a part of the caller's. */

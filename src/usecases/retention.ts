@@ -8,6 +8,7 @@ import { ensureCatalog, refreshCatalog, resolveSnapshot } from "../services/snap
 import { requireConfirmation, type Confirmation } from "../security/confirm";
 import { when } from "../format";
 import type { CatalogSnapshot } from "../state/catalog";
+import { forgottenIds } from "../restic/copies";
 import type { JobHooks } from "./hooks";
 
 // forget, prune, delete, protect/unprotect: the jobs that change which snapshots the repository
@@ -115,7 +116,7 @@ export async function deleteJob(
   const ids = req.snapshots.map((s) => s.id);
   return withRunLock(ctx, hooks.signal, hooks.lock ?? {}, async (signal) => {
     await ctx.restic.forget({ ids, prune: req.prune, signal });
-    ctx.store.targets.recordForgotten(ids, new Date().toISOString());
+    ctx.store.targets.recordForgotten(forgottenIds(req.snapshots), new Date().toISOString());
     await refreshCatalog(ctx, signal);
     return { ids, pruned: !!req.prune };
   });

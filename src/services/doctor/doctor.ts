@@ -14,6 +14,7 @@ import { engineWords } from "../../docker/engine-words";
 import { stateDirOwnerProblem } from "../../state/state-dir";
 import { failed, type Check, type CheckStatus } from "./check";
 import { checkSnapshotStrategy, type SnapshotCheckDeps } from "./snapshot-strategy";
+import { probeTarget, type ProbeDeps, type ProbeResult } from "../sync/probe";
 
 export type { Check, CheckStatus } from "./check";
 
@@ -43,6 +44,8 @@ export interface DoctorDeps {
   engineFacts?: () => EngineFacts;
   /** The snapshot strategy check: the discovered stacks and the filesystem snapshot providers. */
   snapshot?: SnapshotCheckDeps;
+  /** The immutability probe of every sync target (undefined: doctor --no-probe). */
+  probe?: ProbeDeps;
 }
 
 export const SPACE_WARN_PERCENT = 10;
@@ -79,7 +82,20 @@ export async function runDoctor(d: DoctorDeps): Promise<Check[]> {
         ),
       ]
     : [];
-  return [docker, compose, restic, rclone, config, permissions, ...rules, repository, ...rest, ...snapshot];
+  const copies = d.probe && d.config.ok ? await checkCopies(d.config.config, d.probe) : [];
+  return [docker, compose, restic, rclone, config, permissions, ...rules, repository, ...rest, ...snapshot, ...copies];
+}
+
+/** Per sync target: can this host destroy the copy? Only "protected" is ok; the rest say what to change. */
+export async function checkCopies(config: Config, probe: ProbeDeps): Promise<Check[]> {
+  const results = await Promise.all(config.targets.map((t) => probeTarget(t, probe)));
+  return results.map((r: ProbeResult) => ({
+    name: `copy ${r.target}`,
+    status: r.verdict === "protected" ? "ok" : "warn",
+    detail: `${r.where}: ${r.verdict === "erasable" ? "ERASABLE from this host" : r.verdict}: ${r.detail}`,
+    hint: r.hint,
+    data: { ...r },
+  }));
 }
 
 /** Schedules that cannot succeed, [stack:NAME] sections that name no stack (when the stacks could be listed). */

@@ -1,5 +1,6 @@
 import type { KeepPolicy } from "../../config/types";
 import { AppError, ExitCode, errorMessage } from "../../errors";
+import { forgottenIds } from "../../restic/copies";
 import type { ForgetGroup } from "../../restic/json";
 import { notifyRun } from "../../notify/notify";
 import { closeRun, endedWith } from "../run/after-run";
@@ -54,8 +55,9 @@ export async function applyRetention(
       signal: o.signal,
     });
     const removed = groups.flatMap((g) => g.remove.map((s) => s.id));
-    // Forgotten here: a sync target losing them is no tamper (a dry run forgot nothing).
-    if (!o.dryRun) ctx.store.targets.recordForgotten(removed, new Date().toISOString());
+    // Forgotten here: a sync target losing them (or their copies) is no tamper (a dry run forgot nothing).
+    if (!o.dryRun)
+      ctx.store.targets.recordForgotten(forgottenIds(groups.flatMap((g) => g.remove)), new Date().toISOString());
     results.push({ stack, kept: groups.reduce((n, g) => n + g.keep.length, 0), removed });
   }
   if (!o.dryRun && o.prune !== false && results.some((r) => r.removed.length)) await ctx.restic.prune(o.signal);

@@ -3,6 +3,7 @@ import { filesystemSpace } from "../../fsops/probe";
 import { parseDuration } from "../../duration";
 import { format } from "../../format";
 import type { CatalogSnapshot } from "../../state/catalog";
+import { forgottenIds } from "../../restic/copies";
 import type { PendingDeletion } from "../../state/store";
 import { refreshCatalog } from "../snapshots/catalog";
 import type { ServiceContext } from "../run/context";
@@ -137,7 +138,7 @@ export async function enforceSpace(
     if (!snaps.length) return;
     const ids = snaps.map((s) => s.id);
     await ctx.restic.forget({ ids, prune: true, signal: o.signal });
-    ctx.store.targets.recordForgotten(ids, new Date().toISOString());
+    ctx.store.targets.recordForgotten(forgottenIds(snaps), new Date().toISOString());
     ctx.store.cancelPending(ids);
     deleted.push(...snaps);
     await refreshCatalog(ctx, o.signal);

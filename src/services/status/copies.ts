@@ -13,6 +13,8 @@ export interface CopyStatusRow {
   lastGood?: { at: string; snapshots: number };
   /** Its tamper alarm is active: syncs to it stop until `--accept-loss`. */
   alarm: boolean;
+  /** The last immutability probe of this place (`doctor`): can this host destroy the copy? */
+  probe?: { verdict: string; at: string; detail: string };
 }
 
 /** Every configured sync target with its last sync, from local state only. */
@@ -24,6 +26,7 @@ export function copyRows(ctx: ServiceContext): CopyStatusRow[] {
     const seen = ctx.store.targets.seen(t.name);
     // The reference of another place (the target was moved) says nothing about this one.
     const good = seen && (!seen.location || seen.location === where) ? seen : undefined;
+    const probe = ctx.store.targets.probe(t.name);
     return {
       target: t.name,
       mode: t.mode,
@@ -37,6 +40,9 @@ export function copyRows(ctx: ServiceContext): CopyStatusRow[] {
       },
       lastGood: good && { at: good.at, snapshots: good.ids.size },
       alarm: alarmed.has(t.name),
+      ...(probe && probe.location === where
+        ? { probe: { verdict: probe.verdict, at: probe.at, detail: probe.detail } }
+        : {}),
     };
   });
 }

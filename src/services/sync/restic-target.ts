@@ -3,7 +3,7 @@
 import { type SyncTarget, targetWhere } from "../../config/targets";
 import { AppError, ExitCode, ToolError } from "../../errors";
 import { redact } from "../../exec/redact";
-import { copyOf, lackingCopies } from "../../restic/copies";
+import { copyOf, lackingCopies, persistentId } from "../../restic/copies";
 import type { Restic } from "../../restic/restic";
 import type { ServiceContext } from "../run/context";
 import type { EventSink } from "../run/events";
@@ -25,6 +25,8 @@ export interface ResticTargetResult {
   missing: string[];
   /** The snapshot ids in the target after the run. */
   targetSnapshots: string[];
+  /** The same snapshots by the ids of their originals (restic's `original`): the tamper reference. */
+  targetOriginals: string[];
 }
 
 /** Copies every local snapshot the target repository lacks into it; creates it when there is none yet. */
@@ -50,7 +52,7 @@ export async function copyToResticTarget(
       type: "info",
       message: `${where} has no repository yet: a sync creates it and copies ${local.length} snapshots`,
     });
-    return { created: false, copied: [], missing: local.map((s) => s.id), targetSnapshots: [] };
+    return { created: false, copied: [], missing: local.map((s) => s.id), targetSnapshots: [], targetOriginals: [] };
   }
   let created = false;
   if (state === "missing") {
@@ -63,7 +65,13 @@ export async function copyToResticTarget(
   const lacking = lackingCopies(local, before);
   if (req.dryRun) {
     emit({ type: "info", message: `${lacking.length} of ${local.length} local snapshots are not in ${where}` });
-    return { created, copied: [], missing: lacking.map((s) => s.id), targetSnapshots: before.map((s) => s.id) };
+    return {
+      created,
+      copied: [],
+      missing: lacking.map((s) => s.id),
+      targetSnapshots: before.map((s) => s.id),
+      targetOriginals: originalsOf(before),
+    };
   }
   if (lacking.length) await copy(dest, ctx.restic, lacking, { ...req, where, target, emit });
   emit({ type: "phase", stack: "*", phase: "compare", detail: where });
@@ -76,8 +84,10 @@ export async function copyToResticTarget(
       ExitCode.failed,
       "Run the sync again; `restic copy` skips what is already there.",
     );
-  return { created, copied, missing: [], targetSnapshots: after.map((s) => s.id) };
+  return { created, copied, missing: [], targetSnapshots: after.map((s) => s.id), targetOriginals: originalsOf(after) };
 }
+
+const originalsOf = (snaps: Array<{ id: string; original?: string }>) => [...new Set(snaps.map(persistentId))];
 
 async function copy(
   dest: Restic,

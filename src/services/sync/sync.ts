@@ -2,6 +2,7 @@ import { AppError, ExitCode, errorMessage } from "../../errors";
 import { DEFAULT_TARGET, type SyncMode, type SyncTarget, targetWhere } from "../../config/targets";
 import { localRepoFacts } from "../../fsops/repo-files";
 import type { TransferResult } from "../../rclone/rclone";
+import { persistentId } from "../../restic/copies";
 import { closeRun, endedWith } from "../run/after-run";
 import type { ServiceContext } from "../run/context";
 import type { EventSink } from "../run/events";
@@ -206,12 +207,12 @@ async function syncResticTarget(
   // A target that does not open (wrong password, down) is left to the copy, which says so clearly.
   const before = await restic
     .probe(req.signal)
-    .then(async (state) =>
-      state === "exists" ? (await restic.snapshots({ signal: req.signal })).map((s) => s.id) : [],
-    )
+    .then(async (state) => (state === "exists" ? await restic.snapshots({ signal: req.signal }) : []))
     .catch(() => undefined);
   report.remoteSnapshots = before?.length ?? 0;
-  if (before) refuseTampered(ctx, target, { snapshots: before }, req, report);
+  // The reference names the copies by their originals (this host's ids: its forgets explain a
+  // copy removed by remote retention); one kept by an older version names their own ids.
+  if (before) refuseTampered(ctx, target, { snapshots: before.flatMap((s) => [s.id, persistentId(s)]) }, req, report);
   if (!req.force) await checkLocal();
   const r = await copyToResticTarget(
     ctx,
@@ -222,7 +223,7 @@ async function syncResticTarget(
   report.created = r.created;
   report.copied = req.dryRun ? r.missing.map((source) => ({ source })) : r.copied;
   report.remoteSnapshots = req.dryRun ? report.remoteSnapshots : r.targetSnapshots.length;
-  if (!req.dryRun) rememberTarget(ctx, target, { snapshots: r.targetSnapshots });
+  if (!req.dryRun) rememberTarget(ctx, target, { snapshots: r.targetOriginals });
 }
 
 /** The tamper alarm: a loss raises it and nothing is written to the target (exit 1); --accept-loss accepts it. */

@@ -38,20 +38,19 @@ const SHOWN_IDS = 3;
 
 /**
  * Whether the target still holds what this host left there.
- * - missing: seen − now at the target − (mirror/append only) forgotten. A MODE=restic target holds
- *   its own copies under their own ids, which this host's forgets never name: nothing explains them.
+ * - missing: seen − now at the target − forgotten. A MODE=restic target's copies are seen by the
+ *   ids of their originals, so this host's forgets explain copies that remote retention removed.
  * - shrunk: the target is below (1 − shrinkLimit) × its size at the last good sync, and no snapshot
- *   gone from it was forgotten by this host (a forget and prune here, mirrored there, explains a shrink;
- *   for MODE=restic, nothing does). Unmeasured sizes are never shrunk.
+ *   gone from it was forgotten by this host (a forget and prune here, mirrored there, explains a
+ *   shrink). Unmeasured sizes are never shrunk.
  * - A first sync (nothing seen yet) is ok.
  */
 export function assessTarget(a: TargetAssessment): TamperVerdict {
   if (!a.seen.size && a.seenBytes === undefined) return { ok: true };
   const now = new Set(a.remoteIds);
   const gone = [...a.seen].filter((id) => !now.has(id));
-  const explains = a.mode !== "restic";
-  const missing = gone.filter((id) => !(explains && a.forgotten.has(id))).sort();
-  const forgetExplains = explains && gone.some((id) => a.forgotten.has(id));
+  const missing = gone.filter((id) => !a.forgotten.has(id)).sort();
+  const forgetExplains = gone.some((id) => a.forgotten.has(id));
   const limit = a.shrinkLimit ?? DEFAULT_SHRINK_LIMIT;
   const shrunk =
     a.seenBytes !== undefined &&

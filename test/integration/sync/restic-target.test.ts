@@ -136,7 +136,13 @@ describe("sync to a restic repository (MODE=restic)", () => {
   it("a dry run against a target that does not exist yet reports every local snapshot and creates nothing", async () => {
     const { result } = await run("near", { dryRun: true });
 
-    expect(result).toEqual({ created: false, copied: [], missing: localIds(), targetSnapshots: [] });
+    expect(result).toEqual({
+      created: false,
+      copied: [],
+      missing: localIds(),
+      targetSnapshots: [],
+      targetOriginals: [],
+    });
     expect(existsSync(localTarget())).toBe(false);
   });
 
@@ -152,6 +158,8 @@ describe("sync to a restic repository (MODE=restic)", () => {
     expect(result.copied.every((c) => c.copy && c.copy !== c.source)).toBe(true);
     expect(result.targetSnapshots.sort()).toEqual(snapshotIds(localTarget(), targetPw).sort());
     expect(result.targetSnapshots).toHaveLength(2);
+    // The copies by their originals: this host's own ids (the tamper reference).
+    expect([...result.targetOriginals].sort()).toEqual(localIds().sort());
     expect(events.filter((e) => e.type === "info" && /^snapshot \w+ copied/.test(e.message))).toHaveLength(2);
     expect(events.some((e) => e.type === "phase" && e.phase === "transfer")).toBe(true);
   });

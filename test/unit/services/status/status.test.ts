@@ -325,4 +325,15 @@ describe("the status of the copies", () => {
     expect(row.lastGood).toBeUndefined();
     expect(row.alarm).toBe(true);
   });
+
+  it("Given doctor probed a target, When the status is read, Then its verdict shows; once the target points elsewhere, it does not", async () => {
+    tc = testContext();
+    const { ctx } = tc;
+    ctx.config.targets.push(target("vault", "vault/restic"));
+    const probe = { verdict: "erasable", detail: "this host can delete files there", at: "2026-12-01T04:00:00Z" };
+    ctx.store.targets.recordProbe("vault", { ...probe, location: "b2:vault/restic" });
+    expect((await readStatus(ctx, { now: NOW })).copies[0].probe).toEqual(probe);
+    ctx.store.targets.recordProbe("vault", { ...probe, location: "b2:elsewhere" });
+    expect((await readStatus(ctx, { now: NOW })).copies[0].probe).toBeUndefined();
+  });
 });

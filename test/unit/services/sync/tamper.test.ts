@@ -51,14 +51,14 @@ describe("the tamper assessment", () => {
     expect(v).toMatchObject({ ok: false, missing: [id("c")] });
   });
 
-  it("Given a MODE=restic target, When snapshots are gone there, Then this host's forgets never explain them", () => {
-    // The target's ids are its own copies: a forget here names the local ids, never those.
-    const seen = new Set([id("a"), id("b")]);
+  it("Given a MODE=restic target seen by the ids of the copies' originals, When remote retention removed copies, Then only those this host forgot are explained", () => {
+    // The reference names each copy by its original (this host's id): a forget here names those.
+    const seen = new Set([id("a"), id("b"), id("c")]);
     const v = assessTarget(base({ mode: "restic", seen, remoteIds: [id("a")], forgotten: new Set([id("b")]) }));
     expect(v).toEqual({
       ok: false,
-      missing: [id("b")],
-      message: "the copy at offsite lost 1 snapshot you did not forget (bbbbbbbb)",
+      missing: [id("c")],
+      message: "the copy at offsite lost 1 snapshot you did not forget (cccccccc)",
     });
   });
 
@@ -92,8 +92,8 @@ describe("the tamper assessment", () => {
     const seen = new Set([id("a"), id("b")]);
     const o = { seen, remoteIds: [id("a")], forgotten: new Set([id("b")]), seenBytes: 1000, remoteBytes: 100 };
     expect(assessTarget(base(o))).toEqual({ ok: true });
-    // MODE=restic: the same forget explains nothing there.
-    expect(assessTarget(base({ ...o, mode: "restic" }))).toMatchObject({
+    // Without the forget it is a loss and a shrink.
+    expect(assessTarget(base({ ...o, forgotten: new Set() }))).toMatchObject({
       ok: false,
       missing: [id("b")],
       shrunk: { before: 1000, now: 100 },
