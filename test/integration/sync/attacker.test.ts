@@ -172,7 +172,7 @@ describe("an attacker with the host's own config and credentials", () => {
     expect(st.stdout + st.stderr).toContain("TAMPER ALARM");
   });
 
-  it("after the local repository is erased too, a new host comes back from the vault: restore --disaster --from vault, byte for byte", () => {
+  it("after the local repository is erased too, a new host comes back from the vault: restore --disaster finds the mirror gone and takes the vault, byte for byte", () => {
     const ids = vaultIds();
     rmSync(w.repo, { recursive: true, force: true });
     // A sync with no local repository writes nothing anywhere.
@@ -187,8 +187,11 @@ describe("an attacker with the host's own config and credentials", () => {
     rmSync(stackDir, { recursive: true, force: true });
     rmSync(w.stateDir, { recursive: true, force: true });
 
-    const r = cli(w, ["--json", "restore", "--disaster", "--from", "vault", "--yes"], env);
+    // No --from: the first copy (the purged mirror) does not come back, the recovery says so and takes the next.
+    const r = cli(w, ["--json", "restore", "--disaster", "--yes"], env);
     expect(r.code, r.stderr + r.stdout.slice(-3000)).toBe(0);
+    expect(r.stderr + r.stdout).toMatch(/the copy at default \(sftpr:mirror\/h1\) did not come back: .*; trying vault \(rest:/);
+    expect(r.stderr + r.stdout).toMatch(/pulled rest:\S+ \(vault\) \(\d+ snapshot\(s\) copied\); restic check passed/);
     expect(treeDigest(volumeMountpoint("crown_jewels"))).toEqual(before.volume);
     expect(treeDigest(stackDir)).toEqual(before.dir);
     expect(readFileSync(join(stackDir, ".env"), "utf8")).toBe("SECRET_SAUCE=42\n");
