@@ -31,7 +31,8 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === "-h" || a === "--help") {
     console.log(USAGE);
     process.exit(0);
-  } else if (["--rounds", "--snapshots", "--bench-file"].includes(a) && i + 1 < argv.length) opts[a.slice(2)] = argv[++i];
+  } else if (["--rounds", "--snapshots", "--bench-file"].includes(a) && i + 1 < argv.length)
+    opts[a.slice(2)] = argv[++i];
   else {
     console.error(`[copies] FAILED: unknown or incomplete option ${a}\n${USAGE}`);
     process.exit(2);
@@ -179,7 +180,8 @@ fs.writeFileSync(
 const BTUI_ENV = { ...ENV, BACKUP_TUI_CONFIG: CONFIG, BACKUP_TUI_STATE_DIR: path.join(T, "state"), NO_COLOR: "1" };
 const rcloneCopy = (dst) =>
   timed("rclone", ["copy", "--immutable", "--transfers", "4", "--config", "/dev/null", LOCAL, dst]);
-const resticCopy = (dst) => timed("restic", ["copy", "-q", "--repo", dst, "--from-repo", LOCAL, "--from-password-file", PW]);
+const resticCopy = (dst) =>
+  timed("restic", ["copy", "-q", "--repo", dst, "--from-repo", LOCAL, "--from-password-file", PW]);
 const btuiSync = (name) => timed(BUILT, ["sync", "--to", name], BTUI_ENV);
 const size = (where, kind) => {
   if (kind === "rclone")
@@ -189,7 +191,17 @@ const size = (where, kind) => {
 
 // The first copy of each: the restic targets with the local chunker parameters, as backup-tui creates them.
 for (const p of Object.values(PLACES)) {
-  sh("restic", ["init", "-q", "--repo", p.restic, "--from-repo", LOCAL, "--from-password-file", PW, "--copy-chunker-params"]);
+  sh("restic", [
+    "init",
+    "-q",
+    "--repo",
+    p.restic,
+    "--from-repo",
+    LOCAL,
+    "--from-password-file",
+    PW,
+    "--copy-chunker-params",
+  ]);
   resticCopy(p.restic);
   rcloneCopy(p.rclone);
 }

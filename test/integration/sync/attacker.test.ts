@@ -190,7 +190,9 @@ describe("an attacker with the host's own config and credentials", () => {
     // No --from: the first copy (the purged mirror) does not come back, the recovery says so and takes the next.
     const r = cli(w, ["--json", "restore", "--disaster", "--yes"], env);
     expect(r.code, r.stderr + r.stdout.slice(-3000)).toBe(0);
-    expect(r.stderr + r.stdout).toMatch(/the copy at default \(sftpr:mirror\/h1\) did not come back: .*; trying vault \(rest:/);
+    expect(r.stderr + r.stdout).toMatch(
+      /the copy at default \(sftpr:mirror\/h1\) did not come back: .*; trying vault \(rest:/,
+    );
     expect(r.stderr + r.stdout).toMatch(/pulled rest:\S+ \(vault\) \(\d+ snapshot\(s\) copied\); restic check passed/);
     expect(treeDigest(volumeMountpoint("crown_jewels"))).toEqual(before.volume);
     expect(treeDigest(stackDir)).toEqual(before.dir);
