@@ -15,12 +15,24 @@ export interface StackStatus {
   overdue?: boolean;
 }
 
+/** One sync target on the dashboard: its last good sync, last result, alarm, and whether this host can erase it. */
+export interface CopyStatus {
+  name: string;
+  lastGoodAt?: string;
+  lastStatus?: string;
+  alarm: boolean;
+  /** The last doctor probe found this host can delete there. */
+  erasable: boolean;
+}
+
 export interface Dashboard {
   repository: string;
   host: string;
   stacks: StackStatus[];
   snapshotTotal: number;
   catalogRefreshedAt?: string;
+  /** The sync targets ([cloud_sync] first); none configured: empty or absent. */
+  copies?: CopyStatus[];
   /**
    * Things that need a person: a sync target's tamper alarm, pending recovery, a stale lock, a failed last run, snapshots about
    * to be forgotten for space, overdue stacks, config warnings (most urgent first).
@@ -60,6 +72,13 @@ export function dashboardOf(s: StatusModel): Dashboard {
     ),
     snapshotTotal: s.catalog.snapshots,
     catalogRefreshedAt: s.catalog.refreshedAt,
+    copies: s.copies.map((c) => ({
+      name: c.target,
+      lastGoodAt: c.lastGood?.at,
+      lastStatus: c.last?.status,
+      alarm: c.alarm,
+      erasable: c.probe?.verdict === "erasable",
+    })),
     warnings: s.warnings.map((w) => w.message),
     dirlistError: s.dirlistError && `${s.dirlistError}${DIRLIST_FIX}`,
   };

@@ -30,7 +30,7 @@ import { disasterBackend, type DisasterBackend } from "./backend-disaster";
 export type { DisasterChoice, DisasterPlan } from "./backend-disaster";
 
 import type { Dashboard } from "./backend-dashboard";
-export type { Dashboard, StackStatus } from "./backend-dashboard";
+export type { CopyStatus, Dashboard, StackStatus } from "./backend-dashboard";
 
 /** One scheduled job, as `backup-tui schedule list` shows it. */
 export type { ScheduleRow };

@@ -1,6 +1,6 @@
 import { Box, Text, useInput } from "ink";
 import { useEffect } from "react";
-import type { StackStatus, TuiBackend } from "../backend";
+import type { CopyStatus, StackStatus, TuiBackend } from "../backend";
 import { VirtualList } from "../components/virtual-list";
 import { age, fit, until, wrapLines } from "../format";
 import { useDashboard } from "../use-dashboard";
@@ -17,6 +17,14 @@ export interface DashboardProps {
   onSnapshots(stack?: string): void;
   /** D: the bare-metal recovery flow. */
   onDisaster?(): void;
+}
+
+/** One target in the copies line: its alarm, else its last good sync and a failed last result; (erasable) when the last doctor probe found this host can delete there. */
+function copyText(c: CopyStatus, now: number): string {
+  const erasable = c.erasable ? " (erasable)" : "";
+  if (c.alarm) return `${c.name} TAMPER ALARM${erasable}`;
+  const good = c.lastGoodAt ? `${age(c.lastGoodAt, now)} ago` : "never synced";
+  return `${c.name} ${good}${c.lastStatus && c.lastStatus !== "succeeded" ? ` (last ${c.lastStatus})` : ""}${erasable}`;
 }
 
 function lastText(s: StackStatus, now: number): string {
@@ -54,9 +62,15 @@ export function DashboardScreen({
   // A dirlist line it cannot read: said in full above the stacks (which are still listed).
   const unreadable = d.data?.dirlistError ? wrapLines(`! ${d.data.dirlistError}`, Math.max(20, width), 8) : [];
   const errorLines = d.error ? wrapLines(`error: ${d.error}`, Math.max(20, width), 4) : [];
+  const copies = d.data?.copies ?? [];
   const listHeight = Math.max(
     1,
-    height - 3 - unreadable.length - (shownWarnings.length ? warningLines + 1 + more : 0) - errorLines.length,
+    height -
+      3 -
+      (copies.length ? 1 : 0) -
+      unreadable.length -
+      (shownWarnings.length ? warningLines + 1 + more : 0) -
+      errorLines.length,
   );
   const list = useListCursor(stacks.length, listHeight);
 
@@ -86,6 +100,11 @@ export function DashboardScreen({
             ? "loading…"
             : "not loaded (the error is below; r retries)"}
       </Text>
+      {copies.length ? (
+        <Text wrap="truncate-end" color={copies.some((c) => c.alarm) ? "red" : undefined}>
+          {`copies: ${copies.map((c) => copyText(c, now)).join(" · ")}`}
+        </Text>
+      ) : null}
       {unreadable.map((l, i) => (
         <Text key={`u${i}`} color="red">
           {l}

@@ -30,6 +30,7 @@ function snapshot(i: number, stack: string, over: Partial<CatalogSnapshot> = {})
 interface FakeOptions {
   stacks?: Dashboard["stacks"];
   warnings?: string[];
+  copies?: Dashboard["copies"];
   rows?: SelectionRow[];
   snapshots?: CatalogSnapshot[];
   files?: Record<string, CatalogFile[]>;
@@ -61,6 +62,7 @@ function fakeBackend(o: FakeOptions = {}) {
           { name: "db", state: "stopped", enabled: false, external: false, snapshots: 0 },
         ],
         warnings: o.warnings ?? [],
+        copies: o.copies,
       };
     },
     async selection() {
@@ -144,6 +146,24 @@ describe("TUI app shell", () => {
     expect(f).toMatch(/db\s+stopped\s+no\s+never\s+-\s+0/);
     expect(f).toContain("pending recovery: web");
     for (const k of ["Enter", "back up enabled", "snapshots", "?", "help", "q", "quit", "1-6"]) expect(f).toContain(k);
+    for (const line of f.split("\n")) expect(line.length).toBeLessThanOrEqual(80);
+    expect(f.split("\n").length).toBeLessThanOrEqual(24);
+  });
+
+  it("Given sync targets, When the dashboard loads, Then one line says each copy's last good sync, an alarm, and which this host can erase; still 80x24", async () => {
+    const hour = new Date(Date.now() - 2 * 3600_000).toISOString();
+    const { lastFrame } = renderApp(
+      fakeBackend({
+        copies: [
+          { name: "default", lastGoodAt: hour, lastStatus: "succeeded", alarm: false, erasable: true },
+          { name: "vault", lastGoodAt: hour, lastStatus: "failed", alarm: true, erasable: false },
+          { name: "nas", alarm: false, erasable: false },
+        ],
+      }).backend,
+    );
+    const f = await until(lastFrame, /copies:/);
+    expect(f).toContain("copies: default 2h ago (erasable) · vault TAMPER ALARM · nas never synced");
+    expect(f).toMatch(/web\s+running/);
     for (const line of f.split("\n")) expect(line.length).toBeLessThanOrEqual(80);
     expect(f.split("\n").length).toBeLessThanOrEqual(24);
   });
