@@ -254,7 +254,7 @@ const rows = Object.keys(PLACES).map(
     `| ${w === "disk" ? "this disk" : "loopback (sftp / REST)"} | ${s(`${w} rclone s`)} | ${mb(`${w} rclone bytes`)} | ${s(`${w} restic s`)} | ${mb(`${w} restic bytes`)} | ${s(`${w} btui-rclone s`)} | ${s(`${w} btui-restic s`)} |`,
 );
 const body = [
-  `Run ${new Date().toISOString().replace(/\.\d+Z$/, "Z")} on ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "?"}, restic ${sh("restic", ["version"]).split(" ")[1]}, ${sh("rclone", ["version"]).split("\n")[0]}; \`node scripts/bench/copies.mjs${SMOKE ? " --smoke" : ""}\`.`,
+  `Run ${new Date().toISOString().replace(/\.\d+Z$/, "Z")} on ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "?"}, restic ${sh("restic", ["version"]).split(" ")[1]}, ${sh("rclone", ["version"]).split("\n")[0]}; \`${["node scripts/bench/copies.mjs", ...argv.filter((a) => a !== "--bench-file" && a !== opts["bench-file"])].join(" ")}\`.`,
   `A ${BASE / MiB} MiB repository (${FILES} random files); each round adds ${PER_ROUND} snapshots of ~${(NEW_PER_SNAPSHOT / MiB).toFixed(1)} MiB new data each (local repository growth: median ${mb("local growth")} MiB), then each target catches up. Medians of ${ROUNDS} round(s), seconds and MiB written there.`,
   "",
   "| target | rclone copy (s) | rclone MiB | restic copy (s) | restic MiB | backup-tui sync MODE=append (s) | backup-tui sync MODE=restic (s) |",
