@@ -218,6 +218,18 @@ export function buildProgram(): Command {
     .action(lazy(program, () => import("./commands/snapshots")));
 
   program
+    .command("diff")
+    .description(
+      "what changed between two snapshots (default: SNAP and the one before it, same stack and host) or a snapshot and the live data",
+    )
+    .argument("<snapshot>", "snapshot id (prefix) or latest")
+    .argument("[snapshot2]", "the newer side (default: SNAP is the newer, the snapshot before it the older)")
+    .option("--live", "compare the snapshot with the live data now (each path where it is on this host)")
+    .option("--stack <name>", "with latest: that stack's newest snapshot")
+    .option("--host <name>", "with latest: that host's")
+    .action(lazy(program, () => import("./commands/diff")));
+
+  program
     .command("ls")
     .description("list files in a snapshot (from the catalog; indexed on first use)")
     .argument("<snapshot>", "snapshot id (prefix) or latest")

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { join } from "node:path";
+import { diffEntries, snapshotSide, type DiffSide } from "../snapshots/diff";
 import type { StackManifest } from "../snapshots/manifest";
 
 /** One path of a snapshot and where it goes on this host. */
@@ -55,33 +55,13 @@ export interface DiffSummary {
   bytes: number;
 }
 
-/** What restoring would change at live, comparing the snapshot listing with the files there now. */
+/** What restoring would change at live, comparing the snapshot listing with the files there now (the one diff engine). */
 export function diffTree(
   mapping: RestoreMapping,
   snapshotEntries: Array<{ path: string; type: string; size?: number; mtime?: string }>,
-  liveEntries: Map<string, { type: string; size: number; mtimeMs: number }>,
+  liveEntries: Map<string, DiffSide>,
 ): DiffSummary {
-  const d: DiffSummary = { added: [], changed: [], removed: [], bytes: 0 };
-  const seen = new Set<string>();
-  for (const e of snapshotEntries) {
-    const live = join(mapping.live, e.path.slice(mapping.source.length));
-    seen.add(live);
-    const cur = liveEntries.get(live);
-    if (!cur) {
-      d.added.push(live);
-      d.bytes += e.type === "file" ? (e.size ?? 0) : 0;
-    } else if (
-      e.type === "file" &&
-      (cur.type !== "file" ||
-        cur.size !== (e.size ?? 0) ||
-        (e.mtime && Math.abs(Date.parse(e.mtime) - cur.mtimeMs) > 1000))
-    ) {
-      d.changed.push(live);
-      d.bytes += e.size ?? 0;
-    } else if (e.type !== cur.type && !(e.type === "dir" && cur.type === "dir")) {
-      d.changed.push(live);
-    }
-  }
-  for (const p of liveEntries.keys()) if (!seen.has(p)) d.removed.push(p);
-  return d;
+  const d = diffEntries(liveEntries, snapshotSide(snapshotEntries, mapping.source, mapping.live));
+  const paths = (items: Array<{ path: string }>) => items.map((x) => x.path);
+  return { added: paths(d.added), changed: paths(d.changed), removed: paths(d.removed), bytes: d.bytes };
 }

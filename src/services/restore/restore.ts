@@ -18,6 +18,7 @@ import { quiesced } from "../stacks/quiesce";
 import { placementOf, stageCopies, stopNeed, type Placement } from "./stage";
 import { assertInPlaceScope } from "./scope";
 import { assertTargetApart } from "./target";
+import { assertRoomToStage } from "./room";
 import {
   diffTree,
   isDumpsPath,
@@ -176,11 +177,17 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     exitCode: ExitCode.ok,
   };
 
+  // The snapshot's listing: the room its copies need, what a dry run would change, what the copies are checked against.
+  await ensureIndexed(ctx, snap, req.signal);
+  const where = (m: RestoreMapping) => (target ? join(target, m.source) : m.live);
+  assertRoomToStage(
+    mappings.map((m) => ({ at: where(m), files: ctx.store.catalog.tree(snap.id, m.source) })),
+    { target },
+  );
+
   if (req.dryRun) {
     // Nothing is written: what the restore would change, live or under --target.
     report.mode = "dry-run";
-    await ensureIndexed(ctx, snap, req.signal);
-    const where = (m: RestoreMapping) => (target ? join(target, m.source) : m.live);
     report.diff = [];
     for (const m of mappings)
       report.diff.push({
@@ -225,8 +232,6 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
         rootOf.set(m, created.mountpoint);
       }
     }
-    // The snapshot's listing, to check the restored copies against: read before anything stops.
-    await ensureIndexed(ctx, snap, req.signal);
     const placements = mappings.map((m) => placementOf(m, rootOf.get(m) ?? m.live));
     // 1. The restored copies, written beside the live data while the stack runs.
     const entries = await stageCopies(ctx, snap, placements, runId, swaps, emit, {

@@ -22,6 +22,7 @@ import {
   composeUp,
   containerEvents,
   containerStates,
+  docker,
   volumeMountpoint,
   writeStack,
 } from "../../helpers/stacks";
@@ -290,7 +291,7 @@ describe("out of disk: restore --target into a filesystem too small for the snap
     w?.cleanup();
   });
 
-  it("fails with exit 1, leaves live data, containers and snapshots as they were; a target with room then restores it exactly", () => {
+  it("is refused with exit 1 before anything is written, leaves live data, containers and snapshots as they were; a target with room then restores it exactly", () => {
     const live = treeDigest(mp);
     const snaps = snapshotIds(w);
     const t0 = Date.now();
@@ -299,7 +300,7 @@ describe("out of disk: restore --target into a filesystem too small for the snap
     expect(failed.code, out).toBe(1);
     expect(failed.stderr).toMatch(/^error: /m);
     expect(out).not.toMatch(STACK_FRAME);
-    expect(freeBytes(target)).toBeLessThan(256 * 1024); // the target really filled up
+    expect(readdirSync(target)).toEqual([]); // refused before restic wrote a byte
 
     expect(treeDigest(mp)).toEqual(live);
     expect(containerEvents("restfull", t0).filter((e) => e.action === "die")).toEqual([]);
@@ -316,14 +317,12 @@ describe("out of disk: restore --target into a filesystem too small for the snap
     expect(treeDigest(join(roomy, mp))).toEqual(live);
   });
 
-  // PRODUCT BUG (reported): the only message is `error: restic failed (exit 1): Fatal: There were
-  // 7 errors` -- nothing says the target ran out of space or which file failed, not even with -v
-  // or in the log. restic's per-file `{"message_type":"error", ... "no space left on device"}`
-  // lines are in its output but the runner quotes only its last stderr line. Flip to `it` once
-  // the message names the cause.
-  it("the error says the target ran out of space", () => {
+  it("the error says the target has no room for the snapshot, with what it needs and has", () => {
     expect(failed).toBeDefined();
-    expect(allOutput(failed!)).toContain("no space left on device");
+    expect(allOutput(failed!)).toMatch(
+      /not enough room to restore: the copies of .+ need 6\.\d MiB on the filesystem of \S+small-target, which has 4\.0 MiB free/,
+    );
+    expect(allOutput(failed!)).toMatch(/Restore under a --target on a filesystem with 6\.\d MiB free/);
   });
 });
 
@@ -353,12 +352,21 @@ describe("out of disk: restore in place when the live filesystem has no room for
     w?.cleanup();
   });
 
-  it("fails with exit 1 saying there is no space; the live data is as it was, the stack runs again, no partial copy or pending swap is left, the repository checks clean", () => {
+  it("is refused before anything stops or is written (exit 1, what it needs and has, the --target way); the dry run says the same; the repository checks clean", () => {
     const live = treeDigest(dir);
+    const started = docker(["inspect", "-f", "{{.State.StartedAt}}", "tight-app-1"]).trim();
+    const dry = cli(w, ["restore", "--stack", "tight", "--dry-run"]);
+    expect(dry.code, allOutput(dry)).toBe(1);
+    expect(allOutput(dry)).toMatch(/not enough room to restore/);
     const r = cli(w, ["restore", "--stack", "tight", "--yes"]);
     const out = allOutput(r);
     expect(r.code, out).toBe(1);
-    expect(out).toMatch(/no space left on device/i);
+    expect(out).toMatch(
+      /not enough room to restore: the copies of .+ need 7\.\d MiB on the filesystem of \S+, which has \d+(\.\d)? [KM]iB free; nothing was stopped or written/,
+    );
+    expect(out).toMatch(/restore with --target DIR on a filesystem with 7\.\d MiB free/);
+    // Never stopped: the container's start time is the one from before.
+    expect(docker(["inspect", "-f", "{{.State.StartedAt}}", "tight-app-1"]).trim()).toBe(started);
     expect(out).not.toMatch(STACK_FRAME);
     expect(treeDigest(dir)).toEqual(live);
     expect(containerStates("tight")).toEqual(running);
