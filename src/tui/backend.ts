@@ -1,3 +1,4 @@
+import { diffJob, type DiffReport } from "../usecases/diff";
 import { btui } from "../command-hint";
 import { setIniValue } from "../config/edit";
 import { DirlistFile, entryKey } from "../docker/dirlist";
@@ -106,6 +107,8 @@ export interface TuiBackend {
   runStacks(runId: number): StackResultRow[];
   /** A run's lines from the log file (its pid, between its start and finish). */
   runLog(run: RunRow): LogEntry[];
+  /** What a snapshot's backup changed since the snapshot before it (`backup-tui diff SNAP`). */
+  diff?(snapshotId: string, signal?: AbortSignal): Promise<DiffReport>;
   /** What the restore would change and stop, without writing anything. */
   previewRestore(choice: RestoreChoice, signal?: AbortSignal): Promise<RestorePreview>;
   /** The confirmation password against CONFIRM_PASSWORD_HASH (a wrong one is logged, like the CLI's guard). */
@@ -215,6 +218,9 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
       return runLog(ctx.config.stateDir, run, { prevFinished: prev?.finishedAt, nextStarted: next?.startedAt });
     },
 
+    diff(snapshotId, signal) {
+      return diffJob(ctx, { from: snapshotId }, { signal: signal ?? new AbortController().signal });
+    },
     async previewRestore(choice, signal) {
       const hooks = { emit: () => undefined, signal: signal ?? new AbortController().signal };
       const p = await restoreJob(ctx, { ...choice, dryRun: true }, hooks);

@@ -72,6 +72,7 @@ export const SCREEN_KEYS: Record<ScreenId, KeyHelp[]> = {
     { keys: "r", label: "refresh from repo" },
     { keys: "R", label: "restore stack" },
     { keys: "v", label: "restore a volume" },
+    { keys: "d", label: "diff with the one before" },
   ],
   schedules: [
     { keys: "↑↓", label: "select job" },

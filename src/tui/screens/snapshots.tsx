@@ -9,6 +9,7 @@ import { col, restoreCommand, restoreScope, restorableVolumes, when } from "../f
 import { useListCursor } from "../use-list-cursor";
 import { LATEST_PER_STACK, useSnapshots } from "../use-snapshots";
 import { useCloseOnBack } from "../use-back-handler";
+import { DiffPane } from "./diff";
 import { FilesPane } from "./files";
 import { RestoreConfirm } from "./restore-confirm";
 
@@ -42,6 +43,7 @@ export function SnapshotsScreen({
   const [typing, setTyping] = useState(false);
   const [opened, setOpened] = useState<CatalogSnapshot>();
   const [confirm, setConfirm] = useState<RestoreChoice>();
+  const [diffing, setDiffing] = useState<CatalogSnapshot>();
   /** v on a snapshot with several volumes: pick one. */
   const [picking, setPicking] = useState<{ snap: CatalogSnapshot; volumes: string[]; cursor: number }>();
   const listHeight = Math.max(1, height - 4);
@@ -79,8 +81,9 @@ export function SnapshotsScreen({
         const scope = restoreScope(row);
         if (scope) setConfirm({ snapshot: row, scope });
       } else if (input === "v" && row) restoreVolume(row);
+      else if (input === "d" && row && backend.diff) setDiffing(row);
     },
-    { isActive: active && !typing && !opened && !confirm && !picking },
+    { isActive: active && !typing && !opened && !confirm && !picking && !diffing },
   );
   useInput(
     (_input, key) => {
@@ -134,6 +137,17 @@ export function SnapshotsScreen({
     );
   }
   if (confirmPane) return confirmPane;
+  if (diffing)
+    return (
+      <DiffPane
+        backend={backend}
+        snap={diffing}
+        width={width}
+        height={height}
+        active={active}
+        onClose={() => setDiffing(undefined)}
+      />
+    );
   if (picking) {
     return (
       <Box flexDirection="column">

@@ -351,6 +351,46 @@ describe("TUI snapshots browser", () => {
     await until(lastFrame, /every snapshot|latest 5 per stack/);
     expect(lastFrame()).toContain("[4 Snapshots]");
   });
+
+  it("Given a snapshot, When d is pressed, Then what its backup changed since the one before is shown (the CLI's lines), and q closes it", async () => {
+    const snap = snapshot(2, "web");
+    const { backend } = fakeBackend({ snapshots: [snap] });
+    const asked: string[] = [];
+    backend.diff = async (id) => {
+      asked.push(id);
+      const ref = { id: "f".repeat(64), shortId: "ffffffff", time: "2026-12-01T00:00:00Z", stack: "web", host: "h1" };
+      return {
+        from: ref,
+        to: { ...ref, id: snap.id, shortId: snap.shortId },
+        sections: [
+          {
+            root: "/var/lib/docker/volumes/web_data/_data",
+            volume: "web_data",
+            diff: {
+              added: [{ path: "/var/lib/docker/volumes/web_data/_data/new.txt", type: "file", size: 10 }],
+              removed: [],
+              changed: [],
+              bytes: 10,
+            },
+          },
+        ],
+        totals: { added: 1, removed: 0, changed: 0, bytes: 10 },
+      };
+    };
+    const { lastFrame, stdin } = renderApp(backend);
+    await until(lastFrame, /web/);
+    await press(stdin, "4");
+    await until(lastFrame, /R restore stack/);
+    await press(stdin, "d");
+    const f = await until(lastFrame, /new\.txt/);
+    expect(asked).toEqual([snap.id]);
+    expect(f).toContain("what changed since the snapshot before it");
+    expect(f).toContain("(volume web_data): 1 added");
+    expect(f).toMatch(/\+ \/var\/lib\/docker\/volumes\/web_data\/_data\/new\.txt\s+10 B/);
+    await press(stdin, "q");
+    await until(lastFrame, /every snapshot|latest 5 per stack/);
+    expect(lastFrame()).toContain("[4 Snapshots]");
+  });
 });
 
 describe("TUI backup run", () => {
