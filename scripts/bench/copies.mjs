@@ -18,25 +18,32 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import { writeRandom } from "./random-data.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const BUILT = path.join(ROOT, "bin", "backup-tui");
 const USAGE = "usage: node scripts/bench/copies.mjs [--smoke] [--rounds N] [--snapshots N] [--bench-file FILE]";
 const argv = process.argv.slice(2);
-const opts = {};
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i];
-  if (a === "--smoke") opts.smoke = true;
-  else if (a === "-h" || a === "--help") {
-    console.log(USAGE);
-    process.exit(0);
-  } else if (["--rounds", "--snapshots", "--bench-file"].includes(a) && i + 1 < argv.length)
-    opts[a.slice(2)] = argv[++i];
-  else {
-    console.error(`[copies] FAILED: unknown or incomplete option ${a}\n${USAGE}`);
-    process.exit(2);
-  }
+let opts;
+try {
+  opts = parseArgs({
+    args: argv,
+    options: {
+      smoke: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+      rounds: { type: "string" },
+      snapshots: { type: "string" },
+      "bench-file": { type: "string" },
+    },
+  }).values;
+} catch (err) {
+  console.error(`[copies] FAILED: ${err.message}\n${USAGE}`);
+  process.exit(2);
+}
+if (opts.help) {
+  console.log(USAGE);
+  process.exit(0);
 }
 const MiB = 1 << 20;
 const SMOKE = !!opts.smoke;
