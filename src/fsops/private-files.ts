@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 
 // Files and directories services make under the state directory (staging, scratch, the recovery
 // kit, disaster files): private by default, since dumps and configs may hold data worth keeping in.
@@ -32,4 +32,9 @@ export function removePath(p: string): void {
 /** Removes a file; gone already is fine (a directory there is an error). */
 export function removeFile(file: string): void {
   rmSync(file, { force: true });
+}
+
+/** Moves p to `to` by rename (same filesystem): kept, not deleted. */
+export function moveAside(p: string, to: string): void {
+  renameSync(p, to);
 }

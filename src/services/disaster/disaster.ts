@@ -1,7 +1,6 @@
 import { btui } from "../../command-hint";
-import { ensurePrivateDir, removeFile } from "../../fsops/private-files";
+import { ensurePrivateDir, moveAside, removeFile } from "../../fsops/private-files";
 import { occupied, pathExists } from "../../fsops/probe";
-import { renameSync } from "node:fs";
 import { join } from "node:path";
 import { COMPOSE } from "../../docker/labels";
 import { AppError, ExitCode, errorMessage } from "../../errors";
@@ -96,7 +95,7 @@ function pullOrder(ctx: ServiceContext, from: SyncTarget | undefined): Array<Syn
 function setAsidePartial(repo: string, from: SyncTarget | undefined): string | undefined {
   if (!occupied(repo)) return undefined;
   const aside = `${repo}.partial-${from?.name ?? "default"}-${new Date().toISOString().replace(/[:.]/g, "-")}`;
-  renameSync(repo, aside);
+  moveAside(repo, aside);
   return aside;
 }
 
