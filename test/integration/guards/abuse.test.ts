@@ -218,6 +218,7 @@ const BAD = {
   hostname: ["-bad", "host name", `$(touch ${M.cfg})`, "h".repeat(300)],
   remote: ["bad/remote", "a:b", `\`touch ${M.cfg}\``],
   notifyOn: ["sometimes", "failure,bogus"],
+  mode: ["explode", "copy", `restic;touch ${M.cfg}`],
 } satisfies Record<string, string[]>;
 type ValueType = keyof typeof BAD;
 
@@ -256,6 +257,7 @@ const TYPED: Record<string, Record<string, ValueType>> = {
     NOTIFY_BEFORE_DELETE: "duration",
   },
   cloud_sync: {
+    MODE: "mode",
     RCLONE_REMOTE: "remote",
     TRANSFERS: "transfers",
     RETRIES: "retries",
@@ -295,7 +297,14 @@ const FREE_TEXT: Record<string, string[]> = {
     "RESTIC_BINARY",
     "DIRLIST_FILE",
   ],
-  cloud_sync: ["RCLONE_PATH", "RCLONE_BINARY", "RCLONE_CONFIG"],
+  cloud_sync: [
+    "RCLONE_PATH",
+    "RCLONE_BINARY",
+    "RCLONE_CONFIG",
+    "RESTIC_REPOSITORY",
+    "RESTIC_PASSWORD_FILE",
+    "RESTIC_PASSWORD_COMMAND",
+  ],
   schedule: [],
   doomsday: ["SAVE_IMAGES", "PASSWORD_HINT", "DAEMON_CONFIG", "PORTAINER_URL", "PORTAINER_TOKEN"],
   notify: ["WEBHOOK_URL", "NTFY_URL", "GOTIFY_URL", "GOTIFY_TOKEN", "HEALTHCHECKS_URL", "PROMETHEUS_TEXTFILE"],
