@@ -14,7 +14,8 @@ import { engineWords } from "../../docker/engine-words";
 import { stateDirOwnerProblem } from "../../state/state-dir";
 import { failed, type Check, type CheckStatus } from "./check";
 import { checkSnapshotStrategy, type SnapshotCheckDeps } from "./snapshot-strategy";
-import { probeTarget, type ProbeDeps, type ProbeResult } from "../sync/probe";
+import type { ProbeDeps } from "../sync/probe";
+import { checkCopies } from "./copies-check";
 
 export type { Check, CheckStatus } from "./check";
 
@@ -84,18 +85,6 @@ export async function runDoctor(d: DoctorDeps): Promise<Check[]> {
     : [];
   const copies = d.probe && d.config.ok ? await checkCopies(d.config.config, d.probe) : [];
   return [docker, compose, restic, rclone, config, permissions, ...rules, repository, ...rest, ...snapshot, ...copies];
-}
-
-/** Per sync target: can this host destroy the copy? Only "protected" is ok; the rest say what to change. */
-export async function checkCopies(config: Config, probe: ProbeDeps): Promise<Check[]> {
-  const results = await Promise.all(config.targets.map((t) => probeTarget(t, probe)));
-  return results.map((r: ProbeResult) => ({
-    name: `copy ${r.target}`,
-    status: r.verdict === "protected" ? "ok" : "warn",
-    detail: `${r.where}: ${r.verdict === "erasable" ? "ERASABLE from this host" : r.verdict}: ${r.detail}`,
-    hint: r.hint,
-    data: { ...r },
-  }));
 }
 
 /** Schedules that cannot succeed, [stack:NAME] sections that name no stack (when the stacks could be listed). */
