@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS snapshot_files (
 CREATE INDEX IF NOT EXISTS snapshot_files_dir ON snapshot_files(snapshot_id, parent_dir);
 CREATE INDEX IF NOT EXISTS snapshot_files_name ON snapshot_files(name);
 CREATE TABLE IF NOT EXISTS catalog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS snapshot_manifests (snapshot_id TEXT PRIMARY KEY, manifest TEXT NOT NULL) WITHOUT ROWID;
 `;
 
 const tagValue = (tags: string[], prefix: string) => tags.find((t) => t.startsWith(prefix))?.slice(prefix.length);
@@ -149,9 +150,11 @@ export class Catalog {
       const gone = [...known.keys()].filter((id) => !seen.has(id));
       const del = this.db.prepare("DELETE FROM snapshots WHERE id = ?");
       const delFiles = this.db.prepare("DELETE FROM snapshot_files WHERE snapshot_id = ?");
+      const delManifest = this.db.prepare("DELETE FROM snapshot_manifests WHERE snapshot_id = ?");
       for (const id of gone) {
         del.run(id);
         delFiles.run(id);
+        delManifest.run(id);
       }
       this.db
         .prepare("INSERT OR REPLACE INTO catalog_meta (key, value) VALUES ('refreshed_at', ?)")
@@ -198,9 +201,31 @@ export class Catalog {
       this.db.prepare("SELECT value FROM catalog_meta WHERE key = 'repository'").get() as { value: string } | undefined
     )?.value;
     if (cur === repository) return false;
-    this.db.exec("DELETE FROM snapshots; DELETE FROM snapshot_files; DELETE FROM catalog_meta;");
+    this.db.exec(
+      "DELETE FROM snapshots; DELETE FROM snapshot_files; DELETE FROM snapshot_manifests; DELETE FROM catalog_meta;",
+    );
     this.db.prepare("INSERT INTO catalog_meta (key, value) VALUES ('repository', ?)").run(repository);
     return cur !== undefined;
+  }
+
+  /**
+   * The manifest.json a snapshot holds, as restic would dump it: kept when the backup wrote it or a
+   * restore first read it (a snapshot never changes), so a restore needs no `restic dump`. A copy
+   * rewritten by `restic tag` (protect) has a new id: its original's manifest is its own.
+   */
+  manifest(id: string, original?: string): string | undefined {
+    const get = this.db.prepare("SELECT manifest FROM snapshot_manifests WHERE snapshot_id = ?");
+    for (const k of original ? [id, original] : [id]) {
+      const row = get.get(k) as { manifest: string } | undefined;
+      if (row) return row.manifest;
+    }
+    return undefined;
+  }
+
+  setManifest(id: string, manifest: string): void {
+    this.db
+      .prepare("INSERT OR REPLACE INTO snapshot_manifests (snapshot_id, manifest) VALUES (?, ?)")
+      .run(id, manifest);
   }
 
   /** Forget when the catalog was last read from restic: the next user re-reads it. */

@@ -10,7 +10,6 @@ import {
 import type { ServiceContext } from "../services/run/context";
 import { preflight } from "../services/run/preflight";
 import { withRunLock } from "../services/run/repository-lock";
-import { refreshCatalog } from "../services/snapshots/catalog";
 import type { JobHooks } from "./hooks";
 
 /**
@@ -51,16 +50,14 @@ export async function planInPlaceRestore(
 /**
  * The restore job. A dry run or a restore under a target touches nothing live: it runs as it is.
  * In place: the confirmation first (refused before anything is read or stopped), then under the
- * repository lock preflight, the restore, and the catalog refreshed (the safety snapshot is new).
+ * repository lock preflight and the restore (which adds its safety snapshot to the catalog).
  */
 export async function restoreJob(ctx: ServiceContext, req: RestoreJobRequest, hooks: JobHooks): Promise<RestoreReport> {
   if (req.dryRun || req.target) return restore(ctx, serviceRequest(req, hooks.signal), hooks.emit);
   requireConfirmation(ctx, restoreAction(req), req.confirmation);
   return withRunLock(ctx, hooks.signal, hooks.lock ?? {}, async (signal) => {
     await preflight(ctx, hooks.emit, signal);
-    const report = await restore(ctx, serviceRequest(req, signal), hooks.emit);
-    await refreshCatalog(ctx).catch(() => undefined);
-    return report;
+    return restore(ctx, serviceRequest(req, signal), hooks.emit);
   });
 }
 

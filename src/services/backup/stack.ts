@@ -95,11 +95,8 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
     });
   for (const m of sp.missing) emit({ type: "warning", stack: stack.name, message: `${m} does not exist; skipped` });
   const staging = stagingDir(ctx.config.stateDir, stack.name);
-  const manifestPath = writeStagedJson(
-    staging,
-    "manifest.json",
-    buildManifest(stack, sp, plan.strategy, ctx.config.hostname, job.toolVersions),
-  );
+  let manifest: object = buildManifest(stack, sp, plan.strategy, ctx.config.hostname, job.toolVersions);
+  const manifestPath = writeStagedJson(staging, "manifest.json", manifest);
   const paths = [...sp.paths, manifestPath];
   const stackTag = kind === "stack" ? stack.name : job.owner;
   const tags = (k: string) => [
@@ -158,10 +155,8 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
         detail: dumps.map((d) => `${d.engine}:${d.service}`).join(", "),
       });
       const records = await runDumps(ctx, dumps, join(staging, "dumps"), job.signal);
-      writeStagedJson(staging, "manifest.json", {
-        ...buildManifest(stack, sp, plan.strategy, ctx.config.hostname, job.toolVersions),
-        dumps: records,
-      });
+      manifest = { ...manifest, dumps: records };
+      writeStagedJson(staging, "manifest.json", manifest);
       paths.push(join(staging, "dumps"));
     }
     if (snapPlan) {
@@ -235,6 +230,13 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
         emit({ type: "warning", stack: stack.name, message: `post-hook failed: ${errorMessage(err)}` });
       });
     }
+    // The manifest as the snapshot holds it: a restore then reads it from the catalog, not with `restic dump`.
+    if (result)
+      try {
+        ctx.store.catalog.setManifest(result.snapshotId, JSON.stringify(manifest));
+      } catch (err) {
+        ctx.log.warn({ err: errorMessage(err) }, "could not keep the snapshot's manifest in the catalog");
+      }
     await clearStaging(staging);
   }
 

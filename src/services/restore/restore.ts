@@ -1,8 +1,6 @@
 import { btui } from "../../command-hint";
 import { isExistingEmptyDir } from "../../fsops/probe";
 import { join } from "node:path";
-import type { ContainerInfo } from "../../docker/client";
-import { discoverStacks, stackState, type Stack } from "../../docker/discovery";
 import { planQuiesce, type ResumeReport } from "../../docker/lifecycle";
 import { AppError, ExitCode, errorMessage } from "../../errors";
 import { discardStaging, isMountPoint, swapIn, SwapJournal } from "../../fsops/swap";
@@ -15,10 +13,12 @@ import type { EventSink } from "../run/events";
 import { checkManifest, type StackManifest } from "../snapshots/manifest";
 import { endedWith } from "../run/after-run";
 import { quiesced } from "../stacks/quiesce";
-import { placementOf, stageCopies, stopNeed, type Placement } from "./stage";
+import { placementOf, stageCopies, stopNeed } from "./stage";
 import { assertInPlaceScope } from "./scope";
 import { assertTargetApart } from "./target";
 import { assertRoomToStage } from "./room";
+import { affectedContainers, scopeName, stopPlan, type RestoreScope } from "./stops";
+import { SafetySnapshot } from "./safety";
 import {
   diffTree,
   isDumpsPath,
@@ -29,8 +29,7 @@ import {
   type RestoreMapping,
 } from "./plan";
 
-export interface RestoreRequest {
-  scope: { kind: "stack"; stack: string } | { kind: "volume"; volume: string };
+export interface RestoreRequest extends RestoreScope {
   snapshot: CatalogSnapshot;
   /** One file or folder only (a snapshot path, or its live path). */
   file?: string;
@@ -72,7 +71,13 @@ export async function readManifest(
   if (!path) return undefined;
   let manifest: StackManifest;
   try {
-    manifest = JSON.parse(await ctx.restic.dump(snap.id, path, signal)) as StackManifest;
+    let text = ctx.store.catalog.manifest(snap.id, snap.original);
+    if (text === undefined) {
+      text = await ctx.restic.dump(snap.id, path, signal);
+      JSON.parse(text);
+      ctx.store.catalog.setManifest(snap.id, text);
+    }
+    manifest = JSON.parse(text) as StackManifest;
   } catch (err) {
     ctx.log.warn({ err: errorMessage(err) }, "cannot read the snapshot's manifest");
     return undefined;
@@ -220,6 +225,7 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
   report.runId = runId;
   const swaps = new SwapJournal(ctx.config.stateDir);
   const roots: string[] = [];
+  let safety: SafetySnapshot | undefined;
   try {
     for (const m of mappings) {
       if (m.volume && !mountpoints.has(m.volume)) {
@@ -233,46 +239,59 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
       }
     }
     const placements = mappings.map((m) => placementOf(m, rootOf.get(m) ?? m.live));
-    // 1. The restored copies, written beside the live data while the stack runs.
-    const entries = await stageCopies(ctx, snap, placements, runId, swaps, emit, {
-      scope: scopeName(req),
-      signal: req.signal,
-      roots,
-    });
-    // 2. Stopped (unless only new files are added): the safety snapshot of what is replaced, then the swaps.
+    // 1. While the stack runs: the restored copies, written beside the live data, and at the same
+    // time the safety snapshot's hot pass (a failure of either stops the other).
+    // An empty directory (a volume just created) holds nothing to keep: no safety snapshot for it.
+    const need = stopNeed(placements, !!req.file);
+    const affected = need.stop ? await affectedContainers(ctx, req, manifest, mappings) : undefined;
+    const plan = affected ? planQuiesce(affected, "stop") : undefined;
+    const stops = !!(affected && plan?.stopLevels.length);
+    const failed = new AbortController();
+    const signal = AbortSignal.any([req.signal, failed.signal]);
+    const stackTag = req.scope.kind === "stack" ? req.scope.stack : manifest?.stack;
+    safety = new SafetySnapshot(
+      ctx,
+      {
+        paths: placements.filter((p) => !p.add && !isExistingEmptyDir(p.live)).map((p) => p.live),
+        tags: [
+          "backup-tui",
+          ...(stackTag ? [`stack:${stackTag}`] : []),
+          ...mappings.filter((m) => m.volume).map((m) => `vol:${m.volume}`),
+        ],
+        scope: scopeName(req),
+        signal,
+      },
+      emit,
+    );
+    let cause: unknown;
+    const stopTheOther = <T>(p: Promise<T>) =>
+      p.catch((err) => {
+        cause ??= err;
+        failed.abort();
+        throw err;
+      });
+    const [staged, hot] = await Promise.allSettled([
+      stopTheOther(stageCopies(ctx, snap, placements, runId, swaps, emit, { scope: scopeName(req), signal, roots })),
+      stopTheOther(stops ? safety.hot() : Promise.resolve()),
+    ]);
+    if (staged.status === "rejected" || hot.status === "rejected") throw cause;
+    const entries = staged.value;
+    await pausePoint("restore-after-hot-pass");
+    // 2. Stopped (unless only new files are added): the safety snapshot's final pass, reading only
+    // what changed since the hot pass, then the swaps.
     const work = async () => {
-      // An empty directory (a volume just created) holds nothing to keep: no safety snapshot for it.
-      const existing = placements.filter((p) => !p.add && !isExistingEmptyDir(p.live)).map((p) => p.live);
-      if (existing.length) {
-        emit({ type: "phase", stack: scopeName(req), phase: "safety-snapshot" });
-        const stackTag = req.scope.kind === "stack" ? req.scope.stack : manifest?.stack;
-        const safety = await ctx.restic.backup({
-          paths: existing,
-          host: ctx.config.hostname,
-          tags: [
-            "backup-tui",
-            ...(stackTag ? [`stack:${stackTag}`] : []),
-            ...mappings.filter((m) => m.volume).map((m) => `vol:${m.volume}`),
-            "kind:pre-restore",
-            "trigger:manual",
-          ],
-          signal: req.signal,
-          timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
-        });
-        report.safetySnapshot = safety.snapshotId;
-      }
+      await pausePoint("restore-stopped");
+      report.safetySnapshot = await safety?.final();
       // From here a crash is finished by `recover`: every copy is complete and the old data is kept.
       for (const e of entries) swaps.write(Object.assign(e, { state: "ready" as const }));
       await pausePoint("restore-before-swap");
-      for (const e of entries) {
+      for (const [i, e] of entries.entries()) {
+        if (i) await pausePoint("restore-mid-swap");
         emit({ type: "phase", stack: scopeName(req), phase: "restoring", detail: `swapping in ${e.live}` });
         await swapIn(e, swaps);
       }
     };
-    const need = stopNeed(placements, !!req.file);
-    const affected = need.stop ? await affectedContainers(ctx, req, manifest, mappings) : undefined;
-    const plan = affected ? planQuiesce(affected, "stop") : undefined;
-    if (affected && plan?.stopLevels.length) {
+    if (stops && affected && plan) {
       const r = await quiesced(ctx, affected, plan, `restore-${runId}`, emit, work, { signal: req.signal });
       report.downtimeMs = r.downtimeMs;
       report.notRestarted = r.report.failed;
@@ -293,6 +312,7 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
       cause: err,
     });
   } finally {
+    await safety?.cleanup();
     // What is left of this run is discarded: demoted first, so a crash during the (long) deletes
     // never lets recover take a half-deleted copy for a ready one.
     const mine = swaps.list().filter((e) => e.owner.pid === ctx.owner.pid && roots.includes(e.stagingRoot));
@@ -309,53 +329,4 @@ export async function previewRestore(
 ): Promise<RestoreReport & { stops: string[] }> {
   const report = await restore(ctx, { ...req, dryRun: true }, () => undefined);
   return { ...report, stops: report.stops ?? [] };
-}
-
-/** The running containers an in-place restore stops, and why (or why nothing stops): what the dry run and the confirmation say. */
-async function stopPlan(
-  ctx: ServiceContext,
-  req: RestoreRequest,
-  manifest: StackManifest | undefined,
-  placements: Placement[],
-): Promise<{ stops: string[]; stopReason: string }> {
-  const need = stopNeed(placements, !!req.file);
-  if (!need.stop) return { stops: [], stopReason: need.reason };
-  const stops = planQuiesce(await affectedContainers(ctx, req, manifest, placements), "stop")
-    .stopLevels.flat()
-    .map((c) => c.name);
-  return { stops, stopReason: stops.length ? need.reason : "no running container uses it: nothing stops" };
-}
-
-function scopeName(req: RestoreRequest): string {
-  return req.scope.kind === "stack" ? req.scope.stack : req.scope.volume;
-}
-
-/** The containers that must be stopped: the stack's, or only those mounting the restored volume. */
-async function affectedContainers(
-  ctx: ServiceContext,
-  req: RestoreRequest,
-  manifest: StackManifest | undefined,
-  mappings: RestoreMapping[],
-): Promise<Stack> {
-  const stacks = await discoverStacks(ctx.docker, ctx.config.docker.stacksDir);
-  const name = req.scope.kind === "stack" ? req.scope.stack : manifest?.stack;
-  const stack = stacks.find((s) => s.name === name) ?? stacks.find((s) => manifest && s.project === manifest.project);
-  const onlyVolumes = mappings.every((m) => m.volume);
-  let containers: ContainerInfo[] = stack?.containers ?? [];
-  if (req.scope.kind === "volume" || onlyVolumes) {
-    const volumes = new Set(mappings.map((m) => m.volume));
-    const all = await ctx.docker.listContainers();
-    containers = all.filter((c) => c.mounts.some((mt) => mt.type === "volume" && mt.name && volumes.has(mt.name)));
-  }
-  return {
-    name: stack?.name ?? name ?? scopeName(req),
-    project: stack?.project ?? manifest?.project ?? "",
-    dir: stack?.dir ?? manifest?.dir,
-    source: "labels",
-    composeFiles: stack?.composeFiles ?? manifest?.composeFiles ?? [],
-    envFiles: stack?.envFiles ?? manifest?.envFiles ?? [],
-    containers,
-    volumes: [],
-    state: stackState(containers),
-  };
 }
