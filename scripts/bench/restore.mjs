@@ -252,6 +252,7 @@ async function main() {
   };
   setUp();
   const rows = [];
+  const targets = [];
   for (const gib of SIZES) {
     log(`${gib} GiB: generating data`);
     const mp = generate(gib);
@@ -280,6 +281,11 @@ async function main() {
     row("`restore --stack NAME --target DIR`", R.target);
     row(`in place, before (\`${path.basename(opt.before ?? "")}\`)`, R.before);
     row("`restore --stack NAME --yes` (in place)", R.inplace);
+    const down = median(R.inplace.map((x) => x.downtimeMs));
+    const ratio = median(R.inplace.map((x) => x.wallMs)) / raw;
+    targets.push(
+      `${size}: downtime ≤ 1.5 s ${down <= 1500 ? "met" : "MISSED"} (${s2(down)} s); in-place wall ≤ 1.3× raw ${ratio <= 1.3 ? "met" : "MISSED"} (${ratio.toFixed(2)}×).`,
+    );
     spawnSync("docker", ["compose", "down", "-v", "-t", "2"], { cwd: STACK_DIR, stdio: "ignore" });
     up = false;
     fs.rmSync(W.repo, { recursive: true, force: true });
@@ -297,6 +303,8 @@ async function main() {
     "| data | variant | runs | wall median (s) | ratio to raw | downtime median (s) | reported (s) |",
     "|---|---|---|---|---|---|---|",
     ...rows,
+    "",
+    `Targets: ${targets.join(" ")}`,
   ].join("\n");
 }
 function writeBenchFile(file, body) {

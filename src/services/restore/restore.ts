@@ -243,9 +243,12 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     // time the safety snapshot's hot pass (a failure of either stops the other).
     // An empty directory (a volume just created) holds nothing to keep: no safety snapshot for it.
     const need = stopNeed(placements, !!req.file);
-    const affected = need.stop ? await affectedContainers(ctx, req, manifest, mappings) : undefined;
-    const plan = affected ? planQuiesce(affected, "stop") : undefined;
-    const stops = !!(affected && plan?.stopLevels.length);
+    const stopsNow = async () => {
+      const affected = need.stop ? await affectedContainers(ctx, req, manifest, mappings) : undefined;
+      const plan = affected ? planQuiesce(affected, "stop") : undefined;
+      return affected && plan?.stopLevels.length ? { affected, plan } : undefined;
+    };
+    const stops = !!(await stopsNow());
     const failed = new AbortController();
     const signal = AbortSignal.any([req.signal, failed.signal]);
     const stackTag = req.scope.kind === "stack" ? req.scope.stack : manifest?.stack;
@@ -291,7 +294,10 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
         await swapIn(e, swaps);
       }
     };
-    if (stops && affected && plan) {
+    // What runs now (not before the staging, which may have taken minutes) is what stops.
+    const stopping = await stopsNow();
+    if (stopping) {
+      const { affected, plan } = stopping;
       const r = await quiesced(ctx, affected, plan, `restore-${runId}`, emit, work, { signal: req.signal });
       report.downtimeMs = r.downtimeMs;
       report.notRestarted = r.report.failed;
