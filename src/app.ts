@@ -18,6 +18,7 @@ import type { EventSink } from "./services/run/events";
 import { StopJournal } from "./state/journal";
 import { currentOwner } from "./state/process-info";
 import { assertOwnStateDir } from "./state/state-dir";
+import { VersionCache } from "./state/version-cache";
 import { StateStore } from "./state/store";
 import { openStateStore, StoreUnavailableError } from "./state/store-repair";
 
@@ -103,6 +104,7 @@ export function buildContext(config: Config, o: ContextOptions): ServiceContext 
   const runner = new ProcessRunner(log, childRecords(config.stateDir));
   // restic's rclone: backend runs rclone itself: hand it the same rclone config.
   const rcloneEnv = config.cloud.configFile ? { RCLONE_CONFIG: config.cloud.configFile } : undefined;
+  const versions = new VersionCache(join(config.stateDir, "tool-versions.json"));
   const resticFor = (repository: string, password = config.restic.password) =>
     new Restic(runner, {
       binary: config.restic.binary,
@@ -112,13 +114,14 @@ export function buildContext(config: Config, o: ContextOptions): ServiceContext 
       log,
       env: rcloneEnv,
       cloudCopy: cloudCopyOf(config),
+      versions,
     });
   return {
     config,
     runner,
     docker: new DockerClient({ timeout: (config.docker.timeoutSec + config.docker.stopTimeoutSec) * 1000 }),
     dockerCli: new DockerCliRunner(runner, config.docker.timeoutSec * 1000),
-    compose: new ComposeCli(runner, config.docker.composeCommand),
+    compose: new ComposeCli(runner, config.docker.composeCommand, versions),
     restic: resticFor(config.restic.repository),
     resticFor,
     rclone: new Rclone(runner, { binary: config.cloud.binary, configFile: config.cloud.configFile, log }),

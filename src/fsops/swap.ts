@@ -18,10 +18,12 @@ import { isAlive, type Owner } from "../state/process-info";
 /**
  * Where a swap stands. writing: restic is (or was, before a crash) writing the staged copy: never
  * swapped in. staged: restic exited 0 and the copy was checked against the snapshot. ready: staged,
- * and the live data it replaces is in the safety snapshot: the swap goes ahead, and a recovery
- * finishes it. An entry without a state (written by an older version) counts as writing.
+ * and the live data it replaces is in the safety snapshot, or (keepOld) will be kept at `old`
+ * until it is: the swap goes ahead, and a recovery finishes it. swapped (keepOld only): the
+ * restored copy is live, and `old` holds the data it replaced until the safety snapshot of it is
+ * taken (pendingSafety). An entry without a state (written by an older version) counts as writing.
  */
-export type SwapState = "writing" | "staged" | "ready";
+export type SwapState = "writing" | "staged" | "ready" | "swapped";
 
 /** One live path being replaced by restored content. */
 export interface SwapEntry {
@@ -38,6 +40,12 @@ export interface SwapEntry {
   state?: SwapState;
   /** add: nothing was at live; it is placed without replacing anything that appeared there since. */
   placement?: "replace" | "add";
+  /**
+   * The safety snapshot of the replaced data is taken after the swap, from `old` (bound at `live`
+   * in a private mount namespace) once the stack runs again: `old` is kept until then, also
+   * across a crash (the recovery takes it). Its tags and parent (the hot pass) are these.
+   */
+  keepOld?: { tags: string[]; parent?: string };
 }
 
 export type SwapAction = "completed" | "rolled-back" | "discarded";
@@ -128,10 +136,23 @@ export async function swapIn(e: SwapEntry, journal: SwapJournal): Promise<void> 
       throw err;
     }
   }
+  if (e.keepOld && lexists(e.old)) {
+    // The data replaced stays at old (no service sees it) until its safety snapshot is taken.
+    journal.write({ ...e, state: "swapped" });
+    e.state = "swapped";
+    await removeTree(e.stagingRoot).catch(() => undefined);
+    return;
+  }
   // The swap is done: a leftover of the old data (EBUSY, an immutable file) is wasted space, not a
   // failed restore. Removed before the entry, so a crash here is finished (old deleted) by recover.
   await removeTree(e.old).catch(() => undefined);
   await removeTree(e.stagingRoot).catch(() => undefined);
+  journal.remove(e.id);
+}
+
+/** A swapped entry's safety snapshot was taken: the data it replaced goes, then the entry. */
+export async function dropOld(e: SwapEntry, journal: SwapJournal): Promise<void> {
+  await removeTree(e.old).catch(() => undefined);
   journal.remove(e.id);
 }
 
@@ -208,15 +229,32 @@ export async function finishInterruptedSwaps(
   }
   const done: Array<{ live: string; action: SwapAction }> = [];
   for (const entries of runs.values()) {
-    const complete = entries.every((e) => e.state === "ready");
+    const complete = entries.every((e) => e.state === "ready" || e.state === "swapped");
     for (const e of entries) {
       const action = complete ? await finishSwap(e) : await undoSwap(e);
       await removeTree(e.stagingRoot);
-      journal.remove(e.id);
+      // Finished, with the replaced data kept for its safety snapshot: the entry stays until that is taken.
+      if (action === "completed" && e.keepOld && lexists(e.old)) journal.write({ ...e, state: "swapped" });
+      else journal.remove(e.id);
       done.push({ live: e.live, action });
     }
   }
   return done;
+}
+
+/**
+ * Swapped entries of dead runs: restored data live, the data it replaced kept at `old` with no
+ * safety snapshot yet. By run: each run's safety snapshot covers all of them.
+ */
+export function pendingSafety(journal: SwapJournal, host: string): SwapEntry[][] {
+  const runs = new Map<string, SwapEntry[]>();
+  for (const e of journal.list()) {
+    if (e.state !== "swapped" || !e.keepOld || e.owner.host !== host) continue;
+    if (isAlive(e.owner.pid, e.owner.pidStart)) continue;
+    const key = String(e.runId ?? e.id);
+    runs.set(key, [...(runs.get(key) ?? []), e]);
+  }
+  return [...runs.values()];
 }
 
 /** A ready swap, wherever the crash left it: finished (idempotent). */
@@ -239,7 +277,7 @@ async function finishSwap(e: SwapEntry): Promise<SwapAction> {
     return "rolled-back";
   }
   if (lexists(e.staged)) return "discarded"; // live was not moved aside: left as it is, old kept
-  await removeTree(e.old);
+  if (!e.keepOld) await removeTree(e.old);
   return "completed";
 }
 

@@ -5,7 +5,7 @@ export function recoverLines(r: Recovery): string[] {
   const lines = [
     r.recovered.length
       ? `restarted: ${r.recovered.join(", ")}`
-      : r.swaps.length || r.orphans.length || r.snapshotsRemoved.length || r.gone.length
+      : r.swaps.length || r.orphans.length || r.snapshotsRemoved.length || r.gone.length || r.keptSafety.length
         ? ""
         : "nothing to recover",
   ].filter(Boolean);
@@ -17,6 +17,8 @@ export function recoverLines(r: Recovery): string[] {
     lines.push(
       `interrupted restore of ${s.live}: ${s.action === "discarded" ? "discarded (the live data was left as it was)" : s.action}`,
     );
+  for (const id of r.keptSafety)
+    lines.push(`safety snapshot ${id.slice(0, 8)} (kind:pre-restore) taken of what an interrupted restore replaced`);
   for (const f of r.failed) lines.push(`NOT running: ${f.name} (${f.stack}): ${f.reason}`);
   for (const g of r.gone) lines.push(`no longer exists (dropped from the journal): ${g.name} (${g.stack})`);
   if (r.live) lines.push(`${r.live} entr${r.live === 1 ? "y" : "ies"} belong to a run that is still alive: left alone`);

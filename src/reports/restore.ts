@@ -1,3 +1,4 @@
+import { btui } from "../command-hint";
 import { join } from "node:path";
 import { format } from "../format";
 import { table } from "../output";
@@ -25,6 +26,10 @@ export function restoreLines(r: RestoreReport, s: RestoreSubject): string[] {
   if (r.createdVolumes.length) lines.push(`created volumes: ${r.createdVolumes.join(", ")}`);
   if (r.safetySnapshot)
     lines.push(`the previous data is kept in safety snapshot ${r.safetySnapshot.slice(0, 8)} (kind:pre-restore)`);
+  if (r.keptAside?.length)
+    lines.push(
+      `the previous data is kept at ${r.keptAside.join(", ")}: its safety snapshot failed; \`${btui("recover")}\` takes it again`,
+    );
   if (r.downtimeMs) lines.push(`downtime: ${format.ms(r.downtimeMs)}`);
   for (const f of r.notRestarted) lines.push(`URGENT: ${f.name} is not running again: ${f.reason}`);
   return lines;

@@ -7,6 +7,7 @@ import type { KeepPolicy, PasswordSource } from "../config/types";
 import type { Runner, RunOptions } from "../exec/runner";
 import type { Logger } from "../log";
 import { isAlive, pidExists } from "../state/process-info";
+import { onPath, type VersionCache } from "../state/version-cache";
 import { featuresOf, MIN_RESTIC, compareVersions, parseResticVersion, type ResticFeatures } from "./features";
 import { parseCopyLine } from "./copy-output";
 import { classify, errorText, parseLockHolder } from "./errors";
@@ -37,6 +38,8 @@ export interface ResticSettings {
   env?: Record<string, string | undefined>;
   /** REMOTE:PATH of the repository's cloud copy ([cloud_sync]): a missing repository may be there. */
   cloudCopy?: string;
+  /** `restic version` remembered per binary (path, size, mtime): one process fewer per run. */
+  versions?: VersionCache;
 }
 
 export type {
@@ -78,8 +81,11 @@ export class Restic {
   }
 
   features(): Promise<ResticFeatures> {
-    this.featuresCache ??= this.runner.run(this.s.binary, ["version"], { timeoutMs: 15_000 }).then((r) => {
-      const version = parseResticVersion(r.stdout);
+    const ask = async () => (await this.runner.run(this.s.binary, ["version"], { timeoutMs: 15_000 })).stdout;
+    const answer = () =>
+      this.s.versions ? this.s.versions.get(`restic ${this.s.binary}`, [onPath(this.s.binary)], ask) : ask();
+    this.featuresCache ??= answer().then((stdout) => {
+      const version = parseResticVersion(stdout);
       if (compareVersions(version, MIN_RESTIC) < 0) {
         throw new AppError(
           `restic ${version} is too old; backup-tui needs ${MIN_RESTIC} or newer`,

@@ -277,7 +277,7 @@ describe("the TUI in a terminal", () => {
     keys("abort", "b");
     await waitFor("abort", /Back up the stacks enabled/);
     keys("abort", "Enter");
-    await waitFor("abort", new RegExp(`^${STACK}\\s+(hot pass|stopping|final pass)`, "m"), 60_000);
+    await waitFor("abort", new RegExp(`^${STACK}\\s+(hot pass|stopping|final pass|backing up)`, "m"), 60_000);
     keys("abort", "C-c");
     const code = await waitExit(exitFile);
     expect(code).toBe(130);

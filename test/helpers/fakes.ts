@@ -538,6 +538,7 @@ export function testContext(
     log: silentLogger,
     owner: currentOwner(config.hostname, "backup-tui backup"),
     version: "0.1.0-test",
+    hotPassMin: { bytes: 0, entries: 0 },
   };
   return {
     ctx,

@@ -9,6 +9,7 @@ import type { FsSnapshotProvider } from "../../fssnap/provider";
 import type { JournalEntry } from "../../state/journal";
 import type { ServiceContext } from "../run/context";
 import type { EventSink } from "../run/events";
+import { flushFilesystem } from "../run/flush";
 import { journalEntry, lifecycleDeps, stopNotices } from "../stacks/quiesce";
 import { parseSize } from "../retention/space-budget";
 
@@ -160,6 +161,10 @@ export async function freezeAndSnapshot(
     phase: "stopping",
     detail: `${names.length ? `${qplan.pause.length ? "pausing" : "stopping"} ${names.join(", ")}, ` : ""}${snap.snapshots.length} btrfs snapshot(s)`,
   });
+  // While the stack still runs: the data written just before goes to disk now, or the snapshot
+  // would commit it with the containers frozen (the freeze grew with what was unwritten).
+  for (const source of new Set(snap.snapshots.map((s) => s.unit.source)))
+    await flushFilesystem(ctx, source, "the data written before the freeze", signal);
   const frozenAt = Date.now();
   let error: unknown;
   try {

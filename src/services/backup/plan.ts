@@ -6,6 +6,7 @@ import { errorMessage } from "../../errors";
 import { dumpSpecs, type DumpEngine, type DumpSpec } from "../dumps/dump";
 import { checkSnapshotSpace, decideSnapshot, snapshotPaths } from "./fs-snapshot";
 import type { ServiceContext } from "../run/context";
+import { worthAHotPass } from "../run/hot-pass";
 import { lowSpace, lowSpaceRefusal } from "./run";
 import { stackPaths } from "../stacks/paths";
 
@@ -98,7 +99,8 @@ export async function planBackup(
       twoPass:
         !snapshots &&
         (o.twoPass ?? settings?.twoPass ?? ctx.config.docker.twoPass) &&
-        (stop.length > 0 || q.pause.length > 0 || q.downServices.length > 0),
+        (stop.length > 0 || q.pause.length > 0 || q.downServices.length > 0) &&
+        worthAHotPass(sp.paths, ctx.hotPassMin),
       stop,
       pause: q.pause.map((c) => c.name),
       down: q.downServices,

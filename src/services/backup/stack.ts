@@ -1,3 +1,4 @@
+import { format } from "../../format";
 import { join } from "node:path";
 import { dumpSpecs, runDumps } from "../dumps/dump";
 import type { Strategy } from "../../config/types";
@@ -10,6 +11,7 @@ import type { Snapshot } from "../../restic/json";
 import type { BackupResult } from "../../restic/restic";
 import { clearStaging, stagingDir, writeStagedJson } from "../../state/staging";
 import type { ServiceContext } from "../run/context";
+import { HOT_PASS_MIN, worthAHotPass } from "../run/hot-pass";
 import type { EventSink, StackOutcome } from "../run/events";
 import {
   checkSnapshotSpace,
@@ -82,8 +84,16 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
   const plan = planQuiesce(stack, strategy, ctx.config.docker.snapshotFreeze ?? "pause");
   const actions = plannedActions(plan);
   const mustQuiesce = actions.length > 0 || plan.downServices.length > 0;
-  // A snapshot is consistent: no hot pass.
-  const twoPass = job.twoPass && mustQuiesce && !snapPlan;
+  // A snapshot is consistent: no hot pass. Nor for a stack so small that the stop reads it in milliseconds.
+  const hotPassWanted = job.twoPass && mustQuiesce && !snapPlan;
+  const min = ctx.hotPassMin ?? HOT_PASS_MIN;
+  const twoPass = hotPassWanted && worthAHotPass(sp.paths, min);
+  if (hotPassWanted && !twoPass)
+    emit({
+      type: "info",
+      stack: stack.name,
+      message: `single pass: under ${format.bytes(min.bytes)} and ${min.entries} files, read in the stop faster than a hot pass would save`,
+    });
   for (const n of plan.notes) emit({ type: "warning", stack: stack.name, message: n });
   emit({ type: "stack-start", stack: stack.name, strategy: plan.strategy, twoPass });
 

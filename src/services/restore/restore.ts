@@ -18,7 +18,7 @@ import { assertInPlaceScope } from "./scope";
 import { assertTargetApart } from "./target";
 import { assertRoomToStage } from "./room";
 import { affectedContainers, scopeName, stopPlan, type RestoreScope } from "./stops";
-import { SafetySnapshot } from "./safety";
+import { SafetySnapshot, takeKeptSafety } from "./safety";
 import {
   diffTree,
   isDumpsPath,
@@ -51,6 +51,8 @@ export interface RestoreReport {
   mappings: RestoreMapping[];
   diff?: Array<{ live: string } & DiffSummary>;
   safetySnapshot?: string;
+  /** The replaced data, kept aside because its safety snapshot failed (`recover` takes it again). */
+  keptAside?: string[];
   createdVolumes: string[];
   downtimeMs: number;
   /** Dry run in place: the running containers the restore stops, and why (or why nothing stops). */
@@ -285,8 +287,10 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     const work = async () => {
       await pausePoint("restore-stopped");
       report.safetySnapshot = await safety?.final();
-      // From here a crash is finished by `recover`: every copy is complete and the old data is kept.
-      for (const e of entries) swaps.write(Object.assign(e, { state: "ready" as const }));
+      // From here a crash is finished by `recover`: every copy is complete and the old data is kept
+      // (in the safety snapshot, or aside until it is taken after the start).
+      for (const e of entries)
+        swaps.write(Object.assign(e, { state: "ready" as const, keepOld: safety?.keepOld(e.live) }));
       await pausePoint("restore-before-swap");
       for (const [i, e] of entries.entries()) {
         if (i) await pausePoint("restore-mid-swap");
@@ -306,7 +310,30 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
       await work();
     }
     report.exitCode = report.notRestarted.length ? ExitCode.serviceDown : ExitCode.ok;
-    ctx.store.finishRun(runId, report.notRestarted.length ? "failed" : "succeeded", report.exitCode, undefined, report);
+    const kept = entries.filter((e) => e.state === "swapped");
+    if (kept.length) {
+      // The stack runs again: the safety snapshot's final pass, from the data kept aside.
+      await pausePoint("restore-before-kept-safety");
+      emit({
+        type: "phase",
+        stack: scopeName(req),
+        phase: "safety-snapshot",
+        detail: "final pass from the replaced data, kept aside while the stack runs",
+      });
+      try {
+        report.safetySnapshot = await takeKeptSafety(ctx, kept, swaps, req.signal);
+      } catch (err) {
+        report.keptAside = kept.map((e) => e.old);
+        report.exitCode = report.exitCode || ExitCode.partial;
+        emit({
+          type: "warning",
+          stack: scopeName(req),
+          message: `the data restored over is kept at ${report.keptAside.join(", ")}: its safety snapshot failed (${errorMessage(err)}); \`${btui("recover")}\` takes it again`,
+        });
+      }
+    }
+    const status = report.notRestarted.length ? "failed" : report.keptAside ? "partial" : "succeeded";
+    ctx.store.finishRun(runId, status, report.exitCode, undefined, report);
     return report;
   } catch (err) {
     const ended = endedWith(req.signal, report.notRestarted.length ? ExitCode.serviceDown : ExitCode.failed);
@@ -321,7 +348,10 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
     await safety?.cleanup();
     // What is left of this run is discarded: demoted first, so a crash during the (long) deletes
     // never lets recover take a half-deleted copy for a ready one.
-    const mine = swaps.list().filter((e) => e.owner.pid === ctx.owner.pid && roots.includes(e.stagingRoot));
+    // A swapped entry keeps the replaced data for its safety snapshot: it stays for `recover`.
+    const mine = swaps
+      .list()
+      .filter((e) => e.owner.pid === ctx.owner.pid && roots.includes(e.stagingRoot) && e.state !== "swapped");
     for (const e of mine) swaps.write({ ...e, state: "writing" });
     for (const root of roots) await discardStaging(root);
     for (const e of mine) swaps.remove(e.id);

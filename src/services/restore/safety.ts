@@ -1,31 +1,10 @@
-import { lstatTree } from "../../fsops/tree";
+import { dropOld, type SwapEntry, type SwapJournal } from "../../fsops/swap";
+import { namespaceLauncher, privateMountsAllowed } from "../../fssnap/plan";
 import { errorMessage } from "../../errors";
+import type { BackupSummary } from "../../restic/json";
+import { worthAHotPass } from "../run/hot-pass";
 import type { ServiceContext } from "../run/context";
 import type { EventSink } from "../run/events";
-
-/**
- * Below this much live data a hot pass cannot shorten the stop window: the final pass would read
- * it in milliseconds either way, and the hot pass costs a second restic process (~0.7 s of
- * repository open). Above it (bytes or entries, whichever is crossed first) the hot pass runs.
- */
-export const HOT_PASS_MIN = { bytes: 32 << 20, entries: 5000 };
-
-/** Whether the live paths hold enough for a hot pass to pay: counted with lstat, stopping as soon as a limit is crossed. */
-export function worthAHotPass(paths: string[], min = HOT_PASS_MIN): boolean {
-  let bytes = 0;
-  let entries = 0;
-  for (const root of paths) {
-    try {
-      for (const { stat } of lstatTree(root)) {
-        bytes += stat.isFile() ? stat.size : 0;
-        if (++entries >= min.entries || bytes >= min.bytes) return true;
-      }
-    } catch {
-      // unreadable or vanished: the final pass reports it
-    }
-  }
-  return false;
-}
 
 export interface SafetyOptions {
   /** The live paths replaced (nothing kept for an empty one). */
@@ -37,53 +16,60 @@ export interface SafetyOptions {
 
 /**
  * The safety snapshot of what a restore in place replaces (kind:pre-restore), in two passes like
- * a backup: `hot()` while the stack still runs (skipped when the data is small), then `final()`
- * once it is stopped, with the hot snapshot as parent so it reads only what changed since. The
- * final snapshot alone is the safety snapshot; the hot one is forgotten by `cleanup()`.
+ * a backup: `hot()` while the stack still runs (skipped when the data is small), then a final
+ * pass with the hot snapshot as parent, reading only what changed since. Where private mount
+ * namespaces are allowed (root), the final pass is taken after the stack runs again (`kept`):
+ * the swap moves the replaced data aside and keeps it, and restic reads it bound at its live
+ * path; otherwise `final()` takes it in the stop window. The final snapshot alone is the safety
+ * snapshot; the hot one is forgotten by `cleanup()`.
  */
 export class SafetySnapshot {
   private hotId?: string;
+  /** The final pass is taken after the start, from the data kept aside. */
+  readonly afterStart: boolean;
   constructor(
     private readonly ctx: ServiceContext,
     private readonly o: SafetyOptions,
     private readonly emit: EventSink,
-  ) {}
+  ) {
+    this.afterStart = o.paths.length > 0 && privateMountsAllowed();
+  }
 
   async hot(): Promise<void> {
-    if (!this.o.paths.length || !worthAHotPass(this.o.paths)) return;
+    if (!this.o.paths.length || !worthAHotPass(this.o.paths, this.ctx.hotPassMin)) return;
     this.emit({
       type: "phase",
       stack: this.o.scope,
       phase: "safety-snapshot",
       detail: "hot pass while the stack runs",
     });
-    this.hotId = (await this.pass("hot")).snapshotId;
+    const { snapshotId } = await this.ctx.restic.backup({
+      ...this.request("hot"),
+      onProgress: (progress) => this.emit({ type: "progress", stack: this.o.scope, pass: "hot", progress }),
+    });
+    this.hotId = snapshotId;
   }
 
-  /** The safety snapshot's id; undefined when nothing is replaced. */
+  /** What a swap entry of a replaced path records, when the final pass comes after the start. */
+  keepOld(live: string): SwapEntry["keepOld"] {
+    if (!this.afterStart || !this.o.paths.includes(live)) return undefined;
+    return { tags: safetyTags(this.o.tags), parent: this.hotId };
+  }
+
+  /** In the stop window: the safety snapshot's id; undefined when nothing is replaced or it comes after the start. */
   async final(): Promise<string | undefined> {
-    if (!this.o.paths.length) return undefined;
+    if (!this.o.paths.length || this.afterStart) return undefined;
     this.emit({
       type: "phase",
       stack: this.o.scope,
       phase: "safety-snapshot",
       detail: this.hotId ? "final pass (only what changed since the hot pass)" : undefined,
     });
-    const time = new Date().toISOString();
-    const { snapshotId, summary } = await this.pass("pre-restore", this.hotId);
-    // Known to the catalog at once: no `restic snapshots` after the restore.
-    this.ctx.store.catalog.add([
-      {
-        id: snapshotId,
-        short_id: snapshotId.slice(0, 8),
-        time,
-        tree: "",
-        paths: this.o.paths,
-        hostname: this.ctx.config.hostname,
-        tags: this.tags("pre-restore"),
-        summary: { data_added: summary.data_added, total_bytes_processed: summary.total_bytes_processed },
-      },
-    ]);
+    const { snapshotId, summary } = await this.ctx.restic.backup({
+      ...this.request("pre-restore"),
+      parent: this.hotId,
+    });
+    recordSafety(this.ctx, snapshotId, this.o.paths, safetyTags(this.o.tags), summary);
     return snapshotId;
   }
 
@@ -104,18 +90,66 @@ export class SafetySnapshot {
     }
   }
 
-  private tags(kind: string): string[] {
-    return [...this.o.tags, `kind:${kind}`, "trigger:manual"];
-  }
-
-  private pass(kind: "hot" | "pre-restore", parent?: string) {
-    return this.ctx.restic.backup({
+  private request(kind: "hot" | "pre-restore") {
+    return {
       paths: this.o.paths,
       host: this.ctx.config.hostname,
-      tags: this.tags(kind),
-      parent,
+      tags: kind === "hot" ? [...this.o.tags, "kind:hot", "trigger:manual"] : safetyTags(this.o.tags),
       signal: this.o.signal,
       timeoutMs: this.ctx.config.restic.backupTimeoutSec * 1000,
-    });
+    };
   }
+}
+
+const safetyTags = (tags: string[]) => [...tags, "kind:pre-restore", "trigger:manual"];
+
+/**
+ * The safety snapshot of what one restore run swapped out and kept (`keepOld` entries, restored
+ * data live): restic reads each kept copy bound at its live path in a private mount namespace, so
+ * the snapshot names the live paths. Then the kept copies go. Also the recovery's, for a run
+ * killed between the swap and this. On failure the kept copies and their entries stay.
+ */
+export async function takeKeptSafety(
+  ctx: ServiceContext,
+  entries: SwapEntry[],
+  journal: SwapJournal,
+  signal?: AbortSignal,
+): Promise<string> {
+  const keep = entries[0]?.keepOld;
+  if (!keep) throw new Error("bug: no kept data to take a safety snapshot of");
+  const paths = entries.map((e) => e.live);
+  const pass = (parent?: string) =>
+    ctx.restic.backup({
+      paths,
+      host: ctx.config.hostname,
+      tags: keep.tags,
+      parent,
+      launcher: namespaceLauncher(entries.map((e) => ({ copy: e.old, original: e.live }))),
+      signal,
+      timeoutMs: ctx.config.restic.backupTimeoutSec * 1000,
+    });
+  // A parent that cannot be loaded (forgotten by hand) only costs speed: the pass reads everything.
+  const { snapshotId, summary } = await pass(keep.parent).catch((err) => {
+    if (!keep.parent || signal?.aborted) throw err;
+    return pass(undefined);
+  });
+  recordSafety(ctx, snapshotId, paths, keep.tags, summary);
+  for (const e of entries) await dropOld(e, journal);
+  return snapshotId;
+}
+
+/** Known to the catalog at once: no `restic snapshots` after the restore. */
+function recordSafety(ctx: ServiceContext, id: string, paths: string[], tags: string[], summary: BackupSummary): void {
+  ctx.store.catalog.add([
+    {
+      id,
+      short_id: id.slice(0, 8),
+      time: new Date().toISOString(),
+      tree: "",
+      paths,
+      hostname: ctx.config.hostname,
+      tags,
+      summary: { data_added: summary.data_added, total_bytes_processed: summary.total_bytes_processed },
+    },
+  ]);
 }

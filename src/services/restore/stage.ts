@@ -1,11 +1,11 @@
 import { pathExists } from "../../fsops/probe";
 import { dirname, join } from "node:path";
-import { errorMessage } from "../../errors";
 import { lexists, stagingRootFor, type SwapEntry, type SwapJournal } from "../../fsops/swap";
 import { walk } from "../../fsops/tree";
 import type { CatalogSnapshot } from "../../state/catalog";
 import type { ServiceContext } from "../run/context";
 import type { EventSink } from "../run/events";
+import { flushFilesystem } from "../run/flush";
 import type { RestoreMapping } from "./plan";
 
 /**
@@ -105,7 +105,8 @@ export async function stageCopies(
       throw new Error(
         `restic finished, but the restored copy of ${p.include} does not match the snapshot (${problem}); nothing live was changed`,
       );
-    await flush(ctx, e.stagingRoot, o.signal);
+    // On disk before the journal says it is complete: a power cut must not make it "staged" with empty files.
+    await flushFilesystem(ctx, e.stagingRoot, "the restored copy", o.signal);
     e.state = "staged";
     swaps.write(e);
   }
@@ -132,14 +133,4 @@ async function stagedMismatch(
   }
   if (!have.size && !problems.length) problems.push(`${source} was not restored`);
   return problems.length ? problems.join("; ") : undefined;
-}
-
-/** The copy on disk before the journal says it is complete (a power cut must not make it "staged" with empty files). */
-async function flush(ctx: ServiceContext, path: string, signal: AbortSignal): Promise<void> {
-  try {
-    await ctx.runner.run("sync", ["--file-system", path], { signal, timeoutMs: 600_000 });
-  } catch (err) {
-    if (signal.aborted) throw err;
-    ctx.log.warn({ err: errorMessage(err), path }, "could not flush the restored copy to disk (sync -f)");
-  }
 }

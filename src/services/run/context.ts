@@ -33,4 +33,6 @@ export interface ServiceContext {
   version: string;
   /** The snapshot strategy's providers (default: btrfs); tests pass observers. */
   fsSnapshotProviders?: FsSnapshotProvider[];
+  /** The least data a hot pass is taken for (default HOT_PASS_MIN); unit tests pass 0: always. */
+  hotPassMin?: { bytes: number; entries: number };
 }

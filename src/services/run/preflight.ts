@@ -1,6 +1,7 @@
 import { ensurePasswordFile } from "../../config/password-file";
 import { errorMessage } from "../../errors";
-import { finishInterruptedSwaps, SwapJournal } from "../../fsops/swap";
+import { finishInterruptedSwaps, pendingSafety, SwapJournal } from "../../fsops/swap";
+import { takeKeptSafety } from "../restore/safety";
 import { childRecords } from "../../state/children";
 import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
@@ -11,6 +12,8 @@ export interface Recovery extends RecoverResult {
   /** Processes (restic, rclone...) a dead run left running, now stopped: "restic (pid N)". */
   orphans: string[];
   swaps: Array<{ live: string; action: string }>;
+  /** Safety snapshots taken of the data interrupted restores had swapped out and kept aside. */
+  keptSafety: string[];
 }
 
 /**
@@ -31,11 +34,12 @@ export async function recoverInterrupted(ctx: ServiceContext, emit: EventSink): 
   const orphans = await childRecords(ctx.config.stateDir).reapOrphans();
   if (orphans.length)
     emit({ type: "warning", message: `stopped ${orphans.join(", ")}, left running by an interrupted run` });
-  const swaps = await finishInterruptedSwaps(new SwapJournal(ctx.config.stateDir), ctx.owner.host);
+  const journal = new SwapJournal(ctx.config.stateDir);
+  const swaps = await finishInterruptedSwaps(journal, ctx.owner.host);
   for (const s of swaps) {
     const what =
       s.action === "completed"
-        ? "its restored copy was complete and the previous data was in the safety snapshot: finished swapping it in"
+        ? "its restored copy was complete and the previous data kept: finished swapping it in"
         : s.action === "rolled-back"
           ? "put the previous data back"
           : "it had not finished writing its restored copy: the live data was left as it was, the partial copy removed";
@@ -53,6 +57,7 @@ export async function recoverInterrupted(ctx: ServiceContext, emit: EventSink): 
       message: `deleted ${recovered.snapshotsRemoved.length} filesystem snapshot(s) left by an interrupted run`,
     });
   for (const p of recovered.snapshotsLeft) emit({ type: "warning", message: p });
+  const keptSafety = await takePendingSafety(ctx, journal, emit);
   for (const f of recovered.failed)
     emit({
       type: "warning",
@@ -63,7 +68,35 @@ export async function recoverInterrupted(ctx: ServiceContext, emit: EventSink): 
       type: "warning",
       message: `${g.stack}: ${g.name}, left stopped by an interrupted run, no longer exists (removed?): nothing to restart; dropped from the recovery journal`,
     });
-  return { ...recovered, interruptedRuns, orphans, swaps };
+  return { ...recovered, interruptedRuns, orphans, swaps, keptSafety };
+}
+
+/**
+ * The safety snapshots interrupted restores still owe (restored data live, the data it replaced
+ * kept aside), taken once their stacks run again; then the kept data and the hot pass go. A
+ * failure keeps the data and says where it is.
+ */
+async function takePendingSafety(ctx: ServiceContext, journal: SwapJournal, emit: EventSink): Promise<string[]> {
+  const taken: string[] = [];
+  for (const run of pendingSafety(journal, ctx.owner.host)) {
+    const lives = run.map((e) => e.live).join(", ");
+    try {
+      const id = await takeKeptSafety(ctx, run, journal);
+      taken.push(id);
+      emit({
+        type: "warning",
+        message: `took the safety snapshot ${id.slice(0, 8)} (kind:pre-restore) of what an interrupted restore replaced in ${lives}`,
+      });
+      const hot = run[0].keepOld?.parent;
+      if (hot) await ctx.restic.forget({ ids: [hot] }).catch(() => undefined);
+    } catch (err) {
+      emit({
+        type: "warning",
+        message: `an interrupted restore replaced ${lives}; the data from before is kept at ${run.map((e) => e.old).join(", ")}, but its safety snapshot failed: ${errorMessage(err)}`,
+      });
+    }
+  }
+  return taken;
 }
 
 /** What every run does first, under the repository lock: recovery, then (embedded default only) the repository and its password. */

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -43,6 +44,8 @@ describe("backup faults: nothing left stopped", () => {
     );
     dirs.push(dir);
     composeUp(dir);
+    // Over the hot pass's threshold (32 MiB): the backups here are two-pass.
+    writeFileSync(join(volumeMountpoint("faulty_db"), "blob.bin"), randomBytes(40 * 1024 * 1024));
   });
   afterEach(() => {
     for (const pid of fakes.splice(0)) killHard(pid);

@@ -99,6 +99,7 @@ describe("restore in place while the service writes: one short stop, a safety sn
     expect(treeDigest(dir)).toEqual(snapDir);
     expect(containerStates("tick")).toEqual(running);
     expect(r.stdout).toContain("hot pass while the stack runs");
+    expect(r.stdout).toContain("kept aside while the stack runs");
 
     const [safety] = snapshots("kind:pre-restore");
     expect(safety.parent, "the final pass had the hot pass as parent").toBeTruthy();
@@ -126,11 +127,13 @@ describe("restore in place while the service writes: one short stop, a safety sn
     ["restore-after-hot-pass", false],
     ["restore-stopped", false],
     ["restore-mid-swap", true],
+    ["restore-before-kept-safety", true],
   ] as const) {
     it(`kill -9 at ${step}: recover leaves ${expectNew ? "the restored" : "the old"} data, never a mix, and the service running`, async () => {
       edit(1);
       const oldData = withoutLog(treeDigest(mp));
       const oldDir = treeDigest(dir);
+      const safetyBefore = snapshots("kind:pre-restore").length;
       const marker = join(w.dir, `${step}.pid`);
       const run = start(["restore", "--stack", "tick", "--yes"], {
         ...w.env,
@@ -141,7 +144,8 @@ describe("restore in place while the service writes: one short stop, a safety sn
       void run.done.then(() => (ended = true));
       await waitFor(() => existsSync(marker) || ended, 240_000, `the restore to reach ${step}`);
       expect(existsSync(marker), `the restore ended without reaching ${step}`).toBe(true);
-      expect(containerStates("tick")).toEqual(step === "restore-after-hot-pass" ? running : { "tick-app-1": "exited" });
+      const runsNow = step === "restore-after-hot-pass" || step === "restore-before-kept-safety";
+      expect(containerStates("tick")).toEqual(runsNow ? running : { "tick-app-1": "exited" });
       run.child.kill("SIGKILL");
       await run.done;
 
@@ -152,6 +156,18 @@ describe("restore in place while the service writes: one short stop, a safety sn
       if (expectNew) {
         expect(data).toEqual(snapData);
         expect(stackDir).toEqual(snapDir);
+        // The data replaced was kept aside; recover took its safety snapshot, then removed it.
+        expect(r.stdout).toMatch(/safety snapshot [0-9a-f]{8} \(kind:pre-restore\) taken/);
+        const after = snapshots("kind:pre-restore");
+        expect(after).toHaveLength(safetyBefore + 1);
+        const big = execFileSync("restic", ["dump", after.at(-1)!.id, join(mp, "big-1.bin")], {
+          env: { ...process.env, RESTIC_REPOSITORY: w.repo, RESTIC_PASSWORD_FILE: w.passwordFile },
+          maxBuffer: 64 * MiB,
+        });
+        expect(createHash("sha256").update(big).digest("hex")).toBe(oldData["big-1.bin"]);
+        const parent = (after.at(-1) as { parent?: string }).parent;
+        expect(parent, "the kept data's pass had the hot pass as parent").toBeTruthy();
+        expect(snapshots("kind:hot").map((x) => x.id)).not.toContain(parent);
       } else {
         expect(data).toEqual(oldData);
         expect(stackDir).toEqual(oldDir);

@@ -2,7 +2,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { finishInterruptedSwaps, swapIn, SwapJournal, type SwapEntry, type SwapState } from "../../../src/fsops/swap";
+import {
+  dropOld,
+  finishInterruptedSwaps,
+  pendingSafety,
+  swapIn,
+  SwapJournal,
+  type SwapEntry,
+  type SwapState,
+} from "../../../src/fsops/swap";
 import { placementOf, stopNeed } from "../../../src/services/restore/stage";
 
 const HOST = "test-host";
@@ -21,7 +29,7 @@ describe("restore swaps: only a run whose copies are all ready is finished after
   function entry(
     n: number,
     state: SwapState | undefined,
-    o: { runId?: number; live?: boolean; placement?: "add" | "replace" } = {},
+    o: { runId?: number; live?: boolean; placement?: "add" | "replace"; keepOld?: SwapEntry["keepOld"] } = {},
   ): SwapEntry {
     const live = join(dir, `data-${n}`);
     if (o.live !== false) {
@@ -43,6 +51,7 @@ describe("restore swaps: only a run whose copies are all ready is finished after
       owner: dead,
       state,
       placement: o.placement,
+      ...(o.keepOld ? { keepOld: o.keepOld } : {}),
     };
     if (state === undefined) delete e.state;
     journal.write(e);
@@ -85,6 +94,42 @@ describe("restore swaps: only a run whose copies are all ready is finished after
     expect(done.map((d) => d.action)).toEqual(["completed", "completed"]);
     expect([content(notStarted), content(midway)]).toEqual(["restored 1", "restored 2"]);
     expect([...leftAround(notStarted), ...leftAround(midway)]).toEqual([]);
+  });
+
+  it("Given ready copies whose replaced data is kept for a safety snapshot after the start, When recovered before or during the renames, Then each swap is finished, the old data kept and listed as owing its safety snapshot", async () => {
+    const keepOld = { tags: ["backup-tui", "kind:pre-restore"], parent: "a".repeat(64) };
+    const notStarted = entry(1, "ready", { keepOld });
+    const midway = entry(2, "ready", { keepOld });
+    renameSync(midway.live, midway.old);
+    const done = await finishInterruptedSwaps(journal, HOST);
+    expect(done.map((d) => d.action)).toEqual(["completed", "completed"]);
+    expect([content(notStarted), content(midway)]).toEqual(["restored 1", "restored 2"]);
+    expect(readFileSync(join(notStarted.old, "f"), "utf8")).toBe("live 1");
+    expect(readFileSync(join(midway.old, "f"), "utf8")).toBe("live 2");
+    expect(existsSync(notStarted.stagingRoot)).toBe(false);
+    const [run] = pendingSafety(journal, HOST);
+    expect(run.map((e) => [e.live, e.state, e.keepOld?.parent])).toEqual([
+      [notStarted.live, "swapped", keepOld.parent],
+      [midway.live, "swapped", keepOld.parent],
+    ]);
+    // Recovered again (the safety snapshot failed meanwhile): nothing changes, nothing is lost.
+    await finishInterruptedSwaps(journal, HOST);
+    expect(readFileSync(join(midway.old, "f"), "utf8")).toBe("live 2");
+    expect(pendingSafety(journal, HOST)[0]).toHaveLength(2);
+    for (const e of run) await dropOld(e, journal);
+    expect([...leftAround(notStarted), ...leftAround(midway)]).toEqual([]);
+    expect(journal.list()).toEqual([]);
+  });
+
+  it("Given a swap that keeps the old data, When swapped in by its (live) run, Then the restored copy is live, the old kept, the entry swapped; the recovery leaves it to its live run", async () => {
+    const e = entry(1, "ready", { keepOld: { tags: [] } });
+    const mine = { ...e, owner: { ...dead, pid: process.pid } };
+    journal.write(mine);
+    await swapIn(mine, journal);
+    expect(content(e)).toBe("restored 1");
+    expect(readFileSync(join(e.old, "f"), "utf8")).toBe("live 1");
+    expect(mine.state).toBe("swapped");
+    expect(pendingSafety(journal, HOST)).toEqual([]); // its owner is alive: not the recovery's
   });
 
   it("Given an older version's entry killed between live → old and staged → live, When recovered, Then the previous data is put back", async () => {

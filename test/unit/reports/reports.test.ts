@@ -53,7 +53,7 @@ describe("the job renderers (CLI text and TUI summaries alike)", () => {
 
   it("Given a recovery with nothing to do, or with a container that stays down, When rendered, Then it says so", () => {
     const none = { recovered: [], snapshotsRemoved: [], snapshotsLeft: [], failed: [], gone: [], live: 0 };
-    const base = { ...none, interruptedRuns: 0, orphans: [], swaps: [] };
+    const base = { ...none, interruptedRuns: 0, orphans: [], swaps: [], keptSafety: [] };
     expect(recoverLines(base)).toEqual(["nothing to recover"]);
     // As the CLI has always said it: a failed restart alone still begins with "nothing to recover".
     expect(recoverLines({ ...base, failed: [{ stack: "web", name: "web-1", reason: "port taken" }] })).toEqual([

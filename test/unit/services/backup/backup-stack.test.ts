@@ -143,6 +143,21 @@ describe("backupStack", () => {
     expect(run.outcome.bytesAdded).toBe(1000 + 2000);
   });
 
+  it("Given two-pass and a stack under the hot pass's threshold, When backed up, Then one pass runs in the stop, saying why; past it, the hot pass is back", async () => {
+    const { tc, stack } = setup();
+    tc.ctx.hotPassMin = { bytes: 1 << 20, entries: 5000 };
+    const { events, emit } = collect();
+    await backupStack(tc.ctx, job(stack), emit);
+    expect(tc.restic.backups.map((b) => kindOf(b.tags))).toEqual(["kind:stack"]);
+    expect(events.find((e) => e.type === "stack-start")).toMatchObject({ twoPass: false });
+    expect(events.some((e) => e.type === "info" && /single pass: under 1\.0 MiB and 5000 files/.test(e.message))).toBe(
+      true,
+    );
+    tc.ctx.hotPassMin = { bytes: 1 << 20, entries: 1 };
+    await backupStack(tc.ctx, job(stack), () => undefined);
+    expect(tc.restic.backups.slice(1).map((b) => kindOf(b.tags))).toEqual(["kind:hot", "kind:stack"]);
+  });
+
   it("Given two-pass and a stack with nothing running, When backed up, Then there is a single pass and no stop", async () => {
     const { tc, stack } = setup({ containers: appContainers("app", "exited") });
     const { events, emit } = collect();

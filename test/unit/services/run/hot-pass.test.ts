@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { worthAHotPass } from "../../../../src/services/restore/safety";
+import { worthAHotPass } from "../../../../src/services/run/hot-pass";
 
-describe("restore's safety snapshot: a hot pass only where it can shorten the stop", () => {
+describe("a hot pass (backup or restore safety snapshot) only where it can shorten the stop", () => {
   const dirs: string[] = [];
   const dir = () => {
     const d = mkdtempSync(join(tmpdir(), "safety-"));
