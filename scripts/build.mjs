@@ -27,7 +27,8 @@ await build({
   format: "esm",
   platform: "node",
   target: "node26",
-  minifySyntax: true,
+  minify: true,
+  keepNames: true,
   legalComments: "none",
   logLevel: "warning",
   define: {

@@ -29,6 +29,10 @@ export interface SnapshotFilter {
   latestPerStack?: number;
   includeHot?: boolean;
   limit?: number;
+  /** With limit: skip this many first (a page of a long listing). */
+  offset?: number;
+  /** Stacks whose name contains this (case-insensitive). */
+  stackContains?: string;
 }
 
 export interface CatalogFile {
@@ -59,6 +63,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
 );
 CREATE INDEX IF NOT EXISTS snapshots_stack_time ON snapshots(stack, time);
 CREATE INDEX IF NOT EXISTS snapshots_time ON snapshots(time);
+CREATE INDEX IF NOT EXISTS snapshots_group_time ON snapshots(stack, host, time);
 CREATE TABLE IF NOT EXISTS snapshot_files (
   snapshot_id TEXT NOT NULL,
   path TEXT NOT NULL,
@@ -255,26 +260,31 @@ export class Catalog {
     return Number((this.db.prepare("SELECT COUNT(*) AS n FROM snapshots").get() as { n: number }).n);
   }
 
-  /** How many snapshots a filter matches, before any newest-N limit. */
+  /** How many snapshots a filter matches, before any newest-N limit (counted by SQLite, no row read). */
   countMatching(f: SnapshotFilter): number {
-    return this.list({ ...f, latestPerStack: undefined, limit: undefined }).length;
+    const { where, args } = filterSql(f);
+    const cond = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    return Number((this.db.prepare(`SELECT COUNT(*) AS n FROM snapshots ${cond}`).get(...args) as { n: number }).n);
   }
 
+  /**
+   * Newest first. latestPerStack: the newest N of each stack and host, each group read backwards
+   * on the (stack, host, time) index: 100,000 snapshots cost what their few groups do.
+   */
   list(f: SnapshotFilter = {}): CatalogSnapshot[] {
-    const where: string[] = [];
-    const args: Array<string | number> = [];
-    if (f.stack) where.push("stack = ?"), args.push(f.stack);
-    if (f.host) where.push("host = ?"), args.push(f.host);
-    if (f.since) where.push("time >= ?"), args.push(f.since);
-    if (f.until) where.push("time <= ?"), args.push(f.until);
-    if (f.tag) where.push("EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?)"), args.push(f.tag);
-    if (!f.includeHot) where.push("(kind IS NULL OR kind != 'hot')");
+    const { where, args } = filterSql(f);
     const cond = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const newest = [...where, "stack IS g.stack", "host = g.host"].join(" AND ");
     const sql = f.latestPerStack
-      ? `SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY COALESCE(stack, ''), host ORDER BY time DESC) AS rn FROM snapshots ${cond}) WHERE rn <= ? ORDER BY time DESC`
-      : `SELECT * FROM snapshots ${cond} ORDER BY time DESC`;
+      ? `WITH g AS (SELECT DISTINCT stack, host FROM snapshots)
+         SELECT s.* FROM g JOIN snapshots s ON s.rowid IN
+           (SELECT rowid FROM snapshots WHERE ${newest} ORDER BY time DESC LIMIT ?)
+         ORDER BY s.time DESC`
+      : `SELECT * FROM snapshots ${cond} ORDER BY time DESC${f.offset === undefined ? "" : ", id DESC"}`;
     if (f.latestPerStack) args.push(f.latestPerStack);
-    const limited = f.limit ? `${sql} LIMIT ${Math.max(1, Math.floor(f.limit))}` : sql;
+    const limited = f.limit
+      ? `${sql} LIMIT ${Math.max(1, Math.floor(f.limit))} OFFSET ${Math.max(0, Math.floor(f.offset ?? 0))}`
+      : sql;
     return (this.db.prepare(limited).all(...args) as Array<Record<string, unknown>>).map(toSnapshot);
   }
 
@@ -370,6 +380,20 @@ export class Catalog {
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** A filter as SQL: its conditions (joined by AND) and the values they bind, in order. */
+function filterSql(f: SnapshotFilter): { where: string[]; args: Array<string | number> } {
+  const where: string[] = [];
+  const args: Array<string | number> = [];
+  if (f.stack) where.push("stack = ?"), args.push(f.stack);
+  if (f.stackContains) where.push("instr(lower(stack), ?) > 0"), args.push(f.stackContains.toLowerCase());
+  if (f.host) where.push("host = ?"), args.push(f.host);
+  if (f.since) where.push("time >= ?"), args.push(f.since);
+  if (f.until) where.push("time <= ?"), args.push(f.until);
+  if (f.tag) where.push("EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?)"), args.push(f.tag);
+  if (!f.includeHot) where.push("(kind IS NULL OR kind != 'hot')");
+  return { where, args };
 }
 
 function toSnapshot(r: Record<string, unknown>): CatalogSnapshot {

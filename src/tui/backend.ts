@@ -95,6 +95,8 @@ export interface TuiBackend {
   /** The selection, then the backup job (lock, preflight, backup, after-run), like `backup-tui backup [names]`. */
   runBackup(names: string[] | undefined, signal: AbortSignal, emit: EventSink): Promise<BackupReport>;
   listSnapshots(filter: SnapshotFilter): CatalogSnapshot[];
+  /** How many snapshots a filter matches: the Snapshots screen pages through long listings with it. */
+  countSnapshots?(filter: SnapshotFilter): number;
   refreshSnapshots(signal?: AbortSignal): Promise<{ added: number; removed: number; total: number }>;
   /** Indexes the snapshot's tree on first use (restic ls), then lists one directory. */
   index(snap: CatalogSnapshot, signal?: AbortSignal): Promise<void>;
@@ -196,6 +198,7 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
     },
 
     listSnapshots: (filter) => ctx.store.catalog.list(filter),
+    countSnapshots: (filter) => ctx.store.catalog.countMatching(filter),
     refreshSnapshots: (signal) => refreshCatalog(ctx, signal),
     index: (snap, signal) => ensureIndexed(ctx, snap, signal),
     children: (id, dir) => ctx.store.catalog.children(id, dir),

@@ -1,12 +1,51 @@
 import { useCallback, useMemo, useRef, useState } from "react";
-import type { CatalogSnapshot } from "../state/catalog";
+import type { CatalogSnapshot, SnapshotFilter } from "../state/catalog";
 import type { TuiBackend } from "./backend";
 import { describeError } from "./use-async";
 
 export const LATEST_PER_STACK = 5;
 
+/** The rows a list shows: an array, or (every snapshot of a long catalog) pages read on demand. */
+export interface Rows {
+  readonly length: number;
+  at(i: number): CatalogSnapshot | undefined;
+  slice(start: number, end: number): CatalogSnapshot[];
+}
+
+const PAGE = 500;
+const PAGES_KEPT = 8;
+
+/**
+ * `count` rows of a filter, read from the catalog a page at a time and only the last few pages
+ * kept: the TUI holds a window of a 100,000-snapshot catalog, never all of it.
+ */
+export function pagedRows(backend: Pick<TuiBackend, "listSnapshots">, filter: SnapshotFilter, count: number): Rows {
+  const pages = new Map<number, CatalogSnapshot[]>();
+  const page = (p: number): CatalogSnapshot[] => {
+    let rows = pages.get(p);
+    if (rows) pages.delete(p);
+    else rows = backend.listSnapshots({ ...filter, limit: PAGE, offset: p * PAGE });
+    pages.set(p, rows); // newest use last
+    if (pages.size > PAGES_KEPT) pages.delete(pages.keys().next().value as number);
+    return rows;
+  };
+  const at = (i: number) => (i < 0 || i >= count ? undefined : page(Math.floor(i / PAGE))[i % PAGE]);
+  return {
+    length: count,
+    at,
+    slice(start, end) {
+      const out: CatalogSnapshot[] = [];
+      for (let i = Math.max(0, start); i < Math.min(end, count); i++) {
+        const r = at(i);
+        if (r) out.push(r);
+      }
+      return out;
+    },
+  };
+}
+
 export interface SnapshotsState {
-  rows: CatalogSnapshot[];
+  rows: Rows;
   /** Stack names in the catalog, for cycling the filter. */
   stacks: string[];
   stack?: string;
@@ -43,18 +82,22 @@ export function useSnapshots(backend: TuiBackend, initialStack?: string): Snapsh
       ),
     ].sort();
   }, [backend, version]);
-  const fetched = useMemo(() => {
+  const fetched = useMemo((): { rows: Rows; error?: string } => {
     void version;
+    const t = text.trim();
     try {
-      return { rows: backend.listSnapshots({ stack, latestPerStack: all ? undefined : LATEST_PER_STACK }) };
+      // Every snapshot: counted, then paged from the catalog (filtered there too).
+      if (all && backend.countSnapshots) {
+        const filter = { stack, stackContains: t || undefined };
+        return { rows: pagedRows(backend, filter, backend.countSnapshots(filter)) };
+      }
+      const rows = backend.listSnapshots({ stack, latestPerStack: all ? undefined : LATEST_PER_STACK });
+      return { rows: t ? rows.filter((r) => (r.stack ?? "").toLowerCase().includes(t.toLowerCase())) : rows };
     } catch (err) {
       return { rows: [], error: describeError(err) };
     }
-  }, [backend, stack, all, version]);
-  const rows = useMemo(() => {
-    const t = text.trim().toLowerCase();
-    return t ? fetched.rows.filter((r) => (r.stack ?? "").toLowerCase().includes(t)) : fetched.rows;
-  }, [fetched, text]);
+  }, [backend, stack, all, version, text]);
+  const rows = fetched.rows;
 
   const cycleStack = useCallback(() => {
     setStack((cur) => {

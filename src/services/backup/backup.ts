@@ -32,17 +32,23 @@ export interface BackupReport {
   fatal?: unknown;
 }
 
-/** The catalog's snapshots of one kind, in restic's shape. */
+/**
+ * The catalog's snapshots of one kind, in restic's shape: for stacks, only each stack's newest
+ * (SQLite picks them: a catalog of 100,000 snapshots is never read whole for the parents).
+ */
 function catalogAsSnapshots(ctx: ServiceContext, kind: "stack" | "volume"): Snapshot[] {
-  return ctx.store.catalog.list({ host: ctx.config.hostname, tag: `kind:${kind}` }).map((c) => ({
-    id: c.id,
-    short_id: c.shortId,
-    time: c.time,
-    tree: "",
-    paths: c.paths,
-    hostname: c.host,
-    tags: c.tags,
-  }));
+  const newest = kind === "stack" ? 1 : undefined;
+  return ctx.store.catalog
+    .list({ host: ctx.config.hostname, tag: `kind:${kind}`, latestPerStack: newest })
+    .map((c) => ({
+      id: c.id,
+      short_id: c.shortId,
+      time: c.time,
+      tree: "",
+      paths: c.paths,
+      hostname: c.host,
+      tags: c.tags,
+    }));
 }
 
 /** The newest kind:stack snapshot per stack for this host: the explicit parents. */

@@ -2,7 +2,8 @@ import { Box, Text } from "ink";
 import type { ReactNode } from "react";
 
 export interface VirtualListProps<T> {
-  items: readonly T[];
+  /** An array, or anything that can count and slice its rows (a paged catalog listing). */
+  items: Pick<readonly T[], "length" | "slice">;
   cursor: number;
   top: number;
   height: number;

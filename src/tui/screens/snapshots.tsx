@@ -48,7 +48,7 @@ export function SnapshotsScreen({
   const [picking, setPicking] = useState<{ snap: CatalogSnapshot; volumes: string[]; cursor: number }>();
   const listHeight = Math.max(1, height - 4);
   const list = useListCursor(s.rows.length, listHeight);
-  const current = s.rows[list.cursor];
+  const current = s.rows.at(list.cursor);
   useEffect(() => onCapture(typing), [typing, onCapture]);
   useEffect(() => onPane?.(confirm ? "restore" : opened ? "files" : "list"), [opened, confirm, onPane]);
   useEffect(() => {
@@ -71,7 +71,7 @@ export function SnapshotsScreen({
     (input, key) => {
       setNote(undefined);
       if (list.onKey(input, key)) return;
-      const row = s.rows[list.current()];
+      const row = s.rows.at(list.current());
       if (key.return && row) setOpened(row);
       else if (input === "s") s.cycleStack();
       else if (input === "/") setTyping(true);
