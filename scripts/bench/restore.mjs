@@ -298,7 +298,7 @@ async function main() {
     `- Machine: ${meta.cpus} × ${meta.cpu}, ${meta.mem} GiB memory. restic ${meta.restic}. Repository, volume and restores on the same disk.`,
     "- Stack: one busybox service appending a line to a log on its volume every 50 ms; the volume holds 90% 64 MiB files and 10% 4–60 KiB files of random data. Before each in-place restore 1% of the data is rewritten, so the safety snapshot has something new to keep.",
     "- Warm caches (an untimed raw restore first). Downtime from `docker events`: the service's die → start; `reported` is backup-tui's own figure. Every restore is checked: files and bytes, and for in place a digest of every file but the log, against the data backed up.",
-    "- In place: the copy is written into staging beside the volume and the safety snapshot's hot pass taken while the service runs; stopped only for the safety snapshot's final pass (parent: the hot pass) and the renames.",
+    "- In place: the copy is written into staging beside the volume and the safety snapshot's hot pass taken while the service runs; stopped only for the renames (the replaced data is moved aside); the safety snapshot's final pass (parent: the hot pass) reads the data kept aside after the start. Before this work (more.mjs's table, the same 1 GiB stack): 5.21 s down.",
     "",
     "| data | variant | runs | wall median (s) | ratio to raw | downtime median (s) | reported (s) |",
     "|---|---|---|---|---|---|---|",
