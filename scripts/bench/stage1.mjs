@@ -2,7 +2,7 @@
 // Stage 1 benchmark: downtime and orchestration overhead of `backup-tui backup`.
 //
 //   node scripts/bench/stage1.mjs            # ≥1 GiB stack, 5 repeats (~10 min), writes the Stage 1 section of BENCHMARKS.md
-//   node scripts/bench/stage1.mjs --smoke    # ~20 MB, 2 repeats, prints only (pass --bench-file F to write F)
+//   node scripts/bench/stage1.mjs --smoke    # ~40 MB, 2 repeats, prints only (pass --bench-file F to write F)
 //   options: --repeats N, --bench-file FILE
 //
 // Needs root (it writes into a Docker volume's mountpoint), a running dockerd with Compose v2,
@@ -22,7 +22,7 @@ const argv = process.argv.slice(2);
 const opt = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
 const SMOKE = argv.includes("--smoke");
 const SIZE = SMOKE
-  ? { small: 200, large: 4, largeBytes: 3 << 20, repeats: 2 }
+  ? { small: 200, large: 4, largeBytes: 8 << 20, repeats: 2 } // ~40 MiB: over the hot pass's 32 MiB threshold
   : { small: 8000, large: 4, largeBytes: 200 << 20, repeats: 5 };
 SIZE.repeats = Number(opt("--repeats") ?? SIZE.repeats);
 const BENCH_FILE = opt("--bench-file") ?? (SMOKE ? undefined : path.join(ROOT, "BENCHMARKS.md"));
