@@ -18,7 +18,7 @@ export interface SafetyOptions {
  * The safety snapshot of what a restore in place replaces (kind:pre-restore), in two passes like
  * a backup: `hot()` while the stack still runs (skipped when the data is small), then a final
  * pass with the hot snapshot as parent, reading only what changed since. Where private mount
- * namespaces are allowed (root), the final pass is taken after the stack runs again (`kept`):
+ * namespaces are allowed (root), the final pass is taken after the stack runs again (`takeKeptSafety`):
  * the swap moves the replaced data aside and keeps it, and restic reads it bound at its live
  * path; otherwise `final()` takes it in the stop window. The final snapshot alone is the safety
  * snapshot; the hot one is forgotten by `cleanup()`.
