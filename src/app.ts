@@ -23,6 +23,7 @@ import { StateStore } from "./state/store";
 import { openStateStore, StoreUnavailableError } from "./state/store-repair";
 
 import { VERSION } from "./version";
+import { parseDuration } from "./duration";
 export { VERSION };
 
 export interface GlobalOptions {
@@ -115,6 +116,7 @@ export function buildContext(config: Config, o: ContextOptions): ServiceContext 
       env: rcloneEnv,
       cloudCopy: cloudCopyOf(config),
       versions,
+      shared: repository === config.restic.repository ? sharedRepository(config) : undefined,
     });
   return {
     config,
@@ -163,4 +165,15 @@ export function openContext(
     warn: (m) => env.printer.warn(m),
     ...o,
   });
+}
+
+/** The main repository's sharing ([local_backup] PRUNE_HOST): who takes its exclusive lock, how long others wait. */
+function sharedRepository(config: Config) {
+  const { pruneHost, lockWait } = config.fleet;
+  if (!pruneHost) return undefined;
+  return {
+    pruneHost,
+    hostname: config.hostname,
+    lockWaitSec: Math.round(parseDuration(lockWait, "[local_backup] LOCK_WAIT") / 1000),
+  };
 }

@@ -373,6 +373,9 @@ export function buildProgram(): Command {
     .description(
       "per stack: last good backup, age, next run, overdue; last verify; lock; pending recovery (exit 4 / 1)",
     )
+    .option("--fleet", "every host publishing its status into this repository, worst first (no Docker needed)")
+    .option("--textfile <file>", "with --fleet: also write the fleet as a Prometheus textfile (label host)")
+    .addOption(new Option("--now <time>", "with --fleet: judge overdue as of this time").hideHelp())
     .action(lazy(program, () => import("./commands/status")));
 
   program

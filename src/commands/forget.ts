@@ -22,7 +22,7 @@ export async function run(
 ): Promise<number> {
   const ctx = openContext(env);
   if (o.remote !== undefined) return forgetRemote(env, ctx, o, o.remote);
-  if (o.scheduled && !startScheduled(env, ctx, "prune", "prune")) return ExitCode.ok;
+  if (o.scheduled && !startScheduled(env, ctx, "prune", "prune", { exclusive: true })) return ExitCode.ok;
   const stacks = await retentionStacks(ctx, o.stack, env.signal);
   // The PRUNE schedule applies the policy the admin configured: that is its consent.
   const confirmation =

@@ -5,6 +5,8 @@ import { localRepoBytes } from "../fsops/repo-files";
 import { freeSpace, isLocalRepository } from "../services/retention/space-budget";
 import { readStatus, statusExitCode } from "../services/status/status";
 import { acceptLossCommand } from "../services/status/warnings";
+import { UsageError } from "../errors";
+import { runFleet } from "./status-fleet";
 
 /** Missing ids a --json alarm lists (the count says how many there are). */
 const MISSING_SHOWN = 100;
@@ -17,8 +19,13 @@ const MISSING_SHOWN = 100;
  * verification (of the repository, or of a stack's restore) failed or a sync target's tamper alarm
  * is not acknowledged.
  */
-export async function run(env: CommandEnv): Promise<number> {
+export async function run(
+  env: CommandEnv,
+  o: { fleet?: boolean; textfile?: string; now?: string } = {},
+): Promise<number> {
   const ctx = openContext(env);
+  if (o.fleet) return runFleet(env, ctx, o);
+  if (o.textfile || o.now) throw new UsageError("--textfile and --now go with --fleet");
   // strict: an unreadable dirlist or unusable due dates fail the command, as they always did.
   const status = await readStatus(ctx, { strict: true });
   // The dirlist's line warnings (the config's were printed when it was opened).

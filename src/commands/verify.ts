@@ -34,7 +34,8 @@ export async function run(
   if ((o.stack?.length || o.scratch) && o.level !== "files")
     throw new UsageError("--stack and --scratch go with --level files");
   const ctx = openContext(env);
-  if (o.scheduled && !startScheduled(env, ctx, "verify", "verify")) return ExitCode.ok;
+  if (o.scheduled && !startScheduled(env, ctx, "verify", "verify", { exclusive: o.level !== "files" && !o.remote }))
+    return ExitCode.ok;
   env.printer.info(
     verifyStartLine(redact(verifyTarget(ctx, o.remote)), o.level, o.subset ?? ctx.config.verification.subset),
   );

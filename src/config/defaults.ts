@@ -16,10 +16,11 @@ import type { SyncTarget } from "./targets";
 export function defaultSettings() {
   const errors: string[] = [];
   const parse = <S extends keyof typeof SECTIONS>(s: S) => parseSection(SECTIONS[s], s, {}, errors);
-  const { restic, retention, verification, space } = localBackupSettings(parse("local_backup"));
+  const { restic, retention, verification, space, fleet } = localBackupSettings(parse("local_backup"));
   return {
     docker: dockerSettings(parse("docker")),
     restic,
+    fleet,
     retention,
     verification,
     space,

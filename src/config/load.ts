@@ -90,11 +90,17 @@ function typedConfig(raw: RawSections, { input, file, format, stateDir, ignored 
   checkCron(SECTIONS.schedule, scheduleValues, "schedule", raw, f.errors);
   const notify = notifySettings(parseSection(SECTIONS.notify, "notify", raw, f.errors));
   checkNotifyOn(notify.on, raw, f.errors);
+  const host = hostname ?? osHostname();
+  const generated = generatedHostname(host);
+  if (generated)
+    f.warnings.push(
+      `host name ${JSON.stringify(host)} looks ${generated}: snapshots and retention go by host name, so a name that changes loses them; set [local_backup] HOSTNAME to a stable name`,
+    );
   return {
     source: { file, format },
     stateDir,
     dirlistFile: locateDirlist(file, dirlistFile, stateDir),
-    hostname: hostname ?? osHostname(),
+    hostname: host,
     docker: { ...docker, stacksDir: at(docker.stacksDir) },
     restic: {
       ...restic,
@@ -112,6 +118,17 @@ function typedConfig(raw: RawSections, { input, file, format, stateDir, ignored 
     stacks: readStacks(raw, localParts.retention.keep, file, f.errors),
     warnings: f.warnings,
   };
+}
+
+/**
+ * Why a host name looks made up by a machine rather than chosen (a container's id, a cloud
+ * instance's default), or undefined. Retention, restores and the fleet view go by host name.
+ */
+export function generatedHostname(name: string): string | undefined {
+  if (/^[0-9a-f]{12}$|^[0-9a-f]{64}$/.test(name)) return "like a container id";
+  if (/^(localhost|localhost\.localdomain|\(none\))$/i.test(name)) return "like a default, shared by many machines";
+  if (/^(ip|i)-[0-9a-f-]{6,}$/i.test(name)) return "like a cloud instance's generated name";
+  return undefined;
 }
 
 /** Every problem at once, in the file's line order; the warnings too (a misspelt section often explains an error). */

@@ -67,6 +67,8 @@ export interface Config {
     /** The embedded default creates its repository on first use. */
     autoInit: boolean;
   };
+  /** Several hosts sharing the repository: who prunes, whether this host publishes its status. */
+  fleet: Settings<LocalBackup["fleet"]>;
   retention: LocalBackup["retention"];
   verification: LocalBackup["verification"];
   space: Settings<LocalBackup["space"]>;

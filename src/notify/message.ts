@@ -10,11 +10,15 @@ export interface RunNotice {
   error?: string;
   startedAt: string;
   finishedAt: string;
-  /** An announcement (deletions to come): sent whatever NOTIFY_ON says, never a healthchecks ping. */
-  announce?: boolean;
+  /**
+   * An announcement, sent whatever NOTIFY_ON says and never a healthchecks ping (it is not this
+   * host's run): true for deletions to come, or its own title (another host of the fleet).
+   */
+  announce?: boolean | string;
 }
 
 export function title(n: RunNotice): string {
+  if (typeof n.announce === "string") return n.announce;
   if (n.announce) return `backup-tui ${n.kind} on ${n.host}: snapshots will be deleted`;
   const word =
     n.status === "succeeded"

@@ -9,7 +9,7 @@ export function forgetLines(r: Omit<ForgetReport, "exitCode">): string[] {
   return [
     `${r.dryRun ? "Dry run: would remove" : "Removed"}:\n${table(
       ["STACK", "KEPT", "REMOVED"],
-      results.map((x) => [x.stack, String(x.kept), String(x.removed.length)]),
+      results.map((x) => [x.host ? `${x.stack} (host ${x.host})` : x.stack, String(x.kept), String(x.removed.length)]),
     )}`,
     ...(space ? spaceLines(space) : []),
     ...(space?.exhausted ? [`STILL OVER THE SPACE LIMITS: ${space.after.reasons.join("; ")}`] : []),

@@ -40,7 +40,17 @@ export interface ResticSettings {
   cloudCopy?: string;
   /** `restic version` remembered per binary (path, size, mtime): one process fewer per run. */
   versions?: VersionCache;
+  /**
+   * A repository several hosts share ([local_backup] PRUNE_HOST): restic's exclusive lock belongs
+   * to the prune host alone, and every command waits up to lockWaitSec for another host's lock.
+   */
+  shared?: { pruneHost: string; hostname: string; lockWaitSec: number };
 }
+
+/** The restic commands that take the repository's exclusive lock (observed with restic 0.19). */
+const EXCLUSIVE = new Set(["forget", "prune", "check", "tag", "rewrite", "repair", "migrate"]);
+/** Commands that take no lock at all (or are run with --no-lock by this wrapper). */
+const LOCKLESS = new Set(["version", "init", "unlock", "cat", "list", "snapshots", "key"]);
 
 export type {
   BackupProgress,
@@ -227,6 +237,32 @@ export class Restic {
     }
   }
 
+  /** A small document as a snapshot of one file (`/NAME`), read from stdin: no file on disk. */
+  async backupText(req: {
+    filename: string;
+    text: string;
+    host: string;
+    tags: string[];
+    signal?: AbortSignal;
+    timeoutMs: number;
+  }): Promise<string> {
+    const args = ["backup", "--json", "--host", req.host, "--stdin", "--stdin-filename", req.filename];
+    for (const t of req.tags) args.push("--tag", t);
+    let id: string | undefined;
+    const r = await this.run(args, {
+      signal: req.signal,
+      timeoutMs: req.timeoutMs,
+      input: req.text,
+      bufferStdout: false,
+      onStdoutLine: (line) => {
+        const parsed = BackupLine.safeParse(jsonLine(line));
+        if (parsed.success && parsed.data.message_type === "summary") id = parsed.data.snapshot_id;
+      },
+    });
+    if (!id) throw new ToolError("restic backup --stdin reported no snapshot", r.command, r.exitCode, r.stderr, "exit");
+    return id;
+  }
+
   async snapshots(
     o: { tags?: string[]; host?: string; ids?: string[]; signal?: AbortSignal } = {},
   ): Promise<Snapshot[]> {
@@ -320,8 +356,12 @@ export class Restic {
   }
 
   /** The content of one file in a snapshot. */
-  async dump(snapshot: string, path: string, signal?: AbortSignal): Promise<string> {
-    const r = await this.run(["dump", "--", snapshot, path], { signal, timeoutMs: 600_000 });
+  async dump(snapshot: string, path: string, signal?: AbortSignal, o: { noLock?: boolean } = {}): Promise<string> {
+    // noLock: a read-only key (a fleet viewer) cannot write the lock file a read takes.
+    const r = await this.run(["dump", ...(o.noLock ? ["--no-lock"] : []), "--", snapshot, path], {
+      signal,
+      timeoutMs: 600_000,
+    });
     return r.stdout;
   }
 
@@ -405,8 +445,9 @@ export class Restic {
     args: string[],
     call: Call,
   ): Promise<{ stdout: string; stderr: string; exitCode: number; command: string }> {
+    const argv = this.s.shared ? await this.sharedArgs(args, this.s.shared) : args;
     try {
-      return await this.runOnce(args, call);
+      return await this.runOnce(argv, call);
     } catch (err) {
       const lock = err instanceof ToolError ? parseLockHolder(err.stderrTail) : undefined;
       if (!lock || lock.host !== this.host || isAlive(lock.pid) || args[0] === "unlock")
@@ -416,7 +457,7 @@ export class Restic {
       await waitGone(lock.pid, 30_000);
       try {
         await this.runOnce(["unlock"], { timeoutMs: 300_000 });
-        return await this.runOnce(args, call);
+        return await this.runOnce(argv, call);
       } catch (again) {
         throw classify(again, this.s.repository, {
           op: args[0],
@@ -425,6 +466,25 @@ export class Restic {
         });
       }
     }
+  }
+
+  /**
+   * On a shared repository: the exclusive lock is the prune host's alone (a command that takes it
+   * is refused on every other host, whoever asks: CLI, TUI, daemon, a schedule), and a command
+   * that locks waits for another host's lock (`--retry-lock`, restic 0.16+) instead of failing.
+   */
+  private async sharedArgs(args: string[], shared: NonNullable<ResticSettings["shared"]>): Promise<string[]> {
+    const [op, ...rest] = args;
+    const removeAll = op === "unlock" && rest.includes("--remove-all");
+    if ((EXCLUSIVE.has(op) || removeAll) && shared.pruneHost !== shared.hostname)
+      throw new AppError(
+        `this repository is shared, and \`restic ${op}${removeAll ? " --remove-all" : ""}\` takes its exclusive lock: only PRUNE_HOST ${shared.pruneHost} does that, not ${shared.hostname}`,
+        ExitCode.usage,
+        `Run it on ${shared.pruneHost}. Its retention applies this host's keep policy (published with this host's status) to this host's snapshots alone.`,
+      );
+    if (LOCKLESS.has(op) || rest.includes("--no-lock") || !shared.lockWaitSec) return args;
+    if (!(await this.features()).retryLock) return args;
+    return [op, "--retry-lock", `${shared.lockWaitSec}s`, ...rest];
   }
 
   private async runOnce(args: string[], { launcher, from, ...call }: Call) {

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { FleetCache } from "./fleet-cache";
 import { TargetHistory } from "./target-history";
 import { Verifications } from "./verifications";
 import { Catalog } from "./catalog";
@@ -114,10 +115,13 @@ export class StateStore {
   readonly verifications: Verifications;
   /** The tamper alarm's memory: what each sync target held, what this host forgot, the alarms. */
   readonly targets: TargetHistory;
+  /** Other hosts' published status documents, by snapshot id (status --fleet). */
+  readonly fleet: FleetCache;
   private constructor(private readonly db: DatabaseSync) {
     this.catalog = new Catalog(db, () => this.bytesAddedBySnapshot());
     this.verifications = new Verifications(db);
     this.targets = new TargetHistory(db);
+    this.fleet = new FleetCache(db);
   }
 
   /** Opens (or creates) the database; SQLite's error as it is (see openStateStore for a damaged one). ":memory:": none on disk. */

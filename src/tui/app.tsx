@@ -9,6 +9,7 @@ import { globalKeys, INPUT_KEYS, MENU, SCREEN_KEYS, screenTitle, type ScreenId }
 import { BackupScreen } from "./screens/backup";
 import { DashboardScreen } from "./screens/dashboard";
 import { DisasterScreen } from "./screens/disaster";
+import { FleetScreen } from "./screens/fleet";
 import { HistoryScreen } from "./screens/history";
 import { SchedulesScreen } from "./screens/schedules";
 import { SnapshotsScreen } from "./screens/snapshots";
@@ -23,6 +24,8 @@ interface Route {
   id: ScreenId;
   /** backup: the stacks asked for; snapshots: the stack filter; history: the schedule job. */
   names?: string[];
+  /** snapshots: another host's (from the Fleet screen). */
+  host?: string;
   /** Distinguishes two visits of the same screen (a new request resets it). */
   seq: number;
 }
@@ -92,10 +95,10 @@ export function App({ backend, onExit, signal, size }: AppProps) {
     return () => signal.removeEventListener("abort", onAbort);
   }, [signal, quit, busy]);
 
-  const go = useCallback((id: ScreenId, names?: string[]) => {
+  const go = useCallback((id: ScreenId, names?: string[], host?: string) => {
     setHint(undefined);
     setPane(undefined);
-    setStack((s) => (id === "dashboard" ? [s[0]] : [s[0], { id, names, seq: (s.at(-1)?.seq ?? 0) + 1 }]));
+    setStack((s) => (id === "dashboard" ? [s[0]] : [s[0], { id, names, host, seq: (s.at(-1)?.seq ?? 0) + 1 }]));
   }, []);
   const onPane = useCallback(
     (p: "list" | "files" | "run" | "restore" | "log") => setPane(p === "list" ? undefined : p),
@@ -252,6 +255,7 @@ export function App({ backend, onExit, signal, size }: AppProps) {
           height={body}
           active={active}
           initialStack={route.names?.[0]}
+          host={route.host}
           onCapture={setCaptured}
           onHint={setHint}
           onPane={onPane}
@@ -298,6 +302,18 @@ export function App({ backend, onExit, signal, size }: AppProps) {
           initialJob={route.names?.[0]}
           reloadKey={reloadKey}
           onPane={onPane}
+        />
+      );
+      break;
+    case "fleet":
+      screen = (
+        <FleetScreen
+          key={route.seq}
+          backend={backend}
+          width={columns}
+          height={body}
+          active={active}
+          onSnapshots={(host, s) => go("snapshots", s ? [s] : undefined, host)}
         />
       );
       break;

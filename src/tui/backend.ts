@@ -27,6 +27,7 @@ import { backupJob } from "../usecases/backup";
 import { syncJob, type SyncJobReport } from "../usecases/sync";
 import { verifyJob, type VerifyJobReport } from "../usecases/verify";
 import { disasterBackend, type DisasterBackend } from "./backend-disaster";
+import { fleetStatus, type FleetReport } from "../usecases/fleet";
 
 export type { DisasterChoice, DisasterPlan } from "./backend-disaster";
 
@@ -111,6 +112,8 @@ export interface TuiBackend {
   runLog(run: RunRow): LogEntry[];
   /** What a snapshot's backup changed since the snapshot before it (`backup-tui diff SNAP`). */
   diff?(snapshotId: string, signal?: AbortSignal): Promise<DiffReport>;
+  /** Every host publishing its status into the repository, worst first (`backup-tui status --fleet`). */
+  fleet?(signal?: AbortSignal): Promise<FleetReport>;
   /** What the restore would change and stop, without writing anything. */
   previewRestore(choice: RestoreChoice, signal?: AbortSignal): Promise<RestorePreview>;
   /** The confirmation password against CONFIRM_PASSWORD_HASH (a wrong one is logged, like the CLI's guard). */
@@ -221,6 +224,9 @@ export function createBackend(ctx: ServiceContext, configWarnings: string[] = ct
       return runLog(ctx.config.stateDir, run, { prevFinished: prev?.finishedAt, nextStarted: next?.startedAt });
     },
 
+    fleet(signal) {
+      return fleetStatus(ctx, { signal });
+    },
     diff(snapshotId, signal) {
       return diffJob(ctx, { from: snapshotId }, { signal: signal ?? new AbortController().signal });
     },

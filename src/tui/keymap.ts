@@ -6,6 +6,7 @@ export type ScreenId =
   | "snapshots"
   | "schedules"
   | "history"
+  | "fleet"
   | "files"
   | "run"
   | "restore"
@@ -25,6 +26,7 @@ export const MENU: Array<{ id: ScreenId; key: string; title: string; short: stri
   { id: "snapshots", key: "4", title: "Snapshots", short: "Snaps" },
   { id: "schedules", key: "5", title: "Schedules", short: "Sched" },
   { id: "history", key: "6", title: "History", short: "Hist" },
+  { id: "fleet", key: "7", title: "Fleet", short: "Fleet" },
 ];
 
 /** Panes opened from a screen: the tab bar marks their screen, the help names them. */
@@ -85,6 +87,11 @@ export const SCREEN_KEYS: Record<ScreenId, KeyHelp[]> = {
     { keys: "Enter", label: "details" },
     { keys: "f", label: "cycle kind" },
     { keys: "r", label: "reload" },
+  ],
+  fleet: [
+    { keys: "↑↓ PgUp PgDn", label: "move" },
+    { keys: "Enter", label: "that host's snapshots" },
+    { keys: "r", label: "read again" },
   ],
   files: [
     { keys: "↑↓ PgUp PgDn", label: "move" },

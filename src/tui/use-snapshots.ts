@@ -63,7 +63,7 @@ export interface SnapshotsState {
 }
 
 /** "Filter & fetch": the catalog, filtered; `refresh` re-reads the repository (restic snapshots). */
-export function useSnapshots(backend: TuiBackend, initialStack?: string): SnapshotsState {
+export function useSnapshots(backend: TuiBackend, initialStack?: string, host?: string): SnapshotsState {
   const [stack, setStack] = useState<string | undefined>(initialStack);
   const [text, setText] = useState("");
   const [all, setAll] = useState(false);
@@ -76,27 +76,27 @@ export function useSnapshots(backend: TuiBackend, initialStack?: string): Snapsh
     return [
       ...new Set(
         backend
-          .listSnapshots({ latestPerStack: 1 })
+          .listSnapshots({ latestPerStack: 1, host })
           .map((s) => s.stack)
           .filter((s): s is string => !!s),
       ),
     ].sort();
-  }, [backend, version]);
+  }, [backend, host, version]);
   const fetched = useMemo((): { rows: Rows; error?: string } => {
     void version;
     const t = text.trim();
     try {
       // Every snapshot: counted, then paged from the catalog (filtered there too).
       if (all && backend.countSnapshots) {
-        const filter = { stack, stackContains: t || undefined };
+        const filter = { stack, host, stackContains: t || undefined };
         return { rows: pagedRows(backend, filter, backend.countSnapshots(filter)) };
       }
-      const rows = backend.listSnapshots({ stack, latestPerStack: all ? undefined : LATEST_PER_STACK });
+      const rows = backend.listSnapshots({ stack, host, latestPerStack: all ? undefined : LATEST_PER_STACK });
       return { rows: t ? rows.filter((r) => (r.stack ?? "").toLowerCase().includes(t.toLowerCase())) : rows };
     } catch (err) {
       return { rows: [], error: describeError(err) };
     }
-  }, [backend, stack, all, version, text]);
+  }, [backend, stack, host, all, version, text]);
   const rows = fetched.rows;
 
   const cycleStack = useCallback(() => {

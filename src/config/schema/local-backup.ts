@@ -42,7 +42,26 @@ export const LOCAL_BACKUP_KEYS = {
   HOSTNAME: {
     guarded: true,
     schema: hostname,
-    description: "Host name recorded in snapshots (default: this machine's).",
+    description:
+      "Host name recorded in snapshots (default: this machine's). In a repository several hosts share, every host needs its own stable name.",
+  },
+  PRUNE_HOST: {
+    guarded: true,
+    schema: hostname,
+    description:
+      "Set when several hosts share this repository: the one HOSTNAME that applies retention, prunes and checks it (restic's exclusive lock). The other hosts refuse those commands and publish their keep policy for it.",
+    example: "host1",
+  },
+  PUBLISH_STATUS: {
+    schema: bool,
+    description:
+      "After each run, publish this host's status (a small snapshot tagged backup-tui-status) for `status --fleet`. Default: on when PRUNE_HOST is set.",
+  },
+  LOCK_WAIT: {
+    schema: duration("30m or 2h"),
+    default: "30m",
+    description:
+      "In a shared repository (PRUNE_HOST set): how long restic waits for another host's exclusive lock (restic --retry-lock) before the run fails.",
   },
   BACKUP_TIMEOUT: {
     schema: seconds,
@@ -124,6 +143,7 @@ type LocalBackupValues = SectionValues<typeof LOCAL_BACKUP_KEYS>;
 export function localBackupSettings(k: LocalBackupValues) {
   return {
     hostname: k.HOSTNAME,
+    fleet: { pruneHost: k.PRUNE_HOST, publish: k.PUBLISH_STATUS ?? k.PRUNE_HOST !== undefined, lockWait: k.LOCK_WAIT },
     dirlistFile: k.DIRLIST_FILE,
     restic: {
       repository: k.RESTIC_REPOSITORY,

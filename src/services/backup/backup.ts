@@ -8,6 +8,8 @@ import type { EventSink, StackOutcome } from "../run/events";
 import { refreshCatalog } from "../snapshots/catalog";
 import { applyRetention } from "../retention/retention";
 import { verifyRepository } from "../verify/verify";
+import { leftToPruneHost, takesExclusiveLock } from "../fleet/shared";
+import { forgetHotSnapshots } from "../run/hot-pass";
 
 export interface BackupRequest {
   stacks: Stack[];
@@ -143,14 +145,16 @@ export async function runBackup(ctx: ServiceContext, req: BackupRequest, emit: E
 
     if (hot.length) {
       emit({ type: "phase", stack: "*", phase: "cleanup", detail: `forgetting ${hot.length} hot snapshot(s)` });
-      await ctx.restic
-        .forget({ ids: hot })
-        .then(() => ctx.store.targets.recordForgotten(hot, new Date().toISOString()))
-        .catch((err) => warnings.push(`could not forget hot snapshots ${hot.join(" ")}: ${errorMessage(err)}`));
+      await forgetHotSnapshots(ctx, hot).catch((err) =>
+        warnings.push(`could not forget hot snapshots ${hot.join(" ")}: ${errorMessage(err)}`),
+      );
     }
     report = { runId, outcomes, status: "succeeded", exitCode: ExitCode.ok, warnings };
     const good = outcomes.filter((o) => o.status === "succeeded" || o.status === "partial").map((o) => o.stack);
-    if (!req.signal.aborted && ctx.config.retention.autoPrune && good.length) {
+    const exclusive = takesExclusiveLock(ctx.config);
+    if (!req.signal.aborted && ctx.config.retention.autoPrune && good.length && !exclusive)
+      ctx.log.info(leftToPruneHost(ctx.config, "AUTO_PRUNE"));
+    else if (!req.signal.aborted && ctx.config.retention.autoPrune && good.length) {
       emit({ type: "phase", stack: "*", phase: "retention" });
       try {
         const r = await applyRetention(ctx, good, { signal: req.signal, volume: req.volume?.name });
@@ -159,11 +163,13 @@ export async function runBackup(ctx: ServiceContext, req: BackupRequest, emit: E
         warnings.push(`retention failed: ${errorMessage(err)}`);
       }
     }
-    if (!req.signal.aborted && ctx.config.verification.enabled && good.length) {
-      emit({ type: "phase", stack: "*", phase: "verify", detail: ctx.config.verification.depth });
-      // The files level checks what this run wrote: its stacks' new snapshots (a volume run: metadata).
-      const depth =
-        req.volume && ctx.config.verification.depth === "files" ? "metadata" : ctx.config.verification.depth;
+    // The files level checks what this run wrote: its stacks' new snapshots (a volume run: metadata).
+    const depth = req.volume && ctx.config.verification.depth === "files" ? "metadata" : ctx.config.verification.depth;
+    const verifies = ctx.config.verification.enabled && good.length > 0;
+    if (verifies && !exclusive && depth !== "files")
+      ctx.log.info(leftToPruneHost(ctx.config, `verification (${depth}: restic check)`));
+    if (!req.signal.aborted && verifies && (exclusive || depth === "files")) {
+      emit({ type: "phase", stack: "*", phase: "verify", detail: depth });
       report.verification = await verifyRepository(ctx, depth, req.signal, { stacks: good, emit }).catch((err) => {
         if (req.signal.aborted) throw err;
         return { ok: false, level: depth, detail: errorMessage(err) };

@@ -2,7 +2,7 @@ import { dropOld, type SwapEntry, type SwapJournal } from "../../fsops/swap";
 import { namespaceLauncher, privateMountsAllowed } from "../../fssnap/plan";
 import { errorMessage } from "../../errors";
 import type { BackupSummary } from "../../restic/json";
-import { worthAHotPass } from "../run/hot-pass";
+import { forgetHotSnapshots, worthAHotPass } from "../run/hot-pass";
 import type { ServiceContext } from "../run/context";
 import type { EventSink } from "../run/events";
 
@@ -79,8 +79,7 @@ export class SafetySnapshot {
     if (!id) return;
     this.hotId = undefined;
     try {
-      await this.ctx.restic.forget({ ids: [id] });
-      this.ctx.store.targets.recordForgotten([id], new Date().toISOString());
+      await forgetHotSnapshots(this.ctx, [id]);
     } catch (err) {
       this.emit({
         type: "warning",

@@ -5,11 +5,14 @@ import type { ForgetGroup } from "../../restic/json";
 import { notifyRun } from "../../notify/notify";
 import { closeRun, endedWith } from "../run/after-run";
 import type { ServiceContext } from "../run/context";
+import { fleetHousekeeping, otherHostsRetention } from "../fleet/housekeeping";
+import { policyFor } from "./policy";
 import { enforceSpace, spaceConfigured, spaceLines, type SpaceResult } from "./space-budget";
 
-export function policyFor(ctx: ServiceContext, stack: string): KeepPolicy {
-  return ctx.config.stacks[stack]?.keep ?? ctx.config.retention.keep;
-}
+export { policyFor };
+
+/** This host prunes a repository other hosts share too (PRUNE_HOST names it). */
+const sharedPruneHost = (ctx: ServiceContext) => ctx.config.fleet.pruneHost === ctx.config.hostname;
 
 /** Whether a keep policy keeps any snapshot (retention refuses one that does not; doctor and validate flag it). */
 export function policyKeepsSomething(policy: KeepPolicy): boolean {
@@ -29,6 +32,8 @@ export function assertPolicyKeepsSomething(policy: KeepPolicy, stack: string): v
 
 export interface RetentionResult {
   stack: string;
+  /** Another host's stack (the prune host applies that host's published policy); absent: this host's. */
+  host?: string;
   kept: number;
   removed: string[];
 }
@@ -48,6 +53,8 @@ export async function applyRetention(
       tags: o.volume
         ? ["backup-tui", `vol:${o.volume}`, "kind:volume"]
         : ["backup-tui", `stack:${stack}`, "kind:stack"],
+      // This host's snapshots alone: another host's, in a shared repository, follow its own policy.
+      host: ctx.config.hostname,
       groupBy: "host",
       keep: policy,
       keepTags: ["protected"],
@@ -60,6 +67,11 @@ export async function applyRetention(
       ctx.store.targets.recordForgotten(forgottenIds(groups.flatMap((g) => g.remove)), new Date().toISOString());
     results.push({ stack, kept: groups.reduce((n, g) => n + g.keep.length, 0), removed });
   }
+  // The prune host of a shared repository also applies the other hosts' published policies.
+  const fleet = sharedPruneHost(ctx) && !o.volume;
+  const others = fleet ? await otherHostsRetention(ctx, o) : [];
+  results.push(...others.map((r) => ({ stack: r.stack, host: r.host, kept: r.kept, removed: r.removed })));
+  if (fleet && !o.dryRun) await fleetHousekeeping(ctx, o);
   if (!o.dryRun && o.prune !== false && results.some((r) => r.removed.length)) await ctx.restic.prune(o.signal);
   return results;
 }

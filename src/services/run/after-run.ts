@@ -6,6 +6,8 @@ import { localRepoBytes } from "../../fsops/repo-files";
 import type { RunKind, RunStatus } from "../../state/store";
 import { freeSpace, isLocalRepository } from "../retention/space-budget";
 import type { ServiceContext } from "./context";
+import { publishStatus } from "../fleet/publish";
+import { notifyFleet } from "../fleet/watch";
 
 /** The metrics node_exporter's textfile collector reads, from the state store. */
 export function collectMetrics(ctx: ServiceContext): Metric[] {
@@ -123,7 +125,7 @@ function repositoryMetrics(ctx: ServiceContext): Metric[] {
   }
 }
 
-/** Notifications and metrics after a run: failures are logged, never raised. */
+/** Metrics, this host's published status (PUBLISH_STATUS) and notifications after a run: failures are logged, never raised. */
 export async function afterRun(ctx: ServiceContext, notice: RunNotice, o: { baseMs?: number } = {}): Promise<void> {
   const file = ctx.config.notify.prometheusTextfile;
   if (file) {
@@ -133,6 +135,7 @@ export async function afterRun(ctx: ServiceContext, notice: RunNotice, o: { base
       ctx.log.warn({ file, err: errorMessage(err) }, "could not write the Prometheus textfile");
     }
   }
+  if (await publishStatus(ctx)) await notifyFleet(ctx);
   const sent = await notifyRun(ctx.config, ctx.log, notice, o);
   for (const s of sent) ctx.log.info({ to: s.what, delivered: s.delivered }, "notification");
 }

@@ -1,4 +1,6 @@
 import { lstatTree } from "../../fsops/tree";
+import { takesExclusiveLock } from "../fleet/shared";
+import type { ServiceContext } from "./context";
 
 /**
  * Below this much data a hot pass cannot shorten a stop: the final pass reads it in milliseconds
@@ -24,4 +26,20 @@ export function worthAHotPass(paths: string[], min = HOT_PASS_MIN): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Forgets hot passes' snapshots (kind:hot) once their final pass is in. On a shared repository's
+ * other hosts forgetting takes the exclusive lock that belongs to the prune host: they are left
+ * there, and its housekeeping forgets them (src/services/fleet/housekeeping.ts). False when left.
+ */
+export async function forgetHotSnapshots(ctx: ServiceContext, ids: string[]): Promise<boolean> {
+  if (!ids.length) return true;
+  if (!takesExclusiveLock(ctx.config)) {
+    ctx.log.info({ ids, pruneHost: ctx.config.fleet.pruneHost }, "hot snapshots left to the prune host");
+    return false;
+  }
+  await ctx.restic.forget({ ids });
+  ctx.store.targets.recordForgotten(ids, new Date().toISOString());
+  return true;
 }

@@ -5,6 +5,7 @@ import { takeKeptSafety } from "../restore/safety";
 import { childRecords } from "../../state/children";
 import type { ServiceContext } from "./context";
 import type { EventSink } from "./events";
+import { forgetHotSnapshots } from "./hot-pass";
 import { recoverStopped, type RecoverResult } from "./dead-runs";
 
 export interface Recovery extends RecoverResult {
@@ -88,7 +89,7 @@ async function takePendingSafety(ctx: ServiceContext, journal: SwapJournal, emit
         message: `took the safety snapshot ${id.slice(0, 8)} (kind:pre-restore) of what an interrupted restore replaced in ${lives}`,
       });
       const hot = run[0].keepOld?.parent;
-      if (hot) await ctx.restic.forget({ ids: [hot] }).catch(() => undefined);
+      if (hot) await forgetHotSnapshots(ctx, [hot]).catch(() => undefined);
     } catch (err) {
       emit({
         type: "warning",

@@ -2,13 +2,17 @@ import { btui } from "../../command-hint";
 import { AppError, ExitCode } from "../../errors";
 import type { CatalogSnapshot } from "../../state/catalog";
 import type { ServiceContext } from "../run/context";
+import { EVENT_TAG, STATUS_TAG } from "../fleet/document";
 
 /** Re-reads restic's snapshot list into the catalog (also picks up snapshots made by plain restic). */
 export async function refreshCatalog(
   ctx: ServiceContext,
   signal?: AbortSignal,
 ): Promise<{ added: number; removed: number; total: number }> {
-  const all = await ctx.restic.snapshots({ signal });
+  // Hosts' published status snapshots and event claims are the fleet's, not backups: `status --fleet` reads them.
+  const all = (await ctx.restic.snapshots({ signal })).filter(
+    (s) => !s.tags.includes(STATUS_TAG) && !s.tags.includes(EVENT_TAG),
+  );
   const r = ctx.store.catalog.sync(all);
   return { ...r, total: all.length };
 }

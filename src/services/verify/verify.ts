@@ -5,6 +5,7 @@ import type { Restic } from "../../restic/restic";
 import { join } from "node:path";
 import type { ServiceContext } from "../run/context";
 import type { EventSink } from "../run/events";
+import { takesExclusiveLock } from "../fleet/shared";
 import { describeCheck, verifyFiles, type FilesCheck } from "./files";
 
 export interface VerifyResult {
@@ -42,8 +43,12 @@ export async function verifyRepository(
   const repository = o.target ?? ctx.config.restic.repository;
   const part = level === "subset" ? subsetPart(ctx, repository, o.subset ?? ctx.config.verification.subset) : undefined;
   const opts = level === "data" ? { readData: true } : part ? { readDataSubset: part } : {};
-  let r = await restic.check({ ...opts, signal });
-  if (!r.ok && /locked/i.test(r.output)) r = await restic.check({ ...opts, signal });
+  // A shared repository's other hosts never run `restic check` (the prune host's exclusive lock):
+  // their files level restores and compares on its own.
+  const skipCheck = level === "files" && restic === ctx.restic && !takesExclusiveLock(ctx.config);
+  const check = () => (skipCheck ? Promise.resolve({ ok: true, output: "" }) : restic.check({ ...opts, signal }));
+  let r = await check();
+  if (!r.ok && /locked/i.test(r.output)) r = await check();
   const at = new Date().toISOString();
   const checked: VerifyResult = {
     ok: r.ok,

@@ -8,6 +8,7 @@ const STYLES: Style[] = [
   { prefix: true, gap: true, short: false, running: " ● backup running" },
   { prefix: true, gap: false, short: false, running: " ● running" },
   { prefix: false, gap: false, short: false, running: " ● running" },
+  { prefix: false, gap: false, short: true, running: " ● running" },
   { prefix: false, gap: false, short: true, running: " ●" },
 ];
 

@@ -19,6 +19,8 @@ export interface SnapshotsProps {
   height: number;
   active: boolean;
   initialStack?: string;
+  /** Only this host's snapshots (from the Fleet screen); default: every host's. */
+  host?: string;
   onCapture(captured: boolean): void;
   onHint(hint: string | undefined): void;
   /** Tells the App the files pane is open (its keys differ). */
@@ -34,12 +36,13 @@ export function SnapshotsScreen({
   height,
   active,
   initialStack,
+  host,
   onCapture,
   onHint,
   onPane,
   onRestore,
 }: SnapshotsProps) {
-  const s = useSnapshots(backend, initialStack);
+  const s = useSnapshots(backend, initialStack, host);
   const [typing, setTyping] = useState(false);
   const [opened, setOpened] = useState<CatalogSnapshot>();
   const [confirm, setConfirm] = useState<RestoreChoice>();
@@ -164,6 +167,7 @@ export function SnapshotsScreen({
   // Each column ends in a space (col), so a long KIND ("pre-restore P") never runs into HOST.
   const stackW = Math.max(8, Math.min(24, width - 1 - 65));
   const filter = [
+    host ? `host ${host}` : "",
     s.stack ? `stack ${s.stack}` : "all stacks",
     s.text ? `name contains "${s.text}"` : "",
     s.all ? "every snapshot" : `latest ${LATEST_PER_STACK} per stack`,

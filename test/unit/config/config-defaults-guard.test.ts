@@ -48,6 +48,7 @@ const guarded = all.filter((k) => k.def.guarded);
 /** A valid value of each guarded key, different from its default. */
 const VALUE: Record<string, string> = {
   HOSTNAME: "other-host",
+  PRUNE_HOST: "other-host",
   KEEP_LAST: "1",
   KEEP_HOURLY: "1",
   KEEP_DAILY: "0",

@@ -145,7 +145,7 @@ describe("TUI app shell", () => {
     expect(f).toMatch(/web\s+running\s+yes\s+1h ago succeeded\s+-\s+3/);
     expect(f).toMatch(/db\s+stopped\s+no\s+never\s+-\s+0/);
     expect(f).toContain("pending recovery: web");
-    for (const k of ["Enter", "back up enabled", "snapshots", "?", "help", "q", "quit", "1-6"]) expect(f).toContain(k);
+    for (const k of ["Enter", "back up enabled", "snapshots", "?", "help", "q", "quit", "1-7"]) expect(f).toContain(k);
     for (const line of f.split("\n")) expect(line.length).toBeLessThanOrEqual(80);
     expect(f.split("\n").length).toBeLessThanOrEqual(24);
   });
@@ -426,7 +426,7 @@ describe("TUI backup run", () => {
     let f = await until(lastFrame, /50%/);
     expect(f).toMatch(/web\s+hot pass\s+\[#+-+\]\s+50%/);
     expect(f).toContain("ETA 3s");
-    expect(f.split("\n")[0]).toMatch(/\[3 Backup\] 4 Snapshots 5 Schedules 6 History ● running$/);
+    expect(f.split("\n")[0]).toMatch(/\[3 Backup\] 4 Snaps 5 Sched 6 Hist 7 Fleet ● running$/);
     emit({ type: "phase", stack: "web", phase: "final-pass" });
     await until(lastFrame, /final pass/);
     emit({

@@ -39,6 +39,7 @@ function makeConfig(
       autoInit: over.autoInit ?? false,
     },
     retention: { keep: { daily: 7, weekly: 4, monthly: 12, yearly: 3 }, autoPrune: false },
+    fleet: { publish: false, lockWait: "30m" },
     verification: { enabled: false, depth: "metadata", subset: "5%" },
     space: { lowSpaceAction: "skip" },
     cloud: {
