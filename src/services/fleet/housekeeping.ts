@@ -1,4 +1,6 @@
+import { forgottenIds } from "../../restic/copies";
 import type { ForgetGroup } from "../../restic/json";
+import { policyKeepsSomething } from "../retention/policy";
 import type { ServiceContext } from "../run/context";
 import { EVENT_TAG, STATUS_TAG } from "./document";
 import { readPublished } from "./read";
@@ -32,7 +34,7 @@ export async function otherHostsRetention(
   for (const p of await readPublished(ctx, o.signal)) {
     if (!p.doc || p.host === ctx.config.hostname) continue;
     for (const s of p.doc.stacks) {
-      if (!s.keep || !Object.values(s.keep).some((v) => v !== 0 && v !== undefined)) {
+      if (!s.keep || !policyKeepsSomething(s.keep)) {
         ctx.log.warn({ host: p.host, stack: s.stack }, "published keep policy keeps nothing: skipped");
         continue;
       }
@@ -45,6 +47,9 @@ export async function otherHostsRetention(
         dryRun: o.dryRun,
         signal: o.signal,
       });
+      // Forgotten by this host: a sync target losing them is no tamper (a dry run forgot nothing).
+      if (!o.dryRun)
+        ctx.store.targets.recordForgotten(forgottenIds(groups.flatMap((g) => g.remove)), new Date().toISOString());
       out.push({
         host: p.host,
         stack: s.stack,

@@ -6,19 +6,13 @@ import { notifyRun } from "../../notify/notify";
 import { closeRun, endedWith } from "../run/after-run";
 import type { ServiceContext } from "../run/context";
 import { fleetHousekeeping, otherHostsRetention } from "../fleet/housekeeping";
-import { policyFor } from "./policy";
+import { policyFor, policyKeepsSomething } from "./policy";
 import { enforceSpace, spaceConfigured, spaceLines, type SpaceResult } from "./space-budget";
 
-export { policyFor };
+export { policyFor, policyKeepsSomething };
 
 /** This host prunes a repository other hosts share too (PRUNE_HOST names it). */
 const sharedPruneHost = (ctx: ServiceContext) => ctx.config.fleet.pruneHost === ctx.config.hostname;
-
-/** Whether a keep policy keeps any snapshot (retention refuses one that does not; doctor and validate flag it). */
-export function policyKeepsSomething(policy: KeepPolicy): boolean {
-  const counts = [policy.last, policy.hourly, policy.daily, policy.weekly, policy.monthly, policy.yearly];
-  return counts.some((n) => (n ?? 0) > 0) || !!policy.within;
-}
 
 /** A policy that keeps nothing would delete every snapshot: refuse it. */
 export function assertPolicyKeepsSomething(policy: KeepPolicy, stack: string): void {
