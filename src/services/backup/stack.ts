@@ -23,6 +23,7 @@ import {
 } from "./fs-snapshot";
 import { buildManifest } from "../snapshots/manifest";
 import { quiesced, quiescedAs } from "../stacks/quiesce";
+import { untilNoExclusiveLock } from "../fleet/lock-wait";
 import { stackPaths } from "../stacks/paths";
 
 /** restic's words for a --parent it cannot load (a prefix, or a full id whose file is gone). */
@@ -197,6 +198,7 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
         hot = await backup("hot", "hot", job.parent);
       }
       if (mustQuiesce) {
+        await untilNoExclusiveLock(ctx, stack.name, emit, job.signal);
         const r = await quiesced(
           ctx,
           stack,

@@ -32,7 +32,8 @@ export function fleetEvents(hosts: FleetHost[], self: string): FleetEvent[] {
           key: `overdue ${h.host} ${s.stack} ${s.lastGood ?? "never"}`,
           line: `${h.host} ${s.stack}: OVERDUE, last good backup ${s.lastGood ? format.when(s.lastGood) : "never"}`,
         });
-      else if (s.state === "failed")
+      // A stack both overdue and failing is told both: the failure carries its error.
+      if (s.lastStatus === "failed" || s.lastStatus === "interrupted")
         out.push({
           key: `failed ${h.host} ${s.stack} ${s.lastAt}`,
           line: `${h.host} ${s.stack}: FAILED ${s.lastAt ? format.when(s.lastAt) : ""}${s.lastError ? `: ${s.lastError}` : ""}`,
