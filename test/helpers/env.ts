@@ -124,3 +124,14 @@ export function restic(world: TestWorld, args: string[], binary = "restic"): str
     maxBuffer: 256 * 1024 * 1024,
   });
 }
+
+/** The result object of a --json run (events are JSON lines on the same stdout). */
+export function resultOf<T = Record<string, unknown>>(stdout: string, type: string): T {
+  const found = stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as { type?: string })
+    .find((o) => o.type === type);
+  if (!found) throw new Error(`no ${type} result in:\n${stdout.slice(-2000)}`);
+  return found as T;
+}

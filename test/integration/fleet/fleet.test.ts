@@ -2,7 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, cliAsync, ensureBinary, makeWorld, type TestWorld } from "../../helpers/env";
+import { cli, cliAsync, ensureBinary, makeWorld, resultOf, type TestWorld } from "../../helpers/env";
 import {
   radosgw,
   rcloneServe,
@@ -50,16 +50,6 @@ interface FleetJson {
     stacks: Array<{ stack: string; state: string; lastGood?: string }>;
   }>;
 }
-
-const resultOf = <T>(stdout: string, type: string): T => {
-  const found = stdout
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as { type?: string })
-    .find((o) => o.type === type);
-  if (!found) throw new Error(`no ${type} result in:\n${stdout.slice(-2000)}`);
-  return found as T;
-};
 
 describe("fleet: three hosts, one repository", () => {
   let w: TestWorld;

@@ -243,6 +243,9 @@ const TYPED: Record<string, Record<string, ValueType>> = {
   },
   local_backup: {
     HOSTNAME: "hostname",
+    PRUNE_HOST: "hostname",
+    PUBLISH_STATUS: "bool",
+    LOCK_WAIT: "duration",
     BACKUP_TIMEOUT: "seconds",
     ...keepCounts(),
     KEEP_WITHIN: "resticDuration",

@@ -5,7 +5,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { treeDigest } from "../../helpers/checksums";
-import { cli, ensureBinary, makeWorld, type TestWorld } from "../../helpers/env";
+import { cli, ensureBinary, makeWorld, resultOf, type TestWorld } from "../../helpers/env";
 import { allCommandLines, start } from "../../helpers/processes";
 import {
   radosgw,
@@ -38,16 +38,6 @@ interface Snap {
   host: string;
   stack?: string;
   kind?: string;
-}
-
-function resultOf<T>(stdout: string, type: string): T {
-  const found = stdout
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as { type?: string })
-    .find((o) => o.type === type);
-  if (!found) throw new Error(`no ${type} result in:\n${stdout.slice(-2000)}`);
-  return found as T;
 }
 
 describe("remote repositories: rest:, sftp:, rclone:, s3:", () => {

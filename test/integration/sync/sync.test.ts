@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { cli, ensureBinary, makeWorld, restic, type TestWorld } from "../../helpers/env";
+import { cli, ensureBinary, makeWorld, restic, resultOf, type TestWorld } from "../../helpers/env";
 import { start, waitFor, type Running } from "../../helpers/processes";
 import {
   listFiles,
@@ -25,17 +25,6 @@ import { composeDown, composeUp, volumeMountpoint, writeStack } from "../../help
 
 const MiB = 1024 * 1024;
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
-
-/** The result object of a --json run (events are JSON lines on the same stdout). */
-function resultOf<T = Record<string, unknown>>(stdout: string, type: string): T {
-  const found = stdout
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as { type?: string })
-    .find((o) => o.type === type);
-  if (!found) throw new Error(`no ${type} result in:\n${stdout.slice(-2000)}`);
-  return found as T;
-}
 
 interface SyncResult {
   attempts: number;
