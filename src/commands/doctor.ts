@@ -17,6 +17,8 @@ import { BtrfsProvider } from "../fssnap/btrfs";
 import { runDoctor, type Check, type ConfigOutcome, type FsProbe } from "../services/doctor/doctor";
 import { Rclone } from "../rclone/rclone";
 import { errorMessage } from "../errors";
+import { memoryFleetCache } from "../services/fleet/read";
+import { hostId } from "../state/host-id";
 
 const realFs: FsProbe = {
   stat(path) {
@@ -45,16 +47,17 @@ export async function run(env: CommandEnv, o: { probe?: boolean } = {}): Promise
   // No log file: the doctor must not create the state directory it is about to inspect.
   const runner = new ProcessRunner(env.globals.verbose ? createLogger({ stderrLevel: "debug" }) : undefined);
   const docker = new DockerClient();
+  const restic = new Restic(runner, {
+    binary: config?.restic.binary ?? "restic",
+    repository: config?.restic.repository ?? "",
+    password: config?.restic.password ?? { kind: "none" },
+    workDir: outcome.ok ? outcome.config.stateDir : outcome.stateDir,
+  });
   const checks = await runDoctor({
     runner,
     docker,
     compose: new ComposeCli(runner, config?.docker.composeCommand),
-    restic: new Restic(runner, {
-      binary: config?.restic.binary ?? "restic",
-      repository: config?.restic.repository ?? "",
-      password: config?.restic.password ?? { kind: "none" },
-      workDir: outcome.ok ? outcome.config.stateDir : outcome.stateDir,
-    }),
+    restic,
     config: outcome,
     fs: realFs,
     dockerHost: process.env.DOCKER_HOST || DEFAULT_DOCKER_HOST,
@@ -71,6 +74,14 @@ export async function run(env: CommandEnv, o: { probe?: boolean } = {}): Promise
             signal: env.signal,
           }
         : undefined,
+    fleet: config
+      ? {
+          restic,
+          store: { fleet: memoryFleetCache() },
+          machine: hostId(config.stateDir, { create: false }),
+          signal: env.signal,
+        }
+      : undefined,
   });
   if (config) rememberProbes(config, checks, (m) => env.printer.warn(m));
   const count = (s: Check["status"]) => checks.filter((c) => c.status === s).length;

@@ -16,6 +16,7 @@ import { failed, type Check, type CheckStatus } from "./check";
 import { checkSnapshotStrategy, type SnapshotCheckDeps } from "./snapshot-strategy";
 import type { ProbeDeps } from "../sync/probe";
 import { checkCopies } from "./copies-check";
+import { checkFleet, type FleetCheckDeps } from "./fleet-check";
 
 export type { Check, CheckStatus } from "./check";
 
@@ -47,6 +48,8 @@ export interface DoctorDeps {
   snapshot?: SnapshotCheckDeps;
   /** The immutability probe of every sync target (undefined: doctor --no-probe). */
   probe?: ProbeDeps;
+  /** The published statuses of a shared repository (read when [local_backup] PRUNE_HOST is set). */
+  fleet?: FleetCheckDeps;
 }
 
 export const SPACE_WARN_PERCENT = 10;
@@ -84,7 +87,24 @@ export async function runDoctor(d: DoctorDeps): Promise<Check[]> {
       ]
     : [];
   const copies = d.probe && d.config.ok ? await checkCopies(d.config.config, d.probe) : [];
-  return [docker, compose, restic, rclone, config, permissions, ...rules, repository, ...rest, ...snapshot, ...copies];
+  const fleet =
+    d.fleet && d.config.ok && d.config.config.fleet.pruneHost && repository.status !== "fail"
+      ? [await checkFleet(d.config.config, d.fleet)]
+      : [];
+  return [
+    docker,
+    compose,
+    restic,
+    rclone,
+    config,
+    permissions,
+    ...rules,
+    repository,
+    ...fleet,
+    ...rest,
+    ...snapshot,
+    ...copies,
+  ];
 }
 
 /** Schedules that cannot succeed, [stack:NAME] sections that name no stack (when the stacks could be listed). */

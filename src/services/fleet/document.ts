@@ -57,6 +57,10 @@ export const StatusDocument = z.object({
   host: z.string(),
   publishedAt: z.string(),
   version: z.string(),
+  /** This installation's own id (STATE_DIR/host-id): two machines publishing under one name differ in it. */
+  machine: z.string().optional(),
+  /** The PRUNE_HOST this host's config names: every host of a repository must name the same one. */
+  pruneHost: z.string().optional(),
   /** The host publishes again within this long (its shortest scheduled window); absent: nothing scheduled. */
   publishWithinMs: z.number().optional(),
   stacks: z.array(StackStatus),
@@ -77,7 +81,7 @@ const cut = (text: string | undefined) =>
  */
 export function statusDocument(
   s: StatusModel,
-  o: { version: string; keep: (stack: string) => KeepPolicy },
+  o: { version: string; keep: (stack: string) => KeepPolicy; machine?: string; pruneHost?: string },
 ): StatusDocument {
   const windows = s.stacks.flatMap((r) => (r.due ? [r.due.thresholdMs] : []));
   const proof = (v?: { at: string; ok: boolean; level: string }) => v && { at: v.at, ok: v.ok, level: v.level };
@@ -86,6 +90,8 @@ export function statusDocument(
     host: s.host,
     publishedAt: s.now.toISOString(),
     version: o.version,
+    machine: o.machine,
+    pruneHost: o.pruneHost,
     publishWithinMs: windows.length ? Math.min(...windows) : undefined,
     stacks: s.stacks.map(
       (r): StackStatus => ({

@@ -1,4 +1,5 @@
 import { errorMessage } from "../../errors";
+import { hostId } from "../../state/host-id";
 import { policyFor } from "../retention/policy";
 import type { ServiceContext } from "../run/context";
 import { readStatus } from "../status/status";
@@ -17,7 +18,12 @@ export async function publishStatus(ctx: ServiceContext, now = new Date()): Prom
   if (!ctx.config.fleet.publish) return undefined;
   try {
     const model = await readStatus(ctx, { now });
-    const doc = statusDocument(model, { version: ctx.version, keep: (stack) => policyFor(ctx, stack) });
+    const doc = statusDocument(model, {
+      version: ctx.version,
+      keep: (stack) => policyFor(ctx, stack),
+      machine: hostId(ctx.config.stateDir, { create: true }),
+      pruneHost: ctx.config.fleet.pruneHost,
+    });
     const text = JSON.stringify(doc);
     const id = await ctx.restic.backupText({
       filename: STATUS_FILENAME,

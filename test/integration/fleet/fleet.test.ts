@@ -13,6 +13,7 @@ import {
   type Radosgw,
   type RcloneServer,
 } from "../../helpers/servers";
+import { tmuxServer, waitExitFile, waitForText } from "../../helpers/tmux";
 import { webhook } from "../../helpers/webhook";
 import { composeDown, composeUp, containerEvents, volumeMountpoint, writeStack } from "../../helpers/stacks";
 
@@ -157,6 +158,36 @@ describe("fleet: three hosts, one repository", () => {
         // The repository checks clean after the concurrent runs.
         expect(() => resticRaw(["check"])).not.toThrow();
       }, 240_000);
+
+      it("the TUI's Fleet screen at 80x24 (tmux), for the viewer: every host; Enter opens that host's snapshots", async () => {
+        if (kind !== "rest") return; // the screen reads what fleet() reads: one backend is enough
+        const { tmux, kill } = tmuxServer("btui-fleet");
+        const exitFile = join(w.dir, "fleet-tui.exit");
+        try {
+          const env = { ...hostEnv("viewer"), BACKUP_TUI_CONFIG: w.configFile, NO_COLOR: "1" };
+          const assigns = Object.entries(env).map(([k, v]) => `${k}='${v}'`);
+          const script = `env ${assigns.join(" ")} ${ensureBinary()} 2> ${exitFile}.stderr; echo EXIT=$? > ${exitFile}; sleep 120`;
+          tmux("new-session", "-d", "-s", "fleet", "-x", "80", "-y", "24", "sh", "-c", script);
+          const pane = () => tmux("capture-pane", "-p", "-t", "fleet");
+          await waitForText(pane, /\[1 /);
+          tmux("send-keys", "-t", "fleet", "7");
+          const f = await waitForText(pane, /3 host\(s\) · 0 need a look[\s\S]*h3/);
+          const lines = f.split("\n");
+          expect(lines.length).toBeLessThanOrEqual(24);
+          for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+          // Host rows and their stacks under them, in host order (all ok).
+          const rows = lines.filter((l) => /^\S*\s*(h[123]\s+ok|\s+f[abc]\s+ok)/.test(l.replace(/^[› ] ?/, "")));
+          expect(rows.map((l) => /(h[123]|f[abc])/.exec(l)![1])).toEqual(["h1", "fa", "h2", "fb", "h3", "fc"]);
+          // Down twice (h1, fa, h2) and Enter: h2's snapshots only.
+          tmux("send-keys", "-t", "fleet", "Down", "Down", "Enter");
+          const snaps = await waitForText(pane, /host h2 · [\s\S]*fb/);
+          expect(snaps).not.toMatch(/\bfa\b|\bfc\b/);
+          tmux("send-keys", "-t", "fleet", "q");
+          expect(await waitExitFile(exitFile)).toBe(0);
+        } finally {
+          kill();
+        }
+      }, 120_000);
 
       it("h3 stops publishing: OVERDUE exactly when its window passes, the others stay ok", () => {
         const { report } = fleet();
@@ -303,6 +334,32 @@ describe("fleet: three hosts, one repository", () => {
             .sort(),
         ).toEqual(["h1", "h2", "h3"]);
       }, 400_000);
+
+      it("doctor reads the fleet: who prunes, a host naming another PRUNE_HOST, a second machine publishing as h2", () => {
+        const fleetCheck = (host: Host, extra?: NodeJS.ProcessEnv) => {
+          const r = run(host, ["doctor", "--no-probe", "--json"], extra);
+          const checks = resultOf<{ checks: Array<{ name: string; status: string; detail: string }> }>(
+            r.stdout,
+            "doctor",
+          ).checks;
+          return checks.find((c) => c.name === "fleet")!;
+        };
+        expect(fleetCheck("h2")).toMatchObject({
+          status: "ok",
+          detail: "3 host(s) publish into the repository (h1, h2, h3); h1 prunes",
+        });
+        // Another machine (its own state directory, so its own host-id) publishes as h2, naming h9.
+        const twin = run("h2", ["backup", "fb"], {
+          BACKUP_TUI_STATE_DIR: join(w.dir, `state-${kind}-h2-twin`),
+          BACKUP_TUI_LOCAL_BACKUP_PRUNE_HOST: "h9",
+        });
+        expect(twin.code, twin.stderr).toBe(0);
+        const onH2 = fleetCheck("h2");
+        expect(onH2.status).toBe("fail");
+        expect(onH2.detail).toContain("another machine publishes as h2 too");
+        expect(onH2.detail).toContain("h2 names PRUNE_HOST h9, this host h1");
+        expect(fleetCheck("h1").detail).toContain("h2 names PRUNE_HOST h9");
+      }, 120_000);
     });
   }
 });
