@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { CatalogSnapshot, SnapshotFilter } from "../state/catalog";
 import type { TuiBackend } from "./backend";
 import { describeError } from "./use-async";
@@ -124,6 +124,15 @@ export function useSnapshots(backend: TuiBackend, initialStack?: string, host?: 
         setVersion((v) => v + 1);
       });
   }, [backend]);
+
+  // Opened for one host (from the Fleet screen), or on an empty catalog (a viewer's first run):
+  // read the repository once instead of showing "no snapshots" for what the repository holds.
+  const firstLook = useRef(true);
+  useEffect(() => {
+    if (!firstLook.current) return;
+    firstLook.current = false;
+    if (host || backend.listSnapshots({ limit: 1 }).length === 0) refresh();
+  }, [backend, host, refresh]);
 
   return {
     rows,

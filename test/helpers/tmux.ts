@@ -47,3 +47,25 @@ export async function waitExitFile(file: string, ms = 30_000): Promise<number> {
   }
   return Number(/EXIT=(\d+)/.exec(readFileSync(file, "utf8"))![1]);
 }
+
+/**
+ * Sends keys until read() matches re: a key typed while the program is still setting its
+ * terminal up (the first frame is drawn before Ink takes raw mode) can be lost.
+ */
+export async function pressUntil(
+  send: () => void,
+  read: () => string,
+  re: RegExp,
+  ms = 20_000,
+  retryMs = 1500,
+): Promise<string> {
+  const end = Date.now() + ms;
+  for (;;) {
+    send();
+    try {
+      return await waitForText(read, re, Math.min(retryMs, Math.max(0, end - Date.now())));
+    } catch (err) {
+      if (Date.now() >= end) throw err;
+    }
+  }
+}

@@ -13,7 +13,7 @@ import {
   type Radosgw,
   type RcloneServer,
 } from "../../helpers/servers";
-import { tmuxServer, waitExitFile, waitForText } from "../../helpers/tmux";
+import { pressUntil, tmuxServer, waitExitFile, waitForText } from "../../helpers/tmux";
 import { webhook } from "../../helpers/webhook";
 import { composeDown, composeUp, containerEvents, volumeMountpoint, writeStack } from "../../helpers/stacks";
 
@@ -170,9 +170,9 @@ describe("fleet: three hosts, one repository", () => {
           tmux("new-session", "-d", "-s", "fleet", "-x", "80", "-y", "24", "sh", "-c", script);
           const pane = () => tmux("capture-pane", "-p", "-t", "fleet");
           await waitForText(pane, /\[1 /);
-          tmux("send-keys", "-t", "fleet", "7");
+          await pressUntil(() => tmux("send-keys", "-t", "fleet", "7"), pane, /\[7 Fleet\]/);
           const f = await waitForText(pane, /3 host\(s\) · 0 need a look[\s\S]*h3/);
-          const lines = f.split("\n");
+          const lines = f.replace(/\n$/, "").split("\n"); // capture-pane ends each line with a newline
           expect(lines.length).toBeLessThanOrEqual(24);
           for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
           // Host rows and their stacks under them, in host order (all ok).
@@ -180,8 +180,13 @@ describe("fleet: three hosts, one repository", () => {
           expect(rows.map((l) => /(h[123]|f[abc])/.exec(l)![1])).toEqual(["h1", "fa", "h2", "fb", "h3", "fc"]);
           // Down twice (h1, fa, h2) and Enter: h2's snapshots only.
           tmux("send-keys", "-t", "fleet", "Down", "Down", "Enter");
-          const snaps = await waitForText(pane, /host h2 · [\s\S]*fb/);
+          const snaps = await waitForText(pane, /host h2 · [\s\S]*fb/).catch((e) => {
+            throw new Error(`${e}\n${pane()}`);
+          });
           expect(snaps).not.toMatch(/\bfa\b|\bfc\b/);
+          // q: back to the Dashboard, q again: quit.
+          tmux("send-keys", "-t", "fleet", "q");
+          await waitForText(pane, /\[1 Dashboard\]/);
           tmux("send-keys", "-t", "fleet", "q");
           expect(await waitExitFile(exitFile)).toBe(0);
         } finally {

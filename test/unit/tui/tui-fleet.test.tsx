@@ -66,9 +66,10 @@ function snap(host: string, stackName: string, i: number): CatalogSnapshot {
   };
 }
 
-function backend(): { backend: TuiBackend; filters: SnapshotFilter[] } {
+function backend(): { backend: TuiBackend; filters: SnapshotFilter[]; refreshed: () => number } {
   const snaps = [snap("h1", "web", 1), snap("h2", "web", 2), snap("h2", "mail", 3), snap("h2", "mail", 4)];
   const filters: SnapshotFilter[] = [];
+  let refreshes = 0;
   const b: Partial<TuiBackend> = {
     async dashboard() {
       return { repository: "s3:bucket", host: "laptop", snapshotTotal: 4, stacks: [], warnings: [] };
@@ -80,18 +81,22 @@ function backend(): { backend: TuiBackend; filters: SnapshotFilter[] } {
     async fleet() {
       return report();
     },
+    async refreshSnapshots() {
+      refreshes++;
+      return { total: snaps.length, added: 0, removed: 0 };
+    },
     async schedules() {
       return { jobs: [], installed: [] };
     },
   };
-  return { backend: b as TuiBackend, filters };
+  return { backend: b as TuiBackend, filters, refreshed: () => refreshes };
 }
 
 afterEach(() => cleanup());
 
 describe("TUI Fleet screen", () => {
   it("at 80x24: worst host first with its stacks; Enter on h2's mail opens h2's mail snapshots only", async () => {
-    const { backend: b, filters } = backend();
+    const { backend: b, filters, refreshed } = backend();
     const r = render(<App backend={b} size={{ columns: 80, rows: 24 }} onExit={() => undefined} />);
     await press(r.stdin, "7");
     const frame = await until(r.lastFrame, /3 host\(s\) · 2 need a look/);
@@ -112,5 +117,8 @@ describe("TUI Fleet screen", () => {
     expect(filters.at(-1)).toMatchObject({ host: "h2", stack: "mail" });
     expect(snaps.match(/mail/g)?.length).toBeGreaterThanOrEqual(2);
     expect(snaps).not.toMatch(/\bweb\b/);
+    // Another host's snapshots: the repository is read once (the catalog may not hold them yet).
+    await until(r.lastFrame, /refreshed: 4 snapshot\(s\)/);
+    expect(refreshed()).toBe(1);
   });
 });
