@@ -22,6 +22,12 @@ export function errorText(e: unknown): string {
   return JSON.stringify(e);
 }
 
+/** restic's words for a --parent it cannot load (a prefix, or a full id whose file is gone). */
+const PARENT_GONE = /no matching ID found|failed to load snapshot|unable to load parent|loading parent snapshot/i;
+
+/** Whether a backup failed only because its --parent could not be loaded (forgotten by hand, a new repository). */
+export const parentGone = (err: unknown): boolean => err instanceof ToolError && PARENT_GONE.test(err.stderrTail);
+
 export function parseLockHolder(stderr: string): { pid: number; host: string } | undefined {
   const m = /locked (?:exclusively |non-exclusively )?by PID (\d+) on (\S+)/.exec(stderr);
   return m ? { pid: Number(m[1]), host: m[2] } : undefined;

@@ -7,6 +7,7 @@ import { plannedActions, planQuiesce } from "../../docker/lifecycle";
 import { stackStrategy } from "../../docker/labels";
 import { namespaceLauncher, privateMountsAllowed, type SnapshotPlan } from "../../fssnap/plan";
 import { AppError, errorMessage, ToolError } from "../../errors";
+import { parentGone } from "../../restic/errors";
 import type { Snapshot } from "../../restic/json";
 import type { BackupResult } from "../../restic/restic";
 import { clearStaging, stagingDir, writeStagedJson } from "../../state/staging";
@@ -25,9 +26,6 @@ import { buildManifest } from "../snapshots/manifest";
 import { quiesced, quiescedAs } from "../stacks/quiesce";
 import { untilNoExclusiveLock } from "../fleet/lock-wait";
 import { stackPaths } from "../stacks/paths";
-
-/** restic's words for a --parent it cannot load (a prefix, or a full id whose file is gone). */
-const PARENT_GONE = /no matching ID found|failed to load snapshot|unable to load parent|loading parent snapshot/i;
 
 export interface StackJob {
   stack: Stack;
@@ -126,7 +124,7 @@ export async function backupStack(ctx: ServiceContext, job: StackJob, emit: Even
     } catch (err) {
       // The catalog's parent may have been forgotten by hand, or the repository re-created:
       // let restic pick a parent, and have the next run re-read the catalog.
-      if (!parent || !(err instanceof ToolError) || !PARENT_GONE.test(err.stderrTail)) throw err;
+      if (!parent || !parentGone(err)) throw err;
       emit({
         type: "warning",
         stack: stack.name,

@@ -265,6 +265,7 @@ export async function restore(ctx: ServiceContext, req: RestoreRequest, emit: Ev
         ],
         scope: scopeName(req),
         signal,
+        parent: newestOf(ctx, stackTag ? `stack:${stackTag}` : mappings.find((m) => m.volume)?.volume),
       },
       emit,
     );
@@ -365,4 +366,11 @@ export async function previewRestore(
 ): Promise<RestoreReport & { stops: string[] }> {
   const report = await restore(ctx, { ...req, dryRun: true }, () => undefined);
   return { ...report, stops: report.stops ?? [] };
+}
+
+/** This host's newest snapshot (not a hot pass) with this tag: "stack:web", or a volume's name. */
+function newestOf(ctx: ServiceContext, tagOrVolume: string | undefined): string | undefined {
+  if (!tagOrVolume) return undefined;
+  const tag = tagOrVolume.startsWith("stack:") ? tagOrVolume : `vol:${tagOrVolume}`;
+  return ctx.store.catalog.list({ host: ctx.config.hostname, tag, limit: 1 })[0]?.id;
 }

@@ -1,6 +1,7 @@
 import { dropOld, type SwapEntry, type SwapJournal } from "../../fsops/swap";
 import { namespaceLauncher, privateMountsAllowed } from "../../fssnap/plan";
 import { errorMessage } from "../../errors";
+import { parentGone } from "../../restic/errors";
 import type { BackupSummary } from "../../restic/json";
 import { forgetHotSnapshots, worthAHotPass } from "../run/hot-pass";
 import type { ServiceContext } from "../run/context";
@@ -12,6 +13,11 @@ export interface SafetyOptions {
   tags: string[];
   scope: string;
   signal: AbortSignal;
+  /**
+   * The hot pass's parent: this host's newest snapshot of what is restored over (the live data is
+   * most like it), so restic reads only the files changed since instead of all of them.
+   */
+  parent?: string;
 }
 
 /**
@@ -43,9 +49,16 @@ export class SafetySnapshot {
       phase: "safety-snapshot",
       detail: "hot pass while the stack runs",
     });
-    const { snapshotId } = await this.ctx.restic.backup({
-      ...this.request("hot"),
-      onProgress: (progress) => this.emit({ type: "progress", stack: this.o.scope, pass: "hot", progress }),
+    const pass = (parent?: string) =>
+      this.ctx.restic.backup({
+        ...this.request("hot"),
+        parent,
+        onProgress: (progress) => this.emit({ type: "progress", stack: this.o.scope, pass: "hot", progress }),
+      });
+    // A parent forgotten by hand only costs speed: the pass reads everything.
+    const { snapshotId } = await pass(this.o.parent).catch((err) => {
+      if (!this.o.parent || !parentGone(err) || this.o.signal.aborted) throw err;
+      return pass(undefined);
     });
     this.hotId = snapshotId;
   }
