@@ -64,6 +64,8 @@ export const StatusDocument = z.object({
   /** The host publishes again within this long (its shortest scheduled window); absent: nothing scheduled. */
   publishWithinMs: z.number().optional(),
   stacks: z.array(StackStatus),
+  /** The keep policy of this host's single-volume snapshots (kind:volume): the prune host applies it per volume. */
+  volumeKeep: Keep.optional(),
   verification: Proof.optional(),
   lastRun: z.object({ kind: z.string(), status: z.string(), at: z.string(), error: z.string().optional() }).optional(),
   /** How many things need a person on that host (`status` there lists them). */
@@ -81,7 +83,13 @@ const cut = (text: string | undefined) =>
  */
 export function statusDocument(
   s: StatusModel,
-  o: { version: string; keep: (stack: string) => KeepPolicy; machine?: string; pruneHost?: string },
+  o: {
+    version: string;
+    keep: (stack: string) => KeepPolicy;
+    volumeKeep?: KeepPolicy;
+    machine?: string;
+    pruneHost?: string;
+  },
 ): StatusDocument {
   const windows = s.stacks.flatMap((r) => (r.due ? [r.due.thresholdMs] : []));
   const proof = (v?: { at: string; ok: boolean; level: string }) => v && { at: v.at, ok: v.ok, level: v.level };
@@ -112,6 +120,7 @@ export function statusDocument(
         keep: o.keep(r.stack),
       }),
     ),
+    volumeKeep: o.volumeKeep,
     verification: proof(s.verification),
     lastRun: s.lastRun && {
       kind: s.lastRun.kind,

@@ -1,5 +1,6 @@
 import { forgottenIds } from "../../restic/copies";
-import type { ForgetGroup } from "../../restic/json";
+import type { KeepPolicy } from "../../config/types";
+import type { ForgetGroup, Snapshot } from "../../restic/json";
 import { policyKeepsSomething } from "../retention/policy";
 import type { ServiceContext } from "../run/context";
 import { EVENT_TAG, STATUS_TAG } from "./document";
@@ -12,7 +13,7 @@ export const HOT_LEFTOVER_MS = 6 * 3600_000;
 /** A fleet event's claim is kept this long (a host that was off that long may tell again). */
 export const EVENT_KEPT_MS = 30 * 24 * 3600_000;
 
-/** One other host's stack under the keep policy that host published. */
+/** One other host's stack (or single volume: "vol:NAME") under the keep policy that host published. */
 export interface HostRetention {
   host: string;
   stack: string;
@@ -21,44 +22,62 @@ export interface HostRetention {
 }
 
 /**
- * The prune host's retention of the other hosts of a shared repository: each host's stacks under
- * the keep policy that host published with its status (`--host` that host, so nothing of anyone
- * else's is touched; a host that never published keeps everything, and a policy that keeps
- * nothing is skipped). `protected` snapshots are never forgotten.
+ * The prune host's retention of the other hosts of a shared repository: each host's stacks, and
+ * its single-volume snapshots volume by volume, under the keep policies that host published with
+ * its status (`--host` that host, so nothing of anyone else's is touched; a host that never
+ * published keeps everything, and a policy that keeps nothing is skipped). `protected` snapshots
+ * are never forgotten.
  */
 export async function otherHostsRetention(
   ctx: ServiceContext,
   o: { dryRun?: boolean; signal?: AbortSignal },
 ): Promise<HostRetention[]> {
   const out: HostRetention[] = [];
-  for (const p of await readPublished(ctx, o.signal)) {
-    if (!p.doc || p.host === ctx.config.hostname) continue;
-    for (const s of p.doc.stacks) {
-      if (!s.keep || !policyKeepsSomething(s.keep)) {
-        ctx.log.warn({ host: p.host, stack: s.stack }, "published keep policy keeps nothing: skipped");
-        continue;
-      }
-      const groups: ForgetGroup[] = await ctx.restic.forget({
-        tags: ["backup-tui", `stack:${s.stack}`, "kind:stack"],
-        host: p.host,
-        groupBy: "host",
-        keep: s.keep,
-        keepTags: ["protected"],
-        dryRun: o.dryRun,
-        signal: o.signal,
-      });
-      // Forgotten by this host: a sync target losing them is no tamper (a dry run forgot nothing).
-      if (!o.dryRun)
-        ctx.store.targets.recordForgotten(forgottenIds(groups.flatMap((g) => g.remove)), new Date().toISOString());
-      out.push({
-        host: p.host,
-        stack: s.stack,
-        kept: groups.reduce((n, g) => n + g.keep.length, 0),
-        removed: groups.flatMap((g) => g.remove.map((x) => x.id)),
-      });
+  const apply = async (host: string, name: string, tags: string[], keep: KeepPolicy | undefined) => {
+    if (!keep || !policyKeepsSomething(keep)) {
+      ctx.log.warn({ host, stack: name }, "published keep policy keeps nothing: skipped");
+      return;
     }
+    const groups: ForgetGroup[] = await ctx.restic.forget({
+      tags: ["backup-tui", ...tags],
+      host,
+      groupBy: "host",
+      keep,
+      keepTags: ["protected"],
+      dryRun: o.dryRun,
+      signal: o.signal,
+    });
+    // Forgotten by this host: a sync target losing them is no tamper (a dry run forgot nothing).
+    if (!o.dryRun)
+      ctx.store.targets.recordForgotten(forgottenIds(groups.flatMap((g) => g.remove)), new Date().toISOString());
+    out.push({
+      host,
+      stack: name,
+      kept: groups.reduce((n, g) => n + g.keep.length, 0),
+      removed: groups.flatMap((g) => g.remove.map((x) => x.id)),
+    });
+  };
+  const others = (await readPublished(ctx, o.signal)).filter((p) => p.doc && p.host !== ctx.config.hostname);
+  // Which volumes each host backed up alone: one listing, only when some host publishes their policy.
+  const volumes = others.some((p) => p.doc?.volumeKeep)
+    ? volumesByHost(await ctx.restic.snapshots({ tags: ["backup-tui", "kind:volume"], signal: o.signal }))
+    : new Map<string, string[]>();
+  for (const p of others) {
+    for (const s of p.doc!.stacks) await apply(p.host, s.stack, [`stack:${s.stack}`, "kind:stack"], s.keep);
+    if (!p.doc!.volumeKeep) continue; // published before volume policies were: keeps them all
+    for (const v of volumes.get(p.host) ?? [])
+      await apply(p.host, `vol:${v}`, [`vol:${v}`, "kind:volume"], p.doc!.volumeKeep);
   }
   return out;
+}
+
+/** host → the volumes its single-volume snapshots hold (their `vol:` tags), sorted. */
+function volumesByHost(snapshots: Snapshot[]): Map<string, string[]> {
+  const sets = new Map<string, Set<string>>();
+  for (const s of snapshots)
+    for (const t of s.tags ?? [])
+      if (t.startsWith("vol:")) sets.set(s.hostname, (sets.get(s.hostname) ?? new Set()).add(t.slice(4)));
+  return new Map([...sets].map(([h, v]) => [h, [...v].sort()]));
 }
 
 /**

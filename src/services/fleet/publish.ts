@@ -21,6 +21,7 @@ export async function publishStatus(ctx: ServiceContext, now = new Date()): Prom
     const doc = statusDocument(model, {
       version: ctx.version,
       keep: (stack) => policyFor(ctx, stack),
+      volumeKeep: ctx.config.retention.keep,
       machine: hostId(ctx.config.stateDir, { create: true }),
       pruneHost: ctx.config.fleet.pruneHost,
     });

@@ -313,7 +313,11 @@ describe("fleet: three hosts, one repository", () => {
           expect(run("h3", ["backup", "fc"]).code).toBe(0);
           // h2 backs up h1's stack too: h1's policy must not touch h2's snapshots of fa.
           expect(run("h2", ["backup", "fa"], h2).code).toBe(0);
+          // And one volume alone: its single-volume snapshots follow h2's policy too.
+          const v = run("h2", ["backup", "--volume", "fb_data"], h2);
+          expect(v.code, v.stderr).toBe(0);
         }
+        expect(ofHost("h2", "kind:volume").length).toBeGreaterThanOrEqual(2);
         const h2fb = ofHost("h2", "stack:fb").length;
         expect(h2fb).toBeGreaterThanOrEqual(3);
         const before = { h3: ofHost("h3", "stack:fc").length, h2fa: ofHost("h2", "stack:fa") };
@@ -321,12 +325,15 @@ describe("fleet: three hosts, one repository", () => {
         expect(forget.code, forget.stderr).toBe(0);
 
         expect(ofHost("h1", "stack:fa").length).toBe(2);
-        expect(ofHost("h2", "stack:fb").length).toBe(1);
+        // (Its fb_data snapshots carry stack:fb too, as their owner: kind:volume, counted apart.)
+        expect(ofHost("h2", "stack:fb").filter((s) => s.tags.includes("kind:stack")).length).toBe(1);
         // h2's own fa snapshots: h2's policy (last 1), never h1's.
         expect(ofHost("h2", "stack:fa").map((s) => s.id)).toEqual([
           before.h2fa.sort((a, b) => Date.parse(b.time) - Date.parse(a.time))[0].id,
         ]);
         expect(ofHost("h3", "stack:fc").length).toBe(before.h3);
+        // h2's fb_data volume snapshots: h2's policy, applied per volume by h1.
+        expect(ofHost("h2", "kind:volume").filter((s) => s.tags.includes("vol:fb_data")).length).toBe(1);
         // Status snapshots: the newest 3 per host are kept, the rest forgotten.
         // (h1's forget run publishes once more after its housekeeping.)
         for (const h of ["h2", "h3"]) expect(ofHost(h, "backup-tui-status").length).toBeLessThanOrEqual(3);
